@@ -1,0 +1,479 @@
+/**
+ * Acceptance test against a real kube-apiserver (npm run test:cluster).
+ *
+ * For each Kubernetes minor (default 1.33 and 1.34):
+ *   1. build, or reuse from the cache, etcd/kube-apiserver/kubectl of that minor (tools/testenv/build);
+ *   2. render the example site for that minor into a temp dir;
+ *   3. start etcd + kube-apiserver on 127.0.0.1 (tools/testenv launcher);
+ *   4. apply CRDs (imports/crds/*.yaml and rendered ones) and Namespaces, wait until CRDs are Established;
+ *   5. server-side apply everything else with --validate=strict (webhook configurations and APIServices with
+ *      --dry-run=server only), apply a second time and check that no object changed;
+ *   6. send the negative cases in test/cluster/negative/ (must be rejected);
+ *   7. stop the environment and check that no process, port or temp dir is left.
+ *
+ * Options: --versions 1.33,1.34   --manifests DIR (use DIR/<minor>/kustomization.yaml instead of rendering)
+ *          --keep-logs DIR (copy etcd/kube-apiserver logs)   --verbose
+ * Last line: "N passed, M failed" (objects accepted + negative cases rejected as expected / the rest).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseAllDocuments } from 'yaml';
+
+// Works whether this file is loaded as CommonJS or as an ES module (tsx sets argv[1] to this file).
+const REPO = resolve(dirname(process.argv[1]), '..', '..');
+const SITE_FILE = 'sites/example.yaml';
+const SITE_NAME = 'example';
+const FIELD_MANAGER = 'eks-hybrid-charts';
+const CRD_IMPORT_DIR = join(REPO, 'imports', 'crds');
+const NEGATIVE_DIR = join(REPO, 'test', 'cluster', 'negative');
+const EXPECT_REJECTION = 'test.eks-hybrid-charts.io/expect-rejection';
+
+/** The one place that knows how the site is rendered. Returns the directory holding kustomization.yaml. */
+function renderSite(version: string, outDir: string): string {
+  const tsx = join(REPO, 'node_modules', '.bin', 'tsx');
+  const args = ['main.ts', 'synth', '--site', SITE_FILE, '--kubernetes-version', version, '--out', outDir];
+  const r = spawnSync(tsx, args, { cwd: REPO, encoding: 'utf8' });
+  if (r.status !== 0) {
+    throw new Error(`rendering failed: tsx ${args.join(' ')}\n${r.stdout ?? ''}${r.stderr ?? ''}${r.error ?? ''}`);
+  }
+  return join(outDir, SITE_NAME);
+}
+
+/** Objects that are only sent with --dry-run=server: nothing in this test cluster could serve them. */
+function isDryRunOnly(o: K8sObject): boolean {
+  const g = groupOf(o.apiVersion);
+  return (
+    (g === 'admissionregistration.k8s.io' &&
+      (o.kind === 'ValidatingWebhookConfiguration' || o.kind === 'MutatingWebhookConfiguration')) ||
+    (g === 'apiregistration.k8s.io' && o.kind === 'APIService')
+  );
+}
+
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name?: string; namespace?: string; resourceVersion?: string; annotations?: Record<string, string> };
+  [k: string]: unknown;
+}
+interface Entry {
+  obj: K8sObject;
+  source: string;
+}
+interface Ready {
+  kubeconfig: string;
+  server: string;
+  dir: string;
+  version: string;
+  etcdPid: number;
+  apiserverPid: number;
+  apiserverPort: number;
+  etcdPort: number;
+}
+
+const opts = parseArgs(process.argv.slice(2));
+let passed = 0;
+let failed = 0;
+const failures: string[] = [];
+
+function parseArgs(argv: string[]) {
+  const o = { versions: ['1.33', '1.34'], manifests: '', keepLogs: '', verbose: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--versions') o.versions = argv[++i].split(',').filter(Boolean);
+    else if (a === '--manifests') o.manifests = resolve(argv[++i]);
+    else if (a === '--keep-logs') o.keepLogs = resolve(argv[++i]);
+    else if (a === '--verbose') o.verbose = true;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  if (process.env.TEST_CLUSTER_VERSIONS) o.versions = process.env.TEST_CLUSTER_VERSIONS.split(',');
+  return o;
+}
+
+function log(msg: string): void {
+  process.stdout.write(`[test:cluster] ${msg}\n`);
+}
+
+function groupOf(apiVersion: string): string {
+  return apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+}
+
+function describe(o: K8sObject): string {
+  const ns = o.metadata?.namespace ? `${o.metadata.namespace}/` : '';
+  return `${o.kind}.${o.apiVersion} ${ns}${o.metadata?.name ?? '<unnamed>'}`;
+}
+
+/** Identity used to match kubectl's answers to the objects sent. Namespace-less input matches "default". */
+function keyOf(o: K8sObject, defaultNs = ''): string {
+  return [groupOf(o.apiVersion), o.kind, o.metadata?.namespace ?? defaultNs, o.metadata?.name ?? ''].join('|');
+}
+
+function readYamlObjects(file: string): Entry[] {
+  const out: Entry[] = [];
+  for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
+    if (doc.errors.length) throw new Error(`${file}: ${doc.errors[0].message}`);
+    const v = doc.toJS() as K8sObject | null;
+    if (!v) continue;
+    if (v.kind === 'List' && Array.isArray(v.items)) {
+      for (const item of v.items as K8sObject[]) out.push({ obj: item, source: file });
+    } else out.push({ obj: v, source: file });
+  }
+  return out;
+}
+
+/** Exactly the files listed in kustomization.yaml resources (directories: their own kustomization.yaml). */
+function loadKustomization(dir: string): Entry[] {
+  const kfile = join(dir, 'kustomization.yaml');
+  if (!existsSync(kfile)) throw new Error(`no kustomization.yaml in ${dir}`);
+  const k = readYamlObjects(kfile)[0]?.obj as unknown as { resources?: string[] };
+  const out: Entry[] = [];
+  for (const r of k.resources ?? []) {
+    const p = join(dir, r);
+    if (statSync(p).isDirectory()) out.push(...loadKustomization(p));
+    else out.push(...readYamlObjects(p));
+  }
+  return out;
+}
+
+function importedCrds(): Entry[] {
+  if (!existsSync(CRD_IMPORT_DIR)) return [];
+  return readdirSync(CRD_IMPORT_DIR)
+    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+    .sort()
+    .flatMap((f) => readYamlObjects(join(CRD_IMPORT_DIR, f)))
+    .filter((e) => e.obj.kind === 'CustomResourceDefinition');
+}
+
+function serviceNetwork(): string | undefined {
+  try {
+    const site = readYamlObjects(join(REPO, SITE_FILE))[0]?.obj as unknown as { networks?: { serviceNetwork?: string } };
+    return site?.networks?.serviceNetwork;
+  } catch {
+    return undefined;
+  }
+}
+
+function build(what: string): string {
+  const t0 = Date.now();
+  const r = spawnSync(join(REPO, 'tools', 'testenv', 'build'), [what], {
+    cwd: REPO,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (r.status !== 0) throw new Error(`tools/testenv/build ${what} failed (exit ${r.status})`);
+  const dir = r.stdout.trim().split('\n').pop()!;
+  log(`build ${what}: ${dir} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+  return dir;
+}
+
+class Kubectl {
+  private n = 0;
+  constructor(
+    private readonly bin: string,
+    private readonly ready: Ready,
+    private readonly work: string,
+  ) {}
+
+  /** Fresh discovery cache per call, so kinds of just-established CRDs are always seen. */
+  run(args: string[], input?: string): { status: number; stdout: string; stderr: string } {
+    const cache = join(this.work, `kube-cache-${this.n++}`);
+    const r = spawnSync(this.bin, [...args, `--cache-dir=${cache}`], {
+      input,
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+      env: { ...process.env, KUBECONFIG: this.ready.kubeconfig },
+    });
+    rmSync(cache, { recursive: true, force: true });
+    return { status: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  }
+
+  applyArgs(dryRun: boolean): string[] {
+    const a = ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--validate=strict', '-o', 'json', '-f', '-'];
+    if (dryRun) a.push('--dry-run=server');
+    return a;
+  }
+
+  /**
+   * Applies the objects in one kubectl call; objects missing from kubectl's answer are sent again one by one
+   * to get the server's message for each. Returns the answers by key and the errors by key.
+   */
+  apply(entries: Entry[], dryRun: boolean): { applied: Map<string, K8sObject>; errors: Map<string, string> } {
+    const applied = new Map<string, K8sObject>();
+    const errors = new Map<string, string>();
+    if (entries.length === 0) return { applied, errors };
+    const stream = (es: Entry[]) => es.map((e) => JSON.stringify(e.obj)).join('\n---\n');
+    const r = this.run(this.applyArgs(dryRun), stream(entries));
+    for (const o of parseKubectlJson(r.stdout)) applied.set(keyOf(o), o);
+    const found = (e: Entry) => applied.has(keyOf(e.obj)) || applied.has(keyOf(e.obj, 'default'));
+    const missing = entries.filter((e) => !found(e));
+    if (opts.verbose && r.stderr.trim()) log(`kubectl: ${r.stderr.trim()}`);
+    for (const e of missing) {
+      const one = this.run(this.applyArgs(dryRun), stream([e]));
+      const got = parseKubectlJson(one.stdout);
+      if (one.status === 0 && got.length === 1) applied.set(keyOf(e.obj), got[0]);
+      else errors.set(keyOf(e.obj), (one.stderr || one.stdout || `kubectl exit ${one.status}`).trim());
+    }
+    return { applied, errors };
+  }
+
+  lookup(applied: Map<string, K8sObject>, e: Entry): K8sObject | undefined {
+    return applied.get(keyOf(e.obj)) ?? applied.get(keyOf(e.obj, 'default'));
+  }
+}
+
+function parseKubectlJson(stdout: string): K8sObject[] {
+  if (!stdout.trim()) return [];
+  // kubectl prints one object, or a List for several.
+  const out: K8sObject[] = [];
+  for (const doc of parseAllDocuments(stdout)) {
+    const v = doc.toJS() as K8sObject | null;
+    if (!v) continue;
+    if (v.kind === 'List' && Array.isArray(v.items)) out.push(...(v.items as K8sObject[]));
+    else out.push(v);
+  }
+  return out;
+}
+
+/**
+ * What the second apply must leave as it was: the object without status and resourceVersion (controllers in
+ * kube-apiserver, e.g. the CRD status controller, move those), and only our own managedFields entry, whose
+ * timestamp moves if and only if an apply changed something.
+ */
+function comparable(o: K8sObject | undefined): string {
+  if (!o) return 'undefined';
+  const { status: _status, ...rest } = o;
+  const { resourceVersion: _rv, managedFields, ...meta } = o.metadata as K8sObject['metadata'] & { managedFields?: { manager?: string }[] };
+  const ours = (managedFields ?? []).filter((m) => m.manager === FIELD_MANAGER);
+  return JSON.stringify(sortKeys({ ...rest, metadata: { ...meta, managedFields: ours } }));
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(
+      Object.keys(v as object)
+        .sort()
+        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+    );
+  }
+  return v;
+}
+
+function reportRejected(e: Entry, message: string, prefix = 'REJECTED'): void {
+  const text = `${prefix}: ${describe(e.obj)} (from ${e.source.replace(REPO + '/', '')})\n  server: ${message.replace(/\n/g, '\n  ')}`;
+  log(text);
+}
+
+function fail(what: string): void {
+  failed++;
+  failures.push(what);
+}
+
+async function startEnv(launcher: string, bin: string, version: string): Promise<{ child: ChildProcess; ready: Ready; stderr: () => string }> {
+  const args = ['--bin-dir', bin, '--minor', version, '--watch-stdin'];
+  const net = serviceNetwork();
+  if (net) args.push(`--apiserver-arg=--service-cluster-ip-range=${net}`);
+  if (opts.keepLogs) args.push('--log-dir', join(opts.keepLogs, version));
+  const child = spawn(launcher, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+    if (opts.verbose) process.stderr.write(d);
+  });
+  const rl = createInterface({ input: child.stdout! });
+  const ready = await new Promise<Ready>((res, rej) => {
+    rl.once('line', (line) => {
+      try {
+        res(JSON.parse(line) as Ready);
+      } catch (e) {
+        rej(new Error(`unexpected launcher output: ${line}`));
+      }
+    });
+    child.once('exit', (code) => rej(new Error(`testenv launcher exited (${code}) before ready:\n${err}`)));
+  });
+  return { child, ready, stderr: () => err };
+}
+
+async function stopEnv(child: ChildProcess, ready: Ready): Promise<void> {
+  const exited = new Promise<number | null>((res) => {
+    if (child.exitCode !== null) res(child.exitCode);
+    else child.once('exit', (code) => res(code));
+  });
+  child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([exited, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), 40_000)))]);
+  clearTimeout(timer);
+  if (code === 'timeout') {
+    child.kill('SIGKILL');
+    fail('teardown: launcher did not stop within 40s');
+  }
+  // Nothing may be left: processes, temp dir, listening ports.
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const leftovers: string[] = [];
+  for (const [name, pid] of [['etcd', ready.etcdPid], ['kube-apiserver', ready.apiserverPid]] as const) {
+    if (alive(pid)) leftovers.push(`${name} (pid ${pid}) still running`);
+  }
+  if (existsSync(ready.dir)) leftovers.push(`temp dir ${ready.dir} still exists`);
+  for (const port of [ready.apiserverPort, ready.etcdPort]) {
+    if (!(await portFree(port))) leftovers.push(`port ${port} still in use`);
+  }
+  if (leftovers.length) fail(`teardown: ${leftovers.join('; ')}`);
+  else log('teardown clean: no process, port or temp dir left');
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const s = createServer();
+    s.once('error', () => res(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => res(true)));
+  });
+}
+
+async function testVersion(version: string, launcher: string): Promise<void> {
+  const t0 = Date.now();
+  log(`=== Kubernetes ${version} ===`);
+  const bin = build(version);
+  const work = mkdtempSync(join(tmpdir(), `eks-hybrid-cluster-${version}-`));
+  let env: Awaited<ReturnType<typeof startEnv>> | undefined;
+  try {
+    const siteDir = opts.manifests ? join(opts.manifests, version) : renderSite(version, join(work, 'dist'));
+    const rendered = loadKustomization(siteDir);
+    log(`${rendered.length} objects from ${opts.manifests ? siteDir : `rendered ${SITE_NAME} site`}`);
+
+    env = await startEnv(launcher, bin, version);
+    const { ready } = env;
+    log(`kube-apiserver ${ready.version} ready at ${ready.server} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+    if (ready.version !== undefined && !ready.version.startsWith(`v${version}.`)) {
+      fail(`server reports ${ready.version}, expected v${version}.x`);
+    }
+    const kubectl = new Kubectl(join(bin, 'kubectl'), ready, work);
+    const kv = kubectl.run(['version', '-o', 'json']);
+    const clientVersion = (JSON.parse(kv.stdout || '{}') as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion;
+    log(`kubectl ${clientVersion}`);
+    if (!clientVersion?.startsWith(`v${version}.`)) fail(`kubectl reports ${clientVersion}, expected v${version}.x`);
+
+    const crds = [...importedCrds(), ...rendered.filter((e) => e.obj.kind === 'CustomResourceDefinition')];
+    const namespaces = rendered.filter((e) => e.obj.kind === 'Namespace' && groupOf(e.obj.apiVersion) === '');
+    const dryOnly = rendered.filter((e) => isDryRunOnly(e.obj));
+    const rest = rendered.filter((e) => !crds.includes(e) && !namespaces.includes(e) && !dryOnly.includes(e));
+    log(`${crds.length} CRDs (${crds.length - rendered.filter((e) => e.obj.kind === 'CustomResourceDefinition').length} from imports/crds), ${namespaces.length} namespaces, ${rest.length} other objects, ${dryOnly.length} dry-run only`);
+
+    // Phase 1: CRDs and Namespaces for real.
+    const first = new Map<string, K8sObject>();
+    const accepted = new Set<string>();
+    const rejected = new Set<string>();
+    const phase = (entries: Entry[], dryRun: boolean) => {
+      const { applied, errors } = kubectl.apply(entries, dryRun);
+      for (const e of entries) {
+        const k = keyOf(e.obj);
+        const got = kubectl.lookup(applied, e);
+        if (got) {
+          first.set(k, got);
+          accepted.add(k);
+        } else {
+          rejected.add(k);
+          reportRejected(e, errors.get(k) ?? 'no answer from kubectl');
+        }
+      }
+    };
+    phase([...crds, ...namespaces], false);
+    const crdNames = crds.map((e) => e.obj.metadata.name).filter((n): n is string => !!n);
+    if (crdNames.length) {
+      const w = kubectl.run(['wait', '--for=condition=Established', '--timeout=90s', ...crdNames.map((n) => `crd/${n}`)]);
+      if (w.status !== 0) fail(`CRDs not Established: ${w.stderr.trim()}`);
+      else log(`${crdNames.length} CRDs Established`);
+    }
+
+    // Phase 2: everything else; webhooks/APIServices as dry run.
+    phase(rest, false);
+    phase(dryOnly, true);
+
+    // Phase 3: apply again; nothing may change.
+    const again = (entries: Entry[], dryRun: boolean) => {
+      const { applied, errors } = kubectl.apply(entries, dryRun);
+      for (const e of entries) {
+        const k = keyOf(e.obj);
+        if (rejected.has(k)) continue;
+        const got = kubectl.lookup(applied, e);
+        if (!got) {
+          rejected.add(k);
+          reportRejected(e, errors.get(k) ?? 'no answer from kubectl', 'REJECTED ON SECOND APPLY');
+          continue;
+        }
+        const before = comparable(first.get(k));
+        const after = comparable(got);
+        if (!dryRun && before !== after) {
+          rejected.add(k);
+          log(`CHANGED ON SECOND APPLY: ${describe(e.obj)}\n  first:  ${before}\n  second: ${after}`);
+        }
+      }
+    };
+    again([...crds, ...namespaces, ...rest], false);
+    again(dryOnly, true);
+
+    const all = [...crds, ...namespaces, ...rest, ...dryOnly];
+    for (const e of all) {
+      const k = keyOf(e.obj);
+      if (accepted.has(k) && !rejected.has(k)) passed++;
+      else fail(`${version}: ${describe(e.obj)}`);
+    }
+    log(`${version}: ${all.filter((e) => !rejected.has(keyOf(e.obj))).length}/${all.length} objects accepted and unchanged on second apply`);
+
+    // Phase 4: negative cases must be rejected.
+    for (const f of existsSync(NEGATIVE_DIR) ? readdirSync(NEGATIVE_DIR).filter((f) => f.endsWith('.yaml')).sort() : []) {
+      for (const e of readYamlObjects(join(NEGATIVE_DIR, f))) {
+        const expect = e.obj.metadata.annotations?.[EXPECT_REJECTION] ?? '';
+        const { applied, errors } = kubectl.apply([e], true);
+        const msg = errors.get(keyOf(e.obj));
+        if (kubectl.lookup(applied, e) || msg === undefined) {
+          fail(`${version}: negative case ${describe(e.obj)} was accepted`);
+          log(`NEGATIVE CASE ACCEPTED (harness cannot fail?): ${describe(e.obj)}`);
+        } else if (!msg.includes(expect)) {
+          reportRejected(e, msg, 'NEGATIVE CASE REJECTED FOR THE WRONG REASON');
+          fail(`${version}: negative case ${describe(e.obj)} rejected without "${expect}"`);
+        } else {
+          reportRejected(e, msg, 'REJECTED AS EXPECTED (negative case)');
+          passed++;
+        }
+      }
+    }
+  } catch (err) {
+    fail(`${version}: ${(err as Error).message}`);
+    log(`ERROR: ${(err as Error).message}`);
+    if (env && !opts.verbose) process.stderr.write(env.stderr());
+  } finally {
+    if (env) await stopEnv(env.child, env.ready);
+    rmSync(work, { recursive: true, force: true });
+    log(`${version} done in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  }
+}
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  let launcher = '';
+  try {
+    launcher = join(build('launcher'), 'testenv');
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  if (launcher) for (const v of opts.versions) await testVersion(v, launcher);
+  log(`total ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  if (failures.length) {
+    log('failures:');
+    for (const f of failures) log(`  - ${f}`);
+  }
+  writeFileSync(process.stdout.fd, `${passed} passed, ${failed} failed\n`);
+  process.exitCode = failed === 0 && passed > 0 ? 0 : 1;
+}
+
+void main();

@@ -1,0 +1,435 @@
+// Command testenv starts a throwaway Kubernetes control plane (etcd and
+// kube-apiserver, no nodes) on 127.0.0.1 for acceptance tests.
+//
+//	testenv --bin-dir DIR --minor 1.34            # run until SIGINT/SIGTERM (or stdin closes)
+//	testenv --bin-dir DIR --minor 1.34 -- CMD...  # run CMD with KUBECONFIG set, then stop
+//
+// DIR holds etcd, kube-apiserver and kubectl (see tools/testenv/build).
+// When the server is ready, one JSON line describing it is written to stdout.
+// On exit both servers are stopped (process groups, SIGTERM then SIGKILL) and
+// the temporary directory with data, keys and kubeconfig is removed.
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// apiserverFlagsByMinor lists the flags that differ per Kubernetes minor.
+// DRA: 1.33 needs the feature gate and the beta groups switched on; from 1.34
+// resource.k8s.io/v1 is GA and served by default.
+var apiserverFlagsByMinor = map[string][]string{
+	"1.33": {
+		"--feature-gates=DynamicResourceAllocation=true",
+		"--runtime-config=resource.k8s.io/v1beta1=true,resource.k8s.io/v1beta2=true",
+	},
+	"1.34": {},
+}
+
+type readyInfo struct {
+	Kubeconfig    string `json:"kubeconfig"`
+	Server        string `json:"server"`
+	Dir           string `json:"dir"`
+	Version       string `json:"version"`
+	EtcdURL       string `json:"etcdURL"`
+	EtcdPID       int    `json:"etcdPid"`
+	APIServerPID  int    `json:"apiserverPid"`
+	LauncherPID   int    `json:"launcherPid"`
+	APIServerPort int    `json:"apiserverPort"`
+	EtcdPort      int    `json:"etcdPort"`
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "testenv: "+format+"\n", args...)
+}
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	binDir := flag.String("bin-dir", "", "directory holding etcd, kube-apiserver and kubectl")
+	minor := flag.String("minor", "", "Kubernetes minor (selects per-version flags), e.g. 1.34")
+	watchStdin := flag.Bool("watch-stdin", false, "also stop when stdin reaches EOF (parent went away)")
+	keepLogs := flag.String("log-dir", "", "copy etcd and kube-apiserver logs here on exit")
+	var extra multiFlag
+	flag.Var(&extra, "apiserver-arg", "extra kube-apiserver flag (repeatable)")
+	flag.Parse()
+	if *binDir == "" || *minor == "" {
+		logf("--bin-dir and --minor are required")
+		return 2
+	}
+	versionFlags, ok := apiserverFlagsByMinor[*minor]
+	if !ok {
+		logf("no flag table for Kubernetes %s", *minor)
+		return 2
+	}
+
+	dir, err := os.MkdirTemp("", "eks-hybrid-testenv-")
+	if err != nil {
+		logf("%v", err)
+		return 1
+	}
+	env := &environment{dir: dir, binDir: *binDir}
+	defer func() {
+		env.stop()
+		if *keepLogs != "" {
+			_ = os.MkdirAll(*keepLogs, 0o755)
+			for _, f := range []string{"etcd.log", "kube-apiserver.log"} {
+				if b, err := os.ReadFile(filepath.Join(dir, f)); err == nil {
+					_ = os.WriteFile(filepath.Join(*keepLogs, f), b, 0o644)
+				}
+			}
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			logf("removing %s: %v", dir, err)
+		}
+	}()
+
+	// Signals arriving while starting up still lead to a clean stop.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case s := <-sigs:
+			logf("received %v, stopping", s)
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	if *watchStdin {
+		go func() {
+			_, _ = io.Copy(io.Discard, os.Stdin)
+			logf("stdin closed, stopping")
+			cancel()
+		}()
+	}
+
+	info, err := env.start(ctx, append(versionFlags, extra...))
+	if err != nil {
+		logf("start failed: %v", err)
+		env.dumpLogs()
+		return 1
+	}
+	info.LauncherPID = os.Getpid()
+	line, _ := json.Marshal(info)
+	fmt.Println(string(line))
+	logf("ready: %s (%s), kubeconfig %s", info.Server, info.Version, info.Kubeconfig)
+
+	if args := flag.Args(); len(args) > 0 {
+		cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+		cmd.Env = append(os.Environ(), "KUBECONFIG="+info.Kubeconfig, "PATH="+*binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+		err := cmd.Run()
+		var exitErr *exec.ExitError
+		switch {
+		case err == nil:
+			return 0
+		case errors.As(err, &exitErr):
+			return exitErr.ExitCode()
+		default:
+			logf("%v", err)
+			return 1
+		}
+	}
+
+	select {
+	case <-ctx.Done():
+		return 0
+	case name := <-env.died:
+		logf("%s exited unexpectedly", name)
+		env.dumpLogs()
+		return 1
+	}
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, " ") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+type child struct {
+	name string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+type environment struct {
+	dir, binDir string
+	mu          sync.Mutex
+	children    []*child
+	died        chan string
+	stopping    bool
+}
+
+func (e *environment) spawn(name string, args ...string) (*child, error) {
+	logFile, err := os.Create(filepath.Join(e.dir, name+".log"))
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(filepath.Join(e.binDir, name), args...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.Dir = e.dir
+	// Own process group, so that stop() reaches everything the child started;
+	// and killed if this launcher dies without a chance to clean up.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, err
+	}
+	c := &child{name: name, cmd: cmd, done: make(chan struct{})}
+	e.mu.Lock()
+	e.children = append(e.children, c)
+	if e.died == nil {
+		e.died = make(chan string, 4)
+	}
+	died := e.died
+	e.mu.Unlock()
+	go func() {
+		_ = cmd.Wait()
+		logFile.Close()
+		close(c.done)
+		e.mu.Lock()
+		stopping := e.stopping
+		e.mu.Unlock()
+		if !stopping {
+			died <- name
+		}
+	}()
+	return c, nil
+}
+
+// stop ends the children in reverse start order: SIGTERM to the process
+// group, SIGKILL after a grace period.
+func (e *environment) stop() {
+	e.mu.Lock()
+	e.stopping = true
+	children := append([]*child(nil), e.children...)
+	e.mu.Unlock()
+	for i := len(children) - 1; i >= 0; i-- {
+		c := children[i]
+		pgid := c.cmd.Process.Pid
+		_ = syscall.Kill(-pgid, syscall.SIGTERM)
+		select {
+		case <-c.done:
+		case <-time.After(15 * time.Second):
+			logf("%s did not stop in time, killing", c.name)
+			_ = syscall.Kill(-pgid, syscall.SIGKILL)
+			<-c.done
+		}
+		// Anything left in the group (there should be nothing) goes too.
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	}
+}
+
+func (e *environment) dumpLogs() {
+	for _, f := range []string{"etcd.log", "kube-apiserver.log"} {
+		b, err := os.ReadFile(filepath.Join(e.dir, f))
+		if err != nil {
+			continue
+		}
+		lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+		if len(lines) > 40 {
+			lines = lines[len(lines)-40:]
+		}
+		logf("last lines of %s:\n%s", f, strings.Join(lines, "\n"))
+	}
+}
+
+// freePort asks the kernel for an unused port on 127.0.0.1.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func (e *environment) start(ctx context.Context, versionFlags []string) (*readyInfo, error) {
+	// Service-account signing key (one ECDSA key serves signing and verifying).
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	// SEC1 "EC PRIVATE KEY": the form kube-apiserver reads as a verification key too.
+	der, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	saKey := filepath.Join(e.dir, "sa.key")
+	if err := os.WriteFile(saKey, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		return nil, err
+	}
+	// Static token for the admin user (member of system:masters).
+	tok := make([]byte, 24)
+	if _, err := rand.Read(tok); err != nil {
+		return nil, err
+	}
+	token := hex.EncodeToString(tok)
+	tokens := filepath.Join(e.dir, "tokens.csv")
+	if err := os.WriteFile(tokens, []byte(token+`,admin,admin,"system:masters"`+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+
+	// etcd
+	etcdPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	etcdURL := "http://127.0.0.1:" + strconv.Itoa(etcdPort)
+	etcd, err := e.spawn("etcd",
+		"--data-dir="+filepath.Join(e.dir, "etcd-data"),
+		"--listen-client-urls="+etcdURL,
+		"--advertise-client-urls="+etcdURL,
+		"--listen-peer-urls=http://127.0.0.1:0",
+		"--unsafe-no-fsync",
+		"--log-level=warn",
+	)
+	if err != nil {
+		return nil, fmt.Errorf("starting etcd: %w", err)
+	}
+	plain := &http.Client{Timeout: 2 * time.Second}
+	if err := waitFor(ctx, 60*time.Second, etcd, func() bool {
+		resp, err := plain.Get(etcdURL + "/health")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode == 200 && strings.Contains(string(b), `"health":"true"`)
+	}); err != nil {
+		return nil, fmt.Errorf("etcd: %w", err)
+	}
+	logf("etcd ready on %s (pid %d)", etcdURL, etcd.cmd.Process.Pid)
+
+	// kube-apiserver
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	server := "https://127.0.0.1:" + strconv.Itoa(port)
+	args := []string{
+		"--etcd-servers=" + etcdURL,
+		"--bind-address=127.0.0.1",
+		"--advertise-address=127.0.0.1",
+		"--secure-port=" + strconv.Itoa(port),
+		"--cert-dir=" + filepath.Join(e.dir, "certs"),
+		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+		"--service-account-key-file=" + saKey,
+		"--service-account-signing-key-file=" + saKey,
+		"--token-auth-file=" + tokens,
+		"--authorization-mode=RBAC",
+		"--service-cluster-ip-range=10.0.0.0/24",
+		"--allow-privileged=true",
+		"--endpoint-reconciler-type=none",
+		"--disable-admission-plugins=ServiceAccount",
+		"--profiling=false",
+	}
+	args = append(args, versionFlags...)
+	apiserver, err := e.spawn("kube-apiserver", args...)
+	if err != nil {
+		return nil, fmt.Errorf("starting kube-apiserver: %w", err)
+	}
+	tlsClient := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, // self-signed, loopback only
+	}}
+	get := func(path string) (int, []byte) {
+		req, _ := http.NewRequest(http.MethodGet, server+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := tlsClient.Do(req)
+		if err != nil {
+			return 0, nil
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	if err := waitFor(ctx, 180*time.Second, apiserver, func() bool {
+		code, _ := get("/readyz")
+		if code != 200 {
+			return false
+		}
+		code, _ = get("/api/v1/namespaces/default")
+		return code == 200
+	}); err != nil {
+		return nil, fmt.Errorf("kube-apiserver: %w", err)
+	}
+	_, vb := get("/version")
+	var v struct {
+		GitVersion string `json:"gitVersion"`
+	}
+	_ = json.Unmarshal(vb, &v)
+
+	kubeconfig := filepath.Join(e.dir, "kubeconfig")
+	kc := fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- name: testenv
+  cluster:
+    server: %s
+    insecure-skip-tls-verify: true
+users:
+- name: admin
+  user:
+    token: %s
+contexts:
+- name: testenv
+  context:
+    cluster: testenv
+    user: admin
+current-context: testenv
+`, server, token)
+	if err := os.WriteFile(kubeconfig, []byte(kc), 0o600); err != nil {
+		return nil, err
+	}
+	return &readyInfo{
+		Kubeconfig: kubeconfig, Server: server, Dir: e.dir, Version: v.GitVersion,
+		EtcdURL: etcdURL, EtcdPID: etcd.cmd.Process.Pid, APIServerPID: apiserver.cmd.Process.Pid,
+		APIServerPort: port, EtcdPort: etcdPort,
+	}, nil
+}
+
+// waitFor polls ok until it returns true, the child exits, ctx ends or the timeout passes.
+func waitFor(ctx context.Context, timeout time.Duration, c *child, ok func() bool) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		if ok() {
+			return nil
+		}
+		select {
+		case <-c.done:
+			return fmt.Errorf("%s exited during startup", c.name)
+		case <-ctx.Done():
+			return errors.New("interrupted")
+		case <-time.After(200 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not ready after %v", timeout)
+		}
+	}
+}
