@@ -1,0 +1,138 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { SiteConfigError } from './config/problems';
+import { GENERATOR_NAME, GENERATOR_VERSION } from './labels';
+import { buildSite, type Registry } from './pipeline';
+import { formatFinding } from './validator';
+import { SUPPORTED_KUBERNETES_VERSIONS } from './versions';
+import { writeSiteFiles } from './writer';
+
+export const DEFAULT_SITE = 'sites/example.yaml';
+export const SITES_DIR = 'sites';
+
+/** Exit codes: 0 fine, 1 findings or differences, 2 bad input. */
+export const EXIT_FINDINGS = 1;
+export const EXIT_BAD_INPUT = 2;
+
+export interface SiteSelection {
+  readonly site?: string[];
+  readonly all?: boolean;
+}
+
+/** Site files to work on: `--site` (repeatable), `--all` (every *.yaml in sites/), else the example. */
+export function selectSites(options: SiteSelection): string[] {
+  if (options.all) {
+    return readdirSync(SITES_DIR)
+      .filter((n) => n.endsWith('.yaml') || n.endsWith('.yml'))
+      .sort()
+      .map((n) => join(SITES_DIR, n));
+  }
+  return options.site && options.site.length > 0 ? options.site : [DEFAULT_SITE];
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function siteOptions(command: Command): Command {
+  return command
+    .option('--site <file>', `site config file (repeatable; default ${DEFAULT_SITE})`, collect)
+    .option('--all', `every site file in ${SITES_DIR}/`)
+    .addOption(
+      new Option('--kubernetes-version <minor>', 'render for this Kubernetes minor instead of the file\'s kubernetesVersion').choices([
+        ...SUPPORTED_KUBERNETES_VERSIONS,
+      ]),
+    );
+}
+
+interface Io {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+}
+
+function synthCommand(registry: Registry, io: Io, setExit: (code: number) => void): Command {
+  return siteOptions(new Command('synth'))
+    .description('render site(s) into <out>/<site>/ (validated first; nothing is written when a site has findings)')
+    .option('--out <dir>', 'output root', 'dist')
+    .option('--no-validate', 'write even when the validator has findings (not recommended)')
+    .action((opts: SiteSelection & { out: string; validate: boolean; kubernetesVersion?: string }) => {
+      const outRoots = [resolve(opts.out)];
+      // `cdk8s synth` deletes its output folder before running the app, so dist/ is never that folder:
+      // we write dist/ as usual and a disposable copy where the CLI expects one (see cdk8s.yaml).
+      const cdk8sOut = process.env.CDK8S_OUTDIR;
+      if (cdk8sOut && resolve(cdk8sOut) !== outRoots[0]) outRoots.push(resolve(cdk8sOut));
+      for (const file of selectSites(opts)) {
+        const started = performance.now();
+        const build = buildSite(file, registry, { kubernetesVersion: opts.kubernetesVersion, validate: opts.validate });
+        for (const w of build.site.warnings) io.err(`warning: ${file}: ${w}`);
+        if (build.findings.length > 0) {
+          for (const f of build.findings) io.err(formatFinding(f));
+          io.err(`${build.site.config.name}: ${build.findings.length} finding(s); nothing written (use --no-validate to write anyway)`);
+          setExit(EXIT_FINDINGS);
+          continue;
+        }
+        for (const root of outRoots) writeSiteFiles(root, build.site.config.name, build.output);
+        const objects = build.result.files.reduce((n, f) => n + f.objects.length, 0);
+        const ms = Math.round(performance.now() - started);
+        io.out(`${build.site.config.name}: ${objects} objects, ${build.output.length} files, ${ms} ms -> ${join(opts.out, build.site.config.name)}/`);
+      }
+    });
+}
+
+function validateCommand(registry: Registry, io: Io, setExit: (code: number) => void): Command {
+  return siteOptions(new Command('validate'))
+    .description('render site(s) in memory and print every schema and policy finding; exit 1 when there is one')
+    .action((opts: SiteSelection & { kubernetesVersion?: string }) => {
+      for (const file of selectSites(opts)) {
+        const build = buildSite(file, registry, { kubernetesVersion: opts.kubernetesVersion });
+        for (const w of build.site.warnings) io.err(`warning: ${file}: ${w}`);
+        for (const f of build.findings) io.out(formatFinding(f));
+        const objects = build.result.files.reduce((n, f) => n + f.objects.length, 0);
+        io.out(`${build.site.config.name}: Kubernetes ${build.site.config.kubernetesVersion}, ${objects} objects, ${build.findings.length} finding(s)`);
+        if (build.findings.length > 0) setExit(EXIT_FINDINGS);
+      }
+    });
+}
+
+/** Extra commands (diff, cost, …) register here with the same registry and I/O. */
+export type CommandFactory = (registry: Registry, io: Io, setExit: (code: number) => void) => Command;
+export const EXTRA_COMMANDS: CommandFactory[] = [];
+
+/**
+ * Runs the CLI and returns the exit code. User mistakes (bad site files, bad flags) print one line per
+ * problem and return 2 without a stack trace; anything else is a bug and propagates.
+ */
+export async function runCli(argv: readonly string[], registry: Registry, io: Io = { out: console.log, err: console.error }): Promise<number> {
+  let exitCode = 0;
+  const setExit = (code: number) => {
+    exitCode = Math.max(exitCode, code);
+  };
+  const program = new Command(GENERATOR_NAME)
+    .description('Typed cdk8s charts for an Amazon EKS Hybrid Nodes cluster')
+    .version(GENERATOR_VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  for (const factory of [synthCommand, validateCommand, ...EXTRA_COMMANDS]) {
+    program.addCommand(factory(registry, io, setExit).exitOverride());
+  }
+  // `cdk8s synth` runs the app without arguments: that means "synth the example site".
+  const args = argv.length === 0 ? ['synth'] : [...argv];
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } catch (err) {
+    if (err instanceof SiteConfigError) {
+      io.err(err.message);
+      return EXIT_BAD_INPUT;
+    }
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
+    }
+    throw err;
+  }
+  return exitCode;
+}
+
+export function siteFileExists(file: string): boolean {
+  return existsSync(file);
+}

@@ -1,0 +1,161 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { closest, distance } from 'fastest-levenshtein';
+import { isMap, LineCounter, parseDocument } from 'yaml';
+import { ERROR_KEYWORD } from './common';
+import { joinPath, SiteConfigError, type Problem } from './problems';
+import { SiteSchema, type SiteConfig } from './schema';
+import { SEMANTIC_CHECKS } from './semantic';
+
+/** A site config as read from disk, before defaults: what the user wrote, with its origin. */
+export interface SiteSource {
+  /** The file as the user named it (used in every message). */
+  readonly file: string;
+  /** sha256 of the file's bytes. */
+  readonly sha256: string;
+  /** The parsed document. */
+  readonly document: unknown;
+}
+
+let compiled: ValidateFunction | undefined;
+
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true, keywords: [ERROR_KEYWORD] });
+    addFormats.default(ajv, ['ipv4']);
+    compiled = ajv.compile(SiteSchema);
+  }
+  return compiled;
+}
+
+/** Reads and parses a site file: unreadable files, YAML syntax errors and duplicate keys are problems. */
+export function readSiteSource(file: string): SiteSource {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new SiteConfigError(file, [{ path: '(root)', message: `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }]);
+  }
+  const text = bytes.toString('utf8');
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter });
+  if (doc.errors.length > 0) {
+    throw new SiteConfigError(
+      file,
+      doc.errors.map((e) => {
+        const pos = lineCounter.linePos(e.pos[0]);
+        if (e.code === 'DUPLICATE_KEY') {
+          const key = text.slice(e.pos[0], e.pos[1]).trim();
+          return { path: `line ${pos.line}, column ${pos.col}`, message: `duplicate key "${key}"; each key may appear once in a mapping` };
+        }
+        return { path: `line ${pos.line}, column ${pos.col}`, message: `YAML syntax error: ${firstLine(e.message)}` };
+      }),
+    );
+  }
+  if (doc.contents === null || text.trim() === '') {
+    throw new SiteConfigError(file, [{ path: '(root)', message: 'the file is empty; expected a site config mapping' }]);
+  }
+  if (!isMap(doc.contents)) {
+    throw new SiteConfigError(file, [{ path: '(root)', message: 'must be a YAML mapping of site config fields', value: doc.toJS() }]);
+  }
+  return { file, sha256: createHash('sha256').update(bytes).digest('hex'), document: doc.toJS({ maxAliasCount: 100 }) };
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/**
+ * Validates a parsed document against the schema (filling in defaults) and runs the semantic checks.
+ * Throws SiteConfigError with every problem at once.
+ */
+export function validateSiteDocument(file: string, document: unknown): SiteConfig {
+  const data = structuredClone(document);
+  const validate = validator();
+  if (!validate(data)) {
+    throw new SiteConfigError(file, schemaProblems(validate.errors ?? [], document));
+  }
+  const config = data as SiteConfig;
+  const problems = SEMANTIC_CHECKS.flatMap((check) => check(config));
+  if (problems.length > 0) throw new SiteConfigError(file, problems);
+  return config;
+}
+
+function pointerSegments(pointer: string): (string | number)[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function valueAt(document: unknown, segments: readonly (string | number)[]): unknown {
+  let current: unknown = document;
+  for (const s of segments) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string | number, unknown>)[s];
+  }
+  return current;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string',
+  integer: 'a whole number',
+  number: 'a number',
+  boolean: 'true or false',
+  object: 'a mapping',
+  array: 'a list',
+};
+
+/** Turns ajv errors into one problem per field, preferring the schema's own `x-error` message. */
+function schemaProblems(errors: readonly ErrorObject[], document: unknown): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  const custom = new Map<string, string>();
+  for (const e of errors) {
+    const message = (e.parentSchema as Record<string, unknown> | undefined)?.[ERROR_KEYWORD];
+    if (typeof message === 'string' && !custom.has(e.instancePath)) custom.set(e.instancePath, message);
+  }
+  const add = (segments: (string | number)[], message: string, value?: unknown) => {
+    const key = `${joinPath(segments)}\0${message}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    problems.push({ path: joinPath(segments), message, ...(value === undefined ? {} : { value }) });
+  };
+  for (const e of errors) {
+    const segments = pointerSegments(e.instancePath);
+    const value = valueAt(document, segments);
+    if (e.keyword === 'additionalProperties') {
+      const key = String(e.params.additionalProperty);
+      const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
+      const suggestion = allowed.length > 0 ? closest(key, allowed) : undefined;
+      const hint = suggestion && distance(key, suggestion) <= Math.max(2, Math.floor(key.length / 3)) ? `; did you mean "${suggestion}"?` : '';
+      const known = allowed.length > 0 ? ` (known keys: ${allowed.join(', ')})` : '';
+      add([...segments, key], `unknown key${hint}${hint ? '' : known}`);
+    } else if (e.keyword === 'required') {
+      add([...segments, String(e.params.missingProperty)], 'is required');
+    } else if (custom.has(e.instancePath)) {
+      add(segments, custom.get(e.instancePath)!, value);
+    } else if (e.keyword === 'type') {
+      const expected = String(e.params.type).split(',').map((t) => TYPE_NAMES[t] ?? t).join(' or ');
+      add(segments, `must be ${expected}`, value);
+    } else if (e.keyword === 'enum') {
+      add(segments, `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`, value);
+    } else if (e.keyword === 'const' || e.keyword === 'anyOf') {
+      // union members report one error each; the union's x-error (above) says it once
+      if (!custom.has(e.instancePath)) add(segments, e.message ?? 'is not allowed', value);
+    } else {
+      add(segments, e.message ?? 'is not valid', value);
+    }
+  }
+  return problems;
+}
+
+/** Reads, validates and defaults a site file. */
+export function loadSiteConfig(file: string): { source: SiteSource; config: SiteConfig } {
+  const source = readSiteSource(file);
+  return { source, config: validateSiteDocument(file, source.document) };
+}

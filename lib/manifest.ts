@@ -1,0 +1,28 @@
+/** A Kubernetes object as it is written to dist/: plain JSON, already resolved. */
+export interface Manifest {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly labels?: Record<string, string>;
+    readonly annotations?: Record<string, string>;
+    readonly [key: string]: unknown;
+  };
+  readonly [key: string]: unknown;
+}
+
+/** One output file of a site: its path inside dist/<site>/ and the objects it holds, in order. */
+export interface RenderedFile {
+  /** Path relative to dist/<site>/, e.g. `00-namespaces.yaml`. */
+  readonly path: string;
+  /** The chart that produced the file. */
+  readonly chart: string;
+  readonly objects: readonly Manifest[];
+}
+
+/** Human-readable object reference used in messages: `Kind namespace/name` or `Kind name`. */
+export function describeObject(obj: Pick<Manifest, 'kind' | 'metadata'>): string {
+  const ns = obj.metadata.namespace;
+  return ns ? `${obj.kind} ${ns}/${obj.metadata.name}` : `${obj.kind} ${obj.metadata.name}`;
+}

@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import { stringify } from 'yaml';
+import { GENERATOR_NAME, GENERATOR_VERSION } from './labels';
+import type { Manifest, RenderedFile } from './manifest';
+import type { OutputFile, RenderResult } from './render';
+import type { Site } from './site';
+
+/**
+ * YAML as kubectl reads it: YAML 1.1 rules for quoting (so strings like "yes", "on" or "0755" stay
+ * strings for sigs.k8s.io/yaml), no line folding, no anchors. Key order is what cdk8s produced
+ * (apiVersion, kind, metadata, then sorted), so output is stable.
+ */
+export function toYaml(value: unknown): string {
+  return stringify(value, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+export function manifestsToYaml(objects: readonly Manifest[]): string {
+  return objects.map((o) => `---\n${toYaml(o)}`).join('');
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * Everything that goes into dist/<site>/: one YAML file per chart, the extra files, a
+ * kustomization.yaml listing the chart files in apply order, and manifest.json with hashes.
+ */
+export function siteOutputFiles(site: Site, result: RenderResult): OutputFile[] {
+  const chartFiles: OutputFile[] = result.files.map((f: RenderedFile) => ({ path: f.path, content: manifestsToYaml(f.objects) }));
+  const kustomization: OutputFile = {
+    path: 'kustomization.yaml',
+    content: toYaml({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      resources: chartFiles.map((f) => f.path),
+    }),
+  };
+  const hashed = [...chartFiles, kustomization, ...result.extraFiles].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const manifest: OutputFile = {
+    path: 'manifest.json',
+    content: `${JSON.stringify(
+      {
+        generator: { name: GENERATOR_NAME, version: GENERATOR_VERSION },
+        site: site.config.name,
+        kubernetesVersion: site.config.kubernetesVersion,
+        siteConfigSha256: site.source.sha256,
+        files: Object.fromEntries(hashed.map((f) => [f.path, sha256(f.content)])),
+      },
+      null,
+      2,
+    )}\n`,
+  };
+  return [...hashed, manifest];
+}

@@ -1,0 +1,41 @@
+import { gpuPools, poolSelector } from './placement';
+import { renderSite, type ArtifactDefinition, type ChartDefinition, type OutputFile, type RenderResult } from './render';
+import { siteOutputFiles } from './output';
+import { loadSite, type LoadOptions, type Site } from './site';
+import { validateFiles, type Finding, type ValidationContext } from './validator';
+
+/** What the CLI composes: the charts (wired by main.ts, since lib/ never imports charts) and the artefacts. */
+export interface Registry {
+  readonly charts: readonly ChartDefinition[];
+  readonly artifacts: readonly ArtifactDefinition[];
+}
+
+export interface SiteBuild {
+  readonly site: Site;
+  readonly result: RenderResult;
+  /** Every file of dist/<site>/, ready to write. */
+  readonly output: readonly OutputFile[];
+  /** Validator findings; empty when validation was skipped. */
+  readonly findings: readonly Finding[];
+}
+
+/** What the validator must know about the site beyond the objects themselves. */
+export function validationContext(site: Site): ValidationContext {
+  const pools = gpuPools(site.config);
+  const taints = new Map<string, { key: string; value?: string; effect: string }>();
+  for (const t of pools.flatMap((p) => p.taints)) taints.set(`${t.key}=${t.value ?? ''}:${t.effect}`, t);
+  return {
+    kubernetesVersion: site.config.kubernetesVersion,
+    gpuTaints: [...taints.values()],
+    gpuPoolSelectors: pools.map(poolSelector),
+    allowPlainCredentials: false,
+  };
+}
+
+/** site file → validated Site → charts → validator → files in memory. Writes nothing. */
+export function buildSite(file: string, registry: Registry, options: LoadOptions & { readonly validate?: boolean } = {}): SiteBuild {
+  const site = loadSite(file, options);
+  const result = renderSite(site, registry.charts, registry.artifacts);
+  const findings = options.validate === false ? [] : validateFiles(result.files, validationContext(site));
+  return { site, result, output: siteOutputFiles(site, result), findings };
+}

@@ -1,0 +1,91 @@
+import { App, type Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { standardLabels, GENERATOR_VERSION } from './labels';
+import { describeObject, type Manifest, type RenderedFile } from './manifest';
+import type { Site } from './site';
+
+/** A file of the site output that is not a cluster object (add-on values, NodeConfigs, reports). */
+export interface OutputFile {
+  /** Path relative to dist/<site>/. */
+  readonly path: string;
+  readonly content: string;
+}
+
+/** One component of the site: how to decide whether it renders, and how to build its chart. */
+export interface ChartDefinition {
+  /** File stem and chart id, e.g. `namespaces` → `00-namespaces.yaml`. */
+  readonly id: string;
+  /** Apply order: the two-digit file prefix. Namespaces and CRDs first. */
+  readonly order: number;
+  /** Value of `app.kubernetes.io/component` on its objects (unless an object sets its own). */
+  readonly component: string;
+  /** Value of `app.kubernetes.io/version`: the upstream version it deploys, else the generator's. */
+  version?(site: Site): string;
+  enabled(site: Site): boolean;
+  build(scope: Construct, id: string, site: Site): Chart;
+  /** Files that belong to the component but are not applied (e.g. EKS add-on configuration values). */
+  files?(site: Site): OutputFile[];
+}
+
+/** A site artefact that is derived from the whole rendered output (reports, NodeConfigs, eksctl config). */
+export interface ArtifactDefinition {
+  readonly id: string;
+  enabled(site: Site): boolean;
+  render(site: Site, files: readonly RenderedFile[]): OutputFile[];
+}
+
+export interface RenderResult {
+  /** Cluster objects, one file per chart, in apply order. */
+  readonly files: RenderedFile[];
+  /** Everything else, sorted by path. */
+  readonly extraFiles: OutputFile[];
+}
+
+export function chartFileName(def: Pick<ChartDefinition, 'id' | 'order'>): string {
+  return `${String(def.order).padStart(2, '0')}-${def.id}.yaml`;
+}
+
+function withStandardLabels(object: Manifest, labels: Record<string, string>): Manifest {
+  return { ...object, metadata: { ...object.metadata, labels: { ...labels, ...object.metadata.labels } } };
+}
+
+/**
+ * Renders a site in memory: builds every enabled chart in one cdk8s App, stamps the standard labels,
+ * and checks that no two objects share kind, namespace and name. Writes nothing.
+ */
+export function renderSite(
+  site: Site,
+  charts: readonly ChartDefinition[],
+  artifacts: readonly ArtifactDefinition[] = [],
+): RenderResult {
+  const orders = new Map<number, string>();
+  for (const def of charts) {
+    const taken = orders.get(def.order);
+    if (taken) throw new Error(`charts ${taken} and ${def.id} share apply order ${def.order}`);
+    orders.set(def.order, def.id);
+  }
+  const app = new App();
+  const files: RenderedFile[] = [];
+  const extraFiles: OutputFile[] = [];
+  const seen = new Map<string, string>();
+  for (const def of [...charts].sort((a, b) => a.order - b.order)) {
+    if (!def.enabled(site)) continue;
+    const chart = def.build(app, def.id, site);
+    const labels = standardLabels(site.config.name, def.component, def.version?.(site) ?? GENERATOR_VERSION);
+    const objects = (chart.toJson() as Manifest[]).map((o) => withStandardLabels(o, labels));
+    const path = chartFileName(def);
+    for (const o of objects) {
+      const key = `${o.apiVersion.split('/').length > 1 ? o.apiVersion.split('/')[0] : ''}/${describeObject(o)}`;
+      const other = seen.get(key);
+      if (other) throw new Error(`${describeObject(o)} is rendered twice: in ${other} and ${path}`);
+      seen.set(key, path);
+    }
+    if (objects.length > 0) files.push({ path, chart: def.id, objects });
+    extraFiles.push(...(def.files?.(site) ?? []));
+  }
+  for (const artifact of artifacts) {
+    if (artifact.enabled(site)) extraFiles.push(...artifact.render(site, files));
+  }
+  extraFiles.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { files, extraFiles };
+}

@@ -1,0 +1,35 @@
+import { dirname } from 'node:path';
+import { readSiteInputs, type SiteInputs } from './config/inputs';
+import { readSiteSource, validateSiteDocument } from './config/load';
+import { SiteConfigError } from './config/problems';
+import type { SiteConfig } from './config/schema';
+
+/** Everything a chart may know about a site: the validated config and what the loader read for it. */
+export interface Site {
+  readonly config: SiteConfig;
+  /** The site file as named on the command line, and the sha256 of its bytes. */
+  readonly source: { readonly file: string; readonly sha256: string };
+  readonly inputs: SiteInputs;
+  /** Things worth saying that do not stop the render (printed as `warning:` lines). */
+  readonly warnings: readonly string[];
+}
+
+export interface LoadOptions {
+  /** Render for this Kubernetes minor instead of the file's `kubernetesVersion` (matrix tests, cluster tests). */
+  readonly kubernetesVersion?: string;
+  /** Environment the loader may read opted-in variables from. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** The only place that reads a site's files: parse, validate, default, then read side inputs. */
+export function loadSite(file: string, options: LoadOptions = {}): Site {
+  const source = readSiteSource(file);
+  const document =
+    options.kubernetesVersion === undefined
+      ? source.document
+      : { ...(source.document as object), kubernetesVersion: options.kubernetesVersion };
+  const config = validateSiteDocument(file, document);
+  const { inputs, problems, warnings } = readSiteInputs(config, dirname(file), options.env ?? process.env);
+  if (problems.length > 0) throw new SiteConfigError(file, problems);
+  return { config, source: { file, sha256: source.sha256 }, inputs, warnings };
+}

@@ -1,0 +1,9 @@
+import { CHARTS } from './charts';
+import { ARTIFACTS } from './lib/artifacts';
+import { runCli } from './lib/cli';
+
+// The app entry point for `npm run synth` and `cdk8s synth` (cdk8s.yaml): lib/cli does the work;
+// this file only wires the charts in, because lib/ never imports charts.
+runCli(process.argv.slice(2), { charts: CHARTS, artifacts: ARTIFACTS }).then((code) => {
+  process.exitCode = code;
+});
