@@ -135,13 +135,24 @@ func run() int {
 		env.dumpLogs()
 		return 1
 	}
+	if !strings.HasPrefix(info.Version, "v"+*minor+".") {
+		logf("kube-apiserver in %s reports %q, not Kubernetes %s", *binDir, info.Version, *minor)
+		return 1
+	}
 	info.LauncherPID = os.Getpid()
 	line, _ := json.Marshal(info)
 	fmt.Println(string(line))
 	logf("ready: %s (%s), kubeconfig %s", info.Server, info.Version, info.Kubeconfig)
 
 	if args := flag.Args(); len(args) > 0 {
-		cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+		// Our etcd/kube-apiserver/kubectl come first, also for the command itself.
+		name := args[0]
+		if !strings.Contains(name, "/") {
+			if _, err := os.Stat(filepath.Join(*binDir, name)); err == nil {
+				name = filepath.Join(*binDir, name)
+			}
+		}
+		cmd := exec.CommandContext(ctx, name, args[1:]...)
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 		cmd.Env = append(os.Environ(), "KUBECONFIG="+info.Kubeconfig, "PATH="+*binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
 		err := cmd.Run()
