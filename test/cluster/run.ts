@@ -21,7 +21,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 
 // Works whether this file is loaded as CommonJS or as an ES module (tsx sets argv[1] to this file).
 const REPO = resolve(dirname(process.argv[1]), '..', '..');
@@ -171,6 +171,7 @@ function build(what: string): string {
 
 class Kubectl {
   private n = 0;
+  private readonly warned = new Set<string>();
   constructor(
     private readonly bin: string,
     private readonly ready: Ready,
@@ -210,6 +211,11 @@ class Kubectl {
     const found = (e: Entry) => applied.has(keyOf(e.obj)) || applied.has(keyOf(e.obj, 'default'));
     const missing = entries.filter((e) => !found(e));
     if (opts.verbose && r.stderr.trim()) log(`kubectl: ${r.stderr.trim()}`);
+    // Server warnings (deprecated APIs, PodSecurity "would violate", unknown-field hints) are shown, not failed.
+    for (const w of new Set(r.stderr.split('\n').filter((l) => l.startsWith('Warning:')))) {
+      if (!this.warned.has(w)) log(w);
+      this.warned.add(w);
+    }
     for (const e of missing) {
       const one = this.run(this.applyArgs(dryRun), stream([e]));
       const got = parseKubectlJson(one.stdout);
@@ -262,8 +268,13 @@ function sortKeys(v: unknown): unknown {
   return v;
 }
 
-function reportRejected(e: Entry, message: string, prefix = 'REJECTED'): void {
-  const text = `${prefix}: ${describe(e.obj)} (from ${e.source.replace(REPO + '/', '')})\n  server: ${message.replace(/\n/g, '\n  ')}`;
+function reportRejected(e: Entry, message: string, prefix = 'REJECTED', showObject = true): void {
+  let text = `${prefix}: ${describe(e.obj)} (from ${e.source.replace(REPO + '/', '')})\n  server: ${message.replace(/\n/g, '\n  ')}`;
+  if (showObject) {
+    const lines = stringify(e.obj).trimEnd().split('\n');
+    const shown = lines.length > 80 ? [...lines.slice(0, 80), `... (${lines.length - 80} more lines)`] : lines;
+    text += `\n  object:\n    ${shown.join('\n    ')}`;
+  }
   log(text);
 }
 
@@ -442,7 +453,7 @@ async function testVersion(version: string, launcher: string): Promise<void> {
           reportRejected(e, msg, 'NEGATIVE CASE REJECTED FOR THE WRONG REASON');
           fail(`${version}: negative case ${describe(e.obj)} rejected without "${expect}"`);
         } else {
-          reportRejected(e, msg, 'REJECTED AS EXPECTED (negative case)');
+          reportRejected(e, msg, 'REJECTED AS EXPECTED (negative case)', false);
           passed++;
         }
       }
