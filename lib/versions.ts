@@ -16,3 +16,124 @@ export function minorOf(version: string): number {
 export function isSupportedVersion(version: string): version is KubernetesVersion {
   return (SUPPORTED_KUBERNETES_VERSIONS as readonly string[]).includes(version);
 }
+
+/** Generations of the `resource.k8s.io` (Dynamic Resource Allocation) API, oldest first. */
+export type DraApiVersion = 'v1alpha2' | 'v1alpha3' | 'v1beta1' | 'v1';
+
+/** What DRA looks like on one Kubernetes minor. Every DRA object and pod claim is shaped from this. */
+export interface DraFacts {
+  /** The `resource.k8s.io` version we render: the newest one the minor serves that EKS can enable. */
+  readonly api: DraApiVersion;
+  /** `ResourceClass` (classic DRA, driver named in the class) up to 1.30; `DeviceClass` (CEL selectors) from 1.31. */
+  readonly classKind: 'ResourceClass' | 'DeviceClass';
+  /**
+   * Shape of a claim's device request: `classic` = `spec.resourceClassName` (no requests list);
+   * `flat` = `devices.requests[].deviceClassName`; `exactly` = `devices.requests[].exactly.deviceClassName`.
+   */
+  readonly requestShape: 'classic' | 'flat' | 'exactly';
+  /** Pod `resourceClaims[]`: `source.resourceClaimTemplateName` up to 1.30, `resourceClaimTemplateName` from 1.31. */
+  readonly podClaimShape: 'source' | 'direct';
+  /** Whether the API group version is served on EKS without flags we cannot set (alpha APIs never are). */
+  readonly servedOnEks: boolean;
+  /** Why DRA is or is not usable on EKS at this minor (shown in config errors and the docs table). */
+  readonly note: string;
+}
+
+const DRA_BY_VERSION: Record<KubernetesVersion, DraFacts> = {
+  '1.30': {
+    api: 'v1alpha2',
+    classKind: 'ResourceClass',
+    requestShape: 'classic',
+    podClaimShape: 'source',
+    servedOnEks: false,
+    note: 'resource.k8s.io/v1alpha2 is alpha (classic DRA) and EKS does not enable it',
+  },
+  '1.31': {
+    api: 'v1alpha3',
+    classKind: 'DeviceClass',
+    requestShape: 'flat',
+    podClaimShape: 'direct',
+    servedOnEks: false,
+    note: 'resource.k8s.io/v1alpha3 is alpha and EKS does not enable it',
+  },
+  '1.32': {
+    api: 'v1beta1',
+    classKind: 'DeviceClass',
+    requestShape: 'flat',
+    podClaimShape: 'direct',
+    servedOnEks: true,
+    note: 'resource.k8s.io/v1beta1 is beta and off by default upstream; the cluster must serve it (AWS documents the DRA beta API as enabled from EKS 1.33)',
+  },
+  '1.33': {
+    api: 'v1beta1',
+    classKind: 'DeviceClass',
+    requestShape: 'flat',
+    podClaimShape: 'direct',
+    servedOnEks: true,
+    note: 'EKS 1.33 enables the DRA beta API; v1beta1 keeps the flat deviceClassName request shape',
+  },
+  '1.34': { api: 'v1', classKind: 'DeviceClass', requestShape: 'exactly', podClaimShape: 'direct', servedOnEks: true, note: 'resource.k8s.io/v1 is GA and served by default' },
+  '1.35': { api: 'v1', classKind: 'DeviceClass', requestShape: 'exactly', podClaimShape: 'direct', servedOnEks: true, note: 'resource.k8s.io/v1 is GA and served by default' },
+  '1.36': { api: 'v1', classKind: 'DeviceClass', requestShape: 'exactly', podClaimShape: 'direct', servedOnEks: true, note: 'resource.k8s.io/v1 is GA and served by default' },
+};
+
+/** The DRA facts of a supported minor. */
+export function draFacts(version: KubernetesVersion): DraFacts {
+  return DRA_BY_VERSION[version];
+}
+
+/**
+ * Oldest minor the NVIDIA DRA driver v0.4.1 runs on: its chart declares `kubeVersion: >=1.32.0-0` and the
+ * driver speaks resource.k8s.io v1beta1 or newer only. AWS recommends 1.34 or later for it.
+ */
+export const NVIDIA_DRA_DRIVER_MIN_VERSION: KubernetesVersion = '1.32';
+
+/** Whether the NVIDIA DRA driver (and so a `dra` node pool) can run on this minor. */
+export function supportsNvidiaDraDriver(version: KubernetesVersion): boolean {
+  return minorOf(version) >= minorOf(NVIDIA_DRA_DRIVER_MIN_VERSION) && draFacts(version).servedOnEks;
+}
+
+/**
+ * admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy is GA from 1.30 (every supported minor). The
+ * DRA driver's ResourceSlice policy also reads the node name from the service-account token
+ * (ServiceAccountTokenPodNodeInfo: beta and on by default from 1.30, GA in 1.32).
+ */
+export const VALIDATING_ADMISSION_POLICY_MIN_VERSION: KubernetesVersion = '1.30';
+
+export function servesValidatingAdmissionPolicy(version: KubernetesVersion): boolean {
+  return minorOf(version) >= minorOf(VALIDATING_ADMISSION_POLICY_MIN_VERSION);
+}
+
+/**
+ * Smallest containerd major the kubelet of a Kubernetes minor supports: 1.35 is the last release that
+ * supports containerd 1.x (EKS kubernetes-versions-standard, "Kubernetes 1.35"), so 1.36+ needs
+ * containerd 2. The nodeadm NodeConfig writes its registry TOML for this major unless the site
+ * says otherwise.
+ */
+export function minimumContainerdMajor(version: string): 1 | 2 {
+  return minorOf(version) >= 36 ? 2 : 1;
+}
+
+/**
+ * cluster-autoscaler release per Kubernetes minor: the autoscaler simulates the scheduler of its own minor,
+ * so its minor must match the cluster's. Newest patch of each line that we could confirm: 1.33.6, 1.34.5,
+ * 1.35.2 and 1.36.1 are the 2026-07-23 releases (kubernetes/autoscaler release notes); 1.32.7 is the last
+ * 1.32 tag referenced upstream; 1.31.5 and 1.30.5 are the last promoted images of those lines we found
+ * (kubernetes/k8s.io registry.k8s.io/images/k8s-staging-autoscaling/images.yaml, AKS release notes).
+ */
+const CLUSTER_AUTOSCALER_TAGS: Record<KubernetesVersion, string> = {
+  '1.30': 'v1.30.5',
+  '1.31': 'v1.31.5',
+  '1.32': 'v1.32.7',
+  '1.33': 'v1.33.6',
+  '1.34': 'v1.34.5',
+  '1.35': 'v1.35.2',
+  '1.36': 'v1.36.1',
+};
+
+export const CLUSTER_AUTOSCALER_REPOSITORY = 'registry.k8s.io/autoscaling/cluster-autoscaler';
+
+/** The cluster-autoscaler image tag (`v1.<minor>.<patch>`) for a supported minor. */
+export function clusterAutoscalerTag(version: KubernetesVersion): string {
+  return CLUSTER_AUTOSCALER_TAGS[version];
+}

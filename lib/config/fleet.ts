@@ -1,2 +1,253 @@
+import { Type } from '@sinclair/typebox';
+import { minimumContainerdMajor } from '../versions';
+import { Closed, DnsLabel, ERROR_KEYWORD, LabelMap, Section, Taint } from './common';
+import { joinPath, type Problem } from './problems';
+import type { SiteConfig } from './schema';
+// semantic.ts registers the checks below and this file uses its label helpers: the checks are function
+// declarations (hoisted) so the import cycle resolves in any load order.
+import { labelKeyProblem, labelValueProblem } from './semantic';
+
+/**
+ * AWS's published EKS Hybrid Nodes price per vCPU-hour by monthly volume (US East; re-check
+ * https://aws.amazon.com/eks/pricing/ before relying on it). The last tier has no upper bound.
+ */
+export const DEFAULT_COST_TIERS = [
+  { vcpuHours: 576_000, usdPerVcpuHour: 0.02 },
+  { vcpuHours: 576_000, usdPerVcpuHour: 0.014 },
+  { vcpuHours: 4_608_000, usdPerVcpuHour: 0.01 },
+  { vcpuHours: 5_760_000, usdPerVcpuHour: 0.008 },
+  { usdPerVcpuHour: 0.006 },
+];
+
+/** The flat rate the source guide quotes; shown beside the tiered price so readers see the difference. */
+export const GUIDE_FLAT_USD_PER_VCPU_HOUR = 0.1099;
+
+/** Prices are computed in millionths of a dollar: enough for every published rate, exact in integers. */
+const Rate = (description: string, defaultValue?: number) =>
+  Type.Number({
+    minimum: 0,
+    ...(defaultValue === undefined ? {} : { default: defaultValue }),
+    description: `${description} In US dollars, at most 6 decimal places.`,
+  });
+
+const Arn = (what: string) =>
+  Type.Optional(
+    Type.String({
+      pattern: '^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$',
+      description: `ARN of the IAM Roles Anywhere ${what}; a placeholder is written when unset.`,
+      [ERROR_KEYWORD]: 'must be an AWS ARN such as arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/…',
+    }),
+  );
+
+export const CREDENTIAL_PROVIDERS = ['ssm', 'iamRolesAnywhere'] as const;
+
 /** Fleet and review tooling: overlays, cost rates, nodeadm and eksctl settings (issue 8). */
-export const fleetProperties = {};
+export const fleetProperties = {
+  extends: Type.Optional(
+    Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], {
+      description:
+        'Base site file(s) this file overlays, relative to this file; later files win. Maps merge key by key, lists replace, `null` removes a key. Resolved by the loader and never part of the rendered config.',
+      [ERROR_KEYWORD]: 'must be a file name or a list of file names',
+    }),
+  ),
+  cost: Section(
+    {
+      hoursPerMonth: Type.Integer({ minimum: 1, maximum: 744, default: 730, description: 'Hours in a billing month (AWS uses 730).' }),
+      tiers: Type.Array(
+        Closed({
+          vcpuHours: Type.Optional(
+            Type.Integer({ minimum: 1, description: 'vCPU-hours in this tier; omitted on the last tier, which is unbounded.' }),
+          ),
+          usdPerVcpuHour: Rate('Price per vCPU-hour in this tier.'),
+        }),
+        {
+          minItems: 1,
+          default: DEFAULT_COST_TIERS,
+          description: 'EKS Hybrid Nodes price tiers by monthly vCPU-hours, in order; every tier but the last has `vcpuHours`.',
+        },
+      ),
+      guideFlatUsdPerVcpuHour: Rate('Flat price the source guide assumed, shown for comparison only.', GUIDE_FLAT_USD_PER_VCPU_HOUR),
+    },
+    { description: 'EKS Hybrid Nodes pricing used by `npm run cost` and COST.md.' },
+  ),
+  nodeadm: Section(
+    {
+      credentialProvider: Type.Union(
+        CREDENTIAL_PROVIDERS.map((p) => Type.Literal(p)),
+        {
+          default: 'ssm',
+          description: 'How hybrid nodes get AWS credentials: ssm (SSM hybrid activation) or iamRolesAnywhere (X.509 certificates).',
+          [ERROR_KEYWORD]: `must be one of ${CREDENTIAL_PROVIDERS.join(', ')}`,
+        },
+      ),
+      iamRolesAnywhere: Section(
+        {
+          trustAnchorArn: Arn('trust anchor'),
+          profileArn: Arn('profile'),
+          roleArn: Arn('Hybrid Nodes role (the role is IAM, not Roles Anywhere)'),
+          certificatePath: Type.Optional(Type.String({ minLength: 1, description: 'Node certificate path on the server (nodeadm default when unset).' })),
+          privateKeyPath: Type.Optional(Type.String({ minLength: 1, description: 'Node private key path on the server (nodeadm default when unset).' })),
+        },
+        { description: 'IAM Roles Anywhere settings (credentialProvider: iamRolesAnywhere). ARNs are not secrets.' },
+      ),
+      maxPods: Type.Integer({ minimum: 1, maximum: 1024, default: 110, description: 'kubelet maxPods of every hybrid node.' }),
+      shutdownGracePeriod: Type.String({
+        pattern: '^\\d+(s|m)$',
+        default: '30s',
+        description: 'kubelet shutdownGracePeriod: time the node gives pods when the server shuts down.',
+        [ERROR_KEYWORD]: 'must be a duration in seconds or minutes such as 30s or 2m',
+      }),
+      containerdMajor: Type.Optional(
+        Type.Union([Type.Literal(1), Type.Literal(2)], {
+          description:
+            'Major version of containerd on the servers (decides the TOML section of the registry config). Default: 2 from Kubernetes 1.36 (which needs it), else 1.',
+          [ERROR_KEYWORD]: 'must be 1 or 2',
+        }),
+      ),
+    },
+    { description: 'nodeadm NodeConfig files written to nodes/<pool>.nodeconfig.yaml (one per hybrid pool).' },
+  ),
+  cloudNodeGroups: Type.Array(
+    Closed({
+      name: DnsLabel({ description: 'Managed node group name.' }),
+      instanceType: Type.String({
+        pattern: '^[a-z][a-z0-9-]*\\.[a-z0-9]+$',
+        description: 'EC2 instance type, e.g. m5.xlarge.',
+        [ERROR_KEYWORD]: 'must be an EC2 instance type such as m5.xlarge',
+      }),
+      minSize: Type.Integer({ minimum: 0, description: 'Smallest size the autoscaler may scale to.' }),
+      maxSize: Type.Integer({ minimum: 1, description: 'Largest size the autoscaler may scale to.' }),
+      desiredCapacity: Type.Integer({ minimum: 0, description: 'Initial size.' }),
+      labels: LabelMap({ description: 'Node labels.' }),
+      taints: Type.Array(Taint, { default: [], description: 'Node taints.' }),
+    }),
+    { default: [], description: 'EKS managed node groups in the VPC (written to cluster/eksctl.yaml; cluster-autoscaler scales these).' },
+  ),
+  eksctl: Section(
+    {
+      endpointAccess: Type.Union([Type.Literal('public'), Type.Literal('private')], {
+        default: 'public',
+        description: 'Cluster API endpoint: public or private. Hybrid Nodes do not support both at once.',
+        [ERROR_KEYWORD]: 'must be public or private (hybrid nodes cannot use public and private together)',
+      }),
+      caBundleCert: Type.Optional(
+        Type.String({
+          minLength: 1,
+          description: 'PEM of the CA that signs node certificates (credentialProvider: iamRolesAnywhere); eksctl creates the trust anchor from it.',
+        }),
+      ),
+    },
+    { description: 'Cloud side written to cluster/eksctl.yaml.' },
+  ),
+};
+
+/** Whole millionths of a dollar in a rate, or undefined when it has more than 6 decimal places. */
+export function rateMicros(usd: number): number | undefined {
+  const micros = Math.round(usd * 1_000_000);
+  return Math.abs(micros - usd * 1_000_000) < 1e-6 ? micros : undefined;
+}
+
+/** Every tier but the last has a size, the last has none; rates have at most 6 decimal places. */
+export function checkCost(config: SiteConfig): Problem[] {
+  const problems: Problem[] = [];
+  const { tiers, guideFlatUsdPerVcpuHour } = config.cost;
+  tiers.forEach((tier, i) => {
+    const last = i === tiers.length - 1;
+    if (!last && tier.vcpuHours === undefined) {
+      problems.push({ path: joinPath(['cost', 'tiers', i, 'vcpuHours']), message: 'is required on every tier but the last' });
+    }
+    if (last && tier.vcpuHours !== undefined) {
+      problems.push({ path: joinPath(['cost', 'tiers', i, 'vcpuHours']), message: 'must be omitted on the last tier, which covers all remaining usage', value: tier.vcpuHours });
+    }
+    if (rateMicros(tier.usdPerVcpuHour) === undefined) {
+      problems.push({ path: joinPath(['cost', 'tiers', i, 'usdPerVcpuHour']), message: 'must have at most 6 decimal places', value: tier.usdPerVcpuHour });
+    }
+  });
+  if (rateMicros(guideFlatUsdPerVcpuHour) === undefined) {
+    problems.push({ path: 'cost.guideFlatUsdPerVcpuHour', message: 'must have at most 6 decimal places', value: guideFlatUsdPerVcpuHour });
+  }
+  return problems;
+}
+
+/**
+ * Label keys kubelet refuses to set on its own node (NodeRestriction): `kubernetes.io` / `k8s.io`
+ * prefixes other than the allowed ones. nodeadm passes pool labels as `--node-labels`, and kubelet
+ * exits at start-up on a forbidden one, so the site must not get that far.
+ */
+const KUBELET_ALLOWED_LABELS = new Set([
+  'kubernetes.io/hostname',
+  'kubernetes.io/instance-type',
+  'kubernetes.io/os',
+  'kubernetes.io/arch',
+  'beta.kubernetes.io/instance-type',
+  'beta.kubernetes.io/os',
+  'beta.kubernetes.io/arch',
+  'failure-domain.beta.kubernetes.io/zone',
+  'failure-domain.beta.kubernetes.io/region',
+  'failure-domain.kubernetes.io/zone',
+  'failure-domain.kubernetes.io/region',
+  'topology.kubernetes.io/zone',
+  'topology.kubernetes.io/region',
+  'node.kubernetes.io/instance-type',
+]);
+
+export function kubeletLabelProblem(key: string): string | undefined {
+  const slash = key.lastIndexOf('/');
+  if (slash < 0) return undefined;
+  const prefix = key.slice(0, slash);
+  if (prefix === 'eks.amazonaws.com') return 'is set by nodeadm itself (eks.amazonaws.com/*); remove it from the pool labels';
+  const restricted = ['kubernetes.io', 'k8s.io'].some((d) => prefix === d || prefix.endsWith(`.${d}`));
+  const allowedNamespace = ['kubelet.kubernetes.io', 'node.kubernetes.io'].some((d) => prefix === d || prefix.endsWith(`.${d}`));
+  if (restricted && !allowedNamespace && !KUBELET_ALLOWED_LABELS.has(key)) {
+    return 'kubelet may not set this label on its own node (kubernetes.io and k8s.io prefixes are restricted); nodeadm init would fail';
+  }
+  return undefined;
+}
+
+/** Pool labels nodeadm can register; containerd 1 is not paired with a kubelet that needs 2. */
+export function checkNodeadm(config: SiteConfig): Problem[] {
+  const problems: Problem[] = [];
+  config.nodePools.forEach((pool, i) => {
+    for (const key of Object.keys(pool.labels)) {
+      const problem = kubeletLabelProblem(key);
+      if (problem) problems.push({ path: joinPath(['nodePools', i, 'labels', key]), message: problem, value: key });
+    }
+  });
+  const major = config.nodeadm.containerdMajor;
+  if (major !== undefined && major < minimumContainerdMajor(config.kubernetesVersion)) {
+    problems.push({
+      path: 'nodeadm.containerdMajor',
+      message: `Kubernetes ${config.kubernetesVersion} needs containerd ${minimumContainerdMajor(config.kubernetesVersion)} or later`,
+      value: major,
+    });
+  }
+  return problems;
+}
+
+/** Cloud node group names are unique, sizes are ordered, labels and taints are valid. */
+export function checkCloudNodeGroups(config: SiteConfig): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Map<string, number>();
+  config.cloudNodeGroups.forEach((group, i) => {
+    const at = (...rest: (string | number)[]) => joinPath(['cloudNodeGroups', i, ...rest]);
+    const first = seen.get(group.name);
+    if (first !== undefined) problems.push({ path: at('name'), message: `duplicate node group name; cloudNodeGroups[${first}] has it already`, value: group.name });
+    else seen.set(group.name, i);
+    if (group.minSize > group.maxSize) problems.push({ path: at('minSize'), message: `must not exceed maxSize (${group.maxSize})`, value: group.minSize });
+    if (group.desiredCapacity < group.minSize || group.desiredCapacity > group.maxSize) {
+      problems.push({ path: at('desiredCapacity'), message: `must be between minSize (${group.minSize}) and maxSize (${group.maxSize})`, value: group.desiredCapacity });
+    }
+    for (const [key, value] of Object.entries(group.labels)) {
+      const problem = labelKeyProblem(key) ?? labelValueProblem(value);
+      if (problem) problems.push({ path: at('labels', key), message: problem, value: labelKeyProblem(key) ? key : value });
+    }
+    group.taints.forEach((taint, t) => {
+      const problem = labelKeyProblem(taint.key) ?? (taint.value === undefined ? undefined : labelValueProblem(taint.value));
+      if (problem) problems.push({ path: at('taints', t), message: problem.replace(/label/g, 'taint'), value: taint });
+    });
+  });
+  if (config.nodeadm.credentialProvider !== 'iamRolesAnywhere' && config.eksctl.caBundleCert !== undefined) {
+    problems.push({ path: 'eksctl.caBundleCert', message: 'is only used with nodeadm.credentialProvider: iamRolesAnywhere' });
+  }
+  return problems;
+}

@@ -5,6 +5,7 @@ import addFormats from 'ajv-formats';
 import { closest, distance } from 'fastest-levenshtein';
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import { ERROR_KEYWORD } from './common';
+import { resolveSite, siteConfigError, type ParsedFile } from './overlay';
 import { joinPath, SiteConfigError, type Problem } from './problems';
 import { SiteSchema, type SiteConfig } from './schema';
 import { SEMANTIC_CHECKS } from './semantic';
@@ -13,10 +14,12 @@ import { SEMANTIC_CHECKS } from './semantic';
 export interface SiteSource {
   /** The file as the user named it (used in every message). */
   readonly file: string;
-  /** sha256 of the file's bytes. */
+  /** sha256 of the file's bytes; with `extends`, of every applied file in order (see lib/config/overlay.ts). */
   readonly sha256: string;
-  /** The parsed document. */
+  /** The parsed document (merged with the files it extends, without `extends`). */
   readonly document: unknown;
+  /** Every file read, in the order applied: the extended files first, this file last. */
+  readonly files: readonly { readonly file: string; readonly sha256: string }[];
 }
 
 let compiled: ValidateFunction | undefined;
@@ -30,8 +33,16 @@ function validator(): ValidateFunction {
   return compiled;
 }
 
-/** Reads and parses a site file: unreadable files, YAML syntax errors and duplicate keys are problems. */
+/**
+ * Reads and parses a site file and the files it `extends`, merged: unreadable files, YAML syntax
+ * errors, duplicate keys and `extends` cycles are problems.
+ */
 export function readSiteSource(file: string): SiteSource {
+  const resolved = resolveSite(file, readSiteFile);
+  return { file, sha256: resolved.sha256, document: resolved.document, files: resolved.files.map((f) => ({ file: f.file, sha256: f.sha256 })) };
+}
+
+function readSiteFile(file: string): ParsedFile {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
@@ -75,11 +86,11 @@ export function validateSiteDocument(file: string, document: unknown): SiteConfi
   const data = structuredClone(document);
   const validate = validator();
   if (!validate(data)) {
-    throw new SiteConfigError(file, schemaProblems(validate.errors ?? [], document));
+    throw siteConfigError(file, document, schemaProblems(validate.errors ?? [], document));
   }
   const config = data as SiteConfig;
   const problems = SEMANTIC_CHECKS.flatMap((check) => check(config));
-  if (problems.length > 0) throw new SiteConfigError(file, problems);
+  if (problems.length > 0) throw siteConfigError(file, document, problems);
   return config;
 }
 

@@ -1,0 +1,205 @@
+import { createHash } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
+import { formatProblem, joinPath, SiteConfigError, type Problem } from './problems';
+
+/**
+ * Site overlays: a site file may say `extends: base.yaml` (or a list) to start from other files.
+ *
+ * Rules, in the order a reviewer needs them:
+ * - Files apply in order: the bases depth-first (each base after its own bases, in the order listed),
+ *   then the file itself. A file reached twice (a diamond) applies once, at its first place.
+ * - Mappings merge key by key; anything else (lists, strings, numbers) replaces what was there;
+ *   `null` removes the key. A list cannot be patched item by item: restate the whole list.
+ * - `extends` is resolved here and never reaches the schema or the charts; paths are relative to the
+ *   file that names them; a cycle is an error.
+ * - Every problem found later (schema or semantic) names the file that set the offending value.
+ */
+
+/** One file read from disk: as the user (or an `extends`) named it, its bytes' hash and its document. */
+export interface ParsedFile {
+  readonly file: string;
+  readonly sha256: string;
+  readonly document: unknown;
+}
+
+/** Reads and parses one file, throwing SiteConfigError for its own problems (unreadable, bad YAML). */
+export type FileReader = (file: string) => ParsedFile;
+
+export interface ResolvedSite {
+  /** The merged document, without `extends`. */
+  readonly document: unknown;
+  /** The files in the order they were applied (bases first, the site file last). */
+  readonly files: readonly ParsedFile[];
+  /**
+   * sha256 of the site file's bytes when it extends nothing; otherwise sha256 of one
+   * `<sha256>  <file>` line per applied file, in order (sha256sum format), so it covers every input.
+   */
+  readonly sha256: string;
+}
+
+type Doc = Record<string, unknown>;
+
+function isMap(value: unknown): value is Doc {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads `file` and everything it extends, and merges them by the rules above. */
+export function resolveSite(file: string, read: FileReader): ResolvedSite {
+  const top = read(file);
+  if (!isMap(top.document) || !('extends' in top.document)) {
+    return { document: top.document, files: [top], sha256: top.sha256 };
+  }
+  const order: ParsedFile[] = [];
+  const applied = new Set<string>();
+  const visit = (parsed: ParsedFile, stack: readonly string[]) => {
+    const key = resolve(parsed.file);
+    const doc = parsed.document as Doc;
+    for (const [i, base] of ('extends' in doc ? extendsList(parsed.file, doc) : []).entries()) {
+      const baseFile = join(dirname(parsed.file), base.name);
+      const baseKey = resolve(baseFile);
+      const path = base.indexed ? joinPath(['extends', i]) : 'extends';
+      if (baseKey === key || stack.includes(baseKey)) {
+        const chain = [...stack, key, baseKey].map((k) => relativeName(k, file));
+        throw new SiteConfigError(parsed.file, [{ path, message: `extends cycle: ${chain.join(' -> ')}`, value: base.name }]);
+      }
+      if (applied.has(baseKey)) continue;
+      let baseParsed: ParsedFile;
+      try {
+        baseParsed = read(baseFile);
+      } catch (err) {
+        // an unreadable base is the extending file's mistake; a broken base is the base's own
+        if (err instanceof SiteConfigError && err.file === baseFile && err.problems.some((p) => p.message.startsWith('cannot read'))) {
+          throw new SiteConfigError(parsed.file, [{ path, message: `cannot read the extended file ${baseFile}`, value: base.name }]);
+        }
+        throw err;
+      }
+      visit(baseParsed, [...stack, key]);
+    }
+    if (!applied.has(key)) {
+      applied.add(key);
+      order.push(parsed);
+    }
+  };
+  visit(top, []);
+
+  let merged: unknown = {};
+  for (const parsed of order) merged = mergeOverlay(merged, withoutExtends(parsed.document as Doc));
+  const sha256 = createHash('sha256')
+    .update(order.map((p) => `${p.sha256}  ${p.file}\n`).join(''))
+    .digest('hex');
+  const document = attachOrigins(merged as Doc, order);
+  return { document, files: order, sha256 };
+}
+
+function extendsList(file: string, doc: Doc): { name: string; indexed: boolean }[] {
+  const value = doc.extends;
+  if (typeof value === 'string' && value !== '') return [{ name: value, indexed: false }];
+  if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' && v !== '')) {
+    return (value as string[]).map((name) => ({ name, indexed: true }));
+  }
+  throw new SiteConfigError(file, [{ path: 'extends', message: 'must be a file name or a non-empty list of file names', value }]);
+}
+
+function withoutExtends(doc: Doc): Doc {
+  const { extends: _ignored, ...rest } = doc;
+  return rest;
+}
+
+function relativeName(absolute: string, topFile: string): string {
+  const base = resolve(dirname(topFile));
+  return absolute.startsWith(`${base}/`) ? join(dirname(topFile), absolute.slice(base.length + 1)) : absolute;
+}
+
+/** `base` overlaid with `overlay`: maps merge, everything else replaces, `null` removes. Inputs are not modified. */
+export function mergeOverlay(base: unknown, overlay: unknown): unknown {
+  if (!isMap(base) || !isMap(overlay)) return structuredClone(overlay);
+  const out: Doc = { ...base };
+  for (const [key, value] of Object.entries(overlay)) {
+    if (value === null) delete out[key];
+    else out[key] = key in base ? mergeOverlay(base[key], value) : mergeOverlay(undefined, value);
+  }
+  return out;
+}
+
+/**
+ * The origin lookup travels with the document as a symbol-keyed property: callers copy the document
+ * to override a field (`{ ...document, kubernetesVersion }`) and a spread keeps it, while ajv,
+ * structuredClone and YAML output never see symbol keys.
+ */
+const ORIGINS = Symbol('site-config-origins');
+
+/** Which applied file set the value at a field path. */
+export type OriginLookup = (segments: readonly (string | number)[]) => string;
+
+function attachOrigins(document: Doc, order: readonly ParsedFile[]): Doc {
+  const lookup: OriginLookup = (segments) => {
+    // a list is set as a whole, so the file that set the list set every item in it
+    let cut = segments.length;
+    let node: unknown = document;
+    for (let i = 0; i < segments.length; i++) {
+      if (Array.isArray(node)) {
+        cut = i;
+        break;
+      }
+      node = isMap(node) ? node[segments[i] as string] : undefined;
+    }
+    // a missing field (`is required`, or removed by `null`) is blamed on the file that set its parent
+    for (let len = cut; len > 0; len--) {
+      const prefix = segments.slice(0, len);
+      for (let f = order.length - 1; f >= 0; f--) {
+        if (hasPath(order[f].document, prefix)) return order[f].file;
+      }
+    }
+    return order[order.length - 1].file;
+  };
+  Object.defineProperty(document, ORIGINS, { value: lookup, enumerable: true });
+  return document;
+}
+
+function hasPath(document: unknown, segments: readonly (string | number)[]): boolean {
+  let node = document;
+  for (const s of segments) {
+    if (!isMap(node) || !(String(s) in node)) return false;
+    node = node[String(s)];
+  }
+  return true;
+}
+
+/** `nodePools[0].labels["gpu.example.com/x"]` → `['nodePools', 0, 'labels', 'gpu.example.com/x']` (inverse of joinPath). */
+export function splitPath(path: string): (string | number)[] | undefined {
+  if (path === '(root)') return [];
+  const segments: (string | number)[] = [];
+  const token = /^(?:\.?([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\])/;
+  let rest = path;
+  while (rest.length > 0) {
+    const m = token.exec(rest);
+    if (!m) return undefined;
+    segments.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : (JSON.parse(m[3]) as string)));
+    rest = rest.slice(m[0].length);
+  }
+  return segments;
+}
+
+/** Bad config assembled from several files: each problem line names the file that set the value. */
+export class OverlayConfigError extends SiteConfigError {
+  constructor(
+    file: string,
+    problems: readonly Problem[],
+    /** The file each problem comes from, index for index. */
+    readonly problemFiles: readonly string[],
+  ) {
+    super(file, problems);
+    this.message = problems.map((p, i) => formatProblem(problemFiles[i], p)).join('\n');
+  }
+}
+
+/** The error to throw for problems found in `document`: attributed per file when it was merged from several. */
+export function siteConfigError(file: string, document: unknown, problems: readonly Problem[]): SiteConfigError {
+  const lookup = isMap(document) ? ((document as Record<symbol, unknown>)[ORIGINS] as OriginLookup | undefined) : undefined;
+  if (!lookup) return new SiteConfigError(file, problems);
+  const files = problems.map((p) => {
+    const segments = splitPath(p.path);
+    return segments ? lookup(segments) : file;
+  });
+  return new OverlayConfigError(file, problems, files);
+}

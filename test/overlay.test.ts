@@ -1,0 +1,205 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readSiteSource } from '../lib/config/load';
+import { mergeOverlay, splitPath } from '../lib/config/overlay';
+import { joinPath, SiteConfigError } from '../lib/config/problems';
+import { loadSite } from '../lib/site';
+
+const FLEET = 'test/fixtures/fleet';
+
+function sha256(text: string | Buffer): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Writes files into a fresh temp dir and returns its path. */
+function tree(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ehc-overlay-'));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+function problemLines(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof SiteConfigError) return err.message.split('\n');
+    throw err;
+  }
+  throw new Error('expected a SiteConfigError');
+}
+
+describe('mergeOverlay', () => {
+  it('merges maps key by key', () => {
+    expect(mergeOverlay({ a: { x: 1, y: 2 }, b: 1 }, { a: { y: 3, z: 4 } })).toEqual({ a: { x: 1, y: 3, z: 4 }, b: 1 });
+  });
+
+  it('replaces lists as a whole, never item by item', () => {
+    expect(mergeOverlay({ l: [{ a: 1, b: 2 }, { a: 2 }] }, { l: [{ a: 9 }] })).toEqual({ l: [{ a: 9 }] });
+  });
+
+  it('removes a key set to null, at any depth', () => {
+    expect(mergeOverlay({ a: { x: 1, y: 2 }, b: 1 }, { a: { x: null }, b: null })).toEqual({ a: { y: 2 } });
+  });
+
+  it('replaces a scalar with a map and a map with a scalar', () => {
+    expect(mergeOverlay({ a: 1 }, { a: { x: 1 } })).toEqual({ a: { x: 1 } });
+    expect(mergeOverlay({ a: { x: 1 } }, { a: 'text' })).toEqual({ a: 'text' });
+  });
+
+  it('does not modify its inputs', () => {
+    const base = { a: { x: 1 }, l: [1] };
+    const overlay = { a: { y: 2 }, l: [2] };
+    mergeOverlay(base, overlay);
+    expect(base).toEqual({ a: { x: 1 }, l: [1] });
+    expect(overlay).toEqual({ a: { y: 2 }, l: [2] });
+  });
+});
+
+describe('splitPath', () => {
+  it('inverts joinPath', () => {
+    for (const segments of [[], ['nodePools', 0, 'count'], ['nodePools', 1, 'labels', 'gpu.example.com/model'], ['a', 'b_c', 3]]) {
+      expect(splitPath(joinPath(segments))).toEqual(segments);
+    }
+  });
+});
+
+describe('site overlays', () => {
+  it('renders a fleet site from its base: maps merged, lists replaced, extends gone', () => {
+    const site = loadSite(join(FLEET, 'site-a.yaml'));
+    expect(site.config.name).toBe('site-a');
+    expect(site.config.cluster).toEqual({ name: 'site-a-cluster', region: 'ap-northeast-2' });
+    expect(site.config.registry).toMatchObject({ hostname: 'harbor.fleet.example', ip: '192.168.1.200' });
+    // the site's list replaced the base's: labels and taints of the base pool are not inherited
+    expect(site.config.nodePools).toHaveLength(1);
+    expect(site.config.nodePools[0]).toMatchObject({ count: 4, labels: {}, taints: [] });
+    expect(site.config).not.toHaveProperty('extends');
+  });
+
+  it('hashes every input file in order for manifest.json', () => {
+    const source = readSiteSource(join(FLEET, 'site-a.yaml'));
+    const lines = [join(FLEET, 'base.yaml'), join(FLEET, 'site-a.yaml')].map((f) => `${sha256(readFileSync(f))}  ${f}\n`).join('');
+    expect(source.files.map((f) => f.file)).toEqual([join(FLEET, 'base.yaml'), join(FLEET, 'site-a.yaml')]);
+    expect(source.sha256).toBe(sha256(lines));
+  });
+
+  it('keeps the plain sha256 of the bytes for a site without extends', () => {
+    const source = readSiteSource('sites/example.yaml');
+    expect(source.sha256).toBe(sha256(readFileSync('sites/example.yaml')));
+    expect(source.files).toHaveLength(1);
+  });
+
+  it('changes the hash when a base changes', () => {
+    const site = 'extends: base.yaml\nname: s\n';
+    const a = tree({ 'base.yaml': readFileSync(join(FLEET, 'base.yaml'), 'utf8'), 'site.yaml': site });
+    const b = tree({ 'base.yaml': readFileSync(join(FLEET, 'base.yaml'), 'utf8').replace('192.168.1.100', '192.168.1.101'), 'site.yaml': site });
+    expect(readSiteSource(join(a, 'site.yaml')).sha256).not.toBe(readSiteSource(join(b, 'site.yaml')).sha256);
+  });
+
+  it('applies a list of bases in order, later bases winning, and resolves paths relative to each file', () => {
+    const dir = tree({
+      'common/network.yaml': 'extends: ../common/k8s.yaml\nnetworks: {vpc: 10.1.0.0/16}\n',
+      'common/k8s.yaml': 'kubernetesVersion: "1.32"\n',
+      'common/late.yaml': 'kubernetesVersion: "1.34"\n',
+      'site.yaml': 'extends: [common/network.yaml, common/late.yaml]\nname: s\n',
+    });
+    const { document, files } = readSiteSource(join(dir, 'site.yaml'));
+    expect(files.map((f) => f.file)).toEqual([
+      join(dir, 'common', 'k8s.yaml'),
+      join(dir, 'common', 'network.yaml'),
+      join(dir, 'common', 'late.yaml'),
+      join(dir, 'site.yaml'),
+    ]);
+    expect(JSON.parse(JSON.stringify(document))).toEqual({ kubernetesVersion: '1.34', networks: { vpc: '10.1.0.0/16' }, name: 's' });
+  });
+
+  it('applies a base reached twice (diamond) once, at its first place', () => {
+    const dir = tree({
+      'd.yaml': 'name: from-d\nkubernetesVersion: "1.30"\n',
+      'b.yaml': 'extends: d.yaml\nkubernetesVersion: "1.31"\n',
+      'c.yaml': 'extends: d.yaml\n',
+      'a.yaml': 'extends: [b.yaml, c.yaml]\n',
+    });
+    const { document, files } = readSiteSource(join(dir, 'a.yaml'));
+    expect(files.map((f) => f.file.slice(dir.length + 1))).toEqual(['d.yaml', 'b.yaml', 'c.yaml', 'a.yaml']);
+    // c's base d did not re-apply over b
+    expect(document).toMatchObject({ kubernetesVersion: '1.31' });
+  });
+
+  it('removes an inherited section with null', () => {
+    const dir = tree({ 'base.yaml': readFileSync(join(FLEET, 'base.yaml'), 'utf8'), 'site.yaml': 'extends: base.yaml\nname: s\nnodePools: null\n' });
+    expect(loadSite(join(dir, 'site.yaml')).config.nodePools).toEqual([]);
+  });
+
+  it('names the file that set a bad value', () => {
+    const dir = tree({
+      'base.yaml': readFileSync(join(FLEET, 'base.yaml'), 'utf8').replace('count: 2', 'count: two'),
+      'site.yaml': 'extends: base.yaml\nname: s\nregistry: {ip: not-an-ip}\n',
+    });
+    const lines = problemLines(() => loadSite(join(dir, 'site.yaml')));
+    expect(lines).toContain(`${join(dir, 'base.yaml')}: nodePools[0].count: must be a whole number (got "two")`);
+    expect(lines.some((l) => l.startsWith(`${join(dir, 'site.yaml')}: registry.ip: must be an IPv4 address`))).toBe(true);
+  });
+
+  it('blames the overriding file for a whole list it replaced', () => {
+    const dir = tree({
+      'base.yaml': readFileSync(join(FLEET, 'base.yaml'), 'utf8'),
+      'site.yaml': 'extends: base.yaml\nname: s\nnodePools:\n  - {name: a, count: -1, vcpus: 8}\n',
+    });
+    expect(problemLines(() => loadSite(join(dir, 'site.yaml')))).toEqual([`${join(dir, 'site.yaml')}: nodePools[0].count: must be >= 0 (got -1)`]);
+  });
+
+  it('blames the file that removed a required field with null', () => {
+    const dir = tree({ 'base.yaml': readFileSync(join(FLEET, 'base.yaml'), 'utf8'), 'site.yaml': 'extends: base.yaml\nname: s\ncluster: {region: null}\n' });
+    expect(problemLines(() => loadSite(join(dir, 'site.yaml')))).toEqual([`${join(dir, 'site.yaml')}: cluster.region: is required`]);
+  });
+
+  it('attributes semantic problems too', () => {
+    const dir = tree({
+      'base.yaml': readFileSync(join(FLEET, 'base.yaml'), 'utf8'),
+      'site.yaml': 'extends: base.yaml\nname: s\nnetworks: {serviceNetwork: 10.0.0.0/16}\n',
+    });
+    const lines = problemLines(() => loadSite(join(dir, 'site.yaml')));
+    expect(lines).toEqual([`${join(dir, 'site.yaml')}: networks.serviceNetwork: overlaps networks.vpc (10.0.0.0/16) (got "10.0.0.0/16")`]);
+  });
+
+  it('keeps attribution when the Kubernetes version is overridden (matrix renders)', () => {
+    const dir = tree({ 'base.yaml': readFileSync(join(FLEET, 'base.yaml'), 'utf8').replace('count: 2', 'count: -2'), 'site.yaml': 'extends: base.yaml\nname: s\n' });
+    const lines = problemLines(() => loadSite(join(dir, 'site.yaml'), { kubernetesVersion: '1.34' }));
+    expect(lines).toEqual([`${join(dir, 'base.yaml')}: nodePools[0].count: must be >= 0 (got -2)`]);
+  });
+
+  it('reports a cycle with the chain of files', () => {
+    const dir = tree({ 'a.yaml': 'extends: b.yaml\nname: a\n', 'b.yaml': 'extends: [c.yaml]\n', 'c.yaml': 'extends: a.yaml\n' });
+    const lines = problemLines(() => readSiteSource(join(dir, 'a.yaml')));
+    expect(lines).toEqual([
+      `${join(dir, 'c.yaml')}: extends: extends cycle: ${['a', 'b', 'c', 'a'].map((n) => join(dir, `${n}.yaml`)).join(' -> ')} (got "a.yaml")`,
+    ]);
+  });
+
+  it('reports a file that extends itself', () => {
+    const dir = tree({ 'a.yaml': 'extends: ./a.yaml\nname: a\n' });
+    expect(problemLines(() => readSiteSource(join(dir, 'a.yaml')))[0]).toMatch(/: extends: extends cycle: .*a\.yaml -> .*a\.yaml \(got "\.\/a\.yaml"\)$/);
+  });
+
+  it('blames the extending file for a missing base, and the base for its own syntax errors', () => {
+    const missing = tree({ 'site.yaml': 'name: s\nextends: [nope.yaml]\n' });
+    expect(problemLines(() => readSiteSource(join(missing, 'site.yaml')))).toEqual([
+      `${join(missing, 'site.yaml')}: extends[0]: cannot read the extended file ${join(missing, 'nope.yaml')} (got "nope.yaml")`,
+    ]);
+    const broken = tree({ 'site.yaml': 'extends: base.yaml\n', 'base.yaml': 'name: a\nname: b\n' });
+    expect(problemLines(() => readSiteSource(join(broken, 'site.yaml')))[0]).toMatch(new RegExp(`^${join(broken, 'base.yaml')}: line 2, column 1: duplicate key`));
+  });
+
+  it('rejects an extends that is not a file name or list of them', () => {
+    const dir = tree({ 'site.yaml': 'extends: {a: 1}\nname: s\n' });
+    expect(problemLines(() => readSiteSource(join(dir, 'site.yaml')))).toEqual([
+      `${join(dir, 'site.yaml')}: extends: must be a file name or a non-empty list of file names (got {"a":1})`,
+    ]);
+  });
+});
