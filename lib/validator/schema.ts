@@ -1,0 +1,137 @@
+/**
+ * Strict schema validation of rendered objects against the official definitions of one Kubernetes
+ * minor (imports/schemas/kubernetes-<minor>.json) and the CRDs we install (imports/schemas/crds.json),
+ * the way `kubeconform -strict -kubernetes-version <minor>` does. Bundles are parsed once per process
+ * and minor (one JSON.parse each); evaluation only visits the schema nodes the data reaches.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SUPPORTED_KUBERNETES_VERSIONS } from '../versions';
+import { type Schema, SchemaEvaluator } from './json-schema';
+import type { FieldPath } from './paths';
+
+export const SCHEMA_DIR = join(__dirname, '..', '..', 'imports', 'schemas');
+export const SUPPORTED_SCHEMA_VERSIONS: readonly string[] = SUPPORTED_KUBERNETES_VERSIONS;
+
+interface KubernetesBundle {
+  readonly kubernetesVersion: string;
+  /** apiVersion → kinds the release serves (every resource, even those without a kept schema). */
+  readonly served: Record<string, string[]>;
+  /** `apiVersion Kind` → definition name. */
+  readonly kinds: Record<string, string>;
+  readonly definitions: Record<string, Schema>;
+}
+
+interface CrdBundle {
+  readonly served: Record<string, string[]>;
+  readonly kinds: Record<string, { readonly crd: string; readonly scope: string; readonly schema: Schema }>;
+}
+
+/** A schema problem at a field of the object. */
+export interface SchemaProblem {
+  readonly path: FieldPath;
+  readonly message: string;
+}
+
+const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+
+function readJson<T>(file: string): T {
+  return JSON.parse(readFileSync(join(SCHEMA_DIR, file), 'utf8')) as T;
+}
+
+let crdBundle: CrdBundle | undefined;
+function crds(): CrdBundle {
+  return (crdBundle ??= readJson<CrdBundle>('crds.json'));
+}
+
+function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+/** Built-in API groups: the core group, unqualified names (apps, batch…) and *.k8s.io. */
+function isBuiltInGroup(group: string): boolean {
+  return group === '' || !group.includes('.') || group.endsWith('.k8s.io');
+}
+
+/** The schemas of one Kubernetes minor plus our CRDs. */
+export class SchemaSet {
+  private readonly bundle: KubernetesBundle;
+  private readonly evaluator: SchemaEvaluator;
+
+  constructor(readonly kubernetesVersion: string) {
+    if (!SUPPORTED_SCHEMA_VERSIONS.includes(kubernetesVersion)) {
+      throw new Error(`no schema bundle for Kubernetes ${kubernetesVersion} (supported: ${SUPPORTED_SCHEMA_VERSIONS.join(', ')})`);
+    }
+    this.bundle = readJson<KubernetesBundle>(`kubernetes-${kubernetesVersion}.json`);
+    this.evaluator = new SchemaEvaluator(this.bundle.definitions);
+  }
+
+  /** The schema of a kind, or the reason there is none (not served, alpha, unknown custom resource). */
+  schemaFor(apiVersion: string, kind: string): Schema | string {
+    const unserved = this.unservedReason(apiVersion, kind);
+    if (unserved) return unserved;
+    const key = `${apiVersion} ${kind}`;
+    const crd = crds().kinds[key];
+    // CRD schemas leave metadata open; the API server validates it as ObjectMeta.
+    if (crd) return { allOf: [crd.schema, { properties: { metadata: { $ref: `#/definitions/${OBJECT_META}` } } }] };
+    return { $ref: `#/definitions/${this.bundle.kinds[key]}` };
+  }
+
+  /** The definitions `$ref`s point into (for tests that compare with ajv). */
+  get definitions(): Readonly<Record<string, Schema>> {
+    return this.bundle.definitions;
+  }
+
+  /** Problems of one object, or a single problem on `apiVersion` when the kind is not served. */
+  validate(object: { readonly apiVersion: string; readonly kind: string }): SchemaProblem[] {
+    const schema = this.schemaFor(object.apiVersion, object.kind);
+    if (typeof schema === 'string') return [{ path: ['apiVersion'], message: schema }];
+    const seen = new Set<string>();
+    return this.evaluator.validate(schema, object).filter((p) => {
+      const key = `${p.path.join('\u0000')}\u0001${p.message}`;
+      return seen.has(key) ? false : (seen.add(key), true);
+    });
+  }
+
+  private unservedReason(apiVersion: string, kind: string): string | undefined {
+    const key = `${apiVersion} ${kind}`;
+    const version = this.kubernetesVersion;
+    if (crds().kinds[key]) return undefined;
+    const group = groupOf(apiVersion);
+    if (isBuiltInGroup(group)) {
+      if (this.bundle.kinds[key]) {
+        if (/^v\d+alpha\d+$/.test(apiVersion.slice(apiVersion.lastIndexOf('/') + 1))) {
+          return `${key} is alpha in Kubernetes ${version}: not served unless its feature gate and runtime-config are enabled, which EKS does not do`;
+        }
+        return undefined;
+      }
+      if (this.bundle.served[apiVersion]?.includes(kind)) return `${key} is served by Kubernetes ${version} but is not an object that can be applied`;
+      return `${key} is not served by Kubernetes ${version}${alternatives(this.bundle.served, group, kind)}`;
+    }
+    const crdGroup = Object.keys(crds().served).some((v) => groupOf(v) === group);
+    if (crdGroup) return `${key} is not served by the CRDs in imports/crds${alternatives(crds().served, group, kind)}`;
+    return `${key}: no CRD in imports/crds serves it (add the CRD to scripts/update-crds.ts)`;
+  }
+}
+
+/** ` (served: resource.k8s.io/v1beta1, resource.k8s.io/v1beta2)` when the kind exists under other versions of the group. */
+function alternatives(served: Record<string, string[]>, group: string, kind: string): string {
+  const others = Object.entries(served)
+    .filter(([v, kinds]) => groupOf(v) === group && kinds.includes(kind))
+    .map(([v]) => v)
+    .sort();
+  return others.length > 0 ? ` (served: ${others.join(', ')})` : '';
+}
+
+const schemaSets = new Map<string, SchemaSet>();
+
+/** The validators for a minor, built once per process. */
+export function schemaSetFor(kubernetesVersion: string): SchemaSet {
+  let set = schemaSets.get(kubernetesVersion);
+  if (!set) {
+    set = new SchemaSet(kubernetesVersion);
+    schemaSets.set(kubernetesVersion, set);
+  }
+  return set;
+}

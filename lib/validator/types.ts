@@ -1,0 +1,25 @@
+/** One problem in the rendered output: what check found it, where, and why. */
+export interface Finding {
+  /** `schema` or a policy check id (`resources-required`, `image-pinned`…). */
+  readonly check: string;
+  readonly severity: 'error' | 'warning';
+  /** Output file, relative to dist/<site>/. */
+  readonly file: string;
+  /** `Kind namespace/name` or `Kind name` (describeObject). */
+  readonly object: string;
+  /** Field path inside the object, e.g. `spec.template.spec.containers[0].resources.limits.nvidia.com/gpu`. */
+  readonly field?: string;
+  readonly message: string;
+}
+
+/** What the validator needs to know about the site. */
+export interface ValidationContext {
+  /** Target Kubernetes minor, "1.30" … "1.36". */
+  readonly kubernetesVersion: string;
+  /** Taints of the GPU node pools: GPU pods must tolerate them. */
+  readonly gpuTaints: readonly { readonly key: string; readonly value?: string; readonly effect: string }[];
+  /** Node labels that identify each GPU pool: a GPU pod must select all labels of one of them. */
+  readonly gpuPoolSelectors: readonly Record<string, string>[];
+  /** The user opted in to plain (unencrypted) pull secrets and credentials in Secrets. */
+  readonly allowPlainCredentials: boolean;
+}
