@@ -15,12 +15,13 @@ const CREDENTIAL_SECRET_TYPES = new Set([
 
 /**
  * Names (of Secret keys, fields, env vars) that hold a credential: they end in password, token,
- * api key, secret key or client secret, or are a registry config or a private key.
+ * api key, secret access key or client secret, or are a registry config or a private key. (Not plain
+ * `secretKey`: ExternalSecret uses it for the name of a key.)
  */
-const CREDENTIAL_NAME = /(pass(word|wd)|pwd|token|api[_-]?key|secret[_-]?(access[_-]?)?key|client[_-]?secret|private[_-]?key|\.dockerconfigjson|\.dockercfg|tls\.key|ssh-privatekey)$/i;
+const CREDENTIAL_NAME = /(pass(word|wd)|pwd|token|api[_-]?key|secret[_-]?access[_-]?key|client[_-]?secret|private[_-]?key|\.dockerconfigjson|\.dockercfg|tls\.key|ssh-privatekey)$/i;
 
 /** `password=…`, `DB_PASSWORD: …`, `"token": "…"` inside a string (config files, args, scripts). */
-const CREDENTIAL_ASSIGNMENT = /(?:^|[^\w.-])([\w.-]*?(?:pass(?:word|wd)|pwd|token|api[_-]?key|secret[_-]?(?:access[_-]?)?key|client[_-]?secret))["']?[ \t]*[:=][ \t]*["']?([^\s"'`,;&|)]+)/gi;
+const CREDENTIAL_ASSIGNMENT = /(?:^|[^\w.-])([\w.-]*?(?:pass(?:word|wd)|pwd|token|api[_-]?key|secret[_-]?access[_-]?key|client[_-]?secret))["']?[ \t]*[:=][ \t]*["']?([^\s"'`,;&|)]+)/gi;
 
 /** Registry auth in a Docker config: `"auths": {…"auth": "…"}`. */
 const DOCKER_CONFIG_AUTH = /"auths"\s*:[\s\S]*"auth"\s*:\s*"[^"]+"/;

@@ -94,6 +94,7 @@ function hasType(value: unknown, type: string): boolean {
 }
 
 function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
   const type = typeOf(value);
   if (type === 'object' || type === 'array' || type === 'null') return type;
   const text = JSON.stringify(value);
@@ -188,11 +189,12 @@ export class SchemaEvaluator {
   }
 
   private checkObject(schema: Schema, data: Record<string, unknown>, path: FieldPath, errors: SchemaError[]): void {
-    const keys = Object.keys(data);
+    // A field set to `undefined` (TypeScript optional props) is absent from the YAML we write.
+    const keys = Object.keys(data).filter((k) => data[k] !== undefined);
     if (schema.minProperties !== undefined && keys.length < schema.minProperties) errors.push({ path, message: `must have at least ${schema.minProperties} fields` });
     if (schema.maxProperties !== undefined && keys.length > schema.maxProperties) errors.push({ path, message: `must have at most ${schema.maxProperties} fields` });
     for (const name of schema.required ?? []) {
-      if (!(name in data)) errors.push({ path: [...path, name], message: `required field "${name}" is missing` });
+      if (data[name] === undefined) errors.push({ path: [...path, name], message: `required field "${name}" is missing` });
     }
     const properties = schema.properties ?? {};
     for (const key of keys) {
