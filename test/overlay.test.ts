@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSiteSource } from '../lib/config/load';
 import { mergeOverlay, splitPath } from '../lib/config/overlay';
@@ -69,22 +69,36 @@ describe('splitPath', () => {
   });
 });
 
+/**
+ * A base for temp-dir sites: the example site (valid whatever other sections it grows) with its CA
+ * file path made relative to `dir`, since file paths are relative to the site file on the command line.
+ */
+function exampleBase(dir: string, extra = ''): string {
+  return `extends: ${resolve('sites/example.yaml')}\nregistry:\n  caFile: ${relative(dir, resolve('sites/example-harbor-ca.crt'))}\n${extra}`;
+}
+
+const POOL = 'nodePools:\n  - {name: gpu-h100, count: 2, vcpus: 224}\n';
+
 describe('site overlays', () => {
-  it('renders a fleet site from its base: maps merged, lists replaced, extends gone', () => {
+  it('renders a fleet site from its bases: maps merged, lists replaced, extends gone', () => {
     const site = loadSite(join(FLEET, 'site-a.yaml'));
     expect(site.config.name).toBe('site-a');
-    expect(site.config.cluster).toEqual({ name: 'site-a-cluster', region: 'ap-northeast-2' });
+    // cluster.name from the site, region from base.yaml, the rest of the example untouched
+    expect(site.config.cluster).toEqual({ name: 'site-a-cluster', region: 'ap-northeast-1' });
     expect(site.config.registry).toMatchObject({ hostname: 'harbor.fleet.example', ip: '192.168.1.200' });
-    // the site's list replaced the base's: labels and taints of the base pool are not inherited
-    expect(site.config.nodePools).toHaveLength(1);
-    expect(site.config.nodePools[0]).toMatchObject({ count: 4, labels: {}, taints: [] });
+    expect(site.config.networks.vpc).toBe('10.0.0.0/16');
+    expect(site.config.nodePools.map((p) => [p.name, p.count])).toEqual([
+      ['gpu-h100', 4],
+      ['gpu-h100-dra', 1],
+    ]);
     expect(site.config).not.toHaveProperty('extends');
   });
 
   it('hashes every input file in order for manifest.json', () => {
+    const files = ['sites/example.yaml', join(FLEET, 'base.yaml'), join(FLEET, 'site-a.yaml')];
     const source = readSiteSource(join(FLEET, 'site-a.yaml'));
-    const lines = [join(FLEET, 'base.yaml'), join(FLEET, 'site-a.yaml')].map((f) => `${sha256(readFileSync(f))}  ${f}\n`).join('');
-    expect(source.files.map((f) => f.file)).toEqual([join(FLEET, 'base.yaml'), join(FLEET, 'site-a.yaml')]);
+    expect(source.files.map((f) => resolve(f.file))).toEqual(files.map((f) => resolve(f)));
+    const lines = source.files.map((f) => `${sha256(readFileSync(f.file))}  ${f.file}\n`).join('');
     expect(source.sha256).toBe(sha256(lines));
   });
 
@@ -96,8 +110,8 @@ describe('site overlays', () => {
 
   it('changes the hash when a base changes', () => {
     const site = 'extends: base.yaml\nname: s\n';
-    const a = tree({ 'base.yaml': readFileSync(join(FLEET, 'base.yaml'), 'utf8'), 'site.yaml': site });
-    const b = tree({ 'base.yaml': readFileSync(join(FLEET, 'base.yaml'), 'utf8').replace('192.168.1.100', '192.168.1.101'), 'site.yaml': site });
+    const a = tree({ 'base.yaml': 'kubernetesVersion: "1.33"\n', 'site.yaml': site });
+    const b = tree({ 'base.yaml': 'kubernetesVersion: "1.34"\n', 'site.yaml': site });
     expect(readSiteSource(join(a, 'site.yaml')).sha256).not.toBe(readSiteSource(join(b, 'site.yaml')).sha256);
   });
 
@@ -131,49 +145,50 @@ describe('site overlays', () => {
     expect(document).toMatchObject({ kubernetesVersion: '1.31' });
   });
 
-  it('removes an inherited section with null', () => {
-    const dir = tree({ 'base.yaml': readFileSync(join(FLEET, 'base.yaml'), 'utf8'), 'site.yaml': 'extends: base.yaml\nname: s\nnodePools: null\n' });
-    expect(loadSite(join(dir, 'site.yaml')).config.nodePools).toEqual([]);
+  it('removes an inherited key with null', () => {
+    const dir = tree({});
+    writeFileSync(join(dir, 'site.yaml'), `${exampleBase(dir)}name: s\ndns: null\n`);
+    expect(loadSite(join(dir, 'site.yaml')).config.dns.stubZones).toEqual([]);
   });
 
   it('names the file that set a bad value', () => {
-    const dir = tree({
-      'base.yaml': readFileSync(join(FLEET, 'base.yaml'), 'utf8').replace('count: 2', 'count: two'),
-      'site.yaml': 'extends: base.yaml\nname: s\nregistry: {ip: not-an-ip}\n',
-    });
+    const dir = tree({});
+    writeFileSync(join(dir, 'base.yaml'), exampleBase(dir, POOL.replace('count: 2', 'count: two')));
+    writeFileSync(join(dir, 'site.yaml'), 'extends: base.yaml\nname: s\nregistry: {ip: not-an-ip}\n');
     const lines = problemLines(() => loadSite(join(dir, 'site.yaml')));
     expect(lines).toContain(`${join(dir, 'base.yaml')}: nodePools[0].count: must be a whole number (got "two")`);
     expect(lines.some((l) => l.startsWith(`${join(dir, 'site.yaml')}: registry.ip: must be an IPv4 address`))).toBe(true);
+    expect(lines).toHaveLength(2);
   });
 
   it('blames the overriding file for a whole list it replaced', () => {
-    const dir = tree({
-      'base.yaml': readFileSync(join(FLEET, 'base.yaml'), 'utf8'),
-      'site.yaml': 'extends: base.yaml\nname: s\nnodePools:\n  - {name: a, count: -1, vcpus: 8}\n',
-    });
+    const dir = tree({});
+    writeFileSync(join(dir, 'base.yaml'), exampleBase(dir));
+    writeFileSync(join(dir, 'site.yaml'), `extends: base.yaml\nname: s\n${POOL.replace('count: 2', 'count: -1')}`);
     expect(problemLines(() => loadSite(join(dir, 'site.yaml')))).toEqual([`${join(dir, 'site.yaml')}: nodePools[0].count: must be >= 0 (got -1)`]);
   });
 
   it('blames the file that removed a required field with null', () => {
-    const dir = tree({ 'base.yaml': readFileSync(join(FLEET, 'base.yaml'), 'utf8'), 'site.yaml': 'extends: base.yaml\nname: s\ncluster: {region: null}\n' });
+    const dir = tree({});
+    writeFileSync(join(dir, 'site.yaml'), `${exampleBase(dir)}name: s\ncluster: {region: null}\n`);
     expect(problemLines(() => loadSite(join(dir, 'site.yaml')))).toEqual([`${join(dir, 'site.yaml')}: cluster.region: is required`]);
   });
 
   it('attributes semantic problems too', () => {
-    const dir = tree({
-      'base.yaml': readFileSync(join(FLEET, 'base.yaml'), 'utf8'),
-      'site.yaml': 'extends: base.yaml\nname: s\nnetworks: {serviceNetwork: 10.0.0.0/16}\n',
-    });
+    const dir = tree({});
+    writeFileSync(join(dir, 'base.yaml'), exampleBase(dir));
+    writeFileSync(join(dir, 'site.yaml'), 'extends: base.yaml\nname: s\nnetworks: {serviceNetwork: 10.0.0.0/16}\n');
     const lines = problemLines(() => loadSite(join(dir, 'site.yaml')));
     expect(lines).toEqual([`${join(dir, 'site.yaml')}: networks.serviceNetwork: overlaps networks.vpc (10.0.0.0/16) (got "10.0.0.0/16")`]);
   });
 
   it('keeps attribution when the Kubernetes version is overridden (matrix renders)', () => {
-    const dir = tree({ 'base.yaml': readFileSync(join(FLEET, 'base.yaml'), 'utf8').replace('count: 2', 'count: -2'), 'site.yaml': 'extends: base.yaml\nname: s\n' });
+    const dir = tree({});
+    writeFileSync(join(dir, 'base.yaml'), exampleBase(dir, 'cost: {hoursPerMonth: 0}\n'));
+    writeFileSync(join(dir, 'site.yaml'), 'extends: base.yaml\nname: s\n');
     const lines = problemLines(() => loadSite(join(dir, 'site.yaml'), { kubernetesVersion: '1.34' }));
-    expect(lines).toEqual([`${join(dir, 'base.yaml')}: nodePools[0].count: must be >= 0 (got -2)`]);
+    expect(lines).toEqual([`${join(dir, 'base.yaml')}: cost.hoursPerMonth: must be >= 1 (got 0)`]);
   });
-
   it('reports a cycle with the chain of files', () => {
     const dir = tree({ 'a.yaml': 'extends: b.yaml\nname: a\n', 'b.yaml': 'extends: [c.yaml]\n', 'c.yaml': 'extends: a.yaml\n' });
     const lines = problemLines(() => readSiteSource(join(dir, 'a.yaml')));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { formatProblem, joinPath, SiteConfigError, type Problem } from './problems';
 
 /**
@@ -10,8 +10,9 @@ import { formatProblem, joinPath, SiteConfigError, type Problem } from './proble
  *   then the file itself. A file reached twice (a diamond) applies once, at its first place.
  * - Mappings merge key by key; anything else (lists, strings, numbers) replaces what was there;
  *   `null` removes the key. A list cannot be patched item by item: restate the whole list.
- * - `extends` is resolved here and never reaches the schema or the charts; paths are relative to the
- *   file that names them; a cycle is an error.
+ * - `extends` is resolved here and never reaches the schema or the charts; its paths are relative to
+ *   the file that names them; a cycle is an error. Other file paths in the config (registry.caFile)
+ *   stay relative to the site file named on the command line, wherever they were set.
  * - Every problem found later (schema or semantic) names the file that set the offending value.
  */
 
@@ -55,7 +56,7 @@ export function resolveSite(file: string, read: FileReader): ResolvedSite {
     const key = resolve(parsed.file);
     const doc = parsed.document as Doc;
     for (const [i, base] of ('extends' in doc ? extendsList(parsed.file, doc) : []).entries()) {
-      const baseFile = join(dirname(parsed.file), base.name);
+      const baseFile = isAbsolute(base.name) ? base.name : join(dirname(parsed.file), base.name);
       const baseKey = resolve(baseFile);
       const path = base.indexed ? joinPath(['extends', i]) : 'extends';
       if (baseKey === key || stack.includes(baseKey)) {

@@ -1,0 +1,142 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CHARTS } from '../charts';
+import { ARTIFACTS } from '../lib/artifacts';
+import { EXIT_BAD_INPUT, runCli } from '../lib/cli';
+import { DEFAULT_COST_TIERS } from '../lib/config/fleet';
+import type { SiteConfig } from '../lib/config/schema';
+import { allocate, costMarkdown, costReport, formatRate, formatUsd } from '../lib/cost';
+import { loadSite } from '../lib/site';
+
+/** Just what the cost report reads: pools and rates. */
+function config(pools: [name: string, count: number, vcpus: number][], cost: Partial<SiteConfig['cost']> = {}): SiteConfig {
+  return {
+    nodePools: pools.map(([name, count, vcpus]) => ({ name, count, vcpus })),
+    cost: { hoursPerMonth: 730, tiers: DEFAULT_COST_TIERS, guideFlatUsdPerVcpuHour: 0.1099, ...cost },
+  } as unknown as SiteConfig;
+}
+
+async function cli(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(args, { charts: CHARTS, artifacts: ARTIFACTS }, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out, err };
+}
+
+describe('cost arithmetic', () => {
+  it('prices the example site (2+2 servers of 224 vCPUs) at $12,613.12 tiered and $71,883.39 flat', () => {
+    const report = costReport(loadSite('sites/example.yaml').config);
+    expect(report.vcpus).toBe(896);
+    expect(report.vcpuHours).toBe(654_080);
+    expect(formatUsd(report.tieredCents)).toBe('$12,613.12');
+    expect(formatUsd(report.flatCents)).toBe('$71,883.39');
+    // 576,000 × $0.020 + 78,080 × $0.014
+    expect(report.tiers.slice(0, 2).map((t) => [t.vcpuHours, formatUsd(t.cents)])).toEqual([
+      [576_000, '$11,520.00'],
+      [78_080, '$1,093.12'],
+    ]);
+    expect(report.tiers.slice(2).every((t) => t.vcpuHours === 0)).toBe(true);
+  });
+
+  it('prices one 224-vCPU server at $3,270.40 (all in the first tier)', () => {
+    expect(formatUsd(costReport(config([['a', 1, 224]])).tieredCents)).toBe('$3,270.40');
+  });
+
+  it('crosses every tier boundary exactly', () => {
+    // 11,520,000 vCPU-hours fill the first four tiers: 576k×0.02 + 576k×0.014 + 4.608M×0.01 + 5.76M×0.008
+    const atBoundary = config([['a', 1, 1]], { hoursPerMonth: 1, tiers: DEFAULT_COST_TIERS });
+    const hoursFor = (vcpuHours: number) => costReport({ ...atBoundary, nodePools: [{ name: 'a', count: 1, vcpus: vcpuHours }] } as unknown as SiteConfig);
+    expect(formatUsd(hoursFor(11_520_000).tieredCents)).toBe('$111,744.00');
+    expect(hoursFor(11_520_000).tiers[4].vcpuHours).toBe(0);
+    // one more vCPU-hour lands in the last tier at $0.006
+    const beyond = hoursFor(11_520_001);
+    expect(beyond.tiers[4].vcpuHours).toBe(1);
+    expect(beyond.tiers[4].from).toBe(11_520_001);
+    expect(formatUsd(beyond.tieredCents)).toBe('$111,744.01');
+  });
+
+  it('has no float drift where floats would have some', () => {
+    // 0.1 + 0.2 style: 3 vCPU-hours at $0.1 = $0.30 exactly; 1 vCPU-hour at $0.005 rounds half up to $0.01
+    const tiers = [{ usdPerVcpuHour: 0.1 }];
+    expect(formatUsd(costReport(config([['a', 3, 1]], { hoursPerMonth: 1, tiers })).tieredCents)).toBe('$0.30');
+    expect(formatUsd(costReport(config([['a', 1, 1]], { hoursPerMonth: 1, tiers: [{ usdPerVcpuHour: 0.005 }] })).tieredCents)).toBe('$0.01');
+    expect(formatUsd(costReport(config([['a', 1, 1]], { hoursPerMonth: 1, tiers: [{ usdPerVcpuHour: 0.004999 }] })).tieredCents)).toBe('$0.00');
+  });
+
+  it('splits the tiered total over pools by vCPU-hours, adding up to the cent', () => {
+    const report = costReport(config([['big', 3, 224], ['small', 1, 96], ['idle', 0, 64], ['odd', 1, 7]]));
+    const sum = report.pools.reduce((a, p) => a + p.tieredCents, 0n);
+    expect(sum).toBe(report.tieredCents);
+    expect(report.pools.reduce((a, p) => a + p.flatCents, 0n)).toBe(report.flatCents);
+    expect(report.pools.find((p) => p.pool === 'idle')!.tieredCents).toBe(0n);
+    // each share is within a cent of the exact proportion
+    for (const p of report.pools) {
+      const exact = (Number(report.tieredCents) * p.vcpuHours) / report.vcpuHours;
+      expect(Math.abs(Number(p.tieredCents) - exact)).toBeLessThan(1);
+    }
+  });
+
+  it('allocates by largest remainder, ties to the earlier pool', () => {
+    expect(allocate(100n, [1, 1, 1])).toEqual([34n, 33n, 33n]);
+    expect(allocate(10n, [1, 2])).toEqual([3n, 7n]);
+    expect(allocate(5n, [0, 0])).toEqual([0n, 0n]);
+  });
+
+  it('formats money and rates', () => {
+    expect(formatUsd(0n)).toBe('$0.00');
+    expect(formatUsd(123456789n)).toBe('$1,234,567.89');
+    expect(formatRate(20_000)).toBe('$0.020');
+    expect(formatRate(109_900)).toBe('$0.1099');
+  });
+});
+
+describe('user-supplied rates', () => {
+  function site(extra: string): string {
+    const dir = mkdtempSync(join(tmpdir(), 'ehc-cost-'));
+    const file = join(dir, 'site.yaml');
+    // file paths are relative to the site file named on the command line
+    writeFileSync(file, `extends: ${resolve('sites/example.yaml')}\nregistry: {caFile: ${relative(dir, resolve('sites/example-harbor-ca.crt'))}}\n${extra}`);
+    return file;
+  }
+
+  it('uses the rates of the config', async () => {
+    const file = site('cost:\n  hoursPerMonth: 720\n  tiers: [{usdPerVcpuHour: 0.01}]\n  guideFlatUsdPerVcpuHour: 0.1\n');
+    const { code, out } = await cli(['cost', '--site', file]);
+    expect(code).toBe(0);
+    // 896 vCPUs × 720 h × $0.01
+    expect(out).toContain('Monthly total (tiered): $6,451.20');
+  });
+
+  it('rejects a bounded last tier, an unbounded middle tier and sub-micro-dollar rates (exit 2)', async () => {
+    const file = site('cost:\n  tiers:\n    - {usdPerVcpuHour: 0.02}\n    - {vcpuHours: 10, usdPerVcpuHour: 0.0000001}\n');
+    const { code, err } = await cli(['cost', '--site', file]);
+    expect(code).toBe(EXIT_BAD_INPUT);
+    expect(err.join('\n').split('\n')).toEqual([
+      `${file}: cost.tiers[0].vcpuHours: is required on every tier but the last`,
+      `${file}: cost.tiers[1].vcpuHours: must be omitted on the last tier, which covers all remaining usage (got 10)`,
+      `${file}: cost.tiers[1].usdPerVcpuHour: must have at most 6 decimal places (got 1e-7)`,
+    ]);
+  });
+});
+
+describe('npm run cost', () => {
+  it('prints a table per pool, the tiers and both totals', async () => {
+    const { code, out } = await cli(['cost']);
+    expect(code).toBe(0);
+    const text = out.join('\n');
+    expect(text).toMatch(/^gpu-h100\s+2\s+224\s+448\s+327,040\s+\$6,306\.56\s+\$35,941\.70$/m);
+    expect(text).toMatch(/^gpu-h100-dra\s+2\s+224\s+448\s+327,040\s+\$6,306\.56\s+\$35,941\.69$/m);
+    expect(text).toMatch(/^Total\s+4\s+896\s+654,080\s+\$12,613\.12\s+\$71,883\.39$/m);
+    expect(text).toContain('Monthly total (tiered): $12,613.12');
+    expect(text).toContain('5.70× the tiered price');
+  });
+
+  it('writes the same figures to COST.md', () => {
+    const md = costMarkdown('example', costReport(loadSite('sites/example.yaml').config));
+    expect(md).toContain('**Monthly total: $12,613.12**');
+    expect(md).toContain('| Total | 4 |  | 896 | 654,080 | $12,613.12 | $71,883.39 |');
+    expect(md).toMatchSnapshot();
+  });
+});
