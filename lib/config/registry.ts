@@ -1,5 +1,48 @@
-import { Type } from '@sinclair/typebox';
-import { Closed, Hostname, Ipv4, Section } from './common';
+import { Type, type SchemaOptions } from '@sinclair/typebox';
+import { pullSecretNamespaces } from '../pull-secrets';
+import { Closed, DNS1123_SUBDOMAIN, DnsLabel, Enabled, ERROR_KEYWORD, Hostname, Image, Ipv4, Section } from './common';
+import { joinPath, type Problem } from './problems';
+import type { SemanticCheck } from './semantic';
+
+/**
+ * Harbor 2.x robot account names with the default `robot$` prefix: a project robot is
+ * `robot$<project>+<name>`, a system robot (Harbor ≥ 2.2, level "system") is `robot$<name>`.
+ */
+export const ROBOT_NAME_PATTERN = '^robot\\$([a-z0-9]+(?:[._-][a-z0-9]+)*\\+)?[a-z0-9]+(?:[._-][a-z0-9]+)*$';
+export const ROBOT_NAME_MESSAGE =
+  'must be a Harbor 2.x robot account name: robot$<project>+<name> (project robot) or robot$<name> (system robot), lowercase';
+
+/** Names of environment variables the loader may read (POSIX shell syntax). */
+const EnvName = (options: SchemaOptions) =>
+  Type.String({
+    pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+    [ERROR_KEYWORD]: 'must be an environment variable name: letters, digits and "_", not starting with a digit',
+    ...options,
+  });
+
+const ObjectName = (options: SchemaOptions) =>
+  Type.String({
+    pattern: DNS1123_SUBDOMAIN,
+    maxLength: 253,
+    [ERROR_KEYWORD]: 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."',
+    ...options,
+  });
+
+/** A Go duration as ESO reads it (`1h`, `30m`, `1h30m`). */
+const Duration = (options: SchemaOptions) =>
+  Type.String({
+    pattern: '^([0-9]+(ns|us|ms|s|m|h))+$',
+    [ERROR_KEYWORD]: 'must be a duration such as 1h, 30m or 1h30m',
+    ...options,
+  });
+
+/** kubeseal output: base64 of the encrypted value. */
+const Ciphertext = (options: SchemaOptions = {}) =>
+  Type.String({
+    pattern: '^[A-Za-z0-9+/]{16,}={0,2}$',
+    [ERROR_KEYWORD]: 'must be kubeseal output (base64 ciphertext, usually starting with "Ag"), not a plain value',
+    ...options,
+  });
 
 /** Harbor registry, in-cluster DNS and everything that makes nodes and pods trust and pull from Harbor (issue 4). */
 export const registryProperties = {
@@ -15,7 +58,8 @@ export const registryProperties = {
       caFile: Type.Optional(
         Type.String({
           minLength: 1,
-          description: 'PEM file with the registry CA certificate, relative to the site file. Public part only.',
+          description:
+            'PEM file with the CA certificate(s) that signed Harbor\'s certificate, relative to the site file. Public part only: a file holding a private key is refused.',
         }),
       ),
     },
@@ -26,11 +70,262 @@ export const registryProperties = {
       stubZones: Type.Array(
         Closed({
           zone: Hostname({ description: 'DNS zone served on-prem, e.g. company.local.' }),
-          servers: Type.Array(Ipv4(), { minItems: 1, description: 'On-prem DNS servers for the zone.' }),
+          servers: Type.Array(Ipv4(), { minItems: 1, maxItems: 15, description: 'On-prem DNS servers for the zone (CoreDNS forward takes at most 15).' }),
         }),
         { default: [], description: 'On-prem DNS zones that CoreDNS forwards to on-prem servers.' },
+      ),
+      hosts: Type.Array(
+        Closed({
+          ip: Ipv4({ description: 'Address the names resolve to.' }),
+          names: Type.Array(Hostname(), { minItems: 1, description: 'Hostnames that resolve to the address.' }),
+        }),
+        {
+          default: [],
+          description: 'Extra CoreDNS hosts entries besides the registry (registry.hostname → registry.ip is always added). Pods only: nodes do not use CoreDNS.',
+        },
       ),
     },
     { description: 'In-cluster DNS additions.' },
   ),
+  coredns: Section(
+    {
+      enabled: Enabled(true, 'the Corefile with the registry hosts entry and the stub zones'),
+      managedBy: Type.Union([Type.Literal('self'), Type.Literal('eksAddon')], {
+        default: 'self',
+        description:
+          'Who owns the kube-system/coredns ConfigMap: "self" (self-managed CoreDNS: the ConfigMap is applied from dist/) or "eksAddon" (the EKS CoreDNS add-on: only addons/coredns-configuration-values.json is written, for `aws eks update-addon --configuration-values`).',
+        [ERROR_KEYWORD]: 'must be "self" or "eksAddon"',
+      }),
+    },
+    { description: 'CoreDNS configuration (issue 4).' },
+  ),
+  pullSecrets: Section(
+    {
+      enabled: Enabled(true, 'the Harbor pull secret in every namespace that runs pods'),
+      name: ObjectName({ default: 'harbor-registry', description: 'Name of the kubernetes.io/dockerconfigjson Secret, the same in every namespace.' }),
+      namespaces: Type.Optional(
+        Type.Array(DnsLabel(), {
+          uniqueItems: true,
+          description: 'Namespaces that get the secret. Default: every namespace the site renders that runs pods. Each must exist on the cluster.',
+        }),
+      ),
+      includeKubeSystem: Type.Boolean({ default: false, description: 'Also put the secret into kube-system (needed when kube-system pods pull private Harbor projects).' }),
+      username: Type.Optional(
+        Type.String({
+          pattern: ROBOT_NAME_PATTERN,
+          [ERROR_KEYWORD]: ROBOT_NAME_MESSAGE,
+          description: 'Harbor robot account the secret logs in as (not a secret). Required by externalSecret mode with format "token".',
+        }),
+      ),
+      mode: Type.Union([Type.Literal('externalSecret'), Type.Literal('sealedSecret'), Type.Literal('plain')], {
+        default: 'externalSecret',
+        description:
+          'Where the robot token comes from: externalSecret (External Secrets Operator reads AWS Secrets Manager), sealedSecret (kubeseal output in this file), plain (environment variables at synth time; the token is written to dist/).',
+        [ERROR_KEYWORD]: 'must be one of externalSecret, sealedSecret, plain',
+      }),
+      externalSecret: Section(
+        {
+          storeName: ObjectName({ default: 'aws-secrets-manager', description: 'Name of the ClusterSecretStore that reads AWS Secrets Manager.' }),
+          region: Type.Optional(
+            Type.String({
+              pattern: '^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$',
+              [ERROR_KEYWORD]: 'must be an AWS region such as ap-northeast-2',
+              description: 'Region of the Secrets Manager secret. Default: cluster.region.',
+            }),
+          ),
+          key: Type.Optional(Type.String({ minLength: 1, description: 'Name or ARN of the Secrets Manager secret, e.g. harbor/robot-k8s-pull.' })),
+          property: Type.Optional(Type.String({ minLength: 1, description: 'JSON key inside the secret value (when the secret is a JSON object), e.g. token.' })),
+          format: Type.Union([Type.Literal('token'), Type.Literal('dockerconfigjson')], {
+            default: 'token',
+            description:
+              'What the secret value holds: "token" (the robot secret only; the username comes from pullSecrets.username) or "dockerconfigjson" (a complete .dockerconfigjson document).',
+            [ERROR_KEYWORD]: 'must be "token" or "dockerconfigjson"',
+          }),
+          refreshInterval: Duration({ default: '1h', description: 'How often ESO re-reads the secret (Harbor robot tokens expire, 30 days by default).' }),
+          auth: Type.Union([Type.Literal('serviceAccount'), Type.Literal('controller')], {
+            default: 'serviceAccount',
+            description:
+              'How ESO authenticates to AWS: "serviceAccount" (a token of pullSecrets.externalSecret.serviceAccount whose IAM role is bound with IRSA) or "controller" (the ESO controller\'s own credentials, e.g. an EKS Pod Identity association).',
+            [ERROR_KEYWORD]: 'must be "serviceAccount" or "controller"',
+          }),
+          serviceAccount: Section(
+            {
+              name: ObjectName({ default: 'external-secrets', description: 'Service account whose IAM role may read the secret.' }),
+              namespace: DnsLabel({ default: 'external-secrets', description: 'Namespace of that service account.' }),
+            },
+            { description: 'Service account for auth "serviceAccount".' },
+          ),
+        },
+        { description: 'Settings of mode externalSecret.' },
+      ),
+      sealedSecret: Section(
+        {
+          scope: Type.Union([Type.Literal('strict'), Type.Literal('clusterWide')], {
+            default: 'strict',
+            description: 'kubeseal --scope used to seal: strict (one ciphertext per namespace) or clusterWide (one ciphertext for all).',
+            [ERROR_KEYWORD]: 'must be "strict" or "clusterWide"',
+          }),
+          encryptedData: Type.Record(Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }), Ciphertext(), {
+            default: {},
+            description: 'Scope strict: the sealed .dockerconfigjson per namespace (kubeseal --scope strict --namespace <ns> --name <pullSecrets.name>).',
+          }),
+          clusterWideEncryptedData: Type.Optional(Ciphertext({ description: 'Scope clusterWide: the sealed .dockerconfigjson (kubeseal --scope cluster-wide).' })),
+        },
+        { description: 'Settings of mode sealedSecret.' },
+      ),
+      plain: Section(
+        {
+          iUnderstandTheSecretIsWrittenToDist: Type.Boolean({
+            default: false,
+            description: 'Opt-in for mode plain: the robot token is written base64-encoded (not encrypted) into dist/. Never commit such a dist/.',
+          }),
+          usernameEnv: EnvName({ default: 'HARBOR_USERNAME', description: 'Environment variable holding the robot account name at synth time.' }),
+          passwordEnv: EnvName({ default: 'HARBOR_PASSWORD', description: 'Environment variable holding the robot token at synth time.' }),
+        },
+        { description: 'Settings of mode plain.' },
+      ),
+    },
+    { description: 'Harbor pull credentials for workloads (issue 4).' },
+  ),
+  registryCaTrust: Section(
+    {
+      enabled: Enabled(true, 'the DaemonSet that makes containerd on hybrid nodes trust registry.caFile'),
+      installerImage: Image('docker.io/library/busybox:1.37.0', 'Image of the init container that writes the files (needs sh, cmp, cp, mv).'),
+      pauseImage: Image('registry.k8s.io/pause:3.10', 'Image of the container that keeps the pod running after the init containers.'),
+      systemTrust: Section(
+        {
+          enabled: Type.Boolean({
+            default: false,
+            description:
+              'Also install the CA into the host trust store (for host tools such as curl; containerd does not need it). Costs a privileged init container with hostPID.',
+          }),
+          osFamily: Type.Union([Type.Literal('debian'), Type.Literal('rhel')], {
+            default: 'debian',
+            description: 'Trust-store layout of the hybrid nodes: debian (Ubuntu: update-ca-certificates) or rhel (RHEL, Amazon Linux 2023: update-ca-trust).',
+            [ERROR_KEYWORD]: 'must be "debian" or "rhel"',
+          }),
+        },
+        { description: 'Host trust store installation.' },
+      ),
+    },
+    { description: 'Registry CA on hybrid nodes (containerd certs.d).' },
+  ),
+  harborTest: Section(
+    {
+      enabled: Enabled(true, 'the harbor-test Pod that pulls from Harbor with the pull secret'),
+      image: Type.String({
+        default: 'library/nginx:1.28.0',
+        pattern: '^[a-z0-9]+(?:[._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$',
+        not: { pattern: ':latest$' },
+        [ERROR_KEYWORD]: 'must be <project>/<repository>:<tag> inside the registry, pinned to a tag (never :latest)',
+        description: 'Repository and tag inside the registry (pushed there beforehand); the Pod runs `nginx -v` from it, so it must be an nginx image.',
+      }),
+    },
+    { description: 'Smoke test of Harbor pulls from hybrid nodes.' },
+  ),
+};
+
+/** Hosts whose images a DaemonSet cannot pull before the registry CA is trusted: the registry itself. */
+function imageHost(image: string): string {
+  const first = image.split('/')[0];
+  return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first.replace(/:\d+$/, '') : 'docker.io';
+}
+
+/**
+ * Registry, DNS and pull-secret settings that depend on each other: what the schema cannot say.
+ * Every message names the field to change.
+ */
+export const checkRegistry: SemanticCheck = (config) => {
+  const problems: Problem[] = [];
+  const { registry, dns, pullSecrets, registryCaTrust } = config;
+
+  if (registryCaTrust.enabled && registry.caFile === undefined) {
+    problems.push({
+      path: 'registry.caFile',
+      message:
+        'is required while registryCaTrust.enabled is true: name the PEM file of the CA that signed Harbor\'s certificate, or set registryCaTrust.enabled: false if the nodes already trust it',
+    });
+  }
+  if (registryCaTrust.enabled) {
+    for (const field of ['installerImage', 'pauseImage'] as const) {
+      if (imageHost(registryCaTrust[field]) === registry.hostname) {
+        problems.push({
+          path: `registryCaTrust.${field}`,
+          message: `must not come from ${registry.hostname}: nodes cannot pull from the registry before this DaemonSet made them trust its CA`,
+          value: registryCaTrust[field],
+        });
+      }
+    }
+  }
+
+  // CoreDNS: one answer per name, and stub zones that do not shadow the cluster domain.
+  const owner = new Map<string, { ip: string; path: string }>([[registry.hostname, { ip: registry.ip, path: 'registry.hostname' }]]);
+  dns.hosts.forEach((entry, i) =>
+    entry.names.forEach((name, j) => {
+      const path = joinPath(['dns', 'hosts', i, 'names', j]);
+      const first = owner.get(name);
+      if (first && first.ip !== entry.ip) problems.push({ path, message: `resolves to ${entry.ip} here but to ${first.ip} in ${first.path}`, value: name });
+      else if (!first) owner.set(name, { ip: entry.ip, path });
+    }),
+  );
+  const zones = new Map<string, number>();
+  dns.stubZones.forEach((stub, i) => {
+    const path = joinPath(['dns', 'stubZones', i, 'zone']);
+    if (stub.zone === 'cluster.local' || stub.zone.endsWith('.cluster.local') || stub.zone === 'in-addr.arpa' || stub.zone === 'ip6.arpa') {
+      problems.push({ path, message: 'is served by the CoreDNS kubernetes plugin; forwarding it on-prem would break in-cluster service discovery', value: stub.zone });
+    }
+    const first = zones.get(stub.zone);
+    if (first !== undefined) problems.push({ path, message: `duplicate stub zone; dns.stubZones[${first}] forwards it already`, value: stub.zone });
+    else zones.set(stub.zone, i);
+  });
+
+  if (!pullSecrets.enabled) return problems;
+  const namespaces = pullSecretNamespaces(config);
+  if (pullSecrets.mode === 'externalSecret') {
+    const es = pullSecrets.externalSecret;
+    if (es.key === undefined) {
+      problems.push({ path: 'pullSecrets.externalSecret.key', message: 'is required in mode externalSecret: the name or ARN of the AWS Secrets Manager secret with the robot credential' });
+    }
+    if (es.format === 'token' && pullSecrets.username === undefined) {
+      problems.push({
+        path: 'pullSecrets.username',
+        message: 'is required with pullSecrets.externalSecret.format "token": the Harbor robot account (robot$<project>+<name>) whose token the secret holds',
+      });
+    }
+  } else if (pullSecrets.mode === 'sealedSecret') {
+    const sealed = pullSecrets.sealedSecret;
+    if (sealed.scope === 'clusterWide') {
+      if (sealed.clusterWideEncryptedData === undefined) {
+        problems.push({
+          path: 'pullSecrets.sealedSecret.clusterWideEncryptedData',
+          message: 'is required with scope clusterWide: the .dockerconfigjson sealed with kubeseal --scope cluster-wide',
+        });
+      }
+    } else {
+      for (const ns of namespaces) {
+        if (sealed.encryptedData[ns] === undefined) {
+          problems.push({
+            path: joinPath(['pullSecrets', 'sealedSecret', 'encryptedData', ns]),
+            message: `is missing: namespace ${ns} needs its own ciphertext (kubeseal --scope strict --namespace ${ns} --name ${pullSecrets.name})`,
+          });
+        }
+      }
+      for (const ns of Object.keys(sealed.encryptedData)) {
+        if (!namespaces.includes(ns)) {
+          problems.push({
+            path: joinPath(['pullSecrets', 'sealedSecret', 'encryptedData', ns]),
+            message: `namespace ${ns} does not get the pull secret (it gets: ${namespaces.join(', ') || 'none'}); add it to pullSecrets.namespaces or remove this entry`,
+          });
+        }
+      }
+    }
+  } else if (!pullSecrets.plain.iUnderstandTheSecretIsWrittenToDist) {
+    problems.push({
+      path: 'pullSecrets.plain.iUnderstandTheSecretIsWrittenToDist',
+      message:
+        'must be true to use pullSecrets.mode plain: the robot token is then written base64-encoded, not encrypted, into dist/ (use mode externalSecret or sealedSecret to keep it out)',
+      value: false,
+    });
+  }
+  return problems;
 };

@@ -1,0 +1,67 @@
+import { Chart } from 'cdk8s';
+import type { Pod, Toleration } from 'kubernetes-types/core/v1';
+import type { Construct } from 'constructs';
+import type { SiteConfig } from '../lib/config/schema';
+import { emit, type Typed } from '../lib/k8s';
+import { WORKLOADS_NAMESPACE } from '../lib/namespaces';
+import { COMPUTE_TYPE_LABEL, HYBRID } from '../lib/placement';
+import { imagePullSecrets } from '../lib/pull-secrets';
+import type { Site } from '../lib/site';
+
+export interface HarborTestChartProps {
+  /** The site whose registry, pull secret and node pools the test pod uses. */
+  readonly site: Site;
+}
+
+export const HARBOR_TEST_NAME = 'harbor-test';
+
+/** The image the test pulls: the configured repository inside the site's registry. */
+export function harborTestImage(config: SiteConfig): string {
+  return `${config.registry.hostname}/${config.harborTest.image}`;
+}
+
+/** The pools' taints, once each: hybrid nodes may all be tainted GPU servers, and the test must land on one. */
+function poolTolerations(config: SiteConfig): Toleration[] {
+  const seen = new Map<string, Toleration>();
+  for (const t of config.nodePools.flatMap((p) => p.taints)) {
+    seen.set(`${t.key}=${t.value ?? ''}:${t.effect}`, { key: t.key, operator: 'Equal', ...(t.value === undefined ? {} : { value: t.value }), effect: t.effect });
+  }
+  return [...seen.values()];
+}
+
+/**
+ * The guide's harbor-test Pod, made a test that ends: it pulls `<registry>/<image>` on a hybrid node
+ * with the pull secret (so it proves DNS, the CA in certs.d and the credentials together), runs
+ * `nginx -v` and exits, so `kubectl get pod harbor-test` says Completed or shows the pull error.
+ * It meets the restricted Pod Security profile and asks for no GPU.
+ */
+export class HarborTestChart extends Chart {
+  constructor(scope: Construct, id: string, props: HarborTestChartProps) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const { config } = props.site;
+    emit<Typed<Pod>>(this, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: HARBOR_TEST_NAME, namespace: WORKLOADS_NAMESPACE, labels: { 'app.kubernetes.io/name': HARBOR_TEST_NAME } },
+      spec: {
+        restartPolicy: 'Never',
+        nodeSelector: { [COMPUTE_TYPE_LABEL]: HYBRID },
+        tolerations: poolTolerations(config),
+        imagePullSecrets: imagePullSecrets(config, WORKLOADS_NAMESPACE),
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        securityContext: { runAsNonRoot: true, runAsUser: 101, runAsGroup: 101, seccompProfile: { type: 'RuntimeDefault' } },
+        containers: [
+          {
+            name: 'nginx',
+            image: harborTestImage(config),
+            imagePullPolicy: 'IfNotPresent',
+            command: ['nginx', '-v'],
+            resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '32Mi' } },
+            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+          },
+        ],
+      },
+    });
+  }
+}
