@@ -1,0 +1,137 @@
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { DaemonSet } from 'kubernetes-types/apps/v1';
+import type { SecurityContext, Service, ServiceAccount } from 'kubernetes-types/core/v1';
+import { imageRef } from '../lib/images';
+import { emit, type Typed } from '../lib/k8s';
+import { DCGM_EXPORTER_POD_LABELS, DCGM_METRICS_PORT } from '../lib/monitoring';
+import { COMPUTE_TYPE_LABEL, gpuPools, HYBRID, POOL_LABEL, poolTolerations } from '../lib/placement';
+import { imagePullSecrets } from '../lib/pull-secrets';
+import type { Site } from '../lib/site';
+
+export interface DcgmExporterChartProps {
+  /** The site whose GPU pools the exporter runs on. */
+  readonly site: Site;
+}
+
+export const DCGM_EXPORTER_NAME = 'dcgm-exporter';
+
+/** Where the kubelet serves the pod-resources API the exporter maps GPUs to pods with. */
+const POD_RESOURCES_DIR = '/var/lib/kubelet/pod-resources';
+
+/** RuntimeClass of nvidia-container-runtime, rendered by the device-plugin chart when `devicePlugin.nvidiaRuntimeClass` is set. */
+const NVIDIA_RUNTIME_CLASS = 'nvidia';
+
+/**
+ * The tag of an image reference, for the `app.kubernetes.io/version` label: `repo:tag` or `repo:tag@digest`
+ * give the tag; a digest alone gives `sha256-<12 hex>` (a label value cannot hold ":").
+ */
+export function imageTag(image: string): string {
+  const [name, digest] = image.split('@');
+  const colon = name.lastIndexOf(':');
+  if (colon > name.lastIndexOf('/')) return name.slice(colon + 1);
+  return digest ? `sha256-${digest.slice('sha256:'.length, 'sha256:'.length + 12)}` : 'untagged';
+}
+
+/**
+ * NVIDIA DCGM exporter on every GPU pool (device plugin and DRA alike): a DaemonSet exporting GPU
+ * metrics on :9400 and a Service in front of it, as upstream's static manifest does.
+ *
+ * The exporter requests no `nvidia.com/gpu` (it must see every GPU without taking one from workloads):
+ * it runs with the NVIDIA runtime (containerd's default on GPU nodes, or RuntimeClass `nvidia` when the site
+ * renders it) and NVIDIA_VISIBLE_DEVICES=all, which that runtime turns into all GPUs of the node. It reads the kubelet pod-resources socket to label each
+ * GPU's series with the pod using it, and adds CAP_SYS_ADMIN for the profiling metrics; it is not a
+ * privileged container.
+ */
+export class DcgmExporterChart extends Chart {
+  constructor(scope: Construct, id: string, props: DcgmExporterChartProps) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const { config } = props.site;
+    const { dcgmExporter } = config;
+    const namespace = dcgmExporter.namespace;
+    const pools = gpuPools(config);
+    const labels = { ...DCGM_EXPORTER_POD_LABELS };
+    const pullSecretList = imagePullSecrets(config, namespace);
+
+    emit<Typed<ServiceAccount>>(this, {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: DCGM_EXPORTER_NAME, namespace },
+      // The pod-resources socket is all it reads; it never talks to the API server.
+      automountServiceAccountToken: false,
+    });
+
+    const securityContext: SecurityContext = dcgmExporter.profilingMetrics
+      ? // The API server rejects allowPrivilegeEscalation: false together with CAP_SYS_ADMIN, so it stays unset.
+        { runAsUser: 0, runAsNonRoot: false, capabilities: { add: ['SYS_ADMIN'], drop: ['ALL'] } }
+      : { runAsUser: 0, runAsNonRoot: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
+
+    emit<Typed<DaemonSet>>(this, {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: DCGM_EXPORTER_NAME, namespace, labels },
+      spec: {
+        selector: { matchLabels: labels },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
+        template: {
+          metadata: { labels: { ...labels, 'app.kubernetes.io/component': 'dcgm-exporter' } },
+          spec: {
+            serviceAccountName: DCGM_EXPORTER_NAME,
+            automountServiceAccountToken: false,
+            priorityClassName: 'system-node-critical',
+            // Same switch as the device plugin's: the site renders RuntimeClass `nvidia` only when the NVIDIA
+            // runtime is not containerd's default on the GPU nodes (the validator checks it exists).
+            ...(config.devicePlugin.nvidiaRuntimeClass ? { runtimeClassName: NVIDIA_RUNTIME_CLASS } : {}),
+            affinity: {
+              nodeAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: {
+                  nodeSelectorTerms: [
+                    {
+                      matchExpressions: [
+                        { key: COMPUTE_TYPE_LABEL, operator: 'In', values: [HYBRID] },
+                        { key: POOL_LABEL, operator: 'In', values: pools.map((p) => p.name) },
+                      ],
+                    },
+                  ],
+                },
+              },
+            },
+            tolerations: poolTolerations(pools),
+            ...(pullSecretList.length > 0 ? { imagePullSecrets: pullSecretList } : {}),
+            containers: [
+              {
+                name: 'exporter',
+                image: imageRef(config, dcgmExporter.image),
+                imagePullPolicy: 'IfNotPresent',
+                env: [
+                  { name: 'DCGM_EXPORTER_LISTEN', value: `:${DCGM_METRICS_PORT}` },
+                  { name: 'DCGM_EXPORTER_KUBERNETES', value: 'true' },
+                  { name: 'NVIDIA_VISIBLE_DEVICES', value: 'all' },
+                ],
+                ports: [{ name: 'metrics', containerPort: DCGM_METRICS_PORT, protocol: 'TCP' }],
+                // DCGM needs a while to attach to the GPUs before /health answers.
+                readinessProbe: { httpGet: { path: '/health', port: DCGM_METRICS_PORT }, initialDelaySeconds: 45, periodSeconds: 10 },
+                livenessProbe: { httpGet: { path: '/health', port: DCGM_METRICS_PORT }, initialDelaySeconds: 45, periodSeconds: 10, failureThreshold: 6 },
+                resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+                securityContext,
+                volumeMounts: [{ name: 'pod-resources', mountPath: POD_RESOURCES_DIR, readOnly: true }],
+              },
+            ],
+            volumes: [{ name: 'pod-resources', hostPath: { path: POD_RESOURCES_DIR, type: 'Directory' } }],
+          },
+        },
+      },
+    });
+
+    emit<Typed<Service>>(this, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: DCGM_EXPORTER_NAME, namespace, labels },
+      spec: {
+        type: 'ClusterIP',
+        selector: labels,
+        ports: [{ name: 'metrics', port: DCGM_METRICS_PORT, targetPort: 'metrics', protocol: 'TCP' }],
+      },
+    });
+  }
+}
