@@ -1,3 +1,5 @@
+import type { Affinity, NodeSelectorRequirement, Toleration } from 'kubernetes-types/core/v1';
+import type { GpuMode } from './config/gpu';
 import type { NodePool, SiteConfig } from './config/schema';
 
 /**
@@ -13,6 +15,12 @@ export const HYBRID = 'hybrid';
 export const POOL_LABEL = 'eks-hybrid-charts/pool';
 export const GPU_MODE_LABEL = 'eks-hybrid-charts/gpu-mode';
 
+/** Label keys the generator sets on nodes itself; a pool's own `labels` must not set them. */
+export const RESERVED_NODE_LABELS: readonly string[] = [COMPUTE_TYPE_LABEL, POOL_LABEL, GPU_MODE_LABEL];
+
+/** The GPU modes that expose GPUs, i.e. every mode but `none`. */
+export type GpuExposure = Exclude<GpuMode, 'none'>;
+
 /** Every label a node of the pool registers with (user labels first, ours win on conflict). */
 export function poolNodeLabels(pool: NodePool): Record<string, string> {
   return {
@@ -22,11 +30,88 @@ export function poolNodeLabels(pool: NodePool): Record<string, string> {
   };
 }
 
-export function gpuPools(config: SiteConfig, mode?: 'devicePlugin' | 'dra'): NodePool[] {
+export function gpuPools(config: SiteConfig, mode?: GpuExposure): NodePool[] {
   return config.nodePools.filter((p) => (mode ? p.gpu.mode === mode : p.gpu.mode !== 'none'));
+}
+
+/** Whether the NVIDIA device plugin renders: enabled, and some pool exposes its GPUs through it. */
+export function runsDevicePlugin(config: SiteConfig): boolean {
+  return config.devicePlugin.enabled && gpuPools(config, 'devicePlugin').length > 0;
+}
+
+/** Whether the NVIDIA DRA driver renders: enabled, and some pool exposes its GPUs through DRA. */
+export function runsDraDriver(config: SiteConfig): boolean {
+  return config.draDriver.enabled && gpuPools(config, 'dra').length > 0;
 }
 
 /** Label selector that identifies one pool's nodes. */
 export function poolSelector(pool: NodePool): Record<string, string> {
   return { [POOL_LABEL]: pool.name };
+}
+
+/**
+ * nodeSelector of a GPU node agent (device plugin, DRA kubelet plugin): every hybrid node whose pools
+ * expose GPUs in `mode`. Agents of different modes require different values of the same label, so no
+ * node can match both: the device plugin and the DRA GPU plugin never share a node.
+ */
+export function gpuModeNodeSelector(mode: GpuExposure): Record<string, string> {
+  return { [COMPUTE_TYPE_LABEL]: HYBRID, [GPU_MODE_LABEL]: mode };
+}
+
+/** nodeSelector of a workload pinned to one pool (a hybrid node of that pool). */
+export function poolNodeSelector(pool: NodePool): Record<string, string> {
+  return { [COMPUTE_TYPE_LABEL]: HYBRID, ...poolSelector(pool) };
+}
+
+/** Tolerations for exactly the taints of the given pools (deduplicated, in pool order). */
+export function poolTolerations(pools: readonly NodePool[]): Toleration[] {
+  const seen = new Set<string>();
+  const tolerations: Toleration[] = [];
+  for (const taint of pools.flatMap((p) => p.taints)) {
+    const key = `${taint.key}=${taint.value ?? ''}:${taint.effect}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    tolerations.push(
+      taint.value === undefined
+        ? { key: taint.key, operator: 'Exists', effect: taint.effect }
+        : { key: taint.key, operator: 'Equal', value: taint.value, effect: taint.effect },
+    );
+  }
+  return tolerations;
+}
+
+/** RuntimeClass of nvidia-container-runtime (NVIDIA README name), rendered with the device plugin when configured. */
+export const NVIDIA_RUNTIME_CLASS = 'nvidia';
+
+/** The toleration NVIDIA's node agents ship with: any `nvidia.com/gpu` NoSchedule taint. */
+export const NVIDIA_GPU_TOLERATION: Toleration = { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' };
+
+/**
+ * Tolerations of a GPU node agent (device plugin, DRA kubelet plugin) on the pools of one mode: NVIDIA's
+ * own toleration, then every other taint of those pools, so a pool tainted differently still gets its agent.
+ */
+export function gpuAgentTolerations(config: SiteConfig, mode: GpuExposure): Toleration[] {
+  const others = poolTolerations(gpuPools(config, mode)).filter(
+    (t) => !(t.key === NVIDIA_GPU_TOLERATION.key && t.effect === NVIDIA_GPU_TOLERATION.effect),
+  );
+  return [NVIDIA_GPU_TOLERATION, ...others];
+}
+
+/**
+ * Node affinity term for cloud (EC2) nodes. EKS documents no `compute-type: ec2` value (the guide's
+ * nodeSelector would leave pods Pending); AWS pins workloads to cloud nodes with NotIn [hybrid].
+ * Use it in `affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms`.
+ */
+export function cloudNodeRequirement(): NodeSelectorRequirement {
+  return { key: COMPUTE_TYPE_LABEL, operator: 'NotIn', values: [HYBRID] };
+}
+
+/** Required node affinity that keeps a pod on cloud nodes. */
+export function cloudNodeAffinity(): Affinity {
+  return { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [cloudNodeRequirement()] }] } } };
+}
+
+/** The pool a sample workload runs on: the named one, else the first pool of the mode. */
+export function workloadPool(config: SiteConfig, mode: GpuExposure, name: string | undefined): NodePool | undefined {
+  return name === undefined ? gpuPools(config, mode)[0] : config.nodePools.find((p) => p.name === name);
 }

@@ -1,8 +1,10 @@
 import ipaddr from 'ipaddr.js';
 import type { SiteConfig } from './schema';
 import { GPU_CHECKS } from './gpu-checks';
+import { OBSERVABILITY_CHECKS } from './observability-checks';
 import { joinPath, type Problem } from './problems';
 import { checkCloudNodeGroups, checkCost, checkNodeadm } from './fleet';
+import { checkRegistry } from './registry';
 
 /** A check the JSON Schema cannot express. It sees a schema-valid, defaulted config. */
 export type SemanticCheck = (config: SiteConfig) => Problem[];
@@ -114,4 +116,4 @@ export const checkNodePools: SemanticCheck = (config) => {
 };
 
 /** Every semantic check, in the order their messages appear. Issues add their own checks here. */
-export const SEMANTIC_CHECKS: readonly SemanticCheck[] = [checkNetworks, checkNodePools, checkCost, checkNodeadm, checkCloudNodeGroups, ...GPU_CHECKS];
+export const SEMANTIC_CHECKS: readonly SemanticCheck[] = [checkNetworks, checkNodePools, checkRegistry, checkCost, checkNodeadm, checkCloudNodeGroups, ...GPU_CHECKS, ...OBSERVABILITY_CHECKS];

@@ -1,0 +1,136 @@
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { Job, JobSpec } from 'kubernetes-types/batch/v1';
+import type { Container, Pod, PodSecurityContext, PodTemplateSpec } from 'kubernetes-types/core/v1';
+import { NFS_CLAIM_NAME } from '../lib/config/gpu';
+import type { NodePool, SiteConfig } from '../lib/config/schema';
+import { podResourceClaim, type PodSpecWire } from '../lib/dra';
+import { imageRef } from '../lib/images';
+import { emit, type Typed } from '../lib/k8s';
+import { WORKLOADS_NAMESPACE } from '../lib/namespaces';
+import { NVIDIA_RUNTIME_CLASS, poolNodeSelector, poolTolerations, workloadPool } from '../lib/placement';
+import { imagePullSecrets } from '../lib/pull-secrets';
+import type { Site } from '../lib/site';
+
+/** Name of the pod's DRA claim and of the container's reference to it. */
+const GPU_CLAIM = 'gpu';
+
+/** A Job whose pod template may carry DRA claims in the 1.31+ shape, which kubernetes-types 1.30 does not know. */
+type JobWire = Omit<Job, 'spec'> & { spec: Omit<JobSpec, 'template'> & { template: Omit<PodTemplateSpec, 'spec'> & { spec: PodSpecWire } } };
+
+/** Runs every selected GPU, so a training sample fails when one GPU is missing or broken. */
+const TRAINING_SCRIPT = [
+  'import torch',
+  'n = torch.cuda.device_count()',
+  'print(f"torch {torch.__version__}, CUDA {torch.version.cuda}, {n} GPU(s)")',
+  'assert n > 0, "no GPU visible"',
+  'for i in range(n):',
+  '    a = torch.randn(8192, 8192, device=f"cuda:{i}")',
+  '    print(i, torch.cuda.get_device_name(i), float((a @ a).abs().mean()))',
+].join('\n');
+
+/** CUDA images run as root; everything else a restricted profile asks for is set. */
+const POD_SECURITY: PodSecurityContext = { seccompProfile: { type: 'RuntimeDefault' } };
+const CONTAINER_SECURITY: Container['securityContext'] = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
+
+export interface GpuWorkloadsChartProps {
+  /** The site whose `samples` are rendered on its GPU pools. */
+  readonly site: Site;
+}
+
+/**
+ * The guide's sample GPU workloads, each switchable, in the workloads namespace: `gpu-test` (nvidia-smi
+ * on one device-plugin GPU), `gpu-training` (PyTorch on a whole device-plugin server) and the
+ * `ml-training` Job (PyTorch with GPUs from a DRA claim template). Placement and tolerations come from
+ * the pool each sample runs on; `nvidia.com/gpu` is a real quantity because the objects are emitted raw.
+ */
+export class GpuWorkloadsChart extends Chart {
+  private readonly config: SiteConfig;
+
+  constructor(scope: Construct, id: string, props: GpuWorkloadsChartProps) {
+    super(scope, id, { disableResourceNameHashes: true });
+    this.config = props.site.config;
+    const { gpuTest, gpuTraining, mlTraining } = this.config.samples;
+    // The config checks reject an enabled sample without a matching pool, so each lookup succeeds here.
+    const testPool = gpuTest.enabled ? workloadPool(this.config, 'devicePlugin', gpuTest.pool) : undefined;
+    if (testPool) {
+      this.devicePluginPod(testPool, 'gpu-test', {
+        name: 'cuda',
+        image: imageRef(this.config, gpuTest.image),
+        command: ['nvidia-smi'],
+        resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi', 'nvidia.com/gpu': '1' } },
+      });
+    }
+    const trainingPool = gpuTraining.enabled ? workloadPool(this.config, 'devicePlugin', gpuTraining.pool) : undefined;
+    if (trainingPool) {
+      this.devicePluginPod(trainingPool, 'gpu-training', {
+        name: 'training',
+        image: imageRef(this.config, gpuTraining.image),
+        command: ['python', '-c', TRAINING_SCRIPT],
+        resources: { requests: { cpu: '2', memory: '8Gi' }, limits: { memory: '16Gi', 'nvidia.com/gpu': String(gpuTraining.gpus) } },
+      });
+    }
+    const draPool = mlTraining.enabled ? workloadPool(this.config, 'dra', mlTraining.pool) : undefined;
+    if (draPool) this.mlTrainingJob(draPool);
+  }
+
+  private placement(pool: NodePool): Pick<PodSpecWire, 'nodeSelector' | 'tolerations' | 'imagePullSecrets'> {
+    const pullSecrets = imagePullSecrets(this.config, WORKLOADS_NAMESPACE);
+    return {
+      nodeSelector: poolNodeSelector(pool),
+      tolerations: poolTolerations([pool]),
+      ...(pullSecrets.length > 0 ? { imagePullSecrets: pullSecrets } : {}),
+    };
+  }
+
+  private devicePluginPod(pool: NodePool, name: string, container: Container): void {
+    emit<Typed<Pod>>(this, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: WORKLOADS_NAMESPACE, labels: { 'app.kubernetes.io/name': name } },
+      spec: {
+        restartPolicy: 'Never',
+        ...this.placement(pool),
+        ...(this.config.devicePlugin.nvidiaRuntimeClass ? { runtimeClassName: NVIDIA_RUNTIME_CLASS } : {}),
+        securityContext: POD_SECURITY,
+        containers: [{ ...container, imagePullPolicy: 'IfNotPresent', securityContext: CONTAINER_SECURITY }],
+      },
+    });
+  }
+
+  private mlTrainingJob(pool: NodePool): void {
+    const { mlTraining } = this.config.samples;
+    const nfs = this.config.storage.nfs.enabled;
+    const labels = { app: 'ml-training', 'app.kubernetes.io/name': 'ml-training' };
+    emit<Typed<JobWire>>(this, {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'ml-training', namespace: WORKLOADS_NAMESPACE, labels },
+      spec: {
+        backoffLimit: 2,
+        template: {
+          metadata: { labels },
+          spec: {
+            restartPolicy: 'OnFailure',
+            ...this.placement(pool),
+            securityContext: POD_SECURITY,
+            resourceClaims: [podResourceClaim(this.config.kubernetesVersion, GPU_CLAIM, mlTraining.claimTemplate)],
+            containers: [
+              {
+                name: 'training',
+                image: imageRef(this.config, mlTraining.image),
+                imagePullPolicy: 'IfNotPresent',
+                command: ['python', '-c', TRAINING_SCRIPT],
+                // No CUDA_VISIBLE_DEVICES (the guide sets 0): the driver injects exactly the claimed GPUs through CDI.
+                resources: { requests: { cpu: '2', memory: '8Gi' }, limits: { memory: '16Gi' }, claims: [{ name: GPU_CLAIM }] },
+                securityContext: CONTAINER_SECURITY,
+                ...(nfs ? { volumeMounts: [{ name: 'data', mountPath: '/data' }] } : {}),
+              },
+            ],
+            ...(nfs ? { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: NFS_CLAIM_NAME } }] } : {}),
+          },
+        },
+      },
+    });
+  }
+}

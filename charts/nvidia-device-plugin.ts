@@ -1,0 +1,87 @@
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { DaemonSet } from 'kubernetes-types/apps/v1';
+import type { RuntimeClass } from 'kubernetes-types/node/v1';
+import { DEVICE_PLUGIN_IMAGE } from '../lib/config/gpu';
+import type { SiteConfig } from '../lib/config/schema';
+import { imageRef } from '../lib/images';
+import { emit, type Typed } from '../lib/k8s';
+import { gpuAgentTolerations, gpuModeNodeSelector, NVIDIA_RUNTIME_CLASS } from '../lib/placement';
+import { imagePullSecrets } from '../lib/pull-secrets';
+import type { Site } from '../lib/site';
+
+/** Object names and the selector label of NVIDIA's static manifest, kept so an existing install is adopted in place. */
+const NAME = 'nvidia-device-plugin-daemonset';
+const NAMESPACE = 'kube-system';
+const SELECTOR = { name: 'nvidia-device-plugin-ds' };
+const DEVICE_PLUGIN_DIR = '/var/lib/kubelet/device-plugins';
+
+/** `v0.20.0` from `…/k8s-device-plugin:v0.20.0`; the default release when the image is pinned by digest. */
+export function devicePluginVersion(config: SiteConfig): string {
+  const tag = /:([A-Za-z0-9_][A-Za-z0-9._-]*)$/.exec(config.devicePlugin.image);
+  return tag ? tag[1] : (DEVICE_PLUGIN_IMAGE.split(':').pop() as string);
+}
+
+export interface NvidiaDevicePluginChartProps {
+  /** The site whose devicePlugin pools the plugin runs on. */
+  readonly site: Site;
+}
+
+/**
+ * NVIDIA k8s-device-plugin, at parity with NVIDIA's static manifest of the release (DaemonSet in
+ * kube-system, `nvidia.com/gpu` toleration, system-node-critical, no privileges, the kubelet's
+ * device-plugin directory). Unlike that manifest it is pinned to the devicePlugin pools, so it never
+ * shares a node with the DRA driver's GPU plugin, and its container gets requests and a memory limit.
+ */
+export class NvidiaDevicePluginChart extends Chart {
+  constructor(scope: Construct, id: string, props: NvidiaDevicePluginChartProps) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const { config } = props.site;
+    const runtimeClass = config.devicePlugin.nvidiaRuntimeClass;
+
+    if (runtimeClass) {
+      emit<Typed<RuntimeClass>>(this, {
+        apiVersion: 'node.k8s.io/v1',
+        kind: 'RuntimeClass',
+        metadata: { name: NVIDIA_RUNTIME_CLASS },
+        handler: NVIDIA_RUNTIME_CLASS,
+      });
+    }
+
+    const pullSecrets = imagePullSecrets(config, NAMESPACE);
+
+    emit<Typed<DaemonSet>>(this, {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: NAME, namespace: NAMESPACE },
+      spec: {
+        selector: { matchLabels: SELECTOR },
+        updateStrategy: { type: 'RollingUpdate' },
+        template: {
+          metadata: { labels: { ...SELECTOR, 'app.kubernetes.io/name': 'nvidia-device-plugin' } },
+          spec: {
+            nodeSelector: gpuModeNodeSelector('devicePlugin'),
+            tolerations: gpuAgentTolerations(config, 'devicePlugin'),
+            priorityClassName: 'system-node-critical',
+            ...(runtimeClass ? { runtimeClassName: NVIDIA_RUNTIME_CLASS } : {}),
+            ...(pullSecrets.length > 0 ? { imagePullSecrets: pullSecrets } : {}),
+            containers: [
+              {
+                name: 'nvidia-device-plugin-ctr',
+                image: imageRef(config, config.devicePlugin.image),
+                imagePullPolicy: 'IfNotPresent',
+                // v0.18.0+ ships `env: []`: FAIL_ON_INIT_ERROR keeps its default (true), so a broken node fails visibly.
+                env: [],
+                // The plugin idles between kubelet calls; NVIDIA sets no resources, these keep it from being evicted first.
+                resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+                volumeMounts: [{ name: 'kubelet-device-plugins-dir', mountPath: DEVICE_PLUGIN_DIR }],
+              },
+            ],
+            volumes: [{ name: 'kubelet-device-plugins-dir', hostPath: { path: DEVICE_PLUGIN_DIR, type: 'Directory' } }],
+          },
+        },
+      },
+    });
+  }
+}

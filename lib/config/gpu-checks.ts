@@ -1,0 +1,166 @@
+/**
+ * Semantic checks of the GPU stack (issue 5): node pools, DRA claim templates, GPU samples and NFS.
+ * Each problem names the field to change and says why, so `synth` can stop with exit 2 before rendering.
+ */
+import { RESERVED_NODE_LABELS, type GpuExposure } from '../placement';
+import { draFacts, NVIDIA_DRA_DRIVER_MIN_VERSION, supportsNvidiaDraDriver } from '../versions';
+import { joinPath, type Problem } from './problems';
+import type { NodePool, SiteConfig } from './schema';
+import type { SemanticCheck } from './semantic';
+
+const MODE_NEEDS: Record<GpuExposure, string> = {
+  devicePlugin: 'requests nvidia.com/gpu, which only devicePlugin pools advertise',
+  dra: 'allocates GPUs through a DRA claim, which only dra pools serve',
+};
+
+/** Why DRA cannot be used on the site's Kubernetes minor, or undefined when it can. */
+function draUnavailable(config: SiteConfig): string | undefined {
+  const version = config.kubernetesVersion;
+  if (supportsNvidiaDraDriver(version)) return undefined;
+  return `needs Kubernetes ${NVIDIA_DRA_DRIVER_MIN_VERSION} or later (the NVIDIA DRA driver v0.4.1 supports >=1.32, AWS recommends 1.34+); on ${version} ${draFacts(version).note}`;
+}
+
+/** Reserved labels, GPU counts that contradict the mode, and `dra` pools on minors without a usable DRA API. */
+export const checkGpuPools: SemanticCheck = (config) => {
+  const problems: Problem[] = [];
+  const draProblem = draUnavailable(config);
+  config.nodePools.forEach((pool, i) => {
+    for (const key of Object.keys(pool.labels)) {
+      if (RESERVED_NODE_LABELS.includes(key)) {
+        problems.push({
+          path: joinPath(['nodePools', i, 'labels', key]),
+          message: 'is set on the nodes by nodeadm or the generator (from the pool name and gpu.mode); remove it from labels',
+          value: pool.labels[key],
+        });
+      }
+    }
+    const { mode, perNode } = pool.gpu;
+    if (mode !== 'none' && perNode < 1) {
+      problems.push({ path: joinPath(['nodePools', i, 'gpu', 'perNode']), message: `a pool with gpu.mode ${mode} needs at least 1 GPU per node`, value: perNode });
+    }
+    if (mode === 'none' && perNode > 0) {
+      problems.push({
+        path: joinPath(['nodePools', i, 'gpu', 'mode']),
+        message: `the pool has ${perNode} GPUs per node but mode none exposes none of them; set devicePlugin or dra (or gpu.perNode to 0)`,
+        value: mode,
+      });
+    }
+    if (mode === 'dra' && draProblem) {
+      problems.push({ path: joinPath(['nodePools', i, 'gpu', 'mode']), message: `dra ${draProblem}; use devicePlugin on this version`, value: mode });
+    }
+  });
+  return problems;
+};
+
+/** Compute domains need the ComputeDomain CRDs and the controller, which are not rendered yet. */
+export const checkDraDriver: SemanticCheck = (config) =>
+  config.draDriver.computeDomains.enabled
+    ? [
+        {
+          path: 'draDriver.computeDomains.enabled',
+          message: 'ComputeDomains (multi-node NVLink/IMEX) are not rendered yet: they need the ComputeDomain CRDs and the controller; H100 HGX/PCIe servers do not use them',
+          value: true,
+        },
+      ]
+    : [];
+
+function largestPerNode(pools: readonly NodePool[]): number {
+  return Math.max(0, ...pools.map((p) => p.gpu.perNode));
+}
+
+/** Claim templates are unique, served by some dra pool on a minor with DRA, and fit on one node. */
+export const checkClaimTemplates: SemanticCheck = (config) => {
+  const problems: Problem[] = [];
+  const draPools = config.nodePools.filter((p) => p.gpu.mode === 'dra');
+  const draProblem = draUnavailable(config);
+  const seen = new Map<string, number>();
+  config.dra.claimTemplates.forEach((template, i) => {
+    const first = seen.get(template.name);
+    if (first !== undefined) {
+      problems.push({ path: joinPath(['dra', 'claimTemplates', i, 'name']), message: `duplicate claim template name; dra.claimTemplates[${first}] has it already`, value: template.name });
+    } else {
+      seen.set(template.name, i);
+    }
+    if (draProblem) {
+      problems.push({ path: joinPath(['dra', 'claimTemplates', i]), message: `DRA claims ${draProblem}`, value: template.name });
+    } else if (draPools.length === 0) {
+      problems.push({ path: joinPath(['dra', 'claimTemplates', i]), message: 'no node pool has gpu.mode dra, so the claim could never be allocated', value: template.name });
+    } else if (template.migProfile === undefined && template.count > largestPerNode(draPools)) {
+      problems.push({
+        path: joinPath(['dra', 'claimTemplates', i, 'count']),
+        message: `asks for more GPUs than any dra node has (largest: ${largestPerNode(draPools)} per node); a claim is allocated on one node`,
+        value: template.count,
+      });
+    }
+  });
+  return problems;
+};
+
+/** Resolves a sample's pool and reports a missing pool, a pool of the wrong mode, or no pool of the mode at all. */
+function samplePool(config: SiteConfig, sample: string, mode: GpuExposure, name: string | undefined, problems: Problem[]): NodePool | undefined {
+  if (name === undefined) {
+    const pool = config.nodePools.find((p) => p.gpu.mode === mode);
+    if (!pool) problems.push({ path: `samples.${sample}.enabled`, message: `no node pool has gpu.mode ${mode}; the sample ${MODE_NEEDS[mode]}`, value: true });
+    return pool;
+  }
+  const pool = config.nodePools.find((p) => p.name === name);
+  if (!pool) {
+    problems.push({ path: `samples.${sample}.pool`, message: `no such node pool (pools: ${config.nodePools.map((p) => p.name).join(', ') || 'none'})`, value: name });
+    return undefined;
+  }
+  if (pool.gpu.mode !== mode) {
+    problems.push({ path: `samples.${sample}.pool`, message: `pool ${name} has gpu.mode ${pool.gpu.mode}; the sample ${MODE_NEEDS[mode]}`, value: name });
+    return undefined;
+  }
+  return pool;
+}
+
+/** Each enabled sample has a pool of the right mode, a DRA-capable minor where needed, and fits on a node. */
+export const checkGpuSamples: SemanticCheck = (config) => {
+  const problems: Problem[] = [];
+  const { gpuTest, gpuTraining, mlTraining } = config.samples;
+  if (gpuTest.enabled) samplePool(config, 'gpuTest', 'devicePlugin', gpuTest.pool, problems);
+  if (gpuTraining.enabled) {
+    const pool = samplePool(config, 'gpuTraining', 'devicePlugin', gpuTraining.pool, problems);
+    if (pool && gpuTraining.gpus > pool.gpu.perNode) {
+      problems.push({
+        path: 'samples.gpuTraining.gpus',
+        message: `is more than the ${pool.gpu.perNode} GPUs per node of pool ${pool.name}; the pod could never be scheduled`,
+        value: gpuTraining.gpus,
+      });
+    }
+  }
+  if (mlTraining.enabled) {
+    const draProblem = draUnavailable(config);
+    if (draProblem) {
+      problems.push({ path: 'samples.mlTraining.enabled', message: `the ml-training Job uses a DRA claim, which ${draProblem}`, value: true });
+    } else {
+      const pool = samplePool(config, 'mlTraining', 'dra', mlTraining.pool, problems);
+      const template = config.dra.claimTemplates.find((t) => t.name === mlTraining.claimTemplate);
+      if (!template) {
+        const known = config.dra.claimTemplates.map((t) => t.name).join(', ') || 'none';
+        problems.push({ path: 'samples.mlTraining.claimTemplate', message: `no dra.claimTemplates entry has this name (defined: ${known})`, value: mlTraining.claimTemplate });
+      } else if (pool && template.migProfile === undefined && template.count > pool.gpu.perNode) {
+        problems.push({
+          path: 'samples.mlTraining.claimTemplate',
+          message: `claim template ${template.name} asks for ${template.count} GPUs but pool ${pool.name} has ${pool.gpu.perNode} per node`,
+          value: mlTraining.claimTemplate,
+        });
+      }
+    }
+  }
+  return problems;
+};
+
+/** An enabled NFS volume needs its server and export path. */
+export const checkNfs: SemanticCheck = (config) => {
+  const nfs = config.storage.nfs;
+  if (!nfs.enabled) return [];
+  const problems: Problem[] = [];
+  if (nfs.server === undefined) problems.push({ path: 'storage.nfs.server', message: 'is required when storage.nfs.enabled is true (NFS server address, e.g. 192.168.1.100)' });
+  if (nfs.path === undefined) problems.push({ path: 'storage.nfs.path', message: 'is required when storage.nfs.enabled is true (exported path, e.g. /export/data)' });
+  return problems;
+};
+
+/** The GPU stack's checks, in message order. */
+export const GPU_CHECKS: readonly SemanticCheck[] = [checkGpuPools, checkDraDriver, checkClaimTemplates, checkGpuSamples, checkNfs];
