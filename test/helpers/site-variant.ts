@@ -1,0 +1,36 @@
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { loadSite, type LoadOptions, type Site } from '../../lib/site';
+
+const EXAMPLE = resolve('sites/example.yaml');
+
+/**
+ * Writes a site file that `extends` the example site with `overrides` (overlay rules: mappings merge,
+ * lists replace, null removes) into a temp dir beside a copy of the example CA, and loads it.
+ */
+export function siteVariantFile(overrides: Record<string, unknown>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ehc-variant-'));
+  copyFileSync(resolve('sites/example-harbor-ca.crt'), join(dir, 'example-harbor-ca.crt'));
+  const file = join(dir, 'site.yaml');
+  writeFileSync(file, stringify({ extends: EXAMPLE, ...overrides }));
+  return file;
+}
+
+export function loadSiteVariant(overrides: Record<string, unknown>, options: LoadOptions = {}): Site {
+  return loadSite(siteVariantFile(overrides), options);
+}
+
+/**
+ * Overrides that drop the example's DRA pool and everything that needs it, so the site loads on every
+ * supported minor (DRA needs 1.32+): the device-plugin pools stay.
+ */
+export function withoutDra(): Record<string, unknown> {
+  const example = parse(readFileSync(EXAMPLE, 'utf8')) as { nodePools: { gpu?: { mode?: string } }[] };
+  return {
+    nodePools: example.nodePools.filter((p) => p.gpu?.mode !== 'dra'),
+    dra: { claimTemplates: [] },
+    samples: { mlTraining: { enabled: false } },
+  };
+}
