@@ -31,23 +31,18 @@ export const PRIVILEGE_ALLOWLIST: readonly PrivilegeGrant[] = [
     subject: { component: 'nvidia-dra-driver' },
     privileges: ['privileged', 'hostPath'],
     reason:
-      'the DRA kubelet plugin and its init container are privileged upstream (they prepare CDI specs and device nodes for claims) and use /var/lib/kubelet/plugins and plugins_registry (hostPath)',
+      'the DRA kubelet plugin (and its init container) is privileged upstream: it creates device nodes and CDI specs, and its Bidirectional mount propagation requires privileged; it uses the kubelet plugin and registry directories, the CDI directory and the driver root (hostPath)',
   },
   {
     subject: { component: 'harbor-ca-installer' },
-    privileges: ['privileged', 'hostPath', 'hostPID'],
+    privileges: ['hostPath', 'privileged', 'hostPID'],
     reason:
-      "installs the private registry's CA into every node's trust store and containerd certs.d (hostPath), then restarts containerd in the host's PID namespace (hostPID, privileged)",
+      "writes the registry CA and hosts.toml into /etc/containerd/certs.d/<registry> (hostPath); only with systemTrust, one init container adds the CA to the host trust store with the host's own tool via nsenter into PID 1 (hostPID, privileged)",
   },
   {
     subject: { component: 'dcgm-exporter' },
     privileges: ['hostPath'],
-    reason: 'maps GPU metrics to pods through the kubelet pod-resources socket, /var/lib/kubelet/pod-resources (hostPath, read-only)',
-  },
-  {
-    subject: { component: 'node-exporter' },
-    privileges: ['hostNetwork', 'hostPID', 'hostPath'],
-    reason: "reports the node's own metrics: host network interfaces (hostNetwork), host processes (hostPID) and /proc, /sys and / read-only (hostPath)",
+    reason: 'labels GPU metrics with the pod using each GPU through the kubelet pod-resources socket in /var/lib/kubelet/pod-resources (hostPath)',
   },
 ];
 
