@@ -1,0 +1,232 @@
+import type { SiteConfig } from './config/schema';
+import { costReport, formatUsd } from './cost';
+import { EKSCTL_PATH } from './eksctl';
+import { ARTIFACT_COMPONENTS, GUIDE_DEVIATIONS } from './guide-deviations';
+import { GENERATOR_NAME, GENERATOR_VERSION } from './labels';
+import type { Manifest, RenderedFile } from './manifest';
+import { nodeConfigPath } from './nodeadm';
+import { COMPUTE_TYPE_LABEL, HYBRID, poolNodeLabels } from './placement';
+import { containersOf, podSpecOf, type PodSpecView, type TolerationView } from './policy/pods';
+import { selectorMatches } from './policy/selectors';
+import type { Site } from './site';
+
+/**
+ * dist/<site>/README.md: the site at a glance for a reviewer, derived from the rendered objects
+ * (component and version labels, images, namespaces), the pools' labels and taints (lib/placement.ts)
+ * matched against every pod spec's scheduling constraints, the cost report and the guide deviations
+ * of the components that render.
+ */
+
+const COMPONENT = 'app.kubernetes.io/component';
+const VERSION = 'app.kubernetes.io/version';
+
+interface Taint {
+  readonly key: string;
+  readonly value?: string;
+  readonly effect: string;
+}
+
+/** A set of nodes that share labels and taints: a hybrid pool or a cloud node group. */
+export interface NodeGroup {
+  readonly id: string;
+  readonly kind: 'hybrid' | 'cloud';
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  readonly taints: readonly Taint[];
+  /** One line about its size and hardware. */
+  readonly detail: string;
+}
+
+/** The node groups of a site: hybrid pools with the labels nodeadm registers, then the cloud node groups. */
+export function nodeGroups(config: SiteConfig): NodeGroup[] {
+  return [
+    ...config.nodePools.map((p) => ({
+      id: `pool_${mermaidId(p.name)}`,
+      kind: 'hybrid' as const,
+      name: p.name,
+      labels: { ...poolNodeLabels(p), [COMPUTE_TYPE_LABEL]: HYBRID },
+      taints: p.taints,
+      detail: `${p.count} × ${p.vcpus} vCPU${p.gpu.mode === 'none' ? '' : `, ${p.gpu.perNode} × ${p.gpu.model ?? 'GPU'} (${p.gpu.mode})`}`,
+    })),
+    ...config.cloudNodeGroups.map((g) => ({
+      id: `cloud_${mermaidId(g.name)}`,
+      kind: 'cloud' as const,
+      name: g.name,
+      labels: g.labels,
+      taints: g.taints,
+      detail: `${g.instanceType}, ${g.minSize}–${g.maxSize} nodes`,
+    })),
+  ];
+}
+
+function tolerates(tolerations: readonly TolerationView[], taint: Taint): boolean {
+  return tolerations.some((t) => {
+    if (t.effect && t.effect !== taint.effect) return false;
+    if (!t.key) return t.operator === 'Exists';
+    if (t.key !== taint.key) return false;
+    return t.operator === 'Exists' || (t.value ?? '') === (taint.value ?? '');
+  });
+}
+
+/** Whether a pod with this spec can be scheduled on the group's nodes (selector, required affinity, taints). */
+export function podFits(spec: PodSpecView, group: NodeGroup): boolean {
+  for (const [key, value] of Object.entries(spec.nodeSelector ?? {})) if (group.labels[key] !== value) return false;
+  const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  if (terms && terms.length > 0 && !terms.some((term) => selectorMatches({ matchExpressions: term.matchExpressions ?? [] }, group.labels))) return false;
+  return group.taints.filter((t) => t.effect !== 'PreferNoSchedule').every((t) => tolerates(spec.tolerations ?? [], t));
+}
+
+export interface PlacedWorkload {
+  readonly id: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly component: string;
+  /** Node groups its pods can run on. */
+  readonly groups: readonly string[];
+}
+
+/** Every workload of the output with the node groups its pods fit. */
+export function placeWorkloads(files: readonly RenderedFile[], groups: readonly NodeGroup[]): PlacedWorkload[] {
+  const out: PlacedWorkload[] = [];
+  for (const object of files.flatMap((f) => f.objects)) {
+    const pod = podSpecOf(object);
+    if (!pod) continue;
+    const name = object.metadata.namespace ? `${object.metadata.namespace}/${object.metadata.name}` : object.metadata.name;
+    out.push({
+      id: `w${out.length}`,
+      kind: object.kind,
+      name,
+      component: object.metadata.labels?.[COMPONENT] ?? '',
+      groups: groups.filter((g) => podFits(pod.spec, g)).map((g) => g.id),
+    });
+  }
+  return out;
+}
+
+export interface ComponentRow {
+  readonly component: string;
+  readonly version: string;
+  readonly namespaces: readonly string[];
+  readonly images: readonly string[];
+  readonly files: readonly string[];
+  readonly objects: number;
+}
+
+/** One row per component label value, in apply order. */
+export function componentRows(files: readonly RenderedFile[]): ComponentRow[] {
+  const rows = new Map<string, { versions: Set<string>; namespaces: Set<string>; images: Set<string>; files: Set<string>; objects: number }>();
+  for (const file of files) {
+    for (const object of file.objects) {
+      const component = object.metadata.labels?.[COMPONENT] ?? file.chart;
+      const row = rows.get(component) ?? { versions: new Set(), namespaces: new Set(), images: new Set(), files: new Set(), objects: 0 };
+      rows.set(component, row);
+      row.objects += 1;
+      row.files.add(file.path);
+      const version = object.metadata.labels?.[VERSION];
+      if (version) row.versions.add(version);
+      row.namespaces.add(object.metadata.namespace ?? (object.kind === 'Namespace' ? object.metadata.name : '(cluster)'));
+      for (const image of imagesOf(object)) row.images.add(image);
+    }
+  }
+  return [...rows].map(([component, r]) => ({
+    component,
+    version: [...r.versions].join(', '),
+    namespaces: [...r.namespaces].sort(),
+    images: [...r.images].sort(),
+    files: [...r.files],
+    objects: r.objects,
+  }));
+}
+
+function imagesOf(object: Manifest): string[] {
+  const pod = podSpecOf(object);
+  return pod ? containersOf(pod).flatMap(({ container }) => (container.image ? [container.image] : [])) : [];
+}
+
+function mermaidId(name: string): string {
+  return name.replace(/[^A-Za-z0-9]/g, '_');
+}
+
+function mermaidLabel(text: string): string {
+  return `"${text.replace(/"/g, '#quot;')}"`;
+}
+
+function formatTaint(t: Taint): string {
+  return `${t.key}${t.value === undefined ? '' : `=${t.value}`}:${t.effect}`;
+}
+
+/** Mermaid flowchart: node groups in an on-prem and a cloud subgraph, each workload linked to where it can run. */
+export function placementDiagram(groups: readonly NodeGroup[], workloads: readonly PlacedWorkload[]): string[] {
+  const lines = ['```mermaid', 'flowchart LR'];
+  for (const [kind, title] of [['hybrid', 'On-prem hybrid nodes'], ['cloud', 'AWS cloud node groups']] as const) {
+    const members = groups.filter((g) => g.kind === kind);
+    if (members.length === 0) continue;
+    lines.push(`  subgraph ${kind}[${mermaidLabel(title)}]`);
+    for (const g of members) {
+      const taints = g.taints.length > 0 ? `<br/>taint ${g.taints.map(formatTaint).join(', ')}` : '';
+      lines.push(`    ${g.id}[${mermaidLabel(`<b>${g.name}</b><br/>${g.detail}${taints}`)}]`);
+    }
+    lines.push('  end');
+  }
+  for (const w of workloads) {
+    const shape = w.kind === 'DaemonSet' ? ['{{', '}}'] : ['(', ')'];
+    lines.push(`  ${w.id}${shape[0]}${mermaidLabel(`${w.kind}<br/>${w.name}`)}${shape[1]}`);
+    // DaemonSets run on every node they fit (thick arrow); other pods on one of them
+    for (const g of w.groups) lines.push(`  ${w.id} ${w.kind === 'DaemonSet' ? '==>' : '-->'} ${g}`);
+  }
+  lines.push('```');
+  return lines;
+}
+
+function cell(values: readonly string[]): string {
+  return values.length === 0 ? '–' : values.map((v) => `\`${v}\``).join('<br>');
+}
+
+/** The README of dist/<site>/. */
+export function siteReadme(site: Site, files: readonly RenderedFile[]): string {
+  const { config } = site;
+  const rows = componentRows(files);
+  const groups = nodeGroups(config);
+  const workloads = placeWorkloads(files, groups);
+  const unplaced = workloads.filter((w) => w.groups.length === 0);
+  const cost = costReport(config);
+  const rendered = new Set([...rows.map((r) => r.component), ARTIFACT_COMPONENTS.eksctl, ARTIFACT_COMPONENTS.cost, ...(config.nodePools.length > 0 ? [ARTIFACT_COMPONENTS.nodeadm] : [])]);
+  const deviations = Object.entries(GUIDE_DEVIATIONS).filter(([component]) => rendered.has(component));
+
+  return [
+    `# Site ${config.name}`,
+    '',
+    `Generated by ${GENERATOR_NAME} ${GENERATOR_VERSION} from the site config; edit the config and run \`npm run synth\`, never this folder.`,
+    '',
+    `EKS cluster \`${config.cluster.name}\` in ${config.cluster.region}, Kubernetes ${config.kubernetesVersion}. Apply the cluster objects with \`kubectl apply -k dist/${config.name}/\`.`,
+    '',
+    '## Components',
+    '',
+    '| Component | Version | Namespaces | Images | Objects | File |',
+    '| --- | --- | --- | --- | ---: | --- |',
+    ...rows.map((r) => `| ${r.component} | ${r.version || '–'} | ${cell(r.namespaces)} | ${cell(r.images)} | ${r.objects} | ${r.files.map((f) => `[${f}](${f})`).join(' ')} |`),
+    '',
+    '## Placement',
+    '',
+    'Where each workload can run: its nodeSelector, required node affinity and tolerations matched against the labels and taints each pool registers (nodeadm NodeConfig) and each cloud node group has. Thick arrows: DaemonSets (a pod on every such node).',
+    '',
+    ...placementDiagram(groups, workloads),
+    '',
+    ...(unplaced.length === 0 ? [] : ['**Workloads that fit no node group** (they stay Pending unless other nodes exist):', '', ...unplaced.map((w) => `- ${w.kind} ${w.name}`), '']),
+    '## Node and cluster setup (not applied by kubectl)',
+    '',
+    ...config.nodePools.map((p) => `- [${nodeConfigPath(p)}](${nodeConfigPath(p)}): nodeadm NodeConfig of pool ${p.name}`),
+    `- [${EKSCTL_PATH}](${EKSCTL_PATH}): eksctl ClusterConfig (cluster, remote networks, cloud node groups)`,
+    '',
+    '## Cost',
+    '',
+    `EKS Hybrid Nodes: **${formatUsd(cost.tieredCents)} a month** for ${cost.vcpus.toLocaleString('en-US')} vCPUs (${cost.vcpuHours.toLocaleString('en-US')} vCPU-hours, tiered AWS price); the guide's flat rate would say ${formatUsd(cost.flatCents)}. Per pool and per tier: [COST.md](COST.md).`,
+    '',
+    '## Deviations from the guide',
+    '',
+    ...(deviations.length === 0
+      ? ['None of the rendered components deviates from the guide.']
+      : deviations.flatMap(([component, list]) => [`### ${component}`, '', ...list.flatMap((d) => [`- Guide: ${d.guide}`, `  Here: ${d.here}`]), ''])),
+    '',
+  ].join('\n');
+}
