@@ -1,0 +1,121 @@
+import { Testing } from 'cdk8s';
+import type { DaemonSet } from 'kubernetes-types/apps/v1';
+import { describe, expect, it } from 'vitest';
+import { CHARTS } from '../charts';
+import { DcgmExporterChart, imageTag } from '../charts/dcgm-exporter';
+import { SiteConfigError } from '../lib/config/problems';
+import type { Manifest } from '../lib/manifest';
+import { siteNamespaces } from '../lib/namespaces';
+import { validationContext } from '../lib/pipeline';
+import { gpuPools, POOL_LABEL } from '../lib/placement';
+import { renderSite } from '../lib/render';
+import { loadSite, type Site } from '../lib/site';
+import { validateFiles } from '../lib/validator';
+import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/versions';
+import { loadSiteVariant, withoutDra } from './helpers/site-variant';
+
+function synth(site: Site): Manifest[] {
+  return Testing.synth(new DcgmExporterChart(Testing.app(), 'dcgm-exporter', { site })) as Manifest[];
+}
+
+const example = loadSite('sites/example.yaml');
+const objects = synth(example);
+const daemonSet = objects.find((o) => o.kind === 'DaemonSet') as unknown as DaemonSet & Manifest;
+const pod = daemonSet.spec!.template.spec!;
+const container = pod.containers[0];
+
+describe('dcgm-exporter chart (example site)', () => {
+  it('renders a ServiceAccount, the DaemonSet and its Service', () => {
+    expect(objects).toMatchSnapshot();
+    expect(objects.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
+      'ServiceAccount dcgm-exporter/dcgm-exporter',
+      'DaemonSet dcgm-exporter/dcgm-exporter',
+      'Service dcgm-exporter/dcgm-exporter',
+    ]);
+  });
+
+  it('runs on every GPU pool (device plugin and DRA) and tolerates exactly their taints', () => {
+    const terms = pod.affinity!.nodeAffinity!.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms;
+    expect(terms).toHaveLength(1);
+    const poolTerm = terms[0].matchExpressions!.find((e) => e.key === POOL_LABEL)!;
+    expect(poolTerm.values).toEqual(gpuPools(example.config).map((p) => p.name));
+    expect(poolTerm.values).toEqual(['gpu-h100', 'gpu-h100-dra']);
+    expect(pod.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Equal', value: 'present', effect: 'NoSchedule' }]);
+  });
+
+  it('sees the GPUs without taking one from workloads', () => {
+    const requests = { ...container.resources!.requests, ...container.resources!.limits };
+    expect(Object.keys(requests)).not.toContain('nvidia.com/gpu');
+    expect(container.env).toContainEqual({ name: 'NVIDIA_VISIBLE_DEVICES', value: 'all' });
+    // The example keeps the NVIDIA runtime as containerd's default, so no RuntimeClass is named.
+    expect(pod.runtimeClassName).toBeUndefined();
+    const withClass = synth(loadSiteVariant({ devicePlugin: { nvidiaRuntimeClass: true } }));
+    expect((withClass[1] as unknown as DaemonSet).spec!.template.spec!.runtimeClassName).toBe('nvidia');
+  });
+
+  it('exports on :9400 with the upstream security context: root, CAP_SYS_ADMIN, nothing else, not privileged', () => {
+    expect(container.image).toBe('nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless');
+    expect(container.imagePullPolicy).toBe('IfNotPresent');
+    expect(container.ports).toEqual([{ name: 'metrics', containerPort: 9400, protocol: 'TCP' }]);
+    expect(container.securityContext).toEqual({ runAsUser: 0, runAsNonRoot: false, capabilities: { add: ['SYS_ADMIN'], drop: ['ALL'] } });
+    expect(container.resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } });
+    const without = synth(loadSiteVariant({ dcgmExporter: { profilingMetrics: false } }));
+    const sc = (without[1] as unknown as DaemonSet).spec!.template.spec!.containers[0].securityContext!;
+    expect(sc.capabilities).toEqual({ drop: ['ALL'] });
+    expect(sc.allowPrivilegeEscalation).toBe(false);
+  });
+
+  it('mounts only the kubelet pod-resources directory from the host, read-only', () => {
+    expect(pod.volumes).toEqual([{ name: 'pod-resources', hostPath: { path: '/var/lib/kubelet/pod-resources', type: 'Directory' } }]);
+    expect(container.volumeMounts).toEqual([{ name: 'pod-resources', mountPath: '/var/lib/kubelet/pod-resources', readOnly: true }]);
+    expect(pod.hostNetwork).toBeUndefined();
+    expect(pod.hostPID).toBeUndefined();
+  });
+
+  it('puts its Service in front of the DaemonSet pods', () => {
+    const service = objects.find((o) => o.kind === 'Service')!;
+    expect(daemonSet.spec!.template.metadata!.labels).toMatchObject((service.spec as { selector: Record<string, string> }).selector);
+    expect(daemonSet.spec!.selector.matchLabels).toEqual((service.spec as { selector: Record<string, string> }).selector);
+  });
+
+  it('lives in a privileged namespace (hostPath and CAP_SYS_ADMIN) that gets the pull secret', () => {
+    const ns = siteNamespaces(example.config).find((n) => n.name === 'dcgm-exporter')!;
+    expect(ns.podSecurity).toBe('privileged');
+    expect(ns.runsPods).toBe(true);
+  });
+
+  it('is labelled with the exporter version from its image tag', () => {
+    const file = renderSite(example, CHARTS).files.find((f) => f.chart === 'dcgm-exporter')!;
+    for (const o of file.objects) expect(o.metadata.labels!['app.kubernetes.io/version']).toBe('4.5.3-4.8.2-distroless');
+    expect(imageTag(`nvcr.io/nvidia/k8s/dcgm-exporter@sha256:${'a'.repeat(64)}`)).toBe('sha256-aaaaaaaaaaaa');
+  });
+
+  it('follows the pools: a device-plugin-only site places it on that pool alone', () => {
+    const site = loadSiteVariant(withoutDra());
+    const ds = synth(site)[1] as unknown as DaemonSet;
+    const terms = ds.spec!.template.spec!.affinity!.nodeAffinity!.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms;
+    expect(terms[0].matchExpressions!.find((e) => e.key === POOL_LABEL)!.values).toEqual(['gpu-h100']);
+  });
+});
+
+describe('dcgm-exporter configuration', () => {
+  it('is off by default and rendered only when enabled', () => {
+    const site = loadSiteVariant({ dcgmExporter: null });
+    expect(site.config.dcgmExporter.enabled).toBe(false);
+    expect(renderSite(site, CHARTS).files.some((f) => f.chart === 'dcgm-exporter')).toBe(false);
+  });
+
+  it('is a config error without a GPU pool', () => {
+    const overrides = { nodePools: [{ name: 'cpu', count: 1, vcpus: 8 }], dra: { claimTemplates: [] }, samples: { gpuTest: { enabled: false }, gpuTraining: { enabled: false }, mlTraining: { enabled: false } } };
+    expect(() => loadSiteVariant(overrides)).toThrowError(SiteConfigError);
+    expect(() => loadSiteVariant(overrides)).toThrowError(/dcgmExporter\.enabled: no node pool has GPUs/);
+  });
+});
+
+describe('strict validation', () => {
+  it.each(SUPPORTED_KUBERNETES_VERSIONS.map((v) => [v]))('Kubernetes %s: no finding', (version) => {
+    const site = loadSiteVariant(['1.30', '1.31'].includes(version) ? withoutDra() : {}, { kubernetesVersion: version });
+    const findings = validateFiles(renderSite(site, CHARTS).files, validationContext(site));
+    expect(findings.filter((f) => f.file.includes('dcgm') || f.file.includes('prometheus'))).toEqual([]);
+  });
+});

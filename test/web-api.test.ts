@@ -1,0 +1,99 @@
+import { Testing } from 'cdk8s';
+import type { Deployment } from 'kubernetes-types/apps/v1';
+import type { Service } from 'kubernetes-types/core/v1';
+import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1';
+import { describe, expect, it } from 'vitest';
+import { CHARTS } from '../charts';
+import { WebApiChart } from '../charts/web-api';
+import type { Manifest } from '../lib/manifest';
+import { siteNamespaces } from '../lib/namespaces';
+import { validationContext } from '../lib/pipeline';
+import { cloudNodeAffinity, COMPUTE_TYPE_LABEL } from '../lib/placement';
+import { renderSite } from '../lib/render';
+import { loadSite, type Site } from '../lib/site';
+import { validateFiles } from '../lib/validator';
+import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/versions';
+import { loadSiteVariant, withoutDra } from './helpers/site-variant';
+
+function synth(site: Site): Manifest[] {
+  return Testing.synth(new WebApiChart(Testing.app(), 'web-api', { site })) as Manifest[];
+}
+
+const example = loadSite('sites/example.yaml');
+const objects = synth(example);
+const deployment = objects.find((o) => o.kind === 'Deployment') as unknown as Deployment;
+const pod = deployment.spec!.template.spec!;
+const container = pod.containers[0];
+
+describe('web-api chart (example site)', () => {
+  it('renders a Deployment, a Service and a PodDisruptionBudget in the web namespace', () => {
+    expect(objects).toMatchSnapshot();
+    expect(objects.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
+      'Deployment web/web-api',
+      'Service web/web-api',
+      'PodDisruptionBudget web/web-api',
+    ]);
+  });
+
+  it('runs on cloud nodes (NotIn [hybrid]), never with the guide\'s compute-type: ec2 selector', () => {
+    expect(pod.affinity).toEqual(cloudNodeAffinity());
+    expect(pod.affinity!.nodeAffinity!.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms[0].matchExpressions).toEqual([
+      { key: COMPUTE_TYPE_LABEL, operator: 'NotIn', values: ['hybrid'] },
+    ]);
+    expect(pod.nodeSelector).toBeUndefined();
+    expect(JSON.stringify(objects)).not.toContain('ec2');
+  });
+
+  it('keeps at least two replicas on different nodes and lets one go at a time', () => {
+    expect(deployment.spec!.replicas).toBe(2);
+    const labels = deployment.spec!.selector.matchLabels!;
+    expect(pod.topologySpreadConstraints).toContainEqual({ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: labels } });
+    const pdb = objects.find((o) => o.kind === 'PodDisruptionBudget') as unknown as PodDisruptionBudget;
+    expect(pdb.apiVersion).toBe('policy/v1');
+    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: labels } });
+    const service = objects.find((o) => o.kind === 'Service') as unknown as Service;
+    expect(deployment.spec!.template.metadata!.labels).toMatchObject(service.spec!.selector!);
+    expect(service.spec!.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
+  });
+
+  it('runs a pinned unprivileged nginx with probes, resources and the restricted profile', () => {
+    expect(container.image).toBe('nginxinc/nginx-unprivileged:1.28.3-alpine');
+    expect(container.imagePullPolicy).toBe('IfNotPresent');
+    expect(container.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    expect(container.readinessProbe!.httpGet).toEqual({ path: '/', port: 'http' });
+    expect(container.livenessProbe!.httpGet).toEqual({ path: '/', port: 'http' });
+    expect(container.resources!.requests).toEqual({ cpu: '50m', memory: '64Mi' });
+    expect(container.resources!.limits).toEqual({ memory: '128Mi' });
+    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 101, runAsGroup: 101, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(siteNamespaces(example.config).find((n) => n.name === 'web')!.podSecurity).toBe('restricted');
+  });
+
+  it('pulls through a Harbor proxy-cache project, with the pull secret, when the site configures one', () => {
+    const site = loadSiteVariant({ registry: { proxyCache: { 'docker.io': 'dockerhub-proxy' } } });
+    const proxied = (synth(site)[0] as unknown as Deployment).spec!.template.spec!;
+    expect(proxied.containers[0].image).toBe('harbor.yourdomain.com/dockerhub-proxy/nginxinc/nginx-unprivileged:1.28.3-alpine');
+    if (site.config.pullSecrets.enabled) expect(proxied.imagePullSecrets).toEqual([{ name: site.config.pullSecrets.name }]);
+  });
+});
+
+describe('web-api configuration', () => {
+  it('follows replicas and rejects fewer than two', () => {
+    expect((synth(loadSiteVariant({ webApi: { replicas: 3 } }))[0] as unknown as Deployment).spec!.replicas).toBe(3);
+    expect(() => loadSiteVariant({ webApi: { replicas: 1 } })).toThrowError(/webApi\.replicas: must be an integer of at least 2/);
+  });
+
+  it('is off by default', () => {
+    const site = loadSiteVariant({ webApi: null });
+    expect(renderSite(site, CHARTS).files.some((f) => f.chart === 'web-api')).toBe(false);
+    expect(siteNamespaces(site.config).some((n) => n.name === 'web')).toBe(false);
+  });
+});
+
+describe('strict validation', () => {
+  it.each(SUPPORTED_KUBERNETES_VERSIONS.map((v) => [v]))('Kubernetes %s: no finding in web-api', (version) => {
+    const site = loadSiteVariant(['1.30', '1.31'].includes(version) ? withoutDra() : {}, { kubernetesVersion: version });
+    const findings = validateFiles(renderSite(site, CHARTS).files, validationContext(site));
+    expect(findings.filter((f) => f.file.includes('web-api') || f.file.includes('namespaces'))).toEqual([]);
+  });
+});
