@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { manifestsToYaml } from '../lib/output';
+import { COMPUTE_TYPE_LABEL, HYBRID, POOL_LABEL } from '../lib/placement';
+import { loadSite } from '../lib/site';
+import { chartObjects, EXAMPLE, find, type Loose, renderAndValidate, siteWith } from './helpers/gpu-site';
+
+const example = loadSite(EXAMPLE);
+const rendered = renderAndValidate(example);
+const objects = chartObjects(rendered.files, 'gpu-workloads');
+const NVIDIA_TAINT = { key: 'nvidia.com/gpu', operator: 'Equal', value: 'present', effect: 'NoSchedule' };
+
+describe('gpu-workloads', () => {
+  it('matches the snapshot', () => {
+    expect(objects).toMatchSnapshot();
+  });
+
+  it('renders gpu-test, gpu-training and ml-training in ml-workloads', () => {
+    expect(objects.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
+      'Pod ml-workloads/gpu-test',
+      'Pod ml-workloads/gpu-training',
+      'Job ml-workloads/ml-training',
+    ]);
+  });
+
+  it('renders nvidia.com/gpu as a real quantity in the YAML (never null)', () => {
+    const yaml = manifestsToYaml(objects);
+    expect(yaml).toContain('nvidia.com/gpu: "1"');
+    expect(yaml).toContain('nvidia.com/gpu: "8"');
+    expect(yaml).not.toMatch(/nvidia\.com\/gpu:\s*(null|~|$)/m);
+  });
+
+  it('places the device-plugin samples on the devicePlugin pool and tolerates its taint', () => {
+    for (const name of ['gpu-test', 'gpu-training']) {
+      const spec = find(objects, 'Pod', name).spec;
+      expect(spec.nodeSelector, name).toEqual({ [COMPUTE_TYPE_LABEL]: HYBRID, [POOL_LABEL]: 'gpu-h100' });
+      expect(spec.tolerations, name).toEqual([NVIDIA_TAINT]);
+      expect(spec.restartPolicy, name).toBe('Never');
+      expect(spec.containers[0].imagePullPolicy, name).toBe('IfNotPresent');
+      expect(spec.containers[0].image, name).toMatch(/:[0-9][^:]*$/);
+    }
+    expect(find(objects, 'Pod', 'gpu-test').spec.containers[0].command).toEqual(['nvidia-smi']);
+  });
+
+  it('runs ml-training with GPUs from the DRA claim template, on the dra pool', () => {
+    const spec = find(objects, 'Job', 'ml-training').spec.template.spec;
+    expect(spec.nodeSelector).toEqual({ [COMPUTE_TYPE_LABEL]: HYBRID, [POOL_LABEL]: 'gpu-h100-dra' });
+    expect(spec.tolerations).toEqual([NVIDIA_TAINT]);
+    expect(spec.resourceClaims).toEqual([{ name: 'gpu', resourceClaimTemplateName: 'ml-training-claim' }]);
+    const [container] = spec.containers;
+    expect(container.resources.claims).toEqual([{ name: 'gpu' }]);
+    expect(container.resources.limits).not.toHaveProperty(['nvidia.com/gpu']);
+    expect(container.env ?? []).not.toContainEqual(expect.objectContaining({ name: 'CUDA_VISIBLE_DEVICES' }));
+    expect(container.volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }]);
+    expect(spec.volumes).toEqual([{ name: 'data', persistentVolumeClaim: { claimName: 'onprem-storage' } }]);
+  });
+
+  it('gives every container requests, a memory limit and no privilege escalation', () => {
+    const specs = objects.map((o: Loose) => (o.kind === 'Job' ? o.spec.template.spec : o.spec));
+    for (const spec of specs) {
+      expect(spec.securityContext).toEqual({ seccompProfile: { type: 'RuntimeDefault' } });
+      for (const c of spec.containers) {
+        expect(c.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
+        expect(c.resources.limits.memory).toEqual(expect.any(String));
+        expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+      }
+    }
+  });
+
+  it('follows the config: GPU count, pull secret, RuntimeClass, switches', () => {
+    const site = siteWith((doc) => {
+      doc.samples.gpuTraining.gpus = 4;
+      doc.samples.gpuTest.enabled = false;
+      doc.samples.mlTraining.enabled = false;
+      doc.devicePlugin.nvidiaRuntimeClass = true;
+    });
+    const { files, findings } = renderAndValidate(site);
+    expect(findings).toEqual([]);
+    const workloads = chartObjects(files, 'gpu-workloads');
+    expect(workloads.map((o) => o.metadata.name)).toEqual(['gpu-training']);
+    const spec = find(workloads, 'Pod', 'gpu-training').spec;
+    expect(spec.containers[0].resources.limits['nvidia.com/gpu']).toBe('4');
+    expect(spec.runtimeClassName).toBe('nvidia');
+    expect(spec.imagePullSecrets).toEqual(
+      example.config.pullSecrets.enabled ? [{ name: example.config.pullSecrets.name }] : undefined,
+    );
+  });
+
+  it('keeps the pod claim flat on 1.34 (no 1.30 `source`)', () => {
+    const { files, findings } = renderAndValidate(siteWith(() => {}, '1.34'));
+    expect(findings).toEqual([]);
+    const spec = find(chartObjects(files, 'gpu-workloads'), 'Job', 'ml-training').spec.template.spec;
+    expect(spec.resourceClaims[0]).not.toHaveProperty('source');
+  });
+
+  it('is not rendered when every sample is off', () => {
+    const site = siteWith((doc) => {
+      for (const sample of Object.values(doc.samples) as Loose[]) sample.enabled = false;
+    });
+    expect(chartObjects(renderAndValidate(site).files, 'gpu-workloads')).toEqual([]);
+  });
+
+  it('passes strict validation for the example site', () => {
+    expect(rendered.findings).toEqual([]);
+  });
+});
