@@ -21,12 +21,12 @@ export function validateFiles(files: readonly RenderedFile[], ctx: ValidationCon
   const ranked: { finding: Finding; position: number }[] = [];
   for (const file of files) {
     file.objects.forEach((object, position) => {
-      const add = (check: string, path: FieldPath | undefined, message: string) => {
+      const add = (check: string, path: FieldPath | undefined, message: string, severity: Finding['severity'] = 'error') => {
         const field = path && path.length > 0 ? formatPath(path) : undefined;
-        const finding: Finding = { check, severity: 'error', file: file.path, object: describeObject(object), ...(field ? { field } : {}), message };
+        const finding: Finding = { check, severity, file: file.path, object: describeObject(object), ...(field ? { field } : {}), message };
         ranked.push({ finding, position });
       };
-      for (const problem of schemas.validate(object)) add('schema', problem.path, problem.message);
+      for (const problem of schemas.validate(object)) add('schema', problem.path, problem.message, problem.severity);
       for (const check of POLICY_CHECKS) {
         check.run({ object, ctx, index, report: (path, message) => add(check.id, path, message) });
       }

@@ -142,6 +142,15 @@ describe('schema validation', () => {
     ]);
   });
 
+  it('warns about DRA beta versions on minors that serve resource.k8s.io/v1 by default', () => {
+    const template = site.flatMap((f) => f.objects).find((o) => o.kind === 'ResourceClaimTemplate')!;
+    const [finding] = schemaFindings([{ path: 'x.yaml', chart: 'x', objects: [template] }], '1.34');
+    expect(finding).toMatchObject({ severity: 'warning', field: 'apiVersion' });
+    expect(finding.message).toBe(
+      'resource.k8s.io/v1beta1 ResourceClaimTemplate is beta and off by default in Kubernetes 1.34 (served only with --runtime-config); use resource.k8s.io/v1',
+    );
+  });
+
   it('rejects an unknown field in a custom resource (ExternalSecret)', () => {
     const files = withEdit(site, 'ExternalSecret harbor-pull', (e) => (e.spec.refreshIntervall = '1h'));
     expect(schemaFindings(files).map((f) => [f.object, f.field, f.message])).toEqual([

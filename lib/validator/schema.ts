@@ -31,7 +31,19 @@ interface CrdBundle {
 export interface SchemaProblem {
   readonly path: FieldPath;
   readonly message: string;
+  /** Warnings: the object is valid, but the API version is one a default cluster does not serve. */
+  readonly severity?: 'warning';
 }
+
+/**
+ * Beta API versions that a minor still carries but serves only with `--runtime-config` (new beta
+ * APIs are off by default upstream), from the minor where a GA version replaced them. A warning, not
+ * an error: EKS may enable them, but the GA version is what the charts should render.
+ */
+const SUPERSEDED_BETA: readonly { readonly apiVersion: string; readonly fromMinor: number; readonly use: string }[] = [
+  { apiVersion: 'resource.k8s.io/v1beta1', fromMinor: 34, use: 'resource.k8s.io/v1' },
+  { apiVersion: 'resource.k8s.io/v1beta2', fromMinor: 34, use: 'resource.k8s.io/v1' },
+];
 
 const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 
@@ -88,10 +100,20 @@ export class SchemaSet {
     const schema = this.schemaFor(object.apiVersion, object.kind);
     if (typeof schema === 'string') return [{ path: ['apiVersion'], message: schema }];
     const seen = new Set<string>();
-    return this.evaluator.validate(schema, object).filter((p) => {
+    const problems: SchemaProblem[] = this.evaluator.validate(schema, object).filter((p) => {
       const key = `${p.path.join('\u0000')}\u0001${p.message}`;
       return seen.has(key) ? false : (seen.add(key), true);
     });
+    const minor = Number(this.kubernetesVersion.split('.')[1]);
+    const superseded = SUPERSEDED_BETA.find((b) => b.apiVersion === object.apiVersion && minor >= b.fromMinor);
+    if (superseded) {
+      problems.unshift({
+        path: ['apiVersion'],
+        severity: 'warning',
+        message: `${object.apiVersion} ${object.kind} is beta and off by default in Kubernetes ${this.kubernetesVersion} (served only with --runtime-config); use ${superseded.use}`,
+      });
+    }
+    return problems;
   }
 
   private unservedReason(apiVersion: string, kind: string): string | undefined {
