@@ -1,0 +1,118 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { CHARTS } from '../charts';
+import { ARTIFACTS } from '../lib/artifacts';
+import { EKSCTL_PATH } from '../lib/eksctl';
+import { podSpecOf } from '../lib/policy/pods';
+import { buildSite } from '../lib/pipeline';
+
+const REGISTRY = { charts: CHARTS, artifacts: ARTIFACTS };
+
+interface NodeGroup {
+  name: string;
+  labels?: Record<string, string>;
+  taints?: { key: string; value?: string; effect: string }[];
+  tags: Record<string, string>;
+  [key: string]: unknown;
+}
+
+function clusterConfig(file: string) {
+  const build = buildSite(file, REGISTRY, { validate: false });
+  const out = build.output.find((f) => f.path === EKSCTL_PATH);
+  expect(out, `${EKSCTL_PATH} is written`).toBeDefined();
+  return { build, text: out!.content, doc: parse(out!.content) as Record<string, any> };
+}
+
+function siteFile(extra: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ehc-eksctl-'));
+  const file = join(dir, 'site.yaml');
+  writeFileSync(file, `extends: ${resolve('sites/example.yaml')}\nregistry: {caFile: ${relative(dir, resolve('sites/example-harbor-ca.crt'))}}\n${extra}`);
+  return file;
+}
+
+describe('eksctl ClusterConfig of the example site', () => {
+  const { build, doc, text } = clusterConfig('sites/example.yaml');
+
+  it('describes the cluster of the site config', () => {
+    expect(doc.apiVersion).toBe('eksctl.io/v1alpha5');
+    expect(doc.kind).toBe('ClusterConfig');
+    expect(doc.metadata).toEqual({ name: 'my-hybrid-cluster', region: 'ap-northeast-2', version: '1.33' });
+    expect(doc.kubernetesNetworkConfig.serviceIPv4CIDR).toBe('10.96.0.0/16');
+    expect(doc.vpc.cidr).toBe('10.0.0.0/16');
+    // hybrid nodes: public or private endpoint, never both
+    expect(doc.vpc.clusterEndpoints.publicAccess !== doc.vpc.clusterEndpoints.privateAccess).toBe(true);
+  });
+
+  it('declares the remote node and pod networks and the SSM credential provider', () => {
+    expect(doc.remoteNetworkConfig).toEqual({
+      iam: { provider: 'SSM' },
+      remoteNodeNetworks: [{ cidrs: ['192.168.0.0/16'] }],
+      remotePodNetworks: [{ cidrs: ['10.244.0.0/16'] }],
+    });
+  });
+
+  it('has the guide\'s cpu-nodes and gpu-nodes managed node groups with labels and taints', () => {
+    const groups = doc.managedNodeGroups as NodeGroup[];
+    expect(groups.map((g) => g.name)).toEqual(['cpu-nodes', 'gpu-nodes']);
+    expect(groups[0]).toMatchObject({ instanceType: 'm5.xlarge', desiredCapacity: 3, minSize: 1, maxSize: 10, labels: { 'node-type': 'cpu', workload: 'general' } });
+    expect(groups[1]).toMatchObject({ instanceType: 'g5.xlarge', desiredCapacity: 2, minSize: 1, maxSize: 5, taints: [{ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' }] });
+  });
+
+  it('tags every node group with what cluster-autoscaler discovers, as its rendered flag asks', () => {
+    const deployment = build.result.files.flatMap((f) => f.objects).find((o) => o.kind === 'Deployment' && o.metadata.name === 'cluster-autoscaler');
+    expect(deployment, 'the example renders cluster-autoscaler').toBeDefined();
+    const args = podSpecOf(deployment!)!.spec.containers!.flatMap((c) => [...((c as { command?: string[] }).command ?? []), ...((c as { args?: string[] }).args ?? [])]);
+    const flag = args.find((a) => a.startsWith('--node-group-auto-discovery='));
+    expect(flag).toMatch(/^--node-group-auto-discovery=asg:tag=/);
+    const wanted = flag!.replace('--node-group-auto-discovery=asg:tag=', '').split(',');
+    expect(wanted.length).toBeGreaterThan(0);
+    for (const group of doc.managedNodeGroups as NodeGroup[]) {
+      for (const tag of wanted) {
+        const [key, value] = tag.split('=');
+        expect(group.tags, `${group.name} lacks ${tag}`).toHaveProperty([key]);
+        if (value !== undefined) expect(group.tags[key]).toBe(value);
+      }
+      expect(group.propagateASGTags).toBe(true);
+    }
+  });
+
+  it('adds node-template tags so the autoscaler can scale a group up from zero', () => {
+    const gpu = (doc.managedNodeGroups as NodeGroup[])[1];
+    expect(gpu.tags).toMatchObject({
+      'k8s.io/cluster-autoscaler/node-template/label/node-type': 'gpu',
+      'k8s.io/cluster-autoscaler/node-template/taint/nvidia.com/gpu': 'true:NoSchedule',
+    });
+  });
+
+  it('is not listed in kustomization.yaml', () => {
+    expect(build.output.find((f) => f.path === 'kustomization.yaml')!.content).not.toContain('cluster/');
+  });
+
+  it('matches the snapshot', () => {
+    expect(text).toMatchSnapshot();
+  });
+});
+
+describe('eksctl ClusterConfig options', () => {
+  it('uses IAM Roles Anywhere with a CA bundle and a private endpoint', () => {
+    const file = siteFile('nodeadm: {credentialProvider: iamRolesAnywhere}\neksctl:\n  endpointAccess: private\n  caBundleCert: "-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----"\n');
+    const { doc } = clusterConfig(file);
+    expect(doc.remoteNetworkConfig.iam).toEqual({ provider: 'IRA', caBundleCert: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' });
+    expect(doc.vpc.clusterEndpoints).toEqual({ publicAccess: false, privateAccess: true });
+  });
+
+  it('puts every remote CIDR into the one entry EKS accepts, and omits managedNodeGroups without groups', () => {
+    const file = siteFile('networks: {remoteNodeNetworks: [192.168.0.0/24, 192.168.1.0/24]}\ncloudNodeGroups: []\nclusterAutoscaler: {enabled: false}\n');
+    const { doc } = clusterConfig(file);
+    expect(doc.remoteNetworkConfig.remoteNodeNetworks).toEqual([{ cidrs: ['192.168.0.0/24', '192.168.1.0/24'] }]);
+    expect(doc).not.toHaveProperty('managedNodeGroups');
+  });
+
+  it('rejects node group sizes out of order', () => {
+    const file = siteFile('cloudNodeGroups:\n  - {name: a, instanceType: m5.large, minSize: 3, maxSize: 2, desiredCapacity: 5}\n');
+    expect(() => buildSite(file, REGISTRY)).toThrowError(`${file}: cloudNodeGroups[0].minSize: must not exceed maxSize (2) (got 3)`);
+  });
+});

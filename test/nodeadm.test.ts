@@ -1,0 +1,158 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { CHARTS } from '../charts';
+import { ARTIFACTS } from '../lib/artifacts';
+import type { Manifest } from '../lib/manifest';
+import { podSpecOf, usesGpu } from '../lib/policy/pods';
+import { buildSite } from '../lib/pipeline';
+import { loadSite } from '../lib/site';
+
+const REGISTRY = { charts: CHARTS, artifacts: ARTIFACTS };
+
+interface NodeConfigDoc {
+  apiVersion: string;
+  kind: string;
+  spec: {
+    cluster: { name: string; region: string };
+    hybrid: { ssm?: Record<string, string>; iamRolesAnywhere?: Record<string, string> };
+    kubelet: { config: Record<string, unknown>; flags: string[] };
+    containerd: { config: string };
+  };
+}
+
+function sitesFile(extra: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ehc-nodeadm-'));
+  const file = join(dir, 'site.yaml');
+  // file paths are relative to the site file named on the command line
+  writeFileSync(file, `extends: ${resolve('sites/example.yaml')}\nregistry: {caFile: ${relative(dir, resolve('sites/example-harbor-ca.crt'))}}\n${extra}`);
+  return file;
+}
+
+function nodeConfigs(file: string, kubernetesVersion?: string): Map<string, { text: string; doc: NodeConfigDoc }> {
+  const build = buildSite(file, REGISTRY, { kubernetesVersion, validate: false });
+  const out = new Map<string, { text: string; doc: NodeConfigDoc }>();
+  for (const f of build.output.filter((o) => o.path.startsWith('nodes/'))) out.set(f.path, { text: f.content, doc: parse(f.content) as NodeConfigDoc });
+  return out;
+}
+
+/** `--node-labels=a=b,c=d` → {a: b, c: d}; `--register-with-taints=k=v:E` → [{key, value, effect}]. */
+function flagsOf(doc: NodeConfigDoc) {
+  const flag = (name: string) => doc.spec.kubelet.flags.find((f) => f.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const labels = Object.fromEntries((flag('node-labels') ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]));
+  const taints = (flag('register-with-taints') ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((t) => {
+      const [kv, effect] = t.split(':');
+      const [key, value] = kv.split('=');
+      return { key, value, effect };
+    });
+  return { labels, taints };
+}
+
+describe('nodeadm NodeConfig of the example site', () => {
+  const configs = nodeConfigs('sites/example.yaml');
+  const site = loadSite('sites/example.yaml');
+
+  it('writes one file per hybrid pool under nodes/, none of them in kustomization.yaml', () => {
+    expect([...configs.keys()].sort()).toEqual(site.config.nodePools.map((p) => `nodes/${p.name}.nodeconfig.yaml`).sort());
+    const build = buildSite('sites/example.yaml', REGISTRY, { validate: false });
+    const kustomization = parse(build.output.find((f) => f.path === 'kustomization.yaml')!.content) as { resources: string[] };
+    expect(kustomization.resources.some((r) => r.startsWith('nodes/') || r.startsWith('cluster/'))).toBe(false);
+  });
+
+  it('names the cluster and region, with SSM placeholders and no secret', () => {
+    for (const { doc, text } of configs.values()) {
+      expect(doc.apiVersion).toBe('node.eks.aws/v1alpha1');
+      expect(doc.kind).toBe('NodeConfig');
+      expect(doc.spec.cluster).toEqual({ name: 'my-hybrid-cluster', region: 'ap-northeast-2' });
+      expect(doc.spec.hybrid).toEqual({ ssm: { activationCode: '${SSM_ACTIVATION_CODE}', activationId: '${SSM_ACTIVATION_ID}' } });
+      expect(doc.spec.kubelet.config).toMatchObject({ maxPods: 110 });
+      expect(text).not.toMatch(/YOUR-|password|robot/i);
+    }
+  });
+
+  it('configures containerd with config_path only: no deprecated mirrors or configs', () => {
+    for (const { doc } of configs.values()) {
+      const toml = doc.spec.containerd.config;
+      expect(toml).toContain('[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"');
+      expect(toml).not.toMatch(/registry\.(mirrors|configs|auths)/);
+    }
+    // nvidia runtime as the default on the device-plugin pool (the site renders no RuntimeClass), CDI on the DRA pool
+    expect(configs.get('nodes/gpu-h100.nodeconfig.yaml')!.doc.spec.containerd.config).toContain('default_runtime_name = "nvidia"');
+    expect(configs.get('nodes/gpu-h100-dra.nodeconfig.yaml')!.doc.spec.containerd.config).toContain('enable_cdi = true');
+    expect(configs.get('nodes/gpu-h100-dra.nodeconfig.yaml')!.doc.spec.containerd.config).not.toContain('nvidia');
+  });
+
+  it('registers the labels and taints the GPU workloads select and tolerate', () => {
+    const build = buildSite('sites/example.yaml', REGISTRY, { validate: false });
+    const gpuPods = build.result.files.flatMap((f) => f.objects).flatMap((o: Manifest) => {
+      const pod = podSpecOf(o);
+      return pod && usesGpu(pod) ? [{ name: `${o.kind} ${o.metadata.name}`, spec: pod.spec }] : [];
+    });
+    expect(gpuPods.length).toBeGreaterThan(0);
+    for (const pod of gpuPods) {
+      // the pool whose NodeConfig labels satisfy the pod's nodeSelector (nodeadm adds compute-type itself)
+      const matching = [...configs.entries()].filter(([, { doc }]) => {
+        const labels = { ...flagsOf(doc).labels, 'eks.amazonaws.com/compute-type': 'hybrid' };
+        return Object.entries(pod.spec.nodeSelector ?? {}).every(([k, v]) => labels[k] === v);
+      });
+      expect(matching.length, `${pod.name} selects no pool's NodeConfig labels`).toBeGreaterThan(0);
+      for (const [path, { doc }] of matching) {
+        const { taints } = flagsOf(doc);
+        expect(taints.length, path).toBeGreaterThan(0);
+        for (const taint of taints) {
+          // the taint in the NodeConfig is exactly what the workload tolerates
+          expect(pod.spec.tolerations, `${pod.name} on ${path}`).toContainEqual({ key: taint.key, operator: 'Equal', value: taint.value, effect: taint.effect });
+        }
+      }
+    }
+  });
+
+  it('matches the snapshot', () => {
+    expect(Object.fromEntries([...configs].map(([path, { text }]) => [path, text]))).toMatchSnapshot();
+  });
+});
+
+describe('nodeadm NodeConfig options', () => {
+  it('writes IAM Roles Anywhere with the configured ARNs and a node name placeholder', () => {
+    const file = sitesFile(
+      'nodeadm:\n  credentialProvider: iamRolesAnywhere\n  iamRolesAnywhere:\n    trustAnchorArn: arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/abc\n    roleArn: arn:aws:iam::111122223333:role/HybridNodes\n  maxPods: 200\n',
+    );
+    const { doc, text } = nodeConfigs(file).get('nodes/gpu-h100.nodeconfig.yaml')!;
+    expect(doc.spec.hybrid).toEqual({
+      iamRolesAnywhere: {
+        nodeName: '${NODE_NAME}',
+        trustAnchorArn: 'arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/abc',
+        profileArn: '${IAM_RA_PROFILE_ARN}',
+        roleArn: 'arn:aws:iam::111122223333:role/HybridNodes',
+      },
+    });
+    expect(doc.spec.kubelet.config.maxPods).toBe(200);
+    expect(text).toContain('nodeadm install 1.33 --credential-provider iam-ra');
+    expect(text).toContain('NODE_NAME=… IAM_RA_PROFILE_ARN=… envsubst');
+  });
+
+  it('writes containerd 2 configuration (config version 3) for Kubernetes 1.36', () => {
+    const toml = nodeConfigs('sites/example.yaml', '1.36').get('nodes/gpu-h100.nodeconfig.yaml')!.doc.spec.containerd.config;
+    expect(toml).toMatch(/^version = 3\n/);
+    expect(toml).toContain('[plugins."io.containerd.cri.v1.images".registry]\n  config_path = "/etc/containerd/certs.d"');
+    expect(toml).toContain('[plugins."io.containerd.cri.v1.runtime".containerd]\n  default_runtime_name = "nvidia"');
+    expect(toml).not.toContain('io.containerd.grpc.v1.cri');
+  });
+
+  it('rejects containerd 1 for Kubernetes 1.36 and labels kubelet may not set (exit 2 messages)', () => {
+    const file = sitesFile(
+      'kubernetesVersion: "1.36"\nnodeadm: {containerdMajor: 1}\nnodePools:\n  - {name: p, count: 1, vcpus: 8, labels: {node-role.kubernetes.io/gpu: "true", topology.kubernetes.io/zone: onprem}}\n',
+    );
+    expect(() => loadSite(file)).toThrowError(
+      [
+        `${file}: nodePools[0].labels["node-role.kubernetes.io/gpu"]: kubelet may not set this label on its own node (kubernetes.io and k8s.io prefixes are restricted); nodeadm init would fail (got "node-role.kubernetes.io/gpu")`,
+        `${file}: nodeadm.containerdMajor: Kubernetes 1.36 needs containerd 2 or later (got 1)`,
+      ].join('\n'),
+    );
+  });
+});
