@@ -1,4 +1,5 @@
 import { gpuPools, poolSelector } from './placement';
+import { plainCredentialsAllowed } from './pull-secrets';
 import { renderSite, type ArtifactDefinition, type ChartDefinition, type OutputFile, type RenderResult } from './render';
 import { siteOutputFiles } from './output';
 import { loadSite, type LoadOptions, type Site } from './site';
@@ -28,7 +29,7 @@ export function validationContext(site: Site): ValidationContext {
     kubernetesVersion: site.config.kubernetesVersion,
     gpuTaints: [...taints.values()],
     gpuPoolSelectors: pools.map(poolSelector),
-    allowPlainCredentials: false,
+    allowPlainCredentials: plainCredentialsAllowed(site.config),
   };
 }
 

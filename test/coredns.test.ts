@@ -1,0 +1,126 @@
+import { Testing } from 'cdk8s';
+import { describe, expect, it } from 'vitest';
+import { CHARTS } from '../charts';
+import { COREDNS_ADDON_VALUES_FILE, CorednsChart, corefile } from '../charts/coredns';
+import { ARTIFACTS } from '../lib/artifacts';
+import { buildSite } from '../lib/pipeline';
+import { loadSite, type Site } from '../lib/site';
+import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/versions';
+import { atVersion, findingsOf, writeSite } from './fixtures/registry/sites';
+
+const example = loadSite('sites/example.yaml');
+
+function synth(site: Site) {
+  return Testing.synth(new CorednsChart(Testing.app(), 'coredns', { site }));
+}
+
+/** The lines of one server block, without indentation. */
+function block(text: string, header: string): string[] {
+  const lines = text.split('\n');
+  const start = lines.indexOf(header);
+  expect(start, `server block ${header}`).toBeGreaterThanOrEqual(0);
+  const end = lines.indexOf('}', start);
+  return lines.slice(start + 1, end).map((l) => l.trim());
+}
+
+describe('CoreDNS chart', () => {
+  it('renders the kube-system/coredns ConfigMap of the example site', () => {
+    expect(synth(example)).toMatchSnapshot();
+  });
+
+  it('is the ConfigMap EKS creates: same name, namespace and labels, only the Corefile', () => {
+    const [cm] = synth(example);
+    expect(cm).toMatchObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'coredns', namespace: 'kube-system', labels: { 'eks.amazonaws.com/component': 'coredns', 'k8s-app': 'kube-dns' } } });
+    expect(Object.keys(cm.data)).toEqual(['Corefile']);
+  });
+
+  it("keeps EKS's default .:53 block plugin for plugin and adds the registry hosts entry with fallthrough", () => {
+    expect(block(corefile(example.config), '.:53 {')).toEqual([
+      'errors',
+      'health {',
+      'lameduck 5s',
+      '}',
+      'ready',
+      'kubernetes cluster.local in-addr.arpa ip6.arpa {',
+      'pods insecure',
+      'fallthrough in-addr.arpa ip6.arpa',
+      '}',
+      'hosts {',
+      '192.168.1.100 harbor.yourdomain.com',
+      'fallthrough',
+      '}',
+      'prometheus :9153',
+      'forward . /etc/resolv.conf',
+      'cache 30',
+      'loop',
+      'reload',
+      'loadbalance',
+    ]);
+  });
+
+  it('forwards each on-prem stub zone to its servers in a server block of its own', () => {
+    expect(block(corefile(example.config), 'company.local:53 {')).toEqual(['errors', 'cache 30', 'forward . 192.168.1.53 192.168.1.54', 'reload']);
+  });
+
+  it('adds the extra hosts entries of the config', () => {
+    const site = loadSite(writeSite({ dns: { hosts: [{ ip: '192.168.1.20', names: ['gitlab.yourdomain.com', 'git.yourdomain.com'] }] } }));
+    const root = block(corefile(site.config), '.:53 {');
+    expect(root.slice(root.indexOf('hosts {'), root.indexOf('fallthrough') + 1)).toEqual([
+      'hosts {',
+      '192.168.1.100 harbor.yourdomain.com',
+      '192.168.1.20 gitlab.yourdomain.com',
+      '192.168.1.20 git.yourdomain.com',
+      'fallthrough',
+    ]);
+  });
+
+  it('puts a name inside a stub zone into that zone\'s block, the one CoreDNS answers it from', () => {
+    const site = loadSite(writeSite({ registry: { hostname: 'harbor.company.local' } }));
+    const text = corefile(site.config);
+    expect(block(text, '.:53 {')).not.toContain('hosts {');
+    expect(block(text, 'company.local:53 {')).toEqual(['errors', 'hosts {', '192.168.1.100 harbor.company.local', 'fallthrough', '}', 'cache 30', 'forward . 192.168.1.53 192.168.1.54', 'reload']);
+  });
+
+  it('writes the same Corefile as EKS add-on configuration values beside the manifests', () => {
+    const build = buildSite('sites/example.yaml', { charts: CHARTS, artifacts: ARTIFACTS });
+    const values = build.output.find((f) => f.path === COREDNS_ADDON_VALUES_FILE)!;
+    expect(JSON.parse(values.content)).toEqual({ corefile: synth(example)[0].data.Corefile });
+  });
+
+  it('with the EKS add-on, renders no ConfigMap (the add-on would overwrite it) but still the values file', () => {
+    const file = writeSite({ coredns: { managedBy: 'eksAddon' } });
+    const build = buildSite(file, { charts: CHARTS, artifacts: ARTIFACTS });
+    expect(build.result.files.map((f) => f.path)).not.toContain('10-coredns.yaml');
+    expect(JSON.parse(build.output.find((f) => f.path === COREDNS_ADDON_VALUES_FILE)!.content).corefile).toBe(corefile(build.site.config));
+  });
+
+  it('can be switched off', () => {
+    const build = buildSite(writeSite({ coredns: { enabled: false } }), { charts: CHARTS, artifacts: ARTIFACTS });
+    expect(build.result.files.map((f) => f.path)).not.toContain('10-coredns.yaml');
+    expect(build.output.map((f) => f.path)).not.toContain(COREDNS_ADDON_VALUES_FILE);
+  });
+
+  it('refuses stub zones that would break cluster DNS, duplicates, and names with two addresses', () => {
+    const file = writeSite({
+      dns: {
+        stubZones: [
+          { zone: 'company.local', servers: ['192.168.1.53'] },
+          { zone: 'cluster.local', servers: ['192.168.1.53'] },
+          { zone: 'company.local', servers: ['192.168.1.54'] },
+        ],
+        hosts: [{ ip: '192.168.1.7', names: ['harbor.yourdomain.com'] }],
+      },
+    });
+    expect(() => loadSite(file)).toThrow(
+      [
+        `${file}: dns.hosts[0].names[0]: resolves to 192.168.1.7 here but to 192.168.1.100 in registry.hostname (got "harbor.yourdomain.com")`,
+        `${file}: dns.stubZones[1].zone: is served by the CoreDNS kubernetes plugin; forwarding it on-prem would break in-cluster service discovery (got "cluster.local")`,
+        `${file}: dns.stubZones[2].zone: duplicate stub zone; dns.stubZones[0] forwards it already (got "company.local")`,
+      ].join('\n'),
+    );
+  });
+
+  it.each(SUPPORTED_KUBERNETES_VERSIONS)('passes strict validation for Kubernetes %s', (version) => {
+    expect(findingsOf(atVersion(example, version), ['coredns'])).toEqual([]);
+  });
+});

@@ -1,0 +1,202 @@
+import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CHARTS } from '../charts';
+import { ARTIFACTS } from '../lib/artifacts';
+import { EXIT_BAD_INPUT, runCli } from '../lib/cli';
+import { readPlainPullCredentials, readRegistryCa, readSiteInputs } from '../lib/config/inputs';
+import { SiteConfigError } from '../lib/config/problems';
+import { loadSite } from '../lib/site';
+import { EXAMPLE_CA, FIXTURES, writeSite } from './fixtures/registry/sites';
+import { snapshotTree } from './helpers/tree';
+
+const NOW = new Date('2027-06-01T00:00:00Z');
+const exampleCa = readFileSync(EXAMPLE_CA, 'utf8');
+
+function tempFile(name: string, content: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ehc-ca-'));
+  writeFileSync(join(dir, name), content);
+  return dir;
+}
+
+describe('registry.caFile', () => {
+  it('reads the example CA: normalised PEM, its sha256, subject and expiry', () => {
+    const { ca, problems, warnings } = readRegistryCa('example-harbor-ca.crt', 'sites', NOW);
+    expect(problems).toEqual([]);
+    expect(warnings).toEqual([]);
+    expect(ca!.pem).toBe(exampleCa.trimEnd() + '\n');
+    expect(ca!.sha256).toBe(createHash('sha256').update(ca!.pem).digest('hex'));
+    expect(ca!.certificates).toEqual([
+      {
+        subject: 'O=eks-hybrid-charts example, CN=Example Harbor CA',
+        notAfter: new Date(new X509Certificate(exampleCa).validTo).toISOString(),
+        fingerprint256: new X509Certificate(exampleCa).fingerprint256,
+      },
+    ]);
+  });
+
+  it('is relative to the site file', () => {
+    const dir = tempFile('nested.crt', exampleCa);
+    expect(readRegistryCa('nested.crt', dir, NOW).ca).toBeDefined();
+    expect(readRegistryCa(`../${dir.split('/').pop()}/nested.crt`, join(dir, '..', 'elsewhere'), NOW).ca).toBeDefined();
+  });
+
+  it('ignores line endings and text around the blocks (no DaemonSet roll for a re-saved file)', () => {
+    const crlf = tempFile('ca.crt', `Example Harbor CA, issued by the security team\r\n${exampleCa.replace(/\n/g, '\r\n')}`);
+    expect(readRegistryCa('ca.crt', crlf, NOW).ca!.sha256).toBe(readRegistryCa('example-harbor-ca.crt', 'sites', NOW).ca!.sha256);
+  });
+
+  it('accepts a bundle of CA certificates and hashes all of them', () => {
+    const dir = tempFile('bundle.crt', `${exampleCa}${exampleCa}`);
+    const { ca, problems } = readRegistryCa('bundle.crt', dir, NOW);
+    expect(problems).toEqual([]);
+    expect(ca!.certificates).toHaveLength(2);
+  });
+
+  const cases: [string, string, string, RegExp][] = [
+    ['a missing file', 'missing.crt', '', /missing\.crt cannot be read \(no such file\); registry\.caFile is relative to the site file$/],
+    ['a file that is not PEM', 'not-pem.crt', join(FIXTURES, 'not-pem.crt'), /not-pem\.crt is not a PEM certificate file: no "-----BEGIN CERTIFICATE-----" block$/],
+    ['a server (leaf) certificate', 'leaf.crt', join(FIXTURES, 'leaf.crt'), /leaf\.crt: the certificate \(O=eks-hybrid-charts tests, CN=harbor\.yourdomain\.com\) is not a CA certificate \(basicConstraints CA:FALSE or missing\); this is probably Harbor's server certificate: use the CA that signed it$/],
+    ['an expired CA', 'expired-ca.crt', join(FIXTURES, 'expired-ca.crt'), /expired-ca\.crt: the certificate \(O=eks-hybrid-charts tests, CN=Expired Harbor CA\) expired on 2021-01-01T00:00:00\.000Z; nodes would reject Harbor's certificate$/],
+  ];
+  for (const [what, name, source, message] of cases) {
+    it(`refuses ${what}`, () => {
+      const dir = source ? tempFile(name, readFileSync(source, 'utf8')) : mkdtempSync(join(tmpdir(), 'ehc-ca-'));
+      const { ca, problems } = readRegistryCa(name, dir, NOW);
+      expect(ca).toBeUndefined();
+      expect(problems).toHaveLength(1);
+      expect(problems[0].path).toBe('registry.caFile');
+      expect(problems[0].value).toBe(name);
+      expect(problems[0].message).toMatch(message);
+      expect(problems[0].message.startsWith(join(dir, name))).toBe(true);
+    });
+  }
+
+  it('refuses a file that holds a private key, and never prints the key', () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const dir = tempFile('ca-and-key.pem', `${exampleCa}${keyPem}`);
+    const { problems } = readRegistryCa('ca-and-key.pem', dir, NOW);
+    expect(problems.map((p) => p.message)).toEqual([`${join(dir, 'ca-and-key.pem')} holds a private key; the CA file must contain only the public CA certificate (the key never leaves the CA)`]);
+    expect(JSON.stringify(problems)).not.toContain(keyPem.split('\n')[1]);
+  });
+
+  it('refuses a PEM block that is not an X.509 certificate', () => {
+    const dir = tempFile('broken.crt', '-----BEGIN CERTIFICATE-----\nTm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n');
+    expect(readRegistryCa('broken.crt', dir, NOW).problems[0].message).toMatch(/broken\.crt certificate 1 is not a valid X\.509 certificate/);
+  });
+
+  it('warns, without failing, when the CA expires within 30 days', () => {
+    const notAfter = new Date(new X509Certificate(exampleCa).validTo);
+    const soon = new Date(notAfter.getTime() - 10 * 24 * 3600 * 1000 - 60_000);
+    const { ca, problems, warnings } = readRegistryCa('example-harbor-ca.crt', 'sites', soon);
+    expect(problems).toEqual([]);
+    expect(ca).toBeDefined();
+    expect(warnings).toEqual([
+      `registry.caFile: sites/example-harbor-ca.crt: the certificate (O=eks-hybrid-charts example, CN=Example Harbor CA) expires on ${notAfter.toISOString()} (in 10 day(s)); renew it and Harbor's certificate before then`,
+    ]);
+    expect(readRegistryCa('example-harbor-ca.crt', 'sites', new Date(notAfter.getTime() - 31 * 24 * 3600 * 1000)).warnings).toEqual([]);
+  });
+
+  it('goes into Site.warnings through the loader', () => {
+    const site = loadSite('sites/example.yaml');
+    expect(site.warnings.filter((w) => w.startsWith('registry.caFile'))).toEqual([]);
+    const notAfter = new Date(new X509Certificate(exampleCa).validTo);
+    const result = readSiteInputs(site.config, 'sites', {}, new Date(notAfter.getTime() - 5 * 24 * 3600 * 1000));
+    expect(result.warnings).toHaveLength(1);
+  });
+});
+
+describe('plain-mode credentials from the environment', () => {
+  const plainSite = () =>
+    loadSite(writeSite({ pullSecrets: { mode: 'plain', plain: { iUnderstandTheSecretIsWrittenToDist: true } } }), {
+      env: { HARBOR_USERNAME: 'robot$library+puller', HARBOR_PASSWORD: 'not-a-real-token' },
+    });
+
+  it('reads the variables the config names', () => {
+    expect(plainSite().inputs.plainPullCredentials).toEqual({ username: 'robot$library+puller', password: 'not-a-real-token' });
+    expect(plainSite().warnings).toContain('pullSecrets.mode is plain: the robot token from HARBOR_PASSWORD is written unencrypted to the output; do not commit it');
+  });
+
+  it('refuses to run without them, naming the variables and never a value', () => {
+    const config = plainSite().config;
+    expect(readPlainPullCredentials(config, {}).problems).toEqual([
+      { path: 'pullSecrets.plain.usernameEnv', message: 'environment variable HARBOR_USERNAME is not set or empty; mode plain reads the robot account name from it at synth time', value: 'HARBOR_USERNAME' },
+      { path: 'pullSecrets.plain.passwordEnv', message: 'environment variable HARBOR_PASSWORD is not set or empty; mode plain reads the robot token from it at synth time', value: 'HARBOR_PASSWORD' },
+    ]);
+    const badUser = readPlainPullCredentials(config, { HARBOR_USERNAME: 'admin', HARBOR_PASSWORD: 'secret-value' });
+    expect(badUser.problems).toHaveLength(1);
+    expect(badUser.problems[0].message).toMatch(/HARBOR_USERNAME must be a Harbor 2\.x robot account name/);
+    expect(JSON.stringify(badUser.problems)).not.toContain('secret-value');
+  });
+
+  it('are not read unless the site is in plain mode with the opt-in', () => {
+    const site = loadSite('sites/example.yaml', { env: { HARBOR_USERNAME: 'robot$x', HARBOR_PASSWORD: 'y' } });
+    expect(site.inputs.plainPullCredentials).toBeUndefined();
+  });
+});
+
+describe('bad registry input on the command line', () => {
+  const registry = { charts: CHARTS, artifacts: ARTIFACTS };
+
+  async function synthFails(site: string, env: NodeJS.ProcessEnv = {}): Promise<string[]> {
+    // A previous good output must survive a failed synth byte for byte.
+    const out = mkdtempSync(join(tmpdir(), 'ehc-out-'));
+    expect(await runCli(['synth', '--out', out], registry, { out: () => {}, err: () => {} })).toBe(0);
+    const before = snapshotTree(out);
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    const err: string[] = [];
+    try {
+      expect(await runCli(['synth', '--site', site, '--out', out], registry, { out: () => {}, err: (l) => err.push(l) })).toBe(EXIT_BAD_INPUT);
+    } finally {
+      for (const key of Object.keys(env)) if (saved[key] === undefined) delete process.env[key];
+    }
+    expect(snapshotTree(out)).toEqual(before);
+    return err.flatMap((l) => l.split('\n'));
+  }
+
+  const caCases: [string, string][] = [
+    ['not-pem.crt', 'is not a PEM certificate file'],
+    ['leaf.crt', 'is not a CA certificate'],
+    ['expired-ca.crt', 'expired on 2021-01-01T00:00:00.000Z'],
+  ];
+  for (const [fixture, what] of caCases) {
+    it(`${fixture}: one line naming file and field, exit 2, output untouched`, async () => {
+      const site = writeSite({ registry: { caFile: fixture } }, { [fixture]: join(FIXTURES, fixture) });
+      const err = await synthFails(site);
+      expect(err).toHaveLength(1);
+      expect(err[0]).toMatch(new RegExp(`^${site.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: registry\\.caFile: ${join(dirname(site), fixture).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.* ${what}.*\\(got "${fixture}"\\)$`));
+    });
+  }
+
+  it('an unreadable CA file', async () => {
+    const site = writeSite({ registry: { caFile: 'nowhere.crt' } });
+    expect(existsSync(join(dirname(site), 'nowhere.crt'))).toBe(false);
+    expect(await synthFails(site)).toEqual([`${site}: registry.caFile: ${join(dirname(site), 'nowhere.crt')} cannot be read (no such file); registry.caFile is relative to the site file (got "nowhere.crt")`]);
+  });
+
+  it('plain mode without the opt-in', async () => {
+    const site = writeSite({ pullSecrets: { mode: 'plain' } });
+    expect(await synthFails(site, { HARBOR_USERNAME: 'robot$k8s-robot', HARBOR_PASSWORD: 'x' })).toEqual([
+      `${site}: pullSecrets.plain.iUnderstandTheSecretIsWrittenToDist: must be true to use pullSecrets.mode plain: the robot token is then written base64-encoded, not encrypted, into dist/ (use mode externalSecret or sealedSecret to keep it out) (got false)`,
+    ]);
+  });
+
+  it('plain mode without its environment variables', async () => {
+    const site = writeSite({ pullSecrets: { mode: 'plain', plain: { iUnderstandTheSecretIsWrittenToDist: true, usernameEnv: 'EHC_TEST_NO_USER', passwordEnv: 'EHC_TEST_NO_TOKEN' } } });
+    expect(await synthFails(site)).toEqual([
+      `${site}: pullSecrets.plain.usernameEnv: environment variable EHC_TEST_NO_USER is not set or empty; mode plain reads the robot account name from it at synth time (got "EHC_TEST_NO_USER")`,
+      `${site}: pullSecrets.plain.passwordEnv: environment variable EHC_TEST_NO_TOKEN is not set or empty; mode plain reads the robot token from it at synth time (got "EHC_TEST_NO_TOKEN")`,
+    ]);
+  });
+
+  it('a missing caFile while the CA DaemonSet is enabled', () => {
+    const site = writeSite({ registry: { caFile: null } });
+    expect(() => loadSite(site)).toThrow(SiteConfigError);
+    expect(() => loadSite(site)).toThrow(/registry\.caFile: is required while registryCaTrust\.enabled is true/);
+    expect(loadSite(writeSite({ registry: { caFile: null }, registryCaTrust: { enabled: false } })).inputs.registryCa).toBeUndefined();
+  });
+});
