@@ -97,7 +97,7 @@ describe('nodeadm NodeConfig of the example site', () => {
     for (const pod of gpuPods) {
       // the pool whose NodeConfig labels satisfy the pod's nodeSelector (nodeadm adds compute-type itself)
       const matching = [...configs.entries()].filter(([, { doc }]) => {
-        const labels = { ...flagsOf(doc).labels, 'eks.amazonaws.com/compute-type': 'hybrid' };
+        const labels: Record<string, string> = { ...flagsOf(doc).labels, 'eks.amazonaws.com/compute-type': 'hybrid' };
         return Object.entries(pod.spec.nodeSelector ?? {}).every(([k, v]) => labels[k] === v);
       });
       expect(matching.length, `${pod.name} selects no pool's NodeConfig labels`).toBeGreaterThan(0);
