@@ -235,6 +235,27 @@ describe('reference-exists', () => {
     expect(findings('reference-exists', v1).map((f) => f.split(' | ')[1])).toEqual(['spec.spec.devices.requests[0].exactly.deviceClassName']);
   });
 
+  it('follows roleRef of role bindings to the output or the default ClusterRoles', () => {
+    const binding = (kind: string, roleKind: string, role: string): Manifest => ({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind,
+      metadata: { name: `${role}-binding`, ...(kind === 'RoleBinding' ? { namespace: 'ml-workloads' } : {}) },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: roleKind, name: role },
+      subjects: [{ kind: 'ServiceAccount', name: 'prometheus', namespace: 'monitoring' }],
+    });
+    const files = withObjects(
+      site,
+      binding('ClusterRoleBinding', 'ClusterRole', 'view'),
+      binding('ClusterRoleBinding', 'ClusterRole', 'system:auth-delegator'),
+      binding('RoleBinding', 'Role', 'pod-reader'),
+      binding('ClusterRoleBinding', 'ClusterRole', 'gpu-reader'),
+    );
+    expect(findings('reference-exists', files)).toEqual([
+      'RoleBinding ml-workloads/pod-reader-binding | roleRef.name | Role "pod-reader" does not exist in namespace "ml-workloads": not in the output, not produced by an ExternalSecret/SealedSecret, not cluster-provided',
+      'ClusterRoleBinding gpu-reader-binding | roleRef.name | ClusterRole "gpu-reader" does not exist: not in the output, not produced by an ExternalSecret/SealedSecret, not cluster-provided',
+    ]);
+  });
+
   it('has a reason for every cluster-provided entry', () => {
     for (const entry of [...CLUSTER_PROVIDED_OBJECTS, ...CLUSTER_PROVIDED_PODS]) expect(entry.reason).not.toBe('');
   });

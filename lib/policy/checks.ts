@@ -259,15 +259,30 @@ function deviceClassReferences(object: Manifest): Reference[] {
   return refs;
 }
 
-const CLUSTER_SCOPED_REFERENCES: ReadonlySet<ReferencedKind> = new Set(['PriorityClass', 'RuntimeClass', 'DeviceClass']);
+/**
+ * RoleBinding/ClusterRoleBinding: the role it grants. (Its subjects are not followed: binding a
+ * ServiceAccount that something outside the output creates, such as an existing Prometheus, is normal.)
+ */
+function bindingReferences(object: Manifest): Reference[] {
+  if (object.apiVersion !== 'rbac.authorization.k8s.io/v1' || (object.kind !== 'RoleBinding' && object.kind !== 'ClusterRoleBinding')) return [];
+  const roleRef = get(object, ['roleRef']);
+  if (!isRecord(roleRef) || (roleRef.kind !== 'Role' && roleRef.kind !== 'ClusterRole') || typeof roleRef.name !== 'string') return [];
+  return [{ kind: roleRef.kind, name: roleRef.name, path: ['roleRef', 'name'] }];
+}
+
+const CLUSTER_SCOPED_REFERENCES: ReadonlySet<ReferencedKind> = new Set(['PriorityClass', 'RuntimeClass', 'DeviceClass', 'ClusterRole']);
 
 const referenceExists: PolicyCheck = {
   id: 'reference-exists',
   description:
-    'every referenced ConfigMap, Secret, ServiceAccount, PVC, PriorityClass, RuntimeClass, DeviceClass, ResourceClaim(Template) is in the output or cluster-provided (lib/policy/cluster-provided.ts)',
+    'every referenced ConfigMap, Secret, ServiceAccount, PVC, PriorityClass, RuntimeClass, DeviceClass, ResourceClaim(Template) and the Role/ClusterRole of every role binding is in the output or cluster-provided (lib/policy/cluster-provided.ts)',
   run: ({ object, index, report }) => {
     const site = podSpecOf(object);
-    const refs: Reference[] = [...(site ? podReferences(site) : []), ...deviceClassReferences(object)];
+    const refs: Reference[] = [
+      ...(site ? podReferences(site) : []),
+      ...deviceClassReferences(object),
+      ...bindingReferences(object),
+    ];
     for (const ref of refs) {
       if (ref.optional) continue;
       const clusterScoped = CLUSTER_SCOPED_REFERENCES.has(ref.kind);

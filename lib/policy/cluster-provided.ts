@@ -14,7 +14,9 @@ export type ReferencedKind =
   | 'RuntimeClass'
   | 'DeviceClass'
   | 'ResourceClaim'
-  | 'ResourceClaimTemplate';
+  | 'ResourceClaimTemplate'
+  | 'Role'
+  | 'ClusterRole';
 
 export interface ClusterProvidedObject {
   readonly kind: ReferencedKind;
@@ -35,7 +37,15 @@ export const CLUSTER_PROVIDED_OBJECTS: readonly ClusterProvidedObject[] = [
   { kind: 'ConfigMap', namespace: 'kube-system', name: 'kube-proxy', reason: 'kube-proxy EKS add-on' },
   { kind: 'ConfigMap', namespace: 'kube-system', name: 'kube-proxy-config', reason: 'kube-proxy EKS add-on' },
   { kind: 'ServiceAccount', namespace: 'kube-system', name: 'kube-proxy', reason: 'kube-proxy EKS add-on' },
+  ...['cluster-admin', 'admin', 'edit', 'view'].map((name) => ({
+    kind: 'ClusterRole' as const,
+    name,
+    reason: 'user-facing default ClusterRole, reconciled by kube-apiserver at startup',
+  })),
 ];
+
+/** ClusterRoles named `system:*` are the API server's bootstrap roles (system:auth-delegator, system:node…). */
+const BOOTSTRAP_CLUSTER_ROLE = /^system:/;
 
 /** Pods that run on the cluster without being in our output, which Services or monitors may select. */
 export interface ClusterProvidedPods {
@@ -50,6 +60,7 @@ export const CLUSTER_PROVIDED_PODS: readonly ClusterProvidedPods[] = [
 ];
 
 export function isClusterProvided(kind: ReferencedKind, namespace: string | undefined, name: string): boolean {
+  if (kind === 'ClusterRole' && BOOTSTRAP_CLUSTER_ROLE.test(name)) return true;
   return CLUSTER_PROVIDED_OBJECTS.some(
     (o) => o.kind === kind && o.name === name && (o.namespace === undefined || o.namespace === '*' || o.namespace === namespace),
   );

@@ -8,7 +8,7 @@ import { get, podSpecOf } from './pods';
 
 const REFERENCED_KINDS: ReadonlySet<string> = new Set<ReferencedKind>([
   'ConfigMap', 'Secret', 'ServiceAccount', 'PersistentVolumeClaim', 'PriorityClass', 'RuntimeClass',
-  'DeviceClass', 'ResourceClaim', 'ResourceClaimTemplate',
+  'DeviceClass', 'ResourceClaim', 'ResourceClaimTemplate', 'Role', 'ClusterRole',
 ]);
 
 /** Pods that will exist in a namespace: from our workloads' templates or from the cluster. */
