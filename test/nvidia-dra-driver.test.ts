@@ -1,6 +1,7 @@
 import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { NvidiaDraDriverChart } from '../charts/nvidia-dra-driver';
+import type { Manifest } from '../lib/manifest';
 import { siteNamespaces } from '../lib/namespaces';
 import { COMPUTE_TYPE_LABEL, GPU_MODE_LABEL, HYBRID, poolNodeLabels } from '../lib/placement';
 import { selectorMatches } from '../lib/policy/selectors';
@@ -15,7 +16,7 @@ function build(site = example) {
   return Testing.synth(new NvidiaDraDriverChart(Testing.app(), 'test', { site }));
 }
 
-const plugin = (objects: Loose[]) => find(objects, 'DaemonSet', 'dra-driver-nvidia-gpu-kubelet-plugin');
+const plugin = (objects: readonly Manifest[]) => find(objects, 'DaemonSet', 'dra-driver-nvidia-gpu-kubelet-plugin');
 const podSpec = (ds: Loose) => ds.spec.template.spec;
 
 describe('nvidia-dra-driver', () => {

@@ -1,0 +1,144 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CHARTS } from '../charts';
+import { ARTIFACTS } from '../lib/artifacts';
+import { EXIT_BAD_INPUT, runCli } from '../lib/cli';
+import { problemsOf, type SiteDocument, writeSite } from './helpers/gpu-site';
+
+type Edit = (doc: SiteDocument) => void;
+
+/** Index of the example's devicePlugin pool (gpu-h100) and dra pool (gpu-h100-dra). */
+const PLUGIN = 0;
+const DRA = 1;
+
+describe('GPU config checks', () => {
+  it('accepts the example site', () => {
+    expect(problemsOf(() => {})).toEqual([]);
+  });
+
+  const cases: [string, Edit, string | undefined, { path: string; message: string | RegExp; value?: unknown }][] = [
+    [
+      'a pool asking for both the device plugin and DRA',
+      (doc) => (doc.nodePools[PLUGIN].gpu.mode = ['devicePlugin', 'dra']),
+      undefined,
+      { path: 'nodePools[0].gpu.mode', message: /cannot use both the device plugin and DRA/, value: ['devicePlugin', 'dra'] },
+    ],
+    [
+      'a made-up mode "both"',
+      (doc) => (doc.nodePools[PLUGIN].gpu.mode = 'both'),
+      undefined,
+      { path: 'nodePools[0].gpu.mode', message: /must be exactly one of none, devicePlugin, dra/, value: 'both' },
+    ],
+    [
+      'a pool setting the gpu-mode label itself (a second mode through the back door)',
+      (doc) => (doc.nodePools[PLUGIN].labels['eks-hybrid-charts/gpu-mode'] = 'dra'),
+      undefined,
+      { path: 'nodePools[0].labels["eks-hybrid-charts/gpu-mode"]', message: /set on the nodes by nodeadm or the generator/, value: 'dra' },
+    ],
+    [
+      'a GPU pool without GPUs',
+      (doc) => (doc.nodePools[PLUGIN].gpu.perNode = 0),
+      undefined,
+      { path: 'nodePools[0].gpu.perNode', message: 'a pool with gpu.mode devicePlugin needs at least 1 GPU per node', value: 0 },
+    ],
+    [
+      'GPUs that mode none hides',
+      (doc) => {
+        doc.nodePools.push({ name: 'cpu', count: 1, vcpus: 64, gpu: { mode: 'none', perNode: 8 } });
+      },
+      undefined,
+      { path: 'nodePools[2].gpu.mode', message: /mode none exposes none of them/, value: 'none' },
+    ],
+    [
+      'a dra pool on 1.31',
+      () => {},
+      '1.31',
+      { path: 'nodePools[1].gpu.mode', message: /needs Kubernetes 1.32 or later .* on 1.31 resource.k8s.io\/v1alpha3 is alpha/, value: 'dra' },
+    ],
+    [
+      'more GPUs for gpu-training than the pool has per node',
+      (doc) => (doc.samples.gpuTraining.gpus = 16),
+      undefined,
+      { path: 'samples.gpuTraining.gpus', message: 'is more than the 8 GPUs per node of pool gpu-h100; the pod could never be scheduled', value: 16 },
+    ],
+    [
+      'gpu-test on the dra pool',
+      (doc) => (doc.samples.gpuTest.pool = 'gpu-h100-dra'),
+      undefined,
+      { path: 'samples.gpuTest.pool', message: 'pool gpu-h100-dra has gpu.mode dra; the sample requests nvidia.com/gpu, which only devicePlugin pools advertise', value: 'gpu-h100-dra' },
+    ],
+    [
+      'the DRA sample on a device-plugin pool',
+      (doc) => (doc.samples.mlTraining.pool = 'gpu-h100'),
+      undefined,
+      { path: 'samples.mlTraining.pool', message: 'pool gpu-h100 has gpu.mode devicePlugin; the sample allocates GPUs through a DRA claim, which only dra pools serve', value: 'gpu-h100' },
+    ],
+    [
+      'a sample on a pool that does not exist',
+      (doc) => (doc.samples.gpuTest.pool = 'gpu-a100'),
+      undefined,
+      { path: 'samples.gpuTest.pool', message: 'no such node pool (pools: gpu-h100, gpu-h100-dra)', value: 'gpu-a100' },
+    ],
+    [
+      'the DRA sample with an unknown claim template',
+      (doc) => (doc.samples.mlTraining.claimTemplate = 'big-claim'),
+      undefined,
+      { path: 'samples.mlTraining.claimTemplate', message: 'no dra.claimTemplates entry has this name (defined: ml-training-claim)', value: 'big-claim' },
+    ],
+    [
+      'a claim for more GPUs than a dra node has',
+      (doc) => (doc.dra.claimTemplates[0].count = 9),
+      undefined,
+      { path: 'dra.claimTemplates[0].count', message: /more GPUs than any dra node has \(largest: 8 per node\)/, value: 9 },
+    ],
+    [
+      'claim templates without a dra pool',
+      (doc) => {
+        doc.nodePools[DRA].gpu.mode = 'devicePlugin';
+        doc.samples.mlTraining.enabled = false;
+      },
+      undefined,
+      { path: 'dra.claimTemplates[0]', message: 'no node pool has gpu.mode dra, so the claim could never be allocated', value: 'ml-training-claim' },
+    ],
+    [
+      'a duplicate claim template',
+      (doc) => doc.dra.claimTemplates.push({ ...doc.dra.claimTemplates[0] }),
+      undefined,
+      { path: 'dra.claimTemplates[1].name', message: /duplicate claim template name/, value: 'ml-training-claim' },
+    ],
+    [
+      'the DRA sample on 1.30',
+      (doc) => {
+        doc.nodePools[DRA].gpu.mode = 'devicePlugin';
+        doc.dra.claimTemplates = [];
+      },
+      '1.30',
+      { path: 'samples.mlTraining.enabled', message: /uses a DRA claim, which needs Kubernetes 1.32 or later .*v1alpha2 is alpha/, value: true },
+    ],
+  ];
+
+  it.each(cases)('%s', (_name, edit, version, expected) => {
+    const problems = problemsOf(edit, version);
+    expect(problems).toContainEqual(
+      expect.objectContaining({
+        path: expected.path,
+        message: typeof expected.message === 'string' ? expected.message : expect.stringMatching(expected.message),
+        ...('value' in expected ? { value: expected.value } : {}),
+      }),
+    );
+  });
+
+  it('stops the CLI with exit 2 and `<file>: <field>: <what> (got <value>)`', async () => {
+    const file = writeSite((doc) => (doc.samples.gpuTraining.gpus = 16));
+    const err: string[] = [];
+    const out: string[] = [];
+    const outRoot = mkdtempSync(join(tmpdir(), 'ehc-gpu-out-'));
+    const code = await runCli(['synth', '--site', file, '--out', outRoot], { charts: CHARTS, artifacts: ARTIFACTS }, { out: (l) => out.push(l), err: (l) => err.push(l) });
+    expect(code).toBe(EXIT_BAD_INPUT);
+    expect(err.join('\n').split('\n')).toContain(
+      `${file}: samples.gpuTraining.gpus: is more than the 8 GPUs per node of pool gpu-h100; the pod could never be scheduled (got 16)`,
+    );
+  });
+});
