@@ -61,8 +61,8 @@ const DRA_BY_VERSION: Record<KubernetesVersion, DraFacts> = {
     classKind: 'DeviceClass',
     requestShape: 'flat',
     podClaimShape: 'direct',
-    servedOnEks: true,
-    note: 'resource.k8s.io/v1beta1 is beta and off by default upstream; the cluster must serve it (AWS documents the DRA beta API as enabled from EKS 1.33)',
+    servedOnEks: false,
+    note: 'resource.k8s.io/v1beta1 is beta and off by default, and AWS documents the DRA beta API as enabled only from EKS 1.33',
   },
   '1.33': {
     api: 'v1beta1',
@@ -88,10 +88,13 @@ export function draFacts(version: KubernetesVersion): DraFacts {
  */
 export const NVIDIA_DRA_DRIVER_MIN_VERSION: KubernetesVersion = '1.32';
 
-/** Whether the NVIDIA DRA driver (and so a `dra` node pool) can run on this minor. */
+/** Whether the NVIDIA DRA driver (and so a `dra` node pool) can run on this minor of EKS. */
 export function supportsNvidiaDraDriver(version: KubernetesVersion): boolean {
   return minorOf(version) >= minorOf(NVIDIA_DRA_DRIVER_MIN_VERSION) && draFacts(version).servedOnEks;
 }
+
+/** Oldest supported minor where `dra` pools work on EKS (1.33). */
+export const DRA_MIN_VERSION: KubernetesVersion = SUPPORTED_KUBERNETES_VERSIONS.find(supportsNvidiaDraDriver) as KubernetesVersion;
 
 /**
  * admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy is GA from 1.30 (every supported minor). The

@@ -17,7 +17,7 @@ import { chartObjects, find, type Loose, problemsOf, renderAndValidate, siteWith
 const EXPECTED: Record<KubernetesVersion, { api: string; classKind: string; request: 'classic' | 'flat' | 'exactly'; pod: 'source' | 'direct'; driver: boolean }> = {
   '1.30': { api: 'resource.k8s.io/v1alpha2', classKind: 'ResourceClass', request: 'classic', pod: 'source', driver: false },
   '1.31': { api: 'resource.k8s.io/v1alpha3', classKind: 'DeviceClass', request: 'flat', pod: 'direct', driver: false },
-  '1.32': { api: 'resource.k8s.io/v1beta1', classKind: 'DeviceClass', request: 'flat', pod: 'direct', driver: true },
+  '1.32': { api: 'resource.k8s.io/v1beta1', classKind: 'DeviceClass', request: 'flat', pod: 'direct', driver: false },
   '1.33': { api: 'resource.k8s.io/v1beta1', classKind: 'DeviceClass', request: 'flat', pod: 'direct', driver: true },
   '1.34': { api: 'resource.k8s.io/v1', classKind: 'DeviceClass', request: 'exactly', pod: 'direct', driver: true },
   '1.35': { api: 'resource.k8s.io/v1', classKind: 'DeviceClass', request: 'exactly', pod: 'direct', driver: true },
@@ -130,10 +130,12 @@ describe.each(SUPPORTED_KUBERNETES_VERSIONS)('DRA on Kubernetes %s', (version) =
     it('rejects dra pools, claim templates and the DRA sample with a clear message', () => {
       const problems = problemsOf(() => {}, version);
       expect(problems.map((p) => p.path)).toEqual(['nodePools[1].gpu.mode', 'dra.claimTemplates[0]', 'samples.mlTraining.enabled']);
-      expect(problems[0].message).toContain('needs Kubernetes 1.32 or later');
-      expect(problems[0].message).toContain(`on ${version} resource.k8s.io/${draFacts(version).api} is alpha`);
-      // The site validator agrees: EKS serves no alpha DRA API.
-      expect(schemaSetFor(version).validate(deviceClass(version, 'x', 'true'))[0].message).toMatch(/alpha/);
+      expect(problems[0].message).toContain('needs Kubernetes 1.33 or later on EKS');
+      expect(problems[0].message).toContain(`on ${version} resource.k8s.io/${draFacts(version).api} is ${version === '1.32' ? 'beta' : 'alpha'}`);
+      if (version !== '1.32') {
+        // The site validator agrees: EKS serves no alpha DRA API.
+        expect(schemaSetFor(version).validate(deviceClass(version, 'x', 'true'))[0].message).toMatch(/alpha/);
+      }
     });
 
     it('renders the device-plugin half of the example and passes strict validation', () => {

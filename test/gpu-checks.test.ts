@@ -55,7 +55,7 @@ describe('GPU config checks', () => {
       'a dra pool on 1.31',
       () => {},
       '1.31',
-      { path: 'nodePools[1].gpu.mode', message: /needs Kubernetes 1.32 or later .* on 1.31 resource.k8s.io\/v1alpha3 is alpha/, value: 'dra' },
+      { path: 'nodePools[1].gpu.mode', message: /needs Kubernetes 1.33 or later on EKS .* on 1.31 resource.k8s.io\/v1alpha3 is alpha/, value: 'dra' },
     ],
     [
       'more GPUs for gpu-training than the pool has per node',
@@ -115,7 +115,13 @@ describe('GPU config checks', () => {
         doc.dra.claimTemplates = [];
       },
       '1.30',
-      { path: 'samples.mlTraining.enabled', message: /uses a DRA claim, which needs Kubernetes 1.32 or later .*v1alpha2 is alpha/, value: true },
+      { path: 'samples.mlTraining.enabled', message: /uses a DRA claim, which needs Kubernetes 1.33 or later .*v1alpha2 is alpha/, value: true },
+    ],
+    [
+      'a dra pool on 1.32 (the beta API EKS does not serve)',
+      () => {},
+      '1.32',
+      { path: 'nodePools[1].gpu.mode', message: /on 1.32 resource.k8s.io\/v1beta1 is beta and off by default, and AWS documents .* only from EKS 1.33/, value: 'dra' },
     ],
   ];
 

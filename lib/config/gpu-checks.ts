@@ -3,7 +3,7 @@
  * Each problem names the field to change and says why, so `synth` can stop with exit 2 before rendering.
  */
 import { RESERVED_NODE_LABELS, type GpuExposure } from '../placement';
-import { draFacts, NVIDIA_DRA_DRIVER_MIN_VERSION, supportsNvidiaDraDriver } from '../versions';
+import { DRA_MIN_VERSION, draFacts, NVIDIA_DRA_DRIVER_MIN_VERSION, supportsNvidiaDraDriver } from '../versions';
 import { joinPath, type Problem } from './problems';
 import type { NodePool, SiteConfig } from './schema';
 import type { SemanticCheck } from './semantic';
@@ -17,7 +17,7 @@ const MODE_NEEDS: Record<GpuExposure, string> = {
 function draUnavailable(config: SiteConfig): string | undefined {
   const version = config.kubernetesVersion;
   if (supportsNvidiaDraDriver(version)) return undefined;
-  return `needs Kubernetes ${NVIDIA_DRA_DRIVER_MIN_VERSION} or later (the NVIDIA DRA driver v0.4.1 supports >=1.32, AWS recommends 1.34+); on ${version} ${draFacts(version).note}`;
+  return `needs Kubernetes ${DRA_MIN_VERSION} or later on EKS (the NVIDIA DRA driver v0.4.1 needs ${NVIDIA_DRA_DRIVER_MIN_VERSION}+ with the DRA API served; AWS recommends 1.34+); on ${version} ${draFacts(version).note}`;
 }
 
 /** Reserved labels, GPU counts that contradict the mode, and `dra` pools on minors without a usable DRA API. */
@@ -82,7 +82,7 @@ export const checkClaimTemplates: SemanticCheck = (config) => {
       seen.set(template.name, i);
     }
     if (draProblem) {
-      problems.push({ path: joinPath(['dra', 'claimTemplates', i]), message: `DRA claims ${draProblem}`, value: template.name });
+      problems.push({ path: joinPath(['dra', 'claimTemplates', i]), message: `a DRA claim template ${draProblem}`, value: template.name });
     } else if (draPools.length === 0) {
       problems.push({ path: joinPath(['dra', 'claimTemplates', i]), message: 'no node pool has gpu.mode dra, so the claim could never be allocated', value: template.name });
     } else if (template.migProfile === undefined && template.count > largestPerNode(draPools)) {
