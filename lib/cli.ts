@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { costCommand } from './commands/cost';
+import { diffCommand } from './commands/diff';
 import { SiteConfigError } from './config/problems';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './labels';
 import { buildSite, type Registry } from './pipeline';
@@ -98,7 +99,7 @@ function validateCommand(registry: Registry, io: Io, setExit: (code: number) => 
 
 /** Extra commands (diff, cost, …) register here with the same registry and I/O. */
 export type CommandFactory = (registry: Registry, io: Io, setExit: (code: number) => void) => Command;
-export const EXTRA_COMMANDS: CommandFactory[] = [costCommand];
+export const EXTRA_COMMANDS: CommandFactory[] = [costCommand, diffCommand];
 
 /**
  * Runs the CLI and returns the exit code. User mistakes (bad site files, bad flags) print one line per
