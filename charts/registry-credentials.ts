@@ -118,13 +118,16 @@ export class RegistryCredentialsChart extends Chart {
     const namespaces = pullSecretNamespaces(config);
     if (namespaces.length === 0) return;
     const mode = config.pullSecrets.mode;
+    if (mode === 'plain' && !inputs.plainPullCredentials) {
+      // The loader refuses plain mode without its opt-in and both variables; reaching this is a bug.
+      throw new Error('registry-credentials: plain mode without credentials from the loader');
+    }
     const objects =
       mode === 'externalSecret'
         ? externalSecrets(config, namespaces)
         : mode === 'sealedSecret'
           ? sealedSecrets(config, namespaces)
-          : // The loader refuses plain mode without opt-in and credentials, so they are here.
-            plainSecrets(config, namespaces, inputs.plainPullCredentials!) as Typed<Secret>[];
+          : (plainSecrets(config, namespaces, inputs.plainPullCredentials!) as Typed<Secret>[]);
     for (const object of objects) emit(this, object);
   }
 }

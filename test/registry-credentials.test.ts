@@ -5,6 +5,7 @@ import { RegistryCredentialsChart } from '../charts/registry-credentials';
 import { ARTIFACTS } from '../lib/artifacts';
 import { joinPath } from '../lib/config/problems';
 import { siteNamespaces } from '../lib/namespaces';
+import { podSpecOf } from '../lib/policy/pods';
 import { buildSite, validationContext } from '../lib/pipeline';
 import { DEFAULT_PULL_SECRET_NAME, imagePullSecrets, pullSecretNamespaces } from '../lib/pull-secrets';
 import { renderSite } from '../lib/render';
@@ -71,6 +72,25 @@ describe('pull secrets', () => {
     expect(imagePullSecrets(loadSite(writeSite({ pullSecrets: { enabled: false } })).config, 'ml-workloads')).toEqual([]);
     const renamed = loadSite(writeSite({ pullSecrets: { name: 'harbor-pull' } }));
     expect(imagePullSecrets(renamed.config, 'ml-workloads')).toEqual([{ name: 'harbor-pull' }]);
+  });
+
+  it('are what every pod of the rendered site references, in every namespace, kube-system included when asked', () => {
+    for (const file of ['sites/example.yaml', writeSite({ pullSecrets: { includeKubeSystem: true } })]) {
+      const build = buildSite(file, registry, { validate: false });
+      let pods = 0;
+      for (const rendered of build.result.files) {
+        // The CA DaemonSet may never pull from Harbor (a semantic check enforces it), so it needs no secret.
+        if (rendered.path === '12-registry-ca-trust.yaml') continue;
+        for (const object of rendered.objects) {
+          const pod = podSpecOf(object);
+          if (!pod) continue;
+          pods += 1;
+          const expected = imagePullSecrets(build.site.config, object.metadata.namespace ?? '');
+          expect(pod.spec.imagePullSecrets ?? [], `${rendered.path} ${object.kind} ${object.metadata.namespace}/${object.metadata.name}`).toEqual(expected);
+        }
+      }
+      expect(pods).toBeGreaterThan(3);
+    }
   });
 
   describe('mode externalSecret', () => {
