@@ -36,13 +36,14 @@ export interface SchemaProblem {
 }
 
 /**
- * Beta API versions that a minor still carries but serves only with `--runtime-config` (new beta
- * APIs are off by default upstream), from the minor where a GA version replaced them. A warning, not
- * an error: EKS may enable them, but the GA version is what the charts should render.
+ * Beta API versions a minor carries but serves only with `--runtime-config` (new beta APIs are off by
+ * default upstream). A warning, not an error: a cluster may enable them, as EKS 1.33 does for the DRA
+ * beta API, which is why 1.33 is not listed.
  */
-const SUPERSEDED_BETA: readonly { readonly apiVersion: string; readonly fromMinor: number; readonly use: string }[] = [
-  { apiVersion: 'resource.k8s.io/v1beta1', fromMinor: 34, use: 'resource.k8s.io/v1' },
-  { apiVersion: 'resource.k8s.io/v1beta2', fromMinor: 34, use: 'resource.k8s.io/v1' },
+const OFF_BY_DEFAULT_BETA: readonly { readonly apiVersion: string; readonly minors: readonly number[]; readonly advice: string }[] = [
+  { apiVersion: 'resource.k8s.io/v1beta1', minors: [32], advice: 'EKS serves the DRA beta API from 1.33' },
+  { apiVersion: 'resource.k8s.io/v1beta1', minors: [34, 35, 36], advice: 'use resource.k8s.io/v1' },
+  { apiVersion: 'resource.k8s.io/v1beta2', minors: [34, 35, 36], advice: 'use resource.k8s.io/v1' },
 ];
 
 const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
@@ -105,12 +106,12 @@ export class SchemaSet {
       return seen.has(key) ? false : (seen.add(key), true);
     });
     const minor = Number(this.kubernetesVersion.split('.')[1]);
-    const superseded = SUPERSEDED_BETA.find((b) => b.apiVersion === object.apiVersion && minor >= b.fromMinor);
-    if (superseded) {
+    const offByDefault = OFF_BY_DEFAULT_BETA.find((b) => b.apiVersion === object.apiVersion && b.minors.includes(minor));
+    if (offByDefault) {
       problems.unshift({
         path: ['apiVersion'],
         severity: 'warning',
-        message: `${object.apiVersion} ${object.kind} is beta and off by default in Kubernetes ${this.kubernetesVersion} (served only with --runtime-config); use ${superseded.use}`,
+        message: `${object.apiVersion} ${object.kind} is beta and off by default in Kubernetes ${this.kubernetesVersion} (served only with --runtime-config); ${offByDefault.advice}`,
       });
     }
     return problems;
