@@ -38,10 +38,11 @@ export function imageTag(image: string): string {
  * metrics on :9400 and a Service in front of it, as upstream's static manifest does.
  *
  * The exporter requests no `nvidia.com/gpu` (it must see every GPU without taking one from workloads):
- * it runs with the NVIDIA runtime (containerd's default on GPU nodes, or RuntimeClass `nvidia` when the site
- * renders it) and NVIDIA_VISIBLE_DEVICES=all, which that runtime turns into all GPUs of the node. It reads the kubelet pod-resources socket to label each
- * GPU's series with the pod using it, and adds CAP_SYS_ADMIN for the profiling metrics; it is not a
- * privileged container.
+ * it runs with the NVIDIA runtime (containerd's default on GPU nodes, or RuntimeClass `nvidia` when the
+ * site renders it) and NVIDIA_VISIBLE_DEVICES=all, which that runtime turns into every GPU of the node.
+ * It reads the kubelet pod-resources socket to label each GPU's series with the pod using it (device
+ * plugin GPUs; DRA claims are not mapped yet), and adds CAP_SYS_ADMIN for the profiling metrics. It is
+ * not a privileged container.
  */
 export class DcgmExporterChart extends Chart {
   constructor(scope: Construct, id: string, props: DcgmExporterChartProps) {
@@ -62,7 +63,8 @@ export class DcgmExporterChart extends Chart {
     });
 
     const securityContext: SecurityContext = dcgmExporter.profilingMetrics
-      ? // The API server rejects allowPrivilegeEscalation: false together with CAP_SYS_ADMIN, so it stays unset.
+      ? // allowPrivilegeEscalation stays unset, as upstream: SYS_ADMIN allows escalation anyway, and the API
+        // server rejects `false` next to the capability spelled CAP_SYS_ADMIN (kube-apiserver 1.34, checked).
         { runAsUser: 0, runAsNonRoot: false, capabilities: { add: ['SYS_ADMIN'], drop: ['ALL'] } }
       : { runAsUser: 0, runAsNonRoot: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
 

@@ -13,7 +13,7 @@ import { renderSite } from '../lib/render';
 import { loadSite, type Site } from '../lib/site';
 import { validateFiles } from '../lib/validator';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/versions';
-import { loadSiteVariant, withoutDra } from './helpers/site-variant';
+import { exampleFor, loadSiteVariant } from './helpers/site-variant';
 
 function synth(site: Site): Manifest[] {
   return Testing.synth(new ClusterAutoscalerChart(Testing.app(), 'cluster-autoscaler', { site })) as Manifest[];
@@ -29,10 +29,6 @@ const deployment = deploymentOf(objects);
 const pod = deployment.spec!.template.spec!;
 const container = pod.containers[0];
 
-/** A site for `version`: the example, without its DRA pool on minors the DRA driver does not support. */
-function siteFor(version: string): Site {
-  return loadSiteVariant(['1.30', '1.31'].includes(version) ? withoutDra() : {}, { kubernetesVersion: version });
-}
 
 describe('cluster-autoscaler chart (example site)', () => {
   it('renders the service account, upstream RBAC and the Deployment in kube-system', () => {
@@ -100,7 +96,7 @@ describe('cluster-autoscaler chart (example site)', () => {
 
 describe('image follows kubernetesVersion', () => {
   it.each(SUPPORTED_KUBERNETES_VERSIONS.map((v) => [v]))('Kubernetes %s: cluster-autoscaler v%s.x, and the whole site validates strictly', (version) => {
-    const site = siteFor(version);
+    const site = exampleFor(version);
     const image = deploymentOf(synth(site)).spec!.template.spec!.containers[0].image!;
     expect(image).toMatch(new RegExp(`^registry\\.k8s\\.io/autoscaling/cluster-autoscaler:v${version.replace('.', '\\.')}\\.\\d+$`));
     const findings = validateFiles(renderSite(site, CHARTS).files, validationContext(site));
@@ -108,7 +104,7 @@ describe('image follows kubernetesVersion', () => {
   });
 
   it('pins the tags we verified', () => {
-    const tags = Object.fromEntries(SUPPORTED_KUBERNETES_VERSIONS.map((v) => [v, deploymentOf(synth(siteFor(v))).spec!.template.spec!.containers[0].image!.split(':')[1]]));
+    const tags = Object.fromEntries(SUPPORTED_KUBERNETES_VERSIONS.map((v) => [v, deploymentOf(synth(exampleFor(v))).spec!.template.spec!.containers[0].image!.split(':')[1]]));
     expect(tags).toEqual({ '1.30': 'v1.30.5', '1.31': 'v1.31.5', '1.32': 'v1.32.7', '1.33': 'v1.33.6', '1.34': 'v1.34.5', '1.35': 'v1.35.2', '1.36': 'v1.36.1' });
   });
 

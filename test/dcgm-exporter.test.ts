@@ -12,7 +12,7 @@ import { renderSite } from '../lib/render';
 import { loadSite, type Site } from '../lib/site';
 import { validateFiles } from '../lib/validator';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/versions';
-import { loadSiteVariant, withoutDra } from './helpers/site-variant';
+import { exampleFor, loadSiteVariant, withoutDra } from './helpers/site-variant';
 
 function synth(site: Site): Manifest[] {
   return Testing.synth(new DcgmExporterChart(Testing.app(), 'dcgm-exporter', { site })) as Manifest[];
@@ -114,7 +114,7 @@ describe('dcgm-exporter configuration', () => {
 
 describe('strict validation', () => {
   it.each(SUPPORTED_KUBERNETES_VERSIONS.map((v) => [v]))('Kubernetes %s: no finding', (version) => {
-    const site = loadSiteVariant(['1.30', '1.31'].includes(version) ? withoutDra() : {}, { kubernetesVersion: version });
+    const site = exampleFor(version);
     const findings = validateFiles(renderSite(site, CHARTS).files, validationContext(site));
     expect(findings.filter((f) => f.file.includes('dcgm') || f.file.includes('prometheus'))).toEqual([]);
   });

@@ -194,3 +194,14 @@ describe('strict validation', () => {
     expect(findings.some((f) => f.check === 'schema' && f.object.startsWith('ScrapeConfig') && f.field === 'spec.scheme')).toBe(true);
   });
 });
+
+describe('bad monitoring configuration', () => {
+  it('names the field of an invalid operator label, an empty DRA selector and an unknown mode', () => {
+    expect(() => loadSiteVariant({ monitoring: { mode: 'operator', operator: { labels: { 'bad label': 'x' } } } })).toThrowError(
+      /monitoring\.operator\.labels\["bad label"\]: label key name must be/,
+    );
+    expect(() => loadSiteVariant({ monitoring: { draPlugin: { podLabels: {} } } })).toThrowError(/monitoring\.draPlugin\.podLabels: must name at least one label/);
+    expect(() => loadSiteVariant({ monitoring: { mode: 'servicemonitor' } })).toThrowError(/monitoring\.mode: must be one of configMap, operator/);
+    expect(() => loadSiteVariant({ monitoring: { scrapeInterval: '15 seconds' } })).toThrowError(/monitoring\.scrapeInterval: must be a Prometheus duration/);
+  });
+});

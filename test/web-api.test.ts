@@ -13,7 +13,7 @@ import { renderSite } from '../lib/render';
 import { loadSite, type Site } from '../lib/site';
 import { validateFiles } from '../lib/validator';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/versions';
-import { loadSiteVariant, withoutDra } from './helpers/site-variant';
+import { exampleFor, loadSiteVariant } from './helpers/site-variant';
 
 function synth(site: Site): Manifest[] {
   return Testing.synth(new WebApiChart(Testing.app(), 'web-api', { site })) as Manifest[];
@@ -92,7 +92,7 @@ describe('web-api configuration', () => {
 
 describe('strict validation', () => {
   it.each(SUPPORTED_KUBERNETES_VERSIONS.map((v) => [v]))('Kubernetes %s: no finding in web-api', (version) => {
-    const site = loadSiteVariant(['1.30', '1.31'].includes(version) ? withoutDra() : {}, { kubernetesVersion: version });
+    const site = exampleFor(version);
     const findings = validateFiles(renderSite(site, CHARTS).files, validationContext(site));
     expect(findings.filter((f) => f.file.includes('web-api') || f.file.includes('namespaces'))).toEqual([]);
   });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { loadSite, type LoadOptions, type Site } from '../../lib/site';
+import { supportsNvidiaDraDriver, type KubernetesVersion } from '../../lib/versions';
 
 const EXAMPLE = resolve('sites/example.yaml');
 
@@ -33,4 +34,9 @@ export function withoutDra(): Record<string, unknown> {
     dra: { claimTemplates: [] },
     samples: { mlTraining: { enabled: false } },
   };
+}
+
+/** The example site rendered for `version`: without its DRA pool where the DRA driver cannot run. */
+export function exampleFor(version: KubernetesVersion): Site {
+  return loadSiteVariant(supportsNvidiaDraDriver(version) ? {} : withoutDra(), { kubernetesVersion: version });
 }
