@@ -4,6 +4,7 @@ import { structuredPatch } from 'diff';
 import { parseAllDocuments } from 'yaml';
 import { describeObject, type Manifest } from './manifest';
 import type { OutputFile } from './render';
+import { formatPath, type FieldPath } from './validator/paths';
 
 /**
  * What changed between a site's committed output folder and a fresh render: cluster objects compared
@@ -40,23 +41,15 @@ function isRecord(value: Json): value is Record<string, Json> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Appends a key the way people write field paths (`metadata.labels.app.kubernetes.io/name`, `containers[0]`). */
-function childPath(parent: string, key: string | number): string {
-  if (typeof key === 'number') return `${parent}[${key}]`;
-  const safe = key !== '' && !/[\s[\]"]/.test(key);
-  if (!safe) return `${parent}[${JSON.stringify(key)}]`;
-  return parent === '' ? key : `${parent}.${key}`;
-}
-
-/** Field-level differences of two JSON values; lists compare item by item. */
-export function diffValues(before: Json, after: Json, path = ''): FieldChange[] {
+/** Field-level differences of two JSON values; lists compare item by item. Paths are written as in validator findings. */
+export function diffValues(before: Json, after: Json, path: FieldPath = []): FieldChange[] {
   if (isRecord(before) && isRecord(after)) {
     const out: FieldChange[] = [];
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
     for (const key of keys) {
-      const p = childPath(path, key);
-      if (!(key in after)) out.push({ op: 'removed', path: p, before: before[key] });
-      else if (!(key in before)) out.push({ op: 'added', path: p, after: after[key] });
+      const p = [...path, key];
+      if (!(key in after)) out.push({ op: 'removed', path: formatPath(p), before: before[key] });
+      else if (!(key in before)) out.push({ op: 'added', path: formatPath(p), after: after[key] });
       else out.push(...diffValues(before[key], after[key], p));
     }
     return out;
@@ -64,14 +57,14 @@ export function diffValues(before: Json, after: Json, path = ''): FieldChange[] 
   if (Array.isArray(before) && Array.isArray(after)) {
     const out: FieldChange[] = [];
     for (let i = 0; i < Math.max(before.length, after.length); i++) {
-      const p = childPath(path, i);
-      if (i >= after.length) out.push({ op: 'removed', path: p, before: before[i] });
-      else if (i >= before.length) out.push({ op: 'added', path: p, after: after[i] });
+      const p = [...path, i];
+      if (i >= after.length) out.push({ op: 'removed', path: formatPath(p), before: before[i] });
+      else if (i >= before.length) out.push({ op: 'added', path: formatPath(p), after: after[i] });
       else out.push(...diffValues(before[i], after[i], p));
     }
     return out;
   }
-  return JSON.stringify(before) === JSON.stringify(after) ? [] : [{ op: 'changed', path: path || '(root)', before, after }];
+  return JSON.stringify(before) === JSON.stringify(after) ? [] : [{ op: 'changed', path: formatPath(path) || '(root)', before, after }];
 }
 
 function objectKey(o: Manifest): string {

@@ -1,0 +1,138 @@
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { parseAllDocuments, stringify } from 'yaml';
+import { CHARTS } from '../charts';
+import { ARTIFACTS } from '../lib/artifacts';
+import { EXIT_BAD_INPUT, EXIT_FINDINGS, runCli } from '../lib/cli';
+import { diffValues } from '../lib/diff';
+
+const REGISTRY = { charts: CHARTS, artifacts: ARTIFACTS };
+
+async function cli(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(args, REGISTRY, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out, err };
+}
+
+describe('diffValues', () => {
+  it('reports changed, added and removed fields with their paths', () => {
+    expect(
+      diffValues(
+        { spec: { replicas: 1, template: { metadata: { labels: { a: 'x', 'app.kubernetes.io/name': 'n' } } } } },
+        { spec: { replicas: 2, template: { metadata: { labels: { b: 'y', 'app.kubernetes.io/name': 'n' } } } } },
+      ),
+    ).toEqual([
+      { op: 'changed', path: 'spec.replicas', before: 1, after: 2 },
+      { op: 'removed', path: 'spec.template.metadata.labels.a', before: 'x' },
+      { op: 'added', path: 'spec.template.metadata.labels.b', after: 'y' },
+    ]);
+  });
+
+  it('compares lists item by item', () => {
+    expect(diffValues({ l: [{ n: 1 }, { n: 2 }] }, { l: [{ n: 1 }, { n: 3 }, { n: 4 }] })).toEqual([
+      { op: 'changed', path: 'l[1].n', before: 2, after: 3 },
+      { op: 'added', path: 'l[2]', after: { n: 4 } },
+    ]);
+  });
+
+  it('quotes keys that would be ambiguous', () => {
+    expect(diffValues({ data: { '.dockerconfigjson': 'a' } }, { data: { '.dockerconfigjson': 'b' } })[0].path).toBe('data[".dockerconfigjson"]');
+  });
+
+  it('finds nothing in equal values', () => {
+    expect(diffValues({ a: [1, { b: null }] }, { a: [1, { b: null }] })).toEqual([]);
+  });
+});
+
+describe('npm run diff', () => {
+  let root: string;
+  let site: string;
+
+  beforeEach(async () => {
+    root = mkdtempSync(join(tmpdir(), 'ehc-diff-'));
+    expect((await cli(['synth', '--out', root, '--no-validate'])).code).toBe(0);
+    site = join(root, 'example');
+  });
+
+  const edit = (path: string, fn: (text: string) => string) => writeFileSync(join(site, path), fn(readFileSync(join(site, path), 'utf8')));
+
+  it('exits 0 when the committed output is what the config renders', async () => {
+    const { code, out } = await cli(['diff', '--against', root]);
+    expect(code).toBe(0);
+    expect(out).toEqual([`example: identical to ${site}/`]);
+  });
+
+  it('exits 1 and shows the changed field of the object', async () => {
+    edit('61-web-api.yaml', (t) => t.replace(/replicas: 2/, 'replicas: 5'));
+    const { code, out } = await cli(['diff', '--against', root]);
+    expect(code).toBe(EXIT_FINDINGS);
+    expect(out).toEqual([`example: 1 difference(s) against ${site}/`, '  ~ Deployment web/web-api (61-web-api.yaml)', '      spec.replicas: 5 → 2']);
+  });
+
+  it('reports objects the render adds and removes', async () => {
+    // drop the Service from the committed file, and commit an object the config does not render
+    edit('61-web-api.yaml', (t) => {
+      const docs = parseAllDocuments(t) as { toJS(): { kind: string } }[];
+      return docs
+        .map((d) => d.toJS())
+        .filter((o) => o.kind !== 'Service')
+        .map((o) => `---\n${stringify(o)}`)
+        .join('');
+    });
+    appendFileSync(join(site, '61-web-api.yaml'), '---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stale\n  namespace: web\n');
+    const { code, out } = await cli(['diff', '--against', root]);
+    expect(code).toBe(EXIT_FINDINGS);
+    expect(out).toContain('  + Service web/web-api (61-web-api.yaml)');
+    expect(out).toContain('  - ConfigMap web/stale (61-web-api.yaml)');
+  });
+
+  it('shows a multi-line field as a line diff', async () => {
+    edit('10-coredns.yaml', (t) => t.replace('cache 30', 'cache 60'));
+    const { out } = await cli(['diff', '--against', root]);
+    const text = out.join('\n');
+    expect(text).toContain('  ~ ConfigMap kube-system/coredns (10-coredns.yaml)');
+    expect(text).toMatch(/data\.Corefile: \(text\)\n.*\n\s+-\s+cache 60\n\s+\+\s+cache 30/);
+  });
+
+  it('reports formatting-only changes of a chart file as a file change', async () => {
+    edit('61-web-api.yaml', (t) => `# hand edit\n${t}`);
+    const { code, out } = await cli(['diff', '--against', root]);
+    expect(code).toBe(EXIT_FINDINGS);
+    expect(out[1]).toBe('  ~ file 61-web-api.yaml');
+    expect(out).toContain('      -# hand edit');
+  });
+
+  it('reports extra files that differ, are missing or are left over', async () => {
+    edit('nodes/gpu-h100.nodeconfig.yaml', (t) => t.replace('maxPods: 110', 'maxPods: 100'));
+    rmSync(join(site, 'COST.md'));
+    writeFileSync(join(site, 'nodes', 'retired-pool.nodeconfig.yaml'), 'kind: NodeConfig\n');
+    const { code, out } = await cli(['diff', '--against', root]);
+    expect(code).toBe(EXIT_FINDINGS);
+    expect(out).toContain('  + file COST.md');
+    expect(out).toContain('  - file nodes/retired-pool.nodeconfig.yaml');
+    expect(out).toContain('  ~ file nodes/gpu-h100.nodeconfig.yaml');
+    expect(out).toContain('      -      maxPods: 100');
+    expect(out).toContain('      +      maxPods: 110');
+  });
+
+  it('reports everything as new when the site was never synthesized', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'ehc-diff-empty-'));
+    const { code, out } = await cli(['diff', '--against', empty]);
+    expect(code).toBe(EXIT_FINDINGS);
+    expect(out[0]).toMatch(/^example: \d+ difference\(s\) against .*\(no such folder: everything is new\)$/);
+  });
+
+  it('exits 2 on a bad site file or a missing --against folder', async () => {
+    const bad = join(mkdtempSync(join(tmpdir(), 'ehc-diff-bad-')), 'bad.yaml');
+    writeFileSync(bad, 'name: Not_A_Label\n');
+    const badSite = await cli(['diff', '--site', bad, '--against', root]);
+    expect(badSite.code).toBe(EXIT_BAD_INPUT);
+    expect(badSite.err.join('\n')).toContain(`${bad}: name: must be a DNS-1123 label`);
+    const missing = await cli(['diff', '--against', join(root, 'nope')]);
+    expect(missing.code).toBe(EXIT_BAD_INPUT);
+    expect(missing.err).toEqual([`--against: ${join(root, 'nope')}: no such directory`]);
+  });
+});
