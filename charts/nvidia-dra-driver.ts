@@ -207,7 +207,12 @@ export class NvidiaDraDriverChart extends Chart {
         matchConstraints: { resourceRules: [sliceWrites] },
         matchConditions: [{ name: 'is-dra-kubelet-plugin', expression: `request.userInfo.username == '${username}'` }],
         variables: [
-          { name: 'userNodeName', expression: "request.userInfo.extra[?'authentication.kubernetes.io/node-name'][0].orValue('')" },
+          // `extra` is absent (not empty) for users without extra info, so test for it before indexing.
+          {
+            name: 'userNodeName',
+            expression:
+              "has(request.userInfo.extra) && 'authentication.kubernetes.io/node-name' in request.userInfo.extra ? request.userInfo.extra['authentication.kubernetes.io/node-name'][0] : ''",
+          },
           { name: 'sliceNodeName', expression: "(request.operation == 'DELETE' ? oldObject : object).spec.?nodeName.orValue('')" },
         ],
         validations: [

@@ -111,6 +111,8 @@ describe('nvidia-dra-driver', () => {
     expect(policy.spec.matchConditions[0].expression).toBe(`request.userInfo.username == 'system:serviceaccount:${NS}:${SA}'`);
     expect(policy.spec.matchConstraints.resourceRules[0]).toMatchObject({ apiGroups: ['resource.k8s.io'], resources: ['resourceslices'] });
     expect(policy.spec.validations.map((v: Loose) => v.expression)).toContain('variables.userNodeName == variables.sliceNodeName');
+    // A real kube-apiserver fails the policy with "no such key: extra" for users without extra info unless it is tested first.
+    expect(policy.spec.variables.find((v: Loose) => v.name === 'userNodeName').expression).toMatch(/^has\(request\.userInfo\.extra\) && /);
     const binding = find(objects, 'ValidatingAdmissionPolicyBinding', 'resourceslices-policy-dra-driver-nvidia-gpu');
     expect(binding.spec).toEqual({ policyName: policy.metadata.name, validationActions: ['Deny'] });
   });
