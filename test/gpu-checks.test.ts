@@ -118,6 +118,15 @@ describe('GPU config checks', () => {
       { path: 'samples.mlTraining.enabled', message: /uses a DRA claim, which needs Kubernetes 1.33 or later .*v1alpha2 is alpha/, value: true },
     ],
     [
+      'RuntimeClass nvidia without the chart that renders it',
+      (doc) => {
+        doc.devicePlugin.enabled = false;
+        doc.devicePlugin.nvidiaRuntimeClass = true;
+      },
+      undefined,
+      { path: 'devicePlugin.nvidiaRuntimeClass', message: /rendered with the device plugin/, value: true },
+    ],
+    [
       'a dra pool on 1.32 (the beta API EKS does not serve)',
       () => {},
       '1.32',

@@ -106,6 +106,12 @@ describe('nvidia-device-plugin', () => {
     expect(ds.metadata.labels['app.kubernetes.io/version']).toBe('v0.19.3');
   });
 
+  it('pulls through the Harbor proxy cache of nvcr.io when the site has one', () => {
+    const site = siteWith((doc) => (doc.registry.proxyCache = { 'nvcr.io': 'nvcr-proxy' }));
+    const [container] = podSpec(find(build(site), 'DaemonSet', 'nvidia-device-plugin-daemonset')).containers;
+    expect(container.image).toBe(`${site.config.registry.hostname}/nvcr-proxy/nvidia/k8s-device-plugin:v0.20.0`);
+  });
+
   it('is not rendered without a devicePlugin pool, or when disabled', () => {
     const noPool = siteWith((doc) => {
       doc.nodePools = doc.nodePools.filter((p: { gpu: { mode: string } }) => p.gpu.mode !== 'devicePlugin');

@@ -52,6 +52,18 @@ export const checkGpuPools: SemanticCheck = (config) => {
   return problems;
 };
 
+/** RuntimeClass `nvidia` is rendered by the device-plugin chart; samples must not point at it when that chart is off. */
+export const checkNvidiaRuntimeClass: SemanticCheck = (config) =>
+  config.devicePlugin.nvidiaRuntimeClass && !config.devicePlugin.enabled
+    ? [
+        {
+          path: 'devicePlugin.nvidiaRuntimeClass',
+          message: 'RuntimeClass nvidia is rendered with the device plugin, which devicePlugin.enabled turns off; enable the plugin or set this to false',
+          value: true,
+        },
+      ]
+    : [];
+
 /** Compute domains need the ComputeDomain CRDs and the controller, which are not rendered yet. */
 export const checkDraDriver: SemanticCheck = (config) =>
   config.draDriver.computeDomains.enabled
@@ -163,4 +175,4 @@ export const checkNfs: SemanticCheck = (config) => {
 };
 
 /** The GPU stack's checks, in message order. */
-export const GPU_CHECKS: readonly SemanticCheck[] = [checkGpuPools, checkDraDriver, checkClaimTemplates, checkGpuSamples, checkNfs];
+export const GPU_CHECKS: readonly SemanticCheck[] = [checkGpuPools, checkNvidiaRuntimeClass, checkDraDriver, checkClaimTemplates, checkGpuSamples, checkNfs];
