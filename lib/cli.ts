@@ -6,7 +6,7 @@ import { diffCommand } from './commands/diff';
 import { SiteConfigError } from './config/problems';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './labels';
 import { buildSite, type Registry } from './pipeline';
-import { formatFinding } from './validator';
+import { formatFinding, type Finding } from './validator';
 import { SUPPORTED_KUBERNETES_VERSIONS } from './versions';
 import { writeSiteFiles } from './writer';
 
@@ -48,6 +48,11 @@ function siteOptions(command: Command): Command {
     );
 }
 
+/** Errors always block; warnings only with --strict (like `helm lint --strict`). */
+function blockingFindings(findings: readonly Finding[], strict = false): number {
+  return findings.filter((f) => strict || f.severity === 'error').length;
+}
+
 interface Io {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
@@ -57,8 +62,9 @@ function synthCommand(registry: Registry, io: Io, setExit: (code: number) => voi
   return siteOptions(new Command('synth'))
     .description('render site(s) into <out>/<site>/ (validated first; nothing is written when a site has findings)')
     .option('--out <dir>', 'output root', 'dist')
-    .option('--no-validate', 'write even when the validator has findings (not recommended)')
-    .action((opts: SiteSelection & { out: string; validate: boolean; kubernetesVersion?: string }) => {
+    .option('--no-validate', 'write even when the validator has errors (not recommended)')
+    .option('--strict', 'treat validator warnings as errors')
+    .action((opts: SiteSelection & { out: string; validate: boolean; strict?: boolean; kubernetesVersion?: string }) => {
       const outRoots = [resolve(opts.out)];
       // `cdk8s synth` deletes its output folder before running the app, so dist/ is never that folder:
       // we write dist/ as usual and a disposable copy where the CLI expects one (see cdk8s.yaml).
@@ -68,9 +74,10 @@ function synthCommand(registry: Registry, io: Io, setExit: (code: number) => voi
         const started = performance.now();
         const build = buildSite(file, registry, { kubernetesVersion: opts.kubernetesVersion, validate: opts.validate });
         for (const w of build.site.warnings) io.err(`warning: ${file}: ${w}`);
-        if (build.findings.length > 0) {
-          for (const f of build.findings) io.err(formatFinding(f));
-          io.err(`${build.site.config.name}: ${build.findings.length} finding(s); nothing written (use --no-validate to write anyway)`);
+        for (const f of build.findings) io.err(formatFinding(f));
+        const blocking = blockingFindings(build.findings, opts.strict);
+        if (blocking > 0) {
+          io.err(`${build.site.config.name}: ${blocking} finding(s) block the write; nothing written (use --no-validate to write anyway)`);
           setExit(EXIT_FINDINGS);
           continue;
         }
@@ -84,15 +91,19 @@ function synthCommand(registry: Registry, io: Io, setExit: (code: number) => voi
 
 function validateCommand(registry: Registry, io: Io, setExit: (code: number) => void): Command {
   return siteOptions(new Command('validate'))
-    .description('render site(s) in memory and print every schema and policy finding; exit 1 when there is one')
-    .action((opts: SiteSelection & { kubernetesVersion?: string }) => {
+    .description('render site(s) in memory and print every schema and policy finding; exit 1 when there is an error (or a warning, with --strict)')
+    .option('--strict', 'treat warnings as errors')
+    .action((opts: SiteSelection & { strict?: boolean; kubernetesVersion?: string }) => {
       for (const file of selectSites(opts)) {
         const build = buildSite(file, registry, { kubernetesVersion: opts.kubernetesVersion });
         for (const w of build.site.warnings) io.err(`warning: ${file}: ${w}`);
         for (const f of build.findings) io.out(formatFinding(f));
         const objects = build.result.files.reduce((n, f) => n + f.objects.length, 0);
-        io.out(`${build.site.config.name}: Kubernetes ${build.site.config.kubernetesVersion}, ${objects} objects, ${build.findings.length} finding(s)`);
-        if (build.findings.length > 0) setExit(EXIT_FINDINGS);
+        const errors = build.findings.filter((f) => f.severity === 'error').length;
+        io.out(
+          `${build.site.config.name}: Kubernetes ${build.site.config.kubernetesVersion}, ${objects} objects, ${errors} error(s), ${build.findings.length - errors} warning(s)`,
+        );
+        if (blockingFindings(build.findings, opts.strict) > 0) setExit(EXIT_FINDINGS);
       }
     });
 }

@@ -53,17 +53,18 @@ function readSiteFile(file: string): ParsedFile {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter });
   if (doc.errors.length > 0) {
-    throw new SiteConfigError(
-      file,
-      doc.errors.map((e) => {
-        const pos = lineCounter.linePos(e.pos[0]);
-        if (e.code === 'DUPLICATE_KEY') {
-          const key = text.slice(e.pos[0], e.pos[1]).trim();
-          return { path: `line ${pos.line}, column ${pos.col}`, message: `duplicate key "${key}"; each key may appear once in a mapping` };
-        }
-        return { path: `line ${pos.line}, column ${pos.col}`, message: `YAML syntax error: ${firstLine(e.message)}` };
-      }),
-    );
+    // After a syntax error the parser's view of keys is unreliable (it reports phantom duplicates):
+    // report the syntax errors alone then.
+    const syntax = doc.errors.some((e) => e.code !== 'DUPLICATE_KEY');
+    const problems = doc.errors.flatMap((e) => {
+      const pos = lineCounter.linePos(e.pos[0]);
+      const path = `line ${pos.line}, column ${pos.col}`;
+      if (e.code !== 'DUPLICATE_KEY') return [{ path, message: `YAML syntax error: ${firstLine(e.message)}` }];
+      const key = /^\s*("[^"]*"|'[^']*'|[^:\n]*)/.exec(text.slice(e.pos[0]))?.[1].trim() ?? '';
+      if (syntax) return [];
+      return [{ path, message: `duplicate key "${key.replace(/^["']|["']$/g, '')}"; each key may appear once in a mapping` }];
+    });
+    throw new SiteConfigError(file, problems);
   }
   if (doc.contents === null || text.trim() === '') {
     throw new SiteConfigError(file, [{ path: '(root)', message: 'the file is empty; expected a site config mapping' }]);
