@@ -8,14 +8,19 @@
  *   4. apply CRDs (imports/crds/*.yaml and rendered ones) and Namespaces, wait until CRDs are Established;
  *   5. server-side apply everything else with --validate=strict (webhook configurations and APIServices with
  *      --dry-run=server only), apply a second time and check that no object changed;
- *   6. send the negative cases in test/cluster/negative/ (must be rejected);
- *   7. stop the environment and check that no process, port or temp dir is left.
+ *   6. dry-run create the Pod each workload (Deployment, DaemonSet, StatefulSet, ReplicaSet, Job, CronJob) would
+ *      create, since no controller runs here: PodSecurity "enforce" and Pod validation judge them as in a cluster;
+ *   7. send the negative cases in test/cluster/negative/ (must be rejected, with the text in their
+ *      test.eks-hybrid-charts.io/expect-rejection annotation);
+ *   8. stop the environment and check that no process, port or temp dir is left.
  *
  * Options: --versions 1.33,1.34   --manifests DIR (use DIR/<minor>/kustomization.yaml instead of rendering)
  *          --keep-logs DIR (copy etcd/kube-apiserver logs)   --verbose
- * Last line: "N passed, M failed" (objects accepted + negative cases rejected as expected / the rest).
+ * Server warnings (e.g. PodSecurity "warn" labels) are printed, not failed.
+ * Last line: "N passed, M failed": checks that passed (object accepted and unchanged, pod template admitted, negative
+ * case rejected) and checks that failed. Exit status 0 only if nothing failed.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -32,13 +37,42 @@ const CRD_IMPORT_DIR = join(REPO, 'imports', 'crds');
 const NEGATIVE_DIR = join(REPO, 'test', 'cluster', 'negative');
 const EXPECT_REJECTION = 'test.eks-hybrid-charts.io/expect-rejection';
 
+/** Runs a command without blocking the event loop (so that signals are handled while it runs). */
+function exec(
+  cmd: string,
+  args: string[],
+  o: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string; inheritStderr?: boolean } = {},
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const c = spawn(cmd, args, {
+      cwd: o.cwd,
+      env: o.env ?? process.env,
+      stdio: ['pipe', 'pipe', o.inheritStderr ? 'inherit' : 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    c.stdout!.on('data', (d: Buffer) => out.push(d));
+    c.stderr?.on('data', (d: Buffer) => err.push(d));
+    c.once('error', (e) => res({ status: 127, stdout: '', stderr: String(e) }));
+    c.once('close', (code, signal) =>
+      res({
+        status: code ?? (signal ? 128 : 1),
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
+    );
+    c.stdin!.on('error', () => undefined);
+    c.stdin!.end(o.input ?? '');
+  });
+}
+
 /** The one place that knows how the site is rendered. Returns the directory holding kustomization.yaml. */
-function renderSite(version: string, outDir: string): string {
+async function renderSite(version: string, outDir: string): Promise<string> {
   const tsx = join(REPO, 'node_modules', '.bin', 'tsx');
   const args = ['main.ts', 'synth', '--site', SITE_FILE, '--kubernetes-version', version, '--out', outDir];
-  const r = spawnSync(tsx, args, { cwd: REPO, encoding: 'utf8' });
+  const r = await exec(tsx, args, { cwd: REPO });
   if (r.status !== 0) {
-    throw new Error(`rendering failed: tsx ${args.join(' ')}\n${r.stdout ?? ''}${r.stderr ?? ''}${r.error ?? ''}`);
+    throw new Error(`rendering failed: tsx ${args.join(' ')}\n${r.stdout}${r.stderr}`);
   }
   return join(outDir, SITE_NAME);
 }
@@ -156,13 +190,9 @@ function serviceNetwork(): string | undefined {
   }
 }
 
-function build(what: string): string {
+async function build(what: string): Promise<string> {
   const t0 = Date.now();
-  const r = spawnSync(join(REPO, 'tools', 'testenv', 'build'), [what], {
-    cwd: REPO,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const r = await exec(join(REPO, 'tools', 'testenv', 'build'), [what], { cwd: REPO, inheritStderr: true });
   if (r.status !== 0) throw new Error(`tools/testenv/build ${what} failed (exit ${r.status})`);
   const dir = r.stdout.trim().split('\n').pop()!;
   log(`build ${what}: ${dir} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
@@ -179,16 +209,14 @@ class Kubectl {
   ) {}
 
   /** Fresh discovery cache per call, so kinds of just-established CRDs are always seen. */
-  run(args: string[], input?: string): { status: number; stdout: string; stderr: string } {
+  async run(args: string[], input?: string): Promise<{ status: number; stdout: string; stderr: string }> {
     const cache = join(this.work, `kube-cache-${this.n++}`);
-    const r = spawnSync(this.bin, [...args, `--cache-dir=${cache}`], {
+    const r = await exec(this.bin, [...args, `--cache-dir=${cache}`], {
       input,
-      encoding: 'utf8',
-      maxBuffer: 256 * 1024 * 1024,
       env: { ...process.env, KUBECONFIG: this.ready.kubeconfig },
     });
     rmSync(cache, { recursive: true, force: true });
-    return { status: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+    return r;
   }
 
   applyArgs(dryRun: boolean): string[] {
@@ -201,12 +229,12 @@ class Kubectl {
    * Applies the objects in one kubectl call; objects missing from kubectl's answer are sent again one by one
    * to get the server's message for each. Returns the answers by key and the errors by key.
    */
-  apply(entries: Entry[], dryRun: boolean): { applied: Map<string, K8sObject>; errors: Map<string, string> } {
+  async apply(entries: Entry[], dryRun: boolean): Promise<{ applied: Map<string, K8sObject>; errors: Map<string, string> }> {
     const applied = new Map<string, K8sObject>();
     const errors = new Map<string, string>();
     if (entries.length === 0) return { applied, errors };
     const stream = (es: Entry[]) => es.map((e) => JSON.stringify(e.obj)).join('\n---\n');
-    const r = this.run(this.applyArgs(dryRun), stream(entries));
+    const r = await this.run(this.applyArgs(dryRun), stream(entries));
     for (const o of parseKubectlJson(r.stdout)) applied.set(keyOf(o), o);
     const found = (e: Entry) => applied.has(keyOf(e.obj)) || applied.has(keyOf(e.obj, 'default'));
     const missing = entries.filter((e) => !found(e));
@@ -217,7 +245,7 @@ class Kubectl {
       this.warned.add(w);
     }
     for (const e of missing) {
-      const one = this.run(this.applyArgs(dryRun), stream([e]));
+      const one = await this.run(this.applyArgs(dryRun), stream([e]));
       const got = parseKubectlJson(one.stdout);
       if (one.status === 0 && got.length === 1) applied.set(keyOf(e.obj), got[0]);
       else errors.set(keyOf(e.obj), (one.stderr || one.stdout || `kubectl exit ${one.status}`).trim());
@@ -289,6 +317,7 @@ function sortKeys(v: unknown): unknown {
 }
 
 function reportRejected(e: Entry, message: string, prefix = 'REJECTED', showObject = true): void {
+  if (interrupted) return; // the server is going away; these are not the objects' fault
   let text = `${prefix}: ${describe(e.obj)} (from ${e.source.replace(REPO + '/', '')})\n  server: ${message.replace(/\n/g, '\n  ')}`;
   if (showObject) {
     const lines = stringify(e.obj).trimEnd().split('\n');
@@ -309,6 +338,7 @@ async function startEnv(launcher: string, bin: string, version: string): Promise
   if (net) args.push(`--apiserver-arg=--service-cluster-ip-range=${net}`);
   if (opts.keepLogs) args.push('--log-dir', join(opts.keepLogs, version));
   const child = spawn(launcher, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  current.child = child;
   let err = '';
   child.stderr!.on('data', (d: Buffer) => {
     err += d.toString();
@@ -370,14 +400,36 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
+/** What an interrupt must clean up: the running launcher (it stops etcd/kube-apiserver) and the work dir. */
+const current: { child?: ChildProcess; work?: string } = {};
+let interrupted = false;
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(sig, () => {
+    if (interrupted) return; // e.g. Ctrl-C reaches us directly and relayed by tsx
+    interrupted = true;
+    log(`${sig}: stopping`);
+    const done = () => {
+      if (current.work) rmSync(current.work, { recursive: true, force: true });
+      process.exit(130);
+    };
+    const child = current.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.once('exit', done);
+      child.kill('SIGTERM');
+      setTimeout(done, 30_000).unref();
+    } else done();
+  });
+}
+
 async function testVersion(version: string, launcher: string): Promise<void> {
   const t0 = Date.now();
   log(`=== Kubernetes ${version} ===`);
-  const bin = build(version);
+  const bin = await build(version);
   const work = mkdtempSync(join(tmpdir(), `eks-hybrid-cluster-${version}-`));
+  current.work = work;
   let env: Awaited<ReturnType<typeof startEnv>> | undefined;
   try {
-    const siteDir = opts.manifests ? join(opts.manifests, version) : renderSite(version, join(work, 'dist'));
+    const siteDir = opts.manifests ? join(opts.manifests, version) : await renderSite(version, join(work, 'dist'));
     const rendered = loadKustomization(siteDir);
     log(`${rendered.length} objects from ${opts.manifests ? siteDir : `rendered ${SITE_NAME} site`}`);
 
@@ -388,7 +440,7 @@ async function testVersion(version: string, launcher: string): Promise<void> {
       fail(`server reports ${ready.version}, expected v${version}.x`);
     }
     const kubectl = new Kubectl(join(bin, 'kubectl'), ready, work);
-    const kv = kubectl.run(['version', '-o', 'json']);
+    const kv = await kubectl.run(['version', '-o', 'json']);
     const clientVersion = (JSON.parse(kv.stdout || '{}') as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion;
     log(`kubectl ${clientVersion}`);
     if (!clientVersion?.startsWith(`v${version}.`)) fail(`kubectl reports ${clientVersion}, expected v${version}.x`);
@@ -403,8 +455,8 @@ async function testVersion(version: string, launcher: string): Promise<void> {
     const first = new Map<string, K8sObject>();
     const accepted = new Set<string>();
     const rejected = new Set<string>();
-    const phase = (entries: Entry[], dryRun: boolean) => {
-      const { applied, errors } = kubectl.apply(entries, dryRun);
+    const phase = async (entries: Entry[], dryRun: boolean) => {
+      const { applied, errors } = await kubectl.apply(entries, dryRun);
       for (const e of entries) {
         const k = keyOf(e.obj);
         const got = kubectl.lookup(applied, e);
@@ -417,21 +469,21 @@ async function testVersion(version: string, launcher: string): Promise<void> {
         }
       }
     };
-    phase([...crds, ...namespaces], false);
+    await phase([...crds, ...namespaces], false);
     const crdNames = crds.map((e) => e.obj.metadata.name).filter((n): n is string => !!n);
     if (crdNames.length) {
-      const w = kubectl.run(['wait', '--for=condition=Established', '--timeout=90s', ...crdNames.map((n) => `crd/${n}`)]);
+      const w = await kubectl.run(['wait', '--for=condition=Established', '--timeout=90s', ...crdNames.map((n) => `crd/${n}`)]);
       if (w.status !== 0) fail(`CRDs not Established: ${w.stderr.trim()}`);
       else log(`${crdNames.length} CRDs Established`);
     }
 
     // Phase 2: everything else; webhooks/APIServices as dry run.
-    phase(rest, false);
-    phase(dryOnly, true);
+    await phase(rest, false);
+    await phase(dryOnly, true);
 
     // Phase 3: apply again; nothing may change.
-    const again = (entries: Entry[], dryRun: boolean) => {
-      const { applied, errors } = kubectl.apply(entries, dryRun);
+    const again = async (entries: Entry[], dryRun: boolean) => {
+      const { applied, errors } = await kubectl.apply(entries, dryRun);
       for (const e of entries) {
         const k = keyOf(e.obj);
         if (rejected.has(k)) continue;
@@ -449,8 +501,8 @@ async function testVersion(version: string, launcher: string): Promise<void> {
         }
       }
     };
-    again([...crds, ...namespaces, ...rest], false);
-    again(dryOnly, true);
+    await again([...crds, ...namespaces, ...rest], false);
+    await again(dryOnly, true);
 
     const all = [...crds, ...namespaces, ...rest, ...dryOnly];
     for (const e of all) {
@@ -464,7 +516,7 @@ async function testVersion(version: string, launcher: string): Promise<void> {
     // PodSecurity "enforce" of the namespace, Pod validation and other admission plugins see them as in a cluster.
     const templates = rendered.flatMap((e) => podFromTemplate(e));
     if (templates.length) {
-      const { applied, errors } = kubectl.apply(templates, true);
+      const { applied, errors } = await kubectl.apply(templates, true);
       for (const t of templates) {
         if (kubectl.lookup(applied, t)) passed++;
         else {
@@ -479,7 +531,7 @@ async function testVersion(version: string, launcher: string): Promise<void> {
     for (const f of existsSync(NEGATIVE_DIR) ? readdirSync(NEGATIVE_DIR).filter((f) => f.endsWith('.yaml')).sort() : []) {
       for (const e of readYamlObjects(join(NEGATIVE_DIR, f))) {
         const expect = e.obj.metadata.annotations?.[EXPECT_REJECTION] ?? '';
-        const { applied, errors } = kubectl.apply([e], true);
+        const { applied, errors } = await kubectl.apply([e], true);
         const msg = errors.get(keyOf(e.obj));
         if (kubectl.lookup(applied, e) || msg === undefined) {
           fail(`${version}: negative case ${describe(e.obj)} was accepted`);
@@ -508,7 +560,7 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   let launcher = '';
   try {
-    launcher = join(build('launcher'), 'testenv');
+    launcher = join(await build('launcher'), 'testenv');
   } catch (err) {
     fail((err as Error).message);
   }

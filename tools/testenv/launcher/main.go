@@ -108,6 +108,11 @@ func run() int {
 		}
 	}()
 
+	// Writing to stdout/stderr after the parent went away must not kill us
+	// before cleaning up (Go's default for SIGPIPE on fd 1 and 2). Caught,
+	// not ignored, so that the children start with the default disposition.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+
 	// Signals arriving while starting up still lead to a clean stop.
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
