@@ -55,8 +55,10 @@ export function containerdMajor(config: SiteConfig): 1 | 2 {
 /**
  * The containerd TOML merged into nodeadm's own config: the registry hosts directory (no deprecated
  * `registry.mirrors`/`configs`, which containerd 2 removed and which break the CRI plugin when set
- * beside `config_path`), the nvidia runtime on device-plugin pools (default runtime unless the site
- * renders RuntimeClass nvidia), and CDI on DRA pools where containerd 1.7 has it off.
+ * beside `config_path`), CDI on DRA pools where containerd 1.7 has it off, and the nvidia runtime on
+ * every GPU pool. The GPU node agents (device plugin, DCGM exporter) rely on that runtime: as
+ * containerd's default, unless the site renders RuntimeClass nvidia (`devicePlugin.nvidiaRuntimeClass`)
+ * and the agents ask for it by name.
  */
 export function containerdConfig(config: SiteConfig, pool: NodePool): string {
   const major = containerdMajor(config);
@@ -67,7 +69,7 @@ export function containerdConfig(config: SiteConfig, pool: NodePool): string {
     lines.push('', `[${cri}]`, '  enable_cdi = true', '  cdi_spec_dirs = ["/etc/cdi", "/var/run/cdi"]');
   }
   lines.push('', `[${images}.registry]`, `  config_path = "${CONTAINERD_CERTS_DIR}"`);
-  if (pool.gpu.mode === 'devicePlugin') {
+  if (pool.gpu.mode !== 'none') {
     if (!config.devicePlugin.nvidiaRuntimeClass) lines.push('', `[${cri}.containerd]`, '  default_runtime_name = "nvidia"');
     lines.push(
       '',
@@ -122,7 +124,7 @@ function header(config: SiteConfig, pool: NodePool): string {
   const gpu = pool.gpu.mode === 'none' ? [] : [
     pool.gpu.mode === 'devicePlugin'
       ? `# GPU: device plugin; needs the NVIDIA driver and Container Toolkit (${NVIDIA_RUNTIME_BINARY}) on the server.`
-      : '# GPU: DRA; needs the NVIDIA driver on the server and CDI in containerd (set below for containerd 1.7).',
+      : `# GPU: DRA; needs the NVIDIA driver and Container Toolkit (${NVIDIA_RUNTIME_BINARY}, for the DCGM exporter) on the server, and CDI in containerd (set below for containerd 1.7).`,
   ];
   return [
     `# nodeadm NodeConfig of pool ${pool.name} (${pool.count} server(s)) of site ${config.name}. Generated: edit the site config instead.`,

@@ -8,6 +8,7 @@ import { ARTIFACTS } from '../lib/artifacts';
 import type { Manifest } from '../lib/manifest';
 import { podSpecOf, usesGpu } from '../lib/policy/pods';
 import { buildSite } from '../lib/pipeline';
+import { nodeConfig } from '../lib/nodeadm';
 import { loadSite } from '../lib/site';
 
 const REGISTRY = { charts: CHARTS, artifacts: ARTIFACTS };
@@ -81,10 +82,13 @@ describe('nodeadm NodeConfig of the example site', () => {
       expect(toml).toContain('[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"');
       expect(toml).not.toMatch(/registry\.(mirrors|configs|auths)/);
     }
-    // nvidia runtime as the default on the device-plugin pool (the site renders no RuntimeClass), CDI on the DRA pool
-    expect(configs.get('nodes/gpu-h100.nodeconfig.yaml')!.doc.spec.containerd.config).toContain('default_runtime_name = "nvidia"');
+    // the nvidia runtime as containerd's default on every GPU pool (the site renders no RuntimeClass), CDI on the DRA pool
+    for (const path of ['nodes/gpu-h100.nodeconfig.yaml', 'nodes/gpu-h100-dra.nodeconfig.yaml']) {
+      expect(configs.get(path)!.doc.spec.containerd.config).toContain('default_runtime_name = "nvidia"');
+      expect(configs.get(path)!.doc.spec.containerd.config).toContain('BinaryName = "/usr/bin/nvidia-container-runtime"');
+    }
     expect(configs.get('nodes/gpu-h100-dra.nodeconfig.yaml')!.doc.spec.containerd.config).toContain('enable_cdi = true');
-    expect(configs.get('nodes/gpu-h100-dra.nodeconfig.yaml')!.doc.spec.containerd.config).not.toContain('nvidia');
+    expect(configs.get('nodes/gpu-h100.nodeconfig.yaml')!.doc.spec.containerd.config).not.toContain('enable_cdi');
   });
 
   it('registers the labels and taints the GPU workloads select and tolerate', () => {
@@ -134,6 +138,19 @@ describe('nodeadm NodeConfig options', () => {
     expect(doc.spec.kubelet.config.maxPods).toBe(200);
     expect(text).toContain('nodeadm install 1.33 --credential-provider iam-ra');
     expect(text).toContain('NODE_NAME=… IAM_RA_PROFILE_ARN=… envsubst');
+  });
+
+  it('keeps the nvidia runtime a named handler when the site renders RuntimeClass nvidia, and off CPU pools', () => {
+    const file = sitesFile('devicePlugin: {nvidiaRuntimeClass: true}\n');
+    const toml = nodeConfigs(file).get('nodes/gpu-h100.nodeconfig.yaml')!.doc.spec.containerd.config;
+    expect(toml).toContain('[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.nvidia]');
+    expect(toml).not.toContain('default_runtime_name');
+    // a pool without GPUs: registry config only, pool label only
+    const config = loadSite('sites/example.yaml').config;
+    const cpuPool = { ...config.nodePools[0], name: 'cpu', labels: {}, taints: [], gpu: { mode: 'none' as const, perNode: 0 } };
+    const cpuConfig = nodeConfig(config, cpuPool) as unknown as NodeConfigDoc;
+    expect(cpuConfig.spec.containerd.config).toBe('version = 2\n\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n');
+    expect(cpuConfig.spec.kubelet.flags).toEqual(['--node-labels=eks-hybrid-charts/pool=cpu']);
   });
 
   it('writes containerd 2 configuration (config version 3) for Kubernetes 1.36', () => {
