@@ -6,6 +6,9 @@ import { emit, type Typed } from '../lib/k8s';
 import { COMPUTE_TYPE_LABEL, HYBRID } from '../lib/placement';
 import type { Site } from '../lib/site';
 
+/** Component label of the DaemonSet when it also updates the host trust store. */
+export const SYSTEM_TRUST_COMPONENT = 'harbor-ca-installer-system-trust';
+
 export interface RegistryCaTrustChartProps {
   /** The site whose registry hostname, CA (read by the loader) and trust settings are used. */
   readonly site: Site;
@@ -143,7 +146,13 @@ export class RegistryCaTrustChart extends Chart {
     emit<Typed<DaemonSet>>(this, {
       apiVersion: 'apps/v1',
       kind: 'DaemonSet',
-      metadata: { name: REGISTRY_CA_TRUST_NAME, namespace: 'kube-system' },
+      metadata: {
+        name: REGISTRY_CA_TRUST_NAME,
+        namespace: 'kube-system',
+        // The privilege allowlist grants the host trust-store update (privileged + hostPID) only to this
+        // component; without systemTrust the DaemonSet keeps the chart's component and hostPath alone.
+        ...(systemTrust ? { labels: { 'app.kubernetes.io/component': SYSTEM_TRUST_COMPONENT } } : {}),
+      },
       spec: {
         selector: { matchLabels: labels },
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%' } },

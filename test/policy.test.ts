@@ -116,12 +116,24 @@ describe('privileged-allowlist', () => {
   });
 
   it('accepts what a grant allows, matched by component label', () => {
-    const installer = daemonSet('harbor-ca-installer', 'harbor-ca-installer', {
+    const installer = daemonSet('harbor-ca-installer', 'harbor-ca-installer-system-trust', {
       hostPID: true,
       volumes: [{ name: 'host', hostPath: { path: '/' } }],
     });
     (installer.spec as any).template.spec.containers[0].securityContext = { privileged: true };
     expect(findings('privileged-allowlist', withObjects(site, installer))).toEqual([]);
+  });
+
+  it('grants the CA installer host root only in its systemTrust variant', () => {
+    const installer = daemonSet('harbor-ca-installer', 'harbor-ca-installer', {
+      hostPID: true,
+      volumes: [{ name: 'certs', hostPath: { path: '/etc/containerd/certs.d/harbor' } }],
+    });
+    (installer.spec as any).template.spec.containers[0].securityContext = { privileged: true };
+    expect(findings('privileged-allowlist', withObjects(site, installer)).map((f) => f.split(' | ')[1])).toEqual([
+      'spec.template.spec.containers[0].securityContext.privileged',
+      'spec.template.spec.hostPID',
+    ]);
   });
 
   it('matches grants by kind/namespace/name too', () => {

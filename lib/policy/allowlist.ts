@@ -35,9 +35,14 @@ export const PRIVILEGE_ALLOWLIST: readonly PrivilegeGrant[] = [
   },
   {
     subject: { component: 'harbor-ca-installer' },
+    privileges: ['hostPath'],
+    reason: 'an unprivileged init container writes the registry CA and hosts.toml into /etc/containerd/certs.d/<registry> (hostPath of that directory only)',
+  },
+  {
+    subject: { component: 'harbor-ca-installer-system-trust' },
     privileges: ['hostPath', 'privileged', 'hostPID'],
     reason:
-      "writes the registry CA and hosts.toml into /etc/containerd/certs.d/<registry> (hostPath); only with systemTrust, one init container adds the CA to the host trust store with the host's own tool via nsenter into PID 1 (hostPID, privileged)",
+      "registryCaTrust.systemTrust only: besides certs.d, copies the CA into the host's anchors directory (hostPath) and runs the host's own trust tool via nsenter into PID 1's mount namespace (hostPID, privileged: that is host root by nature)",
   },
   {
     subject: { component: 'dcgm-exporter' },
