@@ -1,0 +1,134 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { CHARTS } from '../charts';
+import { ARTIFACTS } from '../lib/artifacts';
+import { DEFAULT_SITE, runCli } from '../lib/cli';
+import { GENERATOR_VERSION } from '../lib/labels';
+import { buildSite } from '../lib/pipeline';
+import { SUPPORTED_KUBERNETES_VERSIONS, supportsNvidiaDraDriver } from '../lib/versions';
+import { siteVariantFile, withoutDra } from './helpers/site-variant';
+import { snapshotTree } from './helpers/tree';
+
+const registry = { charts: CHARTS, artifacts: ARTIFACTS };
+const quiet = { out: () => {}, err: () => {} };
+
+describe('the example site pipeline', () => {
+  const build = buildSite(DEFAULT_SITE, registry);
+
+  it('renders without findings', () => {
+    expect(build.findings).toEqual([]);
+  });
+
+  it('committed dist/example/ is exactly a fresh render (regenerate with `npm run synth`)', () => {
+    const fresh = Object.fromEntries(build.output.map((f) => [f.path, Buffer.from(f.content).toString('base64')]));
+    expect(snapshotTree('dist/example')).toEqual(fresh);
+  });
+
+  it('two synths give identical bytes', async () => {
+    const a = mkdtempSync(join(tmpdir(), 'ehc-a-'));
+    const b = mkdtempSync(join(tmpdir(), 'ehc-b-'));
+    expect(await runCli(['synth', '--out', a], registry, quiet)).toBe(0);
+    expect(await runCli(['synth', '--out', b], registry, quiet)).toBe(0);
+    expect(snapshotTree(b)).toEqual(snapshotTree(a));
+  });
+
+  it('files carry a two-digit apply-order prefix, namespaces first, and kustomization.yaml lists them in order', () => {
+    const chartFiles = build.result.files.map((f) => f.path);
+    expect(chartFiles[0]).toBe('00-namespaces.yaml');
+    for (const f of chartFiles) expect(f).toMatch(/^\d\d-[a-z0-9-]+\.yaml$/);
+    expect([...chartFiles].sort()).toEqual(chartFiles);
+    const kustomization = build.output.find((f) => f.path === 'kustomization.yaml')!;
+    expect(parseAllDocuments(kustomization.content)[0].toJS().resources).toEqual(chartFiles);
+  });
+
+  it('every object carries the standard labels and a stable name without a hash suffix', () => {
+    for (const file of build.result.files) {
+      for (const o of file.objects) {
+        const labels = o.metadata.labels ?? {};
+        expect(labels['app.kubernetes.io/managed-by'], `${file.path} ${o.kind}`).toBe('eks-hybrid-charts');
+        expect(labels['app.kubernetes.io/part-of']).toBe('example');
+        expect(labels['app.kubernetes.io/component']).toBeTruthy();
+        expect(labels['app.kubernetes.io/version']).toBeTruthy();
+        expect(o.metadata.name).not.toMatch(/-c8[0-9a-f]{6}$/);
+      }
+    }
+  });
+
+  it('written YAML parses back to exactly the rendered objects', () => {
+    for (const file of build.result.files) {
+      const text = build.output.find((f) => f.path === file.path)!.content;
+      expect(parseAllDocuments(text).map((d) => d.toJS())).toEqual(file.objects);
+    }
+  });
+
+  it('manifest.json records generator, version, site hash and the hash of every file', () => {
+    const manifest = JSON.parse(build.output.find((f) => f.path === 'manifest.json')!.content);
+    expect(manifest.generator).toEqual({ name: 'eks-hybrid-charts', version: GENERATOR_VERSION });
+    expect(manifest.kubernetesVersion).toBe('1.33');
+    expect(manifest.siteConfigSha256).toMatch(/^[0-9a-f]{64}$/);
+    const others = build.output.filter((f) => f.path !== 'manifest.json').map((f) => f.path);
+    expect(Object.keys(manifest.files)).toEqual(others);
+  });
+
+  it('namespaces enforce their Pod Security level pinned to the target minor', () => {
+    const ns = build.result.files[0].objects;
+    expect(ns.length).toBeGreaterThan(0);
+    for (const o of ns) {
+      expect(o.kind).toBe('Namespace');
+      expect(o.metadata.namespace).toBeUndefined();
+      expect(['privileged', 'baseline', 'restricted']).toContain(o.metadata.labels!['pod-security.kubernetes.io/enforce']);
+      expect(o.metadata.labels!['pod-security.kubernetes.io/enforce-version']).toBe('v1.33');
+    }
+  });
+});
+
+describe('matrix: the example site for every supported Kubernetes version', () => {
+  const draVersions = SUPPORTED_KUBERNETES_VERSIONS.filter(supportsNvidiaDraDriver);
+
+  it('DRA runs from 1.33 on (EKS serves the beta API from 1.33)', () => {
+    expect(draVersions).toEqual(['1.33', '1.34', '1.35', '1.36']);
+  });
+
+  it.each(SUPPORTED_KUBERNETES_VERSIONS)('%s renders and validates with no finding', (version) => {
+    // Below 1.33 the example's DRA pool is a config error (tested below); the rest of the site renders.
+    const file = supportsNvidiaDraDriver(version) ? DEFAULT_SITE : siteVariantFile(withoutDra());
+    const build = buildSite(file, registry, { kubernetesVersion: version });
+    expect(build.findings.map((f) => `${f.file}: ${f.object}: ${f.field ?? ''}: ${f.message}`)).toEqual([]);
+    expect(JSON.parse(build.output.find((f) => f.path === 'manifest.json')!.content).kubernetesVersion).toBe(version);
+  });
+
+  it.each(SUPPORTED_KUBERNETES_VERSIONS.filter((v) => !supportsNvidiaDraDriver(v)))(
+    '%s: the example with its DRA pool is refused with a clear message (exit 2)',
+    async (version) => {
+      const err: string[] = [];
+      const code = await runCli(['validate', '--kubernetes-version', version], registry, { out: () => {}, err: (l) => err.push(l) });
+      expect(code).toBe(2);
+      expect(err.join('\n')).toMatch(/^sites\/example\.yaml: nodePools\[1\]\.gpu\.mode: .*1\.33/m);
+    },
+  );
+});
+
+describe('the CLI', () => {
+  it('--all renders every site in sites/', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'ehc-all-'));
+    const lines: string[] = [];
+    expect(await runCli(['synth', '--all', '--out', out], registry, { out: (l) => lines.push(l), err: () => {} })).toBe(0);
+    expect(lines.some((l) => /^example: \d+ objects, \d+ files, \d+ ms -> /.test(l))).toBe(true);
+  });
+
+  it('an unknown flag is bad input (exit 2)', async () => {
+    expect(await runCli(['synth', '--colour'], registry, quiet)).toBe(2);
+  });
+
+  it('runs as a process: bad input exits 2 with no stack trace', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'main.ts', 'synth', '--site', 'test/fixtures/bad-sites/version-unsupported.yaml', '--out', mkdtempSync(join(tmpdir(), 'ehc-p-'))], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('kubernetesVersion: unsupported Kubernetes version');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(readFileSync('sites/example.yaml', 'utf8')).toContain('name: example');
+  });
+});
