@@ -140,6 +140,13 @@ func run() int {
 		env.dumpLogs()
 		return 1
 	}
+	for _, c := range env.children {
+		select {
+		case <-c.done:
+		default:
+			env.watch(c)
+		}
+	}
 	if !strings.HasPrefix(info.Version, "v"+*minor+".") {
 		logf("kube-apiserver in %s reports %q, not Kubernetes %s", *binDir, info.Version, *minor)
 		return 1
@@ -189,9 +196,10 @@ func (m *multiFlag) String() string     { return strings.Join(*m, " ") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 type child struct {
-	name string
-	cmd  *exec.Cmd
-	done chan struct{}
+	name    string
+	cmd     *exec.Cmd
+	done    chan struct{}
+	watched bool // set once started: from then on an exit ends the environment
 }
 
 type environment struct {
@@ -230,9 +238,9 @@ func (e *environment) spawn(name string, args ...string) (*child, error) {
 		logFile.Close()
 		close(c.done)
 		e.mu.Lock()
-		stopping := e.stopping
+		report := !e.stopping && c.watched
 		e.mu.Unlock()
-		if !stopping {
+		if report {
 			died <- name
 		}
 	}()
@@ -248,6 +256,11 @@ func (e *environment) stop() {
 	e.mu.Unlock()
 	for i := len(children) - 1; i >= 0; i-- {
 		c := children[i]
+		select {
+		case <-c.done:
+			continue // already gone (e.g. a failed start that was retried)
+		default:
+		}
 		pgid := c.cmd.Process.Pid
 		_ = syscall.Kill(-pgid, syscall.SIGTERM)
 		select {
@@ -259,6 +272,46 @@ func (e *environment) stop() {
 		}
 		// Anything left in the group (there should be nothing) goes too.
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	}
+}
+
+func (e *environment) watch(c *child) {
+	e.mu.Lock()
+	c.watched = true
+	e.mu.Unlock()
+	select {
+	case <-c.done:
+		e.died <- c.name
+	default:
+	}
+}
+
+// startWithRetry starts a server on a port picked by freePort and waits for it.
+// Picking a port and binding it are not atomic, so a start that fails because
+// the port was taken meanwhile is retried with another port.
+func (e *environment) startWithRetry(ctx context.Context, name string, timeout time.Duration,
+	args func(port int) []string, ready func(port int) bool) (*child, int, error) {
+	for attempt := 1; ; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			return nil, 0, err
+		}
+		c, err := e.spawn(name, args(port)...)
+		if err != nil {
+			return nil, 0, fmt.Errorf("starting %s: %w", name, err)
+		}
+		err = waitFor(ctx, timeout, c, func() bool { return ready(port) })
+		if err == nil {
+			return c, port, nil
+		}
+		logText, _ := os.ReadFile(filepath.Join(e.dir, name+".log"))
+		if attempt < 3 && strings.Contains(string(logText), "address already in use") {
+			logf("%s: port %d was taken, retrying", name, port)
+			_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+			<-c.done
+			continue
+		}
+		return nil, 0, fmt.Errorf("%s: %w", name, err)
 	}
 }
 
@@ -313,68 +366,38 @@ func (e *environment) start(ctx context.Context, versionFlags []string) (*readyI
 	}
 
 	// etcd
-	etcdPort, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	etcdURL := "http://127.0.0.1:" + strconv.Itoa(etcdPort)
-	etcd, err := e.spawn("etcd",
-		"--data-dir="+filepath.Join(e.dir, "etcd-data"),
-		"--listen-client-urls="+etcdURL,
-		"--advertise-client-urls="+etcdURL,
-		"--listen-peer-urls=http://127.0.0.1:0",
-		"--unsafe-no-fsync",
-		"--log-level=warn",
-	)
-	if err != nil {
-		return nil, fmt.Errorf("starting etcd: %w", err)
-	}
 	plain := &http.Client{Timeout: 2 * time.Second}
-	if err := waitFor(ctx, 60*time.Second, etcd, func() bool {
-		resp, err := plain.Get(etcdURL + "/health")
+	etcdURLFor := func(port int) string { return "http://127.0.0.1:" + strconv.Itoa(port) }
+	etcd, etcdPort, err := e.startWithRetry(ctx, "etcd", 60*time.Second, func(port int) []string {
+		return []string{
+			"--data-dir=" + filepath.Join(e.dir, "etcd-data"),
+			"--listen-client-urls=" + etcdURLFor(port),
+			"--advertise-client-urls=" + etcdURLFor(port),
+			"--listen-peer-urls=http://127.0.0.1:0",
+			"--unsafe-no-fsync",
+			"--log-level=warn",
+		}
+	}, func(port int) bool {
+		resp, err := plain.Get(etcdURLFor(port) + "/health")
 		if err != nil {
 			return false
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode == 200 && strings.Contains(string(b), `"health":"true"`)
-	}); err != nil {
-		return nil, fmt.Errorf("etcd: %w", err)
-	}
-	logf("etcd ready on %s (pid %d)", etcdURL, etcd.cmd.Process.Pid)
-
-	// kube-apiserver
-	port, err := freePort()
+	})
 	if err != nil {
 		return nil, err
 	}
-	server := "https://127.0.0.1:" + strconv.Itoa(port)
-	args := []string{
-		"--etcd-servers=" + etcdURL,
-		"--bind-address=127.0.0.1",
-		"--advertise-address=127.0.0.1",
-		"--secure-port=" + strconv.Itoa(port),
-		"--cert-dir=" + filepath.Join(e.dir, "certs"),
-		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-account-key-file=" + saKey,
-		"--service-account-signing-key-file=" + saKey,
-		"--token-auth-file=" + tokens,
-		"--authorization-mode=RBAC",
-		"--service-cluster-ip-range=10.0.0.0/24",
-		"--allow-privileged=true",
-		"--endpoint-reconciler-type=none",
-		"--disable-admission-plugins=ServiceAccount",
-		"--profiling=false",
-	}
-	args = append(args, versionFlags...)
-	apiserver, err := e.spawn("kube-apiserver", args...)
-	if err != nil {
-		return nil, fmt.Errorf("starting kube-apiserver: %w", err)
-	}
+	etcdURL := etcdURLFor(etcdPort)
+	logf("etcd ready on %s (pid %d)", etcdURL, etcd.cmd.Process.Pid)
+
+	// kube-apiserver
 	tlsClient := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, // self-signed, loopback only
 	}}
-	get := func(path string) (int, []byte) {
+	serverFor := func(port int) string { return "https://127.0.0.1:" + strconv.Itoa(port) }
+	getFrom := func(server, path string) (int, []byte) {
 		req, _ := http.NewRequest(http.MethodGet, server+path, nil)
 		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := tlsClient.Do(req)
@@ -385,16 +408,37 @@ func (e *environment) start(ctx context.Context, versionFlags []string) (*readyI
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, b
 	}
-	if err := waitFor(ctx, 180*time.Second, apiserver, func() bool {
-		code, _ := get("/readyz")
-		if code != 200 {
+	apiserver, port, err := e.startWithRetry(ctx, "kube-apiserver", 180*time.Second, func(port int) []string {
+		args := []string{
+			"--etcd-servers=" + etcdURL,
+			"--bind-address=127.0.0.1",
+			"--advertise-address=127.0.0.1",
+			"--secure-port=" + strconv.Itoa(port),
+			"--cert-dir=" + filepath.Join(e.dir, "certs"),
+			"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+			"--service-account-key-file=" + saKey,
+			"--service-account-signing-key-file=" + saKey,
+			"--token-auth-file=" + tokens,
+			"--authorization-mode=RBAC",
+			"--service-cluster-ip-range=10.0.0.0/24",
+			"--allow-privileged=true",
+			"--endpoint-reconciler-type=none",
+			"--disable-admission-plugins=ServiceAccount",
+			"--profiling=false",
+		}
+		return append(args, versionFlags...)
+	}, func(port int) bool {
+		if code, _ := getFrom(serverFor(port), "/readyz"); code != 200 {
 			return false
 		}
-		code, _ = get("/api/v1/namespaces/default")
+		code, _ := getFrom(serverFor(port), "/api/v1/namespaces/default")
 		return code == 200
-	}); err != nil {
-		return nil, fmt.Errorf("kube-apiserver: %w", err)
+	})
+	if err != nil {
+		return nil, err
 	}
+	server := serverFor(port)
+	get := func(path string) (int, []byte) { return getFrom(server, path) }
 	_, vb := get("/version")
 	var v struct {
 		GitVersion string `json:"gitVersion"`
@@ -434,6 +478,11 @@ current-context: testenv
 func waitFor(ctx context.Context, timeout time.Duration, c *child, ok func() bool) error {
 	deadline := time.Now().Add(timeout)
 	for {
+		select {
+		case <-c.done:
+			return fmt.Errorf("%s exited during startup", c.name)
+		default:
+		}
 		if ok() {
 			return nil
 		}
