@@ -139,7 +139,11 @@ export class NvidiaDraDriverChart extends Chart {
         { name: 'SERVICE_ACCOUNT_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.serviceAccountName' } } },
         { name: 'IMAGE_NAME', value: image },
         { name: 'HEALTHCHECK_PORT', value: String(GPUS_HEALTH_PORT) },
+        // Upstream's metrics endpoint; the scrape configuration (monitoring.draPlugin) reads this port.
+        { name: 'HTTP_ENDPOINT', value: `:${config.monitoring.draPlugin.port}` },
+        { name: 'METRICS_PATH', value: '/metrics' },
       ],
+      ports: [{ name: 'metrics', containerPort: config.monitoring.draPlugin.port, protocol: 'TCP' }],
       // Upstream sets no resources; the plugin is idle between claim preparations.
       resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } },
       // Privileged as upstream: it creates device nodes and CDI specs, and Bidirectional propagation requires it.

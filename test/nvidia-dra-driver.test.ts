@@ -24,6 +24,18 @@ describe('nvidia-dra-driver', () => {
     expect(build()).toMatchSnapshot();
   });
 
+  it('serves metrics on the port the scrape configuration targets (monitoring.draPlugin.port)', () => {
+    const gpus = podSpec(plugin(build())).containers.find((c: Loose) => c.name === 'gpus');
+    const port = example.config.monitoring.draPlugin.port;
+    expect(gpus.ports).toEqual([{ name: 'metrics', containerPort: port, protocol: 'TCP' }]);
+    expect(gpus.env).toEqual(
+      expect.arrayContaining([
+        { name: 'HTTP_ENDPOINT', value: `:${port}` },
+        { name: 'METRICS_PATH', value: '/metrics' },
+      ]),
+    );
+  });
+
   it('renders the objects of the upstream chart with compute domains off', () => {
     expect(build().map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`)).toEqual([
       `ServiceAccount ${NS}/${SA}`,
