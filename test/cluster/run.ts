@@ -358,7 +358,11 @@ async function startEnv(launcher: string, bin: string, version: string): Promise
   return { child, ready, stderr: () => err };
 }
 
-async function stopEnv(child: ChildProcess, ready: Ready): Promise<void> {
+async function stopEnv(child: ChildProcess, ready: Ready, stderr: string): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    fail(`the test environment stopped during the test (exit ${child.exitCode ?? child.signalCode})`);
+    log(`the test environment stopped during the test; its log:\n${stderr}`);
+  }
   const exited = new Promise<number | null>((res) => {
     if (child.exitCode !== null) res(child.exitCode);
     else child.once('exit', (code) => res(code));
@@ -550,7 +554,7 @@ async function testVersion(version: string, launcher: string): Promise<void> {
     log(`ERROR: ${(err as Error).message}`);
     if (env && !opts.verbose) process.stderr.write(env.stderr());
   } finally {
-    if (env) await stopEnv(env.child, env.ready);
+    if (env) await stopEnv(env.child, env.ready, env.stderr());
     rmSync(work, { recursive: true, force: true });
     log(`${version} done in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   }
