@@ -1,9 +1,9 @@
 /**
  * Acceptance test against a real kube-apiserver (npm run test:cluster).
  *
- * For each Kubernetes minor (default 1.33 and 1.34):
+ * For each Kubernetes minor (default 1.33 and 1.34) and each site in sites/ (one fresh environment each):
  *   1. build, or reuse from the cache, etcd/kube-apiserver/kubectl of that minor (tools/testenv/build);
- *   2. render the example site for that minor into a temp dir;
+ *   2. render the site for that minor into a temp dir;
  *   3. start etcd + kube-apiserver on 127.0.0.1 (tools/testenv launcher);
  *   4. apply CRDs (imports/crds/*.yaml and rendered ones) and Namespaces, wait until CRDs are Established;
  *   5. server-side apply everything else with --validate=strict (webhook configurations and APIServices with
@@ -14,7 +14,7 @@
  *      test.eks-hybrid-charts.io/expect-rejection annotation);
  *   8. stop the environment and check that no process, port or temp dir is left.
  *
- * Options: --versions 1.33,1.34   --manifests DIR (use DIR/<minor>/kustomization.yaml instead of rendering)
+ * Options: --versions 1.33,1.34   --sites sites/example.yaml,…   --manifests DIR (use DIR/<minor>/kustomization.yaml instead of rendering)
  *          --keep-logs DIR (copy etcd/kube-apiserver logs)   --verbose
  * Server warnings (e.g. PodSecurity "warn" labels) are printed, not failed.
  * Last line: "N passed, M failed": checks that passed (object accepted and unchanged, pod template admitted, negative
@@ -30,8 +30,13 @@ import { parseAllDocuments, stringify } from 'yaml';
 
 // Works whether this file is loaded as CommonJS or as an ES module (tsx sets argv[1] to this file).
 const REPO = resolve(dirname(process.argv[1]), '..', '..');
-const SITE_FILE = 'sites/example.yaml';
-const SITE_NAME = 'example';
+/** Site files rendered and applied: every site in sites/ (`--sites a.yaml,b.yaml` to choose). */
+function defaultSites(): string[] {
+  return readdirSync(join(REPO, 'sites'))
+    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+    .sort()
+    .map((f) => `sites/${f}`);
+}
 const FIELD_MANAGER = 'eks-hybrid-charts';
 const CRD_IMPORT_DIR = join(REPO, 'imports', 'crds');
 const NEGATIVE_DIR = join(REPO, 'test', 'cluster', 'negative');
@@ -67,14 +72,15 @@ function exec(
 }
 
 /** The one place that knows how the site is rendered. Returns the directory holding kustomization.yaml. */
-async function renderSite(version: string, outDir: string): Promise<string> {
+async function renderSite(version: string, outDir: string, siteFile: string): Promise<string> {
   const tsx = join(REPO, 'node_modules', '.bin', 'tsx');
-  const args = ['main.ts', 'synth', '--site', SITE_FILE, '--kubernetes-version', version, '--out', outDir];
+  const args = ['main.ts', 'synth', '--site', siteFile, '--kubernetes-version', version, '--out', outDir];
   const r = await exec(tsx, args, { cwd: REPO });
   if (r.status !== 0) {
     throw new Error(`rendering failed: tsx ${args.join(' ')}\n${r.stdout}${r.stderr}`);
   }
-  return join(outDir, SITE_NAME);
+  // The folder is named after the site's `name`; the output root holds nothing else.
+  return join(outDir, readdirSync(outDir).filter((n) => !n.startsWith('.'))[0]);
 }
 
 /** Objects that are only sent with --dry-run=server: nothing in this test cluster could serve them. */
@@ -114,11 +120,12 @@ let failed = 0;
 const failures: string[] = [];
 
 function parseArgs(argv: string[]) {
-  const o = { versions: ['1.33', '1.34'], manifests: '', keepLogs: '', verbose: false };
+  const o = { versions: ['1.33', '1.34'], sites: [] as string[], manifests: '', keepLogs: '', verbose: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--versions') o.versions = argv[++i].split(',').filter(Boolean);
     else if (a === '--manifests') o.manifests = resolve(argv[++i]);
+    else if (a === '--sites') o.sites = argv[++i].split(',').filter(Boolean);
     else if (a === '--keep-logs') o.keepLogs = resolve(argv[++i]);
     else if (a === '--verbose') o.verbose = true;
     else throw new Error(`unknown argument ${a}`);
@@ -181,9 +188,9 @@ function importedCrds(): Entry[] {
     .filter((e) => e.obj.kind === 'CustomResourceDefinition');
 }
 
-function serviceNetwork(): string | undefined {
+function serviceNetwork(siteFile: string): string | undefined {
   try {
-    const site = readYamlObjects(join(REPO, SITE_FILE))[0]?.obj as unknown as { networks?: { serviceNetwork?: string } };
+    const site = readYamlObjects(join(REPO, siteFile))[0]?.obj as unknown as { networks?: { serviceNetwork?: string } };
     return site?.networks?.serviceNetwork;
   } catch {
     return undefined;
@@ -332,9 +339,14 @@ function fail(what: string): void {
   failures.push(what);
 }
 
-async function startEnv(launcher: string, bin: string, version: string): Promise<{ child: ChildProcess; ready: Ready; stderr: () => string }> {
+async function startEnv(
+  launcher: string,
+  bin: string,
+  version: string,
+  siteFile: string,
+): Promise<{ child: ChildProcess; ready: Ready; stderr: () => string }> {
   const args = ['--bin-dir', bin, '--minor', version, '--watch-stdin'];
-  const net = serviceNetwork();
+  const net = serviceNetwork(siteFile);
   if (net) args.push(`--apiserver-arg=--service-cluster-ip-range=${net}`);
   if (opts.keepLogs) args.push('--log-dir', join(opts.keepLogs, version));
   const child = spawn(launcher, args, { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -425,19 +437,20 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
-async function testVersion(version: string, launcher: string): Promise<void> {
+/** One fresh environment per (version, site): sites may render objects with the same names. */
+async function testVersion(version: string, launcher: string, siteFile: string): Promise<void> {
   const t0 = Date.now();
-  log(`=== Kubernetes ${version} ===`);
+  log(`=== Kubernetes ${version}, ${opts.manifests ? opts.manifests : siteFile} ===`);
   const bin = await build(version);
   const work = mkdtempSync(join(tmpdir(), `eks-hybrid-cluster-${version}-`));
   current.work = work;
   let env: Awaited<ReturnType<typeof startEnv>> | undefined;
   try {
-    const siteDir = opts.manifests ? join(opts.manifests, version) : await renderSite(version, join(work, 'dist'));
+    const siteDir = opts.manifests ? join(opts.manifests, version) : await renderSite(version, join(work, 'dist'), siteFile);
     const rendered = loadKustomization(siteDir);
-    log(`${rendered.length} objects from ${opts.manifests ? siteDir : `rendered ${SITE_NAME} site`}`);
+    log(`${rendered.length} objects from ${opts.manifests ? siteDir : `rendered ${siteFile}`}`);
 
-    env = await startEnv(launcher, bin, version);
+    env = await startEnv(launcher, bin, version, siteFile);
     const { ready } = env;
     log(`kube-apiserver ${ready.version} ready at ${ready.server} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
     if (ready.version !== undefined && !ready.version.startsWith(`v${version}.`)) {
@@ -568,7 +581,8 @@ async function main(): Promise<void> {
   } catch (err) {
     fail((err as Error).message);
   }
-  if (launcher) for (const v of opts.versions) await testVersion(v, launcher);
+  const sites = opts.manifests ? ['sites/example.yaml'] : opts.sites.length > 0 ? opts.sites : defaultSites();
+  if (launcher) for (const v of opts.versions) for (const site of sites) await testVersion(v, launcher, site);
   log(`total ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   if (failures.length) {
     log('failures:');
