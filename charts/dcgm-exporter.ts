@@ -5,7 +5,7 @@ import type { SecurityContext, Service, ServiceAccount } from 'kubernetes-types/
 import { imageRef } from '../lib/images';
 import { emit, type Typed } from '../lib/k8s';
 import { DCGM_EXPORTER_POD_LABELS, DCGM_METRICS_PORT } from '../lib/monitoring';
-import { COMPUTE_TYPE_LABEL, gpuPools, HYBRID, POOL_LABEL, poolTolerations } from '../lib/placement';
+import { COMPUTE_TYPE_LABEL, gpuPools, HYBRID, NVIDIA_RUNTIME_CLASS, nvidiaRuntimeClassRendered, POOL_LABEL, poolTolerations } from '../lib/placement';
 import { imagePullSecrets } from '../lib/pull-secrets';
 import type { Site } from '../lib/site';
 
@@ -18,9 +18,6 @@ export const DCGM_EXPORTER_NAME = 'dcgm-exporter';
 
 /** Where the kubelet serves the pod-resources API the exporter maps GPUs to pods with. */
 const POD_RESOURCES_DIR = '/var/lib/kubelet/pod-resources';
-
-/** RuntimeClass of nvidia-container-runtime, rendered by the device-plugin chart when `devicePlugin.nvidiaRuntimeClass` is set. */
-const NVIDIA_RUNTIME_CLASS = 'nvidia';
 
 /**
  * The tag of an image reference, for the `app.kubernetes.io/version` label: `repo:tag` or `repo:tag@digest`
@@ -38,8 +35,9 @@ export function imageTag(image: string): string {
  * metrics on :9400 and a Service in front of it, as upstream's static manifest does.
  *
  * The exporter requests no `nvidia.com/gpu` (it must see every GPU without taking one from workloads):
- * it runs with the NVIDIA runtime (containerd's default on GPU nodes, or RuntimeClass `nvidia` when the
- * site renders it) and NVIDIA_VISIBLE_DEVICES=all, which that runtime turns into every GPU of the node.
+ * it runs with the NVIDIA runtime (RuntimeClass `nvidia` whenever the site renders it, which it always does
+ * with a dra pool, where that runtime is never containerd's default; else the devicePlugin pools' default
+ * runtime) and NVIDIA_VISIBLE_DEVICES=all, which that runtime turns into every GPU of the node.
  * It reads the kubelet pod-resources socket to label each GPU's series with the pod using it (device
  * plugin GPUs; DRA claims are not mapped yet), and adds CAP_SYS_ADMIN for the profiling metrics. It is
  * not a privileged container.
@@ -81,9 +79,9 @@ export class DcgmExporterChart extends Chart {
             serviceAccountName: DCGM_EXPORTER_NAME,
             automountServiceAccountToken: false,
             priorityClassName: 'system-node-critical',
-            // Same switch as the device plugin's: the site renders RuntimeClass `nvidia` only when the NVIDIA
-            // runtime is not containerd's default on the GPU nodes (the validator checks it exists).
-            ...(config.devicePlugin.nvidiaRuntimeClass ? { runtimeClassName: NVIDIA_RUNTIME_CLASS } : {}),
+            // Rendered whenever some GPU pool does not run nvidia-container-runtime by default (always with a dra
+            // pool); every GPU pool defines the handler, so the name works on each pool this DaemonSet covers.
+            ...(nvidiaRuntimeClassRendered(config) ? { runtimeClassName: NVIDIA_RUNTIME_CLASS } : {}),
             affinity: {
               nodeAffinity: {
                 requiredDuringSchedulingIgnoredDuringExecution: {

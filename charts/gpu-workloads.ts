@@ -8,7 +8,7 @@ import { podResourceClaim, type PodSpecWire } from '../lib/dra';
 import { imageRef } from '../lib/images';
 import { emit, type Typed } from '../lib/k8s';
 import { WORKLOADS_NAMESPACE } from '../lib/namespaces';
-import { NVIDIA_RUNTIME_CLASS, poolNodeSelector, poolTolerations, workloadPool } from '../lib/placement';
+import { NVIDIA_RUNTIME_CLASS, nvidiaRuntimeClassRendered, poolNodeSelector, poolTolerations, workloadPool } from '../lib/placement';
 import { imagePullSecrets } from '../lib/pull-secrets';
 import type { Site } from '../lib/site';
 
@@ -91,7 +91,8 @@ export class GpuWorkloadsChart extends Chart {
       spec: {
         restartPolicy: 'Never',
         ...this.placement(pool),
-        ...(this.config.devicePlugin.nvidiaRuntimeClass ? { runtimeClassName: NVIDIA_RUNTIME_CLASS } : {}),
+        // The device plugin hands out GPUs through NVIDIA_VISIBLE_DEVICES, which only nvidia-container-runtime acts on.
+        ...(nvidiaRuntimeClassRendered(this.config) ? { runtimeClassName: NVIDIA_RUNTIME_CLASS } : {}),
         securityContext: POD_SECURITY,
         containers: [{ ...container, imagePullPolicy: 'IfNotPresent', securityContext: CONTAINER_SECURITY }],
       },
@@ -113,6 +114,7 @@ export class GpuWorkloadsChart extends Chart {
           spec: {
             restartPolicy: 'OnFailure',
             ...this.placement(pool),
+            // Never RuntimeClass nvidia: that runtime would show the pod every GPU of the node, not just its claim.
             securityContext: POD_SECURITY,
             resourceClaims: [podResourceClaim(this.config.kubernetesVersion, GPU_CLAIM, mlTraining.claimTemplate)],
             containers: [

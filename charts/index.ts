@@ -8,12 +8,13 @@ import { ClusterAutoscalerChart, clusterAutoscalerImage } from './cluster-autosc
 import { DcgmExporterChart, imageTag } from './dcgm-exporter';
 import { PrometheusChart } from './prometheus';
 import { WebApiChart } from './web-api';
+import { NvidiaRuntimeClassChart } from './nvidia-runtime-class';
 import { NvidiaDevicePluginChart, devicePluginVersion } from './nvidia-device-plugin';
 import { NvidiaDraDriverChart, draDriverVersion } from './nvidia-dra-driver';
 import { DraClaimsChart } from './dra-claims';
 import { NfsStorageChart } from './nfs-storage';
 import { GpuWorkloadsChart } from './gpu-workloads';
-import { runsDevicePlugin, runsDraDriver } from '../lib/placement';
+import { nvidiaRuntimeClassRendered, runsDevicePlugin, runsDraDriver } from '../lib/placement';
 
 /**
  * Every component of a site, in apply order (the two-digit prefix of its file in dist/<site>/).
@@ -50,6 +51,14 @@ export const CHARTS: readonly ChartDefinition[] = [
     component: 'harbor-ca-installer',
     enabled: (site) => site.config.registryCaTrust.enabled,
     build: (scope, id, site) => new RegistryCaTrustChart(scope, id, { site }),
+  },
+  {
+    id: 'nvidia-runtime-class',
+    // Just before the GPU stack (20–29) and the DCGM exporter that name it: pods are admitted only if it exists.
+    order: 19,
+    component: 'nvidia-runtime-class',
+    enabled: (site) => nvidiaRuntimeClassRendered(site.config),
+    build: (scope, id) => new NvidiaRuntimeClassChart(scope, id),
   },
   {
     id: 'nvidia-device-plugin',

@@ -1,12 +1,11 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { DaemonSet } from 'kubernetes-types/apps/v1';
-import type { RuntimeClass } from 'kubernetes-types/node/v1';
 import { DEVICE_PLUGIN_IMAGE } from '../lib/config/gpu';
 import type { SiteConfig } from '../lib/config/schema';
 import { imageRef } from '../lib/images';
 import { emit, type Typed } from '../lib/k8s';
-import { gpuAgentTolerations, gpuModeNodeSelector, NVIDIA_RUNTIME_CLASS } from '../lib/placement';
+import { gpuAgentTolerations, gpuModeNodeSelector, NVIDIA_RUNTIME_CLASS, nvidiaRuntimeClassRendered } from '../lib/placement';
 import { imagePullSecrets } from '../lib/pull-secrets';
 import type { Site } from '../lib/site';
 
@@ -37,17 +36,6 @@ export class NvidiaDevicePluginChart extends Chart {
   constructor(scope: Construct, id: string, props: NvidiaDevicePluginChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
     const { config } = props.site;
-    const runtimeClass = config.devicePlugin.nvidiaRuntimeClass;
-
-    if (runtimeClass) {
-      emit<Typed<RuntimeClass>>(this, {
-        apiVersion: 'node.k8s.io/v1',
-        kind: 'RuntimeClass',
-        metadata: { name: NVIDIA_RUNTIME_CLASS },
-        handler: NVIDIA_RUNTIME_CLASS,
-      });
-    }
-
     const pullSecrets = imagePullSecrets(config, NAMESPACE);
 
     emit<Typed<DaemonSet>>(this, {
@@ -63,7 +51,9 @@ export class NvidiaDevicePluginChart extends Chart {
             nodeSelector: gpuModeNodeSelector('devicePlugin'),
             tolerations: gpuAgentTolerations(config, 'devicePlugin'),
             priorityClassName: 'system-node-critical',
-            ...(runtimeClass ? { runtimeClassName: NVIDIA_RUNTIME_CLASS } : {}),
+            // NVML comes from nvidia-container-runtime: containerd's default on this pool, or named when the site
+            // renders RuntimeClass nvidia (every GPU pool defines the handler, so naming it is always safe).
+            ...(nvidiaRuntimeClassRendered(config) ? { runtimeClassName: NVIDIA_RUNTIME_CLASS } : {}),
             ...(pullSecrets.length > 0 ? { imagePullSecrets: pullSecrets } : {}),
             containers: [
               {

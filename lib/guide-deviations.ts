@@ -39,6 +39,12 @@ export const GUIDE_DEVIATIONS: Readonly<Record<string, readonly GuideDeviation[]
       here: 'A current release pinned to the devicePlugin pools only, so it never shares a node with the DRA driver, with requests and a memory limit.',
     },
   ],
+  'nvidia-runtime-class': [
+    {
+      guide: 'No RuntimeClass: nvidia-container-runtime is containerd\'s default runtime on every GPU server.',
+      here: 'RuntimeClass `nvidia` for the pods that need that runtime where it is not the default: the DCGM exporter on dra pools, and the device plugin, the exporter and the device-plugin samples when `devicePlugin.nvidiaRuntimeClass` is set. Those pods name it whenever it is rendered; DRA workloads never do.',
+    },
+  ],
   'nvidia-dra-driver': [
     {
       guide: 'A `dra-driver` Helm chart from charts.dra.io and `resource.k8s.io/v1alpha2` ResourceClasses.',
@@ -73,6 +79,10 @@ export const GUIDE_DEVIATIONS: Readonly<Record<string, readonly GuideDeviation[]
     {
       guide: 'NodeConfig with `registry.mirrors` / `registry.configs` (robot password inline) and the SSM activation code in the file.',
       here: 'containerd `config_path` only (mirrors/configs are deprecated, removed in containerd 2, and break the CRI plugin beside `config_path`); activation codes are `${VAR}` placeholders filled on the server; labels and taints come from the same pool config as the workloads\' selectors and tolerations.',
+    },
+    {
+      guide: 'nvidia-container-runtime as containerd\'s default runtime (`default_runtime_name = "nvidia"`) on every GPU server.',
+      here: 'Default only on devicePlugin pools, and not even there with `devicePlugin.nvidiaRuntimeClass`. dra pools define the `nvidia` handler (for the DCGM exporter, through RuntimeClass nvidia) but never make it the default: as default it gives every GPU of the node to any container whose image sets NVIDIA_VISIBLE_DEVICES=all, GPUs DRA never allocated. DRA injects the claimed GPUs through CDI (enabled for containerd 1.7, on by default in 2.x).',
     },
   ],
   [ARTIFACT_COMPONENTS.eksctl]: [

@@ -1,6 +1,6 @@
 import type { NodePool, SiteConfig } from './config/schema';
 import { toYaml } from './output';
-import { poolNodeLabels } from './placement';
+import { NVIDIA_RUNTIME_CLASS, nvidiaRuntimeIsDefault, poolNodeLabels } from './placement';
 import type { OutputFile } from './render';
 import { minimumContainerdMajor } from './versions';
 
@@ -55,10 +55,15 @@ export function containerdMajor(config: SiteConfig): 1 | 2 {
 /**
  * The containerd TOML merged into nodeadm's own config: the registry hosts directory (no deprecated
  * `registry.mirrors`/`configs`, which containerd 2 removed and which break the CRI plugin when set
- * beside `config_path`), CDI on DRA pools where containerd 1.7 has it off, and the nvidia runtime on
- * every GPU pool. The GPU node agents (device plugin, DCGM exporter) rely on that runtime: as
- * containerd's default, unless the site renders RuntimeClass nvidia (`devicePlugin.nvidiaRuntimeClass`)
- * and the agents ask for it by name.
+ * beside `config_path`), CDI on DRA pools where containerd 1.7 has it off, and the `nvidia` runtime
+ * handler (nvidia-container-runtime) on every GPU pool.
+ *
+ * The handler is containerd's default only on devicePlugin pools, and there only unless
+ * `devicePlugin.nvidiaRuntimeClass` is set (then pods name RuntimeClass nvidia). On dra pools it is never
+ * the default: as default it hands every GPU of the node to any container whose image sets
+ * NVIDIA_VISIBLE_DEVICES=all (most CUDA images do), GPUs DRA never allocated to it. DRA workloads need
+ * no nvidia runtime: the driver injects the claimed GPUs through CDI. The handler is still defined there
+ * for the DCGM exporter, which must see every GPU and asks for it through RuntimeClass nvidia.
  */
 export function containerdConfig(config: SiteConfig, pool: NodePool): string {
   const major = containerdMajor(config);
@@ -70,12 +75,12 @@ export function containerdConfig(config: SiteConfig, pool: NodePool): string {
   }
   lines.push('', `[${images}.registry]`, `  config_path = "${CONTAINERD_CERTS_DIR}"`);
   if (pool.gpu.mode !== 'none') {
-    if (!config.devicePlugin.nvidiaRuntimeClass) lines.push('', `[${cri}.containerd]`, '  default_runtime_name = "nvidia"');
+    if (nvidiaRuntimeIsDefault(config, pool)) lines.push('', `[${cri}.containerd]`, `  default_runtime_name = "${NVIDIA_RUNTIME_CLASS}"`);
     lines.push(
       '',
-      `[${cri}.containerd.runtimes.nvidia]`,
+      `[${cri}.containerd.runtimes.${NVIDIA_RUNTIME_CLASS}]`,
       '  runtime_type = "io.containerd.runc.v2"',
-      `[${cri}.containerd.runtimes.nvidia.options]`,
+      `[${cri}.containerd.runtimes.${NVIDIA_RUNTIME_CLASS}.options]`,
       `  BinaryName = "${NVIDIA_RUNTIME_BINARY}"`,
       '  SystemdCgroup = true',
     );
@@ -121,10 +126,17 @@ export function nodeConfig(config: SiteConfig, pool: NodePool): Record<string, u
 function header(config: SiteConfig, pool: NodePool): string {
   const ssm = config.nodeadm.credentialProvider === 'ssm';
   const vars = Object.values(PLACEHOLDERS).filter((p) => toYaml(nodeConfig(config, pool)).includes(p));
+  const runtime = nvidiaRuntimeIsDefault(config, pool)
+    ? "# nvidia-container-runtime is containerd's default runtime here (no RuntimeClass needed)."
+    : `# nvidia-container-runtime is the named runtime ${NVIDIA_RUNTIME_CLASS} here, not the default (pods that need it name RuntimeClass ${NVIDIA_RUNTIME_CLASS}): do not run \`nvidia-ctk runtime configure --set-as-default\` on these servers.`;
   const gpu = pool.gpu.mode === 'none' ? [] : [
     pool.gpu.mode === 'devicePlugin'
       ? `# GPU: device plugin; needs the NVIDIA driver and Container Toolkit (${NVIDIA_RUNTIME_BINARY}) on the server.`
       : `# GPU: DRA; needs the NVIDIA driver and Container Toolkit (${NVIDIA_RUNTIME_BINARY}, for the DCGM exporter) on the server, and CDI in containerd (set below for containerd 1.7).`,
+    runtime,
+    ...(pool.gpu.mode === 'dra'
+      ? ['# As default it would give every GPU to any container whose image sets NVIDIA_VISIBLE_DEVICES=all, bypassing DRA; DRA injects claimed GPUs through CDI.']
+      : []),
   ];
   return [
     `# nodeadm NodeConfig of pool ${pool.name} (${pool.count} server(s)) of site ${config.name}. Generated: edit the site config instead.`,

@@ -80,8 +80,30 @@ export function poolTolerations(pools: readonly NodePool[]): Toleration[] {
   return tolerations;
 }
 
-/** RuntimeClass of nvidia-container-runtime (NVIDIA README name), rendered with the device plugin when configured. */
+/** RuntimeClass of nvidia-container-runtime (NVIDIA README name); also the containerd handler name in the NodeConfigs. */
 export const NVIDIA_RUNTIME_CLASS = 'nvidia';
+
+/**
+ * Whether the site renders RuntimeClass `nvidia`, i.e. whether some GPU node does not run every container
+ * with nvidia-container-runtime by default and a pod has to ask for it by name:
+ * - devicePlugin pools with `devicePlugin.nvidiaRuntimeClass` (the runtime is a named handler there);
+ * - dra pools with the DCGM exporter on them: the runtime is never containerd's default on a dra pool (as
+ *   default it would give every GPU to any container with NVIDIA_VISIBLE_DEVICES=all, bypassing DRA), yet
+ *   the exporter needs it to see every GPU.
+ * Pods that need the runtime (device plugin, DCGM exporter, device-plugin samples) set `runtimeClassName`
+ * exactly when this is true: every GPU pool defines the handler, so the name works on all of them.
+ */
+export function nvidiaRuntimeClassRendered(config: SiteConfig): boolean {
+  return (
+    (config.devicePlugin.nvidiaRuntimeClass && gpuPools(config, 'devicePlugin').length > 0) ||
+    (config.dcgmExporter.enabled && gpuPools(config, 'dra').length > 0)
+  );
+}
+
+/** Whether containerd on the pool's nodes runs every container with nvidia-container-runtime (see {@link nvidiaRuntimeClassRendered}). */
+export function nvidiaRuntimeIsDefault(config: SiteConfig, pool: NodePool): boolean {
+  return pool.gpu.mode === 'devicePlugin' && !config.devicePlugin.nvidiaRuntimeClass;
+}
 
 /** The toleration NVIDIA's node agents ship with: any `nvidia.com/gpu` NoSchedule taint. */
 export const NVIDIA_GPU_TOLERATION: Toleration = { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' };

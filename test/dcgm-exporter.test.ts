@@ -47,10 +47,18 @@ describe('dcgm-exporter chart (example site)', () => {
     const requests = { ...container.resources!.requests, ...container.resources!.limits };
     expect(Object.keys(requests)).not.toContain('nvidia.com/gpu');
     expect(container.env).toContainEqual({ name: 'NVIDIA_VISIBLE_DEVICES', value: 'all' });
-    // The example keeps the NVIDIA runtime as containerd's default, so no RuntimeClass is named.
-    expect(pod.runtimeClassName).toBeUndefined();
-    const withClass = synth(loadSiteVariant({ devicePlugin: { nvidiaRuntimeClass: true } }));
-    expect((withClass[1] as unknown as DaemonSet).spec!.template.spec!.runtimeClassName).toBe('nvidia');
+  });
+
+  it('gets the NVIDIA runtime through RuntimeClass nvidia whenever a pool lacks it as default', () => {
+    const runtimeClassOf = (site: Site) => (synth(site)[1] as unknown as DaemonSet).spec!.template.spec!.runtimeClassName;
+    // The example's dra pool never runs the NVIDIA runtime by default (it would bypass DRA): the exporter names it.
+    expect(pod.runtimeClassName).toBe('nvidia');
+    // Device-plugin pools only: the runtime is containerd's default there unless nvidiaRuntimeClass.
+    expect(runtimeClassOf(loadSiteVariant(withoutDra()))).toBeUndefined();
+    expect(runtimeClassOf(loadSiteVariant({ ...withoutDra(), devicePlugin: { nvidiaRuntimeClass: true } }))).toBe('nvidia');
+    // The RuntimeClass it names is in the output (rendered by its own chart).
+    const { files } = renderSite(example, CHARTS);
+    expect(files.find((f) => f.chart === 'nvidia-runtime-class')?.objects.map((o) => `${o.kind} ${o.metadata.name}`)).toEqual(['RuntimeClass nvidia']);
   });
 
   it('exports on :9400 with the upstream security context: root, CAP_SYS_ADMIN, nothing else, not privileged', () => {

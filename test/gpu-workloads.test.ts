@@ -66,6 +66,23 @@ describe('gpu-workloads', () => {
     }
   });
 
+  it('runs the device-plugin samples with RuntimeClass nvidia exactly when it is rendered, the DRA Job never', () => {
+    // The example renders it (DCGM exporter on the dra pool).
+    expect(find(objects, 'Pod', 'gpu-test').spec.runtimeClassName).toBe('nvidia');
+    expect(find(objects, 'Pod', 'gpu-training').spec.runtimeClassName).toBe('nvidia');
+    // The nvidia runtime would show the Job every GPU of its node, not only its claim.
+    expect(find(objects, 'Job', 'ml-training').spec.template.spec.runtimeClassName).toBeUndefined();
+    const noClass = siteWith((doc) => (doc.dcgmExporter.enabled = false));
+    const { files, findings } = renderAndValidate(noClass);
+    expect(findings).toEqual([]);
+    expect(files.some((f) => f.objects.some((o) => o.kind === 'RuntimeClass'))).toBe(false);
+    const workloads = chartObjects(files, 'gpu-workloads');
+    expect(workloads).toHaveLength(3);
+    for (const o of workloads.map((w) => w as Loose)) {
+      expect((o.kind === 'Job' ? o.spec.template.spec : o.spec).runtimeClassName, o.metadata.name).toBeUndefined();
+    }
+  });
+
   it('follows the config: GPU count, pull secret, RuntimeClass, switches', () => {
     const site = siteWith((doc) => {
       doc.samples.gpuTraining.gpus = 4;

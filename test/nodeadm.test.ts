@@ -82,13 +82,22 @@ describe('nodeadm NodeConfig of the example site', () => {
       expect(toml).toContain('[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"');
       expect(toml).not.toMatch(/registry\.(mirrors|configs|auths)/);
     }
-    // the nvidia runtime as containerd's default on every GPU pool (the site renders no RuntimeClass), CDI on the DRA pool
-    for (const path of ['nodes/gpu-h100.nodeconfig.yaml', 'nodes/gpu-h100-dra.nodeconfig.yaml']) {
-      expect(configs.get(path)!.doc.spec.containerd.config).toContain('default_runtime_name = "nvidia"');
-      expect(configs.get(path)!.doc.spec.containerd.config).toContain('BinaryName = "/usr/bin/nvidia-container-runtime"');
+    // the nvidia runtime handler on every GPU pool; containerd's default on the devicePlugin pool only
+    // (nvidiaRuntimeClass is off), never on the DRA pool, where it would bypass DRA; CDI on the DRA pool
+    const plugin = configs.get('nodes/gpu-h100.nodeconfig.yaml')!;
+    const dra = configs.get('nodes/gpu-h100-dra.nodeconfig.yaml')!;
+    for (const { doc } of [plugin, dra]) {
+      expect(doc.spec.containerd.config).toContain(
+        '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.nvidia]\n  runtime_type = "io.containerd.runc.v2"\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.nvidia.options]\n  BinaryName = "/usr/bin/nvidia-container-runtime"',
+      );
     }
-    expect(configs.get('nodes/gpu-h100-dra.nodeconfig.yaml')!.doc.spec.containerd.config).toContain('enable_cdi = true');
-    expect(configs.get('nodes/gpu-h100.nodeconfig.yaml')!.doc.spec.containerd.config).not.toContain('enable_cdi');
+    expect(plugin.doc.spec.containerd.config).toContain('[plugins."io.containerd.grpc.v1.cri".containerd]\n  default_runtime_name = "nvidia"');
+    expect(dra.doc.spec.containerd.config).not.toContain('default_runtime_name');
+    expect(dra.doc.spec.containerd.config).toContain('enable_cdi = true');
+    expect(plugin.doc.spec.containerd.config).not.toContain('enable_cdi');
+    // the header tells whoever prepares the servers
+    expect(plugin.text).toContain("# nvidia-container-runtime is containerd's default runtime here");
+    expect(dra.text).toContain('not the default (pods that need it name RuntimeClass nvidia): do not run `nvidia-ctk runtime configure --set-as-default`');
   });
 
   it('registers the labels and taints the GPU workloads select and tolerate', () => {
@@ -140,11 +149,12 @@ describe('nodeadm NodeConfig options', () => {
     expect(text).toContain('NODE_NAME=… IAM_RA_PROFILE_ARN=… envsubst');
   });
 
-  it('keeps the nvidia runtime a named handler when the site renders RuntimeClass nvidia, and off CPU pools', () => {
+  it('keeps the nvidia runtime a named handler with devicePlugin.nvidiaRuntimeClass, and off CPU pools', () => {
     const file = sitesFile('devicePlugin: {nvidiaRuntimeClass: true}\n');
-    const toml = nodeConfigs(file).get('nodes/gpu-h100.nodeconfig.yaml')!.doc.spec.containerd.config;
-    expect(toml).toContain('[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.nvidia]');
-    expect(toml).not.toContain('default_runtime_name');
+    for (const [path, { doc }] of nodeConfigs(file)) {
+      expect(doc.spec.containerd.config, path).toContain('[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.nvidia]');
+      expect(doc.spec.containerd.config, path).not.toContain('default_runtime_name');
+    }
     // a pool without GPUs: registry config only, pool label only
     const config = loadSite('sites/example.yaml').config;
     const cpuPool = { ...config.nodePools[0], name: 'cpu', labels: {}, taints: [], gpu: { mode: 'none' as const, perNode: 0 } };
@@ -159,6 +169,11 @@ describe('nodeadm NodeConfig options', () => {
     expect(toml).toContain('[plugins."io.containerd.cri.v1.images".registry]\n  config_path = "/etc/containerd/certs.d"');
     expect(toml).toContain('[plugins."io.containerd.cri.v1.runtime".containerd]\n  default_runtime_name = "nvidia"');
     expect(toml).not.toContain('io.containerd.grpc.v1.cri');
+    // DRA pool: the handler in the containerd 2 section, never the default, and no enable_cdi (on by default in 2.x)
+    const dra = nodeConfigs('sites/example.yaml', '1.36').get('nodes/gpu-h100-dra.nodeconfig.yaml')!.doc.spec.containerd.config;
+    expect(dra).toContain('[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.nvidia]');
+    expect(dra).not.toContain('default_runtime_name');
+    expect(dra).not.toContain('enable_cdi');
   });
 
   it('rejects containerd 1 for Kubernetes 1.36 and labels kubelet may not set (exit 2 messages)', () => {

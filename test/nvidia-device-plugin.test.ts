@@ -2,10 +2,11 @@ import { Testing } from 'cdk8s';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { NvidiaDevicePluginChart } from '../charts/nvidia-device-plugin';
-import { loadSite } from '../lib/site';
+import { loadSite, type Site } from '../lib/site';
 import { COMPUTE_TYPE_LABEL, gpuModeNodeSelector, GPU_MODE_LABEL, HYBRID, poolNodeLabels } from '../lib/placement';
 import { selectorMatches } from '../lib/policy/selectors';
 import { chartObjects, EXAMPLE, find, type Loose, renderAndValidate, siteWith } from './helpers/gpu-site';
+import { loadSiteVariant, withoutDra } from './helpers/site-variant';
 
 const example = loadSite(EXAMPLE);
 
@@ -49,7 +50,6 @@ describe('nvidia-device-plugin', () => {
     expect(container.imagePullPolicy).toBe('IfNotPresent');
     expect(container.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
     expect(container.resources.limits.memory).toEqual(expect.any(String));
-    expect(spec.runtimeClassName).toBeUndefined();
   });
 
   it('lands on the devicePlugin pool nodes and never on the dra pool nodes', () => {
@@ -86,16 +86,17 @@ describe('nvidia-device-plugin', () => {
     ]);
   });
 
-  it('renders RuntimeClass nvidia and uses it when asked to', () => {
-    const objects = build(siteWith((doc) => (doc.devicePlugin.nvidiaRuntimeClass = true)));
-    expect(find(objects, 'RuntimeClass', 'nvidia')).toEqual({
-      apiVersion: 'node.k8s.io/v1',
-      kind: 'RuntimeClass',
-      metadata: { name: 'nvidia' },
-      handler: 'nvidia',
-    });
-    expect(podSpec(find(objects, 'DaemonSet', 'nvidia-device-plugin-daemonset')).runtimeClassName).toBe('nvidia');
-    expect(build().some((o) => o.kind === 'RuntimeClass')).toBe(false);
+  it('names RuntimeClass nvidia exactly when the site renders it, and never renders it itself', () => {
+    const runtimeClassOf = (site: Site) => {
+      const objects = build(site);
+      expect(objects.map((o) => o.kind)).toEqual(['DaemonSet']);
+      return podSpec(find(objects, 'DaemonSet', 'nvidia-device-plugin-daemonset')).runtimeClassName;
+    };
+    // The example's DCGM exporter on its dra pool needs the class; naming it is harmless where nvidia is the default.
+    expect(runtimeClassOf(example)).toBe('nvidia');
+    expect(runtimeClassOf(loadSiteVariant(withoutDra()))).toBeUndefined();
+    expect(runtimeClassOf(loadSiteVariant({ ...withoutDra(), devicePlugin: { nvidiaRuntimeClass: true } }))).toBe('nvidia');
+    expect(runtimeClassOf(loadSiteVariant({ dcgmExporter: { enabled: false } }))).toBeUndefined();
   });
 
   it('takes its image and version label from the config', () => {

@@ -94,7 +94,7 @@ export const gpuProperties = {
       nvidiaRuntimeClass: Type.Boolean({
         default: false,
         description:
-          'Render RuntimeClass `nvidia` (handler nvidia) and run the plugin and the device-plugin samples with it. Needed only when nvidia-container-runtime is not containerd\'s default runtime on the GPU nodes.',
+          'Keep nvidia-container-runtime a named runtime on the devicePlugin pools instead of containerd\'s default (NodeConfigs), render RuntimeClass `nvidia` (handler nvidia) and run the device plugin, the DCGM exporter and the device-plugin samples with it; your own GPU pods must then set `runtimeClassName: nvidia`. Off: the runtime is the default there, so any container whose image sets NVIDIA_VISIBLE_DEVICES=all sees every GPU. dra pools never make it the default (it would bypass DRA) and get RuntimeClass `nvidia` for the DCGM exporter whatever this says.',
       }),
     },
     { description: 'NVIDIA device plugin (nvidia.com/gpu extended resource).' },
