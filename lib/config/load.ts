@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { closest, distance } from 'fastest-levenshtein';
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import { ERROR_KEYWORD } from './common';
@@ -9,6 +8,7 @@ import { resolveSite, siteConfigError, type ParsedFile } from './overlay';
 import { joinPath, SiteConfigError, type Problem } from './problems';
 import { SiteSchema, type SiteConfig } from './schema';
 import { SEMANTIC_CHECKS } from './semantic';
+import precompiledValidator from './site-validator.generated';
 
 /** A site config as read from disk, before defaults: what the user wrote, with its origin. */
 export interface SiteSource {
@@ -22,13 +22,50 @@ export interface SiteSource {
   readonly files: readonly { readonly file: string; readonly sha256: string }[];
 }
 
-let compiled: ValidateFunction | undefined;
+/** sha256 of the site config JSON Schema; the precompiled validator records the one it was compiled from. */
+export function siteSchemaSha256(): string {
+  return createHash('sha256').update(JSON.stringify(SiteSchema)).digest('hex');
+}
 
-function validator(): ValidateFunction {
+/**
+ * The one ajv set-up of the site config schema, used by scripts/compile-site-validator.ts (with
+ * `source: true`, for ajv's standalone code) and by the loader when the precompiled validator is stale.
+ * allErrors: report every problem at once; useDefaults: fill in defaults; verbose: errors carry
+ * `parentSchema`, which holds the `x-error` message and the known keys for "did you mean"; strict,
+ * with `x-error` declared as a keyword that validates nothing.
+ */
+export function compileSiteSchema(options: { readonly source?: boolean } = {}): { readonly ajv: Ajv; readonly validate: ValidateFunction } {
+  // Required here rather than imported: a normal run uses the precompiled validator, and loading
+  // ajv's compiler (60-odd modules) for nothing costs every start tens of milliseconds.
+  const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
+  const addFormats = (require('ajv-formats') as typeof import('ajv-formats')).default;
+  const ajv = new AjvClass({
+    allErrors: true,
+    useDefaults: true,
+    verbose: true,
+    strict: true,
+    keywords: [ERROR_KEYWORD],
+    ...(options.source ? { code: { source: true } } : {}),
+  });
+  addFormats(ajv, ['ipv4']);
+  return { ajv, validate: ajv.compile(SiteSchema) };
+}
+
+let compiled: typeof precompiledValidator | ValidateFunction | undefined;
+
+/**
+ * The precompiled validator (lib/config/site-validator.generated.js, `npm run schema:compile`): ajv
+ * compiling the schema took about 100 ms of every start. When the schema changed since it was
+ * generated, the schema is compiled here instead, so results are never stale, and a note says so.
+ */
+function validator(): typeof precompiledValidator | ValidateFunction {
   if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true, keywords: [ERROR_KEYWORD] });
-    addFormats.default(ajv, ['ipv4']);
-    compiled = ajv.compile(SiteSchema);
+    if (precompiledValidator.schemaSha256 === siteSchemaSha256()) {
+      compiled = precompiledValidator;
+    } else {
+      console.error('note: lib/config/site-validator.generated.js is older than the site config schema; compiling the schema instead (run `npm run schema:compile`)');
+      compiled = compileSiteSchema().validate;
+    }
   }
   return compiled;
 }
