@@ -127,7 +127,7 @@ function header(config: SiteConfig, pool: NodePool): string {
   const ssm = config.nodeadm.credentialProvider === 'ssm';
   const vars = Object.values(PLACEHOLDERS).filter((p) => toYaml(nodeConfig(config, pool)).includes(p));
   const runtime = nvidiaRuntimeIsDefault(config, pool)
-    ? "# nvidia-container-runtime is containerd's default runtime here (no RuntimeClass needed)."
+    ? "# nvidia-container-runtime is containerd's default runtime here, so GPU pods need no RuntimeClass (devicePlugin.nvidiaRuntimeClass keeps it a named runtime)."
     : `# nvidia-container-runtime is the named runtime ${NVIDIA_RUNTIME_CLASS} here, not the default (pods that need it name RuntimeClass ${NVIDIA_RUNTIME_CLASS}): do not run \`nvidia-ctk runtime configure --set-as-default\` on these servers.`;
   const gpu = pool.gpu.mode === 'none' ? [] : [
     pool.gpu.mode === 'devicePlugin'
