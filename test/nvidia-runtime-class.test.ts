@@ -18,6 +18,7 @@ interface PoolRuntimes {
   readonly defaultRuntime: string;
   /** Runtime handlers defined besides containerd's built-in runc. */
   readonly handlers: readonly string[];
+  /** Whether containerd injects CDI devices (what DRA needs). */
   readonly cdi: boolean;
 }
 
@@ -74,6 +75,8 @@ const MATRIX: Switches[] = [false, true].flatMap((nvidiaRuntimeClass) =>
     [false, true].flatMap((draPool) => [false, true].map((pluginPool) => ({ nvidiaRuntimeClass, dcgm, draPool, pluginPool }))),
   ),
 );
+/** The example's minor (containerd 1.7) and the newest (containerd 2, whose TOML sections differ). */
+const VERSIONS = [undefined, SUPPORTED_KUBERNETES_VERSIONS[SUPPORTED_KUBERNETES_VERSIONS.length - 1]] as const;
 const name = (s: Switches) =>
   `nvidiaRuntimeClass ${s.nvidiaRuntimeClass ? 'on' : 'off'}, dcgm ${s.dcgm ? 'on' : 'off'}, ${s.draPool ? 'a' : 'no'} dra pool, ${s.pluginPool ? 'a' : 'no'} devicePlugin pool`;
 
@@ -109,8 +112,9 @@ describe('nvidia runtime on every combination of switches', () => {
     }
   });
 
-  it.each(MATRIX.filter((s) => !(s.dcgm && !s.draPool && !s.pluginPool)).map((s) => [name(s), s] as const))('%s', (_, s) => {
-    const site = siteWith(edit(s));
+  const renderable = MATRIX.filter((s) => !(s.dcgm && !s.draPool && !s.pluginPool));
+  it.each(VERSIONS.flatMap((v) => renderable.map((s) => [v ?? 'example minor', name(s), s, v] as const)))('%s, %s', (_, __, s, version) => {
+    const site = siteWith(edit(s), version);
     const { files, findings } = renderAndValidate(site);
     // No dangling runtimeClassName (reference-exists) nor anything else.
     expect(findings).toEqual([]);
@@ -123,10 +127,10 @@ describe('nvidia runtime on every combination of switches', () => {
     // The NodeConfig rule: dra pools define the handler and keep runc the default (CDI on); devicePlugin
     // pools make nvidia the default unless nvidiaRuntimeClass; CPU pools know nothing of it.
     const runtimes = poolRuntimes(site);
-    expect(runtimes.get('cpu')).toEqual({ defaultRuntime: 'runc', handlers: [], cdi: false });
+    expect(runtimes.get('cpu')).toMatchObject({ defaultRuntime: 'runc', handlers: [] });
     if (s.draPool) expect(runtimes.get('gpu-dra')).toEqual({ defaultRuntime: 'runc', handlers: ['nvidia'], cdi: true });
     if (s.pluginPool) {
-      expect(runtimes.get('gpu-plugin')).toEqual({ defaultRuntime: s.nvidiaRuntimeClass ? 'runc' : 'nvidia', handlers: ['nvidia'], cdi: false });
+      expect(runtimes.get('gpu-plugin')).toMatchObject({ defaultRuntime: s.nvidiaRuntimeClass ? 'runc' : 'nvidia', handlers: ['nvidia'] });
     }
 
     // Every pod on every hybrid pool it can land on gets the runtime it needs, from the pool's default or
