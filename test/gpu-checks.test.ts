@@ -124,7 +124,7 @@ describe('GPU config checks', () => {
         doc.devicePlugin.nvidiaRuntimeClass = true;
       },
       undefined,
-      { path: 'devicePlugin.nvidiaRuntimeClass', message: /rendered with the device plugin/, value: true },
+      { path: 'devicePlugin.nvidiaRuntimeClass', message: /devicePlugin.enabled turns the plugin off/, value: true },
     ],
     [
       'a dra pool on 1.32 (the beta API EKS does not serve)',

@@ -58,7 +58,7 @@ export const checkNvidiaRuntimeClass: SemanticCheck = (config) =>
     ? [
         {
           path: 'devicePlugin.nvidiaRuntimeClass',
-          message: 'RuntimeClass nvidia is rendered with the device plugin, which devicePlugin.enabled turns off; enable the plugin or set this to false',
+          message: 'chooses how the device plugin and its GPU pods reach the NVIDIA runtime (RuntimeClass instead of containerd\'s default), but devicePlugin.enabled turns the plugin off; enable the plugin or set this to false',
           value: true,
         },
       ]
