@@ -10,6 +10,8 @@ const registry = { charts: CHARTS, artifacts: ARTIFACTS };
 /** Each component's switch in the site config, and the chart file it removes when off. */
 const SWITCHES: readonly [file: string, overrides: Record<string, unknown>][] = [
   ['10-coredns.yaml', { coredns: { enabled: false } }],
+  // RuntimeClass nvidia follows the GPU agents that need it (DCGM exporter on dra pools here).
+  ['19-nvidia-runtime-class.yaml', { dcgmExporter: { enabled: false } }],
   ['11-registry-credentials.yaml', { pullSecrets: { enabled: false } }],
   ['12-registry-ca-trust.yaml', { registryCaTrust: { enabled: false } }],
   ['20-nvidia-device-plugin.yaml', { devicePlugin: { enabled: false }, samples: { gpuTest: { enabled: false }, gpuTraining: { enabled: false } } }],
