@@ -5,25 +5,46 @@
  * The bundle sits two levels below the repository root (build/bundle/main.js) on purpose: code that
  * finds data relative to its own file (lib/validator/schema.ts reads `<__dirname>/../../imports/schemas`)
  * sees the same relative layout as from lib/validator/, so the bundle reads the repository's files.
+ *
+ * Beside it, inputs.json lists the files the bundle was built from (esbuild's list of our sources,
+ * plus the files that configure the build and record the installed dependencies):
+ * scripts/run-bundle.cjs rebuilds when one of them is newer than the bundle, so `synth:fast` never
+ * runs code older than the working tree.
  */
 import { buildSync } from 'esbuild';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 
-export const BUNDLE = join(__dirname, '..', 'build', 'bundle', 'main.js');
+const ROOT = join(__dirname, '..');
+export const BUNDLE = join(ROOT, 'build', 'bundle', 'main.js');
+export const BUNDLE_INPUTS = join(ROOT, 'build', 'bundle', 'inputs.json');
+
+/**
+ * Files that change the bundle without being our sources: the build's configuration, and npm's record
+ * of the installed tree (rewritten by every install that changes node_modules), which stands for the
+ * ~500 dependency files so the freshness check stats ~80 files, not ~550.
+ */
+const BUILD_CONFIG = ['scripts/build.ts', 'tsconfig.json', 'package.json', 'package-lock.json', 'node_modules/.package-lock.json'];
 
 export function buildBundle(): void {
-  buildSync({
-    entryPoints: [join(__dirname, '..', 'main.ts')],
+  const result = buildSync({
+    entryPoints: [join(ROOT, 'main.ts')],
     bundle: true,
     platform: 'node',
     target: 'node20',
     format: 'cjs',
     outfile: BUNDLE,
     logLevel: 'warning',
+    metafile: true,
+    absWorkingDir: ROOT,
   });
+  // esbuild names inputs relative to absWorkingDir: a moved checkout still finds them
+  const sources = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('node_modules/'));
+  const inputs = [...BUILD_CONFIG, ...sources];
+  writeFileSync(BUNDLE_INPUTS, `${JSON.stringify({ inputs: [...new Set(inputs)].sort() }, null, 1)}\n`);
 }
 
 if (require.main === module) {
   buildBundle();
-  console.log(`wrote ${BUNDLE}`);
+  console.log(`wrote ${relative(process.cwd(), BUNDLE)}`);
 }

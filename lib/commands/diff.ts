@@ -4,7 +4,6 @@ import { Command, Option } from 'commander';
 import type { CommandFactory } from '../cli';
 import { EXIT_FINDINGS, selectSites } from '../cli';
 import { SiteConfigError } from '../config/problems';
-import { diffSiteOutput, formatSiteDiff, isIdentical } from '../diff';
 import { buildSite } from '../pipeline';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../versions';
 
@@ -21,11 +20,13 @@ export function diffCommand(...[registry, io, setExit]: Parameters<CommandFactor
     .option('--all', 'every site file in sites/')
     .option('--against <root>', 'output root holding <site>/ to compare with', 'dist')
     .addOption(new Option('--kubernetes-version <minor>', 'render for this Kubernetes minor instead of the file\'s kubernetesVersion').choices([...SUPPORTED_KUBERNETES_VERSIONS]))
-    .action((opts: { site?: string[]; all?: boolean; against: string; kubernetesVersion?: string }, command: Command) => {
+    .action(async (opts: { site?: string[]; all?: boolean; against: string; kubernetesVersion?: string }, command: Command) => {
       // a mistyped --against would otherwise report every file as added
       if (command.getOptionValueSource('against') !== 'default' && !existsSync(opts.against)) {
         throw new SiteConfigError('--against', [{ path: opts.against, message: 'no such directory' }]);
       }
+      // loaded here, not at the top: every CLI start registers this command, few run it ("diff" package, YAML parsing)
+      const { diffSiteOutput, formatSiteDiff, isIdentical } = await import('../diff.js');
       for (const file of selectSites(opts)) {
         const build = buildSite(file, registry, { kubernetesVersion: opts.kubernetesVersion, validate: false });
         const dir = join(opts.against, build.site.config.name);
