@@ -8,8 +8,8 @@
  *
  * Beside it, inputs.json lists the files the bundle was built from (esbuild's list of our sources,
  * plus the files that configure the build and record the installed dependencies):
- * scripts/run-bundle.cjs rebuilds when one of them is newer than the bundle, so `synth:fast` never
- * runs code older than the working tree.
+ * scripts/run-bundle.cjs rebuilds when one of them changed since the build started, so `synth:fast`
+ * never runs code older than the working tree.
  */
 import { buildSync } from 'esbuild';
 import { writeFileSync } from 'node:fs';
@@ -27,6 +27,8 @@ export const BUNDLE_INPUTS = join(ROOT, 'build', 'bundle', 'inputs.json');
 const BUILD_CONFIG = ['scripts/build.ts', 'tsconfig.json', 'package.json', 'package-lock.json', 'node_modules/.package-lock.json'];
 
 export function buildBundle(): void {
+  // inputs edited while esbuild runs must count as newer than the bundle: compare with the start
+  const startedMs = Date.now();
   const result = buildSync({
     entryPoints: [join(ROOT, 'main.ts')],
     bundle: true,
@@ -41,7 +43,7 @@ export function buildBundle(): void {
   // esbuild names inputs relative to absWorkingDir: a moved checkout still finds them
   const sources = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('node_modules/'));
   const inputs = [...BUILD_CONFIG, ...sources];
-  writeFileSync(BUNDLE_INPUTS, `${JSON.stringify({ inputs: [...new Set(inputs)].sort() }, null, 1)}\n`);
+  writeFileSync(BUNDLE_INPUTS, `${JSON.stringify({ startedMs, inputs: [...new Set(inputs)].sort() }, null, 1)}\n`);
 }
 
 if (require.main === module) {

@@ -2,8 +2,8 @@
 /**
  * `npm run synth:fast` (and any other command: `node scripts/run-bundle.cjs validate`): runs the
  * precompiled CLI, build/bundle/main.js, after rebuilding it (`npm run build`) when it is missing or
- * older than a file it was built from (build/bundle/inputs.json, written by scripts/build.ts), so a
- * pull or an edit never runs stale code.
+ * a file it was built from (build/bundle/inputs.json, written by scripts/build.ts) changed since that
+ * build started, so a pull or an edit never runs stale code.
  *
  * Plain JavaScript on purpose: this runs before every fast synth, and loading tsx would cost what the
  * bundle saves. The check stats ~80 files.
@@ -20,11 +20,12 @@ function staleReason() {
   let built;
   let inputs;
   try {
-    built = statSync(BUNDLE).mtimeMs;
-    inputs = JSON.parse(readFileSync(INPUTS, 'utf8')).inputs;
+    statSync(BUNDLE);
+    ({ startedMs: built, inputs } = JSON.parse(readFileSync(INPUTS, 'utf8')));
   } catch {
     return 'no bundle yet';
   }
+  if (typeof built !== 'number' || !Array.isArray(inputs)) return `${INPUTS} is not one this script reads`;
   for (const input of inputs) {
     let changed;
     try {
