@@ -25,7 +25,7 @@ function staleReason() {
   } catch {
     return 'no bundle yet';
   }
-  if (typeof built !== 'number' || !Array.isArray(inputs)) return `${INPUTS} is not one this script reads`;
+  if (typeof built !== 'number' || !Array.isArray(inputs)) return 'build/bundle/inputs.json is from an older scripts/build.ts';
   for (const input of inputs) {
     let changed;
     try {
