@@ -94,12 +94,20 @@ describe('site overlays', () => {
     expect(site.config).not.toHaveProperty('extends');
   });
 
-  it('hashes every input file in order for manifest.json', () => {
+  it('hashes every input file in order for manifest.json, named relative to the site file', () => {
     const files = ['sites/example.yaml', join(FLEET, 'base.yaml'), join(FLEET, 'site-a.yaml')];
     const source = readSiteSource(join(FLEET, 'site-a.yaml'));
     expect(source.files.map((f) => resolve(f.file))).toEqual(files.map((f) => resolve(f)));
-    const lines = source.files.map((f) => `${sha256(readFileSync(f.file))}  ${f.file}\n`).join('');
+    const names = ['../../../sites/example.yaml', 'base.yaml', 'site-a.yaml'];
+    const lines = files.map((f, i) => `${sha256(readFileSync(f))}  ${names[i]}\n`).join('');
     expect(source.sha256).toBe(sha256(lines));
+  });
+
+  it('gives the same hash however the site file is spelled on the command line (output is byte-identical)', () => {
+    const expected = readSiteSource(join(FLEET, 'site-a.yaml')).sha256;
+    for (const spelling of [`./${FLEET}/site-a.yaml`, resolve(FLEET, 'site-a.yaml'), `${FLEET}/../fleet/site-a.yaml`]) {
+      expect(readSiteSource(spelling).sha256, spelling).toBe(expected);
+    }
   });
 
   it('keeps the plain sha256 of the bytes for a site without extends', () => {

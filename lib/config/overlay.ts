@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { formatProblem, joinPath, SiteConfigError, type Problem } from './problems';
 
 /**
@@ -33,7 +33,8 @@ export interface ResolvedSite {
   readonly files: readonly ParsedFile[];
   /**
    * sha256 of the site file's bytes when it extends nothing; otherwise sha256 of one
-   * `<sha256>  <file>` line per applied file, in order (sha256sum format), so it covers every input.
+   * `<sha256>  <file>` line per applied file, in order (sha256sum format), so it covers every input;
+   * `<file>` is relative to the site file's folder, so the hash does not depend on how it was named.
    */
   readonly sha256: string;
 }
@@ -85,8 +86,11 @@ export function resolveSite(file: string, read: FileReader): ResolvedSite {
 
   let merged: unknown = {};
   for (const parsed of order) merged = mergeOverlay(merged, withoutExtends(parsed.document as Doc));
+  // Names relative to the site file's folder: `sites/a.yaml`, `./sites/a.yaml`, an absolute path or
+  // another working directory must give the same manifest.json (same input, same bytes).
+  const topDir = resolve(dirname(file));
   const sha256 = createHash('sha256')
-    .update(order.map((p) => `${p.sha256}  ${p.file}\n`).join(''))
+    .update(order.map((p) => `${p.sha256}  ${relative(topDir, resolve(p.file)).split(sep).join('/')}\n`).join(''))
     .digest('hex');
   const document = attachOrigins(merged as Doc, order);
   return { document, files: order, sha256 };
