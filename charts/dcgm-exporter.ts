@@ -112,7 +112,11 @@ export class DcgmExporterChart extends Chart {
                 // DCGM needs a while to attach to the GPUs before /health answers.
                 readinessProbe: { httpGet: { path: '/health', port: DCGM_METRICS_PORT }, initialDelaySeconds: 45, periodSeconds: 10 },
                 livenessProbe: { httpGet: { path: '/health', port: DCGM_METRICS_PORT }, initialDelaySeconds: 45, periodSeconds: 10, failureThreshold: 6 },
-                resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+                // The embedded DCGM host engine (native memory, outside Go's GC) plus the Go exporter sit at
+                // 400-500 MiB even on one-GPU nodes, and peak higher on 8-GPU servers: upstream's 128/256 MiB
+                // OOM-loops (NVIDIA/dcgm-exporter#609; aws-observability/helm-charts#61: 250 Mi killed every
+                // ~10 min on 8-GPU p4d; 8-GPU fleets still OOM at 512 Mi). Request the steady state, cap at 1 GiB.
+                resources: { requests: { cpu: '100m', memory: '512Mi' }, limits: { memory: '1Gi' } },
                 securityContext,
                 volumeMounts: [{ name: 'pod-resources', mountPath: POD_RESOURCES_DIR, readOnly: true }],
               },

@@ -66,11 +66,19 @@ describe('dcgm-exporter chart (example site)', () => {
     expect(container.imagePullPolicy).toBe('IfNotPresent');
     expect(container.ports).toEqual([{ name: 'metrics', containerPort: 9400, protocol: 'TCP' }]);
     expect(container.securityContext).toEqual({ runAsUser: 0, runAsNonRoot: false, capabilities: { add: ['SYS_ADMIN'], drop: ['ALL'] } });
-    expect(container.resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } });
     const without = synth(loadSiteVariant({ dcgmExporter: { profilingMetrics: false } }));
     const sc = (without[1] as unknown as DaemonSet).spec!.template.spec!.containers[0].securityContext!;
     expect(sc.capabilities).toEqual({ drop: ['ALL'] });
     expect(sc.allowPrivilegeEscalation).toBe(false);
+  });
+
+  it('has the memory DCGM needs on an 8-GPU server (upstream 128/256 MiB OOM-loops there)', () => {
+    // Reports of the exporter's working set: 400-500 MiB on 1-GPU nodes (NVIDIA/dcgm-exporter#609), OOM kills at
+    // 250 Mi and 512 Mi limits on 8-GPU nodes (aws-observability/helm-charts#61, pytorch/ci-infra#1011).
+    const mib = (q: string) => (q.endsWith('Gi') ? Number(q.slice(0, -2)) * 1024 : Number(q.replace(/Mi$/, '')));
+    expect(container.resources).toEqual({ requests: { cpu: '100m', memory: '512Mi' }, limits: { memory: '1Gi' } });
+    expect(mib(String(container.resources!.requests!.memory))).toBeGreaterThanOrEqual(512);
+    expect(mib(String(container.resources!.limits!.memory))).toBeGreaterThan(512);
   });
 
   it('mounts only the kubelet pod-resources directory from the host, read-only', () => {
