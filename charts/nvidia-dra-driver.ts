@@ -122,7 +122,11 @@ export class NvidiaDraDriverChart extends Chart {
       ],
     };
 
-    const grpcProbe = { grpc: { port: GPUS_HEALTH_PORT, service: 'liveness' }, periodSeconds: 10 };
+    // The health check calls the plugin's NodePrepareResources with an empty request, and the kubelet-plugin
+    // helper serializes prepare calls: while a real claim is being prepared (CDI spec, MIG, checkpoint) the
+    // answer waits. Kubernetes' 1s default timeout would then fail the probe and kill the plugin mid-prepare,
+    // so the timeouts, period and startup budget (10 min) are upstream's (kubeletplugin.yaml of the chart).
+    const grpc = { port: GPUS_HEALTH_PORT, service: 'liveness' };
     const gpus: Container = {
       name: 'gpus',
       image,
@@ -148,8 +152,8 @@ export class NvidiaDraDriverChart extends Chart {
       resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } },
       // Privileged as upstream: it creates device nodes and CDI specs, and Bidirectional propagation requires it.
       securityContext: { privileged: true },
-      startupProbe: { ...grpcProbe, failureThreshold: 30 },
-      livenessProbe: { ...grpcProbe, failureThreshold: 3 },
+      startupProbe: { grpc, periodSeconds: 1, timeoutSeconds: 10, failureThreshold: 600 },
+      livenessProbe: { grpc, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 3 },
       volumeMounts: [
         { name: 'plugins-registry', mountPath: PLUGINS_REGISTRY_DIR },
         { name: 'plugins', mountPath: PLUGINS_DIR, mountPropagation: 'Bidirectional' },

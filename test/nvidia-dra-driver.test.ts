@@ -91,6 +91,9 @@ describe('nvidia-dra-driver', () => {
     expect(gpus.securityContext).toEqual({ privileged: true });
     expect(gpus.volumeMounts).toContainEqual({ name: 'plugins', mountPath: '/var/lib/kubelet/plugins', mountPropagation: 'Bidirectional' });
     expect(gpus.livenessProbe.grpc).toEqual({ port: 51516, service: 'liveness' });
+    // The gRPC health check waits behind any claim preparation in progress: upstream's 10s timeouts, never the 1s default.
+    expect(gpus.startupProbe).toEqual({ grpc: { port: 51516, service: 'liveness' }, periodSeconds: 1, timeoutSeconds: 10, failureThreshold: 600 });
+    expect(gpus.livenessProbe).toEqual({ grpc: { port: 51516, service: 'liveness' }, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 3 });
     expect(gpus.env).toContainEqual({ name: 'NVIDIA_VISIBLE_DEVICES', value: 'void' });
     for (const c of [...spec.initContainers, ...spec.containers]) {
       expect(c.resources.requests, c.name).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
