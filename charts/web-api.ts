@@ -52,8 +52,11 @@ export class WebApiChart extends Chart {
             ...(pullSecretList.length > 0 ? { imagePullSecrets: pullSecretList } : {}),
             topologySpreadConstraints: [
               // Hard on nodes: two replicas never share a node while another cloud node can take one.
-              { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: labels } },
-              { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labels } },
+              // nodeTaintsPolicy Honor: by default nodes whose taints the pod does not tolerate (the cloud GPU
+              // group's nvidia.com/gpu) still count as domains with 0 replicas, which pins the minimum at 0 and
+              // leaves every replica beyond the number of untainted cloud nodes Pending.
+              { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', nodeTaintsPolicy: 'Honor', labelSelector: { matchLabels: labels } },
+              { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', nodeTaintsPolicy: 'Honor', labelSelector: { matchLabels: labels } },
             ],
             securityContext: { runAsNonRoot: true, runAsUser: 101, runAsGroup: 101, seccompProfile: { type: 'RuntimeDefault' } },
             containers: [

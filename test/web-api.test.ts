@@ -47,7 +47,17 @@ describe('web-api chart (example site)', () => {
   it('keeps at least two replicas on different nodes and lets one go at a time', () => {
     expect(deployment.spec!.replicas).toBe(2);
     const labels = deployment.spec!.selector.matchLabels!;
-    expect(pod.topologySpreadConstraints).toContainEqual({ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: labels } });
+    expect(pod.topologySpreadConstraints).toContainEqual({
+      maxSkew: 1,
+      topologyKey: 'kubernetes.io/hostname',
+      whenUnsatisfiable: 'DoNotSchedule',
+      nodeTaintsPolicy: 'Honor',
+      labelSelector: { matchLabels: labels },
+    });
+    // Tainted cloud nodes the pod cannot use (the GPU node group) must not count as empty domains: with the
+    // default policy (Ignore) they keep the minimum at 0 and a hard constraint caps replicas at the untainted nodes.
+    expect(example.config.cloudNodeGroups.some((g) => g.taints.length > 0)).toBe(true);
+    for (const c of pod.topologySpreadConstraints!) expect(c.nodeTaintsPolicy, c.topologyKey).toBe('Honor');
     const pdb = objects.find((o) => o.kind === 'PodDisruptionBudget') as unknown as PodDisruptionBudget;
     expect(pdb.apiVersion).toBe('policy/v1');
     expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: labels } });
