@@ -58,6 +58,10 @@ export class GpuWorkloadsChart extends Chart {
         name: 'cuda',
         image: imageRef(this.config, gpuTest.image),
         command: ['nvidia-smi'],
+        // CUDA images carry NVIDIA_REQUIRE_CUDA=cuda>=<image version>; the NVIDIA runtime's legacy hook refuses to
+        // start them on an older driver ("unsatisfied condition: cuda>=12.8" on a 550 driver). nvidia-smi and its
+        // libraries come from the host driver, so this smoke test checks the GPU stack, not the image's CUDA.
+        env: [{ name: 'NVIDIA_DISABLE_REQUIRE', value: 'true' }],
         resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi', 'nvidia.com/gpu': '1' } },
       });
     }

@@ -41,6 +41,12 @@ describe('gpu-workloads', () => {
     expect(find(objects, 'Pod', 'gpu-test').spec.containers[0].command).toEqual(['nvidia-smi']);
   });
 
+  it('runs nvidia-smi whatever CUDA version the test image was built for (the driver provides it)', () => {
+    // The default image is CUDA 12.8 (driver 570+), the site's minimum is older (dra minCudaDriverVersion 12.2):
+    // without this the legacy NVIDIA runtime hook refuses the container on a 535/550 driver.
+    expect(find(objects, 'Pod', 'gpu-test').spec.containers[0].env).toEqual([{ name: 'NVIDIA_DISABLE_REQUIRE', value: 'true' }]);
+  });
+
   it('runs ml-training with GPUs from the DRA claim template, on the dra pool', () => {
     const spec = find(objects, 'Job', 'ml-training').spec.template.spec;
     expect(spec.nodeSelector).toEqual({ [COMPUTE_TYPE_LABEL]: HYBRID, [POOL_LABEL]: 'gpu-h100-dra' });
