@@ -148,6 +148,12 @@ function header(config: SiteConfig, pool: NodePool): string {
       ? '# The SSM activation code is a secret: keep it out of Git (create the activation per rollout, or read it from Secrets Manager).'
       : '# NODE_NAME must match the node certificate\'s CN when the role trust policy is scoped that way (at most 64 characters).',
     `# containerd ${containerdMajor(config)}.x config (nodeadm.containerdMajor). Harbor's CA goes in ${CONTAINERD_CERTS_DIR}/<registry host>/hosts.toml.`,
+    // containerd and the kubelet resolve names with the host's resolver; CoreDNS only answers pods.
+    `# The server itself must resolve ${config.registry.hostname} (on-prem DNS, or "${config.registry.ip} ${config.registry.hostname}" in /etc/hosts): image pulls do not use the CoreDNS hosts entry.`,
+    // The kubelet mounts NFS volumes with the host's mount.nfs helper, which minimal server installs lack.
+    ...(config.storage.nfs.enabled
+      ? [`# The NFS volume (${config.storage.nfs.server}:${config.storage.nfs.path}) is mounted by the kubelet with the host's mount.nfs: install nfs-common (Ubuntu) or nfs-utils (RHEL, Amazon Linux).`]
+      : []),
     ...gpu,
     '',
   ].join('\n');

@@ -100,6 +100,17 @@ describe('nodeadm NodeConfig of the example site', () => {
     expect(dra.text).toContain('not the default (pods that need it name RuntimeClass nvidia): do not run `nvidia-ctk runtime configure --set-as-default`');
   });
 
+  it('tells whoever prepares the servers what the host itself needs: registry name resolution, mount.nfs', () => {
+    // Pulls use the node's resolver (the CoreDNS hosts entry serves pods only); NFS volumes need the host's mount.nfs.
+    for (const { text } of nodeConfigs('sites/example.yaml').values()) {
+      expect(text).toContain('# The server itself must resolve harbor.yourdomain.com (on-prem DNS, or "192.168.1.100 harbor.yourdomain.com" in /etc/hosts)');
+      expect(text).toMatch(/^# The NFS volume \(192\.168\.1\.100:\/export\/data\) .*mount\.nfs: install nfs-common \(Ubuntu\) or nfs-utils/m);
+    }
+    const noNfs = nodeConfigs(sitesFile('storage: {nfs: {enabled: false}}\nsamples: {mlTraining: {enabled: false}}\n'));
+    expect(noNfs.size).toBeGreaterThan(0);
+    for (const { text } of noNfs.values()) expect(text).not.toContain('mount.nfs');
+  });
+
   it('registers the labels and taints the GPU workloads select and tolerate', () => {
     const build = buildSite('sites/example.yaml', REGISTRY, { validate: false });
     const gpuPods = build.result.files.flatMap((f) => f.objects).flatMap((o: Manifest) => {
