@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import { configAdvice } from './config/advice';
 import { readSiteInputs, type SiteInputs } from './config/inputs';
 import { readSiteSource, validateSiteDocument } from './config/load';
 import { SiteConfigError } from './config/problems';
@@ -31,5 +32,5 @@ export function loadSite(file: string, options: LoadOptions = {}): Site {
   const config = validateSiteDocument(file, document);
   const { inputs, problems, warnings } = readSiteInputs(config, dirname(file), options.env ?? process.env);
   if (problems.length > 0) throw new SiteConfigError(file, problems);
-  return { config, source: { file, sha256: source.sha256 }, inputs, warnings };
+  return { config, source: { file, sha256: source.sha256 }, inputs, warnings: [...configAdvice(config), ...warnings] };
 }

@@ -1,0 +1,25 @@
+import { gpuPools } from '../placement';
+import { minorOf } from '../versions';
+import type { SiteConfig } from './schema';
+
+/**
+ * Warnings about a valid config that will work less well than the user likely expects. Unlike the
+ * semantic checks they do not stop the render: each names the field it concerns.
+ */
+export function configAdvice(config: SiteConfig): string[] {
+  const advice: string[] = [];
+  const minor = minorOf(config.kubernetesVersion);
+  const hybridNodes = config.nodePools.some((p) => p.count > 0);
+  if (config.clusterAutoscaler.enabled && hybridNodes && minor < 33) {
+    advice.push(
+      `clusterAutoscaler.enabled: cluster-autoscaler ${config.kubernetesVersion} stops its whole loop at the first hybrid node ` +
+        `("wrong id … eks-hybrid:///", kubernetes/autoscaler#8045, fixed from 1.33); on this version it scales nothing while hybrid nodes are joined`,
+    );
+  }
+  if (gpuPools(config, 'dra').length > 0 && minor < 34) {
+    advice.push(
+      `nodePools: DRA on Kubernetes ${config.kubernetesVersion} uses the beta resource.k8s.io API; AWS recommends 1.34 or later (resource.k8s.io/v1, GA) for DRA`,
+    );
+  }
+  return advice;
+}

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { loadSite } from '../lib/site';
+import { exampleFor, loadSiteVariant } from './helpers/site-variant';
+
+describe('config advice (warnings that do not stop the render)', () => {
+  it('warns that cluster-autoscaler below 1.33 stops at the first hybrid node', () => {
+    expect(exampleFor('1.32').warnings.join('\n')).toMatch(/^clusterAutoscaler\.enabled: cluster-autoscaler 1\.32 stops its whole loop/m);
+    expect(exampleFor('1.33').warnings.join('\n')).not.toMatch(/clusterAutoscaler/);
+  });
+
+  it('says nothing about the autoscaler when it is off or no hybrid node is joined', () => {
+    expect(loadSiteVariant({ clusterAutoscaler: { enabled: false } }, { kubernetesVersion: '1.33' }).warnings.join('\n')).not.toMatch(/clusterAutoscaler/);
+    const off = exampleFor('1.31');
+    expect(off.warnings.some((w) => w.startsWith('clusterAutoscaler'))).toBe(true);
+  });
+
+  it('recommends resource.k8s.io/v1 (1.34+) for DRA pools, and only for them', () => {
+    expect(loadSite('sites/example.yaml').warnings).toContain(
+      'nodePools: DRA on Kubernetes 1.33 uses the beta resource.k8s.io API; AWS recommends 1.34 or later (resource.k8s.io/v1, GA) for DRA',
+    );
+    expect(loadSite('sites/example.yaml', { kubernetesVersion: '1.34' }).warnings.join('\n')).not.toMatch(/DRA/);
+    expect(exampleFor('1.32').warnings.join('\n')).not.toMatch(/DRA/);
+  });
+});
