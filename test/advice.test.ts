@@ -14,6 +14,13 @@ describe('config advice (warnings that do not stop the render)', () => {
     expect(off.warnings.some((w) => w.startsWith('clusterAutoscaler'))).toBe(true);
   });
 
+  it('warns when kube-system pods pull through a Harbor proxy cache without a pull secret', () => {
+    const proxied = { registry: { proxyCache: { 'nvcr.io': 'nvcr-proxy' } } };
+    expect(loadSiteVariant(proxied).warnings.join('\n')).toMatch(/^registry\.proxyCache: images of nvcr\.io are pulled through Harbor/m);
+    expect(loadSiteVariant({ ...proxied, pullSecrets: { includeKubeSystem: true } }).warnings.join('\n')).not.toMatch(/proxyCache/);
+    expect(loadSite('sites/example.yaml').warnings.join('\n')).not.toMatch(/proxyCache/);
+  });
+
   it('recommends resource.k8s.io/v1 (1.34+) for DRA pools, and only for them', () => {
     expect(loadSite('sites/example.yaml').warnings).toContain(
       'nodePools: DRA on Kubernetes 1.33 uses the beta resource.k8s.io API; AWS recommends 1.34 or later (resource.k8s.io/v1, GA) for DRA',

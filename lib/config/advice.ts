@@ -21,5 +21,12 @@ export function configAdvice(config: SiteConfig): string[] {
       `nodePools: DRA on Kubernetes ${config.kubernetesVersion} uses the beta resource.k8s.io API; AWS recommends 1.34 or later (resource.k8s.io/v1, GA) for DRA`,
     );
   }
+  const proxied = Object.keys(config.registry.proxyCache);
+  if (proxied.length > 0 && !(config.pullSecrets.enabled && config.pullSecrets.includeKubeSystem)) {
+    advice.push(
+      `registry.proxyCache: images of ${proxied.join(', ')} are pulled through Harbor, also by kube-system pods (device plugin, ` +
+        `cluster-autoscaler), which get no pull secret unless pullSecrets.includeKubeSystem is true: make those proxy-cache projects public in Harbor or set it`,
+    );
+  }
   return advice;
 }
