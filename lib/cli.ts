@@ -1,11 +1,11 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { costCommand } from './commands/cost';
 import { diffCommand } from './commands/diff';
-import { SiteConfigError } from './config/problems';
+import { SiteConfigError, type Problem } from './config/problems';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './labels';
-import { buildSite, type Registry } from './pipeline';
+import { buildSite, type Registry, type SiteBuild } from './pipeline';
 import { formatFinding, type Finding } from './validator';
 import { SUPPORTED_KUBERNETES_VERSIONS } from './versions';
 import { writeSiteFiles } from './writer';
@@ -58,33 +58,109 @@ interface Io {
   readonly err: (line: string) => void;
 }
 
+/**
+ * Runs `work` for each site file; a bad site (SiteConfigError) is reported and sets exit 2, and the
+ * other sites still run, so one run shows every broken site at once. Returns the results of the good ones.
+ */
+export async function forEachSite<T>(
+  files: readonly string[],
+  io: Io,
+  setExit: (code: number) => void,
+  work: (file: string) => T | Promise<T>,
+): Promise<T[]> {
+  const results: T[] = [];
+  for (const file of files) {
+    try {
+      results.push(await work(file));
+    } catch (err) {
+      if (!(err instanceof SiteConfigError)) throw err;
+      io.err(err.message);
+      setExit(EXIT_BAD_INPUT);
+    }
+  }
+  return results;
+}
+
+/** `--out` must be a folder (or not exist yet): a file there is a mistyped flag, reported before any work. */
+function checkOutRoot(out: string): void {
+  if (existsSync(out) && !statSync(out).isDirectory()) {
+    throw new SiteConfigError('--out', [{ path: out, message: 'is a file, not a directory' }]);
+  }
+}
+
+/** Two selected sites with the same `name` would write the same folder: the later one is a problem. */
+function duplicateNames(builds: readonly SiteBuild[], outRoot: string): Problem[][] {
+  const first = new Map<string, string>();
+  return builds.map((b) => {
+    const name = b.site.config.name;
+    const other = first.get(name);
+    if (other === undefined) {
+      first.set(name, b.site.source.file);
+      return [];
+    }
+    return [
+      {
+        path: 'name',
+        message: `another site file selected in this run has the same name (${other}); both would write ${join(outRoot, name)}/`,
+        value: name,
+      },
+    ];
+  });
+}
+
 function synthCommand(registry: Registry, io: Io, setExit: (code: number) => void): Command {
   return siteOptions(new Command('synth'))
     .description('render site(s) into <out>/<site>/ (validated first; nothing is written when a site has findings)')
     .option('--out <dir>', 'output root', 'dist')
     .option('--no-validate', 'write even when the validator has errors (not recommended)')
     .option('--strict', 'treat validator warnings as errors')
-    .action((opts: SiteSelection & { out: string; validate: boolean; strict?: boolean; kubernetesVersion?: string }) => {
+    .action(async (opts: SiteSelection & { out: string; validate: boolean; strict?: boolean; kubernetesVersion?: string }) => {
+      checkOutRoot(opts.out);
       const outRoots = [resolve(opts.out)];
       // `cdk8s synth` deletes its output folder before running the app, so dist/ is never that folder:
       // we write dist/ as usual and a disposable copy where the CLI expects one (see cdk8s.yaml).
       const cdk8sOut = process.env.CDK8S_OUTDIR;
       if (cdk8sOut && resolve(cdk8sOut) !== outRoots[0]) outRoots.push(resolve(cdk8sOut));
-      for (const file of selectSites(opts)) {
+      // All or nothing: every selected site is loaded, rendered and validated before anything is
+      // written, so a bad site or a finding leaves the whole output root exactly as it was.
+      let bad = false;
+      const builds = await forEachSite(selectSites(opts), io, () => (bad = true), (file) => {
         const started = performance.now();
         const build = buildSite(file, registry, { kubernetesVersion: opts.kubernetesVersion, validate: opts.validate });
-        for (const w of build.site.warnings) io.err(`warning: ${file}: ${w}`);
+        return { build, ms: performance.now() - started };
+      });
+      duplicateNames(
+        builds.map((b) => b.build),
+        opts.out,
+      ).forEach((problems, i) => {
+        if (problems.length === 0) return;
+        io.err(new SiteConfigError(builds[i].build.site.source.file, problems).message);
+        bad = true;
+      });
+      if (bad) {
+        setExit(EXIT_BAD_INPUT);
+        return;
+      }
+      let blocked = false;
+      for (const { build } of builds) {
+        for (const w of build.site.warnings) io.err(`warning: ${build.site.source.file}: ${w}`);
         for (const f of build.findings) io.err(formatFinding(f));
         const blocking = blockingFindings(build.findings, opts.strict);
         if (blocking > 0) {
           io.err(`${build.site.config.name}: ${blocking} finding(s) block the write; nothing written (use --no-validate to write anyway)`);
-          setExit(EXIT_FINDINGS);
-          continue;
+          blocked = true;
         }
+      }
+      if (blocked) {
+        setExit(EXIT_FINDINGS);
+        return;
+      }
+      for (const { build, ms } of builds) {
+        const started = performance.now();
         for (const root of outRoots) writeSiteFiles(root, build.site.config.name, build.output);
         const objects = build.result.files.reduce((n, f) => n + f.objects.length, 0);
-        const ms = Math.round(performance.now() - started);
-        io.out(`${build.site.config.name}: ${objects} objects, ${build.output.length} files, ${ms} ms -> ${join(opts.out, build.site.config.name)}/`);
+        const total = Math.round(ms + performance.now() - started);
+        io.out(`${build.site.config.name}: ${objects} objects, ${build.output.length} files, ${total} ms -> ${join(opts.out, build.site.config.name)}/`);
       }
     });
 }
@@ -93,8 +169,8 @@ function validateCommand(registry: Registry, io: Io, setExit: (code: number) => 
   return siteOptions(new Command('validate'))
     .description('render site(s) in memory and print every schema and policy finding; exit 1 when there is an error (or a warning, with --strict)')
     .option('--strict', 'treat warnings as errors')
-    .action((opts: SiteSelection & { strict?: boolean; kubernetesVersion?: string }) => {
-      for (const file of selectSites(opts)) {
+    .action(async (opts: SiteSelection & { strict?: boolean; kubernetesVersion?: string }) => {
+      await forEachSite(selectSites(opts), io, setExit, (file) => {
         const build = buildSite(file, registry, { kubernetesVersion: opts.kubernetesVersion });
         for (const w of build.site.warnings) io.err(`warning: ${file}: ${w}`);
         for (const f of build.findings) io.out(formatFinding(f));
@@ -104,7 +180,7 @@ function validateCommand(registry: Registry, io: Io, setExit: (code: number) => 
           `${build.site.config.name}: Kubernetes ${build.site.config.kubernetesVersion}, ${objects} objects, ${errors} error(s), ${build.findings.length - errors} warning(s)`,
         );
         if (blockingFindings(build.findings, opts.strict) > 0) setExit(EXIT_FINDINGS);
-      }
+      });
     });
 }
 

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { OutputFile } from './render';
 
@@ -31,7 +32,10 @@ function recover(outRoot: string, site: string): void {
 export function writeSiteFiles(outRoot: string, site: string, files: readonly OutputFile[], options: WriteOptions = {}): void {
   mkdirSync(outRoot, { recursive: true });
   recover(outRoot, site);
-  const staging = mkdtempSync(join(outRoot, STAGING_PREFIX(site)));
+  // Not mkdtemp: its folder is private (0700) and would become dist/<site> with that mode, locking out
+  // the other users and tools that read a GitOps checkout. mkdir applies the usual umask.
+  const staging = join(outRoot, `${STAGING_PREFIX(site)}${randomBytes(6).toString('hex')}`);
+  mkdirSync(staging);
   try {
     for (const file of files) {
       const path = join(staging, file.path);

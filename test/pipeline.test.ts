@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -69,9 +70,13 @@ describe('the example site pipeline', () => {
     const manifest = JSON.parse(build.output.find((f) => f.path === 'manifest.json')!.content);
     expect(manifest.generator).toEqual({ name: 'eks-hybrid-charts', version: GENERATOR_VERSION });
     expect(manifest.kubernetesVersion).toBe('1.33');
-    expect(manifest.siteConfigSha256).toMatch(/^[0-9a-f]{64}$/);
+    // the hashes are of the bytes on disk: recomputed here from the committed files, not taken from the code
+    expect(manifest.siteConfigSha256).toBe(createHash('sha256').update(readFileSync(DEFAULT_SITE)).digest('hex'));
     const others = build.output.filter((f) => f.path !== 'manifest.json').map((f) => f.path);
     expect(Object.keys(manifest.files)).toEqual(others);
+    for (const path of others) {
+      expect(manifest.files[path], path).toBe(createHash('sha256').update(readFileSync(join('dist/example', path))).digest('hex'));
+    }
   });
 
   it('namespaces enforce their Pod Security level pinned to the target minor', () => {
@@ -117,7 +122,70 @@ describe('the CLI', () => {
     const out = mkdtempSync(join(tmpdir(), 'ehc-all-'));
     const lines: string[] = [];
     expect(await runCli(['synth', '--all', '--out', out], registry, { out: (l) => lines.push(l), err: () => {} })).toBe(0);
-    expect(lines.some((l) => /^example: \d+ objects, \d+ files, \d+ ms -> /.test(l))).toBe(true);
+    const siteFiles = readdirSync('sites').filter((n) => n.endsWith('.yaml'));
+    expect(siteFiles.length).toBeGreaterThan(1);
+    expect(lines).toHaveLength(siteFiles.length);
+    for (const l of lines) expect(l).toMatch(/^[a-z0-9-]+: \d+ objects, \d+ files, \d+ ms -> /);
+    expect(readdirSync(out).sort()).toEqual(lines.map((l) => l.split(':')[0]).sort());
+    expect(lines.some((l) => l.startsWith('example: '))).toBe(true);
+  });
+
+  it('with several sites, one bad site stops every write and every problem is reported (exit 2)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'ehc-multi-'));
+    const err: string[] = [];
+    const lines: string[] = [];
+    const bad1 = 'test/fixtures/bad-sites/version-unsupported.yaml';
+    const bad2 = 'test/fixtures/bad-sites/region-bad.yaml';
+    const code = await runCli(['synth', '--site', DEFAULT_SITE, '--site', bad1, '--site', 'sites/example-operator.yaml', '--site', bad2, '--out', out], registry, {
+      out: (l) => lines.push(l),
+      err: (l) => err.push(l),
+    });
+    expect(code).toBe(2);
+    expect(lines).toEqual([]);
+    expect(readdirSync(out)).toEqual([]);
+    expect(err.some((l) => l.startsWith(`${bad1}: kubernetesVersion: `))).toBe(true);
+    expect(err.some((l) => l.startsWith(`${bad2}: cluster.region: `))).toBe(true);
+  });
+
+  it('refuses two sites with the same name: the second would overwrite the first (exit 2, nothing written)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'ehc-same-'));
+    const twin = siteVariantFile({ webApi: { replicas: 5 } });
+    const err: string[] = [];
+    expect(await runCli(['synth', '--site', DEFAULT_SITE, '--site', twin, '--out', out], registry, { out: () => {}, err: (l) => err.push(l) })).toBe(2);
+    expect(err).toEqual([`${twin}: name: another site file selected in this run has the same name (${DEFAULT_SITE}); both would write ${join(out, 'example')}/ (got "example")`]);
+    expect(readdirSync(out)).toEqual([]);
+  });
+
+  it('validate and cost go on after a bad site and report every one (exit 2)', async () => {
+    for (const command of ['validate', 'cost', 'diff']) {
+      const err: string[] = [];
+      const lines: string[] = [];
+      const bad = 'test/fixtures/bad-sites/region-bad.yaml';
+      const code = await runCli([command, '--site', bad, '--site', DEFAULT_SITE], registry, { out: (l) => lines.push(l), err: (l) => err.push(l) });
+      expect(code, command).toBe(2);
+      expect(err.some((l) => l.startsWith(`${bad}: cluster.region: `)), command).toBe(true);
+      expect(lines.join('\n'), command).toMatch(/^example/m);
+    }
+  });
+
+  it('--out naming a file is bad input (exit 2), not a crash', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'ehc-outfile-')), 'not-a-dir');
+    writeFileSync(file, 'x\n');
+    const err: string[] = [];
+    expect(await runCli(['synth', '--out', file], registry, { out: () => {}, err: (l) => err.push(l) })).toBe(2);
+    expect(err).toEqual([`--out: ${file}: is a file, not a directory`]);
+    expect(readFileSync(file, 'utf8')).toBe('x\n');
+  });
+
+  it('writes site folders with the usual permissions, not the private mode of a temp folder', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'ehc-mode-'));
+    expect(await runCli(['synth', '--out', out], registry, quiet)).toBe(0);
+    // a GitOps checkout is read by other users and tools (CI runners, Argo CD): 0700 locks them out
+    const reference = join(out, 'reference');
+    mkdirSync(reference);
+    const usual = statSync(reference).mode & 0o777;
+    expect(statSync(join(out, 'example')).mode & 0o777).toBe(usual);
+    expect(statSync(join(out, 'example', 'nodes')).mode & 0o777).toBe(usual);
   });
 
   it('an unknown flag is bad input (exit 2)', async () => {
@@ -129,6 +197,17 @@ describe('the CLI', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('kubernetesVersion: unsupported Kubernetes version');
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    expect(readFileSync('sites/example.yaml', 'utf8')).toContain('name: example');
+  });
+
+  it('runs as a process: bad input leaves the output root exactly as it was', () => {
+    const out = mkdtempSync(join(tmpdir(), 'ehc-p-'));
+    // an earlier output that differs from what the good site renders now, so a write would show
+    expect(spawnSync(process.execPath, ['--import', 'tsx', 'main.ts', 'synth', '--kubernetes-version', '1.34', '--out', out], { encoding: 'utf8' }).status).toBe(0);
+    const before = snapshotTree(out);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'main.ts', 'synth', '--site', DEFAULT_SITE, '--site', 'test/fixtures/bad-sites/version-unsupported.yaml', '--out', out], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    // the good site listed first is not written either: a rerun after fixing the bad one writes both at once
+    expect(snapshotTree(out)).toEqual(before);
+    expect(existsSync(join(out, 'bad'))).toBe(false);
   });
 });

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import type { CommandFactory } from '../cli';
-import { EXIT_FINDINGS, selectSites } from '../cli';
+import { EXIT_FINDINGS, forEachSite, selectSites } from '../cli';
 import { SiteConfigError } from '../config/problems';
 import { buildSite } from '../pipeline';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../versions';
@@ -27,20 +27,20 @@ export function diffCommand(...[registry, io, setExit]: Parameters<CommandFactor
       }
       // loaded here, not at the top: every CLI start registers this command, few run it ("diff" package, YAML parsing)
       const { diffSiteOutput, formatSiteDiff, isIdentical } = await import('../diff.js');
-      for (const file of selectSites(opts)) {
+      await forEachSite(selectSites(opts), io, setExit, (file) => {
         const build = buildSite(file, registry, { kubernetesVersion: opts.kubernetesVersion, validate: false });
         const dir = join(opts.against, build.site.config.name);
         const objects = new Map(build.result.files.map((f) => [f.path, f.objects]));
         const diff = diffSiteOutput(build.output, objects, dir);
         if (isIdentical(diff)) {
           io.out(`${build.site.config.name}: identical to ${dir}/`);
-          continue;
+          return;
         }
         const count = diff.objects.length + diff.files.length;
         io.out(`${build.site.config.name}: ${count} difference(s) against ${dir}/${existsSync(dir) ? '' : ' (no such folder: everything is new)'}`);
         for (const line of formatSiteDiff(diff)) io.out(line);
         setExit(EXIT_FINDINGS);
-      }
+      });
     });
 }
 
