@@ -55,4 +55,14 @@ describe('broken site configs', () => {
     expect(err.join('\n')).not.toMatch(/\n\s+at /);
     expect(snapshotTree(outRoot)).toEqual(before);
   });
+
+  it('a --site that names no file: exit 2, said in words, output untouched', async () => {
+    const err: string[] = [];
+    const file = join(CORPUS, 'no-such-site.yaml');
+    expect(existsSync(file)).toBe(false);
+    const code = await runCli(['synth', '--site', file, '--out', outRoot], { charts: CHARTS, artifacts: ARTIFACTS }, { out: () => {}, err: (l) => err.push(l) });
+    expect(code).toBe(EXIT_BAD_INPUT);
+    expect(err).toEqual([`${file}: (root): cannot read the file: no such file`]);
+    expect(snapshotTree(outRoot)).toEqual(before);
+  });
 });

@@ -43,6 +43,21 @@ describe('registry.caFile', () => {
     expect(readRegistryCa(`../${dir.split('/').pop()}/nested.crt`, join(dir, '..', 'elsewhere'), NOW).ca).toBeDefined();
   });
 
+  it('takes an absolute path as it is', () => {
+    const dir = tempFile('abs.crt', exampleCa);
+    const { ca, problems } = readRegistryCa(join(dir, 'abs.crt'), 'sites', NOW);
+    expect(problems).toEqual([]);
+    expect(ca!.sha256).toBe(readRegistryCa('example-harbor-ca.crt', 'sites', NOW).ca!.sha256);
+  });
+
+  it('says in words why it cannot read a folder or a missing file', () => {
+    const dir = tempFile('x.crt', exampleCa);
+    expect(readRegistryCa('.', dir, NOW).problems).toEqual([
+      { path: 'registry.caFile', message: `${dir} cannot be read (is a directory, expected a PEM file); registry.caFile is relative to the site file`, value: '.' },
+    ]);
+    expect(readRegistryCa('none.crt', dir, NOW).problems[0].message).toBe(`${join(dir, 'none.crt')} cannot be read (no such file); registry.caFile is relative to the site file`);
+  });
+
   it('ignores line endings and text around the blocks (no DaemonSet roll for a re-saved file)', () => {
     const crlf = tempFile('ca.crt', `Example Harbor CA, issued by the security team\r\n${exampleCa.replace(/\n/g, '\r\n')}`);
     expect(readRegistryCa('ca.crt', crlf, NOW).ca!.sha256).toBe(readRegistryCa('example-harbor-ca.crt', 'sites', NOW).ca!.sha256);

@@ -216,7 +216,7 @@ describe('site overlays', () => {
   it('blames the extending file for a missing base, and the base for its own syntax errors', () => {
     const missing = tree({ 'site.yaml': 'name: s\nextends: [nope.yaml]\n' });
     expect(problemLines(() => readSiteSource(join(missing, 'site.yaml')))).toEqual([
-      `${join(missing, 'site.yaml')}: extends[0]: cannot read the extended file ${join(missing, 'nope.yaml')} (got "nope.yaml")`,
+      `${join(missing, 'site.yaml')}: extends[0]: cannot read the extended file ${join(missing, 'nope.yaml')} (no such file) (got "nope.yaml")`,
     ]);
     const broken = tree({ 'site.yaml': 'extends: base.yaml\n', 'base.yaml': 'name: a\nname: b\n' });
     expect(problemLines(() => readSiteSource(join(broken, 'site.yaml')))[0]).toMatch(new RegExp(`^${join(broken, 'base.yaml')}: line 2, column 1: duplicate key`));

@@ -1,7 +1,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { Problem } from './problems';
+import { isAbsolute, join, resolve } from 'node:path';
+import { unreadableReason, type Problem } from './problems';
 import { ROBOT_NAME_MESSAGE, ROBOT_NAME_PATTERN } from './registry';
 import type { SiteConfig } from './schema';
 
@@ -51,20 +51,19 @@ interface CaResult {
 }
 
 /**
- * Reads `registry.caFile` (relative to the site file) and checks what makes nodes trust Harbor:
+ * Reads `registry.caFile` (relative to the site file, unless absolute) and checks what makes nodes trust Harbor:
  * a PEM file of certificates only (a private key there would end up in a ConfigMap and in Git), every
  * one a CA certificate (the server certificate is the classic mistake), valid today, with a warning
  * when one expires within CA_EXPIRY_WARNING_DAYS days.
  */
 export function readRegistryCa(caFile: string, siteDir: string, now: Date): CaResult {
-  const path = join(siteDir, caFile);
+  const path = isAbsolute(caFile) ? caFile : join(siteDir, caFile);
   const problem = (message: string): CaResult => ({ problems: [{ path: 'registry.caFile', message: `${path} ${message}`, value: caFile }], warnings: [] });
   let text: string;
   try {
     text = readFileSync(resolve(path), 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return problem(`cannot be read (${code === 'ENOENT' ? 'no such file' : code ?? String(err)}); registry.caFile is relative to the site file`);
+    return problem(`cannot be read (${unreadableReason(err, 'a PEM file')}); registry.caFile is relative to the site file`);
   }
   const blocks = [...text.matchAll(PEM_BLOCK)];
   if (blocks.some((b) => b[1].includes('PRIVATE KEY'))) {

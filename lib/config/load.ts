@@ -5,7 +5,7 @@ import { closest, distance } from 'fastest-levenshtein';
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import { ERROR_KEYWORD } from './common';
 import { resolveSite, siteConfigError, type ParsedFile } from './overlay';
-import { joinPath, SiteConfigError, type Problem } from './problems';
+import { joinPath, SiteConfigError, unreadableReason, type Problem } from './problems';
 import { SiteSchema, type SiteConfig } from './schema';
 import { SEMANTIC_CHECKS } from './semantic';
 import precompiledValidator from './site-validator.generated';
@@ -84,7 +84,7 @@ function readSiteFile(file: string): ParsedFile {
   try {
     bytes = readFileSync(file);
   } catch (err) {
-    throw new SiteConfigError(file, [{ path: '(root)', message: `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }]);
+    throw new SiteConfigError(file, [{ path: '(root)', message: `cannot read the file: ${unreadableReason(err, 'a site config YAML file')}` }]);
   }
   const text = bytes.toString('utf8');
   const lineCounter = new LineCounter();

@@ -71,7 +71,8 @@ export function resolveSite(file: string, read: FileReader): ResolvedSite {
       } catch (err) {
         // an unreadable base is the extending file's mistake; a broken base is the base's own
         if (err instanceof SiteConfigError && err.file === baseFile && err.problems.some((p) => p.message.startsWith('cannot read'))) {
-          throw new SiteConfigError(parsed.file, [{ path, message: `cannot read the extended file ${baseFile}`, value: base.name }]);
+          const reason = err.problems[0].message.replace(/^cannot read the file: /, '');
+          throw new SiteConfigError(parsed.file, [{ path, message: `cannot read the extended file ${baseFile} (${reason})`, value: base.name }]);
         }
         throw err;
       }

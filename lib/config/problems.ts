@@ -39,3 +39,21 @@ export function joinPath(segments: readonly (string | number)[]): string {
   }
   return out;
 }
+
+/** Why a file could not be read, in words (`no such file`, `is a directory, …`), never a bare errno code. */
+export function unreadableReason(err: unknown, expected: string): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EISDIR':
+      return `is a directory, expected ${expected}`;
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory';
+    default:
+      return code ?? String(err);
+  }
+}
