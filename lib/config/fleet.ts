@@ -56,7 +56,7 @@ export const fleetProperties = {
       tiers: Type.Array(
         Closed({
           vcpuHours: Type.Optional(
-            Type.Integer({ minimum: 1, description: 'vCPU-hours in this tier; omitted on the last tier, which is unbounded.' }),
+            Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'vCPU-hours in this tier; omitted on the last tier, which is unbounded.' }),
           ),
           usdPerVcpuHour: Rate('Price per vCPU-hour in this tier.'),
         }),
@@ -115,9 +115,10 @@ export const fleetProperties = {
         description: 'EC2 instance type, e.g. m5.xlarge.',
         [ERROR_KEYWORD]: 'must be an EC2 instance type such as m5.xlarge',
       }),
-      minSize: Type.Integer({ minimum: 0, description: 'Smallest size the autoscaler may scale to.' }),
-      maxSize: Type.Integer({ minimum: 1, description: 'Largest size the autoscaler may scale to.' }),
-      desiredCapacity: Type.Integer({ minimum: 0, description: 'Initial size.' }),
+      // at most the 5,000 nodes Kubernetes supports per cluster: catches typos before they reach eksctl.yaml
+      minSize: Type.Integer({ minimum: 0, maximum: 5000, description: 'Smallest size the autoscaler may scale to.' }),
+      maxSize: Type.Integer({ minimum: 1, maximum: 5000, description: 'Largest size the autoscaler may scale to.' }),
+      desiredCapacity: Type.Integer({ minimum: 0, maximum: 5000, description: 'Initial size.' }),
       labels: LabelMap({ description: 'Node labels.' }),
       taints: Type.Array(Taint, { default: [], description: 'Node taints.' }),
     }),

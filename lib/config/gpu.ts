@@ -33,7 +33,7 @@ function PoolName(description: string) {
 /** One ResourceClaimTemplate: typed options the dra-claims chart turns into a device request with CEL selectors. */
 const ClaimTemplate = Closed({
   name: DnsLabel({ description: 'ResourceClaimTemplate name in the workloads namespace; pods reference it.' }),
-  count: Type.Integer({ minimum: 1, default: 1, description: 'Number of GPUs (or MIG devices) per claim; all are allocated on one node.' }),
+  count: Type.Integer({ minimum: 1, maximum: 64, default: 1, description: 'Number of GPUs (or MIG devices) per claim; all are allocated on one node; at most 64.' }),
   minMemory: Type.Optional(Quantity(undefined, "Minimum memory per device (CEL on the driver's `memory` capacity), e.g. 16Gi.")),
   productName: Type.Optional(
     Type.String({
@@ -64,8 +64,9 @@ export const gpuProperties = {
   nodePools: Type.Array(
     Closed({
       name: DnsLabel({ description: 'Pool name; unique within the site.' }),
-      count: Type.Integer({ minimum: 0, description: 'Number of on-prem servers in the pool.' }),
-      vcpus: Type.Integer({ minimum: 1, description: 'vCPUs per server (EKS Hybrid Nodes are billed per vCPU-hour).' }),
+      // Upper bounds catch typos and YAML numbers beyond exact integers before they reach the cost report and NodeConfigs.
+      count: Type.Integer({ minimum: 0, maximum: 5000, description: 'Number of on-prem servers in the pool (Kubernetes supports at most 5,000 nodes per cluster).' }),
+      vcpus: Type.Integer({ minimum: 1, maximum: 4096, description: 'vCPUs per server (EKS Hybrid Nodes are billed per vCPU-hour); at most 4096.' }),
       labels: LabelMap({ description: 'Extra node labels the pool registers with (nodeadm kubelet flags).' }),
       taints: Type.Array(Taint, { default: [], description: 'Taints the pool registers with.' }),
       gpu: Section(
@@ -80,7 +81,7 @@ export const gpuProperties = {
             },
           ),
           model: Type.Optional(Type.String({ minLength: 1, description: 'GPU model, e.g. H100 (documentation and node label only).' })),
-          perNode: Type.Integer({ minimum: 0, default: 0, description: 'GPUs per server.' }),
+          perNode: Type.Integer({ minimum: 0, maximum: 64, default: 0, description: 'GPUs per server; at most 64.' }),
         },
         { description: 'GPUs of the pool.' },
       ),

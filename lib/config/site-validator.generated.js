@@ -4,7 +4,7 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = { "$id": "https://eks-hybrid-charts.local/site-config.json", "title": "eks-hybrid-charts site config", "additionalProperties": false, "type": "object", "required": ["name", "kubernetesVersion", "cluster", "networks", "registry", "dns", "coredns", "pullSecrets", "registryCaTrust", "harborTest", "nodePools", "devicePlugin", "draDriver", "dra", "samples", "storage", "monitoring", "dcgmExporter", "webApi", "clusterAutoscaler", "cost", "nodeadm", "cloudNodeGroups", "eksctl"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "Site name: a DNS-1123 label; the output folder is dist/<name>/.", "type": "string" }, "kubernetesVersion": { "description": "Target Kubernetes minor of the EKS cluster, as a string (1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36).", "x-error": "unsupported Kubernetes version; supported: 1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36 (write it as a quoted string)", "anyOf": [{ "const": "1.30", "type": "string" }, { "const": "1.31", "type": "string" }, { "const": "1.32", "type": "string" }, { "const": "1.33", "type": "string" }, { "const": "1.34", "type": "string" }, { "const": "1.35", "type": "string" }, { "const": "1.36", "type": "string" }] }, "cluster": { "additionalProperties": false, "description": "The EKS cluster the site belongs to.", "type": "object", "required": ["name", "region"], "properties": { "name": { "pattern": "^[0-9A-Za-z][A-Za-z0-9\\-_]*$", "maxLength": 100, "description": 'EKS cluster name (letters, digits, "-" and "_", starting with a letter or digit).', "x-error": 'must be an EKS cluster name: letters, digits, "-" and "_", starting with a letter or digit, at most 100 characters', "type": "string" }, "region": { "pattern": "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$", "description": "AWS region of the cluster, e.g. ap-northeast-2.", "x-error": "must be an AWS region such as ap-northeast-2", "type": "string" } } }, "networks": { "additionalProperties": false, "description": "Networks of the cluster; no two may overlap.", "type": "object", "required": ["vpc", "remoteNodeNetworks", "remotePodNetworks", "serviceNetwork"], "properties": { "vpc": { "pattern": "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16", "description": "CIDR of the cluster VPC.", "type": "string" }, "remoteNodeNetworks": { "minItems": 1, "description": "On-prem networks the hybrid nodes live in (EKS remoteNodeNetworks).", "type": "array", "items": { "pattern": "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16", "type": "string" } }, "remotePodNetworks": { "minItems": 1, "description": "Pod networks of the hybrid nodes (EKS remotePodNetworks); must be routable from the VPC for webhooks.", "type": "array", "items": { "pattern": "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16", "type": "string" } }, "serviceNetwork": { "pattern": "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16", "description": "Kubernetes service CIDR (EKS serviceIpv4Cidr).", "type": "string" } } }, "registry": { "additionalProperties": false, "description": "The private Harbor registry.", "type": "object", "required": ["hostname", "ip", "proxyCache"], "properties": { "hostname": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a DNS hostname: lowercase labels of letters, digits and "-" separated by dots', "description": "Hostname of the private Harbor registry, as in image references.", "type": "string" }, "ip": { "format": "ipv4", "x-error": "must be an IPv4 address such as 192.168.1.100", "description": "IPv4 address of the Harbor registry (used for the CoreDNS hosts entry).", "type": "string" }, "proxyCache": { "default": {}, "description": 'Harbor proxy-cache projects by upstream registry, e.g. {"nvcr.io": "nvcr-proxy", "docker.io": "dockerhub-proxy"}: every image of those registries is pulled through <hostname>/<project>/\u2026 instead.', "type": "object", "patternProperties": { "^[a-z0-9.-]+(:[0-9]+)?$": { "pattern": "^[a-z0-9]+(?:[._-][a-z0-9]+)*$", "type": "string" } } }, "caFile": { "minLength": 1, "description": "PEM file with the CA certificate(s) that signed Harbor's certificate, relative to the site file. Public part only: a file holding a private key is refused.", "type": "string" } } }, "dns": { "additionalProperties": false, "default": {}, "description": "In-cluster DNS additions.", "type": "object", "required": ["stubZones", "hosts"], "properties": { "stubZones": { "default": [], "description": "On-prem DNS zones that CoreDNS forwards to on-prem servers.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["zone", "servers"], "properties": { "zone": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a DNS hostname: lowercase labels of letters, digits and "-" separated by dots', "description": "DNS zone served on-prem, e.g. company.local.", "type": "string" }, "servers": { "minItems": 1, "maxItems": 15, "description": "On-prem DNS servers for the zone (CoreDNS forward takes at most 15).", "type": "array", "items": { "format": "ipv4", "x-error": "must be an IPv4 address such as 192.168.1.100", "type": "string" } } } } }, "hosts": { "default": [], "description": "Extra CoreDNS hosts entries besides the registry (registry.hostname \u2192 registry.ip is always added). Pods only: nodes do not use CoreDNS.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["ip", "names"], "properties": { "ip": { "format": "ipv4", "x-error": "must be an IPv4 address such as 192.168.1.100", "description": "Address the names resolve to.", "type": "string" }, "names": { "minItems": 1, "description": "Hostnames that resolve to the address.", "type": "array", "items": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a DNS hostname: lowercase labels of letters, digits and "-" separated by dots', "type": "string" } } } } } } }, "coredns": { "additionalProperties": false, "default": {}, "description": "CoreDNS configuration (issue 4).", "type": "object", "required": ["enabled", "managedBy"], "properties": { "enabled": { "default": true, "description": "Render the Corefile with the registry hosts entry and the stub zones.", "type": "boolean" }, "managedBy": { "default": "self", "description": 'Who owns the kube-system/coredns ConfigMap: "self" (self-managed CoreDNS: the ConfigMap is applied from dist/) or "eksAddon" (the EKS CoreDNS add-on: only addons/coredns-configuration-values.json is written, for `aws eks update-addon --configuration-values`).', "x-error": 'must be "self" or "eksAddon"', "anyOf": [{ "const": "self", "type": "string" }, { "const": "eksAddon", "type": "string" }] } } }, "pullSecrets": { "additionalProperties": false, "default": {}, "description": "Harbor pull credentials for workloads (issue 4).", "type": "object", "required": ["enabled", "name", "includeKubeSystem", "mode", "externalSecret", "sealedSecret", "plain"], "properties": { "enabled": { "default": true, "description": "Render the Harbor pull secret in every namespace that runs pods.", "type": "boolean" }, "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."', "default": "harbor-registry", "description": "Name of the kubernetes.io/dockerconfigjson Secret, the same in every namespace.", "type": "string" }, "namespaces": { "uniqueItems": true, "description": "Namespaces that get the secret. Default: every namespace the site renders that runs pods. Each must exist on the cluster.", "type": "array", "items": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "type": "string" } }, "includeKubeSystem": { "default": false, "description": "Also put the secret into kube-system (needed when kube-system pods pull private Harbor projects).", "type": "boolean" }, "username": { "pattern": "^robot\\$([a-z0-9]+(?:[._-][a-z0-9]+)*\\+)?[a-z0-9]+(?:[._-][a-z0-9]+)*$", "x-error": "must be a Harbor 2.x robot account name: robot$<project>+<name> (project robot) or robot$<name> (system robot), lowercase", "description": 'Harbor robot account the secret logs in as (not a secret). Required by externalSecret mode with format "token".', "type": "string" }, "mode": { "default": "externalSecret", "description": "Where the robot token comes from: externalSecret (External Secrets Operator reads AWS Secrets Manager), sealedSecret (kubeseal output in this file), plain (environment variables at synth time; the token is written to dist/).", "x-error": "must be one of externalSecret, sealedSecret, plain", "anyOf": [{ "const": "externalSecret", "type": "string" }, { "const": "sealedSecret", "type": "string" }, { "const": "plain", "type": "string" }] }, "externalSecret": { "additionalProperties": false, "default": {}, "description": "Settings of mode externalSecret.", "type": "object", "required": ["storeName", "format", "refreshInterval", "auth", "serviceAccount"], "properties": { "storeName": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."', "default": "aws-secrets-manager", "description": "Name of the ClusterSecretStore that reads AWS Secrets Manager.", "type": "string" }, "region": { "pattern": "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$", "x-error": "must be an AWS region such as ap-northeast-2", "description": "Region of the Secrets Manager secret. Default: cluster.region.", "type": "string" }, "key": { "minLength": 1, "description": "Name or ARN of the Secrets Manager secret, e.g. harbor/robot-k8s-pull.", "type": "string" }, "property": { "minLength": 1, "description": "JSON key inside the secret value (when the secret is a JSON object), e.g. token.", "type": "string" }, "format": { "default": "token", "description": 'What the secret value holds: "token" (the robot secret only; the username comes from pullSecrets.username) or "dockerconfigjson" (a complete .dockerconfigjson document).', "x-error": 'must be "token" or "dockerconfigjson"', "anyOf": [{ "const": "token", "type": "string" }, { "const": "dockerconfigjson", "type": "string" }] }, "refreshInterval": { "pattern": "^([0-9]+(ns|us|ms|s|m|h))+$", "x-error": "must be a duration such as 1h, 30m or 1h30m", "default": "1h", "description": "How often ESO re-reads the secret (Harbor robot tokens expire, 30 days by default).", "type": "string" }, "auth": { "default": "serviceAccount", "description": `How ESO authenticates to AWS: "serviceAccount" (a token of pullSecrets.externalSecret.serviceAccount whose IAM role is bound with IRSA) or "controller" (the ESO controller's own credentials, e.g. an EKS Pod Identity association).`, "x-error": 'must be "serviceAccount" or "controller"', "anyOf": [{ "const": "serviceAccount", "type": "string" }, { "const": "controller", "type": "string" }] }, "serviceAccount": { "additionalProperties": false, "default": {}, "description": 'Service account for auth "serviceAccount".', "type": "object", "required": ["name", "namespace"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."', "default": "external-secrets", "description": "Service account whose IAM role may read the secret.", "type": "string" }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "external-secrets", "description": "Namespace of that service account.", "type": "string" } } } } }, "sealedSecret": { "additionalProperties": false, "default": {}, "description": "Settings of mode sealedSecret.", "type": "object", "required": ["scope", "encryptedData"], "properties": { "scope": { "default": "strict", "description": "kubeseal --scope used to seal: strict (one ciphertext per namespace) or clusterWide (one ciphertext for all).", "x-error": 'must be "strict" or "clusterWide"', "anyOf": [{ "const": "strict", "type": "string" }, { "const": "clusterWide", "type": "string" }] }, "encryptedData": { "default": {}, "description": "Scope strict: the sealed .dockerconfigjson per namespace (kubeseal --scope strict --namespace <ns> --name <pullSecrets.name>).", "type": "object", "patternProperties": { "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$": { "pattern": "^[A-Za-z0-9+/]{16,}={0,2}$", "x-error": 'must be kubeseal output (base64 ciphertext, usually starting with "Ag"), not a plain value', "type": "string" } } }, "clusterWideEncryptedData": { "pattern": "^[A-Za-z0-9+/]{16,}={0,2}$", "x-error": 'must be kubeseal output (base64 ciphertext, usually starting with "Ag"), not a plain value', "description": "Scope clusterWide: the sealed .dockerconfigjson (kubeseal --scope cluster-wide).", "type": "string" } } }, "plain": { "additionalProperties": false, "default": {}, "description": "Settings of mode plain.", "type": "object", "required": ["iUnderstandTheSecretIsWrittenToDist", "usernameEnv", "passwordEnv"], "properties": { "iUnderstandTheSecretIsWrittenToDist": { "default": false, "description": "Opt-in for mode plain: the robot token is written base64-encoded (not encrypted) into dist/. Never commit such a dist/.", "type": "boolean" }, "usernameEnv": { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "x-error": 'must be an environment variable name: letters, digits and "_", not starting with a digit', "default": "HARBOR_USERNAME", "description": "Environment variable holding the robot account name at synth time.", "type": "string" }, "passwordEnv": { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "x-error": 'must be an environment variable name: letters, digits and "_", not starting with a digit', "default": "HARBOR_PASSWORD", "description": "Environment variable holding the robot token at synth time.", "type": "string" } } } } }, "registryCaTrust": { "additionalProperties": false, "default": {}, "description": "Registry CA on hybrid nodes (containerd certs.d).", "type": "object", "required": ["enabled", "installerImage", "pauseImage", "systemTrust"], "properties": { "enabled": { "default": true, "description": "Render the DaemonSet that makes containerd on hybrid nodes trust registry.caFile.", "type": "boolean" }, "installerImage": { "default": "docker.io/library/busybox:1.37.0", "description": "Image of the init container that writes the files (needs sh, cmp, cp, mv).", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "pauseImage": { "default": "registry.k8s.io/pause:3.10", "description": "Image of the container that keeps the pod running after the init containers.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "systemTrust": { "additionalProperties": false, "default": {}, "description": "Host trust store installation.", "type": "object", "required": ["enabled", "osFamily"], "properties": { "enabled": { "default": false, "description": "Also install the CA into the host trust store (for host tools such as curl; containerd does not need it). Costs a privileged init container with hostPID.", "type": "boolean" }, "osFamily": { "default": "debian", "description": "Trust-store layout of the hybrid nodes: debian (Ubuntu: update-ca-certificates) or rhel (RHEL, Amazon Linux 2023: update-ca-trust).", "x-error": 'must be "debian" or "rhel"', "anyOf": [{ "const": "debian", "type": "string" }, { "const": "rhel", "type": "string" }] } } } } }, "harborTest": { "additionalProperties": false, "default": {}, "description": "Smoke test of Harbor pulls from hybrid nodes.", "type": "object", "required": ["enabled", "image"], "properties": { "enabled": { "default": true, "description": "Render the harbor-test Pod that pulls from Harbor with the pull secret.", "type": "boolean" }, "image": { "default": "library/nginx:1.28.0", "pattern": "^[a-z0-9]+(?:[._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$", "not": { "pattern": ":latest$" }, "x-error": "must be <project>/<repository>:<tag> inside the registry, pinned to a tag (never :latest)", "description": "Repository and tag inside the registry (pushed there beforehand); the Pod runs `nginx -v` from it, so it must be an nginx image.", "type": "string" } } }, "nodePools": { "default": [], "description": "On-prem hybrid node pools.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["name", "count", "vcpus", "labels", "taints", "gpu"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "Pool name; unique within the site.", "type": "string" }, "count": { "minimum": 0, "description": "Number of on-prem servers in the pool.", "type": "integer" }, "vcpus": { "minimum": 1, "description": "vCPUs per server (EKS Hybrid Nodes are billed per vCPU-hour).", "type": "integer" }, "labels": { "default": {}, "description": "Extra node labels the pool registers with (nodeadm kubelet flags).", "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } }, "taints": { "default": [], "description": "Taints the pool registers with.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["key", "effect"], "properties": { "key": { "description": "Taint key (label-key syntax).", "type": "string" }, "value": { "description": "Taint value (label-value syntax).", "type": "string" }, "effect": { "x-error": "must be one of NoSchedule, PreferNoSchedule, NoExecute", "anyOf": [{ "const": "NoSchedule", "type": "string" }, { "const": "PreferNoSchedule", "type": "string" }, { "const": "NoExecute", "type": "string" }] } } } }, "gpu": { "additionalProperties": false, "default": {}, "description": "GPUs of the pool.", "type": "object", "required": ["mode", "perNode"], "properties": { "mode": { "default": "none", "description": "How the GPUs of the pool are exposed: none, devicePlugin (nvidia.com/gpu extended resource) or dra (NVIDIA DRA driver). One per pool: both on one node would advertise the same GPUs twice.", "x-error": "must be exactly one of none, devicePlugin, dra: a pool cannot use both the device plugin and DRA (they would advertise the same GPUs twice); split the servers into two pools", "anyOf": [{ "const": "none", "type": "string" }, { "const": "devicePlugin", "type": "string" }, { "const": "dra", "type": "string" }] }, "model": { "minLength": 1, "description": "GPU model, e.g. H100 (documentation and node label only).", "type": "string" }, "perNode": { "minimum": 0, "default": 0, "description": "GPUs per server.", "type": "integer" } } } } } }, "devicePlugin": { "additionalProperties": false, "default": {}, "description": "NVIDIA device plugin (nvidia.com/gpu extended resource).", "type": "object", "required": ["enabled", "image", "nvidiaRuntimeClass"], "properties": { "enabled": { "default": true, "description": "Render the NVIDIA device plugin on the devicePlugin pools (when there are any).", "type": "boolean" }, "image": { "default": "nvcr.io/nvidia/k8s-device-plugin:v0.20.0", "description": "NVIDIA k8s-device-plugin image.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "nvidiaRuntimeClass": { "default": false, "description": "Keep nvidia-container-runtime a named runtime on the devicePlugin pools instead of containerd's default (NodeConfigs), render RuntimeClass `nvidia` (handler nvidia) and run the device plugin, the DCGM exporter and the device-plugin samples with it; your own GPU pods must then set `runtimeClassName: nvidia`. Off: the runtime is the default there, so any container whose image sets NVIDIA_VISIBLE_DEVICES=all sees every GPU. dra pools never make it the default (it would bypass DRA) and get RuntimeClass `nvidia` for the DCGM exporter whatever this says.", "type": "boolean" } } }, "draDriver": { "additionalProperties": false, "default": {}, "description": "NVIDIA DRA driver for GPUs (dra pools).", "type": "object", "required": ["enabled", "image", "nvidiaDriverRoot", "logVerbosity", "computeDomains"], "properties": { "enabled": { "default": true, "description": "Render the NVIDIA DRA driver on the dra pools (when there are any).", "type": "boolean" }, "image": { "default": "registry.k8s.io/dra-driver-nvidia/dra-driver-nvidia-gpu:v0.4.1", "description": "NVIDIA DRA driver image (kubernetes-sigs/dra-driver-nvidia-gpu).", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "nvidiaDriverRoot": { "pattern": "^/.*", "default": "/", "description": "Where the NVIDIA driver lives on the node: / for a host-installed driver, /run/nvidia/driver for the GPU Operator driver container.", "x-error": "must be an absolute path such as / or /run/nvidia/driver", "type": "string" }, "logVerbosity": { "minimum": 0, "maximum": 10, "default": 4, "description": "Kubelet plugin log verbosity (-v).", "type": "integer" }, "computeDomains": { "additionalProperties": false, "default": {}, "description": "ComputeDomain support of the driver.", "type": "object", "required": ["enabled"], "properties": { "enabled": { "default": false, "description": "ComputeDomains (multi-node NVLink / IMEX). Not needed for H100 PCIe/HGX servers; not rendered yet.", "type": "boolean" } } } } }, "dra": { "additionalProperties": false, "default": {}, "description": "DRA claim templates.", "type": "object", "required": ["claimTemplates"], "properties": { "claimTemplates": { "default": [], "description": "ResourceClaimTemplates rendered in the workloads namespace for DRA workloads.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["name", "count"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "ResourceClaimTemplate name in the workloads namespace; pods reference it.", "type": "string" }, "count": { "minimum": 1, "default": 1, "description": "Number of GPUs (or MIG devices) per claim; all are allocated on one node.", "type": "integer" }, "minMemory": { "pattern": "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", "description": "Minimum memory per device (CEL on the driver's `memory` capacity), e.g. 16Gi.", "x-error": "must be a Kubernetes quantity such as 16Gi, 80Gi or 10Ti", "type": "string" }, "productName": { "pattern": "^[A-Za-z0-9][A-Za-z0-9 ._-]*$", "maxLength": 128, "description": 'Text the device\'s `productName` attribute must contain, e.g. "H100" matches "NVIDIA H100 80GB HBM3".', "x-error": 'must be plain text of letters, digits, spaces, ".", "_" and "-", such as H100', "type": "string" }, "minCudaDriverVersion": { "pattern": "^[0-9]+\\.[0-9]+(\\.[0-9]+)?$", "description": 'Lowest CUDA version the node driver must support (`cudaDriverVersion` attribute), e.g. "12.2".', "x-error": 'must be a CUDA version such as "12.2" or "12.8.1" (quoted)', "type": "string" }, "migProfile": { "pattern": "^[0-9]+g\\.[0-9]+gb(\\+[a-z]+)?$", "description": "Allocate MIG devices of this profile (DeviceClass mig.nvidia.com) instead of whole GPUs, e.g. 1g.10gb.", "x-error": "must be a MIG profile such as 1g.10gb, 3g.40gb or 1g.10gb+me", "type": "string" } } } } } }, "samples": { "additionalProperties": false, "default": {}, "description": "Sample GPU workloads in the workloads namespace.", "type": "object", "required": ["gpuTest", "gpuTraining", "mlTraining"], "properties": { "gpuTest": { "additionalProperties": false, "default": {}, "description": "gpu-test Pod.", "type": "object", "required": ["enabled", "image"], "properties": { "enabled": { "default": false, "description": "Render the gpu-test Pod (nvidia-smi on one device-plugin GPU).", "type": "boolean" }, "image": { "default": "nvcr.io/nvidia/cuda:12.8.1-base-ubuntu24.04", "description": "CUDA base image that provides nvidia-smi.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "pool": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "devicePlugin pool to run on; default: the first devicePlugin pool.", "type": "string" } } }, "gpuTraining": { "additionalProperties": false, "default": {}, "description": "gpu-training Pod.", "type": "object", "required": ["enabled", "image", "gpus"], "properties": { "enabled": { "default": false, "description": "Render the gpu-training Pod (PyTorch on a whole device-plugin server).", "type": "boolean" }, "image": { "default": "pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime", "description": "PyTorch runtime image.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "gpus": { "minimum": 1, "default": 8, "description": "nvidia.com/gpu limit; at most the pool's gpu.perNode.", "type": "integer" }, "pool": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "devicePlugin pool to run on; default: the first devicePlugin pool.", "type": "string" } } }, "mlTraining": { "additionalProperties": false, "default": {}, "description": "ml-training Job.", "type": "object", "required": ["enabled", "image", "claimTemplate"], "properties": { "enabled": { "default": false, "description": "Render the ml-training Job (PyTorch with a DRA claim).", "type": "boolean" }, "image": { "default": "pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime", "description": "PyTorch runtime image.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "claimTemplate": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "ml-training-claim", "description": "Name of a dra.claimTemplates entry the Job claims its GPUs from.", "type": "string" }, "pool": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "dra pool to run on; default: the first dra pool.", "type": "string" } } } } }, "storage": { "additionalProperties": false, "default": {}, "description": "On-prem storage.", "type": "object", "required": ["nfs"], "properties": { "nfs": { "additionalProperties": false, "default": {}, "description": "On-prem NFS storage.", "type": "object", "required": ["enabled", "capacity", "mountOptions"], "properties": { "enabled": { "default": false, "description": "Render the on-prem NFS PersistentVolume and claim.", "type": "boolean" }, "server": { "minLength": 1, "description": "NFS server address.", "type": "string" }, "path": { "pattern": "^/", "description": "Exported path.", "x-error": "must be an absolute export path such as /export/data", "type": "string" }, "capacity": { "pattern": "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", "description": "Size of the volume as Kubernetes sees it (NFS does not enforce it).", "default": "10Ti", "x-error": "must be a Kubernetes quantity such as 16Gi, 80Gi or 10Ti", "type": "string" }, "mountOptions": { "default": ["vers=4.1", "rsize=1048576", "wsize=1048576", "hard", "timeo=600", "retrans=2"], "description": "NFS mount options.", "type": "array", "items": { "minLength": 1, "type": "string" } } } } } }, "monitoring": { "additionalProperties": false, "default": {}, "description": "Prometheus scrape configuration for Harbor, the DRA kubelet plugin and the DCGM exporter.", "type": "object", "required": ["enabled", "mode", "namespace", "scrapeInterval", "configMap", "operator", "harbor", "draPlugin"], "properties": { "enabled": { "default": true, "description": "Render the Prometheus scrape configuration.", "type": "boolean" }, "mode": { "default": "configMap", "description": "configMap: a prometheus.yml ConfigMap for a plain Prometheus (plus the RBAC its Kubernetes service discovery needs); operator: Prometheus Operator ScrapeConfig/PodMonitor/ServiceMonitor objects (needs the operator CRDs).", "x-error": "must be one of configMap, operator", "anyOf": [{ "const": "configMap", "type": "string" }, { "const": "operator", "type": "string" }] }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "monitoring", "description": "Namespace of the scrape configuration objects (where Prometheus runs).", "type": "string" }, "scrapeInterval": { "default": "15s", "pattern": "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$", "minLength": 2, "description": "Global scrape interval (the guide: 15s).", "x-error": "must be a Prometheus duration such as 15s, 1m or 1m30s", "type": "string" }, "configMap": { "additionalProperties": false, "default": {}, "description": "Settings of the configMap mode.", "type": "object", "required": ["name", "serviceAccount"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "prometheus-config", "description": "Name of the ConfigMap holding prometheus.yml (the guide's name).", "type": "string" }, "serviceAccount": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "prometheus", "description": "Service account of the Prometheus server in the monitoring namespace; it is granted read access to pods for Kubernetes service discovery.", "type": "string" } } }, "operator": { "additionalProperties": false, "default": {}, "description": "Settings of the operator mode.", "type": "object", "required": ["labels"], "properties": { "labels": { "default": {}, "description": 'Labels put on the operator objects so the Prometheus resource selects them, e.g. {"release": "kube-prometheus-stack"}.', "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } } } }, "harbor": { "additionalProperties": false, "default": {}, "description": "The Harbor scrape jobs.", "type": "object", "required": ["enabled", "port", "path", "scheme", "components"], "properties": { "enabled": { "default": true, "description": "Scrape the Harbor registry (registry.hostname) from outside the cluster.", "type": "boolean" }, "port": { "minimum": 1, "maximum": 65535, "default": 9090, "description": "Harbor metrics port (harbor.yml `metric.port`; 9090 for the installer, 8001 for the Helm chart).", "x-error": "must be a TCP port, 1-65535", "type": "integer" }, "path": { "default": "/metrics", "pattern": "^/", "description": "Harbor metrics path (harbor.yml `metric.path`).", "x-error": "must be a path starting with /", "type": "string" }, "scheme": { "default": "http", "description": "Scheme of the metrics endpoint (the harbor.yml installer serves metrics over plain HTTP).", "x-error": "must be http or https", "anyOf": [{ "const": "http", "type": "string" }, { "const": "https", "type": "string" }] }, "components": { "default": ["exporter", "core", "registry", "jobservice"], "minItems": 1, "uniqueItems": true, "description": "Harbor components to scrape, one job each.", "type": "array", "items": { "x-error": "must be one of exporter, core, registry, jobservice", "anyOf": [{ "const": "exporter", "type": "string" }, { "const": "core", "type": "string" }, { "const": "registry", "type": "string" }, { "const": "jobservice", "type": "string" }] } } } }, "draPlugin": { "additionalProperties": false, "default": {}, "description": "The DRA kubelet plugin scrape job.", "type": "object", "required": ["enabled", "podLabels", "port"], "properties": { "enabled": { "default": true, "description": "Scrape the NVIDIA DRA kubelet plugin (when the site renders the DRA driver, i.e. some pool has gpu.mode dra).", "type": "boolean" }, "podLabels": { "default": { "dra-driver-nvidia-gpu-component": "kubelet-plugin" }, "description": "Labels that select the kubelet-plugin pods (the driver chart's selector label).", "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } }, "port": { "minimum": 1, "maximum": 65535, "default": 8080, "description": "Metrics port of the gpus kubelet-plugin container (path /metrics); scraped only where the container declares it.", "x-error": "must be a TCP port, 1-65535", "type": "integer" } } } } }, "dcgmExporter": { "additionalProperties": false, "default": {}, "description": "NVIDIA DCGM exporter (GPU metrics on :9400).", "type": "object", "required": ["enabled", "namespace", "image", "profilingMetrics"], "properties": { "enabled": { "default": false, "description": "Render the NVIDIA DCGM exporter DaemonSet on every GPU pool.", "type": "boolean" }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "dcgm-exporter", "description": "Namespace of the exporter (Pod Security level privileged: hostPath and CAP_SYS_ADMIN).", "type": "string" }, "image": { "default": "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless", "description": "DCGM exporter image (tag <DCGM version>-<exporter version>).", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "profilingMetrics": { "default": true, "description": "Add CAP_SYS_ADMIN, which DCGM needs for the profiling metrics (DCGM_FI_PROF_*), as upstream does.", "type": "boolean" } } }, "webApi": { "additionalProperties": false, "default": {}, "description": "Sample CPU workload on cloud nodes (the guide's web-api).", "type": "object", "required": ["enabled", "namespace", "image", "replicas"], "properties": { "enabled": { "default": false, "description": "Render the sample web-api (nginx) on cloud nodes.", "type": "boolean" }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "web", "description": "Namespace of the web-api.", "type": "string" }, "image": { "default": "nginxinc/nginx-unprivileged:1.28.3-alpine", "description": "nginx image that runs as a non-root user on port 8080.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "replicas": { "minimum": 2, "default": 2, "description": "Replicas, spread across nodes; at least 2 so the PodDisruptionBudget lets a node drain.", "x-error": "must be an integer of at least 2 (one replica and a PodDisruptionBudget would block every node drain)", "type": "integer" } } }, "clusterAutoscaler": { "additionalProperties": false, "default": {}, "description": "cluster-autoscaler (AWS provider, ASG auto-discovery).", "type": "object", "required": ["enabled"], "properties": { "enabled": { "default": false, "description": "Render cluster-autoscaler for the cloud Auto Scaling groups (it cannot scale hybrid nodes).", "type": "boolean" }, "iamRoleArn": { "pattern": "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$", "description": "IAM role for the autoscaler service account (IRSA annotation eks.amazonaws.com/role-arn). Required when enabled.", "x-error": "must be an IAM role ARN such as arn:aws:iam::123456789012:role/cluster-autoscaler", "type": "string" }, "image": { "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "description": "Override of the image; by default the release matching kubernetesVersion (registry.k8s.io/autoscaling/cluster-autoscaler:v1.<minor>.<patch>).", "x-error": "must be an image pinned to a tag or digest (never :latest)", "type": "string" } } }, "extends": { "description": "Base site file(s) this file overlays, relative to this file; later files win. Maps merge key by key, lists replace, `null` removes a key. Resolved by the loader and never part of the rendered config.", "x-error": "must be a file name or a list of file names", "anyOf": [{ "minLength": 1, "type": "string" }, { "minItems": 1, "type": "array", "items": { "minLength": 1, "type": "string" } }] }, "cost": { "additionalProperties": false, "default": {}, "description": "EKS Hybrid Nodes pricing used by `npm run cost` and COST.md.", "type": "object", "required": ["hoursPerMonth", "tiers", "guideFlatUsdPerVcpuHour"], "properties": { "hoursPerMonth": { "minimum": 1, "maximum": 744, "default": 730, "description": "Hours in a billing month (AWS uses 730).", "type": "integer" }, "tiers": { "minItems": 1, "default": [{ "vcpuHours": 576e3, "usdPerVcpuHour": 0.02 }, { "vcpuHours": 576e3, "usdPerVcpuHour": 0.014 }, { "vcpuHours": 4608e3, "usdPerVcpuHour": 0.01 }, { "vcpuHours": 576e4, "usdPerVcpuHour": 8e-3 }, { "usdPerVcpuHour": 6e-3 }], "description": "EKS Hybrid Nodes price tiers by monthly vCPU-hours, in order; every tier but the last has `vcpuHours`.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["usdPerVcpuHour"], "properties": { "vcpuHours": { "minimum": 1, "description": "vCPU-hours in this tier; omitted on the last tier, which is unbounded.", "type": "integer" }, "usdPerVcpuHour": { "minimum": 0, "description": "Price per vCPU-hour in this tier. In US dollars, at most 6 decimal places.", "type": "number" } } } }, "guideFlatUsdPerVcpuHour": { "minimum": 0, "default": 0.1099, "description": "Flat price the source guide assumed, shown for comparison only. In US dollars, at most 6 decimal places.", "type": "number" } } }, "nodeadm": { "additionalProperties": false, "default": {}, "description": "nodeadm NodeConfig files written to nodes/<pool>.nodeconfig.yaml (one per hybrid pool).", "type": "object", "required": ["credentialProvider", "iamRolesAnywhere", "maxPods", "shutdownGracePeriod"], "properties": { "credentialProvider": { "default": "ssm", "description": "How hybrid nodes get AWS credentials: ssm (SSM hybrid activation) or iamRolesAnywhere (X.509 certificates).", "x-error": "must be one of ssm, iamRolesAnywhere", "anyOf": [{ "const": "ssm", "type": "string" }, { "const": "iamRolesAnywhere", "type": "string" }] }, "iamRolesAnywhere": { "additionalProperties": false, "default": {}, "description": "IAM Roles Anywhere settings (credentialProvider: iamRolesAnywhere). ARNs are not secrets.", "type": "object", "properties": { "trustAnchorArn": { "pattern": "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "description": "ARN of the IAM Roles Anywhere trust anchor; a placeholder is written when unset.", "x-error": "must be an AWS ARN such as arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/\u2026", "type": "string" }, "profileArn": { "pattern": "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "description": "ARN of the IAM Roles Anywhere profile; a placeholder is written when unset.", "x-error": "must be an AWS ARN such as arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/\u2026", "type": "string" }, "roleArn": { "pattern": "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "description": "ARN of the IAM Roles Anywhere Hybrid Nodes role (the role is IAM, not Roles Anywhere); a placeholder is written when unset.", "x-error": "must be an AWS ARN such as arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/\u2026", "type": "string" }, "certificatePath": { "minLength": 1, "description": "Node certificate path on the server (nodeadm default when unset).", "type": "string" }, "privateKeyPath": { "minLength": 1, "description": "Node private key path on the server (nodeadm default when unset).", "type": "string" } } }, "maxPods": { "minimum": 1, "maximum": 1024, "default": 110, "description": "kubelet maxPods of every hybrid node.", "type": "integer" }, "shutdownGracePeriod": { "pattern": "^\\d+(s|m)$", "default": "30s", "description": "kubelet shutdownGracePeriod: time the node gives pods when the server shuts down.", "x-error": "must be a duration in seconds or minutes such as 30s or 2m", "type": "string" }, "containerdMajor": { "description": "Major version of containerd on the servers (decides the TOML section of the registry config). Default: 2 from Kubernetes 1.36 (which needs it), else 1.", "x-error": "must be 1 or 2", "anyOf": [{ "const": 1, "type": "number" }, { "const": 2, "type": "number" }] } } }, "cloudNodeGroups": { "default": [], "description": "EKS managed node groups in the VPC (written to cluster/eksctl.yaml; cluster-autoscaler scales these).", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["name", "instanceType", "minSize", "maxSize", "desiredCapacity", "labels", "taints"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "Managed node group name.", "type": "string" }, "instanceType": { "pattern": "^[a-z][a-z0-9-]*\\.[a-z0-9]+$", "description": "EC2 instance type, e.g. m5.xlarge.", "x-error": "must be an EC2 instance type such as m5.xlarge", "type": "string" }, "minSize": { "minimum": 0, "description": "Smallest size the autoscaler may scale to.", "type": "integer" }, "maxSize": { "minimum": 1, "description": "Largest size the autoscaler may scale to.", "type": "integer" }, "desiredCapacity": { "minimum": 0, "description": "Initial size.", "type": "integer" }, "labels": { "default": {}, "description": "Node labels.", "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } }, "taints": { "default": [], "description": "Node taints.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["key", "effect"], "properties": { "key": { "description": "Taint key (label-key syntax).", "type": "string" }, "value": { "description": "Taint value (label-value syntax).", "type": "string" }, "effect": { "x-error": "must be one of NoSchedule, PreferNoSchedule, NoExecute", "anyOf": [{ "const": "NoSchedule", "type": "string" }, { "const": "PreferNoSchedule", "type": "string" }, { "const": "NoExecute", "type": "string" }] } } } } } } }, "eksctl": { "additionalProperties": false, "default": {}, "description": "Cloud side written to cluster/eksctl.yaml.", "type": "object", "required": ["endpointAccess"], "properties": { "endpointAccess": { "default": "public", "description": "Cluster API endpoint: public or private. Hybrid Nodes do not support both at once.", "x-error": "must be public or private (hybrid nodes cannot use public and private together)", "anyOf": [{ "const": "public", "type": "string" }, { "const": "private", "type": "string" }] }, "caBundleCert": { "minLength": 1, "description": "PEM of the CA that signs node certificates (credentialProvider: iamRolesAnywhere); eksctl creates the trust anchor from it.", "type": "string" } } } } };
+const schema11 = { "$id": "https://eks-hybrid-charts.local/site-config.json", "title": "eks-hybrid-charts site config", "additionalProperties": false, "type": "object", "required": ["name", "kubernetesVersion", "cluster", "networks", "registry", "dns", "coredns", "pullSecrets", "registryCaTrust", "harborTest", "nodePools", "devicePlugin", "draDriver", "dra", "samples", "storage", "monitoring", "dcgmExporter", "webApi", "clusterAutoscaler", "cost", "nodeadm", "cloudNodeGroups", "eksctl"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "Site name: a DNS-1123 label; the output folder is dist/<name>/.", "type": "string" }, "kubernetesVersion": { "description": "Target Kubernetes minor of the EKS cluster, as a string (1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36).", "x-error": "unsupported Kubernetes version; supported: 1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36 (write it as a quoted string)", "anyOf": [{ "const": "1.30", "type": "string" }, { "const": "1.31", "type": "string" }, { "const": "1.32", "type": "string" }, { "const": "1.33", "type": "string" }, { "const": "1.34", "type": "string" }, { "const": "1.35", "type": "string" }, { "const": "1.36", "type": "string" }] }, "cluster": { "additionalProperties": false, "description": "The EKS cluster the site belongs to.", "type": "object", "required": ["name", "region"], "properties": { "name": { "pattern": "^[0-9A-Za-z][A-Za-z0-9\\-_]*$", "maxLength": 100, "description": 'EKS cluster name (letters, digits, "-" and "_", starting with a letter or digit).', "x-error": 'must be an EKS cluster name: letters, digits, "-" and "_", starting with a letter or digit, at most 100 characters', "type": "string" }, "region": { "pattern": "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$", "description": "AWS region of the cluster, e.g. ap-northeast-2.", "x-error": "must be an AWS region such as ap-northeast-2", "type": "string" } } }, "networks": { "additionalProperties": false, "description": "Networks of the cluster; no two may overlap.", "type": "object", "required": ["vpc", "remoteNodeNetworks", "remotePodNetworks", "serviceNetwork"], "properties": { "vpc": { "pattern": "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16", "description": "CIDR of the cluster VPC.", "type": "string" }, "remoteNodeNetworks": { "minItems": 1, "description": "On-prem networks the hybrid nodes live in (EKS remoteNodeNetworks).", "type": "array", "items": { "pattern": "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16", "type": "string" } }, "remotePodNetworks": { "minItems": 1, "description": "Pod networks of the hybrid nodes (EKS remotePodNetworks); must be routable from the VPC for webhooks.", "type": "array", "items": { "pattern": "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16", "type": "string" } }, "serviceNetwork": { "pattern": "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16", "description": "Kubernetes service CIDR (EKS serviceIpv4Cidr).", "type": "string" } } }, "registry": { "additionalProperties": false, "description": "The private Harbor registry.", "type": "object", "required": ["hostname", "ip", "proxyCache"], "properties": { "hostname": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a DNS hostname: lowercase labels of letters, digits and "-" separated by dots', "description": "Hostname of the private Harbor registry, as in image references.", "type": "string" }, "ip": { "format": "ipv4", "x-error": "must be an IPv4 address such as 192.168.1.100", "description": "IPv4 address of the Harbor registry (used for the CoreDNS hosts entry).", "type": "string" }, "proxyCache": { "default": {}, "description": 'Harbor proxy-cache projects by upstream registry, e.g. {"nvcr.io": "nvcr-proxy", "docker.io": "dockerhub-proxy"}: every image of those registries is pulled through <hostname>/<project>/\u2026 instead.', "type": "object", "patternProperties": { "^[a-z0-9.-]+(:[0-9]+)?$": { "pattern": "^[a-z0-9]+(?:[._-][a-z0-9]+)*$", "type": "string" } } }, "caFile": { "minLength": 1, "description": "PEM file with the CA certificate(s) that signed Harbor's certificate, relative to the site file (or absolute). Public part only: a file holding a private key is refused.", "type": "string" } } }, "dns": { "additionalProperties": false, "default": {}, "description": "In-cluster DNS additions.", "type": "object", "required": ["stubZones", "hosts"], "properties": { "stubZones": { "default": [], "description": "On-prem DNS zones that CoreDNS forwards to on-prem servers.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["zone", "servers"], "properties": { "zone": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a DNS hostname: lowercase labels of letters, digits and "-" separated by dots', "description": "DNS zone served on-prem, e.g. company.local.", "type": "string" }, "servers": { "minItems": 1, "maxItems": 15, "description": "On-prem DNS servers for the zone (CoreDNS forward takes at most 15).", "type": "array", "items": { "format": "ipv4", "x-error": "must be an IPv4 address such as 192.168.1.100", "type": "string" } } } } }, "hosts": { "default": [], "description": "Extra CoreDNS hosts entries besides the registry (registry.hostname \u2192 registry.ip is always added). Pods only: nodes do not use CoreDNS.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["ip", "names"], "properties": { "ip": { "format": "ipv4", "x-error": "must be an IPv4 address such as 192.168.1.100", "description": "Address the names resolve to.", "type": "string" }, "names": { "minItems": 1, "description": "Hostnames that resolve to the address.", "type": "array", "items": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a DNS hostname: lowercase labels of letters, digits and "-" separated by dots', "type": "string" } } } } } } }, "coredns": { "additionalProperties": false, "default": {}, "description": "CoreDNS configuration (issue 4).", "type": "object", "required": ["enabled", "managedBy"], "properties": { "enabled": { "default": true, "description": "Render the Corefile with the registry hosts entry and the stub zones.", "type": "boolean" }, "managedBy": { "default": "self", "description": 'Who owns the kube-system/coredns ConfigMap: "self" (self-managed CoreDNS: the ConfigMap is applied from dist/) or "eksAddon" (the EKS CoreDNS add-on: only addons/coredns-configuration-values.json is written, for `aws eks update-addon --configuration-values`).', "x-error": 'must be "self" or "eksAddon"', "anyOf": [{ "const": "self", "type": "string" }, { "const": "eksAddon", "type": "string" }] } } }, "pullSecrets": { "additionalProperties": false, "default": {}, "description": "Harbor pull credentials for workloads (issue 4).", "type": "object", "required": ["enabled", "name", "includeKubeSystem", "mode", "externalSecret", "sealedSecret", "plain"], "properties": { "enabled": { "default": true, "description": "Render the Harbor pull secret in every namespace that runs pods.", "type": "boolean" }, "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."', "default": "harbor-registry", "description": "Name of the kubernetes.io/dockerconfigjson Secret, the same in every namespace.", "type": "string" }, "namespaces": { "uniqueItems": true, "description": "Namespaces that get the secret. Default: every namespace the site renders that runs pods. Each must exist on the cluster.", "type": "array", "items": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "type": "string" } }, "includeKubeSystem": { "default": false, "description": "Also put the secret into kube-system (needed when kube-system pods pull private Harbor projects).", "type": "boolean" }, "username": { "pattern": "^robot\\$([a-z0-9]+(?:[._-][a-z0-9]+)*\\+)?[a-z0-9]+(?:[._-][a-z0-9]+)*$", "x-error": "must be a Harbor 2.x robot account name: robot$<project>+<name> (project robot) or robot$<name> (system robot), lowercase", "description": 'Harbor robot account the secret logs in as (not a secret). Required by externalSecret mode with format "token".', "type": "string" }, "mode": { "default": "externalSecret", "description": "Where the robot token comes from: externalSecret (External Secrets Operator reads AWS Secrets Manager), sealedSecret (kubeseal output in this file), plain (environment variables at synth time; the token is written to dist/).", "x-error": "must be one of externalSecret, sealedSecret, plain", "anyOf": [{ "const": "externalSecret", "type": "string" }, { "const": "sealedSecret", "type": "string" }, { "const": "plain", "type": "string" }] }, "externalSecret": { "additionalProperties": false, "default": {}, "description": "Settings of mode externalSecret.", "type": "object", "required": ["storeName", "format", "refreshInterval", "auth", "serviceAccount"], "properties": { "storeName": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."', "default": "aws-secrets-manager", "description": "Name of the ClusterSecretStore that reads AWS Secrets Manager.", "type": "string" }, "region": { "pattern": "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$", "x-error": "must be an AWS region such as ap-northeast-2", "description": "Region of the Secrets Manager secret. Default: cluster.region.", "type": "string" }, "key": { "minLength": 1, "description": "Name or ARN of the Secrets Manager secret, e.g. harbor/robot-k8s-pull.", "type": "string" }, "property": { "minLength": 1, "description": "JSON key inside the secret value (when the secret is a JSON object), e.g. token.", "type": "string" }, "format": { "default": "token", "description": 'What the secret value holds: "token" (the robot secret only; the username comes from pullSecrets.username) or "dockerconfigjson" (a complete .dockerconfigjson document).', "x-error": 'must be "token" or "dockerconfigjson"', "anyOf": [{ "const": "token", "type": "string" }, { "const": "dockerconfigjson", "type": "string" }] }, "refreshInterval": { "pattern": "^([0-9]+(ns|us|ms|s|m|h))+$", "x-error": "must be a duration such as 1h, 30m or 1h30m", "default": "1h", "description": "How often ESO re-reads the secret (Harbor robot tokens expire, 30 days by default).", "type": "string" }, "auth": { "default": "serviceAccount", "description": `How ESO authenticates to AWS: "serviceAccount" (a token of pullSecrets.externalSecret.serviceAccount whose IAM role is bound with IRSA) or "controller" (the ESO controller's own credentials, e.g. an EKS Pod Identity association).`, "x-error": 'must be "serviceAccount" or "controller"', "anyOf": [{ "const": "serviceAccount", "type": "string" }, { "const": "controller", "type": "string" }] }, "serviceAccount": { "additionalProperties": false, "default": {}, "description": 'Service account for auth "serviceAccount".', "type": "object", "required": ["name", "namespace"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."', "default": "external-secrets", "description": "Service account whose IAM role may read the secret.", "type": "string" }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "external-secrets", "description": "Namespace of that service account.", "type": "string" } } } } }, "sealedSecret": { "additionalProperties": false, "default": {}, "description": "Settings of mode sealedSecret.", "type": "object", "required": ["scope", "encryptedData"], "properties": { "scope": { "default": "strict", "description": "kubeseal --scope used to seal: strict (one ciphertext per namespace) or clusterWide (one ciphertext for all).", "x-error": 'must be "strict" or "clusterWide"', "anyOf": [{ "const": "strict", "type": "string" }, { "const": "clusterWide", "type": "string" }] }, "encryptedData": { "default": {}, "description": "Scope strict: the sealed .dockerconfigjson per namespace (kubeseal --scope strict --namespace <ns> --name <pullSecrets.name>).", "type": "object", "patternProperties": { "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$": { "pattern": "^[A-Za-z0-9+/]{16,}={0,2}$", "x-error": 'must be kubeseal output (base64 ciphertext, usually starting with "Ag"), not a plain value', "type": "string" } } }, "clusterWideEncryptedData": { "pattern": "^[A-Za-z0-9+/]{16,}={0,2}$", "x-error": 'must be kubeseal output (base64 ciphertext, usually starting with "Ag"), not a plain value', "description": "Scope clusterWide: the sealed .dockerconfigjson (kubeseal --scope cluster-wide).", "type": "string" } } }, "plain": { "additionalProperties": false, "default": {}, "description": "Settings of mode plain.", "type": "object", "required": ["iUnderstandTheSecretIsWrittenToDist", "usernameEnv", "passwordEnv"], "properties": { "iUnderstandTheSecretIsWrittenToDist": { "default": false, "description": "Opt-in for mode plain: the robot token is written base64-encoded (not encrypted) into dist/. Never commit such a dist/.", "type": "boolean" }, "usernameEnv": { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "x-error": 'must be an environment variable name: letters, digits and "_", not starting with a digit', "default": "HARBOR_USERNAME", "description": "Environment variable holding the robot account name at synth time.", "type": "string" }, "passwordEnv": { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "x-error": 'must be an environment variable name: letters, digits and "_", not starting with a digit', "default": "HARBOR_PASSWORD", "description": "Environment variable holding the robot token at synth time.", "type": "string" } } } } }, "registryCaTrust": { "additionalProperties": false, "default": {}, "description": "Registry CA on hybrid nodes (containerd certs.d).", "type": "object", "required": ["enabled", "installerImage", "pauseImage", "systemTrust"], "properties": { "enabled": { "default": true, "description": "Render the DaemonSet that makes containerd on hybrid nodes trust registry.caFile.", "type": "boolean" }, "installerImage": { "default": "docker.io/library/busybox:1.37.0", "description": "Image of the init container that writes the files (needs sh, cmp, cp, mv).", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "pauseImage": { "default": "registry.k8s.io/pause:3.10", "description": "Image of the container that keeps the pod running after the init containers.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "systemTrust": { "additionalProperties": false, "default": {}, "description": "Host trust store installation.", "type": "object", "required": ["enabled", "osFamily"], "properties": { "enabled": { "default": false, "description": "Also install the CA into the host trust store (for host tools such as curl; containerd does not need it). Costs a privileged init container with hostPID.", "type": "boolean" }, "osFamily": { "default": "debian", "description": "Trust-store layout of the hybrid nodes: debian (Ubuntu: update-ca-certificates) or rhel (RHEL, Amazon Linux 2023: update-ca-trust).", "x-error": 'must be "debian" or "rhel"', "anyOf": [{ "const": "debian", "type": "string" }, { "const": "rhel", "type": "string" }] } } } } }, "harborTest": { "additionalProperties": false, "default": {}, "description": "Smoke test of Harbor pulls from hybrid nodes.", "type": "object", "required": ["enabled", "image"], "properties": { "enabled": { "default": true, "description": "Render the harbor-test Pod that pulls from Harbor with the pull secret.", "type": "boolean" }, "image": { "default": "library/nginx:1.28.0", "pattern": "^[a-z0-9]+(?:[._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$", "not": { "pattern": ":latest$" }, "x-error": "must be <project>/<repository>:<tag> inside the registry, pinned to a tag (never :latest)", "description": "Repository and tag inside the registry (pushed there beforehand); the Pod runs `nginx -v` from it, so it must be an nginx image.", "type": "string" } } }, "nodePools": { "default": [], "description": "On-prem hybrid node pools.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["name", "count", "vcpus", "labels", "taints", "gpu"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "Pool name; unique within the site.", "type": "string" }, "count": { "minimum": 0, "maximum": 5e3, "description": "Number of on-prem servers in the pool (Kubernetes supports at most 5,000 nodes per cluster).", "type": "integer" }, "vcpus": { "minimum": 1, "maximum": 4096, "description": "vCPUs per server (EKS Hybrid Nodes are billed per vCPU-hour); at most 4096.", "type": "integer" }, "labels": { "default": {}, "description": "Extra node labels the pool registers with (nodeadm kubelet flags).", "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } }, "taints": { "default": [], "description": "Taints the pool registers with.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["key", "effect"], "properties": { "key": { "description": "Taint key (label-key syntax).", "type": "string" }, "value": { "description": "Taint value (label-value syntax).", "type": "string" }, "effect": { "x-error": "must be one of NoSchedule, PreferNoSchedule, NoExecute", "anyOf": [{ "const": "NoSchedule", "type": "string" }, { "const": "PreferNoSchedule", "type": "string" }, { "const": "NoExecute", "type": "string" }] } } } }, "gpu": { "additionalProperties": false, "default": {}, "description": "GPUs of the pool.", "type": "object", "required": ["mode", "perNode"], "properties": { "mode": { "default": "none", "description": "How the GPUs of the pool are exposed: none, devicePlugin (nvidia.com/gpu extended resource) or dra (NVIDIA DRA driver). One per pool: both on one node would advertise the same GPUs twice.", "x-error": "must be exactly one of none, devicePlugin, dra: a pool cannot use both the device plugin and DRA (they would advertise the same GPUs twice); split the servers into two pools", "anyOf": [{ "const": "none", "type": "string" }, { "const": "devicePlugin", "type": "string" }, { "const": "dra", "type": "string" }] }, "model": { "minLength": 1, "description": "GPU model, e.g. H100 (documentation and node label only).", "type": "string" }, "perNode": { "minimum": 0, "maximum": 64, "default": 0, "description": "GPUs per server; at most 64.", "type": "integer" } } } } } }, "devicePlugin": { "additionalProperties": false, "default": {}, "description": "NVIDIA device plugin (nvidia.com/gpu extended resource).", "type": "object", "required": ["enabled", "image", "nvidiaRuntimeClass"], "properties": { "enabled": { "default": true, "description": "Render the NVIDIA device plugin on the devicePlugin pools (when there are any).", "type": "boolean" }, "image": { "default": "nvcr.io/nvidia/k8s-device-plugin:v0.20.0", "description": "NVIDIA k8s-device-plugin image.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "nvidiaRuntimeClass": { "default": false, "description": "Keep nvidia-container-runtime a named runtime on the devicePlugin pools instead of containerd's default (NodeConfigs), render RuntimeClass `nvidia` (handler nvidia) and run the device plugin, the DCGM exporter and the device-plugin samples with it; your own GPU pods must then set `runtimeClassName: nvidia`. Off: the runtime is the default there, so any container whose image sets NVIDIA_VISIBLE_DEVICES=all sees every GPU. dra pools never make it the default (it would bypass DRA) and get RuntimeClass `nvidia` for the DCGM exporter whatever this says.", "type": "boolean" } } }, "draDriver": { "additionalProperties": false, "default": {}, "description": "NVIDIA DRA driver for GPUs (dra pools).", "type": "object", "required": ["enabled", "image", "nvidiaDriverRoot", "logVerbosity", "computeDomains"], "properties": { "enabled": { "default": true, "description": "Render the NVIDIA DRA driver on the dra pools (when there are any).", "type": "boolean" }, "image": { "default": "registry.k8s.io/dra-driver-nvidia/dra-driver-nvidia-gpu:v0.4.1", "description": "NVIDIA DRA driver image (kubernetes-sigs/dra-driver-nvidia-gpu).", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "nvidiaDriverRoot": { "pattern": "^/.*", "default": "/", "description": "Where the NVIDIA driver lives on the node: / for a host-installed driver, /run/nvidia/driver for the GPU Operator driver container.", "x-error": "must be an absolute path such as / or /run/nvidia/driver", "type": "string" }, "logVerbosity": { "minimum": 0, "maximum": 10, "default": 4, "description": "Kubelet plugin log verbosity (-v).", "type": "integer" }, "computeDomains": { "additionalProperties": false, "default": {}, "description": "ComputeDomain support of the driver.", "type": "object", "required": ["enabled"], "properties": { "enabled": { "default": false, "description": "ComputeDomains (multi-node NVLink / IMEX). Not needed for H100 PCIe/HGX servers; not rendered yet.", "type": "boolean" } } } } }, "dra": { "additionalProperties": false, "default": {}, "description": "DRA claim templates.", "type": "object", "required": ["claimTemplates"], "properties": { "claimTemplates": { "default": [], "description": "ResourceClaimTemplates rendered in the workloads namespace for DRA workloads.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["name", "count"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "ResourceClaimTemplate name in the workloads namespace; pods reference it.", "type": "string" }, "count": { "minimum": 1, "maximum": 64, "default": 1, "description": "Number of GPUs (or MIG devices) per claim; all are allocated on one node; at most 64.", "type": "integer" }, "minMemory": { "pattern": "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", "description": "Minimum memory per device (CEL on the driver's `memory` capacity), e.g. 16Gi.", "x-error": "must be a Kubernetes quantity such as 16Gi, 80Gi or 10Ti", "type": "string" }, "productName": { "pattern": "^[A-Za-z0-9][A-Za-z0-9 ._-]*$", "maxLength": 128, "description": 'Text the device\'s `productName` attribute must contain, e.g. "H100" matches "NVIDIA H100 80GB HBM3".', "x-error": 'must be plain text of letters, digits, spaces, ".", "_" and "-", such as H100', "type": "string" }, "minCudaDriverVersion": { "pattern": "^[0-9]+\\.[0-9]+(\\.[0-9]+)?$", "description": 'Lowest CUDA version the node driver must support (`cudaDriverVersion` attribute), e.g. "12.2".', "x-error": 'must be a CUDA version such as "12.2" or "12.8.1" (quoted)', "type": "string" }, "migProfile": { "pattern": "^[0-9]+g\\.[0-9]+gb(\\+[a-z]+)?$", "description": "Allocate MIG devices of this profile (DeviceClass mig.nvidia.com) instead of whole GPUs, e.g. 1g.10gb.", "x-error": "must be a MIG profile such as 1g.10gb, 3g.40gb or 1g.10gb+me", "type": "string" } } } } } }, "samples": { "additionalProperties": false, "default": {}, "description": "Sample GPU workloads in the workloads namespace.", "type": "object", "required": ["gpuTest", "gpuTraining", "mlTraining"], "properties": { "gpuTest": { "additionalProperties": false, "default": {}, "description": "gpu-test Pod.", "type": "object", "required": ["enabled", "image"], "properties": { "enabled": { "default": false, "description": "Render the gpu-test Pod (nvidia-smi on one device-plugin GPU).", "type": "boolean" }, "image": { "default": "nvcr.io/nvidia/cuda:12.8.1-base-ubuntu24.04", "description": "CUDA base image that provides nvidia-smi.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "pool": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "devicePlugin pool to run on; default: the first devicePlugin pool.", "type": "string" } } }, "gpuTraining": { "additionalProperties": false, "default": {}, "description": "gpu-training Pod.", "type": "object", "required": ["enabled", "image", "gpus"], "properties": { "enabled": { "default": false, "description": "Render the gpu-training Pod (PyTorch on a whole device-plugin server).", "type": "boolean" }, "image": { "default": "pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime", "description": "PyTorch runtime image.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "gpus": { "minimum": 1, "default": 8, "description": "nvidia.com/gpu limit; at most the pool's gpu.perNode.", "type": "integer" }, "pool": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "devicePlugin pool to run on; default: the first devicePlugin pool.", "type": "string" } } }, "mlTraining": { "additionalProperties": false, "default": {}, "description": "ml-training Job.", "type": "object", "required": ["enabled", "image", "claimTemplate"], "properties": { "enabled": { "default": false, "description": "Render the ml-training Job (PyTorch with a DRA claim).", "type": "boolean" }, "image": { "default": "pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime", "description": "PyTorch runtime image.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "claimTemplate": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "ml-training-claim", "description": "Name of a dra.claimTemplates entry the Job claims its GPUs from.", "type": "string" }, "pool": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "dra pool to run on; default: the first dra pool.", "type": "string" } } } } }, "storage": { "additionalProperties": false, "default": {}, "description": "On-prem storage.", "type": "object", "required": ["nfs"], "properties": { "nfs": { "additionalProperties": false, "default": {}, "description": "On-prem NFS storage.", "type": "object", "required": ["enabled", "capacity", "mountOptions"], "properties": { "enabled": { "default": false, "description": "Render the on-prem NFS PersistentVolume and claim.", "type": "boolean" }, "server": { "minLength": 1, "description": "NFS server address.", "type": "string" }, "path": { "pattern": "^/", "description": "Exported path.", "x-error": "must be an absolute export path such as /export/data", "type": "string" }, "capacity": { "pattern": "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", "description": "Size of the volume as Kubernetes sees it (NFS does not enforce it).", "default": "10Ti", "x-error": "must be a Kubernetes quantity such as 16Gi, 80Gi or 10Ti", "type": "string" }, "mountOptions": { "default": ["vers=4.1", "rsize=1048576", "wsize=1048576", "hard", "timeo=600", "retrans=2"], "description": "NFS mount options.", "type": "array", "items": { "minLength": 1, "type": "string" } } } } } }, "monitoring": { "additionalProperties": false, "default": {}, "description": "Prometheus scrape configuration for Harbor, the DRA kubelet plugin and the DCGM exporter.", "type": "object", "required": ["enabled", "mode", "namespace", "scrapeInterval", "configMap", "operator", "harbor", "draPlugin"], "properties": { "enabled": { "default": true, "description": "Render the Prometheus scrape configuration.", "type": "boolean" }, "mode": { "default": "configMap", "description": "configMap: a prometheus.yml ConfigMap for a plain Prometheus (plus the RBAC its Kubernetes service discovery needs); operator: Prometheus Operator ScrapeConfig/PodMonitor/ServiceMonitor objects (needs the operator CRDs).", "x-error": "must be one of configMap, operator", "anyOf": [{ "const": "configMap", "type": "string" }, { "const": "operator", "type": "string" }] }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "monitoring", "description": "Namespace of the scrape configuration objects (where Prometheus runs).", "type": "string" }, "scrapeInterval": { "default": "15s", "pattern": "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$", "minLength": 2, "description": "Global scrape interval (the guide: 15s).", "x-error": "must be a Prometheus duration such as 15s, 1m or 1m30s", "type": "string" }, "configMap": { "additionalProperties": false, "default": {}, "description": "Settings of the configMap mode.", "type": "object", "required": ["name", "serviceAccount"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "prometheus-config", "description": "Name of the ConfigMap holding prometheus.yml (the guide's name).", "type": "string" }, "serviceAccount": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "prometheus", "description": "Service account of the Prometheus server in the monitoring namespace; it is granted read access to pods for Kubernetes service discovery.", "type": "string" } } }, "operator": { "additionalProperties": false, "default": {}, "description": "Settings of the operator mode.", "type": "object", "required": ["labels"], "properties": { "labels": { "default": {}, "description": 'Labels put on the operator objects so the Prometheus resource selects them, e.g. {"release": "kube-prometheus-stack"}.', "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } } } }, "harbor": { "additionalProperties": false, "default": {}, "description": "The Harbor scrape jobs.", "type": "object", "required": ["enabled", "port", "path", "scheme", "components"], "properties": { "enabled": { "default": true, "description": "Scrape the Harbor registry (registry.hostname) from outside the cluster.", "type": "boolean" }, "port": { "minimum": 1, "maximum": 65535, "default": 9090, "description": "Harbor metrics port (harbor.yml `metric.port`; 9090 for the installer, 8001 for the Helm chart).", "x-error": "must be a TCP port, 1-65535", "type": "integer" }, "path": { "default": "/metrics", "pattern": "^/", "description": "Harbor metrics path (harbor.yml `metric.path`).", "x-error": "must be a path starting with /", "type": "string" }, "scheme": { "default": "http", "description": "Scheme of the metrics endpoint (the harbor.yml installer serves metrics over plain HTTP).", "x-error": "must be http or https", "anyOf": [{ "const": "http", "type": "string" }, { "const": "https", "type": "string" }] }, "components": { "default": ["exporter", "core", "registry", "jobservice"], "minItems": 1, "uniqueItems": true, "description": "Harbor components to scrape, one job each.", "type": "array", "items": { "x-error": "must be one of exporter, core, registry, jobservice", "anyOf": [{ "const": "exporter", "type": "string" }, { "const": "core", "type": "string" }, { "const": "registry", "type": "string" }, { "const": "jobservice", "type": "string" }] } } } }, "draPlugin": { "additionalProperties": false, "default": {}, "description": "The DRA kubelet plugin scrape job.", "type": "object", "required": ["enabled", "podLabels", "port"], "properties": { "enabled": { "default": true, "description": "Scrape the NVIDIA DRA kubelet plugin (when the site renders the DRA driver, i.e. some pool has gpu.mode dra).", "type": "boolean" }, "podLabels": { "default": { "dra-driver-nvidia-gpu-component": "kubelet-plugin" }, "description": "Labels that select the kubelet-plugin pods (the driver chart's selector label).", "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } }, "port": { "minimum": 1, "maximum": 65535, "default": 8080, "description": "Metrics port of the gpus kubelet-plugin container (path /metrics); scraped only where the container declares it.", "x-error": "must be a TCP port, 1-65535", "type": "integer" } } } } }, "dcgmExporter": { "additionalProperties": false, "default": {}, "description": "NVIDIA DCGM exporter (GPU metrics on :9400).", "type": "object", "required": ["enabled", "namespace", "image", "profilingMetrics"], "properties": { "enabled": { "default": false, "description": "Render the NVIDIA DCGM exporter DaemonSet on every GPU pool.", "type": "boolean" }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "dcgm-exporter", "description": "Namespace of the exporter (Pod Security level privileged: hostPath and CAP_SYS_ADMIN).", "type": "string" }, "image": { "default": "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless", "description": "DCGM exporter image (tag <DCGM version>-<exporter version>).", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "profilingMetrics": { "default": true, "description": "Add CAP_SYS_ADMIN, which DCGM needs for the profiling metrics (DCGM_FI_PROF_*), as upstream does.", "type": "boolean" } } }, "webApi": { "additionalProperties": false, "default": {}, "description": "Sample CPU workload on cloud nodes (the guide's web-api).", "type": "object", "required": ["enabled", "namespace", "image", "replicas"], "properties": { "enabled": { "default": false, "description": "Render the sample web-api (nginx) on cloud nodes.", "type": "boolean" }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "web", "description": "Namespace of the web-api.", "type": "string" }, "image": { "default": "nginxinc/nginx-unprivileged:1.28.3-alpine", "description": "nginx image that runs as a non-root user on port 8080.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "replicas": { "minimum": 2, "default": 2, "description": "Replicas, spread across nodes; at least 2 so the PodDisruptionBudget lets a node drain.", "x-error": "must be an integer of at least 2 (one replica and a PodDisruptionBudget would block every node drain)", "type": "integer" } } }, "clusterAutoscaler": { "additionalProperties": false, "default": {}, "description": "cluster-autoscaler (AWS provider, ASG auto-discovery).", "type": "object", "required": ["enabled"], "properties": { "enabled": { "default": false, "description": "Render cluster-autoscaler for the cloud Auto Scaling groups (it cannot scale hybrid nodes).", "type": "boolean" }, "iamRoleArn": { "pattern": "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$", "description": "IAM role for the autoscaler service account (IRSA annotation eks.amazonaws.com/role-arn). Required when enabled.", "x-error": "must be an IAM role ARN such as arn:aws:iam::123456789012:role/cluster-autoscaler", "type": "string" }, "image": { "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "description": "Override of the image; by default the release matching kubernetesVersion (registry.k8s.io/autoscaling/cluster-autoscaler:v1.<minor>.<patch>).", "x-error": "must be an image pinned to a tag or digest (never :latest)", "type": "string" } } }, "extends": { "description": "Base site file(s) this file overlays, relative to this file; later files win. Maps merge key by key, lists replace, `null` removes a key. Resolved by the loader and never part of the rendered config.", "x-error": "must be a file name or a list of file names", "anyOf": [{ "minLength": 1, "type": "string" }, { "minItems": 1, "type": "array", "items": { "minLength": 1, "type": "string" } }] }, "cost": { "additionalProperties": false, "default": {}, "description": "EKS Hybrid Nodes pricing used by `npm run cost` and COST.md.", "type": "object", "required": ["hoursPerMonth", "tiers", "guideFlatUsdPerVcpuHour"], "properties": { "hoursPerMonth": { "minimum": 1, "maximum": 744, "default": 730, "description": "Hours in a billing month (AWS uses 730).", "type": "integer" }, "tiers": { "minItems": 1, "default": [{ "vcpuHours": 576e3, "usdPerVcpuHour": 0.02 }, { "vcpuHours": 576e3, "usdPerVcpuHour": 0.014 }, { "vcpuHours": 4608e3, "usdPerVcpuHour": 0.01 }, { "vcpuHours": 576e4, "usdPerVcpuHour": 8e-3 }, { "usdPerVcpuHour": 6e-3 }], "description": "EKS Hybrid Nodes price tiers by monthly vCPU-hours, in order; every tier but the last has `vcpuHours`.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["usdPerVcpuHour"], "properties": { "vcpuHours": { "minimum": 1, "maximum": 9007199254740991, "description": "vCPU-hours in this tier; omitted on the last tier, which is unbounded.", "type": "integer" }, "usdPerVcpuHour": { "minimum": 0, "description": "Price per vCPU-hour in this tier. In US dollars, at most 6 decimal places.", "type": "number" } } } }, "guideFlatUsdPerVcpuHour": { "minimum": 0, "default": 0.1099, "description": "Flat price the source guide assumed, shown for comparison only. In US dollars, at most 6 decimal places.", "type": "number" } } }, "nodeadm": { "additionalProperties": false, "default": {}, "description": "nodeadm NodeConfig files written to nodes/<pool>.nodeconfig.yaml (one per hybrid pool).", "type": "object", "required": ["credentialProvider", "iamRolesAnywhere", "maxPods", "shutdownGracePeriod"], "properties": { "credentialProvider": { "default": "ssm", "description": "How hybrid nodes get AWS credentials: ssm (SSM hybrid activation) or iamRolesAnywhere (X.509 certificates).", "x-error": "must be one of ssm, iamRolesAnywhere", "anyOf": [{ "const": "ssm", "type": "string" }, { "const": "iamRolesAnywhere", "type": "string" }] }, "iamRolesAnywhere": { "additionalProperties": false, "default": {}, "description": "IAM Roles Anywhere settings (credentialProvider: iamRolesAnywhere). ARNs are not secrets.", "type": "object", "properties": { "trustAnchorArn": { "pattern": "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "description": "ARN of the IAM Roles Anywhere trust anchor; a placeholder is written when unset.", "x-error": "must be an AWS ARN such as arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/\u2026", "type": "string" }, "profileArn": { "pattern": "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "description": "ARN of the IAM Roles Anywhere profile; a placeholder is written when unset.", "x-error": "must be an AWS ARN such as arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/\u2026", "type": "string" }, "roleArn": { "pattern": "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "description": "ARN of the IAM Roles Anywhere Hybrid Nodes role (the role is IAM, not Roles Anywhere); a placeholder is written when unset.", "x-error": "must be an AWS ARN such as arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/\u2026", "type": "string" }, "certificatePath": { "minLength": 1, "description": "Node certificate path on the server (nodeadm default when unset).", "type": "string" }, "privateKeyPath": { "minLength": 1, "description": "Node private key path on the server (nodeadm default when unset).", "type": "string" } } }, "maxPods": { "minimum": 1, "maximum": 1024, "default": 110, "description": "kubelet maxPods of every hybrid node.", "type": "integer" }, "shutdownGracePeriod": { "pattern": "^\\d+(s|m)$", "default": "30s", "description": "kubelet shutdownGracePeriod: time the node gives pods when the server shuts down.", "x-error": "must be a duration in seconds or minutes such as 30s or 2m", "type": "string" }, "containerdMajor": { "description": "Major version of containerd on the servers (decides the TOML section of the registry config). Default: 2 from Kubernetes 1.36 (which needs it), else 1.", "x-error": "must be 1 or 2", "anyOf": [{ "const": 1, "type": "number" }, { "const": 2, "type": "number" }] } } }, "cloudNodeGroups": { "default": [], "description": "EKS managed node groups in the VPC (written to cluster/eksctl.yaml; cluster-autoscaler scales these).", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["name", "instanceType", "minSize", "maxSize", "desiredCapacity", "labels", "taints"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "Managed node group name.", "type": "string" }, "instanceType": { "pattern": "^[a-z][a-z0-9-]*\\.[a-z0-9]+$", "description": "EC2 instance type, e.g. m5.xlarge.", "x-error": "must be an EC2 instance type such as m5.xlarge", "type": "string" }, "minSize": { "minimum": 0, "maximum": 5e3, "description": "Smallest size the autoscaler may scale to.", "type": "integer" }, "maxSize": { "minimum": 1, "maximum": 5e3, "description": "Largest size the autoscaler may scale to.", "type": "integer" }, "desiredCapacity": { "minimum": 0, "maximum": 5e3, "description": "Initial size.", "type": "integer" }, "labels": { "default": {}, "description": "Node labels.", "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } }, "taints": { "default": [], "description": "Node taints.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["key", "effect"], "properties": { "key": { "description": "Taint key (label-key syntax).", "type": "string" }, "value": { "description": "Taint value (label-value syntax).", "type": "string" }, "effect": { "x-error": "must be one of NoSchedule, PreferNoSchedule, NoExecute", "anyOf": [{ "const": "NoSchedule", "type": "string" }, { "const": "PreferNoSchedule", "type": "string" }, { "const": "NoExecute", "type": "string" }] } } } } } } }, "eksctl": { "additionalProperties": false, "default": {}, "description": "Cloud side written to cluster/eksctl.yaml.", "type": "object", "required": ["endpointAccess"], "properties": { "endpointAccess": { "default": "public", "description": "Cluster API endpoint: public or private. Hybrid Nodes do not support both at once.", "x-error": "must be public or private (hybrid nodes cannot use public and private together)", "anyOf": [{ "const": "public", "type": "string" }, { "const": "private", "type": "string" }] }, "caBundleCert": { "minLength": 1, "description": "PEM of the CA that signs node certificates (credentialProvider: iamRolesAnywhere); eksctl creates the trust anchor from it.", "type": "string" } } } } };
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
 const func0 = require("ajv/dist/runtime/equal").default;
@@ -3002,12 +3002,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               errors++;
             }
             if (typeof data73 == "number" && isFinite(data73)) {
-              if (data73 < 0 || isNaN(data73)) {
-                const err259 = { instancePath: instancePath + "/nodePools/" + i8 + "/count", schemaPath: "#/properties/nodePools/items/properties/count/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.nodePools.items.properties.count, data: data73 };
+              if (data73 > 5e3 || isNaN(data73)) {
+                const err259 = { instancePath: instancePath + "/nodePools/" + i8 + "/count", schemaPath: "#/properties/nodePools/items/properties/count/maximum", keyword: "maximum", params: { comparison: "<=", limit: 5e3 }, message: "must be <= 5000", schema: 5e3, parentSchema: schema11.properties.nodePools.items.properties.count, data: data73 };
                 if (vErrors === null) {
                   vErrors = [err259];
                 } else {
                   vErrors.push(err259);
+                }
+                errors++;
+              }
+              if (data73 < 0 || isNaN(data73)) {
+                const err260 = { instancePath: instancePath + "/nodePools/" + i8 + "/count", schemaPath: "#/properties/nodePools/items/properties/count/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.nodePools.items.properties.count, data: data73 };
+                if (vErrors === null) {
+                  vErrors = [err260];
+                } else {
+                  vErrors.push(err260);
                 }
                 errors++;
               }
@@ -3016,21 +3025,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           if (data71.vcpus !== void 0) {
             let data74 = data71.vcpus;
             if (!(typeof data74 == "number" && (!(data74 % 1) && !isNaN(data74)) && isFinite(data74))) {
-              const err260 = { instancePath: instancePath + "/nodePools/" + i8 + "/vcpus", schemaPath: "#/properties/nodePools/items/properties/vcpus/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.nodePools.items.properties.vcpus.type, parentSchema: schema11.properties.nodePools.items.properties.vcpus, data: data74 };
+              const err261 = { instancePath: instancePath + "/nodePools/" + i8 + "/vcpus", schemaPath: "#/properties/nodePools/items/properties/vcpus/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.nodePools.items.properties.vcpus.type, parentSchema: schema11.properties.nodePools.items.properties.vcpus, data: data74 };
               if (vErrors === null) {
-                vErrors = [err260];
+                vErrors = [err261];
               } else {
-                vErrors.push(err260);
+                vErrors.push(err261);
               }
               errors++;
             }
             if (typeof data74 == "number" && isFinite(data74)) {
-              if (data74 < 1 || isNaN(data74)) {
-                const err261 = { instancePath: instancePath + "/nodePools/" + i8 + "/vcpus", schemaPath: "#/properties/nodePools/items/properties/vcpus/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.nodePools.items.properties.vcpus, data: data74 };
+              if (data74 > 4096 || isNaN(data74)) {
+                const err262 = { instancePath: instancePath + "/nodePools/" + i8 + "/vcpus", schemaPath: "#/properties/nodePools/items/properties/vcpus/maximum", keyword: "maximum", params: { comparison: "<=", limit: 4096 }, message: "must be <= 4096", schema: 4096, parentSchema: schema11.properties.nodePools.items.properties.vcpus, data: data74 };
                 if (vErrors === null) {
-                  vErrors = [err261];
+                  vErrors = [err262];
                 } else {
-                  vErrors.push(err261);
+                  vErrors.push(err262);
+                }
+                errors++;
+              }
+              if (data74 < 1 || isNaN(data74)) {
+                const err263 = { instancePath: instancePath + "/nodePools/" + i8 + "/vcpus", schemaPath: "#/properties/nodePools/items/properties/vcpus/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.nodePools.items.properties.vcpus, data: data74 };
+                if (vErrors === null) {
+                  vErrors = [err263];
+                } else {
+                  vErrors.push(err263);
                 }
                 errors++;
               }
@@ -3042,22 +3060,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               if (pattern32.test(key19)) {
                 let data76 = data75[key19];
                 if (typeof data76 !== "string") {
-                  const err262 = { instancePath: instancePath + "/nodePools/" + i8 + "/labels/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/nodePools/items/properties/labels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.labels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.nodePools.items.properties.labels.patternProperties["^(.*)$"], data: data76 };
+                  const err264 = { instancePath: instancePath + "/nodePools/" + i8 + "/labels/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/nodePools/items/properties/labels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.labels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.nodePools.items.properties.labels.patternProperties["^(.*)$"], data: data76 };
                   if (vErrors === null) {
-                    vErrors = [err262];
+                    vErrors = [err264];
                   } else {
-                    vErrors.push(err262);
+                    vErrors.push(err264);
                   }
                   errors++;
                 }
               }
             }
           } else {
-            const err263 = { instancePath: instancePath + "/nodePools/" + i8 + "/labels", schemaPath: "#/properties/nodePools/items/properties/labels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodePools.items.properties.labels.type, parentSchema: schema11.properties.nodePools.items.properties.labels, data: data75 };
+            const err265 = { instancePath: instancePath + "/nodePools/" + i8 + "/labels", schemaPath: "#/properties/nodePools/items/properties/labels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodePools.items.properties.labels.type, parentSchema: schema11.properties.nodePools.items.properties.labels, data: data75 };
             if (vErrors === null) {
-              vErrors = [err263];
+              vErrors = [err265];
             } else {
-              vErrors.push(err263);
+              vErrors.push(err265);
             }
             errors++;
           }
@@ -3068,30 +3086,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data78 = data77[i9];
               if (data78 && typeof data78 == "object" && !Array.isArray(data78)) {
                 if (data78.key === void 0) {
-                  const err264 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9, schemaPath: "#/properties/nodePools/items/properties/taints/items/required", keyword: "required", params: { missingProperty: "key" }, message: "must have required property 'key'", schema: schema11.properties.nodePools.items.properties.taints.items.required, parentSchema: schema11.properties.nodePools.items.properties.taints.items, data: data78 };
+                  const err266 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9, schemaPath: "#/properties/nodePools/items/properties/taints/items/required", keyword: "required", params: { missingProperty: "key" }, message: "must have required property 'key'", schema: schema11.properties.nodePools.items.properties.taints.items.required, parentSchema: schema11.properties.nodePools.items.properties.taints.items, data: data78 };
                   if (vErrors === null) {
-                    vErrors = [err264];
+                    vErrors = [err266];
                   } else {
-                    vErrors.push(err264);
+                    vErrors.push(err266);
                   }
                   errors++;
                 }
                 if (data78.effect === void 0) {
-                  const err265 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9, schemaPath: "#/properties/nodePools/items/properties/taints/items/required", keyword: "required", params: { missingProperty: "effect" }, message: "must have required property 'effect'", schema: schema11.properties.nodePools.items.properties.taints.items.required, parentSchema: schema11.properties.nodePools.items.properties.taints.items, data: data78 };
+                  const err267 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9, schemaPath: "#/properties/nodePools/items/properties/taints/items/required", keyword: "required", params: { missingProperty: "effect" }, message: "must have required property 'effect'", schema: schema11.properties.nodePools.items.properties.taints.items.required, parentSchema: schema11.properties.nodePools.items.properties.taints.items, data: data78 };
                   if (vErrors === null) {
-                    vErrors = [err265];
+                    vErrors = [err267];
                   } else {
-                    vErrors.push(err265);
+                    vErrors.push(err267);
                   }
                   errors++;
                 }
                 for (const key20 in data78) {
                   if (!(key20 === "key" || key20 === "value" || key20 === "effect")) {
-                    const err266 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9, schemaPath: "#/properties/nodePools/items/properties/taints/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key20 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.nodePools.items.properties.taints.items, data: data78 };
+                    const err268 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9, schemaPath: "#/properties/nodePools/items/properties/taints/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key20 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.nodePools.items.properties.taints.items, data: data78 };
                     if (vErrors === null) {
-                      vErrors = [err266];
+                      vErrors = [err268];
                     } else {
-                      vErrors.push(err266);
+                      vErrors.push(err268);
                     }
                     errors++;
                   }
@@ -3099,11 +3117,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 if (data78.key !== void 0) {
                   let data79 = data78.key;
                   if (typeof data79 !== "string") {
-                    const err267 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/key", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/key/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.taints.items.properties.key.type, parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.key, data: data79 };
+                    const err269 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/key", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/key/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.taints.items.properties.key.type, parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.key, data: data79 };
                     if (vErrors === null) {
-                      vErrors = [err267];
+                      vErrors = [err269];
                     } else {
-                      vErrors.push(err267);
+                      vErrors.push(err269);
                     }
                     errors++;
                   }
@@ -3111,11 +3129,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 if (data78.value !== void 0) {
                   let data80 = data78.value;
                   if (typeof data80 !== "string") {
-                    const err268 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/value", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/value/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.taints.items.properties.value.type, parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.value, data: data80 };
+                    const err270 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/value", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/value/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.taints.items.properties.value.type, parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.value, data: data80 };
                     if (vErrors === null) {
-                      vErrors = [err268];
+                      vErrors = [err270];
                     } else {
-                      vErrors.push(err268);
+                      vErrors.push(err270);
                     }
                     errors++;
                   }
@@ -3126,20 +3144,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   let valid50 = false;
                   const _errs229 = errors;
                   if (typeof data81 !== "string") {
-                    const err269 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[0].type, parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[0], data: data81 };
+                    const err271 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[0].type, parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[0], data: data81 };
                     if (vErrors === null) {
-                      vErrors = [err269];
+                      vErrors = [err271];
                     } else {
-                      vErrors.push(err269);
+                      vErrors.push(err271);
                     }
                     errors++;
                   }
                   if ("NoSchedule" !== data81) {
-                    const err270 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf/0/const", keyword: "const", params: { allowedValue: "NoSchedule" }, message: "must be equal to constant", schema: "NoSchedule", parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[0], data: data81 };
+                    const err272 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf/0/const", keyword: "const", params: { allowedValue: "NoSchedule" }, message: "must be equal to constant", schema: "NoSchedule", parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[0], data: data81 };
                     if (vErrors === null) {
-                      vErrors = [err270];
+                      vErrors = [err272];
                     } else {
-                      vErrors.push(err270);
+                      vErrors.push(err272);
                     }
                     errors++;
                   }
@@ -3148,20 +3166,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   if (!valid50) {
                     const _errs231 = errors;
                     if (typeof data81 !== "string") {
-                      const err271 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[1].type, parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[1], data: data81 };
+                      const err273 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[1].type, parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[1], data: data81 };
                       if (vErrors === null) {
-                        vErrors = [err271];
+                        vErrors = [err273];
                       } else {
-                        vErrors.push(err271);
+                        vErrors.push(err273);
                       }
                       errors++;
                     }
                     if ("PreferNoSchedule" !== data81) {
-                      const err272 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf/1/const", keyword: "const", params: { allowedValue: "PreferNoSchedule" }, message: "must be equal to constant", schema: "PreferNoSchedule", parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[1], data: data81 };
+                      const err274 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf/1/const", keyword: "const", params: { allowedValue: "PreferNoSchedule" }, message: "must be equal to constant", schema: "PreferNoSchedule", parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[1], data: data81 };
                       if (vErrors === null) {
-                        vErrors = [err272];
+                        vErrors = [err274];
                       } else {
-                        vErrors.push(err272);
+                        vErrors.push(err274);
                       }
                       errors++;
                     }
@@ -3170,20 +3188,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                     if (!valid50) {
                       const _errs233 = errors;
                       if (typeof data81 !== "string") {
-                        const err273 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[2].type, parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[2], data: data81 };
+                        const err275 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[2].type, parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[2], data: data81 };
                         if (vErrors === null) {
-                          vErrors = [err273];
+                          vErrors = [err275];
                         } else {
-                          vErrors.push(err273);
+                          vErrors.push(err275);
                         }
                         errors++;
                       }
                       if ("NoExecute" !== data81) {
-                        const err274 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf/2/const", keyword: "const", params: { allowedValue: "NoExecute" }, message: "must be equal to constant", schema: "NoExecute", parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[2], data: data81 };
+                        const err276 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf/2/const", keyword: "const", params: { allowedValue: "NoExecute" }, message: "must be equal to constant", schema: "NoExecute", parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[2], data: data81 };
                         if (vErrors === null) {
-                          vErrors = [err274];
+                          vErrors = [err276];
                         } else {
-                          vErrors.push(err274);
+                          vErrors.push(err276);
                         }
                         errors++;
                       }
@@ -3192,11 +3210,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                     }
                   }
                   if (!valid50) {
-                    const err275 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf, parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect, data: data81 };
+                    const err277 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf, parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect, data: data81 };
                     if (vErrors === null) {
-                      vErrors = [err275];
+                      vErrors = [err277];
                     } else {
-                      vErrors.push(err275);
+                      vErrors.push(err277);
                     }
                     errors++;
                   } else {
@@ -3211,21 +3229,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   }
                 }
               } else {
-                const err276 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9, schemaPath: "#/properties/nodePools/items/properties/taints/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodePools.items.properties.taints.items.type, parentSchema: schema11.properties.nodePools.items.properties.taints.items, data: data78 };
+                const err278 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9, schemaPath: "#/properties/nodePools/items/properties/taints/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodePools.items.properties.taints.items.type, parentSchema: schema11.properties.nodePools.items.properties.taints.items, data: data78 };
                 if (vErrors === null) {
-                  vErrors = [err276];
+                  vErrors = [err278];
                 } else {
-                  vErrors.push(err276);
+                  vErrors.push(err278);
                 }
                 errors++;
               }
             }
           } else {
-            const err277 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints", schemaPath: "#/properties/nodePools/items/properties/taints/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.nodePools.items.properties.taints.type, parentSchema: schema11.properties.nodePools.items.properties.taints, data: data77 };
+            const err279 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints", schemaPath: "#/properties/nodePools/items/properties/taints/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.nodePools.items.properties.taints.type, parentSchema: schema11.properties.nodePools.items.properties.taints, data: data77 };
             if (vErrors === null) {
-              vErrors = [err277];
+              vErrors = [err279];
             } else {
-              vErrors.push(err277);
+              vErrors.push(err279);
             }
             errors++;
           }
@@ -3238,30 +3256,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               data82.perNode = 0;
             }
             if (data82.mode === void 0) {
-              const err278 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu", schemaPath: "#/properties/nodePools/items/properties/gpu/required", keyword: "required", params: { missingProperty: "mode" }, message: "must have required property 'mode'", schema: schema11.properties.nodePools.items.properties.gpu.required, parentSchema: schema11.properties.nodePools.items.properties.gpu, data: data82 };
+              const err280 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu", schemaPath: "#/properties/nodePools/items/properties/gpu/required", keyword: "required", params: { missingProperty: "mode" }, message: "must have required property 'mode'", schema: schema11.properties.nodePools.items.properties.gpu.required, parentSchema: schema11.properties.nodePools.items.properties.gpu, data: data82 };
               if (vErrors === null) {
-                vErrors = [err278];
+                vErrors = [err280];
               } else {
-                vErrors.push(err278);
+                vErrors.push(err280);
               }
               errors++;
             }
             if (data82.perNode === void 0) {
-              const err279 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu", schemaPath: "#/properties/nodePools/items/properties/gpu/required", keyword: "required", params: { missingProperty: "perNode" }, message: "must have required property 'perNode'", schema: schema11.properties.nodePools.items.properties.gpu.required, parentSchema: schema11.properties.nodePools.items.properties.gpu, data: data82 };
+              const err281 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu", schemaPath: "#/properties/nodePools/items/properties/gpu/required", keyword: "required", params: { missingProperty: "perNode" }, message: "must have required property 'perNode'", schema: schema11.properties.nodePools.items.properties.gpu.required, parentSchema: schema11.properties.nodePools.items.properties.gpu, data: data82 };
               if (vErrors === null) {
-                vErrors = [err279];
+                vErrors = [err281];
               } else {
-                vErrors.push(err279);
+                vErrors.push(err281);
               }
               errors++;
             }
             for (const key21 in data82) {
               if (!(key21 === "mode" || key21 === "model" || key21 === "perNode")) {
-                const err280 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu", schemaPath: "#/properties/nodePools/items/properties/gpu/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key21 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.nodePools.items.properties.gpu, data: data82 };
+                const err282 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu", schemaPath: "#/properties/nodePools/items/properties/gpu/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key21 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.nodePools.items.properties.gpu, data: data82 };
                 if (vErrors === null) {
-                  vErrors = [err280];
+                  vErrors = [err282];
                 } else {
-                  vErrors.push(err280);
+                  vErrors.push(err282);
                 }
                 errors++;
               }
@@ -3271,20 +3289,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             let valid52 = false;
             const _errs240 = errors;
             if (typeof data83 !== "string") {
-              const err281 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[0].type, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[0], data: data83 };
+              const err283 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[0].type, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[0], data: data83 };
               if (vErrors === null) {
-                vErrors = [err281];
+                vErrors = [err283];
               } else {
-                vErrors.push(err281);
+                vErrors.push(err283);
               }
               errors++;
             }
             if ("none" !== data83) {
-              const err282 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf/0/const", keyword: "const", params: { allowedValue: "none" }, message: "must be equal to constant", schema: "none", parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[0], data: data83 };
+              const err284 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf/0/const", keyword: "const", params: { allowedValue: "none" }, message: "must be equal to constant", schema: "none", parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[0], data: data83 };
               if (vErrors === null) {
-                vErrors = [err282];
+                vErrors = [err284];
               } else {
-                vErrors.push(err282);
+                vErrors.push(err284);
               }
               errors++;
             }
@@ -3293,20 +3311,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             if (!valid52) {
               const _errs242 = errors;
               if (typeof data83 !== "string") {
-                const err283 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[1].type, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[1], data: data83 };
+                const err285 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[1].type, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[1], data: data83 };
                 if (vErrors === null) {
-                  vErrors = [err283];
+                  vErrors = [err285];
                 } else {
-                  vErrors.push(err283);
+                  vErrors.push(err285);
                 }
                 errors++;
               }
               if ("devicePlugin" !== data83) {
-                const err284 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf/1/const", keyword: "const", params: { allowedValue: "devicePlugin" }, message: "must be equal to constant", schema: "devicePlugin", parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[1], data: data83 };
+                const err286 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf/1/const", keyword: "const", params: { allowedValue: "devicePlugin" }, message: "must be equal to constant", schema: "devicePlugin", parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[1], data: data83 };
                 if (vErrors === null) {
-                  vErrors = [err284];
+                  vErrors = [err286];
                 } else {
-                  vErrors.push(err284);
+                  vErrors.push(err286);
                 }
                 errors++;
               }
@@ -3315,20 +3333,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               if (!valid52) {
                 const _errs244 = errors;
                 if (typeof data83 !== "string") {
-                  const err285 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[2].type, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[2], data: data83 };
+                  const err287 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[2].type, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[2], data: data83 };
                   if (vErrors === null) {
-                    vErrors = [err285];
+                    vErrors = [err287];
                   } else {
-                    vErrors.push(err285);
+                    vErrors.push(err287);
                   }
                   errors++;
                 }
                 if ("dra" !== data83) {
-                  const err286 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf/2/const", keyword: "const", params: { allowedValue: "dra" }, message: "must be equal to constant", schema: "dra", parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[2], data: data83 };
+                  const err288 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf/2/const", keyword: "const", params: { allowedValue: "dra" }, message: "must be equal to constant", schema: "dra", parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[2], data: data83 };
                   if (vErrors === null) {
-                    vErrors = [err286];
+                    vErrors = [err288];
                   } else {
-                    vErrors.push(err286);
+                    vErrors.push(err288);
                   }
                   errors++;
                 }
@@ -3337,11 +3355,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
             }
             if (!valid52) {
-              const err287 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode, data: data83 };
+              const err289 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode, data: data83 };
               if (vErrors === null) {
-                vErrors = [err287];
+                vErrors = [err289];
               } else {
-                vErrors.push(err287);
+                vErrors.push(err289);
               }
               errors++;
             } else {
@@ -3358,37 +3376,16 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data84 = data82.model;
               if (typeof data84 === "string") {
                 if (func3(data84) < 1) {
-                  const err288 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/model", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/model/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.model, data: data84 };
+                  const err290 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/model", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/model/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.model, data: data84 };
                   if (vErrors === null) {
-                    vErrors = [err288];
+                    vErrors = [err290];
                   } else {
-                    vErrors.push(err288);
+                    vErrors.push(err290);
                   }
                   errors++;
                 }
               } else {
-                const err289 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/model", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/model/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.gpu.properties.model.type, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.model, data: data84 };
-                if (vErrors === null) {
-                  vErrors = [err289];
-                } else {
-                  vErrors.push(err289);
-                }
-                errors++;
-              }
-            }
-            let data85 = data82.perNode;
-            if (!(typeof data85 == "number" && (!(data85 % 1) && !isNaN(data85)) && isFinite(data85))) {
-              const err290 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/perNode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/perNode/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.nodePools.items.properties.gpu.properties.perNode.type, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.perNode, data: data85 };
-              if (vErrors === null) {
-                vErrors = [err290];
-              } else {
-                vErrors.push(err290);
-              }
-              errors++;
-            }
-            if (typeof data85 == "number" && isFinite(data85)) {
-              if (data85 < 0 || isNaN(data85)) {
-                const err291 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/perNode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/perNode/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.perNode, data: data85 };
+                const err291 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/model", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/model/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.gpu.properties.model.type, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.model, data: data84 };
                 if (vErrors === null) {
                   vErrors = [err291];
                 } else {
@@ -3397,31 +3394,61 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
               }
             }
+            let data85 = data82.perNode;
+            if (!(typeof data85 == "number" && (!(data85 % 1) && !isNaN(data85)) && isFinite(data85))) {
+              const err292 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/perNode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/perNode/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.nodePools.items.properties.gpu.properties.perNode.type, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.perNode, data: data85 };
+              if (vErrors === null) {
+                vErrors = [err292];
+              } else {
+                vErrors.push(err292);
+              }
+              errors++;
+            }
+            if (typeof data85 == "number" && isFinite(data85)) {
+              if (data85 > 64 || isNaN(data85)) {
+                const err293 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/perNode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/perNode/maximum", keyword: "maximum", params: { comparison: "<=", limit: 64 }, message: "must be <= 64", schema: 64, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.perNode, data: data85 };
+                if (vErrors === null) {
+                  vErrors = [err293];
+                } else {
+                  vErrors.push(err293);
+                }
+                errors++;
+              }
+              if (data85 < 0 || isNaN(data85)) {
+                const err294 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/perNode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/perNode/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.perNode, data: data85 };
+                if (vErrors === null) {
+                  vErrors = [err294];
+                } else {
+                  vErrors.push(err294);
+                }
+                errors++;
+              }
+            }
           } else {
-            const err292 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu", schemaPath: "#/properties/nodePools/items/properties/gpu/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodePools.items.properties.gpu.type, parentSchema: schema11.properties.nodePools.items.properties.gpu, data: data82 };
+            const err295 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu", schemaPath: "#/properties/nodePools/items/properties/gpu/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodePools.items.properties.gpu.type, parentSchema: schema11.properties.nodePools.items.properties.gpu, data: data82 };
             if (vErrors === null) {
-              vErrors = [err292];
+              vErrors = [err295];
             } else {
-              vErrors.push(err292);
+              vErrors.push(err295);
             }
             errors++;
           }
         } else {
-          const err293 = { instancePath: instancePath + "/nodePools/" + i8, schemaPath: "#/properties/nodePools/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodePools.items.type, parentSchema: schema11.properties.nodePools.items, data: data71 };
+          const err296 = { instancePath: instancePath + "/nodePools/" + i8, schemaPath: "#/properties/nodePools/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodePools.items.type, parentSchema: schema11.properties.nodePools.items, data: data71 };
           if (vErrors === null) {
-            vErrors = [err293];
+            vErrors = [err296];
           } else {
-            vErrors.push(err293);
+            vErrors.push(err296);
           }
           errors++;
         }
       }
     } else {
-      const err294 = { instancePath: instancePath + "/nodePools", schemaPath: "#/properties/nodePools/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.nodePools.type, parentSchema: schema11.properties.nodePools, data: data70 };
+      const err297 = { instancePath: instancePath + "/nodePools", schemaPath: "#/properties/nodePools/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.nodePools.type, parentSchema: schema11.properties.nodePools, data: data70 };
       if (vErrors === null) {
-        vErrors = [err294];
+        vErrors = [err297];
       } else {
-        vErrors.push(err294);
+        vErrors.push(err297);
       }
       errors++;
     }
@@ -3437,50 +3464,50 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data86.nvidiaRuntimeClass = false;
       }
       if (data86.enabled === void 0) {
-        const err295 = { instancePath: instancePath + "/devicePlugin", schemaPath: "#/properties/devicePlugin/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.devicePlugin.required, parentSchema: schema11.properties.devicePlugin, data: data86 };
+        const err298 = { instancePath: instancePath + "/devicePlugin", schemaPath: "#/properties/devicePlugin/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.devicePlugin.required, parentSchema: schema11.properties.devicePlugin, data: data86 };
         if (vErrors === null) {
-          vErrors = [err295];
+          vErrors = [err298];
         } else {
-          vErrors.push(err295);
+          vErrors.push(err298);
         }
         errors++;
       }
       if (data86.image === void 0) {
-        const err296 = { instancePath: instancePath + "/devicePlugin", schemaPath: "#/properties/devicePlugin/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.devicePlugin.required, parentSchema: schema11.properties.devicePlugin, data: data86 };
+        const err299 = { instancePath: instancePath + "/devicePlugin", schemaPath: "#/properties/devicePlugin/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.devicePlugin.required, parentSchema: schema11.properties.devicePlugin, data: data86 };
         if (vErrors === null) {
-          vErrors = [err296];
+          vErrors = [err299];
         } else {
-          vErrors.push(err296);
+          vErrors.push(err299);
         }
         errors++;
       }
       if (data86.nvidiaRuntimeClass === void 0) {
-        const err297 = { instancePath: instancePath + "/devicePlugin", schemaPath: "#/properties/devicePlugin/required", keyword: "required", params: { missingProperty: "nvidiaRuntimeClass" }, message: "must have required property 'nvidiaRuntimeClass'", schema: schema11.properties.devicePlugin.required, parentSchema: schema11.properties.devicePlugin, data: data86 };
+        const err300 = { instancePath: instancePath + "/devicePlugin", schemaPath: "#/properties/devicePlugin/required", keyword: "required", params: { missingProperty: "nvidiaRuntimeClass" }, message: "must have required property 'nvidiaRuntimeClass'", schema: schema11.properties.devicePlugin.required, parentSchema: schema11.properties.devicePlugin, data: data86 };
         if (vErrors === null) {
-          vErrors = [err297];
+          vErrors = [err300];
         } else {
-          vErrors.push(err297);
+          vErrors.push(err300);
         }
         errors++;
       }
       for (const key22 in data86) {
         if (!(key22 === "enabled" || key22 === "image" || key22 === "nvidiaRuntimeClass")) {
-          const err298 = { instancePath: instancePath + "/devicePlugin", schemaPath: "#/properties/devicePlugin/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key22 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.devicePlugin, data: data86 };
+          const err301 = { instancePath: instancePath + "/devicePlugin", schemaPath: "#/properties/devicePlugin/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key22 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.devicePlugin, data: data86 };
           if (vErrors === null) {
-            vErrors = [err298];
+            vErrors = [err301];
           } else {
-            vErrors.push(err298);
+            vErrors.push(err301);
           }
           errors++;
         }
       }
       let data87 = data86.enabled;
       if (typeof data87 !== "boolean") {
-        const err299 = { instancePath: instancePath + "/devicePlugin/enabled", schemaPath: "#/properties/devicePlugin/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.devicePlugin.properties.enabled.type, parentSchema: schema11.properties.devicePlugin.properties.enabled, data: data87 };
+        const err302 = { instancePath: instancePath + "/devicePlugin/enabled", schemaPath: "#/properties/devicePlugin/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.devicePlugin.properties.enabled.type, parentSchema: schema11.properties.devicePlugin.properties.enabled, data: data87 };
         if (vErrors === null) {
-          vErrors = [err299];
+          vErrors = [err302];
         } else {
-          vErrors.push(err299);
+          vErrors.push(err302);
         }
         errors++;
       }
@@ -3489,22 +3516,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       const _errs258 = errors;
       if (typeof data88 === "string") {
         if (!pattern25.test(data88)) {
-          const err300 = {};
+          const err303 = {};
           if (vErrors === null) {
-            vErrors = [err300];
+            vErrors = [err303];
           } else {
-            vErrors.push(err300);
+            vErrors.push(err303);
           }
           errors++;
         }
       }
       var valid54 = _errs258 === errors;
       if (valid54) {
-        const err301 = { instancePath: instancePath + "/devicePlugin/image", schemaPath: "#/properties/devicePlugin/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.devicePlugin.properties.image.not, parentSchema: schema11.properties.devicePlugin.properties.image, data: data88 };
+        const err304 = { instancePath: instancePath + "/devicePlugin/image", schemaPath: "#/properties/devicePlugin/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.devicePlugin.properties.image.not, parentSchema: schema11.properties.devicePlugin.properties.image, data: data88 };
         if (vErrors === null) {
-          vErrors = [err301];
+          vErrors = [err304];
         } else {
-          vErrors.push(err301);
+          vErrors.push(err304);
         }
         errors++;
       } else {
@@ -3519,39 +3546,39 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       }
       if (typeof data88 === "string") {
         if (!pattern26.test(data88)) {
-          const err302 = { instancePath: instancePath + "/devicePlugin/image", schemaPath: "#/properties/devicePlugin/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.devicePlugin.properties.image, data: data88 };
+          const err305 = { instancePath: instancePath + "/devicePlugin/image", schemaPath: "#/properties/devicePlugin/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.devicePlugin.properties.image, data: data88 };
           if (vErrors === null) {
-            vErrors = [err302];
+            vErrors = [err305];
           } else {
-            vErrors.push(err302);
+            vErrors.push(err305);
           }
           errors++;
         }
       } else {
-        const err303 = { instancePath: instancePath + "/devicePlugin/image", schemaPath: "#/properties/devicePlugin/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.devicePlugin.properties.image.type, parentSchema: schema11.properties.devicePlugin.properties.image, data: data88 };
+        const err306 = { instancePath: instancePath + "/devicePlugin/image", schemaPath: "#/properties/devicePlugin/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.devicePlugin.properties.image.type, parentSchema: schema11.properties.devicePlugin.properties.image, data: data88 };
         if (vErrors === null) {
-          vErrors = [err303];
+          vErrors = [err306];
         } else {
-          vErrors.push(err303);
+          vErrors.push(err306);
         }
         errors++;
       }
       let data89 = data86.nvidiaRuntimeClass;
       if (typeof data89 !== "boolean") {
-        const err304 = { instancePath: instancePath + "/devicePlugin/nvidiaRuntimeClass", schemaPath: "#/properties/devicePlugin/properties/nvidiaRuntimeClass/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.devicePlugin.properties.nvidiaRuntimeClass.type, parentSchema: schema11.properties.devicePlugin.properties.nvidiaRuntimeClass, data: data89 };
+        const err307 = { instancePath: instancePath + "/devicePlugin/nvidiaRuntimeClass", schemaPath: "#/properties/devicePlugin/properties/nvidiaRuntimeClass/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.devicePlugin.properties.nvidiaRuntimeClass.type, parentSchema: schema11.properties.devicePlugin.properties.nvidiaRuntimeClass, data: data89 };
         if (vErrors === null) {
-          vErrors = [err304];
+          vErrors = [err307];
         } else {
-          vErrors.push(err304);
+          vErrors.push(err307);
         }
         errors++;
       }
     } else {
-      const err305 = { instancePath: instancePath + "/devicePlugin", schemaPath: "#/properties/devicePlugin/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.devicePlugin.type, parentSchema: schema11.properties.devicePlugin, data: data86 };
+      const err308 = { instancePath: instancePath + "/devicePlugin", schemaPath: "#/properties/devicePlugin/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.devicePlugin.type, parentSchema: schema11.properties.devicePlugin, data: data86 };
       if (vErrors === null) {
-        vErrors = [err305];
+        vErrors = [err308];
       } else {
-        vErrors.push(err305);
+        vErrors.push(err308);
       }
       errors++;
     }
@@ -3573,34 +3600,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data90.computeDomains = {};
       }
       if (data90.enabled === void 0) {
-        const err306 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.draDriver.required, parentSchema: schema11.properties.draDriver, data: data90 };
-        if (vErrors === null) {
-          vErrors = [err306];
-        } else {
-          vErrors.push(err306);
-        }
-        errors++;
-      }
-      if (data90.image === void 0) {
-        const err307 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.draDriver.required, parentSchema: schema11.properties.draDriver, data: data90 };
-        if (vErrors === null) {
-          vErrors = [err307];
-        } else {
-          vErrors.push(err307);
-        }
-        errors++;
-      }
-      if (data90.nvidiaDriverRoot === void 0) {
-        const err308 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/required", keyword: "required", params: { missingProperty: "nvidiaDriverRoot" }, message: "must have required property 'nvidiaDriverRoot'", schema: schema11.properties.draDriver.required, parentSchema: schema11.properties.draDriver, data: data90 };
-        if (vErrors === null) {
-          vErrors = [err308];
-        } else {
-          vErrors.push(err308);
-        }
-        errors++;
-      }
-      if (data90.logVerbosity === void 0) {
-        const err309 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/required", keyword: "required", params: { missingProperty: "logVerbosity" }, message: "must have required property 'logVerbosity'", schema: schema11.properties.draDriver.required, parentSchema: schema11.properties.draDriver, data: data90 };
+        const err309 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.draDriver.required, parentSchema: schema11.properties.draDriver, data: data90 };
         if (vErrors === null) {
           vErrors = [err309];
         } else {
@@ -3608,8 +3608,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data90.computeDomains === void 0) {
-        const err310 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/required", keyword: "required", params: { missingProperty: "computeDomains" }, message: "must have required property 'computeDomains'", schema: schema11.properties.draDriver.required, parentSchema: schema11.properties.draDriver, data: data90 };
+      if (data90.image === void 0) {
+        const err310 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.draDriver.required, parentSchema: schema11.properties.draDriver, data: data90 };
         if (vErrors === null) {
           vErrors = [err310];
         } else {
@@ -3617,24 +3617,51 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
+      if (data90.nvidiaDriverRoot === void 0) {
+        const err311 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/required", keyword: "required", params: { missingProperty: "nvidiaDriverRoot" }, message: "must have required property 'nvidiaDriverRoot'", schema: schema11.properties.draDriver.required, parentSchema: schema11.properties.draDriver, data: data90 };
+        if (vErrors === null) {
+          vErrors = [err311];
+        } else {
+          vErrors.push(err311);
+        }
+        errors++;
+      }
+      if (data90.logVerbosity === void 0) {
+        const err312 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/required", keyword: "required", params: { missingProperty: "logVerbosity" }, message: "must have required property 'logVerbosity'", schema: schema11.properties.draDriver.required, parentSchema: schema11.properties.draDriver, data: data90 };
+        if (vErrors === null) {
+          vErrors = [err312];
+        } else {
+          vErrors.push(err312);
+        }
+        errors++;
+      }
+      if (data90.computeDomains === void 0) {
+        const err313 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/required", keyword: "required", params: { missingProperty: "computeDomains" }, message: "must have required property 'computeDomains'", schema: schema11.properties.draDriver.required, parentSchema: schema11.properties.draDriver, data: data90 };
+        if (vErrors === null) {
+          vErrors = [err313];
+        } else {
+          vErrors.push(err313);
+        }
+        errors++;
+      }
       for (const key23 in data90) {
         if (!(key23 === "enabled" || key23 === "image" || key23 === "nvidiaDriverRoot" || key23 === "logVerbosity" || key23 === "computeDomains")) {
-          const err311 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key23 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.draDriver, data: data90 };
+          const err314 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key23 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.draDriver, data: data90 };
           if (vErrors === null) {
-            vErrors = [err311];
+            vErrors = [err314];
           } else {
-            vErrors.push(err311);
+            vErrors.push(err314);
           }
           errors++;
         }
       }
       let data91 = data90.enabled;
       if (typeof data91 !== "boolean") {
-        const err312 = { instancePath: instancePath + "/draDriver/enabled", schemaPath: "#/properties/draDriver/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.draDriver.properties.enabled.type, parentSchema: schema11.properties.draDriver.properties.enabled, data: data91 };
+        const err315 = { instancePath: instancePath + "/draDriver/enabled", schemaPath: "#/properties/draDriver/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.draDriver.properties.enabled.type, parentSchema: schema11.properties.draDriver.properties.enabled, data: data91 };
         if (vErrors === null) {
-          vErrors = [err312];
+          vErrors = [err315];
         } else {
-          vErrors.push(err312);
+          vErrors.push(err315);
         }
         errors++;
       }
@@ -3643,22 +3670,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       const _errs269 = errors;
       if (typeof data92 === "string") {
         if (!pattern25.test(data92)) {
-          const err313 = {};
+          const err316 = {};
           if (vErrors === null) {
-            vErrors = [err313];
+            vErrors = [err316];
           } else {
-            vErrors.push(err313);
+            vErrors.push(err316);
           }
           errors++;
         }
       }
       var valid56 = _errs269 === errors;
       if (valid56) {
-        const err314 = { instancePath: instancePath + "/draDriver/image", schemaPath: "#/properties/draDriver/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.draDriver.properties.image.not, parentSchema: schema11.properties.draDriver.properties.image, data: data92 };
+        const err317 = { instancePath: instancePath + "/draDriver/image", schemaPath: "#/properties/draDriver/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.draDriver.properties.image.not, parentSchema: schema11.properties.draDriver.properties.image, data: data92 };
         if (vErrors === null) {
-          vErrors = [err314];
+          vErrors = [err317];
         } else {
-          vErrors.push(err314);
+          vErrors.push(err317);
         }
         errors++;
       } else {
@@ -3673,46 +3700,16 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       }
       if (typeof data92 === "string") {
         if (!pattern26.test(data92)) {
-          const err315 = { instancePath: instancePath + "/draDriver/image", schemaPath: "#/properties/draDriver/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.draDriver.properties.image, data: data92 };
+          const err318 = { instancePath: instancePath + "/draDriver/image", schemaPath: "#/properties/draDriver/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.draDriver.properties.image, data: data92 };
           if (vErrors === null) {
-            vErrors = [err315];
+            vErrors = [err318];
           } else {
-            vErrors.push(err315);
+            vErrors.push(err318);
           }
           errors++;
         }
       } else {
-        const err316 = { instancePath: instancePath + "/draDriver/image", schemaPath: "#/properties/draDriver/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.draDriver.properties.image.type, parentSchema: schema11.properties.draDriver.properties.image, data: data92 };
-        if (vErrors === null) {
-          vErrors = [err316];
-        } else {
-          vErrors.push(err316);
-        }
-        errors++;
-      }
-      let data93 = data90.nvidiaDriverRoot;
-      if (typeof data93 === "string") {
-        if (!pattern37.test(data93)) {
-          const err317 = { instancePath: instancePath + "/draDriver/nvidiaDriverRoot", schemaPath: "#/properties/draDriver/properties/nvidiaDriverRoot/pattern", keyword: "pattern", params: { pattern: "^/.*" }, message: 'must match pattern "^/.*"', schema: "^/.*", parentSchema: schema11.properties.draDriver.properties.nvidiaDriverRoot, data: data93 };
-          if (vErrors === null) {
-            vErrors = [err317];
-          } else {
-            vErrors.push(err317);
-          }
-          errors++;
-        }
-      } else {
-        const err318 = { instancePath: instancePath + "/draDriver/nvidiaDriverRoot", schemaPath: "#/properties/draDriver/properties/nvidiaDriverRoot/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.draDriver.properties.nvidiaDriverRoot.type, parentSchema: schema11.properties.draDriver.properties.nvidiaDriverRoot, data: data93 };
-        if (vErrors === null) {
-          vErrors = [err318];
-        } else {
-          vErrors.push(err318);
-        }
-        errors++;
-      }
-      let data94 = data90.logVerbosity;
-      if (!(typeof data94 == "number" && (!(data94 % 1) && !isNaN(data94)) && isFinite(data94))) {
-        const err319 = { instancePath: instancePath + "/draDriver/logVerbosity", schemaPath: "#/properties/draDriver/properties/logVerbosity/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.draDriver.properties.logVerbosity.type, parentSchema: schema11.properties.draDriver.properties.logVerbosity, data: data94 };
+        const err319 = { instancePath: instancePath + "/draDriver/image", schemaPath: "#/properties/draDriver/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.draDriver.properties.image.type, parentSchema: schema11.properties.draDriver.properties.image, data: data92 };
         if (vErrors === null) {
           vErrors = [err319];
         } else {
@@ -3720,9 +3717,10 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (typeof data94 == "number" && isFinite(data94)) {
-        if (data94 > 10 || isNaN(data94)) {
-          const err320 = { instancePath: instancePath + "/draDriver/logVerbosity", schemaPath: "#/properties/draDriver/properties/logVerbosity/maximum", keyword: "maximum", params: { comparison: "<=", limit: 10 }, message: "must be <= 10", schema: 10, parentSchema: schema11.properties.draDriver.properties.logVerbosity, data: data94 };
+      let data93 = data90.nvidiaDriverRoot;
+      if (typeof data93 === "string") {
+        if (!pattern37.test(data93)) {
+          const err320 = { instancePath: instancePath + "/draDriver/nvidiaDriverRoot", schemaPath: "#/properties/draDriver/properties/nvidiaDriverRoot/pattern", keyword: "pattern", params: { pattern: "^/.*" }, message: 'must match pattern "^/.*"', schema: "^/.*", parentSchema: schema11.properties.draDriver.properties.nvidiaDriverRoot, data: data93 };
           if (vErrors === null) {
             vErrors = [err320];
           } else {
@@ -3730,12 +3728,41 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (data94 < 0 || isNaN(data94)) {
-          const err321 = { instancePath: instancePath + "/draDriver/logVerbosity", schemaPath: "#/properties/draDriver/properties/logVerbosity/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.draDriver.properties.logVerbosity, data: data94 };
+      } else {
+        const err321 = { instancePath: instancePath + "/draDriver/nvidiaDriverRoot", schemaPath: "#/properties/draDriver/properties/nvidiaDriverRoot/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.draDriver.properties.nvidiaDriverRoot.type, parentSchema: schema11.properties.draDriver.properties.nvidiaDriverRoot, data: data93 };
+        if (vErrors === null) {
+          vErrors = [err321];
+        } else {
+          vErrors.push(err321);
+        }
+        errors++;
+      }
+      let data94 = data90.logVerbosity;
+      if (!(typeof data94 == "number" && (!(data94 % 1) && !isNaN(data94)) && isFinite(data94))) {
+        const err322 = { instancePath: instancePath + "/draDriver/logVerbosity", schemaPath: "#/properties/draDriver/properties/logVerbosity/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.draDriver.properties.logVerbosity.type, parentSchema: schema11.properties.draDriver.properties.logVerbosity, data: data94 };
+        if (vErrors === null) {
+          vErrors = [err322];
+        } else {
+          vErrors.push(err322);
+        }
+        errors++;
+      }
+      if (typeof data94 == "number" && isFinite(data94)) {
+        if (data94 > 10 || isNaN(data94)) {
+          const err323 = { instancePath: instancePath + "/draDriver/logVerbosity", schemaPath: "#/properties/draDriver/properties/logVerbosity/maximum", keyword: "maximum", params: { comparison: "<=", limit: 10 }, message: "must be <= 10", schema: 10, parentSchema: schema11.properties.draDriver.properties.logVerbosity, data: data94 };
           if (vErrors === null) {
-            vErrors = [err321];
+            vErrors = [err323];
           } else {
-            vErrors.push(err321);
+            vErrors.push(err323);
+          }
+          errors++;
+        }
+        if (data94 < 0 || isNaN(data94)) {
+          const err324 = { instancePath: instancePath + "/draDriver/logVerbosity", schemaPath: "#/properties/draDriver/properties/logVerbosity/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.draDriver.properties.logVerbosity, data: data94 };
+          if (vErrors === null) {
+            vErrors = [err324];
+          } else {
+            vErrors.push(err324);
           }
           errors++;
         }
@@ -3746,50 +3773,50 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data95.enabled = false;
         }
         if (data95.enabled === void 0) {
-          const err322 = { instancePath: instancePath + "/draDriver/computeDomains", schemaPath: "#/properties/draDriver/properties/computeDomains/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.draDriver.properties.computeDomains.required, parentSchema: schema11.properties.draDriver.properties.computeDomains, data: data95 };
+          const err325 = { instancePath: instancePath + "/draDriver/computeDomains", schemaPath: "#/properties/draDriver/properties/computeDomains/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.draDriver.properties.computeDomains.required, parentSchema: schema11.properties.draDriver.properties.computeDomains, data: data95 };
           if (vErrors === null) {
-            vErrors = [err322];
+            vErrors = [err325];
           } else {
-            vErrors.push(err322);
+            vErrors.push(err325);
           }
           errors++;
         }
         for (const key24 in data95) {
           if (!(key24 === "enabled")) {
-            const err323 = { instancePath: instancePath + "/draDriver/computeDomains", schemaPath: "#/properties/draDriver/properties/computeDomains/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key24 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.draDriver.properties.computeDomains, data: data95 };
+            const err326 = { instancePath: instancePath + "/draDriver/computeDomains", schemaPath: "#/properties/draDriver/properties/computeDomains/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key24 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.draDriver.properties.computeDomains, data: data95 };
             if (vErrors === null) {
-              vErrors = [err323];
+              vErrors = [err326];
             } else {
-              vErrors.push(err323);
+              vErrors.push(err326);
             }
             errors++;
           }
         }
         let data96 = data95.enabled;
         if (typeof data96 !== "boolean") {
-          const err324 = { instancePath: instancePath + "/draDriver/computeDomains/enabled", schemaPath: "#/properties/draDriver/properties/computeDomains/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.draDriver.properties.computeDomains.properties.enabled.type, parentSchema: schema11.properties.draDriver.properties.computeDomains.properties.enabled, data: data96 };
+          const err327 = { instancePath: instancePath + "/draDriver/computeDomains/enabled", schemaPath: "#/properties/draDriver/properties/computeDomains/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.draDriver.properties.computeDomains.properties.enabled.type, parentSchema: schema11.properties.draDriver.properties.computeDomains.properties.enabled, data: data96 };
           if (vErrors === null) {
-            vErrors = [err324];
+            vErrors = [err327];
           } else {
-            vErrors.push(err324);
+            vErrors.push(err327);
           }
           errors++;
         }
       } else {
-        const err325 = { instancePath: instancePath + "/draDriver/computeDomains", schemaPath: "#/properties/draDriver/properties/computeDomains/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.draDriver.properties.computeDomains.type, parentSchema: schema11.properties.draDriver.properties.computeDomains, data: data95 };
+        const err328 = { instancePath: instancePath + "/draDriver/computeDomains", schemaPath: "#/properties/draDriver/properties/computeDomains/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.draDriver.properties.computeDomains.type, parentSchema: schema11.properties.draDriver.properties.computeDomains, data: data95 };
         if (vErrors === null) {
-          vErrors = [err325];
+          vErrors = [err328];
         } else {
-          vErrors.push(err325);
+          vErrors.push(err328);
         }
         errors++;
       }
     } else {
-      const err326 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.draDriver.type, parentSchema: schema11.properties.draDriver, data: data90 };
+      const err329 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.draDriver.type, parentSchema: schema11.properties.draDriver, data: data90 };
       if (vErrors === null) {
-        vErrors = [err326];
+        vErrors = [err329];
       } else {
-        vErrors.push(err326);
+        vErrors.push(err329);
       }
       errors++;
     }
@@ -3799,21 +3826,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data97.claimTemplates = [];
       }
       if (data97.claimTemplates === void 0) {
-        const err327 = { instancePath: instancePath + "/dra", schemaPath: "#/properties/dra/required", keyword: "required", params: { missingProperty: "claimTemplates" }, message: "must have required property 'claimTemplates'", schema: schema11.properties.dra.required, parentSchema: schema11.properties.dra, data: data97 };
+        const err330 = { instancePath: instancePath + "/dra", schemaPath: "#/properties/dra/required", keyword: "required", params: { missingProperty: "claimTemplates" }, message: "must have required property 'claimTemplates'", schema: schema11.properties.dra.required, parentSchema: schema11.properties.dra, data: data97 };
         if (vErrors === null) {
-          vErrors = [err327];
+          vErrors = [err330];
         } else {
-          vErrors.push(err327);
+          vErrors.push(err330);
         }
         errors++;
       }
       for (const key25 in data97) {
         if (!(key25 === "claimTemplates")) {
-          const err328 = { instancePath: instancePath + "/dra", schemaPath: "#/properties/dra/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key25 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.dra, data: data97 };
+          const err331 = { instancePath: instancePath + "/dra", schemaPath: "#/properties/dra/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key25 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.dra, data: data97 };
           if (vErrors === null) {
-            vErrors = [err328];
+            vErrors = [err331];
           } else {
-            vErrors.push(err328);
+            vErrors.push(err331);
           }
           errors++;
         }
@@ -3828,57 +3855,26 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               data99.count = 1;
             }
             if (data99.name === void 0) {
-              const err329 = { instancePath: instancePath + "/dra/claimTemplates/" + i10, schemaPath: "#/properties/dra/properties/claimTemplates/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.dra.properties.claimTemplates.items.required, parentSchema: schema11.properties.dra.properties.claimTemplates.items, data: data99 };
+              const err332 = { instancePath: instancePath + "/dra/claimTemplates/" + i10, schemaPath: "#/properties/dra/properties/claimTemplates/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.dra.properties.claimTemplates.items.required, parentSchema: schema11.properties.dra.properties.claimTemplates.items, data: data99 };
               if (vErrors === null) {
-                vErrors = [err329];
+                vErrors = [err332];
               } else {
-                vErrors.push(err329);
+                vErrors.push(err332);
               }
               errors++;
             }
             if (data99.count === void 0) {
-              const err330 = { instancePath: instancePath + "/dra/claimTemplates/" + i10, schemaPath: "#/properties/dra/properties/claimTemplates/items/required", keyword: "required", params: { missingProperty: "count" }, message: "must have required property 'count'", schema: schema11.properties.dra.properties.claimTemplates.items.required, parentSchema: schema11.properties.dra.properties.claimTemplates.items, data: data99 };
+              const err333 = { instancePath: instancePath + "/dra/claimTemplates/" + i10, schemaPath: "#/properties/dra/properties/claimTemplates/items/required", keyword: "required", params: { missingProperty: "count" }, message: "must have required property 'count'", schema: schema11.properties.dra.properties.claimTemplates.items.required, parentSchema: schema11.properties.dra.properties.claimTemplates.items, data: data99 };
               if (vErrors === null) {
-                vErrors = [err330];
+                vErrors = [err333];
               } else {
-                vErrors.push(err330);
+                vErrors.push(err333);
               }
               errors++;
             }
             for (const key26 in data99) {
               if (!(key26 === "name" || key26 === "count" || key26 === "minMemory" || key26 === "productName" || key26 === "minCudaDriverVersion" || key26 === "migProfile")) {
-                const err331 = { instancePath: instancePath + "/dra/claimTemplates/" + i10, schemaPath: "#/properties/dra/properties/claimTemplates/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key26 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.dra.properties.claimTemplates.items, data: data99 };
-                if (vErrors === null) {
-                  vErrors = [err331];
-                } else {
-                  vErrors.push(err331);
-                }
-                errors++;
-              }
-            }
-            if (data99.name !== void 0) {
-              let data100 = data99.name;
-              if (typeof data100 === "string") {
-                if (func3(data100) > 63) {
-                  const err332 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/name", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/name/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.name, data: data100 };
-                  if (vErrors === null) {
-                    vErrors = [err332];
-                  } else {
-                    vErrors.push(err332);
-                  }
-                  errors++;
-                }
-                if (!pattern0.test(data100)) {
-                  const err333 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/name", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.name, data: data100 };
-                  if (vErrors === null) {
-                    vErrors = [err333];
-                  } else {
-                    vErrors.push(err333);
-                  }
-                  errors++;
-                }
-              } else {
-                const err334 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/name", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dra.properties.claimTemplates.items.properties.name.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.name, data: data100 };
+                const err334 = { instancePath: instancePath + "/dra/claimTemplates/" + i10, schemaPath: "#/properties/dra/properties/claimTemplates/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key26 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.dra.properties.claimTemplates.items, data: data99 };
                 if (vErrors === null) {
                   vErrors = [err334];
                 } else {
@@ -3887,23 +3883,63 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
               }
             }
+            if (data99.name !== void 0) {
+              let data100 = data99.name;
+              if (typeof data100 === "string") {
+                if (func3(data100) > 63) {
+                  const err335 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/name", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/name/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.name, data: data100 };
+                  if (vErrors === null) {
+                    vErrors = [err335];
+                  } else {
+                    vErrors.push(err335);
+                  }
+                  errors++;
+                }
+                if (!pattern0.test(data100)) {
+                  const err336 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/name", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.name, data: data100 };
+                  if (vErrors === null) {
+                    vErrors = [err336];
+                  } else {
+                    vErrors.push(err336);
+                  }
+                  errors++;
+                }
+              } else {
+                const err337 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/name", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dra.properties.claimTemplates.items.properties.name.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.name, data: data100 };
+                if (vErrors === null) {
+                  vErrors = [err337];
+                } else {
+                  vErrors.push(err337);
+                }
+                errors++;
+              }
+            }
             let data101 = data99.count;
             if (!(typeof data101 == "number" && (!(data101 % 1) && !isNaN(data101)) && isFinite(data101))) {
-              const err335 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/count", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/count/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.dra.properties.claimTemplates.items.properties.count.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.count, data: data101 };
+              const err338 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/count", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/count/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.dra.properties.claimTemplates.items.properties.count.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.count, data: data101 };
               if (vErrors === null) {
-                vErrors = [err335];
+                vErrors = [err338];
               } else {
-                vErrors.push(err335);
+                vErrors.push(err338);
               }
               errors++;
             }
             if (typeof data101 == "number" && isFinite(data101)) {
-              if (data101 < 1 || isNaN(data101)) {
-                const err336 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/count", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/count/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.count, data: data101 };
+              if (data101 > 64 || isNaN(data101)) {
+                const err339 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/count", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/count/maximum", keyword: "maximum", params: { comparison: "<=", limit: 64 }, message: "must be <= 64", schema: 64, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.count, data: data101 };
                 if (vErrors === null) {
-                  vErrors = [err336];
+                  vErrors = [err339];
                 } else {
-                  vErrors.push(err336);
+                  vErrors.push(err339);
+                }
+                errors++;
+              }
+              if (data101 < 1 || isNaN(data101)) {
+                const err340 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/count", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/count/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.count, data: data101 };
+                if (vErrors === null) {
+                  vErrors = [err340];
+                } else {
+                  vErrors.push(err340);
                 }
                 errors++;
               }
@@ -3912,20 +3948,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data102 = data99.minMemory;
               if (typeof data102 === "string") {
                 if (!pattern39.test(data102)) {
-                  const err337 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/minMemory", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/minMemory/pattern", keyword: "pattern", params: { pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$" }, message: 'must match pattern "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"', schema: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.minMemory, data: data102 };
+                  const err341 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/minMemory", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/minMemory/pattern", keyword: "pattern", params: { pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$" }, message: 'must match pattern "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"', schema: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.minMemory, data: data102 };
                   if (vErrors === null) {
-                    vErrors = [err337];
+                    vErrors = [err341];
                   } else {
-                    vErrors.push(err337);
+                    vErrors.push(err341);
                   }
                   errors++;
                 }
               } else {
-                const err338 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/minMemory", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/minMemory/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dra.properties.claimTemplates.items.properties.minMemory.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.minMemory, data: data102 };
+                const err342 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/minMemory", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/minMemory/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dra.properties.claimTemplates.items.properties.minMemory.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.minMemory, data: data102 };
                 if (vErrors === null) {
-                  vErrors = [err338];
+                  vErrors = [err342];
                 } else {
-                  vErrors.push(err338);
+                  vErrors.push(err342);
                 }
                 errors++;
               }
@@ -3934,60 +3970,16 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data103 = data99.productName;
               if (typeof data103 === "string") {
                 if (func3(data103) > 128) {
-                  const err339 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/productName", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/productName/maxLength", keyword: "maxLength", params: { limit: 128 }, message: "must NOT have more than 128 characters", schema: 128, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.productName, data: data103 };
+                  const err343 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/productName", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/productName/maxLength", keyword: "maxLength", params: { limit: 128 }, message: "must NOT have more than 128 characters", schema: 128, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.productName, data: data103 };
                   if (vErrors === null) {
-                    vErrors = [err339];
+                    vErrors = [err343];
                   } else {
-                    vErrors.push(err339);
+                    vErrors.push(err343);
                   }
                   errors++;
                 }
                 if (!pattern40.test(data103)) {
-                  const err340 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/productName", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/productName/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]*$" }, message: 'must match pattern "^[A-Za-z0-9][A-Za-z0-9 ._-]*$"', schema: "^[A-Za-z0-9][A-Za-z0-9 ._-]*$", parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.productName, data: data103 };
-                  if (vErrors === null) {
-                    vErrors = [err340];
-                  } else {
-                    vErrors.push(err340);
-                  }
-                  errors++;
-                }
-              } else {
-                const err341 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/productName", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/productName/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dra.properties.claimTemplates.items.properties.productName.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.productName, data: data103 };
-                if (vErrors === null) {
-                  vErrors = [err341];
-                } else {
-                  vErrors.push(err341);
-                }
-                errors++;
-              }
-            }
-            if (data99.minCudaDriverVersion !== void 0) {
-              let data104 = data99.minCudaDriverVersion;
-              if (typeof data104 === "string") {
-                if (!pattern41.test(data104)) {
-                  const err342 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/minCudaDriverVersion", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/minCudaDriverVersion/pattern", keyword: "pattern", params: { pattern: "^[0-9]+\\.[0-9]+(\\.[0-9]+)?$" }, message: 'must match pattern "^[0-9]+\\.[0-9]+(\\.[0-9]+)?$"', schema: "^[0-9]+\\.[0-9]+(\\.[0-9]+)?$", parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.minCudaDriverVersion, data: data104 };
-                  if (vErrors === null) {
-                    vErrors = [err342];
-                  } else {
-                    vErrors.push(err342);
-                  }
-                  errors++;
-                }
-              } else {
-                const err343 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/minCudaDriverVersion", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/minCudaDriverVersion/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dra.properties.claimTemplates.items.properties.minCudaDriverVersion.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.minCudaDriverVersion, data: data104 };
-                if (vErrors === null) {
-                  vErrors = [err343];
-                } else {
-                  vErrors.push(err343);
-                }
-                errors++;
-              }
-            }
-            if (data99.migProfile !== void 0) {
-              let data105 = data99.migProfile;
-              if (typeof data105 === "string") {
-                if (!pattern42.test(data105)) {
-                  const err344 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/migProfile", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/migProfile/pattern", keyword: "pattern", params: { pattern: "^[0-9]+g\\.[0-9]+gb(\\+[a-z]+)?$" }, message: 'must match pattern "^[0-9]+g\\.[0-9]+gb(\\+[a-z]+)?$"', schema: "^[0-9]+g\\.[0-9]+gb(\\+[a-z]+)?$", parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.migProfile, data: data105 };
+                  const err344 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/productName", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/productName/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]*$" }, message: 'must match pattern "^[A-Za-z0-9][A-Za-z0-9 ._-]*$"', schema: "^[A-Za-z0-9][A-Za-z0-9 ._-]*$", parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.productName, data: data103 };
                   if (vErrors === null) {
                     vErrors = [err344];
                   } else {
@@ -3996,7 +3988,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   errors++;
                 }
               } else {
-                const err345 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/migProfile", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/migProfile/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dra.properties.claimTemplates.items.properties.migProfile.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.migProfile, data: data105 };
+                const err345 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/productName", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/productName/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dra.properties.claimTemplates.items.properties.productName.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.productName, data: data103 };
                 if (vErrors === null) {
                   vErrors = [err345];
                 } else {
@@ -4005,31 +3997,75 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
               }
             }
+            if (data99.minCudaDriverVersion !== void 0) {
+              let data104 = data99.minCudaDriverVersion;
+              if (typeof data104 === "string") {
+                if (!pattern41.test(data104)) {
+                  const err346 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/minCudaDriverVersion", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/minCudaDriverVersion/pattern", keyword: "pattern", params: { pattern: "^[0-9]+\\.[0-9]+(\\.[0-9]+)?$" }, message: 'must match pattern "^[0-9]+\\.[0-9]+(\\.[0-9]+)?$"', schema: "^[0-9]+\\.[0-9]+(\\.[0-9]+)?$", parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.minCudaDriverVersion, data: data104 };
+                  if (vErrors === null) {
+                    vErrors = [err346];
+                  } else {
+                    vErrors.push(err346);
+                  }
+                  errors++;
+                }
+              } else {
+                const err347 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/minCudaDriverVersion", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/minCudaDriverVersion/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dra.properties.claimTemplates.items.properties.minCudaDriverVersion.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.minCudaDriverVersion, data: data104 };
+                if (vErrors === null) {
+                  vErrors = [err347];
+                } else {
+                  vErrors.push(err347);
+                }
+                errors++;
+              }
+            }
+            if (data99.migProfile !== void 0) {
+              let data105 = data99.migProfile;
+              if (typeof data105 === "string") {
+                if (!pattern42.test(data105)) {
+                  const err348 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/migProfile", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/migProfile/pattern", keyword: "pattern", params: { pattern: "^[0-9]+g\\.[0-9]+gb(\\+[a-z]+)?$" }, message: 'must match pattern "^[0-9]+g\\.[0-9]+gb(\\+[a-z]+)?$"', schema: "^[0-9]+g\\.[0-9]+gb(\\+[a-z]+)?$", parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.migProfile, data: data105 };
+                  if (vErrors === null) {
+                    vErrors = [err348];
+                  } else {
+                    vErrors.push(err348);
+                  }
+                  errors++;
+                }
+              } else {
+                const err349 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/migProfile", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/migProfile/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dra.properties.claimTemplates.items.properties.migProfile.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.migProfile, data: data105 };
+                if (vErrors === null) {
+                  vErrors = [err349];
+                } else {
+                  vErrors.push(err349);
+                }
+                errors++;
+              }
+            }
           } else {
-            const err346 = { instancePath: instancePath + "/dra/claimTemplates/" + i10, schemaPath: "#/properties/dra/properties/claimTemplates/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.dra.properties.claimTemplates.items.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items, data: data99 };
+            const err350 = { instancePath: instancePath + "/dra/claimTemplates/" + i10, schemaPath: "#/properties/dra/properties/claimTemplates/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.dra.properties.claimTemplates.items.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items, data: data99 };
             if (vErrors === null) {
-              vErrors = [err346];
+              vErrors = [err350];
             } else {
-              vErrors.push(err346);
+              vErrors.push(err350);
             }
             errors++;
           }
         }
       } else {
-        const err347 = { instancePath: instancePath + "/dra/claimTemplates", schemaPath: "#/properties/dra/properties/claimTemplates/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.dra.properties.claimTemplates.type, parentSchema: schema11.properties.dra.properties.claimTemplates, data: data98 };
+        const err351 = { instancePath: instancePath + "/dra/claimTemplates", schemaPath: "#/properties/dra/properties/claimTemplates/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.dra.properties.claimTemplates.type, parentSchema: schema11.properties.dra.properties.claimTemplates, data: data98 };
         if (vErrors === null) {
-          vErrors = [err347];
+          vErrors = [err351];
         } else {
-          vErrors.push(err347);
+          vErrors.push(err351);
         }
         errors++;
       }
     } else {
-      const err348 = { instancePath: instancePath + "/dra", schemaPath: "#/properties/dra/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.dra.type, parentSchema: schema11.properties.dra, data: data97 };
+      const err352 = { instancePath: instancePath + "/dra", schemaPath: "#/properties/dra/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.dra.type, parentSchema: schema11.properties.dra, data: data97 };
       if (vErrors === null) {
-        vErrors = [err348];
+        vErrors = [err352];
       } else {
-        vErrors.push(err348);
+        vErrors.push(err352);
       }
       errors++;
     }
@@ -4045,39 +4081,39 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data106.mlTraining = {};
       }
       if (data106.gpuTest === void 0) {
-        const err349 = { instancePath: instancePath + "/samples", schemaPath: "#/properties/samples/required", keyword: "required", params: { missingProperty: "gpuTest" }, message: "must have required property 'gpuTest'", schema: schema11.properties.samples.required, parentSchema: schema11.properties.samples, data: data106 };
+        const err353 = { instancePath: instancePath + "/samples", schemaPath: "#/properties/samples/required", keyword: "required", params: { missingProperty: "gpuTest" }, message: "must have required property 'gpuTest'", schema: schema11.properties.samples.required, parentSchema: schema11.properties.samples, data: data106 };
         if (vErrors === null) {
-          vErrors = [err349];
+          vErrors = [err353];
         } else {
-          vErrors.push(err349);
+          vErrors.push(err353);
         }
         errors++;
       }
       if (data106.gpuTraining === void 0) {
-        const err350 = { instancePath: instancePath + "/samples", schemaPath: "#/properties/samples/required", keyword: "required", params: { missingProperty: "gpuTraining" }, message: "must have required property 'gpuTraining'", schema: schema11.properties.samples.required, parentSchema: schema11.properties.samples, data: data106 };
+        const err354 = { instancePath: instancePath + "/samples", schemaPath: "#/properties/samples/required", keyword: "required", params: { missingProperty: "gpuTraining" }, message: "must have required property 'gpuTraining'", schema: schema11.properties.samples.required, parentSchema: schema11.properties.samples, data: data106 };
         if (vErrors === null) {
-          vErrors = [err350];
+          vErrors = [err354];
         } else {
-          vErrors.push(err350);
+          vErrors.push(err354);
         }
         errors++;
       }
       if (data106.mlTraining === void 0) {
-        const err351 = { instancePath: instancePath + "/samples", schemaPath: "#/properties/samples/required", keyword: "required", params: { missingProperty: "mlTraining" }, message: "must have required property 'mlTraining'", schema: schema11.properties.samples.required, parentSchema: schema11.properties.samples, data: data106 };
+        const err355 = { instancePath: instancePath + "/samples", schemaPath: "#/properties/samples/required", keyword: "required", params: { missingProperty: "mlTraining" }, message: "must have required property 'mlTraining'", schema: schema11.properties.samples.required, parentSchema: schema11.properties.samples, data: data106 };
         if (vErrors === null) {
-          vErrors = [err351];
+          vErrors = [err355];
         } else {
-          vErrors.push(err351);
+          vErrors.push(err355);
         }
         errors++;
       }
       for (const key27 in data106) {
         if (!(key27 === "gpuTest" || key27 === "gpuTraining" || key27 === "mlTraining")) {
-          const err352 = { instancePath: instancePath + "/samples", schemaPath: "#/properties/samples/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key27 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.samples, data: data106 };
+          const err356 = { instancePath: instancePath + "/samples", schemaPath: "#/properties/samples/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key27 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.samples, data: data106 };
           if (vErrors === null) {
-            vErrors = [err352];
+            vErrors = [err356];
           } else {
-            vErrors.push(err352);
+            vErrors.push(err356);
           }
           errors++;
         }
@@ -4091,41 +4127,41 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data107.image = "nvcr.io/nvidia/cuda:12.8.1-base-ubuntu24.04";
         }
         if (data107.enabled === void 0) {
-          const err353 = { instancePath: instancePath + "/samples/gpuTest", schemaPath: "#/properties/samples/properties/gpuTest/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.samples.properties.gpuTest.required, parentSchema: schema11.properties.samples.properties.gpuTest, data: data107 };
+          const err357 = { instancePath: instancePath + "/samples/gpuTest", schemaPath: "#/properties/samples/properties/gpuTest/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.samples.properties.gpuTest.required, parentSchema: schema11.properties.samples.properties.gpuTest, data: data107 };
           if (vErrors === null) {
-            vErrors = [err353];
+            vErrors = [err357];
           } else {
-            vErrors.push(err353);
+            vErrors.push(err357);
           }
           errors++;
         }
         if (data107.image === void 0) {
-          const err354 = { instancePath: instancePath + "/samples/gpuTest", schemaPath: "#/properties/samples/properties/gpuTest/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.samples.properties.gpuTest.required, parentSchema: schema11.properties.samples.properties.gpuTest, data: data107 };
+          const err358 = { instancePath: instancePath + "/samples/gpuTest", schemaPath: "#/properties/samples/properties/gpuTest/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.samples.properties.gpuTest.required, parentSchema: schema11.properties.samples.properties.gpuTest, data: data107 };
           if (vErrors === null) {
-            vErrors = [err354];
+            vErrors = [err358];
           } else {
-            vErrors.push(err354);
+            vErrors.push(err358);
           }
           errors++;
         }
         for (const key28 in data107) {
           if (!(key28 === "enabled" || key28 === "image" || key28 === "pool")) {
-            const err355 = { instancePath: instancePath + "/samples/gpuTest", schemaPath: "#/properties/samples/properties/gpuTest/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key28 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.samples.properties.gpuTest, data: data107 };
+            const err359 = { instancePath: instancePath + "/samples/gpuTest", schemaPath: "#/properties/samples/properties/gpuTest/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key28 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.samples.properties.gpuTest, data: data107 };
             if (vErrors === null) {
-              vErrors = [err355];
+              vErrors = [err359];
             } else {
-              vErrors.push(err355);
+              vErrors.push(err359);
             }
             errors++;
           }
         }
         let data108 = data107.enabled;
         if (typeof data108 !== "boolean") {
-          const err356 = { instancePath: instancePath + "/samples/gpuTest/enabled", schemaPath: "#/properties/samples/properties/gpuTest/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.samples.properties.gpuTest.properties.enabled.type, parentSchema: schema11.properties.samples.properties.gpuTest.properties.enabled, data: data108 };
+          const err360 = { instancePath: instancePath + "/samples/gpuTest/enabled", schemaPath: "#/properties/samples/properties/gpuTest/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.samples.properties.gpuTest.properties.enabled.type, parentSchema: schema11.properties.samples.properties.gpuTest.properties.enabled, data: data108 };
           if (vErrors === null) {
-            vErrors = [err356];
+            vErrors = [err360];
           } else {
-            vErrors.push(err356);
+            vErrors.push(err360);
           }
           errors++;
         }
@@ -4134,22 +4170,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         const _errs310 = errors;
         if (typeof data109 === "string") {
           if (!pattern25.test(data109)) {
-            const err357 = {};
+            const err361 = {};
             if (vErrors === null) {
-              vErrors = [err357];
+              vErrors = [err361];
             } else {
-              vErrors.push(err357);
+              vErrors.push(err361);
             }
             errors++;
           }
         }
         var valid64 = _errs310 === errors;
         if (valid64) {
-          const err358 = { instancePath: instancePath + "/samples/gpuTest/image", schemaPath: "#/properties/samples/properties/gpuTest/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.samples.properties.gpuTest.properties.image.not, parentSchema: schema11.properties.samples.properties.gpuTest.properties.image, data: data109 };
+          const err362 = { instancePath: instancePath + "/samples/gpuTest/image", schemaPath: "#/properties/samples/properties/gpuTest/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.samples.properties.gpuTest.properties.image.not, parentSchema: schema11.properties.samples.properties.gpuTest.properties.image, data: data109 };
           if (vErrors === null) {
-            vErrors = [err358];
+            vErrors = [err362];
           } else {
-            vErrors.push(err358);
+            vErrors.push(err362);
           }
           errors++;
         } else {
@@ -4164,46 +4200,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         if (typeof data109 === "string") {
           if (!pattern26.test(data109)) {
-            const err359 = { instancePath: instancePath + "/samples/gpuTest/image", schemaPath: "#/properties/samples/properties/gpuTest/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.samples.properties.gpuTest.properties.image, data: data109 };
-            if (vErrors === null) {
-              vErrors = [err359];
-            } else {
-              vErrors.push(err359);
-            }
-            errors++;
-          }
-        } else {
-          const err360 = { instancePath: instancePath + "/samples/gpuTest/image", schemaPath: "#/properties/samples/properties/gpuTest/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.gpuTest.properties.image.type, parentSchema: schema11.properties.samples.properties.gpuTest.properties.image, data: data109 };
-          if (vErrors === null) {
-            vErrors = [err360];
-          } else {
-            vErrors.push(err360);
-          }
-          errors++;
-        }
-        if (data107.pool !== void 0) {
-          let data110 = data107.pool;
-          if (typeof data110 === "string") {
-            if (func3(data110) > 63) {
-              const err361 = { instancePath: instancePath + "/samples/gpuTest/pool", schemaPath: "#/properties/samples/properties/gpuTest/properties/pool/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.gpuTest.properties.pool, data: data110 };
-              if (vErrors === null) {
-                vErrors = [err361];
-              } else {
-                vErrors.push(err361);
-              }
-              errors++;
-            }
-            if (!pattern0.test(data110)) {
-              const err362 = { instancePath: instancePath + "/samples/gpuTest/pool", schemaPath: "#/properties/samples/properties/gpuTest/properties/pool/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.gpuTest.properties.pool, data: data110 };
-              if (vErrors === null) {
-                vErrors = [err362];
-              } else {
-                vErrors.push(err362);
-              }
-              errors++;
-            }
-          } else {
-            const err363 = { instancePath: instancePath + "/samples/gpuTest/pool", schemaPath: "#/properties/samples/properties/gpuTest/properties/pool/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.gpuTest.properties.pool.type, parentSchema: schema11.properties.samples.properties.gpuTest.properties.pool, data: data110 };
+            const err363 = { instancePath: instancePath + "/samples/gpuTest/image", schemaPath: "#/properties/samples/properties/gpuTest/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.samples.properties.gpuTest.properties.image, data: data109 };
             if (vErrors === null) {
               vErrors = [err363];
             } else {
@@ -4211,13 +4208,52 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+        } else {
+          const err364 = { instancePath: instancePath + "/samples/gpuTest/image", schemaPath: "#/properties/samples/properties/gpuTest/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.gpuTest.properties.image.type, parentSchema: schema11.properties.samples.properties.gpuTest.properties.image, data: data109 };
+          if (vErrors === null) {
+            vErrors = [err364];
+          } else {
+            vErrors.push(err364);
+          }
+          errors++;
+        }
+        if (data107.pool !== void 0) {
+          let data110 = data107.pool;
+          if (typeof data110 === "string") {
+            if (func3(data110) > 63) {
+              const err365 = { instancePath: instancePath + "/samples/gpuTest/pool", schemaPath: "#/properties/samples/properties/gpuTest/properties/pool/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.gpuTest.properties.pool, data: data110 };
+              if (vErrors === null) {
+                vErrors = [err365];
+              } else {
+                vErrors.push(err365);
+              }
+              errors++;
+            }
+            if (!pattern0.test(data110)) {
+              const err366 = { instancePath: instancePath + "/samples/gpuTest/pool", schemaPath: "#/properties/samples/properties/gpuTest/properties/pool/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.gpuTest.properties.pool, data: data110 };
+              if (vErrors === null) {
+                vErrors = [err366];
+              } else {
+                vErrors.push(err366);
+              }
+              errors++;
+            }
+          } else {
+            const err367 = { instancePath: instancePath + "/samples/gpuTest/pool", schemaPath: "#/properties/samples/properties/gpuTest/properties/pool/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.gpuTest.properties.pool.type, parentSchema: schema11.properties.samples.properties.gpuTest.properties.pool, data: data110 };
+            if (vErrors === null) {
+              vErrors = [err367];
+            } else {
+              vErrors.push(err367);
+            }
+            errors++;
+          }
         }
       } else {
-        const err364 = { instancePath: instancePath + "/samples/gpuTest", schemaPath: "#/properties/samples/properties/gpuTest/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.properties.gpuTest.type, parentSchema: schema11.properties.samples.properties.gpuTest, data: data107 };
+        const err368 = { instancePath: instancePath + "/samples/gpuTest", schemaPath: "#/properties/samples/properties/gpuTest/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.properties.gpuTest.type, parentSchema: schema11.properties.samples.properties.gpuTest, data: data107 };
         if (vErrors === null) {
-          vErrors = [err364];
+          vErrors = [err368];
         } else {
-          vErrors.push(err364);
+          vErrors.push(err368);
         }
         errors++;
       }
@@ -4233,50 +4269,50 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data111.gpus = 8;
         }
         if (data111.enabled === void 0) {
-          const err365 = { instancePath: instancePath + "/samples/gpuTraining", schemaPath: "#/properties/samples/properties/gpuTraining/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.samples.properties.gpuTraining.required, parentSchema: schema11.properties.samples.properties.gpuTraining, data: data111 };
+          const err369 = { instancePath: instancePath + "/samples/gpuTraining", schemaPath: "#/properties/samples/properties/gpuTraining/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.samples.properties.gpuTraining.required, parentSchema: schema11.properties.samples.properties.gpuTraining, data: data111 };
           if (vErrors === null) {
-            vErrors = [err365];
+            vErrors = [err369];
           } else {
-            vErrors.push(err365);
+            vErrors.push(err369);
           }
           errors++;
         }
         if (data111.image === void 0) {
-          const err366 = { instancePath: instancePath + "/samples/gpuTraining", schemaPath: "#/properties/samples/properties/gpuTraining/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.samples.properties.gpuTraining.required, parentSchema: schema11.properties.samples.properties.gpuTraining, data: data111 };
+          const err370 = { instancePath: instancePath + "/samples/gpuTraining", schemaPath: "#/properties/samples/properties/gpuTraining/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.samples.properties.gpuTraining.required, parentSchema: schema11.properties.samples.properties.gpuTraining, data: data111 };
           if (vErrors === null) {
-            vErrors = [err366];
+            vErrors = [err370];
           } else {
-            vErrors.push(err366);
+            vErrors.push(err370);
           }
           errors++;
         }
         if (data111.gpus === void 0) {
-          const err367 = { instancePath: instancePath + "/samples/gpuTraining", schemaPath: "#/properties/samples/properties/gpuTraining/required", keyword: "required", params: { missingProperty: "gpus" }, message: "must have required property 'gpus'", schema: schema11.properties.samples.properties.gpuTraining.required, parentSchema: schema11.properties.samples.properties.gpuTraining, data: data111 };
+          const err371 = { instancePath: instancePath + "/samples/gpuTraining", schemaPath: "#/properties/samples/properties/gpuTraining/required", keyword: "required", params: { missingProperty: "gpus" }, message: "must have required property 'gpus'", schema: schema11.properties.samples.properties.gpuTraining.required, parentSchema: schema11.properties.samples.properties.gpuTraining, data: data111 };
           if (vErrors === null) {
-            vErrors = [err367];
+            vErrors = [err371];
           } else {
-            vErrors.push(err367);
+            vErrors.push(err371);
           }
           errors++;
         }
         for (const key29 in data111) {
           if (!(key29 === "enabled" || key29 === "image" || key29 === "gpus" || key29 === "pool")) {
-            const err368 = { instancePath: instancePath + "/samples/gpuTraining", schemaPath: "#/properties/samples/properties/gpuTraining/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key29 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.samples.properties.gpuTraining, data: data111 };
+            const err372 = { instancePath: instancePath + "/samples/gpuTraining", schemaPath: "#/properties/samples/properties/gpuTraining/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key29 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.samples.properties.gpuTraining, data: data111 };
             if (vErrors === null) {
-              vErrors = [err368];
+              vErrors = [err372];
             } else {
-              vErrors.push(err368);
+              vErrors.push(err372);
             }
             errors++;
           }
         }
         let data112 = data111.enabled;
         if (typeof data112 !== "boolean") {
-          const err369 = { instancePath: instancePath + "/samples/gpuTraining/enabled", schemaPath: "#/properties/samples/properties/gpuTraining/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.samples.properties.gpuTraining.properties.enabled.type, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.enabled, data: data112 };
+          const err373 = { instancePath: instancePath + "/samples/gpuTraining/enabled", schemaPath: "#/properties/samples/properties/gpuTraining/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.samples.properties.gpuTraining.properties.enabled.type, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.enabled, data: data112 };
           if (vErrors === null) {
-            vErrors = [err369];
+            vErrors = [err373];
           } else {
-            vErrors.push(err369);
+            vErrors.push(err373);
           }
           errors++;
         }
@@ -4285,22 +4321,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         const _errs321 = errors;
         if (typeof data113 === "string") {
           if (!pattern25.test(data113)) {
-            const err370 = {};
+            const err374 = {};
             if (vErrors === null) {
-              vErrors = [err370];
+              vErrors = [err374];
             } else {
-              vErrors.push(err370);
+              vErrors.push(err374);
             }
             errors++;
           }
         }
         var valid66 = _errs321 === errors;
         if (valid66) {
-          const err371 = { instancePath: instancePath + "/samples/gpuTraining/image", schemaPath: "#/properties/samples/properties/gpuTraining/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.samples.properties.gpuTraining.properties.image.not, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.image, data: data113 };
+          const err375 = { instancePath: instancePath + "/samples/gpuTraining/image", schemaPath: "#/properties/samples/properties/gpuTraining/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.samples.properties.gpuTraining.properties.image.not, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.image, data: data113 };
           if (vErrors === null) {
-            vErrors = [err371];
+            vErrors = [err375];
           } else {
-            vErrors.push(err371);
+            vErrors.push(err375);
           }
           errors++;
         } else {
@@ -4315,40 +4351,40 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         if (typeof data113 === "string") {
           if (!pattern26.test(data113)) {
-            const err372 = { instancePath: instancePath + "/samples/gpuTraining/image", schemaPath: "#/properties/samples/properties/gpuTraining/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.samples.properties.gpuTraining.properties.image, data: data113 };
+            const err376 = { instancePath: instancePath + "/samples/gpuTraining/image", schemaPath: "#/properties/samples/properties/gpuTraining/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.samples.properties.gpuTraining.properties.image, data: data113 };
             if (vErrors === null) {
-              vErrors = [err372];
+              vErrors = [err376];
             } else {
-              vErrors.push(err372);
+              vErrors.push(err376);
             }
             errors++;
           }
         } else {
-          const err373 = { instancePath: instancePath + "/samples/gpuTraining/image", schemaPath: "#/properties/samples/properties/gpuTraining/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.gpuTraining.properties.image.type, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.image, data: data113 };
+          const err377 = { instancePath: instancePath + "/samples/gpuTraining/image", schemaPath: "#/properties/samples/properties/gpuTraining/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.gpuTraining.properties.image.type, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.image, data: data113 };
           if (vErrors === null) {
-            vErrors = [err373];
+            vErrors = [err377];
           } else {
-            vErrors.push(err373);
+            vErrors.push(err377);
           }
           errors++;
         }
         let data114 = data111.gpus;
         if (!(typeof data114 == "number" && (!(data114 % 1) && !isNaN(data114)) && isFinite(data114))) {
-          const err374 = { instancePath: instancePath + "/samples/gpuTraining/gpus", schemaPath: "#/properties/samples/properties/gpuTraining/properties/gpus/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.samples.properties.gpuTraining.properties.gpus.type, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.gpus, data: data114 };
+          const err378 = { instancePath: instancePath + "/samples/gpuTraining/gpus", schemaPath: "#/properties/samples/properties/gpuTraining/properties/gpus/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.samples.properties.gpuTraining.properties.gpus.type, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.gpus, data: data114 };
           if (vErrors === null) {
-            vErrors = [err374];
+            vErrors = [err378];
           } else {
-            vErrors.push(err374);
+            vErrors.push(err378);
           }
           errors++;
         }
         if (typeof data114 == "number" && isFinite(data114)) {
           if (data114 < 1 || isNaN(data114)) {
-            const err375 = { instancePath: instancePath + "/samples/gpuTraining/gpus", schemaPath: "#/properties/samples/properties/gpuTraining/properties/gpus/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.gpus, data: data114 };
+            const err379 = { instancePath: instancePath + "/samples/gpuTraining/gpus", schemaPath: "#/properties/samples/properties/gpuTraining/properties/gpus/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.gpus, data: data114 };
             if (vErrors === null) {
-              vErrors = [err375];
+              vErrors = [err379];
             } else {
-              vErrors.push(err375);
+              vErrors.push(err379);
             }
             errors++;
           }
@@ -4357,39 +4393,39 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data115 = data111.pool;
           if (typeof data115 === "string") {
             if (func3(data115) > 63) {
-              const err376 = { instancePath: instancePath + "/samples/gpuTraining/pool", schemaPath: "#/properties/samples/properties/gpuTraining/properties/pool/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.pool, data: data115 };
+              const err380 = { instancePath: instancePath + "/samples/gpuTraining/pool", schemaPath: "#/properties/samples/properties/gpuTraining/properties/pool/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.pool, data: data115 };
               if (vErrors === null) {
-                vErrors = [err376];
+                vErrors = [err380];
               } else {
-                vErrors.push(err376);
+                vErrors.push(err380);
               }
               errors++;
             }
             if (!pattern0.test(data115)) {
-              const err377 = { instancePath: instancePath + "/samples/gpuTraining/pool", schemaPath: "#/properties/samples/properties/gpuTraining/properties/pool/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.gpuTraining.properties.pool, data: data115 };
+              const err381 = { instancePath: instancePath + "/samples/gpuTraining/pool", schemaPath: "#/properties/samples/properties/gpuTraining/properties/pool/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.gpuTraining.properties.pool, data: data115 };
               if (vErrors === null) {
-                vErrors = [err377];
+                vErrors = [err381];
               } else {
-                vErrors.push(err377);
+                vErrors.push(err381);
               }
               errors++;
             }
           } else {
-            const err378 = { instancePath: instancePath + "/samples/gpuTraining/pool", schemaPath: "#/properties/samples/properties/gpuTraining/properties/pool/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.gpuTraining.properties.pool.type, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.pool, data: data115 };
+            const err382 = { instancePath: instancePath + "/samples/gpuTraining/pool", schemaPath: "#/properties/samples/properties/gpuTraining/properties/pool/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.gpuTraining.properties.pool.type, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.pool, data: data115 };
             if (vErrors === null) {
-              vErrors = [err378];
+              vErrors = [err382];
             } else {
-              vErrors.push(err378);
+              vErrors.push(err382);
             }
             errors++;
           }
         }
       } else {
-        const err379 = { instancePath: instancePath + "/samples/gpuTraining", schemaPath: "#/properties/samples/properties/gpuTraining/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.properties.gpuTraining.type, parentSchema: schema11.properties.samples.properties.gpuTraining, data: data111 };
+        const err383 = { instancePath: instancePath + "/samples/gpuTraining", schemaPath: "#/properties/samples/properties/gpuTraining/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.properties.gpuTraining.type, parentSchema: schema11.properties.samples.properties.gpuTraining, data: data111 };
         if (vErrors === null) {
-          vErrors = [err379];
+          vErrors = [err383];
         } else {
-          vErrors.push(err379);
+          vErrors.push(err383);
         }
         errors++;
       }
@@ -4405,50 +4441,50 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data116.claimTemplate = "ml-training-claim";
         }
         if (data116.enabled === void 0) {
-          const err380 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.samples.properties.mlTraining.required, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
+          const err384 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.samples.properties.mlTraining.required, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
           if (vErrors === null) {
-            vErrors = [err380];
+            vErrors = [err384];
           } else {
-            vErrors.push(err380);
+            vErrors.push(err384);
           }
           errors++;
         }
         if (data116.image === void 0) {
-          const err381 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.samples.properties.mlTraining.required, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
+          const err385 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.samples.properties.mlTraining.required, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
           if (vErrors === null) {
-            vErrors = [err381];
+            vErrors = [err385];
           } else {
-            vErrors.push(err381);
+            vErrors.push(err385);
           }
           errors++;
         }
         if (data116.claimTemplate === void 0) {
-          const err382 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/required", keyword: "required", params: { missingProperty: "claimTemplate" }, message: "must have required property 'claimTemplate'", schema: schema11.properties.samples.properties.mlTraining.required, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
+          const err386 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/required", keyword: "required", params: { missingProperty: "claimTemplate" }, message: "must have required property 'claimTemplate'", schema: schema11.properties.samples.properties.mlTraining.required, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
           if (vErrors === null) {
-            vErrors = [err382];
+            vErrors = [err386];
           } else {
-            vErrors.push(err382);
+            vErrors.push(err386);
           }
           errors++;
         }
         for (const key30 in data116) {
           if (!(key30 === "enabled" || key30 === "image" || key30 === "claimTemplate" || key30 === "pool")) {
-            const err383 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key30 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
+            const err387 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key30 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
             if (vErrors === null) {
-              vErrors = [err383];
+              vErrors = [err387];
             } else {
-              vErrors.push(err383);
+              vErrors.push(err387);
             }
             errors++;
           }
         }
         let data117 = data116.enabled;
         if (typeof data117 !== "boolean") {
-          const err384 = { instancePath: instancePath + "/samples/mlTraining/enabled", schemaPath: "#/properties/samples/properties/mlTraining/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.samples.properties.mlTraining.properties.enabled.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.enabled, data: data117 };
+          const err388 = { instancePath: instancePath + "/samples/mlTraining/enabled", schemaPath: "#/properties/samples/properties/mlTraining/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.samples.properties.mlTraining.properties.enabled.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.enabled, data: data117 };
           if (vErrors === null) {
-            vErrors = [err384];
+            vErrors = [err388];
           } else {
-            vErrors.push(err384);
+            vErrors.push(err388);
           }
           errors++;
         }
@@ -4457,22 +4493,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         const _errs334 = errors;
         if (typeof data118 === "string") {
           if (!pattern25.test(data118)) {
-            const err385 = {};
+            const err389 = {};
             if (vErrors === null) {
-              vErrors = [err385];
+              vErrors = [err389];
             } else {
-              vErrors.push(err385);
+              vErrors.push(err389);
             }
             errors++;
           }
         }
         var valid68 = _errs334 === errors;
         if (valid68) {
-          const err386 = { instancePath: instancePath + "/samples/mlTraining/image", schemaPath: "#/properties/samples/properties/mlTraining/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.samples.properties.mlTraining.properties.image.not, parentSchema: schema11.properties.samples.properties.mlTraining.properties.image, data: data118 };
+          const err390 = { instancePath: instancePath + "/samples/mlTraining/image", schemaPath: "#/properties/samples/properties/mlTraining/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.samples.properties.mlTraining.properties.image.not, parentSchema: schema11.properties.samples.properties.mlTraining.properties.image, data: data118 };
           if (vErrors === null) {
-            vErrors = [err386];
+            vErrors = [err390];
           } else {
-            vErrors.push(err386);
+            vErrors.push(err390);
           }
           errors++;
         } else {
@@ -4487,75 +4523,36 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         if (typeof data118 === "string") {
           if (!pattern26.test(data118)) {
-            const err387 = { instancePath: instancePath + "/samples/mlTraining/image", schemaPath: "#/properties/samples/properties/mlTraining/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.samples.properties.mlTraining.properties.image, data: data118 };
+            const err391 = { instancePath: instancePath + "/samples/mlTraining/image", schemaPath: "#/properties/samples/properties/mlTraining/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.samples.properties.mlTraining.properties.image, data: data118 };
             if (vErrors === null) {
-              vErrors = [err387];
+              vErrors = [err391];
             } else {
-              vErrors.push(err387);
+              vErrors.push(err391);
             }
             errors++;
           }
         } else {
-          const err388 = { instancePath: instancePath + "/samples/mlTraining/image", schemaPath: "#/properties/samples/properties/mlTraining/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.mlTraining.properties.image.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.image, data: data118 };
+          const err392 = { instancePath: instancePath + "/samples/mlTraining/image", schemaPath: "#/properties/samples/properties/mlTraining/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.mlTraining.properties.image.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.image, data: data118 };
           if (vErrors === null) {
-            vErrors = [err388];
+            vErrors = [err392];
           } else {
-            vErrors.push(err388);
+            vErrors.push(err392);
           }
           errors++;
         }
         let data119 = data116.claimTemplate;
         if (typeof data119 === "string") {
           if (func3(data119) > 63) {
-            const err389 = { instancePath: instancePath + "/samples/mlTraining/claimTemplate", schemaPath: "#/properties/samples/properties/mlTraining/properties/claimTemplate/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate, data: data119 };
+            const err393 = { instancePath: instancePath + "/samples/mlTraining/claimTemplate", schemaPath: "#/properties/samples/properties/mlTraining/properties/claimTemplate/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate, data: data119 };
             if (vErrors === null) {
-              vErrors = [err389];
+              vErrors = [err393];
             } else {
-              vErrors.push(err389);
+              vErrors.push(err393);
             }
             errors++;
           }
           if (!pattern0.test(data119)) {
-            const err390 = { instancePath: instancePath + "/samples/mlTraining/claimTemplate", schemaPath: "#/properties/samples/properties/mlTraining/properties/claimTemplate/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate, data: data119 };
-            if (vErrors === null) {
-              vErrors = [err390];
-            } else {
-              vErrors.push(err390);
-            }
-            errors++;
-          }
-        } else {
-          const err391 = { instancePath: instancePath + "/samples/mlTraining/claimTemplate", schemaPath: "#/properties/samples/properties/mlTraining/properties/claimTemplate/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate, data: data119 };
-          if (vErrors === null) {
-            vErrors = [err391];
-          } else {
-            vErrors.push(err391);
-          }
-          errors++;
-        }
-        if (data116.pool !== void 0) {
-          let data120 = data116.pool;
-          if (typeof data120 === "string") {
-            if (func3(data120) > 63) {
-              const err392 = { instancePath: instancePath + "/samples/mlTraining/pool", schemaPath: "#/properties/samples/properties/mlTraining/properties/pool/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.mlTraining.properties.pool, data: data120 };
-              if (vErrors === null) {
-                vErrors = [err392];
-              } else {
-                vErrors.push(err392);
-              }
-              errors++;
-            }
-            if (!pattern0.test(data120)) {
-              const err393 = { instancePath: instancePath + "/samples/mlTraining/pool", schemaPath: "#/properties/samples/properties/mlTraining/properties/pool/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.mlTraining.properties.pool, data: data120 };
-              if (vErrors === null) {
-                vErrors = [err393];
-              } else {
-                vErrors.push(err393);
-              }
-              errors++;
-            }
-          } else {
-            const err394 = { instancePath: instancePath + "/samples/mlTraining/pool", schemaPath: "#/properties/samples/properties/mlTraining/properties/pool/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.mlTraining.properties.pool.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.pool, data: data120 };
+            const err394 = { instancePath: instancePath + "/samples/mlTraining/claimTemplate", schemaPath: "#/properties/samples/properties/mlTraining/properties/claimTemplate/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate, data: data119 };
             if (vErrors === null) {
               vErrors = [err394];
             } else {
@@ -4563,22 +4560,61 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+        } else {
+          const err395 = { instancePath: instancePath + "/samples/mlTraining/claimTemplate", schemaPath: "#/properties/samples/properties/mlTraining/properties/claimTemplate/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate, data: data119 };
+          if (vErrors === null) {
+            vErrors = [err395];
+          } else {
+            vErrors.push(err395);
+          }
+          errors++;
+        }
+        if (data116.pool !== void 0) {
+          let data120 = data116.pool;
+          if (typeof data120 === "string") {
+            if (func3(data120) > 63) {
+              const err396 = { instancePath: instancePath + "/samples/mlTraining/pool", schemaPath: "#/properties/samples/properties/mlTraining/properties/pool/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.mlTraining.properties.pool, data: data120 };
+              if (vErrors === null) {
+                vErrors = [err396];
+              } else {
+                vErrors.push(err396);
+              }
+              errors++;
+            }
+            if (!pattern0.test(data120)) {
+              const err397 = { instancePath: instancePath + "/samples/mlTraining/pool", schemaPath: "#/properties/samples/properties/mlTraining/properties/pool/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.mlTraining.properties.pool, data: data120 };
+              if (vErrors === null) {
+                vErrors = [err397];
+              } else {
+                vErrors.push(err397);
+              }
+              errors++;
+            }
+          } else {
+            const err398 = { instancePath: instancePath + "/samples/mlTraining/pool", schemaPath: "#/properties/samples/properties/mlTraining/properties/pool/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.mlTraining.properties.pool.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.pool, data: data120 };
+            if (vErrors === null) {
+              vErrors = [err398];
+            } else {
+              vErrors.push(err398);
+            }
+            errors++;
+          }
         }
       } else {
-        const err395 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.properties.mlTraining.type, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
+        const err399 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.properties.mlTraining.type, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
         if (vErrors === null) {
-          vErrors = [err395];
+          vErrors = [err399];
         } else {
-          vErrors.push(err395);
+          vErrors.push(err399);
         }
         errors++;
       }
     } else {
-      const err396 = { instancePath: instancePath + "/samples", schemaPath: "#/properties/samples/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.type, parentSchema: schema11.properties.samples, data: data106 };
+      const err400 = { instancePath: instancePath + "/samples", schemaPath: "#/properties/samples/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.type, parentSchema: schema11.properties.samples, data: data106 };
       if (vErrors === null) {
-        vErrors = [err396];
+        vErrors = [err400];
       } else {
-        vErrors.push(err396);
+        vErrors.push(err400);
       }
       errors++;
     }
@@ -4588,21 +4624,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data121.nfs = {};
       }
       if (data121.nfs === void 0) {
-        const err397 = { instancePath: instancePath + "/storage", schemaPath: "#/properties/storage/required", keyword: "required", params: { missingProperty: "nfs" }, message: "must have required property 'nfs'", schema: schema11.properties.storage.required, parentSchema: schema11.properties.storage, data: data121 };
+        const err401 = { instancePath: instancePath + "/storage", schemaPath: "#/properties/storage/required", keyword: "required", params: { missingProperty: "nfs" }, message: "must have required property 'nfs'", schema: schema11.properties.storage.required, parentSchema: schema11.properties.storage, data: data121 };
         if (vErrors === null) {
-          vErrors = [err397];
+          vErrors = [err401];
         } else {
-          vErrors.push(err397);
+          vErrors.push(err401);
         }
         errors++;
       }
       for (const key31 in data121) {
         if (!(key31 === "nfs")) {
-          const err398 = { instancePath: instancePath + "/storage", schemaPath: "#/properties/storage/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key31 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.storage, data: data121 };
+          const err402 = { instancePath: instancePath + "/storage", schemaPath: "#/properties/storage/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key31 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.storage, data: data121 };
           if (vErrors === null) {
-            vErrors = [err398];
+            vErrors = [err402];
           } else {
-            vErrors.push(err398);
+            vErrors.push(err402);
           }
           errors++;
         }
@@ -4619,46 +4655,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data122.mountOptions = ["vers=4.1", "rsize=1048576", "wsize=1048576", "hard", "timeo=600", "retrans=2"];
         }
         if (data122.enabled === void 0) {
-          const err399 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.storage.properties.nfs.required, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
-          if (vErrors === null) {
-            vErrors = [err399];
-          } else {
-            vErrors.push(err399);
-          }
-          errors++;
-        }
-        if (data122.capacity === void 0) {
-          const err400 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/required", keyword: "required", params: { missingProperty: "capacity" }, message: "must have required property 'capacity'", schema: schema11.properties.storage.properties.nfs.required, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
-          if (vErrors === null) {
-            vErrors = [err400];
-          } else {
-            vErrors.push(err400);
-          }
-          errors++;
-        }
-        if (data122.mountOptions === void 0) {
-          const err401 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/required", keyword: "required", params: { missingProperty: "mountOptions" }, message: "must have required property 'mountOptions'", schema: schema11.properties.storage.properties.nfs.required, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
-          if (vErrors === null) {
-            vErrors = [err401];
-          } else {
-            vErrors.push(err401);
-          }
-          errors++;
-        }
-        for (const key32 in data122) {
-          if (!(key32 === "enabled" || key32 === "server" || key32 === "path" || key32 === "capacity" || key32 === "mountOptions")) {
-            const err402 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key32 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
-            if (vErrors === null) {
-              vErrors = [err402];
-            } else {
-              vErrors.push(err402);
-            }
-            errors++;
-          }
-        }
-        let data123 = data122.enabled;
-        if (typeof data123 !== "boolean") {
-          const err403 = { instancePath: instancePath + "/storage/nfs/enabled", schemaPath: "#/properties/storage/properties/nfs/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.storage.properties.nfs.properties.enabled.type, parentSchema: schema11.properties.storage.properties.nfs.properties.enabled, data: data123 };
+          const err403 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.storage.properties.nfs.required, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
           if (vErrors === null) {
             vErrors = [err403];
           } else {
@@ -4666,24 +4663,63 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (data122.capacity === void 0) {
+          const err404 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/required", keyword: "required", params: { missingProperty: "capacity" }, message: "must have required property 'capacity'", schema: schema11.properties.storage.properties.nfs.required, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
+          if (vErrors === null) {
+            vErrors = [err404];
+          } else {
+            vErrors.push(err404);
+          }
+          errors++;
+        }
+        if (data122.mountOptions === void 0) {
+          const err405 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/required", keyword: "required", params: { missingProperty: "mountOptions" }, message: "must have required property 'mountOptions'", schema: schema11.properties.storage.properties.nfs.required, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
+          if (vErrors === null) {
+            vErrors = [err405];
+          } else {
+            vErrors.push(err405);
+          }
+          errors++;
+        }
+        for (const key32 in data122) {
+          if (!(key32 === "enabled" || key32 === "server" || key32 === "path" || key32 === "capacity" || key32 === "mountOptions")) {
+            const err406 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key32 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
+            if (vErrors === null) {
+              vErrors = [err406];
+            } else {
+              vErrors.push(err406);
+            }
+            errors++;
+          }
+        }
+        let data123 = data122.enabled;
+        if (typeof data123 !== "boolean") {
+          const err407 = { instancePath: instancePath + "/storage/nfs/enabled", schemaPath: "#/properties/storage/properties/nfs/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.storage.properties.nfs.properties.enabled.type, parentSchema: schema11.properties.storage.properties.nfs.properties.enabled, data: data123 };
+          if (vErrors === null) {
+            vErrors = [err407];
+          } else {
+            vErrors.push(err407);
+          }
+          errors++;
+        }
         if (data122.server !== void 0) {
           let data124 = data122.server;
           if (typeof data124 === "string") {
             if (func3(data124) < 1) {
-              const err404 = { instancePath: instancePath + "/storage/nfs/server", schemaPath: "#/properties/storage/properties/nfs/properties/server/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.storage.properties.nfs.properties.server, data: data124 };
+              const err408 = { instancePath: instancePath + "/storage/nfs/server", schemaPath: "#/properties/storage/properties/nfs/properties/server/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.storage.properties.nfs.properties.server, data: data124 };
               if (vErrors === null) {
-                vErrors = [err404];
+                vErrors = [err408];
               } else {
-                vErrors.push(err404);
+                vErrors.push(err408);
               }
               errors++;
             }
           } else {
-            const err405 = { instancePath: instancePath + "/storage/nfs/server", schemaPath: "#/properties/storage/properties/nfs/properties/server/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.server.type, parentSchema: schema11.properties.storage.properties.nfs.properties.server, data: data124 };
+            const err409 = { instancePath: instancePath + "/storage/nfs/server", schemaPath: "#/properties/storage/properties/nfs/properties/server/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.server.type, parentSchema: schema11.properties.storage.properties.nfs.properties.server, data: data124 };
             if (vErrors === null) {
-              vErrors = [err405];
+              vErrors = [err409];
             } else {
-              vErrors.push(err405);
+              vErrors.push(err409);
             }
             errors++;
           }
@@ -4692,20 +4728,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data125 = data122.path;
           if (typeof data125 === "string") {
             if (!pattern53.test(data125)) {
-              const err406 = { instancePath: instancePath + "/storage/nfs/path", schemaPath: "#/properties/storage/properties/nfs/properties/path/pattern", keyword: "pattern", params: { pattern: "^/" }, message: 'must match pattern "^/"', schema: "^/", parentSchema: schema11.properties.storage.properties.nfs.properties.path, data: data125 };
+              const err410 = { instancePath: instancePath + "/storage/nfs/path", schemaPath: "#/properties/storage/properties/nfs/properties/path/pattern", keyword: "pattern", params: { pattern: "^/" }, message: 'must match pattern "^/"', schema: "^/", parentSchema: schema11.properties.storage.properties.nfs.properties.path, data: data125 };
               if (vErrors === null) {
-                vErrors = [err406];
+                vErrors = [err410];
               } else {
-                vErrors.push(err406);
+                vErrors.push(err410);
               }
               errors++;
             }
           } else {
-            const err407 = { instancePath: instancePath + "/storage/nfs/path", schemaPath: "#/properties/storage/properties/nfs/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.path.type, parentSchema: schema11.properties.storage.properties.nfs.properties.path, data: data125 };
+            const err411 = { instancePath: instancePath + "/storage/nfs/path", schemaPath: "#/properties/storage/properties/nfs/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.path.type, parentSchema: schema11.properties.storage.properties.nfs.properties.path, data: data125 };
             if (vErrors === null) {
-              vErrors = [err407];
+              vErrors = [err411];
             } else {
-              vErrors.push(err407);
+              vErrors.push(err411);
             }
             errors++;
           }
@@ -4713,20 +4749,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let data126 = data122.capacity;
         if (typeof data126 === "string") {
           if (!pattern39.test(data126)) {
-            const err408 = { instancePath: instancePath + "/storage/nfs/capacity", schemaPath: "#/properties/storage/properties/nfs/properties/capacity/pattern", keyword: "pattern", params: { pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$" }, message: 'must match pattern "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"', schema: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", parentSchema: schema11.properties.storage.properties.nfs.properties.capacity, data: data126 };
+            const err412 = { instancePath: instancePath + "/storage/nfs/capacity", schemaPath: "#/properties/storage/properties/nfs/properties/capacity/pattern", keyword: "pattern", params: { pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$" }, message: 'must match pattern "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"', schema: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", parentSchema: schema11.properties.storage.properties.nfs.properties.capacity, data: data126 };
             if (vErrors === null) {
-              vErrors = [err408];
+              vErrors = [err412];
             } else {
-              vErrors.push(err408);
+              vErrors.push(err412);
             }
             errors++;
           }
         } else {
-          const err409 = { instancePath: instancePath + "/storage/nfs/capacity", schemaPath: "#/properties/storage/properties/nfs/properties/capacity/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.capacity.type, parentSchema: schema11.properties.storage.properties.nfs.properties.capacity, data: data126 };
+          const err413 = { instancePath: instancePath + "/storage/nfs/capacity", schemaPath: "#/properties/storage/properties/nfs/properties/capacity/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.capacity.type, parentSchema: schema11.properties.storage.properties.nfs.properties.capacity, data: data126 };
           if (vErrors === null) {
-            vErrors = [err409];
+            vErrors = [err413];
           } else {
-            vErrors.push(err409);
+            vErrors.push(err413);
           }
           errors++;
         }
@@ -4737,48 +4773,48 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             let data128 = data127[i11];
             if (typeof data128 === "string") {
               if (func3(data128) < 1) {
-                const err410 = { instancePath: instancePath + "/storage/nfs/mountOptions/" + i11, schemaPath: "#/properties/storage/properties/nfs/properties/mountOptions/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.storage.properties.nfs.properties.mountOptions.items, data: data128 };
+                const err414 = { instancePath: instancePath + "/storage/nfs/mountOptions/" + i11, schemaPath: "#/properties/storage/properties/nfs/properties/mountOptions/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.storage.properties.nfs.properties.mountOptions.items, data: data128 };
                 if (vErrors === null) {
-                  vErrors = [err410];
+                  vErrors = [err414];
                 } else {
-                  vErrors.push(err410);
+                  vErrors.push(err414);
                 }
                 errors++;
               }
             } else {
-              const err411 = { instancePath: instancePath + "/storage/nfs/mountOptions/" + i11, schemaPath: "#/properties/storage/properties/nfs/properties/mountOptions/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.mountOptions.items.type, parentSchema: schema11.properties.storage.properties.nfs.properties.mountOptions.items, data: data128 };
+              const err415 = { instancePath: instancePath + "/storage/nfs/mountOptions/" + i11, schemaPath: "#/properties/storage/properties/nfs/properties/mountOptions/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.mountOptions.items.type, parentSchema: schema11.properties.storage.properties.nfs.properties.mountOptions.items, data: data128 };
               if (vErrors === null) {
-                vErrors = [err411];
+                vErrors = [err415];
               } else {
-                vErrors.push(err411);
+                vErrors.push(err415);
               }
               errors++;
             }
           }
         } else {
-          const err412 = { instancePath: instancePath + "/storage/nfs/mountOptions", schemaPath: "#/properties/storage/properties/nfs/properties/mountOptions/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.storage.properties.nfs.properties.mountOptions.type, parentSchema: schema11.properties.storage.properties.nfs.properties.mountOptions, data: data127 };
+          const err416 = { instancePath: instancePath + "/storage/nfs/mountOptions", schemaPath: "#/properties/storage/properties/nfs/properties/mountOptions/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.storage.properties.nfs.properties.mountOptions.type, parentSchema: schema11.properties.storage.properties.nfs.properties.mountOptions, data: data127 };
           if (vErrors === null) {
-            vErrors = [err412];
+            vErrors = [err416];
           } else {
-            vErrors.push(err412);
+            vErrors.push(err416);
           }
           errors++;
         }
       } else {
-        const err413 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.storage.properties.nfs.type, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
+        const err417 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.storage.properties.nfs.type, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
         if (vErrors === null) {
-          vErrors = [err413];
+          vErrors = [err417];
         } else {
-          vErrors.push(err413);
+          vErrors.push(err417);
         }
         errors++;
       }
     } else {
-      const err414 = { instancePath: instancePath + "/storage", schemaPath: "#/properties/storage/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.storage.type, parentSchema: schema11.properties.storage, data: data121 };
+      const err418 = { instancePath: instancePath + "/storage", schemaPath: "#/properties/storage/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.storage.type, parentSchema: schema11.properties.storage, data: data121 };
       if (vErrors === null) {
-        vErrors = [err414];
+        vErrors = [err418];
       } else {
-        vErrors.push(err414);
+        vErrors.push(err418);
       }
       errors++;
     }
@@ -4809,43 +4845,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data129.draPlugin = {};
       }
       if (data129.enabled === void 0) {
-        const err415 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
-        if (vErrors === null) {
-          vErrors = [err415];
-        } else {
-          vErrors.push(err415);
-        }
-        errors++;
-      }
-      if (data129.mode === void 0) {
-        const err416 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "mode" }, message: "must have required property 'mode'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
-        if (vErrors === null) {
-          vErrors = [err416];
-        } else {
-          vErrors.push(err416);
-        }
-        errors++;
-      }
-      if (data129.namespace === void 0) {
-        const err417 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
-        if (vErrors === null) {
-          vErrors = [err417];
-        } else {
-          vErrors.push(err417);
-        }
-        errors++;
-      }
-      if (data129.scrapeInterval === void 0) {
-        const err418 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "scrapeInterval" }, message: "must have required property 'scrapeInterval'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
-        if (vErrors === null) {
-          vErrors = [err418];
-        } else {
-          vErrors.push(err418);
-        }
-        errors++;
-      }
-      if (data129.configMap === void 0) {
-        const err419 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "configMap" }, message: "must have required property 'configMap'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
+        const err419 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
         if (vErrors === null) {
           vErrors = [err419];
         } else {
@@ -4853,8 +4853,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data129.operator === void 0) {
-        const err420 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "operator" }, message: "must have required property 'operator'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
+      if (data129.mode === void 0) {
+        const err420 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "mode" }, message: "must have required property 'mode'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
         if (vErrors === null) {
           vErrors = [err420];
         } else {
@@ -4862,8 +4862,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data129.harbor === void 0) {
-        const err421 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "harbor" }, message: "must have required property 'harbor'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
+      if (data129.namespace === void 0) {
+        const err421 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
         if (vErrors === null) {
           vErrors = [err421];
         } else {
@@ -4871,8 +4871,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data129.draPlugin === void 0) {
-        const err422 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "draPlugin" }, message: "must have required property 'draPlugin'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
+      if (data129.scrapeInterval === void 0) {
+        const err422 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "scrapeInterval" }, message: "must have required property 'scrapeInterval'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
         if (vErrors === null) {
           vErrors = [err422];
         } else {
@@ -4880,24 +4880,60 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
+      if (data129.configMap === void 0) {
+        const err423 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "configMap" }, message: "must have required property 'configMap'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
+        if (vErrors === null) {
+          vErrors = [err423];
+        } else {
+          vErrors.push(err423);
+        }
+        errors++;
+      }
+      if (data129.operator === void 0) {
+        const err424 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "operator" }, message: "must have required property 'operator'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
+        if (vErrors === null) {
+          vErrors = [err424];
+        } else {
+          vErrors.push(err424);
+        }
+        errors++;
+      }
+      if (data129.harbor === void 0) {
+        const err425 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "harbor" }, message: "must have required property 'harbor'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
+        if (vErrors === null) {
+          vErrors = [err425];
+        } else {
+          vErrors.push(err425);
+        }
+        errors++;
+      }
+      if (data129.draPlugin === void 0) {
+        const err426 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "draPlugin" }, message: "must have required property 'draPlugin'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
+        if (vErrors === null) {
+          vErrors = [err426];
+        } else {
+          vErrors.push(err426);
+        }
+        errors++;
+      }
       for (const key33 in data129) {
         if (!(key33 === "enabled" || key33 === "mode" || key33 === "namespace" || key33 === "scrapeInterval" || key33 === "configMap" || key33 === "operator" || key33 === "harbor" || key33 === "draPlugin")) {
-          const err423 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key33 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring, data: data129 };
+          const err427 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key33 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring, data: data129 };
           if (vErrors === null) {
-            vErrors = [err423];
+            vErrors = [err427];
           } else {
-            vErrors.push(err423);
+            vErrors.push(err427);
           }
           errors++;
         }
       }
       let data130 = data129.enabled;
       if (typeof data130 !== "boolean") {
-        const err424 = { instancePath: instancePath + "/monitoring/enabled", schemaPath: "#/properties/monitoring/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.monitoring.properties.enabled.type, parentSchema: schema11.properties.monitoring.properties.enabled, data: data130 };
+        const err428 = { instancePath: instancePath + "/monitoring/enabled", schemaPath: "#/properties/monitoring/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.monitoring.properties.enabled.type, parentSchema: schema11.properties.monitoring.properties.enabled, data: data130 };
         if (vErrors === null) {
-          vErrors = [err424];
+          vErrors = [err428];
         } else {
-          vErrors.push(err424);
+          vErrors.push(err428);
         }
         errors++;
       }
@@ -4906,20 +4942,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       let valid74 = false;
       const _errs364 = errors;
       if (typeof data131 !== "string") {
-        const err425 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.mode.anyOf[0].type, parentSchema: schema11.properties.monitoring.properties.mode.anyOf[0], data: data131 };
+        const err429 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.mode.anyOf[0].type, parentSchema: schema11.properties.monitoring.properties.mode.anyOf[0], data: data131 };
         if (vErrors === null) {
-          vErrors = [err425];
+          vErrors = [err429];
         } else {
-          vErrors.push(err425);
+          vErrors.push(err429);
         }
         errors++;
       }
       if ("configMap" !== data131) {
-        const err426 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/0/const", keyword: "const", params: { allowedValue: "configMap" }, message: "must be equal to constant", schema: "configMap", parentSchema: schema11.properties.monitoring.properties.mode.anyOf[0], data: data131 };
+        const err430 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/0/const", keyword: "const", params: { allowedValue: "configMap" }, message: "must be equal to constant", schema: "configMap", parentSchema: schema11.properties.monitoring.properties.mode.anyOf[0], data: data131 };
         if (vErrors === null) {
-          vErrors = [err426];
+          vErrors = [err430];
         } else {
-          vErrors.push(err426);
+          vErrors.push(err430);
         }
         errors++;
       }
@@ -4928,20 +4964,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       if (!valid74) {
         const _errs366 = errors;
         if (typeof data131 !== "string") {
-          const err427 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.mode.anyOf[1].type, parentSchema: schema11.properties.monitoring.properties.mode.anyOf[1], data: data131 };
+          const err431 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.mode.anyOf[1].type, parentSchema: schema11.properties.monitoring.properties.mode.anyOf[1], data: data131 };
           if (vErrors === null) {
-            vErrors = [err427];
+            vErrors = [err431];
           } else {
-            vErrors.push(err427);
+            vErrors.push(err431);
           }
           errors++;
         }
         if ("operator" !== data131) {
-          const err428 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/1/const", keyword: "const", params: { allowedValue: "operator" }, message: "must be equal to constant", schema: "operator", parentSchema: schema11.properties.monitoring.properties.mode.anyOf[1], data: data131 };
+          const err432 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/1/const", keyword: "const", params: { allowedValue: "operator" }, message: "must be equal to constant", schema: "operator", parentSchema: schema11.properties.monitoring.properties.mode.anyOf[1], data: data131 };
           if (vErrors === null) {
-            vErrors = [err428];
+            vErrors = [err432];
           } else {
-            vErrors.push(err428);
+            vErrors.push(err432);
           }
           errors++;
         }
@@ -4949,11 +4985,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         valid74 = valid74 || _valid9;
       }
       if (!valid74) {
-        const err429 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.monitoring.properties.mode.anyOf, parentSchema: schema11.properties.monitoring.properties.mode, data: data131 };
+        const err433 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.monitoring.properties.mode.anyOf, parentSchema: schema11.properties.monitoring.properties.mode, data: data131 };
         if (vErrors === null) {
-          vErrors = [err429];
+          vErrors = [err433];
         } else {
-          vErrors.push(err429);
+          vErrors.push(err433);
         }
         errors++;
       } else {
@@ -4969,45 +5005,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       let data132 = data129.namespace;
       if (typeof data132 === "string") {
         if (func3(data132) > 63) {
-          const err430 = { instancePath: instancePath + "/monitoring/namespace", schemaPath: "#/properties/monitoring/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.monitoring.properties.namespace, data: data132 };
-          if (vErrors === null) {
-            vErrors = [err430];
-          } else {
-            vErrors.push(err430);
-          }
-          errors++;
-        }
-        if (!pattern0.test(data132)) {
-          const err431 = { instancePath: instancePath + "/monitoring/namespace", schemaPath: "#/properties/monitoring/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.monitoring.properties.namespace, data: data132 };
-          if (vErrors === null) {
-            vErrors = [err431];
-          } else {
-            vErrors.push(err431);
-          }
-          errors++;
-        }
-      } else {
-        const err432 = { instancePath: instancePath + "/monitoring/namespace", schemaPath: "#/properties/monitoring/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.namespace.type, parentSchema: schema11.properties.monitoring.properties.namespace, data: data132 };
-        if (vErrors === null) {
-          vErrors = [err432];
-        } else {
-          vErrors.push(err432);
-        }
-        errors++;
-      }
-      let data133 = data129.scrapeInterval;
-      if (typeof data133 === "string") {
-        if (func3(data133) < 2) {
-          const err433 = { instancePath: instancePath + "/monitoring/scrapeInterval", schemaPath: "#/properties/monitoring/properties/scrapeInterval/minLength", keyword: "minLength", params: { limit: 2 }, message: "must NOT have fewer than 2 characters", schema: 2, parentSchema: schema11.properties.monitoring.properties.scrapeInterval, data: data133 };
-          if (vErrors === null) {
-            vErrors = [err433];
-          } else {
-            vErrors.push(err433);
-          }
-          errors++;
-        }
-        if (!pattern56.test(data133)) {
-          const err434 = { instancePath: instancePath + "/monitoring/scrapeInterval", schemaPath: "#/properties/monitoring/properties/scrapeInterval/pattern", keyword: "pattern", params: { pattern: "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$" }, message: 'must match pattern "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$"', schema: "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$", parentSchema: schema11.properties.monitoring.properties.scrapeInterval, data: data133 };
+          const err434 = { instancePath: instancePath + "/monitoring/namespace", schemaPath: "#/properties/monitoring/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.monitoring.properties.namespace, data: data132 };
           if (vErrors === null) {
             vErrors = [err434];
           } else {
@@ -5015,12 +5013,50 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (!pattern0.test(data132)) {
+          const err435 = { instancePath: instancePath + "/monitoring/namespace", schemaPath: "#/properties/monitoring/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.monitoring.properties.namespace, data: data132 };
+          if (vErrors === null) {
+            vErrors = [err435];
+          } else {
+            vErrors.push(err435);
+          }
+          errors++;
+        }
       } else {
-        const err435 = { instancePath: instancePath + "/monitoring/scrapeInterval", schemaPath: "#/properties/monitoring/properties/scrapeInterval/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.scrapeInterval.type, parentSchema: schema11.properties.monitoring.properties.scrapeInterval, data: data133 };
+        const err436 = { instancePath: instancePath + "/monitoring/namespace", schemaPath: "#/properties/monitoring/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.namespace.type, parentSchema: schema11.properties.monitoring.properties.namespace, data: data132 };
         if (vErrors === null) {
-          vErrors = [err435];
+          vErrors = [err436];
         } else {
-          vErrors.push(err435);
+          vErrors.push(err436);
+        }
+        errors++;
+      }
+      let data133 = data129.scrapeInterval;
+      if (typeof data133 === "string") {
+        if (func3(data133) < 2) {
+          const err437 = { instancePath: instancePath + "/monitoring/scrapeInterval", schemaPath: "#/properties/monitoring/properties/scrapeInterval/minLength", keyword: "minLength", params: { limit: 2 }, message: "must NOT have fewer than 2 characters", schema: 2, parentSchema: schema11.properties.monitoring.properties.scrapeInterval, data: data133 };
+          if (vErrors === null) {
+            vErrors = [err437];
+          } else {
+            vErrors.push(err437);
+          }
+          errors++;
+        }
+        if (!pattern56.test(data133)) {
+          const err438 = { instancePath: instancePath + "/monitoring/scrapeInterval", schemaPath: "#/properties/monitoring/properties/scrapeInterval/pattern", keyword: "pattern", params: { pattern: "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$" }, message: 'must match pattern "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$"', schema: "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$", parentSchema: schema11.properties.monitoring.properties.scrapeInterval, data: data133 };
+          if (vErrors === null) {
+            vErrors = [err438];
+          } else {
+            vErrors.push(err438);
+          }
+          errors++;
+        }
+      } else {
+        const err439 = { instancePath: instancePath + "/monitoring/scrapeInterval", schemaPath: "#/properties/monitoring/properties/scrapeInterval/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.scrapeInterval.type, parentSchema: schema11.properties.monitoring.properties.scrapeInterval, data: data133 };
+        if (vErrors === null) {
+          vErrors = [err439];
+        } else {
+          vErrors.push(err439);
         }
         errors++;
       }
@@ -5033,56 +5069,16 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data134.serviceAccount = "prometheus";
         }
         if (data134.name === void 0) {
-          const err436 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.monitoring.properties.configMap.required, parentSchema: schema11.properties.monitoring.properties.configMap, data: data134 };
+          const err440 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.monitoring.properties.configMap.required, parentSchema: schema11.properties.monitoring.properties.configMap, data: data134 };
           if (vErrors === null) {
-            vErrors = [err436];
+            vErrors = [err440];
           } else {
-            vErrors.push(err436);
+            vErrors.push(err440);
           }
           errors++;
         }
         if (data134.serviceAccount === void 0) {
-          const err437 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/required", keyword: "required", params: { missingProperty: "serviceAccount" }, message: "must have required property 'serviceAccount'", schema: schema11.properties.monitoring.properties.configMap.required, parentSchema: schema11.properties.monitoring.properties.configMap, data: data134 };
-          if (vErrors === null) {
-            vErrors = [err437];
-          } else {
-            vErrors.push(err437);
-          }
-          errors++;
-        }
-        for (const key34 in data134) {
-          if (!(key34 === "name" || key34 === "serviceAccount")) {
-            const err438 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key34 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.configMap, data: data134 };
-            if (vErrors === null) {
-              vErrors = [err438];
-            } else {
-              vErrors.push(err438);
-            }
-            errors++;
-          }
-        }
-        let data135 = data134.name;
-        if (typeof data135 === "string") {
-          if (func3(data135) > 63) {
-            const err439 = { instancePath: instancePath + "/monitoring/configMap/name", schemaPath: "#/properties/monitoring/properties/configMap/properties/name/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.monitoring.properties.configMap.properties.name, data: data135 };
-            if (vErrors === null) {
-              vErrors = [err439];
-            } else {
-              vErrors.push(err439);
-            }
-            errors++;
-          }
-          if (!pattern0.test(data135)) {
-            const err440 = { instancePath: instancePath + "/monitoring/configMap/name", schemaPath: "#/properties/monitoring/properties/configMap/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.monitoring.properties.configMap.properties.name, data: data135 };
-            if (vErrors === null) {
-              vErrors = [err440];
-            } else {
-              vErrors.push(err440);
-            }
-            errors++;
-          }
-        } else {
-          const err441 = { instancePath: instancePath + "/monitoring/configMap/name", schemaPath: "#/properties/monitoring/properties/configMap/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.configMap.properties.name.type, parentSchema: schema11.properties.monitoring.properties.configMap.properties.name, data: data135 };
+          const err441 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/required", keyword: "required", params: { missingProperty: "serviceAccount" }, message: "must have required property 'serviceAccount'", schema: schema11.properties.monitoring.properties.configMap.required, parentSchema: schema11.properties.monitoring.properties.configMap, data: data134 };
           if (vErrors === null) {
             vErrors = [err441];
           } else {
@@ -5090,10 +5086,9 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        let data136 = data134.serviceAccount;
-        if (typeof data136 === "string") {
-          if (func3(data136) > 63) {
-            const err442 = { instancePath: instancePath + "/monitoring/configMap/serviceAccount", schemaPath: "#/properties/monitoring/properties/configMap/properties/serviceAccount/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount, data: data136 };
+        for (const key34 in data134) {
+          if (!(key34 === "name" || key34 === "serviceAccount")) {
+            const err442 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key34 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.configMap, data: data134 };
             if (vErrors === null) {
               vErrors = [err442];
             } else {
@@ -5101,8 +5096,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-          if (!pattern0.test(data136)) {
-            const err443 = { instancePath: instancePath + "/monitoring/configMap/serviceAccount", schemaPath: "#/properties/monitoring/properties/configMap/properties/serviceAccount/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount, data: data136 };
+        }
+        let data135 = data134.name;
+        if (typeof data135 === "string") {
+          if (func3(data135) > 63) {
+            const err443 = { instancePath: instancePath + "/monitoring/configMap/name", schemaPath: "#/properties/monitoring/properties/configMap/properties/name/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.monitoring.properties.configMap.properties.name, data: data135 };
             if (vErrors === null) {
               vErrors = [err443];
             } else {
@@ -5110,21 +5108,59 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+          if (!pattern0.test(data135)) {
+            const err444 = { instancePath: instancePath + "/monitoring/configMap/name", schemaPath: "#/properties/monitoring/properties/configMap/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.monitoring.properties.configMap.properties.name, data: data135 };
+            if (vErrors === null) {
+              vErrors = [err444];
+            } else {
+              vErrors.push(err444);
+            }
+            errors++;
+          }
         } else {
-          const err444 = { instancePath: instancePath + "/monitoring/configMap/serviceAccount", schemaPath: "#/properties/monitoring/properties/configMap/properties/serviceAccount/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount.type, parentSchema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount, data: data136 };
+          const err445 = { instancePath: instancePath + "/monitoring/configMap/name", schemaPath: "#/properties/monitoring/properties/configMap/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.configMap.properties.name.type, parentSchema: schema11.properties.monitoring.properties.configMap.properties.name, data: data135 };
           if (vErrors === null) {
-            vErrors = [err444];
+            vErrors = [err445];
           } else {
-            vErrors.push(err444);
+            vErrors.push(err445);
+          }
+          errors++;
+        }
+        let data136 = data134.serviceAccount;
+        if (typeof data136 === "string") {
+          if (func3(data136) > 63) {
+            const err446 = { instancePath: instancePath + "/monitoring/configMap/serviceAccount", schemaPath: "#/properties/monitoring/properties/configMap/properties/serviceAccount/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount, data: data136 };
+            if (vErrors === null) {
+              vErrors = [err446];
+            } else {
+              vErrors.push(err446);
+            }
+            errors++;
+          }
+          if (!pattern0.test(data136)) {
+            const err447 = { instancePath: instancePath + "/monitoring/configMap/serviceAccount", schemaPath: "#/properties/monitoring/properties/configMap/properties/serviceAccount/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount, data: data136 };
+            if (vErrors === null) {
+              vErrors = [err447];
+            } else {
+              vErrors.push(err447);
+            }
+            errors++;
+          }
+        } else {
+          const err448 = { instancePath: instancePath + "/monitoring/configMap/serviceAccount", schemaPath: "#/properties/monitoring/properties/configMap/properties/serviceAccount/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount.type, parentSchema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount, data: data136 };
+          if (vErrors === null) {
+            vErrors = [err448];
+          } else {
+            vErrors.push(err448);
           }
           errors++;
         }
       } else {
-        const err445 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.configMap.type, parentSchema: schema11.properties.monitoring.properties.configMap, data: data134 };
+        const err449 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.configMap.type, parentSchema: schema11.properties.monitoring.properties.configMap, data: data134 };
         if (vErrors === null) {
-          vErrors = [err445];
+          vErrors = [err449];
         } else {
-          vErrors.push(err445);
+          vErrors.push(err449);
         }
         errors++;
       }
@@ -5134,21 +5170,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data137.labels = {};
         }
         if (data137.labels === void 0) {
-          const err446 = { instancePath: instancePath + "/monitoring/operator", schemaPath: "#/properties/monitoring/properties/operator/required", keyword: "required", params: { missingProperty: "labels" }, message: "must have required property 'labels'", schema: schema11.properties.monitoring.properties.operator.required, parentSchema: schema11.properties.monitoring.properties.operator, data: data137 };
+          const err450 = { instancePath: instancePath + "/monitoring/operator", schemaPath: "#/properties/monitoring/properties/operator/required", keyword: "required", params: { missingProperty: "labels" }, message: "must have required property 'labels'", schema: schema11.properties.monitoring.properties.operator.required, parentSchema: schema11.properties.monitoring.properties.operator, data: data137 };
           if (vErrors === null) {
-            vErrors = [err446];
+            vErrors = [err450];
           } else {
-            vErrors.push(err446);
+            vErrors.push(err450);
           }
           errors++;
         }
         for (const key35 in data137) {
           if (!(key35 === "labels")) {
-            const err447 = { instancePath: instancePath + "/monitoring/operator", schemaPath: "#/properties/monitoring/properties/operator/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key35 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.operator, data: data137 };
+            const err451 = { instancePath: instancePath + "/monitoring/operator", schemaPath: "#/properties/monitoring/properties/operator/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key35 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.operator, data: data137 };
             if (vErrors === null) {
-              vErrors = [err447];
+              vErrors = [err451];
             } else {
-              vErrors.push(err447);
+              vErrors.push(err451);
             }
             errors++;
           }
@@ -5159,31 +5195,31 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             if (pattern32.test(key36)) {
               let data139 = data138[key36];
               if (typeof data139 !== "string") {
-                const err448 = { instancePath: instancePath + "/monitoring/operator/labels/" + key36.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/monitoring/properties/operator/properties/labels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.operator.properties.labels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.monitoring.properties.operator.properties.labels.patternProperties["^(.*)$"], data: data139 };
+                const err452 = { instancePath: instancePath + "/monitoring/operator/labels/" + key36.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/monitoring/properties/operator/properties/labels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.operator.properties.labels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.monitoring.properties.operator.properties.labels.patternProperties["^(.*)$"], data: data139 };
                 if (vErrors === null) {
-                  vErrors = [err448];
+                  vErrors = [err452];
                 } else {
-                  vErrors.push(err448);
+                  vErrors.push(err452);
                 }
                 errors++;
               }
             }
           }
         } else {
-          const err449 = { instancePath: instancePath + "/monitoring/operator/labels", schemaPath: "#/properties/monitoring/properties/operator/properties/labels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.operator.properties.labels.type, parentSchema: schema11.properties.monitoring.properties.operator.properties.labels, data: data138 };
+          const err453 = { instancePath: instancePath + "/monitoring/operator/labels", schemaPath: "#/properties/monitoring/properties/operator/properties/labels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.operator.properties.labels.type, parentSchema: schema11.properties.monitoring.properties.operator.properties.labels, data: data138 };
           if (vErrors === null) {
-            vErrors = [err449];
+            vErrors = [err453];
           } else {
-            vErrors.push(err449);
+            vErrors.push(err453);
           }
           errors++;
         }
       } else {
-        const err450 = { instancePath: instancePath + "/monitoring/operator", schemaPath: "#/properties/monitoring/properties/operator/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.operator.type, parentSchema: schema11.properties.monitoring.properties.operator, data: data137 };
+        const err454 = { instancePath: instancePath + "/monitoring/operator", schemaPath: "#/properties/monitoring/properties/operator/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.operator.type, parentSchema: schema11.properties.monitoring.properties.operator, data: data137 };
         if (vErrors === null) {
-          vErrors = [err450];
+          vErrors = [err454];
         } else {
-          vErrors.push(err450);
+          vErrors.push(err454);
         }
         errors++;
       }
@@ -5205,43 +5241,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data140.components = ["exporter", "core", "registry", "jobservice"];
         }
         if (data140.enabled === void 0) {
-          const err451 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
-          if (vErrors === null) {
-            vErrors = [err451];
-          } else {
-            vErrors.push(err451);
-          }
-          errors++;
-        }
-        if (data140.port === void 0) {
-          const err452 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "port" }, message: "must have required property 'port'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
-          if (vErrors === null) {
-            vErrors = [err452];
-          } else {
-            vErrors.push(err452);
-          }
-          errors++;
-        }
-        if (data140.path === void 0) {
-          const err453 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
-          if (vErrors === null) {
-            vErrors = [err453];
-          } else {
-            vErrors.push(err453);
-          }
-          errors++;
-        }
-        if (data140.scheme === void 0) {
-          const err454 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "scheme" }, message: "must have required property 'scheme'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
-          if (vErrors === null) {
-            vErrors = [err454];
-          } else {
-            vErrors.push(err454);
-          }
-          errors++;
-        }
-        if (data140.components === void 0) {
-          const err455 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "components" }, message: "must have required property 'components'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
+          const err455 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
           if (vErrors === null) {
             vErrors = [err455];
           } else {
@@ -5249,20 +5249,17 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        for (const key37 in data140) {
-          if (!(key37 === "enabled" || key37 === "port" || key37 === "path" || key37 === "scheme" || key37 === "components")) {
-            const err456 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key37 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
-            if (vErrors === null) {
-              vErrors = [err456];
-            } else {
-              vErrors.push(err456);
-            }
-            errors++;
+        if (data140.port === void 0) {
+          const err456 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "port" }, message: "must have required property 'port'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
+          if (vErrors === null) {
+            vErrors = [err456];
+          } else {
+            vErrors.push(err456);
           }
+          errors++;
         }
-        let data141 = data140.enabled;
-        if (typeof data141 !== "boolean") {
-          const err457 = { instancePath: instancePath + "/monitoring/harbor/enabled", schemaPath: "#/properties/monitoring/properties/harbor/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.monitoring.properties.harbor.properties.enabled.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.enabled, data: data141 };
+        if (data140.path === void 0) {
+          const err457 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
           if (vErrors === null) {
             vErrors = [err457];
           } else {
@@ -5270,9 +5267,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        let data142 = data140.port;
-        if (!(typeof data142 == "number" && (!(data142 % 1) && !isNaN(data142)) && isFinite(data142))) {
-          const err458 = { instancePath: instancePath + "/monitoring/harbor/port", schemaPath: "#/properties/monitoring/properties/harbor/properties/port/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.monitoring.properties.harbor.properties.port.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.port, data: data142 };
+        if (data140.scheme === void 0) {
+          const err458 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "scheme" }, message: "must have required property 'scheme'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
           if (vErrors === null) {
             vErrors = [err458];
           } else {
@@ -5280,18 +5276,18 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (typeof data142 == "number" && isFinite(data142)) {
-          if (data142 > 65535 || isNaN(data142)) {
-            const err459 = { instancePath: instancePath + "/monitoring/harbor/port", schemaPath: "#/properties/monitoring/properties/harbor/properties/port/maximum", keyword: "maximum", params: { comparison: "<=", limit: 65535 }, message: "must be <= 65535", schema: 65535, parentSchema: schema11.properties.monitoring.properties.harbor.properties.port, data: data142 };
-            if (vErrors === null) {
-              vErrors = [err459];
-            } else {
-              vErrors.push(err459);
-            }
-            errors++;
+        if (data140.components === void 0) {
+          const err459 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "components" }, message: "must have required property 'components'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
+          if (vErrors === null) {
+            vErrors = [err459];
+          } else {
+            vErrors.push(err459);
           }
-          if (data142 < 1 || isNaN(data142)) {
-            const err460 = { instancePath: instancePath + "/monitoring/harbor/port", schemaPath: "#/properties/monitoring/properties/harbor/properties/port/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.monitoring.properties.harbor.properties.port, data: data142 };
+          errors++;
+        }
+        for (const key37 in data140) {
+          if (!(key37 === "enabled" || key37 === "port" || key37 === "path" || key37 === "scheme" || key37 === "components")) {
+            const err460 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key37 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
             if (vErrors === null) {
               vErrors = [err460];
             } else {
@@ -5300,23 +5296,63 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
           }
         }
-        let data143 = data140.path;
-        if (typeof data143 === "string") {
-          if (!pattern53.test(data143)) {
-            const err461 = { instancePath: instancePath + "/monitoring/harbor/path", schemaPath: "#/properties/monitoring/properties/harbor/properties/path/pattern", keyword: "pattern", params: { pattern: "^/" }, message: 'must match pattern "^/"', schema: "^/", parentSchema: schema11.properties.monitoring.properties.harbor.properties.path, data: data143 };
-            if (vErrors === null) {
-              vErrors = [err461];
-            } else {
-              vErrors.push(err461);
-            }
-            errors++;
+        let data141 = data140.enabled;
+        if (typeof data141 !== "boolean") {
+          const err461 = { instancePath: instancePath + "/monitoring/harbor/enabled", schemaPath: "#/properties/monitoring/properties/harbor/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.monitoring.properties.harbor.properties.enabled.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.enabled, data: data141 };
+          if (vErrors === null) {
+            vErrors = [err461];
+          } else {
+            vErrors.push(err461);
           }
-        } else {
-          const err462 = { instancePath: instancePath + "/monitoring/harbor/path", schemaPath: "#/properties/monitoring/properties/harbor/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.path.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.path, data: data143 };
+          errors++;
+        }
+        let data142 = data140.port;
+        if (!(typeof data142 == "number" && (!(data142 % 1) && !isNaN(data142)) && isFinite(data142))) {
+          const err462 = { instancePath: instancePath + "/monitoring/harbor/port", schemaPath: "#/properties/monitoring/properties/harbor/properties/port/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.monitoring.properties.harbor.properties.port.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.port, data: data142 };
           if (vErrors === null) {
             vErrors = [err462];
           } else {
             vErrors.push(err462);
+          }
+          errors++;
+        }
+        if (typeof data142 == "number" && isFinite(data142)) {
+          if (data142 > 65535 || isNaN(data142)) {
+            const err463 = { instancePath: instancePath + "/monitoring/harbor/port", schemaPath: "#/properties/monitoring/properties/harbor/properties/port/maximum", keyword: "maximum", params: { comparison: "<=", limit: 65535 }, message: "must be <= 65535", schema: 65535, parentSchema: schema11.properties.monitoring.properties.harbor.properties.port, data: data142 };
+            if (vErrors === null) {
+              vErrors = [err463];
+            } else {
+              vErrors.push(err463);
+            }
+            errors++;
+          }
+          if (data142 < 1 || isNaN(data142)) {
+            const err464 = { instancePath: instancePath + "/monitoring/harbor/port", schemaPath: "#/properties/monitoring/properties/harbor/properties/port/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.monitoring.properties.harbor.properties.port, data: data142 };
+            if (vErrors === null) {
+              vErrors = [err464];
+            } else {
+              vErrors.push(err464);
+            }
+            errors++;
+          }
+        }
+        let data143 = data140.path;
+        if (typeof data143 === "string") {
+          if (!pattern53.test(data143)) {
+            const err465 = { instancePath: instancePath + "/monitoring/harbor/path", schemaPath: "#/properties/monitoring/properties/harbor/properties/path/pattern", keyword: "pattern", params: { pattern: "^/" }, message: 'must match pattern "^/"', schema: "^/", parentSchema: schema11.properties.monitoring.properties.harbor.properties.path, data: data143 };
+            if (vErrors === null) {
+              vErrors = [err465];
+            } else {
+              vErrors.push(err465);
+            }
+            errors++;
+          }
+        } else {
+          const err466 = { instancePath: instancePath + "/monitoring/harbor/path", schemaPath: "#/properties/monitoring/properties/harbor/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.path.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.path, data: data143 };
+          if (vErrors === null) {
+            vErrors = [err466];
+          } else {
+            vErrors.push(err466);
           }
           errors++;
         }
@@ -5325,20 +5361,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let valid79 = false;
         const _errs397 = errors;
         if (typeof data144 !== "string") {
-          const err463 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[0].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[0], data: data144 };
+          const err467 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[0].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[0], data: data144 };
           if (vErrors === null) {
-            vErrors = [err463];
+            vErrors = [err467];
           } else {
-            vErrors.push(err463);
+            vErrors.push(err467);
           }
           errors++;
         }
         if ("http" !== data144) {
-          const err464 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/0/const", keyword: "const", params: { allowedValue: "http" }, message: "must be equal to constant", schema: "http", parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[0], data: data144 };
+          const err468 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/0/const", keyword: "const", params: { allowedValue: "http" }, message: "must be equal to constant", schema: "http", parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[0], data: data144 };
           if (vErrors === null) {
-            vErrors = [err464];
+            vErrors = [err468];
           } else {
-            vErrors.push(err464);
+            vErrors.push(err468);
           }
           errors++;
         }
@@ -5347,20 +5383,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         if (!valid79) {
           const _errs399 = errors;
           if (typeof data144 !== "string") {
-            const err465 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[1].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[1], data: data144 };
+            const err469 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[1].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[1], data: data144 };
             if (vErrors === null) {
-              vErrors = [err465];
+              vErrors = [err469];
             } else {
-              vErrors.push(err465);
+              vErrors.push(err469);
             }
             errors++;
           }
           if ("https" !== data144) {
-            const err466 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/1/const", keyword: "const", params: { allowedValue: "https" }, message: "must be equal to constant", schema: "https", parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[1], data: data144 };
+            const err470 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/1/const", keyword: "const", params: { allowedValue: "https" }, message: "must be equal to constant", schema: "https", parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[1], data: data144 };
             if (vErrors === null) {
-              vErrors = [err466];
+              vErrors = [err470];
             } else {
-              vErrors.push(err466);
+              vErrors.push(err470);
             }
             errors++;
           }
@@ -5368,11 +5404,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           valid79 = valid79 || _valid10;
         }
         if (!valid79) {
-          const err467 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf, parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme, data: data144 };
+          const err471 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf, parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme, data: data144 };
           if (vErrors === null) {
-            vErrors = [err467];
+            vErrors = [err471];
           } else {
-            vErrors.push(err467);
+            vErrors.push(err471);
           }
           errors++;
         } else {
@@ -5388,11 +5424,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let data145 = data140.components;
         if (Array.isArray(data145)) {
           if (data145.length < 1) {
-            const err468 = { instancePath: instancePath + "/monitoring/harbor/components", schemaPath: "#/properties/monitoring/properties/harbor/properties/components/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components, data: data145 };
+            const err472 = { instancePath: instancePath + "/monitoring/harbor/components", schemaPath: "#/properties/monitoring/properties/harbor/properties/components/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components, data: data145 };
             if (vErrors === null) {
-              vErrors = [err468];
+              vErrors = [err472];
             } else {
-              vErrors.push(err468);
+              vErrors.push(err472);
             }
             errors++;
           }
@@ -5403,20 +5439,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             let valid82 = false;
             const _errs405 = errors;
             if (typeof data146 !== "string") {
-              const err469 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[0].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[0], data: data146 };
+              const err473 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[0].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[0], data: data146 };
               if (vErrors === null) {
-                vErrors = [err469];
+                vErrors = [err473];
               } else {
-                vErrors.push(err469);
+                vErrors.push(err473);
               }
               errors++;
             }
             if ("exporter" !== data146) {
-              const err470 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/0/const", keyword: "const", params: { allowedValue: "exporter" }, message: "must be equal to constant", schema: "exporter", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[0], data: data146 };
+              const err474 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/0/const", keyword: "const", params: { allowedValue: "exporter" }, message: "must be equal to constant", schema: "exporter", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[0], data: data146 };
               if (vErrors === null) {
-                vErrors = [err470];
+                vErrors = [err474];
               } else {
-                vErrors.push(err470);
+                vErrors.push(err474);
               }
               errors++;
             }
@@ -5425,20 +5461,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             if (!valid82) {
               const _errs407 = errors;
               if (typeof data146 !== "string") {
-                const err471 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[1].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[1], data: data146 };
+                const err475 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[1].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[1], data: data146 };
                 if (vErrors === null) {
-                  vErrors = [err471];
+                  vErrors = [err475];
                 } else {
-                  vErrors.push(err471);
+                  vErrors.push(err475);
                 }
                 errors++;
               }
               if ("core" !== data146) {
-                const err472 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/1/const", keyword: "const", params: { allowedValue: "core" }, message: "must be equal to constant", schema: "core", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[1], data: data146 };
+                const err476 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/1/const", keyword: "const", params: { allowedValue: "core" }, message: "must be equal to constant", schema: "core", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[1], data: data146 };
                 if (vErrors === null) {
-                  vErrors = [err472];
+                  vErrors = [err476];
                 } else {
-                  vErrors.push(err472);
+                  vErrors.push(err476);
                 }
                 errors++;
               }
@@ -5447,20 +5483,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               if (!valid82) {
                 const _errs409 = errors;
                 if (typeof data146 !== "string") {
-                  const err473 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[2].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[2], data: data146 };
+                  const err477 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[2].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[2], data: data146 };
                   if (vErrors === null) {
-                    vErrors = [err473];
+                    vErrors = [err477];
                   } else {
-                    vErrors.push(err473);
+                    vErrors.push(err477);
                   }
                   errors++;
                 }
                 if ("registry" !== data146) {
-                  const err474 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/2/const", keyword: "const", params: { allowedValue: "registry" }, message: "must be equal to constant", schema: "registry", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[2], data: data146 };
+                  const err478 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/2/const", keyword: "const", params: { allowedValue: "registry" }, message: "must be equal to constant", schema: "registry", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[2], data: data146 };
                   if (vErrors === null) {
-                    vErrors = [err474];
+                    vErrors = [err478];
                   } else {
-                    vErrors.push(err474);
+                    vErrors.push(err478);
                   }
                   errors++;
                 }
@@ -5469,20 +5505,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 if (!valid82) {
                   const _errs411 = errors;
                   if (typeof data146 !== "string") {
-                    const err475 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/3/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[3].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[3], data: data146 };
+                    const err479 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/3/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[3].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[3], data: data146 };
                     if (vErrors === null) {
-                      vErrors = [err475];
+                      vErrors = [err479];
                     } else {
-                      vErrors.push(err475);
+                      vErrors.push(err479);
                     }
                     errors++;
                   }
                   if ("jobservice" !== data146) {
-                    const err476 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/3/const", keyword: "const", params: { allowedValue: "jobservice" }, message: "must be equal to constant", schema: "jobservice", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[3], data: data146 };
+                    const err480 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/3/const", keyword: "const", params: { allowedValue: "jobservice" }, message: "must be equal to constant", schema: "jobservice", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[3], data: data146 };
                     if (vErrors === null) {
-                      vErrors = [err476];
+                      vErrors = [err480];
                     } else {
-                      vErrors.push(err476);
+                      vErrors.push(err480);
                     }
                     errors++;
                   }
@@ -5492,11 +5528,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
             }
             if (!valid82) {
-              const err477 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items, data: data146 };
+              const err481 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items, data: data146 };
               if (vErrors === null) {
-                vErrors = [err477];
+                vErrors = [err481];
               } else {
-                vErrors.push(err477);
+                vErrors.push(err481);
               }
               errors++;
             } else {
@@ -5516,11 +5552,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             outer0: for (; i13--; ) {
               for (j1 = i13; j1--; ) {
                 if (func0(data145[i13], data145[j1])) {
-                  const err478 = { instancePath: instancePath + "/monitoring/harbor/components", schemaPath: "#/properties/monitoring/properties/harbor/properties/components/uniqueItems", keyword: "uniqueItems", params: { i: i13, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i13 + " are identical)", schema: true, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components, data: data145 };
+                  const err482 = { instancePath: instancePath + "/monitoring/harbor/components", schemaPath: "#/properties/monitoring/properties/harbor/properties/components/uniqueItems", keyword: "uniqueItems", params: { i: i13, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i13 + " are identical)", schema: true, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components, data: data145 };
                   if (vErrors === null) {
-                    vErrors = [err478];
+                    vErrors = [err482];
                   } else {
-                    vErrors.push(err478);
+                    vErrors.push(err482);
                   }
                   errors++;
                   break outer0;
@@ -5529,20 +5565,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
           }
         } else {
-          const err479 = { instancePath: instancePath + "/monitoring/harbor/components", schemaPath: "#/properties/monitoring/properties/harbor/properties/components/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.monitoring.properties.harbor.properties.components.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components, data: data145 };
+          const err483 = { instancePath: instancePath + "/monitoring/harbor/components", schemaPath: "#/properties/monitoring/properties/harbor/properties/components/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.monitoring.properties.harbor.properties.components.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components, data: data145 };
           if (vErrors === null) {
-            vErrors = [err479];
+            vErrors = [err483];
           } else {
-            vErrors.push(err479);
+            vErrors.push(err483);
           }
           errors++;
         }
       } else {
-        const err480 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.harbor.type, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
+        const err484 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.harbor.type, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
         if (vErrors === null) {
-          vErrors = [err480];
+          vErrors = [err484];
         } else {
-          vErrors.push(err480);
+          vErrors.push(err484);
         }
         errors++;
       }
@@ -5558,50 +5594,50 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data147.port = 8080;
         }
         if (data147.enabled === void 0) {
-          const err481 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.monitoring.properties.draPlugin.required, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
+          const err485 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.monitoring.properties.draPlugin.required, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
           if (vErrors === null) {
-            vErrors = [err481];
+            vErrors = [err485];
           } else {
-            vErrors.push(err481);
+            vErrors.push(err485);
           }
           errors++;
         }
         if (data147.podLabels === void 0) {
-          const err482 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/required", keyword: "required", params: { missingProperty: "podLabels" }, message: "must have required property 'podLabels'", schema: schema11.properties.monitoring.properties.draPlugin.required, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
+          const err486 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/required", keyword: "required", params: { missingProperty: "podLabels" }, message: "must have required property 'podLabels'", schema: schema11.properties.monitoring.properties.draPlugin.required, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
           if (vErrors === null) {
-            vErrors = [err482];
+            vErrors = [err486];
           } else {
-            vErrors.push(err482);
+            vErrors.push(err486);
           }
           errors++;
         }
         if (data147.port === void 0) {
-          const err483 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/required", keyword: "required", params: { missingProperty: "port" }, message: "must have required property 'port'", schema: schema11.properties.monitoring.properties.draPlugin.required, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
+          const err487 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/required", keyword: "required", params: { missingProperty: "port" }, message: "must have required property 'port'", schema: schema11.properties.monitoring.properties.draPlugin.required, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
           if (vErrors === null) {
-            vErrors = [err483];
+            vErrors = [err487];
           } else {
-            vErrors.push(err483);
+            vErrors.push(err487);
           }
           errors++;
         }
         for (const key38 in data147) {
           if (!(key38 === "enabled" || key38 === "podLabels" || key38 === "port")) {
-            const err484 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key38 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
+            const err488 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key38 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
             if (vErrors === null) {
-              vErrors = [err484];
+              vErrors = [err488];
             } else {
-              vErrors.push(err484);
+              vErrors.push(err488);
             }
             errors++;
           }
         }
         let data148 = data147.enabled;
         if (typeof data148 !== "boolean") {
-          const err485 = { instancePath: instancePath + "/monitoring/draPlugin/enabled", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.monitoring.properties.draPlugin.properties.enabled.type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.enabled, data: data148 };
+          const err489 = { instancePath: instancePath + "/monitoring/draPlugin/enabled", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.monitoring.properties.draPlugin.properties.enabled.type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.enabled, data: data148 };
           if (vErrors === null) {
-            vErrors = [err485];
+            vErrors = [err489];
           } else {
-            vErrors.push(err485);
+            vErrors.push(err489);
           }
           errors++;
         }
@@ -5611,70 +5647,70 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             if (pattern32.test(key39)) {
               let data150 = data149[key39];
               if (typeof data150 !== "string") {
-                const err486 = { instancePath: instancePath + "/monitoring/draPlugin/podLabels/" + key39.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/monitoring/properties/draPlugin/properties/podLabels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels.patternProperties["^(.*)$"], data: data150 };
+                const err490 = { instancePath: instancePath + "/monitoring/draPlugin/podLabels/" + key39.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/monitoring/properties/draPlugin/properties/podLabels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels.patternProperties["^(.*)$"], data: data150 };
                 if (vErrors === null) {
-                  vErrors = [err486];
+                  vErrors = [err490];
                 } else {
-                  vErrors.push(err486);
+                  vErrors.push(err490);
                 }
                 errors++;
               }
             }
           }
         } else {
-          const err487 = { instancePath: instancePath + "/monitoring/draPlugin/podLabels", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/podLabels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels.type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels, data: data149 };
+          const err491 = { instancePath: instancePath + "/monitoring/draPlugin/podLabels", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/podLabels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels.type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels, data: data149 };
           if (vErrors === null) {
-            vErrors = [err487];
+            vErrors = [err491];
           } else {
-            vErrors.push(err487);
+            vErrors.push(err491);
           }
           errors++;
         }
         let data151 = data147.port;
         if (!(typeof data151 == "number" && (!(data151 % 1) && !isNaN(data151)) && isFinite(data151))) {
-          const err488 = { instancePath: instancePath + "/monitoring/draPlugin/port", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/port/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.monitoring.properties.draPlugin.properties.port.type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.port, data: data151 };
+          const err492 = { instancePath: instancePath + "/monitoring/draPlugin/port", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/port/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.monitoring.properties.draPlugin.properties.port.type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.port, data: data151 };
           if (vErrors === null) {
-            vErrors = [err488];
+            vErrors = [err492];
           } else {
-            vErrors.push(err488);
+            vErrors.push(err492);
           }
           errors++;
         }
         if (typeof data151 == "number" && isFinite(data151)) {
           if (data151 > 65535 || isNaN(data151)) {
-            const err489 = { instancePath: instancePath + "/monitoring/draPlugin/port", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/port/maximum", keyword: "maximum", params: { comparison: "<=", limit: 65535 }, message: "must be <= 65535", schema: 65535, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.port, data: data151 };
+            const err493 = { instancePath: instancePath + "/monitoring/draPlugin/port", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/port/maximum", keyword: "maximum", params: { comparison: "<=", limit: 65535 }, message: "must be <= 65535", schema: 65535, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.port, data: data151 };
             if (vErrors === null) {
-              vErrors = [err489];
+              vErrors = [err493];
             } else {
-              vErrors.push(err489);
+              vErrors.push(err493);
             }
             errors++;
           }
           if (data151 < 1 || isNaN(data151)) {
-            const err490 = { instancePath: instancePath + "/monitoring/draPlugin/port", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/port/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.port, data: data151 };
+            const err494 = { instancePath: instancePath + "/monitoring/draPlugin/port", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/port/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.port, data: data151 };
             if (vErrors === null) {
-              vErrors = [err490];
+              vErrors = [err494];
             } else {
-              vErrors.push(err490);
+              vErrors.push(err494);
             }
             errors++;
           }
         }
       } else {
-        const err491 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.draPlugin.type, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
+        const err495 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.draPlugin.type, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
         if (vErrors === null) {
-          vErrors = [err491];
+          vErrors = [err495];
         } else {
-          vErrors.push(err491);
+          vErrors.push(err495);
         }
         errors++;
       }
     } else {
-      const err492 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.type, parentSchema: schema11.properties.monitoring, data: data129 };
+      const err496 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.type, parentSchema: schema11.properties.monitoring, data: data129 };
       if (vErrors === null) {
-        vErrors = [err492];
+        vErrors = [err496];
       } else {
-        vErrors.push(err492);
+        vErrors.push(err496);
       }
       errors++;
     }
@@ -5693,55 +5729,16 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data152.profilingMetrics = true;
       }
       if (data152.enabled === void 0) {
-        const err493 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data152 };
+        const err497 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data152 };
         if (vErrors === null) {
-          vErrors = [err493];
+          vErrors = [err497];
         } else {
-          vErrors.push(err493);
+          vErrors.push(err497);
         }
         errors++;
       }
       if (data152.namespace === void 0) {
-        const err494 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data152 };
-        if (vErrors === null) {
-          vErrors = [err494];
-        } else {
-          vErrors.push(err494);
-        }
-        errors++;
-      }
-      if (data152.image === void 0) {
-        const err495 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data152 };
-        if (vErrors === null) {
-          vErrors = [err495];
-        } else {
-          vErrors.push(err495);
-        }
-        errors++;
-      }
-      if (data152.profilingMetrics === void 0) {
-        const err496 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "profilingMetrics" }, message: "must have required property 'profilingMetrics'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data152 };
-        if (vErrors === null) {
-          vErrors = [err496];
-        } else {
-          vErrors.push(err496);
-        }
-        errors++;
-      }
-      for (const key40 in data152) {
-        if (!(key40 === "enabled" || key40 === "namespace" || key40 === "image" || key40 === "profilingMetrics")) {
-          const err497 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key40 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.dcgmExporter, data: data152 };
-          if (vErrors === null) {
-            vErrors = [err497];
-          } else {
-            vErrors.push(err497);
-          }
-          errors++;
-        }
-      }
-      let data153 = data152.enabled;
-      if (typeof data153 !== "boolean") {
-        const err498 = { instancePath: instancePath + "/dcgmExporter/enabled", schemaPath: "#/properties/dcgmExporter/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.dcgmExporter.properties.enabled.type, parentSchema: schema11.properties.dcgmExporter.properties.enabled, data: data153 };
+        const err498 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data152 };
         if (vErrors === null) {
           vErrors = [err498];
         } else {
@@ -5749,32 +5746,71 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
+      if (data152.image === void 0) {
+        const err499 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data152 };
+        if (vErrors === null) {
+          vErrors = [err499];
+        } else {
+          vErrors.push(err499);
+        }
+        errors++;
+      }
+      if (data152.profilingMetrics === void 0) {
+        const err500 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "profilingMetrics" }, message: "must have required property 'profilingMetrics'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data152 };
+        if (vErrors === null) {
+          vErrors = [err500];
+        } else {
+          vErrors.push(err500);
+        }
+        errors++;
+      }
+      for (const key40 in data152) {
+        if (!(key40 === "enabled" || key40 === "namespace" || key40 === "image" || key40 === "profilingMetrics")) {
+          const err501 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key40 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.dcgmExporter, data: data152 };
+          if (vErrors === null) {
+            vErrors = [err501];
+          } else {
+            vErrors.push(err501);
+          }
+          errors++;
+        }
+      }
+      let data153 = data152.enabled;
+      if (typeof data153 !== "boolean") {
+        const err502 = { instancePath: instancePath + "/dcgmExporter/enabled", schemaPath: "#/properties/dcgmExporter/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.dcgmExporter.properties.enabled.type, parentSchema: schema11.properties.dcgmExporter.properties.enabled, data: data153 };
+        if (vErrors === null) {
+          vErrors = [err502];
+        } else {
+          vErrors.push(err502);
+        }
+        errors++;
+      }
       let data154 = data152.namespace;
       if (typeof data154 === "string") {
         if (func3(data154) > 63) {
-          const err499 = { instancePath: instancePath + "/dcgmExporter/namespace", schemaPath: "#/properties/dcgmExporter/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.dcgmExporter.properties.namespace, data: data154 };
+          const err503 = { instancePath: instancePath + "/dcgmExporter/namespace", schemaPath: "#/properties/dcgmExporter/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.dcgmExporter.properties.namespace, data: data154 };
           if (vErrors === null) {
-            vErrors = [err499];
+            vErrors = [err503];
           } else {
-            vErrors.push(err499);
+            vErrors.push(err503);
           }
           errors++;
         }
         if (!pattern0.test(data154)) {
-          const err500 = { instancePath: instancePath + "/dcgmExporter/namespace", schemaPath: "#/properties/dcgmExporter/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.dcgmExporter.properties.namespace, data: data154 };
+          const err504 = { instancePath: instancePath + "/dcgmExporter/namespace", schemaPath: "#/properties/dcgmExporter/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.dcgmExporter.properties.namespace, data: data154 };
           if (vErrors === null) {
-            vErrors = [err500];
+            vErrors = [err504];
           } else {
-            vErrors.push(err500);
+            vErrors.push(err504);
           }
           errors++;
         }
       } else {
-        const err501 = { instancePath: instancePath + "/dcgmExporter/namespace", schemaPath: "#/properties/dcgmExporter/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dcgmExporter.properties.namespace.type, parentSchema: schema11.properties.dcgmExporter.properties.namespace, data: data154 };
+        const err505 = { instancePath: instancePath + "/dcgmExporter/namespace", schemaPath: "#/properties/dcgmExporter/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dcgmExporter.properties.namespace.type, parentSchema: schema11.properties.dcgmExporter.properties.namespace, data: data154 };
         if (vErrors === null) {
-          vErrors = [err501];
+          vErrors = [err505];
         } else {
-          vErrors.push(err501);
+          vErrors.push(err505);
         }
         errors++;
       }
@@ -5783,22 +5819,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       const _errs434 = errors;
       if (typeof data155 === "string") {
         if (!pattern25.test(data155)) {
-          const err502 = {};
+          const err506 = {};
           if (vErrors === null) {
-            vErrors = [err502];
+            vErrors = [err506];
           } else {
-            vErrors.push(err502);
+            vErrors.push(err506);
           }
           errors++;
         }
       }
       var valid87 = _errs434 === errors;
       if (valid87) {
-        const err503 = { instancePath: instancePath + "/dcgmExporter/image", schemaPath: "#/properties/dcgmExporter/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.dcgmExporter.properties.image.not, parentSchema: schema11.properties.dcgmExporter.properties.image, data: data155 };
+        const err507 = { instancePath: instancePath + "/dcgmExporter/image", schemaPath: "#/properties/dcgmExporter/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.dcgmExporter.properties.image.not, parentSchema: schema11.properties.dcgmExporter.properties.image, data: data155 };
         if (vErrors === null) {
-          vErrors = [err503];
+          vErrors = [err507];
         } else {
-          vErrors.push(err503);
+          vErrors.push(err507);
         }
         errors++;
       } else {
@@ -5813,39 +5849,39 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       }
       if (typeof data155 === "string") {
         if (!pattern26.test(data155)) {
-          const err504 = { instancePath: instancePath + "/dcgmExporter/image", schemaPath: "#/properties/dcgmExporter/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.dcgmExporter.properties.image, data: data155 };
+          const err508 = { instancePath: instancePath + "/dcgmExporter/image", schemaPath: "#/properties/dcgmExporter/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.dcgmExporter.properties.image, data: data155 };
           if (vErrors === null) {
-            vErrors = [err504];
+            vErrors = [err508];
           } else {
-            vErrors.push(err504);
+            vErrors.push(err508);
           }
           errors++;
         }
       } else {
-        const err505 = { instancePath: instancePath + "/dcgmExporter/image", schemaPath: "#/properties/dcgmExporter/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dcgmExporter.properties.image.type, parentSchema: schema11.properties.dcgmExporter.properties.image, data: data155 };
+        const err509 = { instancePath: instancePath + "/dcgmExporter/image", schemaPath: "#/properties/dcgmExporter/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dcgmExporter.properties.image.type, parentSchema: schema11.properties.dcgmExporter.properties.image, data: data155 };
         if (vErrors === null) {
-          vErrors = [err505];
+          vErrors = [err509];
         } else {
-          vErrors.push(err505);
+          vErrors.push(err509);
         }
         errors++;
       }
       let data156 = data152.profilingMetrics;
       if (typeof data156 !== "boolean") {
-        const err506 = { instancePath: instancePath + "/dcgmExporter/profilingMetrics", schemaPath: "#/properties/dcgmExporter/properties/profilingMetrics/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.dcgmExporter.properties.profilingMetrics.type, parentSchema: schema11.properties.dcgmExporter.properties.profilingMetrics, data: data156 };
+        const err510 = { instancePath: instancePath + "/dcgmExporter/profilingMetrics", schemaPath: "#/properties/dcgmExporter/properties/profilingMetrics/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.dcgmExporter.properties.profilingMetrics.type, parentSchema: schema11.properties.dcgmExporter.properties.profilingMetrics, data: data156 };
         if (vErrors === null) {
-          vErrors = [err506];
+          vErrors = [err510];
         } else {
-          vErrors.push(err506);
+          vErrors.push(err510);
         }
         errors++;
       }
     } else {
-      const err507 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.dcgmExporter.type, parentSchema: schema11.properties.dcgmExporter, data: data152 };
+      const err511 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.dcgmExporter.type, parentSchema: schema11.properties.dcgmExporter, data: data152 };
       if (vErrors === null) {
-        vErrors = [err507];
+        vErrors = [err511];
       } else {
-        vErrors.push(err507);
+        vErrors.push(err511);
       }
       errors++;
     }
@@ -5864,55 +5900,16 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data157.replicas = 2;
       }
       if (data157.enabled === void 0) {
-        const err508 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data157 };
+        const err512 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data157 };
         if (vErrors === null) {
-          vErrors = [err508];
+          vErrors = [err512];
         } else {
-          vErrors.push(err508);
+          vErrors.push(err512);
         }
         errors++;
       }
       if (data157.namespace === void 0) {
-        const err509 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data157 };
-        if (vErrors === null) {
-          vErrors = [err509];
-        } else {
-          vErrors.push(err509);
-        }
-        errors++;
-      }
-      if (data157.image === void 0) {
-        const err510 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data157 };
-        if (vErrors === null) {
-          vErrors = [err510];
-        } else {
-          vErrors.push(err510);
-        }
-        errors++;
-      }
-      if (data157.replicas === void 0) {
-        const err511 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "replicas" }, message: "must have required property 'replicas'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data157 };
-        if (vErrors === null) {
-          vErrors = [err511];
-        } else {
-          vErrors.push(err511);
-        }
-        errors++;
-      }
-      for (const key41 in data157) {
-        if (!(key41 === "enabled" || key41 === "namespace" || key41 === "image" || key41 === "replicas")) {
-          const err512 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key41 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.webApi, data: data157 };
-          if (vErrors === null) {
-            vErrors = [err512];
-          } else {
-            vErrors.push(err512);
-          }
-          errors++;
-        }
-      }
-      let data158 = data157.enabled;
-      if (typeof data158 !== "boolean") {
-        const err513 = { instancePath: instancePath + "/webApi/enabled", schemaPath: "#/properties/webApi/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.webApi.properties.enabled.type, parentSchema: schema11.properties.webApi.properties.enabled, data: data158 };
+        const err513 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data157 };
         if (vErrors === null) {
           vErrors = [err513];
         } else {
@@ -5920,32 +5917,71 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
+      if (data157.image === void 0) {
+        const err514 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data157 };
+        if (vErrors === null) {
+          vErrors = [err514];
+        } else {
+          vErrors.push(err514);
+        }
+        errors++;
+      }
+      if (data157.replicas === void 0) {
+        const err515 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "replicas" }, message: "must have required property 'replicas'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data157 };
+        if (vErrors === null) {
+          vErrors = [err515];
+        } else {
+          vErrors.push(err515);
+        }
+        errors++;
+      }
+      for (const key41 in data157) {
+        if (!(key41 === "enabled" || key41 === "namespace" || key41 === "image" || key41 === "replicas")) {
+          const err516 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key41 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.webApi, data: data157 };
+          if (vErrors === null) {
+            vErrors = [err516];
+          } else {
+            vErrors.push(err516);
+          }
+          errors++;
+        }
+      }
+      let data158 = data157.enabled;
+      if (typeof data158 !== "boolean") {
+        const err517 = { instancePath: instancePath + "/webApi/enabled", schemaPath: "#/properties/webApi/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.webApi.properties.enabled.type, parentSchema: schema11.properties.webApi.properties.enabled, data: data158 };
+        if (vErrors === null) {
+          vErrors = [err517];
+        } else {
+          vErrors.push(err517);
+        }
+        errors++;
+      }
       let data159 = data157.namespace;
       if (typeof data159 === "string") {
         if (func3(data159) > 63) {
-          const err514 = { instancePath: instancePath + "/webApi/namespace", schemaPath: "#/properties/webApi/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.webApi.properties.namespace, data: data159 };
+          const err518 = { instancePath: instancePath + "/webApi/namespace", schemaPath: "#/properties/webApi/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.webApi.properties.namespace, data: data159 };
           if (vErrors === null) {
-            vErrors = [err514];
+            vErrors = [err518];
           } else {
-            vErrors.push(err514);
+            vErrors.push(err518);
           }
           errors++;
         }
         if (!pattern0.test(data159)) {
-          const err515 = { instancePath: instancePath + "/webApi/namespace", schemaPath: "#/properties/webApi/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.webApi.properties.namespace, data: data159 };
+          const err519 = { instancePath: instancePath + "/webApi/namespace", schemaPath: "#/properties/webApi/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.webApi.properties.namespace, data: data159 };
           if (vErrors === null) {
-            vErrors = [err515];
+            vErrors = [err519];
           } else {
-            vErrors.push(err515);
+            vErrors.push(err519);
           }
           errors++;
         }
       } else {
-        const err516 = { instancePath: instancePath + "/webApi/namespace", schemaPath: "#/properties/webApi/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.webApi.properties.namespace.type, parentSchema: schema11.properties.webApi.properties.namespace, data: data159 };
+        const err520 = { instancePath: instancePath + "/webApi/namespace", schemaPath: "#/properties/webApi/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.webApi.properties.namespace.type, parentSchema: schema11.properties.webApi.properties.namespace, data: data159 };
         if (vErrors === null) {
-          vErrors = [err516];
+          vErrors = [err520];
         } else {
-          vErrors.push(err516);
+          vErrors.push(err520);
         }
         errors++;
       }
@@ -5954,22 +5990,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       const _errs447 = errors;
       if (typeof data160 === "string") {
         if (!pattern25.test(data160)) {
-          const err517 = {};
+          const err521 = {};
           if (vErrors === null) {
-            vErrors = [err517];
+            vErrors = [err521];
           } else {
-            vErrors.push(err517);
+            vErrors.push(err521);
           }
           errors++;
         }
       }
       var valid89 = _errs447 === errors;
       if (valid89) {
-        const err518 = { instancePath: instancePath + "/webApi/image", schemaPath: "#/properties/webApi/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.webApi.properties.image.not, parentSchema: schema11.properties.webApi.properties.image, data: data160 };
+        const err522 = { instancePath: instancePath + "/webApi/image", schemaPath: "#/properties/webApi/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.webApi.properties.image.not, parentSchema: schema11.properties.webApi.properties.image, data: data160 };
         if (vErrors === null) {
-          vErrors = [err518];
+          vErrors = [err522];
         } else {
-          vErrors.push(err518);
+          vErrors.push(err522);
         }
         errors++;
       } else {
@@ -5984,50 +6020,50 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       }
       if (typeof data160 === "string") {
         if (!pattern26.test(data160)) {
-          const err519 = { instancePath: instancePath + "/webApi/image", schemaPath: "#/properties/webApi/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.webApi.properties.image, data: data160 };
+          const err523 = { instancePath: instancePath + "/webApi/image", schemaPath: "#/properties/webApi/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.webApi.properties.image, data: data160 };
           if (vErrors === null) {
-            vErrors = [err519];
+            vErrors = [err523];
           } else {
-            vErrors.push(err519);
+            vErrors.push(err523);
           }
           errors++;
         }
       } else {
-        const err520 = { instancePath: instancePath + "/webApi/image", schemaPath: "#/properties/webApi/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.webApi.properties.image.type, parentSchema: schema11.properties.webApi.properties.image, data: data160 };
+        const err524 = { instancePath: instancePath + "/webApi/image", schemaPath: "#/properties/webApi/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.webApi.properties.image.type, parentSchema: schema11.properties.webApi.properties.image, data: data160 };
         if (vErrors === null) {
-          vErrors = [err520];
+          vErrors = [err524];
         } else {
-          vErrors.push(err520);
+          vErrors.push(err524);
         }
         errors++;
       }
       let data161 = data157.replicas;
       if (!(typeof data161 == "number" && (!(data161 % 1) && !isNaN(data161)) && isFinite(data161))) {
-        const err521 = { instancePath: instancePath + "/webApi/replicas", schemaPath: "#/properties/webApi/properties/replicas/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.webApi.properties.replicas.type, parentSchema: schema11.properties.webApi.properties.replicas, data: data161 };
+        const err525 = { instancePath: instancePath + "/webApi/replicas", schemaPath: "#/properties/webApi/properties/replicas/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.webApi.properties.replicas.type, parentSchema: schema11.properties.webApi.properties.replicas, data: data161 };
         if (vErrors === null) {
-          vErrors = [err521];
+          vErrors = [err525];
         } else {
-          vErrors.push(err521);
+          vErrors.push(err525);
         }
         errors++;
       }
       if (typeof data161 == "number" && isFinite(data161)) {
         if (data161 < 2 || isNaN(data161)) {
-          const err522 = { instancePath: instancePath + "/webApi/replicas", schemaPath: "#/properties/webApi/properties/replicas/minimum", keyword: "minimum", params: { comparison: ">=", limit: 2 }, message: "must be >= 2", schema: 2, parentSchema: schema11.properties.webApi.properties.replicas, data: data161 };
+          const err526 = { instancePath: instancePath + "/webApi/replicas", schemaPath: "#/properties/webApi/properties/replicas/minimum", keyword: "minimum", params: { comparison: ">=", limit: 2 }, message: "must be >= 2", schema: 2, parentSchema: schema11.properties.webApi.properties.replicas, data: data161 };
           if (vErrors === null) {
-            vErrors = [err522];
+            vErrors = [err526];
           } else {
-            vErrors.push(err522);
+            vErrors.push(err526);
           }
           errors++;
         }
       }
     } else {
-      const err523 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.webApi.type, parentSchema: schema11.properties.webApi, data: data157 };
+      const err527 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.webApi.type, parentSchema: schema11.properties.webApi, data: data157 };
       if (vErrors === null) {
-        vErrors = [err523];
+        vErrors = [err527];
       } else {
-        vErrors.push(err523);
+        vErrors.push(err527);
       }
       errors++;
     }
@@ -6037,32 +6073,32 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data162.enabled = false;
       }
       if (data162.enabled === void 0) {
-        const err524 = { instancePath: instancePath + "/clusterAutoscaler", schemaPath: "#/properties/clusterAutoscaler/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.clusterAutoscaler.required, parentSchema: schema11.properties.clusterAutoscaler, data: data162 };
+        const err528 = { instancePath: instancePath + "/clusterAutoscaler", schemaPath: "#/properties/clusterAutoscaler/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.clusterAutoscaler.required, parentSchema: schema11.properties.clusterAutoscaler, data: data162 };
         if (vErrors === null) {
-          vErrors = [err524];
+          vErrors = [err528];
         } else {
-          vErrors.push(err524);
+          vErrors.push(err528);
         }
         errors++;
       }
       for (const key42 in data162) {
         if (!(key42 === "enabled" || key42 === "iamRoleArn" || key42 === "image")) {
-          const err525 = { instancePath: instancePath + "/clusterAutoscaler", schemaPath: "#/properties/clusterAutoscaler/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key42 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.clusterAutoscaler, data: data162 };
+          const err529 = { instancePath: instancePath + "/clusterAutoscaler", schemaPath: "#/properties/clusterAutoscaler/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key42 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.clusterAutoscaler, data: data162 };
           if (vErrors === null) {
-            vErrors = [err525];
+            vErrors = [err529];
           } else {
-            vErrors.push(err525);
+            vErrors.push(err529);
           }
           errors++;
         }
       }
       let data163 = data162.enabled;
       if (typeof data163 !== "boolean") {
-        const err526 = { instancePath: instancePath + "/clusterAutoscaler/enabled", schemaPath: "#/properties/clusterAutoscaler/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.clusterAutoscaler.properties.enabled.type, parentSchema: schema11.properties.clusterAutoscaler.properties.enabled, data: data163 };
+        const err530 = { instancePath: instancePath + "/clusterAutoscaler/enabled", schemaPath: "#/properties/clusterAutoscaler/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.clusterAutoscaler.properties.enabled.type, parentSchema: schema11.properties.clusterAutoscaler.properties.enabled, data: data163 };
         if (vErrors === null) {
-          vErrors = [err526];
+          vErrors = [err530];
         } else {
-          vErrors.push(err526);
+          vErrors.push(err530);
         }
         errors++;
       }
@@ -6070,20 +6106,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let data164 = data162.iamRoleArn;
         if (typeof data164 === "string") {
           if (!pattern68.test(data164)) {
-            const err527 = { instancePath: instancePath + "/clusterAutoscaler/iamRoleArn", schemaPath: "#/properties/clusterAutoscaler/properties/iamRoleArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$" }, message: 'must match pattern "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$"', schema: "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$", parentSchema: schema11.properties.clusterAutoscaler.properties.iamRoleArn, data: data164 };
+            const err531 = { instancePath: instancePath + "/clusterAutoscaler/iamRoleArn", schemaPath: "#/properties/clusterAutoscaler/properties/iamRoleArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$" }, message: 'must match pattern "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$"', schema: "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$", parentSchema: schema11.properties.clusterAutoscaler.properties.iamRoleArn, data: data164 };
             if (vErrors === null) {
-              vErrors = [err527];
+              vErrors = [err531];
             } else {
-              vErrors.push(err527);
+              vErrors.push(err531);
             }
             errors++;
           }
         } else {
-          const err528 = { instancePath: instancePath + "/clusterAutoscaler/iamRoleArn", schemaPath: "#/properties/clusterAutoscaler/properties/iamRoleArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.clusterAutoscaler.properties.iamRoleArn.type, parentSchema: schema11.properties.clusterAutoscaler.properties.iamRoleArn, data: data164 };
+          const err532 = { instancePath: instancePath + "/clusterAutoscaler/iamRoleArn", schemaPath: "#/properties/clusterAutoscaler/properties/iamRoleArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.clusterAutoscaler.properties.iamRoleArn.type, parentSchema: schema11.properties.clusterAutoscaler.properties.iamRoleArn, data: data164 };
           if (vErrors === null) {
-            vErrors = [err528];
+            vErrors = [err532];
           } else {
-            vErrors.push(err528);
+            vErrors.push(err532);
           }
           errors++;
         }
@@ -6094,22 +6130,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         const _errs460 = errors;
         if (typeof data165 === "string") {
           if (!pattern25.test(data165)) {
-            const err529 = {};
+            const err533 = {};
             if (vErrors === null) {
-              vErrors = [err529];
+              vErrors = [err533];
             } else {
-              vErrors.push(err529);
+              vErrors.push(err533);
             }
             errors++;
           }
         }
         var valid91 = _errs460 === errors;
         if (valid91) {
-          const err530 = { instancePath: instancePath + "/clusterAutoscaler/image", schemaPath: "#/properties/clusterAutoscaler/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.clusterAutoscaler.properties.image.not, parentSchema: schema11.properties.clusterAutoscaler.properties.image, data: data165 };
+          const err534 = { instancePath: instancePath + "/clusterAutoscaler/image", schemaPath: "#/properties/clusterAutoscaler/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.clusterAutoscaler.properties.image.not, parentSchema: schema11.properties.clusterAutoscaler.properties.image, data: data165 };
           if (vErrors === null) {
-            vErrors = [err530];
+            vErrors = [err534];
           } else {
-            vErrors.push(err530);
+            vErrors.push(err534);
           }
           errors++;
         } else {
@@ -6124,30 +6160,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         if (typeof data165 === "string") {
           if (!pattern26.test(data165)) {
-            const err531 = { instancePath: instancePath + "/clusterAutoscaler/image", schemaPath: "#/properties/clusterAutoscaler/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.clusterAutoscaler.properties.image, data: data165 };
+            const err535 = { instancePath: instancePath + "/clusterAutoscaler/image", schemaPath: "#/properties/clusterAutoscaler/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.clusterAutoscaler.properties.image, data: data165 };
             if (vErrors === null) {
-              vErrors = [err531];
+              vErrors = [err535];
             } else {
-              vErrors.push(err531);
+              vErrors.push(err535);
             }
             errors++;
           }
         } else {
-          const err532 = { instancePath: instancePath + "/clusterAutoscaler/image", schemaPath: "#/properties/clusterAutoscaler/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.clusterAutoscaler.properties.image.type, parentSchema: schema11.properties.clusterAutoscaler.properties.image, data: data165 };
+          const err536 = { instancePath: instancePath + "/clusterAutoscaler/image", schemaPath: "#/properties/clusterAutoscaler/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.clusterAutoscaler.properties.image.type, parentSchema: schema11.properties.clusterAutoscaler.properties.image, data: data165 };
           if (vErrors === null) {
-            vErrors = [err532];
+            vErrors = [err536];
           } else {
-            vErrors.push(err532);
+            vErrors.push(err536);
           }
           errors++;
         }
       }
     } else {
-      const err533 = { instancePath: instancePath + "/clusterAutoscaler", schemaPath: "#/properties/clusterAutoscaler/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.clusterAutoscaler.type, parentSchema: schema11.properties.clusterAutoscaler, data: data162 };
+      const err537 = { instancePath: instancePath + "/clusterAutoscaler", schemaPath: "#/properties/clusterAutoscaler/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.clusterAutoscaler.type, parentSchema: schema11.properties.clusterAutoscaler, data: data162 };
       if (vErrors === null) {
-        vErrors = [err533];
+        vErrors = [err537];
       } else {
-        vErrors.push(err533);
+        vErrors.push(err537);
       }
       errors++;
     }
@@ -6158,20 +6194,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       const _errs463 = errors;
       if (typeof data166 === "string") {
         if (func3(data166) < 1) {
-          const err534 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.extends.anyOf[0], data: data166 };
+          const err538 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.extends.anyOf[0], data: data166 };
           if (vErrors === null) {
-            vErrors = [err534];
+            vErrors = [err538];
           } else {
-            vErrors.push(err534);
+            vErrors.push(err538);
           }
           errors++;
         }
       } else {
-        const err535 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.extends.anyOf[0].type, parentSchema: schema11.properties.extends.anyOf[0], data: data166 };
+        const err539 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.extends.anyOf[0].type, parentSchema: schema11.properties.extends.anyOf[0], data: data166 };
         if (vErrors === null) {
-          vErrors = [err535];
+          vErrors = [err539];
         } else {
-          vErrors.push(err535);
+          vErrors.push(err539);
         }
         errors++;
       }
@@ -6181,11 +6217,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         const _errs465 = errors;
         if (Array.isArray(data166)) {
           if (data166.length < 1) {
-            const err536 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.extends.anyOf[1], data: data166 };
+            const err540 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.extends.anyOf[1], data: data166 };
             if (vErrors === null) {
-              vErrors = [err536];
+              vErrors = [err540];
             } else {
-              vErrors.push(err536);
+              vErrors.push(err540);
             }
             errors++;
           }
@@ -6194,30 +6230,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             let data167 = data166[i14];
             if (typeof data167 === "string") {
               if (func3(data167) < 1) {
-                const err537 = { instancePath: instancePath + "/extends/" + i14, schemaPath: "#/properties/extends/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.extends.anyOf[1].items, data: data167 };
+                const err541 = { instancePath: instancePath + "/extends/" + i14, schemaPath: "#/properties/extends/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.extends.anyOf[1].items, data: data167 };
                 if (vErrors === null) {
-                  vErrors = [err537];
+                  vErrors = [err541];
                 } else {
-                  vErrors.push(err537);
+                  vErrors.push(err541);
                 }
                 errors++;
               }
             } else {
-              const err538 = { instancePath: instancePath + "/extends/" + i14, schemaPath: "#/properties/extends/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.extends.anyOf[1].items.type, parentSchema: schema11.properties.extends.anyOf[1].items, data: data167 };
+              const err542 = { instancePath: instancePath + "/extends/" + i14, schemaPath: "#/properties/extends/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.extends.anyOf[1].items.type, parentSchema: schema11.properties.extends.anyOf[1].items, data: data167 };
               if (vErrors === null) {
-                vErrors = [err538];
+                vErrors = [err542];
               } else {
-                vErrors.push(err538);
+                vErrors.push(err542);
               }
               errors++;
             }
           }
         } else {
-          const err539 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.extends.anyOf[1].type, parentSchema: schema11.properties.extends.anyOf[1], data: data166 };
+          const err543 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.extends.anyOf[1].type, parentSchema: schema11.properties.extends.anyOf[1], data: data166 };
           if (vErrors === null) {
-            vErrors = [err539];
+            vErrors = [err543];
           } else {
-            vErrors.push(err539);
+            vErrors.push(err543);
           }
           errors++;
         }
@@ -6225,11 +6261,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         valid92 = valid92 || _valid12;
       }
       if (!valid92) {
-        const err540 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.extends.anyOf, parentSchema: schema11.properties.extends, data: data166 };
+        const err544 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.extends.anyOf, parentSchema: schema11.properties.extends, data: data166 };
         if (vErrors === null) {
-          vErrors = [err540];
+          vErrors = [err544];
         } else {
-          vErrors.push(err540);
+          vErrors.push(err544);
         }
         errors++;
       } else {
@@ -6255,46 +6291,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data168.guideFlatUsdPerVcpuHour = 0.1099;
       }
       if (data168.hoursPerMonth === void 0) {
-        const err541 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/required", keyword: "required", params: { missingProperty: "hoursPerMonth" }, message: "must have required property 'hoursPerMonth'", schema: schema11.properties.cost.required, parentSchema: schema11.properties.cost, data: data168 };
-        if (vErrors === null) {
-          vErrors = [err541];
-        } else {
-          vErrors.push(err541);
-        }
-        errors++;
-      }
-      if (data168.tiers === void 0) {
-        const err542 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/required", keyword: "required", params: { missingProperty: "tiers" }, message: "must have required property 'tiers'", schema: schema11.properties.cost.required, parentSchema: schema11.properties.cost, data: data168 };
-        if (vErrors === null) {
-          vErrors = [err542];
-        } else {
-          vErrors.push(err542);
-        }
-        errors++;
-      }
-      if (data168.guideFlatUsdPerVcpuHour === void 0) {
-        const err543 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/required", keyword: "required", params: { missingProperty: "guideFlatUsdPerVcpuHour" }, message: "must have required property 'guideFlatUsdPerVcpuHour'", schema: schema11.properties.cost.required, parentSchema: schema11.properties.cost, data: data168 };
-        if (vErrors === null) {
-          vErrors = [err543];
-        } else {
-          vErrors.push(err543);
-        }
-        errors++;
-      }
-      for (const key43 in data168) {
-        if (!(key43 === "hoursPerMonth" || key43 === "tiers" || key43 === "guideFlatUsdPerVcpuHour")) {
-          const err544 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key43 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cost, data: data168 };
-          if (vErrors === null) {
-            vErrors = [err544];
-          } else {
-            vErrors.push(err544);
-          }
-          errors++;
-        }
-      }
-      let data169 = data168.hoursPerMonth;
-      if (!(typeof data169 == "number" && (!(data169 % 1) && !isNaN(data169)) && isFinite(data169))) {
-        const err545 = { instancePath: instancePath + "/cost/hoursPerMonth", schemaPath: "#/properties/cost/properties/hoursPerMonth/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cost.properties.hoursPerMonth.type, parentSchema: schema11.properties.cost.properties.hoursPerMonth, data: data169 };
+        const err545 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/required", keyword: "required", params: { missingProperty: "hoursPerMonth" }, message: "must have required property 'hoursPerMonth'", schema: schema11.properties.cost.required, parentSchema: schema11.properties.cost, data: data168 };
         if (vErrors === null) {
           vErrors = [err545];
         } else {
@@ -6302,22 +6299,61 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
+      if (data168.tiers === void 0) {
+        const err546 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/required", keyword: "required", params: { missingProperty: "tiers" }, message: "must have required property 'tiers'", schema: schema11.properties.cost.required, parentSchema: schema11.properties.cost, data: data168 };
+        if (vErrors === null) {
+          vErrors = [err546];
+        } else {
+          vErrors.push(err546);
+        }
+        errors++;
+      }
+      if (data168.guideFlatUsdPerVcpuHour === void 0) {
+        const err547 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/required", keyword: "required", params: { missingProperty: "guideFlatUsdPerVcpuHour" }, message: "must have required property 'guideFlatUsdPerVcpuHour'", schema: schema11.properties.cost.required, parentSchema: schema11.properties.cost, data: data168 };
+        if (vErrors === null) {
+          vErrors = [err547];
+        } else {
+          vErrors.push(err547);
+        }
+        errors++;
+      }
+      for (const key43 in data168) {
+        if (!(key43 === "hoursPerMonth" || key43 === "tiers" || key43 === "guideFlatUsdPerVcpuHour")) {
+          const err548 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key43 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cost, data: data168 };
+          if (vErrors === null) {
+            vErrors = [err548];
+          } else {
+            vErrors.push(err548);
+          }
+          errors++;
+        }
+      }
+      let data169 = data168.hoursPerMonth;
+      if (!(typeof data169 == "number" && (!(data169 % 1) && !isNaN(data169)) && isFinite(data169))) {
+        const err549 = { instancePath: instancePath + "/cost/hoursPerMonth", schemaPath: "#/properties/cost/properties/hoursPerMonth/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cost.properties.hoursPerMonth.type, parentSchema: schema11.properties.cost.properties.hoursPerMonth, data: data169 };
+        if (vErrors === null) {
+          vErrors = [err549];
+        } else {
+          vErrors.push(err549);
+        }
+        errors++;
+      }
       if (typeof data169 == "number" && isFinite(data169)) {
         if (data169 > 744 || isNaN(data169)) {
-          const err546 = { instancePath: instancePath + "/cost/hoursPerMonth", schemaPath: "#/properties/cost/properties/hoursPerMonth/maximum", keyword: "maximum", params: { comparison: "<=", limit: 744 }, message: "must be <= 744", schema: 744, parentSchema: schema11.properties.cost.properties.hoursPerMonth, data: data169 };
+          const err550 = { instancePath: instancePath + "/cost/hoursPerMonth", schemaPath: "#/properties/cost/properties/hoursPerMonth/maximum", keyword: "maximum", params: { comparison: "<=", limit: 744 }, message: "must be <= 744", schema: 744, parentSchema: schema11.properties.cost.properties.hoursPerMonth, data: data169 };
           if (vErrors === null) {
-            vErrors = [err546];
+            vErrors = [err550];
           } else {
-            vErrors.push(err546);
+            vErrors.push(err550);
           }
           errors++;
         }
         if (data169 < 1 || isNaN(data169)) {
-          const err547 = { instancePath: instancePath + "/cost/hoursPerMonth", schemaPath: "#/properties/cost/properties/hoursPerMonth/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.cost.properties.hoursPerMonth, data: data169 };
+          const err551 = { instancePath: instancePath + "/cost/hoursPerMonth", schemaPath: "#/properties/cost/properties/hoursPerMonth/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.cost.properties.hoursPerMonth, data: data169 };
           if (vErrors === null) {
-            vErrors = [err547];
+            vErrors = [err551];
           } else {
-            vErrors.push(err547);
+            vErrors.push(err551);
           }
           errors++;
         }
@@ -6325,11 +6361,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       let data170 = data168.tiers;
       if (Array.isArray(data170)) {
         if (data170.length < 1) {
-          const err548 = { instancePath: instancePath + "/cost/tiers", schemaPath: "#/properties/cost/properties/tiers/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.cost.properties.tiers, data: data170 };
+          const err552 = { instancePath: instancePath + "/cost/tiers", schemaPath: "#/properties/cost/properties/tiers/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.cost.properties.tiers, data: data170 };
           if (vErrors === null) {
-            vErrors = [err548];
+            vErrors = [err552];
           } else {
-            vErrors.push(err548);
+            vErrors.push(err552);
           }
           errors++;
         }
@@ -6338,21 +6374,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data171 = data170[i15];
           if (data171 && typeof data171 == "object" && !Array.isArray(data171)) {
             if (data171.usdPerVcpuHour === void 0) {
-              const err549 = { instancePath: instancePath + "/cost/tiers/" + i15, schemaPath: "#/properties/cost/properties/tiers/items/required", keyword: "required", params: { missingProperty: "usdPerVcpuHour" }, message: "must have required property 'usdPerVcpuHour'", schema: schema11.properties.cost.properties.tiers.items.required, parentSchema: schema11.properties.cost.properties.tiers.items, data: data171 };
+              const err553 = { instancePath: instancePath + "/cost/tiers/" + i15, schemaPath: "#/properties/cost/properties/tiers/items/required", keyword: "required", params: { missingProperty: "usdPerVcpuHour" }, message: "must have required property 'usdPerVcpuHour'", schema: schema11.properties.cost.properties.tiers.items.required, parentSchema: schema11.properties.cost.properties.tiers.items, data: data171 };
               if (vErrors === null) {
-                vErrors = [err549];
+                vErrors = [err553];
               } else {
-                vErrors.push(err549);
+                vErrors.push(err553);
               }
               errors++;
             }
             for (const key44 in data171) {
               if (!(key44 === "vcpuHours" || key44 === "usdPerVcpuHour")) {
-                const err550 = { instancePath: instancePath + "/cost/tiers/" + i15, schemaPath: "#/properties/cost/properties/tiers/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key44 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cost.properties.tiers.items, data: data171 };
+                const err554 = { instancePath: instancePath + "/cost/tiers/" + i15, schemaPath: "#/properties/cost/properties/tiers/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key44 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cost.properties.tiers.items, data: data171 };
                 if (vErrors === null) {
-                  vErrors = [err550];
+                  vErrors = [err554];
                 } else {
-                  vErrors.push(err550);
+                  vErrors.push(err554);
                 }
                 errors++;
               }
@@ -6360,21 +6396,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             if (data171.vcpuHours !== void 0) {
               let data172 = data171.vcpuHours;
               if (!(typeof data172 == "number" && (!(data172 % 1) && !isNaN(data172)) && isFinite(data172))) {
-                const err551 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/vcpuHours", schemaPath: "#/properties/cost/properties/tiers/items/properties/vcpuHours/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours.type, parentSchema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours, data: data172 };
+                const err555 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/vcpuHours", schemaPath: "#/properties/cost/properties/tiers/items/properties/vcpuHours/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours.type, parentSchema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours, data: data172 };
                 if (vErrors === null) {
-                  vErrors = [err551];
+                  vErrors = [err555];
                 } else {
-                  vErrors.push(err551);
+                  vErrors.push(err555);
                 }
                 errors++;
               }
               if (typeof data172 == "number" && isFinite(data172)) {
-                if (data172 < 1 || isNaN(data172)) {
-                  const err552 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/vcpuHours", schemaPath: "#/properties/cost/properties/tiers/items/properties/vcpuHours/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours, data: data172 };
+                if (data172 > 9007199254740991 || isNaN(data172)) {
+                  const err556 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/vcpuHours", schemaPath: "#/properties/cost/properties/tiers/items/properties/vcpuHours/maximum", keyword: "maximum", params: { comparison: "<=", limit: 9007199254740991 }, message: "must be <= 9007199254740991", schema: 9007199254740991, parentSchema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours, data: data172 };
                   if (vErrors === null) {
-                    vErrors = [err552];
+                    vErrors = [err556];
                   } else {
-                    vErrors.push(err552);
+                    vErrors.push(err556);
+                  }
+                  errors++;
+                }
+                if (data172 < 1 || isNaN(data172)) {
+                  const err557 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/vcpuHours", schemaPath: "#/properties/cost/properties/tiers/items/properties/vcpuHours/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours, data: data172 };
+                  if (vErrors === null) {
+                    vErrors = [err557];
+                  } else {
+                    vErrors.push(err557);
                   }
                   errors++;
                 }
@@ -6384,69 +6429,69 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data173 = data171.usdPerVcpuHour;
               if (typeof data173 == "number" && isFinite(data173)) {
                 if (data173 < 0 || isNaN(data173)) {
-                  const err553 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/usdPerVcpuHour", schemaPath: "#/properties/cost/properties/tiers/items/properties/usdPerVcpuHour/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cost.properties.tiers.items.properties.usdPerVcpuHour, data: data173 };
+                  const err558 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/usdPerVcpuHour", schemaPath: "#/properties/cost/properties/tiers/items/properties/usdPerVcpuHour/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cost.properties.tiers.items.properties.usdPerVcpuHour, data: data173 };
                   if (vErrors === null) {
-                    vErrors = [err553];
+                    vErrors = [err558];
                   } else {
-                    vErrors.push(err553);
+                    vErrors.push(err558);
                   }
                   errors++;
                 }
               } else {
-                const err554 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/usdPerVcpuHour", schemaPath: "#/properties/cost/properties/tiers/items/properties/usdPerVcpuHour/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.cost.properties.tiers.items.properties.usdPerVcpuHour.type, parentSchema: schema11.properties.cost.properties.tiers.items.properties.usdPerVcpuHour, data: data173 };
+                const err559 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/usdPerVcpuHour", schemaPath: "#/properties/cost/properties/tiers/items/properties/usdPerVcpuHour/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.cost.properties.tiers.items.properties.usdPerVcpuHour.type, parentSchema: schema11.properties.cost.properties.tiers.items.properties.usdPerVcpuHour, data: data173 };
                 if (vErrors === null) {
-                  vErrors = [err554];
+                  vErrors = [err559];
                 } else {
-                  vErrors.push(err554);
+                  vErrors.push(err559);
                 }
                 errors++;
               }
             }
           } else {
-            const err555 = { instancePath: instancePath + "/cost/tiers/" + i15, schemaPath: "#/properties/cost/properties/tiers/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cost.properties.tiers.items.type, parentSchema: schema11.properties.cost.properties.tiers.items, data: data171 };
+            const err560 = { instancePath: instancePath + "/cost/tiers/" + i15, schemaPath: "#/properties/cost/properties/tiers/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cost.properties.tiers.items.type, parentSchema: schema11.properties.cost.properties.tiers.items, data: data171 };
             if (vErrors === null) {
-              vErrors = [err555];
+              vErrors = [err560];
             } else {
-              vErrors.push(err555);
+              vErrors.push(err560);
             }
             errors++;
           }
         }
       } else {
-        const err556 = { instancePath: instancePath + "/cost/tiers", schemaPath: "#/properties/cost/properties/tiers/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.cost.properties.tiers.type, parentSchema: schema11.properties.cost.properties.tiers, data: data170 };
+        const err561 = { instancePath: instancePath + "/cost/tiers", schemaPath: "#/properties/cost/properties/tiers/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.cost.properties.tiers.type, parentSchema: schema11.properties.cost.properties.tiers, data: data170 };
         if (vErrors === null) {
-          vErrors = [err556];
+          vErrors = [err561];
         } else {
-          vErrors.push(err556);
+          vErrors.push(err561);
         }
         errors++;
       }
       let data174 = data168.guideFlatUsdPerVcpuHour;
       if (typeof data174 == "number" && isFinite(data174)) {
         if (data174 < 0 || isNaN(data174)) {
-          const err557 = { instancePath: instancePath + "/cost/guideFlatUsdPerVcpuHour", schemaPath: "#/properties/cost/properties/guideFlatUsdPerVcpuHour/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cost.properties.guideFlatUsdPerVcpuHour, data: data174 };
+          const err562 = { instancePath: instancePath + "/cost/guideFlatUsdPerVcpuHour", schemaPath: "#/properties/cost/properties/guideFlatUsdPerVcpuHour/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cost.properties.guideFlatUsdPerVcpuHour, data: data174 };
           if (vErrors === null) {
-            vErrors = [err557];
+            vErrors = [err562];
           } else {
-            vErrors.push(err557);
+            vErrors.push(err562);
           }
           errors++;
         }
       } else {
-        const err558 = { instancePath: instancePath + "/cost/guideFlatUsdPerVcpuHour", schemaPath: "#/properties/cost/properties/guideFlatUsdPerVcpuHour/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.cost.properties.guideFlatUsdPerVcpuHour.type, parentSchema: schema11.properties.cost.properties.guideFlatUsdPerVcpuHour, data: data174 };
+        const err563 = { instancePath: instancePath + "/cost/guideFlatUsdPerVcpuHour", schemaPath: "#/properties/cost/properties/guideFlatUsdPerVcpuHour/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.cost.properties.guideFlatUsdPerVcpuHour.type, parentSchema: schema11.properties.cost.properties.guideFlatUsdPerVcpuHour, data: data174 };
         if (vErrors === null) {
-          vErrors = [err558];
+          vErrors = [err563];
         } else {
-          vErrors.push(err558);
+          vErrors.push(err563);
         }
         errors++;
       }
     } else {
-      const err559 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cost.type, parentSchema: schema11.properties.cost, data: data168 };
+      const err564 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cost.type, parentSchema: schema11.properties.cost, data: data168 };
       if (vErrors === null) {
-        vErrors = [err559];
+        vErrors = [err564];
       } else {
-        vErrors.push(err559);
+        vErrors.push(err564);
       }
       errors++;
     }
@@ -6465,48 +6510,48 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data175.shutdownGracePeriod = "30s";
       }
       if (data175.credentialProvider === void 0) {
-        const err560 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "credentialProvider" }, message: "must have required property 'credentialProvider'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data175 };
+        const err565 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "credentialProvider" }, message: "must have required property 'credentialProvider'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data175 };
         if (vErrors === null) {
-          vErrors = [err560];
+          vErrors = [err565];
         } else {
-          vErrors.push(err560);
+          vErrors.push(err565);
         }
         errors++;
       }
       if (data175.iamRolesAnywhere === void 0) {
-        const err561 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "iamRolesAnywhere" }, message: "must have required property 'iamRolesAnywhere'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data175 };
+        const err566 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "iamRolesAnywhere" }, message: "must have required property 'iamRolesAnywhere'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data175 };
         if (vErrors === null) {
-          vErrors = [err561];
+          vErrors = [err566];
         } else {
-          vErrors.push(err561);
+          vErrors.push(err566);
         }
         errors++;
       }
       if (data175.maxPods === void 0) {
-        const err562 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "maxPods" }, message: "must have required property 'maxPods'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data175 };
+        const err567 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "maxPods" }, message: "must have required property 'maxPods'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data175 };
         if (vErrors === null) {
-          vErrors = [err562];
+          vErrors = [err567];
         } else {
-          vErrors.push(err562);
+          vErrors.push(err567);
         }
         errors++;
       }
       if (data175.shutdownGracePeriod === void 0) {
-        const err563 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "shutdownGracePeriod" }, message: "must have required property 'shutdownGracePeriod'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data175 };
+        const err568 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "shutdownGracePeriod" }, message: "must have required property 'shutdownGracePeriod'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data175 };
         if (vErrors === null) {
-          vErrors = [err563];
+          vErrors = [err568];
         } else {
-          vErrors.push(err563);
+          vErrors.push(err568);
         }
         errors++;
       }
       for (const key45 in data175) {
         if (!(key45 === "credentialProvider" || key45 === "iamRolesAnywhere" || key45 === "maxPods" || key45 === "shutdownGracePeriod" || key45 === "containerdMajor")) {
-          const err564 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key45 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.nodeadm, data: data175 };
+          const err569 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key45 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.nodeadm, data: data175 };
           if (vErrors === null) {
-            vErrors = [err564];
+            vErrors = [err569];
           } else {
-            vErrors.push(err564);
+            vErrors.push(err569);
           }
           errors++;
         }
@@ -6516,20 +6561,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       let valid100 = false;
       const _errs490 = errors;
       if (typeof data176 !== "string") {
-        const err565 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[0].type, parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[0], data: data176 };
+        const err570 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[0].type, parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[0], data: data176 };
         if (vErrors === null) {
-          vErrors = [err565];
+          vErrors = [err570];
         } else {
-          vErrors.push(err565);
+          vErrors.push(err570);
         }
         errors++;
       }
       if ("ssm" !== data176) {
-        const err566 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/0/const", keyword: "const", params: { allowedValue: "ssm" }, message: "must be equal to constant", schema: "ssm", parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[0], data: data176 };
+        const err571 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/0/const", keyword: "const", params: { allowedValue: "ssm" }, message: "must be equal to constant", schema: "ssm", parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[0], data: data176 };
         if (vErrors === null) {
-          vErrors = [err566];
+          vErrors = [err571];
         } else {
-          vErrors.push(err566);
+          vErrors.push(err571);
         }
         errors++;
       }
@@ -6538,20 +6583,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       if (!valid100) {
         const _errs492 = errors;
         if (typeof data176 !== "string") {
-          const err567 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[1].type, parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[1], data: data176 };
+          const err572 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[1].type, parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[1], data: data176 };
           if (vErrors === null) {
-            vErrors = [err567];
+            vErrors = [err572];
           } else {
-            vErrors.push(err567);
+            vErrors.push(err572);
           }
           errors++;
         }
         if ("iamRolesAnywhere" !== data176) {
-          const err568 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/1/const", keyword: "const", params: { allowedValue: "iamRolesAnywhere" }, message: "must be equal to constant", schema: "iamRolesAnywhere", parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[1], data: data176 };
+          const err573 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/1/const", keyword: "const", params: { allowedValue: "iamRolesAnywhere" }, message: "must be equal to constant", schema: "iamRolesAnywhere", parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[1], data: data176 };
           if (vErrors === null) {
-            vErrors = [err568];
+            vErrors = [err573];
           } else {
-            vErrors.push(err568);
+            vErrors.push(err573);
           }
           errors++;
         }
@@ -6559,11 +6604,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         valid100 = valid100 || _valid13;
       }
       if (!valid100) {
-        const err569 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.nodeadm.properties.credentialProvider.anyOf, parentSchema: schema11.properties.nodeadm.properties.credentialProvider, data: data176 };
+        const err574 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.nodeadm.properties.credentialProvider.anyOf, parentSchema: schema11.properties.nodeadm.properties.credentialProvider, data: data176 };
         if (vErrors === null) {
-          vErrors = [err569];
+          vErrors = [err574];
         } else {
-          vErrors.push(err569);
+          vErrors.push(err574);
         }
         errors++;
       } else {
@@ -6580,11 +6625,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       if (data177 && typeof data177 == "object" && !Array.isArray(data177)) {
         for (const key46 in data177) {
           if (!(key46 === "trustAnchorArn" || key46 === "profileArn" || key46 === "roleArn" || key46 === "certificatePath" || key46 === "privateKeyPath")) {
-            const err570 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key46 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere, data: data177 };
+            const err575 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key46 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere, data: data177 };
             if (vErrors === null) {
-              vErrors = [err570];
+              vErrors = [err575];
             } else {
-              vErrors.push(err570);
+              vErrors.push(err575);
             }
             errors++;
           }
@@ -6593,20 +6638,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data178 = data177.trustAnchorArn;
           if (typeof data178 === "string") {
             if (!pattern71.test(data178)) {
-              const err571 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/trustAnchorArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/trustAnchorArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$" }, message: 'must match pattern "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$"', schema: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.trustAnchorArn, data: data178 };
+              const err576 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/trustAnchorArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/trustAnchorArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$" }, message: 'must match pattern "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$"', schema: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.trustAnchorArn, data: data178 };
               if (vErrors === null) {
-                vErrors = [err571];
+                vErrors = [err576];
               } else {
-                vErrors.push(err571);
+                vErrors.push(err576);
               }
               errors++;
             }
           } else {
-            const err572 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/trustAnchorArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/trustAnchorArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.trustAnchorArn.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.trustAnchorArn, data: data178 };
+            const err577 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/trustAnchorArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/trustAnchorArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.trustAnchorArn.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.trustAnchorArn, data: data178 };
             if (vErrors === null) {
-              vErrors = [err572];
+              vErrors = [err577];
             } else {
-              vErrors.push(err572);
+              vErrors.push(err577);
             }
             errors++;
           }
@@ -6615,20 +6660,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data179 = data177.profileArn;
           if (typeof data179 === "string") {
             if (!pattern71.test(data179)) {
-              const err573 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/profileArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/profileArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$" }, message: 'must match pattern "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$"', schema: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.profileArn, data: data179 };
+              const err578 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/profileArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/profileArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$" }, message: 'must match pattern "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$"', schema: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.profileArn, data: data179 };
               if (vErrors === null) {
-                vErrors = [err573];
+                vErrors = [err578];
               } else {
-                vErrors.push(err573);
+                vErrors.push(err578);
               }
               errors++;
             }
           } else {
-            const err574 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/profileArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/profileArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.profileArn.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.profileArn, data: data179 };
+            const err579 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/profileArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/profileArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.profileArn.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.profileArn, data: data179 };
             if (vErrors === null) {
-              vErrors = [err574];
+              vErrors = [err579];
             } else {
-              vErrors.push(err574);
+              vErrors.push(err579);
             }
             errors++;
           }
@@ -6637,20 +6682,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data180 = data177.roleArn;
           if (typeof data180 === "string") {
             if (!pattern71.test(data180)) {
-              const err575 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/roleArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/roleArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$" }, message: 'must match pattern "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$"', schema: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.roleArn, data: data180 };
+              const err580 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/roleArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/roleArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$" }, message: 'must match pattern "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$"', schema: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.roleArn, data: data180 };
               if (vErrors === null) {
-                vErrors = [err575];
+                vErrors = [err580];
               } else {
-                vErrors.push(err575);
+                vErrors.push(err580);
               }
               errors++;
             }
           } else {
-            const err576 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/roleArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/roleArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.roleArn.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.roleArn, data: data180 };
+            const err581 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/roleArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/roleArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.roleArn.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.roleArn, data: data180 };
             if (vErrors === null) {
-              vErrors = [err576];
+              vErrors = [err581];
             } else {
-              vErrors.push(err576);
+              vErrors.push(err581);
             }
             errors++;
           }
@@ -6659,20 +6704,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data181 = data177.certificatePath;
           if (typeof data181 === "string") {
             if (func3(data181) < 1) {
-              const err577 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/certificatePath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/certificatePath/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.certificatePath, data: data181 };
+              const err582 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/certificatePath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/certificatePath/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.certificatePath, data: data181 };
               if (vErrors === null) {
-                vErrors = [err577];
+                vErrors = [err582];
               } else {
-                vErrors.push(err577);
+                vErrors.push(err582);
               }
               errors++;
             }
           } else {
-            const err578 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/certificatePath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/certificatePath/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.certificatePath.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.certificatePath, data: data181 };
+            const err583 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/certificatePath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/certificatePath/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.certificatePath.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.certificatePath, data: data181 };
             if (vErrors === null) {
-              vErrors = [err578];
+              vErrors = [err583];
             } else {
-              vErrors.push(err578);
+              vErrors.push(err583);
             }
             errors++;
           }
@@ -6681,59 +6726,59 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data182 = data177.privateKeyPath;
           if (typeof data182 === "string") {
             if (func3(data182) < 1) {
-              const err579 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/privateKeyPath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/privateKeyPath/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.privateKeyPath, data: data182 };
+              const err584 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/privateKeyPath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/privateKeyPath/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.privateKeyPath, data: data182 };
               if (vErrors === null) {
-                vErrors = [err579];
+                vErrors = [err584];
               } else {
-                vErrors.push(err579);
+                vErrors.push(err584);
               }
               errors++;
             }
           } else {
-            const err580 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/privateKeyPath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/privateKeyPath/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.privateKeyPath.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.privateKeyPath, data: data182 };
+            const err585 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/privateKeyPath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/privateKeyPath/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.privateKeyPath.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.privateKeyPath, data: data182 };
             if (vErrors === null) {
-              vErrors = [err580];
+              vErrors = [err585];
             } else {
-              vErrors.push(err580);
+              vErrors.push(err585);
             }
             errors++;
           }
         }
       } else {
-        const err581 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere, data: data177 };
+        const err586 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere, data: data177 };
         if (vErrors === null) {
-          vErrors = [err581];
+          vErrors = [err586];
         } else {
-          vErrors.push(err581);
+          vErrors.push(err586);
         }
         errors++;
       }
       let data183 = data175.maxPods;
       if (!(typeof data183 == "number" && (!(data183 % 1) && !isNaN(data183)) && isFinite(data183))) {
-        const err582 = { instancePath: instancePath + "/nodeadm/maxPods", schemaPath: "#/properties/nodeadm/properties/maxPods/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.nodeadm.properties.maxPods.type, parentSchema: schema11.properties.nodeadm.properties.maxPods, data: data183 };
+        const err587 = { instancePath: instancePath + "/nodeadm/maxPods", schemaPath: "#/properties/nodeadm/properties/maxPods/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.nodeadm.properties.maxPods.type, parentSchema: schema11.properties.nodeadm.properties.maxPods, data: data183 };
         if (vErrors === null) {
-          vErrors = [err582];
+          vErrors = [err587];
         } else {
-          vErrors.push(err582);
+          vErrors.push(err587);
         }
         errors++;
       }
       if (typeof data183 == "number" && isFinite(data183)) {
         if (data183 > 1024 || isNaN(data183)) {
-          const err583 = { instancePath: instancePath + "/nodeadm/maxPods", schemaPath: "#/properties/nodeadm/properties/maxPods/maximum", keyword: "maximum", params: { comparison: "<=", limit: 1024 }, message: "must be <= 1024", schema: 1024, parentSchema: schema11.properties.nodeadm.properties.maxPods, data: data183 };
+          const err588 = { instancePath: instancePath + "/nodeadm/maxPods", schemaPath: "#/properties/nodeadm/properties/maxPods/maximum", keyword: "maximum", params: { comparison: "<=", limit: 1024 }, message: "must be <= 1024", schema: 1024, parentSchema: schema11.properties.nodeadm.properties.maxPods, data: data183 };
           if (vErrors === null) {
-            vErrors = [err583];
+            vErrors = [err588];
           } else {
-            vErrors.push(err583);
+            vErrors.push(err588);
           }
           errors++;
         }
         if (data183 < 1 || isNaN(data183)) {
-          const err584 = { instancePath: instancePath + "/nodeadm/maxPods", schemaPath: "#/properties/nodeadm/properties/maxPods/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.nodeadm.properties.maxPods, data: data183 };
+          const err589 = { instancePath: instancePath + "/nodeadm/maxPods", schemaPath: "#/properties/nodeadm/properties/maxPods/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.nodeadm.properties.maxPods, data: data183 };
           if (vErrors === null) {
-            vErrors = [err584];
+            vErrors = [err589];
           } else {
-            vErrors.push(err584);
+            vErrors.push(err589);
           }
           errors++;
         }
@@ -6741,20 +6786,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       let data184 = data175.shutdownGracePeriod;
       if (typeof data184 === "string") {
         if (!pattern74.test(data184)) {
-          const err585 = { instancePath: instancePath + "/nodeadm/shutdownGracePeriod", schemaPath: "#/properties/nodeadm/properties/shutdownGracePeriod/pattern", keyword: "pattern", params: { pattern: "^\\d+(s|m)$" }, message: 'must match pattern "^\\d+(s|m)$"', schema: "^\\d+(s|m)$", parentSchema: schema11.properties.nodeadm.properties.shutdownGracePeriod, data: data184 };
+          const err590 = { instancePath: instancePath + "/nodeadm/shutdownGracePeriod", schemaPath: "#/properties/nodeadm/properties/shutdownGracePeriod/pattern", keyword: "pattern", params: { pattern: "^\\d+(s|m)$" }, message: 'must match pattern "^\\d+(s|m)$"', schema: "^\\d+(s|m)$", parentSchema: schema11.properties.nodeadm.properties.shutdownGracePeriod, data: data184 };
           if (vErrors === null) {
-            vErrors = [err585];
+            vErrors = [err590];
           } else {
-            vErrors.push(err585);
+            vErrors.push(err590);
           }
           errors++;
         }
       } else {
-        const err586 = { instancePath: instancePath + "/nodeadm/shutdownGracePeriod", schemaPath: "#/properties/nodeadm/properties/shutdownGracePeriod/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.shutdownGracePeriod.type, parentSchema: schema11.properties.nodeadm.properties.shutdownGracePeriod, data: data184 };
+        const err591 = { instancePath: instancePath + "/nodeadm/shutdownGracePeriod", schemaPath: "#/properties/nodeadm/properties/shutdownGracePeriod/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.shutdownGracePeriod.type, parentSchema: schema11.properties.nodeadm.properties.shutdownGracePeriod, data: data184 };
         if (vErrors === null) {
-          vErrors = [err586];
+          vErrors = [err591];
         } else {
-          vErrors.push(err586);
+          vErrors.push(err591);
         }
         errors++;
       }
@@ -6764,20 +6809,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let valid102 = false;
         const _errs513 = errors;
         if (!(typeof data185 == "number" && isFinite(data185))) {
-          const err587 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/0/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[0].type, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[0], data: data185 };
+          const err592 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/0/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[0].type, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[0], data: data185 };
           if (vErrors === null) {
-            vErrors = [err587];
+            vErrors = [err592];
           } else {
-            vErrors.push(err587);
+            vErrors.push(err592);
           }
           errors++;
         }
         if (1 !== data185) {
-          const err588 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/0/const", keyword: "const", params: { allowedValue: 1 }, message: "must be equal to constant", schema: 1, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[0], data: data185 };
+          const err593 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/0/const", keyword: "const", params: { allowedValue: 1 }, message: "must be equal to constant", schema: 1, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[0], data: data185 };
           if (vErrors === null) {
-            vErrors = [err588];
+            vErrors = [err593];
           } else {
-            vErrors.push(err588);
+            vErrors.push(err593);
           }
           errors++;
         }
@@ -6786,20 +6831,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         if (!valid102) {
           const _errs515 = errors;
           if (!(typeof data185 == "number" && isFinite(data185))) {
-            const err589 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/1/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[1].type, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[1], data: data185 };
+            const err594 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/1/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[1].type, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[1], data: data185 };
             if (vErrors === null) {
-              vErrors = [err589];
+              vErrors = [err594];
             } else {
-              vErrors.push(err589);
+              vErrors.push(err594);
             }
             errors++;
           }
           if (2 !== data185) {
-            const err590 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/1/const", keyword: "const", params: { allowedValue: 2 }, message: "must be equal to constant", schema: 2, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[1], data: data185 };
+            const err595 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/1/const", keyword: "const", params: { allowedValue: 2 }, message: "must be equal to constant", schema: 2, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[1], data: data185 };
             if (vErrors === null) {
-              vErrors = [err590];
+              vErrors = [err595];
             } else {
-              vErrors.push(err590);
+              vErrors.push(err595);
             }
             errors++;
           }
@@ -6807,11 +6852,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           valid102 = valid102 || _valid14;
         }
         if (!valid102) {
-          const err591 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.nodeadm.properties.containerdMajor.anyOf, parentSchema: schema11.properties.nodeadm.properties.containerdMajor, data: data185 };
+          const err596 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.nodeadm.properties.containerdMajor.anyOf, parentSchema: schema11.properties.nodeadm.properties.containerdMajor, data: data185 };
           if (vErrors === null) {
-            vErrors = [err591];
+            vErrors = [err596];
           } else {
-            vErrors.push(err591);
+            vErrors.push(err596);
           }
           errors++;
         } else {
@@ -6826,11 +6871,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
       }
     } else {
-      const err592 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodeadm.type, parentSchema: schema11.properties.nodeadm, data: data175 };
+      const err597 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodeadm.type, parentSchema: schema11.properties.nodeadm, data: data175 };
       if (vErrors === null) {
-        vErrors = [err592];
+        vErrors = [err597];
       } else {
-        vErrors.push(err592);
+        vErrors.push(err597);
       }
       errors++;
     }
@@ -6847,52 +6892,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             data187.taints = [];
           }
           if (data187.name === void 0) {
-            const err593 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
-            if (vErrors === null) {
-              vErrors = [err593];
-            } else {
-              vErrors.push(err593);
-            }
-            errors++;
-          }
-          if (data187.instanceType === void 0) {
-            const err594 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "instanceType" }, message: "must have required property 'instanceType'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
-            if (vErrors === null) {
-              vErrors = [err594];
-            } else {
-              vErrors.push(err594);
-            }
-            errors++;
-          }
-          if (data187.minSize === void 0) {
-            const err595 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "minSize" }, message: "must have required property 'minSize'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
-            if (vErrors === null) {
-              vErrors = [err595];
-            } else {
-              vErrors.push(err595);
-            }
-            errors++;
-          }
-          if (data187.maxSize === void 0) {
-            const err596 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "maxSize" }, message: "must have required property 'maxSize'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
-            if (vErrors === null) {
-              vErrors = [err596];
-            } else {
-              vErrors.push(err596);
-            }
-            errors++;
-          }
-          if (data187.desiredCapacity === void 0) {
-            const err597 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "desiredCapacity" }, message: "must have required property 'desiredCapacity'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
-            if (vErrors === null) {
-              vErrors = [err597];
-            } else {
-              vErrors.push(err597);
-            }
-            errors++;
-          }
-          if (data187.labels === void 0) {
-            const err598 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "labels" }, message: "must have required property 'labels'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
+            const err598 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
             if (vErrors === null) {
               vErrors = [err598];
             } else {
@@ -6900,8 +6900,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-          if (data187.taints === void 0) {
-            const err599 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "taints" }, message: "must have required property 'taints'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
+          if (data187.instanceType === void 0) {
+            const err599 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "instanceType" }, message: "must have required property 'instanceType'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
             if (vErrors === null) {
               vErrors = [err599];
             } else {
@@ -6909,62 +6909,54 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+          if (data187.minSize === void 0) {
+            const err600 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "minSize" }, message: "must have required property 'minSize'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
+            if (vErrors === null) {
+              vErrors = [err600];
+            } else {
+              vErrors.push(err600);
+            }
+            errors++;
+          }
+          if (data187.maxSize === void 0) {
+            const err601 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "maxSize" }, message: "must have required property 'maxSize'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
+            if (vErrors === null) {
+              vErrors = [err601];
+            } else {
+              vErrors.push(err601);
+            }
+            errors++;
+          }
+          if (data187.desiredCapacity === void 0) {
+            const err602 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "desiredCapacity" }, message: "must have required property 'desiredCapacity'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
+            if (vErrors === null) {
+              vErrors = [err602];
+            } else {
+              vErrors.push(err602);
+            }
+            errors++;
+          }
+          if (data187.labels === void 0) {
+            const err603 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "labels" }, message: "must have required property 'labels'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
+            if (vErrors === null) {
+              vErrors = [err603];
+            } else {
+              vErrors.push(err603);
+            }
+            errors++;
+          }
+          if (data187.taints === void 0) {
+            const err604 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "taints" }, message: "must have required property 'taints'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
+            if (vErrors === null) {
+              vErrors = [err604];
+            } else {
+              vErrors.push(err604);
+            }
+            errors++;
+          }
           for (const key47 in data187) {
             if (!(key47 === "name" || key47 === "instanceType" || key47 === "minSize" || key47 === "maxSize" || key47 === "desiredCapacity" || key47 === "labels" || key47 === "taints")) {
-              const err600 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key47 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
-              if (vErrors === null) {
-                vErrors = [err600];
-              } else {
-                vErrors.push(err600);
-              }
-              errors++;
-            }
-          }
-          if (data187.name !== void 0) {
-            let data188 = data187.name;
-            if (typeof data188 === "string") {
-              if (func3(data188) > 63) {
-                const err601 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/name", schemaPath: "#/properties/cloudNodeGroups/items/properties/name/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.cloudNodeGroups.items.properties.name, data: data188 };
-                if (vErrors === null) {
-                  vErrors = [err601];
-                } else {
-                  vErrors.push(err601);
-                }
-                errors++;
-              }
-              if (!pattern0.test(data188)) {
-                const err602 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/name", schemaPath: "#/properties/cloudNodeGroups/items/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.cloudNodeGroups.items.properties.name, data: data188 };
-                if (vErrors === null) {
-                  vErrors = [err602];
-                } else {
-                  vErrors.push(err602);
-                }
-                errors++;
-              }
-            } else {
-              const err603 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/name", schemaPath: "#/properties/cloudNodeGroups/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.name.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.name, data: data188 };
-              if (vErrors === null) {
-                vErrors = [err603];
-              } else {
-                vErrors.push(err603);
-              }
-              errors++;
-            }
-          }
-          if (data187.instanceType !== void 0) {
-            let data189 = data187.instanceType;
-            if (typeof data189 === "string") {
-              if (!pattern76.test(data189)) {
-                const err604 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/instanceType", schemaPath: "#/properties/cloudNodeGroups/items/properties/instanceType/pattern", keyword: "pattern", params: { pattern: "^[a-z][a-z0-9-]*\\.[a-z0-9]+$" }, message: 'must match pattern "^[a-z][a-z0-9-]*\\.[a-z0-9]+$"', schema: "^[a-z][a-z0-9-]*\\.[a-z0-9]+$", parentSchema: schema11.properties.cloudNodeGroups.items.properties.instanceType, data: data189 };
-                if (vErrors === null) {
-                  vErrors = [err604];
-                } else {
-                  vErrors.push(err604);
-                }
-                errors++;
-              }
-            } else {
-              const err605 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/instanceType", schemaPath: "#/properties/cloudNodeGroups/items/properties/instanceType/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.instanceType.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.instanceType, data: data189 };
+              const err605 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key47 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
               if (vErrors === null) {
                 vErrors = [err605];
               } else {
@@ -6973,24 +6965,86 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               errors++;
             }
           }
-          if (data187.minSize !== void 0) {
-            let data190 = data187.minSize;
-            if (!(typeof data190 == "number" && (!(data190 % 1) && !isNaN(data190)) && isFinite(data190))) {
-              const err606 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/minSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/minSize/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cloudNodeGroups.items.properties.minSize.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.minSize, data: data190 };
-              if (vErrors === null) {
-                vErrors = [err606];
-              } else {
-                vErrors.push(err606);
+          if (data187.name !== void 0) {
+            let data188 = data187.name;
+            if (typeof data188 === "string") {
+              if (func3(data188) > 63) {
+                const err606 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/name", schemaPath: "#/properties/cloudNodeGroups/items/properties/name/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.cloudNodeGroups.items.properties.name, data: data188 };
+                if (vErrors === null) {
+                  vErrors = [err606];
+                } else {
+                  vErrors.push(err606);
+                }
+                errors++;
               }
-              errors++;
-            }
-            if (typeof data190 == "number" && isFinite(data190)) {
-              if (data190 < 0 || isNaN(data190)) {
-                const err607 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/minSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/minSize/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cloudNodeGroups.items.properties.minSize, data: data190 };
+              if (!pattern0.test(data188)) {
+                const err607 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/name", schemaPath: "#/properties/cloudNodeGroups/items/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.cloudNodeGroups.items.properties.name, data: data188 };
                 if (vErrors === null) {
                   vErrors = [err607];
                 } else {
                   vErrors.push(err607);
+                }
+                errors++;
+              }
+            } else {
+              const err608 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/name", schemaPath: "#/properties/cloudNodeGroups/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.name.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.name, data: data188 };
+              if (vErrors === null) {
+                vErrors = [err608];
+              } else {
+                vErrors.push(err608);
+              }
+              errors++;
+            }
+          }
+          if (data187.instanceType !== void 0) {
+            let data189 = data187.instanceType;
+            if (typeof data189 === "string") {
+              if (!pattern76.test(data189)) {
+                const err609 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/instanceType", schemaPath: "#/properties/cloudNodeGroups/items/properties/instanceType/pattern", keyword: "pattern", params: { pattern: "^[a-z][a-z0-9-]*\\.[a-z0-9]+$" }, message: 'must match pattern "^[a-z][a-z0-9-]*\\.[a-z0-9]+$"', schema: "^[a-z][a-z0-9-]*\\.[a-z0-9]+$", parentSchema: schema11.properties.cloudNodeGroups.items.properties.instanceType, data: data189 };
+                if (vErrors === null) {
+                  vErrors = [err609];
+                } else {
+                  vErrors.push(err609);
+                }
+                errors++;
+              }
+            } else {
+              const err610 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/instanceType", schemaPath: "#/properties/cloudNodeGroups/items/properties/instanceType/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.instanceType.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.instanceType, data: data189 };
+              if (vErrors === null) {
+                vErrors = [err610];
+              } else {
+                vErrors.push(err610);
+              }
+              errors++;
+            }
+          }
+          if (data187.minSize !== void 0) {
+            let data190 = data187.minSize;
+            if (!(typeof data190 == "number" && (!(data190 % 1) && !isNaN(data190)) && isFinite(data190))) {
+              const err611 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/minSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/minSize/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cloudNodeGroups.items.properties.minSize.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.minSize, data: data190 };
+              if (vErrors === null) {
+                vErrors = [err611];
+              } else {
+                vErrors.push(err611);
+              }
+              errors++;
+            }
+            if (typeof data190 == "number" && isFinite(data190)) {
+              if (data190 > 5e3 || isNaN(data190)) {
+                const err612 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/minSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/minSize/maximum", keyword: "maximum", params: { comparison: "<=", limit: 5e3 }, message: "must be <= 5000", schema: 5e3, parentSchema: schema11.properties.cloudNodeGroups.items.properties.minSize, data: data190 };
+                if (vErrors === null) {
+                  vErrors = [err612];
+                } else {
+                  vErrors.push(err612);
+                }
+                errors++;
+              }
+              if (data190 < 0 || isNaN(data190)) {
+                const err613 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/minSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/minSize/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cloudNodeGroups.items.properties.minSize, data: data190 };
+                if (vErrors === null) {
+                  vErrors = [err613];
+                } else {
+                  vErrors.push(err613);
                 }
                 errors++;
               }
@@ -6999,21 +7053,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           if (data187.maxSize !== void 0) {
             let data191 = data187.maxSize;
             if (!(typeof data191 == "number" && (!(data191 % 1) && !isNaN(data191)) && isFinite(data191))) {
-              const err608 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/maxSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/maxSize/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cloudNodeGroups.items.properties.maxSize.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.maxSize, data: data191 };
+              const err614 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/maxSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/maxSize/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cloudNodeGroups.items.properties.maxSize.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.maxSize, data: data191 };
               if (vErrors === null) {
-                vErrors = [err608];
+                vErrors = [err614];
               } else {
-                vErrors.push(err608);
+                vErrors.push(err614);
               }
               errors++;
             }
             if (typeof data191 == "number" && isFinite(data191)) {
-              if (data191 < 1 || isNaN(data191)) {
-                const err609 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/maxSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/maxSize/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.cloudNodeGroups.items.properties.maxSize, data: data191 };
+              if (data191 > 5e3 || isNaN(data191)) {
+                const err615 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/maxSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/maxSize/maximum", keyword: "maximum", params: { comparison: "<=", limit: 5e3 }, message: "must be <= 5000", schema: 5e3, parentSchema: schema11.properties.cloudNodeGroups.items.properties.maxSize, data: data191 };
                 if (vErrors === null) {
-                  vErrors = [err609];
+                  vErrors = [err615];
                 } else {
-                  vErrors.push(err609);
+                  vErrors.push(err615);
+                }
+                errors++;
+              }
+              if (data191 < 1 || isNaN(data191)) {
+                const err616 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/maxSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/maxSize/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.cloudNodeGroups.items.properties.maxSize, data: data191 };
+                if (vErrors === null) {
+                  vErrors = [err616];
+                } else {
+                  vErrors.push(err616);
                 }
                 errors++;
               }
@@ -7022,21 +7085,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           if (data187.desiredCapacity !== void 0) {
             let data192 = data187.desiredCapacity;
             if (!(typeof data192 == "number" && (!(data192 % 1) && !isNaN(data192)) && isFinite(data192))) {
-              const err610 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/desiredCapacity", schemaPath: "#/properties/cloudNodeGroups/items/properties/desiredCapacity/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity, data: data192 };
+              const err617 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/desiredCapacity", schemaPath: "#/properties/cloudNodeGroups/items/properties/desiredCapacity/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity, data: data192 };
               if (vErrors === null) {
-                vErrors = [err610];
+                vErrors = [err617];
               } else {
-                vErrors.push(err610);
+                vErrors.push(err617);
               }
               errors++;
             }
             if (typeof data192 == "number" && isFinite(data192)) {
-              if (data192 < 0 || isNaN(data192)) {
-                const err611 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/desiredCapacity", schemaPath: "#/properties/cloudNodeGroups/items/properties/desiredCapacity/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity, data: data192 };
+              if (data192 > 5e3 || isNaN(data192)) {
+                const err618 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/desiredCapacity", schemaPath: "#/properties/cloudNodeGroups/items/properties/desiredCapacity/maximum", keyword: "maximum", params: { comparison: "<=", limit: 5e3 }, message: "must be <= 5000", schema: 5e3, parentSchema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity, data: data192 };
                 if (vErrors === null) {
-                  vErrors = [err611];
+                  vErrors = [err618];
                 } else {
-                  vErrors.push(err611);
+                  vErrors.push(err618);
+                }
+                errors++;
+              }
+              if (data192 < 0 || isNaN(data192)) {
+                const err619 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/desiredCapacity", schemaPath: "#/properties/cloudNodeGroups/items/properties/desiredCapacity/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity, data: data192 };
+                if (vErrors === null) {
+                  vErrors = [err619];
+                } else {
+                  vErrors.push(err619);
                 }
                 errors++;
               }
@@ -7048,22 +7120,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               if (pattern32.test(key48)) {
                 let data194 = data193[key48];
                 if (typeof data194 !== "string") {
-                  const err612 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/labels/" + key48.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/cloudNodeGroups/items/properties/labels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.labels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.labels.patternProperties["^(.*)$"], data: data194 };
+                  const err620 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/labels/" + key48.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/cloudNodeGroups/items/properties/labels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.labels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.labels.patternProperties["^(.*)$"], data: data194 };
                   if (vErrors === null) {
-                    vErrors = [err612];
+                    vErrors = [err620];
                   } else {
-                    vErrors.push(err612);
+                    vErrors.push(err620);
                   }
                   errors++;
                 }
               }
             }
           } else {
-            const err613 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/labels", schemaPath: "#/properties/cloudNodeGroups/items/properties/labels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cloudNodeGroups.items.properties.labels.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.labels, data: data193 };
+            const err621 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/labels", schemaPath: "#/properties/cloudNodeGroups/items/properties/labels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cloudNodeGroups.items.properties.labels.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.labels, data: data193 };
             if (vErrors === null) {
-              vErrors = [err613];
+              vErrors = [err621];
             } else {
-              vErrors.push(err613);
+              vErrors.push(err621);
             }
             errors++;
           }
@@ -7074,30 +7146,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data196 = data195[i17];
               if (data196 && typeof data196 == "object" && !Array.isArray(data196)) {
                 if (data196.key === void 0) {
-                  const err614 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/required", keyword: "required", params: { missingProperty: "key" }, message: "must have required property 'key'", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.required, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data196 };
+                  const err622 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/required", keyword: "required", params: { missingProperty: "key" }, message: "must have required property 'key'", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.required, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data196 };
                   if (vErrors === null) {
-                    vErrors = [err614];
+                    vErrors = [err622];
                   } else {
-                    vErrors.push(err614);
+                    vErrors.push(err622);
                   }
                   errors++;
                 }
                 if (data196.effect === void 0) {
-                  const err615 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/required", keyword: "required", params: { missingProperty: "effect" }, message: "must have required property 'effect'", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.required, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data196 };
+                  const err623 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/required", keyword: "required", params: { missingProperty: "effect" }, message: "must have required property 'effect'", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.required, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data196 };
                   if (vErrors === null) {
-                    vErrors = [err615];
+                    vErrors = [err623];
                   } else {
-                    vErrors.push(err615);
+                    vErrors.push(err623);
                   }
                   errors++;
                 }
                 for (const key49 in data196) {
                   if (!(key49 === "key" || key49 === "value" || key49 === "effect")) {
-                    const err616 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key49 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data196 };
+                    const err624 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key49 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data196 };
                     if (vErrors === null) {
-                      vErrors = [err616];
+                      vErrors = [err624];
                     } else {
-                      vErrors.push(err616);
+                      vErrors.push(err624);
                     }
                     errors++;
                   }
@@ -7105,11 +7177,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 if (data196.key !== void 0) {
                   let data197 = data196.key;
                   if (typeof data197 !== "string") {
-                    const err617 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/key", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/key/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.key.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.key, data: data197 };
+                    const err625 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/key", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/key/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.key.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.key, data: data197 };
                     if (vErrors === null) {
-                      vErrors = [err617];
+                      vErrors = [err625];
                     } else {
-                      vErrors.push(err617);
+                      vErrors.push(err625);
                     }
                     errors++;
                   }
@@ -7117,11 +7189,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 if (data196.value !== void 0) {
                   let data198 = data196.value;
                   if (typeof data198 !== "string") {
-                    const err618 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/value", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/value/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.value.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.value, data: data198 };
+                    const err626 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/value", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/value/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.value.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.value, data: data198 };
                     if (vErrors === null) {
-                      vErrors = [err618];
+                      vErrors = [err626];
                     } else {
-                      vErrors.push(err618);
+                      vErrors.push(err626);
                     }
                     errors++;
                   }
@@ -7132,20 +7204,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   let valid110 = false;
                   const _errs547 = errors;
                   if (typeof data199 !== "string") {
-                    const err619 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[0].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[0], data: data199 };
+                    const err627 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[0].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[0], data: data199 };
                     if (vErrors === null) {
-                      vErrors = [err619];
+                      vErrors = [err627];
                     } else {
-                      vErrors.push(err619);
+                      vErrors.push(err627);
                     }
                     errors++;
                   }
                   if ("NoSchedule" !== data199) {
-                    const err620 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/0/const", keyword: "const", params: { allowedValue: "NoSchedule" }, message: "must be equal to constant", schema: "NoSchedule", parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[0], data: data199 };
+                    const err628 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/0/const", keyword: "const", params: { allowedValue: "NoSchedule" }, message: "must be equal to constant", schema: "NoSchedule", parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[0], data: data199 };
                     if (vErrors === null) {
-                      vErrors = [err620];
+                      vErrors = [err628];
                     } else {
-                      vErrors.push(err620);
+                      vErrors.push(err628);
                     }
                     errors++;
                   }
@@ -7154,20 +7226,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   if (!valid110) {
                     const _errs549 = errors;
                     if (typeof data199 !== "string") {
-                      const err621 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[1].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[1], data: data199 };
+                      const err629 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[1].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[1], data: data199 };
                       if (vErrors === null) {
-                        vErrors = [err621];
+                        vErrors = [err629];
                       } else {
-                        vErrors.push(err621);
+                        vErrors.push(err629);
                       }
                       errors++;
                     }
                     if ("PreferNoSchedule" !== data199) {
-                      const err622 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/1/const", keyword: "const", params: { allowedValue: "PreferNoSchedule" }, message: "must be equal to constant", schema: "PreferNoSchedule", parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[1], data: data199 };
+                      const err630 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/1/const", keyword: "const", params: { allowedValue: "PreferNoSchedule" }, message: "must be equal to constant", schema: "PreferNoSchedule", parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[1], data: data199 };
                       if (vErrors === null) {
-                        vErrors = [err622];
+                        vErrors = [err630];
                       } else {
-                        vErrors.push(err622);
+                        vErrors.push(err630);
                       }
                       errors++;
                     }
@@ -7176,20 +7248,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                     if (!valid110) {
                       const _errs551 = errors;
                       if (typeof data199 !== "string") {
-                        const err623 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[2].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[2], data: data199 };
+                        const err631 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[2].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[2], data: data199 };
                         if (vErrors === null) {
-                          vErrors = [err623];
+                          vErrors = [err631];
                         } else {
-                          vErrors.push(err623);
+                          vErrors.push(err631);
                         }
                         errors++;
                       }
                       if ("NoExecute" !== data199) {
-                        const err624 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/2/const", keyword: "const", params: { allowedValue: "NoExecute" }, message: "must be equal to constant", schema: "NoExecute", parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[2], data: data199 };
+                        const err632 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/2/const", keyword: "const", params: { allowedValue: "NoExecute" }, message: "must be equal to constant", schema: "NoExecute", parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[2], data: data199 };
                         if (vErrors === null) {
-                          vErrors = [err624];
+                          vErrors = [err632];
                         } else {
-                          vErrors.push(err624);
+                          vErrors.push(err632);
                         }
                         errors++;
                       }
@@ -7198,11 +7270,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                     }
                   }
                   if (!valid110) {
-                    const err625 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect, data: data199 };
+                    const err633 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect, data: data199 };
                     if (vErrors === null) {
-                      vErrors = [err625];
+                      vErrors = [err633];
                     } else {
-                      vErrors.push(err625);
+                      vErrors.push(err633);
                     }
                     errors++;
                   } else {
@@ -7217,40 +7289,40 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   }
                 }
               } else {
-                const err626 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data196 };
+                const err634 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data196 };
                 if (vErrors === null) {
-                  vErrors = [err626];
+                  vErrors = [err634];
                 } else {
-                  vErrors.push(err626);
+                  vErrors.push(err634);
                 }
                 errors++;
               }
             }
           } else {
-            const err627 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.cloudNodeGroups.items.properties.taints.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints, data: data195 };
+            const err635 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.cloudNodeGroups.items.properties.taints.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints, data: data195 };
             if (vErrors === null) {
-              vErrors = [err627];
+              vErrors = [err635];
             } else {
-              vErrors.push(err627);
+              vErrors.push(err635);
             }
             errors++;
           }
         } else {
-          const err628 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cloudNodeGroups.items.type, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
+          const err636 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cloudNodeGroups.items.type, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
           if (vErrors === null) {
-            vErrors = [err628];
+            vErrors = [err636];
           } else {
-            vErrors.push(err628);
+            vErrors.push(err636);
           }
           errors++;
         }
       }
     } else {
-      const err629 = { instancePath: instancePath + "/cloudNodeGroups", schemaPath: "#/properties/cloudNodeGroups/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.cloudNodeGroups.type, parentSchema: schema11.properties.cloudNodeGroups, data: data186 };
+      const err637 = { instancePath: instancePath + "/cloudNodeGroups", schemaPath: "#/properties/cloudNodeGroups/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.cloudNodeGroups.type, parentSchema: schema11.properties.cloudNodeGroups, data: data186 };
       if (vErrors === null) {
-        vErrors = [err629];
+        vErrors = [err637];
       } else {
-        vErrors.push(err629);
+        vErrors.push(err637);
       }
       errors++;
     }
@@ -7260,21 +7332,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data200.endpointAccess = "public";
       }
       if (data200.endpointAccess === void 0) {
-        const err630 = { instancePath: instancePath + "/eksctl", schemaPath: "#/properties/eksctl/required", keyword: "required", params: { missingProperty: "endpointAccess" }, message: "must have required property 'endpointAccess'", schema: schema11.properties.eksctl.required, parentSchema: schema11.properties.eksctl, data: data200 };
+        const err638 = { instancePath: instancePath + "/eksctl", schemaPath: "#/properties/eksctl/required", keyword: "required", params: { missingProperty: "endpointAccess" }, message: "must have required property 'endpointAccess'", schema: schema11.properties.eksctl.required, parentSchema: schema11.properties.eksctl, data: data200 };
         if (vErrors === null) {
-          vErrors = [err630];
+          vErrors = [err638];
         } else {
-          vErrors.push(err630);
+          vErrors.push(err638);
         }
         errors++;
       }
       for (const key50 in data200) {
         if (!(key50 === "endpointAccess" || key50 === "caBundleCert")) {
-          const err631 = { instancePath: instancePath + "/eksctl", schemaPath: "#/properties/eksctl/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key50 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.eksctl, data: data200 };
+          const err639 = { instancePath: instancePath + "/eksctl", schemaPath: "#/properties/eksctl/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key50 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.eksctl, data: data200 };
           if (vErrors === null) {
-            vErrors = [err631];
+            vErrors = [err639];
           } else {
-            vErrors.push(err631);
+            vErrors.push(err639);
           }
           errors++;
         }
@@ -7284,20 +7356,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       let valid112 = false;
       const _errs558 = errors;
       if (typeof data201 !== "string") {
-        const err632 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.endpointAccess.anyOf[0].type, parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[0], data: data201 };
+        const err640 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.endpointAccess.anyOf[0].type, parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[0], data: data201 };
         if (vErrors === null) {
-          vErrors = [err632];
+          vErrors = [err640];
         } else {
-          vErrors.push(err632);
+          vErrors.push(err640);
         }
         errors++;
       }
       if ("public" !== data201) {
-        const err633 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/0/const", keyword: "const", params: { allowedValue: "public" }, message: "must be equal to constant", schema: "public", parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[0], data: data201 };
+        const err641 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/0/const", keyword: "const", params: { allowedValue: "public" }, message: "must be equal to constant", schema: "public", parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[0], data: data201 };
         if (vErrors === null) {
-          vErrors = [err633];
+          vErrors = [err641];
         } else {
-          vErrors.push(err633);
+          vErrors.push(err641);
         }
         errors++;
       }
@@ -7306,20 +7378,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       if (!valid112) {
         const _errs560 = errors;
         if (typeof data201 !== "string") {
-          const err634 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.endpointAccess.anyOf[1].type, parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[1], data: data201 };
+          const err642 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.endpointAccess.anyOf[1].type, parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[1], data: data201 };
           if (vErrors === null) {
-            vErrors = [err634];
+            vErrors = [err642];
           } else {
-            vErrors.push(err634);
+            vErrors.push(err642);
           }
           errors++;
         }
         if ("private" !== data201) {
-          const err635 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/1/const", keyword: "const", params: { allowedValue: "private" }, message: "must be equal to constant", schema: "private", parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[1], data: data201 };
+          const err643 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/1/const", keyword: "const", params: { allowedValue: "private" }, message: "must be equal to constant", schema: "private", parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[1], data: data201 };
           if (vErrors === null) {
-            vErrors = [err635];
+            vErrors = [err643];
           } else {
-            vErrors.push(err635);
+            vErrors.push(err643);
           }
           errors++;
         }
@@ -7327,11 +7399,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         valid112 = valid112 || _valid16;
       }
       if (!valid112) {
-        const err636 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.eksctl.properties.endpointAccess.anyOf, parentSchema: schema11.properties.eksctl.properties.endpointAccess, data: data201 };
+        const err644 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.eksctl.properties.endpointAccess.anyOf, parentSchema: schema11.properties.eksctl.properties.endpointAccess, data: data201 };
         if (vErrors === null) {
-          vErrors = [err636];
+          vErrors = [err644];
         } else {
-          vErrors.push(err636);
+          vErrors.push(err644);
         }
         errors++;
       } else {
@@ -7348,43 +7420,43 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let data202 = data200.caBundleCert;
         if (typeof data202 === "string") {
           if (func3(data202) < 1) {
-            const err637 = { instancePath: instancePath + "/eksctl/caBundleCert", schemaPath: "#/properties/eksctl/properties/caBundleCert/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.eksctl.properties.caBundleCert, data: data202 };
+            const err645 = { instancePath: instancePath + "/eksctl/caBundleCert", schemaPath: "#/properties/eksctl/properties/caBundleCert/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.eksctl.properties.caBundleCert, data: data202 };
             if (vErrors === null) {
-              vErrors = [err637];
+              vErrors = [err645];
             } else {
-              vErrors.push(err637);
+              vErrors.push(err645);
             }
             errors++;
           }
         } else {
-          const err638 = { instancePath: instancePath + "/eksctl/caBundleCert", schemaPath: "#/properties/eksctl/properties/caBundleCert/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.caBundleCert.type, parentSchema: schema11.properties.eksctl.properties.caBundleCert, data: data202 };
+          const err646 = { instancePath: instancePath + "/eksctl/caBundleCert", schemaPath: "#/properties/eksctl/properties/caBundleCert/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.caBundleCert.type, parentSchema: schema11.properties.eksctl.properties.caBundleCert, data: data202 };
           if (vErrors === null) {
-            vErrors = [err638];
+            vErrors = [err646];
           } else {
-            vErrors.push(err638);
+            vErrors.push(err646);
           }
           errors++;
         }
       }
     } else {
-      const err639 = { instancePath: instancePath + "/eksctl", schemaPath: "#/properties/eksctl/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.eksctl.type, parentSchema: schema11.properties.eksctl, data: data200 };
+      const err647 = { instancePath: instancePath + "/eksctl", schemaPath: "#/properties/eksctl/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.eksctl.type, parentSchema: schema11.properties.eksctl, data: data200 };
       if (vErrors === null) {
-        vErrors = [err639];
+        vErrors = [err647];
       } else {
-        vErrors.push(err639);
+        vErrors.push(err647);
       }
       errors++;
     }
   } else {
-    const err640 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.type, parentSchema: schema11, data };
+    const err648 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.type, parentSchema: schema11, data };
     if (vErrors === null) {
-      vErrors = [err640];
+      vErrors = [err648];
     } else {
-      vErrors.push(err640);
+      vErrors.push(err648);
     }
     errors++;
   }
   validate10.errors = vErrors;
   return errors === 0;
 }
-module.exports.schemaSha256 = "647c0fb27329e3c2eb4ccab98cf04449daedf365f894c94549dbd2928729ebc5";
+module.exports.schemaSha256 = "cf886bb006d32d1c81555e74eb3115c4f1349a822c16607140e9a1e312325c88";
