@@ -230,6 +230,34 @@ describe('site overlays', () => {
   });
 });
 
+describe('YAML inside one site file', () => {
+  it('resolves anchors, aliases and merge keys (<<) the way kubectl and go-yaml do; explicit keys win', () => {
+    const dir = tree({
+      'site.yaml': [
+        'name: s',
+        'nodePools:',
+        '  - &gpu {name: a, count: 2, vcpus: 224, taints: &t [{key: nvidia.com/gpu, value: present, effect: NoSchedule}]}',
+        '  - <<: *gpu',
+        '    name: b',
+        '    count: 1',
+        'cloudNodeGroups:',
+        '  - {name: g, instanceType: g5.xlarge, minSize: 1, maxSize: 2, desiredCapacity: 1, taints: *t}',
+        '',
+      ].join('\n'),
+    });
+    const { document } = readSiteSource(join(dir, 'site.yaml'));
+    const taints = [{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }];
+    expect(JSON.parse(JSON.stringify(document))).toEqual({
+      name: 's',
+      nodePools: [
+        { name: 'a', count: 2, vcpus: 224, taints },
+        { name: 'b', count: 1, vcpus: 224, taints },
+      ],
+      cloudNodeGroups: [{ name: 'g', instanceType: 'g5.xlarge', minSize: 1, maxSize: 2, desiredCapacity: 1, taints }],
+    });
+  });
+});
+
 describe('the README overlay example', () => {
   it('renders as written (sites/lab.yaml beside sites/example.yaml)', async () => {
     const readme = readFileSync('README.md', 'utf8');

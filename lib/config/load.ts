@@ -79,6 +79,9 @@ export function readSiteSource(file: string): SiteSource {
   return { file, sha256: resolved.sha256, document: resolved.document, files: resolved.files.map((f) => ({ file: f.file, sha256: f.sha256 })) };
 }
 
+/** Alias expansions a site file may use: plenty for anchors of pools and taints, nothing like a YAML bomb. */
+const MAX_ALIAS_COUNT = 100;
+
 function readSiteFile(file: string): ParsedFile {
   let bytes: Buffer;
   try {
@@ -88,7 +91,8 @@ function readSiteFile(file: string): ParsedFile {
   }
   const text = bytes.toString('utf8');
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter });
+  // merge: YAML 1.1 merge keys (`<<: *anchor`), which kubectl's YAML reader accepts too; explicit keys win.
+  const doc = parseDocument(text, { uniqueKeys: true, merge: true, prettyErrors: false, lineCounter });
   if (doc.errors.length > 0) {
     // After a syntax error the parser's view of keys is unreliable (it reports phantom duplicates):
     // report the syntax errors alone then.
@@ -106,10 +110,20 @@ function readSiteFile(file: string): ParsedFile {
   if (doc.contents === null || text.trim() === '') {
     throw new SiteConfigError(file, [{ path: '(root)', message: 'the file is empty; expected a site config mapping' }]);
   }
-  if (!isMap(doc.contents)) {
-    throw new SiteConfigError(file, [{ path: '(root)', message: 'must be a YAML mapping of site config fields', value: doc.toJS() }]);
+  let document: unknown;
+  try {
+    document = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // the yaml package refuses documents whose aliases expand without bound (it throws a ReferenceError)
+    if (!(err instanceof ReferenceError)) throw err;
+    throw new SiteConfigError(file, [
+      { path: '(root)', message: `too many YAML alias expansions (a "billion laughs" document?); at most ${MAX_ALIAS_COUNT} are allowed` },
+    ]);
   }
-  return { file, sha256: createHash('sha256').update(bytes).digest('hex'), document: doc.toJS({ maxAliasCount: 100 }) };
+  if (!isMap(doc.contents)) {
+    throw new SiteConfigError(file, [{ path: '(root)', message: 'must be a YAML mapping of site config fields', value: document }]);
+  }
+  return { file, sha256: createHash('sha256').update(bytes).digest('hex'), document };
 }
 
 function firstLine(message: string): string {
