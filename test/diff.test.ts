@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -134,5 +134,21 @@ describe('npm run diff', () => {
     const missing = await cli(['diff', '--against', join(root, 'nope')]);
     expect(missing.code).toBe(EXIT_BAD_INPUT);
     expect(missing.err).toEqual([`--against: ${join(root, 'nope')}: no such directory`]);
+  });
+});
+
+describe('npm run diff -- --all', () => {
+  it('flags an output folder whose site file is gone (it would still be applied), exit 1', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'ehc-diff-all-'));
+    expect((await cli(['synth', '--all', '--out', root])).code).toBe(0);
+    expect((await cli(['diff', '--all', '--against', root])).code).toBe(0);
+    // a site that was rendered once and whose file was deleted since
+    cpSync(join(root, 'example'), join(root, 'old-lab'), { recursive: true });
+    // a folder someone else put there is not ours to judge
+    cpSync(join(root, 'example', 'nodes'), join(root, 'notes'), { recursive: true });
+    const r = await cli(['diff', '--all', '--against', root]);
+    expect(r.code).toBe(EXIT_FINDINGS);
+    expect(r.out).toContain(`old-lab: ${join(root, 'old-lab')}/ has no site file in sites/ any more; delete the folder, or it stays applied`);
+    expect(r.out.join('\n')).not.toContain('notes');
   });
 });

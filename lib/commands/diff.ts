@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import type { CommandFactory } from '../cli';
-import { EXIT_FINDINGS, forEachSite, selectSites } from '../cli';
+import { EXIT_BAD_INPUT, EXIT_FINDINGS, forEachSite, selectSites, SITES_DIR } from '../cli';
+import { GENERATOR_NAME } from '../labels';
 import { SiteConfigError } from '../config/problems';
 import { buildSite } from '../pipeline';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../versions';
@@ -27,8 +28,26 @@ export function diffCommand(...[registry, io, setExit]: Parameters<CommandFactor
       }
       // loaded here, not at the top: every CLI start registers this command, few run it ("diff" package, YAML parsing)
       const { diffSiteOutput, formatSiteDiff, isIdentical } = await import('../diff.js');
-      await forEachSite(selectSites(opts), io, setExit, (file) => {
+      let bad = false;
+      const names = await forEachSite(selectSites(opts), io, (code) => {
+        bad ||= code === EXIT_BAD_INPUT;
+        setExit(code);
+      }, (file) => {
         const build = buildSite(file, registry, { kubernetesVersion: opts.kubernetesVersion, validate: false });
+        const name = build.site.config.name;
+        diffOne(build);
+        return name;
+      });
+      // With --all, a folder we rendered once whose site file is gone would still be applied from Git:
+      // that is a difference too. Skipped after bad input (the broken site's folder is not an orphan).
+      if (opts.all && !bad) {
+        for (const orphan of orphanSiteFolders(opts.against, new Set(names))) {
+          io.out(`${orphan}: ${join(opts.against, orphan)}/ has no site file in ${SITES_DIR}/ any more; delete the folder, or it stays applied`);
+          setExit(EXIT_FINDINGS);
+        }
+      }
+
+      function diffOne(build: ReturnType<typeof buildSite>): void {
         const dir = join(opts.against, build.site.config.name);
         const objects = new Map(build.result.files.map((f) => [f.path, f.objects]));
         const diff = diffSiteOutput(build.output, objects, dir);
@@ -40,7 +59,23 @@ export function diffCommand(...[registry, io, setExit]: Parameters<CommandFactor
         io.out(`${build.site.config.name}: ${count} difference(s) against ${dir}/${existsSync(dir) ? '' : ' (no such folder: everything is new)'}`);
         for (const line of formatSiteDiff(diff)) io.out(line);
         setExit(EXIT_FINDINGS);
-      });
+      }
     });
+}
+
+/** Folders of `root` that hold our output (a manifest.json by this generator) for none of `names`. */
+function orphanSiteFolders(root: string, names: ReadonlySet<string>): string[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith('.') && !names.has(d.name))
+    .filter((d) => {
+      try {
+        return (JSON.parse(readFileSync(join(root, d.name, 'manifest.json'), 'utf8')) as { generator?: { name?: string } }).generator?.name === GENERATOR_NAME;
+      } catch {
+        return false;
+      }
+    })
+    .map((d) => d.name)
+    .sort();
 }
 
