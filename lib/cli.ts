@@ -22,9 +22,18 @@ export interface SiteSelection {
   readonly all?: boolean;
 }
 
-/** Site files to work on: `--site` (repeatable), `--all` (every *.yaml in sites/), else the example. */
+/**
+ * Site files to work on: `--site` (repeatable), `--all` (every *.yaml in sites/, relative to the
+ * working directory), else the example. Both flags at once, or --all without sites/, is bad input.
+ */
 export function selectSites(options: SiteSelection): string[] {
   if (options.all) {
+    if (options.site && options.site.length > 0) {
+      throw new SiteConfigError('--all', [{ path: '--site', message: `cannot be combined with --all, which renders every site file in ${SITES_DIR}/` }]);
+    }
+    if (!existsSync(SITES_DIR) || !statSync(SITES_DIR).isDirectory()) {
+      throw new SiteConfigError('--all', [{ path: `${SITES_DIR}/`, message: `no such folder here (${process.cwd()}); run from the project folder or name files with --site` }]);
+    }
     return readdirSync(SITES_DIR)
       .filter((n) => n.endsWith('.yaml') || n.endsWith('.yml'))
       .sort()

@@ -188,6 +188,21 @@ describe('the CLI', () => {
     expect(statSync(join(out, 'example', 'nodes')).mode & 0o777).toBe(usual);
   });
 
+  it('--all where there is no sites/ folder is bad input (exit 2), not a crash', () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'ehc-cwd-'));
+    // the project's tsx binary, since `--import tsx` resolves from the working directory
+    const r = spawnSync(join(process.cwd(), 'node_modules', '.bin', 'tsx'), [join(process.cwd(), 'main.ts'), 'synth', '--all'], { cwd: elsewhere, encoding: 'utf8' });
+    expect(r.stderr).toBe(`--all: sites/: no such folder here (${elsewhere}); run from the project folder or name files with --site\n`);
+    expect(r.status).toBe(2);
+    expect(readdirSync(elsewhere)).toEqual([]);
+  });
+
+  it('--all with --site is bad input (exit 2): one of them would be ignored', async () => {
+    const err: string[] = [];
+    expect(await runCli(['synth', '--all', '--site', DEFAULT_SITE], registry, { out: () => {}, err: (l) => err.push(l) })).toBe(2);
+    expect(err).toEqual(['--all: --site: cannot be combined with --all, which renders every site file in sites/']);
+  });
+
   it('an unknown flag is bad input (exit 2)', async () => {
     expect(await runCli(['synth', '--colour'], registry, quiet)).toBe(2);
   });
