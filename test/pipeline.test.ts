@@ -199,8 +199,10 @@ describe('the CLI', () => {
 
   it('--all with --site is bad input (exit 2): one of them would be ignored', async () => {
     const err: string[] = [];
-    expect(await runCli(['synth', '--all', '--site', DEFAULT_SITE], registry, { out: () => {}, err: (l) => err.push(l) })).toBe(2);
+    const out = mkdtempSync(join(tmpdir(), 'ehc-all-site-'));
+    expect(await runCli(['synth', '--all', '--site', DEFAULT_SITE, '--out', out], registry, { out: () => {}, err: (l) => err.push(l) })).toBe(2);
     expect(err).toEqual(['--all: --site: cannot be combined with --all, which renders every site file in sites/']);
+    expect(readdirSync(out)).toEqual([]);
   });
 
   it('an unknown flag is bad input (exit 2)', async () => {
