@@ -134,6 +134,10 @@ describe('npm run diff', () => {
     const missing = await cli(['diff', '--against', join(root, 'nope')]);
     expect(missing.code).toBe(EXIT_BAD_INPUT);
     expect(missing.err).toEqual([`--against: ${join(root, 'nope')}: no such directory`]);
+    // a file is a mistyped flag too, not an output root in which everything is new
+    const file = await cli(['diff', '--against', join(site, 'manifest.json')]);
+    expect(file.code).toBe(EXIT_BAD_INPUT);
+    expect(file.err).toEqual([`--against: ${join(site, 'manifest.json')}: no such directory`]);
   });
 });
 

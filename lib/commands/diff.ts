@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import type { CommandFactory } from '../cli';
@@ -23,7 +23,7 @@ export function diffCommand(...[registry, io, setExit]: Parameters<CommandFactor
     .addOption(new Option('--kubernetes-version <minor>', 'render for this Kubernetes minor instead of the file\'s kubernetesVersion').choices([...SUPPORTED_KUBERNETES_VERSIONS]))
     .action(async (opts: { site?: string[]; all?: boolean; against: string; kubernetesVersion?: string }, command: Command) => {
       // a mistyped --against would otherwise report every file as added
-      if (command.getOptionValueSource('against') !== 'default' && !existsSync(opts.against)) {
+      if (command.getOptionValueSource('against') !== 'default' && !(existsSync(opts.against) && statSync(opts.against).isDirectory())) {
         throw new SiteConfigError('--against', [{ path: opts.against, message: 'no such directory' }]);
       }
       // loaded here, not at the top: every CLI start registers this command, few run it ("diff" package, YAML parsing)
