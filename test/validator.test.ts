@@ -270,13 +270,6 @@ describe('validateFiles', () => {
     expect(() => validateFiles(site, { ...CONTEXT, kubernetesVersion: '1.29' })).toThrow(/no schema bundle for Kubernetes 1.29/);
   });
 
-  it('validates the fixture site in well under the 150 ms budget (reported, not asserted)', () => {
-    const start = performance.now();
-    validateFiles(site, { ...CONTEXT, kubernetesVersion: '1.35' });
-    const ms = performance.now() - start;
-    console.log(`validateFiles: ${site.flatMap((f) => f.objects).length} objects in ${ms.toFixed(1)} ms (bundle load included)`);
-  });
-
   it('flags the pod spec of a bare Pod like a workload', () => {
     const findings = validateFiles([{ path: 'p.yaml', chart: 'p', objects: [pod({ containers: [{ name: 'c', image: 'busybox' }] })] }], CONTEXT);
     expect(findings.map((f) => f.check)).toEqual(['image-pinned', 'resources-required', 'resources-required', 'resources-required']);
