@@ -4,7 +4,7 @@ import type { Construct } from 'constructs';
 import type { SiteConfig } from '../lib/config/schema';
 import { emit, type Typed } from '../lib/k8s';
 import { WORKLOADS_NAMESPACE } from '../lib/namespaces';
-import { COMPUTE_TYPE_LABEL, HYBRID } from '../lib/placement';
+import { COMPUTE_TYPE_LABEL, HYBRID, poolTaints } from '../lib/placement';
 import { imagePullSecrets } from '../lib/pull-secrets';
 import type { Site } from '../lib/site';
 
@@ -20,13 +20,12 @@ export function harborTestImage(config: SiteConfig): string {
   return `${config.registry.hostname}/${config.harborTest.image}`;
 }
 
-/** The pools' taints, once each: hybrid nodes may all be tainted GPU servers, and the test must land on one. */
-function poolTolerations(config: SiteConfig): Toleration[] {
-  const seen = new Map<string, Toleration>();
-  for (const t of config.nodePools.flatMap((p) => p.taints)) {
-    seen.set(`${t.key}=${t.value ?? ''}:${t.effect}`, { key: t.key, operator: 'Equal', ...(t.value === undefined ? {} : { value: t.value }), effect: t.effect });
-  }
-  return [...seen.values()];
+/**
+ * Tolerations for every pool's taints, once each: hybrid nodes may all be tainted GPU servers, and the test
+ * must land on one.
+ */
+function allPoolTolerations(config: SiteConfig): Toleration[] {
+  return poolTaints(config.nodePools).map((t) => ({ key: t.key, operator: 'Equal', ...(t.value === undefined ? {} : { value: t.value }), effect: t.effect }));
 }
 
 /**
@@ -46,7 +45,7 @@ export class HarborTestChart extends Chart {
       spec: {
         restartPolicy: 'Never',
         nodeSelector: { [COMPUTE_TYPE_LABEL]: HYBRID },
-        tolerations: poolTolerations(config),
+        tolerations: allPoolTolerations(config),
         imagePullSecrets: imagePullSecrets(config, WORKLOADS_NAMESPACE),
         automountServiceAccountToken: false,
         enableServiceLinks: false,

@@ -1,4 +1,4 @@
-import { gpuPools, poolSelector } from './placement';
+import { gpuPools, poolSelector, poolTaints } from './placement';
 import { plainCredentialsAllowed } from './pull-secrets';
 import { renderSite, type ArtifactDefinition, type ChartDefinition, type OutputFile, type RenderResult } from './render';
 import { siteOutputFiles } from './output';
@@ -23,11 +23,9 @@ export interface SiteBuild {
 /** What the validator must know about the site beyond the objects themselves. */
 export function validationContext(site: Site): ValidationContext {
   const pools = gpuPools(site.config);
-  const taints = new Map<string, { key: string; value?: string; effect: string }>();
-  for (const t of pools.flatMap((p) => p.taints)) taints.set(`${t.key}=${t.value ?? ''}:${t.effect}`, t);
   return {
     kubernetesVersion: site.config.kubernetesVersion,
-    gpuTaints: [...taints.values()],
+    gpuTaints: poolTaints(pools),
     gpuPoolSelectors: pools.map(poolSelector),
     allowPlainCredentials: plainCredentialsAllowed(site.config),
   };

@@ -63,21 +63,29 @@ export function poolNodeSelector(pool: NodePool): Record<string, string> {
   return { [COMPUTE_TYPE_LABEL]: HYBRID, ...poolSelector(pool) };
 }
 
-/** Tolerations for exactly the taints of the given pools (deduplicated, in pool order). */
-export function poolTolerations(pools: readonly NodePool[]): Toleration[] {
-  const seen = new Set<string>();
-  const tolerations: Toleration[] = [];
+/** A node taint as a pool declares it. */
+export type PoolTaint = NodePool['taints'][number];
+
+/**
+ * The taints of the given pools, each once, in pool order. A taint without a value and one with the empty
+ * value are one taint to Kubernetes, so they count as the same.
+ */
+export function poolTaints(pools: readonly NodePool[]): PoolTaint[] {
+  const unique = new Map<string, PoolTaint>();
   for (const taint of pools.flatMap((p) => p.taints)) {
     const key = `${taint.key}=${taint.value ?? ''}:${taint.effect}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    tolerations.push(
-      taint.value === undefined
-        ? { key: taint.key, operator: 'Exists', effect: taint.effect }
-        : { key: taint.key, operator: 'Equal', value: taint.value, effect: taint.effect },
-    );
+    if (!unique.has(key)) unique.set(key, taint);
   }
-  return tolerations;
+  return [...unique.values()];
+}
+
+/** Tolerations for exactly the taints of the given pools (deduplicated, in pool order). */
+export function poolTolerations(pools: readonly NodePool[]): Toleration[] {
+  return poolTaints(pools).map((taint) =>
+    taint.value === undefined
+      ? { key: taint.key, operator: 'Exists', effect: taint.effect }
+      : { key: taint.key, operator: 'Equal', value: taint.value, effect: taint.effect },
+  );
 }
 
 /** RuntimeClass of nvidia-container-runtime (NVIDIA README name); also the containerd handler name in the NodeConfigs. */
