@@ -20,17 +20,6 @@ export const DCGM_EXPORTER_NAME = 'dcgm-exporter';
 const POD_RESOURCES_DIR = '/var/lib/kubelet/pod-resources';
 
 /**
- * The tag of an image reference, for the `app.kubernetes.io/version` label: `repo:tag` or `repo:tag@digest`
- * give the tag; a digest alone gives `sha256-<12 hex>` (a label value cannot hold ":").
- */
-export function imageTag(image: string): string {
-  const [name, digest] = image.split('@');
-  const colon = name.lastIndexOf(':');
-  if (colon > name.lastIndexOf('/')) return name.slice(colon + 1);
-  return digest ? `sha256-${digest.slice('sha256:'.length, 'sha256:'.length + 12)}` : 'untagged';
-}
-
-/**
  * NVIDIA DCGM exporter on every GPU pool (device plugin and DRA alike): a DaemonSet exporting GPU
  * metrics on :9400 and a Service in front of it, as upstream's static manifest does.
  *

@@ -5,7 +5,7 @@ import { HarborTestChart } from './harbor-test';
 import { RegistryCaTrustChart } from './registry-ca-trust';
 import { RegistryCredentialsChart } from './registry-credentials';
 import { ClusterAutoscalerChart, clusterAutoscalerImage } from './cluster-autoscaler';
-import { DcgmExporterChart, imageTag } from './dcgm-exporter';
+import { DcgmExporterChart } from './dcgm-exporter';
 import { PrometheusChart } from './prometheus';
 import { WebApiChart } from './web-api';
 import { NvidiaRuntimeClassChart } from './nvidia-runtime-class';
@@ -14,6 +14,7 @@ import { NvidiaDraDriverChart, draDriverVersion } from './nvidia-dra-driver';
 import { DraClaimsChart } from './dra-claims';
 import { NfsStorageChart } from './nfs-storage';
 import { GpuWorkloadsChart } from './gpu-workloads';
+import { imageTag } from '../lib/images';
 import { nvidiaRuntimeClassRendered, runsDevicePlugin, runsDraDriver } from '../lib/placement';
 
 /**

@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import type { DaemonSet } from 'kubernetes-types/apps/v1';
 import { DEVICE_PLUGIN_IMAGE } from '../lib/config/gpu';
 import type { SiteConfig } from '../lib/config/schema';
-import { imageRef } from '../lib/images';
+import { imageRef, releaseTag } from '../lib/images';
 import { emit, type Typed } from '../lib/k8s';
 import { gpuAgentTolerations, gpuModeNodeSelector, NVIDIA_RUNTIME_CLASS, nvidiaRuntimeClassRendered } from '../lib/placement';
 import { imagePullSecrets } from '../lib/pull-secrets';
@@ -15,10 +15,9 @@ const NAMESPACE = 'kube-system';
 const SELECTOR = { name: 'nvidia-device-plugin-ds' };
 const DEVICE_PLUGIN_DIR = '/var/lib/kubelet/device-plugins';
 
-/** `v0.20.0` from `…/k8s-device-plugin:v0.20.0`; the default release when the image is pinned by digest. */
+/** The device plugin release for the version label: `v0.20.0` from `…/k8s-device-plugin:v0.20.0` (see releaseTag). */
 export function devicePluginVersion(config: SiteConfig): string {
-  const tag = /:([A-Za-z0-9_][A-Za-z0-9._-]*)$/.exec(config.devicePlugin.image);
-  return tag ? tag[1] : (DEVICE_PLUGIN_IMAGE.split(':').pop() as string);
+  return releaseTag(config.devicePlugin.image, DEVICE_PLUGIN_IMAGE);
 }
 
 export interface NvidiaDevicePluginChartProps {

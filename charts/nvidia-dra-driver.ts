@@ -7,7 +7,7 @@ import type { ClusterRole, ClusterRoleBinding } from 'kubernetes-types/rbac/v1';
 import { DRA_DRIVER_IMAGE } from '../lib/config/gpu';
 import type { SiteConfig } from '../lib/config/schema';
 import { deviceClass, GPU_DEVICE_CLASS, MIG_DEVICE_CLASS, nvidiaDeviceClassExpression } from '../lib/dra';
-import { imageRef } from '../lib/images';
+import { imageRef, releaseTag } from '../lib/images';
 import { emit, type Typed } from '../lib/k8s';
 import { DRA_DRIVER_NAMESPACE } from '../lib/namespaces';
 import { gpuAgentTolerations, gpuModeNodeSelector } from '../lib/placement';
@@ -30,10 +30,9 @@ const CDI_DIR = '/var/run/cdi';
 /** gRPC health port of the gpus container (upstream default). */
 const GPUS_HEALTH_PORT = 51516;
 
-/** `v0.4.1` from the image tag; the default release when the image is pinned by digest. */
+/** The DRA driver release for the version label: `v0.4.1` from the image tag (see releaseTag). */
 export function draDriverVersion(config: SiteConfig): string {
-  const tag = /:([A-Za-z0-9_][A-Za-z0-9._-]*)$/.exec(config.draDriver.image);
-  return tag ? tag[1] : (DRA_DRIVER_IMAGE.split(':').pop() as string);
+  return releaseTag(config.draDriver.image, DRA_DRIVER_IMAGE);
 }
 
 /** `/run/nvidia/driver` → `/run/nvidia`; `/` stays `/`. */

@@ -20,3 +20,24 @@ export function imageRef(config: SiteConfig, image: string): string {
   const project = config.registry.proxyCache[registry];
   return project ? `${config.registry.hostname}/${project}/${path}` : image;
 }
+
+/**
+ * The tag of an image reference, for the `app.kubernetes.io/version` label: `repo:tag` or `repo:tag@digest`
+ * give the tag; a digest alone gives `sha256-<12 hex>` (a label value cannot hold ":").
+ */
+export function imageTag(image: string): string {
+  const [name, digest] = image.split('@');
+  const colon = name.lastIndexOf(':');
+  if (colon > name.lastIndexOf('/')) return name.slice(colon + 1);
+  return digest ? `sha256-${digest.slice('sha256:'.length, 'sha256:'.length + 12)}` : 'untagged';
+}
+
+/**
+ * The release an image runs, for the `app.kubernetes.io/version` label of a component whose default
+ * image is pinned to a release tag: `v0.20.0` from `…/k8s-device-plugin:v0.20.0`; the default image's tag
+ * when the reference does not end in `:<tag-characters>`.
+ */
+export function releaseTag(image: string, defaultImage: string): string {
+  const tag = /:([A-Za-z0-9_][A-Za-z0-9._-]*)$/.exec(image);
+  return tag ? tag[1] : (defaultImage.split(':').pop() as string);
+}
