@@ -1,4 +1,5 @@
 import { Type, type SchemaOptions } from '@sinclair/typebox';
+import { splitImage } from '../images';
 import { pullSecretNamespaces } from '../pull-secrets';
 import { Closed, DNS1123_SUBDOMAIN, DnsLabel, Enabled, ERROR_KEYWORD, Hostname, Image, Ipv4, Section } from './common';
 import { joinPath, type Problem } from './problems';
@@ -227,8 +228,7 @@ export const registryProperties = {
 
 /** Hosts whose images a DaemonSet cannot pull before the registry CA is trusted: the registry itself. */
 function imageHost(image: string): string {
-  const first = image.split('/')[0];
-  return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first.replace(/:\d+$/, '') : 'docker.io';
+  return splitImage(image).registry.replace(/:\d+$/, '');
 }
 
 /**
