@@ -8,7 +8,7 @@ import type { SiteConfig } from '../lib/config/schema';
 import { imageRef } from '../lib/images';
 import { emit, type Typed } from '../lib/k8s';
 import { cloudNodeAffinity } from '../lib/placement';
-import { imagePullSecrets } from '../lib/pull-secrets';
+import { imagePullSecretsField } from '../lib/pull-secrets';
 import type { Site } from '../lib/site';
 import { CLUSTER_AUTOSCALER_REPOSITORY, clusterAutoscalerTag } from '../lib/versions';
 
@@ -78,7 +78,6 @@ export class ClusterAutoscalerChart extends Chart {
     const labels = { 'app.kubernetes.io/name': CLUSTER_AUTOSCALER_NAME };
     const subject = { kind: 'ServiceAccount', name: CLUSTER_AUTOSCALER_NAME, namespace: NAMESPACE };
     const roleArn = config.clusterAutoscaler.iamRoleArn;
-    const pullSecretList = imagePullSecrets(config, NAMESPACE);
 
     emit<Typed<ServiceAccount>>(this, {
       apiVersion: 'v1',
@@ -132,7 +131,7 @@ export class ClusterAutoscalerChart extends Chart {
             serviceAccountName: CLUSTER_AUTOSCALER_NAME,
             priorityClassName: 'system-cluster-critical',
             affinity: cloudNodeAffinity(),
-            ...(pullSecretList.length > 0 ? { imagePullSecrets: pullSecretList } : {}),
+            ...imagePullSecretsField(config, NAMESPACE),
             securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
             containers: [
               {

@@ -6,7 +6,7 @@ import { imageRef } from '../lib/images';
 import { emit, type Typed } from '../lib/k8s';
 import { DCGM_EXPORTER_POD_LABELS, DCGM_METRICS_PORT } from '../lib/monitoring';
 import { COMPUTE_TYPE_LABEL, gpuPools, HYBRID, NVIDIA_RUNTIME_CLASS, nvidiaRuntimeClassRendered, POOL_LABEL, poolTolerations } from '../lib/placement';
-import { imagePullSecrets } from '../lib/pull-secrets';
+import { imagePullSecretsField } from '../lib/pull-secrets';
 import type { Site } from '../lib/site';
 
 export interface DcgmExporterChartProps {
@@ -39,7 +39,6 @@ export class DcgmExporterChart extends Chart {
     const namespace = dcgmExporter.namespace;
     const pools = gpuPools(config);
     const labels = { ...DCGM_EXPORTER_POD_LABELS };
-    const pullSecretList = imagePullSecrets(config, namespace);
 
     emit<Typed<ServiceAccount>>(this, {
       apiVersion: 'v1',
@@ -86,7 +85,7 @@ export class DcgmExporterChart extends Chart {
               },
             },
             tolerations: poolTolerations(pools),
-            ...(pullSecretList.length > 0 ? { imagePullSecrets: pullSecretList } : {}),
+            ...imagePullSecretsField(config, namespace),
             containers: [
               {
                 name: 'exporter',

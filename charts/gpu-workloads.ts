@@ -9,7 +9,7 @@ import { imageRef } from '../lib/images';
 import { emit, type Typed } from '../lib/k8s';
 import { WORKLOADS_NAMESPACE } from '../lib/namespaces';
 import { NVIDIA_RUNTIME_CLASS, nvidiaRuntimeClassRendered, poolNodeSelector, poolTolerations, workloadPool } from '../lib/placement';
-import { imagePullSecrets } from '../lib/pull-secrets';
+import { imagePullSecretsField } from '../lib/pull-secrets';
 import type { Site } from '../lib/site';
 
 /** Name of the pod's DRA claim and of the container's reference to it. */
@@ -79,11 +79,10 @@ export class GpuWorkloadsChart extends Chart {
   }
 
   private placement(pool: NodePool): Pick<PodSpecWire, 'nodeSelector' | 'tolerations' | 'imagePullSecrets'> {
-    const pullSecrets = imagePullSecrets(this.config, WORKLOADS_NAMESPACE);
     return {
       nodeSelector: poolNodeSelector(pool),
       tolerations: poolTolerations([pool]),
-      ...(pullSecrets.length > 0 ? { imagePullSecrets: pullSecrets } : {}),
+      ...imagePullSecretsField(this.config, WORKLOADS_NAMESPACE),
     };
   }
 

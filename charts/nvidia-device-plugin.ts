@@ -6,7 +6,7 @@ import type { SiteConfig } from '../lib/config/schema';
 import { imageRef, releaseTag } from '../lib/images';
 import { emit, type Typed } from '../lib/k8s';
 import { gpuAgentTolerations, gpuModeNodeSelector, NVIDIA_RUNTIME_CLASS, nvidiaRuntimeClassRendered } from '../lib/placement';
-import { imagePullSecrets } from '../lib/pull-secrets';
+import { imagePullSecretsField } from '../lib/pull-secrets';
 import type { Site } from '../lib/site';
 
 /** Object names and the selector label of NVIDIA's static manifest, kept so an existing install is adopted in place. */
@@ -35,7 +35,6 @@ export class NvidiaDevicePluginChart extends Chart {
   constructor(scope: Construct, id: string, props: NvidiaDevicePluginChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
     const { config } = props.site;
-    const pullSecrets = imagePullSecrets(config, NAMESPACE);
 
     emit<Typed<DaemonSet>>(this, {
       apiVersion: 'apps/v1',
@@ -53,7 +52,7 @@ export class NvidiaDevicePluginChart extends Chart {
             // NVML comes from nvidia-container-runtime: containerd's default on this pool, or named when the site
             // renders RuntimeClass nvidia (every GPU pool defines the handler, so naming it is always safe).
             ...(nvidiaRuntimeClassRendered(config) ? { runtimeClassName: NVIDIA_RUNTIME_CLASS } : {}),
-            ...(pullSecrets.length > 0 ? { imagePullSecrets: pullSecrets } : {}),
+            ...imagePullSecretsField(config, NAMESPACE),
             containers: [
               {
                 name: 'nvidia-device-plugin-ctr',

@@ -11,7 +11,7 @@ import { imageRef, releaseTag } from '../lib/images';
 import { emit, type Typed } from '../lib/k8s';
 import { DRA_DRIVER_NAMESPACE } from '../lib/namespaces';
 import { gpuAgentTolerations, gpuModeNodeSelector } from '../lib/placement';
-import { imagePullSecrets } from '../lib/pull-secrets';
+import { imagePullSecretsField } from '../lib/pull-secrets';
 import type { Site } from '../lib/site';
 import { servesValidatingAdmissionPolicy } from '../lib/versions';
 
@@ -94,7 +94,6 @@ export class NvidiaDraDriverChart extends Chart {
     const image = imageRef(config, driver.image);
     const driverRoot = driver.nvidiaDriverRoot;
     const hostDriver = driverRoot === '/';
-    const pullSecrets = imagePullSecrets(config, DRA_DRIVER_NAMESPACE);
     const kubeletPaths: EnvVar[] = [
       { name: 'KUBELET_REGISTRAR_DIRECTORY_PATH', value: PLUGINS_REGISTRY_DIR },
       { name: 'KUBELET_PLUGINS_DIRECTORY_PATH', value: PLUGINS_DIR },
@@ -176,7 +175,7 @@ export class NvidiaDraDriverChart extends Chart {
             priorityClassName: 'system-node-critical',
             nodeSelector: gpuModeNodeSelector('dra'),
             tolerations: gpuAgentTolerations(config, 'dra'),
-            ...(pullSecrets.length > 0 ? { imagePullSecrets: pullSecrets } : {}),
+            ...imagePullSecretsField(config, DRA_DRIVER_NAMESPACE),
             initContainers: [init],
             containers: [gpus],
             volumes: [

@@ -6,7 +6,7 @@ import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1';
 import { imageRef } from '../lib/images';
 import { emit, type Typed } from '../lib/k8s';
 import { cloudNodeAffinity } from '../lib/placement';
-import { imagePullSecrets } from '../lib/pull-secrets';
+import { imagePullSecretsField } from '../lib/pull-secrets';
 import type { Site } from '../lib/site';
 
 export interface WebApiChartProps {
@@ -33,7 +33,6 @@ export class WebApiChart extends Chart {
     const { webApi } = config;
     const namespace = webApi.namespace;
     const labels = { 'app.kubernetes.io/name': WEB_API_NAME };
-    const pullSecretList = imagePullSecrets(config, namespace);
 
     emit<Typed<Deployment>>(this, {
       apiVersion: 'apps/v1',
@@ -49,7 +48,7 @@ export class WebApiChart extends Chart {
             automountServiceAccountToken: false,
             affinity: cloudNodeAffinity(),
             // Cloud nodes pull the public image; the secret only matters when a Harbor proxy-cache project serves it.
-            ...(pullSecretList.length > 0 ? { imagePullSecrets: pullSecretList } : {}),
+            ...imagePullSecretsField(config, namespace),
             topologySpreadConstraints: [
               // Hard on nodes: two replicas never share a node while another cloud node can take one.
               // nodeTaintsPolicy Honor: by default nodes whose taints the pod does not tolerate (the cloud GPU

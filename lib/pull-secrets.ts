@@ -29,6 +29,12 @@ export function imagePullSecrets(config: SiteConfig, namespace: string): { name:
   return pullSecretNamespaces(config).includes(namespace) ? [{ name: pullSecretName(config) }] : [];
 }
 
+/** The `imagePullSecrets` field of a pod spec in `namespace`, or no field at all when {@link imagePullSecrets} is empty. */
+export function imagePullSecretsField(config: SiteConfig, namespace: string): { imagePullSecrets?: { name: string }[] } {
+  const refs = imagePullSecrets(config, namespace);
+  return refs.length > 0 ? { imagePullSecrets: refs } : {};
+}
+
 /** Whether the site asked for an unencrypted pull secret in dist/ and opted in to it (the validator's `allowPlainCredentials`). */
 export function plainCredentialsAllowed(config: SiteConfig): boolean {
   const p = config.pullSecrets;
