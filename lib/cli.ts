@@ -230,7 +230,3 @@ export async function runCli(argv: readonly string[], registry: Registry, io: Io
   }
   return exitCode;
 }
-
-export function siteFileExists(file: string): boolean {
-  return existsSync(file);
-}

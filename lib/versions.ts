@@ -13,10 +13,6 @@ export function minorOf(version: string): number {
   return Number(match[1]);
 }
 
-export function isSupportedVersion(version: string): version is KubernetesVersion {
-  return (SUPPORTED_KUBERNETES_VERSIONS as readonly string[]).includes(version);
-}
-
 /** Generations of the `resource.k8s.io` (Dynamic Resource Allocation) API, oldest first. */
 export type DraApiVersion = 'v1alpha2' | 'v1alpha3' | 'v1beta1' | 'v1';
 

@@ -216,9 +216,3 @@ function schemaProblems(errors: readonly ErrorObject[], document: unknown): Prob
   }
   return problems;
 }
-
-/** Reads, validates and defaults a site file. */
-export function loadSiteConfig(file: string): { source: SiteSource; config: SiteConfig } {
-  const source = readSiteSource(file);
-  return { source, config: validateSiteDocument(file, source.document) };
-}

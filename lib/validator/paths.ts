@@ -16,13 +16,3 @@ export function formatPath(path: FieldPath): string {
   }
   return out;
 }
-
-/** JSON Pointer (`/spec/template/spec/containers/0/resources/limits/nvidia.com~1gpu`) → segments. */
-export function pointerToPath(pointer: string): FieldPath {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^(0|[1-9]\d*)$/.test(s) ? Number(s) : s));
-}
