@@ -1,7 +1,7 @@
 import type { SiteConfig } from './config/schema';
 import type { HARBOR_METRIC_COMPONENTS } from './config/observability';
 import { DRA_DRIVER_NAMESPACE } from './namespaces';
-import { gpuPools } from './placement';
+import { runsDraDriver } from './placement';
 
 /**
  * What the scrape configuration (charts/prometheus.ts) and the exporters it scrapes
@@ -21,9 +21,9 @@ export function harborTarget(config: SiteConfig): string {
   return `${config.registry.hostname}:${config.monitoring.harbor.port}`;
 }
 
-/** The DRA kubelet plugin is scraped when it is wanted and the site renders the driver on some pool. */
+/** The DRA kubelet plugin is scraped when it is wanted and the site renders the driver. */
 export function draPluginScraped(config: SiteConfig): boolean {
-  return config.monitoring.draPlugin.enabled && config.draDriver.enabled && gpuPools(config, 'dra').length > 0;
+  return config.monitoring.draPlugin.enabled && runsDraDriver(config);
 }
 
 /** Namespace of the DRA kubelet plugin pods (the driver chart's namespace). */
