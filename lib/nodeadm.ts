@@ -123,9 +123,10 @@ export function nodeConfig(config: SiteConfig, pool: NodePool): Record<string, u
   };
 }
 
-function header(config: SiteConfig, pool: NodePool): string {
+/** The comment block above a pool's NodeConfig; `body` is the NodeConfig's YAML, whose placeholders it lists. */
+function header(config: SiteConfig, pool: NodePool, body: string): string {
   const ssm = config.nodeadm.credentialProvider === 'ssm';
-  const vars = Object.values(PLACEHOLDERS).filter((p) => toYaml(nodeConfig(config, pool)).includes(p));
+  const vars = Object.values(PLACEHOLDERS).filter((p) => body.includes(p));
   const runtime = nvidiaRuntimeIsDefault(config, pool)
     ? "# nvidia-container-runtime is containerd's default runtime here, so GPU pods need no RuntimeClass (devicePlugin.nvidiaRuntimeClass keeps it a named runtime)."
     : `# nvidia-container-runtime is the named runtime ${NVIDIA_RUNTIME_CLASS} here, not the default (pods that need it name RuntimeClass ${NVIDIA_RUNTIME_CLASS}): do not run \`nvidia-ctk runtime configure --set-as-default\` on these servers.`;
@@ -161,5 +162,8 @@ function header(config: SiteConfig, pool: NodePool): string {
 
 /** One NodeConfig file per hybrid pool. */
 export function nodeConfigFiles(config: SiteConfig): OutputFile[] {
-  return config.nodePools.map((pool) => ({ path: nodeConfigPath(pool), content: `${header(config, pool)}${toYaml(nodeConfig(config, pool))}` }));
+  return config.nodePools.map((pool) => {
+    const body = toYaml(nodeConfig(config, pool));
+    return { path: nodeConfigPath(pool), content: `${header(config, pool, body)}${body}` };
+  });
 }
