@@ -46,15 +46,22 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-function siteOptions(command: Command): Command {
+/** `--site` (repeatable) and `--all`, the options {@link selectSites} reads; every command that works on sites has them. */
+export function siteFileOptions(command: Command): Command {
   return command
     .option('--site <file>', `site config file (repeatable; default ${DEFAULT_SITE})`, collect)
-    .option('--all', `every site file in ${SITES_DIR}/`)
-    .addOption(
-      new Option('--kubernetes-version <minor>', 'render for this Kubernetes minor instead of the file\'s kubernetesVersion').choices([
-        ...SUPPORTED_KUBERNETES_VERSIONS,
-      ]),
-    );
+    .option('--all', `every site file in ${SITES_DIR}/`);
+}
+
+/** `--kubernetes-version`, for the commands that render. */
+export function kubernetesVersionOption(): Option {
+  return new Option('--kubernetes-version <minor>', 'render for this Kubernetes minor instead of the file\'s kubernetesVersion').choices([
+    ...SUPPORTED_KUBERNETES_VERSIONS,
+  ]);
+}
+
+function siteOptions(command: Command): Command {
+  return siteFileOptions(command).addOption(kubernetesVersionOption());
 }
 
 /** Errors always block; warnings only with --strict (like `helm lint --strict`). */

@@ -1,12 +1,11 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import type { CommandFactory } from '../cli';
-import { EXIT_BAD_INPUT, EXIT_FINDINGS, forEachSite, selectSites, SITES_DIR } from '../cli';
+import { EXIT_BAD_INPUT, EXIT_FINDINGS, forEachSite, kubernetesVersionOption, selectSites, siteFileOptions, SITES_DIR } from '../cli';
 import { GENERATOR_NAME } from '../labels';
 import { SiteConfigError } from '../config/problems';
 import { buildSite } from '../pipeline';
-import { SUPPORTED_KUBERNETES_VERSIONS } from '../versions';
 
 /**
  * `diff`: renders each selected site in memory and compares it with its committed output
@@ -15,12 +14,10 @@ import { SUPPORTED_KUBERNETES_VERSIONS } from '../versions';
  * registers it while this file imports lib/cli.
  */
 export function diffCommand(...[registry, io, setExit]: Parameters<CommandFactory>): Command {
-  return new Command('diff')
+  return siteFileOptions(new Command('diff'))
     .description('compare a fresh render with the committed output: per object added/removed/changed fields, other files by line; exit 1 when different')
-    .option('--site <file>', 'site config file (repeatable; default sites/example.yaml)', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--all', 'every site file in sites/')
     .option('--against <root>', 'output root holding <site>/ to compare with', 'dist')
-    .addOption(new Option('--kubernetes-version <minor>', 'render for this Kubernetes minor instead of the file\'s kubernetesVersion').choices([...SUPPORTED_KUBERNETES_VERSIONS]))
+    .addOption(kubernetesVersionOption())
     .action(async (opts: { site?: string[]; all?: boolean; against: string; kubernetesVersion?: string }, command: Command) => {
       // a mistyped --against would otherwise report every file as added
       if (command.getOptionValueSource('against') !== 'default' && !(existsSync(opts.against) && statSync(opts.against).isDirectory())) {
