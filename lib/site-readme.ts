@@ -6,7 +6,7 @@ import { GENERATOR_NAME, GENERATOR_VERSION } from './labels';
 import type { Manifest, RenderedFile } from './manifest';
 import { nodeConfigPath } from './nodeadm';
 import { COMPUTE_TYPE_LABEL, HYBRID, poolNodeLabels } from './placement';
-import { containersOf, podSpecOf, type PodSpecView, type TolerationView } from './policy/pods';
+import { containersOf, podSpecOf, tolerates, type PodSpecView } from './policy/pods';
 import { selectorMatches } from './policy/selectors';
 import type { Site } from './site';
 
@@ -57,15 +57,6 @@ export function nodeGroups(config: SiteConfig): NodeGroup[] {
       detail: `${g.instanceType}, ${g.minSize}–${g.maxSize} nodes`,
     })),
   ];
-}
-
-function tolerates(tolerations: readonly TolerationView[], taint: Taint): boolean {
-  return tolerations.some((t) => {
-    if (t.effect && t.effect !== taint.effect) return false;
-    if (!t.key) return t.operator === 'Exists';
-    if (t.key !== taint.key) return false;
-    return t.operator === 'Exists' || (t.value ?? '') === (taint.value ?? '');
-  });
 }
 
 /** Whether a pod with this spec can be scheduled on the group's nodes (selector, required affinity, taints). */

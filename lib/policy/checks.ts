@@ -10,7 +10,7 @@ import { HOST_PRIVILEGES, type HostPrivilege, PRIVILEGE_ALLOWLIST, grantMatches 
 import type { ReferencedKind } from './cluster-provided';
 import { credentialProblems } from './credentials';
 import type { OutputIndex } from './index';
-import { type NamedRef, type PodSpecSite, containersOf, get, podSpecOf, usesGpu } from './pods';
+import { type NamedRef, type PodSpecSite, containersOf, get, podSpecOf, tolerates, usesGpu } from './pods';
 import { type LabelSelectorView, formatLabels, formatSelector, selectorMatches } from './selectors';
 
 export type Report = (path: FieldPath | undefined, message: string) => void;
@@ -294,14 +294,6 @@ const referenceExists: PolicyCheck = {
     }
   },
 };
-
-function tolerates(tolerations: readonly { key?: string; operator?: string; value?: string; effect?: string }[], taint: { key: string; value?: string; effect: string }): boolean {
-  return tolerations.some((t) => {
-    if (t.effect && t.effect !== taint.effect) return false;
-    if (t.operator === 'Exists') return !t.key || t.key === taint.key;
-    return t.key === taint.key && (t.value ?? '') === (taint.value ?? '');
-  });
-}
 
 /** Node labels every node a pod can land on must have, one set per required node-affinity term. */
 function requiredNodeLabels(site: PodSpecSite): Record<string, string>[] {

@@ -52,6 +52,15 @@ export interface TolerationView {
   readonly effect?: string;
 }
 
+/** Whether one of the tolerations tolerates the taint (key, operator, value and effect, as the scheduler matches them). */
+export function tolerates(tolerations: readonly TolerationView[], taint: { readonly key: string; readonly value?: string; readonly effect: string }): boolean {
+  return tolerations.some((t) => {
+    if (t.effect && t.effect !== taint.effect) return false;
+    if (t.operator === 'Exists') return !t.key || t.key === taint.key;
+    return t.key === taint.key && (t.value ?? '') === (taint.value ?? '');
+  });
+}
+
 export interface PodResourceClaimView {
   readonly name?: string;
   readonly resourceClaimName?: string;
