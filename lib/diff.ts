@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { structuredPatch } from 'diff';
 import { parseAllDocuments } from 'yaml';
-import { describeObject, type Manifest } from './manifest';
+import { describeObject, objectIdentity, type Manifest } from './manifest';
 import type { OutputFile } from './render';
 import { formatPath, type FieldPath } from './validator/paths';
 
@@ -67,11 +67,6 @@ export function diffValues(before: Json, after: Json, path: FieldPath = []): Fie
   return JSON.stringify(before) === JSON.stringify(after) ? [] : [{ op: 'changed', path: formatPath(path) || '(root)', before, after }];
 }
 
-function objectKey(o: Manifest): string {
-  const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
-  return `${group}\0${o.kind}\0${o.metadata.namespace ?? ''}\0${o.metadata.name}`;
-}
-
 interface Located {
   readonly object: Manifest;
   readonly file: string;
@@ -79,7 +74,7 @@ interface Located {
 
 function index(files: ReadonlyMap<string, readonly Manifest[]>): Map<string, Located> {
   const out = new Map<string, Located>();
-  for (const [file, objects] of files) for (const object of objects) out.set(objectKey(object), { object, file });
+  for (const [file, objects] of files) for (const object of objects) out.set(objectIdentity(object), { object, file });
   return out;
 }
 

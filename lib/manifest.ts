@@ -26,3 +26,12 @@ export function describeObject(obj: Pick<Manifest, 'kind' | 'metadata'>): string
   const ns = obj.metadata.namespace;
   return ns ? `${obj.kind} ${ns}/${obj.metadata.name}` : `${obj.kind} ${obj.metadata.name}`;
 }
+
+/**
+ * What identifies an object in a cluster: API group (not version: a v1beta1 and a v1 object of one kind
+ * and name are the same object), kind, namespace and name.
+ */
+export function objectIdentity(obj: Pick<Manifest, 'apiVersion' | 'kind' | 'metadata'>): string {
+  const group = obj.apiVersion.includes('/') ? obj.apiVersion.split('/')[0] : '';
+  return `${group}\0${obj.kind}\0${obj.metadata.namespace ?? ''}\0${obj.metadata.name}`;
+}

@@ -1,7 +1,7 @@
 import { App, type Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { standardLabels, GENERATOR_VERSION } from './labels';
-import { describeObject, type Manifest, type RenderedFile } from './manifest';
+import { describeObject, objectIdentity, type Manifest, type RenderedFile } from './manifest';
 import type { Site } from './site';
 
 /** A file of the site output that is not a cluster object (add-on values, NodeConfigs, reports). */
@@ -75,7 +75,7 @@ export function renderSite(
     const objects = (chart.toJson() as Manifest[]).map((o) => withStandardLabels(o, labels));
     const path = chartFileName(def);
     for (const o of objects) {
-      const key = `${o.apiVersion.split('/').length > 1 ? o.apiVersion.split('/')[0] : ''}/${describeObject(o)}`;
+      const key = objectIdentity(o);
       const other = seen.get(key);
       if (other) throw new Error(`${describeObject(o)} is rendered twice: in ${other} and ${path}`);
       seen.set(key, path);
