@@ -24,7 +24,7 @@ export const DRA_DRIVER_NAMESPACE = 'nvidia-dra-driver-gpu';
  */
 export function siteNamespaces(config: SiteConfig): NamespaceSpec[] {
   const namespaces: NamespaceSpec[] = [];
-  // Issue 5: the NVIDIA DRA driver, then the GPU workloads (samples, DRA claim templates, NFS claim).
+  // The NVIDIA DRA driver, then the GPU workloads (samples, DRA claim templates, NFS claim).
   if (runsDraDriver(config)) {
     namespaces.push({
       name: DRA_DRIVER_NAMESPACE,
@@ -43,7 +43,7 @@ export function siteNamespaces(config: SiteConfig): NamespaceSpec[] {
       runsPods: true,
     });
   }
-  // Issue 6: monitoring, DCGM exporter and web-api (kube-system holds the cluster-autoscaler).
+  // Monitoring, DCGM exporter and web-api (kube-system holds the cluster-autoscaler).
   if (config.monitoring.enabled) {
     namespaces.push({
       name: config.monitoring.namespace,
