@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './labels';
 import type { Manifest, RenderedFile } from './manifest';
-import type { OutputFile, RenderResult } from './render';
+import { byPath, type OutputFile, type RenderResult } from './render';
 import type { Site } from './site';
 
 /**
@@ -36,7 +36,7 @@ export function siteOutputFiles(site: Site, result: RenderResult): OutputFile[] 
       resources: chartFiles.map((f) => f.path),
     }),
   };
-  const hashed = [...chartFiles, kustomization, ...result.extraFiles].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const hashed = [...chartFiles, kustomization, ...result.extraFiles].sort(byPath);
   const manifest: OutputFile = {
     path: 'manifest.json',
     content: `${JSON.stringify(

@@ -41,6 +41,11 @@ export interface RenderResult {
   readonly extraFiles: OutputFile[];
 }
 
+/** Orders output files by path (plain string order, independent of the locale), for stable listings and hashes. */
+export function byPath(a: { readonly path: string }, b: { readonly path: string }): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+
 export function chartFileName(def: Pick<ChartDefinition, 'id' | 'order'>): string {
   return `${String(def.order).padStart(2, '0')}-${def.id}.yaml`;
 }
@@ -86,6 +91,6 @@ export function renderSite(
   for (const artifact of artifacts) {
     if (artifact.enabled(site)) extraFiles.push(...artifact.render(site, files));
   }
-  extraFiles.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  extraFiles.sort(byPath);
   return { files, extraFiles };
 }
