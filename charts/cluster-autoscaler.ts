@@ -9,6 +9,7 @@ import { imageRef } from '../lib/images';
 import { emit, type Typed } from '../lib/k8s';
 import { cloudNodeAffinity } from '../lib/placement';
 import { imagePullSecretsField } from '../lib/pull-secrets';
+import { NO_PRIVILEGES_READ_ONLY_ROOT } from '../lib/security-context';
 import type { Site } from '../lib/site';
 import { CLUSTER_AUTOSCALER_REPOSITORY, clusterAutoscalerTag } from '../lib/versions';
 
@@ -155,7 +156,7 @@ export class ClusterAutoscalerChart extends Chart {
                 ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
                 livenessProbe: { httpGet: { path: '/health-check', port: 'metrics' }, initialDelaySeconds: 30, periodSeconds: 10 },
                 resources: { requests: { cpu: '100m', memory: '600Mi' }, limits: { memory: '600Mi' } },
-                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+                securityContext: NO_PRIVILEGES_READ_ONLY_ROOT,
               },
             ],
           },

@@ -7,6 +7,7 @@ import { emit, type Typed } from '../lib/k8s';
 import { DCGM_EXPORTER_POD_LABELS, DCGM_METRICS_PORT } from '../lib/monitoring';
 import { COMPUTE_TYPE_LABEL, gpuPools, HYBRID, NVIDIA_RUNTIME_CLASS, nvidiaRuntimeClassRendered, POOL_LABEL, poolTolerations } from '../lib/placement';
 import { imagePullSecretsField } from '../lib/pull-secrets';
+import { NO_PRIVILEGES } from '../lib/security-context';
 import type { Site } from '../lib/site';
 
 export interface DcgmExporterChartProps {
@@ -52,7 +53,7 @@ export class DcgmExporterChart extends Chart {
       ? // allowPrivilegeEscalation stays unset, as upstream: SYS_ADMIN allows escalation anyway, and the API
         // server rejects `false` next to the capability spelled CAP_SYS_ADMIN (kube-apiserver 1.34, checked).
         { runAsUser: 0, runAsNonRoot: false, capabilities: { add: ['SYS_ADMIN'], drop: ['ALL'] } }
-      : { runAsUser: 0, runAsNonRoot: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
+      : { ...NO_PRIVILEGES, runAsUser: 0, runAsNonRoot: false };
 
     emit<Typed<DaemonSet>>(this, {
       apiVersion: 'apps/v1',

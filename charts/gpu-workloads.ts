@@ -10,6 +10,7 @@ import { emit, type Typed } from '../lib/k8s';
 import { WORKLOADS_NAMESPACE } from '../lib/namespaces';
 import { NVIDIA_RUNTIME_CLASS, nvidiaRuntimeClassRendered, poolNodeSelector, poolTolerations, workloadPool } from '../lib/placement';
 import { imagePullSecretsField } from '../lib/pull-secrets';
+import { NO_PRIVILEGES } from '../lib/security-context';
 import type { Site } from '../lib/site';
 
 /** Name of the pod's DRA claim and of the container's reference to it. */
@@ -31,7 +32,6 @@ const TRAINING_SCRIPT = [
 
 /** CUDA images run as root; everything else a restricted profile asks for is set. */
 const POD_SECURITY: PodSecurityContext = { seccompProfile: { type: 'RuntimeDefault' } };
-const CONTAINER_SECURITY: Container['securityContext'] = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
 
 export interface GpuWorkloadsChartProps {
   /** The site whose `samples` are rendered on its GPU pools. */
@@ -97,7 +97,7 @@ export class GpuWorkloadsChart extends Chart {
         // The device plugin hands out GPUs through NVIDIA_VISIBLE_DEVICES, which only nvidia-container-runtime acts on.
         ...(nvidiaRuntimeClassRendered(this.config) ? { runtimeClassName: NVIDIA_RUNTIME_CLASS } : {}),
         securityContext: POD_SECURITY,
-        containers: [{ ...container, imagePullPolicy: 'IfNotPresent', securityContext: CONTAINER_SECURITY }],
+        containers: [{ ...container, imagePullPolicy: 'IfNotPresent', securityContext: NO_PRIVILEGES }],
       },
     });
   }
@@ -128,7 +128,7 @@ export class GpuWorkloadsChart extends Chart {
                 command: ['python', '-c', TRAINING_SCRIPT],
                 // No CUDA_VISIBLE_DEVICES (the guide sets 0): the driver injects exactly the claimed GPUs through CDI.
                 resources: { requests: { cpu: '2', memory: '8Gi' }, limits: { memory: '16Gi' }, claims: [{ name: GPU_CLAIM }] },
-                securityContext: CONTAINER_SECURITY,
+                securityContext: NO_PRIVILEGES,
                 ...(nfs ? { volumeMounts: [{ name: 'data', mountPath: '/data' }] } : {}),
               },
             ],

@@ -6,6 +6,7 @@ import { emit, type Typed } from '../lib/k8s';
 import { WORKLOADS_NAMESPACE } from '../lib/namespaces';
 import { COMPUTE_TYPE_LABEL, HYBRID, poolTaints } from '../lib/placement';
 import { imagePullSecrets } from '../lib/pull-secrets';
+import { NO_PRIVILEGES_READ_ONLY_ROOT } from '../lib/security-context';
 import type { Site } from '../lib/site';
 
 export interface HarborTestChartProps {
@@ -57,7 +58,7 @@ export class HarborTestChart extends Chart {
             imagePullPolicy: 'IfNotPresent',
             command: ['nginx', '-v'],
             resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '32Mi' } },
-            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+            securityContext: NO_PRIVILEGES_READ_ONLY_ROOT,
           },
         ],
       },

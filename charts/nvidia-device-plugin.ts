@@ -7,6 +7,7 @@ import { imageRef, releaseTag } from '../lib/images';
 import { emit, type Typed } from '../lib/k8s';
 import { gpuAgentTolerations, gpuModeNodeSelector, NVIDIA_RUNTIME_CLASS, nvidiaRuntimeClassRendered } from '../lib/placement';
 import { imagePullSecretsField } from '../lib/pull-secrets';
+import { NO_PRIVILEGES } from '../lib/security-context';
 import type { Site } from '../lib/site';
 
 /** Object names and the selector label of NVIDIA's static manifest, kept so an existing install is adopted in place. */
@@ -62,7 +63,7 @@ export class NvidiaDevicePluginChart extends Chart {
                 env: [],
                 // The plugin idles between kubelet calls; NVIDIA sets no resources, these keep it from being evicted first.
                 resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '256Mi' } },
-                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+                securityContext: NO_PRIVILEGES,
                 volumeMounts: [{ name: 'kubelet-device-plugins-dir', mountPath: DEVICE_PLUGIN_DIR }],
               },
             ],

@@ -1,9 +1,10 @@
 import { Chart } from 'cdk8s';
 import type { DaemonSet } from 'kubernetes-types/apps/v1';
-import type { ConfigMap, Container, SecurityContext, Volume } from 'kubernetes-types/core/v1';
+import type { ConfigMap, Container, Volume } from 'kubernetes-types/core/v1';
 import type { Construct } from 'constructs';
 import { emit, type Typed } from '../lib/k8s';
 import { COMPUTE_TYPE_LABEL, HYBRID } from '../lib/placement';
+import { NO_PRIVILEGES_READ_ONLY_ROOT } from '../lib/security-context';
 import type { Site } from '../lib/site';
 
 /** Component label of the DaemonSet when it also updates the host trust store. */
@@ -67,12 +68,6 @@ function installScript(files: readonly [string, string, string][]): string {
   ].join('\n');
 }
 
-const RESTRICTED: SecurityContext = {
-  allowPrivilegeEscalation: false,
-  readOnlyRootFilesystem: true,
-  capabilities: { drop: ['ALL'] },
-};
-
 /**
  * Makes containerd on every hybrid node trust the registry CA: an init container writes ca.crt and
  * hosts.toml into /etc/containerd/certs.d/<registry>/ (a hostPath of only that directory), then a
@@ -120,7 +115,7 @@ export class RegistryCaTrustChart extends Chart {
         command: ['sh', '-c', installScript(files)],
         resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '32Mi' } },
         // uid 0 owns the host directories; writing them needs no capability (no DAC override), so all are dropped.
-        securityContext: { ...RESTRICTED, runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, privileged: false },
+        securityContext: { ...NO_PRIVILEGES_READ_ONLY_ROOT, runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, privileged: false },
         volumeMounts: [
           { name: 'config', mountPath: '/config', readOnly: true },
           { name: 'certs-d', mountPath: '/host/certs.d' },
@@ -176,7 +171,7 @@ export class RegistryCaTrustChart extends Chart {
                 image: trust.pauseImage,
                 imagePullPolicy: 'IfNotPresent',
                 resources: { requests: { cpu: '1m', memory: '8Mi' }, limits: { memory: '16Mi' } },
-                securityContext: { ...RESTRICTED, runAsUser: 65535, runAsGroup: 65535, runAsNonRoot: true },
+                securityContext: { ...NO_PRIVILEGES_READ_ONLY_ROOT, runAsUser: 65535, runAsGroup: 65535, runAsNonRoot: true },
               },
             ],
             volumes,

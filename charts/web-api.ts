@@ -7,6 +7,7 @@ import { imageRef } from '../lib/images';
 import { emit, type Typed } from '../lib/k8s';
 import { cloudNodeAffinity } from '../lib/placement';
 import { imagePullSecretsField } from '../lib/pull-secrets';
+import { NO_PRIVILEGES_READ_ONLY_ROOT } from '../lib/security-context';
 import type { Site } from '../lib/site';
 
 export interface WebApiChartProps {
@@ -67,7 +68,7 @@ export class WebApiChart extends Chart {
                 readinessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 5, failureThreshold: 3 },
                 livenessProbe: { httpGet: { path: '/', port: 'http' }, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 3 },
                 resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
-                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+                securityContext: NO_PRIVILEGES_READ_ONLY_ROOT,
                 // nginx-unprivileged keeps its pid file and temp paths under /tmp; the rest of the root is read-only.
                 volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
               },
