@@ -1,6 +1,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { plainCredentialsAllowed } from '../pull-secrets';
 import { unreadableReason, type Problem } from './problems';
 import { ROBOT_NAME_MESSAGE, ROBOT_NAME_PATTERN } from './registry';
 import type { SiteConfig } from './schema';
@@ -161,7 +162,7 @@ export function readSiteInputs(config: SiteConfig, siteDir: string, env: NodeJS.
     warnings.push(...result.warnings);
     registryCa = result.ca;
   }
-  if (config.pullSecrets.enabled && config.pullSecrets.mode === 'plain' && config.pullSecrets.plain.iUnderstandTheSecretIsWrittenToDist) {
+  if (plainCredentialsAllowed(config)) {
     const result = readPlainPullCredentials(config, env);
     problems.push(...result.problems);
     plainPullCredentials = result.credentials;
