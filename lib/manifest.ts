@@ -32,6 +32,11 @@ export function describeObject(obj: Pick<Manifest, 'kind' | 'metadata'>): string
  * and name are the same object), kind, namespace and name.
  */
 export function objectIdentity(obj: Pick<Manifest, 'apiVersion' | 'kind' | 'metadata'>): string {
-  const group = obj.apiVersion.includes('/') ? obj.apiVersion.split('/')[0] : '';
-  return `${group}\0${obj.kind}\0${obj.metadata.namespace ?? ''}\0${obj.metadata.name}`;
+  return `${apiGroup(obj.apiVersion)}\0${obj.kind}\0${obj.metadata.namespace ?? ''}\0${obj.metadata.name}`;
+}
+
+/** The API group of an apiVersion: `apps` of `apps/v1`, `''` for the core group (`v1`). */
+export function apiGroup(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
 }

@@ -2,7 +2,7 @@
  * What exists in a site's output (plus what the cluster provides): the lookups the reference and
  * selector checks need, built once per validation run.
  */
-import type { Manifest, RenderedFile } from '../manifest';
+import { apiGroup, type Manifest, type RenderedFile } from '../manifest';
 import { CLUSTER_PROVIDED_PODS, type ReferencedKind, isClusterProvided } from './cluster-provided';
 import { get, podSpecOf } from './pods';
 
@@ -58,7 +58,7 @@ function str(value: unknown): string | undefined {
  * `spec.template.metadata.name` (default: its own name).
  */
 export function producedSecrets(object: Manifest): { namespace: string | undefined; name: string }[] {
-  const group = object.apiVersion.split('/')[0];
+  const group = apiGroup(object.apiVersion);
   const own = object.metadata.name;
   if (group === 'external-secrets.io' && object.kind === 'ExternalSecret') {
     const policy = str(get(object, ['spec', 'target', 'creationPolicy'])) ?? 'Owner';

@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SUPPORTED_KUBERNETES_VERSIONS } from '../versions';
+import { apiGroup } from '../manifest';
+import { minorOf, SUPPORTED_KUBERNETES_VERSIONS } from '../versions';
 import { type Schema, SchemaEvaluator } from './json-schema';
 import type { FieldPath } from './paths';
 
@@ -57,11 +58,6 @@ function crds(): CrdBundle {
   return (crdBundle ??= readJson<CrdBundle>('crds.json'));
 }
 
-function groupOf(apiVersion: string): string {
-  const slash = apiVersion.indexOf('/');
-  return slash < 0 ? '' : apiVersion.slice(0, slash);
-}
-
 /** Built-in API groups: the core group, unqualified names (apps, batch…) and *.k8s.io. */
 function isBuiltInGroup(group: string): boolean {
   return group === '' || !group.includes('.') || group.endsWith('.k8s.io');
@@ -105,7 +101,7 @@ export class SchemaSet {
       const key = `${p.path.join('\u0000')}\u0001${p.message}`;
       return seen.has(key) ? false : (seen.add(key), true);
     });
-    const minor = Number(this.kubernetesVersion.split('.')[1]);
+    const minor = minorOf(this.kubernetesVersion);
     const offByDefault = OFF_BY_DEFAULT_BETA.find((b) => b.apiVersion === object.apiVersion && b.minors.includes(minor));
     if (offByDefault) {
       problems.unshift({
@@ -121,7 +117,7 @@ export class SchemaSet {
     const key = `${apiVersion} ${kind}`;
     const version = this.kubernetesVersion;
     if (crds().kinds[key]) return undefined;
-    const group = groupOf(apiVersion);
+    const group = apiGroup(apiVersion);
     if (isBuiltInGroup(group)) {
       if (this.bundle.kinds[key]) {
         if (/^v\d+alpha\d+$/.test(apiVersion.slice(apiVersion.lastIndexOf('/') + 1))) {
@@ -132,7 +128,7 @@ export class SchemaSet {
       if (this.bundle.served[apiVersion]?.includes(kind)) return `${key} is served by Kubernetes ${version} but is not an object that can be applied`;
       return `${key} is not served by Kubernetes ${version}${alternatives(this.bundle.served, group, kind)}`;
     }
-    const crdGroup = Object.keys(crds().served).some((v) => groupOf(v) === group);
+    const crdGroup = Object.keys(crds().served).some((v) => apiGroup(v) === group);
     if (crdGroup) return `${key} is not served by the CRDs in imports/crds${alternatives(crds().served, group, kind)}`;
     return `${key}: no CRD in imports/crds serves it (add the CRD to scripts/update-crds.ts)`;
   }
@@ -141,7 +137,7 @@ export class SchemaSet {
 /** ` (served: resource.k8s.io/v1beta1, resource.k8s.io/v1beta2)` when the kind exists under other versions of the group. */
 function alternatives(served: Record<string, string[]>, group: string, kind: string): string {
   const others = Object.entries(served)
-    .filter(([v, kinds]) => groupOf(v) === group && kinds.includes(kind))
+    .filter(([v, kinds]) => apiGroup(v) === group && kinds.includes(kind))
     .map(([v]) => v)
     .sort();
   return others.length > 0 ? ` (served: ${others.join(', ')})` : '';
