@@ -4,6 +4,7 @@ import type { DaemonSet } from 'kubernetes-types/apps/v1';
 import type { SecurityContext, Service, ServiceAccount } from 'kubernetes-types/core/v1';
 import { imageRef } from '../lib/images';
 import { emit, type Typed } from '../lib/k8s';
+import { COMPONENT_LABEL } from '../lib/labels';
 import { DCGM_EXPORTER_POD_LABELS, DCGM_METRICS_PORT } from '../lib/monitoring';
 import { COMPUTE_TYPE_LABEL, gpuPools, HYBRID, NVIDIA_RUNTIME_CLASS, nvidiaRuntimeClassRendered, POOL_LABEL, poolTolerations } from '../lib/placement';
 import { imagePullSecretsField } from '../lib/pull-secrets';
@@ -63,7 +64,7 @@ export class DcgmExporterChart extends Chart {
         selector: { matchLabels: labels },
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
         template: {
-          metadata: { labels: { ...labels, 'app.kubernetes.io/component': 'dcgm-exporter' } },
+          metadata: { labels: { ...labels, [COMPONENT_LABEL]: 'dcgm-exporter' } },
           spec: {
             serviceAccountName: DCGM_EXPORTER_NAME,
             automountServiceAccountToken: false,

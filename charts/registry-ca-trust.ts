@@ -3,6 +3,7 @@ import type { DaemonSet } from 'kubernetes-types/apps/v1';
 import type { ConfigMap, Container, Volume } from 'kubernetes-types/core/v1';
 import type { Construct } from 'constructs';
 import { emit, type Typed } from '../lib/k8s';
+import { COMPONENT_LABEL } from '../lib/labels';
 import { COMPUTE_TYPE_LABEL, HYBRID } from '../lib/placement';
 import { NO_PRIVILEGES_READ_ONLY_ROOT } from '../lib/security-context';
 import type { Site } from '../lib/site';
@@ -146,7 +147,7 @@ export class RegistryCaTrustChart extends Chart {
         namespace: 'kube-system',
         // The privilege allowlist grants the host trust-store update (privileged + hostPID) only to this
         // component; without systemTrust the DaemonSet keeps the chart's component and hostPath alone.
-        ...(systemTrust ? { labels: { 'app.kubernetes.io/component': SYSTEM_TRUST_COMPONENT } } : {}),
+        ...(systemTrust ? { labels: { [COMPONENT_LABEL]: SYSTEM_TRUST_COMPONENT } } : {}),
       },
       spec: {
         selector: { matchLabels: labels },

@@ -2,7 +2,7 @@ import type { SiteConfig } from './config/schema';
 import { costReport, formatUsd } from './cost';
 import { EKSCTL_PATH } from './eksctl';
 import { ARTIFACT_COMPONENTS, GUIDE_DEVIATIONS } from './guide-deviations';
-import { GENERATOR_NAME, GENERATOR_VERSION } from './labels';
+import { COMPONENT_LABEL, GENERATOR_NAME, GENERATOR_VERSION, VERSION_LABEL } from './labels';
 import type { Manifest, RenderedFile } from './manifest';
 import { nodeConfigPath } from './nodeadm';
 import { COMPUTE_TYPE_LABEL, HYBRID, poolNodeLabels } from './placement';
@@ -16,9 +16,6 @@ import type { Site } from './site';
  * matched against every pod spec's scheduling constraints, the cost report and the guide deviations
  * of the components that render.
  */
-
-const COMPONENT = 'app.kubernetes.io/component';
-const VERSION = 'app.kubernetes.io/version';
 
 interface Taint {
   readonly key: string;
@@ -87,7 +84,7 @@ export function placeWorkloads(files: readonly RenderedFile[], groups: readonly 
       id: `w${out.length}`,
       kind: object.kind,
       name,
-      component: object.metadata.labels?.[COMPONENT] ?? '',
+      component: object.metadata.labels?.[COMPONENT_LABEL] ?? '',
       groups: groups.filter((g) => podFits(pod.spec, g)).map((g) => g.id),
     });
   }
@@ -108,12 +105,12 @@ export function componentRows(files: readonly RenderedFile[]): ComponentRow[] {
   const rows = new Map<string, { versions: Set<string>; namespaces: Set<string>; images: Set<string>; files: Set<string>; objects: number }>();
   for (const file of files) {
     for (const object of file.objects) {
-      const component = object.metadata.labels?.[COMPONENT] ?? file.chart;
+      const component = object.metadata.labels?.[COMPONENT_LABEL] ?? file.chart;
       const row = rows.get(component) ?? { versions: new Set(), namespaces: new Set(), images: new Set(), files: new Set(), objects: 0 };
       rows.set(component, row);
       row.objects += 1;
       row.files.add(file.path);
-      const version = object.metadata.labels?.[VERSION];
+      const version = object.metadata.labels?.[VERSION_LABEL];
       if (version) row.versions.add(version);
       row.namespaces.add(object.metadata.namespace ?? (object.kind === 'Namespace' ? object.metadata.name : '(cluster)'));
       for (const image of imagesOf(object)) row.images.add(image);

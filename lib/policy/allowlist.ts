@@ -3,6 +3,7 @@
  * every use of a privilege below by a pod that has no entry granting it. Add an entry only with a
  * reason a reviewer can check against the component's upstream manifests.
  */
+import { COMPONENT_LABEL } from '../labels';
 
 /** Host-level privileges a pod spec can ask for. */
 export type HostPrivilege = 'privileged' | 'hostPath' | 'hostPID' | 'hostNetwork' | 'hostIPC';
@@ -57,6 +58,6 @@ export function grantMatches(
   object: { readonly kind: string; readonly namespace?: string; readonly name: string; readonly labels: Record<string, string> },
 ): boolean {
   const subject = grant.subject;
-  if ('component' in subject) return object.labels['app.kubernetes.io/component'] === subject.component;
+  if ('component' in subject) return object.labels[COMPONENT_LABEL] === subject.component;
   return subject.kind === object.kind && subject.name === object.name && (subject.namespace ?? undefined) === object.namespace;
 }

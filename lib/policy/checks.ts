@@ -3,6 +3,7 @@
  * Each check has an id (the `check` of its findings) and looks at one object at a time, with the
  * whole output available through the OutputIndex.
  */
+import { COMPONENT_LABEL } from '../labels';
 import type { Manifest } from '../manifest';
 import type { FieldPath } from '../validator/paths';
 import type { ValidationContext } from '../validator/types';
@@ -113,7 +114,7 @@ const privilegedAllowlist: PolicyCheck = {
         labels: { ...site.labels, ...(object.metadata.labels ?? {}) },
       };
       const granted = new Set(PRIVILEGE_ALLOWLIST.filter((g) => grantMatches(g, subject)).flatMap((g) => g.privileges));
-      const component = subject.labels['app.kubernetes.io/component'];
+      const component = subject.labels[COMPONENT_LABEL];
       const who = component ? `component "${component}"` : 'this object';
       for (const use of privilegesUsed(site)) {
         if (!granted.has(use.privilege)) {
