@@ -1,8 +1,8 @@
 /**
- * Semantic checks of the GPU stack (issue 5): node pools, DRA claim templates, GPU samples and NFS.
+ * Semantic checks of the GPU stack: node pools, DRA claim templates, GPU samples and NFS.
  * Each problem names the field to change and says why, so `synth` can stop with exit 2 before rendering.
  */
-import { RESERVED_NODE_LABELS, type GpuExposure } from '../placement';
+import { gpuPools, RESERVED_NODE_LABELS, type GpuExposure } from '../placement';
 import { DRA_MIN_VERSION, draFacts, NVIDIA_DRA_DRIVER_MIN_VERSION, supportsNvidiaDraDriver } from '../versions';
 import { joinPath, type Problem } from './problems';
 import type { NodePool, SiteConfig } from './schema';
@@ -52,7 +52,7 @@ export const checkGpuPools: SemanticCheck = (config) => {
   return problems;
 };
 
-/** RuntimeClass `nvidia` is rendered by the device-plugin chart; samples must not point at it when that chart is off. */
+/** `devicePlugin.nvidiaRuntimeClass` chooses how the device plugin reaches the NVIDIA runtime: meaningless with the plugin off. */
 export const checkNvidiaRuntimeClass: SemanticCheck = (config) =>
   config.devicePlugin.nvidiaRuntimeClass && !config.devicePlugin.enabled
     ? [
@@ -83,7 +83,7 @@ function largestPerNode(pools: readonly NodePool[]): number {
 /** Claim templates are unique, served by some dra pool on a minor with DRA, and fit on one node. */
 export const checkClaimTemplates: SemanticCheck = (config) => {
   const problems: Problem[] = [];
-  const draPools = config.nodePools.filter((p) => p.gpu.mode === 'dra');
+  const draPools = gpuPools(config, 'dra');
   const draProblem = draUnavailable(config);
   const seen = new Map<string, number>();
   config.dra.claimTemplates.forEach((template, i) => {
