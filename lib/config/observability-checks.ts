@@ -1,27 +1,14 @@
+/** Checks of the monitoring, dcgmExporter, webApi and clusterAutoscaler sections. */
 import { gpuPools } from '../placement';
 import { minorOf } from '../versions';
-import { joinPath, type Problem } from './problems';
-import type { SemanticCheck } from './semantic';
-import { labelKeyProblem, labelValueProblem } from './semantic';
-
-/** Checks of the monitoring, dcgmExporter, webApi and clusterAutoscaler sections (issue 6). */
-
-function labelProblems(path: readonly (string | number)[], labels: Record<string, string>): Problem[] {
-  const problems: Problem[] = [];
-  for (const [key, value] of Object.entries(labels)) {
-    const keyProblem = labelKeyProblem(key);
-    if (keyProblem) problems.push({ path: joinPath([...path, key]), message: keyProblem, value: key });
-    const valueProblem = labelValueProblem(value);
-    if (valueProblem) problems.push({ path: joinPath([...path, key]), message: valueProblem, value });
-  }
-  return problems;
-}
+import type { Problem } from './problems';
+import { labelMapProblems, type SemanticCheck } from './semantic';
 
 /** Labels we put on objects or select pods by must be valid label syntax; the DRA selector must select something. */
 export const checkMonitoringLabels: SemanticCheck = (config) => {
   const problems = [
-    ...labelProblems(['monitoring', 'operator', 'labels'], config.monitoring.operator.labels),
-    ...labelProblems(['monitoring', 'draPlugin', 'podLabels'], config.monitoring.draPlugin.podLabels),
+    ...labelMapProblems(['monitoring', 'operator', 'labels'], config.monitoring.operator.labels),
+    ...labelMapProblems(['monitoring', 'draPlugin', 'podLabels'], config.monitoring.draPlugin.podLabels),
   ];
   if (config.monitoring.draPlugin.enabled && Object.keys(config.monitoring.draPlugin.podLabels).length === 0) {
     problems.push({ path: 'monitoring.draPlugin.podLabels', message: 'must name at least one label of the kubelet-plugin pods; an empty selector would scrape every pod of the namespace' });

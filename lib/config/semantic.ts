@@ -35,6 +35,18 @@ export function labelValueProblem(value: string): string | undefined {
   return undefined;
 }
 
+/** One problem per invalid key and per invalid value of a label map, each at `<path>.<key>`. */
+export function labelMapProblems(path: readonly (string | number)[], labels: Record<string, string>): Problem[] {
+  const problems: Problem[] = [];
+  for (const [key, value] of Object.entries(labels)) {
+    const keyProblem = labelKeyProblem(key);
+    if (keyProblem) problems.push({ path: joinPath([...path, key]), message: keyProblem, value: key });
+    const valueProblem = labelValueProblem(value);
+    if (valueProblem) problems.push({ path: joinPath([...path, key]), message: valueProblem, value });
+  }
+  return problems;
+}
+
 interface NamedCidr {
   readonly path: string;
   readonly cidr: string;
@@ -99,12 +111,7 @@ export const checkNodePools: SemanticCheck = (config) => {
     } else {
       seen.set(pool.name, i);
     }
-    for (const [key, value] of Object.entries(pool.labels)) {
-      const keyProblem = labelKeyProblem(key);
-      if (keyProblem) problems.push({ path: joinPath(['nodePools', i, 'labels', key]), message: keyProblem, value: key });
-      const valueProblem = labelValueProblem(value);
-      if (valueProblem) problems.push({ path: joinPath(['nodePools', i, 'labels', key]), message: valueProblem, value });
-    }
+    problems.push(...labelMapProblems(['nodePools', i, 'labels'], pool.labels));
     pool.taints.forEach((taint, t) => {
       const keyProblem = labelKeyProblem(taint.key);
       if (keyProblem) problems.push({ path: joinPath(['nodePools', i, 'taints', t, 'key']), message: keyProblem.replace('label key', 'taint key'), value: taint.key });
@@ -115,5 +122,5 @@ export const checkNodePools: SemanticCheck = (config) => {
   return problems;
 };
 
-/** Every semantic check, in the order their messages appear. Issues add their own checks here. */
+/** Every semantic check, in the order their messages appear. Each config section registers its checks here. */
 export const SEMANTIC_CHECKS: readonly SemanticCheck[] = [checkNetworks, checkNodePools, checkRegistry, checkCost, checkNodeadm, checkCloudNodeGroups, ...GPU_CHECKS, ...OBSERVABILITY_CHECKS];
