@@ -41,7 +41,7 @@ const Arn = (what: string) =>
 
 export const CREDENTIAL_PROVIDERS = ['ssm', 'iamRolesAnywhere'] as const;
 
-/** Fleet and review tooling: overlays, cost rates, nodeadm and eksctl settings (issue 8). */
+/** Fleet and review tooling: overlays, cost rates, nodeadm and eksctl settings. */
 export const fleetProperties = {
   extends: Type.Optional(
     Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], {

@@ -59,7 +59,7 @@ const ClaimTemplate = Closed({
   ),
 });
 
-/** Hybrid node pools and the GPU stack on them (issue 5). */
+/** Hybrid node pools and the GPU stack on them. */
 export const gpuProperties = {
   nodePools: Type.Array(
     Closed({

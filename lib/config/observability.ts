@@ -21,7 +21,7 @@ function Port(defaultValue: number, description: string) {
   return Type.Integer({ minimum: 1, maximum: 65535, default: defaultValue, description, [ERROR_KEYWORD]: 'must be a TCP port, 1-65535' });
 }
 
-/** Monitoring, cloud-side workloads and cluster-autoscaler (issue 6). */
+/** Monitoring, cloud-side workloads and cluster-autoscaler. */
 export const observabilityProperties = {
   monitoring: Section(
     {

@@ -45,7 +45,7 @@ const Ciphertext = (options: SchemaOptions = {}) =>
     ...options,
   });
 
-/** Harbor registry, in-cluster DNS and everything that makes nodes and pods trust and pull from Harbor (issue 4). */
+/** Harbor registry, in-cluster DNS and everything that makes nodes and pods trust and pull from Harbor. */
 export const registryProperties = {
   registry: Section(
     {
