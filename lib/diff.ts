@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { structuredPatch } from 'diff';
 import { parseAllDocuments } from 'yaml';
+import { isRecord } from './json';
 import { describeObject, objectIdentity, type Manifest } from './manifest';
 import type { OutputFile } from './render';
 import { formatPath, type FieldPath } from './validator/paths';
@@ -36,10 +37,6 @@ export function isIdentical(diff: SiteDiff): boolean {
 }
 
 type Json = unknown;
-
-function isRecord(value: Json): value is Record<string, Json> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Field-level differences of two JSON values; lists compare item by item. Paths are written as in validator findings. */
 export function diffValues(before: Json, after: Json, path: FieldPath = []): FieldChange[] {

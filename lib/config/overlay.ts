@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isRecord } from '../json';
 import { formatProblem, joinPath, SiteConfigError, type Problem } from './problems';
 
 /**
@@ -41,14 +42,10 @@ export interface ResolvedSite {
 
 type Doc = Record<string, unknown>;
 
-function isMap(value: unknown): value is Doc {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Reads `file` and everything it extends, and merges them by the rules above. */
 export function resolveSite(file: string, read: FileReader): ResolvedSite {
   const top = read(file);
-  if (!isMap(top.document) || !('extends' in top.document)) {
+  if (!isRecord(top.document) || !('extends' in top.document)) {
     return { document: top.document, files: [top], sha256: top.sha256 };
   }
   const order: ParsedFile[] = [];
@@ -118,7 +115,7 @@ function relativeName(absolute: string, topFile: string): string {
 
 /** `base` overlaid with `overlay`: maps merge, everything else replaces, `null` removes. Inputs are not modified. */
 export function mergeOverlay(base: unknown, overlay: unknown): unknown {
-  if (!isMap(base) || !isMap(overlay)) return structuredClone(overlay);
+  if (!isRecord(base) || !isRecord(overlay)) return structuredClone(overlay);
   const out: Doc = { ...base };
   for (const [key, value] of Object.entries(overlay)) {
     if (value === null) delete out[key];
@@ -147,7 +144,7 @@ function attachOrigins(document: Doc, order: readonly ParsedFile[]): Doc {
         cut = i;
         break;
       }
-      node = isMap(node) ? node[segments[i] as string] : undefined;
+      node = isRecord(node) ? node[segments[i] as string] : undefined;
     }
     // a missing field (`is required`, or removed by `null`) is blamed on the file that set its parent
     for (let len = cut; len > 0; len--) {
@@ -165,7 +162,7 @@ function attachOrigins(document: Doc, order: readonly ParsedFile[]): Doc {
 function hasPath(document: unknown, segments: readonly (string | number)[]): boolean {
   let node = document;
   for (const s of segments) {
-    if (!isMap(node) || !(String(s) in node)) return false;
+    if (!isRecord(node) || !(String(s) in node)) return false;
     node = node[String(s)];
   }
   return true;
@@ -201,7 +198,7 @@ export class OverlayConfigError extends SiteConfigError {
 
 /** The error to throw for problems found in `document`: attributed per file when it was merged from several. */
 export function siteConfigError(file: string, document: unknown, problems: readonly Problem[]): SiteConfigError {
-  const lookup = isMap(document) ? ((document as Record<symbol, unknown>)[ORIGINS] as OriginLookup | undefined) : undefined;
+  const lookup = isRecord(document) ? ((document as Record<symbol, unknown>)[ORIGINS] as OriginLookup | undefined) : undefined;
   if (!lookup) return new SiteConfigError(file, problems);
   const files = problems.map((p) => {
     const segments = splitPath(p.path);

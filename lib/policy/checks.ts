@@ -3,6 +3,7 @@
  * Each check has an id (the `check` of its findings) and looks at one object at a time, with the
  * whole output available through the OutputIndex.
  */
+import { isRecord } from '../json';
 import { COMPONENT_LABEL } from '../labels';
 import type { Manifest } from '../manifest';
 import type { FieldPath } from '../validator/paths';
@@ -28,10 +29,6 @@ export interface PolicyCheck {
   /** One line for the README and `--help`. */
   readonly description: string;
   run(input: CheckInput): void;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function hasValue(record: Record<string, unknown> | undefined, key: string): boolean {

@@ -2,6 +2,7 @@
  * The `plaintext-credential` check: credentials must reach the cluster through ExternalSecret or
  * SealedSecret, never as readable text in dist/. Messages name the field, never the value.
  */
+import { isRecord } from '../json';
 import type { Manifest } from '../manifest';
 import type { FieldPath } from '../validator/paths';
 
@@ -47,10 +48,6 @@ function textProblem(text: string): string | undefined {
 function decodeBase64(value: string): string | undefined {
   if (!/^[A-Za-z0-9+/=\s]*$/.test(value)) return undefined;
   return Buffer.from(value, 'base64').toString('utf8');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function secretProblems(secret: Manifest, allowPlain: boolean): CredentialProblem[] {

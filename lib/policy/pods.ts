@@ -1,4 +1,5 @@
 /** Where the pod specs of workload objects live, and typed access to the parts the checks read. */
+import { isRecord } from '../json';
 import type { Manifest } from '../manifest';
 import type { FieldPath } from '../validator/paths';
 
@@ -97,10 +98,6 @@ export function get(root: unknown, path: FieldPath): unknown {
     node = (node as Record<string | number, unknown>)[segment];
   }
   return node;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The pod spec of a Pod or workload object (built-in kinds only), or undefined. */
