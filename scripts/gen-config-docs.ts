@@ -9,6 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SiteSchema } from '../lib/config/schema';
+import { isRecord } from '../lib/json';
 
 export const DOCS_FILE = join(__dirname, '..', 'docs', 'configuration.md');
 
@@ -76,10 +77,6 @@ function constraints(schema: Schema): string {
     if (itemConstraints) parts.push(`items: ${itemConstraints}`);
   }
   return parts.join('; ');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Every field of the schema, depth first, in declaration order. */
