@@ -6,7 +6,7 @@ import { imageRef } from '../lib/images';
 import { emit, type Typed } from '../lib/k8s';
 import { COMPONENT_LABEL } from '../lib/labels';
 import { DCGM_EXPORTER_POD_LABELS, DCGM_METRICS_PORT } from '../lib/monitoring';
-import { COMPUTE_TYPE_LABEL, gpuPools, HYBRID, NVIDIA_RUNTIME_CLASS, nvidiaRuntimeClassRendered, POOL_LABEL, poolTolerations } from '../lib/placement';
+import { COMPUTE_TYPE_LABEL, gpuPools, HYBRID, nvidiaRuntimeClassField, POOL_LABEL, poolTolerations } from '../lib/placement';
 import { imagePullSecretsField } from '../lib/pull-secrets';
 import { NO_PRIVILEGES } from '../lib/security-context';
 import type { Site } from '../lib/site';
@@ -71,7 +71,7 @@ export class DcgmExporterChart extends Chart {
             priorityClassName: 'system-node-critical',
             // Rendered whenever some GPU pool does not run nvidia-container-runtime by default (always with a dra
             // pool); every GPU pool defines the handler, so the name works on each pool this DaemonSet covers.
-            ...(nvidiaRuntimeClassRendered(config) ? { runtimeClassName: NVIDIA_RUNTIME_CLASS } : {}),
+            ...nvidiaRuntimeClassField(config),
             affinity: {
               nodeAffinity: {
                 requiredDuringSchedulingIgnoredDuringExecution: {

@@ -8,7 +8,7 @@ import { podResourceClaim, type PodSpecWire } from '../lib/dra';
 import { imageRef } from '../lib/images';
 import { emit, type Typed } from '../lib/k8s';
 import { WORKLOADS_NAMESPACE } from '../lib/namespaces';
-import { NVIDIA_RUNTIME_CLASS, nvidiaRuntimeClassRendered, poolNodeSelector, poolTolerations, workloadPool } from '../lib/placement';
+import { nvidiaRuntimeClassField, poolNodeSelector, poolTolerations, workloadPool } from '../lib/placement';
 import { imagePullSecretsField } from '../lib/pull-secrets';
 import { NO_PRIVILEGES } from '../lib/security-context';
 import type { Site } from '../lib/site';
@@ -95,7 +95,7 @@ export class GpuWorkloadsChart extends Chart {
         restartPolicy: 'Never',
         ...this.placement(pool),
         // The device plugin hands out GPUs through NVIDIA_VISIBLE_DEVICES, which only nvidia-container-runtime acts on.
-        ...(nvidiaRuntimeClassRendered(this.config) ? { runtimeClassName: NVIDIA_RUNTIME_CLASS } : {}),
+        ...nvidiaRuntimeClassField(this.config),
         securityContext: POD_SECURITY,
         containers: [{ ...container, imagePullPolicy: 'IfNotPresent', securityContext: NO_PRIVILEGES }],
       },

@@ -5,7 +5,7 @@ import { DEVICE_PLUGIN_IMAGE } from '../lib/config/gpu';
 import type { SiteConfig } from '../lib/config/schema';
 import { imageRef, releaseTag } from '../lib/images';
 import { emit, type Typed } from '../lib/k8s';
-import { gpuAgentTolerations, gpuModeNodeSelector, NVIDIA_RUNTIME_CLASS, nvidiaRuntimeClassRendered } from '../lib/placement';
+import { gpuAgentTolerations, gpuModeNodeSelector, nvidiaRuntimeClassField } from '../lib/placement';
 import { imagePullSecretsField } from '../lib/pull-secrets';
 import { NO_PRIVILEGES } from '../lib/security-context';
 import type { Site } from '../lib/site';
@@ -52,7 +52,7 @@ export class NvidiaDevicePluginChart extends Chart {
             priorityClassName: 'system-node-critical',
             // NVML comes from nvidia-container-runtime: containerd's default on this pool, or named when the site
             // renders RuntimeClass nvidia (every GPU pool defines the handler, so naming it is always safe).
-            ...(nvidiaRuntimeClassRendered(config) ? { runtimeClassName: NVIDIA_RUNTIME_CLASS } : {}),
+            ...nvidiaRuntimeClassField(config),
             ...imagePullSecretsField(config, NAMESPACE),
             containers: [
               {

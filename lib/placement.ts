@@ -108,6 +108,14 @@ export function nvidiaRuntimeClassRendered(config: SiteConfig): boolean {
   );
 }
 
+/**
+ * The `runtimeClassName` field of a pod that needs nvidia-container-runtime: RuntimeClass `nvidia` exactly
+ * when {@link nvidiaRuntimeClassRendered}, else no field (the runtime is containerd's default there).
+ */
+export function nvidiaRuntimeClassField(config: SiteConfig): { runtimeClassName?: string } {
+  return nvidiaRuntimeClassRendered(config) ? { runtimeClassName: NVIDIA_RUNTIME_CLASS } : {};
+}
+
 /** Whether containerd on the pool's nodes runs every container with nvidia-container-runtime (see {@link nvidiaRuntimeClassRendered}). */
 export function nvidiaRuntimeIsDefault(config: SiteConfig, pool: NodePool): boolean {
   return pool.gpu.mode === 'devicePlugin' && !config.devicePlugin.nvidiaRuntimeClass;
