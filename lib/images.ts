@@ -34,10 +34,11 @@ export function imageTag(image: string): string {
 
 /**
  * The release an image runs, for the `app.kubernetes.io/version` label of a component whose default
- * image is pinned to a release tag: `v0.20.0` from `…/k8s-device-plugin:v0.20.0`; the default image's tag
- * when the reference does not end in `:<tag-characters>`.
+ * image is pinned to a release tag: `v0.20.0` from `…/k8s-device-plugin:v0.20.0`; `sha256-<12 hex>` for a
+ * reference pinned by digest only (a label value must stay within 63 characters); the default image's
+ * tag for an untagged reference.
  */
 export function releaseTag(image: string, defaultImage: string): string {
-  const tag = /:([A-Za-z0-9_][A-Za-z0-9._-]*)$/.exec(image);
-  return tag ? tag[1] : (defaultImage.split(':').pop() as string);
+  const tag = imageTag(image);
+  return tag === 'untagged' ? imageTag(defaultImage) : tag;
 }
