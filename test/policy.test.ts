@@ -52,7 +52,7 @@ describe('the fixture site', () => {
 
   it('documents every check', () => {
     expect(CHECK_DESCRIPTIONS.map((c) => c.id)).toEqual([
-      'schema', 'resources-required', 'image-pinned', 'privileged-allowlist', 'privileged-escalation',
+      'schema', 'resources-required', 'image-pinned', 'privileged-allowlist', 'privileged-escalation', 'label-syntax',
       'selector-match', 'reference-exists', 'gpu-placement', 'plaintext-credential',
     ]);
   });
@@ -148,6 +148,23 @@ describe('privileged-allowlist', () => {
       expect(grant.privileges.length).toBeGreaterThan(0);
       for (const p of grant.privileges) expect(HOST_PRIVILEGES).toContain(p);
     }
+  });
+});
+
+describe('label-syntax', () => {
+  it('accepts the fixture site', () => {
+    expect(findings('label-syntax')).toEqual([]);
+  });
+
+  it('flags a version label longer than 63 characters and a bad template label key', () => {
+    const digest = 'a'.repeat(64);
+    const installer = daemonSet('harbor-ca-installer', 'harbor-ca-installer', {});
+    (installer.metadata.labels as Record<string, string>)['app.kubernetes.io/version'] = digest;
+    (installer.spec as any).template.metadata.labels['bad key'] = 'x';
+    expect(findings('label-syntax', withObjects(site, installer)).map((f) => f.split(' | ').slice(0, 2).join(' | '))).toEqual([
+      'DaemonSet kube-system/harbor-ca-installer | metadata.labels.app.kubernetes.io/version',
+      'DaemonSet kube-system/harbor-ca-installer | spec.template.metadata.labels["bad key"]',
+    ]);
   });
 });
 

@@ -3,6 +3,7 @@
  * Each check has an id (the `check` of its findings) and looks at one object at a time, with the
  * whole output available through the OutputIndex.
  */
+import { labelKeyProblem, labelValueProblem } from '../config/semantic';
 import { isRecord } from '../json';
 import { COMPONENT_LABEL } from '../labels';
 import type { Manifest } from '../manifest';
@@ -133,6 +134,24 @@ const privilegedEscalation: PolicyCheck = {
         }
       }
     }),
+};
+
+function reportLabelProblems(labels: Record<string, string> | undefined, path: FieldPath, report: Report): void {
+  for (const [key, value] of Object.entries(labels ?? {})) {
+    const problem = labelKeyProblem(key) ?? (typeof value === 'string' ? labelValueProblem(value) : 'label value must be a string');
+    if (problem) report([...path, key], `${problem} (got ${JSON.stringify(key)}: ${JSON.stringify(value)})`);
+  }
+}
+
+const labelSyntax: PolicyCheck = {
+  id: 'label-syntax',
+  description: 'label keys and values of objects and pod templates follow the Kubernetes syntax (values at most 63 characters), as the API server requires',
+  run: (input) => {
+    reportLabelProblems(input.object.metadata.labels, ['metadata', 'labels'], input.report);
+    // A bare Pod's labels are its metadata labels, checked above.
+    if (input.object.kind === 'Pod') return;
+    withPod(input, (site) => reportLabelProblems(site.labels, [...site.path.slice(0, -1), 'metadata', 'labels'], input.report));
+  },
 };
 
 const WORKLOADS_WITH_SELECTOR = new Set(['Deployment', 'DaemonSet', 'StatefulSet', 'ReplicaSet', 'Job']);
@@ -351,6 +370,7 @@ export const POLICY_CHECKS: readonly PolicyCheck[] = [
   imagePinned,
   privilegedAllowlist,
   privilegedEscalation,
+  labelSyntax,
   selectorMatch,
   referenceExists,
   gpuPlacement,
