@@ -98,7 +98,7 @@ export const registryProperties = {
         [ERROR_KEYWORD]: 'must be "self" or "eksAddon"',
       }),
     },
-    { description: 'CoreDNS configuration (issue 4).' },
+    { description: 'CoreDNS configuration.' },
   ),
   pullSecrets: Section(
     {
@@ -186,7 +186,7 @@ export const registryProperties = {
         { description: 'Settings of mode plain.' },
       ),
     },
-    { description: 'Harbor pull credentials for workloads (issue 4).' },
+    { description: 'Harbor pull credentials for workloads.' },
   ),
   registryCaTrust: Section(
     {
