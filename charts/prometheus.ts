@@ -2,9 +2,9 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ConfigMap } from 'kubernetes-types/core/v1';
 import type { Role, RoleBinding } from 'kubernetes-types/rbac/v1';
-import { stringify } from 'yaml';
 import { emit, type Typed } from '../lib/k8s';
 import type { Manifest } from '../lib/manifest';
+import { toYaml } from '../lib/output';
 import {
   DCGM_EXPORTER_POD_LABELS,
   DCGM_METRICS_PORT,
@@ -99,7 +99,7 @@ export function prometheusYaml(site: Site): string {
     global: { scrape_interval: monitoring.scrapeInterval },
     scrape_configs: [...harborJobs, ...discoveryJobs],
   };
-  return `# Rendered by eks-hybrid-charts from the site's monitoring section; edit the site file, not this.\n${stringify(config, { lineWidth: 0 })}`;
+  return `# Rendered by eks-hybrid-charts from the site's monitoring section; edit the site file, not this.\n${toYaml(config)}`;
 }
 
 /**
