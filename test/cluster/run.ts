@@ -4,7 +4,8 @@
  * For each Kubernetes minor (default 1.33 and 1.34) and each site in sites/ (one fresh environment each):
  *   1. build, or reuse from the cache, etcd/kube-apiserver/kubectl of that minor (tools/testenv/build);
  *   2. render the site for that minor into a temp dir;
- *   3. start etcd + kube-apiserver on 127.0.0.1 (tools/testenv launcher);
+ *   3. start etcd + kube-apiserver on 127.0.0.1 (tools/testenv launcher); check that `kubectl kustomize` builds the
+ *      folder into exactly the rendered objects (what `kubectl apply -k` applies);
  *   4. apply CRDs (imports/crds/*.yaml and rendered ones) and Namespaces, wait until CRDs are Established;
  *   5. server-side apply everything else with --validate=strict (webhook configurations and APIServices with
  *      --dry-run=server only), apply a second time and check that no object changed;
@@ -461,6 +462,19 @@ async function testVersion(version: string, launcher: string, siteFile: string):
     const clientVersion = (JSON.parse(kv.stdout || '{}') as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion;
     log(`kubectl ${clientVersion}`);
     if (!clientVersion?.startsWith(`v${version}.`)) fail(`kubectl reports ${clientVersion}, expected v${version}.x`);
+
+    // Users run `kubectl apply -k`: kubectl's own kustomize must build the folder into exactly these objects.
+    const k = await kubectl.run(['kustomize', siteDir]);
+    const built = k.status === 0 ? parseKubectlJson(k.stdout) : [];
+    const sameObjects = (a: K8sObject[], b: K8sObject[]) =>
+      JSON.stringify(a.map((o) => keyOf(o)).sort()) === JSON.stringify(b.map((o) => keyOf(o)).sort()) &&
+      a.every((o) => comparable(o) === comparable(b.find((x) => keyOf(x) === keyOf(o))));
+    if (k.status !== 0) fail(`${version}: kubectl kustomize ${siteDir} failed: ${k.stderr.trim()}`);
+    else if (!sameObjects(built, rendered.map((e) => e.obj))) fail(`${version}: kubectl kustomize builds other objects than the files listed in kustomization.yaml`);
+    else {
+      passed++;
+      log(`kubectl kustomize: the same ${built.length} objects`);
+    }
 
     const crds = [...importedCrds(), ...rendered.filter((e) => e.obj.kind === 'CustomResourceDefinition')];
     const namespaces = rendered.filter((e) => e.obj.kind === 'Namespace' && groupOf(e.obj.apiVersion) === '');
