@@ -255,8 +255,11 @@ class Kubectl {
     for (const e of missing) {
       const one = await this.run(this.applyArgs(dryRun), stream([e]));
       const got = parseKubectlJson(one.stdout);
-      if (one.status === 0 && got.length === 1) applied.set(keyOf(e.obj), got[0]);
-      else errors.set(keyOf(e.obj), (one.stderr || one.stdout || `kubectl exit ${one.status}`).trim());
+      // Accepted alone but not in the batch: it needs an object that comes after it in apply order, so a
+      // one-shot `kubectl apply -k` would reject it. That is a failure with the batch's message.
+      if (one.status === 0 && got.length === 1) {
+        errors.set(keyOf(e.obj), `rejected in apply order, accepted only when sent again after the others:\n${r.stderr.trim()}`);
+      } else errors.set(keyOf(e.obj), (one.stderr || one.stdout || `kubectl exit ${one.status}`).trim());
     }
     return { applied, errors };
   }
@@ -479,7 +482,12 @@ async function testVersion(version: string, launcher: string, siteFile: string):
     const crds = [...importedCrds(), ...rendered.filter((e) => e.obj.kind === 'CustomResourceDefinition')];
     const namespaces = rendered.filter((e) => e.obj.kind === 'Namespace' && groupOf(e.obj.apiVersion) === '');
     const dryOnly = rendered.filter((e) => isDryRunOnly(e.obj));
-    const rest = rendered.filter((e) => !crds.includes(e) && !namespaces.includes(e) && !dryOnly.includes(e));
+    // In the order `kubectl apply -k` sends them (kustomize's), so an object needed by another at admission
+    // (a RuntimeClass by a Pod) must come first there too.
+    const applyOrder = new Map(built.map((o, i) => [keyOf(o), i]));
+    const rest = rendered
+      .filter((e) => !crds.includes(e) && !namespaces.includes(e) && !dryOnly.includes(e))
+      .sort((a, b) => (applyOrder.get(keyOf(a.obj)) ?? 0) - (applyOrder.get(keyOf(b.obj)) ?? 0));
     log(`${crds.length} CRDs (${crds.length - rendered.filter((e) => e.obj.kind === 'CustomResourceDefinition').length} from imports/crds), ${namespaces.length} namespaces, ${rest.length} other objects, ${dryOnly.length} dry-run only`);
 
     // Phase 1: CRDs and Namespaces for real.
