@@ -50,8 +50,20 @@ export function chartFileName(def: Pick<ChartDefinition, 'id' | 'order'>): strin
   return `${String(def.order).padStart(2, '0')}-${def.id}.yaml`;
 }
 
+/**
+ * Stamps the standard labels (the object's own win) and puts metadata in the order reviewers read it:
+ * name, namespace, labels, annotations, then anything else.
+ */
 function withStandardLabels(object: Manifest, labels: Record<string, string>): Manifest {
-  return { ...object, metadata: { ...object.metadata, labels: { ...labels, ...object.metadata.labels } } };
+  const { name, namespace, labels: own, annotations, ...rest } = object.metadata;
+  const metadata = {
+    name,
+    ...(namespace === undefined ? {} : { namespace }),
+    labels: { ...labels, ...own },
+    ...(annotations === undefined ? {} : { annotations }),
+    ...rest,
+  };
+  return { ...object, metadata };
 }
 
 /**

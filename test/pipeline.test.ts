@@ -59,6 +59,14 @@ describe('the example site pipeline', () => {
     }
   });
 
+  it('metadata reads name, namespace, labels, annotations in that order in every object', () => {
+    for (const o of build.result.files.flatMap((f) => f.objects)) {
+      const keys = Object.keys(o.metadata).filter((k) => ['name', 'namespace', 'labels', 'annotations'].includes(k));
+      expect(keys, `${o.kind} ${o.metadata.name}`).toEqual(['name', 'namespace', 'labels', 'annotations'].filter((k) => k in o.metadata));
+      expect(Object.keys(o.metadata).slice(0, keys.length)).toEqual(keys);
+    }
+  });
+
   it('written YAML parses back to exactly the rendered objects', () => {
     for (const file of build.result.files) {
       const text = build.output.find((f) => f.path === file.path)!.content;
