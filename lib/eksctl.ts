@@ -14,6 +14,9 @@ import type { OutputFile } from './render';
  */
 export const EKSCTL_PATH = 'cluster/eksctl.yaml';
 
+/** Written when the site config names no gateway: `VPC_GATEWAY_ID=tgw-… envsubst < eksctl.yaml`. */
+export const VPC_GATEWAY_PLACEHOLDER = '${VPC_GATEWAY_ID}';
+
 export function eksctlClusterConfig(config: SiteConfig): Record<string, unknown> {
   const ira = config.nodeadm.credentialProvider === 'iamRolesAnywhere';
   const roleArn = config.nodeadm.iamRolesAnywhere.roleArn;
@@ -35,6 +38,9 @@ export function eksctlClusterConfig(config: SiteConfig): Record<string, unknown>
         ...(ira && config.eksctl.caBundleCert ? { caBundleCert: config.eksctl.caBundleCert } : {}),
         ...(ira && roleArn && !config.eksctl.caBundleCert ? { roleARN: roleArn } : {}),
       },
+      // eksctl requires the gateway that routes the VPC to the remote networks; without an ID in the config,
+      // a placeholder to fill in (envsubst) like the NodeConfigs' activation codes
+      vpcGatewayID: config.eksctl.vpcGatewayId ?? VPC_GATEWAY_PLACEHOLDER,
       // EKS takes one entry holding every CIDR
       remoteNodeNetworks: [{ cidrs: [...config.networks.remoteNodeNetworks] }],
       remotePodNetworks: [{ cidrs: [...config.networks.remotePodNetworks] }],
@@ -62,6 +68,9 @@ export function eksctlFile(config: SiteConfig): OutputFile {
     `# eksctl ClusterConfig of site ${config.name}: the EKS cluster, its remote (hybrid) networks and the cloud node groups.`,
     '# Generated from the site config: edit that instead. Not a cluster object. Create with: eksctl create cluster -f cluster/eksctl.yaml',
     '# eksctl sets remoteNetworkConfig only at cluster creation; later changes go through the EKS API (UpdateClusterConfig).',
+    ...(config.eksctl.vpcGatewayId
+      ? []
+      : ['# Set the Transit or Virtual Private Gateway first: VPC_GATEWAY_ID=tgw-… envsubst < cluster/eksctl.yaml > eksctl.yaml (or set eksctl.vpcGatewayId).']),
     '',
   ].join('\n');
   return { path: EKSCTL_PATH, content: `${header}${toYaml(eksctlClusterConfig(config))}` };

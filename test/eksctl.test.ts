@@ -8,6 +8,7 @@ import { ARTIFACTS } from '../lib/artifacts';
 import { EKSCTL_PATH } from '../lib/eksctl';
 import { podSpecOf } from '../lib/policy/pods';
 import { buildSite } from '../lib/pipeline';
+import { siteVariantFile } from './helpers/site-variant';
 
 const REGISTRY = { charts: CHARTS, artifacts: ARTIFACTS };
 
@@ -49,9 +50,18 @@ describe('eksctl ClusterConfig of the example site', () => {
   it('declares the remote node and pod networks and the SSM credential provider', () => {
     expect(doc.remoteNetworkConfig).toEqual({
       iam: { provider: 'SSM' },
+      vpcGatewayID: '${VPC_GATEWAY_ID}',
       remoteNodeNetworks: [{ cidrs: ['192.168.0.0/16'] }],
       remotePodNetworks: [{ cidrs: ['10.244.0.0/16'] }],
     });
+  });
+
+  it('names the VPC gateway eksctl requires: from the config, else a placeholder the header explains', () => {
+    const content = (file: string) => buildSite(file, { charts: CHARTS, artifacts: ARTIFACTS }).output.find((f) => f.path === EKSCTL_PATH)!.content;
+    expect(content('sites/example.yaml')).toMatch(/^# Set the Transit or Virtual Private Gateway first: VPC_GATEWAY_ID=tgw-/m);
+    const withGateway = content(siteVariantFile({ eksctl: { vpcGatewayId: 'tgw-0123456789abcdef0' } }));
+    expect(parse(withGateway).remoteNetworkConfig.vpcGatewayID).toBe('tgw-0123456789abcdef0');
+    expect(withGateway).not.toMatch(/VPC_GATEWAY_ID/);
   });
 
   it('has the guide\'s cpu-nodes and gpu-nodes managed node groups with labels and taints', () => {

@@ -137,6 +137,14 @@ export const fleetProperties = {
           description: 'PEM of the CA that signs node certificates (credentialProvider: iamRolesAnywhere); eksctl creates the trust anchor from it.',
         }),
       ),
+      vpcGatewayId: Type.Optional(
+        Type.String({
+          pattern: '^(tgw|vgw)-[0-9a-f]{8,17}$',
+          description:
+            'Transit Gateway (tgw-…) or Virtual Private Gateway (vgw-…) that connects the VPC to the on-prem networks (eksctl remoteNetworkConfig.vpcGatewayID, required by eksctl). Without it, eksctl.yaml holds the placeholder ${VPC_GATEWAY_ID}.',
+          [ERROR_KEYWORD]: 'must be a Transit Gateway (tgw-…) or Virtual Private Gateway (vgw-…) ID, e.g. tgw-0123456789abcdef0',
+        }),
+      ),
     },
     { description: 'Cloud side written to cluster/eksctl.yaml.' },
   ),
