@@ -213,13 +213,16 @@ export async function runCli(argv: readonly string[], registry: Registry, io: Io
   const setExit = (code: number) => {
     exitCode = Math.max(exitCode, code);
   };
+  // addCommand does not pass the output settings on: each subcommand gets them, or its flag errors
+  // would bypass `io` and go straight to the process's stderr.
+  const output = { writeOut: (s: string) => io.out(s.trimEnd()), writeErr: (s: string) => io.err(s.trimEnd()) };
   const program = new Command(GENERATOR_NAME)
     .description('Typed cdk8s charts for an Amazon EKS Hybrid Nodes cluster')
     .version(GENERATOR_VERSION)
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+    .configureOutput(output);
   for (const factory of [synthCommand, validateCommand, ...EXTRA_COMMANDS]) {
-    program.addCommand(factory(registry, io, setExit).exitOverride());
+    program.addCommand(factory(registry, io, setExit).exitOverride().configureOutput(output));
   }
   // `cdk8s synth` runs the app without arguments: that means "synth the example site".
   const args = argv.length === 0 ? ['synth'] : [...argv];

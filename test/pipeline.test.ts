@@ -208,8 +208,10 @@ describe('the CLI', () => {
     expect(readdirSync(out)).toEqual([]);
   });
 
-  it('an unknown flag is bad input (exit 2)', async () => {
-    expect(await runCli(['synth', '--colour'], registry, quiet)).toBe(2);
+  it('an unknown flag is bad input (exit 2), reported through the CLI output, not stray stderr', async () => {
+    const err: string[] = [];
+    expect(await runCli(['synth', '--colour'], registry, { out: () => {}, err: (l) => err.push(l) })).toBe(2);
+    expect(err).toEqual(["error: unknown option '--colour'"]);
   });
 
   it('runs as a process: bad input exits 2 with no stack trace', () => {
