@@ -2,14 +2,16 @@
  * Generates docs/configuration.md from the site config's JSON Schema (lib/config/schema.ts): every
  * field with its path, type, whether it is required, its default, allowed values and constraints, and
  * its description. Generic over the schema: a field added to any section appears without touching this.
+ * It also writes the editor schemas of scripts/gen-editor-schema.ts.
  *
  *   npm run docs            # rewrite docs/configuration.md
  *   npm run docs -- --check # exit 1 when the committed file is stale (CI)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { SiteSchema } from '../lib/config/schema';
 import { isRecord } from '../lib/json';
+import { editorSchemaFiles } from './gen-editor-schema';
 
 export const DOCS_FILE = join(__dirname, '..', 'docs', 'configuration.md');
 
@@ -163,20 +165,25 @@ export function configurationMarkdown(): string {
 }
 
 if (require.main === module) {
-  const text = configurationMarkdown();
+  const files: Record<string, string> = { [DOCS_FILE]: configurationMarkdown() };
+  for (const [path, text] of Object.entries(editorSchemaFiles())) files[join(__dirname, '..', path)] = text;
   if (process.argv.includes('--check')) {
-    let current = '';
-    try {
-      current = readFileSync(DOCS_FILE, 'utf8');
-    } catch {
-      // missing counts as stale
-    }
-    if (current !== text) {
-      console.error('docs/configuration.md is stale: run `npm run docs`');
-      process.exitCode = 1;
+    for (const [path, text] of Object.entries(files)) {
+      let current = '';
+      try {
+        current = readFileSync(path, 'utf8');
+      } catch {
+        // missing counts as stale
+      }
+      if (current !== text) {
+        console.error(`${relative(process.cwd(), path)} is stale: run \`npm run docs\``);
+        process.exitCode = 1;
+      }
     }
   } else {
-    writeFileSync(DOCS_FILE, text);
-    console.log(`wrote ${DOCS_FILE}`);
+    for (const [path, text] of Object.entries(files)) {
+      writeFileSync(path, text);
+      console.log(`wrote ${relative(process.cwd(), path)}`);
+    }
   }
 }
