@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadSite } from '../lib/site';
+import { siteWith } from './helpers/gpu-site';
 import { exampleFor, loadSiteVariant } from './helpers/site-variant';
 
 describe('config advice (warnings that do not stop the render)', () => {
@@ -27,5 +28,57 @@ describe('config advice (warnings that do not stop the render)', () => {
     );
     expect(loadSite('sites/example.yaml', { kubernetesVersion: '1.34' }).warnings.join('\n')).not.toMatch(/DRA/);
     expect(exampleFor('1.32').warnings.join('\n')).not.toMatch(/DRA/);
+  });
+});
+
+describe('config advice on settings that do nothing or put workloads at risk', () => {
+  const dpPools = (doc: Record<string, any>) => doc.nodePools.filter((p: { gpu?: { mode?: string } }) => p.gpu?.mode === 'devicePlugin');
+
+  it('warns when devicePlugin or draDriver settings are changed on a site where that component has no node to run on', () => {
+    const noDevicePluginPool = siteWith((doc) => {
+      doc.nodePools = doc.nodePools.filter((p: { gpu?: { mode?: string } }) => p.gpu?.mode !== 'devicePlugin');
+      doc.samples = { gpuTest: { enabled: false }, gpuTraining: { enabled: false } };
+      doc.devicePlugin = { image: 'nvcr.io/nvidia/k8s-device-plugin:v0.17.2', nvidiaRuntimeClass: true };
+      doc.draDriver = { logVerbosity: 6 };
+    });
+    expect(noDevicePluginPool.warnings).toEqual(
+      expect.arrayContaining([
+        'devicePlugin.image: set, but the device plugin does not run on this site (no devicePlugin pool with servers): it has no effect',
+        'devicePlugin.nvidiaRuntimeClass: set, but the device plugin does not run on this site (no devicePlugin pool with servers): it has no effect',
+      ]),
+    );
+    // the DRA driver does run there: its setting takes effect
+    expect(noDevicePluginPool.warnings.join('\n')).not.toMatch(/^draDriver/m);
+    const noDraPool = siteWith((doc) => {
+      doc.nodePools = dpPools(doc);
+      doc.dra = { claimTemplates: [] };
+      doc.samples = { mlTraining: { enabled: false } };
+      doc.draDriver = { logVerbosity: 6 };
+    });
+    expect(noDraPool.warnings).toContain('draDriver.logVerbosity: set, but the DRA driver does not run on this site (no dra pool with servers): it has no effect');
+  });
+
+  it('says nothing about default settings, or settings of a component that runs', () => {
+    expect(loadSite('sites/example.yaml').warnings.join('\n')).not.toMatch(/has no effect/);
+    expect(siteWith((doc) => (doc.devicePlugin = { image: 'nvcr.io/nvidia/k8s-device-plugin:v0.17.2' })).warnings.join('\n')).not.toMatch(/has no effect/);
+  });
+
+  it('warns when operator-mode objects carry no label a Prometheus could select them by', () => {
+    const unlabelled = siteWith((doc) => (doc.monitoring = { mode: 'operator' }));
+    expect(unlabelled.warnings.join('\n')).toMatch(/^monitoring\.operator\.labels: empty: a Prometheus resource selects/m);
+    expect(loadSite('sites/example-operator.yaml').warnings.join('\n')).not.toMatch(/monitoring/);
+    expect(loadSite('sites/example.yaml').warnings.join('\n')).not.toMatch(/monitoring/);
+  });
+
+  it('warns about every GPU pool without a taint, by its index, and about no CPU pool', () => {
+    const untainted = siteWith((doc) => {
+      for (const pool of doc.nodePools) pool.taints = [];
+    });
+    const warned = untainted.warnings.filter((w) => /^nodePools\[\d+\]\.taints:/.test(w));
+    const gpuIndexes = untainted.config.nodePools.flatMap((p, i) => (p.gpu.mode === 'none' ? [] : [i]));
+    expect(gpuIndexes.length).toBeGreaterThan(1);
+    expect(warned.map((w) => Number(/^nodePools\[(\d+)\]/.exec(w)?.[1]))).toEqual(gpuIndexes);
+    expect(warned[0]).toContain(`GPU pool ${untainted.config.nodePools[gpuIndexes[0]].name} has no taint`);
+    expect(loadSite('sites/example.yaml').warnings.join('\n')).not.toMatch(/taints/);
   });
 });

@@ -1,6 +1,44 @@
-import { gpuPools } from '../placement';
+import { gpuPools, runsDevicePlugin, runsDraDriver } from '../placement';
+import { isRecord } from '../json';
 import { minorOf } from '../versions';
+import { gpuProperties } from './gpu';
 import type { SiteConfig } from './schema';
+
+interface DefaultedSchema {
+  readonly default?: unknown;
+  readonly properties?: Record<string, DefaultedSchema>;
+}
+
+/** What the loader fills in for `schema` when it is left out: its default, with nested defaults applied. */
+function defaultValue(schema: DefaultedSchema): unknown {
+  if (!schema.properties || !isRecord(schema.default)) return schema.default;
+  const nested = Object.entries(schema.properties).flatMap(([key, field]) => {
+    const value = defaultValue(field);
+    return value === undefined ? [] : [[key, value] as const];
+  });
+  return { ...Object.fromEntries(nested), ...schema.default };
+}
+
+/** The fields of a component's section (other than `enabled`) set to something else than their default. */
+function changedSettings(section: 'devicePlugin' | 'draDriver', config: SiteConfig): string[] {
+  const defaults = defaultValue(gpuProperties[section]) as Record<string, unknown>;
+  const values = config[section] as Record<string, unknown>;
+  return Object.keys(defaults).filter((key) => key !== 'enabled' && JSON.stringify(values[key]) !== JSON.stringify(defaults[key]));
+}
+
+/** Settings that cannot reach the output: the component has nothing to run on, so they are silently ignored. */
+function noOpSettings(config: SiteConfig): string[] {
+  const advice: string[] = [];
+  const idle: [('devicePlugin' | 'draDriver'), boolean, string][] = [
+    ['devicePlugin', runsDevicePlugin(config), 'the device plugin does not run on this site (no devicePlugin pool with servers)'],
+    ['draDriver', runsDraDriver(config), 'the DRA driver does not run on this site (no dra pool with servers)'],
+  ];
+  for (const [section, runs, why] of idle) {
+    if (runs || !config[section].enabled) continue;
+    for (const key of changedSettings(section, config)) advice.push(`${section}.${key}: set, but ${why}: it has no effect`);
+  }
+  return advice;
+}
 
 /**
  * Warnings about a valid config that will work less well than the user likely expects. Unlike the
@@ -28,5 +66,20 @@ export function configAdvice(config: SiteConfig): string[] {
         `cluster-autoscaler), which get no pull secret unless pullSecrets.includeKubeSystem is true: make those proxy-cache projects public in Harbor or set it`,
     );
   }
+  if (config.monitoring.enabled && config.monitoring.mode === 'operator' && Object.keys(config.monitoring.operator.labels).length === 0) {
+    advice.push(
+      'monitoring.operator.labels: empty: a Prometheus resource selects ScrapeConfigs, PodMonitors and ServiceMonitors by label ' +
+        '(kube-prometheus-stack by release: <its release name>), so without the labels it selects nothing and nothing is scraped',
+    );
+  }
+  config.nodePools.forEach((pool, i) => {
+    if (pool.gpu.mode !== 'none' && pool.taints.length === 0) {
+      advice.push(
+        `nodePools[${i}].taints: GPU pool ${pool.name} has no taint, so pods that need no GPU (harbor-test, your own services) can be ` +
+          'scheduled onto its GPU servers and take their CPU and memory; add e.g. {key: nvidia.com/gpu, value: present, effect: NoSchedule}',
+      );
+    }
+  });
+  advice.push(...noOpSettings(config));
   return advice;
 }
