@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { stringify } from 'yaml';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './labels';
 import type { Manifest, RenderedFile } from './manifest';
@@ -16,6 +17,10 @@ export function toYaml(value: unknown): string {
 
 export function manifestsToYaml(objects: readonly Manifest[]): string {
   return objects.map((o) => `---\n${toYaml(o)}`).join('');
+}
+
+function siteRelative(siteFile: string, file: string): string {
+  return relative(dirname(resolve(siteFile)), resolve(file)).split(sep).join('/');
 }
 
 function sha256(text: string): string {
@@ -45,6 +50,8 @@ export function siteOutputFiles(site: Site, result: RenderResult): OutputFile[] 
         site: site.config.name,
         kubernetesVersion: site.config.kubernetesVersion,
         siteConfigSha256: site.source.sha256,
+        // every file the config was read from, bases first, named relative to the site file's folder
+        siteFiles: site.source.files.map((f) => ({ file: siteRelative(site.source.file, f.file), sha256: f.sha256 })),
         files: Object.fromEntries(hashed.map((f) => [f.path, sha256(f.content)])),
       },
       null,

@@ -14,9 +14,11 @@ export const HYBRID = 'hybrid';
 /** Labels our NodeConfigs add to every node of a pool. */
 export const POOL_LABEL = 'eks-hybrid-charts/pool';
 export const GPU_MODE_LABEL = 'eks-hybrid-charts/gpu-mode';
+/** The pool's `gpu.model`, on GPU pools that set one: lets a workload pick servers by GPU model. */
+export const GPU_MODEL_LABEL = 'eks-hybrid-charts/gpu-model';
 
 /** Label keys the generator sets on nodes itself; a pool's own `labels` must not set them. */
-export const RESERVED_NODE_LABELS: readonly string[] = [COMPUTE_TYPE_LABEL, POOL_LABEL, GPU_MODE_LABEL];
+export const RESERVED_NODE_LABELS: readonly string[] = [COMPUTE_TYPE_LABEL, POOL_LABEL, GPU_MODE_LABEL, GPU_MODEL_LABEL];
 
 /** The GPU modes that expose GPUs, i.e. every mode but `none`. */
 export type GpuExposure = Exclude<GpuMode, 'none'>;
@@ -27,6 +29,7 @@ export function poolNodeLabels(pool: NodePool): Record<string, string> {
     ...pool.labels,
     [POOL_LABEL]: pool.name,
     ...(pool.gpu.mode === 'none' ? {} : { [GPU_MODE_LABEL]: pool.gpu.mode }),
+    ...(pool.gpu.mode === 'none' || pool.gpu.model === undefined ? {} : { [GPU_MODEL_LABEL]: pool.gpu.model }),
   };
 }
 

@@ -1,15 +1,18 @@
 import { dirname } from 'node:path';
 import { configAdvice } from './config/advice';
 import { readSiteInputs, type SiteInputs } from './config/inputs';
-import { readSiteSource, validateSiteDocument } from './config/load';
+import { readSiteSource, validateSiteDocument, type SiteSource } from './config/load';
 import { SiteConfigError } from './config/problems';
 import type { SiteConfig } from './config/schema';
 
 /** Everything a chart may know about a site: the validated config and what the loader read for it. */
 export interface Site {
   readonly config: SiteConfig;
-  /** The site file as named on the command line, and the sha256 of its bytes. */
-  readonly source: { readonly file: string; readonly sha256: string };
+  /**
+   * The site file as named on the command line, the sha256 over its inputs (see SiteSource), and every
+   * file read for it in the order applied (the files it extends first).
+   */
+  readonly source: { readonly file: string; readonly sha256: string; readonly files: SiteSource['files'] };
   readonly inputs: SiteInputs;
   /** Things worth saying that do not stop the render (printed as `warning:` lines). */
   readonly warnings: readonly string[];
@@ -32,5 +35,5 @@ export function loadSite(file: string, options: LoadOptions = {}): Site {
   const config = validateSiteDocument(file, document);
   const { inputs, problems, warnings } = readSiteInputs(config, dirname(file), options.env ?? process.env);
   if (problems.length > 0) throw new SiteConfigError(file, problems);
-  return { config, source: { file, sha256: source.sha256 }, inputs, warnings: [...configAdvice(config), ...warnings] };
+  return { config, source: { file, sha256: source.sha256, files: source.files }, inputs, warnings: [...configAdvice(config), ...warnings] };
 }

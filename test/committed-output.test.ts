@@ -1,6 +1,7 @@
 // The CI gate a GitOps repository runs (`npm run diff -- --all`) compares every site in sites/ with its
 // committed output: each site must have one, fresh, and dist/ holds nothing else.
-import { readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
@@ -22,5 +23,18 @@ describe('committed dist/', () => {
     const build = buildSite(join('sites', file), registry);
     const fresh = Object.fromEntries(build.output.map((f) => [f.path, Buffer.from(f.content).toString('base64')]));
     expect(snapshotTree(join('dist', build.site.config.name))).toEqual(fresh);
+  });
+});
+
+describe('manifest.json', () => {
+  it('lists every site file the config was read from, bases first, with the sha256 of its bytes', () => {
+    const manifest = JSON.parse(readFileSync('dist/example-operator/manifest.json', 'utf8')) as { siteFiles: { file: string; sha256: string }[] };
+    const hash = (file: string) => createHash('sha256').update(readFileSync(join('sites', file))).digest('hex');
+    expect(manifest.siteFiles).toEqual([
+      { file: 'example.yaml', sha256: hash('example.yaml') },
+      { file: 'example-operator.yaml', sha256: hash('example-operator.yaml') },
+    ]);
+    const single = JSON.parse(readFileSync('dist/example/manifest.json', 'utf8')) as { siteFiles: unknown };
+    expect(single.siteFiles).toEqual([{ file: 'example.yaml', sha256: hash('example.yaml') }]);
   });
 });

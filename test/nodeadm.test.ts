@@ -10,6 +10,7 @@ import { podSpecOf, usesGpu } from '../lib/policy/pods';
 import { buildSite } from '../lib/pipeline';
 import { nodeConfig } from '../lib/nodeadm';
 import { loadSite } from '../lib/site';
+import { problemsOf, siteWith } from './helpers/gpu-site';
 
 const REGISTRY = { charts: CHARTS, artifacts: ARTIFACTS };
 
@@ -197,5 +198,25 @@ describe('nodeadm NodeConfig options', () => {
         `${file}: nodeadm.containerdMajor: Kubernetes 1.36 needs containerd 2 or later (got 1)`,
       ].join('\n'),
     );
+  });
+});
+
+describe('the GPU model node label', () => {
+  it('labels the servers of a GPU pool with its gpu.model, and no CPU pool or pool without a model', () => {
+    const site = siteWith((doc) => {
+      doc.nodePools.push({ name: 'cpu', count: 1, vcpus: 8 }, { name: 'gpu-unnamed', count: 1, vcpus: 8, gpu: { mode: 'devicePlugin', perNode: 1 } });
+    });
+    const flags = (name: string) => nodeConfig(site.config, site.config.nodePools.find((p) => p.name === name)!) as any;
+    const labelsOf = (name: string) => (flags(name).spec.kubelet.flags[0] as string).replace('--node-labels=', '').split(',');
+    for (const pool of site.config.nodePools.filter((p) => p.gpu.model !== undefined)) {
+      expect(labelsOf(pool.name)).toContain(`eks-hybrid-charts/gpu-model=${pool.gpu.model}`);
+    }
+    expect(labelsOf('cpu').some((l) => l.startsWith('eks-hybrid-charts/gpu-model='))).toBe(false);
+    expect(labelsOf('gpu-unnamed').some((l) => l.startsWith('eks-hybrid-charts/gpu-model='))).toBe(false);
+  });
+
+  it('is reserved: a pool cannot set it in its own labels', () => {
+    const problems = problemsOf((doc) => (doc.nodePools[0].labels = { 'eks-hybrid-charts/gpu-model': 'A100' }));
+    expect(problems).toContainEqual({ path: 'nodePools[0].labels["eks-hybrid-charts/gpu-model"]', message: 'is set on the nodes by nodeadm or the generator (from the pool name, gpu.mode and gpu.model); remove it from labels', value: 'A100' });
   });
 });

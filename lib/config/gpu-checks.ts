@@ -29,7 +29,7 @@ export const checkGpuPools: SemanticCheck = (config) => {
       if (RESERVED_NODE_LABELS.includes(key)) {
         problems.push({
           path: joinPath(['nodePools', i, 'labels', key]),
-          message: 'is set on the nodes by nodeadm or the generator (from the pool name and gpu.mode); remove it from labels',
+          message: 'is set on the nodes by nodeadm or the generator (from the pool name, gpu.mode and gpu.model); remove it from labels',
           value: pool.labels[key],
         });
       }

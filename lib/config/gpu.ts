@@ -80,7 +80,7 @@ export const gpuProperties = {
               [ERROR_KEYWORD]: `must be exactly one of ${GPU_MODES.join(', ')}: a pool cannot use both the device plugin and DRA (they would advertise the same GPUs twice); split the servers into two pools`,
             },
           ),
-          model: Type.Optional(Type.String({ minLength: 1, description: 'GPU model, e.g. H100 (documentation and node label only).' })),
+          model: Type.Optional(Type.String({ minLength: 1, description: 'GPU model, e.g. H100: shown in the site overview and cost report, and set as node label eks-hybrid-charts/gpu-model on GPU pools (so it must be a valid label value).' })),
           perNode: Type.Integer({ minimum: 0, maximum: 64, default: 0, description: 'GPUs per server; at most 64.' }),
         },
         { description: 'GPUs of the pool.' },

@@ -2,6 +2,7 @@ import ipaddr from 'ipaddr.js';
 import type { SiteConfig } from './schema';
 import { GPU_CHECKS } from './gpu-checks';
 import { OBSERVABILITY_CHECKS } from './observability-checks';
+import { GPU_MODEL_LABEL } from '../placement';
 import { joinPath, type Problem } from './problems';
 import { checkCloudNodeGroups, checkCost, checkNodeadm } from './fleet';
 import { checkRegistry } from './registry';
@@ -112,6 +113,8 @@ export const checkNodePools: SemanticCheck = (config) => {
       seen.set(pool.name, i);
     }
     problems.push(...labelMapProblems(['nodePools', i, 'labels'], pool.labels));
+    const modelProblem = pool.gpu.model === undefined ? undefined : labelValueProblem(pool.gpu.model);
+    if (modelProblem) problems.push({ path: joinPath(['nodePools', i, 'gpu', 'model']), message: `${modelProblem} (it is the node label ${GPU_MODEL_LABEL})`, value: pool.gpu.model });
     pool.taints.forEach((taint, t) => {
       const keyProblem = labelKeyProblem(taint.key);
       if (keyProblem) problems.push({ path: joinPath(['nodePools', i, 'taints', t, 'key']), message: keyProblem.replace('label key', 'taint key'), value: taint.key });
