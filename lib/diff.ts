@@ -5,7 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import { isRecord } from './json';
 import { describeObject, objectIdentity, type Manifest } from './manifest';
 import type { OutputFile } from './render';
-import { formatPath, type FieldPath } from './validator/paths';
+import { formatPath, type DisplayPath } from './validator/paths';
 
 /**
  * What changed between a site's committed output folder and a fresh render: cluster objects compared
@@ -23,9 +23,11 @@ export type ObjectDiff =
   | { readonly op: 'removed'; readonly object: string; readonly file: string }
   | { readonly op: 'changed'; readonly object: string; readonly file: string; readonly fromFile: string; readonly changes: readonly FieldChange[] };
 
+/** A file that is not a chart file: JSON files compared field by field (`changes`), others by line (`hunks`). */
 export type FileDiff =
   | { readonly op: 'added' | 'removed'; readonly path: string }
-  | { readonly op: 'changed'; readonly path: string; readonly hunks: readonly string[] };
+  | { readonly op: 'changed'; readonly path: string; readonly hunks: readonly string[] }
+  | { readonly op: 'changed'; readonly path: string; readonly changes: readonly FieldChange[] };
 
 export interface SiteDiff {
   readonly objects: readonly ObjectDiff[];
@@ -38,8 +40,29 @@ export function isIdentical(diff: SiteDiff): boolean {
 
 type Json = unknown;
 
-/** Field-level differences of two JSON values; lists compare item by item. Paths are written as in validator findings. */
-export function diffValues(before: Json, after: Json, path: FieldPath = []): FieldChange[] {
+/** Fields that name a list item, in order of preference: containers, env, volumes by `name`, mounts by path, …. */
+const ITEM_KEYS = ['name', 'mountPath', 'devicePath', 'containerPort', 'port', 'ip'] as const;
+
+/** The field every item of both lists has, with values unique within each list; undefined: compare by position. */
+function itemKey(before: readonly Json[], after: readonly Json[]): string | undefined {
+  const items = [...before, ...after];
+  if (items.length === 0 || !items.every(isRecord)) return undefined;
+  return ITEM_KEYS.find((key) =>
+    [before, after].every((list) => {
+      const values = list.map((item) => (item as Record<string, unknown>)[key]);
+      return values.every((v) => typeof v === 'string' || typeof v === 'number') && new Set(values).size === values.length;
+    }),
+  );
+}
+
+/**
+ * Field-level differences of two JSON values. Lists of objects that carry a unique `name` (or mount path,
+ * port, …) are matched by it, so inserting a container or an env var shows as one added item, not as
+ * every later item changed; a new order of the same items is one `(order)` change. Other lists (args,
+ * commands, rules) compare by position, where order is their meaning. Paths are written as in
+ * validator findings, keyed items as `containers[name=gpus]`.
+ */
+export function diffValues(before: Json, after: Json, path: DisplayPath = []): FieldChange[] {
   if (isRecord(before) && isRecord(after)) {
     const out: FieldChange[] = [];
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
@@ -52,16 +75,41 @@ export function diffValues(before: Json, after: Json, path: FieldPath = []): Fie
     return out;
   }
   if (Array.isArray(before) && Array.isArray(after)) {
-    const out: FieldChange[] = [];
-    for (let i = 0; i < Math.max(before.length, after.length); i++) {
-      const p = [...path, i];
-      if (i >= after.length) out.push({ op: 'removed', path: formatPath(p), before: before[i] });
-      else if (i >= before.length) out.push({ op: 'added', path: formatPath(p), after: after[i] });
-      else out.push(...diffValues(before[i], after[i], p));
-    }
-    return out;
+    const key = itemKey(before, after);
+    return key === undefined ? diffByPosition(before, after, path) : diffByKey(before as Json[], after as Json[], key, path);
   }
   return JSON.stringify(before) === JSON.stringify(after) ? [] : [{ op: 'changed', path: formatPath(path) || '(root)', before, after }];
+}
+
+function diffByPosition(before: readonly Json[], after: readonly Json[], path: DisplayPath): FieldChange[] {
+  const out: FieldChange[] = [];
+  for (let i = 0; i < Math.max(before.length, after.length); i++) {
+    const p = [...path, i];
+    if (i >= after.length) out.push({ op: 'removed', path: formatPath(p), before: before[i] });
+    else if (i >= before.length) out.push({ op: 'added', path: formatPath(p), after: after[i] });
+    else out.push(...diffValues(before[i], after[i], p));
+  }
+  return out;
+}
+
+function diffByKey(before: readonly Json[], after: readonly Json[], key: string, path: DisplayPath): FieldChange[] {
+  const idOf = (item: Json) => (item as Record<string, string | number>)[key];
+  const old = new Map(before.map((item) => [idOf(item), item]));
+  const now = new Map(after.map((item) => [idOf(item), item]));
+  const out: FieldChange[] = [];
+  for (const [id, item] of now) {
+    const p = [...path, { key, value: id }];
+    if (!old.has(id)) out.push({ op: 'added', path: formatPath(p), after: item });
+    else out.push(...diffValues(old.get(id), item, p));
+  }
+  for (const [id, item] of old) if (!now.has(id)) out.push({ op: 'removed', path: formatPath([...path, { key, value: id }]), before: item });
+  const kept = (ids: Iterable<string | number>, other: Map<string | number, Json>) => [...ids].filter((id) => other.has(id));
+  const oldOrder = kept(old.keys(), now);
+  const newOrder = kept(now.keys(), old);
+  if (oldOrder.some((id, i) => id !== newOrder[i])) {
+    out.push({ op: 'changed', path: `${formatPath(path) || '(root)'} (order)`, before: oldOrder, after: newOrder });
+  }
+  return out;
 }
 
 interface Located {
@@ -159,6 +207,7 @@ export function diffSiteOutput(output: readonly OutputFile[], objects: ReadonlyM
 
   const ours = new Map(output.map((f) => [f.path, f.content]));
   for (const path of [...new Set([...ours.keys(), ...committed])].sort()) {
+    if (path === MANIFEST) continue; // below, once the other differences are known
     const now = ours.get(path);
     const was = committed.includes(path) ? read(path) : undefined;
     // chart files whose objects were compared: only report bytes when the objects are equal (formatting)
@@ -169,10 +218,53 @@ export function diffSiteOutput(output: readonly OutputFile[], objects: ReadonlyM
       if (!objects.has(path)) files.push({ op: 'added', path });
     } else if (now !== was) {
       const objectsDiffer = objectDiffs.some((d) => d.file === path || (d.op === 'changed' && d.fromFile === path));
-      if (!comparedAsObjects || !objectsDiffer) files.push({ op: 'changed', path, hunks: lineHunks(path, was, now) });
+      if (!comparedAsObjects || !objectsDiffer) files.push(fileChange(path, was, now));
     }
   }
-  return { objects: objectDiffs, files };
+  const manifest = manifestDiff(ours.get(MANIFEST), committed.includes(MANIFEST) ? read(MANIFEST) : undefined, objectDiffs, files);
+  return { objects: objectDiffs, files: manifest ? [...files, manifest].sort(byPath) : files };
+}
+
+const MANIFEST = 'manifest.json';
+
+function parseJson(text: string): Json | undefined {
+  try {
+    return JSON.parse(text) as Json;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A changed file: JSON that parses on both sides field by field (a Corefile inside shows as lines), else by line. */
+function fileChange(path: string, was: string, now: string): FileDiff {
+  const [before, after] = path.endsWith('.json') ? [parseJson(was), parseJson(now)] : [undefined, undefined];
+  if (before !== undefined && after !== undefined) {
+    const changes = diffValues(before, after);
+    if (changes.length > 0) return { op: 'changed', path, changes };
+  }
+  return { op: 'changed', path, hunks: lineHunks(path, was, now) };
+}
+
+/**
+ * manifest.json records a hash per file, so it changes whenever another file does: those hashes are not
+ * a difference of their own. What is left (generator, version, site inputs, the hash of a file that is
+ * reported nowhere else) is.
+ */
+function manifestDiff(now: string | undefined, was: string | undefined, objects: readonly ObjectDiff[], files: readonly FileDiff[]): FileDiff | undefined {
+  if (now === was) return undefined;
+  if (now === undefined) return { op: 'removed', path: MANIFEST };
+  if (was === undefined) return { op: 'added', path: MANIFEST };
+  const before = parseJson(was);
+  const after = parseJson(now);
+  if (!isRecord(before) || !isRecord(after) || !isRecord(before.files) || !isRecord(after.files)) return fileChange(MANIFEST, was, now);
+  const reported = new Set([...files.map((f) => f.path), ...objects.flatMap((d) => (d.op === 'changed' ? [d.file, d.fromFile] : [d.file]))]);
+  const unreported = (hashes: Record<string, unknown>) => Object.fromEntries(Object.entries(hashes).filter(([path]) => !reported.has(path)));
+  const changes = diffValues({ ...before, files: unreported(before.files) }, { ...after, files: unreported(after.files) });
+  return changes.length === 0 ? undefined : { op: 'changed', path: MANIFEST, changes };
+}
+
+function byPath(a: FileDiff, b: FileDiff): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
 function show(value: unknown): string {
@@ -195,12 +287,15 @@ function formatChange(c: FieldChange): string[] {
   return [`- ${c.path}: ${show(c.before)}`];
 }
 
-function capped(lines: readonly string[], max: number): string[] {
-  return lines.length <= max ? [...lines] : [...lines.slice(0, max), `… ${lines.length - max} more line(s)`];
+export interface FormatOptions {
+  /** Every line: no cap on long field and file changes. */
+  readonly full?: boolean;
 }
 
-/** Compact, review-sized text of a site diff, indented under the site line. */
-export function formatSiteDiff(diff: SiteDiff): string[] {
+/** Compact, review-sized text of a site diff, indented under the site line (`full`: nothing left out). */
+export function formatSiteDiff(diff: SiteDiff, options: FormatOptions = {}): string[] {
+  const capped = (lines: readonly string[], max: number): string[] =>
+    options.full || lines.length <= max ? [...lines] : [...lines.slice(0, max), `… ${lines.length - max} more line(s) (--full shows them)`];
   const lines: string[] = [];
   for (const d of diff.objects) {
     if (d.op === 'added') lines.push(`  + ${d.object} (${d.file})`);
@@ -214,7 +309,8 @@ export function formatSiteDiff(diff: SiteDiff): string[] {
     if (f.op !== 'changed') lines.push(`  ${f.op === 'added' ? '+' : '-'} file ${f.path}`);
     else {
       lines.push(`  ~ file ${f.path}`);
-      lines.push(...capped(f.hunks, MAX_HUNK_LINES).map((l) => `      ${l}`));
+      const body = 'changes' in f ? capped(f.changes.flatMap(formatChange), MAX_FIELD_LINES) : capped(f.hunks, MAX_HUNK_LINES);
+      lines.push(...body.map((l) => `      ${l}`));
     }
   }
   return lines;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +41,33 @@ describe('diffValues', () => {
 
   it('quotes keys that would be ambiguous', () => {
     expect(diffValues({ data: { '.dockerconfigjson': 'a' } }, { data: { '.dockerconfigjson': 'b' } })[0].path).toBe('data[".dockerconfigjson"]');
+  });
+
+  it('matches list items by name, so an inserted container or env var is one added item', () => {
+    const before = { containers: [{ name: 'a', image: 'x:1' }, { name: 'b', image: 'y:1' }] };
+    const after = { containers: [{ name: 'new', image: 'z:1' }, { name: 'a', image: 'x:2' }, { name: 'b', image: 'y:1' }] };
+    expect(diffValues(before, after)).toEqual([
+      { op: 'added', path: 'containers[name=new]', after: { name: 'new', image: 'z:1' } },
+      { op: 'changed', path: 'containers[name=a].image', before: 'x:1', after: 'x:2' },
+    ]);
+    expect(diffValues({ env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] }, { env: [{ name: 'B', value: '2' }] })).toEqual([
+      { op: 'removed', path: 'env[name=A]', before: { name: 'A', value: '1' } },
+    ]);
+  });
+
+  it('matches mounts by path and ports by number when they have no name, and reports a new order once', () => {
+    expect(diffValues({ m: [{ mountPath: '/a', readOnly: true }] }, { m: [{ mountPath: '/a', readOnly: false }] })).toEqual([
+      { op: 'changed', path: 'm[mountPath=/a].readOnly', before: true, after: false },
+    ]);
+    expect(diffValues({ ports: [{ containerPort: 80 }, { containerPort: 443 }] }, { ports: [{ containerPort: 443 }, { containerPort: 80 }] })).toEqual([
+      { op: 'changed', path: 'ports (order)', before: [80, 443], after: [443, 80] },
+    ]);
+  });
+
+  it('compares by position where order is the meaning: plain values, or items without a unique key', () => {
+    expect(diffValues({ args: ['-v', '4'] }, { args: ['-v', '6'] })).toEqual([{ op: 'changed', path: 'args[1]', before: '4', after: '6' }]);
+    const twins = [{ name: 'same', x: 1 }, { name: 'same', x: 2 }];
+    expect(diffValues({ l: twins }, { l: [twins[1], twins[0]] }).map((c) => c.path)).toEqual(['l[0].x', 'l[1].x']);
   });
 
   it('finds nothing in equal values', () => {
@@ -116,6 +144,64 @@ describe('npm run diff', () => {
     expect(out).toContain('  ~ file nodes/gpu-h100.nodeconfig.yaml');
     expect(out).toContain('      -      maxPods: 100');
     expect(out).toContain('      +      maxPods: 110');
+  });
+
+  it('names a changed container by its name, not its position', async () => {
+    edit('61-web-api.yaml', (t) => t.replace(/image: (\S+)/, 'image: $1-old'));
+    const { out } = await cli(['diff', '--against', root]);
+    expect(out.some((l) => /^ {6}spec\.template\.spec\.containers\[name=[a-z-]+\]\.image: ".*-old" → /.test(l))).toBe(true);
+  });
+
+  it('does not count manifest.json hashes of files reported anyway as a difference', async () => {
+    // a stale commit: the chart file and its hash in manifest.json both differ from a fresh render
+    edit('61-web-api.yaml', (t) => t.replace(/replicas: 2/, 'replicas: 5'));
+    const stale = createHash('sha256').update(readFileSync(join(site, '61-web-api.yaml'))).digest('hex');
+    edit('manifest.json', (t) => {
+      const m = JSON.parse(t);
+      m.files['61-web-api.yaml'] = stale;
+      return `${JSON.stringify(m, null, 2)}\n`;
+    });
+    const { out } = await cli(['diff', '--against', root]);
+    expect(out).toEqual([`example: 1 difference(s) against ${site}/`, '  ~ Deployment web/web-api (61-web-api.yaml)', '      spec.replicas: 5 → 2']);
+  });
+
+  it('reports what else changed in manifest.json field by field', async () => {
+    edit('manifest.json', (t) => t.replace('"kubernetesVersion": "1.33"', '"kubernetesVersion": "1.32"'));
+    const { out } = await cli(['diff', '--against', root]);
+    expect(out).toEqual([`example: 1 difference(s) against ${site}/`, '  ~ file manifest.json', '      kubernetesVersion: "1.32" → "1.33"']);
+  });
+
+  it('compares JSON files field by field, with a multi-line string inside as lines', async () => {
+    edit('addons/coredns-configuration-values.json', (t) => t.replace('cache 30', 'cache 60'));
+    const { out } = await cli(['diff', '--against', root]);
+    const text = out.join('\n');
+    expect(text).toContain('  ~ file addons/coredns-configuration-values.json');
+    expect(text).toMatch(/corefile: \(text\)\n.*\n\s+-\s+cache 60\n\s+\+\s+cache 30/);
+  });
+
+  it('cuts long changes after a screenful and says how to see them; --full shows every line', async () => {
+    edit('nodes/gpu-h100.nodeconfig.yaml', (t) => t.replace(/^/gm, '#'));
+    const cut = await cli(['diff', '--against', root]);
+    expect(cut.out.at(-1)).toMatch(/^ {6}… \d+ more line\(s\) \(--full shows them\)$/);
+    const full = await cli(['diff', '--against', root, '--full']);
+    expect(full.out.join('\n')).not.toContain('more line(s)');
+    expect(full.out.length).toBeGreaterThan(cut.out.length);
+  });
+
+  it('--output json: one document for CI bots, same exit codes', async () => {
+    const same = await cli(['diff', '--against', root, '--output', 'json']);
+    expect(same.code).toBe(0);
+    expect(JSON.parse(same.out.join('\n'))).toEqual({ sites: [{ site: 'example', against: site, exists: true, identical: true, objects: [], files: [] }], orphans: [] });
+    edit('61-web-api.yaml', (t) => t.replace(/replicas: 2/, 'replicas: 5'));
+    const changed = await cli(['diff', '--against', root, '--output', 'json']);
+    expect(changed.code).toBe(EXIT_FINDINGS);
+    expect(changed.out).toHaveLength(1);
+    const report = JSON.parse(changed.out[0]);
+    expect(report.sites[0]).toMatchObject({ identical: false, files: [] });
+    expect(report.sites[0].objects).toEqual([
+      { op: 'changed', object: 'Deployment web/web-api', file: '61-web-api.yaml', fromFile: '61-web-api.yaml', changes: [{ op: 'changed', path: 'spec.replicas', before: 5, after: 2 }] },
+    ]);
+    expect((await cli(['diff', '--against', root, '--output', 'xml'])).code).toBe(EXIT_BAD_INPUT);
   });
 
   it('reports everything as new when the site was never synthesized', async () => {

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { CommandFactory } from '../cli';
 import { EXIT_BAD_INPUT, EXIT_FINDINGS, forEachSite, kubernetesVersionOption, selectSites, siteFileOptions, SITES_DIR } from '../cli';
 import { GENERATOR_NAME } from '../labels';
@@ -17,14 +17,18 @@ export function diffCommand(...[registry, io, setExit]: Parameters<CommandFactor
   return siteFileOptions(new Command('diff'))
     .description('compare a fresh render with the committed output: per object added/removed/changed fields, other files by line; exit 1 when different')
     .option('--against <root>', 'output root holding <site>/ to compare with', 'dist')
+    .option('--full', 'show every changed line (default: long changes are cut after a screenful)')
+    .addOption(new Option('--output <format>', 'text for people, json for CI bots (one document on stdout)').choices(['text', 'json']).default('text'))
     .addOption(kubernetesVersionOption())
-    .action(async (opts: { site?: string[]; all?: boolean; against: string; kubernetesVersion?: string }, command: Command) => {
+    .action(async (opts: DiffOptions, command: Command) => {
       // a mistyped --against would otherwise report every file as added
       if (command.getOptionValueSource('against') !== 'default' && !(existsSync(opts.against) && statSync(opts.against).isDirectory())) {
         throw new SiteConfigError('--against', [{ path: opts.against, message: 'no such directory' }]);
       }
       // loaded here, not at the top: every CLI start registers this command, few run it ("diff" package, YAML parsing)
       const { diffSiteOutput, formatSiteDiff, isIdentical } = await import('../diff.js');
+      const json = opts.output === 'json';
+      const report: { sites: unknown[]; orphans: string[] } = { sites: [], orphans: [] };
       let bad = false;
       const names = await forEachSite(selectSites(opts), io, (code) => {
         bad ||= code === EXIT_BAD_INPUT;
@@ -39,25 +43,40 @@ export function diffCommand(...[registry, io, setExit]: Parameters<CommandFactor
       // that is a difference too. Skipped after bad input (the broken site's folder is not an orphan).
       if (opts.all && !bad) {
         for (const orphan of orphanSiteFolders(opts.against, new Set(names))) {
-          io.out(`${orphan}: ${join(opts.against, orphan)}/ has no site file in ${SITES_DIR}/ any more; delete the folder, or it stays applied`);
+          if (json) report.orphans.push(join(opts.against, orphan));
+          else io.out(`${orphan}: ${join(opts.against, orphan)}/ has no site file in ${SITES_DIR}/ any more; delete the folder, or it stays applied`);
           setExit(EXIT_FINDINGS);
         }
       }
+      if (json) io.out(JSON.stringify(report, null, 2));
 
       function diffOne(build: ReturnType<typeof buildSite>): void {
         const dir = join(opts.against, build.site.config.name);
         const objects = new Map(build.result.files.map((f) => [f.path, f.objects]));
         const diff = diffSiteOutput(build.output, objects, dir);
+        if (!isIdentical(diff)) setExit(EXIT_FINDINGS);
+        if (json) {
+          report.sites.push({ site: build.site.config.name, against: dir, exists: existsSync(dir), identical: isIdentical(diff), ...diff });
+          return;
+        }
         if (isIdentical(diff)) {
           io.out(`${build.site.config.name}: identical to ${dir}/`);
           return;
         }
         const count = diff.objects.length + diff.files.length;
         io.out(`${build.site.config.name}: ${count} difference(s) against ${dir}/${existsSync(dir) ? '' : ' (no such folder: everything is new)'}`);
-        for (const line of formatSiteDiff(diff)) io.out(line);
-        setExit(EXIT_FINDINGS);
+        for (const line of formatSiteDiff(diff, { full: opts.full })) io.out(line);
       }
     });
+}
+
+interface DiffOptions {
+  readonly site?: string[];
+  readonly all?: boolean;
+  readonly against: string;
+  readonly full?: boolean;
+  readonly output: 'text' | 'json';
+  readonly kubernetesVersion?: string;
 }
 
 /** Folders of `root` that hold our output (a manifest.json by this generator) for none of `names`. */
