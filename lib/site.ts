@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import { configAdvice } from './config/advice';
+import { configAdvice, exampleValueAdvice } from './config/advice';
 import { readSiteInputs, type SiteInputs } from './config/inputs';
 import { readSiteSource, validateSiteDocument, type SiteSource } from './config/load';
 import { SiteConfigError } from './config/problems';
@@ -35,5 +35,7 @@ export function loadSite(file: string, options: LoadOptions = {}): Site {
   const config = validateSiteDocument(file, document);
   const { inputs, problems, warnings } = readSiteInputs(config, dirname(file), options.env ?? process.env);
   if (problems.length > 0) throw new SiteConfigError(file, problems);
-  return { config, source: { file, sha256: source.sha256, files: source.files }, inputs, warnings: [...configAdvice(config), ...warnings] };
+  const caSubjects = inputs.registryCa?.certificates.map((c) => c.subject) ?? [];
+  const advice = [...configAdvice(config), ...exampleValueAdvice(config, caSubjects)];
+  return { config, source: { file, sha256: source.sha256, files: source.files }, inputs, warnings: [...advice, ...warnings] };
 }

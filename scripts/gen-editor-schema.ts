@@ -4,9 +4,9 @@
  *
  * - docs/site.schema.json: a complete site file. A field is required only when it has no default
  *   (the loader fills defaults in), so an editor does not ask for what may be left out.
- * - docs/site-overlay.schema.json: a file that `extends` others. Mappings merge key by key, so no mapping
- *   field is required there and `null` (which removes a key) is allowed; lists replace whole lists, so a
- *   list item is checked like a complete one.
+ * - docs/site-overlay.schema.json: a file that `extends` others, or a base that others extend. Mappings
+ *   merge key by key, so no mapping field is required there and `null` (which removes a key) is allowed;
+ *   lists replace whole lists, so a list item is checked like a complete one.
  *
  * The loader's own error text (`x-error`) becomes `errorMessage`, the keyword editors show.
  */
@@ -57,13 +57,14 @@ export function siteEditorSchema(): Json {
   return withHeader({ ...view, properties }, 'https://eks-hybrid-charts.local/site.schema.json', 'eks-hybrid-charts site file');
 }
 
-/** The schema of a site file that `extends` others (required: `extends`). */
+/** The schema of a part of a site: a file that `extends` others, or a base file. */
 export function overlayEditorSchema(): Json {
   const view = editorView(SiteSchema, true) as Json;
+  const { required: _required, ...partial } = view;
   return withHeader(
-    { ...view, required: ['extends'], properties: { ...(view.properties as Json), extends: editorView(SiteSchema.properties.extends, false) } },
+    { ...partial, properties: { ...(view.properties as Json), extends: editorView(SiteSchema.properties.extends, false) } },
     'https://eks-hybrid-charts.local/site-overlay.schema.json',
-    'eks-hybrid-charts site overlay file (with extends)',
+    'eks-hybrid-charts site overlay or base file (part of a site)',
   );
 }
 

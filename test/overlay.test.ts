@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,9 +7,6 @@ import { readSiteSource } from '../lib/config/load';
 import { mergeOverlay, splitPath } from '../lib/config/overlay';
 import { joinPath, SiteConfigError } from '../lib/config/problems';
 import { loadSite } from '../lib/site';
-import { CHARTS } from '../charts';
-import { ARTIFACTS } from '../lib/artifacts';
-import { runCli } from '../lib/cli';
 
 const FLEET = 'test/fixtures/fleet';
 
@@ -255,24 +252,5 @@ describe('YAML inside one site file', () => {
       ],
       cloudNodeGroups: [{ name: 'g', instanceType: 'g5.xlarge', minSize: 1, maxSize: 2, desiredCapacity: 1, taints }],
     });
-  });
-});
-
-describe('the README overlay example', () => {
-  it('renders as written (sites/lab.yaml beside sites/example.yaml)', async () => {
-    const readme = readFileSync('README.md', 'utf8');
-    const block = /```yaml\n(# sites\/lab\.yaml\n[\s\S]*?)```/.exec(readme);
-    expect(block, 'README has a ```yaml block starting with "# sites/lab.yaml"').not.toBeNull();
-    const dir = tree({ 'lab.yaml': block![1] });
-    copyFileSync('sites/example.yaml', join(dir, 'example.yaml'));
-    copyFileSync('sites/example-harbor-ca.crt', join(dir, 'example-harbor-ca.crt'));
-    const out = mkdtempSync(join(tmpdir(), 'ehc-readme-lab-'));
-    const err: string[] = [];
-    const code = await runCli(['synth', '--site', join(dir, 'lab.yaml'), '--out', out], { charts: CHARTS, artifacts: ARTIFACTS }, { out: () => {}, err: (l) => err.push(l) });
-    expect(err).toEqual([]);
-    expect(code).toBe(0);
-    const site = loadSite(join(dir, 'lab.yaml'));
-    expect(site.config.name).toBe('lab');
-    expect(site.config.nodePools).toEqual([]);
   });
 });

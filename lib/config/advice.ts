@@ -83,3 +83,52 @@ export function configAdvice(config: SiteConfig): string[] {
   advice.push(...noOpSettings(config));
   return advice;
 }
+
+/**
+ * The example site's identity: the guide's placeholders and the example's own CA, account and zones. A
+ * site that inherits them (`extends: example.yaml`) would install the example CA for another registry,
+ * grant the autoscaler role of account 123456789012, forward company.local to the example's servers…
+ * while every check passes. Kept here, not read from sites/example.yaml: the product reads no file but
+ * the user's; a test checks this list against the example's file.
+ */
+export const EXAMPLE_IDENTITY = {
+  clusterName: 'my-hybrid-cluster',
+  registryHostname: 'harbor.yourdomain.com',
+  caSubjectCn: 'Example Harbor CA',
+  stubZone: 'company.local',
+  nfs: { server: '192.168.1.100', path: '/export/data' },
+  awsAccount: '123456789012',
+  robot: 'robot$k8s-robot',
+  secretKey: 'harbor/robot-k8s-robot',
+  cloudNodeGroups: [
+    { name: 'cpu-nodes', instanceType: 'm5.xlarge' },
+    { name: 'gpu-nodes', instanceType: 'g5.xlarge' },
+  ],
+} as const;
+
+/** Sites named example or example-<…> are the examples themselves. */
+export function isExampleSite(config: SiteConfig): boolean {
+  return config.name === 'example' || config.name.startsWith('example-');
+}
+
+/** One warning per value of the example's identity that a site which is not an example still carries. */
+export function exampleValueAdvice(config: SiteConfig, caSubjects: readonly string[]): string[] {
+  if (isExampleSite(config)) return [];
+  const id = EXAMPLE_IDENTITY;
+  const found: [string, string][] = [];
+  if (config.cluster.name === id.clusterName) found.push(['cluster.name', id.clusterName]);
+  if (config.registry.hostname === id.registryHostname) found.push(['registry.hostname', id.registryHostname]);
+  if (caSubjects.some((s) => s.split(/\n|, /).includes(`CN=${id.caSubjectCn}`))) found.push(['registry.caFile', `the example's CA (CN=${id.caSubjectCn})`]);
+  config.dns.stubZones.forEach((z, i) => {
+    if (z.zone === id.stubZone) found.push([`dns.stubZones[${i}].zone`, id.stubZone]);
+  });
+  const nfs = config.storage.nfs;
+  if (nfs.enabled && nfs.server === id.nfs.server && nfs.path === id.nfs.path) found.push(['storage.nfs', `${nfs.server}:${nfs.path}`]);
+  const role = config.clusterAutoscaler.iamRoleArn;
+  if (config.clusterAutoscaler.enabled && role?.split(':')[4] === id.awsAccount) found.push(['clusterAutoscaler.iamRoleArn', `account ${id.awsAccount}`]);
+  if (config.pullSecrets.enabled && config.pullSecrets.username === id.robot) found.push(['pullSecrets.username', id.robot]);
+  if (config.pullSecrets.enabled && config.pullSecrets.externalSecret.key === id.secretKey) found.push(['pullSecrets.externalSecret.key', id.secretKey]);
+  const groups = config.cloudNodeGroups.map((g) => `${g.name}/${g.instanceType}`).join(',');
+  if (groups === id.cloudNodeGroups.map((g) => `${g.name}/${g.instanceType}`).join(',')) found.push(['cloudNodeGroups', "the example's cpu-nodes and gpu-nodes groups"]);
+  return found.map(([path, what]) => `${path}: still the example's value (${what}) on site ${config.name}: set this site's own (see "Overlays" in the README)`);
+}

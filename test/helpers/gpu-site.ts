@@ -20,8 +20,8 @@ export type SiteDocument = Record<string, any>;
 /** Writes the example site, changed by `edit`, next to copies of the files it references; returns the path. */
 export function writeSite(edit: (doc: SiteDocument) => void = () => {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'ehc-gpu-'));
-  for (const name of readdirSync('sites')) {
-    if (!name.endsWith('.yaml')) copyFileSync(join('sites', name), join(dir, name));
+  for (const entry of readdirSync('sites', { withFileTypes: true })) {
+    if (entry.isFile() && !entry.name.endsWith('.yaml')) copyFileSync(join('sites', entry.name), join(dir, entry.name));
   }
   const doc = parse(readFileSync(EXAMPLE, 'utf8')) as SiteDocument;
   edit(doc);
