@@ -35,6 +35,13 @@ describe('web-api chart (example site)', () => {
     ]);
   });
 
+  it('is built with cdk8s-plus without its hash-valued selector label or meaningless defaults', () => {
+    expect(JSON.stringify(objects)).not.toContain('cdk8s.io/');
+    expect(deployment.spec!.selector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'web-api' } });
+    expect(deployment.spec!.template.metadata!.labels).toEqual({ 'app.kubernetes.io/name': 'web-api' });
+    expect(pod.securityContext).not.toHaveProperty('fsGroupChangePolicy');
+  });
+
   it('runs on cloud nodes (NotIn [hybrid]), never with the guide\'s compute-type: ec2 selector', () => {
     expect(pod.affinity).toEqual(cloudNodeAffinity());
     expect(pod.affinity!.nodeAffinity!.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms[0].matchExpressions).toEqual([
@@ -63,19 +70,32 @@ describe('web-api chart (example site)', () => {
     expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: labels } });
     const service = objects.find((o) => o.kind === 'Service') as unknown as Service;
     expect(deployment.spec!.template.metadata!.labels).toMatchObject(service.spec!.selector!);
-    expect(service.spec!.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
+    expect(service.spec!.ports).toEqual([{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }]);
+    expect(service.spec!.type).toBe('ClusterIP');
+    expect(service.spec).not.toHaveProperty('externalIPs');
   });
 
   it('runs a pinned unprivileged nginx with probes, resources and the restricted profile', () => {
     expect(container.image).toBe('nginxinc/nginx-unprivileged:1.28.3-alpine');
     expect(container.imagePullPolicy).toBe('IfNotPresent');
     expect(container.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
-    expect(container.readinessProbe!.httpGet).toEqual({ path: '/', port: 'http' });
-    expect(container.livenessProbe!.httpGet).toEqual({ path: '/', port: 'http' });
+    expect(container.readinessProbe).toEqual({ httpGet: { path: '/', port: 8080, scheme: 'HTTP' }, periodSeconds: 5, failureThreshold: 3 });
+    expect(container.livenessProbe).toEqual({ httpGet: { path: '/', port: 8080, scheme: 'HTTP' }, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 3 });
     expect(container.resources!.requests).toEqual({ cpu: '50m', memory: '64Mi' });
     expect(container.resources!.limits).toEqual({ memory: '128Mi' });
-    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 101, runAsGroup: 101, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 101, runAsGroup: 101 });
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(pod.volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
+    expect(container.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(deployment.spec!.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
     expect(siteNamespaces(example.config).find((n) => n.name === 'web')!.podSecurity).toBe('restricted');
   });
 
