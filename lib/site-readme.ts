@@ -143,25 +143,39 @@ function formatTaint(t: Taint): string {
   return `${t.key}${t.value === undefined ? '' : `=${t.value}`}:${t.effect}`;
 }
 
-/** Mermaid flowchart: node groups in an on-prem and a cloud subgraph, each workload linked to where it can run. */
+/** The two kinds of workload the diagram tells apart, each in its own box that says what its arrows mean. */
+const WORKLOAD_BOXES = [
+  { id: 'daemonsets', title: 'DaemonSets: a pod on every node of each group (thick arrows)', daemonSet: true },
+  { id: 'workloads', title: 'Deployments, Jobs, Pods: each pod on one node of one of the groups (thin arrows)', daemonSet: false },
+] as const;
+
+/**
+ * Mermaid flowchart, top to bottom: workloads in one row (DaemonSets and other workloads in two boxes
+ * that serve as the legend), node groups in the row below (on-prem and cloud boxes), and one arrow from
+ * each workload to every group it can run on. Every arrow spans exactly one row, so none is drawn through
+ * another group's box and no arrow seems to run from group to group.
+ */
 export function placementDiagram(groups: readonly NodeGroup[], workloads: readonly PlacedWorkload[]): string[] {
-  const lines = ['```mermaid', 'flowchart LR'];
+  const lines = ['```mermaid', 'flowchart TB'];
+  for (const box of WORKLOAD_BOXES) {
+    const members = workloads.filter((w) => (w.kind === 'DaemonSet') === box.daemonSet);
+    if (members.length === 0) continue;
+    lines.push(`  subgraph ${box.id}[${mermaidLabel(box.title)}]`, '    direction LR');
+    const shape = box.daemonSet ? ['{{', '}}'] : ['(', ')'];
+    for (const w of members) lines.push(`    ${w.id}${shape[0]}${mermaidLabel(`${w.kind}<br/>${w.name}`)}${shape[1]}`);
+    lines.push('  end');
+  }
   for (const [kind, title] of [['hybrid', 'On-prem hybrid nodes'], ['cloud', 'AWS cloud node groups']] as const) {
     const members = groups.filter((g) => g.kind === kind);
     if (members.length === 0) continue;
-    lines.push(`  subgraph ${kind}[${mermaidLabel(title)}]`);
+    lines.push(`  subgraph ${kind}[${mermaidLabel(title)}]`, '    direction LR');
     for (const g of members) {
       const taints = g.taints.length > 0 ? `<br/>taint ${g.taints.map(formatTaint).join(', ')}` : '';
       lines.push(`    ${g.id}[${mermaidLabel(`<b>${g.name}</b><br/>${g.detail}${taints}`)}]`);
     }
     lines.push('  end');
   }
-  for (const w of workloads) {
-    const shape = w.kind === 'DaemonSet' ? ['{{', '}}'] : ['(', ')'];
-    lines.push(`  ${w.id}${shape[0]}${mermaidLabel(`${w.kind}<br/>${w.name}`)}${shape[1]}`);
-    // DaemonSets run on every node they fit (thick arrow); other pods on one of them
-    for (const g of w.groups) lines.push(`  ${w.id} ${w.kind === 'DaemonSet' ? '==>' : '-->'} ${g}`);
-  }
+  for (const w of workloads) for (const g of w.groups) lines.push(`  ${w.id} ${w.kind === 'DaemonSet' ? '==>' : '-->'} ${g}`);
   lines.push('```');
   return lines;
 }
@@ -196,7 +210,10 @@ export function siteReadme(site: Site, files: readonly RenderedFile[]): string {
     '',
     '## Placement',
     '',
-    'Where each workload can run: its nodeSelector, required node affinity and tolerations matched against the labels and taints each pool registers (nodeadm NodeConfig) and each cloud node group has. Thick arrows: DaemonSets (a pod on every such node).',
+    'Where each workload can run: its nodeSelector, required node affinity and tolerations matched against the labels and taints each pool registers (nodeadm NodeConfig) and each cloud node group has. Workloads are in the top row, node groups in the bottom row; every arrow runs from a workload down to a group it can run on, never from group to group.',
+    '',
+    '- **Thick arrow** (from a DaemonSet): one pod on every node of that group.',
+    '- **Thin arrow** (from a Deployment, Job or Pod): each of its pods goes to one node of one of the groups its arrows point to.',
     '',
     ...placementDiagram(groups, workloads),
     '',

@@ -67,7 +67,7 @@ describe('site README of the example', () => {
   it('draws every pool and cloud node group, and links each workload to where it fits', () => {
     const groups = nodeGroups(build.site.config);
     expect(groups.map((g) => g.name)).toEqual([...build.site.config.nodePools.map((p: NodePool) => p.name), ...build.site.config.cloudNodeGroups.map((g) => g.name)]);
-    expect(readme).toContain('```mermaid\nflowchart LR\n');
+    expect(readme).toContain('```mermaid\nflowchart TB\n');
     const placed = placeWorkloads(build.result.files, groups);
     expect(placed.filter((w) => w.groups.length === 0)).toEqual([]);
     for (const w of placed) {
@@ -77,6 +77,24 @@ describe('site README of the example', () => {
     const byName = (name: string) => placed.find((w) => w.name.endsWith(`/${name}`))!;
     expect(byName('nvidia-device-plugin-daemonset')?.groups).toEqual(['pool_gpu_h100']);
     expect(byName('web-api').groups).toEqual(['cloud_cpu_nodes']);
+  });
+
+  it('draws workloads in one row and node groups in the next, so arrows only run from a workload to a group', () => {
+    const diagram = readme.slice(readme.indexOf('```mermaid'), readme.indexOf('```', readme.indexOf('```mermaid') + 3));
+    const boxes = [...diagram.matchAll(/^  subgraph (\w+)\[/gm)].map((m) => m[1]);
+    expect(boxes).toEqual(['daemonsets', 'workloads', 'hybrid', 'cloud']);
+    // arrows are declared after every box, and always start at a workload (w<n>) and end at a group
+    const arrows = [...diagram.matchAll(/^  (\S+) (==>|-->) (\S+)$/gm)];
+    expect(arrows.length).toBeGreaterThan(0);
+    for (const [, from, kind, to] of arrows) {
+      expect(from).toMatch(/^w\d+$/);
+      expect(to).toMatch(/^(pool|cloud)_/);
+      const shape = new RegExp(`^    ${from}(\\{\\{|\\()"(\\w+)<br/>`, 'm').exec(diagram)!;
+      expect(kind === '==>', from).toBe(shape[2] === 'DaemonSet');
+    }
+    // the legend says what the arrows mean
+    expect(readme).toContain('- **Thick arrow** (from a DaemonSet): one pod on every node of that group.');
+    expect(readme).toContain('- **Thin arrow** (from a Deployment, Job or Pod)');
   });
 
   it('reports workloads that fit nowhere', () => {
