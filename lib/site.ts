@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import { configAdvice, exampleValueAdvice } from './config/advice';
 import { readSiteInputs, type SiteInputs } from './config/inputs';
 import { readSiteSource, validateSiteDocument, type SiteSource } from './config/load';
-import { SiteConfigError } from './config/problems';
+import { originOf, siteConfigError } from './config/overlay';
 import type { SiteConfig } from './config/schema';
 
 /** Everything a chart may know about a site: the validated config and what the loader read for it. */
@@ -33,8 +33,10 @@ export function loadSite(file: string, options: LoadOptions = {}): Site {
       ? source.document
       : { ...(source.document as object), kubernetesVersion: options.kubernetesVersion };
   const config = validateSiteDocument(file, document);
-  const { inputs, problems, warnings } = readSiteInputs(config, dirname(file), options.env ?? process.env);
-  if (problems.length > 0) throw new SiteConfigError(file, problems);
+  // a path in a file is relative to that file: registry.caFile set in a base is read beside the base
+  const caDir = dirname(originOf(file, source.document, 'registry.caFile'));
+  const { inputs, problems, warnings } = readSiteInputs(config, caDir, options.env ?? process.env);
+  if (problems.length > 0) throw siteConfigError(file, source.document, problems);
   const caSubjects = inputs.registryCa?.certificates.map((c) => c.subject) ?? [];
   const advice = [...configAdvice(config), ...exampleValueAdvice(config, caSubjects)];
   return { config, source: { file, sha256: source.sha256, files: source.files }, inputs, warnings: [...advice, ...warnings] };

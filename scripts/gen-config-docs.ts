@@ -144,7 +144,7 @@ export function configurationMarkdown(): string {
     '- Files apply in order: the bases depth-first (each after its own bases, in the order listed), then the file itself; a file reached twice applies once, at its first place.',
     '- Mappings merge key by key; lists and scalars replace (restate a whole list to change one item); `null` removes a key.',
     '- A problem names the file that set the offending value. Cycles are errors. `extends` never reaches the rendered config.',
-    '- Other file paths in the config (such as `registry.caFile`) are relative to the site file named on the command line, wherever they are set.',
+    '- Other file paths in the config (such as `registry.caFile`) are relative to the file that sets them, like `extends`: a base can ship its CA beside it.',
     '- `manifest.json` records the sha256 of all the files, in order.',
     '',
     '## Fields',

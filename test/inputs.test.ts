@@ -53,9 +53,9 @@ describe('registry.caFile', () => {
   it('says in words why it cannot read a folder or a missing file', () => {
     const dir = tempFile('x.crt', exampleCa);
     expect(readRegistryCa('.', dir, NOW).problems).toEqual([
-      { path: 'registry.caFile', message: `${dir} cannot be read (is a directory, expected a PEM file); registry.caFile is relative to the site file`, value: '.' },
+      { path: 'registry.caFile', message: `${dir} cannot be read (is a directory, expected a PEM file); registry.caFile is relative to the file that sets it`, value: '.' },
     ]);
-    expect(readRegistryCa('none.crt', dir, NOW).problems[0].message).toBe(`${join(dir, 'none.crt')} cannot be read (no such file); registry.caFile is relative to the site file`);
+    expect(readRegistryCa('none.crt', dir, NOW).problems[0].message).toBe(`${join(dir, 'none.crt')} cannot be read (no such file); registry.caFile is relative to the file that sets it`);
   });
 
   it('ignores line endings and text around the blocks (no DaemonSet roll for a re-saved file)', () => {
@@ -71,7 +71,7 @@ describe('registry.caFile', () => {
   });
 
   const cases: [string, string, string, RegExp][] = [
-    ['a missing file', 'missing.crt', '', /missing\.crt cannot be read \(no such file\); registry\.caFile is relative to the site file$/],
+    ['a missing file', 'missing.crt', '', /missing\.crt cannot be read \(no such file\); registry\.caFile is relative to the file that sets it$/],
     ['a file that is not PEM', 'not-pem.crt', join(FIXTURES, 'not-pem.crt'), /not-pem\.crt is not a PEM certificate file: no "-----BEGIN CERTIFICATE-----" block$/],
     ['a server (leaf) certificate', 'leaf.crt', join(FIXTURES, 'leaf.crt'), /leaf\.crt: the certificate \(O=eks-hybrid-charts tests, CN=harbor\.yourdomain\.com\) is not a CA certificate \(basicConstraints CA:FALSE or missing\); this is probably Harbor's server certificate: use the CA that signed it$/],
     ['an expired CA', 'expired-ca.crt', join(FIXTURES, 'expired-ca.crt'), /expired-ca\.crt: the certificate \(O=eks-hybrid-charts tests, CN=Expired Harbor CA\) expired on 2021-01-01T00:00:00\.000Z; nodes would reject Harbor's certificate$/],
@@ -190,7 +190,7 @@ describe('bad registry input on the command line', () => {
   it('an unreadable CA file', async () => {
     const site = writeSite({ registry: { caFile: 'nowhere.crt' } });
     expect(existsSync(join(dirname(site), 'nowhere.crt'))).toBe(false);
-    expect(await synthFails(site)).toEqual([`${site}: registry.caFile: ${join(dirname(site), 'nowhere.crt')} cannot be read (no such file); registry.caFile is relative to the site file (got "nowhere.crt")`]);
+    expect(await synthFails(site)).toEqual([`${site}: registry.caFile: ${join(dirname(site), 'nowhere.crt')} cannot be read (no such file); registry.caFile is relative to the file that sets it (got "nowhere.crt")`]);
   });
 
   it('plain mode without the opt-in', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -187,7 +187,36 @@ describe('site overlays', () => {
     writeFileSync(join(dir, 'base.yaml'), exampleBase(dir));
     writeFileSync(join(dir, 'site.yaml'), 'extends: base.yaml\nname: s\nnetworks: {serviceNetwork: 10.0.0.0/16}\n');
     const lines = problemLines(() => loadSite(join(dir, 'site.yaml')));
-    expect(lines).toEqual([`${join(dir, 'site.yaml')}: networks.serviceNetwork: overlaps networks.vpc (10.0.0.0/16) (got "10.0.0.0/16")`]);
+    // each side of the overlap names the file that set it
+    expect(lines).toEqual([
+      `${join(dir, 'site.yaml')}: networks.serviceNetwork: overlaps networks.vpc (10.0.0.0/16); networks.vpc is set in ${resolve('sites/example.yaml')} (got "10.0.0.0/16")`,
+    ]);
+  });
+
+  it('blames the overlay, not the base, for an overlap the overlay caused', () => {
+    // the issue's case: the overlay widens the VPC; the base's pod network now overlaps it
+    const dir = tree({});
+    writeFileSync(join(dir, 'base.yaml'), exampleBase(dir));
+    writeFileSync(join(dir, 'site.yaml'), 'extends: base.yaml\nname: s\nnetworks: {vpc: 10.0.0.0/8}\n');
+    const lines = problemLines(() => loadSite(join(dir, 'site.yaml')));
+    expect(lines.some((l) => l.includes(`overlaps networks.vpc (10.0.0.0/8); networks.vpc is set in ${join(dir, 'site.yaml')}`))).toBe(true);
+  });
+
+  it('reads registry.caFile relative to the file that sets it, and blames that file when it cannot be read', () => {
+    const dir = tree({});
+    mkdirSync(join(dir, 'base'));
+    copyFileSync('test/fixtures/registry/lab-harbor-ca.crt', join(dir, 'base', 'lab-harbor-ca.crt'));
+    const base = (caFile: string) => `extends: ${resolve('sites/example.yaml')}\nregistry:\n  caFile: ${caFile}\n`;
+    writeFileSync(join(dir, 'base', 'base.yaml'), base('lab-harbor-ca.crt'));
+    writeFileSync(join(dir, 'site.yaml'), 'extends: base/base.yaml\nname: s\n');
+    expect(loadSite(join(dir, 'site.yaml')).inputs.registryCa?.certificates[0].subject).toContain('CN=Lab Harbor CA');
+    writeFileSync(join(dir, 'base', 'base.yaml'), base('missing.crt'));
+    expect(problemLines(() => loadSite(join(dir, 'site.yaml')))).toEqual([
+      `${join(dir, 'base', 'base.yaml')}: registry.caFile: ${join(dir, 'base', 'missing.crt')} cannot be read (no such file); registry.caFile is relative to the file that sets it (got "missing.crt")`,
+    ]);
+    // the example's own caFile is found beside the example, wherever the site extending it lives
+    writeFileSync(join(dir, 'plain.yaml'), `extends: ${resolve('sites/example.yaml')}\nname: s\n`);
+    expect(loadSite(join(dir, 'plain.yaml')).inputs.registryCa?.certificates[0].subject).toContain('CN=Example Harbor CA');
   });
 
   it('keeps attribution when the Kubernetes version is overridden (matrix renders)', () => {

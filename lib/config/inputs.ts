@@ -52,7 +52,7 @@ interface CaResult {
 }
 
 /**
- * Reads `registry.caFile` (relative to the site file, unless absolute) and checks what makes nodes trust Harbor:
+ * Reads `registry.caFile` (relative to the file that sets it, unless absolute) and checks what makes nodes trust Harbor:
  * a PEM file of certificates only (a private key there would end up in a ConfigMap and in Git), every
  * one a CA certificate (the server certificate is the classic mistake), valid today, with a warning
  * when one expires within CA_EXPIRY_WARNING_DAYS days.
@@ -64,7 +64,7 @@ export function readRegistryCa(caFile: string, siteDir: string, now: Date): CaRe
   try {
     text = readFileSync(resolve(path), 'utf8');
   } catch (err) {
-    return problem(`cannot be read (${unreadableReason(err, 'a PEM file')}); registry.caFile is relative to the site file`);
+    return problem(`cannot be read (${unreadableReason(err, 'a PEM file')}); registry.caFile is relative to the file that sets it`);
   }
   const blocks = [...text.matchAll(PEM_BLOCK)];
   if (blocks.some((b) => b[1].includes('PRIVATE KEY'))) {
@@ -148,8 +148,9 @@ export function readPlainPullCredentials(config: SiteConfig, env: NodeJS.Process
 }
 
 /**
- * Reads the site's side inputs; `siteDir` is the directory of the site file (relative paths start
- * there) and `now` the moment certificates must be valid at (the loader's clock, so charts never read it).
+ * Reads the site's side inputs; `siteDir` is the directory of the file that set `registry.caFile` (a
+ * relative path starts there) and `now` the moment certificates must be valid at (the loader's clock,
+ * so charts never read it).
  */
 export function readSiteInputs(config: SiteConfig, siteDir: string, env: NodeJS.ProcessEnv, now: Date = new Date()): InputsResult {
   const problems: Problem[] = [];

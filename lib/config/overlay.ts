@@ -13,7 +13,7 @@ import { formatProblem, joinPath, SiteConfigError, type Problem } from './proble
  *   `null` removes the key. A list cannot be patched item by item: restate the whole list.
  * - `extends` is resolved here and never reaches the schema or the charts; its paths are relative to
  *   the file that names them; a cycle is an error. Other file paths in the config (registry.caFile)
- *   stay relative to the site file named on the command line, wherever they were set.
+ *   are relative to the file that set them too (see originOf).
  * - Every problem found later (schema or semantic) names the file that set the offending value.
  */
 
@@ -196,13 +196,26 @@ export class OverlayConfigError extends SiteConfigError {
   }
 }
 
+function originLookup(document: unknown): OriginLookup | undefined {
+  return isRecord(document) ? ((document as Record<symbol, unknown>)[ORIGINS] as OriginLookup | undefined) : undefined;
+}
+
+/** The file that set the field at `path` of a merged document: `file` when it was not merged from several. */
+export function originOf(file: string, document: unknown, path: string): string {
+  const lookup = originLookup(document);
+  const segments = splitPath(path);
+  return lookup && segments ? lookup(segments) : file;
+}
+
 /** The error to throw for problems found in `document`: attributed per file when it was merged from several. */
 export function siteConfigError(file: string, document: unknown, problems: readonly Problem[]): SiteConfigError {
-  const lookup = isRecord(document) ? ((document as Record<symbol, unknown>)[ORIGINS] as OriginLookup | undefined) : undefined;
-  if (!lookup) return new SiteConfigError(file, problems);
-  const files = problems.map((p) => {
-    const segments = splitPath(p.path);
-    return segments ? lookup(segments) : file;
+  if (!originLookup(document)) return new SiteConfigError(file, problems);
+  const files = problems.map((p) => originOf(file, document, p.path));
+  // the other side of a two-field problem may come from another file: say which
+  const located = problems.map((p, i) => {
+    const elsewhere = (p.related ?? []).filter((r) => originOf(file, document, r) !== files[i]);
+    if (elsewhere.length === 0) return p;
+    return { ...p, message: `${p.message}; ${elsewhere.map((r) => `${r} is set in ${originOf(file, document, r)}`).join(', ')}` };
   });
-  return new OverlayConfigError(file, problems, files);
+  return new OverlayConfigError(file, located, files);
 }

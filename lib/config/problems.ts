@@ -5,6 +5,11 @@ export interface Problem {
   readonly message: string;
   /** The offending value, shown as `(got …)`; omitted for missing fields. */
   readonly value?: unknown;
+  /**
+   * Other fields the problem is about (the other side of an overlap): when the config was merged from
+   * several files and one of them was set in another file than `path`, the message names that file.
+   */
+  readonly related?: readonly string[];
 }
 
 /** Bad user input: the CLI prints `problems` one per line and exits 2, without a stack trace. */

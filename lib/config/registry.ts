@@ -60,7 +60,7 @@ export const registryProperties = {
         Type.String({
           minLength: 1,
           description:
-            'PEM file with the CA certificate(s) that signed Harbor\'s certificate, relative to the site file (or absolute). Public part only: a file holding a private key is refused.',
+            'PEM file with the CA certificate(s) that signed Harbor\'s certificate, relative to the site file that sets it (or absolute). Public part only: a file holding a private key is refused.',
         }),
       ),
     },

@@ -94,7 +94,7 @@ export const checkNetworks: SemanticCheck = (config) => {
       const smaller = a.range[1] >= b.range[1] ? a : b;
       const larger = smaller === a ? b : a;
       if (smaller.range[0].match(larger.range)) {
-        problems.push({ path: b.path, message: `overlaps ${a.path} (${a.cidr})`, value: b.cidr });
+        problems.push({ path: b.path, message: `overlaps ${a.path} (${a.cidr})`, value: b.cidr, related: [a.path] });
       }
     }
   }
