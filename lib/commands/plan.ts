@@ -22,6 +22,8 @@ export function planCommand(...[registry, io, setExit]: Parameters<CommandFactor
       const { formatUpgradePlan, planChangesNothing, planUpgrade } = await import('../upgrade-plan.js');
       let first = true;
       await forEachSite(selectSites(opts), io, setExit, (file) => {
+        // checked before rendering too: a site may not render at all on a --from two minors back
+        if (opts.from !== undefined) checkOneMinorUp(file, opts.from, opts.to);
         const current = buildSite(file, registry, { kubernetesVersion: opts.from, validate: false });
         const from = current.site.config.kubernetesVersion;
         checkOneMinorUp(file, from, opts.to);
