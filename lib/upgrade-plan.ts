@@ -185,7 +185,7 @@ function unserved(objects: readonly Manifest[], schemas: SchemaSet): string[] {
 }
 
 function yamlValue(text: string | undefined): unknown {
-  return text === undefined ? undefined : parseAllDocuments(text).map((d) => (Array.isArray(d) ? undefined : d.toJS()));
+  return text === undefined ? undefined : Array.from(parseAllDocuments(text), (d) => d.toJS() as unknown);
 }
 
 function nodeConfigChanges(before: SiteBuild, after: SiteBuild): PlannedChange[] {
@@ -234,7 +234,8 @@ export function planUpgrade(before: SiteBuild, after: SiteBuild): UpgradePlan {
     if (convertedAway) {
       changes.push({
         reason: 'field-shape',
-        ...located(d.after, d.file),
+        object: d.object,
+        file: d.file,
         changes: d.changes.filter(structural),
         note: `same content in the ${d.after.apiVersion} shape: the API server converts the stored object, nothing to re-create`,
       });

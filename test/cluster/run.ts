@@ -14,6 +14,8 @@
  *   7. send the negative cases in test/cluster/negative/ (must be rejected, with the text in their
  *      test.eks-hybrid-charts.io/expect-rejection annotation);
  *   8. stop the environment and check that no process, port or temp dir is left.
+ * Then, for each pair of consecutive minors among --versions and each site, an in-place upgrade on the same etcd data
+ * that follows `npm run plan` (testInPlaceUpgrade).
  *
  * Options: --versions 1.33,1.34   --sites sites/example.yaml,…   --manifests DIR (use DIR/<minor>/kustomization.yaml instead of rendering)
  *          --keep-logs DIR (copy etcd/kube-apiserver logs)   --verbose
