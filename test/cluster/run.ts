@@ -30,6 +30,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseAllDocuments, stringify } from 'yaml';
+import type { Manifest } from '../../lib/manifest';
 
 // Works whether this file is loaded as CommonJS or as an ES module (tsx sets argv[1] to this file).
 const REPO = resolve(dirname(process.argv[1]), '..', '..');
@@ -645,7 +646,8 @@ async function applyOutput(kubectl: Kubectl, siteDir: string, what: string): Pro
  * In-place upgrade from one minor to the next on the same etcd data, as a cluster upgrade does it:
  *   1. start FROM with a kept etcd data dir, apply the FROM output, create a ResourceClaim from each claim template;
  *   2. stop it, start TO on the same etcd data: every stored object must still be served, as the same object (uid),
- *      and resource.k8s.io objects in resource.k8s.io/v1;
+ *      and resource.k8s.io objects in resource.k8s.io/v1; the FROM output must be refused (dry run) for exactly the
+ *      objects the plan says TO does not serve;
  *   3. follow `npm run plan` (lib/upgrade-plan.ts): each object it says must be re-created must really be refused
  *      without that (dry run), and is deleted; then the TO output must be accepted as it is, and a second apply
  *      must change nothing. An immutable field the plan missed is a rejected object here.
@@ -667,6 +669,7 @@ async function testInPlaceUpgrade(from: string, to: string, launcher: string, si
     const { ARTIFACTS } = await import('../../lib/artifacts.js');
     const { buildSite } = await import('../../lib/pipeline.js');
     const { kubectlResource, planUpgrade } = await import('../../lib/upgrade-plan.js');
+    const { describeObject } = await import('../../lib/manifest.js');
     const registry = { charts: CHARTS, artifacts: ARTIFACTS };
     const file = join(REPO, siteFile);
     const plan = planUpgrade(buildSite(file, registry, { kubernetesVersion: from, validate: false }), buildSite(file, registry, { kubernetesVersion: to, validate: false }));
@@ -721,6 +724,17 @@ async function testInPlaceUpgrade(from: string, to: string, launcher: string, si
       }
     }
     log(`${to}: ${served}/${old.applied.size} stored objects served after the upgrade (same uid)`);
+
+    // The old output can no longer be applied exactly where the plan says so (its "pause the sync" step).
+    const refused: string[] = [];
+    for (const e of old.entries) {
+      const r = await kubectl.apply([e], true);
+      if (!kubectl.lookup(r.applied, e)) refused.push(`${describeObject(e.obj as Manifest)} (${e.obj.apiVersion})`);
+    }
+    if (JSON.stringify(refused.sort()) === JSON.stringify([...plan.unservedAfter].sort())) {
+      passed++;
+      log(`${to}: the ${from} output is refused for exactly the ${refused.length} object(s) the plan names: ${refused.join(', ')}`);
+    } else fail(`${what}: the ${from} output is refused by ${to} for [${refused.join(', ')}], the plan names [${plan.unservedAfter.join(', ')}]`);
 
     // 3. the plan's re-creations, then the new output, twice
     const next = loadKustomization(toDir);
