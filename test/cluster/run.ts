@@ -733,7 +733,7 @@ async function testInPlaceUpgrade(from: string, to: string, launcher: string, si
     }
     if (JSON.stringify(refused.sort()) === JSON.stringify([...plan.unservedAfter].sort())) {
       passed++;
-      log(`${to}: the ${from} output is refused for exactly the ${refused.length} object(s) the plan names: ${refused.join(', ')}`);
+      log(refused.length === 0 ? `${to}: the ${from} output is still accepted, as the plan says` : `${to}: the ${from} output is refused for exactly the object(s) the plan names: ${refused.join(', ')}`);
     } else fail(`${what}: the ${from} output is refused by ${to} for [${refused.join(', ')}], the plan names [${plan.unservedAfter.join(', ')}]`);
 
     // 3. the plan's re-creations, then the new output, twice

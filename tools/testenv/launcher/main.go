@@ -47,6 +47,7 @@ var apiserverFlagsByMinor = map[string][]string{
 		"--runtime-config=resource.k8s.io/v1beta1=true,resource.k8s.io/v1beta2=true",
 	},
 	"1.34": {},
+	"1.35": {},
 }
 
 type readyInfo struct {
