@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
 import { ARTIFACTS } from '../lib/artifacts';
@@ -159,5 +160,11 @@ describe('npm run plan', () => {
     const missing = await cli(['plan', '--site', 'sites/nope.yaml', '--to', '1.34']);
     expect(missing.code).toBe(EXIT_BAD_INPUT);
     expect(missing.err[0]).toMatch(/^sites\/nope\.yaml: /);
+  });
+
+  it('prints what the README shows for the example, 1.33 → 1.34', async () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const shown = /\$ npm run plan -- --to 1\.34\n([\s\S]*?)\n```/.exec(readme)?.[1];
+    expect(shown).toBe((await cli(['plan', '--to', '1.34'])).out.join('\n'));
   });
 });
