@@ -643,11 +643,28 @@ async function applyOutput(kubectl: Kubectl, siteDir: string, what: string): Pro
 }
 
 /**
+ * Sends each object alone as a server-side dry run: exactly those of `expected` (`Kind ns/name (apiVersion)`, as the
+ * plan names them) must be refused.
+ */
+async function expectRefused(kubectl: Kubectl, entries: Entry[], expected: readonly string[], what: string): Promise<void> {
+  const { describeObject } = await import('../../lib/manifest.js');
+  const refused: string[] = [];
+  for (const e of entries.filter((x) => !isDryRunOnly(x.obj))) {
+    const r = await kubectl.apply([e], true);
+    if (!kubectl.lookup(r.applied, e)) refused.push(`${describeObject(e.obj as Manifest)} (${e.obj.apiVersion})`);
+  }
+  if (JSON.stringify(refused.sort()) === JSON.stringify([...expected].sort())) {
+    passed++;
+    log(refused.length === 0 ? `${what}: accepted, as the plan says` : `${what}: refused for exactly the object(s) the plan names: ${refused.join(', ')}`);
+  } else fail(`${what}: refused for [${refused.join(', ')}], the plan names [${expected.join(', ')}]`);
+}
+
+/**
  * In-place upgrade from one minor to the next on the same etcd data, as a cluster upgrade does it:
  *   1. start FROM with a kept etcd data dir, apply the FROM output, create a ResourceClaim from each claim template;
  *   2. stop it, start TO on the same etcd data: every stored object must still be served, as the same object (uid),
  *      and resource.k8s.io objects in resource.k8s.io/v1; the FROM output must be refused (dry run) for exactly the
- *      objects the plan says TO does not serve;
+ *      objects the plan says TO does not serve (and before, the TO output for exactly those FROM does not serve);
  *   3. follow `npm run plan` (lib/upgrade-plan.ts): each object it says must be re-created must really be refused
  *      without that (dry run), and is deleted; then the TO output must be accepted as it is, and a second apply
  *      must change nothing. An immutable field the plan missed is a rejected object here.
@@ -669,7 +686,6 @@ async function testInPlaceUpgrade(from: string, to: string, launcher: string, si
     const { ARTIFACTS } = await import('../../lib/artifacts.js');
     const { buildSite } = await import('../../lib/pipeline.js');
     const { kubectlResource, planUpgrade } = await import('../../lib/upgrade-plan.js');
-    const { describeObject } = await import('../../lib/manifest.js');
     const registry = { charts: CHARTS, artifacts: ARTIFACTS };
     const file = join(REPO, siteFile);
     const plan = planUpgrade(buildSite(file, registry, { kubernetesVersion: from, validate: false }), buildSite(file, registry, { kubernetesVersion: to, validate: false }));
@@ -701,6 +717,8 @@ async function testInPlaceUpgrade(from: string, to: string, launcher: string, si
       }
     }
     log(`${from}: ${old.applied.size} objects stored (${claims.length} ResourceClaim(s) from claim templates)`);
+    // The new output cannot go first exactly where the plan says so (its "not before the control plane").
+    await expectRefused(kubectl, loadKustomization(toDir), plan.unservedBefore, `the ${to} output on ${from}`);
     await stopEnv(env.child, env.ready, env.stderr());
     env = undefined;
     if (!existsSync(join(etcdData, 'member'))) throw new Error(`etcd data was not kept in ${etcdData}`);
@@ -726,15 +744,7 @@ async function testInPlaceUpgrade(from: string, to: string, launcher: string, si
     log(`${to}: ${served}/${old.applied.size} stored objects served after the upgrade (same uid)`);
 
     // The old output can no longer be applied exactly where the plan says so (its "pause the sync" step).
-    const refused: string[] = [];
-    for (const e of old.entries) {
-      const r = await kubectl.apply([e], true);
-      if (!kubectl.lookup(r.applied, e)) refused.push(`${describeObject(e.obj as Manifest)} (${e.obj.apiVersion})`);
-    }
-    if (JSON.stringify(refused.sort()) === JSON.stringify([...plan.unservedAfter].sort())) {
-      passed++;
-      log(refused.length === 0 ? `${to}: the ${from} output is still accepted, as the plan says` : `${to}: the ${from} output is refused for exactly the object(s) the plan names: ${refused.join(', ')}`);
-    } else fail(`${what}: the ${from} output is refused by ${to} for [${refused.join(', ')}], the plan names [${plan.unservedAfter.join(', ')}]`);
+    await expectRefused(kubectl, old.entries, plan.unservedAfter, `the ${from} output on ${to}`);
 
     // 3. the plan's re-creations, then the new output, twice
     const next = loadKustomization(toDir);
