@@ -197,7 +197,7 @@ function nodeConfigChanges(before: SiteBuild, after: SiteBuild): PlannedChange[]
     if (was === now) return [];
     if (was === undefined || now === undefined) return [{ reason: 'nodeconfig', object: path, file: path, changes: [], note: was === undefined ? 'new pool' : 'pool removed' }];
     const changes = diffValues(yamlValue(was), yamlValue(now));
-    return [{ reason: 'nodeconfig', object: path, file: path, changes, ...(changes.length === 0 ? { note: 'comment lines only (the install command names the new minor)' } : {}) }];
+    return [{ reason: 'nodeconfig', object: path, file: path, changes, ...(changes.length === 0 ? { note: 'comment lines only' } : {}) }];
   });
 }
 
