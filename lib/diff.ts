@@ -21,7 +21,16 @@ export type FieldChange =
 export type ObjectDiff =
   | { readonly op: 'added'; readonly object: string; readonly file: string }
   | { readonly op: 'removed'; readonly object: string; readonly file: string }
-  | { readonly op: 'changed'; readonly object: string; readonly file: string; readonly fromFile: string; readonly changes: readonly FieldChange[] };
+  | {
+      readonly op: 'changed';
+      readonly object: string;
+      readonly file: string;
+      readonly fromFile: string;
+      readonly changes: readonly FieldChange[];
+      /** The two versions of the object (the upgrade plan judges immutable fields on them). */
+      readonly before: Manifest;
+      readonly after: Manifest;
+    };
 
 /** A file that is not a chart file: JSON files compared field by field (`changes`), others by line (`hunks`). */
 export type FileDiff =
@@ -135,7 +144,7 @@ export function diffObjects(before: ReadonlyMap<string, readonly Manifest[]>, af
       continue;
     }
     const changes = diffValues(previous.object, object);
-    if (changes.length > 0 || previous.file !== file) out.push({ op: 'changed', object: describeObject(object), file, fromFile: previous.file, changes });
+    if (changes.length > 0 || previous.file !== file) out.push({ op: 'changed', object: describeObject(object), file, fromFile: previous.file, changes, before: previous.object, after: object });
   }
   for (const [key, { object, file }] of old) if (!now.has(key)) out.push({ op: 'removed', object: describeObject(object), file });
   return out;

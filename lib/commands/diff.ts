@@ -56,7 +56,9 @@ export function diffCommand(...[registry, io, setExit]: Parameters<CommandFactor
         const diff = diffSiteOutput(build.output, objects, dir);
         if (!isIdentical(diff)) setExit(EXIT_FINDINGS);
         if (json) {
-          report.sites.push({ site: build.site.config.name, against: dir, exists: existsSync(dir), identical: isIdentical(diff), ...diff });
+          // the field changes say what changed; the whole objects (kept for plan) would drown them
+          const objects = diff.objects.map((d) => (d.op === 'changed' ? { op: d.op, object: d.object, file: d.file, fromFile: d.fromFile, changes: d.changes } : d));
+          report.sites.push({ site: build.site.config.name, against: dir, exists: existsSync(dir), identical: isIdentical(diff), objects, files: diff.files });
           return;
         }
         if (isIdentical(diff)) {

@@ -14,6 +14,8 @@
  *   7. send the negative cases in test/cluster/negative/ (must be rejected, with the text in their
  *      test.eks-hybrid-charts.io/expect-rejection annotation);
  *   8. stop the environment and check that no process, port or temp dir is left.
+ * Then, for each pair of consecutive minors among --versions and each site, an in-place upgrade on the same etcd data
+ * that follows `npm run plan` (testInPlaceUpgrade).
  *
  * Options: --versions 1.33,1.34   --sites sites/example.yaml,…   --manifests DIR (use DIR/<minor>/kustomization.yaml instead of rendering)
  *          --keep-logs DIR (copy etcd/kube-apiserver logs)   --verbose
@@ -28,6 +30,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseAllDocuments, stringify } from 'yaml';
+import type { Manifest } from '../../lib/manifest';
 
 // Works whether this file is loaded as CommonJS or as an ES module (tsx sets argv[1] to this file).
 const REPO = resolve(dirname(process.argv[1]), '..', '..');
@@ -348,11 +351,13 @@ async function startEnv(
   bin: string,
   version: string,
   siteFile: string,
+  extraArgs: string[] = [],
+  logName = version,
 ): Promise<{ child: ChildProcess; ready: Ready; stderr: () => string }> {
-  const args = ['--bin-dir', bin, '--minor', version, '--watch-stdin'];
+  const args = ['--bin-dir', bin, '--minor', version, '--watch-stdin', ...extraArgs];
   const net = serviceNetwork(siteFile);
   if (net) args.push(`--apiserver-arg=--service-cluster-ip-range=${net}`);
-  if (opts.keepLogs) args.push('--log-dir', join(opts.keepLogs, version));
+  if (opts.keepLogs) args.push('--log-dir', join(opts.keepLogs, logName));
   const child = spawn(launcher, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   current.child = child;
   let err = '';
@@ -595,6 +600,196 @@ async function testVersion(version: string, launcher: string, siteFile: string):
   }
 }
 
+/** The object as the server holds it: its uid and the apiVersion it is served in (by `kubectl get KIND.GROUP`). */
+async function getStored(kubectl: Kubectl, o: K8sObject): Promise<K8sObject | undefined> {
+  const group = groupOf(o.apiVersion);
+  const args = ['get', group ? `${o.kind}.${group}` : o.kind, o.metadata.name ?? '', '-o', 'json'];
+  if (o.metadata.namespace) args.push('-n', o.metadata.namespace);
+  const r = await kubectl.run(args);
+  return r.status === 0 ? (JSON.parse(r.stdout) as K8sObject) : undefined;
+}
+
+/**
+ * Applies a site's output for real as `kubectl apply -k` would (CRDs and Namespaces first, then the rest in
+ * kustomize's order; webhook configurations and APIServices are left out: they are never stored here).
+ * Every rejection is reported and failed under `what`. Returns the objects as the server answered.
+ */
+async function applyOutput(kubectl: Kubectl, siteDir: string, what: string): Promise<{ entries: Entry[]; applied: Map<string, K8sObject> }> {
+  const rendered = loadKustomization(siteDir);
+  const k = await kubectl.run(['kustomize', siteDir]);
+  const order = new Map(parseKubectlJson(k.stdout).map((o, i) => [keyOf(o), i]));
+  const crds = [...importedCrds(), ...rendered.filter((e) => e.obj.kind === 'CustomResourceDefinition')];
+  const namespaces = rendered.filter((e) => e.obj.kind === 'Namespace' && groupOf(e.obj.apiVersion) === '');
+  const rest = rendered
+    .filter((e) => !crds.includes(e) && !namespaces.includes(e) && !isDryRunOnly(e.obj))
+    .sort((a, b) => (order.get(keyOf(a.obj)) ?? 0) - (order.get(keyOf(b.obj)) ?? 0));
+  const applied = new Map<string, K8sObject>();
+  for (const entries of [[...crds, ...namespaces], rest]) {
+    const r = await kubectl.apply(entries, false);
+    for (const e of entries) {
+      const got = kubectl.lookup(r.applied, e);
+      if (got) applied.set(keyOf(e.obj), got);
+      else {
+        reportRejected(e, r.errors.get(keyOf(e.obj)) ?? 'no answer from kubectl');
+        fail(`${what}: ${describe(e.obj)}`);
+      }
+    }
+    if (entries !== rest && crds.length) {
+      const w = await kubectl.run(['wait', '--for=condition=Established', '--timeout=90s', ...crds.map((e) => `crd/${e.obj.metadata.name}`)]);
+      if (w.status !== 0) fail(`${what}: CRDs not Established: ${w.stderr.trim()}`);
+    }
+  }
+  return { entries: [...crds, ...namespaces, ...rest], applied };
+}
+
+/**
+ * Sends each object alone as a server-side dry run: exactly those of `expected` (`Kind ns/name (apiVersion)`, as the
+ * plan names them) must be refused.
+ */
+async function expectRefused(kubectl: Kubectl, entries: Entry[], expected: readonly string[], what: string): Promise<void> {
+  const { describeObject } = await import('../../lib/manifest.js');
+  const refused: string[] = [];
+  for (const e of entries.filter((x) => !isDryRunOnly(x.obj))) {
+    const r = await kubectl.apply([e], true);
+    if (!kubectl.lookup(r.applied, e)) refused.push(`${describeObject(e.obj as Manifest)} (${e.obj.apiVersion})`);
+  }
+  if (JSON.stringify(refused.sort()) === JSON.stringify([...expected].sort())) {
+    passed++;
+    log(refused.length === 0 ? `${what}: accepted, as the plan says` : `${what}: refused for exactly the object(s) the plan names: ${refused.join(', ')}`);
+  } else fail(`${what}: refused for [${refused.join(', ')}], the plan names [${expected.join(', ')}]`);
+}
+
+/**
+ * In-place upgrade from one minor to the next on the same etcd data, as a cluster upgrade does it:
+ *   1. start FROM with a kept etcd data dir, apply the FROM output, create a ResourceClaim from each claim template;
+ *   2. stop it, start TO on the same etcd data: every stored object must still be served, as the same object (uid),
+ *      and resource.k8s.io objects in resource.k8s.io/v1; the FROM output must be refused (dry run) for exactly the
+ *      objects the plan says TO does not serve (and before, the TO output for exactly those FROM does not serve);
+ *   3. follow `npm run plan` (lib/upgrade-plan.ts): each object it says must be re-created must really be refused
+ *      without that (dry run), and is deleted; then the TO output must be accepted as it is, and a second apply
+ *      must change nothing. An immutable field the plan missed is a rejected object here.
+ */
+async function testInPlaceUpgrade(from: string, to: string, launcher: string, siteFile: string): Promise<void> {
+  const t0 = Date.now();
+  log(`=== in-place upgrade ${from} → ${to} on the same etcd data, ${siteFile} ===`);
+  const work = mkdtempSync(join(tmpdir(), `eks-hybrid-upgrade-${from}-${to}-`));
+  current.work = work;
+  const etcdData = join(work, 'etcd-data');
+  let env: Awaited<ReturnType<typeof startEnv>> | undefined;
+  const what = `upgrade ${from} → ${to} (${siteFile})`;
+  try {
+    const [binFrom, binTo] = [await build(from), await build(to)];
+    const fromDir = await renderSite(from, join(work, from), siteFile);
+    const toDir = await renderSite(to, join(work, to), siteFile);
+    // The plan the user follows, from the same renderer as `npm run plan`.
+    const { CHARTS } = await import('../../charts/index.js');
+    const { ARTIFACTS } = await import('../../lib/artifacts.js');
+    const { buildSite } = await import('../../lib/pipeline.js');
+    const { kubectlResource, planUpgrade } = await import('../../lib/upgrade-plan.js');
+    const registry = { charts: CHARTS, artifacts: ARTIFACTS };
+    const file = join(REPO, siteFile);
+    const plan = planUpgrade(buildSite(file, registry, { kubernetesVersion: from, validate: false }), buildSite(file, registry, { kubernetesVersion: to, validate: false }));
+    log(`plan: ${plan.changes.length} change(s), ${plan.recreate.length} object(s) to delete and re-create`);
+
+    // 1. the old control plane with the old output and claims made from its templates
+    env = await startEnv(launcher, binFrom, from, siteFile, ['--etcd-data-dir', etcdData], `upgrade-${from}`);
+    let kubectl = new Kubectl(join(binFrom, 'kubectl'), env.ready, work);
+    log(`kube-apiserver ${env.ready.version}: applying the ${from} output`);
+    const old = await applyOutput(kubectl, fromDir, `${what}: ${from} output`);
+    const claims: Entry[] = old.entries
+      .filter((e) => e.obj.kind === 'ResourceClaimTemplate' && groupOf(e.obj.apiVersion) === 'resource.k8s.io')
+      .map((e) => ({
+        source: `a claim from ${describe(e.obj)}`,
+        obj: {
+          apiVersion: e.obj.apiVersion,
+          kind: 'ResourceClaim',
+          metadata: { name: `${e.obj.metadata.name}-upgrade-check`, namespace: e.obj.metadata.namespace },
+          spec: (e.obj.spec as { spec: unknown }).spec,
+        },
+      }));
+    const made = await kubectl.apply(claims, false);
+    for (const c of claims) {
+      const got = kubectl.lookup(made.applied, c);
+      if (got) old.applied.set(keyOf(c.obj), got);
+      else {
+        reportRejected(c, made.errors.get(keyOf(c.obj)) ?? 'no answer from kubectl');
+        fail(`${what}: ${describe(c.obj)}`);
+      }
+    }
+    log(`${from}: ${old.applied.size} objects stored (${claims.length} ResourceClaim(s) from claim templates)`);
+    // The new output cannot go first exactly where the plan says so (its "not before the control plane").
+    await expectRefused(kubectl, loadKustomization(toDir), plan.unservedBefore, `the ${to} output on ${from}`);
+    await stopEnv(env.child, env.ready, env.stderr());
+    env = undefined;
+    if (!existsSync(join(etcdData, 'member'))) throw new Error(`etcd data was not kept in ${etcdData}`);
+
+    // 2. the new control plane on the same data
+    env = await startEnv(launcher, binTo, to, siteFile, ['--etcd-data-dir', etcdData], `upgrade-${to}`);
+    kubectl = new Kubectl(join(binTo, 'kubectl'), env.ready, work);
+    log(`kube-apiserver ${env.ready.version} started on the ${from} etcd data`);
+    let served = 0;
+    for (const [key, stored] of old.applied) {
+      const got = await getStored(kubectl, stored);
+      const uid = (o: K8sObject | undefined) => (o?.metadata as { uid?: string } | undefined)?.uid;
+      const dra = groupOf(stored.apiVersion) === 'resource.k8s.io';
+      if (!got) fail(`${what}: ${describe(stored)} is no longer served after the upgrade`);
+      else if (uid(got) !== uid(stored)) fail(`${what}: ${describe(stored)} came back as another object (uid ${uid(got)}, was ${uid(stored)})`);
+      else if (dra && got.apiVersion !== 'resource.k8s.io/v1') fail(`${what}: ${describe(stored)} is served as ${got.apiVersion}, expected resource.k8s.io/v1`);
+      else {
+        served++;
+        passed++;
+        if (dra) log(`served after the upgrade as ${got.apiVersion}: ${got.kind} ${key.split('|').slice(2).filter(Boolean).join('/')}`);
+      }
+    }
+    log(`${to}: ${served}/${old.applied.size} stored objects served after the upgrade (same uid)`);
+
+    // The old output can no longer be applied exactly where the plan says so (its "pause the sync" step).
+    await expectRefused(kubectl, old.entries, plan.unservedAfter, `the ${from} output on ${to}`);
+
+    // 3. the plan's re-creations, then the new output, twice
+    const next = loadKustomization(toDir);
+    for (const r of plan.recreate) {
+      const e = next.find((x) => kubectlResource(x.obj) === r.resource && x.obj.metadata.name === r.name && x.obj.metadata.namespace === r.namespace);
+      if (!e) {
+        fail(`${what}: the plan re-creates ${r.object}, which the ${to} output does not have`);
+        continue;
+      }
+      const dry = await kubectl.apply([e], true);
+      if (kubectl.lookup(dry.applied, e)) fail(`${what}: the plan says ${r.object} must be re-created (${r.fields.join(', ')}), but the server accepts the change`);
+      else {
+        passed++;
+        log(`refused without re-creating, as the plan says: ${r.object}: ${(dry.errors.get(keyOf(e.obj)) ?? '').split('\n')[0]}`);
+      }
+      const del = await kubectl.run(['delete', r.resource, r.name, ...(r.namespace ? ['-n', r.namespace] : []), '--wait=true']);
+      if (del.status !== 0) fail(`${what}: kubectl delete ${r.resource} ${r.name}: ${del.stderr.trim()}`);
+    }
+    const first = await applyOutput(kubectl, toDir, `${what}: ${to} output`);
+    const again = await applyOutput(kubectl, toDir, `${what}: ${to} output, second apply`);
+    let same = 0;
+    for (const e of first.entries) {
+      const k = keyOf(e.obj);
+      if (!first.applied.has(k) || !again.applied.has(k)) continue;
+      const [a, b] = [comparable(first.applied.get(k)), comparable(again.applied.get(k))];
+      if (a === b) {
+        same++;
+        passed++;
+      } else {
+        fail(`${what}: ${describe(e.obj)} changed on the second apply of the ${to} output`);
+        log(`CHANGED ON SECOND APPLY: ${describe(e.obj)}\n  first:  ${a}\n  second: ${b}`);
+      }
+    }
+    log(`${to}: ${first.applied.size}/${first.entries.length} objects of the ${to} output accepted over the upgraded data, ${same} unchanged on the second apply`);
+  } catch (err) {
+    fail(`${what}: ${(err as Error).message}`);
+    log(`ERROR: ${(err as Error).message}`);
+    if (env && !opts.verbose) process.stderr.write(env.stderr());
+  } finally {
+    if (env) await stopEnv(env.child, env.ready, env.stderr());
+    rmSync(work, { recursive: true, force: true });
+    log(`upgrade ${from} → ${to} done in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  }
+}
+
 async function main(): Promise<void> {
   const t0 = Date.now();
   let launcher = '';
@@ -605,6 +800,14 @@ async function main(): Promise<void> {
   }
   const sites = opts.manifests ? ['sites/example.yaml'] : opts.sites.length > 0 ? opts.sites : defaultSites();
   if (launcher) for (const v of opts.versions) for (const site of sites) await testVersion(v, launcher, site);
+  // Each pair of consecutive minors among --versions is also upgraded in place (not with --manifests: it renders).
+  const minors = [...opts.versions].sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
+  if (launcher && !opts.manifests) {
+    for (let i = 1; i < minors.length; i++) {
+      if (Number(minors[i].split('.')[1]) !== Number(minors[i - 1].split('.')[1]) + 1) continue;
+      for (const site of sites) await testInPlaceUpgrade(minors[i - 1], minors[i], launcher, site);
+    }
+  }
   log(`total ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   if (failures.length) {
     log('failures:');

@@ -7,7 +7,8 @@
 // DIR holds etcd, kube-apiserver and kubectl (see tools/testenv/build).
 // When the server is ready, one JSON line describing it is written to stdout.
 // On exit both servers are stopped (process groups, SIGTERM then SIGKILL) and
-// the temporary directory with data, keys and kubeconfig is removed.
+// the temporary directory with data, keys and kubeconfig is removed (etcd data
+// given with --etcd-data-dir is kept).
 package main
 
 import (
@@ -46,6 +47,7 @@ var apiserverFlagsByMinor = map[string][]string{
 		"--runtime-config=resource.k8s.io/v1beta1=true,resource.k8s.io/v1beta2=true",
 	},
 	"1.34": {},
+	"1.35": {},
 }
 
 type readyInfo struct {
@@ -74,6 +76,7 @@ func run() int {
 	minor := flag.String("minor", "", "Kubernetes minor (selects per-version flags), e.g. 1.34")
 	watchStdin := flag.Bool("watch-stdin", false, "also stop when stdin reaches EOF (parent went away)")
 	keepLogs := flag.String("log-dir", "", "copy etcd and kube-apiserver logs here on exit")
+	etcdData := flag.String("etcd-data-dir", "", "keep etcd's data in this directory (kept on exit, so a later start, e.g. of the next minor, serves the same objects)")
 	var extra multiFlag
 	flag.Var(&extra, "apiserver-arg", "extra kube-apiserver flag (repeatable)")
 	flag.Parse()
@@ -93,6 +96,10 @@ func run() int {
 		return 1
 	}
 	env := &environment{dir: dir, binDir: *binDir}
+	if err := env.useEtcdDataDir(*etcdData); err != nil {
+		logf("--etcd-data-dir: %v", err)
+		return 2
+	}
 	defer func() {
 		env.stop()
 		if *keepLogs != "" {
@@ -204,6 +211,7 @@ type child struct {
 
 type environment struct {
 	dir, binDir string
+	etcdData    string // etcd's data directory when given with --etcd-data-dir (not removed on exit)
 	mu          sync.Mutex
 	children    []*child
 	died        chan string
@@ -245,6 +253,31 @@ func (e *environment) spawn(name string, args ...string) (*child, error) {
 		}
 	}()
 	return c, nil
+}
+
+// useEtcdDataDir makes etcd keep its data in dir (made absolute: children run
+// in the temp dir) instead of the temp dir; "" keeps the default.
+func (e *environment) useEtcdDataDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return err
+	}
+	e.etcdData = abs
+	return nil
+}
+
+// etcdDataDir is the --etcd-data-dir directory, else one inside the temp dir.
+func (e *environment) etcdDataDir() string {
+	if e.etcdData != "" {
+		return e.etcdData
+	}
+	return filepath.Join(e.dir, "etcd-data")
 }
 
 // stop ends the children in reverse start order: SIGTERM to the process
@@ -370,7 +403,7 @@ func (e *environment) start(ctx context.Context, versionFlags []string) (*readyI
 	etcdURLFor := func(port int) string { return "http://127.0.0.1:" + strconv.Itoa(port) }
 	etcd, etcdPort, err := e.startWithRetry(ctx, "etcd", 60*time.Second, func(port int) []string {
 		return []string{
-			"--data-dir=" + filepath.Join(e.dir, "etcd-data"),
+			"--data-dir=" + e.etcdDataDir(),
 			"--listen-client-urls=" + etcdURLFor(port),
 			"--advertise-client-urls=" + etcdURLFor(port),
 			"--listen-peer-urls=http://127.0.0.1:0",
