@@ -25,7 +25,15 @@ export interface ChartDefinition {
   build(scope: Construct, id: string, site: Site): Chart;
   /** Files that belong to the component but are not applied (e.g. EKS add-on configuration values). */
   files?(site: Site): OutputFile[];
+  /**
+   * Objects the cluster created that we update but must never delete (EKS's CoreDNS ConfigMap): written
+   * under `never-pruned/` with their own kustomization.yaml, outside the pruned set of the site's root one.
+   */
+  readonly neverPruned?: boolean;
 }
+
+/** Folder of the chart files that are applied but never pruned. */
+export const NEVER_PRUNED_DIR = 'never-pruned';
 
 /** A site artefact that is derived from the whole rendered output (reports, NodeConfigs, eksctl config). */
 export interface ArtifactDefinition {
@@ -46,8 +54,9 @@ export function byPath(a: { readonly path: string }, b: { readonly path: string 
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
-export function chartFileName(def: Pick<ChartDefinition, 'id' | 'order'>): string {
-  return `${String(def.order).padStart(2, '0')}-${def.id}.yaml`;
+export function chartFileName(def: Pick<ChartDefinition, 'id' | 'order' | 'neverPruned'>): string {
+  const file = `${String(def.order).padStart(2, '0')}-${def.id}.yaml`;
+  return def.neverPruned ? `${NEVER_PRUNED_DIR}/${file}` : file;
 }
 
 /**

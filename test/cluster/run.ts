@@ -25,7 +25,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseAllDocuments, stringify } from 'yaml';
 
@@ -42,6 +42,7 @@ const FIELD_MANAGER = 'eks-hybrid-charts';
 const CRD_IMPORT_DIR = join(REPO, 'imports', 'crds');
 const NEGATIVE_DIR = join(REPO, 'test', 'cluster', 'negative');
 const EXPECT_REJECTION = 'test.eks-hybrid-charts.io/expect-rejection';
+const NEVER_PRUNED = 'never-pruned';
 
 /** Runs a command without blocking the event loop (so that signals are handled while it runs). */
 function exec(
@@ -97,7 +98,7 @@ function isDryRunOnly(o: K8sObject): boolean {
 interface K8sObject {
   apiVersion: string;
   kind: string;
-  metadata: { name?: string; namespace?: string; resourceVersion?: string; annotations?: Record<string, string> };
+  metadata: { name?: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   [k: string]: unknown;
 }
 interface Entry {
@@ -121,7 +122,7 @@ let failed = 0;
 const failures: string[] = [];
 
 function parseArgs(argv: string[]) {
-  const o = { versions: ['1.33', '1.34'], sites: [] as string[], manifests: '', keepLogs: '', verbose: false };
+  const o = { versions: ['1.33', '1.34'], sites: [] as string[], manifests: '', keepLogs: '', verbose: false, skipPruning: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--versions') o.versions = argv[++i].split(',').filter(Boolean);
@@ -129,6 +130,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--sites') o.sites = argv[++i].split(',').filter(Boolean);
     else if (a === '--keep-logs') o.keepLogs = resolve(argv[++i]);
     else if (a === '--verbose') o.verbose = true;
+    else if (a === '--skip-pruning') o.skipPruning = true;
     else throw new Error(`unknown argument ${a}`);
   }
   if (process.env.TEST_CLUSTER_VERSIONS) o.versions = process.env.TEST_CLUSTER_VERSIONS.split(',');
@@ -217,11 +219,11 @@ class Kubectl {
   ) {}
 
   /** Fresh discovery cache per call, so kinds of just-established CRDs are always seen. */
-  async run(args: string[], input?: string): Promise<{ status: number; stdout: string; stderr: string }> {
+  async run(args: string[], input?: string, env: NodeJS.ProcessEnv = {}): Promise<{ status: number; stdout: string; stderr: string }> {
     const cache = join(this.work, `kube-cache-${this.n++}`);
     const r = await exec(this.bin, [...args, `--cache-dir=${cache}`], {
       input,
-      env: { ...process.env, KUBECONFIG: this.ready.kubeconfig },
+      env: { ...process.env, ...env, KUBECONFIG: this.ready.kubeconfig },
     });
     rmSync(cache, { recursive: true, force: true });
     return r;
@@ -451,7 +453,9 @@ async function testVersion(version: string, launcher: string, siteFile: string):
   let env: Awaited<ReturnType<typeof startEnv>> | undefined;
   try {
     const siteDir = opts.manifests ? join(opts.manifests, version) : await renderSite(version, join(work, 'dist'), siteFile);
-    const rendered = loadKustomization(siteDir);
+    // The root kustomization (the set ApplySets prune) and never-pruned/ (objects we update, never delete).
+    const kustomizeDirs = [siteDir, join(siteDir, NEVER_PRUNED)].filter((d) => existsSync(join(d, 'kustomization.yaml')));
+    const rendered = kustomizeDirs.flatMap(loadKustomization);
     log(`${rendered.length} objects from ${opts.manifests ? siteDir : `rendered ${siteFile}`}`);
 
     env = await startEnv(launcher, bin, version, siteFile);
@@ -467,8 +471,9 @@ async function testVersion(version: string, launcher: string, siteFile: string):
     if (!clientVersion?.startsWith(`v${version}.`)) fail(`kubectl reports ${clientVersion}, expected v${version}.x`);
 
     // Users run `kubectl apply -k`: kubectl's own kustomize must build the folder into exactly these objects.
-    const k = await kubectl.run(['kustomize', siteDir]);
-    const built = k.status === 0 ? parseKubectlJson(k.stdout) : [];
+    const ks = await Promise.all(kustomizeDirs.map((d) => kubectl.run(['kustomize', d])));
+    const k = ks.find((r) => r.status !== 0) ?? { status: 0, stderr: '' };
+    const built = k.status === 0 ? ks.flatMap((r) => parseKubectlJson(r.stdout)) : [];
     const sameObjects = (a: K8sObject[], b: K8sObject[]) =>
       JSON.stringify(a.map((o) => keyOf(o)).sort()) === JSON.stringify(b.map((o) => keyOf(o)).sort()) &&
       a.every((o) => comparable(o) === comparable(b.find((x) => keyOf(x) === keyOf(o))));
@@ -595,6 +600,149 @@ async function testVersion(version: string, launcher: string, siteFile: string):
   }
 }
 
+/**
+ * Lifecycle: `kubectl apply --prune --applyset` with the site's ApplySet parent deletes exactly the objects that
+ * left the config. The example is applied as the README says, then re-rendered with pull secrets switched from
+ * externalSecret to sealedSecret, web-api switched off and CoreDNS handed to the EKS add-on, and applied again.
+ * Objects we never rendered (a hand-made ConfigMap in one of our namespaces, EKS's CoreDNS Deployment) and the
+ * CoreDNS ConfigMap (ours to update, never to delete) must survive.
+ */
+async function testPruning(version: string, launcher: string): Promise<void> {
+  const t0 = Date.now();
+  const siteFile = 'sites/example.yaml';
+  log(`=== Kubernetes ${version}, pruning with kubectl ApplySets (${siteFile}) ===`);
+  const bin = await build(version);
+  const work = mkdtempSync(join(tmpdir(), `eks-hybrid-prune-${version}-`));
+  current.work = work;
+  let env: Awaited<ReturnType<typeof startEnv>> | undefined;
+  const check = (ok: boolean, what: string) => {
+    if (ok) passed++;
+    else fail(`${version}: pruning: ${what}`);
+    log(`${ok ? 'ok' : 'FAILED'}: ${what}`);
+  };
+  try {
+    const before = await renderSite(version, join(work, 'before'), siteFile);
+    const variant = join(work, 'after.yaml');
+    writeFileSync(
+      variant,
+      stringify({
+        extends: join(REPO, siteFile),
+        // relative paths resolve against this file, which lives in the work dir
+        registry: { caFile: join(REPO, 'sites', 'example-harbor-ca.crt') },
+        pullSecrets: { mode: 'sealedSecret', externalSecret: null, sealedSecret: { scope: 'clusterWide', clusterWideEncryptedData: 'AgBy3i4OJSWK+PiTySYZZA9rO43cGDEq' } },
+        webApi: { enabled: false },
+        coredns: { managedBy: 'eksAddon' },
+      }),
+    );
+    const after = await renderSite(version, join(work, 'after'), variant);
+    const objectsOf = (dir: string) => loadKustomization(dir).map((e) => e.obj);
+    const [a, b] = [objectsOf(before), objectsOf(after)];
+    const inB = new Set(b.map((o) => keyOf(o)));
+    const left = a.filter((o) => !inB.has(keyOf(o)));
+    log(`${a.length} objects before, ${b.length} after; ${left.length} left the config: ${left.map(describe).join(', ')}`);
+
+    env = await startEnv(launcher, bin, version, siteFile);
+    const kubectl = new Kubectl(join(bin, 'kubectl'), env.ready, work);
+    const must = async (what: string, args: string[], input?: string, extra: NodeJS.ProcessEnv = {}) => {
+      const r = await kubectl.run(args, input, extra);
+      if (r.status !== 0) throw new Error(`${what}: kubectl ${args.join(' ')}\n${r.stderr.trim()}`);
+      return r;
+    };
+
+    // What EKS creates before we apply anything: CoreDNS's Deployment and ConfigMap in kube-system.
+    const eksCoredns: K8sObject[] = [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'coredns', namespace: 'kube-system' }, data: { Corefile: '.:53 {\n    forward . /etc/resolv.conf\n}\n' } },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'coredns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } },
+        spec: {
+          selector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+          template: { metadata: { labels: { 'k8s-app': 'kube-dns' } }, spec: { containers: [{ name: 'coredns', image: 'coredns/coredns:1.11.4' }] } },
+        },
+      },
+    ];
+    await must('create EKS CoreDNS', ['create', '-f', '-'], eksCoredns.map((o) => JSON.stringify(o)).join('\n---\n'));
+    // The operators' CRDs are prerequisites, installed before the site (README: Deliver).
+    const crds = importedCrds();
+    await must('apply operator CRDs', ['apply', '--server-side', '-f', '-'], crds.map((e) => JSON.stringify(e.obj)).join('\n---\n'));
+    await must('wait for CRDs', ['wait', '--for=condition=Established', '--timeout=90s', ...crds.map((e) => `crd/${e.obj.metadata.name}`)]);
+
+    // The README's commands, verbatim apart from the folder.
+    const deliver = async (dir: string) => {
+      await must('ApplySet parent type', ['apply', '--server-side', '-f', join(dir, 'applyset', 'crd.yaml')]);
+      await must('wait for the parent type', ['wait', '--for=condition=Established', '--timeout=60s', 'crd/applysets.eks-hybrid-charts.io']);
+      const parent = join(dir, 'applyset', 'parent.yaml');
+      // Created once, as kubectl's own ApplySet field manager (which then keeps it up to date); never re-applied.
+      if ((await kubectl.run(['get', '-f', parent])).status !== 0) {
+        await must('create the ApplySet parent', ['create', '--field-manager=kubectl-applyset', '-f', parent]);
+      }
+      const siteName = basename(dir);
+      const r = await must(
+        'apply with --prune --applyset',
+        ['apply', '--server-side', '--prune', `--applyset=applysets.eks-hybrid-charts.io/${siteName}`, '-k', dir],
+        undefined,
+        { KUBECTL_APPLYSET: 'true' },
+      );
+      if (existsSync(join(dir, NEVER_PRUNED, 'kustomization.yaml'))) {
+        await must('apply never-pruned/', ['apply', '--server-side', '--force-conflicts', '-k', join(dir, NEVER_PRUNED)]);
+      }
+      return r.stdout;
+    };
+    const live = async (objects: K8sObject[]) => {
+      const r = await must('get', ['get', '--ignore-not-found', '-o', 'json', '-f', '-'], objects.map((o) => JSON.stringify(o)).join('\n---\n'));
+      return new Map(parseKubectlJson(r.stdout).map((o) => [keyOf(o), o]));
+    };
+    const memberLabel = 'applyset.kubernetes.io/part-of';
+
+    await deliver(before);
+    const liveA = await live(a);
+    const parentA = [...(await live(readYamlObjects(join(before, 'applyset', 'parent.yaml')).map((e) => e.obj))).values()][0];
+    const id = parentA?.metadata.labels?.['applyset.kubernetes.io/id'];
+    check(a.every((o) => liveA.get(keyOf(o))), `first apply: all ${a.length} objects exist`);
+    check(
+      !!id && a.every((o) => liveA.get(keyOf(o))?.metadata.labels?.[memberLabel] === id),
+      `first apply: kubectl labelled every object ${memberLabel}=${id}`,
+    );
+    const kinds = parentA?.metadata.annotations?.['applyset.kubernetes.io/contains-group-kinds'] ?? '';
+    check(kinds.includes('ExternalSecret.external-secrets.io') && kinds.includes('Deployment.apps'), `the parent lists the group-kinds (${kinds.split(',').length})`);
+    const corefile = (objs: Map<string, K8sObject>) => (objs.get('|ConfigMap|kube-system|coredns')?.data as { Corefile?: string } | undefined)?.Corefile ?? '';
+    const neverPruned = existsSync(join(before, NEVER_PRUNED)) ? objectsOf(join(before, NEVER_PRUNED)) : [];
+    const ours = [...a, ...neverPruned].find((o) => keyOf(o) === '|ConfigMap|kube-system|coredns')!;
+    const cmA = await live([ours]);
+    check(corefile(cmA) === (ours.data as { Corefile: string }).Corefile, 'CoreDNS ConfigMap updated to our Corefile');
+
+    // Created by hand after our apply, in one of our namespaces: not ours, never pruned.
+    const handMade: K8sObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hand-made', namespace: 'ml-workloads' }, data: { owner: 'someone else' } };
+    await must('create the hand-made ConfigMap', ['create', '-f', '-'], JSON.stringify(handMade));
+
+    const pruneOut = await deliver(after);
+    if (opts.verbose) log(`kubectl:\n${pruneOut}`);
+    const liveB = await live([...a, ...b, handMade, ...eksCoredns]);
+    // Namespaces only get a deletionTimestamp here: their finalizer waits for the namespace controller.
+    const gone = (o: K8sObject) => {
+      const l = liveB.get(keyOf(o));
+      return !l || (o.kind === 'Namespace' && !!(l.metadata as { deletionTimestamp?: string }).deletionTimestamp);
+    };
+    check(left.length > 0 && left.every(gone), `second apply pruned the ${left.length} objects that left the config`);
+    for (const o of left.filter((x) => !gone(x))) log(`  not pruned: ${describe(o)}`);
+    check(b.every((o) => liveB.get(keyOf(o)) && !gone(o)), `second apply: all ${b.length} objects of the new config exist`);
+    const pruned = pruneOut.split('\n').filter((l) => l.endsWith(' pruned'));
+    check(pruned.length === left.length, `kubectl reported exactly ${left.length} objects pruned (got ${pruned.length})`);
+    check(!!liveB.get(keyOf(handMade)), 'the hand-made ConfigMap in ml-workloads survived');
+    check(!!liveB.get(keyOf(eksCoredns[1])), "EKS's CoreDNS Deployment in kube-system survived");
+    check(corefile(liveB) === (ours.data as { Corefile: string }).Corefile, 'the CoreDNS ConfigMap survived, although the new config no longer renders it');
+  } catch (err) {
+    fail(`${version}: pruning: ${(err as Error).message}`);
+    log(`ERROR: ${(err as Error).message}`);
+    if (env && !opts.verbose) process.stderr.write(env.stderr());
+  } finally {
+    if (env) await stopEnv(env.child, env.ready, env.stderr());
+    rmSync(work, { recursive: true, force: true });
+    log(`${version} pruning done in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  }
+}
+
 async function main(): Promise<void> {
   const t0 = Date.now();
   let launcher = '';
@@ -605,6 +753,7 @@ async function main(): Promise<void> {
   }
   const sites = opts.manifests ? ['sites/example.yaml'] : opts.sites.length > 0 ? opts.sites : defaultSites();
   if (launcher) for (const v of opts.versions) for (const site of sites) await testVersion(v, launcher, site);
+  if (launcher && !opts.manifests && !opts.skipPruning) for (const v of opts.versions) await testPruning(v, launcher);
   log(`total ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   if (failures.length) {
     log('failures:');
