@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Manifest } from './manifest';
-import type { OutputFile } from './render';
+import { NEVER_PRUNED_DIR, type OutputFile } from './render';
 import type { Site } from './site';
 import { toYaml } from './output';
 
@@ -80,5 +80,20 @@ export function applySetFiles(site: Site): OutputFile[] {
   return [
     { path: APPLYSET_CRD_FILE, content: `---\n${toYaml(parentCrd())}` },
     { path: APPLYSET_PARENT_FILE, content: `---\n${toYaml(parent(site))}` },
+  ];
+}
+
+/**
+ * The commands that apply `dist/<site>/` with pruning, in order: the parent type and the parent (the `get`
+ * guard keeps the parent from ever being re-created, which would forget what the set holds), the pruned set,
+ * then never-pruned/ (EKS created kube-system/coredns, so taking its fields needs --force-conflicts).
+ */
+export function applyCommands(siteName: string, neverPruned: boolean, dir = `dist/${siteName}`): string[] {
+  return [
+    `kubectl apply --server-side -f ${dir}/${APPLYSET_CRD_FILE}`,
+    `kubectl wait --for=condition=Established crd/${APPLYSET_PLURAL}.${APPLYSET_GROUP}`,
+    `kubectl get -f ${dir}/${APPLYSET_PARENT_FILE} || kubectl create --field-manager=kubectl-applyset -f ${dir}/${APPLYSET_PARENT_FILE}`,
+    `KUBECTL_APPLYSET=true kubectl apply --server-side --prune --applyset=${applySetRef(siteName)} -k ${dir}/`,
+    ...(neverPruned ? [`kubectl apply --server-side --force-conflicts -k ${dir}/${NEVER_PRUNED_DIR}/`] : []),
   ];
 }

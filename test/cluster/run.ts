@@ -601,6 +601,23 @@ async function testVersion(version: string, launcher: string, siteFile: string):
 }
 
 /**
+ * `npm run validate -- --cluster` against this cluster: with no operator CRDs installed it must name every CRD
+ * the site needs and exit 1; with imports/crds installed it must find them all and exit 0.
+ */
+async function checkPrerequisites(kubectlBin: string, ready: Ready, installed: boolean, check: (ok: boolean, what: string) => void) {
+  const siteFile = 'sites/example-operator.yaml';
+  const tsx = join(REPO, 'node_modules', '.bin', 'tsx');
+  const r = await exec(tsx, ['main.ts', 'validate', '--site', siteFile, '--cluster', ready.kubeconfig], { cwd: REPO, env: { ...process.env, KUBECTL: kubectlBin } });
+  const lines = r.stdout.split('\n').filter((l) => l.includes(': cluster'));
+  for (const l of lines) log(`  validate --cluster: ${l}`);
+  const expected = ['clustersecretstores.external-secrets.io', 'externalsecrets.external-secrets.io', 'podmonitors.monitoring.coreos.com', 'scrapeconfigs.monitoring.coreos.com', 'servicemonitors.monitoring.coreos.com'];
+  const reported = lines.filter((l) => l.includes(' not installed: install ')).map((l) => l.split(' CRD ')[1].split(' ')[0]);
+  if (installed) check(r.status === 0 && reported.length === 0 && lines.some((l) => l.endsWith(': 5 of 5 prerequisite CRD(s) served')), `validate --cluster with the operator CRDs installed: nothing missing, exit 0 (exit ${r.status})`);
+  else check(r.status === 1 && JSON.stringify(reported) === JSON.stringify(expected), `validate --cluster on a bare cluster: reports the ${expected.length} missing CRDs, exit 1 (exit ${r.status}, reported ${reported.length})`);
+  if (r.status > 1) log(r.stderr);
+}
+
+/**
  * Lifecycle: `kubectl apply --prune --applyset` with the site's ApplySet parent deletes exactly the objects that
  * left the config. The example is applied as the README says, then re-rendered with pull secrets switched from
  * externalSecret to sealedSecret, web-api switched off and CoreDNS handed to the EKS add-on, and applied again.
@@ -610,7 +627,7 @@ async function testVersion(version: string, launcher: string, siteFile: string):
 async function testPruning(version: string, launcher: string): Promise<void> {
   const t0 = Date.now();
   const siteFile = 'sites/example.yaml';
-  log(`=== Kubernetes ${version}, pruning with kubectl ApplySets (${siteFile}) ===`);
+  log(`=== Kubernetes ${version}, prerequisites and pruning with kubectl ApplySets (${siteFile}) ===`);
   const bin = await build(version);
   const work = mkdtempSync(join(tmpdir(), `eks-hybrid-prune-${version}-`));
   current.work = work;
@@ -664,9 +681,11 @@ async function testPruning(version: string, launcher: string): Promise<void> {
     ];
     await must('create EKS CoreDNS', ['create', '-f', '-'], eksCoredns.map((o) => JSON.stringify(o)).join('\n---\n'));
     // The operators' CRDs are prerequisites, installed before the site (README: Deliver).
+    await checkPrerequisites(join(bin, 'kubectl'), env.ready, false, check);
     const crds = importedCrds();
     await must('apply operator CRDs', ['apply', '--server-side', '-f', '-'], crds.map((e) => JSON.stringify(e.obj)).join('\n---\n'));
     await must('wait for CRDs', ['wait', '--for=condition=Established', '--timeout=90s', ...crds.map((e) => `crd/${e.obj.metadata.name}`)]);
+    await checkPrerequisites(join(bin, 'kubectl'), env.ready, true, check);
 
     // The README's commands, verbatim apart from the folder.
     const deliver = async (dir: string) => {
