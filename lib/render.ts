@@ -63,8 +63,9 @@ export function chartFileName(def: Pick<ChartDefinition, 'id' | 'order' | 'never
  * Stamps the standard labels (the object's own win) and puts metadata in the order reviewers read it:
  * name, namespace, labels, annotations, then anything else.
  */
-function withStandardLabels(object: Manifest, labels: Record<string, string>): Manifest {
-  const { name, namespace, labels: own, annotations, ...rest } = object.metadata;
+function withStandardLabels(object: Manifest, labels: Record<string, string>, extraAnnotations: Record<string, string>): Manifest {
+  const { name, namespace, labels: own, annotations: ownAnnotations, ...rest } = object.metadata;
+  const annotations = ownAnnotations === undefined && Object.keys(extraAnnotations).length === 0 ? undefined : { ...ownAnnotations, ...extraAnnotations };
   const metadata = {
     name,
     ...(namespace === undefined ? {} : { namespace }),
@@ -98,7 +99,10 @@ export function renderSite(
     if (!def.enabled(site)) continue;
     const chart = def.build(app, def.id, site);
     const labels = standardLabels(site.config.name, def.component, def.version?.(site) ?? GENERATOR_VERSION);
-    const objects = (chart.toJson() as Manifest[]).map((o) => withStandardLabels(o, labels));
+    // Argo CD applies by kind (RuntimeClass after the DaemonSets that need it) unless told otherwise: with
+    // gitops on, each object's sync wave is its chart's apply order, the two-digit file prefix.
+    const waves: Record<string, string> = site.config.gitops.enabled ? { 'argocd.argoproj.io/sync-wave': String(def.order) } : {};
+    const objects = (chart.toJson() as Manifest[]).map((o) => withStandardLabels(o, labels, waves));
     const path = chartFileName(def);
     for (const o of objects) {
       const key = objectIdentity(o);

@@ -13,7 +13,11 @@
  *      create, since no controller runs here: PodSecurity "enforce" and Pod validation judge them as in a cluster;
  *   7. send the negative cases in test/cluster/negative/ (must be rejected, with the text in their
  *      test.eks-hybrid-charts.io/expect-rejection annotation);
+ *   7b. apply the site's gitops/ objects (Argo CD ApplicationSets, Flux GitRepository and Kustomizations), if any;
  *   8. stop the environment and check that no process, port or temp dir is left.
+ *
+ * Then per version, in a fresh environment: `validate --cluster` with and without the operator CRDs, and pruning
+ * with kubectl ApplySets as the README says (testPruning; --skip-pruning leaves it out).
  *
  * Options: --versions 1.33,1.34   --sites sites/example.yaml,…   --manifests DIR (use DIR/<minor>/kustomization.yaml instead of rendering)
  *          --keep-logs DIR (copy etcd/kube-apiserver logs)   --verbose
@@ -589,6 +593,9 @@ async function testVersion(version: string, launcher: string, siteFile: string):
         }
       }
     }
+
+    // Phase 6: fleet delivery objects (gitops/), when the site opts in.
+    await applyGitops(kubectl, siteDir, version);
   } catch (err) {
     fail(`${version}: ${(err as Error).message}`);
     log(`ERROR: ${(err as Error).message}`);
@@ -598,6 +605,34 @@ async function testVersion(version: string, launcher: string, siteFile: string):
     rmSync(work, { recursive: true, force: true });
     log(`${version} done in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   }
+}
+
+/**
+ * gitops/: the Argo CD ApplicationSets and Flux objects must be accepted (strict field validation) by the real
+ * apiserver with the Argo CD and Flux CRDs from imports/crds installed (phase 1 applied them), and stay unchanged
+ * when applied again.
+ */
+async function applyGitops(kubectl: Kubectl, siteDir: string, version: string): Promise<void> {
+  const dir = join(siteDir, 'gitops');
+  if (!existsSync(dir)) return;
+  const entries = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .flatMap((f) => readYamlObjects(join(dir, f)));
+  const namespaces = [...new Set(entries.map((e) => e.obj.metadata.namespace).filter((n): n is string => !!n))];
+  await kubectl.apply(namespaces.map((name) => ({ obj: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, source: 'gitops namespaces' })), false);
+  const first = await kubectl.apply(entries, false);
+  const second = await kubectl.apply(entries, false);
+  for (const e of entries) {
+    const got = kubectl.lookup(first.applied, e);
+    const again = kubectl.lookup(second.applied, e);
+    if (got && again && comparable(got) === comparable(again)) passed++;
+    else {
+      reportRejected(e, first.errors.get(keyOf(e.obj)) ?? second.errors.get(keyOf(e.obj)) ?? 'changed on second apply');
+      fail(`${version}: ${describe(e.obj)} (gitops)`);
+    }
+  }
+  log(`${version}: gitops: ${entries.filter((e) => !first.errors.has(keyOf(e.obj))).length}/${entries.length} Argo CD / Flux objects accepted`);
 }
 
 /**
