@@ -64,6 +64,7 @@ function crds(): CrdBundle {
  * schema comes from, or undefined when no CRD in imports/crds serves it.
  */
 export function crdServing(apiVersion: string, kind: string): { readonly name: string; readonly checkedWith: string } | undefined {
+  if (isBuiltInGroup(apiGroup(apiVersion))) return undefined; // without loading the CRD bundle
   const entry = crds().kinds[`${apiVersion} ${kind}`];
   if (!entry) return undefined;
   const file = entry.crd.slice(entry.crd.lastIndexOf('/') + 1);
