@@ -26,10 +26,10 @@
  * case rejected) and checks that failed. Exit status 0 only if nothing failed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseAllDocuments, stringify } from 'yaml';
 
@@ -223,11 +223,11 @@ class Kubectl {
   ) {}
 
   /** Fresh discovery cache per call, so kinds of just-established CRDs are always seen. */
-  async run(args: string[], input?: string, env: NodeJS.ProcessEnv = {}): Promise<{ status: number; stdout: string; stderr: string }> {
+  async run(args: string[], input?: string): Promise<{ status: number; stdout: string; stderr: string }> {
     const cache = join(this.work, `kube-cache-${this.n++}`);
     const r = await exec(this.bin, [...args, `--cache-dir=${cache}`], {
       input,
-      env: { ...process.env, ...env, KUBECONFIG: this.ready.kubeconfig },
+      env: { ...process.env, KUBECONFIG: this.ready.kubeconfig },
     });
     rmSync(cache, { recursive: true, force: true });
     return r;
@@ -695,8 +695,8 @@ async function testPruning(version: string, launcher: string): Promise<void> {
 
     env = await startEnv(launcher, bin, version, siteFile);
     const kubectl = new Kubectl(join(bin, 'kubectl'), env.ready, work);
-    const must = async (what: string, args: string[], input?: string, extra: NodeJS.ProcessEnv = {}) => {
-      const r = await kubectl.run(args, input, extra);
+    const must = async (what: string, args: string[], input?: string) => {
+      const r = await kubectl.run(args, input);
       if (r.status !== 0) throw new Error(`${what}: kubectl ${args.join(' ')}\n${r.stderr.trim()}`);
       return r;
     };
@@ -722,26 +722,27 @@ async function testPruning(version: string, launcher: string): Promise<void> {
     await must('wait for CRDs', ['wait', '--for=condition=Established', '--timeout=90s', ...crds.map((e) => `crd/${e.obj.metadata.name}`)]);
     await checkPrerequisites(join(bin, 'kubectl'), env.ready, true, check);
 
-    // The README's commands, verbatim apart from the folder.
-    const deliver = async (dir: string) => {
-      await must('ApplySet parent type', ['apply', '--server-side', '-f', join(dir, 'applyset', 'crd.yaml')]);
-      await must('wait for the parent type', ['wait', '--for=condition=Established', '--timeout=60s', 'crd/applysets.eks-hybrid-charts.io']);
-      const parent = join(dir, 'applyset', 'parent.yaml');
-      // Created once, as kubectl's own ApplySet field manager (which then keeps it up to date); never re-applied.
-      if ((await kubectl.run(['get', '-f', parent])).status !== 0) {
-        await must('create the ApplySet parent', ['create', '--field-manager=kubectl-applyset', '-f', parent]);
+    // The "## Apply" commands of the rendered dist/<site>/README.md, run by bash from a folder whose dist/ is the
+    // render, with the built kubectl first on PATH: exactly what a user copies.
+    let runs = 0;
+    const deliver = async (siteDir: string) => {
+      const readme = readFileSync(join(siteDir, 'README.md'), 'utf8');
+      const block = readme.split('\n## Apply\n')[1]?.split('```sh\n')[1]?.split('\n```')[0];
+      if (!block) throw new Error(`${siteDir}/README.md: no sh block under "## Apply"`);
+      const cwd = join(work, `repo-${runs++}`);
+      mkdirSync(cwd);
+      symlinkSync(dirname(siteDir), join(cwd, 'dist'));
+      let out = '';
+      for (const line of block.split('\n').filter((l) => l.trim())) {
+        const r = await exec('bash', ['-o', 'pipefail', '-c', line], {
+          cwd,
+          env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, KUBECONFIG: env!.ready.kubeconfig, KUBECACHEDIR: join(work, `kube-cache-readme-${runs++}`) },
+        });
+        if (opts.verbose) log(`$ ${line}\n${r.stdout}${r.stderr}`);
+        if (r.status !== 0) throw new Error(`README command failed (exit ${r.status}): ${line}\n${r.stderr.trim()}`);
+        out += r.stdout;
       }
-      const siteName = basename(dir);
-      const r = await must(
-        'apply with --prune --applyset',
-        ['apply', '--server-side', '--prune', `--applyset=applysets.eks-hybrid-charts.io/${siteName}`, '-k', dir],
-        undefined,
-        { KUBECTL_APPLYSET: 'true' },
-      );
-      if (existsSync(join(dir, NEVER_PRUNED, 'kustomization.yaml'))) {
-        await must('apply never-pruned/', ['apply', '--server-side', '--force-conflicts', '-k', join(dir, NEVER_PRUNED)]);
-      }
-      return r.stdout;
+      return out;
     };
     const live = async (objects: K8sObject[]) => {
       const r = await must('get', ['get', '--ignore-not-found', '-o', 'json', '-f', '-'], objects.map((o) => JSON.stringify(o)).join('\n---\n'));
