@@ -85,10 +85,12 @@ export function applySetFiles(site: Site): OutputFile[] {
 
 /**
  * The commands that apply `dist/<site>/` with pruning, in order: the parent type and the parent (the `get`
- * guard keeps the parent from ever being re-created, which would forget what the set holds), the pruned set,
- * then never-pruned/ (EKS created kube-system/coredns, so taking its fields needs --force-conflicts).
+ * guard keeps the parent from being applied again, which would reset what the set holds and so what the next
+ * apply prunes), the pruned set, then never-pruned/ (EKS created kube-system/coredns, so taking its fields
+ * needs --force-conflicts). test:cluster runs them from the rendered README.
  */
-export function applyCommands(siteName: string, neverPruned: boolean, dir = `dist/${siteName}`): string[] {
+export function applyCommands(siteName: string, neverPruned: boolean): string[] {
+  const dir = `dist/${siteName}`;
   return [
     `kubectl apply --server-side -f ${dir}/${APPLYSET_CRD_FILE}`,
     `kubectl wait --for=condition=Established crd/${APPLYSET_PLURAL}.${APPLYSET_GROUP}`,
