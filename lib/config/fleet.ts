@@ -161,7 +161,7 @@ export const fleetProperties = {
           [ERROR_KEYWORD]: 'must be a Git URL starting with https://, ssh:// or git@',
         }),
       ),
-      revision: Type.String({ minLength: 1, default: 'main', description: 'Branch, tag or commit Argo CD and Flux follow.' }),
+      revision: Type.String({ minLength: 1, default: 'main', description: 'Branch Argo CD and Flux follow (Flux: GitRepository ref.branch).' }),
       path: Type.String({
         pattern: '^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$',
         not: { pattern: '(^|/)\\.\\.?(/|$)' },
