@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
-import { APPLYSET_CRD_FILE, APPLYSET_PARENT_FILE, applySetId, applySetRef } from '../lib/applyset';
+import { APPLYSET_CRD_FILE, APPLYSET_PARENT_FILE, applyCommands, applySetId, applySetRef } from '../lib/applyset';
 import { ARTIFACTS } from '../lib/artifacts';
 import { buildSite } from '../lib/pipeline';
 
@@ -37,5 +38,11 @@ describe('kubectl ApplySet parent', () => {
   it('is never in a kustomization, and no rendered object carries the member label (kubectl refuses input that has it)', () => {
     for (const k of ['kustomization.yaml', 'never-pruned/kustomization.yaml']) expect(file(k).resources.join(' ')).not.toContain('applyset');
     for (const o of build.result.files.flatMap((f) => f.objects)) expect(o.metadata.labels?.['applyset.kubernetes.io/part-of']).toBeUndefined();
+  });
+
+  it("the project README's Deliver section shows the commands the site README has (which test:cluster runs)", () => {
+    const commands = applyCommands('example', true).join('\n');
+    expect(build.output.find((f) => f.path === 'README.md')!.content).toContain(`\`\`\`sh\n${commands}\n\`\`\``);
+    expect(readFileSync('README.md', 'utf8')).toContain(`\`\`\`sh\n${commands}\n\`\`\``);
   });
 });
