@@ -99,8 +99,8 @@ export function renderSite(
     if (!def.enabled(site)) continue;
     const chart = def.build(app, def.id, site);
     const labels = standardLabels(site.config.name, def.component, def.version?.(site) ?? GENERATOR_VERSION);
-    // Argo CD applies by kind (RuntimeClass after the DaemonSets that need it) unless told otherwise: with
-    // gitops on, each object's sync wave is its chart's apply order, the two-digit file prefix.
+    // With gitops on, Argo CD follows our apply order: each object's sync wave is its chart's order, the
+    // two-digit file prefix (RuntimeClass 19 before the DaemonSets of 20–41 that name it).
     const waves: Record<string, string> = site.config.gitops.enabled ? { 'argocd.argoproj.io/sync-wave': String(def.order) } : {};
     const objects = (chart.toJson() as Manifest[]).map((o) => withStandardLabels(o, labels, waves));
     const path = chartFileName(def);
