@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { CHARTS } from '../charts';
 import { ARTIFACTS } from '../lib/artifacts';
 import { runCli } from '../lib/cli';
 import { buildSite } from '../lib/pipeline';
-import { describePrerequisite, sitePrerequisites } from '../lib/prerequisites';
+import { describePrerequisite, missingOnCluster, sitePrerequisites } from '../lib/prerequisites';
 import { siteVariantFile } from './helpers/site-variant';
 
 const registry = { charts: CHARTS, artifacts: ARTIFACTS };
@@ -58,5 +58,17 @@ describe('prerequisites', () => {
     const err: string[] = [];
     expect(await runCli(['validate', '--cluster', '/nonexistent/kubeconfig'], registry, { out: () => {}, err: (l) => err.push(l) })).toBe(2);
     expect(err.join('\n')).toContain('--cluster: /nonexistent/kubeconfig: no such kubeconfig file');
+  });
+
+  it("reads kubectl's answer: a CRD that is missing, and one installed without the needed version (ESO older than 0.17)", () => {
+    // kubectl's custom-columns output for the two CRDs, as the real kubectl prints it in test:cluster
+    const fake = join(mkdtempSync(join(tmpdir(), 'ehc-kubectl-')), 'kubectl');
+    writeFileSync(fake, '#!/bin/sh\necho "externalsecrets.external-secrets.io   v1beta1,v1alpha1"\n');
+    chmodSync(fake, 0o755);
+    const missing = missingOnCluster(prerequisitesOf('sites/example.yaml'), '/dev/null', fake);
+    expect(missing.map((m) => `${m.crd}: ${m.problem}`)).toEqual([
+      'clustersecretstores.external-secrets.io: not installed',
+      'externalsecrets.external-secrets.io: installed, but does not serve v1 (served: v1beta1, v1alpha1)',
+    ]);
   });
 });
