@@ -37,6 +37,8 @@ export const CHARTS: readonly ChartDefinition[] = [
     enabled: (site) => site.config.coredns.enabled,
     build: (scope, id, site) => new CorednsChart(scope, id, { site }),
     files: (site) => [corednsAddonValues(site.config)],
+    // EKS creates kube-system/coredns; disabling this chart or moving to the add-on must not delete it.
+    neverPruned: true,
   },
   {
     id: 'registry-credentials',

@@ -1,7 +1,9 @@
+import { applySetFiles } from './applyset';
 import { costMarkdown, costReport } from './cost';
 import { eksctlFile } from './eksctl';
+import { gitopsFiles } from './gitops';
 import { nodeConfigFiles } from './nodeadm';
-import type { ArtifactDefinition } from './render';
+import { NEVER_PRUNED_DIR, type ArtifactDefinition } from './render';
 import { siteReadme } from './site-readme';
 
 /**
@@ -12,5 +14,11 @@ export const ARTIFACTS: readonly ArtifactDefinition[] = [
   { id: 'nodeadm-nodeconfigs', enabled: (site) => site.config.nodePools.length > 0, render: (site) => nodeConfigFiles(site.config) },
   { id: 'eksctl-cluster-config', enabled: () => true, render: (site) => [eksctlFile(site.config)] },
   { id: 'cost-report', enabled: () => true, render: (site) => [{ path: 'COST.md', content: costMarkdown(site.config.name, costReport(site.config)) }] },
+  { id: 'applyset', enabled: () => true, render: (site) => applySetFiles(site) },
+  {
+    id: 'gitops',
+    enabled: (site) => site.config.gitops.enabled,
+    render: (site, files) => gitopsFiles(site, files.some((f) => f.path.startsWith(`${NEVER_PRUNED_DIR}/`))),
+  },
   { id: 'site-readme', enabled: () => true, render: (site, files) => [{ path: 'README.md', content: siteReadme(site, files) }] },
 ];

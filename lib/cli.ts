@@ -7,6 +7,7 @@ import { planCommand } from './commands/plan';
 import { SiteConfigError, type Problem } from './config/problems';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './labels';
 import { buildSite, type Registry, type SiteBuild } from './pipeline';
+import { describePrerequisite, missingOnCluster, sitePrerequisites, type MissingCrd, type Prerequisite } from './prerequisites';
 import { formatFinding, type Finding } from './validator';
 import { SUPPORTED_KUBERNETES_VERSIONS } from './versions';
 import { writeSiteFiles } from './writer';
@@ -98,6 +99,15 @@ export async function forEachSite<T>(
   return results;
 }
 
+/** A cluster that cannot be asked (unreachable, bad kubeconfig, no kubectl) is bad input, not a crash. */
+function askCluster(prerequisites: readonly Prerequisite[], kubeconfig: string): MissingCrd[] {
+  try {
+    return missingOnCluster(prerequisites, kubeconfig);
+  } catch (err) {
+    throw new SiteConfigError(kubeconfig, [{ path: '--cluster', message: (err as Error).message.split('\n')[0] }]);
+  }
+}
+
 /** `--out` must be a folder (or not exist yet): a file there is a mistyped flag, reported before any work. */
 function checkOutRoot(out: string): void {
   if (existsSync(out) && !statSync(out).isDirectory()) {
@@ -177,7 +187,11 @@ function synthCommand(registry: Registry, io: Io, setExit: (code: number) => voi
         for (const root of outRoots) writeSiteFiles(root, build.site.config.name, build.output);
         const objects = build.result.files.reduce((n, f) => n + f.objects.length, 0);
         const total = Math.round(ms + performance.now() - started);
-        io.out(`${build.site.config.name}: ${objects} objects, ${build.output.length} files, ${total} ms -> ${join(opts.out, build.site.config.name)}/`);
+        const needs = sitePrerequisites(build.result.files).map(describePrerequisite);
+        io.out(
+          `${build.site.config.name}: ${objects} objects, ${build.output.length} files, ${total} ms -> ${join(opts.out, build.site.config.name)}/` +
+            (needs.length > 0 ? `; needs ${needs.join(', ')}` : ''),
+        );
       }
     });
 }
@@ -186,7 +200,11 @@ function validateCommand(registry: Registry, io: Io, setExit: (code: number) => 
   return siteOptions(new Command('validate'))
     .description('render site(s) in memory and print every schema and policy finding; exit 1 when there is an error (or a warning, with --strict)')
     .option('--strict', 'treat warnings as errors')
-    .action(async (opts: SiteSelection & { strict?: boolean; kubernetesVersion?: string }) => {
+    .option('--cluster <kubeconfig>', "also ask that cluster (through kubectl, or $KUBECTL) which prerequisite CRDs it lacks; exit 1 when one is missing")
+    .action(async (opts: SiteSelection & { strict?: boolean; kubernetesVersion?: string; cluster?: string }) => {
+      if (opts.cluster !== undefined && !existsSync(opts.cluster)) {
+        throw new SiteConfigError('--cluster', [{ path: opts.cluster, message: 'no such kubeconfig file' }]);
+      }
       await forEachSite(selectSites(opts), io, setExit, (file) => {
         const build = buildSite(file, registry, { kubernetesVersion: opts.kubernetesVersion });
         for (const w of build.site.warnings) io.err(`warning: ${file}: ${w}`);
@@ -197,6 +215,14 @@ function validateCommand(registry: Registry, io: Io, setExit: (code: number) => 
           `${build.site.config.name}: Kubernetes ${build.site.config.kubernetesVersion}, ${objects} objects, ${errors} error(s), ${build.findings.length - errors} warning(s)`,
         );
         if (blockingFindings(build.findings, opts.strict) > 0) setExit(EXIT_FINDINGS);
+        if (opts.cluster !== undefined) {
+          const prerequisites = sitePrerequisites(build.result.files);
+          const missing = askCluster(prerequisites, opts.cluster);
+          for (const m of missing) io.out(`${build.site.config.name}: cluster: CRD ${m.crd} ${m.problem}: install ${describePrerequisite(m.prerequisite)}`);
+          const crds = prerequisites.reduce((n, p) => n + p.crds.length, 0);
+          io.out(`${build.site.config.name}: cluster ${opts.cluster}: ${crds - missing.length} of ${crds} prerequisite CRD(s) served`);
+          if (missing.length > 0) setExit(EXIT_FINDINGS);
+        }
       });
     });
 }

@@ -201,9 +201,10 @@ export function diffSiteOutput(output: readonly OutputFile[], objects: ReadonlyM
   const committed = existsSync(dir) ? listFiles(dir) : [];
   const read = (p: string) => readFileSync(join(dir, p), 'utf8');
   const committedKustomization = committed.includes('kustomization.yaml') ? read('kustomization.yaml') : undefined;
-  // chart files on the committed side: what its kustomization lists, else what ours lists
+  // chart files on the committed side: what its kustomization lists, and ours (never-pruned/ files are listed
+  // by their own kustomization)
   const committedCharts = new Set(kustomizationResources(committedKustomization).filter((r) => committed.includes(r)));
-  if (committedCharts.size === 0) for (const path of objects.keys()) if (committed.includes(path)) committedCharts.add(path);
+  for (const path of objects.keys()) if (committed.includes(path)) committedCharts.add(path);
 
   const before = new Map<string, Manifest[]>();
   const files: FileDiff[] = [];

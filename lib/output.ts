@@ -3,7 +3,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { stringify } from 'yaml';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './labels';
 import type { Manifest, RenderedFile } from './manifest';
-import { byPath, type OutputFile, type RenderResult } from './render';
+import { byPath, NEVER_PRUNED_DIR, type OutputFile, type RenderResult } from './render';
 import type { Site } from './site';
 
 /**
@@ -27,21 +27,30 @@ function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/**
- * Everything that goes into dist/<site>/: one YAML file per chart, the extra files, a
- * kustomization.yaml listing the chart files in apply order, and manifest.json with hashes.
- */
-export function siteOutputFiles(site: Site, result: RenderResult): OutputFile[] {
-  const chartFiles: OutputFile[] = result.files.map((f: RenderedFile) => ({ path: f.path, content: manifestsToYaml(f.objects) }));
-  const kustomization: OutputFile = {
-    path: 'kustomization.yaml',
+function kustomization(dir: string, files: readonly OutputFile[]): OutputFile {
+  return {
+    path: dir ? `${dir}/kustomization.yaml` : 'kustomization.yaml',
     content: toYaml({
       apiVersion: 'kustomize.config.k8s.io/v1beta1',
       kind: 'Kustomization',
-      resources: chartFiles.map((f) => f.path),
+      resources: files.map((f) => (dir ? f.path.slice(dir.length + 1) : f.path)),
     }),
   };
-  const hashed = [...chartFiles, kustomization, ...result.extraFiles].sort(byPath);
+}
+
+/**
+ * Everything that goes into dist/<site>/: one YAML file per chart, the extra files, kustomization.yaml
+ * listing the chart files in apply order (the set kubectl's ApplySet prunes), never-pruned/kustomization.yaml
+ * for the files that must never be deleted, and manifest.json with hashes.
+ */
+export function siteOutputFiles(site: Site, result: RenderResult): OutputFile[] {
+  const chartFiles: OutputFile[] = result.files.map((f: RenderedFile) => ({ path: f.path, content: manifestsToYaml(f.objects) }));
+  const neverPruned = chartFiles.filter((f) => f.path.startsWith(`${NEVER_PRUNED_DIR}/`));
+  const kustomizations = [
+    kustomization('', chartFiles.filter((f) => !neverPruned.includes(f))),
+    ...(neverPruned.length > 0 ? [kustomization(NEVER_PRUNED_DIR, neverPruned)] : []),
+  ];
+  const hashed = [...chartFiles, ...kustomizations, ...result.extraFiles].sort(byPath);
   const manifest: OutputFile = {
     path: 'manifest.json',
     content: `${JSON.stringify(

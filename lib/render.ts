@@ -25,7 +25,15 @@ export interface ChartDefinition {
   build(scope: Construct, id: string, site: Site): Chart;
   /** Files that belong to the component but are not applied (e.g. EKS add-on configuration values). */
   files?(site: Site): OutputFile[];
+  /**
+   * Objects the cluster created that we update but must never delete (EKS's CoreDNS ConfigMap): written
+   * under `never-pruned/` with their own kustomization.yaml, outside the pruned set of the site's root one.
+   */
+  readonly neverPruned?: boolean;
 }
+
+/** Folder of the chart files that are applied but never pruned. */
+export const NEVER_PRUNED_DIR = 'never-pruned';
 
 /** A site artefact that is derived from the whole rendered output (reports, NodeConfigs, eksctl config). */
 export interface ArtifactDefinition {
@@ -46,16 +54,18 @@ export function byPath(a: { readonly path: string }, b: { readonly path: string 
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
-export function chartFileName(def: Pick<ChartDefinition, 'id' | 'order'>): string {
-  return `${String(def.order).padStart(2, '0')}-${def.id}.yaml`;
+export function chartFileName(def: Pick<ChartDefinition, 'id' | 'order' | 'neverPruned'>): string {
+  const file = `${String(def.order).padStart(2, '0')}-${def.id}.yaml`;
+  return def.neverPruned ? `${NEVER_PRUNED_DIR}/${file}` : file;
 }
 
 /**
  * Stamps the standard labels (the object's own win) and puts metadata in the order reviewers read it:
  * name, namespace, labels, annotations, then anything else.
  */
-function withStandardLabels(object: Manifest, labels: Record<string, string>): Manifest {
-  const { name, namespace, labels: own, annotations, ...rest } = object.metadata;
+function withStandardLabels(object: Manifest, labels: Record<string, string>, extraAnnotations: Record<string, string>): Manifest {
+  const { name, namespace, labels: own, annotations: ownAnnotations, ...rest } = object.metadata;
+  const annotations = ownAnnotations === undefined && Object.keys(extraAnnotations).length === 0 ? undefined : { ...ownAnnotations, ...extraAnnotations };
   const metadata = {
     name,
     ...(namespace === undefined ? {} : { namespace }),
@@ -89,7 +99,10 @@ export function renderSite(
     if (!def.enabled(site)) continue;
     const chart = def.build(app, def.id, site);
     const labels = standardLabels(site.config.name, def.component, def.version?.(site) ?? GENERATOR_VERSION);
-    const objects = (chart.toJson() as Manifest[]).map((o) => withStandardLabels(o, labels));
+    // With gitops on, Argo CD follows our apply order: each object's sync wave is its chart's order, the
+    // two-digit file prefix (RuntimeClass 19 before the DaemonSets of 20–41 that name it).
+    const waves: Record<string, string> = site.config.gitops.enabled ? { 'argocd.argoproj.io/sync-wave': String(def.order) } : {};
+    const objects = (chart.toJson() as Manifest[]).map((o) => withStandardLabels(o, labels, waves));
     const path = chartFileName(def);
     for (const o of objects) {
       const key = objectIdentity(o);

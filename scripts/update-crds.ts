@@ -40,6 +40,23 @@ const SOURCES: readonly CrdSource[] = [
     version: 'v0.40.0',
     file: 'helm/sealed-secrets/crds/bitnami.com_sealedsecrets.yaml',
   },
+  // Fleet delivery (gitops/): what the Argo CD and Flux objects we render are checked against.
+  // v3.5.7 and v1.9.6 are the newest releases whose modules need no Go newer than 1.26.
+  ...['application', 'applicationset'].map((name) => ({
+    module: 'github.com/argoproj/argo-cd/v3',
+    version: 'v3.5.7',
+    file: `manifests/crds/${name}-crd.yaml`,
+  })),
+  {
+    module: 'github.com/fluxcd/kustomize-controller',
+    version: 'v1.9.6',
+    file: 'config/crd/bases/kustomize.toolkit.fluxcd.io_kustomizations.yaml',
+  },
+  {
+    module: 'github.com/fluxcd/source-controller',
+    version: 'v1.9.6',
+    file: 'config/crd/bases/source.toolkit.fluxcd.io_gitrepositories.yaml',
+  },
 ];
 
 const ROOT = join(__dirname, '..');

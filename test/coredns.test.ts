@@ -90,13 +90,13 @@ describe('CoreDNS chart', () => {
   it('with the EKS add-on, renders no ConfigMap (the add-on would overwrite it) but still the values file', () => {
     const file = writeSite({ coredns: { managedBy: 'eksAddon' } });
     const build = buildSite(file, { charts: CHARTS, artifacts: ARTIFACTS });
-    expect(build.result.files.map((f) => f.path)).not.toContain('10-coredns.yaml');
+    expect(build.result.files.map((f) => f.path)).not.toContain('never-pruned/10-coredns.yaml');
     expect(JSON.parse(build.output.find((f) => f.path === COREDNS_ADDON_VALUES_FILE)!.content).corefile).toBe(corefile(build.site.config));
   });
 
   it('can be switched off', () => {
     const build = buildSite(writeSite({ coredns: { enabled: false } }), { charts: CHARTS, artifacts: ARTIFACTS });
-    expect(build.result.files.map((f) => f.path)).not.toContain('10-coredns.yaml');
+    expect(build.result.files.map((f) => f.path)).not.toContain('never-pruned/10-coredns.yaml');
     expect(build.output.map((f) => f.path)).not.toContain(COREDNS_ADDON_VALUES_FILE);
   });
 

@@ -118,10 +118,10 @@ describe('npm run diff', () => {
   });
 
   it('shows a multi-line field as a line diff', async () => {
-    edit('10-coredns.yaml', (t) => t.replace('cache 30', 'cache 60'));
+    edit('never-pruned/10-coredns.yaml', (t) => t.replace('cache 30', 'cache 60'));
     const { out } = await cli(['diff', '--against', root]);
     const text = out.join('\n');
-    expect(text).toContain('  ~ ConfigMap kube-system/coredns (10-coredns.yaml)');
+    expect(text).toContain('  ~ ConfigMap kube-system/coredns (never-pruned/10-coredns.yaml)');
     expect(text).toMatch(/data\.Corefile: \(text\)\n.*\n\s+-\s+cache 60\n\s+\+\s+cache 30/);
   });
 

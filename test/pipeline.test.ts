@@ -35,10 +35,13 @@ describe('the example site pipeline', () => {
   it('files carry a two-digit apply-order prefix, namespaces first, and kustomization.yaml lists them in order', () => {
     const chartFiles = build.result.files.map((f) => f.path);
     expect(chartFiles[0]).toBe('00-namespaces.yaml');
-    for (const f of chartFiles) expect(f).toMatch(/^\d\d-[a-z0-9-]+\.yaml$/);
-    expect([...chartFiles].sort()).toEqual(chartFiles);
-    const kustomization = build.output.find((f) => f.path === 'kustomization.yaml')!;
-    expect(parseAllDocuments(kustomization.content)[0].toJS().resources).toEqual(chartFiles);
+    for (const f of chartFiles) expect(f).toMatch(/^(never-pruned\/)?\d\d-[a-z0-9-]+\.yaml$/);
+    const pruned = chartFiles.filter((f) => !f.startsWith('never-pruned/'));
+    expect([...pruned].sort()).toEqual(pruned);
+    const resources = (path: string) => parseAllDocuments(build.output.find((f) => f.path === path)!.content)[0].toJS().resources;
+    expect(resources('kustomization.yaml')).toEqual(pruned);
+    // kube-system/coredns is EKS's: updated, never pruned, so it is outside the root kustomization
+    expect(resources('never-pruned/kustomization.yaml')).toEqual(['10-coredns.yaml']);
   });
 
   it('every object carries the standard labels and a stable name without a hash suffix', () => {

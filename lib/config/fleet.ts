@@ -148,7 +148,58 @@ export const fleetProperties = {
     },
     { description: 'Cloud side written to cluster/eksctl.yaml.' },
   ),
+  gitops: Section(
+    {
+      enabled: Type.Boolean({
+        default: false,
+        description: 'Write gitops/ with the Argo CD ApplicationSets and Flux objects that deliver this site from the Git repository holding dist/. Set it in a base file to opt in a whole fleet.',
+      }),
+      repoURL: Type.Optional(
+        Type.String({
+          pattern: '^(https://|ssh://|git@)[^\\s]+$',
+          description: 'URL of the Git repository that holds dist/ (required when enabled).',
+          [ERROR_KEYWORD]: 'must be a Git URL starting with https://, ssh:// or git@',
+        }),
+      ),
+      revision: Type.String({ minLength: 1, default: 'main', description: 'Branch Argo CD and Flux follow (Flux: GitRepository ref.branch).' }),
+      path: Type.String({
+        pattern: '^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$',
+        not: { pattern: '(^|/)\\.\\.?(/|$)' },
+        default: 'dist',
+        description: 'Folder of the site folders inside the repository (the output root of synth).',
+        [ERROR_KEYWORD]: 'must be a relative folder path without "." or ".." segments, e.g. dist or clusters/prod',
+      }),
+      argocd: Section(
+        {
+          namespace: DnsLabel({ default: 'argocd', description: 'Namespace Argo CD runs in (where ApplicationSets are read).' }),
+          project: DnsLabel({ default: 'default', description: 'Argo CD project of the generated Applications.' }),
+          server: Type.String({ default: 'https://kubernetes.default.svc', minLength: 1, description: 'API server URL of the destination cluster, as registered in Argo CD.' }),
+        },
+        { description: 'Argo CD ApplicationSets (gitops/argocd-applicationsets.yaml).' },
+      ),
+      flux: Section(
+        {
+          namespace: DnsLabel({ default: 'flux-system', description: 'Namespace of the Flux objects.' }),
+          interval: Type.String({ pattern: '^([0-9]+(s|m|h))+$', default: '10m', description: 'How often Flux reconciles.' }),
+          dependsOn: Type.Array(DnsLabel(), {
+            default: [],
+            description:
+              'Flux Kustomizations (same namespace) that install the operators this site needs (see Prerequisites in dist/<site>/README.md); the site waits until they are Ready.',
+          }),
+        },
+        { description: 'Flux GitRepository and Kustomizations (gitops/flux.yaml).' },
+      ),
+    },
+    { description: 'Fleet delivery through Argo CD and Flux (off by default).' },
+  ),
 };
+
+/** gitops needs to know which repository to follow. */
+export function checkGitops(config: SiteConfig): Problem[] {
+  return config.gitops.enabled && config.gitops.repoURL === undefined
+    ? [{ path: 'gitops.repoURL', message: 'is required when gitops.enabled is true (the repository that holds dist/)' }]
+    : [];
+}
 
 /** Whole millionths of a dollar in a rate, or undefined when it has more than 6 decimal places. */
 export function rateMicros(usd: number): number | undefined {

@@ -4,7 +4,7 @@ import { GPU_CHECKS } from './gpu-checks';
 import { OBSERVABILITY_CHECKS } from './observability-checks';
 import { GPU_MODEL_LABEL } from '../placement';
 import { joinPath, type Problem } from './problems';
-import { checkCloudNodeGroups, checkCost, checkNodeadm } from './fleet';
+import { checkCloudNodeGroups, checkCost, checkGitops, checkNodeadm } from './fleet';
 import { checkRegistry } from './registry';
 
 /** A check the JSON Schema cannot express. It sees a schema-valid, defaulted config. */
@@ -126,4 +126,4 @@ export const checkNodePools: SemanticCheck = (config) => {
 };
 
 /** Every semantic check, in the order their messages appear. Each config section registers its checks here. */
-export const SEMANTIC_CHECKS: readonly SemanticCheck[] = [checkNetworks, checkNodePools, checkRegistry, checkCost, checkNodeadm, checkCloudNodeGroups, ...GPU_CHECKS, ...OBSERVABILITY_CHECKS];
+export const SEMANTIC_CHECKS: readonly SemanticCheck[] = [checkNetworks, checkNodePools, checkRegistry, checkCost, checkNodeadm, checkCloudNodeGroups, checkGitops, ...GPU_CHECKS, ...OBSERVABILITY_CHECKS];

@@ -4,7 +4,7 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = { "$id": "https://eks-hybrid-charts.local/site-config.json", "title": "eks-hybrid-charts site config", "additionalProperties": false, "type": "object", "required": ["name", "kubernetesVersion", "cluster", "networks", "registry", "dns", "coredns", "pullSecrets", "registryCaTrust", "harborTest", "nodePools", "devicePlugin", "draDriver", "dra", "samples", "storage", "monitoring", "dcgmExporter", "webApi", "clusterAutoscaler", "cost", "nodeadm", "cloudNodeGroups", "eksctl"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "Site name: a DNS-1123 label; the output folder is dist/<name>/.", "type": "string" }, "kubernetesVersion": { "description": "Target Kubernetes minor of the EKS cluster, as a string (1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36).", "x-error": "unsupported Kubernetes version; supported: 1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36 (write it as a quoted string)", "anyOf": [{ "const": "1.30", "type": "string" }, { "const": "1.31", "type": "string" }, { "const": "1.32", "type": "string" }, { "const": "1.33", "type": "string" }, { "const": "1.34", "type": "string" }, { "const": "1.35", "type": "string" }, { "const": "1.36", "type": "string" }] }, "cluster": { "additionalProperties": false, "description": "The EKS cluster the site belongs to.", "type": "object", "required": ["name", "region"], "properties": { "name": { "pattern": "^[0-9A-Za-z][A-Za-z0-9\\-_]*$", "maxLength": 100, "description": 'EKS cluster name (letters, digits, "-" and "_", starting with a letter or digit).', "x-error": 'must be an EKS cluster name: letters, digits, "-" and "_", starting with a letter or digit, at most 100 characters', "type": "string" }, "region": { "pattern": "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$", "description": "AWS region of the cluster, e.g. ap-northeast-2.", "x-error": "must be an AWS region such as ap-northeast-2", "type": "string" } } }, "networks": { "additionalProperties": false, "description": "Networks of the cluster; no two may overlap.", "type": "object", "required": ["vpc", "remoteNodeNetworks", "remotePodNetworks", "serviceNetwork"], "properties": { "vpc": { "pattern": "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16", "description": "CIDR of the cluster VPC.", "type": "string" }, "remoteNodeNetworks": { "minItems": 1, "description": "On-prem networks the hybrid nodes live in (EKS remoteNodeNetworks).", "type": "array", "items": { "pattern": "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16", "type": "string" } }, "remotePodNetworks": { "minItems": 1, "description": "Pod networks of the hybrid nodes (EKS remotePodNetworks); must be routable from the VPC for webhooks.", "type": "array", "items": { "pattern": "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16", "type": "string" } }, "serviceNetwork": { "pattern": "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16", "description": "Kubernetes service CIDR (EKS serviceIpv4Cidr).", "type": "string" } } }, "registry": { "additionalProperties": false, "description": "The private Harbor registry.", "type": "object", "required": ["hostname", "ip", "proxyCache"], "properties": { "hostname": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a DNS hostname: lowercase labels of letters, digits and "-" separated by dots', "description": "Hostname of the private Harbor registry, as in image references.", "type": "string" }, "ip": { "format": "ipv4", "x-error": "must be an IPv4 address such as 192.168.1.100", "description": "IPv4 address of the Harbor registry (used for the CoreDNS hosts entry).", "type": "string" }, "proxyCache": { "default": {}, "description": 'Harbor proxy-cache projects by upstream registry, e.g. {"nvcr.io": "nvcr-proxy", "docker.io": "dockerhub-proxy"}: every image of those registries is pulled through <hostname>/<project>/\u2026 instead.', "type": "object", "patternProperties": { "^[a-z0-9.-]+(:[0-9]+)?$": { "pattern": "^[a-z0-9]+(?:[._-][a-z0-9]+)*$", "type": "string" } } }, "caFile": { "minLength": 1, "description": "PEM file with the CA certificate(s) that signed Harbor's certificate, relative to the site file that sets it (or absolute). Public part only: a file holding a private key is refused.", "type": "string" } } }, "dns": { "additionalProperties": false, "default": {}, "description": "In-cluster DNS additions.", "type": "object", "required": ["stubZones", "hosts"], "properties": { "stubZones": { "default": [], "description": "On-prem DNS zones that CoreDNS forwards to on-prem servers.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["zone", "servers"], "properties": { "zone": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a DNS hostname: lowercase labels of letters, digits and "-" separated by dots', "description": "DNS zone served on-prem, e.g. company.local.", "type": "string" }, "servers": { "minItems": 1, "maxItems": 15, "description": "On-prem DNS servers for the zone (CoreDNS forward takes at most 15).", "type": "array", "items": { "format": "ipv4", "x-error": "must be an IPv4 address such as 192.168.1.100", "type": "string" } } } } }, "hosts": { "default": [], "description": "Extra CoreDNS hosts entries besides the registry (registry.hostname \u2192 registry.ip is always added). Pods only: nodes do not use CoreDNS.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["ip", "names"], "properties": { "ip": { "format": "ipv4", "x-error": "must be an IPv4 address such as 192.168.1.100", "description": "Address the names resolve to.", "type": "string" }, "names": { "minItems": 1, "description": "Hostnames that resolve to the address.", "type": "array", "items": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a DNS hostname: lowercase labels of letters, digits and "-" separated by dots', "type": "string" } } } } } } }, "coredns": { "additionalProperties": false, "default": {}, "description": "CoreDNS configuration.", "type": "object", "required": ["enabled", "managedBy"], "properties": { "enabled": { "default": true, "description": "Render the Corefile with the registry hosts entry and the stub zones.", "type": "boolean" }, "managedBy": { "default": "self", "description": 'Who owns the kube-system/coredns ConfigMap: "self" (self-managed CoreDNS: the ConfigMap is applied from dist/) or "eksAddon" (the EKS CoreDNS add-on: only addons/coredns-configuration-values.json is written, for `aws eks update-addon --configuration-values`).', "x-error": 'must be "self" or "eksAddon"', "anyOf": [{ "const": "self", "type": "string" }, { "const": "eksAddon", "type": "string" }] } } }, "pullSecrets": { "additionalProperties": false, "default": {}, "description": "Harbor pull credentials for workloads.", "type": "object", "required": ["enabled", "name", "includeKubeSystem", "mode", "externalSecret", "sealedSecret", "plain"], "properties": { "enabled": { "default": true, "description": "Render the Harbor pull secret in every namespace that runs pods.", "type": "boolean" }, "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."', "default": "harbor-registry", "description": "Name of the kubernetes.io/dockerconfigjson Secret, the same in every namespace.", "type": "string" }, "namespaces": { "uniqueItems": true, "description": "Namespaces that get the secret. Default: every namespace the site renders that runs pods. Each must exist on the cluster.", "type": "array", "items": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "type": "string" } }, "includeKubeSystem": { "default": false, "description": "Also put the secret into kube-system (needed when kube-system pods pull private Harbor projects).", "type": "boolean" }, "username": { "pattern": "^robot\\$([a-z0-9]+(?:[._-][a-z0-9]+)*\\+)?[a-z0-9]+(?:[._-][a-z0-9]+)*$", "x-error": "must be a Harbor 2.x robot account name: robot$<project>+<name> (project robot) or robot$<name> (system robot), lowercase", "description": 'Harbor robot account the secret logs in as (not a secret). Required by externalSecret mode with format "token".', "type": "string" }, "mode": { "default": "externalSecret", "description": "Where the robot token comes from: externalSecret (External Secrets Operator reads AWS Secrets Manager), sealedSecret (kubeseal output in this file), plain (environment variables at synth time; the token is written to dist/).", "x-error": "must be one of externalSecret, sealedSecret, plain", "anyOf": [{ "const": "externalSecret", "type": "string" }, { "const": "sealedSecret", "type": "string" }, { "const": "plain", "type": "string" }] }, "externalSecret": { "additionalProperties": false, "default": {}, "description": "Settings of mode externalSecret.", "type": "object", "required": ["storeName", "format", "refreshInterval", "auth", "serviceAccount"], "properties": { "storeName": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."', "default": "aws-secrets-manager", "description": "Name of the ClusterSecretStore that reads AWS Secrets Manager.", "type": "string" }, "region": { "pattern": "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$", "x-error": "must be an AWS region such as ap-northeast-2", "description": "Region of the Secrets Manager secret. Default: cluster.region.", "type": "string" }, "key": { "minLength": 1, "description": "Name or ARN of the Secrets Manager secret, e.g. harbor/robot-k8s-pull.", "type": "string" }, "property": { "minLength": 1, "description": "JSON key inside the secret value (when the secret is a JSON object), e.g. token.", "type": "string" }, "format": { "default": "token", "description": 'What the secret value holds: "token" (the robot secret only; the username comes from pullSecrets.username) or "dockerconfigjson" (a complete .dockerconfigjson document).', "x-error": 'must be "token" or "dockerconfigjson"', "anyOf": [{ "const": "token", "type": "string" }, { "const": "dockerconfigjson", "type": "string" }] }, "refreshInterval": { "pattern": "^([0-9]+(ns|us|ms|s|m|h))+$", "x-error": "must be a duration such as 1h, 30m or 1h30m", "default": "1h", "description": "How often ESO re-reads the secret (Harbor robot tokens expire, 30 days by default).", "type": "string" }, "auth": { "default": "serviceAccount", "description": `How ESO authenticates to AWS: "serviceAccount" (a token of pullSecrets.externalSecret.serviceAccount whose IAM role is bound with IRSA) or "controller" (the ESO controller's own credentials, e.g. an EKS Pod Identity association).`, "x-error": 'must be "serviceAccount" or "controller"', "anyOf": [{ "const": "serviceAccount", "type": "string" }, { "const": "controller", "type": "string" }] }, "serviceAccount": { "additionalProperties": false, "default": {}, "description": 'Service account for auth "serviceAccount".', "type": "object", "required": ["name", "namespace"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."', "default": "external-secrets", "description": "Service account whose IAM role may read the secret.", "type": "string" }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "external-secrets", "description": "Namespace of that service account.", "type": "string" } } } } }, "sealedSecret": { "additionalProperties": false, "default": {}, "description": "Settings of mode sealedSecret.", "type": "object", "required": ["scope", "encryptedData"], "properties": { "scope": { "default": "strict", "description": "kubeseal --scope used to seal: strict (one ciphertext per namespace) or clusterWide (one ciphertext for all).", "x-error": 'must be "strict" or "clusterWide"', "anyOf": [{ "const": "strict", "type": "string" }, { "const": "clusterWide", "type": "string" }] }, "encryptedData": { "default": {}, "description": "Scope strict: the sealed .dockerconfigjson per namespace (kubeseal --scope strict --namespace <ns> --name <pullSecrets.name>).", "type": "object", "patternProperties": { "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$": { "pattern": "^[A-Za-z0-9+/]{16,}={0,2}$", "x-error": 'must be kubeseal output (base64 ciphertext, usually starting with "Ag"), not a plain value', "type": "string" } } }, "clusterWideEncryptedData": { "pattern": "^[A-Za-z0-9+/]{16,}={0,2}$", "x-error": 'must be kubeseal output (base64 ciphertext, usually starting with "Ag"), not a plain value', "description": "Scope clusterWide: the sealed .dockerconfigjson (kubeseal --scope cluster-wide).", "type": "string" } } }, "plain": { "additionalProperties": false, "default": {}, "description": "Settings of mode plain.", "type": "object", "required": ["iUnderstandTheSecretIsWrittenToDist", "usernameEnv", "passwordEnv"], "properties": { "iUnderstandTheSecretIsWrittenToDist": { "default": false, "description": "Opt-in for mode plain: the robot token is written base64-encoded (not encrypted) into dist/. Never commit such a dist/.", "type": "boolean" }, "usernameEnv": { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "x-error": 'must be an environment variable name: letters, digits and "_", not starting with a digit', "default": "HARBOR_USERNAME", "description": "Environment variable holding the robot account name at synth time.", "type": "string" }, "passwordEnv": { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "x-error": 'must be an environment variable name: letters, digits and "_", not starting with a digit', "default": "HARBOR_PASSWORD", "description": "Environment variable holding the robot token at synth time.", "type": "string" } } } } }, "registryCaTrust": { "additionalProperties": false, "default": {}, "description": "Registry CA on hybrid nodes (containerd certs.d).", "type": "object", "required": ["enabled", "installerImage", "pauseImage", "systemTrust"], "properties": { "enabled": { "default": true, "description": "Render the DaemonSet that makes containerd on hybrid nodes trust registry.caFile.", "type": "boolean" }, "installerImage": { "default": "docker.io/library/busybox:1.37.0", "description": "Image of the init container that writes the files (needs sh, cmp, cp, mv).", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "pauseImage": { "default": "registry.k8s.io/pause:3.10", "description": "Image of the container that keeps the pod running after the init containers.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "systemTrust": { "additionalProperties": false, "default": {}, "description": "Host trust store installation.", "type": "object", "required": ["enabled", "osFamily"], "properties": { "enabled": { "default": false, "description": "Also install the CA into the host trust store (for host tools such as curl; containerd does not need it). Costs a privileged init container with hostPID.", "type": "boolean" }, "osFamily": { "default": "debian", "description": "Trust-store layout of the hybrid nodes: debian (Ubuntu: update-ca-certificates) or rhel (RHEL, Amazon Linux 2023: update-ca-trust).", "x-error": 'must be "debian" or "rhel"', "anyOf": [{ "const": "debian", "type": "string" }, { "const": "rhel", "type": "string" }] } } } } }, "harborTest": { "additionalProperties": false, "default": {}, "description": "Smoke test of Harbor pulls from hybrid nodes.", "type": "object", "required": ["enabled", "image"], "properties": { "enabled": { "default": true, "description": "Render the harbor-test Pod that pulls from Harbor with the pull secret.", "type": "boolean" }, "image": { "default": "library/nginx:1.28.0", "pattern": "^[a-z0-9]+(?:[._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$", "not": { "pattern": ":latest$" }, "x-error": "must be <project>/<repository>:<tag> inside the registry, pinned to a tag (never :latest)", "description": "Repository and tag inside the registry (pushed there beforehand); the Pod runs `nginx -v` from it, so it must be an nginx image.", "type": "string" } } }, "nodePools": { "default": [], "description": "On-prem hybrid node pools.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["name", "count", "vcpus", "labels", "taints", "gpu"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "Pool name; unique within the site.", "type": "string" }, "count": { "minimum": 0, "maximum": 5e3, "description": "Number of on-prem servers in the pool (Kubernetes supports at most 5,000 nodes per cluster).", "type": "integer" }, "vcpus": { "minimum": 1, "maximum": 4096, "description": "vCPUs per server (EKS Hybrid Nodes are billed per vCPU-hour); at most 4096.", "type": "integer" }, "labels": { "default": {}, "description": "Extra node labels the pool registers with (nodeadm kubelet flags).", "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } }, "taints": { "default": [], "description": "Taints the pool registers with.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["key", "effect"], "properties": { "key": { "description": "Taint key (label-key syntax).", "type": "string" }, "value": { "description": "Taint value (label-value syntax).", "type": "string" }, "effect": { "x-error": "must be one of NoSchedule, PreferNoSchedule, NoExecute", "anyOf": [{ "const": "NoSchedule", "type": "string" }, { "const": "PreferNoSchedule", "type": "string" }, { "const": "NoExecute", "type": "string" }] } } } }, "gpu": { "additionalProperties": false, "default": {}, "description": "GPUs of the pool.", "type": "object", "required": ["mode", "perNode"], "properties": { "mode": { "default": "none", "description": "How the GPUs of the pool are exposed: none, devicePlugin (nvidia.com/gpu extended resource) or dra (NVIDIA DRA driver). One per pool: both on one node would advertise the same GPUs twice.", "x-error": "must be exactly one of none, devicePlugin, dra: a pool cannot use both the device plugin and DRA (they would advertise the same GPUs twice); split the servers into two pools", "anyOf": [{ "const": "none", "type": "string" }, { "const": "devicePlugin", "type": "string" }, { "const": "dra", "type": "string" }] }, "model": { "minLength": 1, "description": "GPU model, e.g. H100: shown in the site overview and cost report, and set as node label eks-hybrid-charts/gpu-model on GPU pools (so it must be a valid label value).", "type": "string" }, "perNode": { "minimum": 0, "maximum": 64, "default": 0, "description": "GPUs per server; at most 64.", "type": "integer" } } } } } }, "devicePlugin": { "additionalProperties": false, "default": {}, "description": "NVIDIA device plugin (nvidia.com/gpu extended resource).", "type": "object", "required": ["enabled", "image", "nvidiaRuntimeClass"], "properties": { "enabled": { "default": true, "description": "Render the NVIDIA device plugin on the devicePlugin pools (when there are any).", "type": "boolean" }, "image": { "default": "nvcr.io/nvidia/k8s-device-plugin:v0.20.0", "description": "NVIDIA k8s-device-plugin image.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "nvidiaRuntimeClass": { "default": false, "description": "Keep nvidia-container-runtime a named runtime on the devicePlugin pools instead of containerd's default (NodeConfigs), render RuntimeClass `nvidia` (handler nvidia) and run the device plugin, the DCGM exporter and the device-plugin samples with it; your own GPU pods must then set `runtimeClassName: nvidia`. Off: the runtime is the default there, so any container whose image sets NVIDIA_VISIBLE_DEVICES=all sees every GPU. dra pools never make it the default (it would bypass DRA) and get RuntimeClass `nvidia` for the DCGM exporter whatever this says.", "type": "boolean" } } }, "draDriver": { "additionalProperties": false, "default": {}, "description": "NVIDIA DRA driver for GPUs (dra pools).", "type": "object", "required": ["enabled", "image", "nvidiaDriverRoot", "logVerbosity", "computeDomains"], "properties": { "enabled": { "default": true, "description": "Render the NVIDIA DRA driver on the dra pools (when there are any).", "type": "boolean" }, "image": { "default": "registry.k8s.io/dra-driver-nvidia/dra-driver-nvidia-gpu:v0.4.1", "description": "NVIDIA DRA driver image (kubernetes-sigs/dra-driver-nvidia-gpu).", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "nvidiaDriverRoot": { "pattern": "^/.*", "default": "/", "description": "Where the NVIDIA driver lives on the node: / for a host-installed driver, /run/nvidia/driver for the GPU Operator driver container.", "x-error": "must be an absolute path such as / or /run/nvidia/driver", "type": "string" }, "logVerbosity": { "minimum": 0, "maximum": 10, "default": 4, "description": "Kubelet plugin log verbosity (-v).", "type": "integer" }, "computeDomains": { "additionalProperties": false, "default": {}, "description": "ComputeDomain support of the driver.", "type": "object", "required": ["enabled"], "properties": { "enabled": { "default": false, "description": "ComputeDomains (multi-node NVLink / IMEX). Not needed for H100 PCIe/HGX servers; not rendered yet.", "type": "boolean" } } } } }, "dra": { "additionalProperties": false, "default": {}, "description": "DRA claim templates.", "type": "object", "required": ["claimTemplates"], "properties": { "claimTemplates": { "default": [], "description": "ResourceClaimTemplates rendered in the workloads namespace for DRA workloads.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["name", "count"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "ResourceClaimTemplate name in the workloads namespace; pods reference it.", "type": "string" }, "count": { "minimum": 1, "maximum": 64, "default": 1, "description": "Number of GPUs (or MIG devices) per claim; all are allocated on one node; at most 64.", "type": "integer" }, "minMemory": { "pattern": "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", "description": "Minimum memory per device (CEL on the driver's `memory` capacity), e.g. 16Gi.", "x-error": "must be a Kubernetes quantity such as 16Gi, 80Gi or 10Ti", "type": "string" }, "productName": { "pattern": "^[A-Za-z0-9][A-Za-z0-9 ._-]*$", "maxLength": 128, "description": 'Text the device\'s `productName` attribute must contain, e.g. "H100" matches "NVIDIA H100 80GB HBM3".', "x-error": 'must be plain text of letters, digits, spaces, ".", "_" and "-", such as H100', "type": "string" }, "minCudaDriverVersion": { "pattern": "^[0-9]+\\.[0-9]+(\\.[0-9]+)?$", "description": 'Lowest CUDA version the node driver must support (`cudaDriverVersion` attribute), e.g. "12.2".', "x-error": 'must be a CUDA version such as "12.2" or "12.8.1" (quoted)', "type": "string" }, "migProfile": { "pattern": "^[0-9]+g\\.[0-9]+gb(\\+[a-z]+)?$", "description": "Allocate MIG devices of this profile (DeviceClass mig.nvidia.com) instead of whole GPUs, e.g. 1g.10gb.", "x-error": "must be a MIG profile such as 1g.10gb, 3g.40gb or 1g.10gb+me", "type": "string" } } } } } }, "samples": { "additionalProperties": false, "default": {}, "description": "Sample GPU workloads in the workloads namespace.", "type": "object", "required": ["gpuTest", "gpuTraining", "mlTraining"], "properties": { "gpuTest": { "additionalProperties": false, "default": {}, "description": "gpu-test Pod.", "type": "object", "required": ["enabled", "image"], "properties": { "enabled": { "default": false, "description": "Render the gpu-test Pod (nvidia-smi on one device-plugin GPU).", "type": "boolean" }, "image": { "default": "nvcr.io/nvidia/cuda:12.8.1-base-ubuntu24.04", "description": "CUDA base image that provides nvidia-smi.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "pool": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "devicePlugin pool to run on; default: the first devicePlugin pool.", "type": "string" } } }, "gpuTraining": { "additionalProperties": false, "default": {}, "description": "gpu-training Pod.", "type": "object", "required": ["enabled", "image", "gpus"], "properties": { "enabled": { "default": false, "description": "Render the gpu-training Pod (PyTorch on a whole device-plugin server).", "type": "boolean" }, "image": { "default": "pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime", "description": "PyTorch runtime image.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "gpus": { "minimum": 1, "default": 8, "description": "nvidia.com/gpu limit; at most the pool's gpu.perNode.", "type": "integer" }, "pool": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "devicePlugin pool to run on; default: the first devicePlugin pool.", "type": "string" } } }, "mlTraining": { "additionalProperties": false, "default": {}, "description": "ml-training Job.", "type": "object", "required": ["enabled", "image", "claimTemplate"], "properties": { "enabled": { "default": false, "description": "Render the ml-training Job (PyTorch with a DRA claim).", "type": "boolean" }, "image": { "default": "pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime", "description": "PyTorch runtime image.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "claimTemplate": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "ml-training-claim", "description": "Name of a dra.claimTemplates entry the Job claims its GPUs from.", "type": "string" }, "pool": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "dra pool to run on; default: the first dra pool.", "type": "string" } } } } }, "storage": { "additionalProperties": false, "default": {}, "description": "On-prem storage.", "type": "object", "required": ["nfs"], "properties": { "nfs": { "additionalProperties": false, "default": {}, "description": "On-prem NFS storage.", "type": "object", "required": ["enabled", "capacity", "mountOptions"], "properties": { "enabled": { "default": false, "description": "Render the on-prem NFS PersistentVolume and claim.", "type": "boolean" }, "server": { "minLength": 1, "description": "NFS server address.", "type": "string" }, "path": { "pattern": "^/", "description": "Exported path.", "x-error": "must be an absolute export path such as /export/data", "type": "string" }, "capacity": { "pattern": "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", "description": "Size of the volume as Kubernetes sees it (NFS does not enforce it).", "default": "10Ti", "x-error": "must be a Kubernetes quantity such as 16Gi, 80Gi or 10Ti", "type": "string" }, "mountOptions": { "default": ["vers=4.1", "rsize=1048576", "wsize=1048576", "hard", "timeo=600", "retrans=2"], "description": "NFS mount options.", "type": "array", "items": { "minLength": 1, "type": "string" } } } } } }, "monitoring": { "additionalProperties": false, "default": {}, "description": "Prometheus scrape configuration for Harbor, the DRA kubelet plugin and the DCGM exporter.", "type": "object", "required": ["enabled", "mode", "namespace", "scrapeInterval", "configMap", "operator", "harbor", "draPlugin"], "properties": { "enabled": { "default": true, "description": "Render the Prometheus scrape configuration.", "type": "boolean" }, "mode": { "default": "configMap", "description": "configMap: a prometheus.yml ConfigMap for a plain Prometheus (plus the RBAC its Kubernetes service discovery needs); operator: Prometheus Operator ScrapeConfig/PodMonitor/ServiceMonitor objects (needs the operator CRDs).", "x-error": "must be one of configMap, operator", "anyOf": [{ "const": "configMap", "type": "string" }, { "const": "operator", "type": "string" }] }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "monitoring", "description": "Namespace of the scrape configuration objects (where Prometheus runs).", "type": "string" }, "scrapeInterval": { "default": "15s", "pattern": "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$", "minLength": 2, "description": "Global scrape interval (the guide: 15s).", "x-error": "must be a Prometheus duration such as 15s, 1m or 1m30s", "type": "string" }, "configMap": { "additionalProperties": false, "default": {}, "description": "Settings of the configMap mode.", "type": "object", "required": ["name", "serviceAccount"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "prometheus-config", "description": "Name of the ConfigMap holding prometheus.yml (the guide's name).", "type": "string" }, "serviceAccount": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "prometheus", "description": "Service account of the Prometheus server in the monitoring namespace; it is granted read access to pods for Kubernetes service discovery.", "type": "string" } } }, "operator": { "additionalProperties": false, "default": {}, "description": "Settings of the operator mode.", "type": "object", "required": ["labels"], "properties": { "labels": { "default": {}, "description": 'Labels put on the operator objects so the Prometheus resource selects them, e.g. {"release": "kube-prometheus-stack"}.', "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } } } }, "harbor": { "additionalProperties": false, "default": {}, "description": "The Harbor scrape jobs.", "type": "object", "required": ["enabled", "port", "path", "scheme", "components"], "properties": { "enabled": { "default": true, "description": "Scrape the Harbor registry (registry.hostname) from outside the cluster.", "type": "boolean" }, "port": { "minimum": 1, "maximum": 65535, "default": 9090, "description": "Harbor metrics port (harbor.yml `metric.port`; 9090 for the installer, 8001 for the Helm chart).", "x-error": "must be a TCP port, 1-65535", "type": "integer" }, "path": { "default": "/metrics", "pattern": "^/", "description": "Harbor metrics path (harbor.yml `metric.path`).", "x-error": "must be a path starting with /", "type": "string" }, "scheme": { "default": "http", "description": "Scheme of the metrics endpoint (the harbor.yml installer serves metrics over plain HTTP).", "x-error": "must be http or https", "anyOf": [{ "const": "http", "type": "string" }, { "const": "https", "type": "string" }] }, "components": { "default": ["exporter", "core", "registry", "jobservice"], "minItems": 1, "uniqueItems": true, "description": "Harbor components to scrape, one job each.", "type": "array", "items": { "x-error": "must be one of exporter, core, registry, jobservice", "anyOf": [{ "const": "exporter", "type": "string" }, { "const": "core", "type": "string" }, { "const": "registry", "type": "string" }, { "const": "jobservice", "type": "string" }] } } } }, "draPlugin": { "additionalProperties": false, "default": {}, "description": "The DRA kubelet plugin scrape job.", "type": "object", "required": ["enabled", "podLabels", "port"], "properties": { "enabled": { "default": true, "description": "Scrape the NVIDIA DRA kubelet plugin (when the site renders the DRA driver, i.e. some pool has gpu.mode dra).", "type": "boolean" }, "podLabels": { "default": { "dra-driver-nvidia-gpu-component": "kubelet-plugin" }, "description": "Labels that select the kubelet-plugin pods (the driver chart's selector label).", "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } }, "port": { "minimum": 1, "maximum": 65535, "default": 8080, "description": "Metrics port of the gpus kubelet-plugin container (path /metrics); scraped only where the container declares it.", "x-error": "must be a TCP port, 1-65535", "type": "integer" } } } } }, "dcgmExporter": { "additionalProperties": false, "default": {}, "description": "NVIDIA DCGM exporter (GPU metrics on :9400).", "type": "object", "required": ["enabled", "namespace", "image", "profilingMetrics"], "properties": { "enabled": { "default": false, "description": "Render the NVIDIA DCGM exporter DaemonSet on every GPU pool.", "type": "boolean" }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "dcgm-exporter", "description": "Namespace of the exporter (Pod Security level privileged: hostPath and CAP_SYS_ADMIN).", "type": "string" }, "image": { "default": "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless", "description": "DCGM exporter image (tag <DCGM version>-<exporter version>).", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "profilingMetrics": { "default": true, "description": "Add CAP_SYS_ADMIN, which DCGM needs for the profiling metrics (DCGM_FI_PROF_*), as upstream does.", "type": "boolean" } } }, "webApi": { "additionalProperties": false, "default": {}, "description": "Sample CPU workload on cloud nodes (the guide's web-api).", "type": "object", "required": ["enabled", "namespace", "image", "replicas"], "properties": { "enabled": { "default": false, "description": "Render the sample web-api (nginx) on cloud nodes.", "type": "boolean" }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "web", "description": "Namespace of the web-api.", "type": "string" }, "image": { "default": "nginxinc/nginx-unprivileged:1.28.3-alpine", "description": "nginx image that runs as a non-root user on port 8080.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "replicas": { "minimum": 2, "default": 2, "description": "Replicas, spread across nodes; at least 2 so the PodDisruptionBudget lets a node drain.", "x-error": "must be an integer of at least 2 (one replica and a PodDisruptionBudget would block every node drain)", "type": "integer" } } }, "clusterAutoscaler": { "additionalProperties": false, "default": {}, "description": "cluster-autoscaler (AWS provider, ASG auto-discovery).", "type": "object", "required": ["enabled"], "properties": { "enabled": { "default": false, "description": "Render cluster-autoscaler for the cloud Auto Scaling groups (it cannot scale hybrid nodes).", "type": "boolean" }, "iamRoleArn": { "pattern": "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$", "description": "IAM role for the autoscaler service account (IRSA annotation eks.amazonaws.com/role-arn). Required when enabled.", "x-error": "must be an IAM role ARN such as arn:aws:iam::123456789012:role/cluster-autoscaler", "type": "string" }, "image": { "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "description": "Override of the image; by default the release matching kubernetesVersion (registry.k8s.io/autoscaling/cluster-autoscaler:v1.<minor>.<patch>).", "x-error": "must be an image pinned to a tag or digest (never :latest)", "type": "string" } } }, "extends": { "description": "Base site file(s) this file overlays, relative to this file; later files win. Maps merge key by key, lists replace, `null` removes a key. Resolved by the loader and never part of the rendered config.", "x-error": "must be a file name or a list of file names", "anyOf": [{ "minLength": 1, "type": "string" }, { "minItems": 1, "type": "array", "items": { "minLength": 1, "type": "string" } }] }, "cost": { "additionalProperties": false, "default": {}, "description": "EKS Hybrid Nodes pricing used by `npm run cost` and COST.md.", "type": "object", "required": ["hoursPerMonth", "tiers", "guideFlatUsdPerVcpuHour"], "properties": { "hoursPerMonth": { "minimum": 1, "maximum": 744, "default": 730, "description": "Hours in a billing month (AWS uses 730).", "type": "integer" }, "tiers": { "minItems": 1, "default": [{ "vcpuHours": 576e3, "usdPerVcpuHour": 0.02 }, { "vcpuHours": 576e3, "usdPerVcpuHour": 0.014 }, { "vcpuHours": 4608e3, "usdPerVcpuHour": 0.01 }, { "vcpuHours": 576e4, "usdPerVcpuHour": 8e-3 }, { "usdPerVcpuHour": 6e-3 }], "description": "EKS Hybrid Nodes price tiers by monthly vCPU-hours, in order; every tier but the last has `vcpuHours`.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["usdPerVcpuHour"], "properties": { "vcpuHours": { "minimum": 1, "maximum": 9007199254740991, "description": "vCPU-hours in this tier; omitted on the last tier, which is unbounded.", "type": "integer" }, "usdPerVcpuHour": { "minimum": 0, "description": "Price per vCPU-hour in this tier. In US dollars, at most 6 decimal places.", "type": "number" } } } }, "guideFlatUsdPerVcpuHour": { "minimum": 0, "default": 0.1099, "description": "Flat price the source guide assumed, shown for comparison only. In US dollars, at most 6 decimal places.", "type": "number" } } }, "nodeadm": { "additionalProperties": false, "default": {}, "description": "nodeadm NodeConfig files written to nodes/<pool>.nodeconfig.yaml (one per hybrid pool).", "type": "object", "required": ["credentialProvider", "iamRolesAnywhere", "maxPods", "shutdownGracePeriod"], "properties": { "credentialProvider": { "default": "ssm", "description": "How hybrid nodes get AWS credentials: ssm (SSM hybrid activation) or iamRolesAnywhere (X.509 certificates).", "x-error": "must be one of ssm, iamRolesAnywhere", "anyOf": [{ "const": "ssm", "type": "string" }, { "const": "iamRolesAnywhere", "type": "string" }] }, "iamRolesAnywhere": { "additionalProperties": false, "default": {}, "description": "IAM Roles Anywhere settings (credentialProvider: iamRolesAnywhere). ARNs are not secrets.", "type": "object", "properties": { "trustAnchorArn": { "pattern": "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "description": "ARN of the IAM Roles Anywhere trust anchor; a placeholder is written when unset.", "x-error": "must be an AWS ARN such as arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/\u2026", "type": "string" }, "profileArn": { "pattern": "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "description": "ARN of the IAM Roles Anywhere profile; a placeholder is written when unset.", "x-error": "must be an AWS ARN such as arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/\u2026", "type": "string" }, "roleArn": { "pattern": "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "description": "ARN of the IAM Roles Anywhere Hybrid Nodes role (the role is IAM, not Roles Anywhere); a placeholder is written when unset.", "x-error": "must be an AWS ARN such as arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/\u2026", "type": "string" }, "certificatePath": { "minLength": 1, "description": "Node certificate path on the server (nodeadm default when unset).", "type": "string" }, "privateKeyPath": { "minLength": 1, "description": "Node private key path on the server (nodeadm default when unset).", "type": "string" } } }, "maxPods": { "minimum": 1, "maximum": 1024, "default": 110, "description": "kubelet maxPods of every hybrid node.", "type": "integer" }, "shutdownGracePeriod": { "pattern": "^\\d+(s|m)$", "default": "30s", "description": "kubelet shutdownGracePeriod: time the node gives pods when the server shuts down.", "x-error": "must be a duration in seconds or minutes such as 30s or 2m", "type": "string" }, "containerdMajor": { "description": "Major version of containerd on the servers (decides the TOML section of the registry config). Default: 2 from Kubernetes 1.36 (which needs it), else 1.", "x-error": "must be 1 or 2", "anyOf": [{ "const": 1, "type": "number" }, { "const": 2, "type": "number" }] } } }, "cloudNodeGroups": { "default": [], "description": "EKS managed node groups in the VPC (written to cluster/eksctl.yaml; cluster-autoscaler scales these).", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["name", "instanceType", "minSize", "maxSize", "desiredCapacity", "labels", "taints"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "Managed node group name.", "type": "string" }, "instanceType": { "pattern": "^[a-z][a-z0-9-]*\\.[a-z0-9]+$", "description": "EC2 instance type, e.g. m5.xlarge.", "x-error": "must be an EC2 instance type such as m5.xlarge", "type": "string" }, "minSize": { "minimum": 0, "maximum": 5e3, "description": "Smallest size the autoscaler may scale to.", "type": "integer" }, "maxSize": { "minimum": 1, "maximum": 5e3, "description": "Largest size the autoscaler may scale to.", "type": "integer" }, "desiredCapacity": { "minimum": 0, "maximum": 5e3, "description": "Initial size.", "type": "integer" }, "labels": { "default": {}, "description": "Node labels.", "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } }, "taints": { "default": [], "description": "Node taints.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["key", "effect"], "properties": { "key": { "description": "Taint key (label-key syntax).", "type": "string" }, "value": { "description": "Taint value (label-value syntax).", "type": "string" }, "effect": { "x-error": "must be one of NoSchedule, PreferNoSchedule, NoExecute", "anyOf": [{ "const": "NoSchedule", "type": "string" }, { "const": "PreferNoSchedule", "type": "string" }, { "const": "NoExecute", "type": "string" }] } } } } } } }, "eksctl": { "additionalProperties": false, "default": {}, "description": "Cloud side written to cluster/eksctl.yaml.", "type": "object", "required": ["endpointAccess"], "properties": { "endpointAccess": { "default": "public", "description": "Cluster API endpoint: public or private. Hybrid Nodes do not support both at once.", "x-error": "must be public or private (hybrid nodes cannot use public and private together)", "anyOf": [{ "const": "public", "type": "string" }, { "const": "private", "type": "string" }] }, "caBundleCert": { "minLength": 1, "description": "PEM of the CA that signs node certificates (credentialProvider: iamRolesAnywhere); eksctl creates the trust anchor from it.", "type": "string" }, "vpcGatewayId": { "pattern": "^(tgw|vgw)-[0-9a-f]{8,17}$", "description": "Transit Gateway (tgw-\u2026) or Virtual Private Gateway (vgw-\u2026) that connects the VPC to the on-prem networks (eksctl remoteNetworkConfig.vpcGatewayID, required by eksctl). Without it, eksctl.yaml holds the placeholder ${VPC_GATEWAY_ID}.", "x-error": "must be a Transit Gateway (tgw-\u2026) or Virtual Private Gateway (vgw-\u2026) ID, e.g. tgw-0123456789abcdef0", "type": "string" } } } } };
+const schema11 = { "$id": "https://eks-hybrid-charts.local/site-config.json", "title": "eks-hybrid-charts site config", "additionalProperties": false, "type": "object", "required": ["name", "kubernetesVersion", "cluster", "networks", "registry", "dns", "coredns", "pullSecrets", "registryCaTrust", "harborTest", "nodePools", "devicePlugin", "draDriver", "dra", "samples", "storage", "monitoring", "dcgmExporter", "webApi", "clusterAutoscaler", "cost", "nodeadm", "cloudNodeGroups", "eksctl", "gitops"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "Site name: a DNS-1123 label; the output folder is dist/<name>/.", "type": "string" }, "kubernetesVersion": { "description": "Target Kubernetes minor of the EKS cluster, as a string (1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36).", "x-error": "unsupported Kubernetes version; supported: 1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36 (write it as a quoted string)", "anyOf": [{ "const": "1.30", "type": "string" }, { "const": "1.31", "type": "string" }, { "const": "1.32", "type": "string" }, { "const": "1.33", "type": "string" }, { "const": "1.34", "type": "string" }, { "const": "1.35", "type": "string" }, { "const": "1.36", "type": "string" }] }, "cluster": { "additionalProperties": false, "description": "The EKS cluster the site belongs to.", "type": "object", "required": ["name", "region"], "properties": { "name": { "pattern": "^[0-9A-Za-z][A-Za-z0-9\\-_]*$", "maxLength": 100, "description": 'EKS cluster name (letters, digits, "-" and "_", starting with a letter or digit).', "x-error": 'must be an EKS cluster name: letters, digits, "-" and "_", starting with a letter or digit, at most 100 characters', "type": "string" }, "region": { "pattern": "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$", "description": "AWS region of the cluster, e.g. ap-northeast-2.", "x-error": "must be an AWS region such as ap-northeast-2", "type": "string" } } }, "networks": { "additionalProperties": false, "description": "Networks of the cluster; no two may overlap.", "type": "object", "required": ["vpc", "remoteNodeNetworks", "remotePodNetworks", "serviceNetwork"], "properties": { "vpc": { "pattern": "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16", "description": "CIDR of the cluster VPC.", "type": "string" }, "remoteNodeNetworks": { "minItems": 1, "description": "On-prem networks the hybrid nodes live in (EKS remoteNodeNetworks).", "type": "array", "items": { "pattern": "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16", "type": "string" } }, "remotePodNetworks": { "minItems": 1, "description": "Pod networks of the hybrid nodes (EKS remotePodNetworks); must be routable from the VPC for webhooks.", "type": "array", "items": { "pattern": "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16", "type": "string" } }, "serviceNetwork": { "pattern": "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16", "description": "Kubernetes service CIDR (EKS serviceIpv4Cidr).", "type": "string" } } }, "registry": { "additionalProperties": false, "description": "The private Harbor registry.", "type": "object", "required": ["hostname", "ip", "proxyCache"], "properties": { "hostname": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a DNS hostname: lowercase labels of letters, digits and "-" separated by dots', "description": "Hostname of the private Harbor registry, as in image references.", "type": "string" }, "ip": { "format": "ipv4", "x-error": "must be an IPv4 address such as 192.168.1.100", "description": "IPv4 address of the Harbor registry (used for the CoreDNS hosts entry).", "type": "string" }, "proxyCache": { "default": {}, "description": 'Harbor proxy-cache projects by upstream registry, e.g. {"nvcr.io": "nvcr-proxy", "docker.io": "dockerhub-proxy"}: every image of those registries is pulled through <hostname>/<project>/\u2026 instead.', "type": "object", "patternProperties": { "^[a-z0-9.-]+(:[0-9]+)?$": { "pattern": "^[a-z0-9]+(?:[._-][a-z0-9]+)*$", "type": "string" } } }, "caFile": { "minLength": 1, "description": "PEM file with the CA certificate(s) that signed Harbor's certificate, relative to the site file that sets it (or absolute). Public part only: a file holding a private key is refused.", "type": "string" } } }, "dns": { "additionalProperties": false, "default": {}, "description": "In-cluster DNS additions.", "type": "object", "required": ["stubZones", "hosts"], "properties": { "stubZones": { "default": [], "description": "On-prem DNS zones that CoreDNS forwards to on-prem servers.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["zone", "servers"], "properties": { "zone": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a DNS hostname: lowercase labels of letters, digits and "-" separated by dots', "description": "DNS zone served on-prem, e.g. company.local.", "type": "string" }, "servers": { "minItems": 1, "maxItems": 15, "description": "On-prem DNS servers for the zone (CoreDNS forward takes at most 15).", "type": "array", "items": { "format": "ipv4", "x-error": "must be an IPv4 address such as 192.168.1.100", "type": "string" } } } } }, "hosts": { "default": [], "description": "Extra CoreDNS hosts entries besides the registry (registry.hostname \u2192 registry.ip is always added). Pods only: nodes do not use CoreDNS.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["ip", "names"], "properties": { "ip": { "format": "ipv4", "x-error": "must be an IPv4 address such as 192.168.1.100", "description": "Address the names resolve to.", "type": "string" }, "names": { "minItems": 1, "description": "Hostnames that resolve to the address.", "type": "array", "items": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a DNS hostname: lowercase labels of letters, digits and "-" separated by dots', "type": "string" } } } } } } }, "coredns": { "additionalProperties": false, "default": {}, "description": "CoreDNS configuration.", "type": "object", "required": ["enabled", "managedBy"], "properties": { "enabled": { "default": true, "description": "Render the Corefile with the registry hosts entry and the stub zones.", "type": "boolean" }, "managedBy": { "default": "self", "description": 'Who owns the kube-system/coredns ConfigMap: "self" (self-managed CoreDNS: the ConfigMap is applied from dist/) or "eksAddon" (the EKS CoreDNS add-on: only addons/coredns-configuration-values.json is written, for `aws eks update-addon --configuration-values`).', "x-error": 'must be "self" or "eksAddon"', "anyOf": [{ "const": "self", "type": "string" }, { "const": "eksAddon", "type": "string" }] } } }, "pullSecrets": { "additionalProperties": false, "default": {}, "description": "Harbor pull credentials for workloads.", "type": "object", "required": ["enabled", "name", "includeKubeSystem", "mode", "externalSecret", "sealedSecret", "plain"], "properties": { "enabled": { "default": true, "description": "Render the Harbor pull secret in every namespace that runs pods.", "type": "boolean" }, "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."', "default": "harbor-registry", "description": "Name of the kubernetes.io/dockerconfigjson Secret, the same in every namespace.", "type": "string" }, "namespaces": { "uniqueItems": true, "description": "Namespaces that get the secret. Default: every namespace the site renders that runs pods. Each must exist on the cluster.", "type": "array", "items": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "type": "string" } }, "includeKubeSystem": { "default": false, "description": "Also put the secret into kube-system (needed when kube-system pods pull private Harbor projects).", "type": "boolean" }, "username": { "pattern": "^robot\\$([a-z0-9]+(?:[._-][a-z0-9]+)*\\+)?[a-z0-9]+(?:[._-][a-z0-9]+)*$", "x-error": "must be a Harbor 2.x robot account name: robot$<project>+<name> (project robot) or robot$<name> (system robot), lowercase", "description": 'Harbor robot account the secret logs in as (not a secret). Required by externalSecret mode with format "token".', "type": "string" }, "mode": { "default": "externalSecret", "description": "Where the robot token comes from: externalSecret (External Secrets Operator reads AWS Secrets Manager), sealedSecret (kubeseal output in this file), plain (environment variables at synth time; the token is written to dist/).", "x-error": "must be one of externalSecret, sealedSecret, plain", "anyOf": [{ "const": "externalSecret", "type": "string" }, { "const": "sealedSecret", "type": "string" }, { "const": "plain", "type": "string" }] }, "externalSecret": { "additionalProperties": false, "default": {}, "description": "Settings of mode externalSecret.", "type": "object", "required": ["storeName", "format", "refreshInterval", "auth", "serviceAccount"], "properties": { "storeName": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."', "default": "aws-secrets-manager", "description": "Name of the ClusterSecretStore that reads AWS Secrets Manager.", "type": "string" }, "region": { "pattern": "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$", "x-error": "must be an AWS region such as ap-northeast-2", "description": "Region of the Secrets Manager secret. Default: cluster.region.", "type": "string" }, "key": { "minLength": 1, "description": "Name or ARN of the Secrets Manager secret, e.g. harbor/robot-k8s-pull.", "type": "string" }, "property": { "minLength": 1, "description": "JSON key inside the secret value (when the secret is a JSON object), e.g. token.", "type": "string" }, "format": { "default": "token", "description": 'What the secret value holds: "token" (the robot secret only; the username comes from pullSecrets.username) or "dockerconfigjson" (a complete .dockerconfigjson document).', "x-error": 'must be "token" or "dockerconfigjson"', "anyOf": [{ "const": "token", "type": "string" }, { "const": "dockerconfigjson", "type": "string" }] }, "refreshInterval": { "pattern": "^([0-9]+(ns|us|ms|s|m|h))+$", "x-error": "must be a duration such as 1h, 30m or 1h30m", "default": "1h", "description": "How often ESO re-reads the secret (Harbor robot tokens expire, 30 days by default).", "type": "string" }, "auth": { "default": "serviceAccount", "description": `How ESO authenticates to AWS: "serviceAccount" (a token of pullSecrets.externalSecret.serviceAccount whose IAM role is bound with IRSA) or "controller" (the ESO controller's own credentials, e.g. an EKS Pod Identity association).`, "x-error": 'must be "serviceAccount" or "controller"', "anyOf": [{ "const": "serviceAccount", "type": "string" }, { "const": "controller", "type": "string" }] }, "serviceAccount": { "additionalProperties": false, "default": {}, "description": 'Service account for auth "serviceAccount".', "type": "object", "required": ["name", "namespace"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."', "default": "external-secrets", "description": "Service account whose IAM role may read the secret.", "type": "string" }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "external-secrets", "description": "Namespace of that service account.", "type": "string" } } } } }, "sealedSecret": { "additionalProperties": false, "default": {}, "description": "Settings of mode sealedSecret.", "type": "object", "required": ["scope", "encryptedData"], "properties": { "scope": { "default": "strict", "description": "kubeseal --scope used to seal: strict (one ciphertext per namespace) or clusterWide (one ciphertext for all).", "x-error": 'must be "strict" or "clusterWide"', "anyOf": [{ "const": "strict", "type": "string" }, { "const": "clusterWide", "type": "string" }] }, "encryptedData": { "default": {}, "description": "Scope strict: the sealed .dockerconfigjson per namespace (kubeseal --scope strict --namespace <ns> --name <pullSecrets.name>).", "type": "object", "patternProperties": { "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$": { "pattern": "^[A-Za-z0-9+/]{16,}={0,2}$", "x-error": 'must be kubeseal output (base64 ciphertext, usually starting with "Ag"), not a plain value', "type": "string" } } }, "clusterWideEncryptedData": { "pattern": "^[A-Za-z0-9+/]{16,}={0,2}$", "x-error": 'must be kubeseal output (base64 ciphertext, usually starting with "Ag"), not a plain value', "description": "Scope clusterWide: the sealed .dockerconfigjson (kubeseal --scope cluster-wide).", "type": "string" } } }, "plain": { "additionalProperties": false, "default": {}, "description": "Settings of mode plain.", "type": "object", "required": ["iUnderstandTheSecretIsWrittenToDist", "usernameEnv", "passwordEnv"], "properties": { "iUnderstandTheSecretIsWrittenToDist": { "default": false, "description": "Opt-in for mode plain: the robot token is written base64-encoded (not encrypted) into dist/. Never commit such a dist/.", "type": "boolean" }, "usernameEnv": { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "x-error": 'must be an environment variable name: letters, digits and "_", not starting with a digit', "default": "HARBOR_USERNAME", "description": "Environment variable holding the robot account name at synth time.", "type": "string" }, "passwordEnv": { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "x-error": 'must be an environment variable name: letters, digits and "_", not starting with a digit', "default": "HARBOR_PASSWORD", "description": "Environment variable holding the robot token at synth time.", "type": "string" } } } } }, "registryCaTrust": { "additionalProperties": false, "default": {}, "description": "Registry CA on hybrid nodes (containerd certs.d).", "type": "object", "required": ["enabled", "installerImage", "pauseImage", "systemTrust"], "properties": { "enabled": { "default": true, "description": "Render the DaemonSet that makes containerd on hybrid nodes trust registry.caFile.", "type": "boolean" }, "installerImage": { "default": "docker.io/library/busybox:1.37.0", "description": "Image of the init container that writes the files (needs sh, cmp, cp, mv).", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "pauseImage": { "default": "registry.k8s.io/pause:3.10", "description": "Image of the container that keeps the pod running after the init containers.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "systemTrust": { "additionalProperties": false, "default": {}, "description": "Host trust store installation.", "type": "object", "required": ["enabled", "osFamily"], "properties": { "enabled": { "default": false, "description": "Also install the CA into the host trust store (for host tools such as curl; containerd does not need it). Costs a privileged init container with hostPID.", "type": "boolean" }, "osFamily": { "default": "debian", "description": "Trust-store layout of the hybrid nodes: debian (Ubuntu: update-ca-certificates) or rhel (RHEL, Amazon Linux 2023: update-ca-trust).", "x-error": 'must be "debian" or "rhel"', "anyOf": [{ "const": "debian", "type": "string" }, { "const": "rhel", "type": "string" }] } } } } }, "harborTest": { "additionalProperties": false, "default": {}, "description": "Smoke test of Harbor pulls from hybrid nodes.", "type": "object", "required": ["enabled", "image"], "properties": { "enabled": { "default": true, "description": "Render the harbor-test Pod that pulls from Harbor with the pull secret.", "type": "boolean" }, "image": { "default": "library/nginx:1.28.0", "pattern": "^[a-z0-9]+(?:[._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$", "not": { "pattern": ":latest$" }, "x-error": "must be <project>/<repository>:<tag> inside the registry, pinned to a tag (never :latest)", "description": "Repository and tag inside the registry (pushed there beforehand); the Pod runs `nginx -v` from it, so it must be an nginx image.", "type": "string" } } }, "nodePools": { "default": [], "description": "On-prem hybrid node pools.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["name", "count", "vcpus", "labels", "taints", "gpu"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "Pool name; unique within the site.", "type": "string" }, "count": { "minimum": 0, "maximum": 5e3, "description": "Number of on-prem servers in the pool (Kubernetes supports at most 5,000 nodes per cluster).", "type": "integer" }, "vcpus": { "minimum": 1, "maximum": 4096, "description": "vCPUs per server (EKS Hybrid Nodes are billed per vCPU-hour); at most 4096.", "type": "integer" }, "labels": { "default": {}, "description": "Extra node labels the pool registers with (nodeadm kubelet flags).", "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } }, "taints": { "default": [], "description": "Taints the pool registers with.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["key", "effect"], "properties": { "key": { "description": "Taint key (label-key syntax).", "type": "string" }, "value": { "description": "Taint value (label-value syntax).", "type": "string" }, "effect": { "x-error": "must be one of NoSchedule, PreferNoSchedule, NoExecute", "anyOf": [{ "const": "NoSchedule", "type": "string" }, { "const": "PreferNoSchedule", "type": "string" }, { "const": "NoExecute", "type": "string" }] } } } }, "gpu": { "additionalProperties": false, "default": {}, "description": "GPUs of the pool.", "type": "object", "required": ["mode", "perNode"], "properties": { "mode": { "default": "none", "description": "How the GPUs of the pool are exposed: none, devicePlugin (nvidia.com/gpu extended resource) or dra (NVIDIA DRA driver). One per pool: both on one node would advertise the same GPUs twice.", "x-error": "must be exactly one of none, devicePlugin, dra: a pool cannot use both the device plugin and DRA (they would advertise the same GPUs twice); split the servers into two pools", "anyOf": [{ "const": "none", "type": "string" }, { "const": "devicePlugin", "type": "string" }, { "const": "dra", "type": "string" }] }, "model": { "minLength": 1, "description": "GPU model, e.g. H100: shown in the site overview and cost report, and set as node label eks-hybrid-charts/gpu-model on GPU pools (so it must be a valid label value).", "type": "string" }, "perNode": { "minimum": 0, "maximum": 64, "default": 0, "description": "GPUs per server; at most 64.", "type": "integer" } } } } } }, "devicePlugin": { "additionalProperties": false, "default": {}, "description": "NVIDIA device plugin (nvidia.com/gpu extended resource).", "type": "object", "required": ["enabled", "image", "nvidiaRuntimeClass"], "properties": { "enabled": { "default": true, "description": "Render the NVIDIA device plugin on the devicePlugin pools (when there are any).", "type": "boolean" }, "image": { "default": "nvcr.io/nvidia/k8s-device-plugin:v0.20.0", "description": "NVIDIA k8s-device-plugin image.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "nvidiaRuntimeClass": { "default": false, "description": "Keep nvidia-container-runtime a named runtime on the devicePlugin pools instead of containerd's default (NodeConfigs), render RuntimeClass `nvidia` (handler nvidia) and run the device plugin, the DCGM exporter and the device-plugin samples with it; your own GPU pods must then set `runtimeClassName: nvidia`. Off: the runtime is the default there, so any container whose image sets NVIDIA_VISIBLE_DEVICES=all sees every GPU. dra pools never make it the default (it would bypass DRA) and get RuntimeClass `nvidia` for the DCGM exporter whatever this says.", "type": "boolean" } } }, "draDriver": { "additionalProperties": false, "default": {}, "description": "NVIDIA DRA driver for GPUs (dra pools).", "type": "object", "required": ["enabled", "image", "nvidiaDriverRoot", "logVerbosity", "computeDomains"], "properties": { "enabled": { "default": true, "description": "Render the NVIDIA DRA driver on the dra pools (when there are any).", "type": "boolean" }, "image": { "default": "registry.k8s.io/dra-driver-nvidia/dra-driver-nvidia-gpu:v0.4.1", "description": "NVIDIA DRA driver image (kubernetes-sigs/dra-driver-nvidia-gpu).", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "nvidiaDriverRoot": { "pattern": "^/.*", "default": "/", "description": "Where the NVIDIA driver lives on the node: / for a host-installed driver, /run/nvidia/driver for the GPU Operator driver container.", "x-error": "must be an absolute path such as / or /run/nvidia/driver", "type": "string" }, "logVerbosity": { "minimum": 0, "maximum": 10, "default": 4, "description": "Kubelet plugin log verbosity (-v).", "type": "integer" }, "computeDomains": { "additionalProperties": false, "default": {}, "description": "ComputeDomain support of the driver.", "type": "object", "required": ["enabled"], "properties": { "enabled": { "default": false, "description": "ComputeDomains (multi-node NVLink / IMEX). Not needed for H100 PCIe/HGX servers; not rendered yet.", "type": "boolean" } } } } }, "dra": { "additionalProperties": false, "default": {}, "description": "DRA claim templates.", "type": "object", "required": ["claimTemplates"], "properties": { "claimTemplates": { "default": [], "description": "ResourceClaimTemplates rendered in the workloads namespace for DRA workloads.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["name", "count"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "ResourceClaimTemplate name in the workloads namespace; pods reference it.", "type": "string" }, "count": { "minimum": 1, "maximum": 64, "default": 1, "description": "Number of GPUs (or MIG devices) per claim; all are allocated on one node; at most 64.", "type": "integer" }, "minMemory": { "pattern": "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", "description": "Minimum memory per device (CEL on the driver's `memory` capacity), e.g. 16Gi.", "x-error": "must be a Kubernetes quantity such as 16Gi, 80Gi or 10Ti", "type": "string" }, "productName": { "pattern": "^[A-Za-z0-9][A-Za-z0-9 ._-]*$", "maxLength": 128, "description": 'Text the device\'s `productName` attribute must contain, e.g. "H100" matches "NVIDIA H100 80GB HBM3".', "x-error": 'must be plain text of letters, digits, spaces, ".", "_" and "-", such as H100', "type": "string" }, "minCudaDriverVersion": { "pattern": "^[0-9]+\\.[0-9]+(\\.[0-9]+)?$", "description": 'Lowest CUDA version the node driver must support (`cudaDriverVersion` attribute), e.g. "12.2".', "x-error": 'must be a CUDA version such as "12.2" or "12.8.1" (quoted)', "type": "string" }, "migProfile": { "pattern": "^[0-9]+g\\.[0-9]+gb(\\+[a-z]+)?$", "description": "Allocate MIG devices of this profile (DeviceClass mig.nvidia.com) instead of whole GPUs, e.g. 1g.10gb.", "x-error": "must be a MIG profile such as 1g.10gb, 3g.40gb or 1g.10gb+me", "type": "string" } } } } } }, "samples": { "additionalProperties": false, "default": {}, "description": "Sample GPU workloads in the workloads namespace.", "type": "object", "required": ["gpuTest", "gpuTraining", "mlTraining"], "properties": { "gpuTest": { "additionalProperties": false, "default": {}, "description": "gpu-test Pod.", "type": "object", "required": ["enabled", "image"], "properties": { "enabled": { "default": false, "description": "Render the gpu-test Pod (nvidia-smi on one device-plugin GPU).", "type": "boolean" }, "image": { "default": "nvcr.io/nvidia/cuda:12.8.1-base-ubuntu24.04", "description": "CUDA base image that provides nvidia-smi.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "pool": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "devicePlugin pool to run on; default: the first devicePlugin pool.", "type": "string" } } }, "gpuTraining": { "additionalProperties": false, "default": {}, "description": "gpu-training Pod.", "type": "object", "required": ["enabled", "image", "gpus"], "properties": { "enabled": { "default": false, "description": "Render the gpu-training Pod (PyTorch on a whole device-plugin server).", "type": "boolean" }, "image": { "default": "pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime", "description": "PyTorch runtime image.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "gpus": { "minimum": 1, "default": 8, "description": "nvidia.com/gpu limit; at most the pool's gpu.perNode.", "type": "integer" }, "pool": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "devicePlugin pool to run on; default: the first devicePlugin pool.", "type": "string" } } }, "mlTraining": { "additionalProperties": false, "default": {}, "description": "ml-training Job.", "type": "object", "required": ["enabled", "image", "claimTemplate"], "properties": { "enabled": { "default": false, "description": "Render the ml-training Job (PyTorch with a DRA claim).", "type": "boolean" }, "image": { "default": "pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime", "description": "PyTorch runtime image.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "claimTemplate": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "ml-training-claim", "description": "Name of a dra.claimTemplates entry the Job claims its GPUs from.", "type": "string" }, "pool": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "dra pool to run on; default: the first dra pool.", "type": "string" } } } } }, "storage": { "additionalProperties": false, "default": {}, "description": "On-prem storage.", "type": "object", "required": ["nfs"], "properties": { "nfs": { "additionalProperties": false, "default": {}, "description": "On-prem NFS storage.", "type": "object", "required": ["enabled", "capacity", "mountOptions"], "properties": { "enabled": { "default": false, "description": "Render the on-prem NFS PersistentVolume and claim.", "type": "boolean" }, "server": { "minLength": 1, "description": "NFS server address.", "type": "string" }, "path": { "pattern": "^/", "description": "Exported path.", "x-error": "must be an absolute export path such as /export/data", "type": "string" }, "capacity": { "pattern": "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", "description": "Size of the volume as Kubernetes sees it (NFS does not enforce it).", "default": "10Ti", "x-error": "must be a Kubernetes quantity such as 16Gi, 80Gi or 10Ti", "type": "string" }, "mountOptions": { "default": ["vers=4.1", "rsize=1048576", "wsize=1048576", "hard", "timeo=600", "retrans=2"], "description": "NFS mount options.", "type": "array", "items": { "minLength": 1, "type": "string" } } } } } }, "monitoring": { "additionalProperties": false, "default": {}, "description": "Prometheus scrape configuration for Harbor, the DRA kubelet plugin and the DCGM exporter.", "type": "object", "required": ["enabled", "mode", "namespace", "scrapeInterval", "configMap", "operator", "harbor", "draPlugin"], "properties": { "enabled": { "default": true, "description": "Render the Prometheus scrape configuration.", "type": "boolean" }, "mode": { "default": "configMap", "description": "configMap: a prometheus.yml ConfigMap for a plain Prometheus (plus the RBAC its Kubernetes service discovery needs); operator: Prometheus Operator ScrapeConfig/PodMonitor/ServiceMonitor objects (needs the operator CRDs).", "x-error": "must be one of configMap, operator", "anyOf": [{ "const": "configMap", "type": "string" }, { "const": "operator", "type": "string" }] }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "monitoring", "description": "Namespace of the scrape configuration objects (where Prometheus runs).", "type": "string" }, "scrapeInterval": { "default": "15s", "pattern": "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$", "minLength": 2, "description": "Global scrape interval (the guide: 15s).", "x-error": "must be a Prometheus duration such as 15s, 1m or 1m30s", "type": "string" }, "configMap": { "additionalProperties": false, "default": {}, "description": "Settings of the configMap mode.", "type": "object", "required": ["name", "serviceAccount"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "prometheus-config", "description": "Name of the ConfigMap holding prometheus.yml (the guide's name).", "type": "string" }, "serviceAccount": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "prometheus", "description": "Service account of the Prometheus server in the monitoring namespace; it is granted read access to pods for Kubernetes service discovery.", "type": "string" } } }, "operator": { "additionalProperties": false, "default": {}, "description": "Settings of the operator mode.", "type": "object", "required": ["labels"], "properties": { "labels": { "default": {}, "description": 'Labels put on the operator objects so the Prometheus resource selects them, e.g. {"release": "kube-prometheus-stack"}.', "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } } } }, "harbor": { "additionalProperties": false, "default": {}, "description": "The Harbor scrape jobs.", "type": "object", "required": ["enabled", "port", "path", "scheme", "components"], "properties": { "enabled": { "default": true, "description": "Scrape the Harbor registry (registry.hostname) from outside the cluster.", "type": "boolean" }, "port": { "minimum": 1, "maximum": 65535, "default": 9090, "description": "Harbor metrics port (harbor.yml `metric.port`; 9090 for the installer, 8001 for the Helm chart).", "x-error": "must be a TCP port, 1-65535", "type": "integer" }, "path": { "default": "/metrics", "pattern": "^/", "description": "Harbor metrics path (harbor.yml `metric.path`).", "x-error": "must be a path starting with /", "type": "string" }, "scheme": { "default": "http", "description": "Scheme of the metrics endpoint (the harbor.yml installer serves metrics over plain HTTP).", "x-error": "must be http or https", "anyOf": [{ "const": "http", "type": "string" }, { "const": "https", "type": "string" }] }, "components": { "default": ["exporter", "core", "registry", "jobservice"], "minItems": 1, "uniqueItems": true, "description": "Harbor components to scrape, one job each.", "type": "array", "items": { "x-error": "must be one of exporter, core, registry, jobservice", "anyOf": [{ "const": "exporter", "type": "string" }, { "const": "core", "type": "string" }, { "const": "registry", "type": "string" }, { "const": "jobservice", "type": "string" }] } } } }, "draPlugin": { "additionalProperties": false, "default": {}, "description": "The DRA kubelet plugin scrape job.", "type": "object", "required": ["enabled", "podLabels", "port"], "properties": { "enabled": { "default": true, "description": "Scrape the NVIDIA DRA kubelet plugin (when the site renders the DRA driver, i.e. some pool has gpu.mode dra).", "type": "boolean" }, "podLabels": { "default": { "dra-driver-nvidia-gpu-component": "kubelet-plugin" }, "description": "Labels that select the kubelet-plugin pods (the driver chart's selector label).", "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } }, "port": { "minimum": 1, "maximum": 65535, "default": 8080, "description": "Metrics port of the gpus kubelet-plugin container (path /metrics); scraped only where the container declares it.", "x-error": "must be a TCP port, 1-65535", "type": "integer" } } } } }, "dcgmExporter": { "additionalProperties": false, "default": {}, "description": "NVIDIA DCGM exporter (GPU metrics on :9400).", "type": "object", "required": ["enabled", "namespace", "image", "profilingMetrics"], "properties": { "enabled": { "default": false, "description": "Render the NVIDIA DCGM exporter DaemonSet on every GPU pool.", "type": "boolean" }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "dcgm-exporter", "description": "Namespace of the exporter (Pod Security level privileged: hostPath and CAP_SYS_ADMIN).", "type": "string" }, "image": { "default": "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless", "description": "DCGM exporter image (tag <DCGM version>-<exporter version>).", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "profilingMetrics": { "default": true, "description": "Add CAP_SYS_ADMIN, which DCGM needs for the profiling metrics (DCGM_FI_PROF_*), as upstream does.", "type": "boolean" } } }, "webApi": { "additionalProperties": false, "default": {}, "description": "Sample CPU workload on cloud nodes (the guide's web-api).", "type": "object", "required": ["enabled", "namespace", "image", "replicas"], "properties": { "enabled": { "default": false, "description": "Render the sample web-api (nginx) on cloud nodes.", "type": "boolean" }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "web", "description": "Namespace of the web-api.", "type": "string" }, "image": { "default": "nginxinc/nginx-unprivileged:1.28.3-alpine", "description": "nginx image that runs as a non-root user on port 8080.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "replicas": { "minimum": 2, "default": 2, "description": "Replicas, spread across nodes; at least 2 so the PodDisruptionBudget lets a node drain.", "x-error": "must be an integer of at least 2 (one replica and a PodDisruptionBudget would block every node drain)", "type": "integer" } } }, "clusterAutoscaler": { "additionalProperties": false, "default": {}, "description": "cluster-autoscaler (AWS provider, ASG auto-discovery).", "type": "object", "required": ["enabled"], "properties": { "enabled": { "default": false, "description": "Render cluster-autoscaler for the cloud Auto Scaling groups (it cannot scale hybrid nodes).", "type": "boolean" }, "iamRoleArn": { "pattern": "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$", "description": "IAM role for the autoscaler service account (IRSA annotation eks.amazonaws.com/role-arn). Required when enabled.", "x-error": "must be an IAM role ARN such as arn:aws:iam::123456789012:role/cluster-autoscaler", "type": "string" }, "image": { "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "description": "Override of the image; by default the release matching kubernetesVersion (registry.k8s.io/autoscaling/cluster-autoscaler:v1.<minor>.<patch>).", "x-error": "must be an image pinned to a tag or digest (never :latest)", "type": "string" } } }, "extends": { "description": "Base site file(s) this file overlays, relative to this file; later files win. Maps merge key by key, lists replace, `null` removes a key. Resolved by the loader and never part of the rendered config.", "x-error": "must be a file name or a list of file names", "anyOf": [{ "minLength": 1, "type": "string" }, { "minItems": 1, "type": "array", "items": { "minLength": 1, "type": "string" } }] }, "cost": { "additionalProperties": false, "default": {}, "description": "EKS Hybrid Nodes pricing used by `npm run cost` and COST.md.", "type": "object", "required": ["hoursPerMonth", "tiers", "guideFlatUsdPerVcpuHour"], "properties": { "hoursPerMonth": { "minimum": 1, "maximum": 744, "default": 730, "description": "Hours in a billing month (AWS uses 730).", "type": "integer" }, "tiers": { "minItems": 1, "default": [{ "vcpuHours": 576e3, "usdPerVcpuHour": 0.02 }, { "vcpuHours": 576e3, "usdPerVcpuHour": 0.014 }, { "vcpuHours": 4608e3, "usdPerVcpuHour": 0.01 }, { "vcpuHours": 576e4, "usdPerVcpuHour": 8e-3 }, { "usdPerVcpuHour": 6e-3 }], "description": "EKS Hybrid Nodes price tiers by monthly vCPU-hours, in order; every tier but the last has `vcpuHours`.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["usdPerVcpuHour"], "properties": { "vcpuHours": { "minimum": 1, "maximum": 9007199254740991, "description": "vCPU-hours in this tier; omitted on the last tier, which is unbounded.", "type": "integer" }, "usdPerVcpuHour": { "minimum": 0, "description": "Price per vCPU-hour in this tier. In US dollars, at most 6 decimal places.", "type": "number" } } } }, "guideFlatUsdPerVcpuHour": { "minimum": 0, "default": 0.1099, "description": "Flat price the source guide assumed, shown for comparison only. In US dollars, at most 6 decimal places.", "type": "number" } } }, "nodeadm": { "additionalProperties": false, "default": {}, "description": "nodeadm NodeConfig files written to nodes/<pool>.nodeconfig.yaml (one per hybrid pool).", "type": "object", "required": ["credentialProvider", "iamRolesAnywhere", "maxPods", "shutdownGracePeriod"], "properties": { "credentialProvider": { "default": "ssm", "description": "How hybrid nodes get AWS credentials: ssm (SSM hybrid activation) or iamRolesAnywhere (X.509 certificates).", "x-error": "must be one of ssm, iamRolesAnywhere", "anyOf": [{ "const": "ssm", "type": "string" }, { "const": "iamRolesAnywhere", "type": "string" }] }, "iamRolesAnywhere": { "additionalProperties": false, "default": {}, "description": "IAM Roles Anywhere settings (credentialProvider: iamRolesAnywhere). ARNs are not secrets.", "type": "object", "properties": { "trustAnchorArn": { "pattern": "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "description": "ARN of the IAM Roles Anywhere trust anchor; a placeholder is written when unset.", "x-error": "must be an AWS ARN such as arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/\u2026", "type": "string" }, "profileArn": { "pattern": "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "description": "ARN of the IAM Roles Anywhere profile; a placeholder is written when unset.", "x-error": "must be an AWS ARN such as arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/\u2026", "type": "string" }, "roleArn": { "pattern": "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "description": "ARN of the IAM Roles Anywhere Hybrid Nodes role (the role is IAM, not Roles Anywhere); a placeholder is written when unset.", "x-error": "must be an AWS ARN such as arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/\u2026", "type": "string" }, "certificatePath": { "minLength": 1, "description": "Node certificate path on the server (nodeadm default when unset).", "type": "string" }, "privateKeyPath": { "minLength": 1, "description": "Node private key path on the server (nodeadm default when unset).", "type": "string" } } }, "maxPods": { "minimum": 1, "maximum": 1024, "default": 110, "description": "kubelet maxPods of every hybrid node.", "type": "integer" }, "shutdownGracePeriod": { "pattern": "^\\d+(s|m)$", "default": "30s", "description": "kubelet shutdownGracePeriod: time the node gives pods when the server shuts down.", "x-error": "must be a duration in seconds or minutes such as 30s or 2m", "type": "string" }, "containerdMajor": { "description": "Major version of containerd on the servers (decides the TOML section of the registry config). Default: 2 from Kubernetes 1.36 (which needs it), else 1.", "x-error": "must be 1 or 2", "anyOf": [{ "const": 1, "type": "number" }, { "const": 2, "type": "number" }] } } }, "cloudNodeGroups": { "default": [], "description": "EKS managed node groups in the VPC (written to cluster/eksctl.yaml; cluster-autoscaler scales these).", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["name", "instanceType", "minSize", "maxSize", "desiredCapacity", "labels", "taints"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "Managed node group name.", "type": "string" }, "instanceType": { "pattern": "^[a-z][a-z0-9-]*\\.[a-z0-9]+$", "description": "EC2 instance type, e.g. m5.xlarge.", "x-error": "must be an EC2 instance type such as m5.xlarge", "type": "string" }, "minSize": { "minimum": 0, "maximum": 5e3, "description": "Smallest size the autoscaler may scale to.", "type": "integer" }, "maxSize": { "minimum": 1, "maximum": 5e3, "description": "Largest size the autoscaler may scale to.", "type": "integer" }, "desiredCapacity": { "minimum": 0, "maximum": 5e3, "description": "Initial size.", "type": "integer" }, "labels": { "default": {}, "description": "Node labels.", "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } }, "taints": { "default": [], "description": "Node taints.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["key", "effect"], "properties": { "key": { "description": "Taint key (label-key syntax).", "type": "string" }, "value": { "description": "Taint value (label-value syntax).", "type": "string" }, "effect": { "x-error": "must be one of NoSchedule, PreferNoSchedule, NoExecute", "anyOf": [{ "const": "NoSchedule", "type": "string" }, { "const": "PreferNoSchedule", "type": "string" }, { "const": "NoExecute", "type": "string" }] } } } } } } }, "eksctl": { "additionalProperties": false, "default": {}, "description": "Cloud side written to cluster/eksctl.yaml.", "type": "object", "required": ["endpointAccess"], "properties": { "endpointAccess": { "default": "public", "description": "Cluster API endpoint: public or private. Hybrid Nodes do not support both at once.", "x-error": "must be public or private (hybrid nodes cannot use public and private together)", "anyOf": [{ "const": "public", "type": "string" }, { "const": "private", "type": "string" }] }, "caBundleCert": { "minLength": 1, "description": "PEM of the CA that signs node certificates (credentialProvider: iamRolesAnywhere); eksctl creates the trust anchor from it.", "type": "string" }, "vpcGatewayId": { "pattern": "^(tgw|vgw)-[0-9a-f]{8,17}$", "description": "Transit Gateway (tgw-\u2026) or Virtual Private Gateway (vgw-\u2026) that connects the VPC to the on-prem networks (eksctl remoteNetworkConfig.vpcGatewayID, required by eksctl). Without it, eksctl.yaml holds the placeholder ${VPC_GATEWAY_ID}.", "x-error": "must be a Transit Gateway (tgw-\u2026) or Virtual Private Gateway (vgw-\u2026) ID, e.g. tgw-0123456789abcdef0", "type": "string" } } }, "gitops": { "additionalProperties": false, "default": {}, "description": "Fleet delivery through Argo CD and Flux (off by default).", "type": "object", "required": ["enabled", "revision", "path", "argocd", "flux"], "properties": { "enabled": { "default": false, "description": "Write gitops/ with the Argo CD ApplicationSets and Flux objects that deliver this site from the Git repository holding dist/. Set it in a base file to opt in a whole fleet.", "type": "boolean" }, "repoURL": { "pattern": "^(https://|ssh://|git@)[^\\s]+$", "description": "URL of the Git repository that holds dist/ (required when enabled).", "x-error": "must be a Git URL starting with https://, ssh:// or git@", "type": "string" }, "revision": { "minLength": 1, "default": "main", "description": "Branch Argo CD and Flux follow (Flux: GitRepository ref.branch).", "type": "string" }, "path": { "pattern": "^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$", "not": { "pattern": "(^|/)\\.\\.?(/|$)" }, "default": "dist", "description": "Folder of the site folders inside the repository (the output root of synth).", "x-error": 'must be a relative folder path without "." or ".." segments, e.g. dist or clusters/prod', "type": "string" }, "argocd": { "additionalProperties": false, "default": {}, "description": "Argo CD ApplicationSets (gitops/argocd-applicationsets.yaml).", "type": "object", "required": ["namespace", "project", "server"], "properties": { "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "argocd", "description": "Namespace Argo CD runs in (where ApplicationSets are read).", "type": "string" }, "project": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "default", "description": "Argo CD project of the generated Applications.", "type": "string" }, "server": { "default": "https://kubernetes.default.svc", "minLength": 1, "description": "API server URL of the destination cluster, as registered in Argo CD.", "type": "string" } } }, "flux": { "additionalProperties": false, "default": {}, "description": "Flux GitRepository and Kustomizations (gitops/flux.yaml).", "type": "object", "required": ["namespace", "interval", "dependsOn"], "properties": { "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "flux-system", "description": "Namespace of the Flux objects.", "type": "string" }, "interval": { "pattern": "^([0-9]+(s|m|h))+$", "default": "10m", "description": "How often Flux reconciles.", "type": "string" }, "dependsOn": { "default": [], "description": "Flux Kustomizations (same namespace) that install the operators this site needs (see Prerequisites in dist/<site>/README.md); the site waits until they are Ready.", "type": "array", "items": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "type": "string" } } } } } } } };
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
 const func0 = require("ajv/dist/runtime/equal").default;
@@ -35,6 +35,10 @@ const pattern71 = new RegExp("^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$"
 const pattern74 = new RegExp("^\\d+(s|m)$", "u");
 const pattern76 = new RegExp("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", "u");
 const pattern78 = new RegExp("^(tgw|vgw)-[0-9a-f]{8,17}$", "u");
+const pattern79 = new RegExp("^(https://|ssh://|git@)[^\\s]+$", "u");
+const pattern80 = new RegExp("(^|/)\\.\\.?(/|$)", "u");
+const pattern81 = new RegExp("^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$", "u");
+const pattern85 = new RegExp("^([0-9]+(s|m|h))+$", "u");
 const formats0 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 function validate10(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
   ;
@@ -97,6 +101,9 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
     }
     if (data.eksctl === void 0) {
       data.eksctl = {};
+    }
+    if (data.gitops === void 0) {
+      data.gitops = {};
     }
     if (data.name === void 0) {
       const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.required, parentSchema: schema11, data };
@@ -314,13 +321,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       }
       errors++;
     }
+    if (data.gitops === void 0) {
+      const err24 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "gitops" }, message: "must have required property 'gitops'", schema: schema11.required, parentSchema: schema11, data };
+      if (vErrors === null) {
+        vErrors = [err24];
+      } else {
+        vErrors.push(err24);
+      }
+      errors++;
+    }
     for (const key0 in data) {
       if (!func2.call(schema11.properties, key0)) {
-        const err24 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11, data };
+        const err25 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11, data };
         if (vErrors === null) {
-          vErrors = [err24];
+          vErrors = [err25];
         } else {
-          vErrors.push(err24);
+          vErrors.push(err25);
         }
         errors++;
       }
@@ -329,16 +345,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       let data0 = data.name;
       if (typeof data0 === "string") {
         if (func3(data0) > 63) {
-          const err25 = { instancePath: instancePath + "/name", schemaPath: "#/properties/name/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.name, data: data0 };
-          if (vErrors === null) {
-            vErrors = [err25];
-          } else {
-            vErrors.push(err25);
-          }
-          errors++;
-        }
-        if (!pattern0.test(data0)) {
-          const err26 = { instancePath: instancePath + "/name", schemaPath: "#/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.name, data: data0 };
+          const err26 = { instancePath: instancePath + "/name", schemaPath: "#/properties/name/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.name, data: data0 };
           if (vErrors === null) {
             vErrors = [err26];
           } else {
@@ -346,12 +353,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (!pattern0.test(data0)) {
+          const err27 = { instancePath: instancePath + "/name", schemaPath: "#/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.name, data: data0 };
+          if (vErrors === null) {
+            vErrors = [err27];
+          } else {
+            vErrors.push(err27);
+          }
+          errors++;
+        }
       } else {
-        const err27 = { instancePath: instancePath + "/name", schemaPath: "#/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.name.type, parentSchema: schema11.properties.name, data: data0 };
+        const err28 = { instancePath: instancePath + "/name", schemaPath: "#/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.name.type, parentSchema: schema11.properties.name, data: data0 };
         if (vErrors === null) {
-          vErrors = [err27];
+          vErrors = [err28];
         } else {
-          vErrors.push(err27);
+          vErrors.push(err28);
         }
         errors++;
       }
@@ -362,20 +378,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       let valid1 = false;
       const _errs6 = errors;
       if (typeof data1 !== "string") {
-        const err28 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.kubernetesVersion.anyOf[0].type, parentSchema: schema11.properties.kubernetesVersion.anyOf[0], data: data1 };
-        if (vErrors === null) {
-          vErrors = [err28];
-        } else {
-          vErrors.push(err28);
-        }
-        errors++;
-      }
-      if ("1.30" !== data1) {
-        const err29 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/0/const", keyword: "const", params: { allowedValue: "1.30" }, message: "must be equal to constant", schema: "1.30", parentSchema: schema11.properties.kubernetesVersion.anyOf[0], data: data1 };
+        const err29 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.kubernetesVersion.anyOf[0].type, parentSchema: schema11.properties.kubernetesVersion.anyOf[0], data: data1 };
         if (vErrors === null) {
           vErrors = [err29];
         } else {
           vErrors.push(err29);
+        }
+        errors++;
+      }
+      if ("1.30" !== data1) {
+        const err30 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/0/const", keyword: "const", params: { allowedValue: "1.30" }, message: "must be equal to constant", schema: "1.30", parentSchema: schema11.properties.kubernetesVersion.anyOf[0], data: data1 };
+        if (vErrors === null) {
+          vErrors = [err30];
+        } else {
+          vErrors.push(err30);
         }
         errors++;
       }
@@ -384,20 +400,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       if (!valid1) {
         const _errs8 = errors;
         if (typeof data1 !== "string") {
-          const err30 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.kubernetesVersion.anyOf[1].type, parentSchema: schema11.properties.kubernetesVersion.anyOf[1], data: data1 };
-          if (vErrors === null) {
-            vErrors = [err30];
-          } else {
-            vErrors.push(err30);
-          }
-          errors++;
-        }
-        if ("1.31" !== data1) {
-          const err31 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/1/const", keyword: "const", params: { allowedValue: "1.31" }, message: "must be equal to constant", schema: "1.31", parentSchema: schema11.properties.kubernetesVersion.anyOf[1], data: data1 };
+          const err31 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.kubernetesVersion.anyOf[1].type, parentSchema: schema11.properties.kubernetesVersion.anyOf[1], data: data1 };
           if (vErrors === null) {
             vErrors = [err31];
           } else {
             vErrors.push(err31);
+          }
+          errors++;
+        }
+        if ("1.31" !== data1) {
+          const err32 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/1/const", keyword: "const", params: { allowedValue: "1.31" }, message: "must be equal to constant", schema: "1.31", parentSchema: schema11.properties.kubernetesVersion.anyOf[1], data: data1 };
+          if (vErrors === null) {
+            vErrors = [err32];
+          } else {
+            vErrors.push(err32);
           }
           errors++;
         }
@@ -406,20 +422,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         if (!valid1) {
           const _errs10 = errors;
           if (typeof data1 !== "string") {
-            const err32 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.kubernetesVersion.anyOf[2].type, parentSchema: schema11.properties.kubernetesVersion.anyOf[2], data: data1 };
-            if (vErrors === null) {
-              vErrors = [err32];
-            } else {
-              vErrors.push(err32);
-            }
-            errors++;
-          }
-          if ("1.32" !== data1) {
-            const err33 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/2/const", keyword: "const", params: { allowedValue: "1.32" }, message: "must be equal to constant", schema: "1.32", parentSchema: schema11.properties.kubernetesVersion.anyOf[2], data: data1 };
+            const err33 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.kubernetesVersion.anyOf[2].type, parentSchema: schema11.properties.kubernetesVersion.anyOf[2], data: data1 };
             if (vErrors === null) {
               vErrors = [err33];
             } else {
               vErrors.push(err33);
+            }
+            errors++;
+          }
+          if ("1.32" !== data1) {
+            const err34 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/2/const", keyword: "const", params: { allowedValue: "1.32" }, message: "must be equal to constant", schema: "1.32", parentSchema: schema11.properties.kubernetesVersion.anyOf[2], data: data1 };
+            if (vErrors === null) {
+              vErrors = [err34];
+            } else {
+              vErrors.push(err34);
             }
             errors++;
           }
@@ -428,20 +444,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           if (!valid1) {
             const _errs12 = errors;
             if (typeof data1 !== "string") {
-              const err34 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/3/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.kubernetesVersion.anyOf[3].type, parentSchema: schema11.properties.kubernetesVersion.anyOf[3], data: data1 };
-              if (vErrors === null) {
-                vErrors = [err34];
-              } else {
-                vErrors.push(err34);
-              }
-              errors++;
-            }
-            if ("1.33" !== data1) {
-              const err35 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/3/const", keyword: "const", params: { allowedValue: "1.33" }, message: "must be equal to constant", schema: "1.33", parentSchema: schema11.properties.kubernetesVersion.anyOf[3], data: data1 };
+              const err35 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/3/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.kubernetesVersion.anyOf[3].type, parentSchema: schema11.properties.kubernetesVersion.anyOf[3], data: data1 };
               if (vErrors === null) {
                 vErrors = [err35];
               } else {
                 vErrors.push(err35);
+              }
+              errors++;
+            }
+            if ("1.33" !== data1) {
+              const err36 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/3/const", keyword: "const", params: { allowedValue: "1.33" }, message: "must be equal to constant", schema: "1.33", parentSchema: schema11.properties.kubernetesVersion.anyOf[3], data: data1 };
+              if (vErrors === null) {
+                vErrors = [err36];
+              } else {
+                vErrors.push(err36);
               }
               errors++;
             }
@@ -450,20 +466,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             if (!valid1) {
               const _errs14 = errors;
               if (typeof data1 !== "string") {
-                const err36 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/4/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.kubernetesVersion.anyOf[4].type, parentSchema: schema11.properties.kubernetesVersion.anyOf[4], data: data1 };
-                if (vErrors === null) {
-                  vErrors = [err36];
-                } else {
-                  vErrors.push(err36);
-                }
-                errors++;
-              }
-              if ("1.34" !== data1) {
-                const err37 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/4/const", keyword: "const", params: { allowedValue: "1.34" }, message: "must be equal to constant", schema: "1.34", parentSchema: schema11.properties.kubernetesVersion.anyOf[4], data: data1 };
+                const err37 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/4/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.kubernetesVersion.anyOf[4].type, parentSchema: schema11.properties.kubernetesVersion.anyOf[4], data: data1 };
                 if (vErrors === null) {
                   vErrors = [err37];
                 } else {
                   vErrors.push(err37);
+                }
+                errors++;
+              }
+              if ("1.34" !== data1) {
+                const err38 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/4/const", keyword: "const", params: { allowedValue: "1.34" }, message: "must be equal to constant", schema: "1.34", parentSchema: schema11.properties.kubernetesVersion.anyOf[4], data: data1 };
+                if (vErrors === null) {
+                  vErrors = [err38];
+                } else {
+                  vErrors.push(err38);
                 }
                 errors++;
               }
@@ -472,20 +488,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               if (!valid1) {
                 const _errs16 = errors;
                 if (typeof data1 !== "string") {
-                  const err38 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/5/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.kubernetesVersion.anyOf[5].type, parentSchema: schema11.properties.kubernetesVersion.anyOf[5], data: data1 };
-                  if (vErrors === null) {
-                    vErrors = [err38];
-                  } else {
-                    vErrors.push(err38);
-                  }
-                  errors++;
-                }
-                if ("1.35" !== data1) {
-                  const err39 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/5/const", keyword: "const", params: { allowedValue: "1.35" }, message: "must be equal to constant", schema: "1.35", parentSchema: schema11.properties.kubernetesVersion.anyOf[5], data: data1 };
+                  const err39 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/5/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.kubernetesVersion.anyOf[5].type, parentSchema: schema11.properties.kubernetesVersion.anyOf[5], data: data1 };
                   if (vErrors === null) {
                     vErrors = [err39];
                   } else {
                     vErrors.push(err39);
+                  }
+                  errors++;
+                }
+                if ("1.35" !== data1) {
+                  const err40 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/5/const", keyword: "const", params: { allowedValue: "1.35" }, message: "must be equal to constant", schema: "1.35", parentSchema: schema11.properties.kubernetesVersion.anyOf[5], data: data1 };
+                  if (vErrors === null) {
+                    vErrors = [err40];
+                  } else {
+                    vErrors.push(err40);
                   }
                   errors++;
                 }
@@ -494,20 +510,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 if (!valid1) {
                   const _errs18 = errors;
                   if (typeof data1 !== "string") {
-                    const err40 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/6/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.kubernetesVersion.anyOf[6].type, parentSchema: schema11.properties.kubernetesVersion.anyOf[6], data: data1 };
-                    if (vErrors === null) {
-                      vErrors = [err40];
-                    } else {
-                      vErrors.push(err40);
-                    }
-                    errors++;
-                  }
-                  if ("1.36" !== data1) {
-                    const err41 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/6/const", keyword: "const", params: { allowedValue: "1.36" }, message: "must be equal to constant", schema: "1.36", parentSchema: schema11.properties.kubernetesVersion.anyOf[6], data: data1 };
+                    const err41 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/6/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.kubernetesVersion.anyOf[6].type, parentSchema: schema11.properties.kubernetesVersion.anyOf[6], data: data1 };
                     if (vErrors === null) {
                       vErrors = [err41];
                     } else {
                       vErrors.push(err41);
+                    }
+                    errors++;
+                  }
+                  if ("1.36" !== data1) {
+                    const err42 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf/6/const", keyword: "const", params: { allowedValue: "1.36" }, message: "must be equal to constant", schema: "1.36", parentSchema: schema11.properties.kubernetesVersion.anyOf[6], data: data1 };
+                    if (vErrors === null) {
+                      vErrors = [err42];
+                    } else {
+                      vErrors.push(err42);
                     }
                     errors++;
                   }
@@ -520,11 +536,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
       }
       if (!valid1) {
-        const err42 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.kubernetesVersion.anyOf, parentSchema: schema11.properties.kubernetesVersion, data: data1 };
+        const err43 = { instancePath: instancePath + "/kubernetesVersion", schemaPath: "#/properties/kubernetesVersion/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.kubernetesVersion.anyOf, parentSchema: schema11.properties.kubernetesVersion, data: data1 };
         if (vErrors === null) {
-          vErrors = [err42];
+          vErrors = [err43];
         } else {
-          vErrors.push(err42);
+          vErrors.push(err43);
         }
         errors++;
       } else {
@@ -542,16 +558,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       let data2 = data.cluster;
       if (data2 && typeof data2 == "object" && !Array.isArray(data2)) {
         if (data2.name === void 0) {
-          const err43 = { instancePath: instancePath + "/cluster", schemaPath: "#/properties/cluster/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.cluster.required, parentSchema: schema11.properties.cluster, data: data2 };
-          if (vErrors === null) {
-            vErrors = [err43];
-          } else {
-            vErrors.push(err43);
-          }
-          errors++;
-        }
-        if (data2.region === void 0) {
-          const err44 = { instancePath: instancePath + "/cluster", schemaPath: "#/properties/cluster/required", keyword: "required", params: { missingProperty: "region" }, message: "must have required property 'region'", schema: schema11.properties.cluster.required, parentSchema: schema11.properties.cluster, data: data2 };
+          const err44 = { instancePath: instancePath + "/cluster", schemaPath: "#/properties/cluster/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.cluster.required, parentSchema: schema11.properties.cluster, data: data2 };
           if (vErrors === null) {
             vErrors = [err44];
           } else {
@@ -559,13 +566,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (data2.region === void 0) {
+          const err45 = { instancePath: instancePath + "/cluster", schemaPath: "#/properties/cluster/required", keyword: "required", params: { missingProperty: "region" }, message: "must have required property 'region'", schema: schema11.properties.cluster.required, parentSchema: schema11.properties.cluster, data: data2 };
+          if (vErrors === null) {
+            vErrors = [err45];
+          } else {
+            vErrors.push(err45);
+          }
+          errors++;
+        }
         for (const key1 in data2) {
           if (!(key1 === "name" || key1 === "region")) {
-            const err45 = { instancePath: instancePath + "/cluster", schemaPath: "#/properties/cluster/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cluster, data: data2 };
+            const err46 = { instancePath: instancePath + "/cluster", schemaPath: "#/properties/cluster/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cluster, data: data2 };
             if (vErrors === null) {
-              vErrors = [err45];
+              vErrors = [err46];
             } else {
-              vErrors.push(err45);
+              vErrors.push(err46);
             }
             errors++;
           }
@@ -574,16 +590,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data3 = data2.name;
           if (typeof data3 === "string") {
             if (func3(data3) > 100) {
-              const err46 = { instancePath: instancePath + "/cluster/name", schemaPath: "#/properties/cluster/properties/name/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters", schema: 100, parentSchema: schema11.properties.cluster.properties.name, data: data3 };
-              if (vErrors === null) {
-                vErrors = [err46];
-              } else {
-                vErrors.push(err46);
-              }
-              errors++;
-            }
-            if (!pattern1.test(data3)) {
-              const err47 = { instancePath: instancePath + "/cluster/name", schemaPath: "#/properties/cluster/properties/name/pattern", keyword: "pattern", params: { pattern: "^[0-9A-Za-z][A-Za-z0-9\\-_]*$" }, message: 'must match pattern "^[0-9A-Za-z][A-Za-z0-9\\-_]*$"', schema: "^[0-9A-Za-z][A-Za-z0-9\\-_]*$", parentSchema: schema11.properties.cluster.properties.name, data: data3 };
+              const err47 = { instancePath: instancePath + "/cluster/name", schemaPath: "#/properties/cluster/properties/name/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters", schema: 100, parentSchema: schema11.properties.cluster.properties.name, data: data3 };
               if (vErrors === null) {
                 vErrors = [err47];
               } else {
@@ -591,12 +598,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
               errors++;
             }
+            if (!pattern1.test(data3)) {
+              const err48 = { instancePath: instancePath + "/cluster/name", schemaPath: "#/properties/cluster/properties/name/pattern", keyword: "pattern", params: { pattern: "^[0-9A-Za-z][A-Za-z0-9\\-_]*$" }, message: 'must match pattern "^[0-9A-Za-z][A-Za-z0-9\\-_]*$"', schema: "^[0-9A-Za-z][A-Za-z0-9\\-_]*$", parentSchema: schema11.properties.cluster.properties.name, data: data3 };
+              if (vErrors === null) {
+                vErrors = [err48];
+              } else {
+                vErrors.push(err48);
+              }
+              errors++;
+            }
           } else {
-            const err48 = { instancePath: instancePath + "/cluster/name", schemaPath: "#/properties/cluster/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cluster.properties.name.type, parentSchema: schema11.properties.cluster.properties.name, data: data3 };
+            const err49 = { instancePath: instancePath + "/cluster/name", schemaPath: "#/properties/cluster/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cluster.properties.name.type, parentSchema: schema11.properties.cluster.properties.name, data: data3 };
             if (vErrors === null) {
-              vErrors = [err48];
+              vErrors = [err49];
             } else {
-              vErrors.push(err48);
+              vErrors.push(err49);
             }
             errors++;
           }
@@ -605,30 +621,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data4 = data2.region;
           if (typeof data4 === "string") {
             if (!pattern2.test(data4)) {
-              const err49 = { instancePath: instancePath + "/cluster/region", schemaPath: "#/properties/cluster/properties/region/pattern", keyword: "pattern", params: { pattern: "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$" }, message: 'must match pattern "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$"', schema: "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$", parentSchema: schema11.properties.cluster.properties.region, data: data4 };
+              const err50 = { instancePath: instancePath + "/cluster/region", schemaPath: "#/properties/cluster/properties/region/pattern", keyword: "pattern", params: { pattern: "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$" }, message: 'must match pattern "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$"', schema: "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$", parentSchema: schema11.properties.cluster.properties.region, data: data4 };
               if (vErrors === null) {
-                vErrors = [err49];
+                vErrors = [err50];
               } else {
-                vErrors.push(err49);
+                vErrors.push(err50);
               }
               errors++;
             }
           } else {
-            const err50 = { instancePath: instancePath + "/cluster/region", schemaPath: "#/properties/cluster/properties/region/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cluster.properties.region.type, parentSchema: schema11.properties.cluster.properties.region, data: data4 };
+            const err51 = { instancePath: instancePath + "/cluster/region", schemaPath: "#/properties/cluster/properties/region/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cluster.properties.region.type, parentSchema: schema11.properties.cluster.properties.region, data: data4 };
             if (vErrors === null) {
-              vErrors = [err50];
+              vErrors = [err51];
             } else {
-              vErrors.push(err50);
+              vErrors.push(err51);
             }
             errors++;
           }
         }
       } else {
-        const err51 = { instancePath: instancePath + "/cluster", schemaPath: "#/properties/cluster/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cluster.type, parentSchema: schema11.properties.cluster, data: data2 };
+        const err52 = { instancePath: instancePath + "/cluster", schemaPath: "#/properties/cluster/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cluster.type, parentSchema: schema11.properties.cluster, data: data2 };
         if (vErrors === null) {
-          vErrors = [err51];
+          vErrors = [err52];
         } else {
-          vErrors.push(err51);
+          vErrors.push(err52);
         }
         errors++;
       }
@@ -637,16 +653,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       let data5 = data.networks;
       if (data5 && typeof data5 == "object" && !Array.isArray(data5)) {
         if (data5.vpc === void 0) {
-          const err52 = { instancePath: instancePath + "/networks", schemaPath: "#/properties/networks/required", keyword: "required", params: { missingProperty: "vpc" }, message: "must have required property 'vpc'", schema: schema11.properties.networks.required, parentSchema: schema11.properties.networks, data: data5 };
-          if (vErrors === null) {
-            vErrors = [err52];
-          } else {
-            vErrors.push(err52);
-          }
-          errors++;
-        }
-        if (data5.remoteNodeNetworks === void 0) {
-          const err53 = { instancePath: instancePath + "/networks", schemaPath: "#/properties/networks/required", keyword: "required", params: { missingProperty: "remoteNodeNetworks" }, message: "must have required property 'remoteNodeNetworks'", schema: schema11.properties.networks.required, parentSchema: schema11.properties.networks, data: data5 };
+          const err53 = { instancePath: instancePath + "/networks", schemaPath: "#/properties/networks/required", keyword: "required", params: { missingProperty: "vpc" }, message: "must have required property 'vpc'", schema: schema11.properties.networks.required, parentSchema: schema11.properties.networks, data: data5 };
           if (vErrors === null) {
             vErrors = [err53];
           } else {
@@ -654,8 +661,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (data5.remotePodNetworks === void 0) {
-          const err54 = { instancePath: instancePath + "/networks", schemaPath: "#/properties/networks/required", keyword: "required", params: { missingProperty: "remotePodNetworks" }, message: "must have required property 'remotePodNetworks'", schema: schema11.properties.networks.required, parentSchema: schema11.properties.networks, data: data5 };
+        if (data5.remoteNodeNetworks === void 0) {
+          const err54 = { instancePath: instancePath + "/networks", schemaPath: "#/properties/networks/required", keyword: "required", params: { missingProperty: "remoteNodeNetworks" }, message: "must have required property 'remoteNodeNetworks'", schema: schema11.properties.networks.required, parentSchema: schema11.properties.networks, data: data5 };
           if (vErrors === null) {
             vErrors = [err54];
           } else {
@@ -663,8 +670,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (data5.serviceNetwork === void 0) {
-          const err55 = { instancePath: instancePath + "/networks", schemaPath: "#/properties/networks/required", keyword: "required", params: { missingProperty: "serviceNetwork" }, message: "must have required property 'serviceNetwork'", schema: schema11.properties.networks.required, parentSchema: schema11.properties.networks, data: data5 };
+        if (data5.remotePodNetworks === void 0) {
+          const err55 = { instancePath: instancePath + "/networks", schemaPath: "#/properties/networks/required", keyword: "required", params: { missingProperty: "remotePodNetworks" }, message: "must have required property 'remotePodNetworks'", schema: schema11.properties.networks.required, parentSchema: schema11.properties.networks, data: data5 };
           if (vErrors === null) {
             vErrors = [err55];
           } else {
@@ -672,13 +679,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (data5.serviceNetwork === void 0) {
+          const err56 = { instancePath: instancePath + "/networks", schemaPath: "#/properties/networks/required", keyword: "required", params: { missingProperty: "serviceNetwork" }, message: "must have required property 'serviceNetwork'", schema: schema11.properties.networks.required, parentSchema: schema11.properties.networks, data: data5 };
+          if (vErrors === null) {
+            vErrors = [err56];
+          } else {
+            vErrors.push(err56);
+          }
+          errors++;
+        }
         for (const key2 in data5) {
           if (!(key2 === "vpc" || key2 === "remoteNodeNetworks" || key2 === "remotePodNetworks" || key2 === "serviceNetwork")) {
-            const err56 = { instancePath: instancePath + "/networks", schemaPath: "#/properties/networks/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.networks, data: data5 };
+            const err57 = { instancePath: instancePath + "/networks", schemaPath: "#/properties/networks/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.networks, data: data5 };
             if (vErrors === null) {
-              vErrors = [err56];
+              vErrors = [err57];
             } else {
-              vErrors.push(err56);
+              vErrors.push(err57);
             }
             errors++;
           }
@@ -687,20 +703,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data6 = data5.vpc;
           if (typeof data6 === "string") {
             if (!pattern3.test(data6)) {
-              const err57 = { instancePath: instancePath + "/networks/vpc", schemaPath: "#/properties/networks/properties/vpc/pattern", keyword: "pattern", params: { pattern: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$" }, message: 'must match pattern "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$"', schema: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", parentSchema: schema11.properties.networks.properties.vpc, data: data6 };
+              const err58 = { instancePath: instancePath + "/networks/vpc", schemaPath: "#/properties/networks/properties/vpc/pattern", keyword: "pattern", params: { pattern: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$" }, message: 'must match pattern "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$"', schema: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", parentSchema: schema11.properties.networks.properties.vpc, data: data6 };
               if (vErrors === null) {
-                vErrors = [err57];
+                vErrors = [err58];
               } else {
-                vErrors.push(err57);
+                vErrors.push(err58);
               }
               errors++;
             }
           } else {
-            const err58 = { instancePath: instancePath + "/networks/vpc", schemaPath: "#/properties/networks/properties/vpc/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.networks.properties.vpc.type, parentSchema: schema11.properties.networks.properties.vpc, data: data6 };
+            const err59 = { instancePath: instancePath + "/networks/vpc", schemaPath: "#/properties/networks/properties/vpc/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.networks.properties.vpc.type, parentSchema: schema11.properties.networks.properties.vpc, data: data6 };
             if (vErrors === null) {
-              vErrors = [err58];
+              vErrors = [err59];
             } else {
-              vErrors.push(err58);
+              vErrors.push(err59);
             }
             errors++;
           }
@@ -709,11 +725,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data7 = data5.remoteNodeNetworks;
           if (Array.isArray(data7)) {
             if (data7.length < 1) {
-              const err59 = { instancePath: instancePath + "/networks/remoteNodeNetworks", schemaPath: "#/properties/networks/properties/remoteNodeNetworks/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.networks.properties.remoteNodeNetworks, data: data7 };
+              const err60 = { instancePath: instancePath + "/networks/remoteNodeNetworks", schemaPath: "#/properties/networks/properties/remoteNodeNetworks/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.networks.properties.remoteNodeNetworks, data: data7 };
               if (vErrors === null) {
-                vErrors = [err59];
+                vErrors = [err60];
               } else {
-                vErrors.push(err59);
+                vErrors.push(err60);
               }
               errors++;
             }
@@ -722,30 +738,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data8 = data7[i0];
               if (typeof data8 === "string") {
                 if (!pattern3.test(data8)) {
-                  const err60 = { instancePath: instancePath + "/networks/remoteNodeNetworks/" + i0, schemaPath: "#/properties/networks/properties/remoteNodeNetworks/items/pattern", keyword: "pattern", params: { pattern: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$" }, message: 'must match pattern "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$"', schema: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", parentSchema: schema11.properties.networks.properties.remoteNodeNetworks.items, data: data8 };
+                  const err61 = { instancePath: instancePath + "/networks/remoteNodeNetworks/" + i0, schemaPath: "#/properties/networks/properties/remoteNodeNetworks/items/pattern", keyword: "pattern", params: { pattern: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$" }, message: 'must match pattern "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$"', schema: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", parentSchema: schema11.properties.networks.properties.remoteNodeNetworks.items, data: data8 };
                   if (vErrors === null) {
-                    vErrors = [err60];
+                    vErrors = [err61];
                   } else {
-                    vErrors.push(err60);
+                    vErrors.push(err61);
                   }
                   errors++;
                 }
               } else {
-                const err61 = { instancePath: instancePath + "/networks/remoteNodeNetworks/" + i0, schemaPath: "#/properties/networks/properties/remoteNodeNetworks/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.networks.properties.remoteNodeNetworks.items.type, parentSchema: schema11.properties.networks.properties.remoteNodeNetworks.items, data: data8 };
+                const err62 = { instancePath: instancePath + "/networks/remoteNodeNetworks/" + i0, schemaPath: "#/properties/networks/properties/remoteNodeNetworks/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.networks.properties.remoteNodeNetworks.items.type, parentSchema: schema11.properties.networks.properties.remoteNodeNetworks.items, data: data8 };
                 if (vErrors === null) {
-                  vErrors = [err61];
+                  vErrors = [err62];
                 } else {
-                  vErrors.push(err61);
+                  vErrors.push(err62);
                 }
                 errors++;
               }
             }
           } else {
-            const err62 = { instancePath: instancePath + "/networks/remoteNodeNetworks", schemaPath: "#/properties/networks/properties/remoteNodeNetworks/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.networks.properties.remoteNodeNetworks.type, parentSchema: schema11.properties.networks.properties.remoteNodeNetworks, data: data7 };
+            const err63 = { instancePath: instancePath + "/networks/remoteNodeNetworks", schemaPath: "#/properties/networks/properties/remoteNodeNetworks/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.networks.properties.remoteNodeNetworks.type, parentSchema: schema11.properties.networks.properties.remoteNodeNetworks, data: data7 };
             if (vErrors === null) {
-              vErrors = [err62];
+              vErrors = [err63];
             } else {
-              vErrors.push(err62);
+              vErrors.push(err63);
             }
             errors++;
           }
@@ -754,11 +770,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data9 = data5.remotePodNetworks;
           if (Array.isArray(data9)) {
             if (data9.length < 1) {
-              const err63 = { instancePath: instancePath + "/networks/remotePodNetworks", schemaPath: "#/properties/networks/properties/remotePodNetworks/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.networks.properties.remotePodNetworks, data: data9 };
+              const err64 = { instancePath: instancePath + "/networks/remotePodNetworks", schemaPath: "#/properties/networks/properties/remotePodNetworks/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.networks.properties.remotePodNetworks, data: data9 };
               if (vErrors === null) {
-                vErrors = [err63];
+                vErrors = [err64];
               } else {
-                vErrors.push(err63);
+                vErrors.push(err64);
               }
               errors++;
             }
@@ -767,30 +783,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data10 = data9[i1];
               if (typeof data10 === "string") {
                 if (!pattern3.test(data10)) {
-                  const err64 = { instancePath: instancePath + "/networks/remotePodNetworks/" + i1, schemaPath: "#/properties/networks/properties/remotePodNetworks/items/pattern", keyword: "pattern", params: { pattern: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$" }, message: 'must match pattern "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$"', schema: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", parentSchema: schema11.properties.networks.properties.remotePodNetworks.items, data: data10 };
+                  const err65 = { instancePath: instancePath + "/networks/remotePodNetworks/" + i1, schemaPath: "#/properties/networks/properties/remotePodNetworks/items/pattern", keyword: "pattern", params: { pattern: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$" }, message: 'must match pattern "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$"', schema: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", parentSchema: schema11.properties.networks.properties.remotePodNetworks.items, data: data10 };
                   if (vErrors === null) {
-                    vErrors = [err64];
+                    vErrors = [err65];
                   } else {
-                    vErrors.push(err64);
+                    vErrors.push(err65);
                   }
                   errors++;
                 }
               } else {
-                const err65 = { instancePath: instancePath + "/networks/remotePodNetworks/" + i1, schemaPath: "#/properties/networks/properties/remotePodNetworks/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.networks.properties.remotePodNetworks.items.type, parentSchema: schema11.properties.networks.properties.remotePodNetworks.items, data: data10 };
+                const err66 = { instancePath: instancePath + "/networks/remotePodNetworks/" + i1, schemaPath: "#/properties/networks/properties/remotePodNetworks/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.networks.properties.remotePodNetworks.items.type, parentSchema: schema11.properties.networks.properties.remotePodNetworks.items, data: data10 };
                 if (vErrors === null) {
-                  vErrors = [err65];
+                  vErrors = [err66];
                 } else {
-                  vErrors.push(err65);
+                  vErrors.push(err66);
                 }
                 errors++;
               }
             }
           } else {
-            const err66 = { instancePath: instancePath + "/networks/remotePodNetworks", schemaPath: "#/properties/networks/properties/remotePodNetworks/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.networks.properties.remotePodNetworks.type, parentSchema: schema11.properties.networks.properties.remotePodNetworks, data: data9 };
+            const err67 = { instancePath: instancePath + "/networks/remotePodNetworks", schemaPath: "#/properties/networks/properties/remotePodNetworks/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.networks.properties.remotePodNetworks.type, parentSchema: schema11.properties.networks.properties.remotePodNetworks, data: data9 };
             if (vErrors === null) {
-              vErrors = [err66];
+              vErrors = [err67];
             } else {
-              vErrors.push(err66);
+              vErrors.push(err67);
             }
             errors++;
           }
@@ -799,30 +815,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data11 = data5.serviceNetwork;
           if (typeof data11 === "string") {
             if (!pattern3.test(data11)) {
-              const err67 = { instancePath: instancePath + "/networks/serviceNetwork", schemaPath: "#/properties/networks/properties/serviceNetwork/pattern", keyword: "pattern", params: { pattern: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$" }, message: 'must match pattern "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$"', schema: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", parentSchema: schema11.properties.networks.properties.serviceNetwork, data: data11 };
+              const err68 = { instancePath: instancePath + "/networks/serviceNetwork", schemaPath: "#/properties/networks/properties/serviceNetwork/pattern", keyword: "pattern", params: { pattern: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$" }, message: 'must match pattern "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$"', schema: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", parentSchema: schema11.properties.networks.properties.serviceNetwork, data: data11 };
               if (vErrors === null) {
-                vErrors = [err67];
+                vErrors = [err68];
               } else {
-                vErrors.push(err67);
+                vErrors.push(err68);
               }
               errors++;
             }
           } else {
-            const err68 = { instancePath: instancePath + "/networks/serviceNetwork", schemaPath: "#/properties/networks/properties/serviceNetwork/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.networks.properties.serviceNetwork.type, parentSchema: schema11.properties.networks.properties.serviceNetwork, data: data11 };
+            const err69 = { instancePath: instancePath + "/networks/serviceNetwork", schemaPath: "#/properties/networks/properties/serviceNetwork/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.networks.properties.serviceNetwork.type, parentSchema: schema11.properties.networks.properties.serviceNetwork, data: data11 };
             if (vErrors === null) {
-              vErrors = [err68];
+              vErrors = [err69];
             } else {
-              vErrors.push(err68);
+              vErrors.push(err69);
             }
             errors++;
           }
         }
       } else {
-        const err69 = { instancePath: instancePath + "/networks", schemaPath: "#/properties/networks/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.networks.type, parentSchema: schema11.properties.networks, data: data5 };
+        const err70 = { instancePath: instancePath + "/networks", schemaPath: "#/properties/networks/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.networks.type, parentSchema: schema11.properties.networks, data: data5 };
         if (vErrors === null) {
-          vErrors = [err69];
+          vErrors = [err70];
         } else {
-          vErrors.push(err69);
+          vErrors.push(err70);
         }
         errors++;
       }
@@ -834,16 +850,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data12.proxyCache = {};
         }
         if (data12.hostname === void 0) {
-          const err70 = { instancePath: instancePath + "/registry", schemaPath: "#/properties/registry/required", keyword: "required", params: { missingProperty: "hostname" }, message: "must have required property 'hostname'", schema: schema11.properties.registry.required, parentSchema: schema11.properties.registry, data: data12 };
-          if (vErrors === null) {
-            vErrors = [err70];
-          } else {
-            vErrors.push(err70);
-          }
-          errors++;
-        }
-        if (data12.ip === void 0) {
-          const err71 = { instancePath: instancePath + "/registry", schemaPath: "#/properties/registry/required", keyword: "required", params: { missingProperty: "ip" }, message: "must have required property 'ip'", schema: schema11.properties.registry.required, parentSchema: schema11.properties.registry, data: data12 };
+          const err71 = { instancePath: instancePath + "/registry", schemaPath: "#/properties/registry/required", keyword: "required", params: { missingProperty: "hostname" }, message: "must have required property 'hostname'", schema: schema11.properties.registry.required, parentSchema: schema11.properties.registry, data: data12 };
           if (vErrors === null) {
             vErrors = [err71];
           } else {
@@ -851,8 +858,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (data12.proxyCache === void 0) {
-          const err72 = { instancePath: instancePath + "/registry", schemaPath: "#/properties/registry/required", keyword: "required", params: { missingProperty: "proxyCache" }, message: "must have required property 'proxyCache'", schema: schema11.properties.registry.required, parentSchema: schema11.properties.registry, data: data12 };
+        if (data12.ip === void 0) {
+          const err72 = { instancePath: instancePath + "/registry", schemaPath: "#/properties/registry/required", keyword: "required", params: { missingProperty: "ip" }, message: "must have required property 'ip'", schema: schema11.properties.registry.required, parentSchema: schema11.properties.registry, data: data12 };
           if (vErrors === null) {
             vErrors = [err72];
           } else {
@@ -860,13 +867,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (data12.proxyCache === void 0) {
+          const err73 = { instancePath: instancePath + "/registry", schemaPath: "#/properties/registry/required", keyword: "required", params: { missingProperty: "proxyCache" }, message: "must have required property 'proxyCache'", schema: schema11.properties.registry.required, parentSchema: schema11.properties.registry, data: data12 };
+          if (vErrors === null) {
+            vErrors = [err73];
+          } else {
+            vErrors.push(err73);
+          }
+          errors++;
+        }
         for (const key3 in data12) {
           if (!(key3 === "hostname" || key3 === "ip" || key3 === "proxyCache" || key3 === "caFile")) {
-            const err73 = { instancePath: instancePath + "/registry", schemaPath: "#/properties/registry/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key3 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.registry, data: data12 };
+            const err74 = { instancePath: instancePath + "/registry", schemaPath: "#/properties/registry/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key3 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.registry, data: data12 };
             if (vErrors === null) {
-              vErrors = [err73];
+              vErrors = [err74];
             } else {
-              vErrors.push(err73);
+              vErrors.push(err74);
             }
             errors++;
           }
@@ -875,16 +891,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data13 = data12.hostname;
           if (typeof data13 === "string") {
             if (func3(data13) > 253) {
-              const err74 = { instancePath: instancePath + "/registry/hostname", schemaPath: "#/properties/registry/properties/hostname/maxLength", keyword: "maxLength", params: { limit: 253 }, message: "must NOT have more than 253 characters", schema: 253, parentSchema: schema11.properties.registry.properties.hostname, data: data13 };
-              if (vErrors === null) {
-                vErrors = [err74];
-              } else {
-                vErrors.push(err74);
-              }
-              errors++;
-            }
-            if (!pattern7.test(data13)) {
-              const err75 = { instancePath: instancePath + "/registry/hostname", schemaPath: "#/properties/registry/properties/hostname/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema11.properties.registry.properties.hostname, data: data13 };
+              const err75 = { instancePath: instancePath + "/registry/hostname", schemaPath: "#/properties/registry/properties/hostname/maxLength", keyword: "maxLength", params: { limit: 253 }, message: "must NOT have more than 253 characters", schema: 253, parentSchema: schema11.properties.registry.properties.hostname, data: data13 };
               if (vErrors === null) {
                 vErrors = [err75];
               } else {
@@ -892,12 +899,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
               errors++;
             }
+            if (!pattern7.test(data13)) {
+              const err76 = { instancePath: instancePath + "/registry/hostname", schemaPath: "#/properties/registry/properties/hostname/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema11.properties.registry.properties.hostname, data: data13 };
+              if (vErrors === null) {
+                vErrors = [err76];
+              } else {
+                vErrors.push(err76);
+              }
+              errors++;
+            }
           } else {
-            const err76 = { instancePath: instancePath + "/registry/hostname", schemaPath: "#/properties/registry/properties/hostname/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.registry.properties.hostname.type, parentSchema: schema11.properties.registry.properties.hostname, data: data13 };
+            const err77 = { instancePath: instancePath + "/registry/hostname", schemaPath: "#/properties/registry/properties/hostname/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.registry.properties.hostname.type, parentSchema: schema11.properties.registry.properties.hostname, data: data13 };
             if (vErrors === null) {
-              vErrors = [err76];
+              vErrors = [err77];
             } else {
-              vErrors.push(err76);
+              vErrors.push(err77);
             }
             errors++;
           }
@@ -906,20 +922,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data14 = data12.ip;
           if (typeof data14 === "string") {
             if (!formats0.test(data14)) {
-              const err77 = { instancePath: instancePath + "/registry/ip", schemaPath: "#/properties/registry/properties/ip/format", keyword: "format", params: { format: "ipv4" }, message: 'must match format "ipv4"', schema: "ipv4", parentSchema: schema11.properties.registry.properties.ip, data: data14 };
+              const err78 = { instancePath: instancePath + "/registry/ip", schemaPath: "#/properties/registry/properties/ip/format", keyword: "format", params: { format: "ipv4" }, message: 'must match format "ipv4"', schema: "ipv4", parentSchema: schema11.properties.registry.properties.ip, data: data14 };
               if (vErrors === null) {
-                vErrors = [err77];
+                vErrors = [err78];
               } else {
-                vErrors.push(err77);
+                vErrors.push(err78);
               }
               errors++;
             }
           } else {
-            const err78 = { instancePath: instancePath + "/registry/ip", schemaPath: "#/properties/registry/properties/ip/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.registry.properties.ip.type, parentSchema: schema11.properties.registry.properties.ip, data: data14 };
+            const err79 = { instancePath: instancePath + "/registry/ip", schemaPath: "#/properties/registry/properties/ip/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.registry.properties.ip.type, parentSchema: schema11.properties.registry.properties.ip, data: data14 };
             if (vErrors === null) {
-              vErrors = [err78];
+              vErrors = [err79];
             } else {
-              vErrors.push(err78);
+              vErrors.push(err79);
             }
             errors++;
           }
@@ -931,31 +947,31 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data16 = data15[key4];
               if (typeof data16 === "string") {
                 if (!pattern9.test(data16)) {
-                  const err79 = { instancePath: instancePath + "/registry/proxyCache/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/registry/properties/proxyCache/patternProperties/%5E%5Ba-z0-9.-%5D%2B(%3A%5B0-9%5D%2B)%3F%24/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]+(?:[._-][a-z0-9]+)*$" }, message: 'must match pattern "^[a-z0-9]+(?:[._-][a-z0-9]+)*$"', schema: "^[a-z0-9]+(?:[._-][a-z0-9]+)*$", parentSchema: schema11.properties.registry.properties.proxyCache.patternProperties["^[a-z0-9.-]+(:[0-9]+)?$"], data: data16 };
+                  const err80 = { instancePath: instancePath + "/registry/proxyCache/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/registry/properties/proxyCache/patternProperties/%5E%5Ba-z0-9.-%5D%2B(%3A%5B0-9%5D%2B)%3F%24/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]+(?:[._-][a-z0-9]+)*$" }, message: 'must match pattern "^[a-z0-9]+(?:[._-][a-z0-9]+)*$"', schema: "^[a-z0-9]+(?:[._-][a-z0-9]+)*$", parentSchema: schema11.properties.registry.properties.proxyCache.patternProperties["^[a-z0-9.-]+(:[0-9]+)?$"], data: data16 };
                   if (vErrors === null) {
-                    vErrors = [err79];
+                    vErrors = [err80];
                   } else {
-                    vErrors.push(err79);
+                    vErrors.push(err80);
                   }
                   errors++;
                 }
               } else {
-                const err80 = { instancePath: instancePath + "/registry/proxyCache/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/registry/properties/proxyCache/patternProperties/%5E%5Ba-z0-9.-%5D%2B(%3A%5B0-9%5D%2B)%3F%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.registry.properties.proxyCache.patternProperties["^[a-z0-9.-]+(:[0-9]+)?$"].type, parentSchema: schema11.properties.registry.properties.proxyCache.patternProperties["^[a-z0-9.-]+(:[0-9]+)?$"], data: data16 };
+                const err81 = { instancePath: instancePath + "/registry/proxyCache/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/registry/properties/proxyCache/patternProperties/%5E%5Ba-z0-9.-%5D%2B(%3A%5B0-9%5D%2B)%3F%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.registry.properties.proxyCache.patternProperties["^[a-z0-9.-]+(:[0-9]+)?$"].type, parentSchema: schema11.properties.registry.properties.proxyCache.patternProperties["^[a-z0-9.-]+(:[0-9]+)?$"], data: data16 };
                 if (vErrors === null) {
-                  vErrors = [err80];
+                  vErrors = [err81];
                 } else {
-                  vErrors.push(err80);
+                  vErrors.push(err81);
                 }
                 errors++;
               }
             }
           }
         } else {
-          const err81 = { instancePath: instancePath + "/registry/proxyCache", schemaPath: "#/properties/registry/properties/proxyCache/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.registry.properties.proxyCache.type, parentSchema: schema11.properties.registry.properties.proxyCache, data: data15 };
+          const err82 = { instancePath: instancePath + "/registry/proxyCache", schemaPath: "#/properties/registry/properties/proxyCache/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.registry.properties.proxyCache.type, parentSchema: schema11.properties.registry.properties.proxyCache, data: data15 };
           if (vErrors === null) {
-            vErrors = [err81];
+            vErrors = [err82];
           } else {
-            vErrors.push(err81);
+            vErrors.push(err82);
           }
           errors++;
         }
@@ -963,30 +979,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data17 = data12.caFile;
           if (typeof data17 === "string") {
             if (func3(data17) < 1) {
-              const err82 = { instancePath: instancePath + "/registry/caFile", schemaPath: "#/properties/registry/properties/caFile/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.registry.properties.caFile, data: data17 };
+              const err83 = { instancePath: instancePath + "/registry/caFile", schemaPath: "#/properties/registry/properties/caFile/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.registry.properties.caFile, data: data17 };
               if (vErrors === null) {
-                vErrors = [err82];
+                vErrors = [err83];
               } else {
-                vErrors.push(err82);
+                vErrors.push(err83);
               }
               errors++;
             }
           } else {
-            const err83 = { instancePath: instancePath + "/registry/caFile", schemaPath: "#/properties/registry/properties/caFile/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.registry.properties.caFile.type, parentSchema: schema11.properties.registry.properties.caFile, data: data17 };
+            const err84 = { instancePath: instancePath + "/registry/caFile", schemaPath: "#/properties/registry/properties/caFile/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.registry.properties.caFile.type, parentSchema: schema11.properties.registry.properties.caFile, data: data17 };
             if (vErrors === null) {
-              vErrors = [err83];
+              vErrors = [err84];
             } else {
-              vErrors.push(err83);
+              vErrors.push(err84);
             }
             errors++;
           }
         }
       } else {
-        const err84 = { instancePath: instancePath + "/registry", schemaPath: "#/properties/registry/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.registry.type, parentSchema: schema11.properties.registry, data: data12 };
+        const err85 = { instancePath: instancePath + "/registry", schemaPath: "#/properties/registry/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.registry.type, parentSchema: schema11.properties.registry, data: data12 };
         if (vErrors === null) {
-          vErrors = [err84];
+          vErrors = [err85];
         } else {
-          vErrors.push(err84);
+          vErrors.push(err85);
         }
         errors++;
       }
@@ -1000,16 +1016,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data18.hosts = [];
       }
       if (data18.stubZones === void 0) {
-        const err85 = { instancePath: instancePath + "/dns", schemaPath: "#/properties/dns/required", keyword: "required", params: { missingProperty: "stubZones" }, message: "must have required property 'stubZones'", schema: schema11.properties.dns.required, parentSchema: schema11.properties.dns, data: data18 };
-        if (vErrors === null) {
-          vErrors = [err85];
-        } else {
-          vErrors.push(err85);
-        }
-        errors++;
-      }
-      if (data18.hosts === void 0) {
-        const err86 = { instancePath: instancePath + "/dns", schemaPath: "#/properties/dns/required", keyword: "required", params: { missingProperty: "hosts" }, message: "must have required property 'hosts'", schema: schema11.properties.dns.required, parentSchema: schema11.properties.dns, data: data18 };
+        const err86 = { instancePath: instancePath + "/dns", schemaPath: "#/properties/dns/required", keyword: "required", params: { missingProperty: "stubZones" }, message: "must have required property 'stubZones'", schema: schema11.properties.dns.required, parentSchema: schema11.properties.dns, data: data18 };
         if (vErrors === null) {
           vErrors = [err86];
         } else {
@@ -1017,13 +1024,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
+      if (data18.hosts === void 0) {
+        const err87 = { instancePath: instancePath + "/dns", schemaPath: "#/properties/dns/required", keyword: "required", params: { missingProperty: "hosts" }, message: "must have required property 'hosts'", schema: schema11.properties.dns.required, parentSchema: schema11.properties.dns, data: data18 };
+        if (vErrors === null) {
+          vErrors = [err87];
+        } else {
+          vErrors.push(err87);
+        }
+        errors++;
+      }
       for (const key5 in data18) {
         if (!(key5 === "stubZones" || key5 === "hosts")) {
-          const err87 = { instancePath: instancePath + "/dns", schemaPath: "#/properties/dns/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key5 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.dns, data: data18 };
+          const err88 = { instancePath: instancePath + "/dns", schemaPath: "#/properties/dns/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key5 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.dns, data: data18 };
           if (vErrors === null) {
-            vErrors = [err87];
+            vErrors = [err88];
           } else {
-            vErrors.push(err87);
+            vErrors.push(err88);
           }
           errors++;
         }
@@ -1035,16 +1051,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data20 = data19[i2];
           if (data20 && typeof data20 == "object" && !Array.isArray(data20)) {
             if (data20.zone === void 0) {
-              const err88 = { instancePath: instancePath + "/dns/stubZones/" + i2, schemaPath: "#/properties/dns/properties/stubZones/items/required", keyword: "required", params: { missingProperty: "zone" }, message: "must have required property 'zone'", schema: schema11.properties.dns.properties.stubZones.items.required, parentSchema: schema11.properties.dns.properties.stubZones.items, data: data20 };
-              if (vErrors === null) {
-                vErrors = [err88];
-              } else {
-                vErrors.push(err88);
-              }
-              errors++;
-            }
-            if (data20.servers === void 0) {
-              const err89 = { instancePath: instancePath + "/dns/stubZones/" + i2, schemaPath: "#/properties/dns/properties/stubZones/items/required", keyword: "required", params: { missingProperty: "servers" }, message: "must have required property 'servers'", schema: schema11.properties.dns.properties.stubZones.items.required, parentSchema: schema11.properties.dns.properties.stubZones.items, data: data20 };
+              const err89 = { instancePath: instancePath + "/dns/stubZones/" + i2, schemaPath: "#/properties/dns/properties/stubZones/items/required", keyword: "required", params: { missingProperty: "zone" }, message: "must have required property 'zone'", schema: schema11.properties.dns.properties.stubZones.items.required, parentSchema: schema11.properties.dns.properties.stubZones.items, data: data20 };
               if (vErrors === null) {
                 vErrors = [err89];
               } else {
@@ -1052,13 +1059,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
               errors++;
             }
+            if (data20.servers === void 0) {
+              const err90 = { instancePath: instancePath + "/dns/stubZones/" + i2, schemaPath: "#/properties/dns/properties/stubZones/items/required", keyword: "required", params: { missingProperty: "servers" }, message: "must have required property 'servers'", schema: schema11.properties.dns.properties.stubZones.items.required, parentSchema: schema11.properties.dns.properties.stubZones.items, data: data20 };
+              if (vErrors === null) {
+                vErrors = [err90];
+              } else {
+                vErrors.push(err90);
+              }
+              errors++;
+            }
             for (const key6 in data20) {
               if (!(key6 === "zone" || key6 === "servers")) {
-                const err90 = { instancePath: instancePath + "/dns/stubZones/" + i2, schemaPath: "#/properties/dns/properties/stubZones/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key6 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.dns.properties.stubZones.items, data: data20 };
+                const err91 = { instancePath: instancePath + "/dns/stubZones/" + i2, schemaPath: "#/properties/dns/properties/stubZones/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key6 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.dns.properties.stubZones.items, data: data20 };
                 if (vErrors === null) {
-                  vErrors = [err90];
+                  vErrors = [err91];
                 } else {
-                  vErrors.push(err90);
+                  vErrors.push(err91);
                 }
                 errors++;
               }
@@ -1067,16 +1083,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data21 = data20.zone;
               if (typeof data21 === "string") {
                 if (func3(data21) > 253) {
-                  const err91 = { instancePath: instancePath + "/dns/stubZones/" + i2 + "/zone", schemaPath: "#/properties/dns/properties/stubZones/items/properties/zone/maxLength", keyword: "maxLength", params: { limit: 253 }, message: "must NOT have more than 253 characters", schema: 253, parentSchema: schema11.properties.dns.properties.stubZones.items.properties.zone, data: data21 };
-                  if (vErrors === null) {
-                    vErrors = [err91];
-                  } else {
-                    vErrors.push(err91);
-                  }
-                  errors++;
-                }
-                if (!pattern7.test(data21)) {
-                  const err92 = { instancePath: instancePath + "/dns/stubZones/" + i2 + "/zone", schemaPath: "#/properties/dns/properties/stubZones/items/properties/zone/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema11.properties.dns.properties.stubZones.items.properties.zone, data: data21 };
+                  const err92 = { instancePath: instancePath + "/dns/stubZones/" + i2 + "/zone", schemaPath: "#/properties/dns/properties/stubZones/items/properties/zone/maxLength", keyword: "maxLength", params: { limit: 253 }, message: "must NOT have more than 253 characters", schema: 253, parentSchema: schema11.properties.dns.properties.stubZones.items.properties.zone, data: data21 };
                   if (vErrors === null) {
                     vErrors = [err92];
                   } else {
@@ -1084,12 +1091,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   }
                   errors++;
                 }
+                if (!pattern7.test(data21)) {
+                  const err93 = { instancePath: instancePath + "/dns/stubZones/" + i2 + "/zone", schemaPath: "#/properties/dns/properties/stubZones/items/properties/zone/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema11.properties.dns.properties.stubZones.items.properties.zone, data: data21 };
+                  if (vErrors === null) {
+                    vErrors = [err93];
+                  } else {
+                    vErrors.push(err93);
+                  }
+                  errors++;
+                }
               } else {
-                const err93 = { instancePath: instancePath + "/dns/stubZones/" + i2 + "/zone", schemaPath: "#/properties/dns/properties/stubZones/items/properties/zone/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dns.properties.stubZones.items.properties.zone.type, parentSchema: schema11.properties.dns.properties.stubZones.items.properties.zone, data: data21 };
+                const err94 = { instancePath: instancePath + "/dns/stubZones/" + i2 + "/zone", schemaPath: "#/properties/dns/properties/stubZones/items/properties/zone/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dns.properties.stubZones.items.properties.zone.type, parentSchema: schema11.properties.dns.properties.stubZones.items.properties.zone, data: data21 };
                 if (vErrors === null) {
-                  vErrors = [err93];
+                  vErrors = [err94];
                 } else {
-                  vErrors.push(err93);
+                  vErrors.push(err94);
                 }
                 errors++;
               }
@@ -1098,20 +1114,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data22 = data20.servers;
               if (Array.isArray(data22)) {
                 if (data22.length > 15) {
-                  const err94 = { instancePath: instancePath + "/dns/stubZones/" + i2 + "/servers", schemaPath: "#/properties/dns/properties/stubZones/items/properties/servers/maxItems", keyword: "maxItems", params: { limit: 15 }, message: "must NOT have more than 15 items", schema: 15, parentSchema: schema11.properties.dns.properties.stubZones.items.properties.servers, data: data22 };
-                  if (vErrors === null) {
-                    vErrors = [err94];
-                  } else {
-                    vErrors.push(err94);
-                  }
-                  errors++;
-                }
-                if (data22.length < 1) {
-                  const err95 = { instancePath: instancePath + "/dns/stubZones/" + i2 + "/servers", schemaPath: "#/properties/dns/properties/stubZones/items/properties/servers/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.dns.properties.stubZones.items.properties.servers, data: data22 };
+                  const err95 = { instancePath: instancePath + "/dns/stubZones/" + i2 + "/servers", schemaPath: "#/properties/dns/properties/stubZones/items/properties/servers/maxItems", keyword: "maxItems", params: { limit: 15 }, message: "must NOT have more than 15 items", schema: 15, parentSchema: schema11.properties.dns.properties.stubZones.items.properties.servers, data: data22 };
                   if (vErrors === null) {
                     vErrors = [err95];
                   } else {
                     vErrors.push(err95);
+                  }
+                  errors++;
+                }
+                if (data22.length < 1) {
+                  const err96 = { instancePath: instancePath + "/dns/stubZones/" + i2 + "/servers", schemaPath: "#/properties/dns/properties/stubZones/items/properties/servers/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.dns.properties.stubZones.items.properties.servers, data: data22 };
+                  if (vErrors === null) {
+                    vErrors = [err96];
+                  } else {
+                    vErrors.push(err96);
                   }
                   errors++;
                 }
@@ -1120,50 +1136,50 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   let data23 = data22[i3];
                   if (typeof data23 === "string") {
                     if (!formats0.test(data23)) {
-                      const err96 = { instancePath: instancePath + "/dns/stubZones/" + i2 + "/servers/" + i3, schemaPath: "#/properties/dns/properties/stubZones/items/properties/servers/items/format", keyword: "format", params: { format: "ipv4" }, message: 'must match format "ipv4"', schema: "ipv4", parentSchema: schema11.properties.dns.properties.stubZones.items.properties.servers.items, data: data23 };
+                      const err97 = { instancePath: instancePath + "/dns/stubZones/" + i2 + "/servers/" + i3, schemaPath: "#/properties/dns/properties/stubZones/items/properties/servers/items/format", keyword: "format", params: { format: "ipv4" }, message: 'must match format "ipv4"', schema: "ipv4", parentSchema: schema11.properties.dns.properties.stubZones.items.properties.servers.items, data: data23 };
                       if (vErrors === null) {
-                        vErrors = [err96];
+                        vErrors = [err97];
                       } else {
-                        vErrors.push(err96);
+                        vErrors.push(err97);
                       }
                       errors++;
                     }
                   } else {
-                    const err97 = { instancePath: instancePath + "/dns/stubZones/" + i2 + "/servers/" + i3, schemaPath: "#/properties/dns/properties/stubZones/items/properties/servers/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dns.properties.stubZones.items.properties.servers.items.type, parentSchema: schema11.properties.dns.properties.stubZones.items.properties.servers.items, data: data23 };
+                    const err98 = { instancePath: instancePath + "/dns/stubZones/" + i2 + "/servers/" + i3, schemaPath: "#/properties/dns/properties/stubZones/items/properties/servers/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dns.properties.stubZones.items.properties.servers.items.type, parentSchema: schema11.properties.dns.properties.stubZones.items.properties.servers.items, data: data23 };
                     if (vErrors === null) {
-                      vErrors = [err97];
+                      vErrors = [err98];
                     } else {
-                      vErrors.push(err97);
+                      vErrors.push(err98);
                     }
                     errors++;
                   }
                 }
               } else {
-                const err98 = { instancePath: instancePath + "/dns/stubZones/" + i2 + "/servers", schemaPath: "#/properties/dns/properties/stubZones/items/properties/servers/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.dns.properties.stubZones.items.properties.servers.type, parentSchema: schema11.properties.dns.properties.stubZones.items.properties.servers, data: data22 };
+                const err99 = { instancePath: instancePath + "/dns/stubZones/" + i2 + "/servers", schemaPath: "#/properties/dns/properties/stubZones/items/properties/servers/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.dns.properties.stubZones.items.properties.servers.type, parentSchema: schema11.properties.dns.properties.stubZones.items.properties.servers, data: data22 };
                 if (vErrors === null) {
-                  vErrors = [err98];
+                  vErrors = [err99];
                 } else {
-                  vErrors.push(err98);
+                  vErrors.push(err99);
                 }
                 errors++;
               }
             }
           } else {
-            const err99 = { instancePath: instancePath + "/dns/stubZones/" + i2, schemaPath: "#/properties/dns/properties/stubZones/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.dns.properties.stubZones.items.type, parentSchema: schema11.properties.dns.properties.stubZones.items, data: data20 };
+            const err100 = { instancePath: instancePath + "/dns/stubZones/" + i2, schemaPath: "#/properties/dns/properties/stubZones/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.dns.properties.stubZones.items.type, parentSchema: schema11.properties.dns.properties.stubZones.items, data: data20 };
             if (vErrors === null) {
-              vErrors = [err99];
+              vErrors = [err100];
             } else {
-              vErrors.push(err99);
+              vErrors.push(err100);
             }
             errors++;
           }
         }
       } else {
-        const err100 = { instancePath: instancePath + "/dns/stubZones", schemaPath: "#/properties/dns/properties/stubZones/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.dns.properties.stubZones.type, parentSchema: schema11.properties.dns.properties.stubZones, data: data19 };
+        const err101 = { instancePath: instancePath + "/dns/stubZones", schemaPath: "#/properties/dns/properties/stubZones/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.dns.properties.stubZones.type, parentSchema: schema11.properties.dns.properties.stubZones, data: data19 };
         if (vErrors === null) {
-          vErrors = [err100];
+          vErrors = [err101];
         } else {
-          vErrors.push(err100);
+          vErrors.push(err101);
         }
         errors++;
       }
@@ -1174,16 +1190,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data25 = data24[i4];
           if (data25 && typeof data25 == "object" && !Array.isArray(data25)) {
             if (data25.ip === void 0) {
-              const err101 = { instancePath: instancePath + "/dns/hosts/" + i4, schemaPath: "#/properties/dns/properties/hosts/items/required", keyword: "required", params: { missingProperty: "ip" }, message: "must have required property 'ip'", schema: schema11.properties.dns.properties.hosts.items.required, parentSchema: schema11.properties.dns.properties.hosts.items, data: data25 };
-              if (vErrors === null) {
-                vErrors = [err101];
-              } else {
-                vErrors.push(err101);
-              }
-              errors++;
-            }
-            if (data25.names === void 0) {
-              const err102 = { instancePath: instancePath + "/dns/hosts/" + i4, schemaPath: "#/properties/dns/properties/hosts/items/required", keyword: "required", params: { missingProperty: "names" }, message: "must have required property 'names'", schema: schema11.properties.dns.properties.hosts.items.required, parentSchema: schema11.properties.dns.properties.hosts.items, data: data25 };
+              const err102 = { instancePath: instancePath + "/dns/hosts/" + i4, schemaPath: "#/properties/dns/properties/hosts/items/required", keyword: "required", params: { missingProperty: "ip" }, message: "must have required property 'ip'", schema: schema11.properties.dns.properties.hosts.items.required, parentSchema: schema11.properties.dns.properties.hosts.items, data: data25 };
               if (vErrors === null) {
                 vErrors = [err102];
               } else {
@@ -1191,13 +1198,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
               errors++;
             }
+            if (data25.names === void 0) {
+              const err103 = { instancePath: instancePath + "/dns/hosts/" + i4, schemaPath: "#/properties/dns/properties/hosts/items/required", keyword: "required", params: { missingProperty: "names" }, message: "must have required property 'names'", schema: schema11.properties.dns.properties.hosts.items.required, parentSchema: schema11.properties.dns.properties.hosts.items, data: data25 };
+              if (vErrors === null) {
+                vErrors = [err103];
+              } else {
+                vErrors.push(err103);
+              }
+              errors++;
+            }
             for (const key7 in data25) {
               if (!(key7 === "ip" || key7 === "names")) {
-                const err103 = { instancePath: instancePath + "/dns/hosts/" + i4, schemaPath: "#/properties/dns/properties/hosts/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key7 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.dns.properties.hosts.items, data: data25 };
+                const err104 = { instancePath: instancePath + "/dns/hosts/" + i4, schemaPath: "#/properties/dns/properties/hosts/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key7 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.dns.properties.hosts.items, data: data25 };
                 if (vErrors === null) {
-                  vErrors = [err103];
+                  vErrors = [err104];
                 } else {
-                  vErrors.push(err103);
+                  vErrors.push(err104);
                 }
                 errors++;
               }
@@ -1206,20 +1222,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data26 = data25.ip;
               if (typeof data26 === "string") {
                 if (!formats0.test(data26)) {
-                  const err104 = { instancePath: instancePath + "/dns/hosts/" + i4 + "/ip", schemaPath: "#/properties/dns/properties/hosts/items/properties/ip/format", keyword: "format", params: { format: "ipv4" }, message: 'must match format "ipv4"', schema: "ipv4", parentSchema: schema11.properties.dns.properties.hosts.items.properties.ip, data: data26 };
+                  const err105 = { instancePath: instancePath + "/dns/hosts/" + i4 + "/ip", schemaPath: "#/properties/dns/properties/hosts/items/properties/ip/format", keyword: "format", params: { format: "ipv4" }, message: 'must match format "ipv4"', schema: "ipv4", parentSchema: schema11.properties.dns.properties.hosts.items.properties.ip, data: data26 };
                   if (vErrors === null) {
-                    vErrors = [err104];
+                    vErrors = [err105];
                   } else {
-                    vErrors.push(err104);
+                    vErrors.push(err105);
                   }
                   errors++;
                 }
               } else {
-                const err105 = { instancePath: instancePath + "/dns/hosts/" + i4 + "/ip", schemaPath: "#/properties/dns/properties/hosts/items/properties/ip/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dns.properties.hosts.items.properties.ip.type, parentSchema: schema11.properties.dns.properties.hosts.items.properties.ip, data: data26 };
+                const err106 = { instancePath: instancePath + "/dns/hosts/" + i4 + "/ip", schemaPath: "#/properties/dns/properties/hosts/items/properties/ip/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dns.properties.hosts.items.properties.ip.type, parentSchema: schema11.properties.dns.properties.hosts.items.properties.ip, data: data26 };
                 if (vErrors === null) {
-                  vErrors = [err105];
+                  vErrors = [err106];
                 } else {
-                  vErrors.push(err105);
+                  vErrors.push(err106);
                 }
                 errors++;
               }
@@ -1228,11 +1244,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data27 = data25.names;
               if (Array.isArray(data27)) {
                 if (data27.length < 1) {
-                  const err106 = { instancePath: instancePath + "/dns/hosts/" + i4 + "/names", schemaPath: "#/properties/dns/properties/hosts/items/properties/names/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.dns.properties.hosts.items.properties.names, data: data27 };
+                  const err107 = { instancePath: instancePath + "/dns/hosts/" + i4 + "/names", schemaPath: "#/properties/dns/properties/hosts/items/properties/names/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.dns.properties.hosts.items.properties.names, data: data27 };
                   if (vErrors === null) {
-                    vErrors = [err106];
+                    vErrors = [err107];
                   } else {
-                    vErrors.push(err106);
+                    vErrors.push(err107);
                   }
                   errors++;
                 }
@@ -1241,16 +1257,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   let data28 = data27[i5];
                   if (typeof data28 === "string") {
                     if (func3(data28) > 253) {
-                      const err107 = { instancePath: instancePath + "/dns/hosts/" + i4 + "/names/" + i5, schemaPath: "#/properties/dns/properties/hosts/items/properties/names/items/maxLength", keyword: "maxLength", params: { limit: 253 }, message: "must NOT have more than 253 characters", schema: 253, parentSchema: schema11.properties.dns.properties.hosts.items.properties.names.items, data: data28 };
-                      if (vErrors === null) {
-                        vErrors = [err107];
-                      } else {
-                        vErrors.push(err107);
-                      }
-                      errors++;
-                    }
-                    if (!pattern7.test(data28)) {
-                      const err108 = { instancePath: instancePath + "/dns/hosts/" + i4 + "/names/" + i5, schemaPath: "#/properties/dns/properties/hosts/items/properties/names/items/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema11.properties.dns.properties.hosts.items.properties.names.items, data: data28 };
+                      const err108 = { instancePath: instancePath + "/dns/hosts/" + i4 + "/names/" + i5, schemaPath: "#/properties/dns/properties/hosts/items/properties/names/items/maxLength", keyword: "maxLength", params: { limit: 253 }, message: "must NOT have more than 253 characters", schema: 253, parentSchema: schema11.properties.dns.properties.hosts.items.properties.names.items, data: data28 };
                       if (vErrors === null) {
                         vErrors = [err108];
                       } else {
@@ -1258,51 +1265,60 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                       }
                       errors++;
                     }
+                    if (!pattern7.test(data28)) {
+                      const err109 = { instancePath: instancePath + "/dns/hosts/" + i4 + "/names/" + i5, schemaPath: "#/properties/dns/properties/hosts/items/properties/names/items/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema11.properties.dns.properties.hosts.items.properties.names.items, data: data28 };
+                      if (vErrors === null) {
+                        vErrors = [err109];
+                      } else {
+                        vErrors.push(err109);
+                      }
+                      errors++;
+                    }
                   } else {
-                    const err109 = { instancePath: instancePath + "/dns/hosts/" + i4 + "/names/" + i5, schemaPath: "#/properties/dns/properties/hosts/items/properties/names/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dns.properties.hosts.items.properties.names.items.type, parentSchema: schema11.properties.dns.properties.hosts.items.properties.names.items, data: data28 };
+                    const err110 = { instancePath: instancePath + "/dns/hosts/" + i4 + "/names/" + i5, schemaPath: "#/properties/dns/properties/hosts/items/properties/names/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dns.properties.hosts.items.properties.names.items.type, parentSchema: schema11.properties.dns.properties.hosts.items.properties.names.items, data: data28 };
                     if (vErrors === null) {
-                      vErrors = [err109];
+                      vErrors = [err110];
                     } else {
-                      vErrors.push(err109);
+                      vErrors.push(err110);
                     }
                     errors++;
                   }
                 }
               } else {
-                const err110 = { instancePath: instancePath + "/dns/hosts/" + i4 + "/names", schemaPath: "#/properties/dns/properties/hosts/items/properties/names/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.dns.properties.hosts.items.properties.names.type, parentSchema: schema11.properties.dns.properties.hosts.items.properties.names, data: data27 };
+                const err111 = { instancePath: instancePath + "/dns/hosts/" + i4 + "/names", schemaPath: "#/properties/dns/properties/hosts/items/properties/names/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.dns.properties.hosts.items.properties.names.type, parentSchema: schema11.properties.dns.properties.hosts.items.properties.names, data: data27 };
                 if (vErrors === null) {
-                  vErrors = [err110];
+                  vErrors = [err111];
                 } else {
-                  vErrors.push(err110);
+                  vErrors.push(err111);
                 }
                 errors++;
               }
             }
           } else {
-            const err111 = { instancePath: instancePath + "/dns/hosts/" + i4, schemaPath: "#/properties/dns/properties/hosts/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.dns.properties.hosts.items.type, parentSchema: schema11.properties.dns.properties.hosts.items, data: data25 };
+            const err112 = { instancePath: instancePath + "/dns/hosts/" + i4, schemaPath: "#/properties/dns/properties/hosts/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.dns.properties.hosts.items.type, parentSchema: schema11.properties.dns.properties.hosts.items, data: data25 };
             if (vErrors === null) {
-              vErrors = [err111];
+              vErrors = [err112];
             } else {
-              vErrors.push(err111);
+              vErrors.push(err112);
             }
             errors++;
           }
         }
       } else {
-        const err112 = { instancePath: instancePath + "/dns/hosts", schemaPath: "#/properties/dns/properties/hosts/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.dns.properties.hosts.type, parentSchema: schema11.properties.dns.properties.hosts, data: data24 };
+        const err113 = { instancePath: instancePath + "/dns/hosts", schemaPath: "#/properties/dns/properties/hosts/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.dns.properties.hosts.type, parentSchema: schema11.properties.dns.properties.hosts, data: data24 };
         if (vErrors === null) {
-          vErrors = [err112];
+          vErrors = [err113];
         } else {
-          vErrors.push(err112);
+          vErrors.push(err113);
         }
         errors++;
       }
     } else {
-      const err113 = { instancePath: instancePath + "/dns", schemaPath: "#/properties/dns/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.dns.type, parentSchema: schema11.properties.dns, data: data18 };
+      const err114 = { instancePath: instancePath + "/dns", schemaPath: "#/properties/dns/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.dns.type, parentSchema: schema11.properties.dns, data: data18 };
       if (vErrors === null) {
-        vErrors = [err113];
+        vErrors = [err114];
       } else {
-        vErrors.push(err113);
+        vErrors.push(err114);
       }
       errors++;
     }
@@ -1315,16 +1331,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data29.managedBy = "self";
       }
       if (data29.enabled === void 0) {
-        const err114 = { instancePath: instancePath + "/coredns", schemaPath: "#/properties/coredns/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.coredns.required, parentSchema: schema11.properties.coredns, data: data29 };
-        if (vErrors === null) {
-          vErrors = [err114];
-        } else {
-          vErrors.push(err114);
-        }
-        errors++;
-      }
-      if (data29.managedBy === void 0) {
-        const err115 = { instancePath: instancePath + "/coredns", schemaPath: "#/properties/coredns/required", keyword: "required", params: { missingProperty: "managedBy" }, message: "must have required property 'managedBy'", schema: schema11.properties.coredns.required, parentSchema: schema11.properties.coredns, data: data29 };
+        const err115 = { instancePath: instancePath + "/coredns", schemaPath: "#/properties/coredns/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.coredns.required, parentSchema: schema11.properties.coredns, data: data29 };
         if (vErrors === null) {
           vErrors = [err115];
         } else {
@@ -1332,24 +1339,33 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
+      if (data29.managedBy === void 0) {
+        const err116 = { instancePath: instancePath + "/coredns", schemaPath: "#/properties/coredns/required", keyword: "required", params: { missingProperty: "managedBy" }, message: "must have required property 'managedBy'", schema: schema11.properties.coredns.required, parentSchema: schema11.properties.coredns, data: data29 };
+        if (vErrors === null) {
+          vErrors = [err116];
+        } else {
+          vErrors.push(err116);
+        }
+        errors++;
+      }
       for (const key8 in data29) {
         if (!(key8 === "enabled" || key8 === "managedBy")) {
-          const err116 = { instancePath: instancePath + "/coredns", schemaPath: "#/properties/coredns/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key8 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.coredns, data: data29 };
+          const err117 = { instancePath: instancePath + "/coredns", schemaPath: "#/properties/coredns/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key8 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.coredns, data: data29 };
           if (vErrors === null) {
-            vErrors = [err116];
+            vErrors = [err117];
           } else {
-            vErrors.push(err116);
+            vErrors.push(err117);
           }
           errors++;
         }
       }
       let data30 = data29.enabled;
       if (typeof data30 !== "boolean") {
-        const err117 = { instancePath: instancePath + "/coredns/enabled", schemaPath: "#/properties/coredns/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.coredns.properties.enabled.type, parentSchema: schema11.properties.coredns.properties.enabled, data: data30 };
+        const err118 = { instancePath: instancePath + "/coredns/enabled", schemaPath: "#/properties/coredns/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.coredns.properties.enabled.type, parentSchema: schema11.properties.coredns.properties.enabled, data: data30 };
         if (vErrors === null) {
-          vErrors = [err117];
+          vErrors = [err118];
         } else {
-          vErrors.push(err117);
+          vErrors.push(err118);
         }
         errors++;
       }
@@ -1358,20 +1374,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       let valid22 = false;
       const _errs87 = errors;
       if (typeof data31 !== "string") {
-        const err118 = { instancePath: instancePath + "/coredns/managedBy", schemaPath: "#/properties/coredns/properties/managedBy/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.coredns.properties.managedBy.anyOf[0].type, parentSchema: schema11.properties.coredns.properties.managedBy.anyOf[0], data: data31 };
-        if (vErrors === null) {
-          vErrors = [err118];
-        } else {
-          vErrors.push(err118);
-        }
-        errors++;
-      }
-      if ("self" !== data31) {
-        const err119 = { instancePath: instancePath + "/coredns/managedBy", schemaPath: "#/properties/coredns/properties/managedBy/anyOf/0/const", keyword: "const", params: { allowedValue: "self" }, message: "must be equal to constant", schema: "self", parentSchema: schema11.properties.coredns.properties.managedBy.anyOf[0], data: data31 };
+        const err119 = { instancePath: instancePath + "/coredns/managedBy", schemaPath: "#/properties/coredns/properties/managedBy/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.coredns.properties.managedBy.anyOf[0].type, parentSchema: schema11.properties.coredns.properties.managedBy.anyOf[0], data: data31 };
         if (vErrors === null) {
           vErrors = [err119];
         } else {
           vErrors.push(err119);
+        }
+        errors++;
+      }
+      if ("self" !== data31) {
+        const err120 = { instancePath: instancePath + "/coredns/managedBy", schemaPath: "#/properties/coredns/properties/managedBy/anyOf/0/const", keyword: "const", params: { allowedValue: "self" }, message: "must be equal to constant", schema: "self", parentSchema: schema11.properties.coredns.properties.managedBy.anyOf[0], data: data31 };
+        if (vErrors === null) {
+          vErrors = [err120];
+        } else {
+          vErrors.push(err120);
         }
         errors++;
       }
@@ -1380,16 +1396,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       if (!valid22) {
         const _errs89 = errors;
         if (typeof data31 !== "string") {
-          const err120 = { instancePath: instancePath + "/coredns/managedBy", schemaPath: "#/properties/coredns/properties/managedBy/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.coredns.properties.managedBy.anyOf[1].type, parentSchema: schema11.properties.coredns.properties.managedBy.anyOf[1], data: data31 };
-          if (vErrors === null) {
-            vErrors = [err120];
-          } else {
-            vErrors.push(err120);
-          }
-          errors++;
-        }
-        if ("eksAddon" !== data31) {
-          const err121 = { instancePath: instancePath + "/coredns/managedBy", schemaPath: "#/properties/coredns/properties/managedBy/anyOf/1/const", keyword: "const", params: { allowedValue: "eksAddon" }, message: "must be equal to constant", schema: "eksAddon", parentSchema: schema11.properties.coredns.properties.managedBy.anyOf[1], data: data31 };
+          const err121 = { instancePath: instancePath + "/coredns/managedBy", schemaPath: "#/properties/coredns/properties/managedBy/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.coredns.properties.managedBy.anyOf[1].type, parentSchema: schema11.properties.coredns.properties.managedBy.anyOf[1], data: data31 };
           if (vErrors === null) {
             vErrors = [err121];
           } else {
@@ -1397,15 +1404,24 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if ("eksAddon" !== data31) {
+          const err122 = { instancePath: instancePath + "/coredns/managedBy", schemaPath: "#/properties/coredns/properties/managedBy/anyOf/1/const", keyword: "const", params: { allowedValue: "eksAddon" }, message: "must be equal to constant", schema: "eksAddon", parentSchema: schema11.properties.coredns.properties.managedBy.anyOf[1], data: data31 };
+          if (vErrors === null) {
+            vErrors = [err122];
+          } else {
+            vErrors.push(err122);
+          }
+          errors++;
+        }
         var _valid1 = _errs89 === errors;
         valid22 = valid22 || _valid1;
       }
       if (!valid22) {
-        const err122 = { instancePath: instancePath + "/coredns/managedBy", schemaPath: "#/properties/coredns/properties/managedBy/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.coredns.properties.managedBy.anyOf, parentSchema: schema11.properties.coredns.properties.managedBy, data: data31 };
+        const err123 = { instancePath: instancePath + "/coredns/managedBy", schemaPath: "#/properties/coredns/properties/managedBy/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.coredns.properties.managedBy.anyOf, parentSchema: schema11.properties.coredns.properties.managedBy, data: data31 };
         if (vErrors === null) {
-          vErrors = [err122];
+          vErrors = [err123];
         } else {
-          vErrors.push(err122);
+          vErrors.push(err123);
         }
         errors++;
       } else {
@@ -1419,11 +1435,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
       }
     } else {
-      const err123 = { instancePath: instancePath + "/coredns", schemaPath: "#/properties/coredns/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.coredns.type, parentSchema: schema11.properties.coredns, data: data29 };
+      const err124 = { instancePath: instancePath + "/coredns", schemaPath: "#/properties/coredns/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.coredns.type, parentSchema: schema11.properties.coredns, data: data29 };
       if (vErrors === null) {
-        vErrors = [err123];
+        vErrors = [err124];
       } else {
-        vErrors.push(err123);
+        vErrors.push(err124);
       }
       errors++;
     }
@@ -1451,16 +1467,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data32.plain = {};
       }
       if (data32.enabled === void 0) {
-        const err124 = { instancePath: instancePath + "/pullSecrets", schemaPath: "#/properties/pullSecrets/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.pullSecrets.required, parentSchema: schema11.properties.pullSecrets, data: data32 };
-        if (vErrors === null) {
-          vErrors = [err124];
-        } else {
-          vErrors.push(err124);
-        }
-        errors++;
-      }
-      if (data32.name === void 0) {
-        const err125 = { instancePath: instancePath + "/pullSecrets", schemaPath: "#/properties/pullSecrets/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.pullSecrets.required, parentSchema: schema11.properties.pullSecrets, data: data32 };
+        const err125 = { instancePath: instancePath + "/pullSecrets", schemaPath: "#/properties/pullSecrets/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.pullSecrets.required, parentSchema: schema11.properties.pullSecrets, data: data32 };
         if (vErrors === null) {
           vErrors = [err125];
         } else {
@@ -1468,8 +1475,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data32.includeKubeSystem === void 0) {
-        const err126 = { instancePath: instancePath + "/pullSecrets", schemaPath: "#/properties/pullSecrets/required", keyword: "required", params: { missingProperty: "includeKubeSystem" }, message: "must have required property 'includeKubeSystem'", schema: schema11.properties.pullSecrets.required, parentSchema: schema11.properties.pullSecrets, data: data32 };
+      if (data32.name === void 0) {
+        const err126 = { instancePath: instancePath + "/pullSecrets", schemaPath: "#/properties/pullSecrets/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.pullSecrets.required, parentSchema: schema11.properties.pullSecrets, data: data32 };
         if (vErrors === null) {
           vErrors = [err126];
         } else {
@@ -1477,8 +1484,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data32.mode === void 0) {
-        const err127 = { instancePath: instancePath + "/pullSecrets", schemaPath: "#/properties/pullSecrets/required", keyword: "required", params: { missingProperty: "mode" }, message: "must have required property 'mode'", schema: schema11.properties.pullSecrets.required, parentSchema: schema11.properties.pullSecrets, data: data32 };
+      if (data32.includeKubeSystem === void 0) {
+        const err127 = { instancePath: instancePath + "/pullSecrets", schemaPath: "#/properties/pullSecrets/required", keyword: "required", params: { missingProperty: "includeKubeSystem" }, message: "must have required property 'includeKubeSystem'", schema: schema11.properties.pullSecrets.required, parentSchema: schema11.properties.pullSecrets, data: data32 };
         if (vErrors === null) {
           vErrors = [err127];
         } else {
@@ -1486,8 +1493,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data32.externalSecret === void 0) {
-        const err128 = { instancePath: instancePath + "/pullSecrets", schemaPath: "#/properties/pullSecrets/required", keyword: "required", params: { missingProperty: "externalSecret" }, message: "must have required property 'externalSecret'", schema: schema11.properties.pullSecrets.required, parentSchema: schema11.properties.pullSecrets, data: data32 };
+      if (data32.mode === void 0) {
+        const err128 = { instancePath: instancePath + "/pullSecrets", schemaPath: "#/properties/pullSecrets/required", keyword: "required", params: { missingProperty: "mode" }, message: "must have required property 'mode'", schema: schema11.properties.pullSecrets.required, parentSchema: schema11.properties.pullSecrets, data: data32 };
         if (vErrors === null) {
           vErrors = [err128];
         } else {
@@ -1495,8 +1502,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data32.sealedSecret === void 0) {
-        const err129 = { instancePath: instancePath + "/pullSecrets", schemaPath: "#/properties/pullSecrets/required", keyword: "required", params: { missingProperty: "sealedSecret" }, message: "must have required property 'sealedSecret'", schema: schema11.properties.pullSecrets.required, parentSchema: schema11.properties.pullSecrets, data: data32 };
+      if (data32.externalSecret === void 0) {
+        const err129 = { instancePath: instancePath + "/pullSecrets", schemaPath: "#/properties/pullSecrets/required", keyword: "required", params: { missingProperty: "externalSecret" }, message: "must have required property 'externalSecret'", schema: schema11.properties.pullSecrets.required, parentSchema: schema11.properties.pullSecrets, data: data32 };
         if (vErrors === null) {
           vErrors = [err129];
         } else {
@@ -1504,8 +1511,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data32.plain === void 0) {
-        const err130 = { instancePath: instancePath + "/pullSecrets", schemaPath: "#/properties/pullSecrets/required", keyword: "required", params: { missingProperty: "plain" }, message: "must have required property 'plain'", schema: schema11.properties.pullSecrets.required, parentSchema: schema11.properties.pullSecrets, data: data32 };
+      if (data32.sealedSecret === void 0) {
+        const err130 = { instancePath: instancePath + "/pullSecrets", schemaPath: "#/properties/pullSecrets/required", keyword: "required", params: { missingProperty: "sealedSecret" }, message: "must have required property 'sealedSecret'", schema: schema11.properties.pullSecrets.required, parentSchema: schema11.properties.pullSecrets, data: data32 };
         if (vErrors === null) {
           vErrors = [err130];
         } else {
@@ -1513,40 +1520,40 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
+      if (data32.plain === void 0) {
+        const err131 = { instancePath: instancePath + "/pullSecrets", schemaPath: "#/properties/pullSecrets/required", keyword: "required", params: { missingProperty: "plain" }, message: "must have required property 'plain'", schema: schema11.properties.pullSecrets.required, parentSchema: schema11.properties.pullSecrets, data: data32 };
+        if (vErrors === null) {
+          vErrors = [err131];
+        } else {
+          vErrors.push(err131);
+        }
+        errors++;
+      }
       for (const key9 in data32) {
         if (!func2.call(schema11.properties.pullSecrets.properties, key9)) {
-          const err131 = { instancePath: instancePath + "/pullSecrets", schemaPath: "#/properties/pullSecrets/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key9 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.pullSecrets, data: data32 };
+          const err132 = { instancePath: instancePath + "/pullSecrets", schemaPath: "#/properties/pullSecrets/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key9 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.pullSecrets, data: data32 };
           if (vErrors === null) {
-            vErrors = [err131];
+            vErrors = [err132];
           } else {
-            vErrors.push(err131);
+            vErrors.push(err132);
           }
           errors++;
         }
       }
       let data33 = data32.enabled;
       if (typeof data33 !== "boolean") {
-        const err132 = { instancePath: instancePath + "/pullSecrets/enabled", schemaPath: "#/properties/pullSecrets/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.pullSecrets.properties.enabled.type, parentSchema: schema11.properties.pullSecrets.properties.enabled, data: data33 };
+        const err133 = { instancePath: instancePath + "/pullSecrets/enabled", schemaPath: "#/properties/pullSecrets/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.pullSecrets.properties.enabled.type, parentSchema: schema11.properties.pullSecrets.properties.enabled, data: data33 };
         if (vErrors === null) {
-          vErrors = [err132];
+          vErrors = [err133];
         } else {
-          vErrors.push(err132);
+          vErrors.push(err133);
         }
         errors++;
       }
       let data34 = data32.name;
       if (typeof data34 === "string") {
         if (func3(data34) > 253) {
-          const err133 = { instancePath: instancePath + "/pullSecrets/name", schemaPath: "#/properties/pullSecrets/properties/name/maxLength", keyword: "maxLength", params: { limit: 253 }, message: "must NOT have more than 253 characters", schema: 253, parentSchema: schema11.properties.pullSecrets.properties.name, data: data34 };
-          if (vErrors === null) {
-            vErrors = [err133];
-          } else {
-            vErrors.push(err133);
-          }
-          errors++;
-        }
-        if (!pattern7.test(data34)) {
-          const err134 = { instancePath: instancePath + "/pullSecrets/name", schemaPath: "#/properties/pullSecrets/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema11.properties.pullSecrets.properties.name, data: data34 };
+          const err134 = { instancePath: instancePath + "/pullSecrets/name", schemaPath: "#/properties/pullSecrets/properties/name/maxLength", keyword: "maxLength", params: { limit: 253 }, message: "must NOT have more than 253 characters", schema: 253, parentSchema: schema11.properties.pullSecrets.properties.name, data: data34 };
           if (vErrors === null) {
             vErrors = [err134];
           } else {
@@ -1554,12 +1561,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (!pattern7.test(data34)) {
+          const err135 = { instancePath: instancePath + "/pullSecrets/name", schemaPath: "#/properties/pullSecrets/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema11.properties.pullSecrets.properties.name, data: data34 };
+          if (vErrors === null) {
+            vErrors = [err135];
+          } else {
+            vErrors.push(err135);
+          }
+          errors++;
+        }
       } else {
-        const err135 = { instancePath: instancePath + "/pullSecrets/name", schemaPath: "#/properties/pullSecrets/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.name.type, parentSchema: schema11.properties.pullSecrets.properties.name, data: data34 };
+        const err136 = { instancePath: instancePath + "/pullSecrets/name", schemaPath: "#/properties/pullSecrets/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.name.type, parentSchema: schema11.properties.pullSecrets.properties.name, data: data34 };
         if (vErrors === null) {
-          vErrors = [err135];
+          vErrors = [err136];
         } else {
-          vErrors.push(err135);
+          vErrors.push(err136);
         }
         errors++;
       }
@@ -1571,16 +1587,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             let data36 = data35[i6];
             if (typeof data36 === "string") {
               if (func3(data36) > 63) {
-                const err136 = { instancePath: instancePath + "/pullSecrets/namespaces/" + i6, schemaPath: "#/properties/pullSecrets/properties/namespaces/items/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.pullSecrets.properties.namespaces.items, data: data36 };
-                if (vErrors === null) {
-                  vErrors = [err136];
-                } else {
-                  vErrors.push(err136);
-                }
-                errors++;
-              }
-              if (!pattern0.test(data36)) {
-                const err137 = { instancePath: instancePath + "/pullSecrets/namespaces/" + i6, schemaPath: "#/properties/pullSecrets/properties/namespaces/items/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.pullSecrets.properties.namespaces.items, data: data36 };
+                const err137 = { instancePath: instancePath + "/pullSecrets/namespaces/" + i6, schemaPath: "#/properties/pullSecrets/properties/namespaces/items/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.pullSecrets.properties.namespaces.items, data: data36 };
                 if (vErrors === null) {
                   vErrors = [err137];
                 } else {
@@ -1588,12 +1595,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 }
                 errors++;
               }
+              if (!pattern0.test(data36)) {
+                const err138 = { instancePath: instancePath + "/pullSecrets/namespaces/" + i6, schemaPath: "#/properties/pullSecrets/properties/namespaces/items/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.pullSecrets.properties.namespaces.items, data: data36 };
+                if (vErrors === null) {
+                  vErrors = [err138];
+                } else {
+                  vErrors.push(err138);
+                }
+                errors++;
+              }
             } else {
-              const err138 = { instancePath: instancePath + "/pullSecrets/namespaces/" + i6, schemaPath: "#/properties/pullSecrets/properties/namespaces/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.namespaces.items.type, parentSchema: schema11.properties.pullSecrets.properties.namespaces.items, data: data36 };
+              const err139 = { instancePath: instancePath + "/pullSecrets/namespaces/" + i6, schemaPath: "#/properties/pullSecrets/properties/namespaces/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.namespaces.items.type, parentSchema: schema11.properties.pullSecrets.properties.namespaces.items, data: data36 };
               if (vErrors === null) {
-                vErrors = [err138];
+                vErrors = [err139];
               } else {
-                vErrors.push(err138);
+                vErrors.push(err139);
               }
               errors++;
             }
@@ -1609,11 +1625,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
               if (typeof indices0[item0] == "number") {
                 j0 = indices0[item0];
-                const err139 = { instancePath: instancePath + "/pullSecrets/namespaces", schemaPath: "#/properties/pullSecrets/properties/namespaces/uniqueItems", keyword: "uniqueItems", params: { i: i7, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i7 + " are identical)", schema: true, parentSchema: schema11.properties.pullSecrets.properties.namespaces, data: data35 };
+                const err140 = { instancePath: instancePath + "/pullSecrets/namespaces", schemaPath: "#/properties/pullSecrets/properties/namespaces/uniqueItems", keyword: "uniqueItems", params: { i: i7, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i7 + " are identical)", schema: true, parentSchema: schema11.properties.pullSecrets.properties.namespaces, data: data35 };
                 if (vErrors === null) {
-                  vErrors = [err139];
+                  vErrors = [err140];
                 } else {
-                  vErrors.push(err139);
+                  vErrors.push(err140);
                 }
                 errors++;
                 break;
@@ -1622,22 +1638,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
           }
         } else {
-          const err140 = { instancePath: instancePath + "/pullSecrets/namespaces", schemaPath: "#/properties/pullSecrets/properties/namespaces/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.pullSecrets.properties.namespaces.type, parentSchema: schema11.properties.pullSecrets.properties.namespaces, data: data35 };
+          const err141 = { instancePath: instancePath + "/pullSecrets/namespaces", schemaPath: "#/properties/pullSecrets/properties/namespaces/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.pullSecrets.properties.namespaces.type, parentSchema: schema11.properties.pullSecrets.properties.namespaces, data: data35 };
           if (vErrors === null) {
-            vErrors = [err140];
+            vErrors = [err141];
           } else {
-            vErrors.push(err140);
+            vErrors.push(err141);
           }
           errors++;
         }
       }
       let data37 = data32.includeKubeSystem;
       if (typeof data37 !== "boolean") {
-        const err141 = { instancePath: instancePath + "/pullSecrets/includeKubeSystem", schemaPath: "#/properties/pullSecrets/properties/includeKubeSystem/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.pullSecrets.properties.includeKubeSystem.type, parentSchema: schema11.properties.pullSecrets.properties.includeKubeSystem, data: data37 };
+        const err142 = { instancePath: instancePath + "/pullSecrets/includeKubeSystem", schemaPath: "#/properties/pullSecrets/properties/includeKubeSystem/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.pullSecrets.properties.includeKubeSystem.type, parentSchema: schema11.properties.pullSecrets.properties.includeKubeSystem, data: data37 };
         if (vErrors === null) {
-          vErrors = [err141];
+          vErrors = [err142];
         } else {
-          vErrors.push(err141);
+          vErrors.push(err142);
         }
         errors++;
       }
@@ -1645,20 +1661,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let data38 = data32.username;
         if (typeof data38 === "string") {
           if (!pattern14.test(data38)) {
-            const err142 = { instancePath: instancePath + "/pullSecrets/username", schemaPath: "#/properties/pullSecrets/properties/username/pattern", keyword: "pattern", params: { pattern: "^robot\\$([a-z0-9]+(?:[._-][a-z0-9]+)*\\+)?[a-z0-9]+(?:[._-][a-z0-9]+)*$" }, message: 'must match pattern "^robot\\$([a-z0-9]+(?:[._-][a-z0-9]+)*\\+)?[a-z0-9]+(?:[._-][a-z0-9]+)*$"', schema: "^robot\\$([a-z0-9]+(?:[._-][a-z0-9]+)*\\+)?[a-z0-9]+(?:[._-][a-z0-9]+)*$", parentSchema: schema11.properties.pullSecrets.properties.username, data: data38 };
+            const err143 = { instancePath: instancePath + "/pullSecrets/username", schemaPath: "#/properties/pullSecrets/properties/username/pattern", keyword: "pattern", params: { pattern: "^robot\\$([a-z0-9]+(?:[._-][a-z0-9]+)*\\+)?[a-z0-9]+(?:[._-][a-z0-9]+)*$" }, message: 'must match pattern "^robot\\$([a-z0-9]+(?:[._-][a-z0-9]+)*\\+)?[a-z0-9]+(?:[._-][a-z0-9]+)*$"', schema: "^robot\\$([a-z0-9]+(?:[._-][a-z0-9]+)*\\+)?[a-z0-9]+(?:[._-][a-z0-9]+)*$", parentSchema: schema11.properties.pullSecrets.properties.username, data: data38 };
             if (vErrors === null) {
-              vErrors = [err142];
+              vErrors = [err143];
             } else {
-              vErrors.push(err142);
+              vErrors.push(err143);
             }
             errors++;
           }
         } else {
-          const err143 = { instancePath: instancePath + "/pullSecrets/username", schemaPath: "#/properties/pullSecrets/properties/username/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.username.type, parentSchema: schema11.properties.pullSecrets.properties.username, data: data38 };
+          const err144 = { instancePath: instancePath + "/pullSecrets/username", schemaPath: "#/properties/pullSecrets/properties/username/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.username.type, parentSchema: schema11.properties.pullSecrets.properties.username, data: data38 };
           if (vErrors === null) {
-            vErrors = [err143];
+            vErrors = [err144];
           } else {
-            vErrors.push(err143);
+            vErrors.push(err144);
           }
           errors++;
         }
@@ -1668,20 +1684,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       let valid27 = false;
       const _errs108 = errors;
       if (typeof data39 !== "string") {
-        const err144 = { instancePath: instancePath + "/pullSecrets/mode", schemaPath: "#/properties/pullSecrets/properties/mode/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.mode.anyOf[0].type, parentSchema: schema11.properties.pullSecrets.properties.mode.anyOf[0], data: data39 };
-        if (vErrors === null) {
-          vErrors = [err144];
-        } else {
-          vErrors.push(err144);
-        }
-        errors++;
-      }
-      if ("externalSecret" !== data39) {
-        const err145 = { instancePath: instancePath + "/pullSecrets/mode", schemaPath: "#/properties/pullSecrets/properties/mode/anyOf/0/const", keyword: "const", params: { allowedValue: "externalSecret" }, message: "must be equal to constant", schema: "externalSecret", parentSchema: schema11.properties.pullSecrets.properties.mode.anyOf[0], data: data39 };
+        const err145 = { instancePath: instancePath + "/pullSecrets/mode", schemaPath: "#/properties/pullSecrets/properties/mode/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.mode.anyOf[0].type, parentSchema: schema11.properties.pullSecrets.properties.mode.anyOf[0], data: data39 };
         if (vErrors === null) {
           vErrors = [err145];
         } else {
           vErrors.push(err145);
+        }
+        errors++;
+      }
+      if ("externalSecret" !== data39) {
+        const err146 = { instancePath: instancePath + "/pullSecrets/mode", schemaPath: "#/properties/pullSecrets/properties/mode/anyOf/0/const", keyword: "const", params: { allowedValue: "externalSecret" }, message: "must be equal to constant", schema: "externalSecret", parentSchema: schema11.properties.pullSecrets.properties.mode.anyOf[0], data: data39 };
+        if (vErrors === null) {
+          vErrors = [err146];
+        } else {
+          vErrors.push(err146);
         }
         errors++;
       }
@@ -1690,20 +1706,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       if (!valid27) {
         const _errs110 = errors;
         if (typeof data39 !== "string") {
-          const err146 = { instancePath: instancePath + "/pullSecrets/mode", schemaPath: "#/properties/pullSecrets/properties/mode/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.mode.anyOf[1].type, parentSchema: schema11.properties.pullSecrets.properties.mode.anyOf[1], data: data39 };
-          if (vErrors === null) {
-            vErrors = [err146];
-          } else {
-            vErrors.push(err146);
-          }
-          errors++;
-        }
-        if ("sealedSecret" !== data39) {
-          const err147 = { instancePath: instancePath + "/pullSecrets/mode", schemaPath: "#/properties/pullSecrets/properties/mode/anyOf/1/const", keyword: "const", params: { allowedValue: "sealedSecret" }, message: "must be equal to constant", schema: "sealedSecret", parentSchema: schema11.properties.pullSecrets.properties.mode.anyOf[1], data: data39 };
+          const err147 = { instancePath: instancePath + "/pullSecrets/mode", schemaPath: "#/properties/pullSecrets/properties/mode/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.mode.anyOf[1].type, parentSchema: schema11.properties.pullSecrets.properties.mode.anyOf[1], data: data39 };
           if (vErrors === null) {
             vErrors = [err147];
           } else {
             vErrors.push(err147);
+          }
+          errors++;
+        }
+        if ("sealedSecret" !== data39) {
+          const err148 = { instancePath: instancePath + "/pullSecrets/mode", schemaPath: "#/properties/pullSecrets/properties/mode/anyOf/1/const", keyword: "const", params: { allowedValue: "sealedSecret" }, message: "must be equal to constant", schema: "sealedSecret", parentSchema: schema11.properties.pullSecrets.properties.mode.anyOf[1], data: data39 };
+          if (vErrors === null) {
+            vErrors = [err148];
+          } else {
+            vErrors.push(err148);
           }
           errors++;
         }
@@ -1712,20 +1728,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         if (!valid27) {
           const _errs112 = errors;
           if (typeof data39 !== "string") {
-            const err148 = { instancePath: instancePath + "/pullSecrets/mode", schemaPath: "#/properties/pullSecrets/properties/mode/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.mode.anyOf[2].type, parentSchema: schema11.properties.pullSecrets.properties.mode.anyOf[2], data: data39 };
-            if (vErrors === null) {
-              vErrors = [err148];
-            } else {
-              vErrors.push(err148);
-            }
-            errors++;
-          }
-          if ("plain" !== data39) {
-            const err149 = { instancePath: instancePath + "/pullSecrets/mode", schemaPath: "#/properties/pullSecrets/properties/mode/anyOf/2/const", keyword: "const", params: { allowedValue: "plain" }, message: "must be equal to constant", schema: "plain", parentSchema: schema11.properties.pullSecrets.properties.mode.anyOf[2], data: data39 };
+            const err149 = { instancePath: instancePath + "/pullSecrets/mode", schemaPath: "#/properties/pullSecrets/properties/mode/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.mode.anyOf[2].type, parentSchema: schema11.properties.pullSecrets.properties.mode.anyOf[2], data: data39 };
             if (vErrors === null) {
               vErrors = [err149];
             } else {
               vErrors.push(err149);
+            }
+            errors++;
+          }
+          if ("plain" !== data39) {
+            const err150 = { instancePath: instancePath + "/pullSecrets/mode", schemaPath: "#/properties/pullSecrets/properties/mode/anyOf/2/const", keyword: "const", params: { allowedValue: "plain" }, message: "must be equal to constant", schema: "plain", parentSchema: schema11.properties.pullSecrets.properties.mode.anyOf[2], data: data39 };
+            if (vErrors === null) {
+              vErrors = [err150];
+            } else {
+              vErrors.push(err150);
             }
             errors++;
           }
@@ -1734,11 +1750,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
       }
       if (!valid27) {
-        const err150 = { instancePath: instancePath + "/pullSecrets/mode", schemaPath: "#/properties/pullSecrets/properties/mode/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.pullSecrets.properties.mode.anyOf, parentSchema: schema11.properties.pullSecrets.properties.mode, data: data39 };
+        const err151 = { instancePath: instancePath + "/pullSecrets/mode", schemaPath: "#/properties/pullSecrets/properties/mode/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.pullSecrets.properties.mode.anyOf, parentSchema: schema11.properties.pullSecrets.properties.mode, data: data39 };
         if (vErrors === null) {
-          vErrors = [err150];
+          vErrors = [err151];
         } else {
-          vErrors.push(err150);
+          vErrors.push(err151);
         }
         errors++;
       } else {
@@ -1769,16 +1785,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data40.serviceAccount = {};
         }
         if (data40.storeName === void 0) {
-          const err151 = { instancePath: instancePath + "/pullSecrets/externalSecret", schemaPath: "#/properties/pullSecrets/properties/externalSecret/required", keyword: "required", params: { missingProperty: "storeName" }, message: "must have required property 'storeName'", schema: schema11.properties.pullSecrets.properties.externalSecret.required, parentSchema: schema11.properties.pullSecrets.properties.externalSecret, data: data40 };
-          if (vErrors === null) {
-            vErrors = [err151];
-          } else {
-            vErrors.push(err151);
-          }
-          errors++;
-        }
-        if (data40.format === void 0) {
-          const err152 = { instancePath: instancePath + "/pullSecrets/externalSecret", schemaPath: "#/properties/pullSecrets/properties/externalSecret/required", keyword: "required", params: { missingProperty: "format" }, message: "must have required property 'format'", schema: schema11.properties.pullSecrets.properties.externalSecret.required, parentSchema: schema11.properties.pullSecrets.properties.externalSecret, data: data40 };
+          const err152 = { instancePath: instancePath + "/pullSecrets/externalSecret", schemaPath: "#/properties/pullSecrets/properties/externalSecret/required", keyword: "required", params: { missingProperty: "storeName" }, message: "must have required property 'storeName'", schema: schema11.properties.pullSecrets.properties.externalSecret.required, parentSchema: schema11.properties.pullSecrets.properties.externalSecret, data: data40 };
           if (vErrors === null) {
             vErrors = [err152];
           } else {
@@ -1786,8 +1793,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (data40.refreshInterval === void 0) {
-          const err153 = { instancePath: instancePath + "/pullSecrets/externalSecret", schemaPath: "#/properties/pullSecrets/properties/externalSecret/required", keyword: "required", params: { missingProperty: "refreshInterval" }, message: "must have required property 'refreshInterval'", schema: schema11.properties.pullSecrets.properties.externalSecret.required, parentSchema: schema11.properties.pullSecrets.properties.externalSecret, data: data40 };
+        if (data40.format === void 0) {
+          const err153 = { instancePath: instancePath + "/pullSecrets/externalSecret", schemaPath: "#/properties/pullSecrets/properties/externalSecret/required", keyword: "required", params: { missingProperty: "format" }, message: "must have required property 'format'", schema: schema11.properties.pullSecrets.properties.externalSecret.required, parentSchema: schema11.properties.pullSecrets.properties.externalSecret, data: data40 };
           if (vErrors === null) {
             vErrors = [err153];
           } else {
@@ -1795,8 +1802,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (data40.auth === void 0) {
-          const err154 = { instancePath: instancePath + "/pullSecrets/externalSecret", schemaPath: "#/properties/pullSecrets/properties/externalSecret/required", keyword: "required", params: { missingProperty: "auth" }, message: "must have required property 'auth'", schema: schema11.properties.pullSecrets.properties.externalSecret.required, parentSchema: schema11.properties.pullSecrets.properties.externalSecret, data: data40 };
+        if (data40.refreshInterval === void 0) {
+          const err154 = { instancePath: instancePath + "/pullSecrets/externalSecret", schemaPath: "#/properties/pullSecrets/properties/externalSecret/required", keyword: "required", params: { missingProperty: "refreshInterval" }, message: "must have required property 'refreshInterval'", schema: schema11.properties.pullSecrets.properties.externalSecret.required, parentSchema: schema11.properties.pullSecrets.properties.externalSecret, data: data40 };
           if (vErrors === null) {
             vErrors = [err154];
           } else {
@@ -1804,8 +1811,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (data40.serviceAccount === void 0) {
-          const err155 = { instancePath: instancePath + "/pullSecrets/externalSecret", schemaPath: "#/properties/pullSecrets/properties/externalSecret/required", keyword: "required", params: { missingProperty: "serviceAccount" }, message: "must have required property 'serviceAccount'", schema: schema11.properties.pullSecrets.properties.externalSecret.required, parentSchema: schema11.properties.pullSecrets.properties.externalSecret, data: data40 };
+        if (data40.auth === void 0) {
+          const err155 = { instancePath: instancePath + "/pullSecrets/externalSecret", schemaPath: "#/properties/pullSecrets/properties/externalSecret/required", keyword: "required", params: { missingProperty: "auth" }, message: "must have required property 'auth'", schema: schema11.properties.pullSecrets.properties.externalSecret.required, parentSchema: schema11.properties.pullSecrets.properties.externalSecret, data: data40 };
           if (vErrors === null) {
             vErrors = [err155];
           } else {
@@ -1813,21 +1820,18 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (data40.serviceAccount === void 0) {
+          const err156 = { instancePath: instancePath + "/pullSecrets/externalSecret", schemaPath: "#/properties/pullSecrets/properties/externalSecret/required", keyword: "required", params: { missingProperty: "serviceAccount" }, message: "must have required property 'serviceAccount'", schema: schema11.properties.pullSecrets.properties.externalSecret.required, parentSchema: schema11.properties.pullSecrets.properties.externalSecret, data: data40 };
+          if (vErrors === null) {
+            vErrors = [err156];
+          } else {
+            vErrors.push(err156);
+          }
+          errors++;
+        }
         for (const key10 in data40) {
           if (!(key10 === "storeName" || key10 === "region" || key10 === "key" || key10 === "property" || key10 === "format" || key10 === "refreshInterval" || key10 === "auth" || key10 === "serviceAccount")) {
-            const err156 = { instancePath: instancePath + "/pullSecrets/externalSecret", schemaPath: "#/properties/pullSecrets/properties/externalSecret/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key10 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.pullSecrets.properties.externalSecret, data: data40 };
-            if (vErrors === null) {
-              vErrors = [err156];
-            } else {
-              vErrors.push(err156);
-            }
-            errors++;
-          }
-        }
-        let data41 = data40.storeName;
-        if (typeof data41 === "string") {
-          if (func3(data41) > 253) {
-            const err157 = { instancePath: instancePath + "/pullSecrets/externalSecret/storeName", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/storeName/maxLength", keyword: "maxLength", params: { limit: 253 }, message: "must NOT have more than 253 characters", schema: 253, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.storeName, data: data41 };
+            const err157 = { instancePath: instancePath + "/pullSecrets/externalSecret", schemaPath: "#/properties/pullSecrets/properties/externalSecret/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key10 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.pullSecrets.properties.externalSecret, data: data40 };
             if (vErrors === null) {
               vErrors = [err157];
             } else {
@@ -1835,8 +1839,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-          if (!pattern7.test(data41)) {
-            const err158 = { instancePath: instancePath + "/pullSecrets/externalSecret/storeName", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/storeName/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.storeName, data: data41 };
+        }
+        let data41 = data40.storeName;
+        if (typeof data41 === "string") {
+          if (func3(data41) > 253) {
+            const err158 = { instancePath: instancePath + "/pullSecrets/externalSecret/storeName", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/storeName/maxLength", keyword: "maxLength", params: { limit: 253 }, message: "must NOT have more than 253 characters", schema: 253, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.storeName, data: data41 };
             if (vErrors === null) {
               vErrors = [err158];
             } else {
@@ -1844,12 +1851,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+          if (!pattern7.test(data41)) {
+            const err159 = { instancePath: instancePath + "/pullSecrets/externalSecret/storeName", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/storeName/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.storeName, data: data41 };
+            if (vErrors === null) {
+              vErrors = [err159];
+            } else {
+              vErrors.push(err159);
+            }
+            errors++;
+          }
         } else {
-          const err159 = { instancePath: instancePath + "/pullSecrets/externalSecret/storeName", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/storeName/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.storeName.type, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.storeName, data: data41 };
+          const err160 = { instancePath: instancePath + "/pullSecrets/externalSecret/storeName", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/storeName/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.storeName.type, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.storeName, data: data41 };
           if (vErrors === null) {
-            vErrors = [err159];
+            vErrors = [err160];
           } else {
-            vErrors.push(err159);
+            vErrors.push(err160);
           }
           errors++;
         }
@@ -1857,20 +1873,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data42 = data40.region;
           if (typeof data42 === "string") {
             if (!pattern2.test(data42)) {
-              const err160 = { instancePath: instancePath + "/pullSecrets/externalSecret/region", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/region/pattern", keyword: "pattern", params: { pattern: "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$" }, message: 'must match pattern "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$"', schema: "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$", parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.region, data: data42 };
+              const err161 = { instancePath: instancePath + "/pullSecrets/externalSecret/region", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/region/pattern", keyword: "pattern", params: { pattern: "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$" }, message: 'must match pattern "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$"', schema: "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$", parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.region, data: data42 };
               if (vErrors === null) {
-                vErrors = [err160];
+                vErrors = [err161];
               } else {
-                vErrors.push(err160);
+                vErrors.push(err161);
               }
               errors++;
             }
           } else {
-            const err161 = { instancePath: instancePath + "/pullSecrets/externalSecret/region", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/region/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.region.type, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.region, data: data42 };
+            const err162 = { instancePath: instancePath + "/pullSecrets/externalSecret/region", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/region/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.region.type, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.region, data: data42 };
             if (vErrors === null) {
-              vErrors = [err161];
+              vErrors = [err162];
             } else {
-              vErrors.push(err161);
+              vErrors.push(err162);
             }
             errors++;
           }
@@ -1879,20 +1895,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data43 = data40.key;
           if (typeof data43 === "string") {
             if (func3(data43) < 1) {
-              const err162 = { instancePath: instancePath + "/pullSecrets/externalSecret/key", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/key/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.key, data: data43 };
+              const err163 = { instancePath: instancePath + "/pullSecrets/externalSecret/key", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/key/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.key, data: data43 };
               if (vErrors === null) {
-                vErrors = [err162];
+                vErrors = [err163];
               } else {
-                vErrors.push(err162);
+                vErrors.push(err163);
               }
               errors++;
             }
           } else {
-            const err163 = { instancePath: instancePath + "/pullSecrets/externalSecret/key", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/key/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.key.type, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.key, data: data43 };
+            const err164 = { instancePath: instancePath + "/pullSecrets/externalSecret/key", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/key/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.key.type, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.key, data: data43 };
             if (vErrors === null) {
-              vErrors = [err163];
+              vErrors = [err164];
             } else {
-              vErrors.push(err163);
+              vErrors.push(err164);
             }
             errors++;
           }
@@ -1901,20 +1917,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data44 = data40.property;
           if (typeof data44 === "string") {
             if (func3(data44) < 1) {
-              const err164 = { instancePath: instancePath + "/pullSecrets/externalSecret/property", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/property/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.property, data: data44 };
+              const err165 = { instancePath: instancePath + "/pullSecrets/externalSecret/property", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/property/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.property, data: data44 };
               if (vErrors === null) {
-                vErrors = [err164];
+                vErrors = [err165];
               } else {
-                vErrors.push(err164);
+                vErrors.push(err165);
               }
               errors++;
             }
           } else {
-            const err165 = { instancePath: instancePath + "/pullSecrets/externalSecret/property", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/property/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.property.type, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.property, data: data44 };
+            const err166 = { instancePath: instancePath + "/pullSecrets/externalSecret/property", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/property/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.property.type, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.property, data: data44 };
             if (vErrors === null) {
-              vErrors = [err165];
+              vErrors = [err166];
             } else {
-              vErrors.push(err165);
+              vErrors.push(err166);
             }
             errors++;
           }
@@ -1924,20 +1940,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let valid29 = false;
         const _errs127 = errors;
         if (typeof data45 !== "string") {
-          const err166 = { instancePath: instancePath + "/pullSecrets/externalSecret/format", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/format/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.format.anyOf[0].type, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.format.anyOf[0], data: data45 };
-          if (vErrors === null) {
-            vErrors = [err166];
-          } else {
-            vErrors.push(err166);
-          }
-          errors++;
-        }
-        if ("token" !== data45) {
-          const err167 = { instancePath: instancePath + "/pullSecrets/externalSecret/format", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/format/anyOf/0/const", keyword: "const", params: { allowedValue: "token" }, message: "must be equal to constant", schema: "token", parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.format.anyOf[0], data: data45 };
+          const err167 = { instancePath: instancePath + "/pullSecrets/externalSecret/format", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/format/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.format.anyOf[0].type, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.format.anyOf[0], data: data45 };
           if (vErrors === null) {
             vErrors = [err167];
           } else {
             vErrors.push(err167);
+          }
+          errors++;
+        }
+        if ("token" !== data45) {
+          const err168 = { instancePath: instancePath + "/pullSecrets/externalSecret/format", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/format/anyOf/0/const", keyword: "const", params: { allowedValue: "token" }, message: "must be equal to constant", schema: "token", parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.format.anyOf[0], data: data45 };
+          if (vErrors === null) {
+            vErrors = [err168];
+          } else {
+            vErrors.push(err168);
           }
           errors++;
         }
@@ -1946,16 +1962,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         if (!valid29) {
           const _errs129 = errors;
           if (typeof data45 !== "string") {
-            const err168 = { instancePath: instancePath + "/pullSecrets/externalSecret/format", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/format/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.format.anyOf[1].type, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.format.anyOf[1], data: data45 };
-            if (vErrors === null) {
-              vErrors = [err168];
-            } else {
-              vErrors.push(err168);
-            }
-            errors++;
-          }
-          if ("dockerconfigjson" !== data45) {
-            const err169 = { instancePath: instancePath + "/pullSecrets/externalSecret/format", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/format/anyOf/1/const", keyword: "const", params: { allowedValue: "dockerconfigjson" }, message: "must be equal to constant", schema: "dockerconfigjson", parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.format.anyOf[1], data: data45 };
+            const err169 = { instancePath: instancePath + "/pullSecrets/externalSecret/format", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/format/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.format.anyOf[1].type, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.format.anyOf[1], data: data45 };
             if (vErrors === null) {
               vErrors = [err169];
             } else {
@@ -1963,15 +1970,24 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+          if ("dockerconfigjson" !== data45) {
+            const err170 = { instancePath: instancePath + "/pullSecrets/externalSecret/format", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/format/anyOf/1/const", keyword: "const", params: { allowedValue: "dockerconfigjson" }, message: "must be equal to constant", schema: "dockerconfigjson", parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.format.anyOf[1], data: data45 };
+            if (vErrors === null) {
+              vErrors = [err170];
+            } else {
+              vErrors.push(err170);
+            }
+            errors++;
+          }
           var _valid3 = _errs129 === errors;
           valid29 = valid29 || _valid3;
         }
         if (!valid29) {
-          const err170 = { instancePath: instancePath + "/pullSecrets/externalSecret/format", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/format/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.format.anyOf, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.format, data: data45 };
+          const err171 = { instancePath: instancePath + "/pullSecrets/externalSecret/format", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/format/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.format.anyOf, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.format, data: data45 };
           if (vErrors === null) {
-            vErrors = [err170];
+            vErrors = [err171];
           } else {
-            vErrors.push(err170);
+            vErrors.push(err171);
           }
           errors++;
         } else {
@@ -1987,20 +2003,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let data46 = data40.refreshInterval;
         if (typeof data46 === "string") {
           if (!pattern17.test(data46)) {
-            const err171 = { instancePath: instancePath + "/pullSecrets/externalSecret/refreshInterval", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/refreshInterval/pattern", keyword: "pattern", params: { pattern: "^([0-9]+(ns|us|ms|s|m|h))+$" }, message: 'must match pattern "^([0-9]+(ns|us|ms|s|m|h))+$"', schema: "^([0-9]+(ns|us|ms|s|m|h))+$", parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.refreshInterval, data: data46 };
+            const err172 = { instancePath: instancePath + "/pullSecrets/externalSecret/refreshInterval", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/refreshInterval/pattern", keyword: "pattern", params: { pattern: "^([0-9]+(ns|us|ms|s|m|h))+$" }, message: 'must match pattern "^([0-9]+(ns|us|ms|s|m|h))+$"', schema: "^([0-9]+(ns|us|ms|s|m|h))+$", parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.refreshInterval, data: data46 };
             if (vErrors === null) {
-              vErrors = [err171];
+              vErrors = [err172];
             } else {
-              vErrors.push(err171);
+              vErrors.push(err172);
             }
             errors++;
           }
         } else {
-          const err172 = { instancePath: instancePath + "/pullSecrets/externalSecret/refreshInterval", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/refreshInterval/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.refreshInterval.type, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.refreshInterval, data: data46 };
+          const err173 = { instancePath: instancePath + "/pullSecrets/externalSecret/refreshInterval", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/refreshInterval/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.refreshInterval.type, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.refreshInterval, data: data46 };
           if (vErrors === null) {
-            vErrors = [err172];
+            vErrors = [err173];
           } else {
-            vErrors.push(err172);
+            vErrors.push(err173);
           }
           errors++;
         }
@@ -2009,20 +2025,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let valid30 = false;
         const _errs135 = errors;
         if (typeof data47 !== "string") {
-          const err173 = { instancePath: instancePath + "/pullSecrets/externalSecret/auth", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/auth/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.auth.anyOf[0].type, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.auth.anyOf[0], data: data47 };
-          if (vErrors === null) {
-            vErrors = [err173];
-          } else {
-            vErrors.push(err173);
-          }
-          errors++;
-        }
-        if ("serviceAccount" !== data47) {
-          const err174 = { instancePath: instancePath + "/pullSecrets/externalSecret/auth", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/auth/anyOf/0/const", keyword: "const", params: { allowedValue: "serviceAccount" }, message: "must be equal to constant", schema: "serviceAccount", parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.auth.anyOf[0], data: data47 };
+          const err174 = { instancePath: instancePath + "/pullSecrets/externalSecret/auth", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/auth/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.auth.anyOf[0].type, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.auth.anyOf[0], data: data47 };
           if (vErrors === null) {
             vErrors = [err174];
           } else {
             vErrors.push(err174);
+          }
+          errors++;
+        }
+        if ("serviceAccount" !== data47) {
+          const err175 = { instancePath: instancePath + "/pullSecrets/externalSecret/auth", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/auth/anyOf/0/const", keyword: "const", params: { allowedValue: "serviceAccount" }, message: "must be equal to constant", schema: "serviceAccount", parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.auth.anyOf[0], data: data47 };
+          if (vErrors === null) {
+            vErrors = [err175];
+          } else {
+            vErrors.push(err175);
           }
           errors++;
         }
@@ -2031,16 +2047,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         if (!valid30) {
           const _errs137 = errors;
           if (typeof data47 !== "string") {
-            const err175 = { instancePath: instancePath + "/pullSecrets/externalSecret/auth", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/auth/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.auth.anyOf[1].type, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.auth.anyOf[1], data: data47 };
-            if (vErrors === null) {
-              vErrors = [err175];
-            } else {
-              vErrors.push(err175);
-            }
-            errors++;
-          }
-          if ("controller" !== data47) {
-            const err176 = { instancePath: instancePath + "/pullSecrets/externalSecret/auth", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/auth/anyOf/1/const", keyword: "const", params: { allowedValue: "controller" }, message: "must be equal to constant", schema: "controller", parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.auth.anyOf[1], data: data47 };
+            const err176 = { instancePath: instancePath + "/pullSecrets/externalSecret/auth", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/auth/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.auth.anyOf[1].type, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.auth.anyOf[1], data: data47 };
             if (vErrors === null) {
               vErrors = [err176];
             } else {
@@ -2048,15 +2055,24 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+          if ("controller" !== data47) {
+            const err177 = { instancePath: instancePath + "/pullSecrets/externalSecret/auth", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/auth/anyOf/1/const", keyword: "const", params: { allowedValue: "controller" }, message: "must be equal to constant", schema: "controller", parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.auth.anyOf[1], data: data47 };
+            if (vErrors === null) {
+              vErrors = [err177];
+            } else {
+              vErrors.push(err177);
+            }
+            errors++;
+          }
           var _valid4 = _errs137 === errors;
           valid30 = valid30 || _valid4;
         }
         if (!valid30) {
-          const err177 = { instancePath: instancePath + "/pullSecrets/externalSecret/auth", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/auth/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.auth.anyOf, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.auth, data: data47 };
+          const err178 = { instancePath: instancePath + "/pullSecrets/externalSecret/auth", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/auth/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.auth.anyOf, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.auth, data: data47 };
           if (vErrors === null) {
-            vErrors = [err177];
+            vErrors = [err178];
           } else {
-            vErrors.push(err177);
+            vErrors.push(err178);
           }
           errors++;
         } else {
@@ -2078,16 +2094,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             data48.namespace = "external-secrets";
           }
           if (data48.name === void 0) {
-            const err178 = { instancePath: instancePath + "/pullSecrets/externalSecret/serviceAccount", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/serviceAccount/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount.required, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount, data: data48 };
-            if (vErrors === null) {
-              vErrors = [err178];
-            } else {
-              vErrors.push(err178);
-            }
-            errors++;
-          }
-          if (data48.namespace === void 0) {
-            const err179 = { instancePath: instancePath + "/pullSecrets/externalSecret/serviceAccount", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/serviceAccount/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount.required, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount, data: data48 };
+            const err179 = { instancePath: instancePath + "/pullSecrets/externalSecret/serviceAccount", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/serviceAccount/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount.required, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount, data: data48 };
             if (vErrors === null) {
               vErrors = [err179];
             } else {
@@ -2095,21 +2102,18 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+          if (data48.namespace === void 0) {
+            const err180 = { instancePath: instancePath + "/pullSecrets/externalSecret/serviceAccount", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/serviceAccount/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount.required, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount, data: data48 };
+            if (vErrors === null) {
+              vErrors = [err180];
+            } else {
+              vErrors.push(err180);
+            }
+            errors++;
+          }
           for (const key11 in data48) {
             if (!(key11 === "name" || key11 === "namespace")) {
-              const err180 = { instancePath: instancePath + "/pullSecrets/externalSecret/serviceAccount", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/serviceAccount/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key11 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount, data: data48 };
-              if (vErrors === null) {
-                vErrors = [err180];
-              } else {
-                vErrors.push(err180);
-              }
-              errors++;
-            }
-          }
-          let data49 = data48.name;
-          if (typeof data49 === "string") {
-            if (func3(data49) > 253) {
-              const err181 = { instancePath: instancePath + "/pullSecrets/externalSecret/serviceAccount/name", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/serviceAccount/properties/name/maxLength", keyword: "maxLength", params: { limit: 253 }, message: "must NOT have more than 253 characters", schema: 253, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount.properties.name, data: data49 };
+              const err181 = { instancePath: instancePath + "/pullSecrets/externalSecret/serviceAccount", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/serviceAccount/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key11 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount, data: data48 };
               if (vErrors === null) {
                 vErrors = [err181];
               } else {
@@ -2117,8 +2121,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
               errors++;
             }
-            if (!pattern7.test(data49)) {
-              const err182 = { instancePath: instancePath + "/pullSecrets/externalSecret/serviceAccount/name", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/serviceAccount/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount.properties.name, data: data49 };
+          }
+          let data49 = data48.name;
+          if (typeof data49 === "string") {
+            if (func3(data49) > 253) {
+              const err182 = { instancePath: instancePath + "/pullSecrets/externalSecret/serviceAccount/name", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/serviceAccount/properties/name/maxLength", keyword: "maxLength", params: { limit: 253 }, message: "must NOT have more than 253 characters", schema: 253, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount.properties.name, data: data49 };
               if (vErrors === null) {
                 vErrors = [err182];
               } else {
@@ -2126,28 +2133,28 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
               errors++;
             }
+            if (!pattern7.test(data49)) {
+              const err183 = { instancePath: instancePath + "/pullSecrets/externalSecret/serviceAccount/name", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/serviceAccount/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount.properties.name, data: data49 };
+              if (vErrors === null) {
+                vErrors = [err183];
+              } else {
+                vErrors.push(err183);
+              }
+              errors++;
+            }
           } else {
-            const err183 = { instancePath: instancePath + "/pullSecrets/externalSecret/serviceAccount/name", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/serviceAccount/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount.properties.name.type, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount.properties.name, data: data49 };
+            const err184 = { instancePath: instancePath + "/pullSecrets/externalSecret/serviceAccount/name", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/serviceAccount/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount.properties.name.type, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount.properties.name, data: data49 };
             if (vErrors === null) {
-              vErrors = [err183];
+              vErrors = [err184];
             } else {
-              vErrors.push(err183);
+              vErrors.push(err184);
             }
             errors++;
           }
           let data50 = data48.namespace;
           if (typeof data50 === "string") {
             if (func3(data50) > 63) {
-              const err184 = { instancePath: instancePath + "/pullSecrets/externalSecret/serviceAccount/namespace", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/serviceAccount/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount.properties.namespace, data: data50 };
-              if (vErrors === null) {
-                vErrors = [err184];
-              } else {
-                vErrors.push(err184);
-              }
-              errors++;
-            }
-            if (!pattern0.test(data50)) {
-              const err185 = { instancePath: instancePath + "/pullSecrets/externalSecret/serviceAccount/namespace", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/serviceAccount/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount.properties.namespace, data: data50 };
+              const err185 = { instancePath: instancePath + "/pullSecrets/externalSecret/serviceAccount/namespace", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/serviceAccount/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount.properties.namespace, data: data50 };
               if (vErrors === null) {
                 vErrors = [err185];
               } else {
@@ -2155,30 +2162,39 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
               errors++;
             }
+            if (!pattern0.test(data50)) {
+              const err186 = { instancePath: instancePath + "/pullSecrets/externalSecret/serviceAccount/namespace", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/serviceAccount/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount.properties.namespace, data: data50 };
+              if (vErrors === null) {
+                vErrors = [err186];
+              } else {
+                vErrors.push(err186);
+              }
+              errors++;
+            }
           } else {
-            const err186 = { instancePath: instancePath + "/pullSecrets/externalSecret/serviceAccount/namespace", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/serviceAccount/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount.properties.namespace.type, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount.properties.namespace, data: data50 };
+            const err187 = { instancePath: instancePath + "/pullSecrets/externalSecret/serviceAccount/namespace", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/serviceAccount/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount.properties.namespace.type, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount.properties.namespace, data: data50 };
             if (vErrors === null) {
-              vErrors = [err186];
+              vErrors = [err187];
             } else {
-              vErrors.push(err186);
+              vErrors.push(err187);
             }
             errors++;
           }
         } else {
-          const err187 = { instancePath: instancePath + "/pullSecrets/externalSecret/serviceAccount", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/serviceAccount/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount.type, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount, data: data48 };
+          const err188 = { instancePath: instancePath + "/pullSecrets/externalSecret/serviceAccount", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/serviceAccount/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount.type, parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount, data: data48 };
           if (vErrors === null) {
-            vErrors = [err187];
+            vErrors = [err188];
           } else {
-            vErrors.push(err187);
+            vErrors.push(err188);
           }
           errors++;
         }
       } else {
-        const err188 = { instancePath: instancePath + "/pullSecrets/externalSecret", schemaPath: "#/properties/pullSecrets/properties/externalSecret/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.pullSecrets.properties.externalSecret.type, parentSchema: schema11.properties.pullSecrets.properties.externalSecret, data: data40 };
+        const err189 = { instancePath: instancePath + "/pullSecrets/externalSecret", schemaPath: "#/properties/pullSecrets/properties/externalSecret/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.pullSecrets.properties.externalSecret.type, parentSchema: schema11.properties.pullSecrets.properties.externalSecret, data: data40 };
         if (vErrors === null) {
-          vErrors = [err188];
+          vErrors = [err189];
         } else {
-          vErrors.push(err188);
+          vErrors.push(err189);
         }
         errors++;
       }
@@ -2191,16 +2207,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data51.encryptedData = {};
         }
         if (data51.scope === void 0) {
-          const err189 = { instancePath: instancePath + "/pullSecrets/sealedSecret", schemaPath: "#/properties/pullSecrets/properties/sealedSecret/required", keyword: "required", params: { missingProperty: "scope" }, message: "must have required property 'scope'", schema: schema11.properties.pullSecrets.properties.sealedSecret.required, parentSchema: schema11.properties.pullSecrets.properties.sealedSecret, data: data51 };
-          if (vErrors === null) {
-            vErrors = [err189];
-          } else {
-            vErrors.push(err189);
-          }
-          errors++;
-        }
-        if (data51.encryptedData === void 0) {
-          const err190 = { instancePath: instancePath + "/pullSecrets/sealedSecret", schemaPath: "#/properties/pullSecrets/properties/sealedSecret/required", keyword: "required", params: { missingProperty: "encryptedData" }, message: "must have required property 'encryptedData'", schema: schema11.properties.pullSecrets.properties.sealedSecret.required, parentSchema: schema11.properties.pullSecrets.properties.sealedSecret, data: data51 };
+          const err190 = { instancePath: instancePath + "/pullSecrets/sealedSecret", schemaPath: "#/properties/pullSecrets/properties/sealedSecret/required", keyword: "required", params: { missingProperty: "scope" }, message: "must have required property 'scope'", schema: schema11.properties.pullSecrets.properties.sealedSecret.required, parentSchema: schema11.properties.pullSecrets.properties.sealedSecret, data: data51 };
           if (vErrors === null) {
             vErrors = [err190];
           } else {
@@ -2208,13 +2215,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (data51.encryptedData === void 0) {
+          const err191 = { instancePath: instancePath + "/pullSecrets/sealedSecret", schemaPath: "#/properties/pullSecrets/properties/sealedSecret/required", keyword: "required", params: { missingProperty: "encryptedData" }, message: "must have required property 'encryptedData'", schema: schema11.properties.pullSecrets.properties.sealedSecret.required, parentSchema: schema11.properties.pullSecrets.properties.sealedSecret, data: data51 };
+          if (vErrors === null) {
+            vErrors = [err191];
+          } else {
+            vErrors.push(err191);
+          }
+          errors++;
+        }
         for (const key12 in data51) {
           if (!(key12 === "scope" || key12 === "encryptedData" || key12 === "clusterWideEncryptedData")) {
-            const err191 = { instancePath: instancePath + "/pullSecrets/sealedSecret", schemaPath: "#/properties/pullSecrets/properties/sealedSecret/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key12 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.pullSecrets.properties.sealedSecret, data: data51 };
+            const err192 = { instancePath: instancePath + "/pullSecrets/sealedSecret", schemaPath: "#/properties/pullSecrets/properties/sealedSecret/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key12 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.pullSecrets.properties.sealedSecret, data: data51 };
             if (vErrors === null) {
-              vErrors = [err191];
+              vErrors = [err192];
             } else {
-              vErrors.push(err191);
+              vErrors.push(err192);
             }
             errors++;
           }
@@ -2224,20 +2240,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let valid33 = false;
         const _errs151 = errors;
         if (typeof data52 !== "string") {
-          const err192 = { instancePath: instancePath + "/pullSecrets/sealedSecret/scope", schemaPath: "#/properties/pullSecrets/properties/sealedSecret/properties/scope/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.sealedSecret.properties.scope.anyOf[0].type, parentSchema: schema11.properties.pullSecrets.properties.sealedSecret.properties.scope.anyOf[0], data: data52 };
-          if (vErrors === null) {
-            vErrors = [err192];
-          } else {
-            vErrors.push(err192);
-          }
-          errors++;
-        }
-        if ("strict" !== data52) {
-          const err193 = { instancePath: instancePath + "/pullSecrets/sealedSecret/scope", schemaPath: "#/properties/pullSecrets/properties/sealedSecret/properties/scope/anyOf/0/const", keyword: "const", params: { allowedValue: "strict" }, message: "must be equal to constant", schema: "strict", parentSchema: schema11.properties.pullSecrets.properties.sealedSecret.properties.scope.anyOf[0], data: data52 };
+          const err193 = { instancePath: instancePath + "/pullSecrets/sealedSecret/scope", schemaPath: "#/properties/pullSecrets/properties/sealedSecret/properties/scope/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.sealedSecret.properties.scope.anyOf[0].type, parentSchema: schema11.properties.pullSecrets.properties.sealedSecret.properties.scope.anyOf[0], data: data52 };
           if (vErrors === null) {
             vErrors = [err193];
           } else {
             vErrors.push(err193);
+          }
+          errors++;
+        }
+        if ("strict" !== data52) {
+          const err194 = { instancePath: instancePath + "/pullSecrets/sealedSecret/scope", schemaPath: "#/properties/pullSecrets/properties/sealedSecret/properties/scope/anyOf/0/const", keyword: "const", params: { allowedValue: "strict" }, message: "must be equal to constant", schema: "strict", parentSchema: schema11.properties.pullSecrets.properties.sealedSecret.properties.scope.anyOf[0], data: data52 };
+          if (vErrors === null) {
+            vErrors = [err194];
+          } else {
+            vErrors.push(err194);
           }
           errors++;
         }
@@ -2246,16 +2262,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         if (!valid33) {
           const _errs153 = errors;
           if (typeof data52 !== "string") {
-            const err194 = { instancePath: instancePath + "/pullSecrets/sealedSecret/scope", schemaPath: "#/properties/pullSecrets/properties/sealedSecret/properties/scope/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.sealedSecret.properties.scope.anyOf[1].type, parentSchema: schema11.properties.pullSecrets.properties.sealedSecret.properties.scope.anyOf[1], data: data52 };
-            if (vErrors === null) {
-              vErrors = [err194];
-            } else {
-              vErrors.push(err194);
-            }
-            errors++;
-          }
-          if ("clusterWide" !== data52) {
-            const err195 = { instancePath: instancePath + "/pullSecrets/sealedSecret/scope", schemaPath: "#/properties/pullSecrets/properties/sealedSecret/properties/scope/anyOf/1/const", keyword: "const", params: { allowedValue: "clusterWide" }, message: "must be equal to constant", schema: "clusterWide", parentSchema: schema11.properties.pullSecrets.properties.sealedSecret.properties.scope.anyOf[1], data: data52 };
+            const err195 = { instancePath: instancePath + "/pullSecrets/sealedSecret/scope", schemaPath: "#/properties/pullSecrets/properties/sealedSecret/properties/scope/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.sealedSecret.properties.scope.anyOf[1].type, parentSchema: schema11.properties.pullSecrets.properties.sealedSecret.properties.scope.anyOf[1], data: data52 };
             if (vErrors === null) {
               vErrors = [err195];
             } else {
@@ -2263,15 +2270,24 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+          if ("clusterWide" !== data52) {
+            const err196 = { instancePath: instancePath + "/pullSecrets/sealedSecret/scope", schemaPath: "#/properties/pullSecrets/properties/sealedSecret/properties/scope/anyOf/1/const", keyword: "const", params: { allowedValue: "clusterWide" }, message: "must be equal to constant", schema: "clusterWide", parentSchema: schema11.properties.pullSecrets.properties.sealedSecret.properties.scope.anyOf[1], data: data52 };
+            if (vErrors === null) {
+              vErrors = [err196];
+            } else {
+              vErrors.push(err196);
+            }
+            errors++;
+          }
           var _valid5 = _errs153 === errors;
           valid33 = valid33 || _valid5;
         }
         if (!valid33) {
-          const err196 = { instancePath: instancePath + "/pullSecrets/sealedSecret/scope", schemaPath: "#/properties/pullSecrets/properties/sealedSecret/properties/scope/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.pullSecrets.properties.sealedSecret.properties.scope.anyOf, parentSchema: schema11.properties.pullSecrets.properties.sealedSecret.properties.scope, data: data52 };
+          const err197 = { instancePath: instancePath + "/pullSecrets/sealedSecret/scope", schemaPath: "#/properties/pullSecrets/properties/sealedSecret/properties/scope/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.pullSecrets.properties.sealedSecret.properties.scope.anyOf, parentSchema: schema11.properties.pullSecrets.properties.sealedSecret.properties.scope, data: data52 };
           if (vErrors === null) {
-            vErrors = [err196];
+            vErrors = [err197];
           } else {
-            vErrors.push(err196);
+            vErrors.push(err197);
           }
           errors++;
         } else {
@@ -2291,31 +2307,31 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data54 = data53[key13];
               if (typeof data54 === "string") {
                 if (!pattern21.test(data54)) {
-                  const err197 = { instancePath: instancePath + "/pullSecrets/sealedSecret/encryptedData/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/pullSecrets/properties/sealedSecret/properties/encryptedData/patternProperties/%5E%5Ba-z0-9%5D(%5B-a-z0-9%5D*%5Ba-z0-9%5D)%3F%24/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9+/]{16,}={0,2}$" }, message: 'must match pattern "^[A-Za-z0-9+/]{16,}={0,2}$"', schema: "^[A-Za-z0-9+/]{16,}={0,2}$", parentSchema: schema11.properties.pullSecrets.properties.sealedSecret.properties.encryptedData.patternProperties["^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"], data: data54 };
+                  const err198 = { instancePath: instancePath + "/pullSecrets/sealedSecret/encryptedData/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/pullSecrets/properties/sealedSecret/properties/encryptedData/patternProperties/%5E%5Ba-z0-9%5D(%5B-a-z0-9%5D*%5Ba-z0-9%5D)%3F%24/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9+/]{16,}={0,2}$" }, message: 'must match pattern "^[A-Za-z0-9+/]{16,}={0,2}$"', schema: "^[A-Za-z0-9+/]{16,}={0,2}$", parentSchema: schema11.properties.pullSecrets.properties.sealedSecret.properties.encryptedData.patternProperties["^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"], data: data54 };
                   if (vErrors === null) {
-                    vErrors = [err197];
+                    vErrors = [err198];
                   } else {
-                    vErrors.push(err197);
+                    vErrors.push(err198);
                   }
                   errors++;
                 }
               } else {
-                const err198 = { instancePath: instancePath + "/pullSecrets/sealedSecret/encryptedData/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/pullSecrets/properties/sealedSecret/properties/encryptedData/patternProperties/%5E%5Ba-z0-9%5D(%5B-a-z0-9%5D*%5Ba-z0-9%5D)%3F%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.sealedSecret.properties.encryptedData.patternProperties["^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"].type, parentSchema: schema11.properties.pullSecrets.properties.sealedSecret.properties.encryptedData.patternProperties["^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"], data: data54 };
+                const err199 = { instancePath: instancePath + "/pullSecrets/sealedSecret/encryptedData/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/pullSecrets/properties/sealedSecret/properties/encryptedData/patternProperties/%5E%5Ba-z0-9%5D(%5B-a-z0-9%5D*%5Ba-z0-9%5D)%3F%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.sealedSecret.properties.encryptedData.patternProperties["^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"].type, parentSchema: schema11.properties.pullSecrets.properties.sealedSecret.properties.encryptedData.patternProperties["^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"], data: data54 };
                 if (vErrors === null) {
-                  vErrors = [err198];
+                  vErrors = [err199];
                 } else {
-                  vErrors.push(err198);
+                  vErrors.push(err199);
                 }
                 errors++;
               }
             }
           }
         } else {
-          const err199 = { instancePath: instancePath + "/pullSecrets/sealedSecret/encryptedData", schemaPath: "#/properties/pullSecrets/properties/sealedSecret/properties/encryptedData/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.pullSecrets.properties.sealedSecret.properties.encryptedData.type, parentSchema: schema11.properties.pullSecrets.properties.sealedSecret.properties.encryptedData, data: data53 };
+          const err200 = { instancePath: instancePath + "/pullSecrets/sealedSecret/encryptedData", schemaPath: "#/properties/pullSecrets/properties/sealedSecret/properties/encryptedData/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.pullSecrets.properties.sealedSecret.properties.encryptedData.type, parentSchema: schema11.properties.pullSecrets.properties.sealedSecret.properties.encryptedData, data: data53 };
           if (vErrors === null) {
-            vErrors = [err199];
+            vErrors = [err200];
           } else {
-            vErrors.push(err199);
+            vErrors.push(err200);
           }
           errors++;
         }
@@ -2323,30 +2339,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data55 = data51.clusterWideEncryptedData;
           if (typeof data55 === "string") {
             if (!pattern21.test(data55)) {
-              const err200 = { instancePath: instancePath + "/pullSecrets/sealedSecret/clusterWideEncryptedData", schemaPath: "#/properties/pullSecrets/properties/sealedSecret/properties/clusterWideEncryptedData/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9+/]{16,}={0,2}$" }, message: 'must match pattern "^[A-Za-z0-9+/]{16,}={0,2}$"', schema: "^[A-Za-z0-9+/]{16,}={0,2}$", parentSchema: schema11.properties.pullSecrets.properties.sealedSecret.properties.clusterWideEncryptedData, data: data55 };
+              const err201 = { instancePath: instancePath + "/pullSecrets/sealedSecret/clusterWideEncryptedData", schemaPath: "#/properties/pullSecrets/properties/sealedSecret/properties/clusterWideEncryptedData/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9+/]{16,}={0,2}$" }, message: 'must match pattern "^[A-Za-z0-9+/]{16,}={0,2}$"', schema: "^[A-Za-z0-9+/]{16,}={0,2}$", parentSchema: schema11.properties.pullSecrets.properties.sealedSecret.properties.clusterWideEncryptedData, data: data55 };
               if (vErrors === null) {
-                vErrors = [err200];
+                vErrors = [err201];
               } else {
-                vErrors.push(err200);
+                vErrors.push(err201);
               }
               errors++;
             }
           } else {
-            const err201 = { instancePath: instancePath + "/pullSecrets/sealedSecret/clusterWideEncryptedData", schemaPath: "#/properties/pullSecrets/properties/sealedSecret/properties/clusterWideEncryptedData/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.sealedSecret.properties.clusterWideEncryptedData.type, parentSchema: schema11.properties.pullSecrets.properties.sealedSecret.properties.clusterWideEncryptedData, data: data55 };
+            const err202 = { instancePath: instancePath + "/pullSecrets/sealedSecret/clusterWideEncryptedData", schemaPath: "#/properties/pullSecrets/properties/sealedSecret/properties/clusterWideEncryptedData/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.sealedSecret.properties.clusterWideEncryptedData.type, parentSchema: schema11.properties.pullSecrets.properties.sealedSecret.properties.clusterWideEncryptedData, data: data55 };
             if (vErrors === null) {
-              vErrors = [err201];
+              vErrors = [err202];
             } else {
-              vErrors.push(err201);
+              vErrors.push(err202);
             }
             errors++;
           }
         }
       } else {
-        const err202 = { instancePath: instancePath + "/pullSecrets/sealedSecret", schemaPath: "#/properties/pullSecrets/properties/sealedSecret/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.pullSecrets.properties.sealedSecret.type, parentSchema: schema11.properties.pullSecrets.properties.sealedSecret, data: data51 };
+        const err203 = { instancePath: instancePath + "/pullSecrets/sealedSecret", schemaPath: "#/properties/pullSecrets/properties/sealedSecret/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.pullSecrets.properties.sealedSecret.type, parentSchema: schema11.properties.pullSecrets.properties.sealedSecret, data: data51 };
         if (vErrors === null) {
-          vErrors = [err202];
+          vErrors = [err203];
         } else {
-          vErrors.push(err202);
+          vErrors.push(err203);
         }
         errors++;
       }
@@ -2362,16 +2378,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data56.passwordEnv = "HARBOR_PASSWORD";
         }
         if (data56.iUnderstandTheSecretIsWrittenToDist === void 0) {
-          const err203 = { instancePath: instancePath + "/pullSecrets/plain", schemaPath: "#/properties/pullSecrets/properties/plain/required", keyword: "required", params: { missingProperty: "iUnderstandTheSecretIsWrittenToDist" }, message: "must have required property 'iUnderstandTheSecretIsWrittenToDist'", schema: schema11.properties.pullSecrets.properties.plain.required, parentSchema: schema11.properties.pullSecrets.properties.plain, data: data56 };
-          if (vErrors === null) {
-            vErrors = [err203];
-          } else {
-            vErrors.push(err203);
-          }
-          errors++;
-        }
-        if (data56.usernameEnv === void 0) {
-          const err204 = { instancePath: instancePath + "/pullSecrets/plain", schemaPath: "#/properties/pullSecrets/properties/plain/required", keyword: "required", params: { missingProperty: "usernameEnv" }, message: "must have required property 'usernameEnv'", schema: schema11.properties.pullSecrets.properties.plain.required, parentSchema: schema11.properties.pullSecrets.properties.plain, data: data56 };
+          const err204 = { instancePath: instancePath + "/pullSecrets/plain", schemaPath: "#/properties/pullSecrets/properties/plain/required", keyword: "required", params: { missingProperty: "iUnderstandTheSecretIsWrittenToDist" }, message: "must have required property 'iUnderstandTheSecretIsWrittenToDist'", schema: schema11.properties.pullSecrets.properties.plain.required, parentSchema: schema11.properties.pullSecrets.properties.plain, data: data56 };
           if (vErrors === null) {
             vErrors = [err204];
           } else {
@@ -2379,8 +2386,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (data56.passwordEnv === void 0) {
-          const err205 = { instancePath: instancePath + "/pullSecrets/plain", schemaPath: "#/properties/pullSecrets/properties/plain/required", keyword: "required", params: { missingProperty: "passwordEnv" }, message: "must have required property 'passwordEnv'", schema: schema11.properties.pullSecrets.properties.plain.required, parentSchema: schema11.properties.pullSecrets.properties.plain, data: data56 };
+        if (data56.usernameEnv === void 0) {
+          const err205 = { instancePath: instancePath + "/pullSecrets/plain", schemaPath: "#/properties/pullSecrets/properties/plain/required", keyword: "required", params: { missingProperty: "usernameEnv" }, message: "must have required property 'usernameEnv'", schema: schema11.properties.pullSecrets.properties.plain.required, parentSchema: schema11.properties.pullSecrets.properties.plain, data: data56 };
           if (vErrors === null) {
             vErrors = [err205];
           } else {
@@ -2388,82 +2395,91 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (data56.passwordEnv === void 0) {
+          const err206 = { instancePath: instancePath + "/pullSecrets/plain", schemaPath: "#/properties/pullSecrets/properties/plain/required", keyword: "required", params: { missingProperty: "passwordEnv" }, message: "must have required property 'passwordEnv'", schema: schema11.properties.pullSecrets.properties.plain.required, parentSchema: schema11.properties.pullSecrets.properties.plain, data: data56 };
+          if (vErrors === null) {
+            vErrors = [err206];
+          } else {
+            vErrors.push(err206);
+          }
+          errors++;
+        }
         for (const key14 in data56) {
           if (!(key14 === "iUnderstandTheSecretIsWrittenToDist" || key14 === "usernameEnv" || key14 === "passwordEnv")) {
-            const err206 = { instancePath: instancePath + "/pullSecrets/plain", schemaPath: "#/properties/pullSecrets/properties/plain/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key14 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.pullSecrets.properties.plain, data: data56 };
+            const err207 = { instancePath: instancePath + "/pullSecrets/plain", schemaPath: "#/properties/pullSecrets/properties/plain/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key14 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.pullSecrets.properties.plain, data: data56 };
             if (vErrors === null) {
-              vErrors = [err206];
+              vErrors = [err207];
             } else {
-              vErrors.push(err206);
+              vErrors.push(err207);
             }
             errors++;
           }
         }
         let data57 = data56.iUnderstandTheSecretIsWrittenToDist;
         if (typeof data57 !== "boolean") {
-          const err207 = { instancePath: instancePath + "/pullSecrets/plain/iUnderstandTheSecretIsWrittenToDist", schemaPath: "#/properties/pullSecrets/properties/plain/properties/iUnderstandTheSecretIsWrittenToDist/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.pullSecrets.properties.plain.properties.iUnderstandTheSecretIsWrittenToDist.type, parentSchema: schema11.properties.pullSecrets.properties.plain.properties.iUnderstandTheSecretIsWrittenToDist, data: data57 };
+          const err208 = { instancePath: instancePath + "/pullSecrets/plain/iUnderstandTheSecretIsWrittenToDist", schemaPath: "#/properties/pullSecrets/properties/plain/properties/iUnderstandTheSecretIsWrittenToDist/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.pullSecrets.properties.plain.properties.iUnderstandTheSecretIsWrittenToDist.type, parentSchema: schema11.properties.pullSecrets.properties.plain.properties.iUnderstandTheSecretIsWrittenToDist, data: data57 };
           if (vErrors === null) {
-            vErrors = [err207];
+            vErrors = [err208];
           } else {
-            vErrors.push(err207);
+            vErrors.push(err208);
           }
           errors++;
         }
         let data58 = data56.usernameEnv;
         if (typeof data58 === "string") {
           if (!pattern23.test(data58)) {
-            const err208 = { instancePath: instancePath + "/pullSecrets/plain/usernameEnv", schemaPath: "#/properties/pullSecrets/properties/plain/properties/usernameEnv/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }, message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_]*$"', schema: "^[A-Za-z_][A-Za-z0-9_]*$", parentSchema: schema11.properties.pullSecrets.properties.plain.properties.usernameEnv, data: data58 };
+            const err209 = { instancePath: instancePath + "/pullSecrets/plain/usernameEnv", schemaPath: "#/properties/pullSecrets/properties/plain/properties/usernameEnv/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }, message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_]*$"', schema: "^[A-Za-z_][A-Za-z0-9_]*$", parentSchema: schema11.properties.pullSecrets.properties.plain.properties.usernameEnv, data: data58 };
             if (vErrors === null) {
-              vErrors = [err208];
+              vErrors = [err209];
             } else {
-              vErrors.push(err208);
+              vErrors.push(err209);
             }
             errors++;
           }
         } else {
-          const err209 = { instancePath: instancePath + "/pullSecrets/plain/usernameEnv", schemaPath: "#/properties/pullSecrets/properties/plain/properties/usernameEnv/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.plain.properties.usernameEnv.type, parentSchema: schema11.properties.pullSecrets.properties.plain.properties.usernameEnv, data: data58 };
+          const err210 = { instancePath: instancePath + "/pullSecrets/plain/usernameEnv", schemaPath: "#/properties/pullSecrets/properties/plain/properties/usernameEnv/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.plain.properties.usernameEnv.type, parentSchema: schema11.properties.pullSecrets.properties.plain.properties.usernameEnv, data: data58 };
           if (vErrors === null) {
-            vErrors = [err209];
+            vErrors = [err210];
           } else {
-            vErrors.push(err209);
+            vErrors.push(err210);
           }
           errors++;
         }
         let data59 = data56.passwordEnv;
         if (typeof data59 === "string") {
           if (!pattern23.test(data59)) {
-            const err210 = { instancePath: instancePath + "/pullSecrets/plain/passwordEnv", schemaPath: "#/properties/pullSecrets/properties/plain/properties/passwordEnv/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }, message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_]*$"', schema: "^[A-Za-z_][A-Za-z0-9_]*$", parentSchema: schema11.properties.pullSecrets.properties.plain.properties.passwordEnv, data: data59 };
+            const err211 = { instancePath: instancePath + "/pullSecrets/plain/passwordEnv", schemaPath: "#/properties/pullSecrets/properties/plain/properties/passwordEnv/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }, message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_]*$"', schema: "^[A-Za-z_][A-Za-z0-9_]*$", parentSchema: schema11.properties.pullSecrets.properties.plain.properties.passwordEnv, data: data59 };
             if (vErrors === null) {
-              vErrors = [err210];
+              vErrors = [err211];
             } else {
-              vErrors.push(err210);
+              vErrors.push(err211);
             }
             errors++;
           }
         } else {
-          const err211 = { instancePath: instancePath + "/pullSecrets/plain/passwordEnv", schemaPath: "#/properties/pullSecrets/properties/plain/properties/passwordEnv/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.plain.properties.passwordEnv.type, parentSchema: schema11.properties.pullSecrets.properties.plain.properties.passwordEnv, data: data59 };
+          const err212 = { instancePath: instancePath + "/pullSecrets/plain/passwordEnv", schemaPath: "#/properties/pullSecrets/properties/plain/properties/passwordEnv/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.pullSecrets.properties.plain.properties.passwordEnv.type, parentSchema: schema11.properties.pullSecrets.properties.plain.properties.passwordEnv, data: data59 };
           if (vErrors === null) {
-            vErrors = [err211];
+            vErrors = [err212];
           } else {
-            vErrors.push(err211);
+            vErrors.push(err212);
           }
           errors++;
         }
       } else {
-        const err212 = { instancePath: instancePath + "/pullSecrets/plain", schemaPath: "#/properties/pullSecrets/properties/plain/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.pullSecrets.properties.plain.type, parentSchema: schema11.properties.pullSecrets.properties.plain, data: data56 };
+        const err213 = { instancePath: instancePath + "/pullSecrets/plain", schemaPath: "#/properties/pullSecrets/properties/plain/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.pullSecrets.properties.plain.type, parentSchema: schema11.properties.pullSecrets.properties.plain, data: data56 };
         if (vErrors === null) {
-          vErrors = [err212];
+          vErrors = [err213];
         } else {
-          vErrors.push(err212);
+          vErrors.push(err213);
         }
         errors++;
       }
     } else {
-      const err213 = { instancePath: instancePath + "/pullSecrets", schemaPath: "#/properties/pullSecrets/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.pullSecrets.type, parentSchema: schema11.properties.pullSecrets, data: data32 };
+      const err214 = { instancePath: instancePath + "/pullSecrets", schemaPath: "#/properties/pullSecrets/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.pullSecrets.type, parentSchema: schema11.properties.pullSecrets, data: data32 };
       if (vErrors === null) {
-        vErrors = [err213];
+        vErrors = [err214];
       } else {
-        vErrors.push(err213);
+        vErrors.push(err214);
       }
       errors++;
     }
@@ -2482,16 +2498,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data60.systemTrust = {};
       }
       if (data60.enabled === void 0) {
-        const err214 = { instancePath: instancePath + "/registryCaTrust", schemaPath: "#/properties/registryCaTrust/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.registryCaTrust.required, parentSchema: schema11.properties.registryCaTrust, data: data60 };
-        if (vErrors === null) {
-          vErrors = [err214];
-        } else {
-          vErrors.push(err214);
-        }
-        errors++;
-      }
-      if (data60.installerImage === void 0) {
-        const err215 = { instancePath: instancePath + "/registryCaTrust", schemaPath: "#/properties/registryCaTrust/required", keyword: "required", params: { missingProperty: "installerImage" }, message: "must have required property 'installerImage'", schema: schema11.properties.registryCaTrust.required, parentSchema: schema11.properties.registryCaTrust, data: data60 };
+        const err215 = { instancePath: instancePath + "/registryCaTrust", schemaPath: "#/properties/registryCaTrust/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.registryCaTrust.required, parentSchema: schema11.properties.registryCaTrust, data: data60 };
         if (vErrors === null) {
           vErrors = [err215];
         } else {
@@ -2499,8 +2506,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data60.pauseImage === void 0) {
-        const err216 = { instancePath: instancePath + "/registryCaTrust", schemaPath: "#/properties/registryCaTrust/required", keyword: "required", params: { missingProperty: "pauseImage" }, message: "must have required property 'pauseImage'", schema: schema11.properties.registryCaTrust.required, parentSchema: schema11.properties.registryCaTrust, data: data60 };
+      if (data60.installerImage === void 0) {
+        const err216 = { instancePath: instancePath + "/registryCaTrust", schemaPath: "#/properties/registryCaTrust/required", keyword: "required", params: { missingProperty: "installerImage" }, message: "must have required property 'installerImage'", schema: schema11.properties.registryCaTrust.required, parentSchema: schema11.properties.registryCaTrust, data: data60 };
         if (vErrors === null) {
           vErrors = [err216];
         } else {
@@ -2508,8 +2515,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data60.systemTrust === void 0) {
-        const err217 = { instancePath: instancePath + "/registryCaTrust", schemaPath: "#/properties/registryCaTrust/required", keyword: "required", params: { missingProperty: "systemTrust" }, message: "must have required property 'systemTrust'", schema: schema11.properties.registryCaTrust.required, parentSchema: schema11.properties.registryCaTrust, data: data60 };
+      if (data60.pauseImage === void 0) {
+        const err217 = { instancePath: instancePath + "/registryCaTrust", schemaPath: "#/properties/registryCaTrust/required", keyword: "required", params: { missingProperty: "pauseImage" }, message: "must have required property 'pauseImage'", schema: schema11.properties.registryCaTrust.required, parentSchema: schema11.properties.registryCaTrust, data: data60 };
         if (vErrors === null) {
           vErrors = [err217];
         } else {
@@ -2517,24 +2524,33 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
+      if (data60.systemTrust === void 0) {
+        const err218 = { instancePath: instancePath + "/registryCaTrust", schemaPath: "#/properties/registryCaTrust/required", keyword: "required", params: { missingProperty: "systemTrust" }, message: "must have required property 'systemTrust'", schema: schema11.properties.registryCaTrust.required, parentSchema: schema11.properties.registryCaTrust, data: data60 };
+        if (vErrors === null) {
+          vErrors = [err218];
+        } else {
+          vErrors.push(err218);
+        }
+        errors++;
+      }
       for (const key15 in data60) {
         if (!(key15 === "enabled" || key15 === "installerImage" || key15 === "pauseImage" || key15 === "systemTrust")) {
-          const err218 = { instancePath: instancePath + "/registryCaTrust", schemaPath: "#/properties/registryCaTrust/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key15 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.registryCaTrust, data: data60 };
+          const err219 = { instancePath: instancePath + "/registryCaTrust", schemaPath: "#/properties/registryCaTrust/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key15 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.registryCaTrust, data: data60 };
           if (vErrors === null) {
-            vErrors = [err218];
+            vErrors = [err219];
           } else {
-            vErrors.push(err218);
+            vErrors.push(err219);
           }
           errors++;
         }
       }
       let data61 = data60.enabled;
       if (typeof data61 !== "boolean") {
-        const err219 = { instancePath: instancePath + "/registryCaTrust/enabled", schemaPath: "#/properties/registryCaTrust/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.registryCaTrust.properties.enabled.type, parentSchema: schema11.properties.registryCaTrust.properties.enabled, data: data61 };
+        const err220 = { instancePath: instancePath + "/registryCaTrust/enabled", schemaPath: "#/properties/registryCaTrust/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.registryCaTrust.properties.enabled.type, parentSchema: schema11.properties.registryCaTrust.properties.enabled, data: data61 };
         if (vErrors === null) {
-          vErrors = [err219];
+          vErrors = [err220];
         } else {
-          vErrors.push(err219);
+          vErrors.push(err220);
         }
         errors++;
       }
@@ -2543,22 +2559,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       const _errs178 = errors;
       if (typeof data62 === "string") {
         if (!pattern25.test(data62)) {
-          const err220 = {};
+          const err221 = {};
           if (vErrors === null) {
-            vErrors = [err220];
+            vErrors = [err221];
           } else {
-            vErrors.push(err220);
+            vErrors.push(err221);
           }
           errors++;
         }
       }
       var valid37 = _errs178 === errors;
       if (valid37) {
-        const err221 = { instancePath: instancePath + "/registryCaTrust/installerImage", schemaPath: "#/properties/registryCaTrust/properties/installerImage/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.registryCaTrust.properties.installerImage.not, parentSchema: schema11.properties.registryCaTrust.properties.installerImage, data: data62 };
+        const err222 = { instancePath: instancePath + "/registryCaTrust/installerImage", schemaPath: "#/properties/registryCaTrust/properties/installerImage/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.registryCaTrust.properties.installerImage.not, parentSchema: schema11.properties.registryCaTrust.properties.installerImage, data: data62 };
         if (vErrors === null) {
-          vErrors = [err221];
+          vErrors = [err222];
         } else {
-          vErrors.push(err221);
+          vErrors.push(err222);
         }
         errors++;
       } else {
@@ -2573,20 +2589,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       }
       if (typeof data62 === "string") {
         if (!pattern26.test(data62)) {
-          const err222 = { instancePath: instancePath + "/registryCaTrust/installerImage", schemaPath: "#/properties/registryCaTrust/properties/installerImage/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.registryCaTrust.properties.installerImage, data: data62 };
+          const err223 = { instancePath: instancePath + "/registryCaTrust/installerImage", schemaPath: "#/properties/registryCaTrust/properties/installerImage/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.registryCaTrust.properties.installerImage, data: data62 };
           if (vErrors === null) {
-            vErrors = [err222];
+            vErrors = [err223];
           } else {
-            vErrors.push(err222);
+            vErrors.push(err223);
           }
           errors++;
         }
       } else {
-        const err223 = { instancePath: instancePath + "/registryCaTrust/installerImage", schemaPath: "#/properties/registryCaTrust/properties/installerImage/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.registryCaTrust.properties.installerImage.type, parentSchema: schema11.properties.registryCaTrust.properties.installerImage, data: data62 };
+        const err224 = { instancePath: instancePath + "/registryCaTrust/installerImage", schemaPath: "#/properties/registryCaTrust/properties/installerImage/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.registryCaTrust.properties.installerImage.type, parentSchema: schema11.properties.registryCaTrust.properties.installerImage, data: data62 };
         if (vErrors === null) {
-          vErrors = [err223];
+          vErrors = [err224];
         } else {
-          vErrors.push(err223);
+          vErrors.push(err224);
         }
         errors++;
       }
@@ -2595,22 +2611,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       const _errs182 = errors;
       if (typeof data63 === "string") {
         if (!pattern25.test(data63)) {
-          const err224 = {};
+          const err225 = {};
           if (vErrors === null) {
-            vErrors = [err224];
+            vErrors = [err225];
           } else {
-            vErrors.push(err224);
+            vErrors.push(err225);
           }
           errors++;
         }
       }
       var valid38 = _errs182 === errors;
       if (valid38) {
-        const err225 = { instancePath: instancePath + "/registryCaTrust/pauseImage", schemaPath: "#/properties/registryCaTrust/properties/pauseImage/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.registryCaTrust.properties.pauseImage.not, parentSchema: schema11.properties.registryCaTrust.properties.pauseImage, data: data63 };
+        const err226 = { instancePath: instancePath + "/registryCaTrust/pauseImage", schemaPath: "#/properties/registryCaTrust/properties/pauseImage/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.registryCaTrust.properties.pauseImage.not, parentSchema: schema11.properties.registryCaTrust.properties.pauseImage, data: data63 };
         if (vErrors === null) {
-          vErrors = [err225];
+          vErrors = [err226];
         } else {
-          vErrors.push(err225);
+          vErrors.push(err226);
         }
         errors++;
       } else {
@@ -2625,20 +2641,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       }
       if (typeof data63 === "string") {
         if (!pattern26.test(data63)) {
-          const err226 = { instancePath: instancePath + "/registryCaTrust/pauseImage", schemaPath: "#/properties/registryCaTrust/properties/pauseImage/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.registryCaTrust.properties.pauseImage, data: data63 };
+          const err227 = { instancePath: instancePath + "/registryCaTrust/pauseImage", schemaPath: "#/properties/registryCaTrust/properties/pauseImage/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.registryCaTrust.properties.pauseImage, data: data63 };
           if (vErrors === null) {
-            vErrors = [err226];
+            vErrors = [err227];
           } else {
-            vErrors.push(err226);
+            vErrors.push(err227);
           }
           errors++;
         }
       } else {
-        const err227 = { instancePath: instancePath + "/registryCaTrust/pauseImage", schemaPath: "#/properties/registryCaTrust/properties/pauseImage/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.registryCaTrust.properties.pauseImage.type, parentSchema: schema11.properties.registryCaTrust.properties.pauseImage, data: data63 };
+        const err228 = { instancePath: instancePath + "/registryCaTrust/pauseImage", schemaPath: "#/properties/registryCaTrust/properties/pauseImage/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.registryCaTrust.properties.pauseImage.type, parentSchema: schema11.properties.registryCaTrust.properties.pauseImage, data: data63 };
         if (vErrors === null) {
-          vErrors = [err227];
+          vErrors = [err228];
         } else {
-          vErrors.push(err227);
+          vErrors.push(err228);
         }
         errors++;
       }
@@ -2651,16 +2667,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data64.osFamily = "debian";
         }
         if (data64.enabled === void 0) {
-          const err228 = { instancePath: instancePath + "/registryCaTrust/systemTrust", schemaPath: "#/properties/registryCaTrust/properties/systemTrust/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.registryCaTrust.properties.systemTrust.required, parentSchema: schema11.properties.registryCaTrust.properties.systemTrust, data: data64 };
-          if (vErrors === null) {
-            vErrors = [err228];
-          } else {
-            vErrors.push(err228);
-          }
-          errors++;
-        }
-        if (data64.osFamily === void 0) {
-          const err229 = { instancePath: instancePath + "/registryCaTrust/systemTrust", schemaPath: "#/properties/registryCaTrust/properties/systemTrust/required", keyword: "required", params: { missingProperty: "osFamily" }, message: "must have required property 'osFamily'", schema: schema11.properties.registryCaTrust.properties.systemTrust.required, parentSchema: schema11.properties.registryCaTrust.properties.systemTrust, data: data64 };
+          const err229 = { instancePath: instancePath + "/registryCaTrust/systemTrust", schemaPath: "#/properties/registryCaTrust/properties/systemTrust/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.registryCaTrust.properties.systemTrust.required, parentSchema: schema11.properties.registryCaTrust.properties.systemTrust, data: data64 };
           if (vErrors === null) {
             vErrors = [err229];
           } else {
@@ -2668,24 +2675,33 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (data64.osFamily === void 0) {
+          const err230 = { instancePath: instancePath + "/registryCaTrust/systemTrust", schemaPath: "#/properties/registryCaTrust/properties/systemTrust/required", keyword: "required", params: { missingProperty: "osFamily" }, message: "must have required property 'osFamily'", schema: schema11.properties.registryCaTrust.properties.systemTrust.required, parentSchema: schema11.properties.registryCaTrust.properties.systemTrust, data: data64 };
+          if (vErrors === null) {
+            vErrors = [err230];
+          } else {
+            vErrors.push(err230);
+          }
+          errors++;
+        }
         for (const key16 in data64) {
           if (!(key16 === "enabled" || key16 === "osFamily")) {
-            const err230 = { instancePath: instancePath + "/registryCaTrust/systemTrust", schemaPath: "#/properties/registryCaTrust/properties/systemTrust/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key16 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.registryCaTrust.properties.systemTrust, data: data64 };
+            const err231 = { instancePath: instancePath + "/registryCaTrust/systemTrust", schemaPath: "#/properties/registryCaTrust/properties/systemTrust/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key16 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.registryCaTrust.properties.systemTrust, data: data64 };
             if (vErrors === null) {
-              vErrors = [err230];
+              vErrors = [err231];
             } else {
-              vErrors.push(err230);
+              vErrors.push(err231);
             }
             errors++;
           }
         }
         let data65 = data64.enabled;
         if (typeof data65 !== "boolean") {
-          const err231 = { instancePath: instancePath + "/registryCaTrust/systemTrust/enabled", schemaPath: "#/properties/registryCaTrust/properties/systemTrust/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.registryCaTrust.properties.systemTrust.properties.enabled.type, parentSchema: schema11.properties.registryCaTrust.properties.systemTrust.properties.enabled, data: data65 };
+          const err232 = { instancePath: instancePath + "/registryCaTrust/systemTrust/enabled", schemaPath: "#/properties/registryCaTrust/properties/systemTrust/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.registryCaTrust.properties.systemTrust.properties.enabled.type, parentSchema: schema11.properties.registryCaTrust.properties.systemTrust.properties.enabled, data: data65 };
           if (vErrors === null) {
-            vErrors = [err231];
+            vErrors = [err232];
           } else {
-            vErrors.push(err231);
+            vErrors.push(err232);
           }
           errors++;
         }
@@ -2694,20 +2710,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let valid40 = false;
         const _errs190 = errors;
         if (typeof data66 !== "string") {
-          const err232 = { instancePath: instancePath + "/registryCaTrust/systemTrust/osFamily", schemaPath: "#/properties/registryCaTrust/properties/systemTrust/properties/osFamily/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.registryCaTrust.properties.systemTrust.properties.osFamily.anyOf[0].type, parentSchema: schema11.properties.registryCaTrust.properties.systemTrust.properties.osFamily.anyOf[0], data: data66 };
-          if (vErrors === null) {
-            vErrors = [err232];
-          } else {
-            vErrors.push(err232);
-          }
-          errors++;
-        }
-        if ("debian" !== data66) {
-          const err233 = { instancePath: instancePath + "/registryCaTrust/systemTrust/osFamily", schemaPath: "#/properties/registryCaTrust/properties/systemTrust/properties/osFamily/anyOf/0/const", keyword: "const", params: { allowedValue: "debian" }, message: "must be equal to constant", schema: "debian", parentSchema: schema11.properties.registryCaTrust.properties.systemTrust.properties.osFamily.anyOf[0], data: data66 };
+          const err233 = { instancePath: instancePath + "/registryCaTrust/systemTrust/osFamily", schemaPath: "#/properties/registryCaTrust/properties/systemTrust/properties/osFamily/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.registryCaTrust.properties.systemTrust.properties.osFamily.anyOf[0].type, parentSchema: schema11.properties.registryCaTrust.properties.systemTrust.properties.osFamily.anyOf[0], data: data66 };
           if (vErrors === null) {
             vErrors = [err233];
           } else {
             vErrors.push(err233);
+          }
+          errors++;
+        }
+        if ("debian" !== data66) {
+          const err234 = { instancePath: instancePath + "/registryCaTrust/systemTrust/osFamily", schemaPath: "#/properties/registryCaTrust/properties/systemTrust/properties/osFamily/anyOf/0/const", keyword: "const", params: { allowedValue: "debian" }, message: "must be equal to constant", schema: "debian", parentSchema: schema11.properties.registryCaTrust.properties.systemTrust.properties.osFamily.anyOf[0], data: data66 };
+          if (vErrors === null) {
+            vErrors = [err234];
+          } else {
+            vErrors.push(err234);
           }
           errors++;
         }
@@ -2716,16 +2732,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         if (!valid40) {
           const _errs192 = errors;
           if (typeof data66 !== "string") {
-            const err234 = { instancePath: instancePath + "/registryCaTrust/systemTrust/osFamily", schemaPath: "#/properties/registryCaTrust/properties/systemTrust/properties/osFamily/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.registryCaTrust.properties.systemTrust.properties.osFamily.anyOf[1].type, parentSchema: schema11.properties.registryCaTrust.properties.systemTrust.properties.osFamily.anyOf[1], data: data66 };
-            if (vErrors === null) {
-              vErrors = [err234];
-            } else {
-              vErrors.push(err234);
-            }
-            errors++;
-          }
-          if ("rhel" !== data66) {
-            const err235 = { instancePath: instancePath + "/registryCaTrust/systemTrust/osFamily", schemaPath: "#/properties/registryCaTrust/properties/systemTrust/properties/osFamily/anyOf/1/const", keyword: "const", params: { allowedValue: "rhel" }, message: "must be equal to constant", schema: "rhel", parentSchema: schema11.properties.registryCaTrust.properties.systemTrust.properties.osFamily.anyOf[1], data: data66 };
+            const err235 = { instancePath: instancePath + "/registryCaTrust/systemTrust/osFamily", schemaPath: "#/properties/registryCaTrust/properties/systemTrust/properties/osFamily/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.registryCaTrust.properties.systemTrust.properties.osFamily.anyOf[1].type, parentSchema: schema11.properties.registryCaTrust.properties.systemTrust.properties.osFamily.anyOf[1], data: data66 };
             if (vErrors === null) {
               vErrors = [err235];
             } else {
@@ -2733,15 +2740,24 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+          if ("rhel" !== data66) {
+            const err236 = { instancePath: instancePath + "/registryCaTrust/systemTrust/osFamily", schemaPath: "#/properties/registryCaTrust/properties/systemTrust/properties/osFamily/anyOf/1/const", keyword: "const", params: { allowedValue: "rhel" }, message: "must be equal to constant", schema: "rhel", parentSchema: schema11.properties.registryCaTrust.properties.systemTrust.properties.osFamily.anyOf[1], data: data66 };
+            if (vErrors === null) {
+              vErrors = [err236];
+            } else {
+              vErrors.push(err236);
+            }
+            errors++;
+          }
           var _valid6 = _errs192 === errors;
           valid40 = valid40 || _valid6;
         }
         if (!valid40) {
-          const err236 = { instancePath: instancePath + "/registryCaTrust/systemTrust/osFamily", schemaPath: "#/properties/registryCaTrust/properties/systemTrust/properties/osFamily/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.registryCaTrust.properties.systemTrust.properties.osFamily.anyOf, parentSchema: schema11.properties.registryCaTrust.properties.systemTrust.properties.osFamily, data: data66 };
+          const err237 = { instancePath: instancePath + "/registryCaTrust/systemTrust/osFamily", schemaPath: "#/properties/registryCaTrust/properties/systemTrust/properties/osFamily/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.registryCaTrust.properties.systemTrust.properties.osFamily.anyOf, parentSchema: schema11.properties.registryCaTrust.properties.systemTrust.properties.osFamily, data: data66 };
           if (vErrors === null) {
-            vErrors = [err236];
+            vErrors = [err237];
           } else {
-            vErrors.push(err236);
+            vErrors.push(err237);
           }
           errors++;
         } else {
@@ -2755,20 +2771,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
         }
       } else {
-        const err237 = { instancePath: instancePath + "/registryCaTrust/systemTrust", schemaPath: "#/properties/registryCaTrust/properties/systemTrust/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.registryCaTrust.properties.systemTrust.type, parentSchema: schema11.properties.registryCaTrust.properties.systemTrust, data: data64 };
+        const err238 = { instancePath: instancePath + "/registryCaTrust/systemTrust", schemaPath: "#/properties/registryCaTrust/properties/systemTrust/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.registryCaTrust.properties.systemTrust.type, parentSchema: schema11.properties.registryCaTrust.properties.systemTrust, data: data64 };
         if (vErrors === null) {
-          vErrors = [err237];
+          vErrors = [err238];
         } else {
-          vErrors.push(err237);
+          vErrors.push(err238);
         }
         errors++;
       }
     } else {
-      const err238 = { instancePath: instancePath + "/registryCaTrust", schemaPath: "#/properties/registryCaTrust/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.registryCaTrust.type, parentSchema: schema11.properties.registryCaTrust, data: data60 };
+      const err239 = { instancePath: instancePath + "/registryCaTrust", schemaPath: "#/properties/registryCaTrust/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.registryCaTrust.type, parentSchema: schema11.properties.registryCaTrust, data: data60 };
       if (vErrors === null) {
-        vErrors = [err238];
+        vErrors = [err239];
       } else {
-        vErrors.push(err238);
+        vErrors.push(err239);
       }
       errors++;
     }
@@ -2781,16 +2797,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data67.image = "library/nginx:1.28.0";
       }
       if (data67.enabled === void 0) {
-        const err239 = { instancePath: instancePath + "/harborTest", schemaPath: "#/properties/harborTest/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.harborTest.required, parentSchema: schema11.properties.harborTest, data: data67 };
-        if (vErrors === null) {
-          vErrors = [err239];
-        } else {
-          vErrors.push(err239);
-        }
-        errors++;
-      }
-      if (data67.image === void 0) {
-        const err240 = { instancePath: instancePath + "/harborTest", schemaPath: "#/properties/harborTest/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.harborTest.required, parentSchema: schema11.properties.harborTest, data: data67 };
+        const err240 = { instancePath: instancePath + "/harborTest", schemaPath: "#/properties/harborTest/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.harborTest.required, parentSchema: schema11.properties.harborTest, data: data67 };
         if (vErrors === null) {
           vErrors = [err240];
         } else {
@@ -2798,24 +2805,33 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
+      if (data67.image === void 0) {
+        const err241 = { instancePath: instancePath + "/harborTest", schemaPath: "#/properties/harborTest/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.harborTest.required, parentSchema: schema11.properties.harborTest, data: data67 };
+        if (vErrors === null) {
+          vErrors = [err241];
+        } else {
+          vErrors.push(err241);
+        }
+        errors++;
+      }
       for (const key17 in data67) {
         if (!(key17 === "enabled" || key17 === "image")) {
-          const err241 = { instancePath: instancePath + "/harborTest", schemaPath: "#/properties/harborTest/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key17 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.harborTest, data: data67 };
+          const err242 = { instancePath: instancePath + "/harborTest", schemaPath: "#/properties/harborTest/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key17 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.harborTest, data: data67 };
           if (vErrors === null) {
-            vErrors = [err241];
+            vErrors = [err242];
           } else {
-            vErrors.push(err241);
+            vErrors.push(err242);
           }
           errors++;
         }
       }
       let data68 = data67.enabled;
       if (typeof data68 !== "boolean") {
-        const err242 = { instancePath: instancePath + "/harborTest/enabled", schemaPath: "#/properties/harborTest/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.harborTest.properties.enabled.type, parentSchema: schema11.properties.harborTest.properties.enabled, data: data68 };
+        const err243 = { instancePath: instancePath + "/harborTest/enabled", schemaPath: "#/properties/harborTest/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.harborTest.properties.enabled.type, parentSchema: schema11.properties.harborTest.properties.enabled, data: data68 };
         if (vErrors === null) {
-          vErrors = [err242];
+          vErrors = [err243];
         } else {
-          vErrors.push(err242);
+          vErrors.push(err243);
         }
         errors++;
       }
@@ -2824,22 +2840,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       const _errs202 = errors;
       if (typeof data69 === "string") {
         if (!pattern25.test(data69)) {
-          const err243 = {};
+          const err244 = {};
           if (vErrors === null) {
-            vErrors = [err243];
+            vErrors = [err244];
           } else {
-            vErrors.push(err243);
+            vErrors.push(err244);
           }
           errors++;
         }
       }
       var valid42 = _errs202 === errors;
       if (valid42) {
-        const err244 = { instancePath: instancePath + "/harborTest/image", schemaPath: "#/properties/harborTest/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.harborTest.properties.image.not, parentSchema: schema11.properties.harborTest.properties.image, data: data69 };
+        const err245 = { instancePath: instancePath + "/harborTest/image", schemaPath: "#/properties/harborTest/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.harborTest.properties.image.not, parentSchema: schema11.properties.harborTest.properties.image, data: data69 };
         if (vErrors === null) {
-          vErrors = [err244];
+          vErrors = [err245];
         } else {
-          vErrors.push(err244);
+          vErrors.push(err245);
         }
         errors++;
       } else {
@@ -2854,29 +2870,29 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       }
       if (typeof data69 === "string") {
         if (!pattern30.test(data69)) {
-          const err245 = { instancePath: instancePath + "/harborTest/image", schemaPath: "#/properties/harborTest/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]+(?:[._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$" }, message: 'must match pattern "^[a-z0-9]+(?:[._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$"', schema: "^[a-z0-9]+(?:[._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$", parentSchema: schema11.properties.harborTest.properties.image, data: data69 };
+          const err246 = { instancePath: instancePath + "/harborTest/image", schemaPath: "#/properties/harborTest/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]+(?:[._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$" }, message: 'must match pattern "^[a-z0-9]+(?:[._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$"', schema: "^[a-z0-9]+(?:[._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$", parentSchema: schema11.properties.harborTest.properties.image, data: data69 };
           if (vErrors === null) {
-            vErrors = [err245];
+            vErrors = [err246];
           } else {
-            vErrors.push(err245);
+            vErrors.push(err246);
           }
           errors++;
         }
       } else {
-        const err246 = { instancePath: instancePath + "/harborTest/image", schemaPath: "#/properties/harborTest/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.harborTest.properties.image.type, parentSchema: schema11.properties.harborTest.properties.image, data: data69 };
+        const err247 = { instancePath: instancePath + "/harborTest/image", schemaPath: "#/properties/harborTest/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.harborTest.properties.image.type, parentSchema: schema11.properties.harborTest.properties.image, data: data69 };
         if (vErrors === null) {
-          vErrors = [err246];
+          vErrors = [err247];
         } else {
-          vErrors.push(err246);
+          vErrors.push(err247);
         }
         errors++;
       }
     } else {
-      const err247 = { instancePath: instancePath + "/harborTest", schemaPath: "#/properties/harborTest/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.harborTest.type, parentSchema: schema11.properties.harborTest, data: data67 };
+      const err248 = { instancePath: instancePath + "/harborTest", schemaPath: "#/properties/harborTest/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.harborTest.type, parentSchema: schema11.properties.harborTest, data: data67 };
       if (vErrors === null) {
-        vErrors = [err247];
+        vErrors = [err248];
       } else {
-        vErrors.push(err247);
+        vErrors.push(err248);
       }
       errors++;
     }
@@ -2896,16 +2912,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             data71.gpu = {};
           }
           if (data71.name === void 0) {
-            const err248 = { instancePath: instancePath + "/nodePools/" + i8, schemaPath: "#/properties/nodePools/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.nodePools.items.required, parentSchema: schema11.properties.nodePools.items, data: data71 };
-            if (vErrors === null) {
-              vErrors = [err248];
-            } else {
-              vErrors.push(err248);
-            }
-            errors++;
-          }
-          if (data71.count === void 0) {
-            const err249 = { instancePath: instancePath + "/nodePools/" + i8, schemaPath: "#/properties/nodePools/items/required", keyword: "required", params: { missingProperty: "count" }, message: "must have required property 'count'", schema: schema11.properties.nodePools.items.required, parentSchema: schema11.properties.nodePools.items, data: data71 };
+            const err249 = { instancePath: instancePath + "/nodePools/" + i8, schemaPath: "#/properties/nodePools/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.nodePools.items.required, parentSchema: schema11.properties.nodePools.items, data: data71 };
             if (vErrors === null) {
               vErrors = [err249];
             } else {
@@ -2913,8 +2920,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-          if (data71.vcpus === void 0) {
-            const err250 = { instancePath: instancePath + "/nodePools/" + i8, schemaPath: "#/properties/nodePools/items/required", keyword: "required", params: { missingProperty: "vcpus" }, message: "must have required property 'vcpus'", schema: schema11.properties.nodePools.items.required, parentSchema: schema11.properties.nodePools.items, data: data71 };
+          if (data71.count === void 0) {
+            const err250 = { instancePath: instancePath + "/nodePools/" + i8, schemaPath: "#/properties/nodePools/items/required", keyword: "required", params: { missingProperty: "count" }, message: "must have required property 'count'", schema: schema11.properties.nodePools.items.required, parentSchema: schema11.properties.nodePools.items, data: data71 };
             if (vErrors === null) {
               vErrors = [err250];
             } else {
@@ -2922,8 +2929,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-          if (data71.labels === void 0) {
-            const err251 = { instancePath: instancePath + "/nodePools/" + i8, schemaPath: "#/properties/nodePools/items/required", keyword: "required", params: { missingProperty: "labels" }, message: "must have required property 'labels'", schema: schema11.properties.nodePools.items.required, parentSchema: schema11.properties.nodePools.items, data: data71 };
+          if (data71.vcpus === void 0) {
+            const err251 = { instancePath: instancePath + "/nodePools/" + i8, schemaPath: "#/properties/nodePools/items/required", keyword: "required", params: { missingProperty: "vcpus" }, message: "must have required property 'vcpus'", schema: schema11.properties.nodePools.items.required, parentSchema: schema11.properties.nodePools.items, data: data71 };
             if (vErrors === null) {
               vErrors = [err251];
             } else {
@@ -2931,8 +2938,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-          if (data71.taints === void 0) {
-            const err252 = { instancePath: instancePath + "/nodePools/" + i8, schemaPath: "#/properties/nodePools/items/required", keyword: "required", params: { missingProperty: "taints" }, message: "must have required property 'taints'", schema: schema11.properties.nodePools.items.required, parentSchema: schema11.properties.nodePools.items, data: data71 };
+          if (data71.labels === void 0) {
+            const err252 = { instancePath: instancePath + "/nodePools/" + i8, schemaPath: "#/properties/nodePools/items/required", keyword: "required", params: { missingProperty: "labels" }, message: "must have required property 'labels'", schema: schema11.properties.nodePools.items.required, parentSchema: schema11.properties.nodePools.items, data: data71 };
             if (vErrors === null) {
               vErrors = [err252];
             } else {
@@ -2940,8 +2947,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-          if (data71.gpu === void 0) {
-            const err253 = { instancePath: instancePath + "/nodePools/" + i8, schemaPath: "#/properties/nodePools/items/required", keyword: "required", params: { missingProperty: "gpu" }, message: "must have required property 'gpu'", schema: schema11.properties.nodePools.items.required, parentSchema: schema11.properties.nodePools.items, data: data71 };
+          if (data71.taints === void 0) {
+            const err253 = { instancePath: instancePath + "/nodePools/" + i8, schemaPath: "#/properties/nodePools/items/required", keyword: "required", params: { missingProperty: "taints" }, message: "must have required property 'taints'", schema: schema11.properties.nodePools.items.required, parentSchema: schema11.properties.nodePools.items, data: data71 };
             if (vErrors === null) {
               vErrors = [err253];
             } else {
@@ -2949,13 +2956,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+          if (data71.gpu === void 0) {
+            const err254 = { instancePath: instancePath + "/nodePools/" + i8, schemaPath: "#/properties/nodePools/items/required", keyword: "required", params: { missingProperty: "gpu" }, message: "must have required property 'gpu'", schema: schema11.properties.nodePools.items.required, parentSchema: schema11.properties.nodePools.items, data: data71 };
+            if (vErrors === null) {
+              vErrors = [err254];
+            } else {
+              vErrors.push(err254);
+            }
+            errors++;
+          }
           for (const key18 in data71) {
             if (!(key18 === "name" || key18 === "count" || key18 === "vcpus" || key18 === "labels" || key18 === "taints" || key18 === "gpu")) {
-              const err254 = { instancePath: instancePath + "/nodePools/" + i8, schemaPath: "#/properties/nodePools/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key18 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.nodePools.items, data: data71 };
+              const err255 = { instancePath: instancePath + "/nodePools/" + i8, schemaPath: "#/properties/nodePools/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key18 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.nodePools.items, data: data71 };
               if (vErrors === null) {
-                vErrors = [err254];
+                vErrors = [err255];
               } else {
-                vErrors.push(err254);
+                vErrors.push(err255);
               }
               errors++;
             }
@@ -2964,16 +2980,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             let data72 = data71.name;
             if (typeof data72 === "string") {
               if (func3(data72) > 63) {
-                const err255 = { instancePath: instancePath + "/nodePools/" + i8 + "/name", schemaPath: "#/properties/nodePools/items/properties/name/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.nodePools.items.properties.name, data: data72 };
-                if (vErrors === null) {
-                  vErrors = [err255];
-                } else {
-                  vErrors.push(err255);
-                }
-                errors++;
-              }
-              if (!pattern0.test(data72)) {
-                const err256 = { instancePath: instancePath + "/nodePools/" + i8 + "/name", schemaPath: "#/properties/nodePools/items/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.nodePools.items.properties.name, data: data72 };
+                const err256 = { instancePath: instancePath + "/nodePools/" + i8 + "/name", schemaPath: "#/properties/nodePools/items/properties/name/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.nodePools.items.properties.name, data: data72 };
                 if (vErrors === null) {
                   vErrors = [err256];
                 } else {
@@ -2981,20 +2988,17 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 }
                 errors++;
               }
-            } else {
-              const err257 = { instancePath: instancePath + "/nodePools/" + i8 + "/name", schemaPath: "#/properties/nodePools/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.name.type, parentSchema: schema11.properties.nodePools.items.properties.name, data: data72 };
-              if (vErrors === null) {
-                vErrors = [err257];
-              } else {
-                vErrors.push(err257);
+              if (!pattern0.test(data72)) {
+                const err257 = { instancePath: instancePath + "/nodePools/" + i8 + "/name", schemaPath: "#/properties/nodePools/items/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.nodePools.items.properties.name, data: data72 };
+                if (vErrors === null) {
+                  vErrors = [err257];
+                } else {
+                  vErrors.push(err257);
+                }
+                errors++;
               }
-              errors++;
-            }
-          }
-          if (data71.count !== void 0) {
-            let data73 = data71.count;
-            if (!(typeof data73 == "number" && (!(data73 % 1) && !isNaN(data73)) && isFinite(data73))) {
-              const err258 = { instancePath: instancePath + "/nodePools/" + i8 + "/count", schemaPath: "#/properties/nodePools/items/properties/count/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.nodePools.items.properties.count.type, parentSchema: schema11.properties.nodePools.items.properties.count, data: data73 };
+            } else {
+              const err258 = { instancePath: instancePath + "/nodePools/" + i8 + "/name", schemaPath: "#/properties/nodePools/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.name.type, parentSchema: schema11.properties.nodePools.items.properties.name, data: data72 };
               if (vErrors === null) {
                 vErrors = [err258];
               } else {
@@ -3002,22 +3006,34 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
               errors++;
             }
+          }
+          if (data71.count !== void 0) {
+            let data73 = data71.count;
+            if (!(typeof data73 == "number" && (!(data73 % 1) && !isNaN(data73)) && isFinite(data73))) {
+              const err259 = { instancePath: instancePath + "/nodePools/" + i8 + "/count", schemaPath: "#/properties/nodePools/items/properties/count/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.nodePools.items.properties.count.type, parentSchema: schema11.properties.nodePools.items.properties.count, data: data73 };
+              if (vErrors === null) {
+                vErrors = [err259];
+              } else {
+                vErrors.push(err259);
+              }
+              errors++;
+            }
             if (typeof data73 == "number" && isFinite(data73)) {
               if (data73 > 5e3 || isNaN(data73)) {
-                const err259 = { instancePath: instancePath + "/nodePools/" + i8 + "/count", schemaPath: "#/properties/nodePools/items/properties/count/maximum", keyword: "maximum", params: { comparison: "<=", limit: 5e3 }, message: "must be <= 5000", schema: 5e3, parentSchema: schema11.properties.nodePools.items.properties.count, data: data73 };
-                if (vErrors === null) {
-                  vErrors = [err259];
-                } else {
-                  vErrors.push(err259);
-                }
-                errors++;
-              }
-              if (data73 < 0 || isNaN(data73)) {
-                const err260 = { instancePath: instancePath + "/nodePools/" + i8 + "/count", schemaPath: "#/properties/nodePools/items/properties/count/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.nodePools.items.properties.count, data: data73 };
+                const err260 = { instancePath: instancePath + "/nodePools/" + i8 + "/count", schemaPath: "#/properties/nodePools/items/properties/count/maximum", keyword: "maximum", params: { comparison: "<=", limit: 5e3 }, message: "must be <= 5000", schema: 5e3, parentSchema: schema11.properties.nodePools.items.properties.count, data: data73 };
                 if (vErrors === null) {
                   vErrors = [err260];
                 } else {
                   vErrors.push(err260);
+                }
+                errors++;
+              }
+              if (data73 < 0 || isNaN(data73)) {
+                const err261 = { instancePath: instancePath + "/nodePools/" + i8 + "/count", schemaPath: "#/properties/nodePools/items/properties/count/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.nodePools.items.properties.count, data: data73 };
+                if (vErrors === null) {
+                  vErrors = [err261];
+                } else {
+                  vErrors.push(err261);
                 }
                 errors++;
               }
@@ -3026,30 +3042,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           if (data71.vcpus !== void 0) {
             let data74 = data71.vcpus;
             if (!(typeof data74 == "number" && (!(data74 % 1) && !isNaN(data74)) && isFinite(data74))) {
-              const err261 = { instancePath: instancePath + "/nodePools/" + i8 + "/vcpus", schemaPath: "#/properties/nodePools/items/properties/vcpus/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.nodePools.items.properties.vcpus.type, parentSchema: schema11.properties.nodePools.items.properties.vcpus, data: data74 };
+              const err262 = { instancePath: instancePath + "/nodePools/" + i8 + "/vcpus", schemaPath: "#/properties/nodePools/items/properties/vcpus/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.nodePools.items.properties.vcpus.type, parentSchema: schema11.properties.nodePools.items.properties.vcpus, data: data74 };
               if (vErrors === null) {
-                vErrors = [err261];
+                vErrors = [err262];
               } else {
-                vErrors.push(err261);
+                vErrors.push(err262);
               }
               errors++;
             }
             if (typeof data74 == "number" && isFinite(data74)) {
               if (data74 > 4096 || isNaN(data74)) {
-                const err262 = { instancePath: instancePath + "/nodePools/" + i8 + "/vcpus", schemaPath: "#/properties/nodePools/items/properties/vcpus/maximum", keyword: "maximum", params: { comparison: "<=", limit: 4096 }, message: "must be <= 4096", schema: 4096, parentSchema: schema11.properties.nodePools.items.properties.vcpus, data: data74 };
-                if (vErrors === null) {
-                  vErrors = [err262];
-                } else {
-                  vErrors.push(err262);
-                }
-                errors++;
-              }
-              if (data74 < 1 || isNaN(data74)) {
-                const err263 = { instancePath: instancePath + "/nodePools/" + i8 + "/vcpus", schemaPath: "#/properties/nodePools/items/properties/vcpus/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.nodePools.items.properties.vcpus, data: data74 };
+                const err263 = { instancePath: instancePath + "/nodePools/" + i8 + "/vcpus", schemaPath: "#/properties/nodePools/items/properties/vcpus/maximum", keyword: "maximum", params: { comparison: "<=", limit: 4096 }, message: "must be <= 4096", schema: 4096, parentSchema: schema11.properties.nodePools.items.properties.vcpus, data: data74 };
                 if (vErrors === null) {
                   vErrors = [err263];
                 } else {
                   vErrors.push(err263);
+                }
+                errors++;
+              }
+              if (data74 < 1 || isNaN(data74)) {
+                const err264 = { instancePath: instancePath + "/nodePools/" + i8 + "/vcpus", schemaPath: "#/properties/nodePools/items/properties/vcpus/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.nodePools.items.properties.vcpus, data: data74 };
+                if (vErrors === null) {
+                  vErrors = [err264];
+                } else {
+                  vErrors.push(err264);
                 }
                 errors++;
               }
@@ -3061,22 +3077,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               if (pattern32.test(key19)) {
                 let data76 = data75[key19];
                 if (typeof data76 !== "string") {
-                  const err264 = { instancePath: instancePath + "/nodePools/" + i8 + "/labels/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/nodePools/items/properties/labels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.labels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.nodePools.items.properties.labels.patternProperties["^(.*)$"], data: data76 };
+                  const err265 = { instancePath: instancePath + "/nodePools/" + i8 + "/labels/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/nodePools/items/properties/labels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.labels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.nodePools.items.properties.labels.patternProperties["^(.*)$"], data: data76 };
                   if (vErrors === null) {
-                    vErrors = [err264];
+                    vErrors = [err265];
                   } else {
-                    vErrors.push(err264);
+                    vErrors.push(err265);
                   }
                   errors++;
                 }
               }
             }
           } else {
-            const err265 = { instancePath: instancePath + "/nodePools/" + i8 + "/labels", schemaPath: "#/properties/nodePools/items/properties/labels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodePools.items.properties.labels.type, parentSchema: schema11.properties.nodePools.items.properties.labels, data: data75 };
+            const err266 = { instancePath: instancePath + "/nodePools/" + i8 + "/labels", schemaPath: "#/properties/nodePools/items/properties/labels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodePools.items.properties.labels.type, parentSchema: schema11.properties.nodePools.items.properties.labels, data: data75 };
             if (vErrors === null) {
-              vErrors = [err265];
+              vErrors = [err266];
             } else {
-              vErrors.push(err265);
+              vErrors.push(err266);
             }
             errors++;
           }
@@ -3087,16 +3103,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data78 = data77[i9];
               if (data78 && typeof data78 == "object" && !Array.isArray(data78)) {
                 if (data78.key === void 0) {
-                  const err266 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9, schemaPath: "#/properties/nodePools/items/properties/taints/items/required", keyword: "required", params: { missingProperty: "key" }, message: "must have required property 'key'", schema: schema11.properties.nodePools.items.properties.taints.items.required, parentSchema: schema11.properties.nodePools.items.properties.taints.items, data: data78 };
-                  if (vErrors === null) {
-                    vErrors = [err266];
-                  } else {
-                    vErrors.push(err266);
-                  }
-                  errors++;
-                }
-                if (data78.effect === void 0) {
-                  const err267 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9, schemaPath: "#/properties/nodePools/items/properties/taints/items/required", keyword: "required", params: { missingProperty: "effect" }, message: "must have required property 'effect'", schema: schema11.properties.nodePools.items.properties.taints.items.required, parentSchema: schema11.properties.nodePools.items.properties.taints.items, data: data78 };
+                  const err267 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9, schemaPath: "#/properties/nodePools/items/properties/taints/items/required", keyword: "required", params: { missingProperty: "key" }, message: "must have required property 'key'", schema: schema11.properties.nodePools.items.properties.taints.items.required, parentSchema: schema11.properties.nodePools.items.properties.taints.items, data: data78 };
                   if (vErrors === null) {
                     vErrors = [err267];
                   } else {
@@ -3104,21 +3111,18 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   }
                   errors++;
                 }
+                if (data78.effect === void 0) {
+                  const err268 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9, schemaPath: "#/properties/nodePools/items/properties/taints/items/required", keyword: "required", params: { missingProperty: "effect" }, message: "must have required property 'effect'", schema: schema11.properties.nodePools.items.properties.taints.items.required, parentSchema: schema11.properties.nodePools.items.properties.taints.items, data: data78 };
+                  if (vErrors === null) {
+                    vErrors = [err268];
+                  } else {
+                    vErrors.push(err268);
+                  }
+                  errors++;
+                }
                 for (const key20 in data78) {
                   if (!(key20 === "key" || key20 === "value" || key20 === "effect")) {
-                    const err268 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9, schemaPath: "#/properties/nodePools/items/properties/taints/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key20 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.nodePools.items.properties.taints.items, data: data78 };
-                    if (vErrors === null) {
-                      vErrors = [err268];
-                    } else {
-                      vErrors.push(err268);
-                    }
-                    errors++;
-                  }
-                }
-                if (data78.key !== void 0) {
-                  let data79 = data78.key;
-                  if (typeof data79 !== "string") {
-                    const err269 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/key", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/key/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.taints.items.properties.key.type, parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.key, data: data79 };
+                    const err269 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9, schemaPath: "#/properties/nodePools/items/properties/taints/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key20 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.nodePools.items.properties.taints.items, data: data78 };
                     if (vErrors === null) {
                       vErrors = [err269];
                     } else {
@@ -3127,14 +3131,26 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                     errors++;
                   }
                 }
-                if (data78.value !== void 0) {
-                  let data80 = data78.value;
-                  if (typeof data80 !== "string") {
-                    const err270 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/value", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/value/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.taints.items.properties.value.type, parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.value, data: data80 };
+                if (data78.key !== void 0) {
+                  let data79 = data78.key;
+                  if (typeof data79 !== "string") {
+                    const err270 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/key", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/key/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.taints.items.properties.key.type, parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.key, data: data79 };
                     if (vErrors === null) {
                       vErrors = [err270];
                     } else {
                       vErrors.push(err270);
+                    }
+                    errors++;
+                  }
+                }
+                if (data78.value !== void 0) {
+                  let data80 = data78.value;
+                  if (typeof data80 !== "string") {
+                    const err271 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/value", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/value/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.taints.items.properties.value.type, parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.value, data: data80 };
+                    if (vErrors === null) {
+                      vErrors = [err271];
+                    } else {
+                      vErrors.push(err271);
                     }
                     errors++;
                   }
@@ -3145,20 +3161,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   let valid50 = false;
                   const _errs229 = errors;
                   if (typeof data81 !== "string") {
-                    const err271 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[0].type, parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[0], data: data81 };
-                    if (vErrors === null) {
-                      vErrors = [err271];
-                    } else {
-                      vErrors.push(err271);
-                    }
-                    errors++;
-                  }
-                  if ("NoSchedule" !== data81) {
-                    const err272 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf/0/const", keyword: "const", params: { allowedValue: "NoSchedule" }, message: "must be equal to constant", schema: "NoSchedule", parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[0], data: data81 };
+                    const err272 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[0].type, parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[0], data: data81 };
                     if (vErrors === null) {
                       vErrors = [err272];
                     } else {
                       vErrors.push(err272);
+                    }
+                    errors++;
+                  }
+                  if ("NoSchedule" !== data81) {
+                    const err273 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf/0/const", keyword: "const", params: { allowedValue: "NoSchedule" }, message: "must be equal to constant", schema: "NoSchedule", parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[0], data: data81 };
+                    if (vErrors === null) {
+                      vErrors = [err273];
+                    } else {
+                      vErrors.push(err273);
                     }
                     errors++;
                   }
@@ -3167,20 +3183,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   if (!valid50) {
                     const _errs231 = errors;
                     if (typeof data81 !== "string") {
-                      const err273 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[1].type, parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[1], data: data81 };
-                      if (vErrors === null) {
-                        vErrors = [err273];
-                      } else {
-                        vErrors.push(err273);
-                      }
-                      errors++;
-                    }
-                    if ("PreferNoSchedule" !== data81) {
-                      const err274 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf/1/const", keyword: "const", params: { allowedValue: "PreferNoSchedule" }, message: "must be equal to constant", schema: "PreferNoSchedule", parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[1], data: data81 };
+                      const err274 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[1].type, parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[1], data: data81 };
                       if (vErrors === null) {
                         vErrors = [err274];
                       } else {
                         vErrors.push(err274);
+                      }
+                      errors++;
+                    }
+                    if ("PreferNoSchedule" !== data81) {
+                      const err275 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf/1/const", keyword: "const", params: { allowedValue: "PreferNoSchedule" }, message: "must be equal to constant", schema: "PreferNoSchedule", parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[1], data: data81 };
+                      if (vErrors === null) {
+                        vErrors = [err275];
+                      } else {
+                        vErrors.push(err275);
                       }
                       errors++;
                     }
@@ -3189,20 +3205,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                     if (!valid50) {
                       const _errs233 = errors;
                       if (typeof data81 !== "string") {
-                        const err275 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[2].type, parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[2], data: data81 };
-                        if (vErrors === null) {
-                          vErrors = [err275];
-                        } else {
-                          vErrors.push(err275);
-                        }
-                        errors++;
-                      }
-                      if ("NoExecute" !== data81) {
-                        const err276 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf/2/const", keyword: "const", params: { allowedValue: "NoExecute" }, message: "must be equal to constant", schema: "NoExecute", parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[2], data: data81 };
+                        const err276 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[2].type, parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[2], data: data81 };
                         if (vErrors === null) {
                           vErrors = [err276];
                         } else {
                           vErrors.push(err276);
+                        }
+                        errors++;
+                      }
+                      if ("NoExecute" !== data81) {
+                        const err277 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf/2/const", keyword: "const", params: { allowedValue: "NoExecute" }, message: "must be equal to constant", schema: "NoExecute", parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf[2], data: data81 };
+                        if (vErrors === null) {
+                          vErrors = [err277];
+                        } else {
+                          vErrors.push(err277);
                         }
                         errors++;
                       }
@@ -3211,11 +3227,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                     }
                   }
                   if (!valid50) {
-                    const err277 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf, parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect, data: data81 };
+                    const err278 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9 + "/effect", schemaPath: "#/properties/nodePools/items/properties/taints/items/properties/effect/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.nodePools.items.properties.taints.items.properties.effect.anyOf, parentSchema: schema11.properties.nodePools.items.properties.taints.items.properties.effect, data: data81 };
                     if (vErrors === null) {
-                      vErrors = [err277];
+                      vErrors = [err278];
                     } else {
-                      vErrors.push(err277);
+                      vErrors.push(err278);
                     }
                     errors++;
                   } else {
@@ -3230,21 +3246,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   }
                 }
               } else {
-                const err278 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9, schemaPath: "#/properties/nodePools/items/properties/taints/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodePools.items.properties.taints.items.type, parentSchema: schema11.properties.nodePools.items.properties.taints.items, data: data78 };
+                const err279 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints/" + i9, schemaPath: "#/properties/nodePools/items/properties/taints/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodePools.items.properties.taints.items.type, parentSchema: schema11.properties.nodePools.items.properties.taints.items, data: data78 };
                 if (vErrors === null) {
-                  vErrors = [err278];
+                  vErrors = [err279];
                 } else {
-                  vErrors.push(err278);
+                  vErrors.push(err279);
                 }
                 errors++;
               }
             }
           } else {
-            const err279 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints", schemaPath: "#/properties/nodePools/items/properties/taints/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.nodePools.items.properties.taints.type, parentSchema: schema11.properties.nodePools.items.properties.taints, data: data77 };
+            const err280 = { instancePath: instancePath + "/nodePools/" + i8 + "/taints", schemaPath: "#/properties/nodePools/items/properties/taints/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.nodePools.items.properties.taints.type, parentSchema: schema11.properties.nodePools.items.properties.taints, data: data77 };
             if (vErrors === null) {
-              vErrors = [err279];
+              vErrors = [err280];
             } else {
-              vErrors.push(err279);
+              vErrors.push(err280);
             }
             errors++;
           }
@@ -3257,16 +3273,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               data82.perNode = 0;
             }
             if (data82.mode === void 0) {
-              const err280 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu", schemaPath: "#/properties/nodePools/items/properties/gpu/required", keyword: "required", params: { missingProperty: "mode" }, message: "must have required property 'mode'", schema: schema11.properties.nodePools.items.properties.gpu.required, parentSchema: schema11.properties.nodePools.items.properties.gpu, data: data82 };
-              if (vErrors === null) {
-                vErrors = [err280];
-              } else {
-                vErrors.push(err280);
-              }
-              errors++;
-            }
-            if (data82.perNode === void 0) {
-              const err281 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu", schemaPath: "#/properties/nodePools/items/properties/gpu/required", keyword: "required", params: { missingProperty: "perNode" }, message: "must have required property 'perNode'", schema: schema11.properties.nodePools.items.properties.gpu.required, parentSchema: schema11.properties.nodePools.items.properties.gpu, data: data82 };
+              const err281 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu", schemaPath: "#/properties/nodePools/items/properties/gpu/required", keyword: "required", params: { missingProperty: "mode" }, message: "must have required property 'mode'", schema: schema11.properties.nodePools.items.properties.gpu.required, parentSchema: schema11.properties.nodePools.items.properties.gpu, data: data82 };
               if (vErrors === null) {
                 vErrors = [err281];
               } else {
@@ -3274,13 +3281,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
               errors++;
             }
+            if (data82.perNode === void 0) {
+              const err282 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu", schemaPath: "#/properties/nodePools/items/properties/gpu/required", keyword: "required", params: { missingProperty: "perNode" }, message: "must have required property 'perNode'", schema: schema11.properties.nodePools.items.properties.gpu.required, parentSchema: schema11.properties.nodePools.items.properties.gpu, data: data82 };
+              if (vErrors === null) {
+                vErrors = [err282];
+              } else {
+                vErrors.push(err282);
+              }
+              errors++;
+            }
             for (const key21 in data82) {
               if (!(key21 === "mode" || key21 === "model" || key21 === "perNode")) {
-                const err282 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu", schemaPath: "#/properties/nodePools/items/properties/gpu/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key21 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.nodePools.items.properties.gpu, data: data82 };
+                const err283 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu", schemaPath: "#/properties/nodePools/items/properties/gpu/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key21 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.nodePools.items.properties.gpu, data: data82 };
                 if (vErrors === null) {
-                  vErrors = [err282];
+                  vErrors = [err283];
                 } else {
-                  vErrors.push(err282);
+                  vErrors.push(err283);
                 }
                 errors++;
               }
@@ -3290,20 +3306,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             let valid52 = false;
             const _errs240 = errors;
             if (typeof data83 !== "string") {
-              const err283 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[0].type, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[0], data: data83 };
-              if (vErrors === null) {
-                vErrors = [err283];
-              } else {
-                vErrors.push(err283);
-              }
-              errors++;
-            }
-            if ("none" !== data83) {
-              const err284 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf/0/const", keyword: "const", params: { allowedValue: "none" }, message: "must be equal to constant", schema: "none", parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[0], data: data83 };
+              const err284 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[0].type, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[0], data: data83 };
               if (vErrors === null) {
                 vErrors = [err284];
               } else {
                 vErrors.push(err284);
+              }
+              errors++;
+            }
+            if ("none" !== data83) {
+              const err285 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf/0/const", keyword: "const", params: { allowedValue: "none" }, message: "must be equal to constant", schema: "none", parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[0], data: data83 };
+              if (vErrors === null) {
+                vErrors = [err285];
+              } else {
+                vErrors.push(err285);
               }
               errors++;
             }
@@ -3312,20 +3328,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             if (!valid52) {
               const _errs242 = errors;
               if (typeof data83 !== "string") {
-                const err285 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[1].type, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[1], data: data83 };
-                if (vErrors === null) {
-                  vErrors = [err285];
-                } else {
-                  vErrors.push(err285);
-                }
-                errors++;
-              }
-              if ("devicePlugin" !== data83) {
-                const err286 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf/1/const", keyword: "const", params: { allowedValue: "devicePlugin" }, message: "must be equal to constant", schema: "devicePlugin", parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[1], data: data83 };
+                const err286 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[1].type, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[1], data: data83 };
                 if (vErrors === null) {
                   vErrors = [err286];
                 } else {
                   vErrors.push(err286);
+                }
+                errors++;
+              }
+              if ("devicePlugin" !== data83) {
+                const err287 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf/1/const", keyword: "const", params: { allowedValue: "devicePlugin" }, message: "must be equal to constant", schema: "devicePlugin", parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[1], data: data83 };
+                if (vErrors === null) {
+                  vErrors = [err287];
+                } else {
+                  vErrors.push(err287);
                 }
                 errors++;
               }
@@ -3334,20 +3350,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               if (!valid52) {
                 const _errs244 = errors;
                 if (typeof data83 !== "string") {
-                  const err287 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[2].type, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[2], data: data83 };
-                  if (vErrors === null) {
-                    vErrors = [err287];
-                  } else {
-                    vErrors.push(err287);
-                  }
-                  errors++;
-                }
-                if ("dra" !== data83) {
-                  const err288 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf/2/const", keyword: "const", params: { allowedValue: "dra" }, message: "must be equal to constant", schema: "dra", parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[2], data: data83 };
+                  const err288 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[2].type, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[2], data: data83 };
                   if (vErrors === null) {
                     vErrors = [err288];
                   } else {
                     vErrors.push(err288);
+                  }
+                  errors++;
+                }
+                if ("dra" !== data83) {
+                  const err289 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf/2/const", keyword: "const", params: { allowedValue: "dra" }, message: "must be equal to constant", schema: "dra", parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf[2], data: data83 };
+                  if (vErrors === null) {
+                    vErrors = [err289];
+                  } else {
+                    vErrors.push(err289);
                   }
                   errors++;
                 }
@@ -3356,11 +3372,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
             }
             if (!valid52) {
-              const err289 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode, data: data83 };
+              const err290 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/mode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/mode/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.nodePools.items.properties.gpu.properties.mode.anyOf, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.mode, data: data83 };
               if (vErrors === null) {
-                vErrors = [err289];
+                vErrors = [err290];
               } else {
-                vErrors.push(err289);
+                vErrors.push(err290);
               }
               errors++;
             } else {
@@ -3377,46 +3393,37 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data84 = data82.model;
               if (typeof data84 === "string") {
                 if (func3(data84) < 1) {
-                  const err290 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/model", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/model/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.model, data: data84 };
+                  const err291 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/model", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/model/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.model, data: data84 };
                   if (vErrors === null) {
-                    vErrors = [err290];
+                    vErrors = [err291];
                   } else {
-                    vErrors.push(err290);
+                    vErrors.push(err291);
                   }
                   errors++;
                 }
               } else {
-                const err291 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/model", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/model/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.gpu.properties.model.type, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.model, data: data84 };
+                const err292 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/model", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/model/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodePools.items.properties.gpu.properties.model.type, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.model, data: data84 };
                 if (vErrors === null) {
-                  vErrors = [err291];
+                  vErrors = [err292];
                 } else {
-                  vErrors.push(err291);
+                  vErrors.push(err292);
                 }
                 errors++;
               }
             }
             let data85 = data82.perNode;
             if (!(typeof data85 == "number" && (!(data85 % 1) && !isNaN(data85)) && isFinite(data85))) {
-              const err292 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/perNode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/perNode/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.nodePools.items.properties.gpu.properties.perNode.type, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.perNode, data: data85 };
+              const err293 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/perNode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/perNode/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.nodePools.items.properties.gpu.properties.perNode.type, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.perNode, data: data85 };
               if (vErrors === null) {
-                vErrors = [err292];
+                vErrors = [err293];
               } else {
-                vErrors.push(err292);
+                vErrors.push(err293);
               }
               errors++;
             }
             if (typeof data85 == "number" && isFinite(data85)) {
               if (data85 > 64 || isNaN(data85)) {
-                const err293 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/perNode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/perNode/maximum", keyword: "maximum", params: { comparison: "<=", limit: 64 }, message: "must be <= 64", schema: 64, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.perNode, data: data85 };
-                if (vErrors === null) {
-                  vErrors = [err293];
-                } else {
-                  vErrors.push(err293);
-                }
-                errors++;
-              }
-              if (data85 < 0 || isNaN(data85)) {
-                const err294 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/perNode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/perNode/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.perNode, data: data85 };
+                const err294 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/perNode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/perNode/maximum", keyword: "maximum", params: { comparison: "<=", limit: 64 }, message: "must be <= 64", schema: 64, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.perNode, data: data85 };
                 if (vErrors === null) {
                   vErrors = [err294];
                 } else {
@@ -3424,32 +3431,41 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 }
                 errors++;
               }
+              if (data85 < 0 || isNaN(data85)) {
+                const err295 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu/perNode", schemaPath: "#/properties/nodePools/items/properties/gpu/properties/perNode/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.nodePools.items.properties.gpu.properties.perNode, data: data85 };
+                if (vErrors === null) {
+                  vErrors = [err295];
+                } else {
+                  vErrors.push(err295);
+                }
+                errors++;
+              }
             }
           } else {
-            const err295 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu", schemaPath: "#/properties/nodePools/items/properties/gpu/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodePools.items.properties.gpu.type, parentSchema: schema11.properties.nodePools.items.properties.gpu, data: data82 };
+            const err296 = { instancePath: instancePath + "/nodePools/" + i8 + "/gpu", schemaPath: "#/properties/nodePools/items/properties/gpu/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodePools.items.properties.gpu.type, parentSchema: schema11.properties.nodePools.items.properties.gpu, data: data82 };
             if (vErrors === null) {
-              vErrors = [err295];
+              vErrors = [err296];
             } else {
-              vErrors.push(err295);
+              vErrors.push(err296);
             }
             errors++;
           }
         } else {
-          const err296 = { instancePath: instancePath + "/nodePools/" + i8, schemaPath: "#/properties/nodePools/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodePools.items.type, parentSchema: schema11.properties.nodePools.items, data: data71 };
+          const err297 = { instancePath: instancePath + "/nodePools/" + i8, schemaPath: "#/properties/nodePools/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodePools.items.type, parentSchema: schema11.properties.nodePools.items, data: data71 };
           if (vErrors === null) {
-            vErrors = [err296];
+            vErrors = [err297];
           } else {
-            vErrors.push(err296);
+            vErrors.push(err297);
           }
           errors++;
         }
       }
     } else {
-      const err297 = { instancePath: instancePath + "/nodePools", schemaPath: "#/properties/nodePools/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.nodePools.type, parentSchema: schema11.properties.nodePools, data: data70 };
+      const err298 = { instancePath: instancePath + "/nodePools", schemaPath: "#/properties/nodePools/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.nodePools.type, parentSchema: schema11.properties.nodePools, data: data70 };
       if (vErrors === null) {
-        vErrors = [err297];
+        vErrors = [err298];
       } else {
-        vErrors.push(err297);
+        vErrors.push(err298);
       }
       errors++;
     }
@@ -3465,16 +3481,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data86.nvidiaRuntimeClass = false;
       }
       if (data86.enabled === void 0) {
-        const err298 = { instancePath: instancePath + "/devicePlugin", schemaPath: "#/properties/devicePlugin/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.devicePlugin.required, parentSchema: schema11.properties.devicePlugin, data: data86 };
-        if (vErrors === null) {
-          vErrors = [err298];
-        } else {
-          vErrors.push(err298);
-        }
-        errors++;
-      }
-      if (data86.image === void 0) {
-        const err299 = { instancePath: instancePath + "/devicePlugin", schemaPath: "#/properties/devicePlugin/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.devicePlugin.required, parentSchema: schema11.properties.devicePlugin, data: data86 };
+        const err299 = { instancePath: instancePath + "/devicePlugin", schemaPath: "#/properties/devicePlugin/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.devicePlugin.required, parentSchema: schema11.properties.devicePlugin, data: data86 };
         if (vErrors === null) {
           vErrors = [err299];
         } else {
@@ -3482,8 +3489,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data86.nvidiaRuntimeClass === void 0) {
-        const err300 = { instancePath: instancePath + "/devicePlugin", schemaPath: "#/properties/devicePlugin/required", keyword: "required", params: { missingProperty: "nvidiaRuntimeClass" }, message: "must have required property 'nvidiaRuntimeClass'", schema: schema11.properties.devicePlugin.required, parentSchema: schema11.properties.devicePlugin, data: data86 };
+      if (data86.image === void 0) {
+        const err300 = { instancePath: instancePath + "/devicePlugin", schemaPath: "#/properties/devicePlugin/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.devicePlugin.required, parentSchema: schema11.properties.devicePlugin, data: data86 };
         if (vErrors === null) {
           vErrors = [err300];
         } else {
@@ -3491,24 +3498,33 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
+      if (data86.nvidiaRuntimeClass === void 0) {
+        const err301 = { instancePath: instancePath + "/devicePlugin", schemaPath: "#/properties/devicePlugin/required", keyword: "required", params: { missingProperty: "nvidiaRuntimeClass" }, message: "must have required property 'nvidiaRuntimeClass'", schema: schema11.properties.devicePlugin.required, parentSchema: schema11.properties.devicePlugin, data: data86 };
+        if (vErrors === null) {
+          vErrors = [err301];
+        } else {
+          vErrors.push(err301);
+        }
+        errors++;
+      }
       for (const key22 in data86) {
         if (!(key22 === "enabled" || key22 === "image" || key22 === "nvidiaRuntimeClass")) {
-          const err301 = { instancePath: instancePath + "/devicePlugin", schemaPath: "#/properties/devicePlugin/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key22 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.devicePlugin, data: data86 };
+          const err302 = { instancePath: instancePath + "/devicePlugin", schemaPath: "#/properties/devicePlugin/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key22 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.devicePlugin, data: data86 };
           if (vErrors === null) {
-            vErrors = [err301];
+            vErrors = [err302];
           } else {
-            vErrors.push(err301);
+            vErrors.push(err302);
           }
           errors++;
         }
       }
       let data87 = data86.enabled;
       if (typeof data87 !== "boolean") {
-        const err302 = { instancePath: instancePath + "/devicePlugin/enabled", schemaPath: "#/properties/devicePlugin/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.devicePlugin.properties.enabled.type, parentSchema: schema11.properties.devicePlugin.properties.enabled, data: data87 };
+        const err303 = { instancePath: instancePath + "/devicePlugin/enabled", schemaPath: "#/properties/devicePlugin/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.devicePlugin.properties.enabled.type, parentSchema: schema11.properties.devicePlugin.properties.enabled, data: data87 };
         if (vErrors === null) {
-          vErrors = [err302];
+          vErrors = [err303];
         } else {
-          vErrors.push(err302);
+          vErrors.push(err303);
         }
         errors++;
       }
@@ -3517,22 +3533,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       const _errs258 = errors;
       if (typeof data88 === "string") {
         if (!pattern25.test(data88)) {
-          const err303 = {};
+          const err304 = {};
           if (vErrors === null) {
-            vErrors = [err303];
+            vErrors = [err304];
           } else {
-            vErrors.push(err303);
+            vErrors.push(err304);
           }
           errors++;
         }
       }
       var valid54 = _errs258 === errors;
       if (valid54) {
-        const err304 = { instancePath: instancePath + "/devicePlugin/image", schemaPath: "#/properties/devicePlugin/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.devicePlugin.properties.image.not, parentSchema: schema11.properties.devicePlugin.properties.image, data: data88 };
+        const err305 = { instancePath: instancePath + "/devicePlugin/image", schemaPath: "#/properties/devicePlugin/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.devicePlugin.properties.image.not, parentSchema: schema11.properties.devicePlugin.properties.image, data: data88 };
         if (vErrors === null) {
-          vErrors = [err304];
+          vErrors = [err305];
         } else {
-          vErrors.push(err304);
+          vErrors.push(err305);
         }
         errors++;
       } else {
@@ -3547,26 +3563,16 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       }
       if (typeof data88 === "string") {
         if (!pattern26.test(data88)) {
-          const err305 = { instancePath: instancePath + "/devicePlugin/image", schemaPath: "#/properties/devicePlugin/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.devicePlugin.properties.image, data: data88 };
+          const err306 = { instancePath: instancePath + "/devicePlugin/image", schemaPath: "#/properties/devicePlugin/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.devicePlugin.properties.image, data: data88 };
           if (vErrors === null) {
-            vErrors = [err305];
+            vErrors = [err306];
           } else {
-            vErrors.push(err305);
+            vErrors.push(err306);
           }
           errors++;
         }
       } else {
-        const err306 = { instancePath: instancePath + "/devicePlugin/image", schemaPath: "#/properties/devicePlugin/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.devicePlugin.properties.image.type, parentSchema: schema11.properties.devicePlugin.properties.image, data: data88 };
-        if (vErrors === null) {
-          vErrors = [err306];
-        } else {
-          vErrors.push(err306);
-        }
-        errors++;
-      }
-      let data89 = data86.nvidiaRuntimeClass;
-      if (typeof data89 !== "boolean") {
-        const err307 = { instancePath: instancePath + "/devicePlugin/nvidiaRuntimeClass", schemaPath: "#/properties/devicePlugin/properties/nvidiaRuntimeClass/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.devicePlugin.properties.nvidiaRuntimeClass.type, parentSchema: schema11.properties.devicePlugin.properties.nvidiaRuntimeClass, data: data89 };
+        const err307 = { instancePath: instancePath + "/devicePlugin/image", schemaPath: "#/properties/devicePlugin/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.devicePlugin.properties.image.type, parentSchema: schema11.properties.devicePlugin.properties.image, data: data88 };
         if (vErrors === null) {
           vErrors = [err307];
         } else {
@@ -3574,12 +3580,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
+      let data89 = data86.nvidiaRuntimeClass;
+      if (typeof data89 !== "boolean") {
+        const err308 = { instancePath: instancePath + "/devicePlugin/nvidiaRuntimeClass", schemaPath: "#/properties/devicePlugin/properties/nvidiaRuntimeClass/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.devicePlugin.properties.nvidiaRuntimeClass.type, parentSchema: schema11.properties.devicePlugin.properties.nvidiaRuntimeClass, data: data89 };
+        if (vErrors === null) {
+          vErrors = [err308];
+        } else {
+          vErrors.push(err308);
+        }
+        errors++;
+      }
     } else {
-      const err308 = { instancePath: instancePath + "/devicePlugin", schemaPath: "#/properties/devicePlugin/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.devicePlugin.type, parentSchema: schema11.properties.devicePlugin, data: data86 };
+      const err309 = { instancePath: instancePath + "/devicePlugin", schemaPath: "#/properties/devicePlugin/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.devicePlugin.type, parentSchema: schema11.properties.devicePlugin, data: data86 };
       if (vErrors === null) {
-        vErrors = [err308];
+        vErrors = [err309];
       } else {
-        vErrors.push(err308);
+        vErrors.push(err309);
       }
       errors++;
     }
@@ -3601,16 +3617,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data90.computeDomains = {};
       }
       if (data90.enabled === void 0) {
-        const err309 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.draDriver.required, parentSchema: schema11.properties.draDriver, data: data90 };
-        if (vErrors === null) {
-          vErrors = [err309];
-        } else {
-          vErrors.push(err309);
-        }
-        errors++;
-      }
-      if (data90.image === void 0) {
-        const err310 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.draDriver.required, parentSchema: schema11.properties.draDriver, data: data90 };
+        const err310 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.draDriver.required, parentSchema: schema11.properties.draDriver, data: data90 };
         if (vErrors === null) {
           vErrors = [err310];
         } else {
@@ -3618,8 +3625,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data90.nvidiaDriverRoot === void 0) {
-        const err311 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/required", keyword: "required", params: { missingProperty: "nvidiaDriverRoot" }, message: "must have required property 'nvidiaDriverRoot'", schema: schema11.properties.draDriver.required, parentSchema: schema11.properties.draDriver, data: data90 };
+      if (data90.image === void 0) {
+        const err311 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.draDriver.required, parentSchema: schema11.properties.draDriver, data: data90 };
         if (vErrors === null) {
           vErrors = [err311];
         } else {
@@ -3627,8 +3634,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data90.logVerbosity === void 0) {
-        const err312 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/required", keyword: "required", params: { missingProperty: "logVerbosity" }, message: "must have required property 'logVerbosity'", schema: schema11.properties.draDriver.required, parentSchema: schema11.properties.draDriver, data: data90 };
+      if (data90.nvidiaDriverRoot === void 0) {
+        const err312 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/required", keyword: "required", params: { missingProperty: "nvidiaDriverRoot" }, message: "must have required property 'nvidiaDriverRoot'", schema: schema11.properties.draDriver.required, parentSchema: schema11.properties.draDriver, data: data90 };
         if (vErrors === null) {
           vErrors = [err312];
         } else {
@@ -3636,8 +3643,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data90.computeDomains === void 0) {
-        const err313 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/required", keyword: "required", params: { missingProperty: "computeDomains" }, message: "must have required property 'computeDomains'", schema: schema11.properties.draDriver.required, parentSchema: schema11.properties.draDriver, data: data90 };
+      if (data90.logVerbosity === void 0) {
+        const err313 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/required", keyword: "required", params: { missingProperty: "logVerbosity" }, message: "must have required property 'logVerbosity'", schema: schema11.properties.draDriver.required, parentSchema: schema11.properties.draDriver, data: data90 };
         if (vErrors === null) {
           vErrors = [err313];
         } else {
@@ -3645,24 +3652,33 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
+      if (data90.computeDomains === void 0) {
+        const err314 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/required", keyword: "required", params: { missingProperty: "computeDomains" }, message: "must have required property 'computeDomains'", schema: schema11.properties.draDriver.required, parentSchema: schema11.properties.draDriver, data: data90 };
+        if (vErrors === null) {
+          vErrors = [err314];
+        } else {
+          vErrors.push(err314);
+        }
+        errors++;
+      }
       for (const key23 in data90) {
         if (!(key23 === "enabled" || key23 === "image" || key23 === "nvidiaDriverRoot" || key23 === "logVerbosity" || key23 === "computeDomains")) {
-          const err314 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key23 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.draDriver, data: data90 };
+          const err315 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key23 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.draDriver, data: data90 };
           if (vErrors === null) {
-            vErrors = [err314];
+            vErrors = [err315];
           } else {
-            vErrors.push(err314);
+            vErrors.push(err315);
           }
           errors++;
         }
       }
       let data91 = data90.enabled;
       if (typeof data91 !== "boolean") {
-        const err315 = { instancePath: instancePath + "/draDriver/enabled", schemaPath: "#/properties/draDriver/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.draDriver.properties.enabled.type, parentSchema: schema11.properties.draDriver.properties.enabled, data: data91 };
+        const err316 = { instancePath: instancePath + "/draDriver/enabled", schemaPath: "#/properties/draDriver/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.draDriver.properties.enabled.type, parentSchema: schema11.properties.draDriver.properties.enabled, data: data91 };
         if (vErrors === null) {
-          vErrors = [err315];
+          vErrors = [err316];
         } else {
-          vErrors.push(err315);
+          vErrors.push(err316);
         }
         errors++;
       }
@@ -3671,22 +3687,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       const _errs269 = errors;
       if (typeof data92 === "string") {
         if (!pattern25.test(data92)) {
-          const err316 = {};
+          const err317 = {};
           if (vErrors === null) {
-            vErrors = [err316];
+            vErrors = [err317];
           } else {
-            vErrors.push(err316);
+            vErrors.push(err317);
           }
           errors++;
         }
       }
       var valid56 = _errs269 === errors;
       if (valid56) {
-        const err317 = { instancePath: instancePath + "/draDriver/image", schemaPath: "#/properties/draDriver/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.draDriver.properties.image.not, parentSchema: schema11.properties.draDriver.properties.image, data: data92 };
+        const err318 = { instancePath: instancePath + "/draDriver/image", schemaPath: "#/properties/draDriver/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.draDriver.properties.image.not, parentSchema: schema11.properties.draDriver.properties.image, data: data92 };
         if (vErrors === null) {
-          vErrors = [err317];
+          vErrors = [err318];
         } else {
-          vErrors.push(err317);
+          vErrors.push(err318);
         }
         errors++;
       } else {
@@ -3701,46 +3717,36 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       }
       if (typeof data92 === "string") {
         if (!pattern26.test(data92)) {
-          const err318 = { instancePath: instancePath + "/draDriver/image", schemaPath: "#/properties/draDriver/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.draDriver.properties.image, data: data92 };
+          const err319 = { instancePath: instancePath + "/draDriver/image", schemaPath: "#/properties/draDriver/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.draDriver.properties.image, data: data92 };
           if (vErrors === null) {
-            vErrors = [err318];
+            vErrors = [err319];
           } else {
-            vErrors.push(err318);
+            vErrors.push(err319);
           }
           errors++;
         }
       } else {
-        const err319 = { instancePath: instancePath + "/draDriver/image", schemaPath: "#/properties/draDriver/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.draDriver.properties.image.type, parentSchema: schema11.properties.draDriver.properties.image, data: data92 };
+        const err320 = { instancePath: instancePath + "/draDriver/image", schemaPath: "#/properties/draDriver/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.draDriver.properties.image.type, parentSchema: schema11.properties.draDriver.properties.image, data: data92 };
         if (vErrors === null) {
-          vErrors = [err319];
+          vErrors = [err320];
         } else {
-          vErrors.push(err319);
+          vErrors.push(err320);
         }
         errors++;
       }
       let data93 = data90.nvidiaDriverRoot;
       if (typeof data93 === "string") {
         if (!pattern37.test(data93)) {
-          const err320 = { instancePath: instancePath + "/draDriver/nvidiaDriverRoot", schemaPath: "#/properties/draDriver/properties/nvidiaDriverRoot/pattern", keyword: "pattern", params: { pattern: "^/.*" }, message: 'must match pattern "^/.*"', schema: "^/.*", parentSchema: schema11.properties.draDriver.properties.nvidiaDriverRoot, data: data93 };
+          const err321 = { instancePath: instancePath + "/draDriver/nvidiaDriverRoot", schemaPath: "#/properties/draDriver/properties/nvidiaDriverRoot/pattern", keyword: "pattern", params: { pattern: "^/.*" }, message: 'must match pattern "^/.*"', schema: "^/.*", parentSchema: schema11.properties.draDriver.properties.nvidiaDriverRoot, data: data93 };
           if (vErrors === null) {
-            vErrors = [err320];
+            vErrors = [err321];
           } else {
-            vErrors.push(err320);
+            vErrors.push(err321);
           }
           errors++;
         }
       } else {
-        const err321 = { instancePath: instancePath + "/draDriver/nvidiaDriverRoot", schemaPath: "#/properties/draDriver/properties/nvidiaDriverRoot/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.draDriver.properties.nvidiaDriverRoot.type, parentSchema: schema11.properties.draDriver.properties.nvidiaDriverRoot, data: data93 };
-        if (vErrors === null) {
-          vErrors = [err321];
-        } else {
-          vErrors.push(err321);
-        }
-        errors++;
-      }
-      let data94 = data90.logVerbosity;
-      if (!(typeof data94 == "number" && (!(data94 % 1) && !isNaN(data94)) && isFinite(data94))) {
-        const err322 = { instancePath: instancePath + "/draDriver/logVerbosity", schemaPath: "#/properties/draDriver/properties/logVerbosity/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.draDriver.properties.logVerbosity.type, parentSchema: schema11.properties.draDriver.properties.logVerbosity, data: data94 };
+        const err322 = { instancePath: instancePath + "/draDriver/nvidiaDriverRoot", schemaPath: "#/properties/draDriver/properties/nvidiaDriverRoot/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.draDriver.properties.nvidiaDriverRoot.type, parentSchema: schema11.properties.draDriver.properties.nvidiaDriverRoot, data: data93 };
         if (vErrors === null) {
           vErrors = [err322];
         } else {
@@ -3748,22 +3754,32 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
+      let data94 = data90.logVerbosity;
+      if (!(typeof data94 == "number" && (!(data94 % 1) && !isNaN(data94)) && isFinite(data94))) {
+        const err323 = { instancePath: instancePath + "/draDriver/logVerbosity", schemaPath: "#/properties/draDriver/properties/logVerbosity/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.draDriver.properties.logVerbosity.type, parentSchema: schema11.properties.draDriver.properties.logVerbosity, data: data94 };
+        if (vErrors === null) {
+          vErrors = [err323];
+        } else {
+          vErrors.push(err323);
+        }
+        errors++;
+      }
       if (typeof data94 == "number" && isFinite(data94)) {
         if (data94 > 10 || isNaN(data94)) {
-          const err323 = { instancePath: instancePath + "/draDriver/logVerbosity", schemaPath: "#/properties/draDriver/properties/logVerbosity/maximum", keyword: "maximum", params: { comparison: "<=", limit: 10 }, message: "must be <= 10", schema: 10, parentSchema: schema11.properties.draDriver.properties.logVerbosity, data: data94 };
-          if (vErrors === null) {
-            vErrors = [err323];
-          } else {
-            vErrors.push(err323);
-          }
-          errors++;
-        }
-        if (data94 < 0 || isNaN(data94)) {
-          const err324 = { instancePath: instancePath + "/draDriver/logVerbosity", schemaPath: "#/properties/draDriver/properties/logVerbosity/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.draDriver.properties.logVerbosity, data: data94 };
+          const err324 = { instancePath: instancePath + "/draDriver/logVerbosity", schemaPath: "#/properties/draDriver/properties/logVerbosity/maximum", keyword: "maximum", params: { comparison: "<=", limit: 10 }, message: "must be <= 10", schema: 10, parentSchema: schema11.properties.draDriver.properties.logVerbosity, data: data94 };
           if (vErrors === null) {
             vErrors = [err324];
           } else {
             vErrors.push(err324);
+          }
+          errors++;
+        }
+        if (data94 < 0 || isNaN(data94)) {
+          const err325 = { instancePath: instancePath + "/draDriver/logVerbosity", schemaPath: "#/properties/draDriver/properties/logVerbosity/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.draDriver.properties.logVerbosity, data: data94 };
+          if (vErrors === null) {
+            vErrors = [err325];
+          } else {
+            vErrors.push(err325);
           }
           errors++;
         }
@@ -3774,50 +3790,50 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data95.enabled = false;
         }
         if (data95.enabled === void 0) {
-          const err325 = { instancePath: instancePath + "/draDriver/computeDomains", schemaPath: "#/properties/draDriver/properties/computeDomains/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.draDriver.properties.computeDomains.required, parentSchema: schema11.properties.draDriver.properties.computeDomains, data: data95 };
+          const err326 = { instancePath: instancePath + "/draDriver/computeDomains", schemaPath: "#/properties/draDriver/properties/computeDomains/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.draDriver.properties.computeDomains.required, parentSchema: schema11.properties.draDriver.properties.computeDomains, data: data95 };
           if (vErrors === null) {
-            vErrors = [err325];
+            vErrors = [err326];
           } else {
-            vErrors.push(err325);
+            vErrors.push(err326);
           }
           errors++;
         }
         for (const key24 in data95) {
           if (!(key24 === "enabled")) {
-            const err326 = { instancePath: instancePath + "/draDriver/computeDomains", schemaPath: "#/properties/draDriver/properties/computeDomains/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key24 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.draDriver.properties.computeDomains, data: data95 };
+            const err327 = { instancePath: instancePath + "/draDriver/computeDomains", schemaPath: "#/properties/draDriver/properties/computeDomains/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key24 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.draDriver.properties.computeDomains, data: data95 };
             if (vErrors === null) {
-              vErrors = [err326];
+              vErrors = [err327];
             } else {
-              vErrors.push(err326);
+              vErrors.push(err327);
             }
             errors++;
           }
         }
         let data96 = data95.enabled;
         if (typeof data96 !== "boolean") {
-          const err327 = { instancePath: instancePath + "/draDriver/computeDomains/enabled", schemaPath: "#/properties/draDriver/properties/computeDomains/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.draDriver.properties.computeDomains.properties.enabled.type, parentSchema: schema11.properties.draDriver.properties.computeDomains.properties.enabled, data: data96 };
+          const err328 = { instancePath: instancePath + "/draDriver/computeDomains/enabled", schemaPath: "#/properties/draDriver/properties/computeDomains/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.draDriver.properties.computeDomains.properties.enabled.type, parentSchema: schema11.properties.draDriver.properties.computeDomains.properties.enabled, data: data96 };
           if (vErrors === null) {
-            vErrors = [err327];
+            vErrors = [err328];
           } else {
-            vErrors.push(err327);
+            vErrors.push(err328);
           }
           errors++;
         }
       } else {
-        const err328 = { instancePath: instancePath + "/draDriver/computeDomains", schemaPath: "#/properties/draDriver/properties/computeDomains/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.draDriver.properties.computeDomains.type, parentSchema: schema11.properties.draDriver.properties.computeDomains, data: data95 };
+        const err329 = { instancePath: instancePath + "/draDriver/computeDomains", schemaPath: "#/properties/draDriver/properties/computeDomains/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.draDriver.properties.computeDomains.type, parentSchema: schema11.properties.draDriver.properties.computeDomains, data: data95 };
         if (vErrors === null) {
-          vErrors = [err328];
+          vErrors = [err329];
         } else {
-          vErrors.push(err328);
+          vErrors.push(err329);
         }
         errors++;
       }
     } else {
-      const err329 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.draDriver.type, parentSchema: schema11.properties.draDriver, data: data90 };
+      const err330 = { instancePath: instancePath + "/draDriver", schemaPath: "#/properties/draDriver/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.draDriver.type, parentSchema: schema11.properties.draDriver, data: data90 };
       if (vErrors === null) {
-        vErrors = [err329];
+        vErrors = [err330];
       } else {
-        vErrors.push(err329);
+        vErrors.push(err330);
       }
       errors++;
     }
@@ -3827,21 +3843,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data97.claimTemplates = [];
       }
       if (data97.claimTemplates === void 0) {
-        const err330 = { instancePath: instancePath + "/dra", schemaPath: "#/properties/dra/required", keyword: "required", params: { missingProperty: "claimTemplates" }, message: "must have required property 'claimTemplates'", schema: schema11.properties.dra.required, parentSchema: schema11.properties.dra, data: data97 };
+        const err331 = { instancePath: instancePath + "/dra", schemaPath: "#/properties/dra/required", keyword: "required", params: { missingProperty: "claimTemplates" }, message: "must have required property 'claimTemplates'", schema: schema11.properties.dra.required, parentSchema: schema11.properties.dra, data: data97 };
         if (vErrors === null) {
-          vErrors = [err330];
+          vErrors = [err331];
         } else {
-          vErrors.push(err330);
+          vErrors.push(err331);
         }
         errors++;
       }
       for (const key25 in data97) {
         if (!(key25 === "claimTemplates")) {
-          const err331 = { instancePath: instancePath + "/dra", schemaPath: "#/properties/dra/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key25 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.dra, data: data97 };
+          const err332 = { instancePath: instancePath + "/dra", schemaPath: "#/properties/dra/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key25 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.dra, data: data97 };
           if (vErrors === null) {
-            vErrors = [err331];
+            vErrors = [err332];
           } else {
-            vErrors.push(err331);
+            vErrors.push(err332);
           }
           errors++;
         }
@@ -3856,16 +3872,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               data99.count = 1;
             }
             if (data99.name === void 0) {
-              const err332 = { instancePath: instancePath + "/dra/claimTemplates/" + i10, schemaPath: "#/properties/dra/properties/claimTemplates/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.dra.properties.claimTemplates.items.required, parentSchema: schema11.properties.dra.properties.claimTemplates.items, data: data99 };
-              if (vErrors === null) {
-                vErrors = [err332];
-              } else {
-                vErrors.push(err332);
-              }
-              errors++;
-            }
-            if (data99.count === void 0) {
-              const err333 = { instancePath: instancePath + "/dra/claimTemplates/" + i10, schemaPath: "#/properties/dra/properties/claimTemplates/items/required", keyword: "required", params: { missingProperty: "count" }, message: "must have required property 'count'", schema: schema11.properties.dra.properties.claimTemplates.items.required, parentSchema: schema11.properties.dra.properties.claimTemplates.items, data: data99 };
+              const err333 = { instancePath: instancePath + "/dra/claimTemplates/" + i10, schemaPath: "#/properties/dra/properties/claimTemplates/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.dra.properties.claimTemplates.items.required, parentSchema: schema11.properties.dra.properties.claimTemplates.items, data: data99 };
               if (vErrors === null) {
                 vErrors = [err333];
               } else {
@@ -3873,13 +3880,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
               errors++;
             }
+            if (data99.count === void 0) {
+              const err334 = { instancePath: instancePath + "/dra/claimTemplates/" + i10, schemaPath: "#/properties/dra/properties/claimTemplates/items/required", keyword: "required", params: { missingProperty: "count" }, message: "must have required property 'count'", schema: schema11.properties.dra.properties.claimTemplates.items.required, parentSchema: schema11.properties.dra.properties.claimTemplates.items, data: data99 };
+              if (vErrors === null) {
+                vErrors = [err334];
+              } else {
+                vErrors.push(err334);
+              }
+              errors++;
+            }
             for (const key26 in data99) {
               if (!(key26 === "name" || key26 === "count" || key26 === "minMemory" || key26 === "productName" || key26 === "minCudaDriverVersion" || key26 === "migProfile")) {
-                const err334 = { instancePath: instancePath + "/dra/claimTemplates/" + i10, schemaPath: "#/properties/dra/properties/claimTemplates/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key26 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.dra.properties.claimTemplates.items, data: data99 };
+                const err335 = { instancePath: instancePath + "/dra/claimTemplates/" + i10, schemaPath: "#/properties/dra/properties/claimTemplates/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key26 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.dra.properties.claimTemplates.items, data: data99 };
                 if (vErrors === null) {
-                  vErrors = [err334];
+                  vErrors = [err335];
                 } else {
-                  vErrors.push(err334);
+                  vErrors.push(err335);
                 }
                 errors++;
               }
@@ -3888,16 +3904,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data100 = data99.name;
               if (typeof data100 === "string") {
                 if (func3(data100) > 63) {
-                  const err335 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/name", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/name/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.name, data: data100 };
-                  if (vErrors === null) {
-                    vErrors = [err335];
-                  } else {
-                    vErrors.push(err335);
-                  }
-                  errors++;
-                }
-                if (!pattern0.test(data100)) {
-                  const err336 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/name", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.name, data: data100 };
+                  const err336 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/name", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/name/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.name, data: data100 };
                   if (vErrors === null) {
                     vErrors = [err336];
                   } else {
@@ -3905,42 +3912,51 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   }
                   errors++;
                 }
+                if (!pattern0.test(data100)) {
+                  const err337 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/name", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.name, data: data100 };
+                  if (vErrors === null) {
+                    vErrors = [err337];
+                  } else {
+                    vErrors.push(err337);
+                  }
+                  errors++;
+                }
               } else {
-                const err337 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/name", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dra.properties.claimTemplates.items.properties.name.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.name, data: data100 };
+                const err338 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/name", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dra.properties.claimTemplates.items.properties.name.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.name, data: data100 };
                 if (vErrors === null) {
-                  vErrors = [err337];
+                  vErrors = [err338];
                 } else {
-                  vErrors.push(err337);
+                  vErrors.push(err338);
                 }
                 errors++;
               }
             }
             let data101 = data99.count;
             if (!(typeof data101 == "number" && (!(data101 % 1) && !isNaN(data101)) && isFinite(data101))) {
-              const err338 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/count", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/count/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.dra.properties.claimTemplates.items.properties.count.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.count, data: data101 };
+              const err339 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/count", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/count/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.dra.properties.claimTemplates.items.properties.count.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.count, data: data101 };
               if (vErrors === null) {
-                vErrors = [err338];
+                vErrors = [err339];
               } else {
-                vErrors.push(err338);
+                vErrors.push(err339);
               }
               errors++;
             }
             if (typeof data101 == "number" && isFinite(data101)) {
               if (data101 > 64 || isNaN(data101)) {
-                const err339 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/count", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/count/maximum", keyword: "maximum", params: { comparison: "<=", limit: 64 }, message: "must be <= 64", schema: 64, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.count, data: data101 };
-                if (vErrors === null) {
-                  vErrors = [err339];
-                } else {
-                  vErrors.push(err339);
-                }
-                errors++;
-              }
-              if (data101 < 1 || isNaN(data101)) {
-                const err340 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/count", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/count/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.count, data: data101 };
+                const err340 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/count", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/count/maximum", keyword: "maximum", params: { comparison: "<=", limit: 64 }, message: "must be <= 64", schema: 64, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.count, data: data101 };
                 if (vErrors === null) {
                   vErrors = [err340];
                 } else {
                   vErrors.push(err340);
+                }
+                errors++;
+              }
+              if (data101 < 1 || isNaN(data101)) {
+                const err341 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/count", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/count/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.count, data: data101 };
+                if (vErrors === null) {
+                  vErrors = [err341];
+                } else {
+                  vErrors.push(err341);
                 }
                 errors++;
               }
@@ -3949,20 +3965,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data102 = data99.minMemory;
               if (typeof data102 === "string") {
                 if (!pattern39.test(data102)) {
-                  const err341 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/minMemory", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/minMemory/pattern", keyword: "pattern", params: { pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$" }, message: 'must match pattern "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"', schema: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.minMemory, data: data102 };
+                  const err342 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/minMemory", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/minMemory/pattern", keyword: "pattern", params: { pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$" }, message: 'must match pattern "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"', schema: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.minMemory, data: data102 };
                   if (vErrors === null) {
-                    vErrors = [err341];
+                    vErrors = [err342];
                   } else {
-                    vErrors.push(err341);
+                    vErrors.push(err342);
                   }
                   errors++;
                 }
               } else {
-                const err342 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/minMemory", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/minMemory/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dra.properties.claimTemplates.items.properties.minMemory.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.minMemory, data: data102 };
+                const err343 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/minMemory", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/minMemory/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dra.properties.claimTemplates.items.properties.minMemory.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.minMemory, data: data102 };
                 if (vErrors === null) {
-                  vErrors = [err342];
+                  vErrors = [err343];
                 } else {
-                  vErrors.push(err342);
+                  vErrors.push(err343);
                 }
                 errors++;
               }
@@ -3971,16 +3987,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data103 = data99.productName;
               if (typeof data103 === "string") {
                 if (func3(data103) > 128) {
-                  const err343 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/productName", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/productName/maxLength", keyword: "maxLength", params: { limit: 128 }, message: "must NOT have more than 128 characters", schema: 128, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.productName, data: data103 };
-                  if (vErrors === null) {
-                    vErrors = [err343];
-                  } else {
-                    vErrors.push(err343);
-                  }
-                  errors++;
-                }
-                if (!pattern40.test(data103)) {
-                  const err344 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/productName", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/productName/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]*$" }, message: 'must match pattern "^[A-Za-z0-9][A-Za-z0-9 ._-]*$"', schema: "^[A-Za-z0-9][A-Za-z0-9 ._-]*$", parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.productName, data: data103 };
+                  const err344 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/productName", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/productName/maxLength", keyword: "maxLength", params: { limit: 128 }, message: "must NOT have more than 128 characters", schema: 128, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.productName, data: data103 };
                   if (vErrors === null) {
                     vErrors = [err344];
                   } else {
@@ -3988,12 +3995,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   }
                   errors++;
                 }
+                if (!pattern40.test(data103)) {
+                  const err345 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/productName", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/productName/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]*$" }, message: 'must match pattern "^[A-Za-z0-9][A-Za-z0-9 ._-]*$"', schema: "^[A-Za-z0-9][A-Za-z0-9 ._-]*$", parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.productName, data: data103 };
+                  if (vErrors === null) {
+                    vErrors = [err345];
+                  } else {
+                    vErrors.push(err345);
+                  }
+                  errors++;
+                }
               } else {
-                const err345 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/productName", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/productName/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dra.properties.claimTemplates.items.properties.productName.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.productName, data: data103 };
+                const err346 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/productName", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/productName/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dra.properties.claimTemplates.items.properties.productName.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.productName, data: data103 };
                 if (vErrors === null) {
-                  vErrors = [err345];
+                  vErrors = [err346];
                 } else {
-                  vErrors.push(err345);
+                  vErrors.push(err346);
                 }
                 errors++;
               }
@@ -4002,20 +4018,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data104 = data99.minCudaDriverVersion;
               if (typeof data104 === "string") {
                 if (!pattern41.test(data104)) {
-                  const err346 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/minCudaDriverVersion", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/minCudaDriverVersion/pattern", keyword: "pattern", params: { pattern: "^[0-9]+\\.[0-9]+(\\.[0-9]+)?$" }, message: 'must match pattern "^[0-9]+\\.[0-9]+(\\.[0-9]+)?$"', schema: "^[0-9]+\\.[0-9]+(\\.[0-9]+)?$", parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.minCudaDriverVersion, data: data104 };
+                  const err347 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/minCudaDriverVersion", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/minCudaDriverVersion/pattern", keyword: "pattern", params: { pattern: "^[0-9]+\\.[0-9]+(\\.[0-9]+)?$" }, message: 'must match pattern "^[0-9]+\\.[0-9]+(\\.[0-9]+)?$"', schema: "^[0-9]+\\.[0-9]+(\\.[0-9]+)?$", parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.minCudaDriverVersion, data: data104 };
                   if (vErrors === null) {
-                    vErrors = [err346];
+                    vErrors = [err347];
                   } else {
-                    vErrors.push(err346);
+                    vErrors.push(err347);
                   }
                   errors++;
                 }
               } else {
-                const err347 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/minCudaDriverVersion", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/minCudaDriverVersion/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dra.properties.claimTemplates.items.properties.minCudaDriverVersion.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.minCudaDriverVersion, data: data104 };
+                const err348 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/minCudaDriverVersion", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/minCudaDriverVersion/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dra.properties.claimTemplates.items.properties.minCudaDriverVersion.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.minCudaDriverVersion, data: data104 };
                 if (vErrors === null) {
-                  vErrors = [err347];
+                  vErrors = [err348];
                 } else {
-                  vErrors.push(err347);
+                  vErrors.push(err348);
                 }
                 errors++;
               }
@@ -4024,49 +4040,49 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data105 = data99.migProfile;
               if (typeof data105 === "string") {
                 if (!pattern42.test(data105)) {
-                  const err348 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/migProfile", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/migProfile/pattern", keyword: "pattern", params: { pattern: "^[0-9]+g\\.[0-9]+gb(\\+[a-z]+)?$" }, message: 'must match pattern "^[0-9]+g\\.[0-9]+gb(\\+[a-z]+)?$"', schema: "^[0-9]+g\\.[0-9]+gb(\\+[a-z]+)?$", parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.migProfile, data: data105 };
+                  const err349 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/migProfile", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/migProfile/pattern", keyword: "pattern", params: { pattern: "^[0-9]+g\\.[0-9]+gb(\\+[a-z]+)?$" }, message: 'must match pattern "^[0-9]+g\\.[0-9]+gb(\\+[a-z]+)?$"', schema: "^[0-9]+g\\.[0-9]+gb(\\+[a-z]+)?$", parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.migProfile, data: data105 };
                   if (vErrors === null) {
-                    vErrors = [err348];
+                    vErrors = [err349];
                   } else {
-                    vErrors.push(err348);
+                    vErrors.push(err349);
                   }
                   errors++;
                 }
               } else {
-                const err349 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/migProfile", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/migProfile/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dra.properties.claimTemplates.items.properties.migProfile.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.migProfile, data: data105 };
+                const err350 = { instancePath: instancePath + "/dra/claimTemplates/" + i10 + "/migProfile", schemaPath: "#/properties/dra/properties/claimTemplates/items/properties/migProfile/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dra.properties.claimTemplates.items.properties.migProfile.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items.properties.migProfile, data: data105 };
                 if (vErrors === null) {
-                  vErrors = [err349];
+                  vErrors = [err350];
                 } else {
-                  vErrors.push(err349);
+                  vErrors.push(err350);
                 }
                 errors++;
               }
             }
           } else {
-            const err350 = { instancePath: instancePath + "/dra/claimTemplates/" + i10, schemaPath: "#/properties/dra/properties/claimTemplates/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.dra.properties.claimTemplates.items.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items, data: data99 };
+            const err351 = { instancePath: instancePath + "/dra/claimTemplates/" + i10, schemaPath: "#/properties/dra/properties/claimTemplates/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.dra.properties.claimTemplates.items.type, parentSchema: schema11.properties.dra.properties.claimTemplates.items, data: data99 };
             if (vErrors === null) {
-              vErrors = [err350];
+              vErrors = [err351];
             } else {
-              vErrors.push(err350);
+              vErrors.push(err351);
             }
             errors++;
           }
         }
       } else {
-        const err351 = { instancePath: instancePath + "/dra/claimTemplates", schemaPath: "#/properties/dra/properties/claimTemplates/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.dra.properties.claimTemplates.type, parentSchema: schema11.properties.dra.properties.claimTemplates, data: data98 };
+        const err352 = { instancePath: instancePath + "/dra/claimTemplates", schemaPath: "#/properties/dra/properties/claimTemplates/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.dra.properties.claimTemplates.type, parentSchema: schema11.properties.dra.properties.claimTemplates, data: data98 };
         if (vErrors === null) {
-          vErrors = [err351];
+          vErrors = [err352];
         } else {
-          vErrors.push(err351);
+          vErrors.push(err352);
         }
         errors++;
       }
     } else {
-      const err352 = { instancePath: instancePath + "/dra", schemaPath: "#/properties/dra/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.dra.type, parentSchema: schema11.properties.dra, data: data97 };
+      const err353 = { instancePath: instancePath + "/dra", schemaPath: "#/properties/dra/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.dra.type, parentSchema: schema11.properties.dra, data: data97 };
       if (vErrors === null) {
-        vErrors = [err352];
+        vErrors = [err353];
       } else {
-        vErrors.push(err352);
+        vErrors.push(err353);
       }
       errors++;
     }
@@ -4082,16 +4098,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data106.mlTraining = {};
       }
       if (data106.gpuTest === void 0) {
-        const err353 = { instancePath: instancePath + "/samples", schemaPath: "#/properties/samples/required", keyword: "required", params: { missingProperty: "gpuTest" }, message: "must have required property 'gpuTest'", schema: schema11.properties.samples.required, parentSchema: schema11.properties.samples, data: data106 };
-        if (vErrors === null) {
-          vErrors = [err353];
-        } else {
-          vErrors.push(err353);
-        }
-        errors++;
-      }
-      if (data106.gpuTraining === void 0) {
-        const err354 = { instancePath: instancePath + "/samples", schemaPath: "#/properties/samples/required", keyword: "required", params: { missingProperty: "gpuTraining" }, message: "must have required property 'gpuTraining'", schema: schema11.properties.samples.required, parentSchema: schema11.properties.samples, data: data106 };
+        const err354 = { instancePath: instancePath + "/samples", schemaPath: "#/properties/samples/required", keyword: "required", params: { missingProperty: "gpuTest" }, message: "must have required property 'gpuTest'", schema: schema11.properties.samples.required, parentSchema: schema11.properties.samples, data: data106 };
         if (vErrors === null) {
           vErrors = [err354];
         } else {
@@ -4099,8 +4106,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data106.mlTraining === void 0) {
-        const err355 = { instancePath: instancePath + "/samples", schemaPath: "#/properties/samples/required", keyword: "required", params: { missingProperty: "mlTraining" }, message: "must have required property 'mlTraining'", schema: schema11.properties.samples.required, parentSchema: schema11.properties.samples, data: data106 };
+      if (data106.gpuTraining === void 0) {
+        const err355 = { instancePath: instancePath + "/samples", schemaPath: "#/properties/samples/required", keyword: "required", params: { missingProperty: "gpuTraining" }, message: "must have required property 'gpuTraining'", schema: schema11.properties.samples.required, parentSchema: schema11.properties.samples, data: data106 };
         if (vErrors === null) {
           vErrors = [err355];
         } else {
@@ -4108,13 +4115,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
+      if (data106.mlTraining === void 0) {
+        const err356 = { instancePath: instancePath + "/samples", schemaPath: "#/properties/samples/required", keyword: "required", params: { missingProperty: "mlTraining" }, message: "must have required property 'mlTraining'", schema: schema11.properties.samples.required, parentSchema: schema11.properties.samples, data: data106 };
+        if (vErrors === null) {
+          vErrors = [err356];
+        } else {
+          vErrors.push(err356);
+        }
+        errors++;
+      }
       for (const key27 in data106) {
         if (!(key27 === "gpuTest" || key27 === "gpuTraining" || key27 === "mlTraining")) {
-          const err356 = { instancePath: instancePath + "/samples", schemaPath: "#/properties/samples/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key27 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.samples, data: data106 };
+          const err357 = { instancePath: instancePath + "/samples", schemaPath: "#/properties/samples/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key27 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.samples, data: data106 };
           if (vErrors === null) {
-            vErrors = [err356];
+            vErrors = [err357];
           } else {
-            vErrors.push(err356);
+            vErrors.push(err357);
           }
           errors++;
         }
@@ -4128,16 +4144,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data107.image = "nvcr.io/nvidia/cuda:12.8.1-base-ubuntu24.04";
         }
         if (data107.enabled === void 0) {
-          const err357 = { instancePath: instancePath + "/samples/gpuTest", schemaPath: "#/properties/samples/properties/gpuTest/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.samples.properties.gpuTest.required, parentSchema: schema11.properties.samples.properties.gpuTest, data: data107 };
-          if (vErrors === null) {
-            vErrors = [err357];
-          } else {
-            vErrors.push(err357);
-          }
-          errors++;
-        }
-        if (data107.image === void 0) {
-          const err358 = { instancePath: instancePath + "/samples/gpuTest", schemaPath: "#/properties/samples/properties/gpuTest/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.samples.properties.gpuTest.required, parentSchema: schema11.properties.samples.properties.gpuTest, data: data107 };
+          const err358 = { instancePath: instancePath + "/samples/gpuTest", schemaPath: "#/properties/samples/properties/gpuTest/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.samples.properties.gpuTest.required, parentSchema: schema11.properties.samples.properties.gpuTest, data: data107 };
           if (vErrors === null) {
             vErrors = [err358];
           } else {
@@ -4145,24 +4152,33 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (data107.image === void 0) {
+          const err359 = { instancePath: instancePath + "/samples/gpuTest", schemaPath: "#/properties/samples/properties/gpuTest/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.samples.properties.gpuTest.required, parentSchema: schema11.properties.samples.properties.gpuTest, data: data107 };
+          if (vErrors === null) {
+            vErrors = [err359];
+          } else {
+            vErrors.push(err359);
+          }
+          errors++;
+        }
         for (const key28 in data107) {
           if (!(key28 === "enabled" || key28 === "image" || key28 === "pool")) {
-            const err359 = { instancePath: instancePath + "/samples/gpuTest", schemaPath: "#/properties/samples/properties/gpuTest/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key28 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.samples.properties.gpuTest, data: data107 };
+            const err360 = { instancePath: instancePath + "/samples/gpuTest", schemaPath: "#/properties/samples/properties/gpuTest/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key28 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.samples.properties.gpuTest, data: data107 };
             if (vErrors === null) {
-              vErrors = [err359];
+              vErrors = [err360];
             } else {
-              vErrors.push(err359);
+              vErrors.push(err360);
             }
             errors++;
           }
         }
         let data108 = data107.enabled;
         if (typeof data108 !== "boolean") {
-          const err360 = { instancePath: instancePath + "/samples/gpuTest/enabled", schemaPath: "#/properties/samples/properties/gpuTest/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.samples.properties.gpuTest.properties.enabled.type, parentSchema: schema11.properties.samples.properties.gpuTest.properties.enabled, data: data108 };
+          const err361 = { instancePath: instancePath + "/samples/gpuTest/enabled", schemaPath: "#/properties/samples/properties/gpuTest/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.samples.properties.gpuTest.properties.enabled.type, parentSchema: schema11.properties.samples.properties.gpuTest.properties.enabled, data: data108 };
           if (vErrors === null) {
-            vErrors = [err360];
+            vErrors = [err361];
           } else {
-            vErrors.push(err360);
+            vErrors.push(err361);
           }
           errors++;
         }
@@ -4171,22 +4187,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         const _errs310 = errors;
         if (typeof data109 === "string") {
           if (!pattern25.test(data109)) {
-            const err361 = {};
+            const err362 = {};
             if (vErrors === null) {
-              vErrors = [err361];
+              vErrors = [err362];
             } else {
-              vErrors.push(err361);
+              vErrors.push(err362);
             }
             errors++;
           }
         }
         var valid64 = _errs310 === errors;
         if (valid64) {
-          const err362 = { instancePath: instancePath + "/samples/gpuTest/image", schemaPath: "#/properties/samples/properties/gpuTest/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.samples.properties.gpuTest.properties.image.not, parentSchema: schema11.properties.samples.properties.gpuTest.properties.image, data: data109 };
+          const err363 = { instancePath: instancePath + "/samples/gpuTest/image", schemaPath: "#/properties/samples/properties/gpuTest/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.samples.properties.gpuTest.properties.image.not, parentSchema: schema11.properties.samples.properties.gpuTest.properties.image, data: data109 };
           if (vErrors === null) {
-            vErrors = [err362];
+            vErrors = [err363];
           } else {
-            vErrors.push(err362);
+            vErrors.push(err363);
           }
           errors++;
         } else {
@@ -4201,20 +4217,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         if (typeof data109 === "string") {
           if (!pattern26.test(data109)) {
-            const err363 = { instancePath: instancePath + "/samples/gpuTest/image", schemaPath: "#/properties/samples/properties/gpuTest/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.samples.properties.gpuTest.properties.image, data: data109 };
+            const err364 = { instancePath: instancePath + "/samples/gpuTest/image", schemaPath: "#/properties/samples/properties/gpuTest/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.samples.properties.gpuTest.properties.image, data: data109 };
             if (vErrors === null) {
-              vErrors = [err363];
+              vErrors = [err364];
             } else {
-              vErrors.push(err363);
+              vErrors.push(err364);
             }
             errors++;
           }
         } else {
-          const err364 = { instancePath: instancePath + "/samples/gpuTest/image", schemaPath: "#/properties/samples/properties/gpuTest/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.gpuTest.properties.image.type, parentSchema: schema11.properties.samples.properties.gpuTest.properties.image, data: data109 };
+          const err365 = { instancePath: instancePath + "/samples/gpuTest/image", schemaPath: "#/properties/samples/properties/gpuTest/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.gpuTest.properties.image.type, parentSchema: schema11.properties.samples.properties.gpuTest.properties.image, data: data109 };
           if (vErrors === null) {
-            vErrors = [err364];
+            vErrors = [err365];
           } else {
-            vErrors.push(err364);
+            vErrors.push(err365);
           }
           errors++;
         }
@@ -4222,16 +4238,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data110 = data107.pool;
           if (typeof data110 === "string") {
             if (func3(data110) > 63) {
-              const err365 = { instancePath: instancePath + "/samples/gpuTest/pool", schemaPath: "#/properties/samples/properties/gpuTest/properties/pool/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.gpuTest.properties.pool, data: data110 };
-              if (vErrors === null) {
-                vErrors = [err365];
-              } else {
-                vErrors.push(err365);
-              }
-              errors++;
-            }
-            if (!pattern0.test(data110)) {
-              const err366 = { instancePath: instancePath + "/samples/gpuTest/pool", schemaPath: "#/properties/samples/properties/gpuTest/properties/pool/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.gpuTest.properties.pool, data: data110 };
+              const err366 = { instancePath: instancePath + "/samples/gpuTest/pool", schemaPath: "#/properties/samples/properties/gpuTest/properties/pool/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.gpuTest.properties.pool, data: data110 };
               if (vErrors === null) {
                 vErrors = [err366];
               } else {
@@ -4239,22 +4246,31 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
               errors++;
             }
+            if (!pattern0.test(data110)) {
+              const err367 = { instancePath: instancePath + "/samples/gpuTest/pool", schemaPath: "#/properties/samples/properties/gpuTest/properties/pool/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.gpuTest.properties.pool, data: data110 };
+              if (vErrors === null) {
+                vErrors = [err367];
+              } else {
+                vErrors.push(err367);
+              }
+              errors++;
+            }
           } else {
-            const err367 = { instancePath: instancePath + "/samples/gpuTest/pool", schemaPath: "#/properties/samples/properties/gpuTest/properties/pool/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.gpuTest.properties.pool.type, parentSchema: schema11.properties.samples.properties.gpuTest.properties.pool, data: data110 };
+            const err368 = { instancePath: instancePath + "/samples/gpuTest/pool", schemaPath: "#/properties/samples/properties/gpuTest/properties/pool/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.gpuTest.properties.pool.type, parentSchema: schema11.properties.samples.properties.gpuTest.properties.pool, data: data110 };
             if (vErrors === null) {
-              vErrors = [err367];
+              vErrors = [err368];
             } else {
-              vErrors.push(err367);
+              vErrors.push(err368);
             }
             errors++;
           }
         }
       } else {
-        const err368 = { instancePath: instancePath + "/samples/gpuTest", schemaPath: "#/properties/samples/properties/gpuTest/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.properties.gpuTest.type, parentSchema: schema11.properties.samples.properties.gpuTest, data: data107 };
+        const err369 = { instancePath: instancePath + "/samples/gpuTest", schemaPath: "#/properties/samples/properties/gpuTest/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.properties.gpuTest.type, parentSchema: schema11.properties.samples.properties.gpuTest, data: data107 };
         if (vErrors === null) {
-          vErrors = [err368];
+          vErrors = [err369];
         } else {
-          vErrors.push(err368);
+          vErrors.push(err369);
         }
         errors++;
       }
@@ -4270,16 +4286,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data111.gpus = 8;
         }
         if (data111.enabled === void 0) {
-          const err369 = { instancePath: instancePath + "/samples/gpuTraining", schemaPath: "#/properties/samples/properties/gpuTraining/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.samples.properties.gpuTraining.required, parentSchema: schema11.properties.samples.properties.gpuTraining, data: data111 };
-          if (vErrors === null) {
-            vErrors = [err369];
-          } else {
-            vErrors.push(err369);
-          }
-          errors++;
-        }
-        if (data111.image === void 0) {
-          const err370 = { instancePath: instancePath + "/samples/gpuTraining", schemaPath: "#/properties/samples/properties/gpuTraining/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.samples.properties.gpuTraining.required, parentSchema: schema11.properties.samples.properties.gpuTraining, data: data111 };
+          const err370 = { instancePath: instancePath + "/samples/gpuTraining", schemaPath: "#/properties/samples/properties/gpuTraining/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.samples.properties.gpuTraining.required, parentSchema: schema11.properties.samples.properties.gpuTraining, data: data111 };
           if (vErrors === null) {
             vErrors = [err370];
           } else {
@@ -4287,8 +4294,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (data111.gpus === void 0) {
-          const err371 = { instancePath: instancePath + "/samples/gpuTraining", schemaPath: "#/properties/samples/properties/gpuTraining/required", keyword: "required", params: { missingProperty: "gpus" }, message: "must have required property 'gpus'", schema: schema11.properties.samples.properties.gpuTraining.required, parentSchema: schema11.properties.samples.properties.gpuTraining, data: data111 };
+        if (data111.image === void 0) {
+          const err371 = { instancePath: instancePath + "/samples/gpuTraining", schemaPath: "#/properties/samples/properties/gpuTraining/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.samples.properties.gpuTraining.required, parentSchema: schema11.properties.samples.properties.gpuTraining, data: data111 };
           if (vErrors === null) {
             vErrors = [err371];
           } else {
@@ -4296,24 +4303,33 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (data111.gpus === void 0) {
+          const err372 = { instancePath: instancePath + "/samples/gpuTraining", schemaPath: "#/properties/samples/properties/gpuTraining/required", keyword: "required", params: { missingProperty: "gpus" }, message: "must have required property 'gpus'", schema: schema11.properties.samples.properties.gpuTraining.required, parentSchema: schema11.properties.samples.properties.gpuTraining, data: data111 };
+          if (vErrors === null) {
+            vErrors = [err372];
+          } else {
+            vErrors.push(err372);
+          }
+          errors++;
+        }
         for (const key29 in data111) {
           if (!(key29 === "enabled" || key29 === "image" || key29 === "gpus" || key29 === "pool")) {
-            const err372 = { instancePath: instancePath + "/samples/gpuTraining", schemaPath: "#/properties/samples/properties/gpuTraining/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key29 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.samples.properties.gpuTraining, data: data111 };
+            const err373 = { instancePath: instancePath + "/samples/gpuTraining", schemaPath: "#/properties/samples/properties/gpuTraining/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key29 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.samples.properties.gpuTraining, data: data111 };
             if (vErrors === null) {
-              vErrors = [err372];
+              vErrors = [err373];
             } else {
-              vErrors.push(err372);
+              vErrors.push(err373);
             }
             errors++;
           }
         }
         let data112 = data111.enabled;
         if (typeof data112 !== "boolean") {
-          const err373 = { instancePath: instancePath + "/samples/gpuTraining/enabled", schemaPath: "#/properties/samples/properties/gpuTraining/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.samples.properties.gpuTraining.properties.enabled.type, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.enabled, data: data112 };
+          const err374 = { instancePath: instancePath + "/samples/gpuTraining/enabled", schemaPath: "#/properties/samples/properties/gpuTraining/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.samples.properties.gpuTraining.properties.enabled.type, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.enabled, data: data112 };
           if (vErrors === null) {
-            vErrors = [err373];
+            vErrors = [err374];
           } else {
-            vErrors.push(err373);
+            vErrors.push(err374);
           }
           errors++;
         }
@@ -4322,22 +4338,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         const _errs321 = errors;
         if (typeof data113 === "string") {
           if (!pattern25.test(data113)) {
-            const err374 = {};
+            const err375 = {};
             if (vErrors === null) {
-              vErrors = [err374];
+              vErrors = [err375];
             } else {
-              vErrors.push(err374);
+              vErrors.push(err375);
             }
             errors++;
           }
         }
         var valid66 = _errs321 === errors;
         if (valid66) {
-          const err375 = { instancePath: instancePath + "/samples/gpuTraining/image", schemaPath: "#/properties/samples/properties/gpuTraining/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.samples.properties.gpuTraining.properties.image.not, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.image, data: data113 };
+          const err376 = { instancePath: instancePath + "/samples/gpuTraining/image", schemaPath: "#/properties/samples/properties/gpuTraining/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.samples.properties.gpuTraining.properties.image.not, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.image, data: data113 };
           if (vErrors === null) {
-            vErrors = [err375];
+            vErrors = [err376];
           } else {
-            vErrors.push(err375);
+            vErrors.push(err376);
           }
           errors++;
         } else {
@@ -4352,26 +4368,16 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         if (typeof data113 === "string") {
           if (!pattern26.test(data113)) {
-            const err376 = { instancePath: instancePath + "/samples/gpuTraining/image", schemaPath: "#/properties/samples/properties/gpuTraining/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.samples.properties.gpuTraining.properties.image, data: data113 };
+            const err377 = { instancePath: instancePath + "/samples/gpuTraining/image", schemaPath: "#/properties/samples/properties/gpuTraining/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.samples.properties.gpuTraining.properties.image, data: data113 };
             if (vErrors === null) {
-              vErrors = [err376];
+              vErrors = [err377];
             } else {
-              vErrors.push(err376);
+              vErrors.push(err377);
             }
             errors++;
           }
         } else {
-          const err377 = { instancePath: instancePath + "/samples/gpuTraining/image", schemaPath: "#/properties/samples/properties/gpuTraining/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.gpuTraining.properties.image.type, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.image, data: data113 };
-          if (vErrors === null) {
-            vErrors = [err377];
-          } else {
-            vErrors.push(err377);
-          }
-          errors++;
-        }
-        let data114 = data111.gpus;
-        if (!(typeof data114 == "number" && (!(data114 % 1) && !isNaN(data114)) && isFinite(data114))) {
-          const err378 = { instancePath: instancePath + "/samples/gpuTraining/gpus", schemaPath: "#/properties/samples/properties/gpuTraining/properties/gpus/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.samples.properties.gpuTraining.properties.gpus.type, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.gpus, data: data114 };
+          const err378 = { instancePath: instancePath + "/samples/gpuTraining/image", schemaPath: "#/properties/samples/properties/gpuTraining/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.gpuTraining.properties.image.type, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.image, data: data113 };
           if (vErrors === null) {
             vErrors = [err378];
           } else {
@@ -4379,13 +4385,23 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        let data114 = data111.gpus;
+        if (!(typeof data114 == "number" && (!(data114 % 1) && !isNaN(data114)) && isFinite(data114))) {
+          const err379 = { instancePath: instancePath + "/samples/gpuTraining/gpus", schemaPath: "#/properties/samples/properties/gpuTraining/properties/gpus/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.samples.properties.gpuTraining.properties.gpus.type, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.gpus, data: data114 };
+          if (vErrors === null) {
+            vErrors = [err379];
+          } else {
+            vErrors.push(err379);
+          }
+          errors++;
+        }
         if (typeof data114 == "number" && isFinite(data114)) {
           if (data114 < 1 || isNaN(data114)) {
-            const err379 = { instancePath: instancePath + "/samples/gpuTraining/gpus", schemaPath: "#/properties/samples/properties/gpuTraining/properties/gpus/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.gpus, data: data114 };
+            const err380 = { instancePath: instancePath + "/samples/gpuTraining/gpus", schemaPath: "#/properties/samples/properties/gpuTraining/properties/gpus/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.gpus, data: data114 };
             if (vErrors === null) {
-              vErrors = [err379];
+              vErrors = [err380];
             } else {
-              vErrors.push(err379);
+              vErrors.push(err380);
             }
             errors++;
           }
@@ -4394,16 +4410,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data115 = data111.pool;
           if (typeof data115 === "string") {
             if (func3(data115) > 63) {
-              const err380 = { instancePath: instancePath + "/samples/gpuTraining/pool", schemaPath: "#/properties/samples/properties/gpuTraining/properties/pool/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.pool, data: data115 };
-              if (vErrors === null) {
-                vErrors = [err380];
-              } else {
-                vErrors.push(err380);
-              }
-              errors++;
-            }
-            if (!pattern0.test(data115)) {
-              const err381 = { instancePath: instancePath + "/samples/gpuTraining/pool", schemaPath: "#/properties/samples/properties/gpuTraining/properties/pool/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.gpuTraining.properties.pool, data: data115 };
+              const err381 = { instancePath: instancePath + "/samples/gpuTraining/pool", schemaPath: "#/properties/samples/properties/gpuTraining/properties/pool/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.pool, data: data115 };
               if (vErrors === null) {
                 vErrors = [err381];
               } else {
@@ -4411,22 +4418,31 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
               errors++;
             }
+            if (!pattern0.test(data115)) {
+              const err382 = { instancePath: instancePath + "/samples/gpuTraining/pool", schemaPath: "#/properties/samples/properties/gpuTraining/properties/pool/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.gpuTraining.properties.pool, data: data115 };
+              if (vErrors === null) {
+                vErrors = [err382];
+              } else {
+                vErrors.push(err382);
+              }
+              errors++;
+            }
           } else {
-            const err382 = { instancePath: instancePath + "/samples/gpuTraining/pool", schemaPath: "#/properties/samples/properties/gpuTraining/properties/pool/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.gpuTraining.properties.pool.type, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.pool, data: data115 };
+            const err383 = { instancePath: instancePath + "/samples/gpuTraining/pool", schemaPath: "#/properties/samples/properties/gpuTraining/properties/pool/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.gpuTraining.properties.pool.type, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.pool, data: data115 };
             if (vErrors === null) {
-              vErrors = [err382];
+              vErrors = [err383];
             } else {
-              vErrors.push(err382);
+              vErrors.push(err383);
             }
             errors++;
           }
         }
       } else {
-        const err383 = { instancePath: instancePath + "/samples/gpuTraining", schemaPath: "#/properties/samples/properties/gpuTraining/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.properties.gpuTraining.type, parentSchema: schema11.properties.samples.properties.gpuTraining, data: data111 };
+        const err384 = { instancePath: instancePath + "/samples/gpuTraining", schemaPath: "#/properties/samples/properties/gpuTraining/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.properties.gpuTraining.type, parentSchema: schema11.properties.samples.properties.gpuTraining, data: data111 };
         if (vErrors === null) {
-          vErrors = [err383];
+          vErrors = [err384];
         } else {
-          vErrors.push(err383);
+          vErrors.push(err384);
         }
         errors++;
       }
@@ -4442,16 +4458,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data116.claimTemplate = "ml-training-claim";
         }
         if (data116.enabled === void 0) {
-          const err384 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.samples.properties.mlTraining.required, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
-          if (vErrors === null) {
-            vErrors = [err384];
-          } else {
-            vErrors.push(err384);
-          }
-          errors++;
-        }
-        if (data116.image === void 0) {
-          const err385 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.samples.properties.mlTraining.required, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
+          const err385 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.samples.properties.mlTraining.required, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
           if (vErrors === null) {
             vErrors = [err385];
           } else {
@@ -4459,8 +4466,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (data116.claimTemplate === void 0) {
-          const err386 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/required", keyword: "required", params: { missingProperty: "claimTemplate" }, message: "must have required property 'claimTemplate'", schema: schema11.properties.samples.properties.mlTraining.required, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
+        if (data116.image === void 0) {
+          const err386 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.samples.properties.mlTraining.required, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
           if (vErrors === null) {
             vErrors = [err386];
           } else {
@@ -4468,24 +4475,33 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (data116.claimTemplate === void 0) {
+          const err387 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/required", keyword: "required", params: { missingProperty: "claimTemplate" }, message: "must have required property 'claimTemplate'", schema: schema11.properties.samples.properties.mlTraining.required, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
+          if (vErrors === null) {
+            vErrors = [err387];
+          } else {
+            vErrors.push(err387);
+          }
+          errors++;
+        }
         for (const key30 in data116) {
           if (!(key30 === "enabled" || key30 === "image" || key30 === "claimTemplate" || key30 === "pool")) {
-            const err387 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key30 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
+            const err388 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key30 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
             if (vErrors === null) {
-              vErrors = [err387];
+              vErrors = [err388];
             } else {
-              vErrors.push(err387);
+              vErrors.push(err388);
             }
             errors++;
           }
         }
         let data117 = data116.enabled;
         if (typeof data117 !== "boolean") {
-          const err388 = { instancePath: instancePath + "/samples/mlTraining/enabled", schemaPath: "#/properties/samples/properties/mlTraining/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.samples.properties.mlTraining.properties.enabled.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.enabled, data: data117 };
+          const err389 = { instancePath: instancePath + "/samples/mlTraining/enabled", schemaPath: "#/properties/samples/properties/mlTraining/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.samples.properties.mlTraining.properties.enabled.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.enabled, data: data117 };
           if (vErrors === null) {
-            vErrors = [err388];
+            vErrors = [err389];
           } else {
-            vErrors.push(err388);
+            vErrors.push(err389);
           }
           errors++;
         }
@@ -4494,22 +4510,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         const _errs334 = errors;
         if (typeof data118 === "string") {
           if (!pattern25.test(data118)) {
-            const err389 = {};
+            const err390 = {};
             if (vErrors === null) {
-              vErrors = [err389];
+              vErrors = [err390];
             } else {
-              vErrors.push(err389);
+              vErrors.push(err390);
             }
             errors++;
           }
         }
         var valid68 = _errs334 === errors;
         if (valid68) {
-          const err390 = { instancePath: instancePath + "/samples/mlTraining/image", schemaPath: "#/properties/samples/properties/mlTraining/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.samples.properties.mlTraining.properties.image.not, parentSchema: schema11.properties.samples.properties.mlTraining.properties.image, data: data118 };
+          const err391 = { instancePath: instancePath + "/samples/mlTraining/image", schemaPath: "#/properties/samples/properties/mlTraining/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.samples.properties.mlTraining.properties.image.not, parentSchema: schema11.properties.samples.properties.mlTraining.properties.image, data: data118 };
           if (vErrors === null) {
-            vErrors = [err390];
+            vErrors = [err391];
           } else {
-            vErrors.push(err390);
+            vErrors.push(err391);
           }
           errors++;
         } else {
@@ -4524,36 +4540,27 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         if (typeof data118 === "string") {
           if (!pattern26.test(data118)) {
-            const err391 = { instancePath: instancePath + "/samples/mlTraining/image", schemaPath: "#/properties/samples/properties/mlTraining/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.samples.properties.mlTraining.properties.image, data: data118 };
+            const err392 = { instancePath: instancePath + "/samples/mlTraining/image", schemaPath: "#/properties/samples/properties/mlTraining/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.samples.properties.mlTraining.properties.image, data: data118 };
             if (vErrors === null) {
-              vErrors = [err391];
+              vErrors = [err392];
             } else {
-              vErrors.push(err391);
+              vErrors.push(err392);
             }
             errors++;
           }
         } else {
-          const err392 = { instancePath: instancePath + "/samples/mlTraining/image", schemaPath: "#/properties/samples/properties/mlTraining/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.mlTraining.properties.image.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.image, data: data118 };
+          const err393 = { instancePath: instancePath + "/samples/mlTraining/image", schemaPath: "#/properties/samples/properties/mlTraining/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.mlTraining.properties.image.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.image, data: data118 };
           if (vErrors === null) {
-            vErrors = [err392];
+            vErrors = [err393];
           } else {
-            vErrors.push(err392);
+            vErrors.push(err393);
           }
           errors++;
         }
         let data119 = data116.claimTemplate;
         if (typeof data119 === "string") {
           if (func3(data119) > 63) {
-            const err393 = { instancePath: instancePath + "/samples/mlTraining/claimTemplate", schemaPath: "#/properties/samples/properties/mlTraining/properties/claimTemplate/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate, data: data119 };
-            if (vErrors === null) {
-              vErrors = [err393];
-            } else {
-              vErrors.push(err393);
-            }
-            errors++;
-          }
-          if (!pattern0.test(data119)) {
-            const err394 = { instancePath: instancePath + "/samples/mlTraining/claimTemplate", schemaPath: "#/properties/samples/properties/mlTraining/properties/claimTemplate/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate, data: data119 };
+            const err394 = { instancePath: instancePath + "/samples/mlTraining/claimTemplate", schemaPath: "#/properties/samples/properties/mlTraining/properties/claimTemplate/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate, data: data119 };
             if (vErrors === null) {
               vErrors = [err394];
             } else {
@@ -4561,12 +4568,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+          if (!pattern0.test(data119)) {
+            const err395 = { instancePath: instancePath + "/samples/mlTraining/claimTemplate", schemaPath: "#/properties/samples/properties/mlTraining/properties/claimTemplate/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate, data: data119 };
+            if (vErrors === null) {
+              vErrors = [err395];
+            } else {
+              vErrors.push(err395);
+            }
+            errors++;
+          }
         } else {
-          const err395 = { instancePath: instancePath + "/samples/mlTraining/claimTemplate", schemaPath: "#/properties/samples/properties/mlTraining/properties/claimTemplate/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate, data: data119 };
+          const err396 = { instancePath: instancePath + "/samples/mlTraining/claimTemplate", schemaPath: "#/properties/samples/properties/mlTraining/properties/claimTemplate/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate, data: data119 };
           if (vErrors === null) {
-            vErrors = [err395];
+            vErrors = [err396];
           } else {
-            vErrors.push(err395);
+            vErrors.push(err396);
           }
           errors++;
         }
@@ -4574,16 +4590,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data120 = data116.pool;
           if (typeof data120 === "string") {
             if (func3(data120) > 63) {
-              const err396 = { instancePath: instancePath + "/samples/mlTraining/pool", schemaPath: "#/properties/samples/properties/mlTraining/properties/pool/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.mlTraining.properties.pool, data: data120 };
-              if (vErrors === null) {
-                vErrors = [err396];
-              } else {
-                vErrors.push(err396);
-              }
-              errors++;
-            }
-            if (!pattern0.test(data120)) {
-              const err397 = { instancePath: instancePath + "/samples/mlTraining/pool", schemaPath: "#/properties/samples/properties/mlTraining/properties/pool/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.mlTraining.properties.pool, data: data120 };
+              const err397 = { instancePath: instancePath + "/samples/mlTraining/pool", schemaPath: "#/properties/samples/properties/mlTraining/properties/pool/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.mlTraining.properties.pool, data: data120 };
               if (vErrors === null) {
                 vErrors = [err397];
               } else {
@@ -4591,31 +4598,40 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
               errors++;
             }
+            if (!pattern0.test(data120)) {
+              const err398 = { instancePath: instancePath + "/samples/mlTraining/pool", schemaPath: "#/properties/samples/properties/mlTraining/properties/pool/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.mlTraining.properties.pool, data: data120 };
+              if (vErrors === null) {
+                vErrors = [err398];
+              } else {
+                vErrors.push(err398);
+              }
+              errors++;
+            }
           } else {
-            const err398 = { instancePath: instancePath + "/samples/mlTraining/pool", schemaPath: "#/properties/samples/properties/mlTraining/properties/pool/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.mlTraining.properties.pool.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.pool, data: data120 };
+            const err399 = { instancePath: instancePath + "/samples/mlTraining/pool", schemaPath: "#/properties/samples/properties/mlTraining/properties/pool/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.mlTraining.properties.pool.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.pool, data: data120 };
             if (vErrors === null) {
-              vErrors = [err398];
+              vErrors = [err399];
             } else {
-              vErrors.push(err398);
+              vErrors.push(err399);
             }
             errors++;
           }
         }
       } else {
-        const err399 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.properties.mlTraining.type, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
+        const err400 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.properties.mlTraining.type, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
         if (vErrors === null) {
-          vErrors = [err399];
+          vErrors = [err400];
         } else {
-          vErrors.push(err399);
+          vErrors.push(err400);
         }
         errors++;
       }
     } else {
-      const err400 = { instancePath: instancePath + "/samples", schemaPath: "#/properties/samples/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.type, parentSchema: schema11.properties.samples, data: data106 };
+      const err401 = { instancePath: instancePath + "/samples", schemaPath: "#/properties/samples/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.type, parentSchema: schema11.properties.samples, data: data106 };
       if (vErrors === null) {
-        vErrors = [err400];
+        vErrors = [err401];
       } else {
-        vErrors.push(err400);
+        vErrors.push(err401);
       }
       errors++;
     }
@@ -4625,21 +4641,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data121.nfs = {};
       }
       if (data121.nfs === void 0) {
-        const err401 = { instancePath: instancePath + "/storage", schemaPath: "#/properties/storage/required", keyword: "required", params: { missingProperty: "nfs" }, message: "must have required property 'nfs'", schema: schema11.properties.storage.required, parentSchema: schema11.properties.storage, data: data121 };
+        const err402 = { instancePath: instancePath + "/storage", schemaPath: "#/properties/storage/required", keyword: "required", params: { missingProperty: "nfs" }, message: "must have required property 'nfs'", schema: schema11.properties.storage.required, parentSchema: schema11.properties.storage, data: data121 };
         if (vErrors === null) {
-          vErrors = [err401];
+          vErrors = [err402];
         } else {
-          vErrors.push(err401);
+          vErrors.push(err402);
         }
         errors++;
       }
       for (const key31 in data121) {
         if (!(key31 === "nfs")) {
-          const err402 = { instancePath: instancePath + "/storage", schemaPath: "#/properties/storage/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key31 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.storage, data: data121 };
+          const err403 = { instancePath: instancePath + "/storage", schemaPath: "#/properties/storage/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key31 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.storage, data: data121 };
           if (vErrors === null) {
-            vErrors = [err402];
+            vErrors = [err403];
           } else {
-            vErrors.push(err402);
+            vErrors.push(err403);
           }
           errors++;
         }
@@ -4656,16 +4672,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data122.mountOptions = ["vers=4.1", "rsize=1048576", "wsize=1048576", "hard", "timeo=600", "retrans=2"];
         }
         if (data122.enabled === void 0) {
-          const err403 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.storage.properties.nfs.required, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
-          if (vErrors === null) {
-            vErrors = [err403];
-          } else {
-            vErrors.push(err403);
-          }
-          errors++;
-        }
-        if (data122.capacity === void 0) {
-          const err404 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/required", keyword: "required", params: { missingProperty: "capacity" }, message: "must have required property 'capacity'", schema: schema11.properties.storage.properties.nfs.required, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
+          const err404 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.storage.properties.nfs.required, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
           if (vErrors === null) {
             vErrors = [err404];
           } else {
@@ -4673,8 +4680,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (data122.mountOptions === void 0) {
-          const err405 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/required", keyword: "required", params: { missingProperty: "mountOptions" }, message: "must have required property 'mountOptions'", schema: schema11.properties.storage.properties.nfs.required, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
+        if (data122.capacity === void 0) {
+          const err405 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/required", keyword: "required", params: { missingProperty: "capacity" }, message: "must have required property 'capacity'", schema: schema11.properties.storage.properties.nfs.required, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
           if (vErrors === null) {
             vErrors = [err405];
           } else {
@@ -4682,24 +4689,33 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (data122.mountOptions === void 0) {
+          const err406 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/required", keyword: "required", params: { missingProperty: "mountOptions" }, message: "must have required property 'mountOptions'", schema: schema11.properties.storage.properties.nfs.required, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
+          if (vErrors === null) {
+            vErrors = [err406];
+          } else {
+            vErrors.push(err406);
+          }
+          errors++;
+        }
         for (const key32 in data122) {
           if (!(key32 === "enabled" || key32 === "server" || key32 === "path" || key32 === "capacity" || key32 === "mountOptions")) {
-            const err406 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key32 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
+            const err407 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key32 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
             if (vErrors === null) {
-              vErrors = [err406];
+              vErrors = [err407];
             } else {
-              vErrors.push(err406);
+              vErrors.push(err407);
             }
             errors++;
           }
         }
         let data123 = data122.enabled;
         if (typeof data123 !== "boolean") {
-          const err407 = { instancePath: instancePath + "/storage/nfs/enabled", schemaPath: "#/properties/storage/properties/nfs/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.storage.properties.nfs.properties.enabled.type, parentSchema: schema11.properties.storage.properties.nfs.properties.enabled, data: data123 };
+          const err408 = { instancePath: instancePath + "/storage/nfs/enabled", schemaPath: "#/properties/storage/properties/nfs/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.storage.properties.nfs.properties.enabled.type, parentSchema: schema11.properties.storage.properties.nfs.properties.enabled, data: data123 };
           if (vErrors === null) {
-            vErrors = [err407];
+            vErrors = [err408];
           } else {
-            vErrors.push(err407);
+            vErrors.push(err408);
           }
           errors++;
         }
@@ -4707,20 +4723,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data124 = data122.server;
           if (typeof data124 === "string") {
             if (func3(data124) < 1) {
-              const err408 = { instancePath: instancePath + "/storage/nfs/server", schemaPath: "#/properties/storage/properties/nfs/properties/server/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.storage.properties.nfs.properties.server, data: data124 };
+              const err409 = { instancePath: instancePath + "/storage/nfs/server", schemaPath: "#/properties/storage/properties/nfs/properties/server/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.storage.properties.nfs.properties.server, data: data124 };
               if (vErrors === null) {
-                vErrors = [err408];
+                vErrors = [err409];
               } else {
-                vErrors.push(err408);
+                vErrors.push(err409);
               }
               errors++;
             }
           } else {
-            const err409 = { instancePath: instancePath + "/storage/nfs/server", schemaPath: "#/properties/storage/properties/nfs/properties/server/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.server.type, parentSchema: schema11.properties.storage.properties.nfs.properties.server, data: data124 };
+            const err410 = { instancePath: instancePath + "/storage/nfs/server", schemaPath: "#/properties/storage/properties/nfs/properties/server/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.server.type, parentSchema: schema11.properties.storage.properties.nfs.properties.server, data: data124 };
             if (vErrors === null) {
-              vErrors = [err409];
+              vErrors = [err410];
             } else {
-              vErrors.push(err409);
+              vErrors.push(err410);
             }
             errors++;
           }
@@ -4729,28 +4745,16 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data125 = data122.path;
           if (typeof data125 === "string") {
             if (!pattern53.test(data125)) {
-              const err410 = { instancePath: instancePath + "/storage/nfs/path", schemaPath: "#/properties/storage/properties/nfs/properties/path/pattern", keyword: "pattern", params: { pattern: "^/" }, message: 'must match pattern "^/"', schema: "^/", parentSchema: schema11.properties.storage.properties.nfs.properties.path, data: data125 };
+              const err411 = { instancePath: instancePath + "/storage/nfs/path", schemaPath: "#/properties/storage/properties/nfs/properties/path/pattern", keyword: "pattern", params: { pattern: "^/" }, message: 'must match pattern "^/"', schema: "^/", parentSchema: schema11.properties.storage.properties.nfs.properties.path, data: data125 };
               if (vErrors === null) {
-                vErrors = [err410];
+                vErrors = [err411];
               } else {
-                vErrors.push(err410);
+                vErrors.push(err411);
               }
               errors++;
             }
           } else {
-            const err411 = { instancePath: instancePath + "/storage/nfs/path", schemaPath: "#/properties/storage/properties/nfs/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.path.type, parentSchema: schema11.properties.storage.properties.nfs.properties.path, data: data125 };
-            if (vErrors === null) {
-              vErrors = [err411];
-            } else {
-              vErrors.push(err411);
-            }
-            errors++;
-          }
-        }
-        let data126 = data122.capacity;
-        if (typeof data126 === "string") {
-          if (!pattern39.test(data126)) {
-            const err412 = { instancePath: instancePath + "/storage/nfs/capacity", schemaPath: "#/properties/storage/properties/nfs/properties/capacity/pattern", keyword: "pattern", params: { pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$" }, message: 'must match pattern "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"', schema: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", parentSchema: schema11.properties.storage.properties.nfs.properties.capacity, data: data126 };
+            const err412 = { instancePath: instancePath + "/storage/nfs/path", schemaPath: "#/properties/storage/properties/nfs/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.path.type, parentSchema: schema11.properties.storage.properties.nfs.properties.path, data: data125 };
             if (vErrors === null) {
               vErrors = [err412];
             } else {
@@ -4758,12 +4762,24 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+        }
+        let data126 = data122.capacity;
+        if (typeof data126 === "string") {
+          if (!pattern39.test(data126)) {
+            const err413 = { instancePath: instancePath + "/storage/nfs/capacity", schemaPath: "#/properties/storage/properties/nfs/properties/capacity/pattern", keyword: "pattern", params: { pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$" }, message: 'must match pattern "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"', schema: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", parentSchema: schema11.properties.storage.properties.nfs.properties.capacity, data: data126 };
+            if (vErrors === null) {
+              vErrors = [err413];
+            } else {
+              vErrors.push(err413);
+            }
+            errors++;
+          }
         } else {
-          const err413 = { instancePath: instancePath + "/storage/nfs/capacity", schemaPath: "#/properties/storage/properties/nfs/properties/capacity/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.capacity.type, parentSchema: schema11.properties.storage.properties.nfs.properties.capacity, data: data126 };
+          const err414 = { instancePath: instancePath + "/storage/nfs/capacity", schemaPath: "#/properties/storage/properties/nfs/properties/capacity/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.capacity.type, parentSchema: schema11.properties.storage.properties.nfs.properties.capacity, data: data126 };
           if (vErrors === null) {
-            vErrors = [err413];
+            vErrors = [err414];
           } else {
-            vErrors.push(err413);
+            vErrors.push(err414);
           }
           errors++;
         }
@@ -4774,48 +4790,48 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             let data128 = data127[i11];
             if (typeof data128 === "string") {
               if (func3(data128) < 1) {
-                const err414 = { instancePath: instancePath + "/storage/nfs/mountOptions/" + i11, schemaPath: "#/properties/storage/properties/nfs/properties/mountOptions/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.storage.properties.nfs.properties.mountOptions.items, data: data128 };
+                const err415 = { instancePath: instancePath + "/storage/nfs/mountOptions/" + i11, schemaPath: "#/properties/storage/properties/nfs/properties/mountOptions/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.storage.properties.nfs.properties.mountOptions.items, data: data128 };
                 if (vErrors === null) {
-                  vErrors = [err414];
+                  vErrors = [err415];
                 } else {
-                  vErrors.push(err414);
+                  vErrors.push(err415);
                 }
                 errors++;
               }
             } else {
-              const err415 = { instancePath: instancePath + "/storage/nfs/mountOptions/" + i11, schemaPath: "#/properties/storage/properties/nfs/properties/mountOptions/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.mountOptions.items.type, parentSchema: schema11.properties.storage.properties.nfs.properties.mountOptions.items, data: data128 };
+              const err416 = { instancePath: instancePath + "/storage/nfs/mountOptions/" + i11, schemaPath: "#/properties/storage/properties/nfs/properties/mountOptions/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.mountOptions.items.type, parentSchema: schema11.properties.storage.properties.nfs.properties.mountOptions.items, data: data128 };
               if (vErrors === null) {
-                vErrors = [err415];
+                vErrors = [err416];
               } else {
-                vErrors.push(err415);
+                vErrors.push(err416);
               }
               errors++;
             }
           }
         } else {
-          const err416 = { instancePath: instancePath + "/storage/nfs/mountOptions", schemaPath: "#/properties/storage/properties/nfs/properties/mountOptions/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.storage.properties.nfs.properties.mountOptions.type, parentSchema: schema11.properties.storage.properties.nfs.properties.mountOptions, data: data127 };
+          const err417 = { instancePath: instancePath + "/storage/nfs/mountOptions", schemaPath: "#/properties/storage/properties/nfs/properties/mountOptions/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.storage.properties.nfs.properties.mountOptions.type, parentSchema: schema11.properties.storage.properties.nfs.properties.mountOptions, data: data127 };
           if (vErrors === null) {
-            vErrors = [err416];
+            vErrors = [err417];
           } else {
-            vErrors.push(err416);
+            vErrors.push(err417);
           }
           errors++;
         }
       } else {
-        const err417 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.storage.properties.nfs.type, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
+        const err418 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.storage.properties.nfs.type, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
         if (vErrors === null) {
-          vErrors = [err417];
+          vErrors = [err418];
         } else {
-          vErrors.push(err417);
+          vErrors.push(err418);
         }
         errors++;
       }
     } else {
-      const err418 = { instancePath: instancePath + "/storage", schemaPath: "#/properties/storage/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.storage.type, parentSchema: schema11.properties.storage, data: data121 };
+      const err419 = { instancePath: instancePath + "/storage", schemaPath: "#/properties/storage/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.storage.type, parentSchema: schema11.properties.storage, data: data121 };
       if (vErrors === null) {
-        vErrors = [err418];
+        vErrors = [err419];
       } else {
-        vErrors.push(err418);
+        vErrors.push(err419);
       }
       errors++;
     }
@@ -4846,16 +4862,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data129.draPlugin = {};
       }
       if (data129.enabled === void 0) {
-        const err419 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
-        if (vErrors === null) {
-          vErrors = [err419];
-        } else {
-          vErrors.push(err419);
-        }
-        errors++;
-      }
-      if (data129.mode === void 0) {
-        const err420 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "mode" }, message: "must have required property 'mode'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
+        const err420 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
         if (vErrors === null) {
           vErrors = [err420];
         } else {
@@ -4863,8 +4870,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data129.namespace === void 0) {
-        const err421 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
+      if (data129.mode === void 0) {
+        const err421 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "mode" }, message: "must have required property 'mode'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
         if (vErrors === null) {
           vErrors = [err421];
         } else {
@@ -4872,8 +4879,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data129.scrapeInterval === void 0) {
-        const err422 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "scrapeInterval" }, message: "must have required property 'scrapeInterval'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
+      if (data129.namespace === void 0) {
+        const err422 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
         if (vErrors === null) {
           vErrors = [err422];
         } else {
@@ -4881,8 +4888,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data129.configMap === void 0) {
-        const err423 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "configMap" }, message: "must have required property 'configMap'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
+      if (data129.scrapeInterval === void 0) {
+        const err423 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "scrapeInterval" }, message: "must have required property 'scrapeInterval'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
         if (vErrors === null) {
           vErrors = [err423];
         } else {
@@ -4890,8 +4897,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data129.operator === void 0) {
-        const err424 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "operator" }, message: "must have required property 'operator'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
+      if (data129.configMap === void 0) {
+        const err424 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "configMap" }, message: "must have required property 'configMap'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
         if (vErrors === null) {
           vErrors = [err424];
         } else {
@@ -4899,8 +4906,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data129.harbor === void 0) {
-        const err425 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "harbor" }, message: "must have required property 'harbor'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
+      if (data129.operator === void 0) {
+        const err425 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "operator" }, message: "must have required property 'operator'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
         if (vErrors === null) {
           vErrors = [err425];
         } else {
@@ -4908,8 +4915,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data129.draPlugin === void 0) {
-        const err426 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "draPlugin" }, message: "must have required property 'draPlugin'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
+      if (data129.harbor === void 0) {
+        const err426 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "harbor" }, message: "must have required property 'harbor'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
         if (vErrors === null) {
           vErrors = [err426];
         } else {
@@ -4917,24 +4924,33 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
+      if (data129.draPlugin === void 0) {
+        const err427 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "draPlugin" }, message: "must have required property 'draPlugin'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
+        if (vErrors === null) {
+          vErrors = [err427];
+        } else {
+          vErrors.push(err427);
+        }
+        errors++;
+      }
       for (const key33 in data129) {
         if (!(key33 === "enabled" || key33 === "mode" || key33 === "namespace" || key33 === "scrapeInterval" || key33 === "configMap" || key33 === "operator" || key33 === "harbor" || key33 === "draPlugin")) {
-          const err427 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key33 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring, data: data129 };
+          const err428 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key33 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring, data: data129 };
           if (vErrors === null) {
-            vErrors = [err427];
+            vErrors = [err428];
           } else {
-            vErrors.push(err427);
+            vErrors.push(err428);
           }
           errors++;
         }
       }
       let data130 = data129.enabled;
       if (typeof data130 !== "boolean") {
-        const err428 = { instancePath: instancePath + "/monitoring/enabled", schemaPath: "#/properties/monitoring/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.monitoring.properties.enabled.type, parentSchema: schema11.properties.monitoring.properties.enabled, data: data130 };
+        const err429 = { instancePath: instancePath + "/monitoring/enabled", schemaPath: "#/properties/monitoring/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.monitoring.properties.enabled.type, parentSchema: schema11.properties.monitoring.properties.enabled, data: data130 };
         if (vErrors === null) {
-          vErrors = [err428];
+          vErrors = [err429];
         } else {
-          vErrors.push(err428);
+          vErrors.push(err429);
         }
         errors++;
       }
@@ -4943,20 +4959,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       let valid74 = false;
       const _errs364 = errors;
       if (typeof data131 !== "string") {
-        const err429 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.mode.anyOf[0].type, parentSchema: schema11.properties.monitoring.properties.mode.anyOf[0], data: data131 };
-        if (vErrors === null) {
-          vErrors = [err429];
-        } else {
-          vErrors.push(err429);
-        }
-        errors++;
-      }
-      if ("configMap" !== data131) {
-        const err430 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/0/const", keyword: "const", params: { allowedValue: "configMap" }, message: "must be equal to constant", schema: "configMap", parentSchema: schema11.properties.monitoring.properties.mode.anyOf[0], data: data131 };
+        const err430 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.mode.anyOf[0].type, parentSchema: schema11.properties.monitoring.properties.mode.anyOf[0], data: data131 };
         if (vErrors === null) {
           vErrors = [err430];
         } else {
           vErrors.push(err430);
+        }
+        errors++;
+      }
+      if ("configMap" !== data131) {
+        const err431 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/0/const", keyword: "const", params: { allowedValue: "configMap" }, message: "must be equal to constant", schema: "configMap", parentSchema: schema11.properties.monitoring.properties.mode.anyOf[0], data: data131 };
+        if (vErrors === null) {
+          vErrors = [err431];
+        } else {
+          vErrors.push(err431);
         }
         errors++;
       }
@@ -4965,16 +4981,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       if (!valid74) {
         const _errs366 = errors;
         if (typeof data131 !== "string") {
-          const err431 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.mode.anyOf[1].type, parentSchema: schema11.properties.monitoring.properties.mode.anyOf[1], data: data131 };
-          if (vErrors === null) {
-            vErrors = [err431];
-          } else {
-            vErrors.push(err431);
-          }
-          errors++;
-        }
-        if ("operator" !== data131) {
-          const err432 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/1/const", keyword: "const", params: { allowedValue: "operator" }, message: "must be equal to constant", schema: "operator", parentSchema: schema11.properties.monitoring.properties.mode.anyOf[1], data: data131 };
+          const err432 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.mode.anyOf[1].type, parentSchema: schema11.properties.monitoring.properties.mode.anyOf[1], data: data131 };
           if (vErrors === null) {
             vErrors = [err432];
           } else {
@@ -4982,15 +4989,24 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if ("operator" !== data131) {
+          const err433 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/1/const", keyword: "const", params: { allowedValue: "operator" }, message: "must be equal to constant", schema: "operator", parentSchema: schema11.properties.monitoring.properties.mode.anyOf[1], data: data131 };
+          if (vErrors === null) {
+            vErrors = [err433];
+          } else {
+            vErrors.push(err433);
+          }
+          errors++;
+        }
         var _valid9 = _errs366 === errors;
         valid74 = valid74 || _valid9;
       }
       if (!valid74) {
-        const err433 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.monitoring.properties.mode.anyOf, parentSchema: schema11.properties.monitoring.properties.mode, data: data131 };
+        const err434 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.monitoring.properties.mode.anyOf, parentSchema: schema11.properties.monitoring.properties.mode, data: data131 };
         if (vErrors === null) {
-          vErrors = [err433];
+          vErrors = [err434];
         } else {
-          vErrors.push(err433);
+          vErrors.push(err434);
         }
         errors++;
       } else {
@@ -5006,16 +5022,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       let data132 = data129.namespace;
       if (typeof data132 === "string") {
         if (func3(data132) > 63) {
-          const err434 = { instancePath: instancePath + "/monitoring/namespace", schemaPath: "#/properties/monitoring/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.monitoring.properties.namespace, data: data132 };
-          if (vErrors === null) {
-            vErrors = [err434];
-          } else {
-            vErrors.push(err434);
-          }
-          errors++;
-        }
-        if (!pattern0.test(data132)) {
-          const err435 = { instancePath: instancePath + "/monitoring/namespace", schemaPath: "#/properties/monitoring/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.monitoring.properties.namespace, data: data132 };
+          const err435 = { instancePath: instancePath + "/monitoring/namespace", schemaPath: "#/properties/monitoring/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.monitoring.properties.namespace, data: data132 };
           if (vErrors === null) {
             vErrors = [err435];
           } else {
@@ -5023,28 +5030,28 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (!pattern0.test(data132)) {
+          const err436 = { instancePath: instancePath + "/monitoring/namespace", schemaPath: "#/properties/monitoring/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.monitoring.properties.namespace, data: data132 };
+          if (vErrors === null) {
+            vErrors = [err436];
+          } else {
+            vErrors.push(err436);
+          }
+          errors++;
+        }
       } else {
-        const err436 = { instancePath: instancePath + "/monitoring/namespace", schemaPath: "#/properties/monitoring/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.namespace.type, parentSchema: schema11.properties.monitoring.properties.namespace, data: data132 };
+        const err437 = { instancePath: instancePath + "/monitoring/namespace", schemaPath: "#/properties/monitoring/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.namespace.type, parentSchema: schema11.properties.monitoring.properties.namespace, data: data132 };
         if (vErrors === null) {
-          vErrors = [err436];
+          vErrors = [err437];
         } else {
-          vErrors.push(err436);
+          vErrors.push(err437);
         }
         errors++;
       }
       let data133 = data129.scrapeInterval;
       if (typeof data133 === "string") {
         if (func3(data133) < 2) {
-          const err437 = { instancePath: instancePath + "/monitoring/scrapeInterval", schemaPath: "#/properties/monitoring/properties/scrapeInterval/minLength", keyword: "minLength", params: { limit: 2 }, message: "must NOT have fewer than 2 characters", schema: 2, parentSchema: schema11.properties.monitoring.properties.scrapeInterval, data: data133 };
-          if (vErrors === null) {
-            vErrors = [err437];
-          } else {
-            vErrors.push(err437);
-          }
-          errors++;
-        }
-        if (!pattern56.test(data133)) {
-          const err438 = { instancePath: instancePath + "/monitoring/scrapeInterval", schemaPath: "#/properties/monitoring/properties/scrapeInterval/pattern", keyword: "pattern", params: { pattern: "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$" }, message: 'must match pattern "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$"', schema: "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$", parentSchema: schema11.properties.monitoring.properties.scrapeInterval, data: data133 };
+          const err438 = { instancePath: instancePath + "/monitoring/scrapeInterval", schemaPath: "#/properties/monitoring/properties/scrapeInterval/minLength", keyword: "minLength", params: { limit: 2 }, message: "must NOT have fewer than 2 characters", schema: 2, parentSchema: schema11.properties.monitoring.properties.scrapeInterval, data: data133 };
           if (vErrors === null) {
             vErrors = [err438];
           } else {
@@ -5052,12 +5059,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (!pattern56.test(data133)) {
+          const err439 = { instancePath: instancePath + "/monitoring/scrapeInterval", schemaPath: "#/properties/monitoring/properties/scrapeInterval/pattern", keyword: "pattern", params: { pattern: "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$" }, message: 'must match pattern "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$"', schema: "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$", parentSchema: schema11.properties.monitoring.properties.scrapeInterval, data: data133 };
+          if (vErrors === null) {
+            vErrors = [err439];
+          } else {
+            vErrors.push(err439);
+          }
+          errors++;
+        }
       } else {
-        const err439 = { instancePath: instancePath + "/monitoring/scrapeInterval", schemaPath: "#/properties/monitoring/properties/scrapeInterval/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.scrapeInterval.type, parentSchema: schema11.properties.monitoring.properties.scrapeInterval, data: data133 };
+        const err440 = { instancePath: instancePath + "/monitoring/scrapeInterval", schemaPath: "#/properties/monitoring/properties/scrapeInterval/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.scrapeInterval.type, parentSchema: schema11.properties.monitoring.properties.scrapeInterval, data: data133 };
         if (vErrors === null) {
-          vErrors = [err439];
+          vErrors = [err440];
         } else {
-          vErrors.push(err439);
+          vErrors.push(err440);
         }
         errors++;
       }
@@ -5070,16 +5086,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data134.serviceAccount = "prometheus";
         }
         if (data134.name === void 0) {
-          const err440 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.monitoring.properties.configMap.required, parentSchema: schema11.properties.monitoring.properties.configMap, data: data134 };
-          if (vErrors === null) {
-            vErrors = [err440];
-          } else {
-            vErrors.push(err440);
-          }
-          errors++;
-        }
-        if (data134.serviceAccount === void 0) {
-          const err441 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/required", keyword: "required", params: { missingProperty: "serviceAccount" }, message: "must have required property 'serviceAccount'", schema: schema11.properties.monitoring.properties.configMap.required, parentSchema: schema11.properties.monitoring.properties.configMap, data: data134 };
+          const err441 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.monitoring.properties.configMap.required, parentSchema: schema11.properties.monitoring.properties.configMap, data: data134 };
           if (vErrors === null) {
             vErrors = [err441];
           } else {
@@ -5087,21 +5094,18 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (data134.serviceAccount === void 0) {
+          const err442 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/required", keyword: "required", params: { missingProperty: "serviceAccount" }, message: "must have required property 'serviceAccount'", schema: schema11.properties.monitoring.properties.configMap.required, parentSchema: schema11.properties.monitoring.properties.configMap, data: data134 };
+          if (vErrors === null) {
+            vErrors = [err442];
+          } else {
+            vErrors.push(err442);
+          }
+          errors++;
+        }
         for (const key34 in data134) {
           if (!(key34 === "name" || key34 === "serviceAccount")) {
-            const err442 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key34 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.configMap, data: data134 };
-            if (vErrors === null) {
-              vErrors = [err442];
-            } else {
-              vErrors.push(err442);
-            }
-            errors++;
-          }
-        }
-        let data135 = data134.name;
-        if (typeof data135 === "string") {
-          if (func3(data135) > 63) {
-            const err443 = { instancePath: instancePath + "/monitoring/configMap/name", schemaPath: "#/properties/monitoring/properties/configMap/properties/name/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.monitoring.properties.configMap.properties.name, data: data135 };
+            const err443 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key34 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.configMap, data: data134 };
             if (vErrors === null) {
               vErrors = [err443];
             } else {
@@ -5109,8 +5113,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-          if (!pattern0.test(data135)) {
-            const err444 = { instancePath: instancePath + "/monitoring/configMap/name", schemaPath: "#/properties/monitoring/properties/configMap/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.monitoring.properties.configMap.properties.name, data: data135 };
+        }
+        let data135 = data134.name;
+        if (typeof data135 === "string") {
+          if (func3(data135) > 63) {
+            const err444 = { instancePath: instancePath + "/monitoring/configMap/name", schemaPath: "#/properties/monitoring/properties/configMap/properties/name/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.monitoring.properties.configMap.properties.name, data: data135 };
             if (vErrors === null) {
               vErrors = [err444];
             } else {
@@ -5118,28 +5125,28 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+          if (!pattern0.test(data135)) {
+            const err445 = { instancePath: instancePath + "/monitoring/configMap/name", schemaPath: "#/properties/monitoring/properties/configMap/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.monitoring.properties.configMap.properties.name, data: data135 };
+            if (vErrors === null) {
+              vErrors = [err445];
+            } else {
+              vErrors.push(err445);
+            }
+            errors++;
+          }
         } else {
-          const err445 = { instancePath: instancePath + "/monitoring/configMap/name", schemaPath: "#/properties/monitoring/properties/configMap/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.configMap.properties.name.type, parentSchema: schema11.properties.monitoring.properties.configMap.properties.name, data: data135 };
+          const err446 = { instancePath: instancePath + "/monitoring/configMap/name", schemaPath: "#/properties/monitoring/properties/configMap/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.configMap.properties.name.type, parentSchema: schema11.properties.monitoring.properties.configMap.properties.name, data: data135 };
           if (vErrors === null) {
-            vErrors = [err445];
+            vErrors = [err446];
           } else {
-            vErrors.push(err445);
+            vErrors.push(err446);
           }
           errors++;
         }
         let data136 = data134.serviceAccount;
         if (typeof data136 === "string") {
           if (func3(data136) > 63) {
-            const err446 = { instancePath: instancePath + "/monitoring/configMap/serviceAccount", schemaPath: "#/properties/monitoring/properties/configMap/properties/serviceAccount/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount, data: data136 };
-            if (vErrors === null) {
-              vErrors = [err446];
-            } else {
-              vErrors.push(err446);
-            }
-            errors++;
-          }
-          if (!pattern0.test(data136)) {
-            const err447 = { instancePath: instancePath + "/monitoring/configMap/serviceAccount", schemaPath: "#/properties/monitoring/properties/configMap/properties/serviceAccount/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount, data: data136 };
+            const err447 = { instancePath: instancePath + "/monitoring/configMap/serviceAccount", schemaPath: "#/properties/monitoring/properties/configMap/properties/serviceAccount/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount, data: data136 };
             if (vErrors === null) {
               vErrors = [err447];
             } else {
@@ -5147,21 +5154,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+          if (!pattern0.test(data136)) {
+            const err448 = { instancePath: instancePath + "/monitoring/configMap/serviceAccount", schemaPath: "#/properties/monitoring/properties/configMap/properties/serviceAccount/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount, data: data136 };
+            if (vErrors === null) {
+              vErrors = [err448];
+            } else {
+              vErrors.push(err448);
+            }
+            errors++;
+          }
         } else {
-          const err448 = { instancePath: instancePath + "/monitoring/configMap/serviceAccount", schemaPath: "#/properties/monitoring/properties/configMap/properties/serviceAccount/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount.type, parentSchema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount, data: data136 };
+          const err449 = { instancePath: instancePath + "/monitoring/configMap/serviceAccount", schemaPath: "#/properties/monitoring/properties/configMap/properties/serviceAccount/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount.type, parentSchema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount, data: data136 };
           if (vErrors === null) {
-            vErrors = [err448];
+            vErrors = [err449];
           } else {
-            vErrors.push(err448);
+            vErrors.push(err449);
           }
           errors++;
         }
       } else {
-        const err449 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.configMap.type, parentSchema: schema11.properties.monitoring.properties.configMap, data: data134 };
+        const err450 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.configMap.type, parentSchema: schema11.properties.monitoring.properties.configMap, data: data134 };
         if (vErrors === null) {
-          vErrors = [err449];
+          vErrors = [err450];
         } else {
-          vErrors.push(err449);
+          vErrors.push(err450);
         }
         errors++;
       }
@@ -5171,21 +5187,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data137.labels = {};
         }
         if (data137.labels === void 0) {
-          const err450 = { instancePath: instancePath + "/monitoring/operator", schemaPath: "#/properties/monitoring/properties/operator/required", keyword: "required", params: { missingProperty: "labels" }, message: "must have required property 'labels'", schema: schema11.properties.monitoring.properties.operator.required, parentSchema: schema11.properties.monitoring.properties.operator, data: data137 };
+          const err451 = { instancePath: instancePath + "/monitoring/operator", schemaPath: "#/properties/monitoring/properties/operator/required", keyword: "required", params: { missingProperty: "labels" }, message: "must have required property 'labels'", schema: schema11.properties.monitoring.properties.operator.required, parentSchema: schema11.properties.monitoring.properties.operator, data: data137 };
           if (vErrors === null) {
-            vErrors = [err450];
+            vErrors = [err451];
           } else {
-            vErrors.push(err450);
+            vErrors.push(err451);
           }
           errors++;
         }
         for (const key35 in data137) {
           if (!(key35 === "labels")) {
-            const err451 = { instancePath: instancePath + "/monitoring/operator", schemaPath: "#/properties/monitoring/properties/operator/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key35 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.operator, data: data137 };
+            const err452 = { instancePath: instancePath + "/monitoring/operator", schemaPath: "#/properties/monitoring/properties/operator/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key35 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.operator, data: data137 };
             if (vErrors === null) {
-              vErrors = [err451];
+              vErrors = [err452];
             } else {
-              vErrors.push(err451);
+              vErrors.push(err452);
             }
             errors++;
           }
@@ -5196,31 +5212,31 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             if (pattern32.test(key36)) {
               let data139 = data138[key36];
               if (typeof data139 !== "string") {
-                const err452 = { instancePath: instancePath + "/monitoring/operator/labels/" + key36.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/monitoring/properties/operator/properties/labels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.operator.properties.labels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.monitoring.properties.operator.properties.labels.patternProperties["^(.*)$"], data: data139 };
+                const err453 = { instancePath: instancePath + "/monitoring/operator/labels/" + key36.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/monitoring/properties/operator/properties/labels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.operator.properties.labels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.monitoring.properties.operator.properties.labels.patternProperties["^(.*)$"], data: data139 };
                 if (vErrors === null) {
-                  vErrors = [err452];
+                  vErrors = [err453];
                 } else {
-                  vErrors.push(err452);
+                  vErrors.push(err453);
                 }
                 errors++;
               }
             }
           }
         } else {
-          const err453 = { instancePath: instancePath + "/monitoring/operator/labels", schemaPath: "#/properties/monitoring/properties/operator/properties/labels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.operator.properties.labels.type, parentSchema: schema11.properties.monitoring.properties.operator.properties.labels, data: data138 };
+          const err454 = { instancePath: instancePath + "/monitoring/operator/labels", schemaPath: "#/properties/monitoring/properties/operator/properties/labels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.operator.properties.labels.type, parentSchema: schema11.properties.monitoring.properties.operator.properties.labels, data: data138 };
           if (vErrors === null) {
-            vErrors = [err453];
+            vErrors = [err454];
           } else {
-            vErrors.push(err453);
+            vErrors.push(err454);
           }
           errors++;
         }
       } else {
-        const err454 = { instancePath: instancePath + "/monitoring/operator", schemaPath: "#/properties/monitoring/properties/operator/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.operator.type, parentSchema: schema11.properties.monitoring.properties.operator, data: data137 };
+        const err455 = { instancePath: instancePath + "/monitoring/operator", schemaPath: "#/properties/monitoring/properties/operator/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.operator.type, parentSchema: schema11.properties.monitoring.properties.operator, data: data137 };
         if (vErrors === null) {
-          vErrors = [err454];
+          vErrors = [err455];
         } else {
-          vErrors.push(err454);
+          vErrors.push(err455);
         }
         errors++;
       }
@@ -5242,16 +5258,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data140.components = ["exporter", "core", "registry", "jobservice"];
         }
         if (data140.enabled === void 0) {
-          const err455 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
-          if (vErrors === null) {
-            vErrors = [err455];
-          } else {
-            vErrors.push(err455);
-          }
-          errors++;
-        }
-        if (data140.port === void 0) {
-          const err456 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "port" }, message: "must have required property 'port'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
+          const err456 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
           if (vErrors === null) {
             vErrors = [err456];
           } else {
@@ -5259,8 +5266,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (data140.path === void 0) {
-          const err457 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
+        if (data140.port === void 0) {
+          const err457 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "port" }, message: "must have required property 'port'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
           if (vErrors === null) {
             vErrors = [err457];
           } else {
@@ -5268,8 +5275,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (data140.scheme === void 0) {
-          const err458 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "scheme" }, message: "must have required property 'scheme'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
+        if (data140.path === void 0) {
+          const err458 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
           if (vErrors === null) {
             vErrors = [err458];
           } else {
@@ -5277,8 +5284,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (data140.components === void 0) {
-          const err459 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "components" }, message: "must have required property 'components'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
+        if (data140.scheme === void 0) {
+          const err459 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "scheme" }, message: "must have required property 'scheme'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
           if (vErrors === null) {
             vErrors = [err459];
           } else {
@@ -5286,30 +5293,29 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (data140.components === void 0) {
+          const err460 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "components" }, message: "must have required property 'components'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
+          if (vErrors === null) {
+            vErrors = [err460];
+          } else {
+            vErrors.push(err460);
+          }
+          errors++;
+        }
         for (const key37 in data140) {
           if (!(key37 === "enabled" || key37 === "port" || key37 === "path" || key37 === "scheme" || key37 === "components")) {
-            const err460 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key37 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
+            const err461 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key37 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
             if (vErrors === null) {
-              vErrors = [err460];
+              vErrors = [err461];
             } else {
-              vErrors.push(err460);
+              vErrors.push(err461);
             }
             errors++;
           }
         }
         let data141 = data140.enabled;
         if (typeof data141 !== "boolean") {
-          const err461 = { instancePath: instancePath + "/monitoring/harbor/enabled", schemaPath: "#/properties/monitoring/properties/harbor/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.monitoring.properties.harbor.properties.enabled.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.enabled, data: data141 };
-          if (vErrors === null) {
-            vErrors = [err461];
-          } else {
-            vErrors.push(err461);
-          }
-          errors++;
-        }
-        let data142 = data140.port;
-        if (!(typeof data142 == "number" && (!(data142 % 1) && !isNaN(data142)) && isFinite(data142))) {
-          const err462 = { instancePath: instancePath + "/monitoring/harbor/port", schemaPath: "#/properties/monitoring/properties/harbor/properties/port/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.monitoring.properties.harbor.properties.port.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.port, data: data142 };
+          const err462 = { instancePath: instancePath + "/monitoring/harbor/enabled", schemaPath: "#/properties/monitoring/properties/harbor/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.monitoring.properties.harbor.properties.enabled.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.enabled, data: data141 };
           if (vErrors === null) {
             vErrors = [err462];
           } else {
@@ -5317,18 +5323,19 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        let data142 = data140.port;
+        if (!(typeof data142 == "number" && (!(data142 % 1) && !isNaN(data142)) && isFinite(data142))) {
+          const err463 = { instancePath: instancePath + "/monitoring/harbor/port", schemaPath: "#/properties/monitoring/properties/harbor/properties/port/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.monitoring.properties.harbor.properties.port.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.port, data: data142 };
+          if (vErrors === null) {
+            vErrors = [err463];
+          } else {
+            vErrors.push(err463);
+          }
+          errors++;
+        }
         if (typeof data142 == "number" && isFinite(data142)) {
           if (data142 > 65535 || isNaN(data142)) {
-            const err463 = { instancePath: instancePath + "/monitoring/harbor/port", schemaPath: "#/properties/monitoring/properties/harbor/properties/port/maximum", keyword: "maximum", params: { comparison: "<=", limit: 65535 }, message: "must be <= 65535", schema: 65535, parentSchema: schema11.properties.monitoring.properties.harbor.properties.port, data: data142 };
-            if (vErrors === null) {
-              vErrors = [err463];
-            } else {
-              vErrors.push(err463);
-            }
-            errors++;
-          }
-          if (data142 < 1 || isNaN(data142)) {
-            const err464 = { instancePath: instancePath + "/monitoring/harbor/port", schemaPath: "#/properties/monitoring/properties/harbor/properties/port/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.monitoring.properties.harbor.properties.port, data: data142 };
+            const err464 = { instancePath: instancePath + "/monitoring/harbor/port", schemaPath: "#/properties/monitoring/properties/harbor/properties/port/maximum", keyword: "maximum", params: { comparison: "<=", limit: 65535 }, message: "must be <= 65535", schema: 65535, parentSchema: schema11.properties.monitoring.properties.harbor.properties.port, data: data142 };
             if (vErrors === null) {
               vErrors = [err464];
             } else {
@@ -5336,11 +5343,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-        }
-        let data143 = data140.path;
-        if (typeof data143 === "string") {
-          if (!pattern53.test(data143)) {
-            const err465 = { instancePath: instancePath + "/monitoring/harbor/path", schemaPath: "#/properties/monitoring/properties/harbor/properties/path/pattern", keyword: "pattern", params: { pattern: "^/" }, message: 'must match pattern "^/"', schema: "^/", parentSchema: schema11.properties.monitoring.properties.harbor.properties.path, data: data143 };
+          if (data142 < 1 || isNaN(data142)) {
+            const err465 = { instancePath: instancePath + "/monitoring/harbor/port", schemaPath: "#/properties/monitoring/properties/harbor/properties/port/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.monitoring.properties.harbor.properties.port, data: data142 };
             if (vErrors === null) {
               vErrors = [err465];
             } else {
@@ -5348,12 +5352,24 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+        }
+        let data143 = data140.path;
+        if (typeof data143 === "string") {
+          if (!pattern53.test(data143)) {
+            const err466 = { instancePath: instancePath + "/monitoring/harbor/path", schemaPath: "#/properties/monitoring/properties/harbor/properties/path/pattern", keyword: "pattern", params: { pattern: "^/" }, message: 'must match pattern "^/"', schema: "^/", parentSchema: schema11.properties.monitoring.properties.harbor.properties.path, data: data143 };
+            if (vErrors === null) {
+              vErrors = [err466];
+            } else {
+              vErrors.push(err466);
+            }
+            errors++;
+          }
         } else {
-          const err466 = { instancePath: instancePath + "/monitoring/harbor/path", schemaPath: "#/properties/monitoring/properties/harbor/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.path.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.path, data: data143 };
+          const err467 = { instancePath: instancePath + "/monitoring/harbor/path", schemaPath: "#/properties/monitoring/properties/harbor/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.path.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.path, data: data143 };
           if (vErrors === null) {
-            vErrors = [err466];
+            vErrors = [err467];
           } else {
-            vErrors.push(err466);
+            vErrors.push(err467);
           }
           errors++;
         }
@@ -5362,20 +5378,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let valid79 = false;
         const _errs397 = errors;
         if (typeof data144 !== "string") {
-          const err467 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[0].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[0], data: data144 };
-          if (vErrors === null) {
-            vErrors = [err467];
-          } else {
-            vErrors.push(err467);
-          }
-          errors++;
-        }
-        if ("http" !== data144) {
-          const err468 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/0/const", keyword: "const", params: { allowedValue: "http" }, message: "must be equal to constant", schema: "http", parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[0], data: data144 };
+          const err468 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[0].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[0], data: data144 };
           if (vErrors === null) {
             vErrors = [err468];
           } else {
             vErrors.push(err468);
+          }
+          errors++;
+        }
+        if ("http" !== data144) {
+          const err469 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/0/const", keyword: "const", params: { allowedValue: "http" }, message: "must be equal to constant", schema: "http", parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[0], data: data144 };
+          if (vErrors === null) {
+            vErrors = [err469];
+          } else {
+            vErrors.push(err469);
           }
           errors++;
         }
@@ -5384,16 +5400,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         if (!valid79) {
           const _errs399 = errors;
           if (typeof data144 !== "string") {
-            const err469 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[1].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[1], data: data144 };
-            if (vErrors === null) {
-              vErrors = [err469];
-            } else {
-              vErrors.push(err469);
-            }
-            errors++;
-          }
-          if ("https" !== data144) {
-            const err470 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/1/const", keyword: "const", params: { allowedValue: "https" }, message: "must be equal to constant", schema: "https", parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[1], data: data144 };
+            const err470 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[1].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[1], data: data144 };
             if (vErrors === null) {
               vErrors = [err470];
             } else {
@@ -5401,15 +5408,24 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+          if ("https" !== data144) {
+            const err471 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/1/const", keyword: "const", params: { allowedValue: "https" }, message: "must be equal to constant", schema: "https", parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[1], data: data144 };
+            if (vErrors === null) {
+              vErrors = [err471];
+            } else {
+              vErrors.push(err471);
+            }
+            errors++;
+          }
           var _valid10 = _errs399 === errors;
           valid79 = valid79 || _valid10;
         }
         if (!valid79) {
-          const err471 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf, parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme, data: data144 };
+          const err472 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf, parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme, data: data144 };
           if (vErrors === null) {
-            vErrors = [err471];
+            vErrors = [err472];
           } else {
-            vErrors.push(err471);
+            vErrors.push(err472);
           }
           errors++;
         } else {
@@ -5425,11 +5441,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let data145 = data140.components;
         if (Array.isArray(data145)) {
           if (data145.length < 1) {
-            const err472 = { instancePath: instancePath + "/monitoring/harbor/components", schemaPath: "#/properties/monitoring/properties/harbor/properties/components/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components, data: data145 };
+            const err473 = { instancePath: instancePath + "/monitoring/harbor/components", schemaPath: "#/properties/monitoring/properties/harbor/properties/components/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components, data: data145 };
             if (vErrors === null) {
-              vErrors = [err472];
+              vErrors = [err473];
             } else {
-              vErrors.push(err472);
+              vErrors.push(err473);
             }
             errors++;
           }
@@ -5440,20 +5456,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             let valid82 = false;
             const _errs405 = errors;
             if (typeof data146 !== "string") {
-              const err473 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[0].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[0], data: data146 };
-              if (vErrors === null) {
-                vErrors = [err473];
-              } else {
-                vErrors.push(err473);
-              }
-              errors++;
-            }
-            if ("exporter" !== data146) {
-              const err474 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/0/const", keyword: "const", params: { allowedValue: "exporter" }, message: "must be equal to constant", schema: "exporter", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[0], data: data146 };
+              const err474 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[0].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[0], data: data146 };
               if (vErrors === null) {
                 vErrors = [err474];
               } else {
                 vErrors.push(err474);
+              }
+              errors++;
+            }
+            if ("exporter" !== data146) {
+              const err475 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/0/const", keyword: "const", params: { allowedValue: "exporter" }, message: "must be equal to constant", schema: "exporter", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[0], data: data146 };
+              if (vErrors === null) {
+                vErrors = [err475];
+              } else {
+                vErrors.push(err475);
               }
               errors++;
             }
@@ -5462,20 +5478,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             if (!valid82) {
               const _errs407 = errors;
               if (typeof data146 !== "string") {
-                const err475 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[1].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[1], data: data146 };
-                if (vErrors === null) {
-                  vErrors = [err475];
-                } else {
-                  vErrors.push(err475);
-                }
-                errors++;
-              }
-              if ("core" !== data146) {
-                const err476 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/1/const", keyword: "const", params: { allowedValue: "core" }, message: "must be equal to constant", schema: "core", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[1], data: data146 };
+                const err476 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[1].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[1], data: data146 };
                 if (vErrors === null) {
                   vErrors = [err476];
                 } else {
                   vErrors.push(err476);
+                }
+                errors++;
+              }
+              if ("core" !== data146) {
+                const err477 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/1/const", keyword: "const", params: { allowedValue: "core" }, message: "must be equal to constant", schema: "core", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[1], data: data146 };
+                if (vErrors === null) {
+                  vErrors = [err477];
+                } else {
+                  vErrors.push(err477);
                 }
                 errors++;
               }
@@ -5484,20 +5500,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               if (!valid82) {
                 const _errs409 = errors;
                 if (typeof data146 !== "string") {
-                  const err477 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[2].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[2], data: data146 };
-                  if (vErrors === null) {
-                    vErrors = [err477];
-                  } else {
-                    vErrors.push(err477);
-                  }
-                  errors++;
-                }
-                if ("registry" !== data146) {
-                  const err478 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/2/const", keyword: "const", params: { allowedValue: "registry" }, message: "must be equal to constant", schema: "registry", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[2], data: data146 };
+                  const err478 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[2].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[2], data: data146 };
                   if (vErrors === null) {
                     vErrors = [err478];
                   } else {
                     vErrors.push(err478);
+                  }
+                  errors++;
+                }
+                if ("registry" !== data146) {
+                  const err479 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/2/const", keyword: "const", params: { allowedValue: "registry" }, message: "must be equal to constant", schema: "registry", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[2], data: data146 };
+                  if (vErrors === null) {
+                    vErrors = [err479];
+                  } else {
+                    vErrors.push(err479);
                   }
                   errors++;
                 }
@@ -5506,20 +5522,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 if (!valid82) {
                   const _errs411 = errors;
                   if (typeof data146 !== "string") {
-                    const err479 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/3/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[3].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[3], data: data146 };
-                    if (vErrors === null) {
-                      vErrors = [err479];
-                    } else {
-                      vErrors.push(err479);
-                    }
-                    errors++;
-                  }
-                  if ("jobservice" !== data146) {
-                    const err480 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/3/const", keyword: "const", params: { allowedValue: "jobservice" }, message: "must be equal to constant", schema: "jobservice", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[3], data: data146 };
+                    const err480 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/3/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[3].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[3], data: data146 };
                     if (vErrors === null) {
                       vErrors = [err480];
                     } else {
                       vErrors.push(err480);
+                    }
+                    errors++;
+                  }
+                  if ("jobservice" !== data146) {
+                    const err481 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/3/const", keyword: "const", params: { allowedValue: "jobservice" }, message: "must be equal to constant", schema: "jobservice", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[3], data: data146 };
+                    if (vErrors === null) {
+                      vErrors = [err481];
+                    } else {
+                      vErrors.push(err481);
                     }
                     errors++;
                   }
@@ -5529,11 +5545,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
             }
             if (!valid82) {
-              const err481 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items, data: data146 };
+              const err482 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items, data: data146 };
               if (vErrors === null) {
-                vErrors = [err481];
+                vErrors = [err482];
               } else {
-                vErrors.push(err481);
+                vErrors.push(err482);
               }
               errors++;
             } else {
@@ -5553,11 +5569,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             outer0: for (; i13--; ) {
               for (j1 = i13; j1--; ) {
                 if (func0(data145[i13], data145[j1])) {
-                  const err482 = { instancePath: instancePath + "/monitoring/harbor/components", schemaPath: "#/properties/monitoring/properties/harbor/properties/components/uniqueItems", keyword: "uniqueItems", params: { i: i13, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i13 + " are identical)", schema: true, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components, data: data145 };
+                  const err483 = { instancePath: instancePath + "/monitoring/harbor/components", schemaPath: "#/properties/monitoring/properties/harbor/properties/components/uniqueItems", keyword: "uniqueItems", params: { i: i13, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i13 + " are identical)", schema: true, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components, data: data145 };
                   if (vErrors === null) {
-                    vErrors = [err482];
+                    vErrors = [err483];
                   } else {
-                    vErrors.push(err482);
+                    vErrors.push(err483);
                   }
                   errors++;
                   break outer0;
@@ -5566,20 +5582,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
           }
         } else {
-          const err483 = { instancePath: instancePath + "/monitoring/harbor/components", schemaPath: "#/properties/monitoring/properties/harbor/properties/components/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.monitoring.properties.harbor.properties.components.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components, data: data145 };
+          const err484 = { instancePath: instancePath + "/monitoring/harbor/components", schemaPath: "#/properties/monitoring/properties/harbor/properties/components/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.monitoring.properties.harbor.properties.components.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components, data: data145 };
           if (vErrors === null) {
-            vErrors = [err483];
+            vErrors = [err484];
           } else {
-            vErrors.push(err483);
+            vErrors.push(err484);
           }
           errors++;
         }
       } else {
-        const err484 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.harbor.type, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
+        const err485 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.harbor.type, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
         if (vErrors === null) {
-          vErrors = [err484];
+          vErrors = [err485];
         } else {
-          vErrors.push(err484);
+          vErrors.push(err485);
         }
         errors++;
       }
@@ -5595,16 +5611,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data147.port = 8080;
         }
         if (data147.enabled === void 0) {
-          const err485 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.monitoring.properties.draPlugin.required, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
-          if (vErrors === null) {
-            vErrors = [err485];
-          } else {
-            vErrors.push(err485);
-          }
-          errors++;
-        }
-        if (data147.podLabels === void 0) {
-          const err486 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/required", keyword: "required", params: { missingProperty: "podLabels" }, message: "must have required property 'podLabels'", schema: schema11.properties.monitoring.properties.draPlugin.required, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
+          const err486 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.monitoring.properties.draPlugin.required, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
           if (vErrors === null) {
             vErrors = [err486];
           } else {
@@ -5612,8 +5619,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (data147.port === void 0) {
-          const err487 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/required", keyword: "required", params: { missingProperty: "port" }, message: "must have required property 'port'", schema: schema11.properties.monitoring.properties.draPlugin.required, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
+        if (data147.podLabels === void 0) {
+          const err487 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/required", keyword: "required", params: { missingProperty: "podLabels" }, message: "must have required property 'podLabels'", schema: schema11.properties.monitoring.properties.draPlugin.required, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
           if (vErrors === null) {
             vErrors = [err487];
           } else {
@@ -5621,24 +5628,33 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (data147.port === void 0) {
+          const err488 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/required", keyword: "required", params: { missingProperty: "port" }, message: "must have required property 'port'", schema: schema11.properties.monitoring.properties.draPlugin.required, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
+          if (vErrors === null) {
+            vErrors = [err488];
+          } else {
+            vErrors.push(err488);
+          }
+          errors++;
+        }
         for (const key38 in data147) {
           if (!(key38 === "enabled" || key38 === "podLabels" || key38 === "port")) {
-            const err488 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key38 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
+            const err489 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key38 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
             if (vErrors === null) {
-              vErrors = [err488];
+              vErrors = [err489];
             } else {
-              vErrors.push(err488);
+              vErrors.push(err489);
             }
             errors++;
           }
         }
         let data148 = data147.enabled;
         if (typeof data148 !== "boolean") {
-          const err489 = { instancePath: instancePath + "/monitoring/draPlugin/enabled", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.monitoring.properties.draPlugin.properties.enabled.type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.enabled, data: data148 };
+          const err490 = { instancePath: instancePath + "/monitoring/draPlugin/enabled", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.monitoring.properties.draPlugin.properties.enabled.type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.enabled, data: data148 };
           if (vErrors === null) {
-            vErrors = [err489];
+            vErrors = [err490];
           } else {
-            vErrors.push(err489);
+            vErrors.push(err490);
           }
           errors++;
         }
@@ -5648,28 +5664,18 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             if (pattern32.test(key39)) {
               let data150 = data149[key39];
               if (typeof data150 !== "string") {
-                const err490 = { instancePath: instancePath + "/monitoring/draPlugin/podLabels/" + key39.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/monitoring/properties/draPlugin/properties/podLabels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels.patternProperties["^(.*)$"], data: data150 };
+                const err491 = { instancePath: instancePath + "/monitoring/draPlugin/podLabels/" + key39.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/monitoring/properties/draPlugin/properties/podLabels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels.patternProperties["^(.*)$"], data: data150 };
                 if (vErrors === null) {
-                  vErrors = [err490];
+                  vErrors = [err491];
                 } else {
-                  vErrors.push(err490);
+                  vErrors.push(err491);
                 }
                 errors++;
               }
             }
           }
         } else {
-          const err491 = { instancePath: instancePath + "/monitoring/draPlugin/podLabels", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/podLabels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels.type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels, data: data149 };
-          if (vErrors === null) {
-            vErrors = [err491];
-          } else {
-            vErrors.push(err491);
-          }
-          errors++;
-        }
-        let data151 = data147.port;
-        if (!(typeof data151 == "number" && (!(data151 % 1) && !isNaN(data151)) && isFinite(data151))) {
-          const err492 = { instancePath: instancePath + "/monitoring/draPlugin/port", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/port/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.monitoring.properties.draPlugin.properties.port.type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.port, data: data151 };
+          const err492 = { instancePath: instancePath + "/monitoring/draPlugin/podLabels", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/podLabels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels.type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels, data: data149 };
           if (vErrors === null) {
             vErrors = [err492];
           } else {
@@ -5677,18 +5683,19 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        let data151 = data147.port;
+        if (!(typeof data151 == "number" && (!(data151 % 1) && !isNaN(data151)) && isFinite(data151))) {
+          const err493 = { instancePath: instancePath + "/monitoring/draPlugin/port", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/port/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.monitoring.properties.draPlugin.properties.port.type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.port, data: data151 };
+          if (vErrors === null) {
+            vErrors = [err493];
+          } else {
+            vErrors.push(err493);
+          }
+          errors++;
+        }
         if (typeof data151 == "number" && isFinite(data151)) {
           if (data151 > 65535 || isNaN(data151)) {
-            const err493 = { instancePath: instancePath + "/monitoring/draPlugin/port", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/port/maximum", keyword: "maximum", params: { comparison: "<=", limit: 65535 }, message: "must be <= 65535", schema: 65535, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.port, data: data151 };
-            if (vErrors === null) {
-              vErrors = [err493];
-            } else {
-              vErrors.push(err493);
-            }
-            errors++;
-          }
-          if (data151 < 1 || isNaN(data151)) {
-            const err494 = { instancePath: instancePath + "/monitoring/draPlugin/port", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/port/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.port, data: data151 };
+            const err494 = { instancePath: instancePath + "/monitoring/draPlugin/port", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/port/maximum", keyword: "maximum", params: { comparison: "<=", limit: 65535 }, message: "must be <= 65535", schema: 65535, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.port, data: data151 };
             if (vErrors === null) {
               vErrors = [err494];
             } else {
@@ -5696,22 +5703,31 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+          if (data151 < 1 || isNaN(data151)) {
+            const err495 = { instancePath: instancePath + "/monitoring/draPlugin/port", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/port/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.port, data: data151 };
+            if (vErrors === null) {
+              vErrors = [err495];
+            } else {
+              vErrors.push(err495);
+            }
+            errors++;
+          }
         }
       } else {
-        const err495 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.draPlugin.type, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
+        const err496 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.draPlugin.type, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
         if (vErrors === null) {
-          vErrors = [err495];
+          vErrors = [err496];
         } else {
-          vErrors.push(err495);
+          vErrors.push(err496);
         }
         errors++;
       }
     } else {
-      const err496 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.type, parentSchema: schema11.properties.monitoring, data: data129 };
+      const err497 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.type, parentSchema: schema11.properties.monitoring, data: data129 };
       if (vErrors === null) {
-        vErrors = [err496];
+        vErrors = [err497];
       } else {
-        vErrors.push(err496);
+        vErrors.push(err497);
       }
       errors++;
     }
@@ -5730,16 +5746,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data152.profilingMetrics = true;
       }
       if (data152.enabled === void 0) {
-        const err497 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data152 };
-        if (vErrors === null) {
-          vErrors = [err497];
-        } else {
-          vErrors.push(err497);
-        }
-        errors++;
-      }
-      if (data152.namespace === void 0) {
-        const err498 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data152 };
+        const err498 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data152 };
         if (vErrors === null) {
           vErrors = [err498];
         } else {
@@ -5747,8 +5754,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data152.image === void 0) {
-        const err499 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data152 };
+      if (data152.namespace === void 0) {
+        const err499 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data152 };
         if (vErrors === null) {
           vErrors = [err499];
         } else {
@@ -5756,8 +5763,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data152.profilingMetrics === void 0) {
-        const err500 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "profilingMetrics" }, message: "must have required property 'profilingMetrics'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data152 };
+      if (data152.image === void 0) {
+        const err500 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data152 };
         if (vErrors === null) {
           vErrors = [err500];
         } else {
@@ -5765,40 +5772,40 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
+      if (data152.profilingMetrics === void 0) {
+        const err501 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "profilingMetrics" }, message: "must have required property 'profilingMetrics'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data152 };
+        if (vErrors === null) {
+          vErrors = [err501];
+        } else {
+          vErrors.push(err501);
+        }
+        errors++;
+      }
       for (const key40 in data152) {
         if (!(key40 === "enabled" || key40 === "namespace" || key40 === "image" || key40 === "profilingMetrics")) {
-          const err501 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key40 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.dcgmExporter, data: data152 };
+          const err502 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key40 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.dcgmExporter, data: data152 };
           if (vErrors === null) {
-            vErrors = [err501];
+            vErrors = [err502];
           } else {
-            vErrors.push(err501);
+            vErrors.push(err502);
           }
           errors++;
         }
       }
       let data153 = data152.enabled;
       if (typeof data153 !== "boolean") {
-        const err502 = { instancePath: instancePath + "/dcgmExporter/enabled", schemaPath: "#/properties/dcgmExporter/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.dcgmExporter.properties.enabled.type, parentSchema: schema11.properties.dcgmExporter.properties.enabled, data: data153 };
+        const err503 = { instancePath: instancePath + "/dcgmExporter/enabled", schemaPath: "#/properties/dcgmExporter/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.dcgmExporter.properties.enabled.type, parentSchema: schema11.properties.dcgmExporter.properties.enabled, data: data153 };
         if (vErrors === null) {
-          vErrors = [err502];
+          vErrors = [err503];
         } else {
-          vErrors.push(err502);
+          vErrors.push(err503);
         }
         errors++;
       }
       let data154 = data152.namespace;
       if (typeof data154 === "string") {
         if (func3(data154) > 63) {
-          const err503 = { instancePath: instancePath + "/dcgmExporter/namespace", schemaPath: "#/properties/dcgmExporter/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.dcgmExporter.properties.namespace, data: data154 };
-          if (vErrors === null) {
-            vErrors = [err503];
-          } else {
-            vErrors.push(err503);
-          }
-          errors++;
-        }
-        if (!pattern0.test(data154)) {
-          const err504 = { instancePath: instancePath + "/dcgmExporter/namespace", schemaPath: "#/properties/dcgmExporter/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.dcgmExporter.properties.namespace, data: data154 };
+          const err504 = { instancePath: instancePath + "/dcgmExporter/namespace", schemaPath: "#/properties/dcgmExporter/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.dcgmExporter.properties.namespace, data: data154 };
           if (vErrors === null) {
             vErrors = [err504];
           } else {
@@ -5806,12 +5813,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (!pattern0.test(data154)) {
+          const err505 = { instancePath: instancePath + "/dcgmExporter/namespace", schemaPath: "#/properties/dcgmExporter/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.dcgmExporter.properties.namespace, data: data154 };
+          if (vErrors === null) {
+            vErrors = [err505];
+          } else {
+            vErrors.push(err505);
+          }
+          errors++;
+        }
       } else {
-        const err505 = { instancePath: instancePath + "/dcgmExporter/namespace", schemaPath: "#/properties/dcgmExporter/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dcgmExporter.properties.namespace.type, parentSchema: schema11.properties.dcgmExporter.properties.namespace, data: data154 };
+        const err506 = { instancePath: instancePath + "/dcgmExporter/namespace", schemaPath: "#/properties/dcgmExporter/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dcgmExporter.properties.namespace.type, parentSchema: schema11.properties.dcgmExporter.properties.namespace, data: data154 };
         if (vErrors === null) {
-          vErrors = [err505];
+          vErrors = [err506];
         } else {
-          vErrors.push(err505);
+          vErrors.push(err506);
         }
         errors++;
       }
@@ -5820,22 +5836,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       const _errs434 = errors;
       if (typeof data155 === "string") {
         if (!pattern25.test(data155)) {
-          const err506 = {};
+          const err507 = {};
           if (vErrors === null) {
-            vErrors = [err506];
+            vErrors = [err507];
           } else {
-            vErrors.push(err506);
+            vErrors.push(err507);
           }
           errors++;
         }
       }
       var valid87 = _errs434 === errors;
       if (valid87) {
-        const err507 = { instancePath: instancePath + "/dcgmExporter/image", schemaPath: "#/properties/dcgmExporter/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.dcgmExporter.properties.image.not, parentSchema: schema11.properties.dcgmExporter.properties.image, data: data155 };
+        const err508 = { instancePath: instancePath + "/dcgmExporter/image", schemaPath: "#/properties/dcgmExporter/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.dcgmExporter.properties.image.not, parentSchema: schema11.properties.dcgmExporter.properties.image, data: data155 };
         if (vErrors === null) {
-          vErrors = [err507];
+          vErrors = [err508];
         } else {
-          vErrors.push(err507);
+          vErrors.push(err508);
         }
         errors++;
       } else {
@@ -5850,26 +5866,16 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       }
       if (typeof data155 === "string") {
         if (!pattern26.test(data155)) {
-          const err508 = { instancePath: instancePath + "/dcgmExporter/image", schemaPath: "#/properties/dcgmExporter/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.dcgmExporter.properties.image, data: data155 };
+          const err509 = { instancePath: instancePath + "/dcgmExporter/image", schemaPath: "#/properties/dcgmExporter/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.dcgmExporter.properties.image, data: data155 };
           if (vErrors === null) {
-            vErrors = [err508];
+            vErrors = [err509];
           } else {
-            vErrors.push(err508);
+            vErrors.push(err509);
           }
           errors++;
         }
       } else {
-        const err509 = { instancePath: instancePath + "/dcgmExporter/image", schemaPath: "#/properties/dcgmExporter/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dcgmExporter.properties.image.type, parentSchema: schema11.properties.dcgmExporter.properties.image, data: data155 };
-        if (vErrors === null) {
-          vErrors = [err509];
-        } else {
-          vErrors.push(err509);
-        }
-        errors++;
-      }
-      let data156 = data152.profilingMetrics;
-      if (typeof data156 !== "boolean") {
-        const err510 = { instancePath: instancePath + "/dcgmExporter/profilingMetrics", schemaPath: "#/properties/dcgmExporter/properties/profilingMetrics/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.dcgmExporter.properties.profilingMetrics.type, parentSchema: schema11.properties.dcgmExporter.properties.profilingMetrics, data: data156 };
+        const err510 = { instancePath: instancePath + "/dcgmExporter/image", schemaPath: "#/properties/dcgmExporter/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dcgmExporter.properties.image.type, parentSchema: schema11.properties.dcgmExporter.properties.image, data: data155 };
         if (vErrors === null) {
           vErrors = [err510];
         } else {
@@ -5877,12 +5883,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
+      let data156 = data152.profilingMetrics;
+      if (typeof data156 !== "boolean") {
+        const err511 = { instancePath: instancePath + "/dcgmExporter/profilingMetrics", schemaPath: "#/properties/dcgmExporter/properties/profilingMetrics/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.dcgmExporter.properties.profilingMetrics.type, parentSchema: schema11.properties.dcgmExporter.properties.profilingMetrics, data: data156 };
+        if (vErrors === null) {
+          vErrors = [err511];
+        } else {
+          vErrors.push(err511);
+        }
+        errors++;
+      }
     } else {
-      const err511 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.dcgmExporter.type, parentSchema: schema11.properties.dcgmExporter, data: data152 };
+      const err512 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.dcgmExporter.type, parentSchema: schema11.properties.dcgmExporter, data: data152 };
       if (vErrors === null) {
-        vErrors = [err511];
+        vErrors = [err512];
       } else {
-        vErrors.push(err511);
+        vErrors.push(err512);
       }
       errors++;
     }
@@ -5901,16 +5917,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data157.replicas = 2;
       }
       if (data157.enabled === void 0) {
-        const err512 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data157 };
-        if (vErrors === null) {
-          vErrors = [err512];
-        } else {
-          vErrors.push(err512);
-        }
-        errors++;
-      }
-      if (data157.namespace === void 0) {
-        const err513 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data157 };
+        const err513 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data157 };
         if (vErrors === null) {
           vErrors = [err513];
         } else {
@@ -5918,8 +5925,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data157.image === void 0) {
-        const err514 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data157 };
+      if (data157.namespace === void 0) {
+        const err514 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data157 };
         if (vErrors === null) {
           vErrors = [err514];
         } else {
@@ -5927,8 +5934,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data157.replicas === void 0) {
-        const err515 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "replicas" }, message: "must have required property 'replicas'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data157 };
+      if (data157.image === void 0) {
+        const err515 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data157 };
         if (vErrors === null) {
           vErrors = [err515];
         } else {
@@ -5936,40 +5943,40 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
+      if (data157.replicas === void 0) {
+        const err516 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "replicas" }, message: "must have required property 'replicas'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data157 };
+        if (vErrors === null) {
+          vErrors = [err516];
+        } else {
+          vErrors.push(err516);
+        }
+        errors++;
+      }
       for (const key41 in data157) {
         if (!(key41 === "enabled" || key41 === "namespace" || key41 === "image" || key41 === "replicas")) {
-          const err516 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key41 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.webApi, data: data157 };
+          const err517 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key41 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.webApi, data: data157 };
           if (vErrors === null) {
-            vErrors = [err516];
+            vErrors = [err517];
           } else {
-            vErrors.push(err516);
+            vErrors.push(err517);
           }
           errors++;
         }
       }
       let data158 = data157.enabled;
       if (typeof data158 !== "boolean") {
-        const err517 = { instancePath: instancePath + "/webApi/enabled", schemaPath: "#/properties/webApi/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.webApi.properties.enabled.type, parentSchema: schema11.properties.webApi.properties.enabled, data: data158 };
+        const err518 = { instancePath: instancePath + "/webApi/enabled", schemaPath: "#/properties/webApi/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.webApi.properties.enabled.type, parentSchema: schema11.properties.webApi.properties.enabled, data: data158 };
         if (vErrors === null) {
-          vErrors = [err517];
+          vErrors = [err518];
         } else {
-          vErrors.push(err517);
+          vErrors.push(err518);
         }
         errors++;
       }
       let data159 = data157.namespace;
       if (typeof data159 === "string") {
         if (func3(data159) > 63) {
-          const err518 = { instancePath: instancePath + "/webApi/namespace", schemaPath: "#/properties/webApi/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.webApi.properties.namespace, data: data159 };
-          if (vErrors === null) {
-            vErrors = [err518];
-          } else {
-            vErrors.push(err518);
-          }
-          errors++;
-        }
-        if (!pattern0.test(data159)) {
-          const err519 = { instancePath: instancePath + "/webApi/namespace", schemaPath: "#/properties/webApi/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.webApi.properties.namespace, data: data159 };
+          const err519 = { instancePath: instancePath + "/webApi/namespace", schemaPath: "#/properties/webApi/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.webApi.properties.namespace, data: data159 };
           if (vErrors === null) {
             vErrors = [err519];
           } else {
@@ -5977,12 +5984,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (!pattern0.test(data159)) {
+          const err520 = { instancePath: instancePath + "/webApi/namespace", schemaPath: "#/properties/webApi/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.webApi.properties.namespace, data: data159 };
+          if (vErrors === null) {
+            vErrors = [err520];
+          } else {
+            vErrors.push(err520);
+          }
+          errors++;
+        }
       } else {
-        const err520 = { instancePath: instancePath + "/webApi/namespace", schemaPath: "#/properties/webApi/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.webApi.properties.namespace.type, parentSchema: schema11.properties.webApi.properties.namespace, data: data159 };
+        const err521 = { instancePath: instancePath + "/webApi/namespace", schemaPath: "#/properties/webApi/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.webApi.properties.namespace.type, parentSchema: schema11.properties.webApi.properties.namespace, data: data159 };
         if (vErrors === null) {
-          vErrors = [err520];
+          vErrors = [err521];
         } else {
-          vErrors.push(err520);
+          vErrors.push(err521);
         }
         errors++;
       }
@@ -5991,22 +6007,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       const _errs447 = errors;
       if (typeof data160 === "string") {
         if (!pattern25.test(data160)) {
-          const err521 = {};
+          const err522 = {};
           if (vErrors === null) {
-            vErrors = [err521];
+            vErrors = [err522];
           } else {
-            vErrors.push(err521);
+            vErrors.push(err522);
           }
           errors++;
         }
       }
       var valid89 = _errs447 === errors;
       if (valid89) {
-        const err522 = { instancePath: instancePath + "/webApi/image", schemaPath: "#/properties/webApi/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.webApi.properties.image.not, parentSchema: schema11.properties.webApi.properties.image, data: data160 };
+        const err523 = { instancePath: instancePath + "/webApi/image", schemaPath: "#/properties/webApi/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.webApi.properties.image.not, parentSchema: schema11.properties.webApi.properties.image, data: data160 };
         if (vErrors === null) {
-          vErrors = [err522];
+          vErrors = [err523];
         } else {
-          vErrors.push(err522);
+          vErrors.push(err523);
         }
         errors++;
       } else {
@@ -6021,26 +6037,16 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       }
       if (typeof data160 === "string") {
         if (!pattern26.test(data160)) {
-          const err523 = { instancePath: instancePath + "/webApi/image", schemaPath: "#/properties/webApi/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.webApi.properties.image, data: data160 };
+          const err524 = { instancePath: instancePath + "/webApi/image", schemaPath: "#/properties/webApi/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.webApi.properties.image, data: data160 };
           if (vErrors === null) {
-            vErrors = [err523];
+            vErrors = [err524];
           } else {
-            vErrors.push(err523);
+            vErrors.push(err524);
           }
           errors++;
         }
       } else {
-        const err524 = { instancePath: instancePath + "/webApi/image", schemaPath: "#/properties/webApi/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.webApi.properties.image.type, parentSchema: schema11.properties.webApi.properties.image, data: data160 };
-        if (vErrors === null) {
-          vErrors = [err524];
-        } else {
-          vErrors.push(err524);
-        }
-        errors++;
-      }
-      let data161 = data157.replicas;
-      if (!(typeof data161 == "number" && (!(data161 % 1) && !isNaN(data161)) && isFinite(data161))) {
-        const err525 = { instancePath: instancePath + "/webApi/replicas", schemaPath: "#/properties/webApi/properties/replicas/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.webApi.properties.replicas.type, parentSchema: schema11.properties.webApi.properties.replicas, data: data161 };
+        const err525 = { instancePath: instancePath + "/webApi/image", schemaPath: "#/properties/webApi/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.webApi.properties.image.type, parentSchema: schema11.properties.webApi.properties.image, data: data160 };
         if (vErrors === null) {
           vErrors = [err525];
         } else {
@@ -6048,23 +6054,33 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
+      let data161 = data157.replicas;
+      if (!(typeof data161 == "number" && (!(data161 % 1) && !isNaN(data161)) && isFinite(data161))) {
+        const err526 = { instancePath: instancePath + "/webApi/replicas", schemaPath: "#/properties/webApi/properties/replicas/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.webApi.properties.replicas.type, parentSchema: schema11.properties.webApi.properties.replicas, data: data161 };
+        if (vErrors === null) {
+          vErrors = [err526];
+        } else {
+          vErrors.push(err526);
+        }
+        errors++;
+      }
       if (typeof data161 == "number" && isFinite(data161)) {
         if (data161 < 2 || isNaN(data161)) {
-          const err526 = { instancePath: instancePath + "/webApi/replicas", schemaPath: "#/properties/webApi/properties/replicas/minimum", keyword: "minimum", params: { comparison: ">=", limit: 2 }, message: "must be >= 2", schema: 2, parentSchema: schema11.properties.webApi.properties.replicas, data: data161 };
+          const err527 = { instancePath: instancePath + "/webApi/replicas", schemaPath: "#/properties/webApi/properties/replicas/minimum", keyword: "minimum", params: { comparison: ">=", limit: 2 }, message: "must be >= 2", schema: 2, parentSchema: schema11.properties.webApi.properties.replicas, data: data161 };
           if (vErrors === null) {
-            vErrors = [err526];
+            vErrors = [err527];
           } else {
-            vErrors.push(err526);
+            vErrors.push(err527);
           }
           errors++;
         }
       }
     } else {
-      const err527 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.webApi.type, parentSchema: schema11.properties.webApi, data: data157 };
+      const err528 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.webApi.type, parentSchema: schema11.properties.webApi, data: data157 };
       if (vErrors === null) {
-        vErrors = [err527];
+        vErrors = [err528];
       } else {
-        vErrors.push(err527);
+        vErrors.push(err528);
       }
       errors++;
     }
@@ -6074,32 +6090,32 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data162.enabled = false;
       }
       if (data162.enabled === void 0) {
-        const err528 = { instancePath: instancePath + "/clusterAutoscaler", schemaPath: "#/properties/clusterAutoscaler/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.clusterAutoscaler.required, parentSchema: schema11.properties.clusterAutoscaler, data: data162 };
+        const err529 = { instancePath: instancePath + "/clusterAutoscaler", schemaPath: "#/properties/clusterAutoscaler/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.clusterAutoscaler.required, parentSchema: schema11.properties.clusterAutoscaler, data: data162 };
         if (vErrors === null) {
-          vErrors = [err528];
+          vErrors = [err529];
         } else {
-          vErrors.push(err528);
+          vErrors.push(err529);
         }
         errors++;
       }
       for (const key42 in data162) {
         if (!(key42 === "enabled" || key42 === "iamRoleArn" || key42 === "image")) {
-          const err529 = { instancePath: instancePath + "/clusterAutoscaler", schemaPath: "#/properties/clusterAutoscaler/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key42 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.clusterAutoscaler, data: data162 };
+          const err530 = { instancePath: instancePath + "/clusterAutoscaler", schemaPath: "#/properties/clusterAutoscaler/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key42 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.clusterAutoscaler, data: data162 };
           if (vErrors === null) {
-            vErrors = [err529];
+            vErrors = [err530];
           } else {
-            vErrors.push(err529);
+            vErrors.push(err530);
           }
           errors++;
         }
       }
       let data163 = data162.enabled;
       if (typeof data163 !== "boolean") {
-        const err530 = { instancePath: instancePath + "/clusterAutoscaler/enabled", schemaPath: "#/properties/clusterAutoscaler/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.clusterAutoscaler.properties.enabled.type, parentSchema: schema11.properties.clusterAutoscaler.properties.enabled, data: data163 };
+        const err531 = { instancePath: instancePath + "/clusterAutoscaler/enabled", schemaPath: "#/properties/clusterAutoscaler/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.clusterAutoscaler.properties.enabled.type, parentSchema: schema11.properties.clusterAutoscaler.properties.enabled, data: data163 };
         if (vErrors === null) {
-          vErrors = [err530];
+          vErrors = [err531];
         } else {
-          vErrors.push(err530);
+          vErrors.push(err531);
         }
         errors++;
       }
@@ -6107,20 +6123,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let data164 = data162.iamRoleArn;
         if (typeof data164 === "string") {
           if (!pattern68.test(data164)) {
-            const err531 = { instancePath: instancePath + "/clusterAutoscaler/iamRoleArn", schemaPath: "#/properties/clusterAutoscaler/properties/iamRoleArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$" }, message: 'must match pattern "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$"', schema: "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$", parentSchema: schema11.properties.clusterAutoscaler.properties.iamRoleArn, data: data164 };
+            const err532 = { instancePath: instancePath + "/clusterAutoscaler/iamRoleArn", schemaPath: "#/properties/clusterAutoscaler/properties/iamRoleArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$" }, message: 'must match pattern "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$"', schema: "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$", parentSchema: schema11.properties.clusterAutoscaler.properties.iamRoleArn, data: data164 };
             if (vErrors === null) {
-              vErrors = [err531];
+              vErrors = [err532];
             } else {
-              vErrors.push(err531);
+              vErrors.push(err532);
             }
             errors++;
           }
         } else {
-          const err532 = { instancePath: instancePath + "/clusterAutoscaler/iamRoleArn", schemaPath: "#/properties/clusterAutoscaler/properties/iamRoleArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.clusterAutoscaler.properties.iamRoleArn.type, parentSchema: schema11.properties.clusterAutoscaler.properties.iamRoleArn, data: data164 };
+          const err533 = { instancePath: instancePath + "/clusterAutoscaler/iamRoleArn", schemaPath: "#/properties/clusterAutoscaler/properties/iamRoleArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.clusterAutoscaler.properties.iamRoleArn.type, parentSchema: schema11.properties.clusterAutoscaler.properties.iamRoleArn, data: data164 };
           if (vErrors === null) {
-            vErrors = [err532];
+            vErrors = [err533];
           } else {
-            vErrors.push(err532);
+            vErrors.push(err533);
           }
           errors++;
         }
@@ -6131,22 +6147,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         const _errs460 = errors;
         if (typeof data165 === "string") {
           if (!pattern25.test(data165)) {
-            const err533 = {};
+            const err534 = {};
             if (vErrors === null) {
-              vErrors = [err533];
+              vErrors = [err534];
             } else {
-              vErrors.push(err533);
+              vErrors.push(err534);
             }
             errors++;
           }
         }
         var valid91 = _errs460 === errors;
         if (valid91) {
-          const err534 = { instancePath: instancePath + "/clusterAutoscaler/image", schemaPath: "#/properties/clusterAutoscaler/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.clusterAutoscaler.properties.image.not, parentSchema: schema11.properties.clusterAutoscaler.properties.image, data: data165 };
+          const err535 = { instancePath: instancePath + "/clusterAutoscaler/image", schemaPath: "#/properties/clusterAutoscaler/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.clusterAutoscaler.properties.image.not, parentSchema: schema11.properties.clusterAutoscaler.properties.image, data: data165 };
           if (vErrors === null) {
-            vErrors = [err534];
+            vErrors = [err535];
           } else {
-            vErrors.push(err534);
+            vErrors.push(err535);
           }
           errors++;
         } else {
@@ -6161,30 +6177,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         if (typeof data165 === "string") {
           if (!pattern26.test(data165)) {
-            const err535 = { instancePath: instancePath + "/clusterAutoscaler/image", schemaPath: "#/properties/clusterAutoscaler/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.clusterAutoscaler.properties.image, data: data165 };
+            const err536 = { instancePath: instancePath + "/clusterAutoscaler/image", schemaPath: "#/properties/clusterAutoscaler/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.clusterAutoscaler.properties.image, data: data165 };
             if (vErrors === null) {
-              vErrors = [err535];
+              vErrors = [err536];
             } else {
-              vErrors.push(err535);
+              vErrors.push(err536);
             }
             errors++;
           }
         } else {
-          const err536 = { instancePath: instancePath + "/clusterAutoscaler/image", schemaPath: "#/properties/clusterAutoscaler/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.clusterAutoscaler.properties.image.type, parentSchema: schema11.properties.clusterAutoscaler.properties.image, data: data165 };
+          const err537 = { instancePath: instancePath + "/clusterAutoscaler/image", schemaPath: "#/properties/clusterAutoscaler/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.clusterAutoscaler.properties.image.type, parentSchema: schema11.properties.clusterAutoscaler.properties.image, data: data165 };
           if (vErrors === null) {
-            vErrors = [err536];
+            vErrors = [err537];
           } else {
-            vErrors.push(err536);
+            vErrors.push(err537);
           }
           errors++;
         }
       }
     } else {
-      const err537 = { instancePath: instancePath + "/clusterAutoscaler", schemaPath: "#/properties/clusterAutoscaler/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.clusterAutoscaler.type, parentSchema: schema11.properties.clusterAutoscaler, data: data162 };
+      const err538 = { instancePath: instancePath + "/clusterAutoscaler", schemaPath: "#/properties/clusterAutoscaler/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.clusterAutoscaler.type, parentSchema: schema11.properties.clusterAutoscaler, data: data162 };
       if (vErrors === null) {
-        vErrors = [err537];
+        vErrors = [err538];
       } else {
-        vErrors.push(err537);
+        vErrors.push(err538);
       }
       errors++;
     }
@@ -6195,20 +6211,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       const _errs463 = errors;
       if (typeof data166 === "string") {
         if (func3(data166) < 1) {
-          const err538 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.extends.anyOf[0], data: data166 };
+          const err539 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.extends.anyOf[0], data: data166 };
           if (vErrors === null) {
-            vErrors = [err538];
+            vErrors = [err539];
           } else {
-            vErrors.push(err538);
+            vErrors.push(err539);
           }
           errors++;
         }
       } else {
-        const err539 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.extends.anyOf[0].type, parentSchema: schema11.properties.extends.anyOf[0], data: data166 };
+        const err540 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.extends.anyOf[0].type, parentSchema: schema11.properties.extends.anyOf[0], data: data166 };
         if (vErrors === null) {
-          vErrors = [err539];
+          vErrors = [err540];
         } else {
-          vErrors.push(err539);
+          vErrors.push(err540);
         }
         errors++;
       }
@@ -6218,11 +6234,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         const _errs465 = errors;
         if (Array.isArray(data166)) {
           if (data166.length < 1) {
-            const err540 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.extends.anyOf[1], data: data166 };
+            const err541 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.extends.anyOf[1], data: data166 };
             if (vErrors === null) {
-              vErrors = [err540];
+              vErrors = [err541];
             } else {
-              vErrors.push(err540);
+              vErrors.push(err541);
             }
             errors++;
           }
@@ -6231,30 +6247,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             let data167 = data166[i14];
             if (typeof data167 === "string") {
               if (func3(data167) < 1) {
-                const err541 = { instancePath: instancePath + "/extends/" + i14, schemaPath: "#/properties/extends/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.extends.anyOf[1].items, data: data167 };
+                const err542 = { instancePath: instancePath + "/extends/" + i14, schemaPath: "#/properties/extends/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.extends.anyOf[1].items, data: data167 };
                 if (vErrors === null) {
-                  vErrors = [err541];
+                  vErrors = [err542];
                 } else {
-                  vErrors.push(err541);
+                  vErrors.push(err542);
                 }
                 errors++;
               }
             } else {
-              const err542 = { instancePath: instancePath + "/extends/" + i14, schemaPath: "#/properties/extends/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.extends.anyOf[1].items.type, parentSchema: schema11.properties.extends.anyOf[1].items, data: data167 };
+              const err543 = { instancePath: instancePath + "/extends/" + i14, schemaPath: "#/properties/extends/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.extends.anyOf[1].items.type, parentSchema: schema11.properties.extends.anyOf[1].items, data: data167 };
               if (vErrors === null) {
-                vErrors = [err542];
+                vErrors = [err543];
               } else {
-                vErrors.push(err542);
+                vErrors.push(err543);
               }
               errors++;
             }
           }
         } else {
-          const err543 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.extends.anyOf[1].type, parentSchema: schema11.properties.extends.anyOf[1], data: data166 };
+          const err544 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.extends.anyOf[1].type, parentSchema: schema11.properties.extends.anyOf[1], data: data166 };
           if (vErrors === null) {
-            vErrors = [err543];
+            vErrors = [err544];
           } else {
-            vErrors.push(err543);
+            vErrors.push(err544);
           }
           errors++;
         }
@@ -6262,11 +6278,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         valid92 = valid92 || _valid12;
       }
       if (!valid92) {
-        const err544 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.extends.anyOf, parentSchema: schema11.properties.extends, data: data166 };
+        const err545 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.extends.anyOf, parentSchema: schema11.properties.extends, data: data166 };
         if (vErrors === null) {
-          vErrors = [err544];
+          vErrors = [err545];
         } else {
-          vErrors.push(err544);
+          vErrors.push(err545);
         }
         errors++;
       } else {
@@ -6292,16 +6308,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data168.guideFlatUsdPerVcpuHour = 0.1099;
       }
       if (data168.hoursPerMonth === void 0) {
-        const err545 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/required", keyword: "required", params: { missingProperty: "hoursPerMonth" }, message: "must have required property 'hoursPerMonth'", schema: schema11.properties.cost.required, parentSchema: schema11.properties.cost, data: data168 };
-        if (vErrors === null) {
-          vErrors = [err545];
-        } else {
-          vErrors.push(err545);
-        }
-        errors++;
-      }
-      if (data168.tiers === void 0) {
-        const err546 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/required", keyword: "required", params: { missingProperty: "tiers" }, message: "must have required property 'tiers'", schema: schema11.properties.cost.required, parentSchema: schema11.properties.cost, data: data168 };
+        const err546 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/required", keyword: "required", params: { missingProperty: "hoursPerMonth" }, message: "must have required property 'hoursPerMonth'", schema: schema11.properties.cost.required, parentSchema: schema11.properties.cost, data: data168 };
         if (vErrors === null) {
           vErrors = [err546];
         } else {
@@ -6309,8 +6316,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data168.guideFlatUsdPerVcpuHour === void 0) {
-        const err547 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/required", keyword: "required", params: { missingProperty: "guideFlatUsdPerVcpuHour" }, message: "must have required property 'guideFlatUsdPerVcpuHour'", schema: schema11.properties.cost.required, parentSchema: schema11.properties.cost, data: data168 };
+      if (data168.tiers === void 0) {
+        const err547 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/required", keyword: "required", params: { missingProperty: "tiers" }, message: "must have required property 'tiers'", schema: schema11.properties.cost.required, parentSchema: schema11.properties.cost, data: data168 };
         if (vErrors === null) {
           vErrors = [err547];
         } else {
@@ -6318,39 +6325,39 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
+      if (data168.guideFlatUsdPerVcpuHour === void 0) {
+        const err548 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/required", keyword: "required", params: { missingProperty: "guideFlatUsdPerVcpuHour" }, message: "must have required property 'guideFlatUsdPerVcpuHour'", schema: schema11.properties.cost.required, parentSchema: schema11.properties.cost, data: data168 };
+        if (vErrors === null) {
+          vErrors = [err548];
+        } else {
+          vErrors.push(err548);
+        }
+        errors++;
+      }
       for (const key43 in data168) {
         if (!(key43 === "hoursPerMonth" || key43 === "tiers" || key43 === "guideFlatUsdPerVcpuHour")) {
-          const err548 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key43 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cost, data: data168 };
+          const err549 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key43 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cost, data: data168 };
           if (vErrors === null) {
-            vErrors = [err548];
+            vErrors = [err549];
           } else {
-            vErrors.push(err548);
+            vErrors.push(err549);
           }
           errors++;
         }
       }
       let data169 = data168.hoursPerMonth;
       if (!(typeof data169 == "number" && (!(data169 % 1) && !isNaN(data169)) && isFinite(data169))) {
-        const err549 = { instancePath: instancePath + "/cost/hoursPerMonth", schemaPath: "#/properties/cost/properties/hoursPerMonth/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cost.properties.hoursPerMonth.type, parentSchema: schema11.properties.cost.properties.hoursPerMonth, data: data169 };
+        const err550 = { instancePath: instancePath + "/cost/hoursPerMonth", schemaPath: "#/properties/cost/properties/hoursPerMonth/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cost.properties.hoursPerMonth.type, parentSchema: schema11.properties.cost.properties.hoursPerMonth, data: data169 };
         if (vErrors === null) {
-          vErrors = [err549];
+          vErrors = [err550];
         } else {
-          vErrors.push(err549);
+          vErrors.push(err550);
         }
         errors++;
       }
       if (typeof data169 == "number" && isFinite(data169)) {
         if (data169 > 744 || isNaN(data169)) {
-          const err550 = { instancePath: instancePath + "/cost/hoursPerMonth", schemaPath: "#/properties/cost/properties/hoursPerMonth/maximum", keyword: "maximum", params: { comparison: "<=", limit: 744 }, message: "must be <= 744", schema: 744, parentSchema: schema11.properties.cost.properties.hoursPerMonth, data: data169 };
-          if (vErrors === null) {
-            vErrors = [err550];
-          } else {
-            vErrors.push(err550);
-          }
-          errors++;
-        }
-        if (data169 < 1 || isNaN(data169)) {
-          const err551 = { instancePath: instancePath + "/cost/hoursPerMonth", schemaPath: "#/properties/cost/properties/hoursPerMonth/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.cost.properties.hoursPerMonth, data: data169 };
+          const err551 = { instancePath: instancePath + "/cost/hoursPerMonth", schemaPath: "#/properties/cost/properties/hoursPerMonth/maximum", keyword: "maximum", params: { comparison: "<=", limit: 744 }, message: "must be <= 744", schema: 744, parentSchema: schema11.properties.cost.properties.hoursPerMonth, data: data169 };
           if (vErrors === null) {
             vErrors = [err551];
           } else {
@@ -6358,15 +6365,24 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-      }
-      let data170 = data168.tiers;
-      if (Array.isArray(data170)) {
-        if (data170.length < 1) {
-          const err552 = { instancePath: instancePath + "/cost/tiers", schemaPath: "#/properties/cost/properties/tiers/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.cost.properties.tiers, data: data170 };
+        if (data169 < 1 || isNaN(data169)) {
+          const err552 = { instancePath: instancePath + "/cost/hoursPerMonth", schemaPath: "#/properties/cost/properties/hoursPerMonth/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.cost.properties.hoursPerMonth, data: data169 };
           if (vErrors === null) {
             vErrors = [err552];
           } else {
             vErrors.push(err552);
+          }
+          errors++;
+        }
+      }
+      let data170 = data168.tiers;
+      if (Array.isArray(data170)) {
+        if (data170.length < 1) {
+          const err553 = { instancePath: instancePath + "/cost/tiers", schemaPath: "#/properties/cost/properties/tiers/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.cost.properties.tiers, data: data170 };
+          if (vErrors === null) {
+            vErrors = [err553];
+          } else {
+            vErrors.push(err553);
           }
           errors++;
         }
@@ -6375,29 +6391,17 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data171 = data170[i15];
           if (data171 && typeof data171 == "object" && !Array.isArray(data171)) {
             if (data171.usdPerVcpuHour === void 0) {
-              const err553 = { instancePath: instancePath + "/cost/tiers/" + i15, schemaPath: "#/properties/cost/properties/tiers/items/required", keyword: "required", params: { missingProperty: "usdPerVcpuHour" }, message: "must have required property 'usdPerVcpuHour'", schema: schema11.properties.cost.properties.tiers.items.required, parentSchema: schema11.properties.cost.properties.tiers.items, data: data171 };
+              const err554 = { instancePath: instancePath + "/cost/tiers/" + i15, schemaPath: "#/properties/cost/properties/tiers/items/required", keyword: "required", params: { missingProperty: "usdPerVcpuHour" }, message: "must have required property 'usdPerVcpuHour'", schema: schema11.properties.cost.properties.tiers.items.required, parentSchema: schema11.properties.cost.properties.tiers.items, data: data171 };
               if (vErrors === null) {
-                vErrors = [err553];
+                vErrors = [err554];
               } else {
-                vErrors.push(err553);
+                vErrors.push(err554);
               }
               errors++;
             }
             for (const key44 in data171) {
               if (!(key44 === "vcpuHours" || key44 === "usdPerVcpuHour")) {
-                const err554 = { instancePath: instancePath + "/cost/tiers/" + i15, schemaPath: "#/properties/cost/properties/tiers/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key44 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cost.properties.tiers.items, data: data171 };
-                if (vErrors === null) {
-                  vErrors = [err554];
-                } else {
-                  vErrors.push(err554);
-                }
-                errors++;
-              }
-            }
-            if (data171.vcpuHours !== void 0) {
-              let data172 = data171.vcpuHours;
-              if (!(typeof data172 == "number" && (!(data172 % 1) && !isNaN(data172)) && isFinite(data172))) {
-                const err555 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/vcpuHours", schemaPath: "#/properties/cost/properties/tiers/items/properties/vcpuHours/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours.type, parentSchema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours, data: data172 };
+                const err555 = { instancePath: instancePath + "/cost/tiers/" + i15, schemaPath: "#/properties/cost/properties/tiers/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key44 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cost.properties.tiers.items, data: data171 };
                 if (vErrors === null) {
                   vErrors = [err555];
                 } else {
@@ -6405,22 +6409,34 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 }
                 errors++;
               }
+            }
+            if (data171.vcpuHours !== void 0) {
+              let data172 = data171.vcpuHours;
+              if (!(typeof data172 == "number" && (!(data172 % 1) && !isNaN(data172)) && isFinite(data172))) {
+                const err556 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/vcpuHours", schemaPath: "#/properties/cost/properties/tiers/items/properties/vcpuHours/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours.type, parentSchema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours, data: data172 };
+                if (vErrors === null) {
+                  vErrors = [err556];
+                } else {
+                  vErrors.push(err556);
+                }
+                errors++;
+              }
               if (typeof data172 == "number" && isFinite(data172)) {
                 if (data172 > 9007199254740991 || isNaN(data172)) {
-                  const err556 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/vcpuHours", schemaPath: "#/properties/cost/properties/tiers/items/properties/vcpuHours/maximum", keyword: "maximum", params: { comparison: "<=", limit: 9007199254740991 }, message: "must be <= 9007199254740991", schema: 9007199254740991, parentSchema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours, data: data172 };
-                  if (vErrors === null) {
-                    vErrors = [err556];
-                  } else {
-                    vErrors.push(err556);
-                  }
-                  errors++;
-                }
-                if (data172 < 1 || isNaN(data172)) {
-                  const err557 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/vcpuHours", schemaPath: "#/properties/cost/properties/tiers/items/properties/vcpuHours/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours, data: data172 };
+                  const err557 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/vcpuHours", schemaPath: "#/properties/cost/properties/tiers/items/properties/vcpuHours/maximum", keyword: "maximum", params: { comparison: "<=", limit: 9007199254740991 }, message: "must be <= 9007199254740991", schema: 9007199254740991, parentSchema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours, data: data172 };
                   if (vErrors === null) {
                     vErrors = [err557];
                   } else {
                     vErrors.push(err557);
+                  }
+                  errors++;
+                }
+                if (data172 < 1 || isNaN(data172)) {
+                  const err558 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/vcpuHours", schemaPath: "#/properties/cost/properties/tiers/items/properties/vcpuHours/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours, data: data172 };
+                  if (vErrors === null) {
+                    vErrors = [err558];
+                  } else {
+                    vErrors.push(err558);
                   }
                   errors++;
                 }
@@ -6430,69 +6446,69 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data173 = data171.usdPerVcpuHour;
               if (typeof data173 == "number" && isFinite(data173)) {
                 if (data173 < 0 || isNaN(data173)) {
-                  const err558 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/usdPerVcpuHour", schemaPath: "#/properties/cost/properties/tiers/items/properties/usdPerVcpuHour/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cost.properties.tiers.items.properties.usdPerVcpuHour, data: data173 };
+                  const err559 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/usdPerVcpuHour", schemaPath: "#/properties/cost/properties/tiers/items/properties/usdPerVcpuHour/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cost.properties.tiers.items.properties.usdPerVcpuHour, data: data173 };
                   if (vErrors === null) {
-                    vErrors = [err558];
+                    vErrors = [err559];
                   } else {
-                    vErrors.push(err558);
+                    vErrors.push(err559);
                   }
                   errors++;
                 }
               } else {
-                const err559 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/usdPerVcpuHour", schemaPath: "#/properties/cost/properties/tiers/items/properties/usdPerVcpuHour/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.cost.properties.tiers.items.properties.usdPerVcpuHour.type, parentSchema: schema11.properties.cost.properties.tiers.items.properties.usdPerVcpuHour, data: data173 };
+                const err560 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/usdPerVcpuHour", schemaPath: "#/properties/cost/properties/tiers/items/properties/usdPerVcpuHour/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.cost.properties.tiers.items.properties.usdPerVcpuHour.type, parentSchema: schema11.properties.cost.properties.tiers.items.properties.usdPerVcpuHour, data: data173 };
                 if (vErrors === null) {
-                  vErrors = [err559];
+                  vErrors = [err560];
                 } else {
-                  vErrors.push(err559);
+                  vErrors.push(err560);
                 }
                 errors++;
               }
             }
           } else {
-            const err560 = { instancePath: instancePath + "/cost/tiers/" + i15, schemaPath: "#/properties/cost/properties/tiers/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cost.properties.tiers.items.type, parentSchema: schema11.properties.cost.properties.tiers.items, data: data171 };
+            const err561 = { instancePath: instancePath + "/cost/tiers/" + i15, schemaPath: "#/properties/cost/properties/tiers/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cost.properties.tiers.items.type, parentSchema: schema11.properties.cost.properties.tiers.items, data: data171 };
             if (vErrors === null) {
-              vErrors = [err560];
+              vErrors = [err561];
             } else {
-              vErrors.push(err560);
+              vErrors.push(err561);
             }
             errors++;
           }
         }
       } else {
-        const err561 = { instancePath: instancePath + "/cost/tiers", schemaPath: "#/properties/cost/properties/tiers/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.cost.properties.tiers.type, parentSchema: schema11.properties.cost.properties.tiers, data: data170 };
+        const err562 = { instancePath: instancePath + "/cost/tiers", schemaPath: "#/properties/cost/properties/tiers/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.cost.properties.tiers.type, parentSchema: schema11.properties.cost.properties.tiers, data: data170 };
         if (vErrors === null) {
-          vErrors = [err561];
+          vErrors = [err562];
         } else {
-          vErrors.push(err561);
+          vErrors.push(err562);
         }
         errors++;
       }
       let data174 = data168.guideFlatUsdPerVcpuHour;
       if (typeof data174 == "number" && isFinite(data174)) {
         if (data174 < 0 || isNaN(data174)) {
-          const err562 = { instancePath: instancePath + "/cost/guideFlatUsdPerVcpuHour", schemaPath: "#/properties/cost/properties/guideFlatUsdPerVcpuHour/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cost.properties.guideFlatUsdPerVcpuHour, data: data174 };
+          const err563 = { instancePath: instancePath + "/cost/guideFlatUsdPerVcpuHour", schemaPath: "#/properties/cost/properties/guideFlatUsdPerVcpuHour/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cost.properties.guideFlatUsdPerVcpuHour, data: data174 };
           if (vErrors === null) {
-            vErrors = [err562];
+            vErrors = [err563];
           } else {
-            vErrors.push(err562);
+            vErrors.push(err563);
           }
           errors++;
         }
       } else {
-        const err563 = { instancePath: instancePath + "/cost/guideFlatUsdPerVcpuHour", schemaPath: "#/properties/cost/properties/guideFlatUsdPerVcpuHour/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.cost.properties.guideFlatUsdPerVcpuHour.type, parentSchema: schema11.properties.cost.properties.guideFlatUsdPerVcpuHour, data: data174 };
+        const err564 = { instancePath: instancePath + "/cost/guideFlatUsdPerVcpuHour", schemaPath: "#/properties/cost/properties/guideFlatUsdPerVcpuHour/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.cost.properties.guideFlatUsdPerVcpuHour.type, parentSchema: schema11.properties.cost.properties.guideFlatUsdPerVcpuHour, data: data174 };
         if (vErrors === null) {
-          vErrors = [err563];
+          vErrors = [err564];
         } else {
-          vErrors.push(err563);
+          vErrors.push(err564);
         }
         errors++;
       }
     } else {
-      const err564 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cost.type, parentSchema: schema11.properties.cost, data: data168 };
+      const err565 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cost.type, parentSchema: schema11.properties.cost, data: data168 };
       if (vErrors === null) {
-        vErrors = [err564];
+        vErrors = [err565];
       } else {
-        vErrors.push(err564);
+        vErrors.push(err565);
       }
       errors++;
     }
@@ -6511,16 +6527,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data175.shutdownGracePeriod = "30s";
       }
       if (data175.credentialProvider === void 0) {
-        const err565 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "credentialProvider" }, message: "must have required property 'credentialProvider'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data175 };
-        if (vErrors === null) {
-          vErrors = [err565];
-        } else {
-          vErrors.push(err565);
-        }
-        errors++;
-      }
-      if (data175.iamRolesAnywhere === void 0) {
-        const err566 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "iamRolesAnywhere" }, message: "must have required property 'iamRolesAnywhere'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data175 };
+        const err566 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "credentialProvider" }, message: "must have required property 'credentialProvider'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data175 };
         if (vErrors === null) {
           vErrors = [err566];
         } else {
@@ -6528,8 +6535,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data175.maxPods === void 0) {
-        const err567 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "maxPods" }, message: "must have required property 'maxPods'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data175 };
+      if (data175.iamRolesAnywhere === void 0) {
+        const err567 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "iamRolesAnywhere" }, message: "must have required property 'iamRolesAnywhere'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data175 };
         if (vErrors === null) {
           vErrors = [err567];
         } else {
@@ -6537,8 +6544,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data175.shutdownGracePeriod === void 0) {
-        const err568 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "shutdownGracePeriod" }, message: "must have required property 'shutdownGracePeriod'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data175 };
+      if (data175.maxPods === void 0) {
+        const err568 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "maxPods" }, message: "must have required property 'maxPods'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data175 };
         if (vErrors === null) {
           vErrors = [err568];
         } else {
@@ -6546,13 +6553,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
+      if (data175.shutdownGracePeriod === void 0) {
+        const err569 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "shutdownGracePeriod" }, message: "must have required property 'shutdownGracePeriod'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data175 };
+        if (vErrors === null) {
+          vErrors = [err569];
+        } else {
+          vErrors.push(err569);
+        }
+        errors++;
+      }
       for (const key45 in data175) {
         if (!(key45 === "credentialProvider" || key45 === "iamRolesAnywhere" || key45 === "maxPods" || key45 === "shutdownGracePeriod" || key45 === "containerdMajor")) {
-          const err569 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key45 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.nodeadm, data: data175 };
+          const err570 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key45 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.nodeadm, data: data175 };
           if (vErrors === null) {
-            vErrors = [err569];
+            vErrors = [err570];
           } else {
-            vErrors.push(err569);
+            vErrors.push(err570);
           }
           errors++;
         }
@@ -6562,20 +6578,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       let valid100 = false;
       const _errs490 = errors;
       if (typeof data176 !== "string") {
-        const err570 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[0].type, parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[0], data: data176 };
-        if (vErrors === null) {
-          vErrors = [err570];
-        } else {
-          vErrors.push(err570);
-        }
-        errors++;
-      }
-      if ("ssm" !== data176) {
-        const err571 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/0/const", keyword: "const", params: { allowedValue: "ssm" }, message: "must be equal to constant", schema: "ssm", parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[0], data: data176 };
+        const err571 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[0].type, parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[0], data: data176 };
         if (vErrors === null) {
           vErrors = [err571];
         } else {
           vErrors.push(err571);
+        }
+        errors++;
+      }
+      if ("ssm" !== data176) {
+        const err572 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/0/const", keyword: "const", params: { allowedValue: "ssm" }, message: "must be equal to constant", schema: "ssm", parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[0], data: data176 };
+        if (vErrors === null) {
+          vErrors = [err572];
+        } else {
+          vErrors.push(err572);
         }
         errors++;
       }
@@ -6584,16 +6600,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       if (!valid100) {
         const _errs492 = errors;
         if (typeof data176 !== "string") {
-          const err572 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[1].type, parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[1], data: data176 };
-          if (vErrors === null) {
-            vErrors = [err572];
-          } else {
-            vErrors.push(err572);
-          }
-          errors++;
-        }
-        if ("iamRolesAnywhere" !== data176) {
-          const err573 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/1/const", keyword: "const", params: { allowedValue: "iamRolesAnywhere" }, message: "must be equal to constant", schema: "iamRolesAnywhere", parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[1], data: data176 };
+          const err573 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[1].type, parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[1], data: data176 };
           if (vErrors === null) {
             vErrors = [err573];
           } else {
@@ -6601,15 +6608,24 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if ("iamRolesAnywhere" !== data176) {
+          const err574 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/1/const", keyword: "const", params: { allowedValue: "iamRolesAnywhere" }, message: "must be equal to constant", schema: "iamRolesAnywhere", parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[1], data: data176 };
+          if (vErrors === null) {
+            vErrors = [err574];
+          } else {
+            vErrors.push(err574);
+          }
+          errors++;
+        }
         var _valid13 = _errs492 === errors;
         valid100 = valid100 || _valid13;
       }
       if (!valid100) {
-        const err574 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.nodeadm.properties.credentialProvider.anyOf, parentSchema: schema11.properties.nodeadm.properties.credentialProvider, data: data176 };
+        const err575 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.nodeadm.properties.credentialProvider.anyOf, parentSchema: schema11.properties.nodeadm.properties.credentialProvider, data: data176 };
         if (vErrors === null) {
-          vErrors = [err574];
+          vErrors = [err575];
         } else {
-          vErrors.push(err574);
+          vErrors.push(err575);
         }
         errors++;
       } else {
@@ -6626,11 +6642,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       if (data177 && typeof data177 == "object" && !Array.isArray(data177)) {
         for (const key46 in data177) {
           if (!(key46 === "trustAnchorArn" || key46 === "profileArn" || key46 === "roleArn" || key46 === "certificatePath" || key46 === "privateKeyPath")) {
-            const err575 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key46 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere, data: data177 };
+            const err576 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key46 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere, data: data177 };
             if (vErrors === null) {
-              vErrors = [err575];
+              vErrors = [err576];
             } else {
-              vErrors.push(err575);
+              vErrors.push(err576);
             }
             errors++;
           }
@@ -6639,20 +6655,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data178 = data177.trustAnchorArn;
           if (typeof data178 === "string") {
             if (!pattern71.test(data178)) {
-              const err576 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/trustAnchorArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/trustAnchorArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$" }, message: 'must match pattern "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$"', schema: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.trustAnchorArn, data: data178 };
+              const err577 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/trustAnchorArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/trustAnchorArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$" }, message: 'must match pattern "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$"', schema: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.trustAnchorArn, data: data178 };
               if (vErrors === null) {
-                vErrors = [err576];
+                vErrors = [err577];
               } else {
-                vErrors.push(err576);
+                vErrors.push(err577);
               }
               errors++;
             }
           } else {
-            const err577 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/trustAnchorArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/trustAnchorArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.trustAnchorArn.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.trustAnchorArn, data: data178 };
+            const err578 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/trustAnchorArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/trustAnchorArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.trustAnchorArn.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.trustAnchorArn, data: data178 };
             if (vErrors === null) {
-              vErrors = [err577];
+              vErrors = [err578];
             } else {
-              vErrors.push(err577);
+              vErrors.push(err578);
             }
             errors++;
           }
@@ -6661,20 +6677,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data179 = data177.profileArn;
           if (typeof data179 === "string") {
             if (!pattern71.test(data179)) {
-              const err578 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/profileArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/profileArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$" }, message: 'must match pattern "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$"', schema: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.profileArn, data: data179 };
+              const err579 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/profileArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/profileArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$" }, message: 'must match pattern "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$"', schema: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.profileArn, data: data179 };
               if (vErrors === null) {
-                vErrors = [err578];
+                vErrors = [err579];
               } else {
-                vErrors.push(err578);
+                vErrors.push(err579);
               }
               errors++;
             }
           } else {
-            const err579 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/profileArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/profileArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.profileArn.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.profileArn, data: data179 };
+            const err580 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/profileArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/profileArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.profileArn.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.profileArn, data: data179 };
             if (vErrors === null) {
-              vErrors = [err579];
+              vErrors = [err580];
             } else {
-              vErrors.push(err579);
+              vErrors.push(err580);
             }
             errors++;
           }
@@ -6683,20 +6699,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data180 = data177.roleArn;
           if (typeof data180 === "string") {
             if (!pattern71.test(data180)) {
-              const err580 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/roleArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/roleArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$" }, message: 'must match pattern "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$"', schema: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.roleArn, data: data180 };
+              const err581 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/roleArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/roleArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$" }, message: 'must match pattern "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$"', schema: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.roleArn, data: data180 };
               if (vErrors === null) {
-                vErrors = [err580];
+                vErrors = [err581];
               } else {
-                vErrors.push(err580);
+                vErrors.push(err581);
               }
               errors++;
             }
           } else {
-            const err581 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/roleArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/roleArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.roleArn.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.roleArn, data: data180 };
+            const err582 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/roleArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/roleArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.roleArn.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.roleArn, data: data180 };
             if (vErrors === null) {
-              vErrors = [err581];
+              vErrors = [err582];
             } else {
-              vErrors.push(err581);
+              vErrors.push(err582);
             }
             errors++;
           }
@@ -6705,20 +6721,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data181 = data177.certificatePath;
           if (typeof data181 === "string") {
             if (func3(data181) < 1) {
-              const err582 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/certificatePath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/certificatePath/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.certificatePath, data: data181 };
+              const err583 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/certificatePath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/certificatePath/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.certificatePath, data: data181 };
               if (vErrors === null) {
-                vErrors = [err582];
+                vErrors = [err583];
               } else {
-                vErrors.push(err582);
+                vErrors.push(err583);
               }
               errors++;
             }
           } else {
-            const err583 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/certificatePath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/certificatePath/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.certificatePath.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.certificatePath, data: data181 };
+            const err584 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/certificatePath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/certificatePath/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.certificatePath.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.certificatePath, data: data181 };
             if (vErrors === null) {
-              vErrors = [err583];
+              vErrors = [err584];
             } else {
-              vErrors.push(err583);
+              vErrors.push(err584);
             }
             errors++;
           }
@@ -6727,36 +6743,26 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data182 = data177.privateKeyPath;
           if (typeof data182 === "string") {
             if (func3(data182) < 1) {
-              const err584 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/privateKeyPath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/privateKeyPath/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.privateKeyPath, data: data182 };
+              const err585 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/privateKeyPath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/privateKeyPath/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.privateKeyPath, data: data182 };
               if (vErrors === null) {
-                vErrors = [err584];
+                vErrors = [err585];
               } else {
-                vErrors.push(err584);
+                vErrors.push(err585);
               }
               errors++;
             }
           } else {
-            const err585 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/privateKeyPath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/privateKeyPath/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.privateKeyPath.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.privateKeyPath, data: data182 };
+            const err586 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/privateKeyPath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/privateKeyPath/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.privateKeyPath.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.privateKeyPath, data: data182 };
             if (vErrors === null) {
-              vErrors = [err585];
+              vErrors = [err586];
             } else {
-              vErrors.push(err585);
+              vErrors.push(err586);
             }
             errors++;
           }
         }
       } else {
-        const err586 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere, data: data177 };
-        if (vErrors === null) {
-          vErrors = [err586];
-        } else {
-          vErrors.push(err586);
-        }
-        errors++;
-      }
-      let data183 = data175.maxPods;
-      if (!(typeof data183 == "number" && (!(data183 % 1) && !isNaN(data183)) && isFinite(data183))) {
-        const err587 = { instancePath: instancePath + "/nodeadm/maxPods", schemaPath: "#/properties/nodeadm/properties/maxPods/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.nodeadm.properties.maxPods.type, parentSchema: schema11.properties.nodeadm.properties.maxPods, data: data183 };
+        const err587 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere, data: data177 };
         if (vErrors === null) {
           vErrors = [err587];
         } else {
@@ -6764,18 +6770,19 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
+      let data183 = data175.maxPods;
+      if (!(typeof data183 == "number" && (!(data183 % 1) && !isNaN(data183)) && isFinite(data183))) {
+        const err588 = { instancePath: instancePath + "/nodeadm/maxPods", schemaPath: "#/properties/nodeadm/properties/maxPods/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.nodeadm.properties.maxPods.type, parentSchema: schema11.properties.nodeadm.properties.maxPods, data: data183 };
+        if (vErrors === null) {
+          vErrors = [err588];
+        } else {
+          vErrors.push(err588);
+        }
+        errors++;
+      }
       if (typeof data183 == "number" && isFinite(data183)) {
         if (data183 > 1024 || isNaN(data183)) {
-          const err588 = { instancePath: instancePath + "/nodeadm/maxPods", schemaPath: "#/properties/nodeadm/properties/maxPods/maximum", keyword: "maximum", params: { comparison: "<=", limit: 1024 }, message: "must be <= 1024", schema: 1024, parentSchema: schema11.properties.nodeadm.properties.maxPods, data: data183 };
-          if (vErrors === null) {
-            vErrors = [err588];
-          } else {
-            vErrors.push(err588);
-          }
-          errors++;
-        }
-        if (data183 < 1 || isNaN(data183)) {
-          const err589 = { instancePath: instancePath + "/nodeadm/maxPods", schemaPath: "#/properties/nodeadm/properties/maxPods/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.nodeadm.properties.maxPods, data: data183 };
+          const err589 = { instancePath: instancePath + "/nodeadm/maxPods", schemaPath: "#/properties/nodeadm/properties/maxPods/maximum", keyword: "maximum", params: { comparison: "<=", limit: 1024 }, message: "must be <= 1024", schema: 1024, parentSchema: schema11.properties.nodeadm.properties.maxPods, data: data183 };
           if (vErrors === null) {
             vErrors = [err589];
           } else {
@@ -6783,11 +6790,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-      }
-      let data184 = data175.shutdownGracePeriod;
-      if (typeof data184 === "string") {
-        if (!pattern74.test(data184)) {
-          const err590 = { instancePath: instancePath + "/nodeadm/shutdownGracePeriod", schemaPath: "#/properties/nodeadm/properties/shutdownGracePeriod/pattern", keyword: "pattern", params: { pattern: "^\\d+(s|m)$" }, message: 'must match pattern "^\\d+(s|m)$"', schema: "^\\d+(s|m)$", parentSchema: schema11.properties.nodeadm.properties.shutdownGracePeriod, data: data184 };
+        if (data183 < 1 || isNaN(data183)) {
+          const err590 = { instancePath: instancePath + "/nodeadm/maxPods", schemaPath: "#/properties/nodeadm/properties/maxPods/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.nodeadm.properties.maxPods, data: data183 };
           if (vErrors === null) {
             vErrors = [err590];
           } else {
@@ -6795,12 +6799,24 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+      }
+      let data184 = data175.shutdownGracePeriod;
+      if (typeof data184 === "string") {
+        if (!pattern74.test(data184)) {
+          const err591 = { instancePath: instancePath + "/nodeadm/shutdownGracePeriod", schemaPath: "#/properties/nodeadm/properties/shutdownGracePeriod/pattern", keyword: "pattern", params: { pattern: "^\\d+(s|m)$" }, message: 'must match pattern "^\\d+(s|m)$"', schema: "^\\d+(s|m)$", parentSchema: schema11.properties.nodeadm.properties.shutdownGracePeriod, data: data184 };
+          if (vErrors === null) {
+            vErrors = [err591];
+          } else {
+            vErrors.push(err591);
+          }
+          errors++;
+        }
       } else {
-        const err591 = { instancePath: instancePath + "/nodeadm/shutdownGracePeriod", schemaPath: "#/properties/nodeadm/properties/shutdownGracePeriod/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.shutdownGracePeriod.type, parentSchema: schema11.properties.nodeadm.properties.shutdownGracePeriod, data: data184 };
+        const err592 = { instancePath: instancePath + "/nodeadm/shutdownGracePeriod", schemaPath: "#/properties/nodeadm/properties/shutdownGracePeriod/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.shutdownGracePeriod.type, parentSchema: schema11.properties.nodeadm.properties.shutdownGracePeriod, data: data184 };
         if (vErrors === null) {
-          vErrors = [err591];
+          vErrors = [err592];
         } else {
-          vErrors.push(err591);
+          vErrors.push(err592);
         }
         errors++;
       }
@@ -6810,20 +6826,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let valid102 = false;
         const _errs513 = errors;
         if (!(typeof data185 == "number" && isFinite(data185))) {
-          const err592 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/0/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[0].type, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[0], data: data185 };
-          if (vErrors === null) {
-            vErrors = [err592];
-          } else {
-            vErrors.push(err592);
-          }
-          errors++;
-        }
-        if (1 !== data185) {
-          const err593 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/0/const", keyword: "const", params: { allowedValue: 1 }, message: "must be equal to constant", schema: 1, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[0], data: data185 };
+          const err593 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/0/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[0].type, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[0], data: data185 };
           if (vErrors === null) {
             vErrors = [err593];
           } else {
             vErrors.push(err593);
+          }
+          errors++;
+        }
+        if (1 !== data185) {
+          const err594 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/0/const", keyword: "const", params: { allowedValue: 1 }, message: "must be equal to constant", schema: 1, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[0], data: data185 };
+          if (vErrors === null) {
+            vErrors = [err594];
+          } else {
+            vErrors.push(err594);
           }
           errors++;
         }
@@ -6832,16 +6848,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         if (!valid102) {
           const _errs515 = errors;
           if (!(typeof data185 == "number" && isFinite(data185))) {
-            const err594 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/1/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[1].type, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[1], data: data185 };
-            if (vErrors === null) {
-              vErrors = [err594];
-            } else {
-              vErrors.push(err594);
-            }
-            errors++;
-          }
-          if (2 !== data185) {
-            const err595 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/1/const", keyword: "const", params: { allowedValue: 2 }, message: "must be equal to constant", schema: 2, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[1], data: data185 };
+            const err595 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/1/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[1].type, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[1], data: data185 };
             if (vErrors === null) {
               vErrors = [err595];
             } else {
@@ -6849,15 +6856,24 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+          if (2 !== data185) {
+            const err596 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/1/const", keyword: "const", params: { allowedValue: 2 }, message: "must be equal to constant", schema: 2, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[1], data: data185 };
+            if (vErrors === null) {
+              vErrors = [err596];
+            } else {
+              vErrors.push(err596);
+            }
+            errors++;
+          }
           var _valid14 = _errs515 === errors;
           valid102 = valid102 || _valid14;
         }
         if (!valid102) {
-          const err596 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.nodeadm.properties.containerdMajor.anyOf, parentSchema: schema11.properties.nodeadm.properties.containerdMajor, data: data185 };
+          const err597 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.nodeadm.properties.containerdMajor.anyOf, parentSchema: schema11.properties.nodeadm.properties.containerdMajor, data: data185 };
           if (vErrors === null) {
-            vErrors = [err596];
+            vErrors = [err597];
           } else {
-            vErrors.push(err596);
+            vErrors.push(err597);
           }
           errors++;
         } else {
@@ -6872,11 +6888,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
       }
     } else {
-      const err597 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodeadm.type, parentSchema: schema11.properties.nodeadm, data: data175 };
+      const err598 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodeadm.type, parentSchema: schema11.properties.nodeadm, data: data175 };
       if (vErrors === null) {
-        vErrors = [err597];
+        vErrors = [err598];
       } else {
-        vErrors.push(err597);
+        vErrors.push(err598);
       }
       errors++;
     }
@@ -6893,16 +6909,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             data187.taints = [];
           }
           if (data187.name === void 0) {
-            const err598 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
-            if (vErrors === null) {
-              vErrors = [err598];
-            } else {
-              vErrors.push(err598);
-            }
-            errors++;
-          }
-          if (data187.instanceType === void 0) {
-            const err599 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "instanceType" }, message: "must have required property 'instanceType'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
+            const err599 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
             if (vErrors === null) {
               vErrors = [err599];
             } else {
@@ -6910,8 +6917,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-          if (data187.minSize === void 0) {
-            const err600 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "minSize" }, message: "must have required property 'minSize'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
+          if (data187.instanceType === void 0) {
+            const err600 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "instanceType" }, message: "must have required property 'instanceType'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
             if (vErrors === null) {
               vErrors = [err600];
             } else {
@@ -6919,8 +6926,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-          if (data187.maxSize === void 0) {
-            const err601 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "maxSize" }, message: "must have required property 'maxSize'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
+          if (data187.minSize === void 0) {
+            const err601 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "minSize" }, message: "must have required property 'minSize'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
             if (vErrors === null) {
               vErrors = [err601];
             } else {
@@ -6928,8 +6935,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-          if (data187.desiredCapacity === void 0) {
-            const err602 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "desiredCapacity" }, message: "must have required property 'desiredCapacity'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
+          if (data187.maxSize === void 0) {
+            const err602 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "maxSize" }, message: "must have required property 'maxSize'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
             if (vErrors === null) {
               vErrors = [err602];
             } else {
@@ -6937,8 +6944,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-          if (data187.labels === void 0) {
-            const err603 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "labels" }, message: "must have required property 'labels'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
+          if (data187.desiredCapacity === void 0) {
+            const err603 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "desiredCapacity" }, message: "must have required property 'desiredCapacity'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
             if (vErrors === null) {
               vErrors = [err603];
             } else {
@@ -6946,8 +6953,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-          if (data187.taints === void 0) {
-            const err604 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "taints" }, message: "must have required property 'taints'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
+          if (data187.labels === void 0) {
+            const err604 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "labels" }, message: "must have required property 'labels'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
             if (vErrors === null) {
               vErrors = [err604];
             } else {
@@ -6955,13 +6962,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+          if (data187.taints === void 0) {
+            const err605 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "taints" }, message: "must have required property 'taints'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
+            if (vErrors === null) {
+              vErrors = [err605];
+            } else {
+              vErrors.push(err605);
+            }
+            errors++;
+          }
           for (const key47 in data187) {
             if (!(key47 === "name" || key47 === "instanceType" || key47 === "minSize" || key47 === "maxSize" || key47 === "desiredCapacity" || key47 === "labels" || key47 === "taints")) {
-              const err605 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key47 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
+              const err606 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key47 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
               if (vErrors === null) {
-                vErrors = [err605];
+                vErrors = [err606];
               } else {
-                vErrors.push(err605);
+                vErrors.push(err606);
               }
               errors++;
             }
@@ -6970,16 +6986,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             let data188 = data187.name;
             if (typeof data188 === "string") {
               if (func3(data188) > 63) {
-                const err606 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/name", schemaPath: "#/properties/cloudNodeGroups/items/properties/name/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.cloudNodeGroups.items.properties.name, data: data188 };
-                if (vErrors === null) {
-                  vErrors = [err606];
-                } else {
-                  vErrors.push(err606);
-                }
-                errors++;
-              }
-              if (!pattern0.test(data188)) {
-                const err607 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/name", schemaPath: "#/properties/cloudNodeGroups/items/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.cloudNodeGroups.items.properties.name, data: data188 };
+                const err607 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/name", schemaPath: "#/properties/cloudNodeGroups/items/properties/name/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.cloudNodeGroups.items.properties.name, data: data188 };
                 if (vErrors === null) {
                   vErrors = [err607];
                 } else {
@@ -6987,12 +6994,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 }
                 errors++;
               }
+              if (!pattern0.test(data188)) {
+                const err608 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/name", schemaPath: "#/properties/cloudNodeGroups/items/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.cloudNodeGroups.items.properties.name, data: data188 };
+                if (vErrors === null) {
+                  vErrors = [err608];
+                } else {
+                  vErrors.push(err608);
+                }
+                errors++;
+              }
             } else {
-              const err608 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/name", schemaPath: "#/properties/cloudNodeGroups/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.name.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.name, data: data188 };
+              const err609 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/name", schemaPath: "#/properties/cloudNodeGroups/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.name.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.name, data: data188 };
               if (vErrors === null) {
-                vErrors = [err608];
+                vErrors = [err609];
               } else {
-                vErrors.push(err608);
+                vErrors.push(err609);
               }
               errors++;
             }
@@ -7001,28 +7017,16 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             let data189 = data187.instanceType;
             if (typeof data189 === "string") {
               if (!pattern76.test(data189)) {
-                const err609 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/instanceType", schemaPath: "#/properties/cloudNodeGroups/items/properties/instanceType/pattern", keyword: "pattern", params: { pattern: "^[a-z][a-z0-9-]*\\.[a-z0-9]+$" }, message: 'must match pattern "^[a-z][a-z0-9-]*\\.[a-z0-9]+$"', schema: "^[a-z][a-z0-9-]*\\.[a-z0-9]+$", parentSchema: schema11.properties.cloudNodeGroups.items.properties.instanceType, data: data189 };
+                const err610 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/instanceType", schemaPath: "#/properties/cloudNodeGroups/items/properties/instanceType/pattern", keyword: "pattern", params: { pattern: "^[a-z][a-z0-9-]*\\.[a-z0-9]+$" }, message: 'must match pattern "^[a-z][a-z0-9-]*\\.[a-z0-9]+$"', schema: "^[a-z][a-z0-9-]*\\.[a-z0-9]+$", parentSchema: schema11.properties.cloudNodeGroups.items.properties.instanceType, data: data189 };
                 if (vErrors === null) {
-                  vErrors = [err609];
+                  vErrors = [err610];
                 } else {
-                  vErrors.push(err609);
+                  vErrors.push(err610);
                 }
                 errors++;
               }
             } else {
-              const err610 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/instanceType", schemaPath: "#/properties/cloudNodeGroups/items/properties/instanceType/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.instanceType.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.instanceType, data: data189 };
-              if (vErrors === null) {
-                vErrors = [err610];
-              } else {
-                vErrors.push(err610);
-              }
-              errors++;
-            }
-          }
-          if (data187.minSize !== void 0) {
-            let data190 = data187.minSize;
-            if (!(typeof data190 == "number" && (!(data190 % 1) && !isNaN(data190)) && isFinite(data190))) {
-              const err611 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/minSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/minSize/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cloudNodeGroups.items.properties.minSize.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.minSize, data: data190 };
+              const err611 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/instanceType", schemaPath: "#/properties/cloudNodeGroups/items/properties/instanceType/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.instanceType.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.instanceType, data: data189 };
               if (vErrors === null) {
                 vErrors = [err611];
               } else {
@@ -7030,22 +7034,34 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
               errors++;
             }
+          }
+          if (data187.minSize !== void 0) {
+            let data190 = data187.minSize;
+            if (!(typeof data190 == "number" && (!(data190 % 1) && !isNaN(data190)) && isFinite(data190))) {
+              const err612 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/minSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/minSize/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cloudNodeGroups.items.properties.minSize.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.minSize, data: data190 };
+              if (vErrors === null) {
+                vErrors = [err612];
+              } else {
+                vErrors.push(err612);
+              }
+              errors++;
+            }
             if (typeof data190 == "number" && isFinite(data190)) {
               if (data190 > 5e3 || isNaN(data190)) {
-                const err612 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/minSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/minSize/maximum", keyword: "maximum", params: { comparison: "<=", limit: 5e3 }, message: "must be <= 5000", schema: 5e3, parentSchema: schema11.properties.cloudNodeGroups.items.properties.minSize, data: data190 };
-                if (vErrors === null) {
-                  vErrors = [err612];
-                } else {
-                  vErrors.push(err612);
-                }
-                errors++;
-              }
-              if (data190 < 0 || isNaN(data190)) {
-                const err613 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/minSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/minSize/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cloudNodeGroups.items.properties.minSize, data: data190 };
+                const err613 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/minSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/minSize/maximum", keyword: "maximum", params: { comparison: "<=", limit: 5e3 }, message: "must be <= 5000", schema: 5e3, parentSchema: schema11.properties.cloudNodeGroups.items.properties.minSize, data: data190 };
                 if (vErrors === null) {
                   vErrors = [err613];
                 } else {
                   vErrors.push(err613);
+                }
+                errors++;
+              }
+              if (data190 < 0 || isNaN(data190)) {
+                const err614 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/minSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/minSize/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cloudNodeGroups.items.properties.minSize, data: data190 };
+                if (vErrors === null) {
+                  vErrors = [err614];
+                } else {
+                  vErrors.push(err614);
                 }
                 errors++;
               }
@@ -7054,30 +7070,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           if (data187.maxSize !== void 0) {
             let data191 = data187.maxSize;
             if (!(typeof data191 == "number" && (!(data191 % 1) && !isNaN(data191)) && isFinite(data191))) {
-              const err614 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/maxSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/maxSize/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cloudNodeGroups.items.properties.maxSize.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.maxSize, data: data191 };
+              const err615 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/maxSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/maxSize/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cloudNodeGroups.items.properties.maxSize.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.maxSize, data: data191 };
               if (vErrors === null) {
-                vErrors = [err614];
+                vErrors = [err615];
               } else {
-                vErrors.push(err614);
+                vErrors.push(err615);
               }
               errors++;
             }
             if (typeof data191 == "number" && isFinite(data191)) {
               if (data191 > 5e3 || isNaN(data191)) {
-                const err615 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/maxSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/maxSize/maximum", keyword: "maximum", params: { comparison: "<=", limit: 5e3 }, message: "must be <= 5000", schema: 5e3, parentSchema: schema11.properties.cloudNodeGroups.items.properties.maxSize, data: data191 };
-                if (vErrors === null) {
-                  vErrors = [err615];
-                } else {
-                  vErrors.push(err615);
-                }
-                errors++;
-              }
-              if (data191 < 1 || isNaN(data191)) {
-                const err616 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/maxSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/maxSize/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.cloudNodeGroups.items.properties.maxSize, data: data191 };
+                const err616 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/maxSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/maxSize/maximum", keyword: "maximum", params: { comparison: "<=", limit: 5e3 }, message: "must be <= 5000", schema: 5e3, parentSchema: schema11.properties.cloudNodeGroups.items.properties.maxSize, data: data191 };
                 if (vErrors === null) {
                   vErrors = [err616];
                 } else {
                   vErrors.push(err616);
+                }
+                errors++;
+              }
+              if (data191 < 1 || isNaN(data191)) {
+                const err617 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/maxSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/maxSize/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.cloudNodeGroups.items.properties.maxSize, data: data191 };
+                if (vErrors === null) {
+                  vErrors = [err617];
+                } else {
+                  vErrors.push(err617);
                 }
                 errors++;
               }
@@ -7086,30 +7102,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           if (data187.desiredCapacity !== void 0) {
             let data192 = data187.desiredCapacity;
             if (!(typeof data192 == "number" && (!(data192 % 1) && !isNaN(data192)) && isFinite(data192))) {
-              const err617 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/desiredCapacity", schemaPath: "#/properties/cloudNodeGroups/items/properties/desiredCapacity/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity, data: data192 };
+              const err618 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/desiredCapacity", schemaPath: "#/properties/cloudNodeGroups/items/properties/desiredCapacity/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity, data: data192 };
               if (vErrors === null) {
-                vErrors = [err617];
+                vErrors = [err618];
               } else {
-                vErrors.push(err617);
+                vErrors.push(err618);
               }
               errors++;
             }
             if (typeof data192 == "number" && isFinite(data192)) {
               if (data192 > 5e3 || isNaN(data192)) {
-                const err618 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/desiredCapacity", schemaPath: "#/properties/cloudNodeGroups/items/properties/desiredCapacity/maximum", keyword: "maximum", params: { comparison: "<=", limit: 5e3 }, message: "must be <= 5000", schema: 5e3, parentSchema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity, data: data192 };
-                if (vErrors === null) {
-                  vErrors = [err618];
-                } else {
-                  vErrors.push(err618);
-                }
-                errors++;
-              }
-              if (data192 < 0 || isNaN(data192)) {
-                const err619 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/desiredCapacity", schemaPath: "#/properties/cloudNodeGroups/items/properties/desiredCapacity/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity, data: data192 };
+                const err619 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/desiredCapacity", schemaPath: "#/properties/cloudNodeGroups/items/properties/desiredCapacity/maximum", keyword: "maximum", params: { comparison: "<=", limit: 5e3 }, message: "must be <= 5000", schema: 5e3, parentSchema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity, data: data192 };
                 if (vErrors === null) {
                   vErrors = [err619];
                 } else {
                   vErrors.push(err619);
+                }
+                errors++;
+              }
+              if (data192 < 0 || isNaN(data192)) {
+                const err620 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/desiredCapacity", schemaPath: "#/properties/cloudNodeGroups/items/properties/desiredCapacity/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity, data: data192 };
+                if (vErrors === null) {
+                  vErrors = [err620];
+                } else {
+                  vErrors.push(err620);
                 }
                 errors++;
               }
@@ -7121,22 +7137,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               if (pattern32.test(key48)) {
                 let data194 = data193[key48];
                 if (typeof data194 !== "string") {
-                  const err620 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/labels/" + key48.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/cloudNodeGroups/items/properties/labels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.labels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.labels.patternProperties["^(.*)$"], data: data194 };
+                  const err621 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/labels/" + key48.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/cloudNodeGroups/items/properties/labels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.labels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.labels.patternProperties["^(.*)$"], data: data194 };
                   if (vErrors === null) {
-                    vErrors = [err620];
+                    vErrors = [err621];
                   } else {
-                    vErrors.push(err620);
+                    vErrors.push(err621);
                   }
                   errors++;
                 }
               }
             }
           } else {
-            const err621 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/labels", schemaPath: "#/properties/cloudNodeGroups/items/properties/labels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cloudNodeGroups.items.properties.labels.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.labels, data: data193 };
+            const err622 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/labels", schemaPath: "#/properties/cloudNodeGroups/items/properties/labels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cloudNodeGroups.items.properties.labels.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.labels, data: data193 };
             if (vErrors === null) {
-              vErrors = [err621];
+              vErrors = [err622];
             } else {
-              vErrors.push(err621);
+              vErrors.push(err622);
             }
             errors++;
           }
@@ -7147,16 +7163,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data196 = data195[i17];
               if (data196 && typeof data196 == "object" && !Array.isArray(data196)) {
                 if (data196.key === void 0) {
-                  const err622 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/required", keyword: "required", params: { missingProperty: "key" }, message: "must have required property 'key'", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.required, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data196 };
-                  if (vErrors === null) {
-                    vErrors = [err622];
-                  } else {
-                    vErrors.push(err622);
-                  }
-                  errors++;
-                }
-                if (data196.effect === void 0) {
-                  const err623 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/required", keyword: "required", params: { missingProperty: "effect" }, message: "must have required property 'effect'", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.required, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data196 };
+                  const err623 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/required", keyword: "required", params: { missingProperty: "key" }, message: "must have required property 'key'", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.required, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data196 };
                   if (vErrors === null) {
                     vErrors = [err623];
                   } else {
@@ -7164,21 +7171,18 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   }
                   errors++;
                 }
+                if (data196.effect === void 0) {
+                  const err624 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/required", keyword: "required", params: { missingProperty: "effect" }, message: "must have required property 'effect'", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.required, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data196 };
+                  if (vErrors === null) {
+                    vErrors = [err624];
+                  } else {
+                    vErrors.push(err624);
+                  }
+                  errors++;
+                }
                 for (const key49 in data196) {
                   if (!(key49 === "key" || key49 === "value" || key49 === "effect")) {
-                    const err624 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key49 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data196 };
-                    if (vErrors === null) {
-                      vErrors = [err624];
-                    } else {
-                      vErrors.push(err624);
-                    }
-                    errors++;
-                  }
-                }
-                if (data196.key !== void 0) {
-                  let data197 = data196.key;
-                  if (typeof data197 !== "string") {
-                    const err625 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/key", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/key/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.key.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.key, data: data197 };
+                    const err625 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key49 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data196 };
                     if (vErrors === null) {
                       vErrors = [err625];
                     } else {
@@ -7187,14 +7191,26 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                     errors++;
                   }
                 }
-                if (data196.value !== void 0) {
-                  let data198 = data196.value;
-                  if (typeof data198 !== "string") {
-                    const err626 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/value", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/value/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.value.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.value, data: data198 };
+                if (data196.key !== void 0) {
+                  let data197 = data196.key;
+                  if (typeof data197 !== "string") {
+                    const err626 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/key", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/key/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.key.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.key, data: data197 };
                     if (vErrors === null) {
                       vErrors = [err626];
                     } else {
                       vErrors.push(err626);
+                    }
+                    errors++;
+                  }
+                }
+                if (data196.value !== void 0) {
+                  let data198 = data196.value;
+                  if (typeof data198 !== "string") {
+                    const err627 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/value", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/value/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.value.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.value, data: data198 };
+                    if (vErrors === null) {
+                      vErrors = [err627];
+                    } else {
+                      vErrors.push(err627);
                     }
                     errors++;
                   }
@@ -7205,20 +7221,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   let valid110 = false;
                   const _errs547 = errors;
                   if (typeof data199 !== "string") {
-                    const err627 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[0].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[0], data: data199 };
-                    if (vErrors === null) {
-                      vErrors = [err627];
-                    } else {
-                      vErrors.push(err627);
-                    }
-                    errors++;
-                  }
-                  if ("NoSchedule" !== data199) {
-                    const err628 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/0/const", keyword: "const", params: { allowedValue: "NoSchedule" }, message: "must be equal to constant", schema: "NoSchedule", parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[0], data: data199 };
+                    const err628 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[0].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[0], data: data199 };
                     if (vErrors === null) {
                       vErrors = [err628];
                     } else {
                       vErrors.push(err628);
+                    }
+                    errors++;
+                  }
+                  if ("NoSchedule" !== data199) {
+                    const err629 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/0/const", keyword: "const", params: { allowedValue: "NoSchedule" }, message: "must be equal to constant", schema: "NoSchedule", parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[0], data: data199 };
+                    if (vErrors === null) {
+                      vErrors = [err629];
+                    } else {
+                      vErrors.push(err629);
                     }
                     errors++;
                   }
@@ -7227,20 +7243,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   if (!valid110) {
                     const _errs549 = errors;
                     if (typeof data199 !== "string") {
-                      const err629 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[1].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[1], data: data199 };
-                      if (vErrors === null) {
-                        vErrors = [err629];
-                      } else {
-                        vErrors.push(err629);
-                      }
-                      errors++;
-                    }
-                    if ("PreferNoSchedule" !== data199) {
-                      const err630 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/1/const", keyword: "const", params: { allowedValue: "PreferNoSchedule" }, message: "must be equal to constant", schema: "PreferNoSchedule", parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[1], data: data199 };
+                      const err630 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[1].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[1], data: data199 };
                       if (vErrors === null) {
                         vErrors = [err630];
                       } else {
                         vErrors.push(err630);
+                      }
+                      errors++;
+                    }
+                    if ("PreferNoSchedule" !== data199) {
+                      const err631 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/1/const", keyword: "const", params: { allowedValue: "PreferNoSchedule" }, message: "must be equal to constant", schema: "PreferNoSchedule", parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[1], data: data199 };
+                      if (vErrors === null) {
+                        vErrors = [err631];
+                      } else {
+                        vErrors.push(err631);
                       }
                       errors++;
                     }
@@ -7249,20 +7265,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                     if (!valid110) {
                       const _errs551 = errors;
                       if (typeof data199 !== "string") {
-                        const err631 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[2].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[2], data: data199 };
-                        if (vErrors === null) {
-                          vErrors = [err631];
-                        } else {
-                          vErrors.push(err631);
-                        }
-                        errors++;
-                      }
-                      if ("NoExecute" !== data199) {
-                        const err632 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/2/const", keyword: "const", params: { allowedValue: "NoExecute" }, message: "must be equal to constant", schema: "NoExecute", parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[2], data: data199 };
+                        const err632 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[2].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[2], data: data199 };
                         if (vErrors === null) {
                           vErrors = [err632];
                         } else {
                           vErrors.push(err632);
+                        }
+                        errors++;
+                      }
+                      if ("NoExecute" !== data199) {
+                        const err633 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/2/const", keyword: "const", params: { allowedValue: "NoExecute" }, message: "must be equal to constant", schema: "NoExecute", parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[2], data: data199 };
+                        if (vErrors === null) {
+                          vErrors = [err633];
+                        } else {
+                          vErrors.push(err633);
                         }
                         errors++;
                       }
@@ -7271,11 +7287,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                     }
                   }
                   if (!valid110) {
-                    const err633 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect, data: data199 };
+                    const err634 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect, data: data199 };
                     if (vErrors === null) {
-                      vErrors = [err633];
+                      vErrors = [err634];
                     } else {
-                      vErrors.push(err633);
+                      vErrors.push(err634);
                     }
                     errors++;
                   } else {
@@ -7290,40 +7306,40 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   }
                 }
               } else {
-                const err634 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data196 };
+                const err635 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data196 };
                 if (vErrors === null) {
-                  vErrors = [err634];
+                  vErrors = [err635];
                 } else {
-                  vErrors.push(err634);
+                  vErrors.push(err635);
                 }
                 errors++;
               }
             }
           } else {
-            const err635 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.cloudNodeGroups.items.properties.taints.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints, data: data195 };
+            const err636 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.cloudNodeGroups.items.properties.taints.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints, data: data195 };
             if (vErrors === null) {
-              vErrors = [err635];
+              vErrors = [err636];
             } else {
-              vErrors.push(err635);
+              vErrors.push(err636);
             }
             errors++;
           }
         } else {
-          const err636 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cloudNodeGroups.items.type, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
+          const err637 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cloudNodeGroups.items.type, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
           if (vErrors === null) {
-            vErrors = [err636];
+            vErrors = [err637];
           } else {
-            vErrors.push(err636);
+            vErrors.push(err637);
           }
           errors++;
         }
       }
     } else {
-      const err637 = { instancePath: instancePath + "/cloudNodeGroups", schemaPath: "#/properties/cloudNodeGroups/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.cloudNodeGroups.type, parentSchema: schema11.properties.cloudNodeGroups, data: data186 };
+      const err638 = { instancePath: instancePath + "/cloudNodeGroups", schemaPath: "#/properties/cloudNodeGroups/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.cloudNodeGroups.type, parentSchema: schema11.properties.cloudNodeGroups, data: data186 };
       if (vErrors === null) {
-        vErrors = [err637];
+        vErrors = [err638];
       } else {
-        vErrors.push(err637);
+        vErrors.push(err638);
       }
       errors++;
     }
@@ -7333,21 +7349,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data200.endpointAccess = "public";
       }
       if (data200.endpointAccess === void 0) {
-        const err638 = { instancePath: instancePath + "/eksctl", schemaPath: "#/properties/eksctl/required", keyword: "required", params: { missingProperty: "endpointAccess" }, message: "must have required property 'endpointAccess'", schema: schema11.properties.eksctl.required, parentSchema: schema11.properties.eksctl, data: data200 };
+        const err639 = { instancePath: instancePath + "/eksctl", schemaPath: "#/properties/eksctl/required", keyword: "required", params: { missingProperty: "endpointAccess" }, message: "must have required property 'endpointAccess'", schema: schema11.properties.eksctl.required, parentSchema: schema11.properties.eksctl, data: data200 };
         if (vErrors === null) {
-          vErrors = [err638];
+          vErrors = [err639];
         } else {
-          vErrors.push(err638);
+          vErrors.push(err639);
         }
         errors++;
       }
       for (const key50 in data200) {
         if (!(key50 === "endpointAccess" || key50 === "caBundleCert" || key50 === "vpcGatewayId")) {
-          const err639 = { instancePath: instancePath + "/eksctl", schemaPath: "#/properties/eksctl/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key50 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.eksctl, data: data200 };
+          const err640 = { instancePath: instancePath + "/eksctl", schemaPath: "#/properties/eksctl/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key50 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.eksctl, data: data200 };
           if (vErrors === null) {
-            vErrors = [err639];
+            vErrors = [err640];
           } else {
-            vErrors.push(err639);
+            vErrors.push(err640);
           }
           errors++;
         }
@@ -7357,20 +7373,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       let valid112 = false;
       const _errs558 = errors;
       if (typeof data201 !== "string") {
-        const err640 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.endpointAccess.anyOf[0].type, parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[0], data: data201 };
-        if (vErrors === null) {
-          vErrors = [err640];
-        } else {
-          vErrors.push(err640);
-        }
-        errors++;
-      }
-      if ("public" !== data201) {
-        const err641 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/0/const", keyword: "const", params: { allowedValue: "public" }, message: "must be equal to constant", schema: "public", parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[0], data: data201 };
+        const err641 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.endpointAccess.anyOf[0].type, parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[0], data: data201 };
         if (vErrors === null) {
           vErrors = [err641];
         } else {
           vErrors.push(err641);
+        }
+        errors++;
+      }
+      if ("public" !== data201) {
+        const err642 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/0/const", keyword: "const", params: { allowedValue: "public" }, message: "must be equal to constant", schema: "public", parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[0], data: data201 };
+        if (vErrors === null) {
+          vErrors = [err642];
+        } else {
+          vErrors.push(err642);
         }
         errors++;
       }
@@ -7379,16 +7395,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       if (!valid112) {
         const _errs560 = errors;
         if (typeof data201 !== "string") {
-          const err642 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.endpointAccess.anyOf[1].type, parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[1], data: data201 };
-          if (vErrors === null) {
-            vErrors = [err642];
-          } else {
-            vErrors.push(err642);
-          }
-          errors++;
-        }
-        if ("private" !== data201) {
-          const err643 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/1/const", keyword: "const", params: { allowedValue: "private" }, message: "must be equal to constant", schema: "private", parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[1], data: data201 };
+          const err643 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.endpointAccess.anyOf[1].type, parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[1], data: data201 };
           if (vErrors === null) {
             vErrors = [err643];
           } else {
@@ -7396,15 +7403,24 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if ("private" !== data201) {
+          const err644 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/1/const", keyword: "const", params: { allowedValue: "private" }, message: "must be equal to constant", schema: "private", parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[1], data: data201 };
+          if (vErrors === null) {
+            vErrors = [err644];
+          } else {
+            vErrors.push(err644);
+          }
+          errors++;
+        }
         var _valid16 = _errs560 === errors;
         valid112 = valid112 || _valid16;
       }
       if (!valid112) {
-        const err644 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.eksctl.properties.endpointAccess.anyOf, parentSchema: schema11.properties.eksctl.properties.endpointAccess, data: data201 };
+        const err645 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.eksctl.properties.endpointAccess.anyOf, parentSchema: schema11.properties.eksctl.properties.endpointAccess, data: data201 };
         if (vErrors === null) {
-          vErrors = [err644];
+          vErrors = [err645];
         } else {
-          vErrors.push(err644);
+          vErrors.push(err645);
         }
         errors++;
       } else {
@@ -7421,20 +7437,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let data202 = data200.caBundleCert;
         if (typeof data202 === "string") {
           if (func3(data202) < 1) {
-            const err645 = { instancePath: instancePath + "/eksctl/caBundleCert", schemaPath: "#/properties/eksctl/properties/caBundleCert/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.eksctl.properties.caBundleCert, data: data202 };
+            const err646 = { instancePath: instancePath + "/eksctl/caBundleCert", schemaPath: "#/properties/eksctl/properties/caBundleCert/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.eksctl.properties.caBundleCert, data: data202 };
             if (vErrors === null) {
-              vErrors = [err645];
+              vErrors = [err646];
             } else {
-              vErrors.push(err645);
+              vErrors.push(err646);
             }
             errors++;
           }
         } else {
-          const err646 = { instancePath: instancePath + "/eksctl/caBundleCert", schemaPath: "#/properties/eksctl/properties/caBundleCert/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.caBundleCert.type, parentSchema: schema11.properties.eksctl.properties.caBundleCert, data: data202 };
+          const err647 = { instancePath: instancePath + "/eksctl/caBundleCert", schemaPath: "#/properties/eksctl/properties/caBundleCert/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.caBundleCert.type, parentSchema: schema11.properties.eksctl.properties.caBundleCert, data: data202 };
           if (vErrors === null) {
-            vErrors = [err646];
+            vErrors = [err647];
           } else {
-            vErrors.push(err646);
+            vErrors.push(err647);
           }
           errors++;
         }
@@ -7443,43 +7459,515 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let data203 = data200.vpcGatewayId;
         if (typeof data203 === "string") {
           if (!pattern78.test(data203)) {
-            const err647 = { instancePath: instancePath + "/eksctl/vpcGatewayId", schemaPath: "#/properties/eksctl/properties/vpcGatewayId/pattern", keyword: "pattern", params: { pattern: "^(tgw|vgw)-[0-9a-f]{8,17}$" }, message: 'must match pattern "^(tgw|vgw)-[0-9a-f]{8,17}$"', schema: "^(tgw|vgw)-[0-9a-f]{8,17}$", parentSchema: schema11.properties.eksctl.properties.vpcGatewayId, data: data203 };
+            const err648 = { instancePath: instancePath + "/eksctl/vpcGatewayId", schemaPath: "#/properties/eksctl/properties/vpcGatewayId/pattern", keyword: "pattern", params: { pattern: "^(tgw|vgw)-[0-9a-f]{8,17}$" }, message: 'must match pattern "^(tgw|vgw)-[0-9a-f]{8,17}$"', schema: "^(tgw|vgw)-[0-9a-f]{8,17}$", parentSchema: schema11.properties.eksctl.properties.vpcGatewayId, data: data203 };
             if (vErrors === null) {
-              vErrors = [err647];
+              vErrors = [err648];
             } else {
-              vErrors.push(err647);
+              vErrors.push(err648);
             }
             errors++;
           }
         } else {
-          const err648 = { instancePath: instancePath + "/eksctl/vpcGatewayId", schemaPath: "#/properties/eksctl/properties/vpcGatewayId/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.vpcGatewayId.type, parentSchema: schema11.properties.eksctl.properties.vpcGatewayId, data: data203 };
+          const err649 = { instancePath: instancePath + "/eksctl/vpcGatewayId", schemaPath: "#/properties/eksctl/properties/vpcGatewayId/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.vpcGatewayId.type, parentSchema: schema11.properties.eksctl.properties.vpcGatewayId, data: data203 };
           if (vErrors === null) {
-            vErrors = [err648];
+            vErrors = [err649];
           } else {
-            vErrors.push(err648);
+            vErrors.push(err649);
           }
           errors++;
         }
       }
     } else {
-      const err649 = { instancePath: instancePath + "/eksctl", schemaPath: "#/properties/eksctl/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.eksctl.type, parentSchema: schema11.properties.eksctl, data: data200 };
+      const err650 = { instancePath: instancePath + "/eksctl", schemaPath: "#/properties/eksctl/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.eksctl.type, parentSchema: schema11.properties.eksctl, data: data200 };
       if (vErrors === null) {
-        vErrors = [err649];
+        vErrors = [err650];
       } else {
-        vErrors.push(err649);
+        vErrors.push(err650);
+      }
+      errors++;
+    }
+    let data204 = data.gitops;
+    if (data204 && typeof data204 == "object" && !Array.isArray(data204)) {
+      if (data204.enabled === void 0) {
+        data204.enabled = false;
+      }
+      if (data204.revision === void 0) {
+        data204.revision = "main";
+      }
+      if (data204.path === void 0) {
+        data204.path = "dist";
+      }
+      if (data204.argocd === void 0) {
+        data204.argocd = {};
+      }
+      if (data204.flux === void 0) {
+        data204.flux = {};
+      }
+      if (data204.enabled === void 0) {
+        const err651 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.gitops.required, parentSchema: schema11.properties.gitops, data: data204 };
+        if (vErrors === null) {
+          vErrors = [err651];
+        } else {
+          vErrors.push(err651);
+        }
+        errors++;
+      }
+      if (data204.revision === void 0) {
+        const err652 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/required", keyword: "required", params: { missingProperty: "revision" }, message: "must have required property 'revision'", schema: schema11.properties.gitops.required, parentSchema: schema11.properties.gitops, data: data204 };
+        if (vErrors === null) {
+          vErrors = [err652];
+        } else {
+          vErrors.push(err652);
+        }
+        errors++;
+      }
+      if (data204.path === void 0) {
+        const err653 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: schema11.properties.gitops.required, parentSchema: schema11.properties.gitops, data: data204 };
+        if (vErrors === null) {
+          vErrors = [err653];
+        } else {
+          vErrors.push(err653);
+        }
+        errors++;
+      }
+      if (data204.argocd === void 0) {
+        const err654 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/required", keyword: "required", params: { missingProperty: "argocd" }, message: "must have required property 'argocd'", schema: schema11.properties.gitops.required, parentSchema: schema11.properties.gitops, data: data204 };
+        if (vErrors === null) {
+          vErrors = [err654];
+        } else {
+          vErrors.push(err654);
+        }
+        errors++;
+      }
+      if (data204.flux === void 0) {
+        const err655 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/required", keyword: "required", params: { missingProperty: "flux" }, message: "must have required property 'flux'", schema: schema11.properties.gitops.required, parentSchema: schema11.properties.gitops, data: data204 };
+        if (vErrors === null) {
+          vErrors = [err655];
+        } else {
+          vErrors.push(err655);
+        }
+        errors++;
+      }
+      for (const key51 in data204) {
+        if (!(key51 === "enabled" || key51 === "repoURL" || key51 === "revision" || key51 === "path" || key51 === "argocd" || key51 === "flux")) {
+          const err656 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key51 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.gitops, data: data204 };
+          if (vErrors === null) {
+            vErrors = [err656];
+          } else {
+            vErrors.push(err656);
+          }
+          errors++;
+        }
+      }
+      let data205 = data204.enabled;
+      if (typeof data205 !== "boolean") {
+        const err657 = { instancePath: instancePath + "/gitops/enabled", schemaPath: "#/properties/gitops/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.gitops.properties.enabled.type, parentSchema: schema11.properties.gitops.properties.enabled, data: data205 };
+        if (vErrors === null) {
+          vErrors = [err657];
+        } else {
+          vErrors.push(err657);
+        }
+        errors++;
+      }
+      if (data204.repoURL !== void 0) {
+        let data206 = data204.repoURL;
+        if (typeof data206 === "string") {
+          if (!pattern79.test(data206)) {
+            const err658 = { instancePath: instancePath + "/gitops/repoURL", schemaPath: "#/properties/gitops/properties/repoURL/pattern", keyword: "pattern", params: { pattern: "^(https://|ssh://|git@)[^\\s]+$" }, message: 'must match pattern "^(https://|ssh://|git@)[^\\s]+$"', schema: "^(https://|ssh://|git@)[^\\s]+$", parentSchema: schema11.properties.gitops.properties.repoURL, data: data206 };
+            if (vErrors === null) {
+              vErrors = [err658];
+            } else {
+              vErrors.push(err658);
+            }
+            errors++;
+          }
+        } else {
+          const err659 = { instancePath: instancePath + "/gitops/repoURL", schemaPath: "#/properties/gitops/properties/repoURL/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.repoURL.type, parentSchema: schema11.properties.gitops.properties.repoURL, data: data206 };
+          if (vErrors === null) {
+            vErrors = [err659];
+          } else {
+            vErrors.push(err659);
+          }
+          errors++;
+        }
+      }
+      let data207 = data204.revision;
+      if (typeof data207 === "string") {
+        if (func3(data207) < 1) {
+          const err660 = { instancePath: instancePath + "/gitops/revision", schemaPath: "#/properties/gitops/properties/revision/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.gitops.properties.revision, data: data207 };
+          if (vErrors === null) {
+            vErrors = [err660];
+          } else {
+            vErrors.push(err660);
+          }
+          errors++;
+        }
+      } else {
+        const err661 = { instancePath: instancePath + "/gitops/revision", schemaPath: "#/properties/gitops/properties/revision/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.revision.type, parentSchema: schema11.properties.gitops.properties.revision, data: data207 };
+        if (vErrors === null) {
+          vErrors = [err661];
+        } else {
+          vErrors.push(err661);
+        }
+        errors++;
+      }
+      let data208 = data204.path;
+      const _errs577 = errors;
+      const _errs578 = errors;
+      if (typeof data208 === "string") {
+        if (!pattern80.test(data208)) {
+          const err662 = {};
+          if (vErrors === null) {
+            vErrors = [err662];
+          } else {
+            vErrors.push(err662);
+          }
+          errors++;
+        }
+      }
+      var valid114 = _errs578 === errors;
+      if (valid114) {
+        const err663 = { instancePath: instancePath + "/gitops/path", schemaPath: "#/properties/gitops/properties/path/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.gitops.properties.path.not, parentSchema: schema11.properties.gitops.properties.path, data: data208 };
+        if (vErrors === null) {
+          vErrors = [err663];
+        } else {
+          vErrors.push(err663);
+        }
+        errors++;
+      } else {
+        errors = _errs577;
+        if (vErrors !== null) {
+          if (_errs577) {
+            vErrors.length = _errs577;
+          } else {
+            vErrors = null;
+          }
+        }
+      }
+      if (typeof data208 === "string") {
+        if (!pattern81.test(data208)) {
+          const err664 = { instancePath: instancePath + "/gitops/path", schemaPath: "#/properties/gitops/properties/path/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$" }, message: 'must match pattern "^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$"', schema: "^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$", parentSchema: schema11.properties.gitops.properties.path, data: data208 };
+          if (vErrors === null) {
+            vErrors = [err664];
+          } else {
+            vErrors.push(err664);
+          }
+          errors++;
+        }
+      } else {
+        const err665 = { instancePath: instancePath + "/gitops/path", schemaPath: "#/properties/gitops/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.path.type, parentSchema: schema11.properties.gitops.properties.path, data: data208 };
+        if (vErrors === null) {
+          vErrors = [err665];
+        } else {
+          vErrors.push(err665);
+        }
+        errors++;
+      }
+      let data209 = data204.argocd;
+      if (data209 && typeof data209 == "object" && !Array.isArray(data209)) {
+        if (data209.namespace === void 0) {
+          data209.namespace = "argocd";
+        }
+        if (data209.project === void 0) {
+          data209.project = "default";
+        }
+        if (data209.server === void 0) {
+          data209.server = "https://kubernetes.default.svc";
+        }
+        if (data209.namespace === void 0) {
+          const err666 = { instancePath: instancePath + "/gitops/argocd", schemaPath: "#/properties/gitops/properties/argocd/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.gitops.properties.argocd.required, parentSchema: schema11.properties.gitops.properties.argocd, data: data209 };
+          if (vErrors === null) {
+            vErrors = [err666];
+          } else {
+            vErrors.push(err666);
+          }
+          errors++;
+        }
+        if (data209.project === void 0) {
+          const err667 = { instancePath: instancePath + "/gitops/argocd", schemaPath: "#/properties/gitops/properties/argocd/required", keyword: "required", params: { missingProperty: "project" }, message: "must have required property 'project'", schema: schema11.properties.gitops.properties.argocd.required, parentSchema: schema11.properties.gitops.properties.argocd, data: data209 };
+          if (vErrors === null) {
+            vErrors = [err667];
+          } else {
+            vErrors.push(err667);
+          }
+          errors++;
+        }
+        if (data209.server === void 0) {
+          const err668 = { instancePath: instancePath + "/gitops/argocd", schemaPath: "#/properties/gitops/properties/argocd/required", keyword: "required", params: { missingProperty: "server" }, message: "must have required property 'server'", schema: schema11.properties.gitops.properties.argocd.required, parentSchema: schema11.properties.gitops.properties.argocd, data: data209 };
+          if (vErrors === null) {
+            vErrors = [err668];
+          } else {
+            vErrors.push(err668);
+          }
+          errors++;
+        }
+        for (const key52 in data209) {
+          if (!(key52 === "namespace" || key52 === "project" || key52 === "server")) {
+            const err669 = { instancePath: instancePath + "/gitops/argocd", schemaPath: "#/properties/gitops/properties/argocd/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key52 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.gitops.properties.argocd, data: data209 };
+            if (vErrors === null) {
+              vErrors = [err669];
+            } else {
+              vErrors.push(err669);
+            }
+            errors++;
+          }
+        }
+        let data210 = data209.namespace;
+        if (typeof data210 === "string") {
+          if (func3(data210) > 63) {
+            const err670 = { instancePath: instancePath + "/gitops/argocd/namespace", schemaPath: "#/properties/gitops/properties/argocd/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.gitops.properties.argocd.properties.namespace, data: data210 };
+            if (vErrors === null) {
+              vErrors = [err670];
+            } else {
+              vErrors.push(err670);
+            }
+            errors++;
+          }
+          if (!pattern0.test(data210)) {
+            const err671 = { instancePath: instancePath + "/gitops/argocd/namespace", schemaPath: "#/properties/gitops/properties/argocd/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.gitops.properties.argocd.properties.namespace, data: data210 };
+            if (vErrors === null) {
+              vErrors = [err671];
+            } else {
+              vErrors.push(err671);
+            }
+            errors++;
+          }
+        } else {
+          const err672 = { instancePath: instancePath + "/gitops/argocd/namespace", schemaPath: "#/properties/gitops/properties/argocd/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.argocd.properties.namespace.type, parentSchema: schema11.properties.gitops.properties.argocd.properties.namespace, data: data210 };
+          if (vErrors === null) {
+            vErrors = [err672];
+          } else {
+            vErrors.push(err672);
+          }
+          errors++;
+        }
+        let data211 = data209.project;
+        if (typeof data211 === "string") {
+          if (func3(data211) > 63) {
+            const err673 = { instancePath: instancePath + "/gitops/argocd/project", schemaPath: "#/properties/gitops/properties/argocd/properties/project/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.gitops.properties.argocd.properties.project, data: data211 };
+            if (vErrors === null) {
+              vErrors = [err673];
+            } else {
+              vErrors.push(err673);
+            }
+            errors++;
+          }
+          if (!pattern0.test(data211)) {
+            const err674 = { instancePath: instancePath + "/gitops/argocd/project", schemaPath: "#/properties/gitops/properties/argocd/properties/project/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.gitops.properties.argocd.properties.project, data: data211 };
+            if (vErrors === null) {
+              vErrors = [err674];
+            } else {
+              vErrors.push(err674);
+            }
+            errors++;
+          }
+        } else {
+          const err675 = { instancePath: instancePath + "/gitops/argocd/project", schemaPath: "#/properties/gitops/properties/argocd/properties/project/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.argocd.properties.project.type, parentSchema: schema11.properties.gitops.properties.argocd.properties.project, data: data211 };
+          if (vErrors === null) {
+            vErrors = [err675];
+          } else {
+            vErrors.push(err675);
+          }
+          errors++;
+        }
+        let data212 = data209.server;
+        if (typeof data212 === "string") {
+          if (func3(data212) < 1) {
+            const err676 = { instancePath: instancePath + "/gitops/argocd/server", schemaPath: "#/properties/gitops/properties/argocd/properties/server/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.gitops.properties.argocd.properties.server, data: data212 };
+            if (vErrors === null) {
+              vErrors = [err676];
+            } else {
+              vErrors.push(err676);
+            }
+            errors++;
+          }
+        } else {
+          const err677 = { instancePath: instancePath + "/gitops/argocd/server", schemaPath: "#/properties/gitops/properties/argocd/properties/server/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.argocd.properties.server.type, parentSchema: schema11.properties.gitops.properties.argocd.properties.server, data: data212 };
+          if (vErrors === null) {
+            vErrors = [err677];
+          } else {
+            vErrors.push(err677);
+          }
+          errors++;
+        }
+      } else {
+        const err678 = { instancePath: instancePath + "/gitops/argocd", schemaPath: "#/properties/gitops/properties/argocd/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.gitops.properties.argocd.type, parentSchema: schema11.properties.gitops.properties.argocd, data: data209 };
+        if (vErrors === null) {
+          vErrors = [err678];
+        } else {
+          vErrors.push(err678);
+        }
+        errors++;
+      }
+      let data213 = data204.flux;
+      if (data213 && typeof data213 == "object" && !Array.isArray(data213)) {
+        if (data213.namespace === void 0) {
+          data213.namespace = "flux-system";
+        }
+        if (data213.interval === void 0) {
+          data213.interval = "10m";
+        }
+        if (data213.dependsOn === void 0) {
+          data213.dependsOn = [];
+        }
+        if (data213.namespace === void 0) {
+          const err679 = { instancePath: instancePath + "/gitops/flux", schemaPath: "#/properties/gitops/properties/flux/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.gitops.properties.flux.required, parentSchema: schema11.properties.gitops.properties.flux, data: data213 };
+          if (vErrors === null) {
+            vErrors = [err679];
+          } else {
+            vErrors.push(err679);
+          }
+          errors++;
+        }
+        if (data213.interval === void 0) {
+          const err680 = { instancePath: instancePath + "/gitops/flux", schemaPath: "#/properties/gitops/properties/flux/required", keyword: "required", params: { missingProperty: "interval" }, message: "must have required property 'interval'", schema: schema11.properties.gitops.properties.flux.required, parentSchema: schema11.properties.gitops.properties.flux, data: data213 };
+          if (vErrors === null) {
+            vErrors = [err680];
+          } else {
+            vErrors.push(err680);
+          }
+          errors++;
+        }
+        if (data213.dependsOn === void 0) {
+          const err681 = { instancePath: instancePath + "/gitops/flux", schemaPath: "#/properties/gitops/properties/flux/required", keyword: "required", params: { missingProperty: "dependsOn" }, message: "must have required property 'dependsOn'", schema: schema11.properties.gitops.properties.flux.required, parentSchema: schema11.properties.gitops.properties.flux, data: data213 };
+          if (vErrors === null) {
+            vErrors = [err681];
+          } else {
+            vErrors.push(err681);
+          }
+          errors++;
+        }
+        for (const key53 in data213) {
+          if (!(key53 === "namespace" || key53 === "interval" || key53 === "dependsOn")) {
+            const err682 = { instancePath: instancePath + "/gitops/flux", schemaPath: "#/properties/gitops/properties/flux/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key53 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.gitops.properties.flux, data: data213 };
+            if (vErrors === null) {
+              vErrors = [err682];
+            } else {
+              vErrors.push(err682);
+            }
+            errors++;
+          }
+        }
+        let data214 = data213.namespace;
+        if (typeof data214 === "string") {
+          if (func3(data214) > 63) {
+            const err683 = { instancePath: instancePath + "/gitops/flux/namespace", schemaPath: "#/properties/gitops/properties/flux/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.gitops.properties.flux.properties.namespace, data: data214 };
+            if (vErrors === null) {
+              vErrors = [err683];
+            } else {
+              vErrors.push(err683);
+            }
+            errors++;
+          }
+          if (!pattern0.test(data214)) {
+            const err684 = { instancePath: instancePath + "/gitops/flux/namespace", schemaPath: "#/properties/gitops/properties/flux/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.gitops.properties.flux.properties.namespace, data: data214 };
+            if (vErrors === null) {
+              vErrors = [err684];
+            } else {
+              vErrors.push(err684);
+            }
+            errors++;
+          }
+        } else {
+          const err685 = { instancePath: instancePath + "/gitops/flux/namespace", schemaPath: "#/properties/gitops/properties/flux/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.flux.properties.namespace.type, parentSchema: schema11.properties.gitops.properties.flux.properties.namespace, data: data214 };
+          if (vErrors === null) {
+            vErrors = [err685];
+          } else {
+            vErrors.push(err685);
+          }
+          errors++;
+        }
+        let data215 = data213.interval;
+        if (typeof data215 === "string") {
+          if (!pattern85.test(data215)) {
+            const err686 = { instancePath: instancePath + "/gitops/flux/interval", schemaPath: "#/properties/gitops/properties/flux/properties/interval/pattern", keyword: "pattern", params: { pattern: "^([0-9]+(s|m|h))+$" }, message: 'must match pattern "^([0-9]+(s|m|h))+$"', schema: "^([0-9]+(s|m|h))+$", parentSchema: schema11.properties.gitops.properties.flux.properties.interval, data: data215 };
+            if (vErrors === null) {
+              vErrors = [err686];
+            } else {
+              vErrors.push(err686);
+            }
+            errors++;
+          }
+        } else {
+          const err687 = { instancePath: instancePath + "/gitops/flux/interval", schemaPath: "#/properties/gitops/properties/flux/properties/interval/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.flux.properties.interval.type, parentSchema: schema11.properties.gitops.properties.flux.properties.interval, data: data215 };
+          if (vErrors === null) {
+            vErrors = [err687];
+          } else {
+            vErrors.push(err687);
+          }
+          errors++;
+        }
+        let data216 = data213.dependsOn;
+        if (Array.isArray(data216)) {
+          const len16 = data216.length;
+          for (let i18 = 0; i18 < len16; i18++) {
+            let data217 = data216[i18];
+            if (typeof data217 === "string") {
+              if (func3(data217) > 63) {
+                const err688 = { instancePath: instancePath + "/gitops/flux/dependsOn/" + i18, schemaPath: "#/properties/gitops/properties/flux/properties/dependsOn/items/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.gitops.properties.flux.properties.dependsOn.items, data: data217 };
+                if (vErrors === null) {
+                  vErrors = [err688];
+                } else {
+                  vErrors.push(err688);
+                }
+                errors++;
+              }
+              if (!pattern0.test(data217)) {
+                const err689 = { instancePath: instancePath + "/gitops/flux/dependsOn/" + i18, schemaPath: "#/properties/gitops/properties/flux/properties/dependsOn/items/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.gitops.properties.flux.properties.dependsOn.items, data: data217 };
+                if (vErrors === null) {
+                  vErrors = [err689];
+                } else {
+                  vErrors.push(err689);
+                }
+                errors++;
+              }
+            } else {
+              const err690 = { instancePath: instancePath + "/gitops/flux/dependsOn/" + i18, schemaPath: "#/properties/gitops/properties/flux/properties/dependsOn/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.flux.properties.dependsOn.items.type, parentSchema: schema11.properties.gitops.properties.flux.properties.dependsOn.items, data: data217 };
+              if (vErrors === null) {
+                vErrors = [err690];
+              } else {
+                vErrors.push(err690);
+              }
+              errors++;
+            }
+          }
+        } else {
+          const err691 = { instancePath: instancePath + "/gitops/flux/dependsOn", schemaPath: "#/properties/gitops/properties/flux/properties/dependsOn/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.gitops.properties.flux.properties.dependsOn.type, parentSchema: schema11.properties.gitops.properties.flux.properties.dependsOn, data: data216 };
+          if (vErrors === null) {
+            vErrors = [err691];
+          } else {
+            vErrors.push(err691);
+          }
+          errors++;
+        }
+      } else {
+        const err692 = { instancePath: instancePath + "/gitops/flux", schemaPath: "#/properties/gitops/properties/flux/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.gitops.properties.flux.type, parentSchema: schema11.properties.gitops.properties.flux, data: data213 };
+        if (vErrors === null) {
+          vErrors = [err692];
+        } else {
+          vErrors.push(err692);
+        }
+        errors++;
+      }
+    } else {
+      const err693 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.gitops.type, parentSchema: schema11.properties.gitops, data: data204 };
+      if (vErrors === null) {
+        vErrors = [err693];
+      } else {
+        vErrors.push(err693);
       }
       errors++;
     }
   } else {
-    const err650 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.type, parentSchema: schema11, data };
+    const err694 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.type, parentSchema: schema11, data };
     if (vErrors === null) {
-      vErrors = [err650];
+      vErrors = [err694];
     } else {
-      vErrors.push(err650);
+      vErrors.push(err694);
     }
     errors++;
   }
   validate10.errors = vErrors;
   return errors === 0;
 }
-module.exports.schemaSha256 = "3b0722633fb0a94b52a54e0205cce9e25ee3d299e91481cb9081af1699f189e2";
+module.exports.schemaSha256 = "a2ba65d6c7daaff05947a6af6f59880d416258303cbfad396e895b8bad4b5b89";

@@ -24,6 +24,7 @@ interface KubernetesBundle {
 }
 
 interface CrdBundle {
+  readonly sources: readonly { readonly module: string; readonly version: string; readonly file: string }[];
   readonly served: Record<string, string[]>;
   readonly kinds: Record<string, { readonly crd: string; readonly scope: string; readonly schema: Schema }>;
 }
@@ -56,6 +57,20 @@ function readJson<T>(file: string): T {
 let crdBundle: CrdBundle | undefined;
 function crds(): CrdBundle {
   return (crdBundle ??= readJson<CrdBundle>('crds.json'));
+}
+
+/**
+ * The CRD that serves a custom resource kind (`<plural>.<group>`) and the upstream module release its
+ * schema comes from, or undefined when no CRD in imports/crds serves it.
+ */
+export function crdServing(apiVersion: string, kind: string): { readonly name: string; readonly checkedWith: string } | undefined {
+  if (isBuiltInGroup(apiGroup(apiVersion))) return undefined; // without loading the CRD bundle
+  const entry = crds().kinds[`${apiVersion} ${kind}`];
+  if (!entry) return undefined;
+  const file = entry.crd.slice(entry.crd.lastIndexOf('/') + 1);
+  const [group, plural] = file.replace(/\.yaml$/, '').split('_');
+  const source = crds().sources.find((s) => s.file.endsWith(`/${file}`));
+  return { name: `${plural}.${group}`, checkedWith: source ? `${source.module}@${source.version}` : 'unknown' };
 }
 
 /** Built-in API groups: the core group, unqualified names (apps, batch…) and *.k8s.io. */

@@ -13,9 +13,13 @@
  *      create, since no controller runs here: PodSecurity "enforce" and Pod validation judge them as in a cluster;
  *   7. send the negative cases in test/cluster/negative/ (must be rejected, with the text in their
  *      test.eks-hybrid-charts.io/expect-rejection annotation);
+ *   7b. apply the site's gitops/ objects (Argo CD ApplicationSets, Flux GitRepository and Kustomizations), if any;
  *   8. stop the environment and check that no process, port or temp dir is left.
  * Then, for each pair of consecutive minors among --versions and each site, an in-place upgrade on the same etcd data
  * that follows `npm run plan` (testInPlaceUpgrade).
+ *
+ * Then per version, in a fresh environment: `validate --cluster` with and without the operator CRDs, and pruning
+ * with kubectl ApplySets as the README says (testPruning; --skip-pruning leaves it out).
  *
  * Options: --versions 1.33,1.34   --sites sites/example.yaml,…   --manifests DIR (use DIR/<minor>/kustomization.yaml instead of rendering)
  *          --keep-logs DIR (copy etcd/kube-apiserver logs)   --verbose
@@ -24,7 +28,7 @@
  * case rejected) and checks that failed. Exit status 0 only if nothing failed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -45,6 +49,7 @@ const FIELD_MANAGER = 'eks-hybrid-charts';
 const CRD_IMPORT_DIR = join(REPO, 'imports', 'crds');
 const NEGATIVE_DIR = join(REPO, 'test', 'cluster', 'negative');
 const EXPECT_REJECTION = 'test.eks-hybrid-charts.io/expect-rejection';
+const NEVER_PRUNED = 'never-pruned';
 
 /** Runs a command without blocking the event loop (so that signals are handled while it runs). */
 function exec(
@@ -100,7 +105,7 @@ function isDryRunOnly(o: K8sObject): boolean {
 interface K8sObject {
   apiVersion: string;
   kind: string;
-  metadata: { name?: string; namespace?: string; resourceVersion?: string; annotations?: Record<string, string> };
+  metadata: { name?: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   [k: string]: unknown;
 }
 interface Entry {
@@ -124,7 +129,7 @@ let failed = 0;
 const failures: string[] = [];
 
 function parseArgs(argv: string[]) {
-  const o = { versions: ['1.33', '1.34'], sites: [] as string[], manifests: '', keepLogs: '', verbose: false };
+  const o = { versions: ['1.33', '1.34'], sites: [] as string[], manifests: '', keepLogs: '', verbose: false, skipPruning: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--versions') o.versions = argv[++i].split(',').filter(Boolean);
@@ -132,6 +137,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--sites') o.sites = argv[++i].split(',').filter(Boolean);
     else if (a === '--keep-logs') o.keepLogs = resolve(argv[++i]);
     else if (a === '--verbose') o.verbose = true;
+    else if (a === '--skip-pruning') o.skipPruning = true;
     else throw new Error(`unknown argument ${a}`);
   }
   if (process.env.TEST_CLUSTER_VERSIONS) o.versions = process.env.TEST_CLUSTER_VERSIONS.split(',');
@@ -456,7 +462,9 @@ async function testVersion(version: string, launcher: string, siteFile: string):
   let env: Awaited<ReturnType<typeof startEnv>> | undefined;
   try {
     const siteDir = opts.manifests ? join(opts.manifests, version) : await renderSite(version, join(work, 'dist'), siteFile);
-    const rendered = loadKustomization(siteDir);
+    // The root kustomization (the set ApplySets prune) and never-pruned/ (objects we update, never delete).
+    const kustomizeDirs = [siteDir, join(siteDir, NEVER_PRUNED)].filter((d) => existsSync(join(d, 'kustomization.yaml')));
+    const rendered = kustomizeDirs.flatMap(loadKustomization);
     log(`${rendered.length} objects from ${opts.manifests ? siteDir : `rendered ${siteFile}`}`);
 
     env = await startEnv(launcher, bin, version, siteFile);
@@ -472,8 +480,9 @@ async function testVersion(version: string, launcher: string, siteFile: string):
     if (!clientVersion?.startsWith(`v${version}.`)) fail(`kubectl reports ${clientVersion}, expected v${version}.x`);
 
     // Users run `kubectl apply -k`: kubectl's own kustomize must build the folder into exactly these objects.
-    const k = await kubectl.run(['kustomize', siteDir]);
-    const built = k.status === 0 ? parseKubectlJson(k.stdout) : [];
+    const ks = await Promise.all(kustomizeDirs.map((d) => kubectl.run(['kustomize', d])));
+    const k = ks.find((r) => r.status !== 0) ?? { status: 0, stderr: '' };
+    const built = k.status === 0 ? ks.flatMap((r) => parseKubectlJson(r.stdout)) : [];
     const sameObjects = (a: K8sObject[], b: K8sObject[]) =>
       JSON.stringify(a.map((o) => keyOf(o)).sort()) === JSON.stringify(b.map((o) => keyOf(o)).sort()) &&
       a.every((o) => comparable(o) === comparable(b.find((x) => keyOf(x) === keyOf(o))));
@@ -589,6 +598,9 @@ async function testVersion(version: string, launcher: string, siteFile: string):
         }
       }
     }
+
+    // Phase 6: fleet delivery objects (gitops/), when the site opts in.
+    await applyGitops(kubectl, siteDir, version);
   } catch (err) {
     fail(`${version}: ${(err as Error).message}`);
     log(`ERROR: ${(err as Error).message}`);
@@ -790,6 +802,197 @@ async function testInPlaceUpgrade(from: string, to: string, launcher: string, si
   }
 }
 
+/**
+ * gitops/: the Argo CD ApplicationSets and Flux objects must be accepted (strict field validation) by the real
+ * apiserver with the Argo CD and Flux CRDs from imports/crds installed (phase 1 applied them), and stay unchanged
+ * when applied again.
+ */
+async function applyGitops(kubectl: Kubectl, siteDir: string, version: string): Promise<void> {
+  const dir = join(siteDir, 'gitops');
+  if (!existsSync(dir)) return;
+  const entries = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .flatMap((f) => readYamlObjects(join(dir, f)));
+  const namespaces = [...new Set(entries.map((e) => e.obj.metadata.namespace).filter((n): n is string => !!n))];
+  await kubectl.apply(namespaces.map((name) => ({ obj: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, source: 'gitops namespaces' })), false);
+  const first = await kubectl.apply(entries, false);
+  const second = await kubectl.apply(entries, false);
+  for (const e of entries) {
+    const got = kubectl.lookup(first.applied, e);
+    const again = kubectl.lookup(second.applied, e);
+    if (got && again && comparable(got) === comparable(again)) passed++;
+    else {
+      reportRejected(e, first.errors.get(keyOf(e.obj)) ?? second.errors.get(keyOf(e.obj)) ?? 'changed on second apply');
+      fail(`${version}: ${describe(e.obj)} (gitops)`);
+    }
+  }
+  log(`${version}: gitops: ${entries.filter((e) => !first.errors.has(keyOf(e.obj))).length}/${entries.length} Argo CD / Flux objects accepted`);
+}
+
+/**
+ * `npm run validate -- --cluster` against this cluster: with no operator CRDs installed it must name every CRD
+ * the site needs and exit 1; with imports/crds installed it must find them all and exit 0.
+ */
+async function checkPrerequisites(kubectlBin: string, ready: Ready, installed: boolean, check: (ok: boolean, what: string) => void) {
+  const siteFile = 'sites/example-operator.yaml';
+  const tsx = join(REPO, 'node_modules', '.bin', 'tsx');
+  const r = await exec(tsx, ['main.ts', 'validate', '--site', siteFile, '--cluster', ready.kubeconfig], { cwd: REPO, env: { ...process.env, KUBECTL: kubectlBin } });
+  const lines = r.stdout.split('\n').filter((l) => l.includes(': cluster'));
+  for (const l of lines) log(`  validate --cluster: ${l}`);
+  const expected = ['clustersecretstores.external-secrets.io', 'externalsecrets.external-secrets.io', 'podmonitors.monitoring.coreos.com', 'scrapeconfigs.monitoring.coreos.com', 'servicemonitors.monitoring.coreos.com'];
+  const reported = lines.filter((l) => l.includes(' not installed: install ')).map((l) => l.split(' CRD ')[1].split(' ')[0]);
+  if (installed) check(r.status === 0 && reported.length === 0 && lines.some((l) => l.endsWith(': 5 of 5 prerequisite CRD(s) served')), `validate --cluster with the operator CRDs installed: nothing missing, exit 0 (exit ${r.status})`);
+  else check(r.status === 1 && JSON.stringify(reported) === JSON.stringify(expected), `validate --cluster on a bare cluster: reports the ${expected.length} missing CRDs, exit 1 (exit ${r.status}, reported ${reported.length})`);
+  if (r.status > 1) log(r.stderr);
+}
+
+/**
+ * Lifecycle: `kubectl apply --prune --applyset` with the site's ApplySet parent deletes exactly the objects that
+ * left the config. The example is applied as the README says, then re-rendered with pull secrets switched from
+ * externalSecret to sealedSecret, web-api switched off and CoreDNS handed to the EKS add-on, and applied again.
+ * Objects we never rendered (a hand-made ConfigMap in one of our namespaces, EKS's CoreDNS Deployment) and the
+ * CoreDNS ConfigMap (ours to update, never to delete) must survive.
+ */
+async function testPruning(version: string, launcher: string): Promise<void> {
+  const t0 = Date.now();
+  const siteFile = 'sites/example.yaml';
+  log(`=== Kubernetes ${version}, prerequisites and pruning with kubectl ApplySets (${siteFile}) ===`);
+  const bin = await build(version);
+  const work = mkdtempSync(join(tmpdir(), `eks-hybrid-prune-${version}-`));
+  current.work = work;
+  let env: Awaited<ReturnType<typeof startEnv>> | undefined;
+  const check = (ok: boolean, what: string) => {
+    if (ok) passed++;
+    else fail(`${version}: pruning: ${what}`);
+    log(`${ok ? 'ok' : 'FAILED'}: ${what}`);
+  };
+  try {
+    const before = await renderSite(version, join(work, 'before'), siteFile);
+    const variant = join(work, 'after.yaml');
+    writeFileSync(
+      variant,
+      stringify({
+        extends: join(REPO, siteFile),
+        // relative paths resolve against this file, which lives in the work dir
+        registry: { caFile: join(REPO, 'sites', 'example-harbor-ca.crt') },
+        pullSecrets: { mode: 'sealedSecret', externalSecret: null, sealedSecret: { scope: 'clusterWide', clusterWideEncryptedData: 'AgBy3i4OJSWK+PiTySYZZA9rO43cGDEq' } },
+        webApi: { enabled: false },
+        coredns: { managedBy: 'eksAddon' },
+      }),
+    );
+    const after = await renderSite(version, join(work, 'after'), variant);
+    const objectsOf = (dir: string) => loadKustomization(dir).map((e) => e.obj);
+    const [a, b] = [objectsOf(before), objectsOf(after)];
+    const inB = new Set(b.map((o) => keyOf(o)));
+    const left = a.filter((o) => !inB.has(keyOf(o)));
+    log(`${a.length} objects before, ${b.length} after; ${left.length} left the config: ${left.map(describe).join(', ')}`);
+
+    env = await startEnv(launcher, bin, version, siteFile);
+    const kubectl = new Kubectl(join(bin, 'kubectl'), env.ready, work);
+    const must = async (what: string, args: string[], input?: string) => {
+      const r = await kubectl.run(args, input);
+      if (r.status !== 0) throw new Error(`${what}: kubectl ${args.join(' ')}\n${r.stderr.trim()}`);
+      return r;
+    };
+
+    // What EKS creates before we apply anything: CoreDNS's Deployment and ConfigMap in kube-system.
+    const eksCoredns: K8sObject[] = [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'coredns', namespace: 'kube-system' }, data: { Corefile: '.:53 {\n    forward . /etc/resolv.conf\n}\n' } },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'coredns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } },
+        spec: {
+          selector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+          template: { metadata: { labels: { 'k8s-app': 'kube-dns' } }, spec: { containers: [{ name: 'coredns', image: 'coredns/coredns:1.11.4' }] } },
+        },
+      },
+    ];
+    await must('create EKS CoreDNS', ['create', '-f', '-'], eksCoredns.map((o) => JSON.stringify(o)).join('\n---\n'));
+    // The operators' CRDs are prerequisites, installed before the site (README: Deliver).
+    await checkPrerequisites(join(bin, 'kubectl'), env.ready, false, check);
+    const crds = importedCrds();
+    await must('apply operator CRDs', ['apply', '--server-side', '-f', '-'], crds.map((e) => JSON.stringify(e.obj)).join('\n---\n'));
+    await must('wait for CRDs', ['wait', '--for=condition=Established', '--timeout=90s', ...crds.map((e) => `crd/${e.obj.metadata.name}`)]);
+    await checkPrerequisites(join(bin, 'kubectl'), env.ready, true, check);
+
+    // The "## Apply" commands of the rendered dist/<site>/README.md, run by bash from a folder whose dist/ is the
+    // render, with the built kubectl first on PATH: exactly what a user copies.
+    let runs = 0;
+    const deliver = async (siteDir: string) => {
+      const readme = readFileSync(join(siteDir, 'README.md'), 'utf8');
+      const block = readme.split('\n## Apply\n')[1]?.split('```sh\n')[1]?.split('\n```')[0];
+      if (!block) throw new Error(`${siteDir}/README.md: no sh block under "## Apply"`);
+      const cwd = join(work, `repo-${runs++}`);
+      mkdirSync(cwd);
+      symlinkSync(dirname(siteDir), join(cwd, 'dist'));
+      let out = '';
+      for (const line of block.split('\n').filter((l) => l.trim())) {
+        const r = await exec('bash', ['-o', 'pipefail', '-c', line], {
+          cwd,
+          env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, KUBECONFIG: env!.ready.kubeconfig, KUBECACHEDIR: join(work, `kube-cache-readme-${runs++}`) },
+        });
+        if (opts.verbose) log(`$ ${line}\n${r.stdout}${r.stderr}`);
+        if (r.status !== 0) throw new Error(`README command failed (exit ${r.status}): ${line}\n${r.stderr.trim()}`);
+        out += r.stdout;
+      }
+      return out;
+    };
+    const live = async (objects: K8sObject[]) => {
+      const r = await must('get', ['get', '--ignore-not-found', '-o', 'json', '-f', '-'], objects.map((o) => JSON.stringify(o)).join('\n---\n'));
+      return new Map(parseKubectlJson(r.stdout).map((o) => [keyOf(o), o]));
+    };
+    const memberLabel = 'applyset.kubernetes.io/part-of';
+
+    await deliver(before);
+    const liveA = await live(a);
+    const parentA = [...(await live(readYamlObjects(join(before, 'applyset', 'parent.yaml')).map((e) => e.obj))).values()][0];
+    const id = parentA?.metadata.labels?.['applyset.kubernetes.io/id'];
+    check(a.every((o) => liveA.get(keyOf(o))), `first apply: all ${a.length} objects exist`);
+    check(
+      !!id && a.every((o) => liveA.get(keyOf(o))?.metadata.labels?.[memberLabel] === id),
+      `first apply: kubectl labelled every object ${memberLabel}=${id}`,
+    );
+    const kinds = parentA?.metadata.annotations?.['applyset.kubernetes.io/contains-group-kinds'] ?? '';
+    check(kinds.includes('ExternalSecret.external-secrets.io') && kinds.includes('Deployment.apps'), `the parent lists the group-kinds (${kinds.split(',').length})`);
+    const corefile = (objs: Map<string, K8sObject>) => (objs.get('|ConfigMap|kube-system|coredns')?.data as { Corefile?: string } | undefined)?.Corefile ?? '';
+    const neverPruned = existsSync(join(before, NEVER_PRUNED)) ? objectsOf(join(before, NEVER_PRUNED)) : [];
+    const ours = [...a, ...neverPruned].find((o) => keyOf(o) === '|ConfigMap|kube-system|coredns')!;
+    const cmA = await live([ours]);
+    check(corefile(cmA) === (ours.data as { Corefile: string }).Corefile, 'CoreDNS ConfigMap updated to our Corefile');
+
+    // Created by hand after our apply, in one of our namespaces: not ours, never pruned.
+    const handMade: K8sObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hand-made', namespace: 'ml-workloads' }, data: { owner: 'someone else' } };
+    await must('create the hand-made ConfigMap', ['create', '-f', '-'], JSON.stringify(handMade));
+
+    const pruneOut = await deliver(after);
+    if (opts.verbose) log(`kubectl:\n${pruneOut}`);
+    const liveB = await live([...a, ...b, handMade, ...eksCoredns]);
+    // Namespaces only get a deletionTimestamp here: their finalizer waits for the namespace controller.
+    const gone = (o: K8sObject) => {
+      const l = liveB.get(keyOf(o));
+      return !l || (o.kind === 'Namespace' && !!(l.metadata as { deletionTimestamp?: string }).deletionTimestamp);
+    };
+    check(left.length > 0 && left.every(gone), `second apply pruned the ${left.length} objects that left the config`);
+    for (const o of left.filter((x) => !gone(x))) log(`  not pruned: ${describe(o)}`);
+    check(b.every((o) => liveB.get(keyOf(o)) && !gone(o)), `second apply: all ${b.length} objects of the new config exist`);
+    const pruned = pruneOut.split('\n').filter((l) => l.endsWith(' pruned'));
+    check(pruned.length === left.length, `kubectl reported exactly ${left.length} objects pruned (got ${pruned.length})`);
+    check(!!liveB.get(keyOf(handMade)), 'the hand-made ConfigMap in ml-workloads survived');
+    check(!!liveB.get(keyOf(eksCoredns[1])), "EKS's CoreDNS Deployment in kube-system survived");
+    check(corefile(liveB) === (ours.data as { Corefile: string }).Corefile, 'the CoreDNS ConfigMap survived, although the new config no longer renders it');
+  } catch (err) {
+    fail(`${version}: pruning: ${(err as Error).message}`);
+    log(`ERROR: ${(err as Error).message}`);
+    if (env && !opts.verbose) process.stderr.write(env.stderr());
+  } finally {
+    if (env) await stopEnv(env.child, env.ready, env.stderr());
+    rmSync(work, { recursive: true, force: true });
+    log(`${version} pruning done in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  }
+}
+
 async function main(): Promise<void> {
   const t0 = Date.now();
   let launcher = '';
@@ -800,6 +1003,7 @@ async function main(): Promise<void> {
   }
   const sites = opts.manifests ? ['sites/example.yaml'] : opts.sites.length > 0 ? opts.sites : defaultSites();
   if (launcher) for (const v of opts.versions) for (const site of sites) await testVersion(v, launcher, site);
+  if (launcher && !opts.manifests && !opts.skipPruning) for (const v of opts.versions) await testPruning(v, launcher);
   // Each pair of consecutive minors among --versions is also upgraded in place (not with --manifests: it renders).
   const minors = [...opts.versions].sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
   if (launcher && !opts.manifests) {

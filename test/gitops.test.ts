@@ -1,0 +1,80 @@
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { CHARTS } from '../charts';
+import { ARTIFACTS } from '../lib/artifacts';
+import type { Manifest } from '../lib/manifest';
+import { buildSite, validationContext } from '../lib/pipeline';
+import { validateFiles } from '../lib/validator';
+import { siteVariantFile } from './helpers/site-variant';
+
+const registry = { charts: CHARTS, artifacts: ARTIFACTS };
+const build = buildSite('sites/example-gitops.yaml', registry);
+const file = (path: string) => build.output.find((f) => f.path === path)?.content;
+const objects = (path: string) => parseAllDocuments(file(path)!).map((d) => d.toJS() as Manifest);
+const gitopsObjects = () => [...objects('gitops/argocd-applicationsets.yaml'), ...objects('gitops/flux.yaml')];
+/** Schema findings of the Argo CD and Flux objects, against the CRDs generated from their Go modules. */
+const schemaFindings = (list: readonly Manifest[]) =>
+  validateFiles([{ path: 'gitops', chart: 'gitops', objects: list }], validationContext(build.site)).filter((f) => f.check === 'schema');
+
+describe('gitops (Argo CD and Flux)', () => {
+  it('is off unless a site opts in', () => {
+    expect(buildSite('sites/example.yaml', registry).output.some((f) => f.path.startsWith('gitops/'))).toBe(false);
+    expect(build.output.filter((f) => f.path.startsWith('gitops/')).map((f) => f.path)).toEqual([
+      'gitops/argocd-applicationsets.yaml',
+      'gitops/argocd-never-pruned.json',
+      'gitops/argocd-site.json',
+      'gitops/flux.yaml',
+    ]);
+  });
+
+  it('every object passes the strict schema of the Argo CD / Flux CRDs', () => {
+    expect(gitopsObjects().map((o) => `${o.apiVersion} ${o.kind}`)).toEqual([
+      'argoproj.io/v1alpha1 ApplicationSet',
+      'argoproj.io/v1alpha1 ApplicationSet',
+      'source.toolkit.fluxcd.io/v1 GitRepository',
+      'kustomize.toolkit.fluxcd.io/v1 Kustomization',
+      'kustomize.toolkit.fluxcd.io/v1 Kustomization',
+    ]);
+    expect(schemaFindings(gitopsObjects())).toEqual([]);
+  });
+
+  it('the schema check catches a misspelt sync option field and a wrong type', () => {
+    const [appset] = objects('gitops/argocd-applicationsets.yaml') as any[];
+    appset.spec.template.spec.syncPolicy.automated.prunne = true;
+    const [, , kustomization] = gitopsObjects() as any[];
+    kustomization.spec.prune = 'yes';
+    const messages = schemaFindings([appset, kustomization]).map((f) => `${f.field}: ${f.message}`);
+    expect(messages.some((m) => m.includes('prunne'))).toBe(true);
+    expect(messages.some((m) => m.startsWith('spec.prune'))).toBe(true);
+  });
+
+  it('Argo CD: the site app prunes with server-side apply, never-pruned/ has its own app without pruning', () => {
+    const [sites, neverPruned] = objects('gitops/argocd-applicationsets.yaml') as any[];
+    expect(sites.spec.template.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+    expect(sites.spec.template.spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
+    expect(neverPruned.spec.template.spec.syncPolicy.automated).toEqual({ prune: false, selfHeal: true });
+    expect(sites.spec.generators[0].git.files).toEqual([{ path: 'dist/*/gitops/argocd-site.json' }]);
+    expect(JSON.parse(file('gitops/argocd-site.json')!)).toEqual({ name: 'example-gitops', site: 'example-gitops', sitePath: 'dist/example-gitops' });
+    expect(JSON.parse(file('gitops/argocd-never-pruned.json')!).sitePath).toBe('dist/example-gitops/never-pruned');
+  });
+
+  it('Argo CD sync waves follow the apply order: every object carries its file prefix', () => {
+    for (const f of build.result.files) {
+      const order = String(Number(f.path.replace(/^.*\//, '').slice(0, 2)));
+      for (const o of f.objects) expect(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'], `${f.path} ${o.kind}`).toBe(order);
+    }
+  });
+
+  it('Flux: the site prunes and waits, depends on the operator Kustomizations named in the config, never-pruned/ does not prune', () => {
+    const flux = (overrides: Record<string, unknown>) =>
+      parseAllDocuments(buildSite(siteVariantFile(overrides), registry).output.find((f) => f.path === 'gitops/flux.yaml')!.content).map((d) => d.toJS());
+    const [source, site, neverPruned] = flux({ gitops: { enabled: true, repoURL: 'https://git.example.com/x.git', flux: { dependsOn: ['external-secrets'] } } });
+    expect(source.spec.url).toBe('https://git.example.com/x.git');
+    expect(site.spec).toMatchObject({ path: './dist/example', prune: true, wait: true, dependsOn: [{ name: 'external-secrets' }] });
+    expect(neverPruned.spec).toMatchObject({ path: './dist/example/never-pruned', prune: false });
+  });
+
+  it('gitops without repoURL is bad input', () => {
+    expect(() => buildSite(siteVariantFile({ gitops: { enabled: true } }), registry)).toThrow(/gitops\.repoURL: is required when gitops\.enabled is true/);
+  });
+});
