@@ -67,9 +67,9 @@ export const NODEADM_CONTAINERD = {
 } as const;
 
 /**
- * ECR accounts of the EKS images in regions that do not use 602401143452 (opt-in, China, GovCloud), as
- * nodeadm and the EKS AMI resolve them; nodeadm's sandbox image is `<account>.dkr.ecr.<region>.<dns
- * suffix>/eks/pause:3.5`.
+ * ECR accounts of the EKS images in regions that do not use 602401143452 (opt-in, China, GovCloud): the
+ * EKS AMI's table; hybrid nodeadm takes the account from its release manifest's region data, which these
+ * should match. nodeadm's sandbox image is `<account>.dkr.ecr.<region>.<dns suffix>/eks/pause:3.5`.
  */
 const EKS_IMAGE_ACCOUNTS: Record<string, string> = {
   'af-south-1': '877085696533',
