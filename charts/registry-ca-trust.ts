@@ -33,16 +33,17 @@ export const TRUST_STORES = {
 
 /**
  * containerd hosts.toml for the registry: pulls go to the registry itself, verified with our CA.
- * containerd reads certs.d on every pull, so the file takes effect without a restart.
+ * Only the top-level `server` with its own `ca`: a `[host."…"]` table beside `server` would make containerd
+ * (1.7 and 2.x) try two hosts, the second (the server) with system roots only, so a missing tag would end
+ * in an x509 error instead of "not found". containerd reads certs.d on every pull, so the file takes effect
+ * without a restart.
  */
 export function hostsToml(hostname: string): string {
   return [
     `# Written by the ${REGISTRY_CA_TRUST_NAME} DaemonSet (kube-system) of eks-hybrid-charts.`,
     `server = "https://${hostname}"`,
-    '',
-    `[host."https://${hostname}"]`,
-    '  capabilities = ["pull", "resolve"]',
-    `  ca = "${certsDir(hostname)}/ca.crt"`,
+    'capabilities = ["pull", "resolve"]',
+    `ca = "${certsDir(hostname)}/ca.crt"`,
     '',
   ].join('\n');
 }

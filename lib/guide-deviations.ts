@@ -60,7 +60,7 @@ export const GUIDE_DEVIATIONS: Readonly<Record<string, readonly GuideDeviation[]
   'cluster-autoscaler': [
     {
       guide: 'cluster-autoscaler scales the GPU servers.',
-      here: 'It scales only the cloud managed node groups: hybrid nodes are in no Auto Scaling group and their `eks-hybrid:///` provider IDs are not understood by the AWS provider.',
+      here: 'It scales only the cloud managed node groups: hybrid nodes are in no Auto Scaling group and their `eks-hybrid:///` provider IDs are not understood by the AWS provider. Every release (up to 1.36.1) still logs an error for each hybrid node (`HasInstance` cannot parse the provider ID; the upstream fix is an open pull request): expect those log lines.',
     },
   ],
   'web-api': [
@@ -76,6 +76,14 @@ export const GUIDE_DEVIATIONS: Readonly<Record<string, readonly GuideDeviation[]
     },
   ],
   [ARTIFACT_COMPONENTS.nodeadm]: [
+    {
+      guide: 'A containerd drop-in with a partial `[plugins."io.containerd.grpc.v1.cri"]` section on every server.',
+      here: 'containerd 1.7 merges an imported file per top-level plugin, so a partial CRI section replaces nodeadm\'s (runc, sandbox image, discard_unpacked_layers, certs.d paths lost; with runc still the default the CRI plugin fails and the node never becomes Ready). GPU pools on 1.7 get a complete CRI section repeating every nodeadm value; on containerd 2 only the changes (it merges key by key); CPU pools no drop-in at all. Checked with containerd\'s own loader by `npm run test:nodes`.',
+    },
+    {
+      guide: 'No kubelet feature gates.',
+      here: 'dra pools on Kubernetes 1.32–1.33 set `featureGates.DynamicResourceAllocation: true`: the gate is beta and off in those kubelets and hybrid nodeadm does not set it, so DRA claims would never be prepared. Nothing from 1.34 (GA, on by default).',
+    },
     {
       guide: 'NodeConfig with `registry.mirrors` / `registry.configs` (robot password inline) and the SSM activation code in the file.',
       here: 'containerd `config_path` only (mirrors/configs are deprecated, removed in containerd 2, and break the CRI plugin beside `config_path`); activation codes are `${VAR}` placeholders filled on the server; labels and taints come from the same pool config as the workloads\' selectors and tolerations.',

@@ -2,7 +2,7 @@ import type { NodePool, SiteConfig } from './config/schema';
 import { toYaml } from './output';
 import { NVIDIA_RUNTIME_CLASS, nvidiaRuntimeIsDefault, poolNodeLabels } from './placement';
 import type { OutputFile } from './render';
-import { minimumContainerdMajor } from './versions';
+import { draFacts, minimumContainerdMajor } from './versions';
 
 /**
  * nodeadm NodeConfig files (`node.eks.aws/v1alpha1`), one per hybrid pool, at
@@ -53,39 +53,137 @@ export function containerdMajor(config: SiteConfig): 1 | 2 {
 }
 
 /**
- * The containerd TOML merged into nodeadm's own config: the registry hosts directory (no deprecated
- * `registry.mirrors`/`configs`, which containerd 2 removed and which break the CRI plugin when set
- * beside `config_path`), CDI on DRA pools where containerd 1.7 has it off, and the `nvidia` runtime
- * handler (nvidia-container-runtime) on every GPU pool.
- *
- * The handler is containerd's default only on devicePlugin pools, and there only unless
- * `devicePlugin.nvidiaRuntimeClass` is set (then pods name RuntimeClass nvidia). On dra pools it is never
- * the default: as default it hands every GPU of the node to any container whose image sets
- * NVIDIA_VISIBLE_DEVICES=all (most CUDA images do), GPUs DRA never allocated to it. DRA workloads need
- * no nvidia runtime: the driver injects the claimed GPUs through CDI. The handler is still defined there
- * for the DCGM exporter, which must see every GPU and asks for it through RuntimeClass nvidia.
+ * What hybrid nodeadm itself writes into /etc/containerd/config.toml (a `version = 2` file that imports
+ * /etc/containerd/config.d/*.toml): every drop-in is checked against these values, and on containerd 1.7
+ * repeats them (see {@link containerdConfig}).
  */
-export function containerdConfig(config: SiteConfig, pool: NodePool): string {
-  const major = containerdMajor(config);
-  const cri = major === 1 ? 'plugins."io.containerd.grpc.v1.cri"' : 'plugins."io.containerd.cri.v1.runtime"';
-  const images = major === 1 ? 'plugins."io.containerd.grpc.v1.cri"' : 'plugins."io.containerd.cri.v1.images"';
-  const lines = [`version = ${major === 1 ? 2 : 3}`];
-  if (pool.gpu.mode === 'dra' && major === 1) {
-    lines.push('', `[${cri}]`, '  enable_cdi = true', '  cdi_spec_dirs = ["/etc/cdi", "/var/run/cdi"]');
-  }
-  lines.push('', `[${images}.registry]`, `  config_path = "${CONTAINERD_CERTS_DIR}"`);
-  if (pool.gpu.mode !== 'none') {
-    if (nvidiaRuntimeIsDefault(config, pool)) lines.push('', `[${cri}.containerd]`, `  default_runtime_name = "${NVIDIA_RUNTIME_CLASS}"`);
-    lines.push(
+export const NODEADM_CONTAINERD = {
+  /** The CRI registry hosts directories, ours (certs.d, where Harbor's hosts.toml goes) first. */
+  configPath: `${CONTAINERD_CERTS_DIR}:/etc/docker/certs.d`,
+  runcRuntimeType: 'io.containerd.runc.v2',
+  discardUnpackedLayers: true,
+  cniBinDir: '/opt/cni/bin',
+  cniConfDir: '/etc/cni/net.d',
+} as const;
+
+/**
+ * ECR accounts of the EKS images in regions that do not use 602401143452 (opt-in, China, GovCloud): the
+ * EKS AMI's table; hybrid nodeadm takes the account from its release manifest's region data, which these
+ * should match. nodeadm's sandbox image is `<account>.dkr.ecr.<region>.<dns suffix>/eks/pause:3.5`.
+ */
+const EKS_IMAGE_ACCOUNTS: Record<string, string> = {
+  'af-south-1': '877085696533',
+  'ap-east-1': '800184023465',
+  'ap-east-2': '533267051163',
+  'ap-south-2': '900889452093',
+  'ap-southeast-3': '296578399912',
+  'ap-southeast-4': '491585149902',
+  'ap-southeast-5': '151610086707',
+  'ap-southeast-6': '333609536671',
+  'ap-southeast-7': '121268973566',
+  'ca-west-1': '761377655185',
+  'cn-north-1': '918309763551',
+  'cn-northwest-1': '961992271922',
+  'eu-central-2': '900612956339',
+  'eu-south-1': '590381155156',
+  'eu-south-2': '455263428931',
+  'il-central-1': '066635153087',
+  'me-central-1': '759879836304',
+  'me-south-1': '558608220178',
+  'mx-central-1': '730335286997',
+  'us-gov-east-1': '151742754352',
+  'us-gov-west-1': '013241004608',
+};
+
+/** nodeadm's sandbox (pause) image for a region: the one its own containerd config names. */
+export function eksPauseImage(region: string): string {
+  const account = EKS_IMAGE_ACCOUNTS[region] ?? '602401143452';
+  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return `${account}.dkr.ecr.${region}.${suffix}/eks/pause:3.5`;
+}
+
+/** The containerd runtime handler a pool's pods get when they name no RuntimeClass. */
+export function defaultRuntime(config: SiteConfig, pool: NodePool): string {
+  return nvidiaRuntimeIsDefault(config, pool) ? NVIDIA_RUNTIME_CLASS : 'runc';
+}
+
+/** `[table]` followed by `  key = value` lines (values already TOML-encoded). */
+function tomlTable(name: string, entries: Record<string, string>): string[] {
+  return [`[${name}]`, ...Object.entries(entries).map(([k, v]) => `  ${k} = ${v}`)];
+}
+
+const tomlString = (s: string) => JSON.stringify(s);
+const tomlStrings = (list: readonly string[]) => `[${list.map(tomlString).join(', ')}]`;
+
+/** Where containerd 1.7 looks for CDI specs (its defaults; the NVIDIA DRA driver writes to /var/run/cdi). */
+const CDI_SPEC_DIRS = ['/etc/cdi', '/var/run/cdi'];
+
+/**
+ * The containerd drop-in of a pool (nodeadm writes it to /etc/containerd/config.d/00-nodeadm.toml), or
+ * undefined when the pool needs nothing beyond nodeadm's own config (no GPU: nodeadm already points
+ * `config_path` at certs.d, where Harbor's hosts.toml goes).
+ *
+ * GPU pools get the `nvidia` runtime handler (nvidia-container-runtime). It is containerd's default only
+ * on devicePlugin pools, and there only unless `devicePlugin.nvidiaRuntimeClass` is set (then pods name
+ * RuntimeClass nvidia). On dra pools it is never the default: as default it hands every GPU of the node to
+ * any container whose image sets NVIDIA_VISIBLE_DEVICES=all (most CUDA images do), GPUs DRA never
+ * allocated to it. DRA workloads need no nvidia runtime: the driver injects the claimed GPUs through CDI,
+ * which dra pools turn on. The handler is still defined there for the DCGM exporter, which must see every
+ * GPU and asks for it through RuntimeClass nvidia.
+ *
+ * containerd 1.7 merges an imported file per top-level plugin: a drop-in that touches the CRI plugin
+ * replaces nodeadm's whole CRI section. So on 1.7 the drop-in is that complete section, repeating every
+ * value nodeadm sets (sandbox image, runc, default runtime, discard_unpacked_layers, both certs.d paths,
+ * CNI dirs) beside ours. containerd 2 migrates nodeadm's version-2 file and merges imports key by key,
+ * so there the drop-in holds only what changes, in its own version-3 layout (CDI is on by default).
+ */
+export function containerdConfig(config: SiteConfig, pool: NodePool): string | undefined {
+  if (pool.gpu.mode === 'none') return undefined;
+  const dra = pool.gpu.mode === 'dra';
+  const nvidia = { runtime_type: tomlString(NODEADM_CONTAINERD.runcRuntimeType) };
+  const nvidiaOptions = { BinaryName: tomlString(NVIDIA_RUNTIME_BINARY), SystemdCgroup: 'true' };
+  const defaultName = { default_runtime_name: tomlString(defaultRuntime(config, pool)) };
+  if (containerdMajor(config) === 2) {
+    const runtime = 'plugins."io.containerd.cri.v1.runtime"';
+    return `${[
+      'version = 3',
       '',
-      `[${cri}.containerd.runtimes.${NVIDIA_RUNTIME_CLASS}]`,
-      '  runtime_type = "io.containerd.runc.v2"',
-      `[${cri}.containerd.runtimes.${NVIDIA_RUNTIME_CLASS}.options]`,
-      `  BinaryName = "${NVIDIA_RUNTIME_BINARY}"`,
-      '  SystemdCgroup = true',
-    );
+      ...tomlTable(`${runtime}.containerd`, defaultName),
+      ...tomlTable(`${runtime}.containerd.runtimes.${NVIDIA_RUNTIME_CLASS}`, nvidia),
+      ...tomlTable(`${runtime}.containerd.runtimes.${NVIDIA_RUNTIME_CLASS}.options`, nvidiaOptions),
+    ].join('\n')}\n`;
   }
-  return `${lines.join('\n')}\n`;
+  const cri = 'plugins."io.containerd.grpc.v1.cri"';
+  return `${[
+    'version = 2',
+    '',
+    '# containerd 1.7 replaces nodeadm\'s whole CRI section with this one: it repeats every nodeadm value.',
+    ...tomlTable(cri, {
+      sandbox_image: tomlString(eksPauseImage(config.cluster.region)),
+      ...(dra ? { enable_cdi: 'true', cdi_spec_dirs: tomlStrings(CDI_SPEC_DIRS) } : {}),
+    }),
+    ...tomlTable(`${cri}.containerd`, { ...defaultName, discard_unpacked_layers: String(NODEADM_CONTAINERD.discardUnpackedLayers) }),
+    ...tomlTable(`${cri}.containerd.runtimes.runc`, { runtime_type: tomlString(NODEADM_CONTAINERD.runcRuntimeType) }),
+    ...tomlTable(`${cri}.containerd.runtimes.runc.options`, { SystemdCgroup: 'true' }),
+    ...tomlTable(`${cri}.containerd.runtimes.${NVIDIA_RUNTIME_CLASS}`, nvidia),
+    ...tomlTable(`${cri}.containerd.runtimes.${NVIDIA_RUNTIME_CLASS}.options`, nvidiaOptions),
+    ...tomlTable(`${cri}.registry`, { config_path: tomlString(NODEADM_CONTAINERD.configPath) }),
+    ...tomlTable(`${cri}.cni`, { bin_dir: tomlString(NODEADM_CONTAINERD.cniBinDir), conf_dir: tomlString(NODEADM_CONTAINERD.cniConfDir) }),
+  ].join('\n')}\n`;
+}
+
+/**
+ * The pool's kubelet settings merged over nodeadm's own kubelet config: the site's maxPods and shutdown
+ * grace period, and the feature gates the pool needs on this minor (from the version matrix; hybrid
+ * nodeadm sets no per-version gates itself).
+ */
+export function kubeletConfig(config: SiteConfig, pool: NodePool): { maxPods: number; shutdownGracePeriod: string; featureGates?: Record<string, boolean> } {
+  const gates = pool.gpu.mode === 'dra' ? draFacts(config.kubernetesVersion).kubeletFeatureGates : {};
+  return {
+    maxPods: config.nodeadm.maxPods,
+    shutdownGracePeriod: config.nodeadm.shutdownGracePeriod,
+    ...(Object.keys(gates).length > 0 ? { featureGates: { ...gates } } : {}),
+  };
 }
 
 function hybridSection(config: SiteConfig): Record<string, unknown> {
@@ -108,6 +206,7 @@ function hybridSection(config: SiteConfig): Record<string, unknown> {
 /** The NodeConfig object of one pool. */
 export function nodeConfig(config: SiteConfig, pool: NodePool): Record<string, unknown> {
   const taints = registerWithTaintsFlag(pool);
+  const containerd = containerdConfig(config, pool);
   return {
     apiVersion: 'node.eks.aws/v1alpha1',
     kind: 'NodeConfig',
@@ -115,10 +214,10 @@ export function nodeConfig(config: SiteConfig, pool: NodePool): Record<string, u
       cluster: { name: config.cluster.name, region: config.cluster.region },
       hybrid: hybridSection(config),
       kubelet: {
-        config: { maxPods: config.nodeadm.maxPods, shutdownGracePeriod: config.nodeadm.shutdownGracePeriod },
+        config: kubeletConfig(config, pool),
         flags: [nodeLabelsFlag(pool), ...(taints ? [taints] : [])],
       },
-      containerd: { config: containerdConfig(config, pool) },
+      ...(containerd === undefined ? {} : { containerd: { config: containerd } }),
     },
   };
 }
@@ -133,11 +232,14 @@ function header(config: SiteConfig, pool: NodePool, body: string): string {
   const gpu = pool.gpu.mode === 'none' ? [] : [
     pool.gpu.mode === 'devicePlugin'
       ? `# GPU: device plugin; needs the NVIDIA driver and Container Toolkit (${NVIDIA_RUNTIME_BINARY}) on the server.`
-      : `# GPU: DRA; needs the NVIDIA driver and Container Toolkit (${NVIDIA_RUNTIME_BINARY}, for the DCGM exporter) on the server, and CDI in containerd (set below for containerd 1.7).`,
+      : `# GPU: DRA; needs the NVIDIA driver and Container Toolkit (${NVIDIA_RUNTIME_BINARY}, for the DCGM exporter) on the server, and CDI in containerd (set below for containerd 1.7, on by default in 2.x).`,
     runtime,
     ...(pool.gpu.mode === 'dra'
       ? ['# As default it would give every GPU to any container whose image sets NVIDIA_VISIBLE_DEVICES=all, bypassing DRA; DRA injects claimed GPUs through CDI.']
       : []),
+    ...Object.keys(kubeletConfig(config, pool).featureGates ?? {}).map(
+      (gate) => `# featureGates.${gate}: off by default in the ${config.kubernetesVersion} kubelet and not set by hybrid nodeadm; DRA claims are never prepared without it.`,
+    ),
   ];
   return [
     `# nodeadm NodeConfig of pool ${pool.name} (${pool.count} server(s)) of site ${config.name}. Generated: edit the site config instead.`,
@@ -148,7 +250,9 @@ function header(config: SiteConfig, pool: NodePool, body: string): string {
     ssm
       ? '# The SSM activation code is a secret: keep it out of Git (create the activation per rollout, or read it from Secrets Manager).'
       : '# NODE_NAME must match the node certificate\'s CN when the role trust policy is scoped that way (at most 64 characters).',
-    `# containerd ${containerdMajor(config)}.x config (nodeadm.containerdMajor). Harbor's CA goes in ${CONTAINERD_CERTS_DIR}/<registry host>/hosts.toml.`,
+    containerdConfig(config, pool) === undefined
+      ? `# No containerd drop-in: nodeadm's own config is all this pool needs. Harbor's CA goes in ${CONTAINERD_CERTS_DIR}/<registry host>/hosts.toml.`
+      : `# containerd ${containerdMajor(config)}.x drop-in (nodeadm.containerdMajor): ${containerdMajor(config) === 1 ? "a complete CRI section (1.7 replaces nodeadm's, so it repeats every nodeadm value)" : 'only what changes (2.x merges key by key)'}. Harbor's CA goes in ${CONTAINERD_CERTS_DIR}/<registry host>/hosts.toml.`,
     // containerd and the kubelet resolve names with the host's resolver; CoreDNS only answers pods.
     `# The server itself must resolve ${config.registry.hostname} (on-prem DNS, or "${config.registry.ip} ${config.registry.hostname}" in /etc/hosts): image pulls do not use the CoreDNS hosts entry.`,
     // The kubelet mounts NFS volumes with the host's mount.nfs helper, which minimal server installs lack.

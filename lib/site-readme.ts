@@ -5,7 +5,7 @@ import { EKSCTL_PATH } from './eksctl';
 import { ARTIFACT_COMPONENTS, GUIDE_DEVIATIONS } from './guide-deviations';
 import { COMPONENT_LABEL, GENERATOR_NAME, GENERATOR_VERSION, VERSION_LABEL } from './labels';
 import type { Manifest, RenderedFile } from './manifest';
-import { nodeConfigPath } from './nodeadm';
+import { containerdConfig, containerdMajor, defaultRuntime, kubeletConfig, nodeConfigPath } from './nodeadm';
 import { prerequisitesMarkdown, sitePrerequisites } from './prerequisites';
 import { COMPUTE_TYPE_LABEL, HYBRID, poolNodeLabels } from './placement';
 import { containersOf, podSpecOf, tolerates, type PodSpecView } from './policy/pods';
@@ -187,6 +187,17 @@ function cell(values: readonly string[]): string {
   return values.length === 0 ? '–' : values.map((v) => `\`${v}\``).join('<br>');
 }
 
+/** What a pool's servers get beyond nodeadm's own containerd and kubelet config, and why. */
+function nodeSide(config: Site['config'], pool: Site['config']['nodePools'][number]): string {
+  const gates = Object.keys(kubeletConfig(config, pool).featureGates ?? {});
+  const containerd =
+    containerdConfig(config, pool) === undefined
+      ? "nodeadm's containerd config unchanged"
+      : `containerd ${containerdMajor(config)}.x drop-in ${containerdMajor(config) === 1 ? "with the complete CRI section (1.7 would otherwise drop nodeadm's runc, sandbox image and certs.d paths)" : 'with only the changes (2.x merges key by key)'}: runtime \`nvidia\` defined, default runtime \`${defaultRuntime(config, pool)}\`${pool.gpu.mode === 'dra' ? ', CDI on' : ''}`;
+  const kubelet = gates.length === 0 ? '' : `; kubelet feature gate ${gates.map((g) => `\`${g}\``).join(', ')} (off by default on ${config.kubernetesVersion}, needed by DRA)`;
+  return `${containerd}${kubelet}`;
+}
+
 /** The README of dist/<site>/. */
 export function siteReadme(site: Site, files: readonly RenderedFile[]): string {
   const { config } = site;
@@ -239,7 +250,7 @@ export function siteReadme(site: Site, files: readonly RenderedFile[]): string {
     ...(unplaced.length === 0 ? [] : ['**Workloads that fit no node group** (they stay Pending unless other nodes exist):', '', ...unplaced.map((w) => `- ${w.kind} ${w.name}`), '']),
     '## Node and cluster setup (not applied by kubectl)',
     '',
-    ...config.nodePools.map((p) => `- [${nodeConfigPath(p)}](${nodeConfigPath(p)}): nodeadm NodeConfig of pool ${p.name}`),
+    ...config.nodePools.map((p) => `- [${nodeConfigPath(p)}](${nodeConfigPath(p)}): nodeadm NodeConfig of pool ${p.name}: ${nodeSide(config, p)}`),
     `- [${EKSCTL_PATH}](${EKSCTL_PATH}): eksctl ClusterConfig (cluster, remote networks, cloud node groups)`,
     '',
     '## Cost',

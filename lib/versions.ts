@@ -33,6 +33,12 @@ export interface DraFacts {
   readonly servedOnEks: boolean;
   /** Why DRA is or is not usable on EKS at this minor (shown in config errors and the docs table). */
   readonly note: string;
+  /**
+   * Kubelet feature gates a DRA node needs on this minor beyond the kubelet's defaults. 1.32–1.33:
+   * DynamicResourceAllocation is beta and off in the kubelet, and hybrid nodeadm does not turn it on
+   * (without it the kubelet never registers the DRA plugin). GA and on from 1.34, so nothing there.
+   */
+  readonly kubeletFeatureGates: Readonly<Record<string, boolean>>;
 }
 
 const DRA_BY_VERSION: Record<KubernetesVersion, DraFacts> = {
@@ -43,6 +49,7 @@ const DRA_BY_VERSION: Record<KubernetesVersion, DraFacts> = {
     podClaimShape: 'source',
     servedOnEks: false,
     note: 'resource.k8s.io/v1alpha2 is alpha (classic DRA) and EKS does not enable it',
+    kubeletFeatureGates: {},
   },
   '1.31': {
     api: 'v1alpha3',
@@ -51,6 +58,7 @@ const DRA_BY_VERSION: Record<KubernetesVersion, DraFacts> = {
     podClaimShape: 'direct',
     servedOnEks: false,
     note: 'resource.k8s.io/v1alpha3 is alpha and EKS does not enable it',
+    kubeletFeatureGates: {},
   },
   '1.32': {
     api: 'v1beta1',
@@ -59,6 +67,7 @@ const DRA_BY_VERSION: Record<KubernetesVersion, DraFacts> = {
     podClaimShape: 'direct',
     servedOnEks: false,
     note: 'resource.k8s.io/v1beta1 is beta and off by default, and AWS documents the DRA beta API as enabled only from EKS 1.33',
+    kubeletFeatureGates: { DynamicResourceAllocation: true },
   },
   '1.33': {
     api: 'v1beta1',
@@ -67,10 +76,11 @@ const DRA_BY_VERSION: Record<KubernetesVersion, DraFacts> = {
     podClaimShape: 'direct',
     servedOnEks: true,
     note: 'EKS 1.33 enables the DRA beta API; v1beta1 keeps the flat deviceClassName request shape',
+    kubeletFeatureGates: { DynamicResourceAllocation: true },
   },
-  '1.34': { api: 'v1', classKind: 'DeviceClass', requestShape: 'exactly', podClaimShape: 'direct', servedOnEks: true, note: 'resource.k8s.io/v1 is GA and served by default' },
-  '1.35': { api: 'v1', classKind: 'DeviceClass', requestShape: 'exactly', podClaimShape: 'direct', servedOnEks: true, note: 'resource.k8s.io/v1 is GA and served by default' },
-  '1.36': { api: 'v1', classKind: 'DeviceClass', requestShape: 'exactly', podClaimShape: 'direct', servedOnEks: true, note: 'resource.k8s.io/v1 is GA and served by default' },
+  '1.34': { api: 'v1', classKind: 'DeviceClass', requestShape: 'exactly', podClaimShape: 'direct', servedOnEks: true, note: 'resource.k8s.io/v1 is GA and served by default', kubeletFeatureGates: {} },
+  '1.35': { api: 'v1', classKind: 'DeviceClass', requestShape: 'exactly', podClaimShape: 'direct', servedOnEks: true, note: 'resource.k8s.io/v1 is GA and served by default', kubeletFeatureGates: {} },
+  '1.36': { api: 'v1', classKind: 'DeviceClass', requestShape: 'exactly', podClaimShape: 'direct', servedOnEks: true, note: 'resource.k8s.io/v1 is GA and served by default', kubeletFeatureGates: {} },
 };
 
 /** The DRA facts of a supported minor. */
@@ -117,11 +127,12 @@ export function minimumContainerdMajor(version: string): 1 | 2 {
  * cluster-autoscaler release per Kubernetes minor: the autoscaler simulates the scheduler of its own minor,
  * so its minor must match the cluster's. Newest patch of each line that we could confirm: 1.33.6, 1.34.5,
  * 1.35.2 and 1.36.1 are the 2026-07-23 releases (kubernetes/autoscaler release notes); 1.32.7 is the last
- * 1.32 tag referenced upstream; 1.31.5 and 1.30.5 are the last promoted images of those lines we found
- * (kubernetes/k8s.io registry.k8s.io/images/k8s-staging-autoscaling/images.yaml, AKS release notes).
+ * 1.32 tag referenced upstream; 1.31.5 and 1.30.7 are the newest tags of those lines (kubernetes/autoscaler tags).
+ * Every release, even 1.36.1, still logs an error for each hybrid node (`HasInstance` cannot parse the
+ * `eks-hybrid:///` provider ID; the upstream fix is an open pull request).
  */
 const CLUSTER_AUTOSCALER_TAGS: Record<KubernetesVersion, string> = {
-  '1.30': 'v1.30.5',
+  '1.30': 'v1.30.7',
   '1.31': 'v1.31.5',
   '1.32': 'v1.32.7',
   '1.33': 'v1.33.6',

@@ -22,9 +22,10 @@ describe('config advice (warnings that do not stop the render)', () => {
     expect(loadSite('sites/example.yaml').warnings.join('\n')).not.toMatch(/proxyCache/);
   });
 
-  it('recommends resource.k8s.io/v1 (1.34+) for DRA pools, and only for them', () => {
+  it("warns about DRA below 1.34 (beta API, kubelet gate, the driver docs' 1.34.2+), and only for DRA pools", () => {
     expect(loadSite('sites/example.yaml').warnings).toContain(
-      'nodePools: DRA on Kubernetes 1.33 uses the beta resource.k8s.io API; AWS recommends 1.34 or later (resource.k8s.io/v1, GA) for DRA',
+      "nodePools: DRA on Kubernetes 1.33 uses the beta resource.k8s.io API and needs the kubelet's DynamicResourceAllocation gate (set in the NodeConfigs); " +
+        "the NVIDIA DRA driver's own docs ask for Kubernetes 1.34.2 or later (its code falls back to resource.k8s.io/v1beta1, so it runs here) and AWS recommends 1.34 or later",
     );
     expect(loadSite('sites/example.yaml', { kubernetesVersion: '1.34' }).warnings.join('\n')).not.toMatch(/DRA/);
     expect(exampleFor('1.32').warnings.join('\n')).not.toMatch(/DRA/);

@@ -105,7 +105,7 @@ describe('image follows kubernetesVersion', () => {
 
   it('pins the tags we verified', () => {
     const tags = Object.fromEntries(SUPPORTED_KUBERNETES_VERSIONS.map((v) => [v, deploymentOf(synth(exampleFor(v))).spec!.template.spec!.containers[0].image!.split(':')[1]]));
-    expect(tags).toEqual({ '1.30': 'v1.30.5', '1.31': 'v1.31.5', '1.32': 'v1.32.7', '1.33': 'v1.33.6', '1.34': 'v1.34.5', '1.35': 'v1.35.2', '1.36': 'v1.36.1' });
+    expect(tags).toEqual({ '1.30': 'v1.30.7', '1.31': 'v1.31.5', '1.32': 'v1.32.7', '1.33': 'v1.33.6', '1.34': 'v1.34.5', '1.35': 'v1.35.2', '1.36': 'v1.36.1' });
   });
 
   it('labels its objects with the release it deploys', () => {

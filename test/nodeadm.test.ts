@@ -8,7 +8,7 @@ import { ARTIFACTS } from '../lib/artifacts';
 import type { Manifest } from '../lib/manifest';
 import { podSpecOf, usesGpu } from '../lib/policy/pods';
 import { buildSite } from '../lib/pipeline';
-import { nodeConfig } from '../lib/nodeadm';
+import { eksPauseImage, nodeConfig } from '../lib/nodeadm';
 import { loadSite } from '../lib/site';
 import { problemsOf, siteWith } from './helpers/gpu-site';
 
@@ -77,28 +77,53 @@ describe('nodeadm NodeConfig of the example site', () => {
     }
   });
 
-  it('configures containerd with config_path only: no deprecated mirrors or configs', () => {
-    for (const { doc } of configs.values()) {
-      const toml = doc.spec.containerd.config;
-      expect(toml).toContain('[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"');
-      expect(toml).not.toMatch(/registry\.(mirrors|configs|auths)/);
-    }
-    // the nvidia runtime handler on every GPU pool; containerd's default on the devicePlugin pool only
-    // (nvidiaRuntimeClass is off), never on the DRA pool, where it would bypass DRA; CDI on the DRA pool
+  it('on containerd 1.7 gives GPU pools a complete CRI section that repeats every nodeadm value', () => {
+    // containerd 1.7 replaces nodeadm's whole CRI section with the drop-in's, so nothing nodeadm sets may be missing.
+    const cri = 'plugins."io.containerd.grpc.v1.cri"';
     const plugin = configs.get('nodes/gpu-h100.nodeconfig.yaml')!;
     const dra = configs.get('nodes/gpu-h100-dra.nodeconfig.yaml')!;
     for (const { doc } of [plugin, dra]) {
-      expect(doc.spec.containerd.config).toContain(
-        '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.nvidia]\n  runtime_type = "io.containerd.runc.v2"\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.nvidia.options]\n  BinaryName = "/usr/bin/nvidia-container-runtime"',
+      const toml = doc.spec.containerd.config;
+      expect(toml).toMatch(/^version = 2\n/);
+      expect(toml).toContain(`[${cri}]\n  sandbox_image = "602401143452.dkr.ecr.ap-northeast-2.amazonaws.com/eks/pause:3.5"`);
+      expect(toml).toContain('  discard_unpacked_layers = true');
+      expect(toml).toContain(`[${cri}.containerd.runtimes.runc]\n  runtime_type = "io.containerd.runc.v2"\n[${cri}.containerd.runtimes.runc.options]\n  SystemdCgroup = true`);
+      expect(toml).toContain(`[${cri}.registry]\n  config_path = "/etc/containerd/certs.d:/etc/docker/certs.d"`);
+      expect(toml).toContain(`[${cri}.cni]\n  bin_dir = "/opt/cni/bin"\n  conf_dir = "/etc/cni/net.d"`);
+      expect(toml).toContain(
+        `[${cri}.containerd.runtimes.nvidia]\n  runtime_type = "io.containerd.runc.v2"\n[${cri}.containerd.runtimes.nvidia.options]\n  BinaryName = "/usr/bin/nvidia-container-runtime"`,
       );
+      expect(toml).not.toMatch(/registry\.(mirrors|configs|auths)/);
     }
-    expect(plugin.doc.spec.containerd.config).toContain('[plugins."io.containerd.grpc.v1.cri".containerd]\n  default_runtime_name = "nvidia"');
-    expect(dra.doc.spec.containerd.config).not.toContain('default_runtime_name');
+    // nvidia is the default on the devicePlugin pool only (nvidiaRuntimeClass is off), never on the DRA pool,
+    // where it would bypass DRA; CDI on the DRA pool
+    expect(plugin.doc.spec.containerd.config).toContain('default_runtime_name = "nvidia"');
+    expect(dra.doc.spec.containerd.config).toContain('default_runtime_name = "runc"');
     expect(dra.doc.spec.containerd.config).toContain('enable_cdi = true');
     expect(plugin.doc.spec.containerd.config).not.toContain('enable_cdi');
     // the header tells whoever prepares the servers
     expect(plugin.text).toContain("# nvidia-container-runtime is containerd's default runtime here");
     expect(dra.text).toContain('not the default (pods that need it name RuntimeClass nvidia): do not run `nvidia-ctk runtime configure --set-as-default`');
+  });
+
+  it('uses the EKS image account of the site region for the sandbox image', () => {
+    expect(eksPauseImage('ap-northeast-2')).toBe('602401143452.dkr.ecr.ap-northeast-2.amazonaws.com/eks/pause:3.5');
+    expect(eksPauseImage('ap-east-1')).toBe('800184023465.dkr.ecr.ap-east-1.amazonaws.com/eks/pause:3.5');
+    expect(eksPauseImage('cn-north-1')).toBe('918309763551.dkr.ecr.cn-north-1.amazonaws.com.cn/eks/pause:3.5');
+    expect(eksPauseImage('us-gov-west-1')).toBe('013241004608.dkr.ecr.us-gov-west-1.amazonaws.com/eks/pause:3.5');
+  });
+
+  it.each([
+    ['1.33', { DynamicResourceAllocation: true }],
+    ['1.34', undefined],
+    ['1.35', undefined],
+  ] as const)('kubelet on %s: the DRA gate only where the kubelet has it off, only on the dra pool', (version, draGates) => {
+    const byPool = nodeConfigs('sites/example.yaml', version);
+    const dra = byPool.get('nodes/gpu-h100-dra.nodeconfig.yaml')!.doc.spec.kubelet.config;
+    const plugin = byPool.get('nodes/gpu-h100.nodeconfig.yaml')!.doc.spec.kubelet.config;
+    expect(dra.featureGates).toEqual(draGates);
+    expect(plugin).not.toHaveProperty('featureGates');
+    expect(dra).toMatchObject({ maxPods: site.config.nodeadm.maxPods, shutdownGracePeriod: site.config.nodeadm.shutdownGracePeriod });
   });
 
   it('tells whoever prepares the servers what the host itself needs: registry name resolution, mount.nfs', () => {
@@ -165,27 +190,38 @@ describe('nodeadm NodeConfig options', () => {
     const file = sitesFile('devicePlugin: {nvidiaRuntimeClass: true}\n');
     for (const [path, { doc }] of nodeConfigs(file)) {
       expect(doc.spec.containerd.config, path).toContain('[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.nvidia]');
-      expect(doc.spec.containerd.config, path).not.toContain('default_runtime_name');
+      expect(doc.spec.containerd.config, path).toContain('default_runtime_name = "runc"');
     }
-    // a pool without GPUs: registry config only, pool label only
+    // a pool without GPUs: no drop-in (nodeadm's config already has config_path on certs.d), pool label only
     const config = loadSite('sites/example.yaml').config;
     const cpuPool = { ...config.nodePools[0], name: 'cpu', labels: {}, taints: [], gpu: { mode: 'none' as const, perNode: 0 } };
     const cpuConfig = nodeConfig(config, cpuPool) as unknown as NodeConfigDoc;
-    expect(cpuConfig.spec.containerd.config).toBe('version = 2\n\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n');
+    expect(cpuConfig.spec).not.toHaveProperty('containerd');
     expect(cpuConfig.spec.kubelet.flags).toEqual(['--node-labels=eks-hybrid-charts/pool=cpu']);
   });
 
-  it('writes containerd 2 configuration (config version 3) for Kubernetes 1.36', () => {
+  it('writes only what changes for containerd 2 (config version 3, merged key by key) for Kubernetes 1.36', () => {
     const toml = nodeConfigs('sites/example.yaml', '1.36').get('nodes/gpu-h100.nodeconfig.yaml')!.doc.spec.containerd.config;
-    expect(toml).toMatch(/^version = 3\n/);
-    expect(toml).toContain('[plugins."io.containerd.cri.v1.images".registry]\n  config_path = "/etc/containerd/certs.d"');
-    expect(toml).toContain('[plugins."io.containerd.cri.v1.runtime".containerd]\n  default_runtime_name = "nvidia"');
-    expect(toml).not.toContain('io.containerd.grpc.v1.cri');
-    // DRA pool: the handler in the containerd 2 section, never the default, and no enable_cdi (on by default in 2.x)
+    expect(toml).toBe(
+      [
+        'version = 3',
+        '',
+        '[plugins."io.containerd.cri.v1.runtime".containerd]',
+        '  default_runtime_name = "nvidia"',
+        '[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.nvidia]',
+        '  runtime_type = "io.containerd.runc.v2"',
+        '[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.nvidia.options]',
+        '  BinaryName = "/usr/bin/nvidia-container-runtime"',
+        '  SystemdCgroup = true',
+        '',
+      ].join('\n'),
+    );
+    // DRA pool: the handler, runc the default, and no enable_cdi (CDI is always on in 2.x)
     const dra = nodeConfigs('sites/example.yaml', '1.36').get('nodes/gpu-h100-dra.nodeconfig.yaml')!.doc.spec.containerd.config;
     expect(dra).toContain('[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.nvidia]');
-    expect(dra).not.toContain('default_runtime_name');
+    expect(dra).toContain('default_runtime_name = "runc"');
     expect(dra).not.toContain('enable_cdi');
+    expect(dra).not.toContain('config_path');
   });
 
   it('rejects containerd 1 for Kubernetes 1.36 and labels kubelet may not set (exit 2 messages)', () => {

@@ -25,11 +25,13 @@ interface PoolRuntimes {
 function poolRuntimes(site: Site): Map<string, PoolRuntimes> {
   const out = new Map<string, PoolRuntimes>();
   for (const file of nodeConfigFiles(site.config)) {
-    const toml = (parse(file.content) as { spec: { containerd: { config: string } } }).spec.containerd.config;
+    // No drop-in (CPU pools): nodeadm's own config, runc only.
+    const toml = (parse(file.content) as { spec: { containerd?: { config: string } } }).spec.containerd?.config ?? '';
     const pool = /^nodes\/(.+)\.nodeconfig\.yaml$/.exec(file.path)![1];
     out.set(pool, {
       defaultRuntime: /default_runtime_name = "([^"]+)"/.exec(toml)?.[1] ?? 'runc',
-      handlers: [...toml.matchAll(/^\[plugins\.".+"\.containerd\.runtimes\.([a-z0-9-]+)\]$/gm)].map((m) => m[1]),
+      handlers: [...toml.matchAll(/^\[plugins\.".+"\.containerd\.runtimes\.([a-z0-9-]+)\]$/gm)].map((m) => m[1])
+        .filter((h) => h !== 'runc'),
       // containerd 2 has CDI on by default; 1.7 needs enable_cdi
       cdi: toml.startsWith('version = 3') || toml.includes('enable_cdi = true'),
     });

@@ -95,7 +95,7 @@ describe('registry CA trust chart', () => {
     }
   });
 
-  it('carries the CA and a hosts.toml that points containerd at it', () => {
+  it('carries the CA and a hosts.toml with one host, the registry, verified with the CA (no untrusted server fallback)', () => {
     const cm = configMap(example);
     expect(cm.metadata).toMatchObject({ name: 'registry-ca-trust', namespace: 'kube-system' });
     expect(cm.data['ca.crt']).toBe(readFileSync('sites/example-harbor-ca.crt', 'utf8'));
@@ -103,12 +103,12 @@ describe('registry CA trust chart', () => {
     expect(cm.data['hosts.toml'].split('\n')).toEqual([
       '# Written by the registry-ca-trust DaemonSet (kube-system) of eks-hybrid-charts.',
       'server = "https://harbor.yourdomain.com"',
-      '',
-      '[host."https://harbor.yourdomain.com"]',
-      '  capabilities = ["pull", "resolve"]',
-      `  ca = "${CERTS_D}/ca.crt"`,
+      'capabilities = ["pull", "resolve"]',
+      `ca = "${CERTS_D}/ca.crt"`,
       '',
     ]);
+    // a [host] table beside `server` would make containerd try the server as a second host with system roots only
+    expect(cm.data['hosts.toml']).not.toContain('[host.');
   });
 
   it('rolls when the CA changes: the pod template carries the CA sha256', () => {

@@ -127,6 +127,15 @@ describe('site README of the example', () => {
     expect(without).toContain('### cost-report');
   });
 
+  it('says what each pool gets on the node side and why', () => {
+    expect(readme).toContain(
+      '- [nodes/gpu-h100.nodeconfig.yaml](nodes/gpu-h100.nodeconfig.yaml): nodeadm NodeConfig of pool gpu-h100: containerd 1.x drop-in with the complete CRI section',
+    );
+    expect(readme).toContain('default runtime `nvidia`\n');
+    expect(readme).toContain('default runtime `runc`, CDI on; kubelet feature gate `DynamicResourceAllocation` (off by default on 1.33, needed by DRA)');
+    expect(readme).toContain('`HasInstance` cannot parse the provider ID');
+  });
+
   it('matches the snapshot', () => {
     expect(readme).toMatchSnapshot();
   });

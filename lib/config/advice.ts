@@ -56,7 +56,8 @@ export function configAdvice(config: SiteConfig): string[] {
   }
   if (gpuPools(config, 'dra').length > 0 && minor < 34) {
     advice.push(
-      `nodePools: DRA on Kubernetes ${config.kubernetesVersion} uses the beta resource.k8s.io API; AWS recommends 1.34 or later (resource.k8s.io/v1, GA) for DRA`,
+      `nodePools: DRA on Kubernetes ${config.kubernetesVersion} uses the beta resource.k8s.io API and needs the kubelet's DynamicResourceAllocation gate (set in the NodeConfigs); ` +
+        `the NVIDIA DRA driver's own docs ask for Kubernetes 1.34.2 or later (its code falls back to resource.k8s.io/v1beta1, so it runs here) and AWS recommends 1.34 or later`,
     );
   }
   const proxied = Object.keys(config.registry.proxyCache);

@@ -100,7 +100,7 @@ export const fleetProperties = {
       containerdMajor: Type.Optional(
         Type.Union([Type.Literal(1), Type.Literal(2)], {
           description:
-            'Major version of containerd on the servers (decides the TOML section of the registry config). Default: 2 from Kubernetes 1.36 (which needs it), else 1.',
+            'Major version of containerd on the servers; decides the GPU pools\' containerd drop-in (1.7: the complete CRI section, 2: only the changes, version 3). Default: 2 from Kubernetes 1.36 (which needs it), else 1.',
           [ERROR_KEYWORD]: 'must be 1 or 2',
         }),
       ),
