@@ -38,7 +38,7 @@ describe('cdk8s synth', () => {
   it('renders any site with --app, into --out', () => {
     const out = mkdtempSync(join(tmpdir(), 'ehc-cdk8s-out-'));
     const copy = mkdtempSync(join(tmpdir(), 'ehc-cdk8s-copy-'));
-    const app = `${process.execPath} --import tsx main.ts synth --site sites/example-operator.yaml --out ${out}`;
+    const app = `${process.execPath} scripts/run-bundle.cjs synth --site sites/example-operator.yaml --out ${out}`;
     const r = run(['synth', '--app', app, '--output', copy], process.cwd());
     expect(r.status, r.stderr).toBe(0);
     expect(snapshotTree(join(out, 'example-operator'))).toEqual(fresh('sites/example-operator.yaml'));
