@@ -1,5 +1,5 @@
 /**
- * Precompiled CLI for `npm run synth:fast`: main.ts and its dependencies bundled by esbuild into one
+ * Precompiled CLI that every `npm run <command>` runs (scripts/run-bundle.cjs): main.ts and its dependencies bundled by esbuild into one
  * CommonJS file, so a run skips tsx's on-the-fly TypeScript and most module resolution.
  *
  * The bundle sits two levels below the repository root (build/bundle/main.js) on purpose: code that
@@ -8,7 +8,7 @@
  *
  * Beside it, inputs.json lists the files the bundle was built from (esbuild's list of our sources,
  * plus the files that configure the build and record the installed dependencies):
- * scripts/run-bundle.cjs rebuilds when one of them changed since the build started, so `synth:fast`
+ * scripts/run-bundle.cjs rebuilds when one of them changed since the build started, so a command
  * never runs code older than the working tree.
  */
 import { buildSync } from 'esbuild';
