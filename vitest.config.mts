@@ -3,6 +3,13 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // vitest's default on a 2-core machine is one worker (cores − 1): the second core would idle
+    // while most test files wait on child processes (tsx, npm, cdk8s) or on files.
+    maxWorkers: 2,
+    // Test files share their worker's modules instead of loading cdk8s, the charts and the schemas
+    // again for each file (that loading was a third of the suite's time). No test depends on fresh
+    // module state: the one that swaps a module (site-validator.test.ts) resets the registry after itself.
+    isolate: false,
     // 2-core CI machines: rendering a site per test is fast, but give slow machines room.
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -1,6 +1,6 @@
 import { applyCommands } from './applyset';
 import type { SiteConfig } from './config/schema';
-import { costReport, formatUsd } from './cost';
+import { costReport, formatInt, formatUsd } from './cost';
 import { EKSCTL_PATH } from './eksctl';
 import { ARTIFACT_COMPONENTS, GUIDE_DEVIATIONS } from './guide-deviations';
 import { COMPONENT_LABEL, GENERATOR_NAME, GENERATOR_VERSION, VERSION_LABEL } from './labels';
@@ -255,7 +255,7 @@ export function siteReadme(site: Site, files: readonly RenderedFile[]): string {
     '',
     '## Cost',
     '',
-    `EKS Hybrid Nodes: **${formatUsd(cost.tieredCents)} a month** for ${cost.vcpus.toLocaleString('en-US')} vCPUs (${cost.vcpuHours.toLocaleString('en-US')} vCPU-hours, tiered AWS price); the guide's flat rate would say ${formatUsd(cost.flatCents)}. Per pool and per tier: [COST.md](COST.md).`,
+    `EKS Hybrid Nodes: **${formatUsd(cost.tieredCents)} a month** for ${formatInt(cost.vcpus)} vCPUs (${formatInt(cost.vcpuHours)} vCPU-hours, tiered AWS price); the guide's flat rate would say ${formatUsd(cost.flatCents)}. Per pool and per tier: [COST.md](COST.md).`,
     '',
     '## Deviations from the guide',
     '',

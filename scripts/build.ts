@@ -1,5 +1,5 @@
 /**
- * Precompiled CLI for `npm run synth:fast`: main.ts and its dependencies bundled by esbuild into one
+ * Precompiled CLI that every `npm run <command>` runs (scripts/run-bundle.cjs): main.ts and its dependencies bundled by esbuild into one
  * CommonJS file, so a run skips tsx's on-the-fly TypeScript and most module resolution.
  *
  * The bundle sits two levels below the repository root (build/bundle/main.js) on purpose: code that
@@ -8,12 +8,12 @@
  *
  * Beside it, inputs.json lists the files the bundle was built from (esbuild's list of our sources,
  * plus the files that configure the build and record the installed dependencies):
- * scripts/run-bundle.cjs rebuilds when one of them changed since the build started, so `synth:fast`
+ * scripts/run-bundle.cjs rebuilds when one of them changed since the build started, so a command
  * never runs code older than the working tree.
  */
 import { buildSync } from 'esbuild';
-import { writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 
 const ROOT = join(__dirname, '..');
 export const BUNDLE = join(ROOT, 'build', 'bundle', 'main.js');
@@ -36,14 +36,29 @@ export function buildBundle(): void {
     target: 'node20',
     format: 'cjs',
     outfile: BUNDLE,
+    write: false,
     logLevel: 'warning',
     metafile: true,
     absWorkingDir: ROOT,
   });
+  // Commands run in parallel (tests, a shell loop) may rebuild at the same time: each file is written
+  // under a temporary name and renamed, so no run reads half a bundle. The bundle goes first, then the
+  // list that declares it fresh; V8 code caches of older builds (scripts/run-bundle.cjs) are removed.
+  mkdirSync(dirname(BUNDLE), { recursive: true });
+  writeAtomically(BUNDLE, result.outputFiles[0].contents);
   // esbuild names inputs relative to absWorkingDir: a moved checkout still finds them
   const sources = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('node_modules/'));
   const inputs = [...BUILD_CONFIG, ...sources];
-  writeFileSync(BUNDLE_INPUTS, `${JSON.stringify({ startedMs, inputs: [...new Set(inputs)].sort() }, null, 1)}\n`);
+  writeAtomically(BUNDLE_INPUTS, `${JSON.stringify({ startedMs, inputs: [...new Set(inputs)].sort() }, null, 1)}\n`);
+  for (const name of readdirSync(dirname(BUNDLE))) {
+    if (name.endsWith('.cache') && !name.startsWith(`main.js.${startedMs}-`)) rmSync(join(dirname(BUNDLE), name), { force: true });
+  }
+}
+
+function writeAtomically(file: string, data: string | Uint8Array): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, data);
+  renameSync(temporary, file);
 }
 
 if (require.main === module) {

@@ -26,7 +26,7 @@ describe('cdk8s synth', () => {
   it('with cdk8s.yaml as committed renders the example into dist/example/ and a disposable copy into .cdk8s.out/', () => {
     // a project folder of links to this one, so the run cannot touch the committed dist/
     const project = mkdtempSync(join(tmpdir(), 'ehc-cdk8s-'));
-    for (const name of ['cdk8s.yaml', 'main.ts', 'charts', 'lib', 'imports', 'sites', 'node_modules', 'package.json', 'tsconfig.json']) {
+    for (const name of ['cdk8s.yaml', 'main.ts', 'charts', 'lib', 'imports', 'scripts', 'sites', 'node_modules', 'package.json', 'tsconfig.json']) {
       symlinkSync(resolve(name), join(project, name));
     }
     const r = run(['synth'], project);
@@ -38,7 +38,7 @@ describe('cdk8s synth', () => {
   it('renders any site with --app, into --out', () => {
     const out = mkdtempSync(join(tmpdir(), 'ehc-cdk8s-out-'));
     const copy = mkdtempSync(join(tmpdir(), 'ehc-cdk8s-copy-'));
-    const app = `${process.execPath} --import tsx main.ts synth --site sites/example-operator.yaml --out ${out}`;
+    const app = `${process.execPath} scripts/run-bundle.cjs synth --site sites/example-operator.yaml --out ${out}`;
     const r = run(['synth', '--app', app, '--output', copy], process.cwd());
     expect(r.status, r.stderr).toBe(0);
     expect(snapshotTree(join(out, 'example-operator'))).toEqual(fresh('sites/example-operator.yaml'));

@@ -1,0 +1,116 @@
+// `npm run synth` (and every other command) runs the precompiled bundle through scripts/run-bundle.cjs:
+// it must behave exactly like main.ts run from source (same stdout, stderr, exit code and files), and
+// never run a stale bundle or a stale V8 code cache.
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { snapshotTree } from './helpers/tree';
+
+const RUN_BUNDLE = resolve('scripts/run-bundle.cjs');
+const BUNDLE_DIR = resolve('build/bundle');
+
+interface Run {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const run = (args: string[]): Promise<Run> =>
+  new Promise((done) => {
+    execFile(process.execPath, args, { encoding: 'utf8' }, (err, stdout, stderr) => done({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }));
+  });
+const fast = (args: string[]) => run([RUN_BUNDLE, ...args]);
+const source = (args: string[]) => run(['--import', 'tsx', 'main.ts', ...args]);
+/** Both paths at once (they wait on their own start-up, so together they take the time of the slower). */
+const both = (fastArgs: string[], sourceArgs = fastArgs) => Promise.all([fast(fastArgs), source(sourceArgs)]);
+/** synth prints how long a site took: the only part of the output that may differ between runs. */
+const comparable = (r: Run) => ({ status: r.status, stdout: r.stdout.replace(/, \d+ ms ->/g, ', N ms ->'), stderr: r.stderr });
+const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
+
+describe('the fast path (scripts/run-bundle.cjs) behaves like main.ts from source', () => {
+  beforeAll(async () => {
+    // builds the bundle when it is stale, so the comparisons below are not disturbed by a build note
+    expect((await fast(['--version'])).status).toBe(0);
+  });
+
+  it('synth of a good site: same output, exit 0, byte-identical files', async () => {
+    const [outFast, outSource] = [tempDir('ehc-fast-'), tempDir('ehc-source-')];
+    const [a, b] = await both(['synth', '--out', outFast], ['synth', '--out', outSource]);
+    expect(a.status, a.stderr).toBe(0);
+    expect(comparable(a)).toEqual({ ...comparable(b), stdout: comparable(b).stdout.replace(outSource, outFast) });
+    expect(snapshotTree(outFast)).toEqual(snapshotTree(outSource));
+    expect(snapshotTree(join(outFast, 'example'))).toEqual(snapshotTree('dist/example'));
+  });
+
+  it('a bad site: same message, exit 2, nothing written', async () => {
+    const [outFast, outSource] = [tempDir('ehc-fast-'), tempDir('ehc-source-')];
+    const args = (out: string) => ['synth', '--site', 'sites/example.yaml', '--site', 'test/fixtures/bad-sites/version-unsupported.yaml', '--out', out];
+    const [a, b] = await both(args(outFast), args(outSource));
+    expect(a.status).toBe(2);
+    expect(a.stderr).toContain('kubernetesVersion: unsupported Kubernetes version');
+    expect(a.stderr).not.toMatch(/\n\s+at /);
+    expect(comparable(a)).toEqual(comparable(b));
+    expect(readdirSync(outFast)).toEqual([]);
+  });
+
+  it('validate with config findings for another minor: same lines, exit 2', async () => {
+    const [a, b] = await both(['validate', '--all', '--kubernetes-version', '1.32']);
+    expect(a.status).toBe(2);
+    expect(a.stderr).toContain('nodePools[1].gpu.mode: dra needs Kubernetes 1.33 or later');
+    expect(comparable(a)).toEqual(comparable(b));
+  });
+
+  it('diff against edited output: same report, exit 1', async () => {
+    const root = tempDir('ehc-fast-diff-');
+    cpSync('dist/example', join(root, 'example'), { recursive: true });
+    const file = join(root, 'example', '61-web-api.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/replicas: 2/, 'replicas: 5'));
+    const [a, b] = await both(['diff', '--against', root]);
+    expect(a.status).toBe(1);
+    expect(a.stdout).toContain('spec.replicas: 5 → 2');
+    expect(comparable(a)).toEqual(comparable(b));
+  });
+
+  it('an unknown command: same message, exit 2', async () => {
+    const [a, b] = await both(['plot']);
+    expect(a.status).toBe(2);
+    expect(a.stderr).toContain("unknown command 'plot'");
+    expect(comparable(a)).toEqual(comparable(b));
+  });
+
+  it('a damaged V8 code cache is rejected and rewritten, and the output stays the same', async () => {
+    const caches = () => readdirSync(BUNDLE_DIR).filter((n) => n.endsWith('.cache'));
+    const good = await fast(['cost']);
+    expect(good.status).toBe(0);
+    const [cache] = caches();
+    expect(cache).toMatch(new RegExp(`^main\\.js\\.\\d+-${process.version}-${process.arch}\\.cache$`));
+    writeFileSync(join(BUNDLE_DIR, cache), 'not a code cache');
+    expect(comparable(await fast(['cost']))).toEqual(comparable(good));
+    expect(readFileSync(join(BUNDLE_DIR, cache), 'utf8')).not.toBe('not a code cache');
+  });
+
+  it('rebuilds the bundle when one of its sources changed, before running it', async () => {
+    const now = new Date();
+    utimesSync('lib/labels.ts', now, now);
+    const a = await fast(['--version']);
+    expect(a.stderr).toBe('building build/bundle/main.js (lib/labels.ts changed)\n');
+    expect(a.status).toBe(0);
+    expect((await fast(['--version'])).stderr).toBe('');
+  });
+});
+
+describe('every way to run the CLI takes the fast path', () => {
+  it('every npm script that runs the CLI runs it through scripts/run-bundle.cjs', () => {
+    const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const cli = Object.entries(scripts).filter(([, command]) => command.includes('main.ts') || command.includes('run-bundle.cjs'));
+    expect(cli.map(([name]) => name)).toEqual(expect.arrayContaining(['synth', 'validate', 'diff', 'cost']));
+    for (const [name, command] of cli) expect(`${name}: ${command}`).toBe(`${name}: node scripts/run-bundle.cjs ${name}`);
+  });
+
+  it('cdk8s.yaml runs the CLI through scripts/run-bundle.cjs', () => {
+    expect((parse(readFileSync('cdk8s.yaml', 'utf8')) as { app: string }).app).toBe('node scripts/run-bundle.cjs');
+  });
+});
