@@ -1,9 +1,11 @@
 import { parseAllDocuments } from 'yaml';
+import { applyCommands } from './applyset';
 import type { NodePool } from './config/schema';
 import { diffObjects, diffValues, type FieldChange } from './diff';
 import { isRecord } from './json';
 import { apiGroup, describeObject, type Manifest } from './manifest';
 import { nodeConfigPath } from './nodeadm';
+import { NEVER_PRUNED_DIR } from './render';
 import type { SiteBuild } from './pipeline';
 import { SchemaSet } from './validator/schema';
 import { minorOf } from './versions';
@@ -297,8 +299,11 @@ function upgradeSteps(plan: Omit<UpgradePlan, 'steps'>, after: SiteBuild): strin
     steps.push(`Delete ${r.object} (${r.fields.join(', ')}: ${r.why}): \`kubectl delete ${kubectlArgs(r)}\`; the next step creates it again.`);
   }
   const why = plan.unservedBefore.length > 0 ? ` (not before the control plane: ${plan.unservedBefore.length} object(s) use API versions ${from} does not serve)` : '';
-  steps.push(`Apply the new output: \`kubectl apply -k ${dir}\`, or merge it and resume the sync${why}.`);
-  for (const r of plan.removed) steps.push(`Delete ${r.object}, no longer rendered (kubectl apply -k does not prune): \`kubectl delete ${kubectlArgs(r)}\`.`);
+  // The parent type and parent exist since the first install: only the pruning apply (and never-pruned/) run again.
+  const neverPruned = after.output.some((f) => f.path.startsWith(`${NEVER_PRUNED_DIR}/`));
+  const apply = applyCommands(site, neverPruned).filter((c) => c.includes(' -k '));
+  const prunes = plan.removed.length === 0 ? '' : `; the ApplySet prunes the ${plan.removed.length} object(s) no longer rendered (${plan.removed.map((r) => r.object).join(', ')})`;
+  steps.push(`Apply the new output as in ${dir}README.md: ${apply.map((c) => `\`${c}\``).join(' then ')}${prunes}; or merge it and resume the sync${why}.`);
   return steps.map((s, i) => `${i + 1}. ${s}`);
 }
 

@@ -78,6 +78,23 @@ describe('upgrade plan of the example, 1.33 → 1.34', () => {
     expect(at('Apply the new output')).toBe(plan.steps.length - 1);
     expect(plan.steps.map((s) => s.slice(0, 3))).toEqual(plan.steps.map((_, i) => `${i + 1}. `));
   });
+
+  it('applies with the pruning ApplySet commands of the site README, never-pruned/ last', () => {
+    const apply = plan.steps.at(-1)!;
+    expect(apply).toContain('`KUBECTL_APPLYSET=true kubectl apply --server-side --prune --applyset=applysets.eks-hybrid-charts.io/example -k dist/example/`');
+    expect(apply.indexOf('--prune')).toBeLessThan(apply.indexOf('-k dist/example/never-pruned/'));
+    expect(apply).not.toMatch(/kubectl apply -k dist/);
+  });
+
+  it('leaves objects no longer rendered to the ApplySet prune and names them', () => {
+    const after = build('1.34');
+    const dropped = { ...after, output: after.output, result: { ...after.result, files: after.result.files.filter((f) => !f.objects.some((o) => o.kind === 'ResourceClaimTemplate')) } };
+    const p = planUpgrade(build('1.33'), dropped);
+    expect(p.removed.map((r) => r.object)).toContain('ResourceClaimTemplate ml-workloads/ml-training-claim');
+    expect(p.steps.at(-1)).toContain('prunes the');
+    expect(p.steps.at(-1)).toContain('ResourceClaimTemplate ml-workloads/ml-training-claim');
+    expect(p.steps.join('\n')).not.toContain('kubectl delete resourceclaimtemplate');
+  });
 });
 
 describe('immutable fields', () => {
