@@ -1,6 +1,6 @@
 // Builds test/helpers/write-child.ts into one plain JavaScript file (esbuild, once per test file) and
 // runs it with test/helpers/fs-fault.cjs preloaded: a writer process costs a Node start-up only.
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -32,6 +32,19 @@ export function runChild(run: ChildRun): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, ['-r', FS_FAULT, childScript(), run.root, run.label, run.swap, (run.sites ?? ['a', 'b']).join(',')], {
     encoding: 'utf8',
     env: { ...process.env, FS_FAULT_ROOT: run.root, ...run.env },
+  });
+}
+
+/** {@link runChild} without blocking, so independent trials run side by side. */
+export function runChildAsync(run: ChildRun): Promise<{ status: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ['-r', FS_FAULT, childScript(), run.root, run.label, run.swap, (run.sites ?? ['a', 'b']).join(',')], {
+      env: { ...process.env, FS_FAULT_ROOT: run.root, ...run.env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status, signal) => done({ status, signal, stderr }));
   });
 }
 
