@@ -255,6 +255,8 @@ function releaseLock(path: string): void {
 //   journal.json         written once every tree is staged: the swap may have begun
 //   previous/<site>      the entry <root>/<site> had before (folder, or a copy of the symlink)
 //   previous/<site>.none the site did not exist before
+//   previous/<site>.touched  the swap of this site has begun
+//   slots/.<site>.vN     symlink mode: the slot emptied for the new tree
 //   trash/               what is deleted with the staging folder
 
 const slotNames = (site: string) => [`.${site}.v1`, `.${site}.v2`];
@@ -272,16 +274,24 @@ function rollBack(root: string, staging: string, sites: readonly string[]): void
   for (const site of [...sites].reverse()) {
     const target = join(root, site);
     const previous = join(staging, 'previous', site);
+    if (!lstatOrUndefined(`${previous}.touched`)) continue;
     const current = lstatOrUndefined(target);
+    const before = lstatOrUndefined(previous);
     if (lstatOrUndefined(`${previous}.none`)) {
       if (current) discard(root, staging, site);
-      continue;
+    } else if (before) {
+      // a link replaces a link in one rename; anything else has to leave the name first
+      if (current && !(current.isSymbolicLink() && before.isSymbolicLink())) discard(root, staging, site);
+      at(target, () => renameSync(previous, target));
     }
-    const before = lstatOrUndefined(previous);
-    if (!before) continue;
-    // a link replaces a link in one rename; anything else has to leave the name first
-    if (current && !(current.isSymbolicLink() && before.isSymbolicLink())) discard(root, staging, site);
-    at(target, () => renameSync(previous, target));
+    // symlink mode: the slot that took the new tree goes, the one moved aside for it comes back
+    const restored = lstatOrUndefined(target);
+    const linkTo = restored?.isSymbolicLink() ? readlinkSync(target) : undefined;
+    for (const slot of slotNames(site)) {
+      const kept = join(staging, 'slots', slot);
+      if (slot !== linkTo && lstatOrUndefined(join(root, slot))) discard(root, staging, slot);
+      if (lstatOrUndefined(kept)) at(join(root, slot), () => renameSync(kept, join(root, slot)));
+    }
   }
 }
 
@@ -317,6 +327,7 @@ function swapIn(root: string, staging: string, site: string, mode: SwapMode, ste
   const staged = join(staging, 'new', site);
   const previous = join(staging, 'previous', site);
   const current = at(target, () => lstatOrUndefined(target));
+  at(previous, () => writeFileSync(`${previous}.touched`, ''));
   if (!current) at(previous, () => writeFileSync(`${previous}.none`, ''));
   if (mode === 'rename') {
     if (current) {
@@ -331,7 +342,12 @@ function swapIn(root: string, staging: string, site: string, mode: SwapMode, ste
   const [v1, v2] = slotNames(site);
   const pointsAt = current?.isSymbolicLink() ? at(target, () => readlinkSync(target)) : undefined;
   const slot = pointsAt === v1 ? v2 : v1;
-  if (lstatOrUndefined(join(root, slot))) discard(root, staging, slot); // two writes old, nobody sees it
+  if (lstatOrUndefined(join(root, slot))) {
+    // two writes old, nobody sees it; kept until the end for a roll-back
+    const kept = join(staging, 'slots', slot);
+    at(kept, () => mkdirSync(dirname(kept), { recursive: true }));
+    at(join(root, slot), () => renameSync(join(root, slot), kept));
+  }
   at(join(root, slot), () => renameSync(staged, join(root, slot)));
   step('place', join(root, slot));
   const link = join(staging, `link-${site}`);
@@ -355,58 +371,71 @@ function swapIn(root: string, staging: string, site: string, mode: SwapMode, ste
  */
 export function writeSites(outRoot: string, sites: readonly SiteFiles[], options: WriteOptions = {}): void {
   const root = resolve(outRoot);
+  // false until the write is committed (its staging folder removed) or a roll-back failed
+  const state = { changed: false };
+  try {
+    at(root, () => makeDirs(root));
+    const lock = at(join(root, LOCK), () => acquireLock(root));
+    try {
+      writeLocked(root, sites, options, state);
+    } finally {
+      releaseLock(lock);
+    }
+  } catch (err) {
+    if (state.changed || !(err instanceof OutputWriteError) || err.kind === 'busy') throw err;
+    throw new OutputWriteError(`${err.message}; nothing in ${root} was changed`);
+  }
+}
+
+/** The write itself, under the lock; `state.changed` is set once something stays changed. */
+function writeLocked(root: string, sites: readonly SiteFiles[], options: WriteOptions, state: { changed: boolean }): void {
   const mode = options.swap ?? 'rename';
   const step = (kind: WriteStep['kind'], path: string) => at(path, () => options.onStep?.({ kind, path }));
-  at(root, () => makeDirs(root));
-  const lock = at(join(root, LOCK), () => acquireLock(root));
+  step('locked', join(root, LOCK));
+  recover(root);
+  const staging = join(root, `${STAGING}${process.pid}`);
+  // Not mkdtemp: its folder is private (0700) and would become dist/<site> with that mode, locking out
+  // the other users and tools that read a GitOps checkout. mkdir applies the usual umask.
+  at(staging, () => mkdirSync(join(staging, 'previous'), { recursive: true }));
+  let swapping = false;
   try {
-    step('locked', lock);
-    recover(root);
-    const staging = join(root, `${STAGING}${process.pid}`);
-    // Not mkdtemp: its folder is private (0700) and would become dist/<site> with that mode, locking out
-    // the other users and tools that read a GitOps checkout. mkdir applies the usual umask.
-    at(staging, () => mkdirSync(join(staging, 'previous'), { recursive: true }));
-    let swapping = false;
-    try {
-      for (const { site, files } of sites) {
-        const dir = join(staging, 'new', site);
-        at(dir, () => mkdirSync(dir, { recursive: true }));
-        for (const file of files) {
-          const path = join(dir, file.path);
-          at(path, () => {
-            mkdirSync(dirname(path), { recursive: true });
-            writeFileSync(path, file.content);
-          });
-          options.onFileWritten?.(file.path);
-          step('file', path);
-        }
+    for (const { site, files } of sites) {
+      const dir = join(staging, 'new', site);
+      at(dir, () => mkdirSync(dir, { recursive: true }));
+      for (const file of files) {
+        const path = join(dir, file.path);
+        at(path, () => {
+          mkdirSync(dirname(path), { recursive: true });
+          writeFileSync(path, file.content);
+        });
+        options.onFileWritten?.(file.path);
+        step('file', path);
       }
-      at(join(staging, 'journal.json'), () => writeFileSync(join(staging, 'journal.json'), `${JSON.stringify({ sites: sites.map((s) => s.site) })}\n`));
-      step('staged', staging);
-      swapping = true;
-      for (const { site } of sites) swapIn(root, staging, site, mode, step);
-    } catch (err) {
-      let undone = true;
-      if (swapping) {
-        try {
-          rollBack(root, staging, sites.map((s) => s.site));
-        } catch (undo) {
-          // the original error is what the user needs; the staging folder stays, the next run finishes the roll-back
-          if (!(undo instanceof OutputWriteError)) throw undo;
-          undone = false;
-        }
-      }
-      if (!undone) throw err;
-      rmSync(staging, { recursive: true, force: true });
-      throw err instanceof OutputWriteError ? new OutputWriteError(`${err.message}; nothing in ${root} was changed`) : err;
     }
-    at(staging, () => rmSync(staging, { recursive: true, force: true }));
-    // rename mode after a symlink-mode write: the slots are no longer referenced
-    if (mode === 'rename') for (const { site } of sites) for (const slot of slotNames(site)) at(join(root, slot), () => rmSync(join(root, slot), { recursive: true, force: true }));
-    step('done', root);
-  } finally {
-    releaseLock(lock);
+    at(join(staging, 'journal.json'), () => writeFileSync(join(staging, 'journal.json'), `${JSON.stringify({ sites: sites.map((s) => s.site) })}\n`));
+    step('staged', staging);
+    swapping = true;
+    for (const { site } of sites) swapIn(root, staging, site, mode, step);
+  } catch (err) {
+    if (swapping) {
+      try {
+        rollBack(root, staging, sites.map((s) => s.site));
+      } catch (undo) {
+        // the original error is what the user needs; the staging folder stays and the next run finishes
+        // the roll-back
+        state.changed = true;
+        if (!(undo instanceof OutputWriteError) || !(err instanceof OutputWriteError)) throw undo;
+        throw new OutputWriteError(`${err.message}; rolling back failed too (${undo.message}): the next synth into ${root} finishes it`);
+      }
+    }
+    rmSync(staging, { recursive: true, force: true });
+    throw err;
   }
+  at(staging, () => rmSync(staging, { recursive: true, force: true }));
+  state.changed = true;
+  // rename mode after a symlink-mode write: the slots are no longer referenced
+  if (mode === 'rename') for (const { site } of sites) for (const slot of slotNames(site)) at(join(root, slot), () => rmSync(join(root, slot), { recursive: true, force: true }));
+  step('done', root);
 }
 
 /** {@link writeSites} for one site. */
