@@ -95,8 +95,8 @@ describe.each(['rename', 'symlink'] as const)('a write killed at a random point 
 });
 
 describe('a write killed between the two renames of its swap (site b)', () => {
-  // b's old tree has just been moved aside; a's new tree is already in place
-  const env = { FS_FAULT: 'kill@1', FS_FAULT_MATCH: '^renameSync \\S+/b \\S+/previous/b$' };
+  // b's old tree has just been moved aside (the first rename away from <root>/b); a's new tree is in place
+  const env = { FS_FAULT: 'kill@1', FS_FAULT_MATCH: '^renameSync \\S+/b \\S+$' };
 
   it('--swap symlink: b is still the old tree (the link is flipped in one rename), and the next run rolls a back', () => {
     const root = mkdtempSync(join(tmpdir(), 'ehc-kill-'));
