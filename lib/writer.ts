@@ -233,8 +233,11 @@ function acquireLock(root: string): string {
     }
     const moved = lockHolder(aside);
     if (moved !== undefined && moved !== holder && alive(moved)) {
+      // put it back unless a third process took the lock meanwhile (link, unlike rename, never replaces)
       try {
-        renameSync(aside, path);
+        linkSync(aside, path);
+      } catch (err) {
+        if (!(isErrno(err) && err.code === 'EEXIST')) throw err;
       } finally {
         rmSync(aside, { force: true });
       }
