@@ -15,6 +15,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { OutputFile } from './render';
 
@@ -156,14 +157,28 @@ function alive(pid: number): boolean {
   }
 }
 
-function lockHolder(path: string): number | undefined {
-  const text = readFileSync(path, 'utf8').trim();
-  return /^[1-9][0-9]*$/.test(text) ? Number(text) : undefined;
+/** What a lock file says: `<pid> <host>` (a lock written before the host was recorded has the pid only). */
+interface Holder {
+  readonly pid: number;
+  readonly host?: string;
 }
 
-function busy(root: string, pid: number | undefined): OutputWriteError {
+function lockHolder(path: string): Holder | undefined {
+  const match = /^([1-9][0-9]*)(?: (\S+))?$/.exec(readFileSync(path, 'utf8').trim());
+  return match ? { pid: Number(match[1]), host: match[2] } : undefined;
+}
+
+/** A lock of another machine (an output root on a shared file system) cannot be checked: it counts as live. */
+function holderAlive(holder: Holder): boolean {
+  return (holder.host !== undefined && holder.host !== hostname()) || alive(holder.pid);
+}
+
+const LOCK_CONTENT = () => `${process.pid} ${hostname()}\n`;
+
+function busy(root: string, holder: Holder | undefined): OutputWriteError {
+  const who = holder === undefined ? 'pid unknown' : `pid ${holder.pid}${holder.host !== undefined && holder.host !== hostname() ? ` on ${holder.host}` : ''}`;
   return new OutputWriteError(
-    `${root}: another synth is writing ${root} (pid ${pid ?? 'unknown'}); if none is running, delete ${join(root, LOCK)}`,
+    `${root}: another synth is writing ${root} (${who}); if none is running, delete ${join(root, LOCK)}`,
     'busy',
   );
 }
@@ -175,7 +190,7 @@ function busy(root: string, pid: number | undefined): OutputWriteError {
  */
 function createLock(path: string): boolean {
   const own = `${path}.${process.pid}`;
-  writeFileSync(own, `${process.pid}\n`);
+  writeFileSync(own, LOCK_CONTENT());
   try {
     linkSync(own, path);
     return true;
@@ -189,7 +204,7 @@ function createLock(path: string): boolean {
   try {
     const fd = openSync(path, 'wx');
     try {
-      writeSync(fd, `${process.pid}\n`);
+      writeSync(fd, LOCK_CONTENT());
     } finally {
       closeSync(fd);
     }
@@ -208,7 +223,7 @@ function acquireLock(root: string): string {
   const path = join(root, LOCK);
   for (let attempt = 0; attempt < 5; attempt += 1) {
     if (createLock(path)) return path;
-    let holder: number | undefined;
+    let holder: Holder | undefined;
     try {
       holder = lockHolder(path);
     } catch (err) {
@@ -219,7 +234,7 @@ function acquireLock(root: string): string {
       // created but not written yet by its holder, or garbage: give a fresh one the benefit of the doubt
       const age = Date.now() - (lstatOrUndefined(path)?.mtimeMs ?? 0);
       if (age < 10_000) throw busy(root, undefined);
-    } else if (alive(holder)) {
+    } else if (holderAlive(holder)) {
       throw busy(root, holder);
     }
     // Stale: move it aside under our own name (atomic, so one of several racing takers wins), then check
@@ -232,7 +247,7 @@ function acquireLock(root: string): string {
       throw err;
     }
     const moved = lockHolder(aside);
-    if (moved !== undefined && moved !== holder && alive(moved)) {
+    if (moved !== undefined && moved.pid !== holder?.pid && holderAlive(moved)) {
       // put it back unless a third process took the lock meanwhile (link, unlike rename, never replaces)
       try {
         linkSync(aside, path);

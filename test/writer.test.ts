@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { writeSiteFiles, writeSites, type WriteStep } from '../lib/writer';
@@ -81,6 +81,14 @@ describe('writeSiteFiles', () => {
     writeFileSync(join(root, '.synth.lock'), `${dead}\n`);
     mkdirSync(join(root, `.synth-staging.${dead}`, 'new', 'example'), { recursive: true });
     writeFileSync(join(root, `.synth-staging.${dead}`, 'new', 'example', 'half.yaml'), 'half\n');
+    writeSiteFiles(root, 'example', next);
+    expect(readdirSync(root)).toEqual(['example']);
+  });
+
+  it('counts a lock written on another machine as live (its pid cannot be checked from here)', () => {
+    writeFileSync(join(root, '.synth.lock'), '999999999 build-host-7\n');
+    expect(() => writeSiteFiles(root, 'example', next)).toThrow(`another synth is writing ${root} (pid 999999999 on build-host-7)`);
+    writeFileSync(join(root, '.synth.lock'), `999999999 ${hostname()}\n`);
     writeSiteFiles(root, 'example', next);
     expect(readdirSync(root)).toEqual(['example']);
   });
