@@ -10,14 +10,15 @@ import { buildSite, type Registry, type SiteBuild } from './pipeline';
 import { describePrerequisite, missingOnCluster, sitePrerequisites, type MissingCrd, type Prerequisite } from './prerequisites';
 import { formatFinding, type Finding } from './validator';
 import { SUPPORTED_KUBERNETES_VERSIONS } from './versions';
-import { writeSiteFiles } from './writer';
+import { EXIT_OUTPUT, OutputWriteError, SWAP_MODES, writeSites, type SwapMode } from './writer';
 
 export const DEFAULT_SITE = 'sites/example.yaml';
 export const SITES_DIR = 'sites';
 
-/** Exit codes: 0 fine, 1 findings or differences, 2 bad input. */
+/** Exit codes: 0 fine, 1 findings or differences, 2 bad input, 3 the output could not be written (lib/writer). */
 export const EXIT_FINDINGS = 1;
 export const EXIT_BAD_INPUT = 2;
+export { EXIT_OUTPUT };
 
 export interface SiteSelection {
   readonly site?: string[];
@@ -110,6 +111,7 @@ function askCluster(prerequisites: readonly Prerequisite[], kubeconfig: string):
 
 /** `--out` must be a folder (or not exist yet): a file there is a mistyped flag, reported before any work. */
 function checkOutRoot(out: string): void {
+  if (out === '') throw new SiteConfigError('--out', [{ path: '""', message: 'must name a folder (empty, it would write into the current folder)' }]);
   if (existsSync(out) && !statSync(out).isDirectory()) {
     throw new SiteConfigError('--out', [{ path: out, message: 'is a file, not a directory' }]);
   }
@@ -141,7 +143,8 @@ function synthCommand(registry: Registry, io: Io, setExit: (code: number) => voi
     .option('--out <dir>', 'output root', 'dist')
     .option('--no-validate', 'write even when the validator has errors (not recommended)')
     .option('--strict', 'treat validator warnings as errors')
-    .action(async (opts: SiteSelection & { out: string; validate: boolean; strict?: boolean; kubernetesVersion?: string }) => {
+    .addOption(new Option('--swap <mode>', 'how <out>/<site> is replaced: a plain folder renamed in, or a symlink flipped to a new tree (README)').choices(SWAP_MODES).default('rename'))
+    .action(async (opts: SiteSelection & { out: string; validate: boolean; strict?: boolean; kubernetesVersion?: string; swap: SwapMode }) => {
       checkOutRoot(opts.out);
       const outRoots = [resolve(opts.out)];
       // `cdk8s synth` deletes its output folder before running the app, so dist/ is never that folder:
@@ -182,11 +185,14 @@ function synthCommand(registry: Registry, io: Io, setExit: (code: number) => voi
         setExit(EXIT_FINDINGS);
         return;
       }
+      // all or nothing across the selected sites too: staged together, swapped in together
+      const started = performance.now();
+      const sites = builds.map(({ build }) => ({ site: build.site.config.name, files: build.output }));
+      for (const root of outRoots) writeSites(root, sites, { swap: opts.swap });
+      const writeMs = performance.now() - started;
       for (const { build, ms } of builds) {
-        const started = performance.now();
-        for (const root of outRoots) writeSiteFiles(root, build.site.config.name, build.output);
         const objects = build.result.files.reduce((n, f) => n + f.objects.length, 0);
-        const total = Math.round(ms + performance.now() - started);
+        const total = Math.round(ms + writeMs / builds.length);
         const needs = sitePrerequisites(build.result.files).map(describePrerequisite);
         io.out(
           `${build.site.config.name}: ${objects} objects, ${build.output.length} files, ${total} ms -> ${join(opts.out, build.site.config.name)}/` +
@@ -259,6 +265,10 @@ export async function runCli(argv: readonly string[], registry: Registry, io: Io
     if (err instanceof SiteConfigError) {
       io.err(err.message);
       return EXIT_BAD_INPUT;
+    }
+    if (err instanceof OutputWriteError) {
+      io.err(err.message);
+      return EXIT_OUTPUT;
     }
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? 0 : EXIT_BAD_INPUT;

@@ -1,10 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { writeSiteFiles } from '../lib/writer';
+import { writeSiteFiles, writeSites, type WriteStep } from '../lib/writer';
 import { snapshotTree } from './helpers/tree';
+import { treeFiles, treeSnapshot } from './helpers/write-trees';
 
 const previous = [
   { path: '00-namespaces.yaml', content: 'old namespaces\n' },
@@ -16,6 +17,16 @@ const next = [
   { path: 'kustomization.yaml', content: 'resources: [00-namespaces.yaml]\n' },
 ];
 
+/** A process that stays alive while a test runs (a live lock or staging owner). */
+async function liveProcess<T>(work: (pid: number) => T | Promise<T>): Promise<T> {
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  try {
+    return await work(child.pid as number);
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
 describe('writeSiteFiles', () => {
   let root: string;
   beforeEach(() => {
@@ -23,12 +34,11 @@ describe('writeSiteFiles', () => {
     writeSiteFiles(root, 'example', previous);
   });
 
-  it('replaces the whole folder: new files in, files of removed charts gone, no staging left', () => {
+  it('replaces the whole folder: new files in, files of removed charts gone, no staging or lock left', () => {
     writeSiteFiles(root, 'example', next);
-    expect(snapshotTree(join(root, 'example'))).toEqual(
-      Object.fromEntries(next.map((f) => [f.path, Buffer.from(f.content).toString('base64')])),
-    );
+    expect(snapshotTree(join(root, 'example'))).toEqual(Object.fromEntries(next.map((f) => [f.path, Buffer.from(f.content).toString('base64')])));
     expect(readdirSync(root)).toEqual(['example']);
+    expect(lstatSync(join(root, 'example')).isDirectory()).toBe(true);
   });
 
   it('leaves other sites alone', () => {
@@ -50,35 +60,105 @@ describe('writeSiteFiles', () => {
     ).toThrow('disk full (injected)');
     expect(count).toBe(2);
     expect(snapshotTree(root)).toEqual(before);
+    expect(readdirSync(root)).toEqual(['example']);
   });
 
-  it('keeps the previous output when the process is killed half-way, and the next run cleans up', () => {
-    const before = snapshotTree(join(root, 'example'));
-    const child = spawnSync(process.execPath, ['--import', 'tsx', 'test/helpers/kill-during-write.ts', root, 'example', '7'], { encoding: 'utf8' });
-    expect(child.signal).toBe('SIGKILL');
-    // the half-written staging folder is there, the site folder is untouched
-    expect(readdirSync(root).some((n) => n.startsWith('.example.staging-'))).toBe(true);
-    expect(snapshotTree(join(root, 'example'))).toEqual(before);
+  it('refuses to write while another live process holds the lock, naming the folder and the pid', async () => {
+    await liveProcess((pid) => {
+      writeFileSync(join(root, '.synth.lock'), `${pid}\n`);
+      const before = snapshotTree(join(root, 'example'));
+      expect(() => writeSiteFiles(root, 'example', next)).toThrow(`${root}: another synth is writing ${root} (pid ${pid}); if none is running, delete ${join(root, '.synth.lock')}`);
+      expect(snapshotTree(join(root, 'example'))).toEqual(before);
+      expect(readFileSync(join(root, '.synth.lock'), 'utf8')).toBe(`${pid}\n`);
+    });
+  });
+
+  it('takes over a stale lock (its process is gone) and removes the dead run leftovers', async () => {
+    const dead = await new Promise<number>((done) => {
+      const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+      child.on('close', () => done(child.pid as number));
+    });
+    writeFileSync(join(root, '.synth.lock'), `${dead}\n`);
+    mkdirSync(join(root, `.synth-staging.${dead}`, 'new', 'example'), { recursive: true });
+    writeFileSync(join(root, `.synth-staging.${dead}`, 'new', 'example', 'half.yaml'), 'half\n');
     writeSiteFiles(root, 'example', next);
     expect(readdirSync(root)).toEqual(['example']);
-    expect(readFileSync(join(root, 'example', '00-namespaces.yaml'), 'utf8')).toBe('new namespaces\n');
   });
 
-  it('restores the previous output if a crash hit between the two renames of the swap', () => {
-    const before = snapshotTree(join(root, 'example'));
-    // the state a crash after the first rename leaves: no site folder, the old one parked beside it
-    renameSync(join(root, 'example'), join(root, '.example.previous-abc123'));
-    mkdirSync(join(root, '.example.staging-abc123'));
-    writeFileSync(join(root, '.example.staging-abc123', 'half.yaml'), 'half\n');
-    expect(() =>
-      writeSiteFiles(root, 'example', next, {
-        onFileWritten: () => {
-          throw new Error('injected');
-        },
-      }),
-    ).toThrow('injected');
-    expect(existsSync(join(root, 'example'))).toBe(true);
-    expect(snapshotTree(join(root, 'example'))).toEqual(before);
+  it('counts a lock written on another machine as live (its pid cannot be checked from here)', () => {
+    writeFileSync(join(root, '.synth.lock'), '999999999 build-host-7\n');
+    expect(() => writeSiteFiles(root, 'example', next)).toThrow(`another synth is writing ${root} (pid 999999999 on build-host-7)`);
+    writeFileSync(join(root, '.synth.lock'), `999999999 ${hostname()}\n`);
+    writeSiteFiles(root, 'example', next);
+    expect(readdirSync(root)).toEqual(['example']);
+  });
+
+  it("never touches a live process's staging folder", async () => {
+    await liveProcess((pid) => {
+      const staging = join(root, `.synth-staging.${pid}`);
+      mkdirSync(join(staging, 'new', 'example'), { recursive: true });
+      writeFileSync(join(staging, 'new', 'example', 'being-written.yaml'), 'x\n');
+      writeSiteFiles(root, 'example', next);
+      expect(snapshotTree(staging)).toEqual({ 'new/example/being-written.yaml': Buffer.from('x\n').toString('base64') });
+    });
+  });
+});
+
+describe('writeSites: all or nothing across sites', () => {
+  for (const swap of ['rename', 'symlink'] as const) {
+    it(`--swap ${swap}: a failure at any step leaves every site as it was (every step tried)`, () => {
+      const steps: WriteStep[] = [];
+      const probe = mkdtempSync(join(tmpdir(), 'ehc-writer-'));
+      writeSites(probe, ['a', 'b'].map((site) => ({ site, files: treeFiles(site, 'old') })), { swap });
+      writeSites(probe, ['a', 'b', 'c'].map((site) => ({ site, files: treeFiles(site, 'new') })), { swap, onStep: (s) => steps.push(s) });
+      expect(steps.filter((s) => s.kind === 'place').length).toBeGreaterThanOrEqual(3);
+      // fail at every step but the last ('done': the write is complete)
+      for (let failAt = 1; failAt < steps.length; failAt += 1) {
+        const root = mkdtempSync(join(tmpdir(), 'ehc-writer-'));
+        writeSites(root, ['a', 'b'].map((site) => ({ site, files: treeFiles(site, 'old') })), { swap });
+        const before = Object.fromEntries(['a', 'b'].map((site) => [site, snapshotTree(join(root, site))]));
+        const entries = readdirSync(root).sort();
+        let n = 0;
+        const fail = (s: WriteStep) => {
+          n += 1;
+          if (n === failAt) throw Object.assign(new Error(`ENOSPC: injected at ${s.path}`), { code: 'ENOSPC' });
+        };
+        expect(() => writeSites(root, ['a', 'b', 'c'].map((site) => ({ site, files: treeFiles(site, 'new') })), { swap, onStep: fail }), `step ${failAt}: ${steps[failAt - 1].kind} ${steps[failAt - 1].path}`).toThrow(
+          /no space left on device \(ENOSPC\); nothing in .* was changed$/,
+        );
+        expect(Object.fromEntries(['a', 'b'].map((site) => [site, snapshotTree(join(root, site))])), `step ${failAt}`).toEqual(before);
+        expect(readdirSync(root).sort(), `step ${failAt}`).toEqual(entries);
+      }
+    });
+  }
+});
+
+describe('--swap symlink', () => {
+  it('<out>/<site> is a link to .<site>.v1 or .v2, alternating, with the same bytes as a rename write', () => {
+    const root = mkdtempSync(join(tmpdir(), 'ehc-writer-'));
+    const plain = mkdtempSync(join(tmpdir(), 'ehc-writer-'));
+    writeSiteFiles(plain, 'example', treeFiles('example', 'new'));
+    writeSiteFiles(root, 'example', treeFiles('example', 'old'), { swap: 'symlink' });
+    expect(readlinkSync(join(root, 'example'))).toBe('.example.v1');
+    writeSiteFiles(root, 'example', treeFiles('example', 'new'), { swap: 'symlink' });
+    expect(readlinkSync(join(root, 'example'))).toBe('.example.v2');
+    // the previous tree stays whole until the next write, for a reader that resolved the link before the flip
+    expect(snapshotTree(join(root, '.example.v1'))).toEqual(treeSnapshot('example', 'old'));
+    expect(snapshotTree(join(root, 'example'))).toEqual(snapshotTree(join(plain, 'example')));
+    writeSiteFiles(root, 'example', treeFiles('example', 'next'), { swap: 'symlink' });
+    expect(readlinkSync(join(root, 'example'))).toBe('.example.v1');
+    expect(readdirSync(root).sort()).toEqual(['.example.v1', '.example.v2', 'example']);
+  });
+
+  it('switches from a plain folder and back', () => {
+    const root = mkdtempSync(join(tmpdir(), 'ehc-writer-'));
+    writeSiteFiles(root, 'example', treeFiles('example', 'old'));
+    writeSiteFiles(root, 'example', treeFiles('example', 'new'), { swap: 'symlink' });
+    expect(lstatSync(join(root, 'example')).isSymbolicLink()).toBe(true);
+    expect(snapshotTree(join(root, 'example'))).toEqual(treeSnapshot('example', 'new'));
+    writeSiteFiles(root, 'example', treeFiles('example', 'next'));
+    expect(lstatSync(join(root, 'example')).isDirectory()).toBe(true);
+    expect(snapshotTree(join(root, 'example'))).toEqual(treeSnapshot('example', 'next'));
     expect(readdirSync(root)).toEqual(['example']);
   });
 });

@@ -1,0 +1,57 @@
+// Builds test/helpers/write-child.ts into one plain JavaScript file (esbuild, once per test file) and
+// runs it with test/helpers/fs-fault.cjs preloaded: a writer process costs a Node start-up only.
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { buildSync } from 'esbuild';
+import * as writer from '../../lib/writer';
+import { treeFiles } from './write-trees';
+
+export const FS_FAULT = resolve('test/helpers/fs-fault.cjs');
+
+let built: string | undefined;
+function childScript(): string {
+  if (built === undefined) {
+    built = join(mkdtempSync(join(tmpdir(), 'ehc-write-child-')), 'write-child.cjs');
+    buildSync({ entryPoints: [resolve('test/helpers/write-child.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: built, logLevel: 'error' });
+  }
+  return built;
+}
+
+export interface ChildRun {
+  readonly root: string;
+  readonly label: string;
+  readonly swap: 'rename' | 'symlink';
+  readonly sites?: readonly string[];
+  /** FS_FAULT and friends (see fs-fault.cjs); FS_FAULT_ROOT is the root. */
+  readonly env?: Record<string, string>;
+}
+
+export function runChild(run: ChildRun): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, ['-r', FS_FAULT, childScript(), run.root, run.label, run.swap, (run.sites ?? ['a', 'b']).join(',')], {
+    encoding: 'utf8',
+    env: { ...process.env, FS_FAULT_ROOT: run.root, ...run.env },
+  });
+}
+
+/** {@link runChild} without blocking, so independent trials run side by side. */
+export function runChildAsync(run: ChildRun): Promise<{ status: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ['-r', FS_FAULT, childScript(), run.root, run.label, run.swap, (run.sites ?? ['a', 'b']).join(',')], {
+      env: { ...process.env, FS_FAULT_ROOT: run.root, ...run.env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status, signal) => done({ status, signal, stderr }));
+  });
+}
+
+/** The same write in this process (writeSites, or one writeSiteFiles per site on a writer without it). */
+export function writeInProcess(root: string, label: string, swap: 'rename' | 'symlink', sites: readonly string[] = ['a', 'b']): void {
+  const w = writer as unknown as Record<string, (...args: unknown[]) => void>;
+  const all = sites.map((site) => ({ site, files: treeFiles(site, label) }));
+  if (w.writeSites) w.writeSites(root, all, { swap });
+  else for (const s of all) w.writeSiteFiles(root, s.site, s.files);
+}
