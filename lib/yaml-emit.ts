@@ -8,7 +8,7 @@
  * stringifiers, with a context built from the same defaults), so quoting, block scalars and YAML 1.1
  * resolution stay yaml's.
  *
- * Anything outside that subset (a Date, a Map, a class instance, a bigint, a `<<` key, a top-level
+ * Anything outside that subset (a Date, a Map, a class instance, a bigint, the string `<<` (YAML 1.1's merge key), -0, a top-level
  * scalar, a key over 1,024 characters) makes emitYaml return undefined, and toYaml falls back to
  * yaml's stringify. test/yaml-emit.test.ts checks byte identity with yaml's stringify over every
  * committed site, a generated fleet and a set of hostile strings.
@@ -66,6 +66,8 @@ const MEMO_LIMIT = 100_000;
 const DOCUMENT_MARKER = /^(?:%|---|\.\.\.)/m;
 
 function stringText(value: string, indent: string, implicitKey: boolean): string {
+  // YAML 1.1's merge key: yaml resolves the string itself differently
+  if (value === '<<') throw new Unsupported();
   const memoable = !value.includes('\n') && !DOCUMENT_MARKER.test(value);
   const key = implicitKey ? `k${value}` : `v${value}`;
   if (memoable) {
@@ -102,7 +104,7 @@ function scalarText(value: unknown, indent: string): string | undefined {
     case 'string':
       return stringText(value, indent, false);
     case 'number':
-      if (!Number.isFinite(value)) throw new Unsupported();
+      if (!Number.isFinite(value) || Object.is(value, -0)) throw new Unsupported();
       return numberText(value);
     case 'boolean':
       return value ? options.trueStr : options.falseStr;
@@ -132,7 +134,6 @@ function collectionText(value: object, indent: string): string {
   for (const key of Object.keys(value)) {
     const item: unknown = (value as Record<string, unknown>)[key];
     if (item === undefined) continue;
-    if (key === '<<') throw new Unsupported();
     const keyText = stringText(key, valueIndent, true);
     if (keyText.length > 1024) throw new Unsupported();
     let pair: string;
