@@ -56,39 +56,39 @@ const stringifyTaggedString = stringTag.stringify as unknown as StringStringifie
 class Unsupported extends Error {}
 
 /**
- * Strings and numbers printed on one line, whose text depends only on the value and on whether it is a
- * key: most names, labels and image references repeat across objects and sites.
+ * Keys, values and numbers printed on one line, whose text depends only on the value: most names,
+ * labels and image references repeat across objects and sites. Only such texts are ever stored, so a
+ * hit needs no further test.
  */
-const scalarMemo = new Map<string, string>();
-const MEMO_LIMIT = 100_000;
+const keyMemo = new Map<string, string>();
+const valueMemo = new Map<string, string>();
+const numberMemo = new Map<number, string>();
+const MEMO_LIMIT = 50_000;
 
 /** yaml moves these to a block scalar or quotes them differently depending on the indentation. */
 const DOCUMENT_MARKER = /^(?:%|---|\.\.\.)/m;
 
 function stringText(value: string, indent: string, implicitKey: boolean): string {
+  const memo = implicitKey ? keyMemo : valueMemo;
+  const known = memo.get(value);
+  if (known !== undefined) return known;
   // YAML 1.1's merge key: yaml resolves the string itself differently
   if (value === '<<') throw new Unsupported();
-  const memoable = !value.includes('\n') && !DOCUMENT_MARKER.test(value);
-  const key = implicitKey ? `k${value}` : `v${value}`;
-  if (memoable) {
-    const known = scalarMemo.get(key);
-    if (known !== undefined) return known;
-  }
   const text = stringifyTaggedString({ value }, { ...baseContext, indent, implicitKey });
-  if (memoable) {
-    if (scalarMemo.size >= MEMO_LIMIT) scalarMemo.clear();
-    scalarMemo.set(key, text);
+  if (!value.includes('\n') && !DOCUMENT_MARKER.test(value)) {
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(value, text);
   }
   return text;
 }
 
 function numberText(value: number): string {
-  const key = `n${value}`;
-  let text = scalarMemo.get(key);
+  let text = numberMemo.get(value);
   if (text === undefined) {
     // yaml's number tags ignore the context: the root-level text is the text everywhere
     text = stringify(value, YAML_OPTIONS).slice(0, -1);
-    scalarMemo.set(key, text);
+    if (numberMemo.size >= MEMO_LIMIT) numberMemo.clear();
+    numberMemo.set(value, text);
   }
   return text;
 }

@@ -45,7 +45,7 @@ export function buildBundle(): void {
   // under a temporary name and renamed, so no run reads half a bundle. The bundle goes first, then the
   // list that declares it fresh; V8 code caches of older builds (scripts/run-bundle.cjs) are removed.
   mkdirSync(dirname(BUNDLE), { recursive: true });
-  writeAtomically(BUNDLE, result.outputFiles[0].contents);
+  writeAtomically(BUNDLE, asciiOnly(result.outputFiles[0].text));
   // esbuild names inputs relative to absWorkingDir: a moved checkout still finds them
   const sources = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('node_modules/'));
   const inputs = [...BUILD_CONFIG, ...sources];
@@ -53,6 +53,18 @@ export function buildBundle(): void {
   for (const name of readdirSync(dirname(BUNDLE))) {
     if (name.endsWith('.cache') && !name.startsWith(`main.js.${startedMs}-`)) rmSync(join(dirname(BUNDLE), name), { force: true });
   }
+}
+
+/**
+ * The bundle in ASCII, so scripts/run-bundle.cjs reads it as Latin-1 (a third of the time of UTF-8
+ * decoding, and a one-byte string for V8, half the memory). esbuild already escapes every non-ASCII
+ * character of strings, identifiers and regular expressions; what is left is in comments kept from
+ * dependencies, where a `\u` escape is as good. Throws if anything non-ASCII survives.
+ */
+function asciiOnly(code: string): string {
+  const ascii = code.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (!/^[\x00-\x7f]*$/.test(ascii)) throw new Error('the bundle is not ASCII after escaping');
+  return ascii;
 }
 
 function writeAtomically(file: string, data: string | Uint8Array): void {
