@@ -68,13 +68,25 @@ const MEMO_LIMIT = 50_000;
 /** yaml moves these to a block scalar or quotes them differently depending on the indentation. */
 const DOCUMENT_MARKER = /^(?:%|---|\.\.\.)/m;
 
+/**
+ * Strings yaml prints plain, as they are, unless the schema would read them as another type: no
+ * indicator first, no space, no comment or flow character, no `:` at the end (yaml's plainString rules
+ * all pass), no `...` document marker, no control character.
+ */
+const SIMPLE_STRING = /^[A-Za-z0-9_./][A-Za-z0-9_./=+@:-]*$/;
+
+/** yaml's test in plainString as one expression: the schema's tags (null, bool, int, float, timestamp, merge) that would claim the string. */
+const otherTypeTags = (doc.schema.tags as { default?: boolean; tag: string; test?: RegExp }[]).filter((t) => t.default && t.tag !== stringTag.tag && t.test);
+const OTHER_TYPE = (doc.schema as { compat?: unknown }).compat == null && otherTypeTags.every((t) => t.test?.flags === '') ? new RegExp(otherTypeTags.map((t) => `(?:${t.test?.source})`).join('|')) : undefined;
+
 function stringText(value: string, indent: string, implicitKey: boolean): string {
   const memo = implicitKey ? keyMemo : valueMemo;
   const known = memo.get(value);
   if (known !== undefined) return known;
   // YAML 1.1's merge key: yaml resolves the string itself differently
   if (value === '<<') throw new Unsupported();
-  const text = stringifyTaggedString({ value }, { ...baseContext, indent, implicitKey });
+  const plain = OTHER_TYPE !== undefined && SIMPLE_STRING.test(value) && !value.endsWith(':') && !value.startsWith('...') && !OTHER_TYPE.test(value);
+  const text = plain ? value : stringifyTaggedString({ value }, { ...baseContext, indent, implicitKey });
   if (!value.includes('\n') && !DOCUMENT_MARKER.test(value)) {
     if (memo.size >= MEMO_LIMIT) memo.clear();
     memo.set(value, text);

@@ -32,6 +32,9 @@ const HOSTILE_STRINGS = [
   '---', '--- x', '...', '... x', 'a\n---\nb', 'line\n', 'line\n\n', 'line', 'a\nb', 'a\n\nb\n', '\nlead', '\n\nlead\n', '  indented\nx',
   'trailing \nx', 'x\n  ', 'tab\tin', '\ttab', 'cr\r\nlf', '\u0001ctl', '\u007f', '\u0085nel', '\u2028ls', 'é日本🙂', '\ud800', 'x'.repeat(300),
   `${'word '.repeat(40)}end`, "it's", 'say "hi"', 'back\\slash', 'a\n#b', 'a\n- b', 'key: |\n  x', '<<',
+  // the simple-string shortcut: names, paths, image references, and what only looks like them
+  'nginx', 'a.b-c_d', '/var/lib', './x', '_x', '.', '..', '...x', 'x...', 'a=b', 'img:1.2', 'img@sha256:0a', 'a:', '/p:', 'Yes', 'ON', 'nO',
+  '0x', '0b', '0b2', '08', '0_7', '1_000:20', '1.2.3', '1.', '1e', 'e1', '2001-1-1', '2001-12-14t1:2:3', 'x-', 'NaN', '.NaN', '+.inf', 'Off',
 ];
 
 describe('emitYaml', () => {
