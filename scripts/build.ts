@@ -12,7 +12,7 @@
  * never runs code older than the working tree.
  */
 import { buildSync } from 'esbuild';
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 
 const ROOT = join(__dirname, '..');
@@ -25,6 +25,17 @@ export const BUNDLE_INPUTS = join(ROOT, 'build', 'bundle', 'inputs.json');
  * ~500 dependency files so the freshness check stats ~80 files, not ~550.
  */
 const BUILD_CONFIG = ['scripts/build.ts', 'tsconfig.json', 'package.json', 'package-lock.json', 'node_modules/.package-lock.json'];
+
+/**
+ * cdk8s ships its own copy of `yaml` (a bundled dependency) that our code never reaches (we take
+ * chart.toJson(), not cdk8s's YAML output); when it is the same release as ours, every `yaml` import
+ * resolves to ours, so the bundle holds and initialises one copy instead of two (~260 KB less to load
+ * on every start).
+ */
+function oneYamlCopy(): Record<string, string> {
+  const version = (dir: string) => (JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8')) as { version: string }).version;
+  return version('node_modules/yaml') === version('node_modules/cdk8s/node_modules/yaml') ? { yaml: './node_modules/yaml' } : {};
+}
 
 export function buildBundle(): void {
   // inputs edited while esbuild runs must count as newer than the bundle: compare with the start
@@ -40,6 +51,7 @@ export function buildBundle(): void {
     logLevel: 'warning',
     metafile: true,
     absWorkingDir: ROOT,
+    alias: oneYamlCopy(),
   });
   // Commands run in parallel (tests, a shell loop) may rebuild at the same time: each file is written
   // under a temporary name and renamed, so no run reads half a bundle. The bundle goes first, then the
