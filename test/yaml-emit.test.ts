@@ -44,8 +44,8 @@ describe('emitYaml', () => {
 
   const fleetDir = mkdtempSync(join(tmpdir(), 'ehc-yaml-emit-'));
   afterAll(() => rmSync(fleetDir, { recursive: true, force: true }));
-  const fleetSize = Number(process.env.EHC_FLEET_SITES ?? 21);
-  it(`prints every object of a generated fleet of ${fleetSize} sites (every minor) as yaml does`, () => {
+  const fleetSize = Number(process.env.EHC_FLEET_SITES ?? 7);
+  it(`prints every object of a generated fleet of ${fleetSize} sites (the first seven: one per supported minor) as yaml does`, () => {
     const bad = writeFleet(fleetDir, fleetSize).flatMap(mismatches);
     expect(bad).toEqual([]);
   }, 600_000);
