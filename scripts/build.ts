@@ -33,8 +33,15 @@ const BUILD_CONFIG = ['scripts/build.ts', 'tsconfig.json', 'package.json', 'pack
  * on every start).
  */
 function oneYamlCopy(): Record<string, string> {
-  const version = (dir: string) => (JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8')) as { version: string }).version;
-  return version('node_modules/yaml') === version('node_modules/cdk8s/node_modules/yaml') ? { yaml: './node_modules/yaml' } : {};
+  const version = (dir: string): string | undefined => {
+    try {
+      return (JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      return undefined; // no nested copy (a future cdk8s may not bundle one): nothing to alias
+    }
+  };
+  const ours = version('node_modules/yaml');
+  return ours !== undefined && ours === version('node_modules/cdk8s/node_modules/yaml') ? { yaml: './node_modules/yaml' } : {};
 }
 
 export function buildBundle(): void {
