@@ -5,14 +5,16 @@ import { GENERATOR_NAME, GENERATOR_VERSION } from './labels';
 import type { Manifest, RenderedFile } from './manifest';
 import { byPath, NEVER_PRUNED_DIR, type OutputFile, type RenderResult } from './render';
 import type { Site } from './site';
+import { emitYaml, YAML_OPTIONS } from './yaml-emit';
 
 /**
  * YAML as kubectl reads it: YAML 1.1 rules for quoting (so strings like "yes", "on" or "0755" stay
  * strings for sigs.k8s.io/yaml), no line folding, no anchors. Key order is what cdk8s produced
- * (apiVersion, kind, metadata, then sorted), so output is stable.
+ * (apiVersion, kind, metadata, then sorted), so output is stable. Plain JSON data takes the direct
+ * emitter (lib/yaml-emit.ts, the same bytes without yaml's document tree); anything else yaml's stringify.
  */
 export function toYaml(value: unknown): string {
-  return stringify(value, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false });
+  return emitYaml(value) ?? stringify(value, YAML_OPTIONS);
 }
 
 export function manifestsToYaml(objects: readonly Manifest[]): string {

@@ -18,13 +18,14 @@
  * Exits 1 when a target is missed. End-to-end figures are medians after one warm-up run (OS file cache,
  * the bundle and its code cache warm), with the fastest and slowest run beside them: on a shared machine
  * a wide range means the median is noisy, and the load average printed first and last says how busy
- * the machine was.
+ * the machine was. Targets are judged on wall time, as the issue states them; CPU time (of the child
+ * processes, of the fleet's process and of each stage) is printed beside them because it barely moves
+ * when other processes compete for the cores, so it says what a change did on a busy machine.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { stringify } from 'yaml';
 import { CHARTS } from '../charts';
 import { ARTIFACTS } from '../lib/artifacts';
 import { validationContext, type Registry } from '../lib/pipeline';
@@ -32,9 +33,9 @@ import { siteOutputFiles } from '../lib/output';
 import { renderSite } from '../lib/render';
 import { loadSite } from '../lib/site';
 import { validateFiles } from '../lib/validator';
-import { SUPPORTED_KUBERNETES_VERSIONS, minorOf } from '../lib/versions';
 import { writeSiteFiles } from '../lib/writer';
 import { buildBundle } from './build';
+import { writeFleet } from './fleet';
 
 const REGISTRY: Registry = { charts: CHARTS, artifacts: ARTIFACTS };
 const EXAMPLE = 'sites/example.yaml';
@@ -63,7 +64,7 @@ function time<T>(fn: () => T): { value: T; ms: number } {
 const peakMiB = () => process.resourceUsage().maxRSS / 1024;
 const results: { name: string; ok?: boolean }[] = [];
 /** `node -e 0`, median wall time in ms and peak RSS in MiB: what every figure is divided by. */
-let floor = { ms: Number.NaN, mib: Number.NaN };
+let floor = { ms: Number.NaN, cpuMs: Number.NaN, mib: Number.NaN };
 
 interface Target {
   readonly limit: number;
@@ -81,40 +82,8 @@ function report(name: string, value: string, ratio: number | undefined, target?:
 }
 
 const timeRatio = (ms: number) => ms / floor.ms;
+const cpuRatio = (ms: number) => ms / floor.cpuMs;
 const memoryRatio = (mib: number) => mib / floor.mib;
-
-/**
- * A varied fleet: each site extends the example (so it exercises overlays) with its own name, a
- * Kubernetes minor from the supported list, 1–3 extra pools and varied server counts and sizes.
- * Sites older than 1.33 drop DRA, which EKS does not serve there.
- */
-function writeFleet(dir: string, count: number): string[] {
-  copyFileSync(join(ROOT, 'sites', 'example-harbor-ca.crt'), join(dir, 'example-harbor-ca.crt'));
-  const files: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const version = SUPPORTED_KUBERNETES_VERSIONS[i % SUPPORTED_KUBERNETES_VERSIONS.length];
-    const dra = minorOf(version) >= 33;
-    const taint = [{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }];
-    const pools = [
-      { name: 'gpu-h100', count: 1 + (i % 8), vcpus: [112, 224, 256][i % 3], labels: { gpu: 'h100' }, taints: taint, gpu: { mode: 'devicePlugin', model: 'H100', perNode: 8 } },
-      ...(dra ? [{ name: 'gpu-h100-dra', count: 1 + (i % 5), vcpus: 224, labels: { gpu: 'h100' }, taints: taint, gpu: { mode: 'dra', model: 'H100', perNode: 8 } }] : []),
-      ...Array.from({ length: 1 + (i % 3) }, (_, p) => ({ name: `cpu-${p}`, count: 2 + ((i + p) % 10), vcpus: [32, 64, 96][(i + p) % 3] })),
-    ];
-    const site: Record<string, unknown> = {
-      extends: join(ROOT, EXAMPLE),
-      name: `site-${String(i).padStart(4, '0')}`,
-      kubernetesVersion: version,
-      cluster: { name: `fleet-${i}` },
-      registry: { caFile: 'example-harbor-ca.crt' },
-      nodePools: pools,
-      ...(dra ? {} : { dra: { claimTemplates: [] }, samples: { mlTraining: { enabled: false } } }),
-    };
-    const file = join(dir, `site-${String(i).padStart(4, '0')}.yaml`);
-    writeFileSync(file, stringify(site));
-    files.push(file);
-  }
-  return files;
-}
 
 function inProcessExample(runs: number) {
   // first run in the process: pays for loading the Kubernetes schemas of the site's minor
@@ -145,11 +114,16 @@ function fleet(count: number) {
     const files = writeFleet(dir, count);
     const tty = process.stderr.isTTY;
     const stageMs = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<(typeof STAGES)[number], number>;
+    const stageCpuMs = { ...stageMs };
     const stage = <T>(name: (typeof STAGES)[number], fn: () => T): T => {
+      const cpu = process.cpuUsage();
       const { value, ms } = time(fn);
+      const used = process.cpuUsage(cpu);
       stageMs[name] += ms;
+      stageCpuMs[name] += (used.user + used.system) / 1000;
       return value;
     };
+    const cpuStart = process.cpuUsage();
     let objects = 0;
     let findings = 0;
     const total = time(() => {
@@ -166,12 +140,18 @@ function fleet(count: number) {
       });
     });
     if (tty) process.stderr.write('\n');
+    const cpuUsed = process.cpuUsage(cpuStart);
+    const cpuMs = (cpuUsed.user + cpuUsed.system) / 1000;
     const perSite = total.ms / count;
-    report(`fleet: ${count} sites loaded, rendered, validated, written`, `${(total.ms / 1000).toFixed(2)} s`, timeRatio(total.ms), { limit: 15, actual: total.ms / 1000, unit: 's' });
-    report('fleet: per site', `${perSite.toFixed(1)} ms`, timeRatio(perSite), { limit: 15, actual: perSite, unit: 'ms' });
+    // the issue's target is 15 s for 1,000 sites: 15 ms a site, whatever the fleet's size
+    report(`fleet: ${count} sites loaded, rendered, validated, written`, `${(total.ms / 1000).toFixed(2)} s`, timeRatio(total.ms), { limit: (15 * count) / 1000, actual: total.ms / 1000, unit: 's' });
+    report('fleet: per site (wall)', `${perSite.toFixed(1)} ms`, timeRatio(perSite), { limit: 15, actual: perSite, unit: 'ms' });
+    report('fleet: per site (CPU time of the process, not a target)', `${(cpuMs / count).toFixed(1)} ms`, cpuRatio(cpuMs / count));
+    console.log(`  per stage and site: wall ms (share of the wall total), CPU ms; the ratio is the wall figure's`);
     for (const name of STAGES) {
       const ms = stageMs[name] / count;
-      report(`fleet: per site, ${name}`, `${ms.toFixed(1)} ms ${((100 * stageMs[name]) / total.ms).toFixed(0).padStart(3)}%`, timeRatio(ms));
+      const text = `${ms.toFixed(1)} ms ${((100 * stageMs[name]) / total.ms).toFixed(0).padStart(3)}%, ${(stageCpuMs[name] / count).toFixed(1)} CPU`;
+      report(`fleet: per site, ${name}`, text, timeRatio(ms));
     }
     report('fleet: objects rendered / validator findings', `${objects} / ${findings}`, undefined);
     report('bench process: peak RSS (maxRSS)', `${peakMiB().toFixed(0)} MiB`, memoryRatio(peakMiB()), { limit: 400, actual: peakMiB(), unit: 'MiB' });
@@ -185,6 +165,23 @@ interface Runs {
   readonly median: number;
   readonly min: number;
   readonly max: number;
+  /** CPU time (user + system) of the child and its children, mean per run, in ms; NaN where /proc is missing. */
+  readonly cpu: number;
+}
+
+/**
+ * CPU time of this process's finished children in ms (Linux: cutime + cstime of /proc/self/stat, in
+ * clock ticks of 10 ms). Unlike wall time it barely grows when other processes compete for the cores.
+ */
+function childrenCpuMs(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is field 3 (state): cutime and cstime are fields 16 and 17
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** Wall times of a command run `runs` times after one warm-up run that fills caches, in ms. */
@@ -193,8 +190,10 @@ function endToEnd(command: string, args: string[], runs: number, outFlag = true)
   try {
     const once = () => time(() => execFileSync(command, [...args, ...(outFlag ? ['--out', out] : [])], { cwd: ROOT, stdio: 'pipe' })).ms;
     once();
+    const cpuBefore = childrenCpuMs();
     const times = Array.from({ length: runs }, once);
-    return { median: median(times), min: Math.min(...times), max: Math.max(...times) };
+    const cpu = (childrenCpuMs() - cpuBefore) / runs;
+    return { median: median(times), min: Math.min(...times), max: Math.max(...times), cpu };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -202,12 +201,13 @@ function endToEnd(command: string, args: string[], runs: number, outFlag = true)
 
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
 const spread = (r: Runs) => `${seconds(r.median)} s (${seconds(r.min)}–${seconds(r.max)})`;
+const cpuText = (r: Runs) => `${seconds(r.cpu)} s CPU`;
 
 /** `node -e 0`: wall time and the peak RSS of a child that does nothing. */
 function nodeFloor(runs: number) {
-  const ms = endToEnd(process.execPath, ['-e', '0'], runs, false).median;
+  const run = endToEnd(process.execPath, ['-e', '0'], runs, false);
   const rss = execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.resourceUsage().maxRSS))'], { encoding: 'utf8' });
-  return { ms, mib: Number(rss) / 1024 };
+  return { ms: run.median, cpuMs: run.cpu, mib: Number(rss) / 1024 };
 }
 
 /** `npm test` once, wall time: the type-check and every unit test, as a developer runs them. */
@@ -231,16 +231,20 @@ function main() {
   const sites = option('sites', 1000);
   console.log(`Node ${process.version}, ${cpus().length} cores, ${runs} runs per end-to-end measurement, fleet of ${sites} sites; load average ${load()}`);
   floor = nodeFloor(runs);
-  console.log(`\`node -e 0\` in this run: ${floor.ms.toFixed(0)} ms, ${floor.mib.toFixed(0)} MiB peak RSS; the ratio column divides by these\n`);
+  console.log(`\`node -e 0\` in this run: ${floor.ms.toFixed(0)} ms wall (${floor.cpuMs.toFixed(0)} ms CPU), ${floor.mib.toFixed(0)} MiB peak RSS; the ratio column divides by these\n`);
+  const busy = loadavg()[0] > cpus().length;
+  if (busy) console.log(`NOTE: load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores: other processes compete for the CPU, wall times are inflated and noisy; the CPU-time lines are the steadier figures\n`);
   // a fresh bundle and code cache, so the end-to-end runs below measure runs, not a build
   const built = time(() => buildBundle());
   report('bundle: esbuild build time (after a source change)', `${built.ms.toFixed(0)} ms`, timeRatio(built.ms));
   const fast = endToEnd(process.execPath, [join(ROOT, 'scripts', 'run-bundle.cjs'), 'synth'], runs);
   report('example: default command without npm (run-bundle.cjs synth)', spread(fast), timeRatio(fast.median), { limit: 2, actual: timeRatio(fast.median), unit: '× node -e 0' });
+  report('example: the same, CPU time per run (mean; not a target)', cpuText(fast), cpuRatio(fast.cpu));
   const helmRatio = HELM_YARDSTICK.helmSeconds / HELM_YARDSTICK.nodeSeconds;
   console.log(`  yardstick, not measured here: \`helm template\` of the NVIDIA device-plugin and DRA charts ${HELM_YARDSTICK.helmSeconds} s = ${helmRatio.toFixed(2)}× node -e 0 (${HELM_YARDSTICK.source}); the example is ${timeRatio(fast.median) <= helmRatio ? 'faster' : 'SLOWER'}`);
   const npm = endToEnd('npm', ['run', '--silent', 'synth', '--'], runs);
   report('example: `npm run synth` end to end (npm included)', spread(npm), timeRatio(npm.median));
+  report('example: `npm run synth`, CPU time per run (mean)', cpuText(npm), cpuRatio(npm.cpu));
   const source = endToEnd(process.execPath, ['--import', 'tsx', 'main.ts', 'synth'], runs);
   report('example: node --import tsx main.ts synth (from source)', spread(source), timeRatio(source.median));
   console.log('');

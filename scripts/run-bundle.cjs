@@ -72,7 +72,8 @@ function runBundle(built) {
     // no cache yet: this run makes it
   }
   // Module.wrap keeps line numbers: a stack trace of a bug points at the bundle's real lines
-  const script = new vm.Script(Module.wrap(readFileSync(BUNDLE, 'utf8')), { filename: BUNDLE, cachedData });
+  // scripts/build.ts writes the bundle in ASCII: Latin-1 reads it faster than UTF-8, to the same text
+  const script = new vm.Script(Module.wrap(readFileSync(BUNDLE, 'latin1')), { filename: BUNDLE, cachedData });
   if (cachedData === undefined || script.cachedDataRejected) {
     process.once('exit', () => {
       try {

@@ -7,12 +7,16 @@
  * - imports/crds/<group>_<plural>.yaml: the CRD as upstream ships it, minus schema descriptions (which
  *   keeps each file well under the 256 KiB `kubectl apply` annotation limit). A valid
  *   apiextensions.k8s.io/v1 CRD: the cluster-test harness applies every file in that folder.
- * - imports/schemas/crds.json: strict JSON Schema per served apiVersion+kind, for lib/validator.
+ * - imports/schemas/crds.json: for lib/validator, the index of the served apiVersion+kinds (CRD file,
+ *   scope, schema file), and imports/schemas/crds/<group>_<version>_<Kind>.json: the strict JSON Schema
+ *   of each, one file per kind so a run parses only the schemas of the kinds it renders (the whole set
+ *   is ~2 MB, ~20 ms of JSON.parse, against ~90 KB for the example's two kinds).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
+import { CRD_SCHEMA_DIR, crdSchemaFile, SCHEMA_DIR } from '../lib/validator/schema';
 import { type Json, type JsonObject, strictSchema, writeJson } from './schema-transform';
 
 interface CrdSource {
@@ -129,6 +133,7 @@ function removeGenerated(): void {
 
 function main(): void {
   removeGenerated();
+  rmSync(join(SCHEMA_DIR, CRD_SCHEMA_DIR), { recursive: true, force: true });
   const kinds: JsonObject = {};
   const served: Record<string, string[]> = {};
   for (const source of SOURCES) {
@@ -151,11 +156,9 @@ function main(): void {
       const kind = names.kind as string;
       if (!v.schema?.openAPIV3Schema) throw new Error(`${fileName}: ${apiVersion} has no openAPIV3Schema`);
       (served[apiVersion] ??= []).push(kind);
-      kinds[`${apiVersion} ${kind}`] = {
-        crd: `imports/crds/${fileName}`,
-        scope: spec.scope as string,
-        schema: strictSchema(v.schema.openAPIV3Schema),
-      };
+      const schemaFile = crdSchemaFile(apiVersion, kind);
+      writeJson(join(SCHEMA_DIR, schemaFile), strictSchema(v.schema.openAPIV3Schema));
+      kinds[`${apiVersion} ${kind}`] = { crd: `imports/crds/${fileName}`, scope: spec.scope as string, schemaFile };
     }
     console.log(`imports/crds/${fileName}: ${versions.filter((v) => v.served).map((v) => v.name).join(', ')} served`);
   }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Manifest } from '../lib/manifest';
 import { type Finding, SUPPORTED_SCHEMA_VERSIONS, formatFinding, validateFiles } from '../lib/validator';
-import { SCHEMA_DIR, schemaSetFor } from '../lib/validator/schema';
+import { CRD_SCHEMA_DIR, crdSchemaFile, SCHEMA_DIR, schemaSetFor } from '../lib/validator/schema';
 import { CONTEXT, loadSite, withEdit, withObjects } from './fixtures/validator/site';
 
 const site = loadSite('site-1.33.yaml');
@@ -68,6 +68,18 @@ describe('CRD files', () => {
       if (file !== 'argoproj.io_applicationsets.yaml') expect(JSON.stringify(crd).length).toBeLessThan(256 * 1024);
     }
   }, 60_000);
+
+  it('keep one schema file per served kind, named by the index, and no other file', () => {
+    const index = JSON.parse(readFileSync(join(SCHEMA_DIR, 'crds.json'), 'utf8')) as { kinds: Record<string, { schemaFile: string }> };
+    const listed = Object.entries(index.kinds).map(([key, entry]) => {
+      const [apiVersion, kind] = key.split(' ');
+      expect(entry.schemaFile).toBe(crdSchemaFile(apiVersion, kind));
+      expect(JSON.parse(readFileSync(join(SCHEMA_DIR, entry.schemaFile), 'utf8'))).toHaveProperty('properties.spec');
+      return entry.schemaFile;
+    });
+    const files = readdirSync(join(SCHEMA_DIR, CRD_SCHEMA_DIR)).map((f) => `${CRD_SCHEMA_DIR}/${f}`);
+    expect(files.sort()).toEqual(listed.sort());
+  });
 
   it('serve the custom resources we emit', () => {
     const served = JSON.parse(readFileSync(join(SCHEMA_DIR, 'crds.json'), 'utf8')).served;

@@ -37,8 +37,12 @@ export interface CredentialProblem {
   readonly message: string;
 }
 
+/** Every credential name CREDENTIAL_ASSIGNMENT knows contains one of these: most strings are skipped after one quick test. */
+const ASSIGNMENT_WORD = /pass|pwd|token|api|secret/i;
+
 function textProblem(text: string): string | undefined {
-  if (DOCKER_CONFIG_AUTH.test(text)) return 'contains a registry "auths" entry with an "auth" credential';
+  if (text.includes('"auths"') && DOCKER_CONFIG_AUTH.test(text)) return 'contains a registry "auths" entry with an "auth" credential';
+  if (!ASSIGNMENT_WORD.test(text)) return undefined;
   for (const match of text.matchAll(CREDENTIAL_ASSIGNMENT)) {
     if (!isReference(match[2])) return `contains a plaintext credential assignment ("${match[1]}" = …)`;
   }

@@ -1,8 +1,10 @@
 /**
  * Strict schema validation of rendered objects against the official definitions of one Kubernetes
- * minor (imports/schemas/kubernetes-<minor>.json) and the CRDs we install (imports/schemas/crds.json),
- * the way `kubeconform -strict -kubernetes-version <minor>` does. Bundles are parsed once per process
- * and minor (one JSON.parse each); evaluation only visits the schema nodes the data reaches.
+ * minor (imports/schemas/kubernetes-<minor>.json) and the CRDs we install (imports/schemas/crds.json,
+ * the index, and one schema file per kind under imports/schemas/crds/), the way
+ * `kubeconform -strict -kubernetes-version <minor>` does. Each file is parsed once per process, and
+ * only when a run needs it (the minor's bundle, the schemas of the custom resources it renders);
+ * evaluation only visits the schema nodes the data reaches.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,7 +28,16 @@ interface KubernetesBundle {
 interface CrdBundle {
   readonly sources: readonly { readonly module: string; readonly version: string; readonly file: string }[];
   readonly served: Record<string, string[]>;
-  readonly kinds: Record<string, { readonly crd: string; readonly scope: string; readonly schema: Schema }>;
+  /** `schemaFile` is relative to SCHEMA_DIR. */
+  readonly kinds: Record<string, { readonly crd: string; readonly scope: string; readonly schemaFile: string }>;
+}
+
+/** Folder of the per-kind CRD schemas, in SCHEMA_DIR. */
+export const CRD_SCHEMA_DIR = 'crds';
+
+/** Where scripts/update-crds.ts writes the schema of a custom resource kind, relative to SCHEMA_DIR. */
+export function crdSchemaFile(apiVersion: string, kind: string): string {
+  return `${CRD_SCHEMA_DIR}/${apiVersion.replace('/', '_')}_${kind}.json`;
 }
 
 /** A schema problem at a field of the object. */
@@ -57,6 +68,16 @@ function readJson<T>(file: string): T {
 let crdBundle: CrdBundle | undefined;
 function crds(): CrdBundle {
   return (crdBundle ??= readJson<CrdBundle>('crds.json'));
+}
+
+const crdSchemas = new Map<string, Schema>();
+function crdSchema(key: string): Schema {
+  let schema = crdSchemas.get(key);
+  if (!schema) {
+    schema = readJson<Schema>(crds().kinds[key].schemaFile);
+    crdSchemas.set(key, schema);
+  }
+  return schema;
 }
 
 /**
@@ -98,7 +119,7 @@ export class SchemaSet {
     const key = `${apiVersion} ${kind}`;
     const crd = crds().kinds[key];
     // CRD schemas leave metadata open; the API server validates it as ObjectMeta.
-    if (crd) return { allOf: [crd.schema, { properties: { metadata: { $ref: `#/definitions/${OBJECT_META}` } } }] };
+    if (crd) return { allOf: [crdSchema(key), { properties: { metadata: { $ref: `#/definitions/${OBJECT_META}` } } }] };
     return { $ref: `#/definitions/${this.bundle.kinds[key]}` };
   }
 
