@@ -1,4 +1,5 @@
 import { applyCommands } from './applyset';
+import { cloudNodeLabels, isNvidiaInstanceType } from './cloud';
 import type { SiteConfig } from './config/schema';
 import { costReport, formatInt, formatUsd } from './cost';
 import { EKSCTL_PATH } from './eksctl';
@@ -52,9 +53,9 @@ export function nodeGroups(config: SiteConfig): NodeGroup[] {
       id: `cloud_${mermaidId(g.name)}`,
       kind: 'cloud' as const,
       name: g.name,
-      labels: g.labels,
+      labels: cloudNodeLabels(g),
       taints: g.taints,
-      detail: `${g.instanceType}, ${g.minSize}–${g.maxSize} nodes`,
+      detail: `${g.instanceType}${isNvidiaInstanceType(g.instanceType) ? ' (NVIDIA GPU)' : ''}, ${g.minSize}–${g.maxSize} nodes`,
     })),
   ];
 }

@@ -337,10 +337,10 @@ describe('gpu-placement', () => {
   });
 
   it('flags GPU pods on a site without GPU pools', () => {
-    const ctx = { ...CONTEXT, gpuTaints: [], gpuPoolSelectors: [] };
+    const ctx = { ...CONTEXT, gpuNodeGroups: [] };
     expect(findings('gpu-placement', site, ctx)).toEqual([
-      'Deployment ml-workloads/trainer | spec.template.spec.nodeSelector | requests GPUs but the site has no GPU node pool',
-      'Job ml-workloads/dra-smoke-test | spec.template.spec.nodeSelector | requests GPUs but the site has no GPU node pool',
+      'Deployment ml-workloads/trainer | spec.template.spec.nodeSelector | requests GPUs but the site has no GPU node pool and no cloud GPU node group',
+      'Job ml-workloads/dra-smoke-test | spec.template.spec.nodeSelector | requests GPUs but the site has no GPU node pool and no cloud GPU node group',
     ]);
   });
 });
