@@ -38,14 +38,15 @@ describe('config advice on settings that do nothing or put workloads at risk', (
   it('warns when devicePlugin or draDriver settings are changed on a site where that component has no node to run on', () => {
     const noDevicePluginPool = siteWith((doc) => {
       doc.nodePools = doc.nodePools.filter((p: { gpu?: { mode?: string } }) => p.gpu?.mode !== 'devicePlugin');
-      doc.samples = { gpuTest: { enabled: false }, gpuTraining: { enabled: false } };
+      doc.cloudNodeGroups = doc.cloudNodeGroups.filter((g: { instanceType: string }) => !g.instanceType.startsWith('g5.'));
+      doc.samples = { gpuTest: { enabled: false }, gpuTraining: { enabled: false }, cloudGpuTest: { enabled: false } };
       doc.devicePlugin = { image: 'nvcr.io/nvidia/k8s-device-plugin:v0.17.2', nvidiaRuntimeClass: true };
       doc.draDriver = { logVerbosity: 6 };
     });
     expect(noDevicePluginPool.warnings).toEqual(
       expect.arrayContaining([
-        'devicePlugin.image: set, but the device plugin does not run on this site (no devicePlugin pool with servers): it has no effect',
-        'devicePlugin.nvidiaRuntimeClass: set, but the device plugin does not run on this site (no devicePlugin pool with servers): it has no effect',
+        'devicePlugin.image: set, but the device plugin does not run on this site (no devicePlugin pool with servers, no cloud node group with NVIDIA instances): it has no effect',
+        'devicePlugin.nvidiaRuntimeClass: set, but the device plugin does not run on this site (no devicePlugin pool with servers, no cloud node group with NVIDIA instances): it has no effect',
       ]),
     );
     // the DRA driver does run there: its setting takes effect

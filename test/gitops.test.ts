@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
 import { ARTIFACTS } from '../lib/artifacts';
 import type { Manifest } from '../lib/manifest';
+import { APPLY_FIRST, WORKLOAD_KINDS } from '../lib/apply-order';
 import { buildSite, validationContext } from '../lib/pipeline';
 import { validateFiles } from '../lib/validator';
 import { siteVariantFile } from './helpers/site-variant';
@@ -58,11 +59,23 @@ describe('gitops (Argo CD and Flux)', () => {
     expect(JSON.parse(file('gitops/argocd-never-pruned.json')!).sitePath).toBe('dist/example-gitops/never-pruned');
   });
 
-  it('Argo CD sync waves follow the apply order: every object carries its file prefix', () => {
-    for (const f of build.result.files) {
-      const order = String(Number(f.path.replace(/^.*\//, '').slice(0, 2)));
-      for (const o of f.objects) expect(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'], `${f.path} ${o.kind}`).toBe(order);
+  it('Argo CD sync waves follow the apply order of kubectl apply -k: prerequisites in wave -1, workloads in wave 0', () => {
+    const all = build.result.files.flatMap((f) => f.objects);
+    const wave = (o: (typeof all)[number]) => o.metadata.annotations?.['argocd.argoproj.io/sync-wave'];
+    const wavesOf = (kinds: readonly string[]) => [...new Set(all.filter((o) => kinds.includes(o.kind)).map(wave))];
+    expect(wavesOf(['Namespace', 'ServiceAccount', 'RuntimeClass', 'DeviceClass', 'ResourceClaimTemplate', 'PersistentVolume', 'PersistentVolumeClaim'])).toEqual(['-1']);
+    expect(wavesOf(WORKLOAD_KINDS)).toEqual(['0']);
+    // every kind the output has is in one of the two waves, by the same list kustomization.yaml sorts by
+    for (const o of all) expect(wave(o), `${o.kind} ${o.metadata.name}`).toBe(APPLY_FIRST.includes(o.kind) ? '-1' : '0');
+    // the example's prerequisites are really there, so the check above is not vacuous
+    for (const kind of ['RuntimeClass', 'DeviceClass', 'ResourceClaimTemplate', 'PersistentVolumeClaim', 'DaemonSet', 'Job', 'Pod']) {
+      expect(all.some((o) => o.kind === kind), kind).toBe(true);
     }
+  });
+
+  it('only gitops sites carry sync waves', () => {
+    const plain = buildSite('sites/example.yaml', registry);
+    expect(plain.result.files.flatMap((f) => f.objects).filter((o) => o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] !== undefined)).toEqual([]);
   });
 
   it('Flux: the site prunes and waits, depends on the operator Kustomizations named in the config, never-pruned/ does not prune', () => {

@@ -30,7 +30,7 @@ function changedSettings(section: 'devicePlugin' | 'draDriver', config: SiteConf
 function noOpSettings(config: SiteConfig): string[] {
   const advice: string[] = [];
   const idle: [('devicePlugin' | 'draDriver'), boolean, string][] = [
-    ['devicePlugin', runsDevicePlugin(config), 'the device plugin does not run on this site (no devicePlugin pool with servers)'],
+    ['devicePlugin', runsDevicePlugin(config), 'the device plugin does not run on this site (no devicePlugin pool with servers, no cloud node group with NVIDIA instances)'],
     ['draDriver', runsDraDriver(config), 'the DRA driver does not run on this site (no dra pool with servers)'],
   ];
   for (const [section, runs, why] of idle) {
