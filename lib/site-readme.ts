@@ -104,7 +104,7 @@ export interface ComponentRow {
   readonly objects: number;
 }
 
-/** One row per component label value, in apply order. */
+/** One row per component label value, in file order. */
 export function componentRows(files: readonly RenderedFile[]): ComponentRow[] {
   const rows = new Map<string, { versions: Set<string>; namespaces: Set<string>; images: Set<string>; files: Set<string>; objects: number }>();
   for (const file of files) {
