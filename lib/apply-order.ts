@@ -12,14 +12,19 @@ import type { Manifest } from './manifest';
  * kustomize's own default ("legacy") order sorts by kind too, but knows none of RuntimeClass, DeviceClass or
  * ResourceClaimTemplate and sorts them alphabetically after DaemonSet and Job. kustomization.yaml therefore
  * sets `sortOptions` to the lists below: kustomize's default `orderFirst` (sigs.k8s.io/kustomize/kyaml
- * resid/gvk.go) with the kinds pods need inserted before the workload kinds, and the workload kinds moved to
- * `orderLast`, ahead of the webhook configurations kustomize keeps last. Kinds in neither list (custom
- * resources, ValidatingAdmissionPolicy, …) come in between, sorted by group, version and kind.
+ * resid/gvk.go) with the kinds pods need inserted before the workload kinds (and PersistentVolume moved
+ * up, see there), and the workload kinds moved to `orderLast`, ahead of the webhook configurations
+ * kustomize keeps last. Kinds in neither list (custom resources, ValidatingAdmissionPolicy, …) come in
+ * between, sorted by group, version and kind.
  */
 export const APPLY_FIRST: readonly string[] = [
   'Namespace',
   'ResourceQuota',
   'StorageClass',
+  // Long before its claim: the PersistentVolume controller binds a claim that names its volume only if the
+  // volume is already in its cache when the claim arrives; otherwise it retries at its next resync (15 s),
+  // and a pod created meanwhile gets FailedScheduling (unbound PersistentVolumeClaim).
+  'PersistentVolume',
   'CustomResourceDefinition',
   'ServiceAccount',
   'PodSecurityPolicy',
@@ -38,7 +43,6 @@ export const APPLY_FIRST: readonly string[] = [
   'DeviceClass',
   'ResourceClaimTemplate',
   'ResourceClaim',
-  'PersistentVolume',
   'PersistentVolumeClaim',
   'PodDisruptionBudget',
 ];

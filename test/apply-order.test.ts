@@ -41,6 +41,9 @@ describe('first-install apply order', () => {
       expect(APPLY_FIRST, kind).not.toContain(kind);
     }
     expect(APPLY_FIRST[0]).toBe('Namespace');
+    // the volume well before its claim, so the claim binds at once (the PV controller does not retry for 15 s)
+    expect(APPLY_FIRST.indexOf('PersistentVolume')).toBeLessThan(APPLY_FIRST.indexOf('ServiceAccount'));
+    expect(APPLY_FIRST.indexOf('PersistentVolumeClaim')).toBeGreaterThan(APPLY_FIRST.indexOf('ResourceClaimTemplate'));
     expect(APPLY_LAST.slice(-2)).toEqual(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);
   });
 
@@ -78,6 +81,7 @@ describe('first-install apply order', () => {
       for (const kind of ['RuntimeClass', 'DeviceClass', 'ResourceClaimTemplate', 'PersistentVolume', 'PersistentVolumeClaim']) {
         if (kinds.includes(kind)) expect(kinds.lastIndexOf(kind), kind).toBeLessThan(firstWorkload);
       }
+      if (kinds.includes('PersistentVolume')) expect(kinds.indexOf('PersistentVolume')).toBeLessThan(kinds.indexOf('ServiceAccount'));
     });
 
     it('fails without our sortOptions: kustomize\'s default order creates DaemonSets and the Job too early', () => {
