@@ -94,11 +94,16 @@ function devicePluginLines(config: SiteConfig): { flag: string; lines: string[] 
   };
 }
 
+/** The command that creates the cluster from the file, with the flags the site needs. */
+export function eksctlCreateCommand(config: SiteConfig): string {
+  return `eksctl create cluster -f ${EKSCTL_PATH}${devicePluginLines(config).flag}`;
+}
+
 export function eksctlFile(config: SiteConfig): OutputFile {
   const plugin = devicePluginLines(config);
   const header = [
     `# eksctl ClusterConfig of site ${config.name}: the EKS cluster, its remote (hybrid) networks and the cloud node groups.`,
-    `# Generated from the site config: edit that instead. Not a cluster object. Create with: eksctl create cluster -f cluster/eksctl.yaml${plugin.flag}`,
+    `# Generated from the site config: edit that instead. Not a cluster object. Create with: ${eksctlCreateCommand(config)}`,
     ...plugin.lines,
     '# eksctl sets remoteNetworkConfig only at cluster creation; later changes go through the EKS API (UpdateClusterConfig).',
     ...(config.eksctl.vpcGatewayId

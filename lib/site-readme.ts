@@ -2,7 +2,7 @@ import { applyCommands } from './applyset';
 import { cloudNodeLabels, isNvidiaInstanceType } from './cloud';
 import type { SiteConfig } from './config/schema';
 import { costReport, formatInt, formatUsd } from './cost';
-import { EKSCTL_PATH } from './eksctl';
+import { EKSCTL_PATH, eksctlCreateCommand } from './eksctl';
 import { ARTIFACT_COMPONENTS, GUIDE_DEVIATIONS } from './guide-deviations';
 import { COMPONENT_LABEL, GENERATOR_NAME, GENERATOR_VERSION, VERSION_LABEL } from './labels';
 import type { Manifest, RenderedFile } from './manifest';
@@ -252,7 +252,7 @@ export function siteReadme(site: Site, files: readonly RenderedFile[]): string {
     '## Node and cluster setup (not applied by kubectl)',
     '',
     ...config.nodePools.map((p) => `- [${nodeConfigPath(p)}](${nodeConfigPath(p)}): nodeadm NodeConfig of pool ${p.name}: ${nodeSide(config, p)}`),
-    `- [${EKSCTL_PATH}](${EKSCTL_PATH}): eksctl ClusterConfig (cluster, remote networks, cloud node groups)`,
+    `- [${EKSCTL_PATH}](${EKSCTL_PATH}): eksctl ClusterConfig (cluster, remote networks, cloud node groups); create with \`${eksctlCreateCommand(config)}\``,
     '',
     '## Cost',
     '',
