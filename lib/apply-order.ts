@@ -68,8 +68,11 @@ export const PREREQUISITE_KINDS: readonly string[] = ['RuntimeClass', 'DeviceCla
  * DaemonSet (which Harbor pulls depend on) included.
  */
 export function syncWave(kind: string): string {
-  return APPLY_FIRST.includes(kind) ? '-1' : '0';
+  return APPLY_FIRST.includes(kind) ? PREREQUISITE_WAVE : WORKLOAD_WAVE;
 }
+
+export const PREREQUISITE_WAVE = '-1';
+export const WORKLOAD_WAVE = '0';
 
 /** `Kind namespace/name`, for messages. */
 function describeObject(o: Pick<Manifest, 'kind' | 'metadata'>): string {

@@ -84,6 +84,29 @@ describe('first-install apply order', () => {
       if (kinds.includes('PersistentVolume')) expect(kinds.indexOf('PersistentVolume')).toBeLessThan(kinds.indexOf('ServiceAccount'));
     });
 
+    it('splits a gitops site between the two Flux Kustomizations: every object in exactly one, the prerequisites first', () => {
+      const flux = parseAllDocuments(readFileSync(join('dist', 'example-gitops', 'gitops', 'flux.yaml'), 'utf8')).map((d) => d.toJS());
+      // as kustomize-controller does with spec.patches: appended to the folder's kustomization.yaml, then built
+      const build = (name: string) => {
+        const spec = flux.find((o) => o.kind === 'Kustomization' && o.metadata.name === name).spec;
+        const dir = mkdtempSync(join(tmpdir(), 'ehc-flux-'));
+        cpSync(join('dist', 'example-gitops'), dir, { recursive: true });
+        const k = parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8'));
+        writeFileSync(join(dir, 'kustomization.yaml'), stringify({ ...k, patches: [...(k.patches ?? []), ...spec.patches] }));
+        return kustomize(kubectl!, dir).map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+      };
+      const all = kustomize(kubectl!, join('dist', 'example-gitops')).map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+      const first = build('example-gitops-prerequisites');
+      const rest = build('example-gitops');
+      expect([...first, ...rest].sort()).toEqual([...all].sort());
+      expect(first.filter((id) => rest.includes(id))).toEqual([]);
+      for (const kind of ['Namespace', 'RuntimeClass', 'DeviceClass', 'ResourceClaimTemplate', 'PersistentVolume', 'PersistentVolumeClaim']) {
+        expect(first.some((id) => id.startsWith(`${kind} `)), kind).toBe(true);
+      }
+      expect(first.filter((id) => WORKLOAD_KINDS.includes(id.split(' ')[0]))).toEqual([]);
+      expect(rest.filter((id) => WORKLOAD_KINDS.includes(id.split(' ')[0])).length).toBeGreaterThan(0);
+    });
+
     it('fails without our sortOptions: kustomize\'s default order creates DaemonSets and the Job too early', () => {
       const dir = mkdtempSync(join(tmpdir(), 'ehc-order-'));
       cpSync(join('dist', 'example'), dir, { recursive: true });

@@ -35,6 +35,7 @@ describe('gitops (Argo CD and Flux)', () => {
       'source.toolkit.fluxcd.io/v1 GitRepository',
       'kustomize.toolkit.fluxcd.io/v1 Kustomization',
       'kustomize.toolkit.fluxcd.io/v1 Kustomization',
+      'kustomize.toolkit.fluxcd.io/v1 Kustomization',
     ]);
     expect(schemaFindings(gitopsObjects())).toEqual([]);
   });
@@ -81,10 +82,20 @@ describe('gitops (Argo CD and Flux)', () => {
   it('Flux: the site prunes and waits, depends on the operator Kustomizations named in the config, never-pruned/ does not prune', () => {
     const flux = (overrides: Record<string, unknown>) =>
       parseAllDocuments(buildSite(siteVariantFile(overrides), registry).output.find((f) => f.path === 'gitops/flux.yaml')!.content).map((d) => d.toJS());
-    const [source, site, neverPruned] = flux({ gitops: { enabled: true, repoURL: 'https://git.example.com/x.git', flux: { dependsOn: ['external-secrets'] } } });
+    const [source, prerequisites, site, neverPruned] = flux({ gitops: { enabled: true, repoURL: 'https://git.example.com/x.git', flux: { dependsOn: ['external-secrets'] } } });
     expect(source.spec.url).toBe('https://git.example.com/x.git');
-    expect(site.spec).toMatchObject({ path: './dist/example', prune: true, wait: true, dependsOn: [{ name: 'external-secrets' }] });
+    expect(prerequisites.metadata.name).toBe('example-prerequisites');
+    expect(prerequisites.spec).toMatchObject({ path: './dist/example', prune: true, wait: true, dependsOn: [{ name: 'external-secrets' }] });
+    expect(site.spec).toMatchObject({ path: './dist/example', prune: true, wait: true, dependsOn: [{ name: 'external-secrets' }, { name: 'example-prerequisites' }] });
     expect(neverPruned.spec).toMatchObject({ path: './dist/example/never-pruned', prune: false });
+  });
+
+  it('Flux: the prerequisites Kustomization keeps only wave -1, the site one only wave 0 (kubectl -k order as Kustomizations)', () => {
+    const [, prerequisites, site] = objects('gitops/flux.yaml') as any[];
+    const dropped = (k: any) => k.spec.patches.map((p: any) => [p.target.annotationSelector, p.patch]);
+    expect(dropped(prerequisites)).toEqual([['argocd.argoproj.io/sync-wave=0', '$patch: delete\nkind: Any\nmetadata:\n  name: any']]);
+    expect(dropped(site)).toEqual([['argocd.argoproj.io/sync-wave!=0', '$patch: delete\nkind: Any\nmetadata:\n  name: any']]);
+    expect(site.spec.dependsOn).toEqual([{ name: 'example-gitops-prerequisites' }]);
   });
 
   it('gitops without repoURL is bad input', () => {
