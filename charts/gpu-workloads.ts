@@ -8,7 +8,8 @@ import { podResourceClaim, type PodSpecWire } from '../lib/dra';
 import { imageRef } from '../lib/images';
 import { emit, type Typed } from '../lib/k8s';
 import { WORKLOADS_NAMESPACE } from '../lib/namespaces';
-import { nvidiaRuntimeClassField, poolNodeSelector, poolTolerations, workloadPool } from '../lib/placement';
+import { cloudGpuNodeGroups, type CloudNodeGroup } from '../lib/cloud';
+import { nodeGroupTerm, nvidiaRuntimeClassField, poolNodeSelector, poolTolerations, workloadPool } from '../lib/placement';
 import { imagePullSecretsField } from '../lib/pull-secrets';
 import { NO_PRIVILEGES } from '../lib/security-context';
 import type { Site } from '../lib/site';
@@ -50,11 +51,11 @@ export class GpuWorkloadsChart extends Chart {
   constructor(scope: Construct, id: string, props: GpuWorkloadsChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
     this.config = props.site.config;
-    const { gpuTest, gpuTraining, mlTraining } = this.config.samples;
+    const { gpuTest, gpuTraining, mlTraining, cloudGpuTest } = this.config.samples;
     // The config checks reject an enabled sample without a matching pool, so each lookup succeeds here.
     const testPool = gpuTest.enabled ? workloadPool(this.config, 'devicePlugin', gpuTest.pool) : undefined;
     if (testPool) {
-      this.devicePluginPod(testPool, 'gpu-test', {
+      this.pod('gpu-test', this.placement(testPool), {
         name: 'cuda',
         image: imageRef(this.config, gpuTest.image),
         command: ['nvidia-smi'],
@@ -67,7 +68,7 @@ export class GpuWorkloadsChart extends Chart {
     }
     const trainingPool = gpuTraining.enabled ? workloadPool(this.config, 'devicePlugin', gpuTraining.pool) : undefined;
     if (trainingPool) {
-      this.devicePluginPod(trainingPool, 'gpu-training', {
+      this.pod('gpu-training', this.placement(trainingPool), {
         name: 'training',
         image: imageRef(this.config, gpuTraining.image),
         command: ['python', '-c', TRAINING_SCRIPT],
@@ -76,6 +77,21 @@ export class GpuWorkloadsChart extends Chart {
     }
     const draPool = mlTraining.enabled ? workloadPool(this.config, 'dra', mlTraining.pool) : undefined;
     if (draPool) this.mlTrainingJob(draPool);
+    const cloudGroup = cloudGpuTest.enabled
+      ? cloudGpuTest.nodeGroup === undefined
+        ? cloudGpuNodeGroups(this.config)[0]
+        : this.config.cloudNodeGroups.find((g) => g.name === cloudGpuTest.nodeGroup)
+      : undefined;
+    if (cloudGroup) {
+      this.pod('cloud-gpu-test', this.cloudPlacement(cloudGroup), {
+        name: 'cuda',
+        image: imageRef(this.config, cloudGpuTest.image),
+        command: ['nvidia-smi'],
+        // as in gpu-test: checks the node's GPU stack, whatever driver the EKS NVIDIA AMI ships
+        env: [{ name: 'NVIDIA_DISABLE_REQUIRE', value: 'true' }],
+        resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi', 'nvidia.com/gpu': '1' } },
+      });
+    }
   }
 
   private placement(pool: NodePool): Pick<PodSpecWire, 'nodeSelector' | 'tolerations' | 'imagePullSecrets'> {
@@ -86,14 +102,28 @@ export class GpuWorkloadsChart extends Chart {
     };
   }
 
-  private devicePluginPod(pool: NodePool, name: string, container: Container): void {
+  /**
+   * A pod on the nodes of one cloud managed node group: required node affinity on the group label EKS sets on
+   * every node of a managed group (its instances are not hybrid, so no compute-type label is needed), and
+   * tolerations for exactly the group's taints.
+   */
+  private cloudPlacement(group: CloudNodeGroup): Pick<PodSpecWire, 'affinity' | 'tolerations' | 'imagePullSecrets'> {
+    return {
+      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [nodeGroupTerm([group])] } } },
+      tolerations: poolTolerations([group]),
+      ...imagePullSecretsField(this.config, WORKLOADS_NAMESPACE),
+    };
+  }
+
+  /** A one-shot pod that gets its GPUs from the device plugin (on a hybrid pool or a cloud GPU group). */
+  private pod(name: string, placement: Pick<PodSpecWire, 'nodeSelector' | 'affinity' | 'tolerations' | 'imagePullSecrets'>, container: Container): void {
     emit<Typed<Pod>>(this, {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name, namespace: WORKLOADS_NAMESPACE, labels: { 'app.kubernetes.io/name': name } },
       spec: {
         restartPolicy: 'Never',
-        ...this.placement(pool),
+        ...placement,
         // The device plugin hands out GPUs through NVIDIA_VISIBLE_DEVICES, which only nvidia-container-runtime acts on.
         ...nvidiaRuntimeClassField(this.config),
         securityContext: POD_SECURITY,

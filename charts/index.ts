@@ -18,7 +18,8 @@ import { imageTag } from '../lib/images';
 import { nvidiaRuntimeClassRendered, runsDevicePlugin, runsDraDriver } from '../lib/placement';
 
 /**
- * Every component of a site, in apply order (the two-digit prefix of its file in dist/<site>/).
+ * Every component of a site, in file order (the two-digit prefix of its file in dist/<site>/). Objects are
+ * applied by kind, prerequisites before workloads, whatever file they are in (lib/apply-order.ts).
  * 00–09 namespaces and cluster-scoped prerequisites, 10–19 registry and DNS, 20–29 GPU stack,
  * 30–39 storage, 40–49 observability, 50–59 cluster services, 60–69 sample workloads.
  */

@@ -5,7 +5,7 @@ import { DEVICE_PLUGIN_IMAGE } from '../lib/config/gpu';
 import type { SiteConfig } from '../lib/config/schema';
 import { imageRef, releaseTag } from '../lib/images';
 import { emit, type Typed } from '../lib/k8s';
-import { gpuAgentTolerations, gpuModeNodeSelector, nvidiaRuntimeClassField } from '../lib/placement';
+import { devicePluginAffinity, gpuAgentTolerations, nvidiaRuntimeClassField } from '../lib/placement';
 import { imagePullSecretsField } from '../lib/pull-secrets';
 import { NO_PRIVILEGES } from '../lib/security-context';
 import type { Site } from '../lib/site';
@@ -22,15 +22,18 @@ export function devicePluginVersion(config: SiteConfig): string {
 }
 
 export interface NvidiaDevicePluginChartProps {
-  /** The site whose devicePlugin pools the plugin runs on. */
+  /** The site whose devicePlugin pools and cloud NVIDIA node groups the plugin runs on. */
   readonly site: Site;
 }
 
 /**
  * NVIDIA k8s-device-plugin, at parity with NVIDIA's static manifest of the release (DaemonSet in
  * kube-system, `nvidia.com/gpu` toleration, system-node-critical, no privileges, the kubelet's
- * device-plugin directory). Unlike that manifest it is pinned to the devicePlugin pools, so it never
- * shares a node with the DRA driver's GPU plugin, and its container gets requests and a memory limit.
+ * device-plugin directory). Unlike that manifest it is pinned by required node affinity to the hybrid
+ * devicePlugin pools and the cloud node groups with NVIDIA instances, so it never shares a node with the
+ * DRA driver's GPU plugin, and its container gets requests and a memory limit. It has the name, namespace
+ * and selector of the manifest eksctl installs for NVIDIA node groups: applied over that install, it takes
+ * it over instead of running a second plugin on the cloud GPU nodes.
  */
 export class NvidiaDevicePluginChart extends Chart {
   constructor(scope: Construct, id: string, props: NvidiaDevicePluginChartProps) {
@@ -47,11 +50,12 @@ export class NvidiaDevicePluginChart extends Chart {
         template: {
           metadata: { labels: { ...SELECTOR, 'app.kubernetes.io/name': 'nvidia-device-plugin' } },
           spec: {
-            nodeSelector: gpuModeNodeSelector('devicePlugin'),
+            affinity: devicePluginAffinity(config),
             tolerations: gpuAgentTolerations(config, 'devicePlugin'),
             priorityClassName: 'system-node-critical',
-            // NVML comes from nvidia-container-runtime: containerd's default on this pool, or named when the site
-            // renders RuntimeClass nvidia (every GPU pool defines the handler, so naming it is always safe).
+            // NVML comes from nvidia-container-runtime: containerd's default on devicePlugin pools and on EKS's NVIDIA
+            // AMIs, or named when the site renders RuntimeClass nvidia (every GPU pool defines the handler, and nodeadm
+            // on an EKS NVIDIA AMI names its runtime `nvidia` too, so naming it is always safe).
             ...nvidiaRuntimeClassField(config),
             ...imagePullSecretsField(config, NAMESPACE),
             containers: [

@@ -1,6 +1,7 @@
-import { cloudNodeGroupTags } from './cloud';
+import { cloudGpuNodeGroups, cloudNodeGroupTags } from './cloud';
 import type { SiteConfig } from './config/schema';
 import { toYaml } from './output';
+import { runsDevicePlugin } from './placement';
 import type { OutputFile } from './render';
 
 /**
@@ -63,10 +64,47 @@ export function eksctlClusterConfig(config: SiteConfig): Record<string, unknown>
   };
 }
 
+/** eksctl's flag that keeps it from installing NVIDIA's static device plugin for NVIDIA node groups (no ClusterConfig field exists). */
+export const NO_EKSCTL_NVIDIA_PLUGIN = '--install-nvidia-plugin=false';
+
+/**
+ * Who runs the device plugin on the cloud NVIDIA node groups. eksctl installs NVIDIA's static manifest as
+ * kube-system/nvidia-device-plugin-daemonset for them unless told not to; ClusterConfig v1alpha5 has no field
+ * for it, only the command-line flag. When our plugin covers those groups, the flag keeps eksctl's away (and an
+ * install made without it is the same DaemonSet, which the next apply of dist/ takes over); when our plugin is
+ * off, eksctl's is what advertises their GPUs.
+ */
+function devicePluginLines(config: SiteConfig): { flag: string; lines: string[] } {
+  const groups = cloudGpuNodeGroups(config);
+  if (groups.length === 0) return { flag: '', lines: [] };
+  const names = groups.map((g) => `${g.name} (${g.instanceType})`).join(', ');
+  if (!runsDevicePlugin(config)) {
+    return {
+      flag: '',
+      lines: [`# NVIDIA node groups ${names}: devicePlugin.enabled is false, so eksctl's own NVIDIA device plugin serves them (create without ${NO_EKSCTL_NVIDIA_PLUGIN}).`],
+    };
+  }
+  return {
+    flag: ` ${NO_EKSCTL_NVIDIA_PLUGIN}`,
+    lines: [
+      `# NVIDIA node groups ${names}: this site's NVIDIA device plugin (kube-system/nvidia-device-plugin-daemonset) runs on them, so`,
+      `# eksctl must not install its own: pass ${NO_EKSCTL_NVIDIA_PLUGIN} to eksctl create cluster and eksctl create nodegroup (no ClusterConfig field exists).`,
+      "# Created without the flag, eksctl's plugin is that same DaemonSet: the next apply of dist/ takes it over, pinned to the GPU nodes.",
+    ],
+  };
+}
+
+/** The command that creates the cluster from the file, with the flags the site needs. */
+export function eksctlCreateCommand(config: SiteConfig): string {
+  return `eksctl create cluster -f ${EKSCTL_PATH}${devicePluginLines(config).flag}`;
+}
+
 export function eksctlFile(config: SiteConfig): OutputFile {
+  const plugin = devicePluginLines(config);
   const header = [
     `# eksctl ClusterConfig of site ${config.name}: the EKS cluster, its remote (hybrid) networks and the cloud node groups.`,
-    '# Generated from the site config: edit that instead. Not a cluster object. Create with: eksctl create cluster -f cluster/eksctl.yaml',
+    `# Generated from the site config: edit that instead. Not a cluster object. Create with: ${eksctlCreateCommand(config)}`,
+    ...plugin.lines,
     '# eksctl sets remoteNetworkConfig only at cluster creation; later changes go through the EKS API (UpdateClusterConfig).',
     ...(config.eksctl.vpcGatewayId
       ? []

@@ -1,7 +1,8 @@
+import { WORKLOAD_WAVE } from './apply-order';
 import { GENERATOR_NAME } from './labels';
 import type { Manifest } from './manifest';
 import { manifestsToYaml } from './output';
-import { NEVER_PRUNED_DIR, type OutputFile } from './render';
+import { NEVER_PRUNED_DIR, SYNC_WAVE_ANNOTATION, type OutputFile } from './render';
 import type { Site } from './site';
 
 /**
@@ -10,7 +11,8 @@ import type { Site } from './site';
  *   its generator file, so the same file from any site serves the whole fleet (apply one copy);
  * - argocd-site.json / argocd-never-pruned.json: those generator files (`sitePath`: the files generator's own
  *   `path` parameter is the generator file's folder);
- * - flux.yaml: a GitRepository and per site a pruned Kustomization and one for never-pruned/.
+ * - flux.yaml: a GitRepository and per site two pruned Kustomizations of the site folder (its prerequisites,
+ *   then everything else, split by sync wave) and one for never-pruned/.
  * Nothing here is in a kustomization: it is applied to the Argo CD / Flux cluster, not by kubectl -k.
  */
 export const GITOPS_DIR = 'gitops';
@@ -55,16 +57,25 @@ function applicationSet(site: Site, name: string, paramsFile: string, prune: boo
   };
 }
 
+/**
+ * A kustomize patch that leaves out every object whose sync-wave annotation matches `selector`: how one Flux
+ * Kustomization applies only the prerequisites of the site folder and the other everything else.
+ */
+function dropObjects(selector: string): Record<string, unknown> {
+  return { patch: '$patch: delete\nkind: Any\nmetadata:\n  name: any', target: { annotationSelector: selector } };
+}
+
 function fluxObjects(site: Site, neverPruned: boolean): Manifest[] {
   const { gitops, name } = site.config;
   const { namespace, interval, dependsOn } = gitops.flux;
-  const kustomization = (objectName: string, path: string, prune: boolean, after: readonly string[]): Manifest => ({
+  const kustomization = (objectName: string, path: string, prune: boolean, after: readonly string[], patches: readonly Record<string, unknown>[] = []): Manifest => ({
     apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
     kind: 'Kustomization',
     metadata: { name: objectName, namespace, labels: labels(name) },
     spec: {
       ...(after.length > 0 ? { dependsOn: after.map((d) => ({ name: d })) } : {}),
       interval,
+      ...(patches.length > 0 ? { patches } : {}),
       path: `./${gitops.path}/${path}`,
       prune,
       sourceRef: { kind: 'GitRepository', name: SOURCE_NAME },
@@ -72,6 +83,10 @@ function fluxObjects(site: Site, neverPruned: boolean): Manifest[] {
       wait: true,
     },
   });
+  // The first-install order of lib/apply-order.ts, as Argo CD's waves: Flux orders only whole Kustomizations, so
+  // the site folder is applied twice over, split by the sync-wave annotation every object carries on a gitops
+  // site: first the prerequisites (waited for: the NFS claim Bound), then the rest. Each object is in exactly one.
+  const prerequisites = `${name}-prerequisites`;
   return [
     {
       apiVersion: 'source.toolkit.fluxcd.io/v1',
@@ -79,7 +94,8 @@ function fluxObjects(site: Site, neverPruned: boolean): Manifest[] {
       metadata: { name: SOURCE_NAME, namespace, labels: labels() },
       spec: { interval, ref: { branch: gitops.revision }, url: gitops.repoURL },
     },
-    kustomization(name, name, true, dependsOn),
+    kustomization(prerequisites, name, true, dependsOn, [dropObjects(`${SYNC_WAVE_ANNOTATION}=${WORKLOAD_WAVE}`)]),
+    kustomization(name, name, true, [...dependsOn, prerequisites], [dropObjects(`${SYNC_WAVE_ANNOTATION}!=${WORKLOAD_WAVE}`)]),
     ...(neverPruned ? [kustomization(`${name}-${NEVER_PRUNED_DIR}`, `${name}/${NEVER_PRUNED_DIR}`, false, [])] : []),
   ];
 }

@@ -36,7 +36,7 @@ export const GUIDE_DEVIATIONS: Readonly<Record<string, readonly GuideDeviation[]
   'nvidia-device-plugin': [
     {
       guide: 'NVIDIA\'s v0.14.5 static manifest on every node.',
-      here: 'A current release pinned to the devicePlugin pools only, so it never shares a node with the DRA driver, with requests and a memory limit.',
+      here: 'A current release pinned to the devicePlugin pools and the cloud node groups with NVIDIA instances (in place of the copy eksctl would install there), so it never shares a node with the DRA driver, with requests and a memory limit.',
     },
   ],
   'nvidia-runtime-class': [

@@ -34,8 +34,8 @@ export function siteNamespaces(config: SiteConfig): NamespaceSpec[] {
       runsPods: true,
     });
   }
-  const { gpuTest, gpuTraining, mlTraining } = config.samples;
-  if (config.storage.nfs.enabled || config.dra.claimTemplates.length > 0 || gpuTest.enabled || gpuTraining.enabled || mlTraining.enabled || config.harborTest.enabled) {
+  const anySample = Object.values(config.samples).some((sample) => sample.enabled);
+  if (config.storage.nfs.enabled || config.dra.claimTemplates.length > 0 || anySample || config.harborTest.enabled) {
     namespaces.push({
       name: WORKLOADS_NAMESPACE,
       podSecurity: 'baseline',

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { stringify } from 'yaml';
+import { kustomizeSortOptions } from './apply-order';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './labels';
 import type { Manifest, RenderedFile } from './manifest';
 import { byPath, NEVER_PRUNED_DIR, type OutputFile, type RenderResult } from './render';
@@ -35,6 +36,8 @@ function kustomization(dir: string, files: readonly OutputFile[]): OutputFile {
     content: toYaml({
       apiVersion: 'kustomize.config.k8s.io/v1beta1',
       kind: 'Kustomization',
+      // kubectl apply -k creates objects in kustomize's output order: by kind, prerequisites before workloads
+      sortOptions: kustomizeSortOptions(),
       resources: files.map((f) => (dir ? f.path.slice(dir.length + 1) : f.path)),
     }),
   };
@@ -42,7 +45,8 @@ function kustomization(dir: string, files: readonly OutputFile[]): OutputFile {
 
 /**
  * Everything that goes into dist/<site>/: one YAML file per chart, the extra files, kustomization.yaml
- * listing the chart files in apply order (the set kubectl's ApplySet prunes), never-pruned/kustomization.yaml
+ * listing the chart files (the set kubectl's ApplySet prunes) with the kind order of lib/apply-order.ts as
+ * its sortOptions, never-pruned/kustomization.yaml
  * for the files that must never be deleted, and manifest.json with hashes.
  */
 export function siteOutputFiles(site: Site, result: RenderResult): OutputFile[] {

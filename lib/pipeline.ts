@@ -1,4 +1,5 @@
-import { gpuPools, poolSelector, poolTaints } from './placement';
+import { cloudGpuNodeGroups, NODEGROUP_LABEL } from './cloud';
+import { gpuPools, poolSelector } from './placement';
 import { plainCredentialsAllowed } from './pull-secrets';
 import { renderSite, type ArtifactDefinition, type ChartDefinition, type OutputFile, type RenderResult } from './render';
 import { siteOutputFiles } from './output';
@@ -22,11 +23,12 @@ export interface SiteBuild {
 
 /** What the validator must know about the site beyond the objects themselves. */
 export function validationContext(site: Site): ValidationContext {
-  const pools = gpuPools(site.config);
   return {
     kubernetesVersion: site.config.kubernetesVersion,
-    gpuTaints: poolTaints(pools),
-    gpuPoolSelectors: pools.map(poolSelector),
+    gpuNodeGroups: [
+      ...gpuPools(site.config).map((pool) => ({ selector: poolSelector(pool), taints: pool.taints })),
+      ...cloudGpuNodeGroups(site.config).map((group) => ({ selector: { [NODEGROUP_LABEL]: group.name }, taints: group.taints })),
+    ],
     allowPlainCredentials: plainCredentialsAllowed(site.config),
   };
 }

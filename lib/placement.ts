@@ -1,4 +1,5 @@
-import type { Affinity, NodeSelectorRequirement, Toleration } from 'kubernetes-types/core/v1';
+import type { Affinity, NodeSelectorRequirement, NodeSelectorTerm, Toleration } from 'kubernetes-types/core/v1';
+import { cloudGpuNodeGroups, NODEGROUP_LABEL, type CloudNodeGroup } from './cloud';
 import type { GpuMode } from './config/gpu';
 import type { NodePool, SiteConfig } from './config/schema';
 
@@ -37,9 +38,12 @@ export function gpuPools(config: SiteConfig, mode?: GpuExposure): NodePool[] {
   return config.nodePools.filter((p) => (mode ? p.gpu.mode === mode : p.gpu.mode !== 'none'));
 }
 
-/** Whether the NVIDIA device plugin renders: enabled, and some pool exposes its GPUs through it. */
+/**
+ * Whether the NVIDIA device plugin renders: enabled, and some hybrid pool exposes its GPUs through it or some
+ * cloud node group has NVIDIA instances (the plugin runs there too, in place of the one eksctl would install).
+ */
 export function runsDevicePlugin(config: SiteConfig): boolean {
-  return config.devicePlugin.enabled && gpuPools(config, 'devicePlugin').length > 0;
+  return config.devicePlugin.enabled && (gpuPools(config, 'devicePlugin').length > 0 || cloudGpuNodeGroups(config).length > 0);
 }
 
 /** Whether the NVIDIA DRA driver renders: enabled, and some pool exposes its GPUs through DRA. */
@@ -61,6 +65,28 @@ export function gpuModeNodeSelector(mode: GpuExposure): Record<string, string> {
   return { [COMPUTE_TYPE_LABEL]: HYBRID, [GPU_MODE_LABEL]: mode };
 }
 
+/** Node affinity term for the nodes of the given cloud managed node groups (EKS's group label). */
+export function nodeGroupTerm(groups: readonly CloudNodeGroup[]): NodeSelectorTerm {
+  return { matchExpressions: [{ key: NODEGROUP_LABEL, operator: 'In', values: groups.map((g) => g.name) }] };
+}
+
+/**
+ * Required node affinity of the NVIDIA device plugin: one term for the hybrid devicePlugin pools (the labels
+ * of {@link gpuModeNodeSelector}) and one for the cloud node groups with NVIDIA instances; a node matching
+ * either term runs it. No dra node matches: the first term requires gpu-mode=devicePlugin, the second a
+ * managed node group name, which hybrid nodes never carry. One DaemonSet, so the name eksctl's own install
+ * uses (adopted in place) covers every GPU node that needs the plugin.
+ */
+export function devicePluginAffinity(config: SiteConfig): Affinity {
+  const hybrid: NodeSelectorTerm[] =
+    gpuPools(config, 'devicePlugin').length > 0
+      ? [{ matchExpressions: Object.entries(gpuModeNodeSelector('devicePlugin')).map(([key, value]) => ({ key, operator: 'In', values: [value] })) }]
+      : [];
+  const cloud = cloudGpuNodeGroups(config);
+  const terms = [...hybrid, ...(cloud.length > 0 ? [nodeGroupTerm(cloud)] : [])];
+  return { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } };
+}
+
 /** nodeSelector of a workload pinned to one pool (a hybrid node of that pool). */
 export function poolNodeSelector(pool: NodePool): Record<string, string> {
   return { [COMPUTE_TYPE_LABEL]: HYBRID, ...poolSelector(pool) };
@@ -69,11 +95,16 @@ export function poolNodeSelector(pool: NodePool): Record<string, string> {
 /** A node taint as a pool declares it. */
 export type PoolTaint = NodePool['taints'][number];
 
+/** Anything that registers nodes with taints: a hybrid pool or a cloud managed node group. */
+interface Tainted {
+  readonly taints: readonly PoolTaint[];
+}
+
 /**
- * The taints of the given pools, each once, in pool order. A taint without a value and one with the empty
- * value are one taint to Kubernetes, so they count as the same.
+ * The taints of the given pools (or cloud node groups), each once, in order. A taint without a value and one
+ * with the empty value are one taint to Kubernetes, so they count as the same.
  */
-export function poolTaints(pools: readonly NodePool[]): PoolTaint[] {
+export function poolTaints(pools: readonly Tainted[]): PoolTaint[] {
   const unique = new Map<string, PoolTaint>();
   for (const taint of pools.flatMap((p) => p.taints)) {
     const key = `${taint.key}=${taint.value ?? ''}:${taint.effect}`;
@@ -82,8 +113,8 @@ export function poolTaints(pools: readonly NodePool[]): PoolTaint[] {
   return [...unique.values()];
 }
 
-/** Tolerations for exactly the taints of the given pools (deduplicated, in pool order). */
-export function poolTolerations(pools: readonly NodePool[]): Toleration[] {
+/** Tolerations for exactly the taints of the given pools or cloud node groups (deduplicated, in order). */
+export function poolTolerations(pools: readonly Tainted[]): Toleration[] {
   return poolTaints(pools).map((taint) =>
     taint.value === undefined
       ? { key: taint.key, operator: 'Exists', effect: taint.effect }
@@ -128,11 +159,13 @@ export function nvidiaRuntimeIsDefault(config: SiteConfig, pool: NodePool): bool
 export const NVIDIA_GPU_TOLERATION: Toleration = { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' };
 
 /**
- * Tolerations of a GPU node agent (device plugin, DRA kubelet plugin) on the pools of one mode: NVIDIA's
- * own toleration, then every other taint of those pools, so a pool tainted differently still gets its agent.
+ * Tolerations of a GPU node agent (device plugin, DRA kubelet plugin) on the nodes of one mode: NVIDIA's
+ * own toleration, then every other taint of those pools (and, for the device plugin, of the cloud NVIDIA
+ * node groups), so a group tainted differently still gets its agent.
  */
 export function gpuAgentTolerations(config: SiteConfig, mode: GpuExposure): Toleration[] {
-  const others = poolTolerations(gpuPools(config, mode)).filter(
+  const groups: Tainted[] = [...gpuPools(config, mode), ...(mode === 'devicePlugin' ? cloudGpuNodeGroups(config) : [])];
+  const others = poolTolerations(groups).filter(
     (t) => !(t.key === NVIDIA_GPU_TOLERATION.key && t.effect === NVIDIA_GPU_TOLERATION.effect),
   );
   return [NVIDIA_GPU_TOLERATION, ...others];

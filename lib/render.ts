@@ -1,5 +1,6 @@
 import { App, type Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { syncWave } from './apply-order';
 import { standardLabels, GENERATOR_VERSION } from './labels';
 import { describeObject, objectIdentity, type Manifest, type RenderedFile } from './manifest';
 import type { Site } from './site';
@@ -34,6 +35,9 @@ export interface ChartDefinition {
 
 /** Folder of the chart files that are applied but never pruned. */
 export const NEVER_PRUNED_DIR = 'never-pruned';
+
+/** Argo CD's sync wave annotation (see syncWave in lib/apply-order.ts). */
+export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 
 /** A site artefact that is derived from the whole rendered output (reports, NodeConfigs, eksctl config). */
 export interface ArtifactDefinition {
@@ -99,10 +103,9 @@ export function renderSite(
     if (!def.enabled(site)) continue;
     const chart = def.build(app, def.id, site);
     const labels = standardLabels(site.config.name, def.component, def.version?.(site) ?? GENERATOR_VERSION);
-    // With gitops on, Argo CD follows our apply order: each object's sync wave is its chart's order, the
-    // two-digit file prefix (RuntimeClass 19 before the DaemonSets of 20–41 that name it).
-    const waves: Record<string, string> = site.config.gitops.enabled ? { 'argocd.argoproj.io/sync-wave': String(def.order) } : {};
-    const objects = (chart.toJson() as Manifest[]).map((o) => withStandardLabels(o, labels, waves));
+    // With gitops on, Argo CD follows the apply order of kubectl apply -k: prerequisites in an earlier sync wave.
+    const waves = (o: Manifest): Record<string, string> => (site.config.gitops.enabled ? { [SYNC_WAVE_ANNOTATION]: syncWave(o.kind) } : {});
+    const objects = (chart.toJson() as Manifest[]).map((o) => withStandardLabels(o, labels, waves(o)));
     const path = chartFileName(def);
     for (const o of objects) {
       const key = objectIdentity(o);

@@ -1,7 +1,8 @@
 import { applyCommands } from './applyset';
+import { cloudNodeLabels, isNvidiaInstanceType } from './cloud';
 import type { SiteConfig } from './config/schema';
 import { costReport, formatInt, formatUsd } from './cost';
-import { EKSCTL_PATH } from './eksctl';
+import { EKSCTL_PATH, eksctlCreateCommand } from './eksctl';
 import { ARTIFACT_COMPONENTS, GUIDE_DEVIATIONS } from './guide-deviations';
 import { COMPONENT_LABEL, GENERATOR_NAME, GENERATOR_VERSION, VERSION_LABEL } from './labels';
 import type { Manifest, RenderedFile } from './manifest';
@@ -52,9 +53,9 @@ export function nodeGroups(config: SiteConfig): NodeGroup[] {
       id: `cloud_${mermaidId(g.name)}`,
       kind: 'cloud' as const,
       name: g.name,
-      labels: g.labels,
+      labels: cloudNodeLabels(g),
       taints: g.taints,
-      detail: `${g.instanceType}, ${g.minSize}–${g.maxSize} nodes`,
+      detail: `${g.instanceType}${isNvidiaInstanceType(g.instanceType) ? ' (NVIDIA GPU)' : ''}, ${g.minSize}–${g.maxSize} nodes`,
     })),
   ];
 }
@@ -103,7 +104,7 @@ export interface ComponentRow {
   readonly objects: number;
 }
 
-/** One row per component label value, in apply order. */
+/** One row per component label value, in file order. */
 export function componentRows(files: readonly RenderedFile[]): ComponentRow[] {
   const rows = new Map<string, { versions: Set<string>; namespaces: Set<string>; images: Set<string>; files: Set<string>; objects: number }>();
   for (const file of files) {
@@ -251,7 +252,7 @@ export function siteReadme(site: Site, files: readonly RenderedFile[]): string {
     '## Node and cluster setup (not applied by kubectl)',
     '',
     ...config.nodePools.map((p) => `- [${nodeConfigPath(p)}](${nodeConfigPath(p)}): nodeadm NodeConfig of pool ${p.name}: ${nodeSide(config, p)}`),
-    `- [${EKSCTL_PATH}](${EKSCTL_PATH}): eksctl ClusterConfig (cluster, remote networks, cloud node groups)`,
+    `- [${EKSCTL_PATH}](${EKSCTL_PATH}): eksctl ClusterConfig (cluster, remote networks, cloud node groups); create with \`${eksctlCreateCommand(config)}\``,
     '',
     '## Cost',
     '',

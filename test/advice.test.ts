@@ -35,17 +35,34 @@ describe('config advice (warnings that do not stop the render)', () => {
 describe('config advice on settings that do nothing or put workloads at risk', () => {
   const dpPools = (doc: Record<string, any>) => doc.nodePools.filter((p: { gpu?: { mode?: string } }) => p.gpu?.mode === 'devicePlugin');
 
+  it("warns that eksctl's own device plugin would share the dra nodes when ours is off and a cloud group has NVIDIA instances", () => {
+    const warning = /^devicePlugin\.enabled: false, so eksctl installs NVIDIA's static device plugin .* lands on dra pool gpu-h100-dra beside the DRA driver/m;
+    const off = siteWith((doc) => {
+      doc.devicePlugin = { enabled: false };
+      doc.samples = { gpuTest: { enabled: false }, gpuTraining: { enabled: false } };
+    });
+    expect(off.warnings.join('\n')).toMatch(warning);
+    const noCloudGpu = siteWith((doc) => {
+      doc.devicePlugin = { enabled: false };
+      doc.samples = { gpuTest: { enabled: false }, gpuTraining: { enabled: false }, cloudGpuTest: { enabled: false } };
+      doc.cloudNodeGroups = doc.cloudNodeGroups.filter((g: { name: string }) => g.name !== 'gpu-nodes');
+    });
+    expect(noCloudGpu.warnings.join('\n')).not.toMatch(warning);
+    expect(siteWith(() => {}).warnings.join('\n')).not.toMatch(warning);
+  });
+
   it('warns when devicePlugin or draDriver settings are changed on a site where that component has no node to run on', () => {
     const noDevicePluginPool = siteWith((doc) => {
       doc.nodePools = doc.nodePools.filter((p: { gpu?: { mode?: string } }) => p.gpu?.mode !== 'devicePlugin');
-      doc.samples = { gpuTest: { enabled: false }, gpuTraining: { enabled: false } };
+      doc.cloudNodeGroups = doc.cloudNodeGroups.filter((g: { instanceType: string }) => !g.instanceType.startsWith('g5.'));
+      doc.samples = { gpuTest: { enabled: false }, gpuTraining: { enabled: false }, cloudGpuTest: { enabled: false } };
       doc.devicePlugin = { image: 'nvcr.io/nvidia/k8s-device-plugin:v0.17.2', nvidiaRuntimeClass: true };
       doc.draDriver = { logVerbosity: 6 };
     });
     expect(noDevicePluginPool.warnings).toEqual(
       expect.arrayContaining([
-        'devicePlugin.image: set, but the device plugin does not run on this site (no devicePlugin pool with servers): it has no effect',
-        'devicePlugin.nvidiaRuntimeClass: set, but the device plugin does not run on this site (no devicePlugin pool with servers): it has no effect',
+        'devicePlugin.image: set, but the device plugin does not run on this site (no devicePlugin pool with servers, no cloud node group with NVIDIA instances): it has no effect',
+        'devicePlugin.nvidiaRuntimeClass: set, but the device plugin does not run on this site (no devicePlugin pool with servers, no cloud node group with NVIDIA instances): it has no effect',
       ]),
     );
     // the DRA driver does run there: its setting takes effect

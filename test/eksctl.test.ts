@@ -115,10 +115,33 @@ describe('eksctl ClusterConfig options', () => {
   });
 
   it('puts every remote CIDR into the one entry EKS accepts, and omits managedNodeGroups without groups', () => {
-    const file = siteFile('networks: {remoteNodeNetworks: [192.168.0.0/24, 192.168.1.0/24]}\ncloudNodeGroups: []\nclusterAutoscaler: {enabled: false}\n');
+    const file = siteFile('networks: {remoteNodeNetworks: [192.168.0.0/24, 192.168.1.0/24]}\ncloudNodeGroups: []\nclusterAutoscaler: {enabled: false}\nsamples: {cloudGpuTest: {enabled: false}}\n');
     const { doc } = clusterConfig(file);
     expect(doc.remoteNetworkConfig.remoteNodeNetworks).toEqual([{ cidrs: ['192.168.0.0/24', '192.168.1.0/24'] }]);
     expect(doc).not.toHaveProperty('managedNodeGroups');
+  });
+
+  describe("eksctl's own NVIDIA device plugin", () => {
+    const createLine = (text: string) => text.split('\n').find((l) => l.includes('Create with:'))!;
+
+    it('is turned off when our device plugin covers the NVIDIA node groups (the example)', () => {
+      const { text } = clusterConfig('sites/example.yaml');
+      expect(createLine(text)).toMatch(/eksctl create cluster -f cluster\/eksctl\.yaml --install-nvidia-plugin=false$/);
+      expect(text).toContain('# NVIDIA node groups gpu-nodes (g5.xlarge): this site\'s NVIDIA device plugin (kube-system/nvidia-device-plugin-daemonset) runs on them');
+      expect(text).toContain('eksctl create nodegroup');
+    });
+
+    it('is left to eksctl when our device plugin is off', () => {
+      const { text } = clusterConfig(siteFile('devicePlugin: {enabled: false}\nsamples: {gpuTest: {enabled: false}, gpuTraining: {enabled: false}}\n'));
+      expect(createLine(text)).toMatch(/eksctl create cluster -f cluster\/eksctl\.yaml$/);
+      expect(text).toContain("devicePlugin.enabled is false, so eksctl's own NVIDIA device plugin serves them");
+    });
+
+    it('is not mentioned without an NVIDIA node group', () => {
+      const { text } = clusterConfig(siteFile('cloudNodeGroups: [{name: cpu, instanceType: m5.large, minSize: 1, maxSize: 2, desiredCapacity: 1}, {name: amd, instanceType: g4ad.xlarge, minSize: 0, maxSize: 1, desiredCapacity: 0}]\nsamples: {cloudGpuTest: {enabled: false}}\n'));
+      expect(text).not.toContain('nvidia');
+      expect(text).not.toContain('NVIDIA');
+    });
   });
 
   it('rejects node group sizes out of order', () => {

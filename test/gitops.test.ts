@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
 import { ARTIFACTS } from '../lib/artifacts';
 import type { Manifest } from '../lib/manifest';
+import { APPLY_FIRST, WORKLOAD_KINDS } from '../lib/apply-order';
 import { buildSite, validationContext } from '../lib/pipeline';
 import { validateFiles } from '../lib/validator';
 import { siteVariantFile } from './helpers/site-variant';
@@ -34,6 +35,7 @@ describe('gitops (Argo CD and Flux)', () => {
       'source.toolkit.fluxcd.io/v1 GitRepository',
       'kustomize.toolkit.fluxcd.io/v1 Kustomization',
       'kustomize.toolkit.fluxcd.io/v1 Kustomization',
+      'kustomize.toolkit.fluxcd.io/v1 Kustomization',
     ]);
     expect(schemaFindings(gitopsObjects())).toEqual([]);
   });
@@ -58,20 +60,42 @@ describe('gitops (Argo CD and Flux)', () => {
     expect(JSON.parse(file('gitops/argocd-never-pruned.json')!).sitePath).toBe('dist/example-gitops/never-pruned');
   });
 
-  it('Argo CD sync waves follow the apply order: every object carries its file prefix', () => {
-    for (const f of build.result.files) {
-      const order = String(Number(f.path.replace(/^.*\//, '').slice(0, 2)));
-      for (const o of f.objects) expect(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'], `${f.path} ${o.kind}`).toBe(order);
+  it('Argo CD sync waves follow the apply order of kubectl apply -k: prerequisites in wave -1, workloads in wave 0', () => {
+    const all = build.result.files.flatMap((f) => f.objects);
+    const wave = (o: (typeof all)[number]) => o.metadata.annotations?.['argocd.argoproj.io/sync-wave'];
+    const wavesOf = (kinds: readonly string[]) => [...new Set(all.filter((o) => kinds.includes(o.kind)).map(wave))];
+    expect(wavesOf(['Namespace', 'ServiceAccount', 'RuntimeClass', 'DeviceClass', 'ResourceClaimTemplate', 'PersistentVolume', 'PersistentVolumeClaim'])).toEqual(['-1']);
+    expect(wavesOf(WORKLOAD_KINDS)).toEqual(['0']);
+    // every kind the output has is in one of the two waves, by the same list kustomization.yaml sorts by
+    for (const o of all) expect(wave(o), `${o.kind} ${o.metadata.name}`).toBe(APPLY_FIRST.includes(o.kind) ? '-1' : '0');
+    // the example's prerequisites are really there, so the check above is not vacuous
+    for (const kind of ['RuntimeClass', 'DeviceClass', 'ResourceClaimTemplate', 'PersistentVolumeClaim', 'DaemonSet', 'Job', 'Pod']) {
+      expect(all.some((o) => o.kind === kind), kind).toBe(true);
     }
+  });
+
+  it('only gitops sites carry sync waves', () => {
+    const plain = buildSite('sites/example.yaml', registry);
+    expect(plain.result.files.flatMap((f) => f.objects).filter((o) => o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] !== undefined)).toEqual([]);
   });
 
   it('Flux: the site prunes and waits, depends on the operator Kustomizations named in the config, never-pruned/ does not prune', () => {
     const flux = (overrides: Record<string, unknown>) =>
       parseAllDocuments(buildSite(siteVariantFile(overrides), registry).output.find((f) => f.path === 'gitops/flux.yaml')!.content).map((d) => d.toJS());
-    const [source, site, neverPruned] = flux({ gitops: { enabled: true, repoURL: 'https://git.example.com/x.git', flux: { dependsOn: ['external-secrets'] } } });
+    const [source, prerequisites, site, neverPruned] = flux({ gitops: { enabled: true, repoURL: 'https://git.example.com/x.git', flux: { dependsOn: ['external-secrets'] } } });
     expect(source.spec.url).toBe('https://git.example.com/x.git');
-    expect(site.spec).toMatchObject({ path: './dist/example', prune: true, wait: true, dependsOn: [{ name: 'external-secrets' }] });
+    expect(prerequisites.metadata.name).toBe('example-prerequisites');
+    expect(prerequisites.spec).toMatchObject({ path: './dist/example', prune: true, wait: true, dependsOn: [{ name: 'external-secrets' }] });
+    expect(site.spec).toMatchObject({ path: './dist/example', prune: true, wait: true, dependsOn: [{ name: 'external-secrets' }, { name: 'example-prerequisites' }] });
     expect(neverPruned.spec).toMatchObject({ path: './dist/example/never-pruned', prune: false });
+  });
+
+  it('Flux: the prerequisites Kustomization keeps only wave -1, the site one only wave 0 (kubectl -k order as Kustomizations)', () => {
+    const [, prerequisites, site] = objects('gitops/flux.yaml') as any[];
+    const dropped = (k: any) => k.spec.patches.map((p: any) => [p.target.annotationSelector, p.patch]);
+    expect(dropped(prerequisites)).toEqual([['argocd.argoproj.io/sync-wave=0', '$patch: delete\nkind: Any\nmetadata:\n  name: any']]);
+    expect(dropped(site)).toEqual([['argocd.argoproj.io/sync-wave!=0', '$patch: delete\nkind: Any\nmetadata:\n  name: any']]);
+    expect(site.spec.dependsOn).toEqual([{ name: 'example-gitops-prerequisites' }]);
   });
 
   it('gitops without repoURL is bad input', () => {

@@ -127,6 +127,24 @@ describe('GPU config checks', () => {
       { path: 'devicePlugin.nvidiaRuntimeClass', message: /devicePlugin.enabled turns the plugin off/, value: true },
     ],
     [
+      'the cloud GPU sample on a node group without NVIDIA GPUs',
+      (doc) => (doc.samples.cloudGpuTest.nodeGroup = 'cpu-nodes'),
+      undefined,
+      { path: 'samples.cloudGpuTest.nodeGroup', message: 'node group cpu-nodes has instance type m5.xlarge, which has no NVIDIA GPU; the sample requests nvidia.com/gpu', value: 'cpu-nodes' },
+    ],
+    [
+      'the cloud GPU sample on a node group that does not exist',
+      (doc) => (doc.samples.cloudGpuTest.nodeGroup = 'gpu-node'),
+      undefined,
+      { path: 'samples.cloudGpuTest.nodeGroup', message: 'no such cloud node group (cloudNodeGroups: cpu-nodes, gpu-nodes)', value: 'gpu-node' },
+    ],
+    [
+      'the cloud GPU sample on a site whose only accelerated group is AMD (g4ad)',
+      (doc) => (doc.cloudNodeGroups[1].instanceType = 'g4ad.xlarge'),
+      undefined,
+      { path: 'samples.cloudGpuTest.enabled', message: /no cloudNodeGroups entry has an NVIDIA instance type/, value: true },
+    ],
+    [
       'a dra pool on 1.32 (the beta API EKS does not serve)',
       () => {},
       '1.32',

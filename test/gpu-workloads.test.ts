@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { manifestsToYaml } from '../lib/output';
+import { NODEGROUP_LABEL } from '../lib/cloud';
 import { COMPUTE_TYPE_LABEL, HYBRID, POOL_LABEL } from '../lib/placement';
+import { nodeGroups, podFits } from '../lib/site-readme';
 import { loadSite } from '../lib/site';
 import { chartObjects, EXAMPLE, find, type Loose, renderAndValidate, siteWith } from './helpers/gpu-site';
 
@@ -14,12 +16,52 @@ describe('gpu-workloads', () => {
     expect(objects).toMatchSnapshot();
   });
 
-  it('renders gpu-test, gpu-training and ml-training in ml-workloads', () => {
+  it('renders gpu-test, gpu-training, ml-training and cloud-gpu-test in ml-workloads', () => {
     expect(objects.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
       'Pod ml-workloads/gpu-test',
       'Pod ml-workloads/gpu-training',
       'Job ml-workloads/ml-training',
+      'Pod ml-workloads/cloud-gpu-test',
     ]);
+  });
+
+  describe('cloud-gpu-test', () => {
+    const groupTerm = (name: string) => [{ matchExpressions: [{ key: NODEGROUP_LABEL, operator: 'In', values: [name] }] }];
+    const termsOf = (spec: Loose) => spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+
+    it("targets the cloud GPU group by EKS's group label and tolerates exactly its taint", () => {
+      const spec = find(objects, 'Pod', 'cloud-gpu-test').spec;
+      expect(termsOf(spec)).toEqual(groupTerm('gpu-nodes'));
+      expect(spec.nodeSelector).toBeUndefined();
+      expect(spec.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]);
+      expect(spec.containers[0].resources.limits['nvidia.com/gpu']).toBe('1');
+      expect(spec.containers[0].command).toEqual(['nvidia-smi']);
+    });
+
+    it('fits the gpu-nodes group and no other node of the example', () => {
+      const spec = find(objects, 'Pod', 'cloud-gpu-test').spec;
+      const fits = nodeGroups(example.config).filter((g) => podFits(spec, g)).map((g) => g.name);
+      expect(fits).toEqual(['gpu-nodes']);
+    });
+
+    it('follows nodeGroup and the group\'s own taints; the first NVIDIA group by default', () => {
+      const site = siteWith((doc) => {
+        doc.cloudNodeGroups.push({ name: 'p5-nodes', instanceType: 'p5.48xlarge', desiredCapacity: 0, minSize: 0, maxSize: 2, taints: [{ key: 'team', value: 'ml', effect: 'NoExecute' }] });
+        doc.samples.cloudGpuTest.nodeGroup = 'p5-nodes';
+      });
+      const { files, findings } = renderAndValidate(site);
+      expect(findings).toEqual([]);
+      const spec = find(chartObjects(files, 'gpu-workloads'), 'Pod', 'cloud-gpu-test').spec;
+      expect(termsOf(spec)).toEqual(groupTerm('p5-nodes'));
+      expect(spec.tolerations).toEqual([{ key: 'team', operator: 'Equal', value: 'ml', effect: 'NoExecute' }]);
+      const byDefault = siteWith((doc) => doc.cloudNodeGroups.reverse());
+      expect(termsOf(find(chartObjects(renderAndValidate(byDefault).files, 'gpu-workloads'), 'Pod', 'cloud-gpu-test').spec)).toEqual(groupTerm('gpu-nodes'));
+    });
+
+    it('is switchable and leaves the other samples alone', () => {
+      const off = siteWith((doc) => (doc.samples.cloudGpuTest.enabled = false));
+      expect(chartObjects(renderAndValidate(off).files, 'gpu-workloads').map((o) => o.metadata.name)).toEqual(['gpu-test', 'gpu-training', 'ml-training']);
+    });
   });
 
   it('renders nvidia.com/gpu as a real quantity in the YAML (never null)', () => {
@@ -83,7 +125,7 @@ describe('gpu-workloads', () => {
     expect(findings).toEqual([]);
     expect(files.some((f) => f.objects.some((o) => o.kind === 'RuntimeClass'))).toBe(false);
     const workloads = chartObjects(files, 'gpu-workloads');
-    expect(workloads).toHaveLength(3);
+    expect(workloads).toHaveLength(4);
     for (const o of workloads.map((w) => w as Loose)) {
       expect((o.kind === 'Job' ? o.spec.template.spec : o.spec).runtimeClassName, o.metadata.name).toBeUndefined();
     }
@@ -94,6 +136,7 @@ describe('gpu-workloads', () => {
       doc.samples.gpuTraining.gpus = 4;
       doc.samples.gpuTest.enabled = false;
       doc.samples.mlTraining.enabled = false;
+      doc.samples.cloudGpuTest.enabled = false;
       doc.devicePlugin.nvidiaRuntimeClass = true;
     });
     const { files, findings } = renderAndValidate(site);

@@ -3,8 +3,10 @@ import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { NvidiaDevicePluginChart } from '../charts/nvidia-device-plugin';
 import { loadSite, type Site } from '../lib/site';
-import { COMPUTE_TYPE_LABEL, gpuModeNodeSelector, GPU_MODE_LABEL, HYBRID, poolNodeLabels } from '../lib/placement';
-import { selectorMatches } from '../lib/policy/selectors';
+import { cloudNodeLabels, NODEGROUP_LABEL } from '../lib/cloud';
+import { COMPUTE_TYPE_LABEL, gpuModeNodeSelector, GPU_MODE_LABEL, HYBRID, poolNodeLabels, runsDevicePlugin } from '../lib/placement';
+import { tolerates } from '../lib/policy/pods';
+import { selectorMatches, type LabelSelectorView } from '../lib/policy/selectors';
 import { chartObjects, EXAMPLE, find, type Loose, renderAndValidate, siteWith } from './helpers/gpu-site';
 import { loadSiteVariant, withoutDra } from './helpers/site-variant';
 
@@ -45,19 +47,86 @@ describe('nvidia-device-plugin', () => {
 
   it('adds what the static manifest lacks: pinning, requests, a memory limit, IfNotPresent', () => {
     const spec = podSpec(find(build(), 'DaemonSet', 'nvidia-device-plugin-daemonset'));
-    expect(spec.nodeSelector).toEqual({ [COMPUTE_TYPE_LABEL]: HYBRID, [GPU_MODE_LABEL]: 'devicePlugin' });
+    expect(spec.nodeSelector).toBeUndefined();
+    expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([
+      {
+        matchExpressions: [
+          { key: COMPUTE_TYPE_LABEL, operator: 'In', values: [HYBRID] },
+          { key: GPU_MODE_LABEL, operator: 'In', values: ['devicePlugin'] },
+        ],
+      },
+      { matchExpressions: [{ key: NODEGROUP_LABEL, operator: 'In', values: ['gpu-nodes'] }] },
+    ]);
     const [container] = spec.containers;
     expect(container.imagePullPolicy).toBe('IfNotPresent');
     expect(container.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
     expect(container.resources.limits.memory).toEqual(expect.any(String));
   });
 
-  it('lands on the devicePlugin pool nodes and never on the dra pool nodes', () => {
-    const selector = podSpec(find(build(), 'DaemonSet', 'nvidia-device-plugin-daemonset')).nodeSelector;
-    for (const pool of example.config.nodePools) {
-      const nodeLabels = { ...poolNodeLabels(pool), [COMPUTE_TYPE_LABEL]: HYBRID };
-      expect(selectorMatches({ matchLabels: selector }, nodeLabels), pool.name).toBe(pool.gpu.mode === 'devicePlugin');
+  describe('runs on exactly the GPU nodes that need it', () => {
+    const gpuNodes = {
+      name: 'gpu-nodes',
+      instanceType: 'g5.xlarge',
+      desiredCapacity: 1,
+      minSize: 0,
+      maxSize: 2,
+      labels: { 'node-type': 'gpu' },
+      taints: [{ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' }],
+    };
+    const cpuNodes = { name: 'cpu-nodes', instanceType: 'm5.xlarge', desiredCapacity: 1, minSize: 1, maxSize: 2, labels: {} };
+    const devicePluginPool = { name: 'gpu-a', count: 1, vcpus: 64, taints: gpuNodes.taints.map((t) => ({ ...t, value: 'present' })), gpu: { mode: 'devicePlugin', perNode: 8 } };
+    const draPool = { name: 'gpu-b', count: 1, vcpus: 64, taints: [{ key: 'dedicated', value: 'dra', effect: 'NoExecute' }], gpu: { mode: 'dra', perNode: 8 } };
+    const cpuPool = { name: 'cpu', count: 1, vcpus: 32 };
+    const noSamples = { samples: { gpuTest: { enabled: false }, gpuTraining: { enabled: false }, mlTraining: { enabled: false }, cloudGpuTest: { enabled: false } } };
+
+    /** Every node group of the site: name → labels and taints as the nodes register them. */
+    function siteNodes(site: Site) {
+      return [
+        ...site.config.nodePools.map((p) => ({ name: p.name, labels: { ...poolNodeLabels(p), [COMPUTE_TYPE_LABEL]: HYBRID }, taints: p.taints })),
+        ...site.config.cloudNodeGroups.map((g) => ({ name: g.name, labels: cloudNodeLabels(g), taints: g.taints })),
+      ];
     }
+
+    /** The node groups the device plugin lands on, by its required node affinity and tolerations. */
+    function pluginNodes(site: Site): string[] {
+      const objects = Testing.synth(new NvidiaDevicePluginChart(Testing.app(), 'test', { site }));
+      const spec = podSpec(find(objects, 'DaemonSet', 'nvidia-device-plugin-daemonset'));
+      const terms: { matchExpressions: LabelSelectorView['matchExpressions'] }[] = spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+      return siteNodes(site)
+        .filter((node) => terms.some((term) => selectorMatches({ matchExpressions: term.matchExpressions }, node.labels)))
+        .filter((node) => node.taints.every((taint) => tolerates(spec.tolerations, taint)))
+        .map((node) => node.name);
+    }
+
+    const variant = (nodePools: unknown[], cloudNodeGroups: unknown[]) =>
+      loadSiteVariant({ ...withoutDra(), nodePools, cloudNodeGroups, ...noSamples, draDriver: { enabled: false } });
+
+    it('hybrid devicePlugin pools only', () => {
+      const site = variant([devicePluginPool, draPool, cpuPool], [cpuNodes]);
+      expect(runsDevicePlugin(site.config)).toBe(true);
+      expect(pluginNodes(site)).toEqual(['gpu-a']);
+    });
+
+    it('cloud NVIDIA node group only', () => {
+      const site = variant([draPool, cpuPool], [cpuNodes, gpuNodes]);
+      expect(runsDevicePlugin(site.config)).toBe(true);
+      expect(pluginNodes(site)).toEqual(['gpu-nodes']);
+    });
+
+    it('both, each tainted differently', () => {
+      const site = variant([devicePluginPool, draPool, cpuPool], [cpuNodes, { ...gpuNodes, taints: [{ key: 'team', value: 'ml', effect: 'NoSchedule' }] }]);
+      expect(pluginNodes(site)).toEqual(['gpu-a', 'gpu-nodes']);
+    });
+
+    it('the example: gpu-h100 and the cloud gpu-nodes, never the dra pool or the cpu nodes', () => {
+      expect(pluginNodes(example)).toEqual(['gpu-h100', 'gpu-nodes']);
+    });
+
+    it('none: neither a devicePlugin pool nor an NVIDIA instance type, so nothing renders', () => {
+      const site = variant([draPool, cpuPool], [cpuNodes, { ...gpuNodes, name: 'inf-nodes', instanceType: 'g4ad.xlarge' }]);
+      expect(runsDevicePlugin(site.config)).toBe(false);
+      expect(chartObjects(renderAndValidate(site).files, 'nvidia-device-plugin')).toEqual([]);
+    });
   });
 
   it('has a node selector disjoint from the DRA kubelet plugin on every possible node', () => {
@@ -113,11 +182,13 @@ describe('nvidia-device-plugin', () => {
     expect(container.image).toBe(`${site.config.registry.hostname}/nvcr-proxy/nvidia/k8s-device-plugin:v0.20.0`);
   });
 
-  it('is not rendered without a devicePlugin pool, or when disabled', () => {
+  it('is not rendered without a devicePlugin pool and a cloud NVIDIA node group, or when disabled', () => {
     const noPool = siteWith((doc) => {
       doc.nodePools = doc.nodePools.filter((p: { gpu: { mode: string } }) => p.gpu.mode !== 'devicePlugin');
+      doc.cloudNodeGroups = doc.cloudNodeGroups.filter((g: { name: string }) => g.name !== 'gpu-nodes');
       doc.samples.gpuTest.enabled = false;
       doc.samples.gpuTraining.enabled = false;
+      doc.samples.cloudGpuTest.enabled = false;
     });
     expect(chartObjects(renderAndValidate(noPool).files, 'nvidia-device-plugin')).toEqual([]);
     const disabled = siteWith((doc) => (doc.devicePlugin.enabled = false));

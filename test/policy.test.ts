@@ -336,11 +336,37 @@ describe('gpu-placement', () => {
     expect(findings('gpu-placement', files)).toHaveLength(1);
   });
 
+  it('accepts a cloud GPU node group as the target, with that group\'s taints only', () => {
+    const cloud = { selector: { 'eks.amazonaws.com/nodegroup': 'gpu-nodes' }, taints: [{ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' }] };
+    const ctx = { ...CONTEXT, gpuNodeGroups: [...CONTEXT.gpuNodeGroups, cloud] };
+    const onCloud = (tolerations: unknown[]) =>
+      trainerPod((spec) => {
+        delete spec.nodeSelector;
+        spec.tolerations = tolerations;
+        spec.affinity = {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [{ matchExpressions: [{ key: 'eks.amazonaws.com/nodegroup', operator: 'In', values: ['gpu-nodes'] }] }],
+            },
+          },
+        };
+      });
+    // the group's own taint is enough: the hybrid pools' nvidia.com/gpu=present taint is not its business
+    expect(findings('gpu-placement', onCloud([{ key: 'nvidia.com/gpu', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]), ctx)).toEqual([]);
+    expect(findings('gpu-placement', onCloud([]), ctx)).toEqual([
+      'Deployment ml-workloads/trainer | spec.template.spec.tolerations | requests GPUs but does not tolerate the GPU taint nvidia.com/gpu=true:NoSchedule',
+    ]);
+    // without the cloud group in the context the same pod selects no GPU nodes
+    expect(findings('gpu-placement', onCloud([{ operator: 'Exists' }]))).toEqual([
+      'Deployment ml-workloads/trainer | spec.template.spec.nodeSelector | requests GPUs but does not select a GPU pool: nodeSelector or required node affinity must include all labels of one of node.example.com/pool=gpu-h100 | node.example.com/pool=gpu-h100-dra',
+    ]);
+  });
+
   it('flags GPU pods on a site without GPU pools', () => {
-    const ctx = { ...CONTEXT, gpuTaints: [], gpuPoolSelectors: [] };
+    const ctx = { ...CONTEXT, gpuNodeGroups: [] };
     expect(findings('gpu-placement', site, ctx)).toEqual([
-      'Deployment ml-workloads/trainer | spec.template.spec.nodeSelector | requests GPUs but the site has no GPU node pool',
-      'Job ml-workloads/dra-smoke-test | spec.template.spec.nodeSelector | requests GPUs but the site has no GPU node pool',
+      'Deployment ml-workloads/trainer | spec.template.spec.nodeSelector | requests GPUs but the site has no GPU node pool and no cloud GPU node group',
+      'Job ml-workloads/dra-smoke-test | spec.template.spec.nodeSelector | requests GPUs but the site has no GPU node pool and no cloud GPU node group',
     ]);
   });
 });

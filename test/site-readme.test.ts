@@ -73,9 +73,11 @@ describe('site README of the example', () => {
     for (const w of placed) {
       for (const g of w.groups) expect(readme).toContain(`  ${w.id} ${w.kind === 'DaemonSet' ? '==>' : '-->'} ${g}\n`);
     }
-    // the device plugin lands on the device-plugin pool only; cloud workloads on untainted cloud nodes
+    // the device plugin lands on the device-plugin pool and the cloud GPU group; cloud workloads on untainted cloud nodes
     const byName = (name: string) => placed.find((w) => w.name.endsWith(`/${name}`))!;
-    expect(byName('nvidia-device-plugin-daemonset')?.groups).toEqual(['pool_gpu_h100']);
+    expect(byName('nvidia-device-plugin-daemonset')?.groups).toEqual(['pool_gpu_h100', 'cloud_gpu_nodes']);
+    expect(byName('cloud-gpu-test').groups).toEqual(['cloud_gpu_nodes']);
+    expect(readme).toContain('cloud_gpu_nodes["<b>gpu-nodes</b><br/>g5.xlarge (NVIDIA GPU), 1–5 nodes');
     expect(byName('web-api').groups).toEqual(['cloud_cpu_nodes']);
   });
 

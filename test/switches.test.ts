@@ -21,7 +21,7 @@ const SWITCHES: readonly [file: string, overrides: Record<string, unknown>][] = 
   ['40-prometheus.yaml', { monitoring: { enabled: false } }],
   ['41-dcgm-exporter.yaml', { dcgmExporter: { enabled: false } }],
   ['50-cluster-autoscaler.yaml', { clusterAutoscaler: { enabled: false } }],
-  ['60-gpu-workloads.yaml', { samples: { gpuTest: { enabled: false }, gpuTraining: { enabled: false }, mlTraining: { enabled: false } } }],
+  ['60-gpu-workloads.yaml', { samples: { gpuTest: { enabled: false }, gpuTraining: { enabled: false }, mlTraining: { enabled: false }, cloudGpuTest: { enabled: false } } }],
   ['61-web-api.yaml', { webApi: { enabled: false } }],
   ['62-harbor-test.yaml', { harborTest: { enabled: false } }],
 ];
@@ -48,7 +48,7 @@ describe('every component can be switched off', () => {
   it('with everything off nothing is rendered, not even a namespace', () => {
     const everything = Object.assign({}, ...SWITCHES.map(([, o]) => o));
     // deep-merge the samples switches, which several entries set
-    everything.samples = { gpuTest: { enabled: false }, gpuTraining: { enabled: false }, mlTraining: { enabled: false } };
+    everything.samples = { gpuTest: { enabled: false }, gpuTraining: { enabled: false }, mlTraining: { enabled: false }, cloudGpuTest: { enabled: false } };
     expect(chartFiles(DEFAULT_SITE, everything)).toEqual([]);
   });
 });

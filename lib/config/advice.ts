@@ -1,3 +1,4 @@
+import { cloudGpuNodeGroups } from '../cloud';
 import { gpuPools, runsDevicePlugin, runsDraDriver } from '../placement';
 import { isRecord } from '../json';
 import { minorOf } from '../versions';
@@ -30,7 +31,7 @@ function changedSettings(section: 'devicePlugin' | 'draDriver', config: SiteConf
 function noOpSettings(config: SiteConfig): string[] {
   const advice: string[] = [];
   const idle: [('devicePlugin' | 'draDriver'), boolean, string][] = [
-    ['devicePlugin', runsDevicePlugin(config), 'the device plugin does not run on this site (no devicePlugin pool with servers)'],
+    ['devicePlugin', runsDevicePlugin(config), 'the device plugin does not run on this site (no devicePlugin pool with servers, no cloud node group with NVIDIA instances)'],
     ['draDriver', runsDraDriver(config), 'the DRA driver does not run on this site (no dra pool with servers)'],
   ];
   for (const [section, runs, why] of idle) {
@@ -81,6 +82,14 @@ export function configAdvice(config: SiteConfig): string[] {
       );
     }
   });
+  const draPools = gpuPools(config, 'dra');
+  if (!config.devicePlugin.enabled && cloudGpuNodeGroups(config).length > 0 && draPools.length > 0) {
+    advice.push(
+      `devicePlugin.enabled: false, so eksctl installs NVIDIA's static device plugin for the cloud NVIDIA node groups; it has no node selector ` +
+        `and tolerates nvidia.com/gpu, so it also lands on dra pool ${draPools.map((p) => p.name).join(', ')} beside the DRA driver (GPUs advertised twice) ` +
+        'unless those pools carry another taint: keep devicePlugin.enabled (it then covers the cloud groups and eksctl is told not to install its own)',
+    );
+  }
   advice.push(...noOpSettings(config));
   return advice;
 }

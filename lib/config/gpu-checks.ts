@@ -2,6 +2,7 @@
  * Semantic checks of the GPU stack: node pools, DRA claim templates, GPU samples and NFS.
  * Each problem names the field to change and says why, so `synth` can stop with exit 2 before rendering.
  */
+import { cloudGpuNodeGroups, isNvidiaInstanceType } from '../cloud';
 import { gpuPools, RESERVED_NODE_LABELS, type GpuExposure } from '../placement';
 import { DRA_MIN_VERSION, draFacts, NVIDIA_DRA_DRIVER_MIN_VERSION, supportsNvidiaDraDriver } from '../versions';
 import { joinPath, type Problem } from './problems';
@@ -127,11 +128,39 @@ function samplePool(config: SiteConfig, sample: string, mode: GpuExposure, name:
   return pool;
 }
 
+/** The cloud GPU sample needs a cloud node group with NVIDIA instances: the named one, else any. */
+function checkCloudGpuSample(config: SiteConfig, problems: Problem[]): void {
+  const { enabled, nodeGroup } = config.samples.cloudGpuTest;
+  if (!enabled) return;
+  if (nodeGroup === undefined) {
+    if (cloudGpuNodeGroups(config).length === 0) {
+      problems.push({
+        path: 'samples.cloudGpuTest.enabled',
+        message: 'no cloudNodeGroups entry has an NVIDIA instance type (g4dn, g5, g6, p4d, p5, …); the sample requests nvidia.com/gpu on a cloud GPU node',
+        value: true,
+      });
+    }
+    return;
+  }
+  const group = config.cloudNodeGroups.find((g) => g.name === nodeGroup);
+  if (!group) {
+    const names = config.cloudNodeGroups.map((g) => g.name).join(', ') || 'none';
+    problems.push({ path: 'samples.cloudGpuTest.nodeGroup', message: `no such cloud node group (cloudNodeGroups: ${names})`, value: nodeGroup });
+  } else if (!isNvidiaInstanceType(group.instanceType)) {
+    problems.push({
+      path: 'samples.cloudGpuTest.nodeGroup',
+      message: `node group ${nodeGroup} has instance type ${group.instanceType}, which has no NVIDIA GPU; the sample requests nvidia.com/gpu`,
+      value: nodeGroup,
+    });
+  }
+}
+
 /** Each enabled sample has a pool of the right mode, a DRA-capable minor where needed, and fits on a node. */
 export const checkGpuSamples: SemanticCheck = (config) => {
   const problems: Problem[] = [];
   const { gpuTest, gpuTraining, mlTraining } = config.samples;
   if (gpuTest.enabled) samplePool(config, 'gpuTest', 'devicePlugin', gpuTest.pool, problems);
+  checkCloudGpuSample(config, problems);
   if (gpuTraining.enabled) {
     const pool = samplePool(config, 'gpuTraining', 'devicePlugin', gpuTraining.pool, problems);
     if (pool && gpuTraining.gpus > pool.gpu.perNode) {

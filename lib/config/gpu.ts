@@ -151,6 +151,16 @@ export const gpuProperties = {
         },
         { description: 'gpu-training Pod.' },
       ),
+      cloudGpuTest: Section(
+        {
+          enabled: Enabled(false, 'the cloud-gpu-test Pod (nvidia-smi on one GPU of a cloud node group with NVIDIA instances)'),
+          image: Image(CUDA_SAMPLE_IMAGE, 'CUDA base image that provides nvidia-smi.'),
+          nodeGroup: Type.Optional(
+            DnsLabel({ description: 'cloudNodeGroups entry with an NVIDIA instance type to run on; default: the first such group.' }),
+          ),
+        },
+        { description: "cloud-gpu-test Pod: how a workload targets a cloud GPU node group (required node affinity on EKS's eks.amazonaws.com/nodegroup label, tolerations for the group's taints)." },
+      ),
       mlTraining: Section(
         {
           enabled: Enabled(false, 'the ml-training Job (PyTorch with a DRA claim)'),

@@ -332,25 +332,31 @@ function formatTaint(taint: { key: string; value?: string; effect: string }): st
 
 const gpuPlacement: PolicyCheck = {
   id: 'gpu-placement',
-  description: 'pods that request nvidia.com/gpu or a DRA claim tolerate the GPU taints and select a GPU pool',
+  description: 'pods that request nvidia.com/gpu or a DRA claim select a GPU pool or cloud GPU node group and tolerate its taints',
   run: ({ object, ctx, report }) => {
     const site = podSpecOf(object);
     if (!site || !usesGpu(site)) return;
-    const tolerations = site.spec.tolerations ?? [];
-    for (const taint of ctx.gpuTaints) {
-      if (taint.effect === 'PreferNoSchedule') continue;
-      if (!tolerates(tolerations, taint)) report([...site.path, 'tolerations'], `requests GPUs but does not tolerate the GPU taint ${formatTaint(taint)}`);
-    }
-    const pools = ctx.gpuPoolSelectors.filter((s) => Object.keys(s).length > 0);
-    if (pools.length === 0) {
-      report([...site.path, 'nodeSelector'], 'requests GPUs but the site has no GPU node pool');
+    const groups = ctx.gpuNodeGroups.filter((g) => Object.keys(g.selector).length > 0);
+    if (groups.length === 0) {
+      report([...site.path, 'nodeSelector'], 'requests GPUs but the site has no GPU node pool and no cloud GPU node group');
       return;
     }
-    const selectsPool = (labels: Record<string, string>) => pools.some((pool) => Object.entries(pool).every(([k, v]) => labels[k] === v));
-    if (!requiredNodeLabels(site).every(selectsPool)) {
+    const selected = (labels: Record<string, string>) => groups.find((g) => Object.entries(g.selector).every(([k, v]) => labels[k] === v));
+    const targets = requiredNodeLabels(site).map(selected);
+    // the taints of the groups the pod selects; a pod that selects none must tolerate them all to land anywhere
+    const mustTolerate = targets.every((t) => t !== undefined) ? targets : groups;
+    const tolerations = site.spec.tolerations ?? [];
+    const seen = new Set<string>();
+    for (const taint of mustTolerate.flatMap((g) => g?.taints ?? [])) {
+      const text = formatTaint(taint);
+      if (taint.effect === 'PreferNoSchedule' || seen.has(text)) continue;
+      seen.add(text);
+      if (!tolerates(tolerations, taint)) report([...site.path, 'tolerations'], `requests GPUs but does not tolerate the GPU taint ${text}`);
+    }
+    if (targets.some((t) => t === undefined)) {
       report(
         [...site.path, 'nodeSelector'],
-        `requests GPUs but does not select a GPU pool: nodeSelector or required node affinity must include all labels of one of ${pools.map(formatLabels).join(' | ')}`,
+        `requests GPUs but does not select a GPU pool: nodeSelector or required node affinity must include all labels of one of ${groups.map((g) => formatLabels(g.selector)).join(' | ')}`,
       );
     }
   },

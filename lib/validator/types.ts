@@ -16,10 +16,17 @@ export interface Finding {
 export interface ValidationContext {
   /** Target Kubernetes minor, "1.30" … "1.36". */
   readonly kubernetesVersion: string;
-  /** Taints of the GPU node pools: GPU pods must tolerate them. */
-  readonly gpuTaints: readonly { readonly key: string; readonly value?: string; readonly effect: string }[];
-  /** Node labels that identify each GPU pool: a GPU pod must select all labels of one of them. */
-  readonly gpuPoolSelectors: readonly Record<string, string>[];
+  /**
+   * The nodes GPU pods may run on: hybrid GPU pools and cloud node groups with NVIDIA instances. A GPU pod must
+   * select all `selector` labels of one of them and tolerate that one's taints.
+   */
+  readonly gpuNodeGroups: readonly GpuNodeGroup[];
   /** The user opted in to plain (unencrypted) pull secrets and credentials in Secrets. */
   readonly allowPlainCredentials: boolean;
+}
+
+/** A set of GPU nodes as the validator sees it: the labels that pick them and the taints they carry. */
+export interface GpuNodeGroup {
+  readonly selector: Readonly<Record<string, string>>;
+  readonly taints: readonly { readonly key: string; readonly value?: string; readonly effect: string }[];
 }

@@ -5,7 +5,8 @@
  *   1. build, or reuse from the cache, etcd/kube-apiserver/kubectl of that minor (tools/testenv/build);
  *   2. render the site for that minor into a temp dir;
  *   3. start etcd + kube-apiserver on 127.0.0.1 (tools/testenv launcher); check that `kubectl kustomize` builds the
- *      folder into exactly the rendered objects (what `kubectl apply -k` applies);
+ *      folder into exactly the rendered objects (what `kubectl apply -k` applies), in an order that creates every
+ *      RuntimeClass, DeviceClass, ResourceClaimTemplate, PV and PVC before the first workload (lib/apply-order.ts);
  *   4. apply CRDs (imports/crds/*.yaml and rendered ones) and Namespaces, wait until CRDs are Established;
  *   5. server-side apply everything else with --validate=strict (webhook configurations and APIServices with
  *      --dry-run=server only), apply a second time and check that no object changed;
@@ -34,6 +35,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseAllDocuments, stringify } from 'yaml';
+import { applyOrderProblems } from '../../lib/apply-order';
 import type { Manifest } from '../../lib/manifest';
 
 // Works whether this file is loaded as CommonJS or as an ES module (tsx sets argv[1] to this file).
@@ -491,6 +493,13 @@ async function testVersion(version: string, launcher: string, siteFile: string):
     else {
       passed++;
       log(`kubectl kustomize: the same ${built.length} objects`);
+    }
+    // ... and list them so that a first install creates no pod before what it needs (sortOptions, lib/apply-order.ts)
+    const orderProblems = applyOrderProblems(built as Manifest[]);
+    if (orderProblems.length > 0) fail(`${version}: kubectl apply -k would create workloads too early:\n  ${orderProblems.join('\n  ')}`);
+    else if (k.status === 0) {
+      passed++;
+      log(`kubectl kustomize: RuntimeClass, DeviceClass, ResourceClaimTemplate, PV and PVC before every workload`);
     }
 
     const crds = [...importedCrds(), ...rendered.filter((e) => e.obj.kind === 'CustomResourceDefinition')];
