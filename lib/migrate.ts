@@ -239,7 +239,7 @@ export function devicePluginDaemonSets(objects: readonly LiveObject[]): LiveObje
 // ---------------------------------------------------------------------------------------------------------
 // The plan
 
-export type StepKind = 'check' | 'keep' | 'scale' | 'remove' | 'apply' | 'adopt' | 'wait' | 'release';
+export type StepKind = 'check' | 'keep' | 'scale' | 'remove' | 'apply' | 'adopt' | 'tidy' | 'wait' | 'release';
 
 export interface Step {
   readonly kind: StepKind;
@@ -584,6 +584,16 @@ function planComponent(
     warnings.push(`${describeObject(o)} is kept because claims ask for it, but we do not render it: delete it once no claim uses it`);
   }
   steps.push(...applyOurs(adoptable.length > 0 || takenOver.length > 0));
+  for (const t of adoptable) {
+    const patch = leftoverPatch(t, ourWorkloads.find((x) => sameIdentity(x.object, t))!.object);
+    if (patch) {
+      steps.push({
+        kind: 'tidy',
+        command: `kubectl patch ${kubectlRef(t)} --type=strategic -p ${shellQuote(JSON.stringify(patch))}`,
+        why: 'server-side apply leaves fields the old install set and we do not (they stay owned by its field manager): this removes them, so the pod template is exactly ours',
+      });
+    }
+  }
   steps.push(...waitOurs);
   steps.push(...checks.map((c) => ({ ...c, why: `after ours is ready: ${c.why}` })));
   // the rest: releases not removed yet (adopted objects are kept by annotation), non-Helm objects not removed yet
@@ -594,6 +604,54 @@ function planComponent(
   }
   steps.push(...removeTheirs(later.filter((o) => !helmReleaseOf(o))));
   return { ...base, strategy, reason: reasons.join('; '), warnings, steps: withReleaseCleanup(steps, keep) };
+}
+
+type Named = { readonly name: string; readonly [key: string]: unknown };
+
+/**
+ * A strategic merge patch that deletes what `live`'s pod template has and `ours` does not: containers,
+ * env vars, volume mounts, ports, volumes, template labels and nodeSelector keys, and an affinity we do
+ * not set. Undefined when there is nothing to delete.
+ */
+export function leftoverPatch(live: LiveObject, ours: Manifest): Record<string, unknown> | undefined {
+  const theirs = podSpecOf(live) ?? {};
+  const mine = podSpecOf(ours as unknown as LiveObject) ?? {};
+  const spec: Record<string, unknown> = {};
+  const byKey = <T extends Record<string, unknown>>(list: readonly T[] | undefined, key: string) => new Map((list ?? []).map((x) => [String(x[key]), x]));
+  for (const field of ['containers', 'initContainers'] as const) {
+    const ourContainers = byKey<Named>(mine[field], 'name');
+    const patches: Record<string, unknown>[] = [];
+    for (const c of (theirs[field] ?? []) as Named[]) {
+      const o = ourContainers.get(c.name);
+      if (!o) {
+        patches.push({ name: c.name, $patch: 'delete' });
+        continue;
+      }
+      const entry: Record<string, unknown> = { name: c.name };
+      const drop = (list: string, key: string) => {
+        const ourKeys = byKey(o[list] as Record<string, unknown>[] | undefined, key);
+        const gone = ((c[list] ?? []) as Record<string, unknown>[]).filter((x) => !ourKeys.has(String(x[key])));
+        if (gone.length > 0) entry[list] = gone.map((x) => ({ [key]: x[key], $patch: 'delete' }));
+      };
+      drop('env', 'name');
+      drop('volumeMounts', 'mountPath');
+      drop('ports', 'containerPort');
+      if (Object.keys(entry).length > 1) patches.push(entry);
+    }
+    if (patches.length > 0) spec[field] = patches;
+  }
+  const ourVolumes = byKey<Named>(mine.volumes, 'name');
+  const volumes = ((theirs.volumes ?? []) as Named[]).filter((v) => !ourVolumes.has(v.name)).map((v) => ({ name: v.name, $patch: 'delete' }));
+  if (volumes.length > 0) spec.volumes = volumes;
+  const nodeSelector = Object.keys(theirs.nodeSelector ?? {}).filter((k) => !(k in (mine.nodeSelector ?? {})));
+  if (nodeSelector.length > 0) spec.nodeSelector = Object.fromEntries(nodeSelector.map((k) => [k, null]));
+  if (theirs.affinity && !mine.affinity) spec.affinity = null;
+  const template: Record<string, unknown> = {};
+  const ourLabels = ((ours.spec as any)?.template?.metadata?.labels ?? {}) as Record<string, string>;
+  const labels = Object.keys(((live.spec as any)?.template?.metadata?.labels ?? {}) as Record<string, string>).filter((k) => !(k in ourLabels));
+  if (labels.length > 0) template.metadata = { labels: Object.fromEntries(labels.map((k) => [k, null])) };
+  if (Object.keys(spec).length > 0) template.spec = spec;
+  return Object.keys(template).length > 0 ? { spec: { template } } : undefined;
 }
 
 /** After the uninstall, kept objects still name the release: those marks go, so nothing points at a release that is gone. */

@@ -64,7 +64,7 @@ function simulate(live: LiveObject[], steps: readonly Step[]): { overlaps: strin
         (o) => !(o.metadata.annotations?.[HELM_RELEASE_NAME] === helm[1] && o.metadata.annotations?.[HELM_RELEASE_NAMESPACE] === helm[2] && o.metadata.annotations?.[HELM_KEEP] !== 'keep'),
       );
     } else if (apply) {
-      for (const { file, o } of ours.filter((x) => x.file === apply[1])) {
+      for (const { o } of ours.filter((x) => x.file === apply[1])) {
         objects = [...objects.filter((x) => objectIdentity(x) !== objectIdentity(o)), o];
       }
     } else if (annotate) {
@@ -150,8 +150,12 @@ describe('plan', () => {
   it("eksctl's static plugin has our name and selector: adopted in place with --force-conflicts, nothing deleted", () => {
     const c = component(plan('nodes', 'eksctl-device-plugin'), 'nvidia-device-plugin');
     expect(c.strategy).toBe('adopt');
-    expect(c.steps.map((s) => s.kind)).toEqual(['adopt', 'wait', 'check']);
+    expect(c.steps.map((s) => s.kind)).toEqual(['adopt', 'tidy', 'wait', 'check']);
     expect(c.steps[0].command).toBe('kubectl apply --server-side --force-conflicts --field-manager=eks-hybrid-charts -f dist/example/20-nvidia-device-plugin.yaml');
+    // what the static manifest sets and ours does not: its env var and its volume (the mount path is the same as ours)
+    expect(c.steps[1].command).toBe(
+      `kubectl patch daemonset/nvidia-device-plugin-daemonset -n kube-system --type=strategic -p '{"spec":{"template":{"spec":{"containers":[{"name":"nvidia-device-plugin-ctr","env":[{"name":"FAIL_ON_INIT_ERROR","$patch":"delete"}]}],"volumes":[{"name":"device-plugin","$patch":"delete"}]}}}}'`,
+    );
     expect(c.reason).toContain('has our name and our selector (name=nvidia-device-plugin-ds)');
     expect(c.warnings.join('\n')).toContain('runs on cloud-cpu-1, cloud-gpu-1, hybrid-gpu-h100-dra-1, which ours does not select');
   });
