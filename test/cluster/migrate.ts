@@ -158,7 +158,7 @@ async function runCase(version: string, launcher: string, h: MigrationHarness, c
     const first = await migrate();
     check(first.status === 1, `migrate finds work to do: exit 1 (exit ${first.status})`);
     const expected: readonly string[] = c.components ?? componentsOf(c.fixtures);
-    const planned = first.plan.components.filter((x) => x.steps.length > 0).map((x) => x.component);
+    const planned: string[] = first.plan.components.filter((x) => x.steps.length > 0).map((x) => x.component);
     check(expected.every((x) => planned.includes(x)), `migrate plans ${expected.join(', ')} (planned: ${planned.join(', ') || 'nothing'})`);
 
     const steps: { component: string; step: Step }[] = [
