@@ -108,7 +108,9 @@ async function runCase(version: string, launcher: string, h: MigrationHarness, c
     await must('operator CRDs', `kubectl apply --server-side ${crds.map((f) => `-f ${join(h.repo, 'imports', 'crds', f)}`).join(' ')} >/dev/null`);
     await must('CRDs established', 'kubectl wait --for=condition=Established crd --all --timeout=90s >/dev/null');
     const nodes = readFixture(h.repo, 'nodes');
-    const installed = c.fixtures.flatMap((f) => readFixture(h.repo, f));
+    // the fixtures are written for resource.k8s.io/v1 (1.34+); 1.33 serves the same shapes as v1beta2
+    const dra = version === '1.33' ? 'resource.k8s.io/v1beta2' : 'resource.k8s.io/v1';
+    const installed = c.fixtures.flatMap((f) => readFixture(h.repo, f)).map((o) => (o.apiVersion === 'resource.k8s.io/v1' ? { ...o, apiVersion: dra } : o));
     const stream = (objs: readonly LiveObject[]) => objs.map((o) => JSON.stringify(o)).join('\n---\n');
     await must('nodes', 'kubectl create -f - >/dev/null', stream(nodes));
     const namespaces = installed.filter((o) => o.kind === 'Namespace');
