@@ -584,6 +584,16 @@ function planComponent(
     warnings.push(`${describeObject(o)} is kept because claims ask for it, but we do not render it: delete it once no claim uses it`);
   }
   steps.push(...applyOurs(adoptable.length > 0 || takenOver.length > 0));
+  for (const o of takenOver.filter((x) => !isWorkload(x))) {
+    const patch = leftoverListsPatch(o, oursByIdentity.get(objectIdentity(o))!.object);
+    if (patch) {
+      steps.push({
+        kind: 'tidy',
+        command: `kubectl patch ${kubectlRef(o)} --type=merge -p ${shellQuote(JSON.stringify(patch))}`,
+        why: `server-side apply keeps the entries of theirs that ours does not name (${listPaths(patch).join(', ')}): those lists become exactly ours`,
+      });
+    }
+  }
   for (const t of adoptable) {
     const patch = leftoverPatch(t, ourWorkloads.find((x) => sameIdentity(x.object, t))!.object);
     if (patch) {
@@ -652,6 +662,38 @@ export function leftoverPatch(live: LiveObject, ours: Manifest): Record<string, 
   if (labels.length > 0) template.metadata = { labels: Object.fromEntries(labels.map((k) => [k, null])) };
   if (Object.keys(spec).length > 0) template.spec = spec;
   return Object.keys(template).length > 0 ? { spec: { template } } : undefined;
+}
+
+/**
+ * A JSON merge patch that sets every list of named entries (`matchConditions`, `variables`, …) in which the
+ * live object has an entry ours does not name to our list. Server-side apply merges such lists by name, so
+ * entries only the old install set would survive the takeover — in a ValidatingAdmissionPolicy an extra
+ * match condition would switch the policy off. Undefined when there is none.
+ */
+export function leftoverListsPatch(live: LiveObject, ours: Manifest): Record<string, unknown> | undefined {
+  const walk = (l: unknown, o: unknown): Record<string, unknown> | undefined => {
+    if (!l || !o || typeof l !== 'object' || typeof o !== 'object' || Array.isArray(l) || Array.isArray(o)) return undefined;
+    const out: Record<string, unknown> = {};
+    for (const [k, lv] of Object.entries(l as Record<string, unknown>)) {
+      const ov = (o as Record<string, unknown>)[k];
+      if (Array.isArray(lv) && Array.isArray(ov)) {
+        const names = (list: unknown[]) => list.map((x) => (x && typeof x === 'object' ? (x as { name?: unknown }).name : undefined));
+        const ourNames = new Set(names(ov));
+        if (names(lv).some((n) => typeof n === 'string' && !ourNames.has(n))) out[k] = ov;
+      } else {
+        const inner = walk(lv, ov);
+        if (inner) out[k] = inner;
+      }
+    }
+    return Object.keys(out).length > 0 ? out : undefined;
+  };
+  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...liveBody } = live as unknown as Record<string, unknown>;
+  const { metadata: _om, apiVersion: _oa, kind: _ok, ...ourBody } = ours as unknown as Record<string, unknown>;
+  return walk(liveBody, ourBody);
+}
+
+function listPaths(patch: Record<string, unknown>, prefix = ''): string[] {
+  return Object.entries(patch).flatMap(([k, v]) => (Array.isArray(v) ? [`${prefix}${k}`] : listPaths(v as Record<string, unknown>, `${prefix}${k}.`)));
 }
 
 /** After the uninstall, kept objects still name the release: those marks go, so nothing points at a release that is gone. */

@@ -191,6 +191,11 @@ describe('plan', () => {
       'kubectl apply --server-side --force-conflicts --field-manager=eks-hybrid-charts -f dist/example/21-nvidia-dra-driver.yaml',
     ]);
     expect(c.steps.filter((s) => s.kind === 'check' && s.command.startsWith('kubectl get resourceclaims'))).toHaveLength(2);
+    // the chart's policy names its match condition and a variable otherwise: apply would keep both, the tidy step sets ours
+    const tidy = c.steps.filter((s) => s.kind === 'tidy');
+    expect(tidy.map((s) => s.command.split(' ')[2])).toEqual(['validatingadmissionpolicy.admissionregistration.k8s.io/resourceslices-policy-dra-driver-nvidia-gpu']);
+    expect(tidy[0].why).toContain('(spec.matchConditions, spec.variables)');
+    expect(indexOf(c.steps, (s) => s.kind === 'adopt') < indexOf(c.steps, (s) => s.kind === 'tidy')).toBe(true);
     expect(c.warnings).toContain('DeviceClass vfio.gpu.nvidia.com is kept because claims ask for it, but we do not render it: delete it once no claim uses it');
     // after the steps: no object of the release is left but the kept ones, and none still names the release
     const after = simulate(fixture('nodes').concat(fixture('dra-driver')), [...p.prepare, ...c.steps]).live;

@@ -210,6 +210,13 @@ async function runCase(version: string, launcher: string, h: MigrationHarness, c
     const takenOver = installed.filter((o) => oursKeys.has(identity(o)));
     const notOurs = takenOver.filter((o) => live.find((x) => identity(x) === identity(o))?.metadata.labels?.['app.kubernetes.io/managed-by'] !== 'eks-hybrid-charts');
     if (takenOver.length > 0) check(notOurs.length === 0, `the ${takenOver.length} object(s) of the old install that we render too are ours now${notOurs.length ? ` (not: ${notOurs.map(identity).join(', ')})` : ''}`);
+    // taken over: no list of named entries keeps an entry of theirs (an extra match condition disables a policy)
+    for (const o of takenOver.filter((x) => x.kind !== 'DaemonSet' && x.kind !== 'Deployment')) {
+      const now = live.find((x) => identity(x) === identity(o));
+      const mine = ours.find((x) => identity(x) === identity(o))!;
+      const extra = now ? extraNames(now, mine) : ['gone'];
+      check(extra.length === 0, `${identity(o)}: taken over with nothing of the old install left in its lists${extra.length ? ` (left: ${extra.join(', ')})` : ''}`);
+    }
     // adopted workloads: the pod template is ours, nothing of the old install's left in it
     for (const o of installed.filter((x) => x.kind === 'DaemonSet' && oursKeys.has(identity(x)))) {
       const now = live.find((x) => identity(x) === identity(o));
@@ -258,6 +265,19 @@ function identity(o: LiveObject): string {
 function resourceOf(o: LiveObject): string {
   const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
   return `${o.kind.toLowerCase()}${group && group !== 'apps' ? `.${group}` : ''}`;
+}
+
+/** `path: name` of every entry, in a list of named entries of `live`, whose name `ours` has not in the same list. */
+function extraNames(live: unknown, ours: unknown, path = ''): string[] {
+  if (!live || !ours || typeof live !== 'object' || typeof ours !== 'object') return [];
+  if (Array.isArray(live) && Array.isArray(ours)) {
+    const mine = new Set(ours.map((x) => (x as { name?: string })?.name));
+    return live.map((x) => (x as { name?: string })?.name).filter((n): n is string => typeof n === 'string' && !mine.has(n)).map((n) => `${path}: ${n}`);
+  }
+  if (Array.isArray(live) || Array.isArray(ours)) return [];
+  return Object.keys(live as object)
+    .filter((k) => k !== 'metadata' && k !== 'status')
+    .flatMap((k) => extraNames((live as Record<string, unknown>)[k], (ours as Record<string, unknown>)[k], path ? `${path}.${k}` : k));
 }
 
 /** Bindings whose role or service-account subject does not exist. */
