@@ -72,7 +72,7 @@ function readCluster(kubeconfig: string, kubectl = process.env.KUBECTL ?? 'kubec
     if (r.error) throw new SiteConfigError(kubeconfig, [{ path: '--cluster', message: `cannot run ${kubectl}: ${r.error.message}` }]);
     if (r.status !== 0) {
       if (/doesn't have a resource type|the server could not find the requested resource/.test(r.stderr)) return { items: [], missingKind: true };
-      throw new SiteConfigError(kubeconfig, [{ path: '--cluster', message: `${kubectl} get failed: ${r.stderr.trim().split('\n')[0]}` }]);
+      throw new SiteConfigError(kubeconfig, [{ path: '--cluster', message: `${kubectl} get failed: ${r.stderr.trim().split('\n')[0] || `exit ${r.status ?? r.signal}`}` }]);
     }
     return { items: (JSON.parse(r.stdout) as { items?: LiveObject[] }).items ?? [], missingKind: false };
   };
