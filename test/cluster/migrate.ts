@@ -123,8 +123,11 @@ async function runCase(version: string, launcher: string, h: MigrationHarness, c
     const settle = async () => {
       const objects = await getJson('nodes,daemonsets.apps,deployments.apps');
       const liveNodes = objects.filter((o) => o.kind === 'Node');
-      const status = (o: LiveObject, s: Record<string, unknown>) =>
-        must('status', `kubectl patch ${o.kind.toLowerCase()}/${o.metadata.name} -n ${o.metadata.namespace} --subresource=status --type=merge -p '${JSON.stringify({ status: s })}' >/dev/null`);
+      // only what changed is written: every kubectl call costs a process start
+      const differs = (o: LiveObject, s: Record<string, unknown>) => Object.entries(s).some(([k, v]) => ((o.status ?? {}) as Record<string, unknown>)[k] !== v);
+      const status = async (o: LiveObject, s: Record<string, unknown>) => {
+        if (differs(o, s)) await must('status', `kubectl patch ${o.kind.toLowerCase()}/${o.metadata.name} -n ${o.metadata.namespace} --subresource=status --type=merge -p '${JSON.stringify({ status: s })}' >/dev/null`);
+      };
       for (const o of objects) {
         const generation = (o.metadata as { generation?: number }).generation;
         if (o.kind === 'DaemonSet') {
@@ -138,6 +141,7 @@ async function runCase(version: string, launcher: string, h: MigrationHarness, c
       const plugins = devicePluginDaemonSets(objects);
       for (const node of liveNodes.filter((n) => n.metadata.labels?.['nvidia.com/gpu.present'] === 'true' || n.metadata.labels?.['feature.node.kubernetes.io/pci-10de.present'] === 'true')) {
         const gpus = String(GPUS_PER_NODE * plugins.filter((p) => eligibleNodes(p, [node]).length > 0).length);
+        if ((node.status as { allocatable?: Record<string, string> } | undefined)?.allocatable?.['nvidia.com/gpu'] === gpus) continue;
         await must('node status', `kubectl patch node/${node.metadata.name} --subresource=status --type=merge -p '${JSON.stringify({ status: { capacity: { 'nvidia.com/gpu': gpus }, allocatable: { 'nvidia.com/gpu': gpus } } })}' >/dev/null`);
       }
     };
