@@ -488,11 +488,12 @@ function planComponent(
     }
     return out;
   };
-  const waitOurs = ourWorkloads.map<Step>((o) => ({
-    kind: 'wait',
-    command: `kubectl rollout status ${o.object.kind.toLowerCase()}/${o.object.metadata.name} -n ${o.object.metadata.namespace} --timeout=5m`,
-    why: 'every pod of ours is ready before anything of theirs goes',
-  }));
+  const waitOurs = (gapEnds: boolean) =>
+    ourWorkloads.map<Step>((o) => ({
+      kind: 'wait',
+      command: `kubectl rollout status ${o.object.kind.toLowerCase()}/${o.object.metadata.name} -n ${o.object.metadata.namespace} --timeout=5m`,
+      why: gapEnds ? 'every pod of ours is ready: the gap ends here' : 'every pod of ours is ready before anything of theirs goes',
+    }));
   const checks = [gpuCheck, claimCheck].filter((s): s is Step => s !== undefined);
 
   if (rule.id === 'registry-credentials') {
@@ -604,7 +605,7 @@ function planComponent(
       });
     }
   }
-  steps.push(...waitOurs);
+  steps.push(...waitOurs(removeFirst.length > 0 || scaleDown.length > 0));
   steps.push(...checks.map((c) => ({ ...c, why: `after ours is ready: ${c.why}` })));
   // the rest: releases not removed yet (adopted objects are kept by annotation), non-Helm objects not removed yet
   const later = found.filter((o) => !adoptable.includes(o) && !removeFirst.includes(o) && !(helmReleaseOf(o) && earlyReleases.some((r) => releaseKey(r) === releaseKey(helmReleaseOf(o)!))));
