@@ -574,8 +574,7 @@ function planComponent(
   }
   // whole releases go before ours when one of their workloads cannot share nodes with ours
   const earlyReleases = uniqueReleases(removeFirst);
-  const early = removeFirst.filter((t) => !helmReleaseOf(t));
-  if (removeFirst.length > 0) before.push(...removeTheirs([...early, ...removeFirst.filter((t) => helmReleaseOf(t))]));
+  before.push(...removeTheirs(removeFirst));
   steps.push(...(gpuCheck && removeFirst.length > 0 ? [{ ...gpuCheck, why: `before: ${gpuCheck.why}` }] : []));
   steps.push(...before);
   // objects of theirs we render too (a DeviceClass, RBAC of the same name) are taken over by the same apply
