@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { costCommand } from './commands/cost';
 import { diffCommand } from './commands/diff';
+import { migrateCommand } from './commands/migrate';
 import { planCommand } from './commands/plan';
 import { SiteConfigError, type Problem } from './config/problems';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './labels';
@@ -235,7 +236,7 @@ function validateCommand(registry: Registry, io: Io, setExit: (code: number) => 
 
 /** Extra commands (diff, cost, plan, …) register here with the same registry and I/O. */
 export type CommandFactory = (registry: Registry, io: Io, setExit: (code: number) => void) => Command;
-export const EXTRA_COMMANDS: CommandFactory[] = [costCommand, diffCommand, planCommand];
+export const EXTRA_COMMANDS: CommandFactory[] = [costCommand, diffCommand, planCommand, migrateCommand];
 
 /**
  * Runs the CLI and returns the exit code. User mistakes (bad site files, bad flags) print one line per

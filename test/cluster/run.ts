@@ -21,6 +21,8 @@
  *
  * Then per version, in a fresh environment: `validate --cluster` with and without the operator CRDs, and pruning
  * with kubectl ApplySets as the README says (testPruning; --skip-pruning leaves it out).
+ * Then per version, migration off Helm (test/cluster/migrate.ts; --skip-migration leaves it out, --migration-only runs
+ * nothing else).
  *
  * Options: --versions 1.33,1.34   --sites sites/example.yaml,…   --manifests DIR (use DIR/<minor>/kustomization.yaml instead of rendering)
  *          --keep-logs DIR (copy etcd/kube-apiserver logs)   --verbose
@@ -37,6 +39,7 @@ import { createInterface } from 'node:readline';
 import { parseAllDocuments, stringify } from 'yaml';
 import { applyOrderProblems } from '../../lib/apply-order';
 import type { Manifest } from '../../lib/manifest';
+import { testMigration, type MigrationHarness } from './migrate';
 
 // Works whether this file is loaded as CommonJS or as an ES module (tsx sets argv[1] to this file).
 const REPO = resolve(dirname(process.argv[1]), '..', '..');
@@ -131,7 +134,7 @@ let failed = 0;
 const failures: string[] = [];
 
 function parseArgs(argv: string[]) {
-  const o = { versions: ['1.33', '1.34'], sites: [] as string[], manifests: '', keepLogs: '', verbose: false, skipPruning: false };
+  const o = { versions: ['1.33', '1.34'], sites: [] as string[], manifests: '', keepLogs: '', verbose: false, skipPruning: false, skipMigration: false, migrationOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--versions') o.versions = argv[++i].split(',').filter(Boolean);
@@ -140,6 +143,8 @@ function parseArgs(argv: string[]) {
     else if (a === '--keep-logs') o.keepLogs = resolve(argv[++i]);
     else if (a === '--verbose') o.verbose = true;
     else if (a === '--skip-pruning') o.skipPruning = true;
+    else if (a === '--skip-migration') o.skipMigration = true;
+    else if (a === '--migration-only') o.migrationOnly = true;
     else throw new Error(`unknown argument ${a}`);
   }
   if (process.env.TEST_CLUSTER_VERSIONS) o.versions = process.env.TEST_CLUSTER_VERSIONS.split(',');
@@ -1002,6 +1007,20 @@ async function testPruning(version: string, launcher: string): Promise<void> {
   }
 }
 
+/** What test/cluster/migrate.ts borrows from this runner. */
+function migrationHarness(): MigrationHarness {
+  return {
+    repo: REPO,
+    build,
+    startEnv: (launcher, bin, version, siteFile) => startEnv(launcher, bin, version, siteFile, [], `${version}-migrate`),
+    stopEnv: (child, ready, stderr) => stopEnv(child, ready as Ready, stderr),
+    exec,
+    log,
+    check: (ok, what) => (ok ? passed++ : fail(what)),
+    setWork: (dir) => (current.work = dir),
+  };
+}
+
 async function main(): Promise<void> {
   const t0 = Date.now();
   let launcher = '';
@@ -1011,11 +1030,12 @@ async function main(): Promise<void> {
     fail((err as Error).message);
   }
   const sites = opts.manifests ? ['sites/example.yaml'] : opts.sites.length > 0 ? opts.sites : defaultSites();
-  if (launcher) for (const v of opts.versions) for (const site of sites) await testVersion(v, launcher, site);
-  if (launcher && !opts.manifests && !opts.skipPruning) for (const v of opts.versions) await testPruning(v, launcher);
+  if (launcher && !opts.migrationOnly) for (const v of opts.versions) for (const site of sites) await testVersion(v, launcher, site);
+  if (launcher && !opts.manifests && !opts.skipPruning && !opts.migrationOnly) for (const v of opts.versions) await testPruning(v, launcher);
+  if (launcher && !opts.manifests && !opts.skipMigration) for (const v of opts.versions) await testMigration(v, launcher, migrationHarness());
   // Each pair of consecutive minors among --versions is also upgraded in place (not with --manifests: it renders).
   const minors = [...opts.versions].sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
-  if (launcher && !opts.manifests) {
+  if (launcher && !opts.manifests && !opts.migrationOnly) {
     for (let i = 1; i < minors.length; i++) {
       if (Number(minors[i].split('.')[1]) !== Number(minors[i - 1].split('.')[1]) + 1) continue;
       for (const site of sites) await testInPlaceUpgrade(minors[i - 1], minors[i], launcher, site);
