@@ -223,15 +223,51 @@ function firstLine(message: string): string {
  * Throws SiteConfigError with every problem at once.
  */
 export function validateSiteDocument(file: string, document: unknown): SiteConfig {
+  const checked = checkSiteDocument(document);
+  if (checked.problems.length > 0) throw siteConfigError(file, document, checked.problems);
+  return checked.config;
+}
+
+/** A document checked against the schema and by the semantic checks; `config` is typed only when `schemaValid`. */
+export interface CheckedSiteDocument {
+  /** The document with defaults filled in. */
+  readonly config: SiteConfig;
+  readonly schemaValid: boolean;
+  /** Every problem: the schema's, then the semantic checks' that do not touch a field the schema refused. */
+  readonly problems: readonly Problem[];
+  /** Paths the schema refused: problems of later checks at or under them are left out (see {@link outsideOf}). */
+  readonly refused: readonly string[];
+}
+
+/**
+ * Validates a parsed document against the schema (filling in defaults) and runs the semantic checks,
+ * also when the schema found problems, so one run reports every problem at once: a semantic check then
+ * sees a config that may hold values of the wrong type, so a check that throws is skipped, and its
+ * problems about fields the schema refused are dropped (the schema's message says what is wrong there).
+ */
+export function checkSiteDocument(document: unknown): CheckedSiteDocument {
   const data = structuredClone(document);
   const validate = validator();
-  if (!validate(data)) {
-    throw siteConfigError(file, document, schemaProblems(validate.errors ?? [], document));
-  }
+  const schemaValid = validate(data) as boolean;
   const config = data as SiteConfig;
-  const problems = SEMANTIC_CHECKS.flatMap((check) => check(config));
-  if (problems.length > 0) throw siteConfigError(file, document, problems);
-  return config;
+  const schema = schemaValid ? [] : schemaProblems(validate.errors ?? [], document);
+  const refused = schema.map((p) => p.path);
+  const semantic = SEMANTIC_CHECKS.flatMap((check) => {
+    if (schemaValid) return check(config);
+    try {
+      return check(config);
+    } catch {
+      return [];
+    }
+  });
+  return { config, schemaValid, problems: [...schema, ...outsideOf(refused, semantic)], refused };
+}
+
+/** The problems that neither are about nor relate to a field at or under one of `refused`. */
+export function outsideOf(refused: readonly string[], problems: readonly Problem[]): Problem[] {
+  if (refused.length === 0) return [...problems];
+  const touches = (path: string) => refused.some((r) => r === '(root)' || path === r || path.startsWith(`${r}.`) || path.startsWith(`${r}[`));
+  return problems.filter((p) => !touches(p.path) && !(p.related ?? []).some(touches));
 }
 
 function pointerSegments(pointer: string): (string | number)[] {

@@ -4,17 +4,18 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = { "$id": "https://eks-hybrid-charts.local/site-config.json", "title": "eks-hybrid-charts site config", "additionalProperties": false, "type": "object", "required": ["name", "kubernetesVersion", "cluster", "networks", "registry", "dns", "coredns", "pullSecrets", "registryCaTrust", "harborTest", "nodePools", "devicePlugin", "draDriver", "dra", "samples", "storage", "monitoring", "dcgmExporter", "webApi", "clusterAutoscaler", "cost", "nodeadm", "cloudNodeGroups", "eksctl", "gitops"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "Site name: a DNS-1123 label; the output folder is dist/<name>/.", "type": "string" }, "kubernetesVersion": { "description": "Target Kubernetes minor of the EKS cluster, as a string (1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36).", "x-error": "unsupported Kubernetes version; supported: 1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36 (write it as a quoted string)", "anyOf": [{ "const": "1.30", "type": "string" }, { "const": "1.31", "type": "string" }, { "const": "1.32", "type": "string" }, { "const": "1.33", "type": "string" }, { "const": "1.34", "type": "string" }, { "const": "1.35", "type": "string" }, { "const": "1.36", "type": "string" }] }, "cluster": { "additionalProperties": false, "description": "The EKS cluster the site belongs to.", "type": "object", "required": ["name", "region"], "properties": { "name": { "pattern": "^[0-9A-Za-z][A-Za-z0-9\\-_]*$", "maxLength": 100, "description": 'EKS cluster name (letters, digits, "-" and "_", starting with a letter or digit).', "x-error": 'must be an EKS cluster name: letters, digits, "-" and "_", starting with a letter or digit, at most 100 characters', "type": "string" }, "region": { "pattern": "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$", "description": "AWS region of the cluster, e.g. ap-northeast-2.", "x-error": "must be an AWS region such as ap-northeast-2", "type": "string" } } }, "networks": { "additionalProperties": false, "description": "Networks of the cluster; no two may overlap.", "type": "object", "required": ["vpc", "remoteNodeNetworks", "remotePodNetworks", "serviceNetwork"], "properties": { "vpc": { "pattern": "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16", "description": "CIDR of the cluster VPC.", "type": "string" }, "remoteNodeNetworks": { "minItems": 1, "description": "On-prem networks the hybrid nodes live in (EKS remoteNodeNetworks).", "type": "array", "items": { "pattern": "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16", "type": "string" } }, "remotePodNetworks": { "minItems": 1, "description": "Pod networks of the hybrid nodes (EKS remotePodNetworks); must be routable from the VPC for webhooks.", "type": "array", "items": { "pattern": "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16", "type": "string" } }, "serviceNetwork": { "pattern": "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16", "description": "Kubernetes service CIDR (EKS serviceIpv4Cidr).", "type": "string" } } }, "registry": { "additionalProperties": false, "description": "The private Harbor registry.", "type": "object", "required": ["hostname", "ip", "proxyCache"], "properties": { "hostname": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a DNS hostname: lowercase labels of letters, digits and "-" separated by dots', "description": "Hostname of the private Harbor registry, as in image references.", "type": "string" }, "ip": { "format": "ipv4", "x-error": "must be an IPv4 address such as 192.168.1.100", "description": "IPv4 address of the Harbor registry (used for the CoreDNS hosts entry).", "type": "string" }, "proxyCache": { "default": {}, "description": 'Harbor proxy-cache projects by upstream registry, e.g. {"nvcr.io": "nvcr-proxy", "docker.io": "dockerhub-proxy"}: every image of those registries is pulled through <hostname>/<project>/\u2026 instead.', "type": "object", "patternProperties": { "^[a-z0-9.-]+(:[0-9]+)?$": { "pattern": "^[a-z0-9]+(?:[._-][a-z0-9]+)*$", "type": "string" } } }, "caFile": { "minLength": 1, "description": "PEM file with the CA certificate(s) that signed Harbor's certificate, relative to the site file that sets it (or absolute). Public part only: a file holding a private key is refused.", "type": "string" } } }, "dns": { "additionalProperties": false, "default": {}, "description": "In-cluster DNS additions.", "type": "object", "required": ["stubZones", "hosts"], "properties": { "stubZones": { "default": [], "description": "On-prem DNS zones that CoreDNS forwards to on-prem servers.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["zone", "servers"], "properties": { "zone": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a DNS hostname: lowercase labels of letters, digits and "-" separated by dots', "description": "DNS zone served on-prem, e.g. company.local.", "type": "string" }, "servers": { "minItems": 1, "maxItems": 15, "description": "On-prem DNS servers for the zone (CoreDNS forward takes at most 15).", "type": "array", "items": { "format": "ipv4", "x-error": "must be an IPv4 address such as 192.168.1.100", "type": "string" } } } } }, "hosts": { "default": [], "description": "Extra CoreDNS hosts entries besides the registry (registry.hostname \u2192 registry.ip is always added). Pods only: nodes do not use CoreDNS.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["ip", "names"], "properties": { "ip": { "format": "ipv4", "x-error": "must be an IPv4 address such as 192.168.1.100", "description": "Address the names resolve to.", "type": "string" }, "names": { "minItems": 1, "description": "Hostnames that resolve to the address.", "type": "array", "items": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a DNS hostname: lowercase labels of letters, digits and "-" separated by dots', "type": "string" } } } } } } }, "coredns": { "additionalProperties": false, "default": {}, "description": "CoreDNS configuration.", "type": "object", "required": ["enabled", "managedBy"], "properties": { "enabled": { "default": true, "description": "Render the Corefile with the registry hosts entry and the stub zones.", "type": "boolean" }, "managedBy": { "default": "self", "description": 'Who owns the kube-system/coredns ConfigMap: "self" (self-managed CoreDNS: the ConfigMap is applied from dist/) or "eksAddon" (the EKS CoreDNS add-on: only addons/coredns-configuration-values.json is written, for `aws eks update-addon --configuration-values`).', "x-error": 'must be "self" or "eksAddon"', "anyOf": [{ "const": "self", "type": "string" }, { "const": "eksAddon", "type": "string" }] } } }, "pullSecrets": { "additionalProperties": false, "default": {}, "description": "Harbor pull credentials for workloads.", "type": "object", "required": ["enabled", "name", "includeKubeSystem", "mode", "externalSecret", "sealedSecret", "plain"], "properties": { "enabled": { "default": true, "description": "Render the Harbor pull secret in every namespace that runs pods.", "type": "boolean" }, "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."', "default": "harbor-registry", "description": "Name of the kubernetes.io/dockerconfigjson Secret, the same in every namespace.", "type": "string" }, "namespaces": { "uniqueItems": true, "description": "Namespaces that get the secret. Default: every namespace the site renders that runs pods. Each must exist on the cluster.", "type": "array", "items": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "type": "string" } }, "includeKubeSystem": { "default": false, "description": "Also put the secret into kube-system (needed when kube-system pods pull private Harbor projects).", "type": "boolean" }, "username": { "pattern": "^robot\\$([a-z0-9]+(?:[._-][a-z0-9]+)*\\+)?[a-z0-9]+(?:[._-][a-z0-9]+)*$", "x-error": "must be a Harbor 2.x robot account name: robot$<project>+<name> (project robot) or robot$<name> (system robot), lowercase", "description": 'Harbor robot account the secret logs in as (not a secret). Required by externalSecret mode with format "token".', "type": "string" }, "mode": { "default": "externalSecret", "description": "Where the robot token comes from: externalSecret (External Secrets Operator reads AWS Secrets Manager), sealedSecret (kubeseal output in this file), plain (environment variables at synth time; the token is written to dist/).", "x-error": "must be one of externalSecret, sealedSecret, plain", "anyOf": [{ "const": "externalSecret", "type": "string" }, { "const": "sealedSecret", "type": "string" }, { "const": "plain", "type": "string" }] }, "externalSecret": { "additionalProperties": false, "default": {}, "description": "Settings of mode externalSecret.", "type": "object", "required": ["storeName", "format", "refreshInterval", "auth", "serviceAccount"], "properties": { "storeName": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."', "default": "aws-secrets-manager", "description": "Name of the ClusterSecretStore that reads AWS Secrets Manager.", "type": "string" }, "region": { "pattern": "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$", "x-error": "must be an AWS region such as ap-northeast-2", "description": "Region of the Secrets Manager secret. Default: cluster.region.", "type": "string" }, "key": { "minLength": 1, "description": "Name or ARN of the Secrets Manager secret, e.g. harbor/robot-k8s-pull.", "type": "string" }, "property": { "minLength": 1, "description": "JSON key inside the secret value (when the secret is a JSON object), e.g. token.", "type": "string" }, "format": { "default": "token", "description": 'What the secret value holds: "token" (the robot secret only; the username comes from pullSecrets.username) or "dockerconfigjson" (a complete .dockerconfigjson document).', "x-error": 'must be "token" or "dockerconfigjson"', "anyOf": [{ "const": "token", "type": "string" }, { "const": "dockerconfigjson", "type": "string" }] }, "refreshInterval": { "pattern": "^([0-9]+(ns|us|ms|s|m|h))+$", "x-error": "must be a duration such as 1h, 30m or 1h30m", "default": "1h", "description": "How often ESO re-reads the secret (Harbor robot tokens expire, 30 days by default).", "type": "string" }, "auth": { "default": "serviceAccount", "description": `How ESO authenticates to AWS: "serviceAccount" (a token of pullSecrets.externalSecret.serviceAccount whose IAM role is bound with IRSA) or "controller" (the ESO controller's own credentials, e.g. an EKS Pod Identity association).`, "x-error": 'must be "serviceAccount" or "controller"', "anyOf": [{ "const": "serviceAccount", "type": "string" }, { "const": "controller", "type": "string" }] }, "serviceAccount": { "additionalProperties": false, "default": {}, "description": 'Service account for auth "serviceAccount".', "type": "object", "required": ["name", "namespace"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."', "default": "external-secrets", "description": "Service account whose IAM role may read the secret.", "type": "string" }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "external-secrets", "description": "Namespace of that service account.", "type": "string" } } } } }, "sealedSecret": { "additionalProperties": false, "default": {}, "description": "Settings of mode sealedSecret.", "type": "object", "required": ["scope", "encryptedData"], "properties": { "scope": { "default": "strict", "description": "kubeseal --scope used to seal: strict (one ciphertext per namespace) or clusterWide (one ciphertext for all).", "x-error": 'must be "strict" or "clusterWide"', "anyOf": [{ "const": "strict", "type": "string" }, { "const": "clusterWide", "type": "string" }] }, "encryptedData": { "default": {}, "description": "Scope strict: the sealed .dockerconfigjson per namespace (kubeseal --scope strict --namespace <ns> --name <pullSecrets.name>).", "type": "object", "patternProperties": { "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$": { "pattern": "^[A-Za-z0-9+/]{16,}={0,2}$", "x-error": 'must be kubeseal output (base64 ciphertext, usually starting with "Ag"), not a plain value', "type": "string" } } }, "clusterWideEncryptedData": { "pattern": "^[A-Za-z0-9+/]{16,}={0,2}$", "x-error": 'must be kubeseal output (base64 ciphertext, usually starting with "Ag"), not a plain value', "description": "Scope clusterWide: the sealed .dockerconfigjson (kubeseal --scope cluster-wide).", "type": "string" } } }, "plain": { "additionalProperties": false, "default": {}, "description": "Settings of mode plain.", "type": "object", "required": ["iUnderstandTheSecretIsWrittenToDist", "usernameEnv", "passwordEnv"], "properties": { "iUnderstandTheSecretIsWrittenToDist": { "default": false, "description": "Opt-in for mode plain: the robot token is written base64-encoded (not encrypted) into dist/. Never commit such a dist/.", "type": "boolean" }, "usernameEnv": { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "x-error": 'must be an environment variable name: letters, digits and "_", not starting with a digit', "default": "HARBOR_USERNAME", "description": "Environment variable holding the robot account name at synth time.", "type": "string" }, "passwordEnv": { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "x-error": 'must be an environment variable name: letters, digits and "_", not starting with a digit', "default": "HARBOR_PASSWORD", "description": "Environment variable holding the robot token at synth time.", "type": "string" } } } } }, "registryCaTrust": { "additionalProperties": false, "default": {}, "description": "Registry CA on hybrid nodes (containerd certs.d).", "type": "object", "required": ["enabled", "installerImage", "pauseImage", "systemTrust"], "properties": { "enabled": { "default": true, "description": "Render the DaemonSet that makes containerd on hybrid nodes trust registry.caFile.", "type": "boolean" }, "installerImage": { "default": "docker.io/library/busybox:1.37.0", "description": "Image of the init container that writes the files (needs sh, cmp, cp, mv).", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "pauseImage": { "default": "registry.k8s.io/pause:3.10", "description": "Image of the container that keeps the pod running after the init containers.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "systemTrust": { "additionalProperties": false, "default": {}, "description": "Host trust store installation.", "type": "object", "required": ["enabled", "osFamily"], "properties": { "enabled": { "default": false, "description": "Also install the CA into the host trust store (for host tools such as curl; containerd does not need it). Costs a privileged init container with hostPID.", "type": "boolean" }, "osFamily": { "default": "debian", "description": "Trust-store layout of the hybrid nodes: debian (Ubuntu: update-ca-certificates) or rhel (RHEL, Amazon Linux 2023: update-ca-trust).", "x-error": 'must be "debian" or "rhel"', "anyOf": [{ "const": "debian", "type": "string" }, { "const": "rhel", "type": "string" }] } } } } }, "harborTest": { "additionalProperties": false, "default": {}, "description": "Smoke test of Harbor pulls from hybrid nodes.", "type": "object", "required": ["enabled", "image"], "properties": { "enabled": { "default": true, "description": "Render the harbor-test Pod that pulls from Harbor with the pull secret.", "type": "boolean" }, "image": { "default": "library/nginx:1.28.0", "pattern": "^[a-z0-9]+(?:[._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$", "not": { "pattern": ":latest$" }, "x-error": "must be <project>/<repository>:<tag> inside the registry, pinned to a tag (never :latest)", "description": "Repository and tag inside the registry (pushed there beforehand); the Pod runs `nginx -v` from it, so it must be an nginx image.", "type": "string" } } }, "nodePools": { "default": [], "description": "On-prem hybrid node pools.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["name", "count", "vcpus", "labels", "taints", "gpu"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "Pool name; unique within the site.", "type": "string" }, "count": { "minimum": 0, "maximum": 5e3, "description": "Number of on-prem servers in the pool (Kubernetes supports at most 5,000 nodes per cluster).", "type": "integer" }, "vcpus": { "minimum": 1, "maximum": 4096, "description": "vCPUs per server (EKS Hybrid Nodes are billed per vCPU-hour); at most 4096.", "type": "integer" }, "labels": { "default": {}, "description": "Extra node labels the pool registers with (nodeadm kubelet flags).", "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } }, "taints": { "default": [], "description": "Taints the pool registers with.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["key", "effect"], "properties": { "key": { "description": "Taint key (label-key syntax).", "type": "string" }, "value": { "description": "Taint value (label-value syntax).", "type": "string" }, "effect": { "x-error": "must be one of NoSchedule, PreferNoSchedule, NoExecute", "anyOf": [{ "const": "NoSchedule", "type": "string" }, { "const": "PreferNoSchedule", "type": "string" }, { "const": "NoExecute", "type": "string" }] } } } }, "gpu": { "additionalProperties": false, "default": {}, "description": "GPUs of the pool.", "type": "object", "required": ["mode", "perNode"], "properties": { "mode": { "default": "none", "description": "How the GPUs of the pool are exposed: none, devicePlugin (nvidia.com/gpu extended resource) or dra (NVIDIA DRA driver). One per pool: both on one node would advertise the same GPUs twice.", "x-error": "must be exactly one of none, devicePlugin, dra: a pool cannot use both the device plugin and DRA (they would advertise the same GPUs twice); split the servers into two pools", "anyOf": [{ "const": "none", "type": "string" }, { "const": "devicePlugin", "type": "string" }, { "const": "dra", "type": "string" }] }, "model": { "minLength": 1, "description": "GPU model, e.g. H100: shown in the site overview and cost report, and set as node label eks-hybrid-charts/gpu-model on GPU pools (so it must be a valid label value).", "type": "string" }, "perNode": { "minimum": 0, "maximum": 64, "default": 0, "description": "GPUs per server; at most 64.", "type": "integer" } } } } } }, "devicePlugin": { "additionalProperties": false, "default": {}, "description": "NVIDIA device plugin (nvidia.com/gpu extended resource).", "type": "object", "required": ["enabled", "image", "nvidiaRuntimeClass"], "properties": { "enabled": { "default": true, "description": "Render the NVIDIA device plugin on the devicePlugin pools (when there are any).", "type": "boolean" }, "image": { "default": "nvcr.io/nvidia/k8s-device-plugin:v0.20.0", "description": "NVIDIA k8s-device-plugin image.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "nvidiaRuntimeClass": { "default": false, "description": "Keep nvidia-container-runtime a named runtime on the devicePlugin pools instead of containerd's default (NodeConfigs), render RuntimeClass `nvidia` (handler nvidia) and run the device plugin, the DCGM exporter and the device-plugin samples with it; your own GPU pods must then set `runtimeClassName: nvidia`. Off: the runtime is the default there, so any container whose image sets NVIDIA_VISIBLE_DEVICES=all sees every GPU. dra pools never make it the default (it would bypass DRA) and get RuntimeClass `nvidia` for the DCGM exporter whatever this says.", "type": "boolean" } } }, "draDriver": { "additionalProperties": false, "default": {}, "description": "NVIDIA DRA driver for GPUs (dra pools).", "type": "object", "required": ["enabled", "image", "nvidiaDriverRoot", "logVerbosity", "computeDomains"], "properties": { "enabled": { "default": true, "description": "Render the NVIDIA DRA driver on the dra pools (when there are any).", "type": "boolean" }, "image": { "default": "registry.k8s.io/dra-driver-nvidia/dra-driver-nvidia-gpu:v0.4.1", "description": "NVIDIA DRA driver image (kubernetes-sigs/dra-driver-nvidia-gpu).", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "nvidiaDriverRoot": { "pattern": "^/.*", "default": "/", "description": "Where the NVIDIA driver lives on the node: / for a host-installed driver, /run/nvidia/driver for the GPU Operator driver container.", "x-error": "must be an absolute path such as / or /run/nvidia/driver", "type": "string" }, "logVerbosity": { "minimum": 0, "maximum": 10, "default": 4, "description": "Kubelet plugin log verbosity (-v).", "type": "integer" }, "computeDomains": { "additionalProperties": false, "default": {}, "description": "ComputeDomain support of the driver.", "type": "object", "required": ["enabled"], "properties": { "enabled": { "default": false, "description": "ComputeDomains (multi-node NVLink / IMEX). Not needed for H100 PCIe/HGX servers; not rendered yet.", "type": "boolean" } } } } }, "dra": { "additionalProperties": false, "default": {}, "description": "DRA claim templates.", "type": "object", "required": ["claimTemplates"], "properties": { "claimTemplates": { "default": [], "description": "ResourceClaimTemplates rendered in the workloads namespace for DRA workloads.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["name", "count"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "ResourceClaimTemplate name in the workloads namespace; pods reference it.", "type": "string" }, "count": { "minimum": 1, "maximum": 64, "default": 1, "description": "Number of GPUs (or MIG devices) per claim; all are allocated on one node; at most 64.", "type": "integer" }, "minMemory": { "pattern": "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", "description": "Minimum memory per device (CEL on the driver's `memory` capacity), e.g. 16Gi.", "x-error": "must be a Kubernetes quantity such as 16Gi, 80Gi or 10Ti", "type": "string" }, "productName": { "pattern": "^[A-Za-z0-9][A-Za-z0-9 ._-]*$", "maxLength": 128, "description": 'Text the device\'s `productName` attribute must contain, e.g. "H100" matches "NVIDIA H100 80GB HBM3".', "x-error": 'must be plain text of letters, digits, spaces, ".", "_" and "-", such as H100', "type": "string" }, "minCudaDriverVersion": { "pattern": "^[0-9]+\\.[0-9]+(\\.[0-9]+)?$", "description": 'Lowest CUDA version the node driver must support (`cudaDriverVersion` attribute), e.g. "12.2".', "x-error": 'must be a CUDA version such as "12.2" or "12.8.1" (quoted)', "type": "string" }, "migProfile": { "pattern": "^[0-9]+g\\.[0-9]+gb(\\+[a-z]+)?$", "description": "Allocate MIG devices of this profile (DeviceClass mig.nvidia.com) instead of whole GPUs, e.g. 1g.10gb.", "x-error": "must be a MIG profile such as 1g.10gb, 3g.40gb or 1g.10gb+me", "type": "string" } } } } } }, "samples": { "additionalProperties": false, "default": {}, "description": "Sample GPU workloads in the workloads namespace.", "type": "object", "required": ["gpuTest", "gpuTraining", "mlTraining"], "properties": { "gpuTest": { "additionalProperties": false, "default": {}, "description": "gpu-test Pod.", "type": "object", "required": ["enabled", "image"], "properties": { "enabled": { "default": false, "description": "Render the gpu-test Pod (nvidia-smi on one device-plugin GPU).", "type": "boolean" }, "image": { "default": "nvcr.io/nvidia/cuda:12.8.1-base-ubuntu24.04", "description": "CUDA base image that provides nvidia-smi.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "pool": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "devicePlugin pool to run on; default: the first devicePlugin pool.", "type": "string" } } }, "gpuTraining": { "additionalProperties": false, "default": {}, "description": "gpu-training Pod.", "type": "object", "required": ["enabled", "image", "gpus"], "properties": { "enabled": { "default": false, "description": "Render the gpu-training Pod (PyTorch on a whole device-plugin server).", "type": "boolean" }, "image": { "default": "pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime", "description": "PyTorch runtime image.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "gpus": { "minimum": 1, "default": 8, "description": "nvidia.com/gpu limit; at most the pool's gpu.perNode.", "type": "integer" }, "pool": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "devicePlugin pool to run on; default: the first devicePlugin pool.", "type": "string" } } }, "mlTraining": { "additionalProperties": false, "default": {}, "description": "ml-training Job.", "type": "object", "required": ["enabled", "image", "claimTemplate"], "properties": { "enabled": { "default": false, "description": "Render the ml-training Job (PyTorch with a DRA claim).", "type": "boolean" }, "image": { "default": "pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime", "description": "PyTorch runtime image.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "claimTemplate": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "ml-training-claim", "description": "Name of a dra.claimTemplates entry the Job claims its GPUs from.", "type": "string" }, "pool": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "dra pool to run on; default: the first dra pool.", "type": "string" } } } } }, "storage": { "additionalProperties": false, "default": {}, "description": "On-prem storage.", "type": "object", "required": ["nfs"], "properties": { "nfs": { "additionalProperties": false, "default": {}, "description": "On-prem NFS storage.", "type": "object", "required": ["enabled", "capacity", "mountOptions"], "properties": { "enabled": { "default": false, "description": "Render the on-prem NFS PersistentVolume and claim.", "type": "boolean" }, "server": { "minLength": 1, "description": "NFS server address.", "type": "string" }, "path": { "pattern": "^/", "description": "Exported path.", "x-error": "must be an absolute export path such as /export/data", "type": "string" }, "capacity": { "pattern": "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", "description": "Size of the volume as Kubernetes sees it (NFS does not enforce it).", "default": "10Ti", "x-error": "must be a Kubernetes quantity such as 16Gi, 80Gi or 10Ti", "type": "string" }, "mountOptions": { "default": ["vers=4.1", "rsize=1048576", "wsize=1048576", "hard", "timeo=600", "retrans=2"], "description": "NFS mount options.", "type": "array", "items": { "minLength": 1, "type": "string" } } } } } }, "monitoring": { "additionalProperties": false, "default": {}, "description": "Prometheus scrape configuration for Harbor, the DRA kubelet plugin and the DCGM exporter.", "type": "object", "required": ["enabled", "mode", "namespace", "scrapeInterval", "configMap", "operator", "harbor", "draPlugin"], "properties": { "enabled": { "default": true, "description": "Render the Prometheus scrape configuration.", "type": "boolean" }, "mode": { "default": "configMap", "description": "configMap: a prometheus.yml ConfigMap for a plain Prometheus (plus the RBAC its Kubernetes service discovery needs); operator: Prometheus Operator ScrapeConfig/PodMonitor/ServiceMonitor objects (needs the operator CRDs).", "x-error": "must be one of configMap, operator", "anyOf": [{ "const": "configMap", "type": "string" }, { "const": "operator", "type": "string" }] }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "monitoring", "description": "Namespace of the scrape configuration objects (where Prometheus runs).", "type": "string" }, "scrapeInterval": { "default": "15s", "pattern": "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$", "minLength": 2, "description": "Global scrape interval (the guide: 15s).", "x-error": "must be a Prometheus duration such as 15s, 1m or 1m30s", "type": "string" }, "configMap": { "additionalProperties": false, "default": {}, "description": "Settings of the configMap mode.", "type": "object", "required": ["name", "serviceAccount"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "prometheus-config", "description": "Name of the ConfigMap holding prometheus.yml (the guide's name).", "type": "string" }, "serviceAccount": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "prometheus", "description": "Service account of the Prometheus server in the monitoring namespace; it is granted read access to pods for Kubernetes service discovery.", "type": "string" } } }, "operator": { "additionalProperties": false, "default": {}, "description": "Settings of the operator mode.", "type": "object", "required": ["labels"], "properties": { "labels": { "default": {}, "description": 'Labels put on the operator objects so the Prometheus resource selects them, e.g. {"release": "kube-prometheus-stack"}.', "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } } } }, "harbor": { "additionalProperties": false, "default": {}, "description": "The Harbor scrape jobs.", "type": "object", "required": ["enabled", "port", "path", "scheme", "components"], "properties": { "enabled": { "default": true, "description": "Scrape the Harbor registry (registry.hostname) from outside the cluster.", "type": "boolean" }, "port": { "minimum": 1, "maximum": 65535, "default": 9090, "description": "Harbor metrics port (harbor.yml `metric.port`; 9090 for the installer, 8001 for the Helm chart).", "x-error": "must be a TCP port, 1-65535", "type": "integer" }, "path": { "default": "/metrics", "pattern": "^/", "description": "Harbor metrics path (harbor.yml `metric.path`).", "x-error": "must be a path starting with /", "type": "string" }, "scheme": { "default": "http", "description": "Scheme of the metrics endpoint (the harbor.yml installer serves metrics over plain HTTP).", "x-error": "must be http or https", "anyOf": [{ "const": "http", "type": "string" }, { "const": "https", "type": "string" }] }, "components": { "default": ["exporter", "core", "registry", "jobservice"], "minItems": 1, "uniqueItems": true, "description": "Harbor components to scrape, one job each.", "type": "array", "items": { "x-error": "must be one of exporter, core, registry, jobservice", "anyOf": [{ "const": "exporter", "type": "string" }, { "const": "core", "type": "string" }, { "const": "registry", "type": "string" }, { "const": "jobservice", "type": "string" }] } } } }, "draPlugin": { "additionalProperties": false, "default": {}, "description": "The DRA kubelet plugin scrape job.", "type": "object", "required": ["enabled", "podLabels", "port"], "properties": { "enabled": { "default": true, "description": "Scrape the NVIDIA DRA kubelet plugin (when the site renders the DRA driver, i.e. some pool has gpu.mode dra).", "type": "boolean" }, "podLabels": { "default": { "dra-driver-nvidia-gpu-component": "kubelet-plugin" }, "description": "Labels that select the kubelet-plugin pods (the driver chart's selector label).", "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } }, "port": { "minimum": 1, "maximum": 65535, "default": 8080, "description": "Metrics port of the gpus kubelet-plugin container (path /metrics); scraped only where the container declares it.", "x-error": "must be a TCP port, 1-65535", "type": "integer" } } } } }, "dcgmExporter": { "additionalProperties": false, "default": {}, "description": "NVIDIA DCGM exporter (GPU metrics on :9400).", "type": "object", "required": ["enabled", "namespace", "image", "profilingMetrics"], "properties": { "enabled": { "default": false, "description": "Render the NVIDIA DCGM exporter DaemonSet on every GPU pool.", "type": "boolean" }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "dcgm-exporter", "description": "Namespace of the exporter (Pod Security level privileged: hostPath and CAP_SYS_ADMIN).", "type": "string" }, "image": { "default": "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless", "description": "DCGM exporter image (tag <DCGM version>-<exporter version>).", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "profilingMetrics": { "default": true, "description": "Add CAP_SYS_ADMIN, which DCGM needs for the profiling metrics (DCGM_FI_PROF_*), as upstream does.", "type": "boolean" } } }, "webApi": { "additionalProperties": false, "default": {}, "description": "Sample CPU workload on cloud nodes (the guide's web-api).", "type": "object", "required": ["enabled", "namespace", "image", "replicas"], "properties": { "enabled": { "default": false, "description": "Render the sample web-api (nginx) on cloud nodes.", "type": "boolean" }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "web", "description": "Namespace of the web-api.", "type": "string" }, "image": { "default": "nginxinc/nginx-unprivileged:1.28.3-alpine", "description": "nginx image that runs as a non-root user on port 8080.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "replicas": { "minimum": 2, "default": 2, "description": "Replicas, spread across nodes; at least 2 so the PodDisruptionBudget lets a node drain.", "x-error": "must be an integer of at least 2 (one replica and a PodDisruptionBudget would block every node drain)", "type": "integer" } } }, "clusterAutoscaler": { "additionalProperties": false, "default": {}, "description": "cluster-autoscaler (AWS provider, ASG auto-discovery).", "type": "object", "required": ["enabled"], "properties": { "enabled": { "default": false, "description": "Render cluster-autoscaler for the cloud Auto Scaling groups (it cannot scale hybrid nodes).", "type": "boolean" }, "iamRoleArn": { "pattern": "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$", "description": "IAM role for the autoscaler service account (IRSA annotation eks.amazonaws.com/role-arn). Required when enabled.", "x-error": "must be an IAM role ARN such as arn:aws:iam::123456789012:role/cluster-autoscaler", "type": "string" }, "image": { "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "description": "Override of the image; by default the release matching kubernetesVersion (registry.k8s.io/autoscaling/cluster-autoscaler:v1.<minor>.<patch>).", "x-error": "must be an image pinned to a tag or digest (never :latest)", "type": "string" } } }, "extends": { "description": "Base site file(s) this file overlays, relative to this file; later files win. Maps merge key by key, lists replace, `null` removes a key. Resolved by the loader and never part of the rendered config.", "x-error": "must be a file name or a list of file names", "anyOf": [{ "minLength": 1, "type": "string" }, { "minItems": 1, "type": "array", "items": { "minLength": 1, "type": "string" } }] }, "cost": { "additionalProperties": false, "default": {}, "description": "EKS Hybrid Nodes pricing used by `npm run cost` and COST.md.", "type": "object", "required": ["hoursPerMonth", "tiers", "guideFlatUsdPerVcpuHour"], "properties": { "hoursPerMonth": { "minimum": 1, "maximum": 744, "default": 730, "description": "Hours in a billing month (AWS uses 730).", "type": "integer" }, "tiers": { "minItems": 1, "default": [{ "vcpuHours": 576e3, "usdPerVcpuHour": 0.02 }, { "vcpuHours": 576e3, "usdPerVcpuHour": 0.014 }, { "vcpuHours": 4608e3, "usdPerVcpuHour": 0.01 }, { "vcpuHours": 576e4, "usdPerVcpuHour": 8e-3 }, { "usdPerVcpuHour": 6e-3 }], "description": "EKS Hybrid Nodes price tiers by monthly vCPU-hours, in order; every tier but the last has `vcpuHours`.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["usdPerVcpuHour"], "properties": { "vcpuHours": { "minimum": 1, "maximum": 9007199254740991, "description": "vCPU-hours in this tier; omitted on the last tier, which is unbounded.", "type": "integer" }, "usdPerVcpuHour": { "minimum": 0, "description": "Price per vCPU-hour in this tier. In US dollars, at most 6 decimal places.", "type": "number" } } } }, "guideFlatUsdPerVcpuHour": { "minimum": 0, "default": 0.1099, "description": "Flat price the source guide assumed, shown for comparison only. In US dollars, at most 6 decimal places.", "type": "number" } } }, "nodeadm": { "additionalProperties": false, "default": {}, "description": "nodeadm NodeConfig files written to nodes/<pool>.nodeconfig.yaml (one per hybrid pool).", "type": "object", "required": ["credentialProvider", "iamRolesAnywhere", "maxPods", "shutdownGracePeriod"], "properties": { "credentialProvider": { "default": "ssm", "description": "How hybrid nodes get AWS credentials: ssm (SSM hybrid activation) or iamRolesAnywhere (X.509 certificates).", "x-error": "must be one of ssm, iamRolesAnywhere", "anyOf": [{ "const": "ssm", "type": "string" }, { "const": "iamRolesAnywhere", "type": "string" }] }, "iamRolesAnywhere": { "additionalProperties": false, "default": {}, "description": "IAM Roles Anywhere settings (credentialProvider: iamRolesAnywhere). ARNs are not secrets.", "type": "object", "properties": { "trustAnchorArn": { "pattern": "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "description": "ARN of the IAM Roles Anywhere trust anchor; a placeholder is written when unset.", "x-error": "must be an AWS ARN such as arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/\u2026", "type": "string" }, "profileArn": { "pattern": "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "description": "ARN of the IAM Roles Anywhere profile; a placeholder is written when unset.", "x-error": "must be an AWS ARN such as arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/\u2026", "type": "string" }, "roleArn": { "pattern": "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "description": "ARN of the IAM Roles Anywhere Hybrid Nodes role (the role is IAM, not Roles Anywhere); a placeholder is written when unset.", "x-error": "must be an AWS ARN such as arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/\u2026", "type": "string" }, "certificatePath": { "minLength": 1, "description": "Node certificate path on the server (nodeadm default when unset).", "type": "string" }, "privateKeyPath": { "minLength": 1, "description": "Node private key path on the server (nodeadm default when unset).", "type": "string" } } }, "maxPods": { "minimum": 1, "maximum": 1024, "default": 110, "description": "kubelet maxPods of every hybrid node.", "type": "integer" }, "shutdownGracePeriod": { "pattern": "^\\d+(s|m)$", "default": "30s", "description": "kubelet shutdownGracePeriod: time the node gives pods when the server shuts down.", "x-error": "must be a duration in seconds or minutes such as 30s or 2m", "type": "string" }, "containerdMajor": { "description": "Major version of containerd on the servers; decides the GPU pools' containerd drop-in (1.7: the complete CRI section, 2: only the changes, version 3). Default: 2 from Kubernetes 1.36 (which needs it), else 1.", "x-error": "must be 1 or 2", "anyOf": [{ "const": 1, "type": "number" }, { "const": 2, "type": "number" }] } } }, "cloudNodeGroups": { "default": [], "description": "EKS managed node groups in the VPC (written to cluster/eksctl.yaml; cluster-autoscaler scales these).", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["name", "instanceType", "minSize", "maxSize", "desiredCapacity", "labels", "taints"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "Managed node group name.", "type": "string" }, "instanceType": { "pattern": "^[a-z][a-z0-9-]*\\.[a-z0-9]+$", "description": "EC2 instance type, e.g. m5.xlarge.", "x-error": "must be an EC2 instance type such as m5.xlarge", "type": "string" }, "minSize": { "minimum": 0, "maximum": 5e3, "description": "Smallest size the autoscaler may scale to.", "type": "integer" }, "maxSize": { "minimum": 1, "maximum": 5e3, "description": "Largest size the autoscaler may scale to.", "type": "integer" }, "desiredCapacity": { "minimum": 0, "maximum": 5e3, "description": "Initial size.", "type": "integer" }, "labels": { "default": {}, "description": "Node labels.", "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } }, "taints": { "default": [], "description": "Node taints.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["key", "effect"], "properties": { "key": { "description": "Taint key (label-key syntax).", "type": "string" }, "value": { "description": "Taint value (label-value syntax).", "type": "string" }, "effect": { "x-error": "must be one of NoSchedule, PreferNoSchedule, NoExecute", "anyOf": [{ "const": "NoSchedule", "type": "string" }, { "const": "PreferNoSchedule", "type": "string" }, { "const": "NoExecute", "type": "string" }] } } } } } } }, "eksctl": { "additionalProperties": false, "default": {}, "description": "Cloud side written to cluster/eksctl.yaml.", "type": "object", "required": ["endpointAccess"], "properties": { "endpointAccess": { "default": "public", "description": "Cluster API endpoint: public or private. Hybrid Nodes do not support both at once.", "x-error": "must be public or private (hybrid nodes cannot use public and private together)", "anyOf": [{ "const": "public", "type": "string" }, { "const": "private", "type": "string" }] }, "caBundleCert": { "minLength": 1, "description": "PEM of the CA that signs node certificates (credentialProvider: iamRolesAnywhere); eksctl creates the trust anchor from it.", "type": "string" }, "vpcGatewayId": { "pattern": "^(tgw|vgw)-[0-9a-f]{8,17}$", "description": "Transit Gateway (tgw-\u2026) or Virtual Private Gateway (vgw-\u2026) that connects the VPC to the on-prem networks (eksctl remoteNetworkConfig.vpcGatewayID, required by eksctl). Without it, eksctl.yaml holds the placeholder ${VPC_GATEWAY_ID}.", "x-error": "must be a Transit Gateway (tgw-\u2026) or Virtual Private Gateway (vgw-\u2026) ID, e.g. tgw-0123456789abcdef0", "type": "string" } } }, "gitops": { "additionalProperties": false, "default": {}, "description": "Fleet delivery through Argo CD and Flux (off by default).", "type": "object", "required": ["enabled", "revision", "path", "argocd", "flux"], "properties": { "enabled": { "default": false, "description": "Write gitops/ with the Argo CD ApplicationSets and Flux objects that deliver this site from the Git repository holding dist/. Set it in a base file to opt in a whole fleet.", "type": "boolean" }, "repoURL": { "pattern": "^(https://|ssh://|git@)[^\\s]+$", "description": "URL of the Git repository that holds dist/ (required when enabled).", "x-error": "must be a Git URL starting with https://, ssh:// or git@", "type": "string" }, "revision": { "minLength": 1, "default": "main", "description": "Branch Argo CD and Flux follow (Flux: GitRepository ref.branch).", "type": "string" }, "path": { "pattern": "^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$", "not": { "pattern": "(^|/)\\.\\.?(/|$)" }, "default": "dist", "description": "Folder of the site folders inside the repository (the output root of synth).", "x-error": 'must be a relative folder path without "." or ".." segments, e.g. dist or clusters/prod', "type": "string" }, "argocd": { "additionalProperties": false, "default": {}, "description": "Argo CD ApplicationSets (gitops/argocd-applicationsets.yaml).", "type": "object", "required": ["namespace", "project", "server"], "properties": { "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "argocd", "description": "Namespace Argo CD runs in (where ApplicationSets are read).", "type": "string" }, "project": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "default", "description": "Argo CD project of the generated Applications.", "type": "string" }, "server": { "default": "https://kubernetes.default.svc", "minLength": 1, "description": "API server URL of the destination cluster, as registered in Argo CD.", "type": "string" } } }, "flux": { "additionalProperties": false, "default": {}, "description": "Flux GitRepository and Kustomizations (gitops/flux.yaml).", "type": "object", "required": ["namespace", "interval", "dependsOn"], "properties": { "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "flux-system", "description": "Namespace of the Flux objects.", "type": "string" }, "interval": { "pattern": "^([0-9]+(s|m|h))+$", "default": "10m", "description": "How often Flux reconciles.", "type": "string" }, "dependsOn": { "default": [], "description": "Flux Kustomizations (same namespace) that install the operators this site needs (see Prerequisites in dist/<site>/README.md); the site waits until they are Ready.", "type": "array", "items": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "type": "string" } } } } } } } };
+const schema11 = { "$id": "https://eks-hybrid-charts.local/site-config.json", "title": "eks-hybrid-charts site config", "additionalProperties": false, "type": "object", "required": ["name", "kubernetesVersion", "cluster", "networks", "registry", "dns", "coredns", "pullSecrets", "registryCaTrust", "harborTest", "nodePools", "devicePlugin", "draDriver", "dra", "samples", "storage", "monitoring", "dcgmExporter", "webApi", "clusterAutoscaler", "cost", "nodeadm", "cloudNodeGroups", "eksctl", "gitops"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "Site name: a DNS-1123 label; the output folder is dist/<name>/.", "type": "string" }, "kubernetesVersion": { "description": "Target Kubernetes minor of the EKS cluster, as a string (1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36).", "x-error": "unsupported Kubernetes version; supported: 1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36 (write it as a quoted string)", "anyOf": [{ "const": "1.30", "type": "string" }, { "const": "1.31", "type": "string" }, { "const": "1.32", "type": "string" }, { "const": "1.33", "type": "string" }, { "const": "1.34", "type": "string" }, { "const": "1.35", "type": "string" }, { "const": "1.36", "type": "string" }] }, "cluster": { "additionalProperties": false, "description": "The EKS cluster the site belongs to.", "type": "object", "required": ["name", "region"], "properties": { "name": { "pattern": "^[0-9A-Za-z][A-Za-z0-9\\-_]*$", "maxLength": 100, "description": 'EKS cluster name (letters, digits, "-" and "_", starting with a letter or digit).', "x-error": 'must be an EKS cluster name: letters, digits, "-" and "_", starting with a letter or digit, at most 100 characters', "type": "string" }, "region": { "pattern": "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$", "description": "AWS region of the cluster, e.g. ap-northeast-2.", "x-error": "must be an AWS region such as ap-northeast-2", "type": "string" } } }, "networks": { "additionalProperties": false, "description": "Networks of the cluster; no two may overlap.", "type": "object", "required": ["vpc", "remoteNodeNetworks", "remotePodNetworks", "serviceNetwork"], "properties": { "vpc": { "pattern": "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16 (octets 0-255 without leading zeros, prefix 0-32)", "description": "CIDR of the cluster VPC.", "type": "string" }, "remoteNodeNetworks": { "minItems": 1, "description": "On-prem networks the hybrid nodes live in (EKS remoteNodeNetworks).", "type": "array", "items": { "pattern": "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16 (octets 0-255 without leading zeros, prefix 0-32)", "type": "string" } }, "remotePodNetworks": { "minItems": 1, "description": "Pod networks of the hybrid nodes (EKS remotePodNetworks); must be routable from the VPC for webhooks.", "type": "array", "items": { "pattern": "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16 (octets 0-255 without leading zeros, prefix 0-32)", "type": "string" } }, "serviceNetwork": { "pattern": "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16 (octets 0-255 without leading zeros, prefix 0-32)", "description": "Kubernetes service CIDR (EKS serviceIpv4Cidr).", "type": "string" } } }, "registry": { "additionalProperties": false, "description": "The private Harbor registry.", "type": "object", "required": ["hostname", "ip", "proxyCache"], "properties": { "hostname": { "pattern": "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a DNS hostname: lowercase labels of letters, digits and "-" separated by dots, each label at most 63 characters, at most 253 in all', "description": "Hostname of the private Harbor registry, as in image references.", "type": "string" }, "ip": { "format": "ipv4", "x-error": "must be an IPv4 address such as 192.168.1.100", "description": "IPv4 address of the Harbor registry (used for the CoreDNS hosts entry).", "type": "string" }, "proxyCache": { "default": {}, "description": 'Harbor proxy-cache projects by upstream registry, e.g. {"nvcr.io": "nvcr-proxy", "docker.io": "dockerhub-proxy"}: every image of those registries is pulled through <hostname>/<project>/\u2026 instead.', "type": "object", "patternProperties": { "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*(:[0-9]{1,5})?$": { "pattern": "^[a-z0-9]+(?:[._-][a-z0-9]+)*$", "type": "string" } } }, "caFile": { "minLength": 1, "description": "PEM file with the CA certificate(s) that signed Harbor's certificate, relative to the site file that sets it (or absolute). Public part only: a file holding a private key is refused.", "type": "string" } } }, "dns": { "additionalProperties": false, "default": {}, "description": "In-cluster DNS additions.", "type": "object", "required": ["stubZones", "hosts"], "properties": { "stubZones": { "default": [], "description": "On-prem DNS zones that CoreDNS forwards to on-prem servers.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["zone", "servers"], "properties": { "zone": { "pattern": "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a DNS hostname: lowercase labels of letters, digits and "-" separated by dots, each label at most 63 characters, at most 253 in all', "description": "DNS zone served on-prem, e.g. company.local.", "type": "string" }, "servers": { "minItems": 1, "maxItems": 15, "description": "On-prem DNS servers for the zone (CoreDNS forward takes at most 15).", "type": "array", "items": { "format": "ipv4", "x-error": "must be an IPv4 address such as 192.168.1.100", "type": "string" } } } } }, "hosts": { "default": [], "description": "Extra CoreDNS hosts entries besides the registry (registry.hostname \u2192 registry.ip is always added). Pods only: nodes do not use CoreDNS.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["ip", "names"], "properties": { "ip": { "format": "ipv4", "x-error": "must be an IPv4 address such as 192.168.1.100", "description": "Address the names resolve to.", "type": "string" }, "names": { "minItems": 1, "description": "Hostnames that resolve to the address.", "type": "array", "items": { "pattern": "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a DNS hostname: lowercase labels of letters, digits and "-" separated by dots, each label at most 63 characters, at most 253 in all', "type": "string" } } } } } } }, "coredns": { "additionalProperties": false, "default": {}, "description": "CoreDNS configuration.", "type": "object", "required": ["enabled", "managedBy"], "properties": { "enabled": { "default": true, "description": "Render the Corefile with the registry hosts entry and the stub zones.", "type": "boolean" }, "managedBy": { "default": "self", "description": 'Who owns the kube-system/coredns ConfigMap: "self" (self-managed CoreDNS: the ConfigMap is applied from dist/) or "eksAddon" (the EKS CoreDNS add-on: only addons/coredns-configuration-values.json is written, for `aws eks update-addon --configuration-values`).', "x-error": 'must be "self" or "eksAddon"', "anyOf": [{ "const": "self", "type": "string" }, { "const": "eksAddon", "type": "string" }] } } }, "pullSecrets": { "additionalProperties": false, "default": {}, "description": "Harbor pull credentials for workloads.", "type": "object", "required": ["enabled", "name", "includeKubeSystem", "mode", "externalSecret", "sealedSecret", "plain"], "properties": { "enabled": { "default": true, "description": "Render the Harbor pull secret in every namespace that runs pods.", "type": "boolean" }, "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."', "default": "harbor-registry", "description": "Name of the kubernetes.io/dockerconfigjson Secret, the same in every namespace.", "type": "string" }, "namespaces": { "uniqueItems": true, "description": "Namespaces that get the secret. Default: every namespace the site renders that runs pods. Each must exist on the cluster.", "type": "array", "items": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "type": "string" } }, "includeKubeSystem": { "default": false, "description": "Also put the secret into kube-system (needed when kube-system pods pull private Harbor projects).", "type": "boolean" }, "username": { "pattern": "^robot\\$([a-z0-9]+(?:[._-][a-z0-9]+)*\\+)?[a-z0-9]+(?:[._-][a-z0-9]+)*$", "x-error": "must be a Harbor 2.x robot account name: robot$<project>+<name> (project robot) or robot$<name> (system robot), lowercase", "description": 'Harbor robot account the secret logs in as (not a secret). Required by externalSecret mode with format "token".', "type": "string" }, "mode": { "default": "externalSecret", "description": "Where the robot token comes from: externalSecret (External Secrets Operator reads AWS Secrets Manager), sealedSecret (kubeseal output in this file), plain (environment variables at synth time; the token is written to dist/).", "x-error": "must be one of externalSecret, sealedSecret, plain", "anyOf": [{ "const": "externalSecret", "type": "string" }, { "const": "sealedSecret", "type": "string" }, { "const": "plain", "type": "string" }] }, "externalSecret": { "additionalProperties": false, "default": {}, "description": "Settings of mode externalSecret.", "type": "object", "required": ["storeName", "format", "refreshInterval", "auth", "serviceAccount"], "properties": { "storeName": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."', "default": "aws-secrets-manager", "description": "Name of the ClusterSecretStore that reads AWS Secrets Manager.", "type": "string" }, "region": { "pattern": "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$", "x-error": "must be an AWS region such as ap-northeast-2", "description": "Region of the Secrets Manager secret. Default: cluster.region.", "type": "string" }, "key": { "minLength": 1, "description": "Name or ARN of the Secrets Manager secret, e.g. harbor/robot-k8s-pull.", "type": "string" }, "property": { "minLength": 1, "description": "JSON key inside the secret value (when the secret is a JSON object), e.g. token.", "type": "string" }, "format": { "default": "token", "description": 'What the secret value holds: "token" (the robot secret only; the username comes from pullSecrets.username) or "dockerconfigjson" (a complete .dockerconfigjson document).', "x-error": 'must be "token" or "dockerconfigjson"', "anyOf": [{ "const": "token", "type": "string" }, { "const": "dockerconfigjson", "type": "string" }] }, "refreshInterval": { "pattern": "^([0-9]+(ns|us|ms|s|m|h))+$", "x-error": "must be a duration such as 1h, 30m or 1h30m", "default": "1h", "description": "How often ESO re-reads the secret (Harbor robot tokens expire, 30 days by default).", "type": "string" }, "auth": { "default": "serviceAccount", "description": `How ESO authenticates to AWS: "serviceAccount" (a token of pullSecrets.externalSecret.serviceAccount whose IAM role is bound with IRSA) or "controller" (the ESO controller's own credentials, e.g. an EKS Pod Identity association).`, "x-error": 'must be "serviceAccount" or "controller"', "anyOf": [{ "const": "serviceAccount", "type": "string" }, { "const": "controller", "type": "string" }] }, "serviceAccount": { "additionalProperties": false, "default": {}, "description": 'Service account for auth "serviceAccount".', "type": "object", "required": ["name", "namespace"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."', "default": "external-secrets", "description": "Service account whose IAM role may read the secret.", "type": "string" }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "external-secrets", "description": "Namespace of that service account.", "type": "string" } } } } }, "sealedSecret": { "additionalProperties": false, "default": {}, "description": "Settings of mode sealedSecret.", "type": "object", "required": ["scope", "encryptedData"], "properties": { "scope": { "default": "strict", "description": "kubeseal --scope used to seal: strict (one ciphertext per namespace) or clusterWide (one ciphertext for all).", "x-error": 'must be "strict" or "clusterWide"', "anyOf": [{ "const": "strict", "type": "string" }, { "const": "clusterWide", "type": "string" }] }, "encryptedData": { "default": {}, "description": "Scope strict: the sealed .dockerconfigjson per namespace (kubeseal --scope strict --namespace <ns> --name <pullSecrets.name>).", "type": "object", "patternProperties": { "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$": { "pattern": "^[A-Za-z0-9+/]{16,}={0,2}$", "x-error": 'must be kubeseal output (base64 ciphertext, usually starting with "Ag"), not a plain value', "type": "string" } } }, "clusterWideEncryptedData": { "pattern": "^[A-Za-z0-9+/]{16,}={0,2}$", "x-error": 'must be kubeseal output (base64 ciphertext, usually starting with "Ag"), not a plain value', "description": "Scope clusterWide: the sealed .dockerconfigjson (kubeseal --scope cluster-wide).", "type": "string" } } }, "plain": { "additionalProperties": false, "default": {}, "description": "Settings of mode plain.", "type": "object", "required": ["iUnderstandTheSecretIsWrittenToDist", "usernameEnv", "passwordEnv"], "properties": { "iUnderstandTheSecretIsWrittenToDist": { "default": false, "description": "Opt-in for mode plain: the robot token is written base64-encoded (not encrypted) into dist/. Never commit such a dist/.", "type": "boolean" }, "usernameEnv": { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "x-error": 'must be an environment variable name: letters, digits and "_", not starting with a digit', "default": "HARBOR_USERNAME", "description": "Environment variable holding the robot account name at synth time.", "type": "string" }, "passwordEnv": { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "x-error": 'must be an environment variable name: letters, digits and "_", not starting with a digit', "default": "HARBOR_PASSWORD", "description": "Environment variable holding the robot token at synth time.", "type": "string" } } } } }, "registryCaTrust": { "additionalProperties": false, "default": {}, "description": "Registry CA on hybrid nodes (containerd certs.d).", "type": "object", "required": ["enabled", "installerImage", "pauseImage", "systemTrust"], "properties": { "enabled": { "default": true, "description": "Render the DaemonSet that makes containerd on hybrid nodes trust registry.caFile.", "type": "boolean" }, "installerImage": { "default": "docker.io/library/busybox:1.37.0", "description": "Image of the init container that writes the files (needs sh, cmp, cp, mv).", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "pauseImage": { "default": "registry.k8s.io/pause:3.10", "description": "Image of the container that keeps the pod running after the init containers.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "systemTrust": { "additionalProperties": false, "default": {}, "description": "Host trust store installation.", "type": "object", "required": ["enabled", "osFamily"], "properties": { "enabled": { "default": false, "description": "Also install the CA into the host trust store (for host tools such as curl; containerd does not need it). Costs a privileged init container with hostPID.", "type": "boolean" }, "osFamily": { "default": "debian", "description": "Trust-store layout of the hybrid nodes: debian (Ubuntu: update-ca-certificates) or rhel (RHEL, Amazon Linux 2023: update-ca-trust).", "x-error": 'must be "debian" or "rhel"', "anyOf": [{ "const": "debian", "type": "string" }, { "const": "rhel", "type": "string" }] } } } } }, "harborTest": { "additionalProperties": false, "default": {}, "description": "Smoke test of Harbor pulls from hybrid nodes.", "type": "object", "required": ["enabled", "image"], "properties": { "enabled": { "default": true, "description": "Render the harbor-test Pod that pulls from Harbor with the pull secret.", "type": "boolean" }, "image": { "default": "library/nginx:1.28.0", "pattern": "^[a-z0-9]+(?:[._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$", "not": { "pattern": ":latest$" }, "x-error": "must be <project>/<repository>:<tag> inside the registry, pinned to a tag (never :latest)", "description": "Repository and tag inside the registry (pushed there beforehand); the Pod runs `nginx -v` from it, so it must be an nginx image.", "type": "string" } } }, "nodePools": { "default": [], "description": "On-prem hybrid node pools.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["name", "count", "vcpus", "labels", "taints", "gpu"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "Pool name; unique within the site.", "type": "string" }, "count": { "minimum": 0, "maximum": 5e3, "description": "Number of on-prem servers in the pool (Kubernetes supports at most 5,000 nodes per cluster).", "type": "integer" }, "vcpus": { "minimum": 1, "maximum": 4096, "description": "vCPUs per server (EKS Hybrid Nodes are billed per vCPU-hour); at most 4096.", "type": "integer" }, "labels": { "default": {}, "description": "Extra node labels the pool registers with (nodeadm kubelet flags).", "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } }, "taints": { "default": [], "description": "Taints the pool registers with.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["key", "effect"], "properties": { "key": { "description": "Taint key (label-key syntax).", "type": "string" }, "value": { "description": "Taint value (label-value syntax).", "type": "string" }, "effect": { "x-error": "must be one of NoSchedule, PreferNoSchedule, NoExecute", "anyOf": [{ "const": "NoSchedule", "type": "string" }, { "const": "PreferNoSchedule", "type": "string" }, { "const": "NoExecute", "type": "string" }] } } } }, "gpu": { "additionalProperties": false, "default": {}, "description": "GPUs of the pool.", "type": "object", "required": ["mode", "perNode"], "properties": { "mode": { "default": "none", "description": "How the GPUs of the pool are exposed: none, devicePlugin (nvidia.com/gpu extended resource) or dra (NVIDIA DRA driver). One per pool: both on one node would advertise the same GPUs twice.", "x-error": "must be exactly one of none, devicePlugin, dra: a pool cannot use both the device plugin and DRA (they would advertise the same GPUs twice); split the servers into two pools", "anyOf": [{ "const": "none", "type": "string" }, { "const": "devicePlugin", "type": "string" }, { "const": "dra", "type": "string" }] }, "model": { "minLength": 1, "description": "GPU model, e.g. H100: shown in the site overview and cost report, and set as node label eks-hybrid-charts/gpu-model on GPU pools (so it must be a valid label value).", "type": "string" }, "perNode": { "minimum": 0, "maximum": 64, "default": 0, "description": "GPUs per server; at most 64.", "type": "integer" } } } } } }, "devicePlugin": { "additionalProperties": false, "default": {}, "description": "NVIDIA device plugin (nvidia.com/gpu extended resource).", "type": "object", "required": ["enabled", "image", "nvidiaRuntimeClass"], "properties": { "enabled": { "default": true, "description": "Render the NVIDIA device plugin on the devicePlugin pools (when there are any).", "type": "boolean" }, "image": { "default": "nvcr.io/nvidia/k8s-device-plugin:v0.20.0", "description": "NVIDIA k8s-device-plugin image.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "nvidiaRuntimeClass": { "default": false, "description": "Keep nvidia-container-runtime a named runtime on the devicePlugin pools instead of containerd's default (NodeConfigs), render RuntimeClass `nvidia` (handler nvidia) and run the device plugin, the DCGM exporter and the device-plugin samples with it; your own GPU pods must then set `runtimeClassName: nvidia`. Off: the runtime is the default there, so any container whose image sets NVIDIA_VISIBLE_DEVICES=all sees every GPU. dra pools never make it the default (it would bypass DRA) and get RuntimeClass `nvidia` for the DCGM exporter whatever this says.", "type": "boolean" } } }, "draDriver": { "additionalProperties": false, "default": {}, "description": "NVIDIA DRA driver for GPUs (dra pools).", "type": "object", "required": ["enabled", "image", "nvidiaDriverRoot", "logVerbosity", "computeDomains"], "properties": { "enabled": { "default": true, "description": "Render the NVIDIA DRA driver on the dra pools (when there are any).", "type": "boolean" }, "image": { "default": "registry.k8s.io/dra-driver-nvidia/dra-driver-nvidia-gpu:v0.4.1", "description": "NVIDIA DRA driver image (kubernetes-sigs/dra-driver-nvidia-gpu).", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "nvidiaDriverRoot": { "pattern": "^/.*", "default": "/", "description": "Where the NVIDIA driver lives on the node: / for a host-installed driver, /run/nvidia/driver for the GPU Operator driver container.", "x-error": "must be an absolute path such as / or /run/nvidia/driver", "type": "string" }, "logVerbosity": { "minimum": 0, "maximum": 10, "default": 4, "description": "Kubelet plugin log verbosity (-v).", "type": "integer" }, "computeDomains": { "additionalProperties": false, "default": {}, "description": "ComputeDomain support of the driver.", "type": "object", "required": ["enabled"], "properties": { "enabled": { "default": false, "description": "ComputeDomains (multi-node NVLink / IMEX). Not needed for H100 PCIe/HGX servers; not rendered yet.", "type": "boolean" } } } } }, "dra": { "additionalProperties": false, "default": {}, "description": "DRA claim templates.", "type": "object", "required": ["claimTemplates"], "properties": { "claimTemplates": { "default": [], "description": "ResourceClaimTemplates rendered in the workloads namespace for DRA workloads.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["name", "count"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "ResourceClaimTemplate name in the workloads namespace; pods reference it.", "type": "string" }, "count": { "minimum": 1, "maximum": 64, "default": 1, "description": "Number of GPUs (or MIG devices) per claim; all are allocated on one node; at most 64.", "type": "integer" }, "minMemory": { "pattern": "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", "description": "Minimum memory per device (CEL on the driver's `memory` capacity), e.g. 16Gi.", "x-error": "must be a Kubernetes quantity such as 16Gi, 80Gi or 10Ti", "type": "string" }, "productName": { "pattern": "^[A-Za-z0-9][A-Za-z0-9 ._-]*$", "maxLength": 128, "description": 'Text the device\'s `productName` attribute must contain, e.g. "H100" matches "NVIDIA H100 80GB HBM3".', "x-error": 'must be plain text of letters, digits, spaces, ".", "_" and "-", such as H100', "type": "string" }, "minCudaDriverVersion": { "pattern": "^[0-9]+\\.[0-9]+(\\.[0-9]+)?$", "description": 'Lowest CUDA version the node driver must support (`cudaDriverVersion` attribute), e.g. "12.2".', "x-error": 'must be a CUDA version such as "12.2" or "12.8.1" (quoted)', "type": "string" }, "migProfile": { "pattern": "^[0-9]+g\\.[0-9]+gb(\\+[a-z]+)?$", "description": "Allocate MIG devices of this profile (DeviceClass mig.nvidia.com) instead of whole GPUs, e.g. 1g.10gb.", "x-error": "must be a MIG profile such as 1g.10gb, 3g.40gb or 1g.10gb+me", "type": "string" } } } } } }, "samples": { "additionalProperties": false, "default": {}, "description": "Sample GPU workloads in the workloads namespace.", "type": "object", "required": ["gpuTest", "gpuTraining", "mlTraining"], "properties": { "gpuTest": { "additionalProperties": false, "default": {}, "description": "gpu-test Pod.", "type": "object", "required": ["enabled", "image"], "properties": { "enabled": { "default": false, "description": "Render the gpu-test Pod (nvidia-smi on one device-plugin GPU).", "type": "boolean" }, "image": { "default": "nvcr.io/nvidia/cuda:12.8.1-base-ubuntu24.04", "description": "CUDA base image that provides nvidia-smi.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "pool": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "devicePlugin pool to run on; default: the first devicePlugin pool.", "type": "string" } } }, "gpuTraining": { "additionalProperties": false, "default": {}, "description": "gpu-training Pod.", "type": "object", "required": ["enabled", "image", "gpus"], "properties": { "enabled": { "default": false, "description": "Render the gpu-training Pod (PyTorch on a whole device-plugin server).", "type": "boolean" }, "image": { "default": "pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime", "description": "PyTorch runtime image.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "gpus": { "minimum": 1, "maximum": 64, "default": 8, "description": "nvidia.com/gpu limit; at most the pool's gpu.perNode.", "type": "integer" }, "pool": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "devicePlugin pool to run on; default: the first devicePlugin pool.", "type": "string" } } }, "mlTraining": { "additionalProperties": false, "default": {}, "description": "ml-training Job.", "type": "object", "required": ["enabled", "image", "claimTemplate"], "properties": { "enabled": { "default": false, "description": "Render the ml-training Job (PyTorch with a DRA claim).", "type": "boolean" }, "image": { "default": "pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime", "description": "PyTorch runtime image.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "claimTemplate": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "ml-training-claim", "description": "Name of a dra.claimTemplates entry the Job claims its GPUs from.", "type": "string" }, "pool": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "dra pool to run on; default: the first dra pool.", "type": "string" } } } } }, "storage": { "additionalProperties": false, "default": {}, "description": "On-prem storage.", "type": "object", "required": ["nfs"], "properties": { "nfs": { "additionalProperties": false, "default": {}, "description": "On-prem NFS storage.", "type": "object", "required": ["enabled", "capacity", "mountOptions"], "properties": { "enabled": { "default": false, "description": "Render the on-prem NFS PersistentVolume and claim.", "type": "boolean" }, "server": { "maxLength": 253, "anyOf": [{ "format": "ipv4" }, { "pattern": "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$", "not": { "pattern": "^[0-9.]+$" } }], "x-error": "must be a DNS hostname or an IPv4 address such as 192.168.1.100", "description": "NFS server: a hostname or an IPv4 address.", "type": "string" }, "path": { "pattern": "^/", "description": "Exported path.", "x-error": "must be an absolute export path such as /export/data", "type": "string" }, "capacity": { "pattern": "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", "description": "Size of the volume as Kubernetes sees it (NFS does not enforce it).", "default": "10Ti", "x-error": "must be a Kubernetes quantity such as 16Gi, 80Gi or 10Ti", "type": "string" }, "mountOptions": { "default": ["vers=4.1", "rsize=1048576", "wsize=1048576", "hard", "timeo=600", "retrans=2"], "description": "NFS mount options.", "type": "array", "items": { "minLength": 1, "type": "string" } } } } } }, "monitoring": { "additionalProperties": false, "default": {}, "description": "Prometheus scrape configuration for Harbor, the DRA kubelet plugin and the DCGM exporter.", "type": "object", "required": ["enabled", "mode", "namespace", "scrapeInterval", "configMap", "operator", "harbor", "draPlugin"], "properties": { "enabled": { "default": true, "description": "Render the Prometheus scrape configuration.", "type": "boolean" }, "mode": { "default": "configMap", "description": "configMap: a prometheus.yml ConfigMap for a plain Prometheus (plus the RBAC its Kubernetes service discovery needs); operator: Prometheus Operator ScrapeConfig/PodMonitor/ServiceMonitor objects (needs the operator CRDs).", "x-error": "must be one of configMap, operator", "anyOf": [{ "const": "configMap", "type": "string" }, { "const": "operator", "type": "string" }] }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "monitoring", "description": "Namespace of the scrape configuration objects (where Prometheus runs).", "type": "string" }, "scrapeInterval": { "default": "15s", "pattern": "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$", "minLength": 2, "description": "Global scrape interval (the guide: 15s).", "x-error": "must be a Prometheus duration such as 15s, 1m or 1m30s", "type": "string" }, "configMap": { "additionalProperties": false, "default": {}, "description": "Settings of the configMap mode.", "type": "object", "required": ["name", "serviceAccount"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "prometheus-config", "description": "Name of the ConfigMap holding prometheus.yml (the guide's name).", "type": "string" }, "serviceAccount": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "prometheus", "description": "Service account of the Prometheus server in the monitoring namespace; it is granted read access to pods for Kubernetes service discovery.", "type": "string" } } }, "operator": { "additionalProperties": false, "default": {}, "description": "Settings of the operator mode.", "type": "object", "required": ["labels"], "properties": { "labels": { "default": {}, "description": 'Labels put on the operator objects so the Prometheus resource selects them, e.g. {"release": "kube-prometheus-stack"}.', "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } } } }, "harbor": { "additionalProperties": false, "default": {}, "description": "The Harbor scrape jobs.", "type": "object", "required": ["enabled", "port", "path", "scheme", "components"], "properties": { "enabled": { "default": true, "description": "Scrape the Harbor registry (registry.hostname) from outside the cluster.", "type": "boolean" }, "port": { "minimum": 1, "maximum": 65535, "default": 9090, "description": "Harbor metrics port (harbor.yml `metric.port`; 9090 for the installer, 8001 for the Helm chart).", "x-error": "must be a TCP port, 1-65535", "type": "integer" }, "path": { "default": "/metrics", "pattern": "^/", "description": "Harbor metrics path (harbor.yml `metric.path`).", "x-error": "must be a path starting with /", "type": "string" }, "scheme": { "default": "http", "description": "Scheme of the metrics endpoint (the harbor.yml installer serves metrics over plain HTTP).", "x-error": "must be http or https", "anyOf": [{ "const": "http", "type": "string" }, { "const": "https", "type": "string" }] }, "components": { "default": ["exporter", "core", "registry", "jobservice"], "minItems": 1, "uniqueItems": true, "description": "Harbor components to scrape, one job each.", "type": "array", "items": { "x-error": "must be one of exporter, core, registry, jobservice", "anyOf": [{ "const": "exporter", "type": "string" }, { "const": "core", "type": "string" }, { "const": "registry", "type": "string" }, { "const": "jobservice", "type": "string" }] } } } }, "draPlugin": { "additionalProperties": false, "default": {}, "description": "The DRA kubelet plugin scrape job.", "type": "object", "required": ["enabled", "podLabels", "port"], "properties": { "enabled": { "default": true, "description": "Scrape the NVIDIA DRA kubelet plugin (when the site renders the DRA driver, i.e. some pool has gpu.mode dra).", "type": "boolean" }, "podLabels": { "default": { "dra-driver-nvidia-gpu-component": "kubelet-plugin" }, "description": "Labels that select the kubelet-plugin pods (the driver chart's selector label).", "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } }, "port": { "minimum": 1, "maximum": 65535, "default": 8080, "description": "Metrics port of the gpus kubelet-plugin container (path /metrics); scraped only where the container declares it.", "x-error": "must be a TCP port, 1-65535", "type": "integer" } } } } }, "dcgmExporter": { "additionalProperties": false, "default": {}, "description": "NVIDIA DCGM exporter (GPU metrics on :9400).", "type": "object", "required": ["enabled", "namespace", "image", "profilingMetrics"], "properties": { "enabled": { "default": false, "description": "Render the NVIDIA DCGM exporter DaemonSet on every GPU pool.", "type": "boolean" }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "dcgm-exporter", "description": "Namespace of the exporter (Pod Security level privileged: hostPath and CAP_SYS_ADMIN).", "type": "string" }, "image": { "default": "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless", "description": "DCGM exporter image (tag <DCGM version>-<exporter version>).", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "profilingMetrics": { "default": true, "description": "Add CAP_SYS_ADMIN, which DCGM needs for the profiling metrics (DCGM_FI_PROF_*), as upstream does.", "type": "boolean" } } }, "webApi": { "additionalProperties": false, "default": {}, "description": "Sample CPU workload on cloud nodes (the guide's web-api).", "type": "object", "required": ["enabled", "namespace", "image", "replicas"], "properties": { "enabled": { "default": false, "description": "Render the sample web-api (nginx) on cloud nodes.", "type": "boolean" }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "web", "description": "Namespace of the web-api.", "type": "string" }, "image": { "default": "nginxinc/nginx-unprivileged:1.28.3-alpine", "description": "nginx image that runs as a non-root user on port 8080.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "replicas": { "minimum": 2, "maximum": 1e3, "default": 2, "description": "Replicas, spread across nodes; at least 2 so the PodDisruptionBudget lets a node drain.", "x-error": "must be an integer of at least 2 (one replica and a PodDisruptionBudget would block every node drain)", "type": "integer" } } }, "clusterAutoscaler": { "additionalProperties": false, "default": {}, "description": "cluster-autoscaler (AWS provider, ASG auto-discovery).", "type": "object", "required": ["enabled"], "properties": { "enabled": { "default": false, "description": "Render cluster-autoscaler for the cloud Auto Scaling groups (it cannot scale hybrid nodes).", "type": "boolean" }, "iamRoleArn": { "pattern": "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$", "description": "IAM role for the autoscaler service account (IRSA annotation eks.amazonaws.com/role-arn). Required when enabled.", "x-error": "must be an IAM role ARN such as arn:aws:iam::123456789012:role/cluster-autoscaler", "type": "string" }, "image": { "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "description": "Override of the image; by default the release matching kubernetesVersion (registry.k8s.io/autoscaling/cluster-autoscaler:v1.<minor>.<patch>).", "x-error": "must be an image pinned to a tag or digest (never :latest)", "type": "string" } } }, "extends": { "description": "Base site file(s) this file overlays, relative to this file; later files win. Maps merge key by key, lists replace, `null` removes a key. Resolved by the loader and never part of the rendered config.", "x-error": "must be a file name or a list of file names", "anyOf": [{ "minLength": 1, "type": "string" }, { "minItems": 1, "type": "array", "items": { "minLength": 1, "type": "string" } }] }, "cost": { "additionalProperties": false, "default": {}, "description": "EKS Hybrid Nodes pricing used by `npm run cost` and COST.md.", "type": "object", "required": ["hoursPerMonth", "tiers", "guideFlatUsdPerVcpuHour"], "properties": { "hoursPerMonth": { "minimum": 1, "maximum": 744, "default": 730, "description": "Hours in a billing month (AWS uses 730).", "type": "integer" }, "tiers": { "minItems": 1, "default": [{ "vcpuHours": 576e3, "usdPerVcpuHour": 0.02 }, { "vcpuHours": 576e3, "usdPerVcpuHour": 0.014 }, { "vcpuHours": 4608e3, "usdPerVcpuHour": 0.01 }, { "vcpuHours": 576e4, "usdPerVcpuHour": 8e-3 }, { "usdPerVcpuHour": 6e-3 }], "description": "EKS Hybrid Nodes price tiers by monthly vCPU-hours, in order; every tier but the last has `vcpuHours`.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["usdPerVcpuHour"], "properties": { "vcpuHours": { "minimum": 1, "maximum": 9007199254740991, "description": "vCPU-hours in this tier; omitted on the last tier, which is unbounded.", "type": "integer" }, "usdPerVcpuHour": { "minimum": 0, "maximum": 10, "description": "Price per vCPU-hour in this tier. In US dollars, at most 6 decimal places, at most 10.", "type": "number" } } } }, "guideFlatUsdPerVcpuHour": { "minimum": 0, "maximum": 10, "default": 0.1099, "description": "Flat price the source guide assumed, shown for comparison only. In US dollars, at most 6 decimal places, at most 10.", "type": "number" } } }, "nodeadm": { "additionalProperties": false, "default": {}, "description": "nodeadm NodeConfig files written to nodes/<pool>.nodeconfig.yaml (one per hybrid pool).", "type": "object", "required": ["credentialProvider", "iamRolesAnywhere", "maxPods", "shutdownGracePeriod"], "properties": { "credentialProvider": { "default": "ssm", "description": "How hybrid nodes get AWS credentials: ssm (SSM hybrid activation) or iamRolesAnywhere (X.509 certificates).", "x-error": "must be one of ssm, iamRolesAnywhere", "anyOf": [{ "const": "ssm", "type": "string" }, { "const": "iamRolesAnywhere", "type": "string" }] }, "iamRolesAnywhere": { "additionalProperties": false, "default": {}, "description": "IAM Roles Anywhere settings (credentialProvider: iamRolesAnywhere). ARNs are not secrets.", "type": "object", "properties": { "trustAnchorArn": { "pattern": "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "description": "ARN of the IAM Roles Anywhere trust anchor; a placeholder is written when unset.", "x-error": "must be an AWS ARN such as arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/\u2026", "type": "string" }, "profileArn": { "pattern": "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "description": "ARN of the IAM Roles Anywhere profile; a placeholder is written when unset.", "x-error": "must be an AWS ARN such as arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/\u2026", "type": "string" }, "roleArn": { "pattern": "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "description": "ARN of the IAM Roles Anywhere Hybrid Nodes role (the role is IAM, not Roles Anywhere); a placeholder is written when unset.", "x-error": "must be an AWS ARN such as arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/\u2026", "type": "string" }, "certificatePath": { "minLength": 1, "description": "Node certificate path on the server (nodeadm default when unset).", "type": "string" }, "privateKeyPath": { "minLength": 1, "description": "Node private key path on the server (nodeadm default when unset).", "type": "string" } } }, "maxPods": { "minimum": 1, "maximum": 1024, "default": 110, "description": "kubelet maxPods of every hybrid node.", "type": "integer" }, "shutdownGracePeriod": { "pattern": "^\\d+(s|m)$", "default": "30s", "description": "kubelet shutdownGracePeriod: time the node gives pods when the server shuts down.", "x-error": "must be a duration in seconds or minutes such as 30s or 2m", "type": "string" }, "containerdMajor": { "description": "Major version of containerd on the servers; decides the GPU pools' containerd drop-in (1.7: the complete CRI section, 2: only the changes, version 3). Default: 2 from Kubernetes 1.36 (which needs it), else 1.", "x-error": "must be 1 or 2", "anyOf": [{ "const": 1, "type": "number" }, { "const": 2, "type": "number" }] } } }, "cloudNodeGroups": { "default": [], "description": "EKS managed node groups in the VPC (written to cluster/eksctl.yaml; cluster-autoscaler scales these).", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["name", "instanceType", "minSize", "maxSize", "desiredCapacity", "labels", "taints"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "Managed node group name.", "type": "string" }, "instanceType": { "pattern": "^[a-z][a-z0-9-]*\\.[a-z0-9]+$", "description": "EC2 instance type, e.g. m5.xlarge.", "x-error": "must be an EC2 instance type such as m5.xlarge", "type": "string" }, "minSize": { "minimum": 0, "maximum": 5e3, "description": "Smallest size the autoscaler may scale to.", "type": "integer" }, "maxSize": { "minimum": 1, "maximum": 5e3, "description": "Largest size the autoscaler may scale to.", "type": "integer" }, "desiredCapacity": { "minimum": 0, "maximum": 5e3, "description": "Initial size.", "type": "integer" }, "labels": { "default": {}, "description": "Node labels.", "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } }, "taints": { "default": [], "description": "Node taints.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["key", "effect"], "properties": { "key": { "description": "Taint key (label-key syntax).", "type": "string" }, "value": { "description": "Taint value (label-value syntax).", "type": "string" }, "effect": { "x-error": "must be one of NoSchedule, PreferNoSchedule, NoExecute", "anyOf": [{ "const": "NoSchedule", "type": "string" }, { "const": "PreferNoSchedule", "type": "string" }, { "const": "NoExecute", "type": "string" }] } } } } } } }, "eksctl": { "additionalProperties": false, "default": {}, "description": "Cloud side written to cluster/eksctl.yaml.", "type": "object", "required": ["endpointAccess"], "properties": { "endpointAccess": { "default": "public", "description": "Cluster API endpoint: public or private. Hybrid Nodes do not support both at once.", "x-error": "must be public or private (hybrid nodes cannot use public and private together)", "anyOf": [{ "const": "public", "type": "string" }, { "const": "private", "type": "string" }] }, "caBundleCert": { "minLength": 1, "description": "PEM of the CA that signs node certificates (credentialProvider: iamRolesAnywhere); eksctl creates the trust anchor from it.", "type": "string" }, "vpcGatewayId": { "pattern": "^(tgw|vgw)-[0-9a-f]{8,17}$", "description": "Transit Gateway (tgw-\u2026) or Virtual Private Gateway (vgw-\u2026) that connects the VPC to the on-prem networks (eksctl remoteNetworkConfig.vpcGatewayID, required by eksctl). Without it, eksctl.yaml holds the placeholder ${VPC_GATEWAY_ID}.", "x-error": "must be a Transit Gateway (tgw-\u2026) or Virtual Private Gateway (vgw-\u2026) ID, e.g. tgw-0123456789abcdef0", "type": "string" } } }, "gitops": { "additionalProperties": false, "default": {}, "description": "Fleet delivery through Argo CD and Flux (off by default).", "type": "object", "required": ["enabled", "revision", "path", "argocd", "flux"], "properties": { "enabled": { "default": false, "description": "Write gitops/ with the Argo CD ApplicationSets and Flux objects that deliver this site from the Git repository holding dist/. Set it in a base file to opt in a whole fleet.", "type": "boolean" }, "repoURL": { "pattern": "^(https://|ssh://|git@)[^\\s]+$", "description": "URL of the Git repository that holds dist/ (required when enabled).", "x-error": "must be a Git URL starting with https://, ssh:// or git@", "type": "string" }, "revision": { "minLength": 1, "default": "main", "description": "Branch Argo CD and Flux follow (Flux: GitRepository ref.branch).", "type": "string" }, "path": { "pattern": "^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$", "not": { "pattern": "(^|/)\\.\\.?(/|$)" }, "default": "dist", "description": "Folder of the site folders inside the repository (the output root of synth).", "x-error": 'must be a relative folder path without "." or ".." segments, e.g. dist or clusters/prod', "type": "string" }, "argocd": { "additionalProperties": false, "default": {}, "description": "Argo CD ApplicationSets (gitops/argocd-applicationsets.yaml).", "type": "object", "required": ["namespace", "project", "server"], "properties": { "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "argocd", "description": "Namespace Argo CD runs in (where ApplicationSets are read).", "type": "string" }, "project": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "default", "description": "Argo CD project of the generated Applications.", "type": "string" }, "server": { "default": "https://kubernetes.default.svc", "minLength": 1, "description": "API server URL of the destination cluster, as registered in Argo CD.", "type": "string" } } }, "flux": { "additionalProperties": false, "default": {}, "description": "Flux GitRepository and Kustomizations (gitops/flux.yaml).", "type": "object", "required": ["namespace", "interval", "dependsOn"], "properties": { "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "flux-system", "description": "Namespace of the Flux objects.", "type": "string" }, "interval": { "pattern": "^([0-9]+(s|m|h))+$", "default": "10m", "description": "How often Flux reconciles.", "type": "string" }, "dependsOn": { "default": [], "description": "Flux Kustomizations (same namespace) that install the operators this site needs (see Prerequisites in dist/<site>/README.md); the site waits until they are Ready.", "type": "array", "items": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "type": "string" } } } } } } } };
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
 const func0 = require("ajv/dist/runtime/equal").default;
 const pattern0 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
 const pattern1 = new RegExp("^[0-9A-Za-z][A-Za-z0-9\\-_]*$", "u");
 const pattern2 = new RegExp("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$", "u");
-const pattern3 = new RegExp("^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", "u");
-const pattern7 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
-const pattern8 = new RegExp("^[a-z0-9.-]+(:[0-9]+)?$", "u");
+const pattern3 = new RegExp("^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$", "u");
+const pattern7 = new RegExp("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$", "u");
+const pattern8 = new RegExp("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*(:[0-9]{1,5})?$", "u");
 const pattern9 = new RegExp("^[a-z0-9]+(?:[._-][a-z0-9]+)*$", "u");
+const pattern12 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
 const pattern14 = new RegExp("^robot\\$([a-z0-9]+(?:[._-][a-z0-9]+)*\\+)?[a-z0-9]+(?:[._-][a-z0-9]+)*$", "u");
 const pattern17 = new RegExp("^([0-9]+(ns|us|ms|s|m|h))+$", "u");
 const pattern21 = new RegExp("^[A-Za-z0-9+/]{16,}={0,2}$", "u");
@@ -28,17 +29,18 @@ const pattern39 = new RegExp("^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)
 const pattern40 = new RegExp("^[A-Za-z0-9][A-Za-z0-9 ._-]*$", "u");
 const pattern41 = new RegExp("^[0-9]+\\.[0-9]+(\\.[0-9]+)?$", "u");
 const pattern42 = new RegExp("^[0-9]+g\\.[0-9]+gb(\\+[a-z]+)?$", "u");
-const pattern53 = new RegExp("^/", "u");
-const pattern56 = new RegExp("^((\\d+)h)?((\\d+)m)?((\\d+)s)?$", "u");
-const pattern68 = new RegExp("^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$", "u");
-const pattern71 = new RegExp("^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "u");
-const pattern74 = new RegExp("^\\d+(s|m)$", "u");
-const pattern76 = new RegExp("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", "u");
-const pattern78 = new RegExp("^(tgw|vgw)-[0-9a-f]{8,17}$", "u");
-const pattern79 = new RegExp("^(https://|ssh://|git@)[^\\s]+$", "u");
-const pattern80 = new RegExp("(^|/)\\.\\.?(/|$)", "u");
-const pattern81 = new RegExp("^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$", "u");
-const pattern85 = new RegExp("^([0-9]+(s|m|h))+$", "u");
+const pattern53 = new RegExp("^[0-9.]+$", "u");
+const pattern55 = new RegExp("^/", "u");
+const pattern58 = new RegExp("^((\\d+)h)?((\\d+)m)?((\\d+)s)?$", "u");
+const pattern70 = new RegExp("^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$", "u");
+const pattern73 = new RegExp("^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "u");
+const pattern76 = new RegExp("^\\d+(s|m)$", "u");
+const pattern78 = new RegExp("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", "u");
+const pattern80 = new RegExp("^(tgw|vgw)-[0-9a-f]{8,17}$", "u");
+const pattern81 = new RegExp("^(https://|ssh://|git@)[^\\s]+$", "u");
+const pattern82 = new RegExp("(^|/)\\.\\.?(/|$)", "u");
+const pattern83 = new RegExp("^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$", "u");
+const pattern87 = new RegExp("^([0-9]+(s|m|h))+$", "u");
 const formats0 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 function validate10(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
   ;
@@ -703,7 +705,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data6 = data5.vpc;
           if (typeof data6 === "string") {
             if (!pattern3.test(data6)) {
-              const err58 = { instancePath: instancePath + "/networks/vpc", schemaPath: "#/properties/networks/properties/vpc/pattern", keyword: "pattern", params: { pattern: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$" }, message: 'must match pattern "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$"', schema: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", parentSchema: schema11.properties.networks.properties.vpc, data: data6 };
+              const err58 = { instancePath: instancePath + "/networks/vpc", schemaPath: "#/properties/networks/properties/vpc/pattern", keyword: "pattern", params: { pattern: "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$" }, message: 'must match pattern "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$"', schema: "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$", parentSchema: schema11.properties.networks.properties.vpc, data: data6 };
               if (vErrors === null) {
                 vErrors = [err58];
               } else {
@@ -738,7 +740,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data8 = data7[i0];
               if (typeof data8 === "string") {
                 if (!pattern3.test(data8)) {
-                  const err61 = { instancePath: instancePath + "/networks/remoteNodeNetworks/" + i0, schemaPath: "#/properties/networks/properties/remoteNodeNetworks/items/pattern", keyword: "pattern", params: { pattern: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$" }, message: 'must match pattern "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$"', schema: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", parentSchema: schema11.properties.networks.properties.remoteNodeNetworks.items, data: data8 };
+                  const err61 = { instancePath: instancePath + "/networks/remoteNodeNetworks/" + i0, schemaPath: "#/properties/networks/properties/remoteNodeNetworks/items/pattern", keyword: "pattern", params: { pattern: "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$" }, message: 'must match pattern "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$"', schema: "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$", parentSchema: schema11.properties.networks.properties.remoteNodeNetworks.items, data: data8 };
                   if (vErrors === null) {
                     vErrors = [err61];
                   } else {
@@ -783,7 +785,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data10 = data9[i1];
               if (typeof data10 === "string") {
                 if (!pattern3.test(data10)) {
-                  const err65 = { instancePath: instancePath + "/networks/remotePodNetworks/" + i1, schemaPath: "#/properties/networks/properties/remotePodNetworks/items/pattern", keyword: "pattern", params: { pattern: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$" }, message: 'must match pattern "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$"', schema: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", parentSchema: schema11.properties.networks.properties.remotePodNetworks.items, data: data10 };
+                  const err65 = { instancePath: instancePath + "/networks/remotePodNetworks/" + i1, schemaPath: "#/properties/networks/properties/remotePodNetworks/items/pattern", keyword: "pattern", params: { pattern: "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$" }, message: 'must match pattern "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$"', schema: "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$", parentSchema: schema11.properties.networks.properties.remotePodNetworks.items, data: data10 };
                   if (vErrors === null) {
                     vErrors = [err65];
                   } else {
@@ -815,7 +817,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data11 = data5.serviceNetwork;
           if (typeof data11 === "string") {
             if (!pattern3.test(data11)) {
-              const err68 = { instancePath: instancePath + "/networks/serviceNetwork", schemaPath: "#/properties/networks/properties/serviceNetwork/pattern", keyword: "pattern", params: { pattern: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$" }, message: 'must match pattern "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$"', schema: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", parentSchema: schema11.properties.networks.properties.serviceNetwork, data: data11 };
+              const err68 = { instancePath: instancePath + "/networks/serviceNetwork", schemaPath: "#/properties/networks/properties/serviceNetwork/pattern", keyword: "pattern", params: { pattern: "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$" }, message: 'must match pattern "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$"', schema: "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$", parentSchema: schema11.properties.networks.properties.serviceNetwork, data: data11 };
               if (vErrors === null) {
                 vErrors = [err68];
               } else {
@@ -900,7 +902,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               errors++;
             }
             if (!pattern7.test(data13)) {
-              const err76 = { instancePath: instancePath + "/registry/hostname", schemaPath: "#/properties/registry/properties/hostname/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema11.properties.registry.properties.hostname, data: data13 };
+              const err76 = { instancePath: instancePath + "/registry/hostname", schemaPath: "#/properties/registry/properties/hostname/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$", parentSchema: schema11.properties.registry.properties.hostname, data: data13 };
               if (vErrors === null) {
                 vErrors = [err76];
               } else {
@@ -947,7 +949,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data16 = data15[key4];
               if (typeof data16 === "string") {
                 if (!pattern9.test(data16)) {
-                  const err80 = { instancePath: instancePath + "/registry/proxyCache/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/registry/properties/proxyCache/patternProperties/%5E%5Ba-z0-9.-%5D%2B(%3A%5B0-9%5D%2B)%3F%24/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]+(?:[._-][a-z0-9]+)*$" }, message: 'must match pattern "^[a-z0-9]+(?:[._-][a-z0-9]+)*$"', schema: "^[a-z0-9]+(?:[._-][a-z0-9]+)*$", parentSchema: schema11.properties.registry.properties.proxyCache.patternProperties["^[a-z0-9.-]+(:[0-9]+)?$"], data: data16 };
+                  const err80 = { instancePath: instancePath + "/registry/proxyCache/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/registry/properties/proxyCache/patternProperties/%5E%5Ba-z0-9%5D(%5B-a-z0-9%5D%7B0%2C61%7D%5Ba-z0-9%5D)%3F(%5C.%5Ba-z0-9%5D(%5B-a-z0-9%5D%7B0%2C61%7D%5Ba-z0-9%5D)%3F)*(%3A%5B0-9%5D%7B1%2C5%7D)%3F%24/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]+(?:[._-][a-z0-9]+)*$" }, message: 'must match pattern "^[a-z0-9]+(?:[._-][a-z0-9]+)*$"', schema: "^[a-z0-9]+(?:[._-][a-z0-9]+)*$", parentSchema: schema11.properties.registry.properties.proxyCache.patternProperties["^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*(:[0-9]{1,5})?$"], data: data16 };
                   if (vErrors === null) {
                     vErrors = [err80];
                   } else {
@@ -956,7 +958,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   errors++;
                 }
               } else {
-                const err81 = { instancePath: instancePath + "/registry/proxyCache/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/registry/properties/proxyCache/patternProperties/%5E%5Ba-z0-9.-%5D%2B(%3A%5B0-9%5D%2B)%3F%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.registry.properties.proxyCache.patternProperties["^[a-z0-9.-]+(:[0-9]+)?$"].type, parentSchema: schema11.properties.registry.properties.proxyCache.patternProperties["^[a-z0-9.-]+(:[0-9]+)?$"], data: data16 };
+                const err81 = { instancePath: instancePath + "/registry/proxyCache/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/registry/properties/proxyCache/patternProperties/%5E%5Ba-z0-9%5D(%5B-a-z0-9%5D%7B0%2C61%7D%5Ba-z0-9%5D)%3F(%5C.%5Ba-z0-9%5D(%5B-a-z0-9%5D%7B0%2C61%7D%5Ba-z0-9%5D)%3F)*(%3A%5B0-9%5D%7B1%2C5%7D)%3F%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.registry.properties.proxyCache.patternProperties["^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*(:[0-9]{1,5})?$"].type, parentSchema: schema11.properties.registry.properties.proxyCache.patternProperties["^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*(:[0-9]{1,5})?$"], data: data16 };
                 if (vErrors === null) {
                   vErrors = [err81];
                 } else {
@@ -1092,7 +1094,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   errors++;
                 }
                 if (!pattern7.test(data21)) {
-                  const err93 = { instancePath: instancePath + "/dns/stubZones/" + i2 + "/zone", schemaPath: "#/properties/dns/properties/stubZones/items/properties/zone/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema11.properties.dns.properties.stubZones.items.properties.zone, data: data21 };
+                  const err93 = { instancePath: instancePath + "/dns/stubZones/" + i2 + "/zone", schemaPath: "#/properties/dns/properties/stubZones/items/properties/zone/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$", parentSchema: schema11.properties.dns.properties.stubZones.items.properties.zone, data: data21 };
                   if (vErrors === null) {
                     vErrors = [err93];
                   } else {
@@ -1266,7 +1268,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                       errors++;
                     }
                     if (!pattern7.test(data28)) {
-                      const err109 = { instancePath: instancePath + "/dns/hosts/" + i4 + "/names/" + i5, schemaPath: "#/properties/dns/properties/hosts/items/properties/names/items/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema11.properties.dns.properties.hosts.items.properties.names.items, data: data28 };
+                      const err109 = { instancePath: instancePath + "/dns/hosts/" + i4 + "/names/" + i5, schemaPath: "#/properties/dns/properties/hosts/items/properties/names/items/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$", parentSchema: schema11.properties.dns.properties.hosts.items.properties.names.items, data: data28 };
                       if (vErrors === null) {
                         vErrors = [err109];
                       } else {
@@ -1561,7 +1563,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (!pattern7.test(data34)) {
+        if (!pattern12.test(data34)) {
           const err135 = { instancePath: instancePath + "/pullSecrets/name", schemaPath: "#/properties/pullSecrets/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema11.properties.pullSecrets.properties.name, data: data34 };
           if (vErrors === null) {
             vErrors = [err135];
@@ -1851,7 +1853,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-          if (!pattern7.test(data41)) {
+          if (!pattern12.test(data41)) {
             const err159 = { instancePath: instancePath + "/pullSecrets/externalSecret/storeName", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/storeName/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.storeName, data: data41 };
             if (vErrors === null) {
               vErrors = [err159];
@@ -2133,7 +2135,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
               errors++;
             }
-            if (!pattern7.test(data49)) {
+            if (!pattern12.test(data49)) {
               const err183 = { instancePath: instancePath + "/pullSecrets/externalSecret/serviceAccount/name", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/serviceAccount/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount.properties.name, data: data49 };
               if (vErrors === null) {
                 vErrors = [err183];
@@ -4396,12 +4398,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           errors++;
         }
         if (typeof data114 == "number" && isFinite(data114)) {
-          if (data114 < 1 || isNaN(data114)) {
-            const err380 = { instancePath: instancePath + "/samples/gpuTraining/gpus", schemaPath: "#/properties/samples/properties/gpuTraining/properties/gpus/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.gpus, data: data114 };
+          if (data114 > 64 || isNaN(data114)) {
+            const err380 = { instancePath: instancePath + "/samples/gpuTraining/gpus", schemaPath: "#/properties/samples/properties/gpuTraining/properties/gpus/maximum", keyword: "maximum", params: { comparison: "<=", limit: 64 }, message: "must be <= 64", schema: 64, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.gpus, data: data114 };
             if (vErrors === null) {
               vErrors = [err380];
             } else {
               vErrors.push(err380);
+            }
+            errors++;
+          }
+          if (data114 < 1 || isNaN(data114)) {
+            const err381 = { instancePath: instancePath + "/samples/gpuTraining/gpus", schemaPath: "#/properties/samples/properties/gpuTraining/properties/gpus/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.gpus, data: data114 };
+            if (vErrors === null) {
+              vErrors = [err381];
+            } else {
+              vErrors.push(err381);
             }
             errors++;
           }
@@ -4410,16 +4421,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data115 = data111.pool;
           if (typeof data115 === "string") {
             if (func3(data115) > 63) {
-              const err381 = { instancePath: instancePath + "/samples/gpuTraining/pool", schemaPath: "#/properties/samples/properties/gpuTraining/properties/pool/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.pool, data: data115 };
-              if (vErrors === null) {
-                vErrors = [err381];
-              } else {
-                vErrors.push(err381);
-              }
-              errors++;
-            }
-            if (!pattern0.test(data115)) {
-              const err382 = { instancePath: instancePath + "/samples/gpuTraining/pool", schemaPath: "#/properties/samples/properties/gpuTraining/properties/pool/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.gpuTraining.properties.pool, data: data115 };
+              const err382 = { instancePath: instancePath + "/samples/gpuTraining/pool", schemaPath: "#/properties/samples/properties/gpuTraining/properties/pool/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.pool, data: data115 };
               if (vErrors === null) {
                 vErrors = [err382];
               } else {
@@ -4427,22 +4429,31 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
               errors++;
             }
+            if (!pattern0.test(data115)) {
+              const err383 = { instancePath: instancePath + "/samples/gpuTraining/pool", schemaPath: "#/properties/samples/properties/gpuTraining/properties/pool/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.gpuTraining.properties.pool, data: data115 };
+              if (vErrors === null) {
+                vErrors = [err383];
+              } else {
+                vErrors.push(err383);
+              }
+              errors++;
+            }
           } else {
-            const err383 = { instancePath: instancePath + "/samples/gpuTraining/pool", schemaPath: "#/properties/samples/properties/gpuTraining/properties/pool/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.gpuTraining.properties.pool.type, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.pool, data: data115 };
+            const err384 = { instancePath: instancePath + "/samples/gpuTraining/pool", schemaPath: "#/properties/samples/properties/gpuTraining/properties/pool/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.gpuTraining.properties.pool.type, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.pool, data: data115 };
             if (vErrors === null) {
-              vErrors = [err383];
+              vErrors = [err384];
             } else {
-              vErrors.push(err383);
+              vErrors.push(err384);
             }
             errors++;
           }
         }
       } else {
-        const err384 = { instancePath: instancePath + "/samples/gpuTraining", schemaPath: "#/properties/samples/properties/gpuTraining/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.properties.gpuTraining.type, parentSchema: schema11.properties.samples.properties.gpuTraining, data: data111 };
+        const err385 = { instancePath: instancePath + "/samples/gpuTraining", schemaPath: "#/properties/samples/properties/gpuTraining/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.properties.gpuTraining.type, parentSchema: schema11.properties.samples.properties.gpuTraining, data: data111 };
         if (vErrors === null) {
-          vErrors = [err384];
+          vErrors = [err385];
         } else {
-          vErrors.push(err384);
+          vErrors.push(err385);
         }
         errors++;
       }
@@ -4458,16 +4469,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data116.claimTemplate = "ml-training-claim";
         }
         if (data116.enabled === void 0) {
-          const err385 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.samples.properties.mlTraining.required, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
-          if (vErrors === null) {
-            vErrors = [err385];
-          } else {
-            vErrors.push(err385);
-          }
-          errors++;
-        }
-        if (data116.image === void 0) {
-          const err386 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.samples.properties.mlTraining.required, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
+          const err386 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.samples.properties.mlTraining.required, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
           if (vErrors === null) {
             vErrors = [err386];
           } else {
@@ -4475,8 +4477,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (data116.claimTemplate === void 0) {
-          const err387 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/required", keyword: "required", params: { missingProperty: "claimTemplate" }, message: "must have required property 'claimTemplate'", schema: schema11.properties.samples.properties.mlTraining.required, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
+        if (data116.image === void 0) {
+          const err387 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.samples.properties.mlTraining.required, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
           if (vErrors === null) {
             vErrors = [err387];
           } else {
@@ -4484,24 +4486,33 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (data116.claimTemplate === void 0) {
+          const err388 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/required", keyword: "required", params: { missingProperty: "claimTemplate" }, message: "must have required property 'claimTemplate'", schema: schema11.properties.samples.properties.mlTraining.required, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
+          if (vErrors === null) {
+            vErrors = [err388];
+          } else {
+            vErrors.push(err388);
+          }
+          errors++;
+        }
         for (const key30 in data116) {
           if (!(key30 === "enabled" || key30 === "image" || key30 === "claimTemplate" || key30 === "pool")) {
-            const err388 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key30 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
+            const err389 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key30 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
             if (vErrors === null) {
-              vErrors = [err388];
+              vErrors = [err389];
             } else {
-              vErrors.push(err388);
+              vErrors.push(err389);
             }
             errors++;
           }
         }
         let data117 = data116.enabled;
         if (typeof data117 !== "boolean") {
-          const err389 = { instancePath: instancePath + "/samples/mlTraining/enabled", schemaPath: "#/properties/samples/properties/mlTraining/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.samples.properties.mlTraining.properties.enabled.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.enabled, data: data117 };
+          const err390 = { instancePath: instancePath + "/samples/mlTraining/enabled", schemaPath: "#/properties/samples/properties/mlTraining/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.samples.properties.mlTraining.properties.enabled.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.enabled, data: data117 };
           if (vErrors === null) {
-            vErrors = [err389];
+            vErrors = [err390];
           } else {
-            vErrors.push(err389);
+            vErrors.push(err390);
           }
           errors++;
         }
@@ -4510,22 +4521,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         const _errs334 = errors;
         if (typeof data118 === "string") {
           if (!pattern25.test(data118)) {
-            const err390 = {};
+            const err391 = {};
             if (vErrors === null) {
-              vErrors = [err390];
+              vErrors = [err391];
             } else {
-              vErrors.push(err390);
+              vErrors.push(err391);
             }
             errors++;
           }
         }
         var valid68 = _errs334 === errors;
         if (valid68) {
-          const err391 = { instancePath: instancePath + "/samples/mlTraining/image", schemaPath: "#/properties/samples/properties/mlTraining/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.samples.properties.mlTraining.properties.image.not, parentSchema: schema11.properties.samples.properties.mlTraining.properties.image, data: data118 };
+          const err392 = { instancePath: instancePath + "/samples/mlTraining/image", schemaPath: "#/properties/samples/properties/mlTraining/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.samples.properties.mlTraining.properties.image.not, parentSchema: schema11.properties.samples.properties.mlTraining.properties.image, data: data118 };
           if (vErrors === null) {
-            vErrors = [err391];
+            vErrors = [err392];
           } else {
-            vErrors.push(err391);
+            vErrors.push(err392);
           }
           errors++;
         } else {
@@ -4540,36 +4551,27 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         if (typeof data118 === "string") {
           if (!pattern26.test(data118)) {
-            const err392 = { instancePath: instancePath + "/samples/mlTraining/image", schemaPath: "#/properties/samples/properties/mlTraining/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.samples.properties.mlTraining.properties.image, data: data118 };
+            const err393 = { instancePath: instancePath + "/samples/mlTraining/image", schemaPath: "#/properties/samples/properties/mlTraining/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.samples.properties.mlTraining.properties.image, data: data118 };
             if (vErrors === null) {
-              vErrors = [err392];
+              vErrors = [err393];
             } else {
-              vErrors.push(err392);
+              vErrors.push(err393);
             }
             errors++;
           }
         } else {
-          const err393 = { instancePath: instancePath + "/samples/mlTraining/image", schemaPath: "#/properties/samples/properties/mlTraining/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.mlTraining.properties.image.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.image, data: data118 };
+          const err394 = { instancePath: instancePath + "/samples/mlTraining/image", schemaPath: "#/properties/samples/properties/mlTraining/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.mlTraining.properties.image.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.image, data: data118 };
           if (vErrors === null) {
-            vErrors = [err393];
+            vErrors = [err394];
           } else {
-            vErrors.push(err393);
+            vErrors.push(err394);
           }
           errors++;
         }
         let data119 = data116.claimTemplate;
         if (typeof data119 === "string") {
           if (func3(data119) > 63) {
-            const err394 = { instancePath: instancePath + "/samples/mlTraining/claimTemplate", schemaPath: "#/properties/samples/properties/mlTraining/properties/claimTemplate/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate, data: data119 };
-            if (vErrors === null) {
-              vErrors = [err394];
-            } else {
-              vErrors.push(err394);
-            }
-            errors++;
-          }
-          if (!pattern0.test(data119)) {
-            const err395 = { instancePath: instancePath + "/samples/mlTraining/claimTemplate", schemaPath: "#/properties/samples/properties/mlTraining/properties/claimTemplate/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate, data: data119 };
+            const err395 = { instancePath: instancePath + "/samples/mlTraining/claimTemplate", schemaPath: "#/properties/samples/properties/mlTraining/properties/claimTemplate/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate, data: data119 };
             if (vErrors === null) {
               vErrors = [err395];
             } else {
@@ -4577,12 +4579,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+          if (!pattern0.test(data119)) {
+            const err396 = { instancePath: instancePath + "/samples/mlTraining/claimTemplate", schemaPath: "#/properties/samples/properties/mlTraining/properties/claimTemplate/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate, data: data119 };
+            if (vErrors === null) {
+              vErrors = [err396];
+            } else {
+              vErrors.push(err396);
+            }
+            errors++;
+          }
         } else {
-          const err396 = { instancePath: instancePath + "/samples/mlTraining/claimTemplate", schemaPath: "#/properties/samples/properties/mlTraining/properties/claimTemplate/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate, data: data119 };
+          const err397 = { instancePath: instancePath + "/samples/mlTraining/claimTemplate", schemaPath: "#/properties/samples/properties/mlTraining/properties/claimTemplate/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate, data: data119 };
           if (vErrors === null) {
-            vErrors = [err396];
+            vErrors = [err397];
           } else {
-            vErrors.push(err396);
+            vErrors.push(err397);
           }
           errors++;
         }
@@ -4590,16 +4601,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data120 = data116.pool;
           if (typeof data120 === "string") {
             if (func3(data120) > 63) {
-              const err397 = { instancePath: instancePath + "/samples/mlTraining/pool", schemaPath: "#/properties/samples/properties/mlTraining/properties/pool/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.mlTraining.properties.pool, data: data120 };
-              if (vErrors === null) {
-                vErrors = [err397];
-              } else {
-                vErrors.push(err397);
-              }
-              errors++;
-            }
-            if (!pattern0.test(data120)) {
-              const err398 = { instancePath: instancePath + "/samples/mlTraining/pool", schemaPath: "#/properties/samples/properties/mlTraining/properties/pool/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.mlTraining.properties.pool, data: data120 };
+              const err398 = { instancePath: instancePath + "/samples/mlTraining/pool", schemaPath: "#/properties/samples/properties/mlTraining/properties/pool/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.mlTraining.properties.pool, data: data120 };
               if (vErrors === null) {
                 vErrors = [err398];
               } else {
@@ -4607,31 +4609,40 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
               errors++;
             }
+            if (!pattern0.test(data120)) {
+              const err399 = { instancePath: instancePath + "/samples/mlTraining/pool", schemaPath: "#/properties/samples/properties/mlTraining/properties/pool/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.mlTraining.properties.pool, data: data120 };
+              if (vErrors === null) {
+                vErrors = [err399];
+              } else {
+                vErrors.push(err399);
+              }
+              errors++;
+            }
           } else {
-            const err399 = { instancePath: instancePath + "/samples/mlTraining/pool", schemaPath: "#/properties/samples/properties/mlTraining/properties/pool/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.mlTraining.properties.pool.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.pool, data: data120 };
+            const err400 = { instancePath: instancePath + "/samples/mlTraining/pool", schemaPath: "#/properties/samples/properties/mlTraining/properties/pool/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.mlTraining.properties.pool.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.pool, data: data120 };
             if (vErrors === null) {
-              vErrors = [err399];
+              vErrors = [err400];
             } else {
-              vErrors.push(err399);
+              vErrors.push(err400);
             }
             errors++;
           }
         }
       } else {
-        const err400 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.properties.mlTraining.type, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
+        const err401 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.properties.mlTraining.type, parentSchema: schema11.properties.samples.properties.mlTraining, data: data116 };
         if (vErrors === null) {
-          vErrors = [err400];
+          vErrors = [err401];
         } else {
-          vErrors.push(err400);
+          vErrors.push(err401);
         }
         errors++;
       }
     } else {
-      const err401 = { instancePath: instancePath + "/samples", schemaPath: "#/properties/samples/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.type, parentSchema: schema11.properties.samples, data: data106 };
+      const err402 = { instancePath: instancePath + "/samples", schemaPath: "#/properties/samples/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.type, parentSchema: schema11.properties.samples, data: data106 };
       if (vErrors === null) {
-        vErrors = [err401];
+        vErrors = [err402];
       } else {
-        vErrors.push(err401);
+        vErrors.push(err402);
       }
       errors++;
     }
@@ -4641,21 +4652,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data121.nfs = {};
       }
       if (data121.nfs === void 0) {
-        const err402 = { instancePath: instancePath + "/storage", schemaPath: "#/properties/storage/required", keyword: "required", params: { missingProperty: "nfs" }, message: "must have required property 'nfs'", schema: schema11.properties.storage.required, parentSchema: schema11.properties.storage, data: data121 };
+        const err403 = { instancePath: instancePath + "/storage", schemaPath: "#/properties/storage/required", keyword: "required", params: { missingProperty: "nfs" }, message: "must have required property 'nfs'", schema: schema11.properties.storage.required, parentSchema: schema11.properties.storage, data: data121 };
         if (vErrors === null) {
-          vErrors = [err402];
+          vErrors = [err403];
         } else {
-          vErrors.push(err402);
+          vErrors.push(err403);
         }
         errors++;
       }
       for (const key31 in data121) {
         if (!(key31 === "nfs")) {
-          const err403 = { instancePath: instancePath + "/storage", schemaPath: "#/properties/storage/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key31 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.storage, data: data121 };
+          const err404 = { instancePath: instancePath + "/storage", schemaPath: "#/properties/storage/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key31 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.storage, data: data121 };
           if (vErrors === null) {
-            vErrors = [err403];
+            vErrors = [err404];
           } else {
-            vErrors.push(err403);
+            vErrors.push(err404);
           }
           errors++;
         }
@@ -4672,16 +4683,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data122.mountOptions = ["vers=4.1", "rsize=1048576", "wsize=1048576", "hard", "timeo=600", "retrans=2"];
         }
         if (data122.enabled === void 0) {
-          const err404 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.storage.properties.nfs.required, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
-          if (vErrors === null) {
-            vErrors = [err404];
-          } else {
-            vErrors.push(err404);
-          }
-          errors++;
-        }
-        if (data122.capacity === void 0) {
-          const err405 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/required", keyword: "required", params: { missingProperty: "capacity" }, message: "must have required property 'capacity'", schema: schema11.properties.storage.properties.nfs.required, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
+          const err405 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.storage.properties.nfs.required, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
           if (vErrors === null) {
             vErrors = [err405];
           } else {
@@ -4689,8 +4691,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (data122.mountOptions === void 0) {
-          const err406 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/required", keyword: "required", params: { missingProperty: "mountOptions" }, message: "must have required property 'mountOptions'", schema: schema11.properties.storage.properties.nfs.required, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
+        if (data122.capacity === void 0) {
+          const err406 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/required", keyword: "required", params: { missingProperty: "capacity" }, message: "must have required property 'capacity'", schema: schema11.properties.storage.properties.nfs.required, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
           if (vErrors === null) {
             vErrors = [err406];
           } else {
@@ -4698,45 +4700,136 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (data122.mountOptions === void 0) {
+          const err407 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/required", keyword: "required", params: { missingProperty: "mountOptions" }, message: "must have required property 'mountOptions'", schema: schema11.properties.storage.properties.nfs.required, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
+          if (vErrors === null) {
+            vErrors = [err407];
+          } else {
+            vErrors.push(err407);
+          }
+          errors++;
+        }
         for (const key32 in data122) {
           if (!(key32 === "enabled" || key32 === "server" || key32 === "path" || key32 === "capacity" || key32 === "mountOptions")) {
-            const err407 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key32 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
+            const err408 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key32 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
             if (vErrors === null) {
-              vErrors = [err407];
+              vErrors = [err408];
             } else {
-              vErrors.push(err407);
+              vErrors.push(err408);
             }
             errors++;
           }
         }
         let data123 = data122.enabled;
         if (typeof data123 !== "boolean") {
-          const err408 = { instancePath: instancePath + "/storage/nfs/enabled", schemaPath: "#/properties/storage/properties/nfs/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.storage.properties.nfs.properties.enabled.type, parentSchema: schema11.properties.storage.properties.nfs.properties.enabled, data: data123 };
+          const err409 = { instancePath: instancePath + "/storage/nfs/enabled", schemaPath: "#/properties/storage/properties/nfs/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.storage.properties.nfs.properties.enabled.type, parentSchema: schema11.properties.storage.properties.nfs.properties.enabled, data: data123 };
           if (vErrors === null) {
-            vErrors = [err408];
+            vErrors = [err409];
           } else {
-            vErrors.push(err408);
+            vErrors.push(err409);
           }
           errors++;
         }
         if (data122.server !== void 0) {
           let data124 = data122.server;
+          const _errs349 = errors;
+          let valid71 = false;
+          const _errs350 = errors;
           if (typeof data124 === "string") {
-            if (func3(data124) < 1) {
-              const err409 = { instancePath: instancePath + "/storage/nfs/server", schemaPath: "#/properties/storage/properties/nfs/properties/server/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.storage.properties.nfs.properties.server, data: data124 };
+            if (!formats0.test(data124)) {
+              const err410 = { instancePath: instancePath + "/storage/nfs/server", schemaPath: "#/properties/storage/properties/nfs/properties/server/anyOf/0/format", keyword: "format", params: { format: "ipv4" }, message: 'must match format "ipv4"', schema: "ipv4", parentSchema: schema11.properties.storage.properties.nfs.properties.server.anyOf[0], data: data124 };
               if (vErrors === null) {
-                vErrors = [err409];
+                vErrors = [err410];
               } else {
-                vErrors.push(err409);
+                vErrors.push(err410);
+              }
+              errors++;
+            }
+          }
+          var _valid9 = _errs350 === errors;
+          valid71 = valid71 || _valid9;
+          if (!valid71) {
+            const _errs351 = errors;
+            const _errs352 = errors;
+            const _errs353 = errors;
+            if (typeof data124 === "string") {
+              if (!pattern53.test(data124)) {
+                const err411 = {};
+                if (vErrors === null) {
+                  vErrors = [err411];
+                } else {
+                  vErrors.push(err411);
+                }
+                errors++;
+              }
+            }
+            var valid72 = _errs353 === errors;
+            if (valid72) {
+              const err412 = { instancePath: instancePath + "/storage/nfs/server", schemaPath: "#/properties/storage/properties/nfs/properties/server/anyOf/1/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.storage.properties.nfs.properties.server.anyOf[1].not, parentSchema: schema11.properties.storage.properties.nfs.properties.server.anyOf[1], data: data124 };
+              if (vErrors === null) {
+                vErrors = [err412];
+              } else {
+                vErrors.push(err412);
+              }
+              errors++;
+            } else {
+              errors = _errs352;
+              if (vErrors !== null) {
+                if (_errs352) {
+                  vErrors.length = _errs352;
+                } else {
+                  vErrors = null;
+                }
+              }
+            }
+            if (typeof data124 === "string") {
+              if (!pattern7.test(data124)) {
+                const err413 = { instancePath: instancePath + "/storage/nfs/server", schemaPath: "#/properties/storage/properties/nfs/properties/server/anyOf/1/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$", parentSchema: schema11.properties.storage.properties.nfs.properties.server.anyOf[1], data: data124 };
+                if (vErrors === null) {
+                  vErrors = [err413];
+                } else {
+                  vErrors.push(err413);
+                }
+                errors++;
+              }
+            }
+            var _valid9 = _errs351 === errors;
+            valid71 = valid71 || _valid9;
+          }
+          if (!valid71) {
+            const err414 = { instancePath: instancePath + "/storage/nfs/server", schemaPath: "#/properties/storage/properties/nfs/properties/server/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.storage.properties.nfs.properties.server.anyOf, parentSchema: schema11.properties.storage.properties.nfs.properties.server, data: data124 };
+            if (vErrors === null) {
+              vErrors = [err414];
+            } else {
+              vErrors.push(err414);
+            }
+            errors++;
+          } else {
+            errors = _errs349;
+            if (vErrors !== null) {
+              if (_errs349) {
+                vErrors.length = _errs349;
+              } else {
+                vErrors = null;
+              }
+            }
+          }
+          if (typeof data124 === "string") {
+            if (func3(data124) > 253) {
+              const err415 = { instancePath: instancePath + "/storage/nfs/server", schemaPath: "#/properties/storage/properties/nfs/properties/server/maxLength", keyword: "maxLength", params: { limit: 253 }, message: "must NOT have more than 253 characters", schema: 253, parentSchema: schema11.properties.storage.properties.nfs.properties.server, data: data124 };
+              if (vErrors === null) {
+                vErrors = [err415];
+              } else {
+                vErrors.push(err415);
               }
               errors++;
             }
           } else {
-            const err410 = { instancePath: instancePath + "/storage/nfs/server", schemaPath: "#/properties/storage/properties/nfs/properties/server/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.server.type, parentSchema: schema11.properties.storage.properties.nfs.properties.server, data: data124 };
+            const err416 = { instancePath: instancePath + "/storage/nfs/server", schemaPath: "#/properties/storage/properties/nfs/properties/server/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.server.type, parentSchema: schema11.properties.storage.properties.nfs.properties.server, data: data124 };
             if (vErrors === null) {
-              vErrors = [err410];
+              vErrors = [err416];
             } else {
-              vErrors.push(err410);
+              vErrors.push(err416);
             }
             errors++;
           }
@@ -4744,21 +4837,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         if (data122.path !== void 0) {
           let data125 = data122.path;
           if (typeof data125 === "string") {
-            if (!pattern53.test(data125)) {
-              const err411 = { instancePath: instancePath + "/storage/nfs/path", schemaPath: "#/properties/storage/properties/nfs/properties/path/pattern", keyword: "pattern", params: { pattern: "^/" }, message: 'must match pattern "^/"', schema: "^/", parentSchema: schema11.properties.storage.properties.nfs.properties.path, data: data125 };
+            if (!pattern55.test(data125)) {
+              const err417 = { instancePath: instancePath + "/storage/nfs/path", schemaPath: "#/properties/storage/properties/nfs/properties/path/pattern", keyword: "pattern", params: { pattern: "^/" }, message: 'must match pattern "^/"', schema: "^/", parentSchema: schema11.properties.storage.properties.nfs.properties.path, data: data125 };
               if (vErrors === null) {
-                vErrors = [err411];
+                vErrors = [err417];
               } else {
-                vErrors.push(err411);
+                vErrors.push(err417);
               }
               errors++;
             }
           } else {
-            const err412 = { instancePath: instancePath + "/storage/nfs/path", schemaPath: "#/properties/storage/properties/nfs/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.path.type, parentSchema: schema11.properties.storage.properties.nfs.properties.path, data: data125 };
+            const err418 = { instancePath: instancePath + "/storage/nfs/path", schemaPath: "#/properties/storage/properties/nfs/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.path.type, parentSchema: schema11.properties.storage.properties.nfs.properties.path, data: data125 };
             if (vErrors === null) {
-              vErrors = [err412];
+              vErrors = [err418];
             } else {
-              vErrors.push(err412);
+              vErrors.push(err418);
             }
             errors++;
           }
@@ -4766,20 +4859,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let data126 = data122.capacity;
         if (typeof data126 === "string") {
           if (!pattern39.test(data126)) {
-            const err413 = { instancePath: instancePath + "/storage/nfs/capacity", schemaPath: "#/properties/storage/properties/nfs/properties/capacity/pattern", keyword: "pattern", params: { pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$" }, message: 'must match pattern "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"', schema: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", parentSchema: schema11.properties.storage.properties.nfs.properties.capacity, data: data126 };
+            const err419 = { instancePath: instancePath + "/storage/nfs/capacity", schemaPath: "#/properties/storage/properties/nfs/properties/capacity/pattern", keyword: "pattern", params: { pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$" }, message: 'must match pattern "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"', schema: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", parentSchema: schema11.properties.storage.properties.nfs.properties.capacity, data: data126 };
             if (vErrors === null) {
-              vErrors = [err413];
+              vErrors = [err419];
             } else {
-              vErrors.push(err413);
+              vErrors.push(err419);
             }
             errors++;
           }
         } else {
-          const err414 = { instancePath: instancePath + "/storage/nfs/capacity", schemaPath: "#/properties/storage/properties/nfs/properties/capacity/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.capacity.type, parentSchema: schema11.properties.storage.properties.nfs.properties.capacity, data: data126 };
+          const err420 = { instancePath: instancePath + "/storage/nfs/capacity", schemaPath: "#/properties/storage/properties/nfs/properties/capacity/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.capacity.type, parentSchema: schema11.properties.storage.properties.nfs.properties.capacity, data: data126 };
           if (vErrors === null) {
-            vErrors = [err414];
+            vErrors = [err420];
           } else {
-            vErrors.push(err414);
+            vErrors.push(err420);
           }
           errors++;
         }
@@ -4790,48 +4883,48 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             let data128 = data127[i11];
             if (typeof data128 === "string") {
               if (func3(data128) < 1) {
-                const err415 = { instancePath: instancePath + "/storage/nfs/mountOptions/" + i11, schemaPath: "#/properties/storage/properties/nfs/properties/mountOptions/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.storage.properties.nfs.properties.mountOptions.items, data: data128 };
+                const err421 = { instancePath: instancePath + "/storage/nfs/mountOptions/" + i11, schemaPath: "#/properties/storage/properties/nfs/properties/mountOptions/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.storage.properties.nfs.properties.mountOptions.items, data: data128 };
                 if (vErrors === null) {
-                  vErrors = [err415];
+                  vErrors = [err421];
                 } else {
-                  vErrors.push(err415);
+                  vErrors.push(err421);
                 }
                 errors++;
               }
             } else {
-              const err416 = { instancePath: instancePath + "/storage/nfs/mountOptions/" + i11, schemaPath: "#/properties/storage/properties/nfs/properties/mountOptions/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.mountOptions.items.type, parentSchema: schema11.properties.storage.properties.nfs.properties.mountOptions.items, data: data128 };
+              const err422 = { instancePath: instancePath + "/storage/nfs/mountOptions/" + i11, schemaPath: "#/properties/storage/properties/nfs/properties/mountOptions/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.mountOptions.items.type, parentSchema: schema11.properties.storage.properties.nfs.properties.mountOptions.items, data: data128 };
               if (vErrors === null) {
-                vErrors = [err416];
+                vErrors = [err422];
               } else {
-                vErrors.push(err416);
+                vErrors.push(err422);
               }
               errors++;
             }
           }
         } else {
-          const err417 = { instancePath: instancePath + "/storage/nfs/mountOptions", schemaPath: "#/properties/storage/properties/nfs/properties/mountOptions/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.storage.properties.nfs.properties.mountOptions.type, parentSchema: schema11.properties.storage.properties.nfs.properties.mountOptions, data: data127 };
+          const err423 = { instancePath: instancePath + "/storage/nfs/mountOptions", schemaPath: "#/properties/storage/properties/nfs/properties/mountOptions/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.storage.properties.nfs.properties.mountOptions.type, parentSchema: schema11.properties.storage.properties.nfs.properties.mountOptions, data: data127 };
           if (vErrors === null) {
-            vErrors = [err417];
+            vErrors = [err423];
           } else {
-            vErrors.push(err417);
+            vErrors.push(err423);
           }
           errors++;
         }
       } else {
-        const err418 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.storage.properties.nfs.type, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
+        const err424 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.storage.properties.nfs.type, parentSchema: schema11.properties.storage.properties.nfs, data: data122 };
         if (vErrors === null) {
-          vErrors = [err418];
+          vErrors = [err424];
         } else {
-          vErrors.push(err418);
+          vErrors.push(err424);
         }
         errors++;
       }
     } else {
-      const err419 = { instancePath: instancePath + "/storage", schemaPath: "#/properties/storage/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.storage.type, parentSchema: schema11.properties.storage, data: data121 };
+      const err425 = { instancePath: instancePath + "/storage", schemaPath: "#/properties/storage/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.storage.type, parentSchema: schema11.properties.storage, data: data121 };
       if (vErrors === null) {
-        vErrors = [err419];
+        vErrors = [err425];
       } else {
-        vErrors.push(err419);
+        vErrors.push(err425);
       }
       errors++;
     }
@@ -4862,61 +4955,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data129.draPlugin = {};
       }
       if (data129.enabled === void 0) {
-        const err420 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
-        if (vErrors === null) {
-          vErrors = [err420];
-        } else {
-          vErrors.push(err420);
-        }
-        errors++;
-      }
-      if (data129.mode === void 0) {
-        const err421 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "mode" }, message: "must have required property 'mode'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
-        if (vErrors === null) {
-          vErrors = [err421];
-        } else {
-          vErrors.push(err421);
-        }
-        errors++;
-      }
-      if (data129.namespace === void 0) {
-        const err422 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
-        if (vErrors === null) {
-          vErrors = [err422];
-        } else {
-          vErrors.push(err422);
-        }
-        errors++;
-      }
-      if (data129.scrapeInterval === void 0) {
-        const err423 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "scrapeInterval" }, message: "must have required property 'scrapeInterval'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
-        if (vErrors === null) {
-          vErrors = [err423];
-        } else {
-          vErrors.push(err423);
-        }
-        errors++;
-      }
-      if (data129.configMap === void 0) {
-        const err424 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "configMap" }, message: "must have required property 'configMap'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
-        if (vErrors === null) {
-          vErrors = [err424];
-        } else {
-          vErrors.push(err424);
-        }
-        errors++;
-      }
-      if (data129.operator === void 0) {
-        const err425 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "operator" }, message: "must have required property 'operator'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
-        if (vErrors === null) {
-          vErrors = [err425];
-        } else {
-          vErrors.push(err425);
-        }
-        errors++;
-      }
-      if (data129.harbor === void 0) {
-        const err426 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "harbor" }, message: "must have required property 'harbor'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
+        const err426 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
         if (vErrors === null) {
           vErrors = [err426];
         } else {
@@ -4924,8 +4963,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data129.draPlugin === void 0) {
-        const err427 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "draPlugin" }, message: "must have required property 'draPlugin'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
+      if (data129.mode === void 0) {
+        const err427 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "mode" }, message: "must have required property 'mode'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
         if (vErrors === null) {
           vErrors = [err427];
         } else {
@@ -4933,20 +4972,17 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      for (const key33 in data129) {
-        if (!(key33 === "enabled" || key33 === "mode" || key33 === "namespace" || key33 === "scrapeInterval" || key33 === "configMap" || key33 === "operator" || key33 === "harbor" || key33 === "draPlugin")) {
-          const err428 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key33 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring, data: data129 };
-          if (vErrors === null) {
-            vErrors = [err428];
-          } else {
-            vErrors.push(err428);
-          }
-          errors++;
+      if (data129.namespace === void 0) {
+        const err428 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
+        if (vErrors === null) {
+          vErrors = [err428];
+        } else {
+          vErrors.push(err428);
         }
+        errors++;
       }
-      let data130 = data129.enabled;
-      if (typeof data130 !== "boolean") {
-        const err429 = { instancePath: instancePath + "/monitoring/enabled", schemaPath: "#/properties/monitoring/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.monitoring.properties.enabled.type, parentSchema: schema11.properties.monitoring.properties.enabled, data: data130 };
+      if (data129.scrapeInterval === void 0) {
+        const err429 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "scrapeInterval" }, message: "must have required property 'scrapeInterval'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
         if (vErrors === null) {
           vErrors = [err429];
         } else {
@@ -4954,12 +4990,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      let data131 = data129.mode;
-      const _errs363 = errors;
-      let valid74 = false;
-      const _errs364 = errors;
-      if (typeof data131 !== "string") {
-        const err430 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.mode.anyOf[0].type, parentSchema: schema11.properties.monitoring.properties.mode.anyOf[0], data: data131 };
+      if (data129.configMap === void 0) {
+        const err430 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "configMap" }, message: "must have required property 'configMap'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
         if (vErrors === null) {
           vErrors = [err430];
         } else {
@@ -4967,8 +4999,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if ("configMap" !== data131) {
-        const err431 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/0/const", keyword: "const", params: { allowedValue: "configMap" }, message: "must be equal to constant", schema: "configMap", parentSchema: schema11.properties.monitoring.properties.mode.anyOf[0], data: data131 };
+      if (data129.operator === void 0) {
+        const err431 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "operator" }, message: "must have required property 'operator'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
         if (vErrors === null) {
           vErrors = [err431];
         } else {
@@ -4976,44 +5008,105 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      var _valid9 = _errs364 === errors;
-      valid74 = valid74 || _valid9;
-      if (!valid74) {
-        const _errs366 = errors;
-        if (typeof data131 !== "string") {
-          const err432 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.mode.anyOf[1].type, parentSchema: schema11.properties.monitoring.properties.mode.anyOf[1], data: data131 };
+      if (data129.harbor === void 0) {
+        const err432 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "harbor" }, message: "must have required property 'harbor'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
+        if (vErrors === null) {
+          vErrors = [err432];
+        } else {
+          vErrors.push(err432);
+        }
+        errors++;
+      }
+      if (data129.draPlugin === void 0) {
+        const err433 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "draPlugin" }, message: "must have required property 'draPlugin'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data129 };
+        if (vErrors === null) {
+          vErrors = [err433];
+        } else {
+          vErrors.push(err433);
+        }
+        errors++;
+      }
+      for (const key33 in data129) {
+        if (!(key33 === "enabled" || key33 === "mode" || key33 === "namespace" || key33 === "scrapeInterval" || key33 === "configMap" || key33 === "operator" || key33 === "harbor" || key33 === "draPlugin")) {
+          const err434 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key33 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring, data: data129 };
           if (vErrors === null) {
-            vErrors = [err432];
+            vErrors = [err434];
           } else {
-            vErrors.push(err432);
+            vErrors.push(err434);
+          }
+          errors++;
+        }
+      }
+      let data130 = data129.enabled;
+      if (typeof data130 !== "boolean") {
+        const err435 = { instancePath: instancePath + "/monitoring/enabled", schemaPath: "#/properties/monitoring/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.monitoring.properties.enabled.type, parentSchema: schema11.properties.monitoring.properties.enabled, data: data130 };
+        if (vErrors === null) {
+          vErrors = [err435];
+        } else {
+          vErrors.push(err435);
+        }
+        errors++;
+      }
+      let data131 = data129.mode;
+      const _errs368 = errors;
+      let valid76 = false;
+      const _errs369 = errors;
+      if (typeof data131 !== "string") {
+        const err436 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.mode.anyOf[0].type, parentSchema: schema11.properties.monitoring.properties.mode.anyOf[0], data: data131 };
+        if (vErrors === null) {
+          vErrors = [err436];
+        } else {
+          vErrors.push(err436);
+        }
+        errors++;
+      }
+      if ("configMap" !== data131) {
+        const err437 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/0/const", keyword: "const", params: { allowedValue: "configMap" }, message: "must be equal to constant", schema: "configMap", parentSchema: schema11.properties.monitoring.properties.mode.anyOf[0], data: data131 };
+        if (vErrors === null) {
+          vErrors = [err437];
+        } else {
+          vErrors.push(err437);
+        }
+        errors++;
+      }
+      var _valid10 = _errs369 === errors;
+      valid76 = valid76 || _valid10;
+      if (!valid76) {
+        const _errs371 = errors;
+        if (typeof data131 !== "string") {
+          const err438 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.mode.anyOf[1].type, parentSchema: schema11.properties.monitoring.properties.mode.anyOf[1], data: data131 };
+          if (vErrors === null) {
+            vErrors = [err438];
+          } else {
+            vErrors.push(err438);
           }
           errors++;
         }
         if ("operator" !== data131) {
-          const err433 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/1/const", keyword: "const", params: { allowedValue: "operator" }, message: "must be equal to constant", schema: "operator", parentSchema: schema11.properties.monitoring.properties.mode.anyOf[1], data: data131 };
+          const err439 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/1/const", keyword: "const", params: { allowedValue: "operator" }, message: "must be equal to constant", schema: "operator", parentSchema: schema11.properties.monitoring.properties.mode.anyOf[1], data: data131 };
           if (vErrors === null) {
-            vErrors = [err433];
+            vErrors = [err439];
           } else {
-            vErrors.push(err433);
+            vErrors.push(err439);
           }
           errors++;
         }
-        var _valid9 = _errs366 === errors;
-        valid74 = valid74 || _valid9;
+        var _valid10 = _errs371 === errors;
+        valid76 = valid76 || _valid10;
       }
-      if (!valid74) {
-        const err434 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.monitoring.properties.mode.anyOf, parentSchema: schema11.properties.monitoring.properties.mode, data: data131 };
+      if (!valid76) {
+        const err440 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.monitoring.properties.mode.anyOf, parentSchema: schema11.properties.monitoring.properties.mode, data: data131 };
         if (vErrors === null) {
-          vErrors = [err434];
+          vErrors = [err440];
         } else {
-          vErrors.push(err434);
+          vErrors.push(err440);
         }
         errors++;
       } else {
-        errors = _errs363;
+        errors = _errs368;
         if (vErrors !== null) {
-          if (_errs363) {
-            vErrors.length = _errs363;
+          if (_errs368) {
+            vErrors.length = _errs368;
           } else {
             vErrors = null;
           }
@@ -5022,58 +5115,58 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       let data132 = data129.namespace;
       if (typeof data132 === "string") {
         if (func3(data132) > 63) {
-          const err435 = { instancePath: instancePath + "/monitoring/namespace", schemaPath: "#/properties/monitoring/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.monitoring.properties.namespace, data: data132 };
+          const err441 = { instancePath: instancePath + "/monitoring/namespace", schemaPath: "#/properties/monitoring/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.monitoring.properties.namespace, data: data132 };
           if (vErrors === null) {
-            vErrors = [err435];
+            vErrors = [err441];
           } else {
-            vErrors.push(err435);
+            vErrors.push(err441);
           }
           errors++;
         }
         if (!pattern0.test(data132)) {
-          const err436 = { instancePath: instancePath + "/monitoring/namespace", schemaPath: "#/properties/monitoring/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.monitoring.properties.namespace, data: data132 };
+          const err442 = { instancePath: instancePath + "/monitoring/namespace", schemaPath: "#/properties/monitoring/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.monitoring.properties.namespace, data: data132 };
           if (vErrors === null) {
-            vErrors = [err436];
+            vErrors = [err442];
           } else {
-            vErrors.push(err436);
+            vErrors.push(err442);
           }
           errors++;
         }
       } else {
-        const err437 = { instancePath: instancePath + "/monitoring/namespace", schemaPath: "#/properties/monitoring/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.namespace.type, parentSchema: schema11.properties.monitoring.properties.namespace, data: data132 };
+        const err443 = { instancePath: instancePath + "/monitoring/namespace", schemaPath: "#/properties/monitoring/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.namespace.type, parentSchema: schema11.properties.monitoring.properties.namespace, data: data132 };
         if (vErrors === null) {
-          vErrors = [err437];
+          vErrors = [err443];
         } else {
-          vErrors.push(err437);
+          vErrors.push(err443);
         }
         errors++;
       }
       let data133 = data129.scrapeInterval;
       if (typeof data133 === "string") {
         if (func3(data133) < 2) {
-          const err438 = { instancePath: instancePath + "/monitoring/scrapeInterval", schemaPath: "#/properties/monitoring/properties/scrapeInterval/minLength", keyword: "minLength", params: { limit: 2 }, message: "must NOT have fewer than 2 characters", schema: 2, parentSchema: schema11.properties.monitoring.properties.scrapeInterval, data: data133 };
+          const err444 = { instancePath: instancePath + "/monitoring/scrapeInterval", schemaPath: "#/properties/monitoring/properties/scrapeInterval/minLength", keyword: "minLength", params: { limit: 2 }, message: "must NOT have fewer than 2 characters", schema: 2, parentSchema: schema11.properties.monitoring.properties.scrapeInterval, data: data133 };
           if (vErrors === null) {
-            vErrors = [err438];
+            vErrors = [err444];
           } else {
-            vErrors.push(err438);
+            vErrors.push(err444);
           }
           errors++;
         }
-        if (!pattern56.test(data133)) {
-          const err439 = { instancePath: instancePath + "/monitoring/scrapeInterval", schemaPath: "#/properties/monitoring/properties/scrapeInterval/pattern", keyword: "pattern", params: { pattern: "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$" }, message: 'must match pattern "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$"', schema: "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$", parentSchema: schema11.properties.monitoring.properties.scrapeInterval, data: data133 };
+        if (!pattern58.test(data133)) {
+          const err445 = { instancePath: instancePath + "/monitoring/scrapeInterval", schemaPath: "#/properties/monitoring/properties/scrapeInterval/pattern", keyword: "pattern", params: { pattern: "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$" }, message: 'must match pattern "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$"', schema: "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$", parentSchema: schema11.properties.monitoring.properties.scrapeInterval, data: data133 };
           if (vErrors === null) {
-            vErrors = [err439];
+            vErrors = [err445];
           } else {
-            vErrors.push(err439);
+            vErrors.push(err445);
           }
           errors++;
         }
       } else {
-        const err440 = { instancePath: instancePath + "/monitoring/scrapeInterval", schemaPath: "#/properties/monitoring/properties/scrapeInterval/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.scrapeInterval.type, parentSchema: schema11.properties.monitoring.properties.scrapeInterval, data: data133 };
+        const err446 = { instancePath: instancePath + "/monitoring/scrapeInterval", schemaPath: "#/properties/monitoring/properties/scrapeInterval/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.scrapeInterval.type, parentSchema: schema11.properties.monitoring.properties.scrapeInterval, data: data133 };
         if (vErrors === null) {
-          vErrors = [err440];
+          vErrors = [err446];
         } else {
-          vErrors.push(err440);
+          vErrors.push(err446);
         }
         errors++;
       }
@@ -5086,30 +5179,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data134.serviceAccount = "prometheus";
         }
         if (data134.name === void 0) {
-          const err441 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.monitoring.properties.configMap.required, parentSchema: schema11.properties.monitoring.properties.configMap, data: data134 };
+          const err447 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.monitoring.properties.configMap.required, parentSchema: schema11.properties.monitoring.properties.configMap, data: data134 };
           if (vErrors === null) {
-            vErrors = [err441];
+            vErrors = [err447];
           } else {
-            vErrors.push(err441);
+            vErrors.push(err447);
           }
           errors++;
         }
         if (data134.serviceAccount === void 0) {
-          const err442 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/required", keyword: "required", params: { missingProperty: "serviceAccount" }, message: "must have required property 'serviceAccount'", schema: schema11.properties.monitoring.properties.configMap.required, parentSchema: schema11.properties.monitoring.properties.configMap, data: data134 };
+          const err448 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/required", keyword: "required", params: { missingProperty: "serviceAccount" }, message: "must have required property 'serviceAccount'", schema: schema11.properties.monitoring.properties.configMap.required, parentSchema: schema11.properties.monitoring.properties.configMap, data: data134 };
           if (vErrors === null) {
-            vErrors = [err442];
+            vErrors = [err448];
           } else {
-            vErrors.push(err442);
+            vErrors.push(err448);
           }
           errors++;
         }
         for (const key34 in data134) {
           if (!(key34 === "name" || key34 === "serviceAccount")) {
-            const err443 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key34 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.configMap, data: data134 };
+            const err449 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key34 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.configMap, data: data134 };
             if (vErrors === null) {
-              vErrors = [err443];
+              vErrors = [err449];
             } else {
-              vErrors.push(err443);
+              vErrors.push(err449);
             }
             errors++;
           }
@@ -5117,67 +5210,67 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let data135 = data134.name;
         if (typeof data135 === "string") {
           if (func3(data135) > 63) {
-            const err444 = { instancePath: instancePath + "/monitoring/configMap/name", schemaPath: "#/properties/monitoring/properties/configMap/properties/name/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.monitoring.properties.configMap.properties.name, data: data135 };
+            const err450 = { instancePath: instancePath + "/monitoring/configMap/name", schemaPath: "#/properties/monitoring/properties/configMap/properties/name/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.monitoring.properties.configMap.properties.name, data: data135 };
             if (vErrors === null) {
-              vErrors = [err444];
+              vErrors = [err450];
             } else {
-              vErrors.push(err444);
+              vErrors.push(err450);
             }
             errors++;
           }
           if (!pattern0.test(data135)) {
-            const err445 = { instancePath: instancePath + "/monitoring/configMap/name", schemaPath: "#/properties/monitoring/properties/configMap/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.monitoring.properties.configMap.properties.name, data: data135 };
+            const err451 = { instancePath: instancePath + "/monitoring/configMap/name", schemaPath: "#/properties/monitoring/properties/configMap/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.monitoring.properties.configMap.properties.name, data: data135 };
             if (vErrors === null) {
-              vErrors = [err445];
+              vErrors = [err451];
             } else {
-              vErrors.push(err445);
+              vErrors.push(err451);
             }
             errors++;
           }
         } else {
-          const err446 = { instancePath: instancePath + "/monitoring/configMap/name", schemaPath: "#/properties/monitoring/properties/configMap/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.configMap.properties.name.type, parentSchema: schema11.properties.monitoring.properties.configMap.properties.name, data: data135 };
+          const err452 = { instancePath: instancePath + "/monitoring/configMap/name", schemaPath: "#/properties/monitoring/properties/configMap/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.configMap.properties.name.type, parentSchema: schema11.properties.monitoring.properties.configMap.properties.name, data: data135 };
           if (vErrors === null) {
-            vErrors = [err446];
+            vErrors = [err452];
           } else {
-            vErrors.push(err446);
+            vErrors.push(err452);
           }
           errors++;
         }
         let data136 = data134.serviceAccount;
         if (typeof data136 === "string") {
           if (func3(data136) > 63) {
-            const err447 = { instancePath: instancePath + "/monitoring/configMap/serviceAccount", schemaPath: "#/properties/monitoring/properties/configMap/properties/serviceAccount/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount, data: data136 };
+            const err453 = { instancePath: instancePath + "/monitoring/configMap/serviceAccount", schemaPath: "#/properties/monitoring/properties/configMap/properties/serviceAccount/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount, data: data136 };
             if (vErrors === null) {
-              vErrors = [err447];
+              vErrors = [err453];
             } else {
-              vErrors.push(err447);
+              vErrors.push(err453);
             }
             errors++;
           }
           if (!pattern0.test(data136)) {
-            const err448 = { instancePath: instancePath + "/monitoring/configMap/serviceAccount", schemaPath: "#/properties/monitoring/properties/configMap/properties/serviceAccount/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount, data: data136 };
+            const err454 = { instancePath: instancePath + "/monitoring/configMap/serviceAccount", schemaPath: "#/properties/monitoring/properties/configMap/properties/serviceAccount/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount, data: data136 };
             if (vErrors === null) {
-              vErrors = [err448];
+              vErrors = [err454];
             } else {
-              vErrors.push(err448);
+              vErrors.push(err454);
             }
             errors++;
           }
         } else {
-          const err449 = { instancePath: instancePath + "/monitoring/configMap/serviceAccount", schemaPath: "#/properties/monitoring/properties/configMap/properties/serviceAccount/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount.type, parentSchema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount, data: data136 };
+          const err455 = { instancePath: instancePath + "/monitoring/configMap/serviceAccount", schemaPath: "#/properties/monitoring/properties/configMap/properties/serviceAccount/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount.type, parentSchema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount, data: data136 };
           if (vErrors === null) {
-            vErrors = [err449];
+            vErrors = [err455];
           } else {
-            vErrors.push(err449);
+            vErrors.push(err455);
           }
           errors++;
         }
       } else {
-        const err450 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.configMap.type, parentSchema: schema11.properties.monitoring.properties.configMap, data: data134 };
+        const err456 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.configMap.type, parentSchema: schema11.properties.monitoring.properties.configMap, data: data134 };
         if (vErrors === null) {
-          vErrors = [err450];
+          vErrors = [err456];
         } else {
-          vErrors.push(err450);
+          vErrors.push(err456);
         }
         errors++;
       }
@@ -5187,21 +5280,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data137.labels = {};
         }
         if (data137.labels === void 0) {
-          const err451 = { instancePath: instancePath + "/monitoring/operator", schemaPath: "#/properties/monitoring/properties/operator/required", keyword: "required", params: { missingProperty: "labels" }, message: "must have required property 'labels'", schema: schema11.properties.monitoring.properties.operator.required, parentSchema: schema11.properties.monitoring.properties.operator, data: data137 };
+          const err457 = { instancePath: instancePath + "/monitoring/operator", schemaPath: "#/properties/monitoring/properties/operator/required", keyword: "required", params: { missingProperty: "labels" }, message: "must have required property 'labels'", schema: schema11.properties.monitoring.properties.operator.required, parentSchema: schema11.properties.monitoring.properties.operator, data: data137 };
           if (vErrors === null) {
-            vErrors = [err451];
+            vErrors = [err457];
           } else {
-            vErrors.push(err451);
+            vErrors.push(err457);
           }
           errors++;
         }
         for (const key35 in data137) {
           if (!(key35 === "labels")) {
-            const err452 = { instancePath: instancePath + "/monitoring/operator", schemaPath: "#/properties/monitoring/properties/operator/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key35 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.operator, data: data137 };
+            const err458 = { instancePath: instancePath + "/monitoring/operator", schemaPath: "#/properties/monitoring/properties/operator/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key35 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.operator, data: data137 };
             if (vErrors === null) {
-              vErrors = [err452];
+              vErrors = [err458];
             } else {
-              vErrors.push(err452);
+              vErrors.push(err458);
             }
             errors++;
           }
@@ -5212,31 +5305,31 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             if (pattern32.test(key36)) {
               let data139 = data138[key36];
               if (typeof data139 !== "string") {
-                const err453 = { instancePath: instancePath + "/monitoring/operator/labels/" + key36.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/monitoring/properties/operator/properties/labels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.operator.properties.labels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.monitoring.properties.operator.properties.labels.patternProperties["^(.*)$"], data: data139 };
+                const err459 = { instancePath: instancePath + "/monitoring/operator/labels/" + key36.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/monitoring/properties/operator/properties/labels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.operator.properties.labels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.monitoring.properties.operator.properties.labels.patternProperties["^(.*)$"], data: data139 };
                 if (vErrors === null) {
-                  vErrors = [err453];
+                  vErrors = [err459];
                 } else {
-                  vErrors.push(err453);
+                  vErrors.push(err459);
                 }
                 errors++;
               }
             }
           }
         } else {
-          const err454 = { instancePath: instancePath + "/monitoring/operator/labels", schemaPath: "#/properties/monitoring/properties/operator/properties/labels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.operator.properties.labels.type, parentSchema: schema11.properties.monitoring.properties.operator.properties.labels, data: data138 };
+          const err460 = { instancePath: instancePath + "/monitoring/operator/labels", schemaPath: "#/properties/monitoring/properties/operator/properties/labels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.operator.properties.labels.type, parentSchema: schema11.properties.monitoring.properties.operator.properties.labels, data: data138 };
           if (vErrors === null) {
-            vErrors = [err454];
+            vErrors = [err460];
           } else {
-            vErrors.push(err454);
+            vErrors.push(err460);
           }
           errors++;
         }
       } else {
-        const err455 = { instancePath: instancePath + "/monitoring/operator", schemaPath: "#/properties/monitoring/properties/operator/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.operator.type, parentSchema: schema11.properties.monitoring.properties.operator, data: data137 };
+        const err461 = { instancePath: instancePath + "/monitoring/operator", schemaPath: "#/properties/monitoring/properties/operator/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.operator.type, parentSchema: schema11.properties.monitoring.properties.operator, data: data137 };
         if (vErrors === null) {
-          vErrors = [err455];
+          vErrors = [err461];
         } else {
-          vErrors.push(err455);
+          vErrors.push(err461);
         }
         errors++;
       }
@@ -5258,64 +5351,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data140.components = ["exporter", "core", "registry", "jobservice"];
         }
         if (data140.enabled === void 0) {
-          const err456 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
-          if (vErrors === null) {
-            vErrors = [err456];
-          } else {
-            vErrors.push(err456);
-          }
-          errors++;
-        }
-        if (data140.port === void 0) {
-          const err457 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "port" }, message: "must have required property 'port'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
-          if (vErrors === null) {
-            vErrors = [err457];
-          } else {
-            vErrors.push(err457);
-          }
-          errors++;
-        }
-        if (data140.path === void 0) {
-          const err458 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
-          if (vErrors === null) {
-            vErrors = [err458];
-          } else {
-            vErrors.push(err458);
-          }
-          errors++;
-        }
-        if (data140.scheme === void 0) {
-          const err459 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "scheme" }, message: "must have required property 'scheme'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
-          if (vErrors === null) {
-            vErrors = [err459];
-          } else {
-            vErrors.push(err459);
-          }
-          errors++;
-        }
-        if (data140.components === void 0) {
-          const err460 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "components" }, message: "must have required property 'components'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
-          if (vErrors === null) {
-            vErrors = [err460];
-          } else {
-            vErrors.push(err460);
-          }
-          errors++;
-        }
-        for (const key37 in data140) {
-          if (!(key37 === "enabled" || key37 === "port" || key37 === "path" || key37 === "scheme" || key37 === "components")) {
-            const err461 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key37 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
-            if (vErrors === null) {
-              vErrors = [err461];
-            } else {
-              vErrors.push(err461);
-            }
-            errors++;
-          }
-        }
-        let data141 = data140.enabled;
-        if (typeof data141 !== "boolean") {
-          const err462 = { instancePath: instancePath + "/monitoring/harbor/enabled", schemaPath: "#/properties/monitoring/properties/harbor/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.monitoring.properties.harbor.properties.enabled.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.enabled, data: data141 };
+          const err462 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
           if (vErrors === null) {
             vErrors = [err462];
           } else {
@@ -5323,9 +5359,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        let data142 = data140.port;
-        if (!(typeof data142 == "number" && (!(data142 % 1) && !isNaN(data142)) && isFinite(data142))) {
-          const err463 = { instancePath: instancePath + "/monitoring/harbor/port", schemaPath: "#/properties/monitoring/properties/harbor/properties/port/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.monitoring.properties.harbor.properties.port.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.port, data: data142 };
+        if (data140.port === void 0) {
+          const err463 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "port" }, message: "must have required property 'port'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
           if (vErrors === null) {
             vErrors = [err463];
           } else {
@@ -5333,52 +5368,47 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (typeof data142 == "number" && isFinite(data142)) {
-          if (data142 > 65535 || isNaN(data142)) {
-            const err464 = { instancePath: instancePath + "/monitoring/harbor/port", schemaPath: "#/properties/monitoring/properties/harbor/properties/port/maximum", keyword: "maximum", params: { comparison: "<=", limit: 65535 }, message: "must be <= 65535", schema: 65535, parentSchema: schema11.properties.monitoring.properties.harbor.properties.port, data: data142 };
-            if (vErrors === null) {
-              vErrors = [err464];
-            } else {
-              vErrors.push(err464);
-            }
-            errors++;
-          }
-          if (data142 < 1 || isNaN(data142)) {
-            const err465 = { instancePath: instancePath + "/monitoring/harbor/port", schemaPath: "#/properties/monitoring/properties/harbor/properties/port/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.monitoring.properties.harbor.properties.port, data: data142 };
-            if (vErrors === null) {
-              vErrors = [err465];
-            } else {
-              vErrors.push(err465);
-            }
-            errors++;
-          }
-        }
-        let data143 = data140.path;
-        if (typeof data143 === "string") {
-          if (!pattern53.test(data143)) {
-            const err466 = { instancePath: instancePath + "/monitoring/harbor/path", schemaPath: "#/properties/monitoring/properties/harbor/properties/path/pattern", keyword: "pattern", params: { pattern: "^/" }, message: 'must match pattern "^/"', schema: "^/", parentSchema: schema11.properties.monitoring.properties.harbor.properties.path, data: data143 };
-            if (vErrors === null) {
-              vErrors = [err466];
-            } else {
-              vErrors.push(err466);
-            }
-            errors++;
-          }
-        } else {
-          const err467 = { instancePath: instancePath + "/monitoring/harbor/path", schemaPath: "#/properties/monitoring/properties/harbor/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.path.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.path, data: data143 };
+        if (data140.path === void 0) {
+          const err464 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
           if (vErrors === null) {
-            vErrors = [err467];
+            vErrors = [err464];
           } else {
-            vErrors.push(err467);
+            vErrors.push(err464);
           }
           errors++;
         }
-        let data144 = data140.scheme;
-        const _errs396 = errors;
-        let valid79 = false;
-        const _errs397 = errors;
-        if (typeof data144 !== "string") {
-          const err468 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[0].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[0], data: data144 };
+        if (data140.scheme === void 0) {
+          const err465 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "scheme" }, message: "must have required property 'scheme'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
+          if (vErrors === null) {
+            vErrors = [err465];
+          } else {
+            vErrors.push(err465);
+          }
+          errors++;
+        }
+        if (data140.components === void 0) {
+          const err466 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "components" }, message: "must have required property 'components'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
+          if (vErrors === null) {
+            vErrors = [err466];
+          } else {
+            vErrors.push(err466);
+          }
+          errors++;
+        }
+        for (const key37 in data140) {
+          if (!(key37 === "enabled" || key37 === "port" || key37 === "path" || key37 === "scheme" || key37 === "components")) {
+            const err467 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key37 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
+            if (vErrors === null) {
+              vErrors = [err467];
+            } else {
+              vErrors.push(err467);
+            }
+            errors++;
+          }
+        }
+        let data141 = data140.enabled;
+        if (typeof data141 !== "boolean") {
+          const err468 = { instancePath: instancePath + "/monitoring/harbor/enabled", schemaPath: "#/properties/monitoring/properties/harbor/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.monitoring.properties.harbor.properties.enabled.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.enabled, data: data141 };
           if (vErrors === null) {
             vErrors = [err468];
           } else {
@@ -5386,8 +5416,9 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if ("http" !== data144) {
-          const err469 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/0/const", keyword: "const", params: { allowedValue: "http" }, message: "must be equal to constant", schema: "http", parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[0], data: data144 };
+        let data142 = data140.port;
+        if (!(typeof data142 == "number" && (!(data142 % 1) && !isNaN(data142)) && isFinite(data142))) {
+          const err469 = { instancePath: instancePath + "/monitoring/harbor/port", schemaPath: "#/properties/monitoring/properties/harbor/properties/port/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.monitoring.properties.harbor.properties.port.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.port, data: data142 };
           if (vErrors === null) {
             vErrors = [err469];
           } else {
@@ -5395,12 +5426,9 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        var _valid10 = _errs397 === errors;
-        valid79 = valid79 || _valid10;
-        if (!valid79) {
-          const _errs399 = errors;
-          if (typeof data144 !== "string") {
-            const err470 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[1].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[1], data: data144 };
+        if (typeof data142 == "number" && isFinite(data142)) {
+          if (data142 > 65535 || isNaN(data142)) {
+            const err470 = { instancePath: instancePath + "/monitoring/harbor/port", schemaPath: "#/properties/monitoring/properties/harbor/properties/port/maximum", keyword: "maximum", params: { comparison: "<=", limit: 65535 }, message: "must be <= 65535", schema: 65535, parentSchema: schema11.properties.monitoring.properties.harbor.properties.port, data: data142 };
             if (vErrors === null) {
               vErrors = [err470];
             } else {
@@ -5408,8 +5436,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-          if ("https" !== data144) {
-            const err471 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/1/const", keyword: "const", params: { allowedValue: "https" }, message: "must be equal to constant", schema: "https", parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[1], data: data144 };
+          if (data142 < 1 || isNaN(data142)) {
+            const err471 = { instancePath: instancePath + "/monitoring/harbor/port", schemaPath: "#/properties/monitoring/properties/harbor/properties/port/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.monitoring.properties.harbor.properties.port, data: data142 };
             if (vErrors === null) {
               vErrors = [err471];
             } else {
@@ -5417,22 +5445,87 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-          var _valid10 = _errs399 === errors;
-          valid79 = valid79 || _valid10;
         }
-        if (!valid79) {
-          const err472 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf, parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme, data: data144 };
+        let data143 = data140.path;
+        if (typeof data143 === "string") {
+          if (!pattern55.test(data143)) {
+            const err472 = { instancePath: instancePath + "/monitoring/harbor/path", schemaPath: "#/properties/monitoring/properties/harbor/properties/path/pattern", keyword: "pattern", params: { pattern: "^/" }, message: 'must match pattern "^/"', schema: "^/", parentSchema: schema11.properties.monitoring.properties.harbor.properties.path, data: data143 };
+            if (vErrors === null) {
+              vErrors = [err472];
+            } else {
+              vErrors.push(err472);
+            }
+            errors++;
+          }
+        } else {
+          const err473 = { instancePath: instancePath + "/monitoring/harbor/path", schemaPath: "#/properties/monitoring/properties/harbor/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.path.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.path, data: data143 };
           if (vErrors === null) {
-            vErrors = [err472];
+            vErrors = [err473];
           } else {
-            vErrors.push(err472);
+            vErrors.push(err473);
+          }
+          errors++;
+        }
+        let data144 = data140.scheme;
+        const _errs401 = errors;
+        let valid81 = false;
+        const _errs402 = errors;
+        if (typeof data144 !== "string") {
+          const err474 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[0].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[0], data: data144 };
+          if (vErrors === null) {
+            vErrors = [err474];
+          } else {
+            vErrors.push(err474);
+          }
+          errors++;
+        }
+        if ("http" !== data144) {
+          const err475 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/0/const", keyword: "const", params: { allowedValue: "http" }, message: "must be equal to constant", schema: "http", parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[0], data: data144 };
+          if (vErrors === null) {
+            vErrors = [err475];
+          } else {
+            vErrors.push(err475);
+          }
+          errors++;
+        }
+        var _valid11 = _errs402 === errors;
+        valid81 = valid81 || _valid11;
+        if (!valid81) {
+          const _errs404 = errors;
+          if (typeof data144 !== "string") {
+            const err476 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[1].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[1], data: data144 };
+            if (vErrors === null) {
+              vErrors = [err476];
+            } else {
+              vErrors.push(err476);
+            }
+            errors++;
+          }
+          if ("https" !== data144) {
+            const err477 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/1/const", keyword: "const", params: { allowedValue: "https" }, message: "must be equal to constant", schema: "https", parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[1], data: data144 };
+            if (vErrors === null) {
+              vErrors = [err477];
+            } else {
+              vErrors.push(err477);
+            }
+            errors++;
+          }
+          var _valid11 = _errs404 === errors;
+          valid81 = valid81 || _valid11;
+        }
+        if (!valid81) {
+          const err478 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf, parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme, data: data144 };
+          if (vErrors === null) {
+            vErrors = [err478];
+          } else {
+            vErrors.push(err478);
           }
           errors++;
         } else {
-          errors = _errs396;
+          errors = _errs401;
           if (vErrors !== null) {
-            if (_errs396) {
-              vErrors.length = _errs396;
+            if (_errs401) {
+              vErrors.length = _errs401;
             } else {
               vErrors = null;
             }
@@ -5441,122 +5534,122 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let data145 = data140.components;
         if (Array.isArray(data145)) {
           if (data145.length < 1) {
-            const err473 = { instancePath: instancePath + "/monitoring/harbor/components", schemaPath: "#/properties/monitoring/properties/harbor/properties/components/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components, data: data145 };
+            const err479 = { instancePath: instancePath + "/monitoring/harbor/components", schemaPath: "#/properties/monitoring/properties/harbor/properties/components/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components, data: data145 };
             if (vErrors === null) {
-              vErrors = [err473];
+              vErrors = [err479];
             } else {
-              vErrors.push(err473);
+              vErrors.push(err479);
             }
             errors++;
           }
           const len11 = data145.length;
           for (let i12 = 0; i12 < len11; i12++) {
             let data146 = data145[i12];
-            const _errs404 = errors;
-            let valid82 = false;
-            const _errs405 = errors;
+            const _errs409 = errors;
+            let valid84 = false;
+            const _errs410 = errors;
             if (typeof data146 !== "string") {
-              const err474 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[0].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[0], data: data146 };
+              const err480 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[0].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[0], data: data146 };
               if (vErrors === null) {
-                vErrors = [err474];
+                vErrors = [err480];
               } else {
-                vErrors.push(err474);
+                vErrors.push(err480);
               }
               errors++;
             }
             if ("exporter" !== data146) {
-              const err475 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/0/const", keyword: "const", params: { allowedValue: "exporter" }, message: "must be equal to constant", schema: "exporter", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[0], data: data146 };
+              const err481 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/0/const", keyword: "const", params: { allowedValue: "exporter" }, message: "must be equal to constant", schema: "exporter", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[0], data: data146 };
               if (vErrors === null) {
-                vErrors = [err475];
+                vErrors = [err481];
               } else {
-                vErrors.push(err475);
+                vErrors.push(err481);
               }
               errors++;
             }
-            var _valid11 = _errs405 === errors;
-            valid82 = valid82 || _valid11;
-            if (!valid82) {
-              const _errs407 = errors;
+            var _valid12 = _errs410 === errors;
+            valid84 = valid84 || _valid12;
+            if (!valid84) {
+              const _errs412 = errors;
               if (typeof data146 !== "string") {
-                const err476 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[1].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[1], data: data146 };
+                const err482 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[1].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[1], data: data146 };
                 if (vErrors === null) {
-                  vErrors = [err476];
+                  vErrors = [err482];
                 } else {
-                  vErrors.push(err476);
+                  vErrors.push(err482);
                 }
                 errors++;
               }
               if ("core" !== data146) {
-                const err477 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/1/const", keyword: "const", params: { allowedValue: "core" }, message: "must be equal to constant", schema: "core", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[1], data: data146 };
+                const err483 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/1/const", keyword: "const", params: { allowedValue: "core" }, message: "must be equal to constant", schema: "core", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[1], data: data146 };
                 if (vErrors === null) {
-                  vErrors = [err477];
+                  vErrors = [err483];
                 } else {
-                  vErrors.push(err477);
+                  vErrors.push(err483);
                 }
                 errors++;
               }
-              var _valid11 = _errs407 === errors;
-              valid82 = valid82 || _valid11;
-              if (!valid82) {
-                const _errs409 = errors;
+              var _valid12 = _errs412 === errors;
+              valid84 = valid84 || _valid12;
+              if (!valid84) {
+                const _errs414 = errors;
                 if (typeof data146 !== "string") {
-                  const err478 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[2].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[2], data: data146 };
+                  const err484 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[2].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[2], data: data146 };
                   if (vErrors === null) {
-                    vErrors = [err478];
+                    vErrors = [err484];
                   } else {
-                    vErrors.push(err478);
+                    vErrors.push(err484);
                   }
                   errors++;
                 }
                 if ("registry" !== data146) {
-                  const err479 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/2/const", keyword: "const", params: { allowedValue: "registry" }, message: "must be equal to constant", schema: "registry", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[2], data: data146 };
+                  const err485 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/2/const", keyword: "const", params: { allowedValue: "registry" }, message: "must be equal to constant", schema: "registry", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[2], data: data146 };
                   if (vErrors === null) {
-                    vErrors = [err479];
+                    vErrors = [err485];
                   } else {
-                    vErrors.push(err479);
+                    vErrors.push(err485);
                   }
                   errors++;
                 }
-                var _valid11 = _errs409 === errors;
-                valid82 = valid82 || _valid11;
-                if (!valid82) {
-                  const _errs411 = errors;
+                var _valid12 = _errs414 === errors;
+                valid84 = valid84 || _valid12;
+                if (!valid84) {
+                  const _errs416 = errors;
                   if (typeof data146 !== "string") {
-                    const err480 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/3/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[3].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[3], data: data146 };
+                    const err486 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/3/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[3].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[3], data: data146 };
                     if (vErrors === null) {
-                      vErrors = [err480];
+                      vErrors = [err486];
                     } else {
-                      vErrors.push(err480);
+                      vErrors.push(err486);
                     }
                     errors++;
                   }
                   if ("jobservice" !== data146) {
-                    const err481 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/3/const", keyword: "const", params: { allowedValue: "jobservice" }, message: "must be equal to constant", schema: "jobservice", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[3], data: data146 };
+                    const err487 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/3/const", keyword: "const", params: { allowedValue: "jobservice" }, message: "must be equal to constant", schema: "jobservice", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[3], data: data146 };
                     if (vErrors === null) {
-                      vErrors = [err481];
+                      vErrors = [err487];
                     } else {
-                      vErrors.push(err481);
+                      vErrors.push(err487);
                     }
                     errors++;
                   }
-                  var _valid11 = _errs411 === errors;
-                  valid82 = valid82 || _valid11;
+                  var _valid12 = _errs416 === errors;
+                  valid84 = valid84 || _valid12;
                 }
               }
             }
-            if (!valid82) {
-              const err482 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items, data: data146 };
+            if (!valid84) {
+              const err488 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items, data: data146 };
               if (vErrors === null) {
-                vErrors = [err482];
+                vErrors = [err488];
               } else {
-                vErrors.push(err482);
+                vErrors.push(err488);
               }
               errors++;
             } else {
-              errors = _errs404;
+              errors = _errs409;
               if (vErrors !== null) {
-                if (_errs404) {
-                  vErrors.length = _errs404;
+                if (_errs409) {
+                  vErrors.length = _errs409;
                 } else {
                   vErrors = null;
                 }
@@ -5569,11 +5662,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             outer0: for (; i13--; ) {
               for (j1 = i13; j1--; ) {
                 if (func0(data145[i13], data145[j1])) {
-                  const err483 = { instancePath: instancePath + "/monitoring/harbor/components", schemaPath: "#/properties/monitoring/properties/harbor/properties/components/uniqueItems", keyword: "uniqueItems", params: { i: i13, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i13 + " are identical)", schema: true, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components, data: data145 };
+                  const err489 = { instancePath: instancePath + "/monitoring/harbor/components", schemaPath: "#/properties/monitoring/properties/harbor/properties/components/uniqueItems", keyword: "uniqueItems", params: { i: i13, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i13 + " are identical)", schema: true, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components, data: data145 };
                   if (vErrors === null) {
-                    vErrors = [err483];
+                    vErrors = [err489];
                   } else {
-                    vErrors.push(err483);
+                    vErrors.push(err489);
                   }
                   errors++;
                   break outer0;
@@ -5582,20 +5675,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
           }
         } else {
-          const err484 = { instancePath: instancePath + "/monitoring/harbor/components", schemaPath: "#/properties/monitoring/properties/harbor/properties/components/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.monitoring.properties.harbor.properties.components.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components, data: data145 };
+          const err490 = { instancePath: instancePath + "/monitoring/harbor/components", schemaPath: "#/properties/monitoring/properties/harbor/properties/components/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.monitoring.properties.harbor.properties.components.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components, data: data145 };
           if (vErrors === null) {
-            vErrors = [err484];
+            vErrors = [err490];
           } else {
-            vErrors.push(err484);
+            vErrors.push(err490);
           }
           errors++;
         }
       } else {
-        const err485 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.harbor.type, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
+        const err491 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.harbor.type, parentSchema: schema11.properties.monitoring.properties.harbor, data: data140 };
         if (vErrors === null) {
-          vErrors = [err485];
+          vErrors = [err491];
         } else {
-          vErrors.push(err485);
+          vErrors.push(err491);
         }
         errors++;
       }
@@ -5611,50 +5704,50 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data147.port = 8080;
         }
         if (data147.enabled === void 0) {
-          const err486 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.monitoring.properties.draPlugin.required, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
+          const err492 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.monitoring.properties.draPlugin.required, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
           if (vErrors === null) {
-            vErrors = [err486];
+            vErrors = [err492];
           } else {
-            vErrors.push(err486);
+            vErrors.push(err492);
           }
           errors++;
         }
         if (data147.podLabels === void 0) {
-          const err487 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/required", keyword: "required", params: { missingProperty: "podLabels" }, message: "must have required property 'podLabels'", schema: schema11.properties.monitoring.properties.draPlugin.required, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
+          const err493 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/required", keyword: "required", params: { missingProperty: "podLabels" }, message: "must have required property 'podLabels'", schema: schema11.properties.monitoring.properties.draPlugin.required, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
           if (vErrors === null) {
-            vErrors = [err487];
+            vErrors = [err493];
           } else {
-            vErrors.push(err487);
+            vErrors.push(err493);
           }
           errors++;
         }
         if (data147.port === void 0) {
-          const err488 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/required", keyword: "required", params: { missingProperty: "port" }, message: "must have required property 'port'", schema: schema11.properties.monitoring.properties.draPlugin.required, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
+          const err494 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/required", keyword: "required", params: { missingProperty: "port" }, message: "must have required property 'port'", schema: schema11.properties.monitoring.properties.draPlugin.required, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
           if (vErrors === null) {
-            vErrors = [err488];
+            vErrors = [err494];
           } else {
-            vErrors.push(err488);
+            vErrors.push(err494);
           }
           errors++;
         }
         for (const key38 in data147) {
           if (!(key38 === "enabled" || key38 === "podLabels" || key38 === "port")) {
-            const err489 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key38 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
+            const err495 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key38 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
             if (vErrors === null) {
-              vErrors = [err489];
+              vErrors = [err495];
             } else {
-              vErrors.push(err489);
+              vErrors.push(err495);
             }
             errors++;
           }
         }
         let data148 = data147.enabled;
         if (typeof data148 !== "boolean") {
-          const err490 = { instancePath: instancePath + "/monitoring/draPlugin/enabled", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.monitoring.properties.draPlugin.properties.enabled.type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.enabled, data: data148 };
+          const err496 = { instancePath: instancePath + "/monitoring/draPlugin/enabled", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.monitoring.properties.draPlugin.properties.enabled.type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.enabled, data: data148 };
           if (vErrors === null) {
-            vErrors = [err490];
+            vErrors = [err496];
           } else {
-            vErrors.push(err490);
+            vErrors.push(err496);
           }
           errors++;
         }
@@ -5664,70 +5757,70 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             if (pattern32.test(key39)) {
               let data150 = data149[key39];
               if (typeof data150 !== "string") {
-                const err491 = { instancePath: instancePath + "/monitoring/draPlugin/podLabels/" + key39.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/monitoring/properties/draPlugin/properties/podLabels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels.patternProperties["^(.*)$"], data: data150 };
+                const err497 = { instancePath: instancePath + "/monitoring/draPlugin/podLabels/" + key39.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/monitoring/properties/draPlugin/properties/podLabels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels.patternProperties["^(.*)$"], data: data150 };
                 if (vErrors === null) {
-                  vErrors = [err491];
+                  vErrors = [err497];
                 } else {
-                  vErrors.push(err491);
+                  vErrors.push(err497);
                 }
                 errors++;
               }
             }
           }
         } else {
-          const err492 = { instancePath: instancePath + "/monitoring/draPlugin/podLabels", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/podLabels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels.type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels, data: data149 };
+          const err498 = { instancePath: instancePath + "/monitoring/draPlugin/podLabels", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/podLabels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels.type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels, data: data149 };
           if (vErrors === null) {
-            vErrors = [err492];
+            vErrors = [err498];
           } else {
-            vErrors.push(err492);
+            vErrors.push(err498);
           }
           errors++;
         }
         let data151 = data147.port;
         if (!(typeof data151 == "number" && (!(data151 % 1) && !isNaN(data151)) && isFinite(data151))) {
-          const err493 = { instancePath: instancePath + "/monitoring/draPlugin/port", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/port/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.monitoring.properties.draPlugin.properties.port.type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.port, data: data151 };
+          const err499 = { instancePath: instancePath + "/monitoring/draPlugin/port", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/port/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.monitoring.properties.draPlugin.properties.port.type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.port, data: data151 };
           if (vErrors === null) {
-            vErrors = [err493];
+            vErrors = [err499];
           } else {
-            vErrors.push(err493);
+            vErrors.push(err499);
           }
           errors++;
         }
         if (typeof data151 == "number" && isFinite(data151)) {
           if (data151 > 65535 || isNaN(data151)) {
-            const err494 = { instancePath: instancePath + "/monitoring/draPlugin/port", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/port/maximum", keyword: "maximum", params: { comparison: "<=", limit: 65535 }, message: "must be <= 65535", schema: 65535, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.port, data: data151 };
+            const err500 = { instancePath: instancePath + "/monitoring/draPlugin/port", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/port/maximum", keyword: "maximum", params: { comparison: "<=", limit: 65535 }, message: "must be <= 65535", schema: 65535, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.port, data: data151 };
             if (vErrors === null) {
-              vErrors = [err494];
+              vErrors = [err500];
             } else {
-              vErrors.push(err494);
+              vErrors.push(err500);
             }
             errors++;
           }
           if (data151 < 1 || isNaN(data151)) {
-            const err495 = { instancePath: instancePath + "/monitoring/draPlugin/port", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/port/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.port, data: data151 };
+            const err501 = { instancePath: instancePath + "/monitoring/draPlugin/port", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/port/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.port, data: data151 };
             if (vErrors === null) {
-              vErrors = [err495];
+              vErrors = [err501];
             } else {
-              vErrors.push(err495);
+              vErrors.push(err501);
             }
             errors++;
           }
         }
       } else {
-        const err496 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.draPlugin.type, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
+        const err502 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.draPlugin.type, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data147 };
         if (vErrors === null) {
-          vErrors = [err496];
+          vErrors = [err502];
         } else {
-          vErrors.push(err496);
+          vErrors.push(err502);
         }
         errors++;
       }
     } else {
-      const err497 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.type, parentSchema: schema11.properties.monitoring, data: data129 };
+      const err503 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.type, parentSchema: schema11.properties.monitoring, data: data129 };
       if (vErrors === null) {
-        vErrors = [err497];
+        vErrors = [err503];
       } else {
-        vErrors.push(err497);
+        vErrors.push(err503);
       }
       errors++;
     }
@@ -5746,84 +5839,25 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data152.profilingMetrics = true;
       }
       if (data152.enabled === void 0) {
-        const err498 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data152 };
+        const err504 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data152 };
         if (vErrors === null) {
-          vErrors = [err498];
+          vErrors = [err504];
         } else {
-          vErrors.push(err498);
+          vErrors.push(err504);
         }
         errors++;
       }
       if (data152.namespace === void 0) {
-        const err499 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data152 };
+        const err505 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data152 };
         if (vErrors === null) {
-          vErrors = [err499];
+          vErrors = [err505];
         } else {
-          vErrors.push(err499);
+          vErrors.push(err505);
         }
         errors++;
       }
       if (data152.image === void 0) {
-        const err500 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data152 };
-        if (vErrors === null) {
-          vErrors = [err500];
-        } else {
-          vErrors.push(err500);
-        }
-        errors++;
-      }
-      if (data152.profilingMetrics === void 0) {
-        const err501 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "profilingMetrics" }, message: "must have required property 'profilingMetrics'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data152 };
-        if (vErrors === null) {
-          vErrors = [err501];
-        } else {
-          vErrors.push(err501);
-        }
-        errors++;
-      }
-      for (const key40 in data152) {
-        if (!(key40 === "enabled" || key40 === "namespace" || key40 === "image" || key40 === "profilingMetrics")) {
-          const err502 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key40 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.dcgmExporter, data: data152 };
-          if (vErrors === null) {
-            vErrors = [err502];
-          } else {
-            vErrors.push(err502);
-          }
-          errors++;
-        }
-      }
-      let data153 = data152.enabled;
-      if (typeof data153 !== "boolean") {
-        const err503 = { instancePath: instancePath + "/dcgmExporter/enabled", schemaPath: "#/properties/dcgmExporter/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.dcgmExporter.properties.enabled.type, parentSchema: schema11.properties.dcgmExporter.properties.enabled, data: data153 };
-        if (vErrors === null) {
-          vErrors = [err503];
-        } else {
-          vErrors.push(err503);
-        }
-        errors++;
-      }
-      let data154 = data152.namespace;
-      if (typeof data154 === "string") {
-        if (func3(data154) > 63) {
-          const err504 = { instancePath: instancePath + "/dcgmExporter/namespace", schemaPath: "#/properties/dcgmExporter/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.dcgmExporter.properties.namespace, data: data154 };
-          if (vErrors === null) {
-            vErrors = [err504];
-          } else {
-            vErrors.push(err504);
-          }
-          errors++;
-        }
-        if (!pattern0.test(data154)) {
-          const err505 = { instancePath: instancePath + "/dcgmExporter/namespace", schemaPath: "#/properties/dcgmExporter/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.dcgmExporter.properties.namespace, data: data154 };
-          if (vErrors === null) {
-            vErrors = [err505];
-          } else {
-            vErrors.push(err505);
-          }
-          errors++;
-        }
-      } else {
-        const err506 = { instancePath: instancePath + "/dcgmExporter/namespace", schemaPath: "#/properties/dcgmExporter/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dcgmExporter.properties.namespace.type, parentSchema: schema11.properties.dcgmExporter.properties.namespace, data: data154 };
+        const err506 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data152 };
         if (vErrors === null) {
           vErrors = [err506];
         } else {
@@ -5831,34 +5865,93 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      let data155 = data152.image;
-      const _errs433 = errors;
-      const _errs434 = errors;
-      if (typeof data155 === "string") {
-        if (!pattern25.test(data155)) {
-          const err507 = {};
+      if (data152.profilingMetrics === void 0) {
+        const err507 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "profilingMetrics" }, message: "must have required property 'profilingMetrics'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data152 };
+        if (vErrors === null) {
+          vErrors = [err507];
+        } else {
+          vErrors.push(err507);
+        }
+        errors++;
+      }
+      for (const key40 in data152) {
+        if (!(key40 === "enabled" || key40 === "namespace" || key40 === "image" || key40 === "profilingMetrics")) {
+          const err508 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key40 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.dcgmExporter, data: data152 };
           if (vErrors === null) {
-            vErrors = [err507];
+            vErrors = [err508];
           } else {
-            vErrors.push(err507);
+            vErrors.push(err508);
           }
           errors++;
         }
       }
-      var valid87 = _errs434 === errors;
-      if (valid87) {
-        const err508 = { instancePath: instancePath + "/dcgmExporter/image", schemaPath: "#/properties/dcgmExporter/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.dcgmExporter.properties.image.not, parentSchema: schema11.properties.dcgmExporter.properties.image, data: data155 };
+      let data153 = data152.enabled;
+      if (typeof data153 !== "boolean") {
+        const err509 = { instancePath: instancePath + "/dcgmExporter/enabled", schemaPath: "#/properties/dcgmExporter/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.dcgmExporter.properties.enabled.type, parentSchema: schema11.properties.dcgmExporter.properties.enabled, data: data153 };
         if (vErrors === null) {
-          vErrors = [err508];
+          vErrors = [err509];
         } else {
-          vErrors.push(err508);
+          vErrors.push(err509);
+        }
+        errors++;
+      }
+      let data154 = data152.namespace;
+      if (typeof data154 === "string") {
+        if (func3(data154) > 63) {
+          const err510 = { instancePath: instancePath + "/dcgmExporter/namespace", schemaPath: "#/properties/dcgmExporter/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.dcgmExporter.properties.namespace, data: data154 };
+          if (vErrors === null) {
+            vErrors = [err510];
+          } else {
+            vErrors.push(err510);
+          }
+          errors++;
+        }
+        if (!pattern0.test(data154)) {
+          const err511 = { instancePath: instancePath + "/dcgmExporter/namespace", schemaPath: "#/properties/dcgmExporter/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.dcgmExporter.properties.namespace, data: data154 };
+          if (vErrors === null) {
+            vErrors = [err511];
+          } else {
+            vErrors.push(err511);
+          }
+          errors++;
+        }
+      } else {
+        const err512 = { instancePath: instancePath + "/dcgmExporter/namespace", schemaPath: "#/properties/dcgmExporter/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dcgmExporter.properties.namespace.type, parentSchema: schema11.properties.dcgmExporter.properties.namespace, data: data154 };
+        if (vErrors === null) {
+          vErrors = [err512];
+        } else {
+          vErrors.push(err512);
+        }
+        errors++;
+      }
+      let data155 = data152.image;
+      const _errs438 = errors;
+      const _errs439 = errors;
+      if (typeof data155 === "string") {
+        if (!pattern25.test(data155)) {
+          const err513 = {};
+          if (vErrors === null) {
+            vErrors = [err513];
+          } else {
+            vErrors.push(err513);
+          }
+          errors++;
+        }
+      }
+      var valid89 = _errs439 === errors;
+      if (valid89) {
+        const err514 = { instancePath: instancePath + "/dcgmExporter/image", schemaPath: "#/properties/dcgmExporter/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.dcgmExporter.properties.image.not, parentSchema: schema11.properties.dcgmExporter.properties.image, data: data155 };
+        if (vErrors === null) {
+          vErrors = [err514];
+        } else {
+          vErrors.push(err514);
         }
         errors++;
       } else {
-        errors = _errs433;
+        errors = _errs438;
         if (vErrors !== null) {
-          if (_errs433) {
-            vErrors.length = _errs433;
+          if (_errs438) {
+            vErrors.length = _errs438;
           } else {
             vErrors = null;
           }
@@ -5866,39 +5959,39 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       }
       if (typeof data155 === "string") {
         if (!pattern26.test(data155)) {
-          const err509 = { instancePath: instancePath + "/dcgmExporter/image", schemaPath: "#/properties/dcgmExporter/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.dcgmExporter.properties.image, data: data155 };
+          const err515 = { instancePath: instancePath + "/dcgmExporter/image", schemaPath: "#/properties/dcgmExporter/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.dcgmExporter.properties.image, data: data155 };
           if (vErrors === null) {
-            vErrors = [err509];
+            vErrors = [err515];
           } else {
-            vErrors.push(err509);
+            vErrors.push(err515);
           }
           errors++;
         }
       } else {
-        const err510 = { instancePath: instancePath + "/dcgmExporter/image", schemaPath: "#/properties/dcgmExporter/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dcgmExporter.properties.image.type, parentSchema: schema11.properties.dcgmExporter.properties.image, data: data155 };
+        const err516 = { instancePath: instancePath + "/dcgmExporter/image", schemaPath: "#/properties/dcgmExporter/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dcgmExporter.properties.image.type, parentSchema: schema11.properties.dcgmExporter.properties.image, data: data155 };
         if (vErrors === null) {
-          vErrors = [err510];
+          vErrors = [err516];
         } else {
-          vErrors.push(err510);
+          vErrors.push(err516);
         }
         errors++;
       }
       let data156 = data152.profilingMetrics;
       if (typeof data156 !== "boolean") {
-        const err511 = { instancePath: instancePath + "/dcgmExporter/profilingMetrics", schemaPath: "#/properties/dcgmExporter/properties/profilingMetrics/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.dcgmExporter.properties.profilingMetrics.type, parentSchema: schema11.properties.dcgmExporter.properties.profilingMetrics, data: data156 };
+        const err517 = { instancePath: instancePath + "/dcgmExporter/profilingMetrics", schemaPath: "#/properties/dcgmExporter/properties/profilingMetrics/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.dcgmExporter.properties.profilingMetrics.type, parentSchema: schema11.properties.dcgmExporter.properties.profilingMetrics, data: data156 };
         if (vErrors === null) {
-          vErrors = [err511];
+          vErrors = [err517];
         } else {
-          vErrors.push(err511);
+          vErrors.push(err517);
         }
         errors++;
       }
     } else {
-      const err512 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.dcgmExporter.type, parentSchema: schema11.properties.dcgmExporter, data: data152 };
+      const err518 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.dcgmExporter.type, parentSchema: schema11.properties.dcgmExporter, data: data152 };
       if (vErrors === null) {
-        vErrors = [err512];
+        vErrors = [err518];
       } else {
-        vErrors.push(err512);
+        vErrors.push(err518);
       }
       errors++;
     }
@@ -5917,84 +6010,25 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data157.replicas = 2;
       }
       if (data157.enabled === void 0) {
-        const err513 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data157 };
+        const err519 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data157 };
         if (vErrors === null) {
-          vErrors = [err513];
+          vErrors = [err519];
         } else {
-          vErrors.push(err513);
+          vErrors.push(err519);
         }
         errors++;
       }
       if (data157.namespace === void 0) {
-        const err514 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data157 };
+        const err520 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data157 };
         if (vErrors === null) {
-          vErrors = [err514];
+          vErrors = [err520];
         } else {
-          vErrors.push(err514);
+          vErrors.push(err520);
         }
         errors++;
       }
       if (data157.image === void 0) {
-        const err515 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data157 };
-        if (vErrors === null) {
-          vErrors = [err515];
-        } else {
-          vErrors.push(err515);
-        }
-        errors++;
-      }
-      if (data157.replicas === void 0) {
-        const err516 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "replicas" }, message: "must have required property 'replicas'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data157 };
-        if (vErrors === null) {
-          vErrors = [err516];
-        } else {
-          vErrors.push(err516);
-        }
-        errors++;
-      }
-      for (const key41 in data157) {
-        if (!(key41 === "enabled" || key41 === "namespace" || key41 === "image" || key41 === "replicas")) {
-          const err517 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key41 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.webApi, data: data157 };
-          if (vErrors === null) {
-            vErrors = [err517];
-          } else {
-            vErrors.push(err517);
-          }
-          errors++;
-        }
-      }
-      let data158 = data157.enabled;
-      if (typeof data158 !== "boolean") {
-        const err518 = { instancePath: instancePath + "/webApi/enabled", schemaPath: "#/properties/webApi/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.webApi.properties.enabled.type, parentSchema: schema11.properties.webApi.properties.enabled, data: data158 };
-        if (vErrors === null) {
-          vErrors = [err518];
-        } else {
-          vErrors.push(err518);
-        }
-        errors++;
-      }
-      let data159 = data157.namespace;
-      if (typeof data159 === "string") {
-        if (func3(data159) > 63) {
-          const err519 = { instancePath: instancePath + "/webApi/namespace", schemaPath: "#/properties/webApi/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.webApi.properties.namespace, data: data159 };
-          if (vErrors === null) {
-            vErrors = [err519];
-          } else {
-            vErrors.push(err519);
-          }
-          errors++;
-        }
-        if (!pattern0.test(data159)) {
-          const err520 = { instancePath: instancePath + "/webApi/namespace", schemaPath: "#/properties/webApi/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.webApi.properties.namespace, data: data159 };
-          if (vErrors === null) {
-            vErrors = [err520];
-          } else {
-            vErrors.push(err520);
-          }
-          errors++;
-        }
-      } else {
-        const err521 = { instancePath: instancePath + "/webApi/namespace", schemaPath: "#/properties/webApi/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.webApi.properties.namespace.type, parentSchema: schema11.properties.webApi.properties.namespace, data: data159 };
+        const err521 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data157 };
         if (vErrors === null) {
           vErrors = [err521];
         } else {
@@ -6002,34 +6036,93 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      let data160 = data157.image;
-      const _errs446 = errors;
-      const _errs447 = errors;
-      if (typeof data160 === "string") {
-        if (!pattern25.test(data160)) {
-          const err522 = {};
+      if (data157.replicas === void 0) {
+        const err522 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "replicas" }, message: "must have required property 'replicas'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data157 };
+        if (vErrors === null) {
+          vErrors = [err522];
+        } else {
+          vErrors.push(err522);
+        }
+        errors++;
+      }
+      for (const key41 in data157) {
+        if (!(key41 === "enabled" || key41 === "namespace" || key41 === "image" || key41 === "replicas")) {
+          const err523 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key41 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.webApi, data: data157 };
           if (vErrors === null) {
-            vErrors = [err522];
+            vErrors = [err523];
           } else {
-            vErrors.push(err522);
+            vErrors.push(err523);
           }
           errors++;
         }
       }
-      var valid89 = _errs447 === errors;
-      if (valid89) {
-        const err523 = { instancePath: instancePath + "/webApi/image", schemaPath: "#/properties/webApi/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.webApi.properties.image.not, parentSchema: schema11.properties.webApi.properties.image, data: data160 };
+      let data158 = data157.enabled;
+      if (typeof data158 !== "boolean") {
+        const err524 = { instancePath: instancePath + "/webApi/enabled", schemaPath: "#/properties/webApi/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.webApi.properties.enabled.type, parentSchema: schema11.properties.webApi.properties.enabled, data: data158 };
         if (vErrors === null) {
-          vErrors = [err523];
+          vErrors = [err524];
         } else {
-          vErrors.push(err523);
+          vErrors.push(err524);
+        }
+        errors++;
+      }
+      let data159 = data157.namespace;
+      if (typeof data159 === "string") {
+        if (func3(data159) > 63) {
+          const err525 = { instancePath: instancePath + "/webApi/namespace", schemaPath: "#/properties/webApi/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.webApi.properties.namespace, data: data159 };
+          if (vErrors === null) {
+            vErrors = [err525];
+          } else {
+            vErrors.push(err525);
+          }
+          errors++;
+        }
+        if (!pattern0.test(data159)) {
+          const err526 = { instancePath: instancePath + "/webApi/namespace", schemaPath: "#/properties/webApi/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.webApi.properties.namespace, data: data159 };
+          if (vErrors === null) {
+            vErrors = [err526];
+          } else {
+            vErrors.push(err526);
+          }
+          errors++;
+        }
+      } else {
+        const err527 = { instancePath: instancePath + "/webApi/namespace", schemaPath: "#/properties/webApi/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.webApi.properties.namespace.type, parentSchema: schema11.properties.webApi.properties.namespace, data: data159 };
+        if (vErrors === null) {
+          vErrors = [err527];
+        } else {
+          vErrors.push(err527);
+        }
+        errors++;
+      }
+      let data160 = data157.image;
+      const _errs451 = errors;
+      const _errs452 = errors;
+      if (typeof data160 === "string") {
+        if (!pattern25.test(data160)) {
+          const err528 = {};
+          if (vErrors === null) {
+            vErrors = [err528];
+          } else {
+            vErrors.push(err528);
+          }
+          errors++;
+        }
+      }
+      var valid91 = _errs452 === errors;
+      if (valid91) {
+        const err529 = { instancePath: instancePath + "/webApi/image", schemaPath: "#/properties/webApi/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.webApi.properties.image.not, parentSchema: schema11.properties.webApi.properties.image, data: data160 };
+        if (vErrors === null) {
+          vErrors = [err529];
+        } else {
+          vErrors.push(err529);
         }
         errors++;
       } else {
-        errors = _errs446;
+        errors = _errs451;
         if (vErrors !== null) {
-          if (_errs446) {
-            vErrors.length = _errs446;
+          if (_errs451) {
+            vErrors.length = _errs451;
           } else {
             vErrors = null;
           }
@@ -6037,50 +6130,59 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       }
       if (typeof data160 === "string") {
         if (!pattern26.test(data160)) {
-          const err524 = { instancePath: instancePath + "/webApi/image", schemaPath: "#/properties/webApi/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.webApi.properties.image, data: data160 };
+          const err530 = { instancePath: instancePath + "/webApi/image", schemaPath: "#/properties/webApi/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.webApi.properties.image, data: data160 };
           if (vErrors === null) {
-            vErrors = [err524];
+            vErrors = [err530];
           } else {
-            vErrors.push(err524);
+            vErrors.push(err530);
           }
           errors++;
         }
       } else {
-        const err525 = { instancePath: instancePath + "/webApi/image", schemaPath: "#/properties/webApi/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.webApi.properties.image.type, parentSchema: schema11.properties.webApi.properties.image, data: data160 };
+        const err531 = { instancePath: instancePath + "/webApi/image", schemaPath: "#/properties/webApi/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.webApi.properties.image.type, parentSchema: schema11.properties.webApi.properties.image, data: data160 };
         if (vErrors === null) {
-          vErrors = [err525];
+          vErrors = [err531];
         } else {
-          vErrors.push(err525);
+          vErrors.push(err531);
         }
         errors++;
       }
       let data161 = data157.replicas;
       if (!(typeof data161 == "number" && (!(data161 % 1) && !isNaN(data161)) && isFinite(data161))) {
-        const err526 = { instancePath: instancePath + "/webApi/replicas", schemaPath: "#/properties/webApi/properties/replicas/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.webApi.properties.replicas.type, parentSchema: schema11.properties.webApi.properties.replicas, data: data161 };
+        const err532 = { instancePath: instancePath + "/webApi/replicas", schemaPath: "#/properties/webApi/properties/replicas/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.webApi.properties.replicas.type, parentSchema: schema11.properties.webApi.properties.replicas, data: data161 };
         if (vErrors === null) {
-          vErrors = [err526];
+          vErrors = [err532];
         } else {
-          vErrors.push(err526);
+          vErrors.push(err532);
         }
         errors++;
       }
       if (typeof data161 == "number" && isFinite(data161)) {
-        if (data161 < 2 || isNaN(data161)) {
-          const err527 = { instancePath: instancePath + "/webApi/replicas", schemaPath: "#/properties/webApi/properties/replicas/minimum", keyword: "minimum", params: { comparison: ">=", limit: 2 }, message: "must be >= 2", schema: 2, parentSchema: schema11.properties.webApi.properties.replicas, data: data161 };
+        if (data161 > 1e3 || isNaN(data161)) {
+          const err533 = { instancePath: instancePath + "/webApi/replicas", schemaPath: "#/properties/webApi/properties/replicas/maximum", keyword: "maximum", params: { comparison: "<=", limit: 1e3 }, message: "must be <= 1000", schema: 1e3, parentSchema: schema11.properties.webApi.properties.replicas, data: data161 };
           if (vErrors === null) {
-            vErrors = [err527];
+            vErrors = [err533];
           } else {
-            vErrors.push(err527);
+            vErrors.push(err533);
+          }
+          errors++;
+        }
+        if (data161 < 2 || isNaN(data161)) {
+          const err534 = { instancePath: instancePath + "/webApi/replicas", schemaPath: "#/properties/webApi/properties/replicas/minimum", keyword: "minimum", params: { comparison: ">=", limit: 2 }, message: "must be >= 2", schema: 2, parentSchema: schema11.properties.webApi.properties.replicas, data: data161 };
+          if (vErrors === null) {
+            vErrors = [err534];
+          } else {
+            vErrors.push(err534);
           }
           errors++;
         }
       }
     } else {
-      const err528 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.webApi.type, parentSchema: schema11.properties.webApi, data: data157 };
+      const err535 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.webApi.type, parentSchema: schema11.properties.webApi, data: data157 };
       if (vErrors === null) {
-        vErrors = [err528];
+        vErrors = [err535];
       } else {
-        vErrors.push(err528);
+        vErrors.push(err535);
       }
       errors++;
     }
@@ -6090,103 +6192,17 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data162.enabled = false;
       }
       if (data162.enabled === void 0) {
-        const err529 = { instancePath: instancePath + "/clusterAutoscaler", schemaPath: "#/properties/clusterAutoscaler/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.clusterAutoscaler.required, parentSchema: schema11.properties.clusterAutoscaler, data: data162 };
+        const err536 = { instancePath: instancePath + "/clusterAutoscaler", schemaPath: "#/properties/clusterAutoscaler/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.clusterAutoscaler.required, parentSchema: schema11.properties.clusterAutoscaler, data: data162 };
         if (vErrors === null) {
-          vErrors = [err529];
+          vErrors = [err536];
         } else {
-          vErrors.push(err529);
+          vErrors.push(err536);
         }
         errors++;
       }
       for (const key42 in data162) {
         if (!(key42 === "enabled" || key42 === "iamRoleArn" || key42 === "image")) {
-          const err530 = { instancePath: instancePath + "/clusterAutoscaler", schemaPath: "#/properties/clusterAutoscaler/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key42 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.clusterAutoscaler, data: data162 };
-          if (vErrors === null) {
-            vErrors = [err530];
-          } else {
-            vErrors.push(err530);
-          }
-          errors++;
-        }
-      }
-      let data163 = data162.enabled;
-      if (typeof data163 !== "boolean") {
-        const err531 = { instancePath: instancePath + "/clusterAutoscaler/enabled", schemaPath: "#/properties/clusterAutoscaler/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.clusterAutoscaler.properties.enabled.type, parentSchema: schema11.properties.clusterAutoscaler.properties.enabled, data: data163 };
-        if (vErrors === null) {
-          vErrors = [err531];
-        } else {
-          vErrors.push(err531);
-        }
-        errors++;
-      }
-      if (data162.iamRoleArn !== void 0) {
-        let data164 = data162.iamRoleArn;
-        if (typeof data164 === "string") {
-          if (!pattern68.test(data164)) {
-            const err532 = { instancePath: instancePath + "/clusterAutoscaler/iamRoleArn", schemaPath: "#/properties/clusterAutoscaler/properties/iamRoleArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$" }, message: 'must match pattern "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$"', schema: "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$", parentSchema: schema11.properties.clusterAutoscaler.properties.iamRoleArn, data: data164 };
-            if (vErrors === null) {
-              vErrors = [err532];
-            } else {
-              vErrors.push(err532);
-            }
-            errors++;
-          }
-        } else {
-          const err533 = { instancePath: instancePath + "/clusterAutoscaler/iamRoleArn", schemaPath: "#/properties/clusterAutoscaler/properties/iamRoleArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.clusterAutoscaler.properties.iamRoleArn.type, parentSchema: schema11.properties.clusterAutoscaler.properties.iamRoleArn, data: data164 };
-          if (vErrors === null) {
-            vErrors = [err533];
-          } else {
-            vErrors.push(err533);
-          }
-          errors++;
-        }
-      }
-      if (data162.image !== void 0) {
-        let data165 = data162.image;
-        const _errs459 = errors;
-        const _errs460 = errors;
-        if (typeof data165 === "string") {
-          if (!pattern25.test(data165)) {
-            const err534 = {};
-            if (vErrors === null) {
-              vErrors = [err534];
-            } else {
-              vErrors.push(err534);
-            }
-            errors++;
-          }
-        }
-        var valid91 = _errs460 === errors;
-        if (valid91) {
-          const err535 = { instancePath: instancePath + "/clusterAutoscaler/image", schemaPath: "#/properties/clusterAutoscaler/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.clusterAutoscaler.properties.image.not, parentSchema: schema11.properties.clusterAutoscaler.properties.image, data: data165 };
-          if (vErrors === null) {
-            vErrors = [err535];
-          } else {
-            vErrors.push(err535);
-          }
-          errors++;
-        } else {
-          errors = _errs459;
-          if (vErrors !== null) {
-            if (_errs459) {
-              vErrors.length = _errs459;
-            } else {
-              vErrors = null;
-            }
-          }
-        }
-        if (typeof data165 === "string") {
-          if (!pattern26.test(data165)) {
-            const err536 = { instancePath: instancePath + "/clusterAutoscaler/image", schemaPath: "#/properties/clusterAutoscaler/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.clusterAutoscaler.properties.image, data: data165 };
-            if (vErrors === null) {
-              vErrors = [err536];
-            } else {
-              vErrors.push(err536);
-            }
-            errors++;
-          }
-        } else {
-          const err537 = { instancePath: instancePath + "/clusterAutoscaler/image", schemaPath: "#/properties/clusterAutoscaler/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.clusterAutoscaler.properties.image.type, parentSchema: schema11.properties.clusterAutoscaler.properties.image, data: data165 };
+          const err537 = { instancePath: instancePath + "/clusterAutoscaler", schemaPath: "#/properties/clusterAutoscaler/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key42 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.clusterAutoscaler, data: data162 };
           if (vErrors === null) {
             vErrors = [err537];
           } else {
@@ -6195,50 +6211,136 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           errors++;
         }
       }
+      let data163 = data162.enabled;
+      if (typeof data163 !== "boolean") {
+        const err538 = { instancePath: instancePath + "/clusterAutoscaler/enabled", schemaPath: "#/properties/clusterAutoscaler/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.clusterAutoscaler.properties.enabled.type, parentSchema: schema11.properties.clusterAutoscaler.properties.enabled, data: data163 };
+        if (vErrors === null) {
+          vErrors = [err538];
+        } else {
+          vErrors.push(err538);
+        }
+        errors++;
+      }
+      if (data162.iamRoleArn !== void 0) {
+        let data164 = data162.iamRoleArn;
+        if (typeof data164 === "string") {
+          if (!pattern70.test(data164)) {
+            const err539 = { instancePath: instancePath + "/clusterAutoscaler/iamRoleArn", schemaPath: "#/properties/clusterAutoscaler/properties/iamRoleArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$" }, message: 'must match pattern "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$"', schema: "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$", parentSchema: schema11.properties.clusterAutoscaler.properties.iamRoleArn, data: data164 };
+            if (vErrors === null) {
+              vErrors = [err539];
+            } else {
+              vErrors.push(err539);
+            }
+            errors++;
+          }
+        } else {
+          const err540 = { instancePath: instancePath + "/clusterAutoscaler/iamRoleArn", schemaPath: "#/properties/clusterAutoscaler/properties/iamRoleArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.clusterAutoscaler.properties.iamRoleArn.type, parentSchema: schema11.properties.clusterAutoscaler.properties.iamRoleArn, data: data164 };
+          if (vErrors === null) {
+            vErrors = [err540];
+          } else {
+            vErrors.push(err540);
+          }
+          errors++;
+        }
+      }
+      if (data162.image !== void 0) {
+        let data165 = data162.image;
+        const _errs464 = errors;
+        const _errs465 = errors;
+        if (typeof data165 === "string") {
+          if (!pattern25.test(data165)) {
+            const err541 = {};
+            if (vErrors === null) {
+              vErrors = [err541];
+            } else {
+              vErrors.push(err541);
+            }
+            errors++;
+          }
+        }
+        var valid93 = _errs465 === errors;
+        if (valid93) {
+          const err542 = { instancePath: instancePath + "/clusterAutoscaler/image", schemaPath: "#/properties/clusterAutoscaler/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.clusterAutoscaler.properties.image.not, parentSchema: schema11.properties.clusterAutoscaler.properties.image, data: data165 };
+          if (vErrors === null) {
+            vErrors = [err542];
+          } else {
+            vErrors.push(err542);
+          }
+          errors++;
+        } else {
+          errors = _errs464;
+          if (vErrors !== null) {
+            if (_errs464) {
+              vErrors.length = _errs464;
+            } else {
+              vErrors = null;
+            }
+          }
+        }
+        if (typeof data165 === "string") {
+          if (!pattern26.test(data165)) {
+            const err543 = { instancePath: instancePath + "/clusterAutoscaler/image", schemaPath: "#/properties/clusterAutoscaler/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.clusterAutoscaler.properties.image, data: data165 };
+            if (vErrors === null) {
+              vErrors = [err543];
+            } else {
+              vErrors.push(err543);
+            }
+            errors++;
+          }
+        } else {
+          const err544 = { instancePath: instancePath + "/clusterAutoscaler/image", schemaPath: "#/properties/clusterAutoscaler/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.clusterAutoscaler.properties.image.type, parentSchema: schema11.properties.clusterAutoscaler.properties.image, data: data165 };
+          if (vErrors === null) {
+            vErrors = [err544];
+          } else {
+            vErrors.push(err544);
+          }
+          errors++;
+        }
+      }
     } else {
-      const err538 = { instancePath: instancePath + "/clusterAutoscaler", schemaPath: "#/properties/clusterAutoscaler/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.clusterAutoscaler.type, parentSchema: schema11.properties.clusterAutoscaler, data: data162 };
+      const err545 = { instancePath: instancePath + "/clusterAutoscaler", schemaPath: "#/properties/clusterAutoscaler/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.clusterAutoscaler.type, parentSchema: schema11.properties.clusterAutoscaler, data: data162 };
       if (vErrors === null) {
-        vErrors = [err538];
+        vErrors = [err545];
       } else {
-        vErrors.push(err538);
+        vErrors.push(err545);
       }
       errors++;
     }
     if (data.extends !== void 0) {
       let data166 = data.extends;
-      const _errs462 = errors;
-      let valid92 = false;
-      const _errs463 = errors;
+      const _errs467 = errors;
+      let valid94 = false;
+      const _errs468 = errors;
       if (typeof data166 === "string") {
         if (func3(data166) < 1) {
-          const err539 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.extends.anyOf[0], data: data166 };
+          const err546 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.extends.anyOf[0], data: data166 };
           if (vErrors === null) {
-            vErrors = [err539];
+            vErrors = [err546];
           } else {
-            vErrors.push(err539);
+            vErrors.push(err546);
           }
           errors++;
         }
       } else {
-        const err540 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.extends.anyOf[0].type, parentSchema: schema11.properties.extends.anyOf[0], data: data166 };
+        const err547 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.extends.anyOf[0].type, parentSchema: schema11.properties.extends.anyOf[0], data: data166 };
         if (vErrors === null) {
-          vErrors = [err540];
+          vErrors = [err547];
         } else {
-          vErrors.push(err540);
+          vErrors.push(err547);
         }
         errors++;
       }
-      var _valid12 = _errs463 === errors;
-      valid92 = valid92 || _valid12;
-      if (!valid92) {
-        const _errs465 = errors;
+      var _valid13 = _errs468 === errors;
+      valid94 = valid94 || _valid13;
+      if (!valid94) {
+        const _errs470 = errors;
         if (Array.isArray(data166)) {
           if (data166.length < 1) {
-            const err541 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.extends.anyOf[1], data: data166 };
+            const err548 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.extends.anyOf[1], data: data166 };
             if (vErrors === null) {
-              vErrors = [err541];
+              vErrors = [err548];
             } else {
-              vErrors.push(err541);
+              vErrors.push(err548);
             }
             errors++;
           }
@@ -6247,49 +6349,49 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             let data167 = data166[i14];
             if (typeof data167 === "string") {
               if (func3(data167) < 1) {
-                const err542 = { instancePath: instancePath + "/extends/" + i14, schemaPath: "#/properties/extends/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.extends.anyOf[1].items, data: data167 };
+                const err549 = { instancePath: instancePath + "/extends/" + i14, schemaPath: "#/properties/extends/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.extends.anyOf[1].items, data: data167 };
                 if (vErrors === null) {
-                  vErrors = [err542];
+                  vErrors = [err549];
                 } else {
-                  vErrors.push(err542);
+                  vErrors.push(err549);
                 }
                 errors++;
               }
             } else {
-              const err543 = { instancePath: instancePath + "/extends/" + i14, schemaPath: "#/properties/extends/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.extends.anyOf[1].items.type, parentSchema: schema11.properties.extends.anyOf[1].items, data: data167 };
+              const err550 = { instancePath: instancePath + "/extends/" + i14, schemaPath: "#/properties/extends/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.extends.anyOf[1].items.type, parentSchema: schema11.properties.extends.anyOf[1].items, data: data167 };
               if (vErrors === null) {
-                vErrors = [err543];
+                vErrors = [err550];
               } else {
-                vErrors.push(err543);
+                vErrors.push(err550);
               }
               errors++;
             }
           }
         } else {
-          const err544 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.extends.anyOf[1].type, parentSchema: schema11.properties.extends.anyOf[1], data: data166 };
+          const err551 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.extends.anyOf[1].type, parentSchema: schema11.properties.extends.anyOf[1], data: data166 };
           if (vErrors === null) {
-            vErrors = [err544];
+            vErrors = [err551];
           } else {
-            vErrors.push(err544);
+            vErrors.push(err551);
           }
           errors++;
         }
-        var _valid12 = _errs465 === errors;
-        valid92 = valid92 || _valid12;
+        var _valid13 = _errs470 === errors;
+        valid94 = valid94 || _valid13;
       }
-      if (!valid92) {
-        const err545 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.extends.anyOf, parentSchema: schema11.properties.extends, data: data166 };
+      if (!valid94) {
+        const err552 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.extends.anyOf, parentSchema: schema11.properties.extends, data: data166 };
         if (vErrors === null) {
-          vErrors = [err545];
+          vErrors = [err552];
         } else {
-          vErrors.push(err545);
+          vErrors.push(err552);
         }
         errors++;
       } else {
-        errors = _errs462;
+        errors = _errs467;
         if (vErrors !== null) {
-          if (_errs462) {
-            vErrors.length = _errs462;
+          if (_errs467) {
+            vErrors.length = _errs467;
           } else {
             vErrors = null;
           }
@@ -6308,69 +6410,69 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data168.guideFlatUsdPerVcpuHour = 0.1099;
       }
       if (data168.hoursPerMonth === void 0) {
-        const err546 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/required", keyword: "required", params: { missingProperty: "hoursPerMonth" }, message: "must have required property 'hoursPerMonth'", schema: schema11.properties.cost.required, parentSchema: schema11.properties.cost, data: data168 };
+        const err553 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/required", keyword: "required", params: { missingProperty: "hoursPerMonth" }, message: "must have required property 'hoursPerMonth'", schema: schema11.properties.cost.required, parentSchema: schema11.properties.cost, data: data168 };
         if (vErrors === null) {
-          vErrors = [err546];
+          vErrors = [err553];
         } else {
-          vErrors.push(err546);
+          vErrors.push(err553);
         }
         errors++;
       }
       if (data168.tiers === void 0) {
-        const err547 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/required", keyword: "required", params: { missingProperty: "tiers" }, message: "must have required property 'tiers'", schema: schema11.properties.cost.required, parentSchema: schema11.properties.cost, data: data168 };
+        const err554 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/required", keyword: "required", params: { missingProperty: "tiers" }, message: "must have required property 'tiers'", schema: schema11.properties.cost.required, parentSchema: schema11.properties.cost, data: data168 };
         if (vErrors === null) {
-          vErrors = [err547];
+          vErrors = [err554];
         } else {
-          vErrors.push(err547);
+          vErrors.push(err554);
         }
         errors++;
       }
       if (data168.guideFlatUsdPerVcpuHour === void 0) {
-        const err548 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/required", keyword: "required", params: { missingProperty: "guideFlatUsdPerVcpuHour" }, message: "must have required property 'guideFlatUsdPerVcpuHour'", schema: schema11.properties.cost.required, parentSchema: schema11.properties.cost, data: data168 };
+        const err555 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/required", keyword: "required", params: { missingProperty: "guideFlatUsdPerVcpuHour" }, message: "must have required property 'guideFlatUsdPerVcpuHour'", schema: schema11.properties.cost.required, parentSchema: schema11.properties.cost, data: data168 };
         if (vErrors === null) {
-          vErrors = [err548];
+          vErrors = [err555];
         } else {
-          vErrors.push(err548);
+          vErrors.push(err555);
         }
         errors++;
       }
       for (const key43 in data168) {
         if (!(key43 === "hoursPerMonth" || key43 === "tiers" || key43 === "guideFlatUsdPerVcpuHour")) {
-          const err549 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key43 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cost, data: data168 };
+          const err556 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key43 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cost, data: data168 };
           if (vErrors === null) {
-            vErrors = [err549];
+            vErrors = [err556];
           } else {
-            vErrors.push(err549);
+            vErrors.push(err556);
           }
           errors++;
         }
       }
       let data169 = data168.hoursPerMonth;
       if (!(typeof data169 == "number" && (!(data169 % 1) && !isNaN(data169)) && isFinite(data169))) {
-        const err550 = { instancePath: instancePath + "/cost/hoursPerMonth", schemaPath: "#/properties/cost/properties/hoursPerMonth/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cost.properties.hoursPerMonth.type, parentSchema: schema11.properties.cost.properties.hoursPerMonth, data: data169 };
+        const err557 = { instancePath: instancePath + "/cost/hoursPerMonth", schemaPath: "#/properties/cost/properties/hoursPerMonth/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cost.properties.hoursPerMonth.type, parentSchema: schema11.properties.cost.properties.hoursPerMonth, data: data169 };
         if (vErrors === null) {
-          vErrors = [err550];
+          vErrors = [err557];
         } else {
-          vErrors.push(err550);
+          vErrors.push(err557);
         }
         errors++;
       }
       if (typeof data169 == "number" && isFinite(data169)) {
         if (data169 > 744 || isNaN(data169)) {
-          const err551 = { instancePath: instancePath + "/cost/hoursPerMonth", schemaPath: "#/properties/cost/properties/hoursPerMonth/maximum", keyword: "maximum", params: { comparison: "<=", limit: 744 }, message: "must be <= 744", schema: 744, parentSchema: schema11.properties.cost.properties.hoursPerMonth, data: data169 };
+          const err558 = { instancePath: instancePath + "/cost/hoursPerMonth", schemaPath: "#/properties/cost/properties/hoursPerMonth/maximum", keyword: "maximum", params: { comparison: "<=", limit: 744 }, message: "must be <= 744", schema: 744, parentSchema: schema11.properties.cost.properties.hoursPerMonth, data: data169 };
           if (vErrors === null) {
-            vErrors = [err551];
+            vErrors = [err558];
           } else {
-            vErrors.push(err551);
+            vErrors.push(err558);
           }
           errors++;
         }
         if (data169 < 1 || isNaN(data169)) {
-          const err552 = { instancePath: instancePath + "/cost/hoursPerMonth", schemaPath: "#/properties/cost/properties/hoursPerMonth/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.cost.properties.hoursPerMonth, data: data169 };
+          const err559 = { instancePath: instancePath + "/cost/hoursPerMonth", schemaPath: "#/properties/cost/properties/hoursPerMonth/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.cost.properties.hoursPerMonth, data: data169 };
           if (vErrors === null) {
-            vErrors = [err552];
+            vErrors = [err559];
           } else {
-            vErrors.push(err552);
+            vErrors.push(err559);
           }
           errors++;
         }
@@ -6378,11 +6480,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       let data170 = data168.tiers;
       if (Array.isArray(data170)) {
         if (data170.length < 1) {
-          const err553 = { instancePath: instancePath + "/cost/tiers", schemaPath: "#/properties/cost/properties/tiers/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.cost.properties.tiers, data: data170 };
+          const err560 = { instancePath: instancePath + "/cost/tiers", schemaPath: "#/properties/cost/properties/tiers/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.cost.properties.tiers, data: data170 };
           if (vErrors === null) {
-            vErrors = [err553];
+            vErrors = [err560];
           } else {
-            vErrors.push(err553);
+            vErrors.push(err560);
           }
           errors++;
         }
@@ -6391,21 +6493,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data171 = data170[i15];
           if (data171 && typeof data171 == "object" && !Array.isArray(data171)) {
             if (data171.usdPerVcpuHour === void 0) {
-              const err554 = { instancePath: instancePath + "/cost/tiers/" + i15, schemaPath: "#/properties/cost/properties/tiers/items/required", keyword: "required", params: { missingProperty: "usdPerVcpuHour" }, message: "must have required property 'usdPerVcpuHour'", schema: schema11.properties.cost.properties.tiers.items.required, parentSchema: schema11.properties.cost.properties.tiers.items, data: data171 };
+              const err561 = { instancePath: instancePath + "/cost/tiers/" + i15, schemaPath: "#/properties/cost/properties/tiers/items/required", keyword: "required", params: { missingProperty: "usdPerVcpuHour" }, message: "must have required property 'usdPerVcpuHour'", schema: schema11.properties.cost.properties.tiers.items.required, parentSchema: schema11.properties.cost.properties.tiers.items, data: data171 };
               if (vErrors === null) {
-                vErrors = [err554];
+                vErrors = [err561];
               } else {
-                vErrors.push(err554);
+                vErrors.push(err561);
               }
               errors++;
             }
             for (const key44 in data171) {
               if (!(key44 === "vcpuHours" || key44 === "usdPerVcpuHour")) {
-                const err555 = { instancePath: instancePath + "/cost/tiers/" + i15, schemaPath: "#/properties/cost/properties/tiers/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key44 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cost.properties.tiers.items, data: data171 };
+                const err562 = { instancePath: instancePath + "/cost/tiers/" + i15, schemaPath: "#/properties/cost/properties/tiers/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key44 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cost.properties.tiers.items, data: data171 };
                 if (vErrors === null) {
-                  vErrors = [err555];
+                  vErrors = [err562];
                 } else {
-                  vErrors.push(err555);
+                  vErrors.push(err562);
                 }
                 errors++;
               }
@@ -6413,30 +6515,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             if (data171.vcpuHours !== void 0) {
               let data172 = data171.vcpuHours;
               if (!(typeof data172 == "number" && (!(data172 % 1) && !isNaN(data172)) && isFinite(data172))) {
-                const err556 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/vcpuHours", schemaPath: "#/properties/cost/properties/tiers/items/properties/vcpuHours/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours.type, parentSchema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours, data: data172 };
+                const err563 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/vcpuHours", schemaPath: "#/properties/cost/properties/tiers/items/properties/vcpuHours/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours.type, parentSchema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours, data: data172 };
                 if (vErrors === null) {
-                  vErrors = [err556];
+                  vErrors = [err563];
                 } else {
-                  vErrors.push(err556);
+                  vErrors.push(err563);
                 }
                 errors++;
               }
               if (typeof data172 == "number" && isFinite(data172)) {
                 if (data172 > 9007199254740991 || isNaN(data172)) {
-                  const err557 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/vcpuHours", schemaPath: "#/properties/cost/properties/tiers/items/properties/vcpuHours/maximum", keyword: "maximum", params: { comparison: "<=", limit: 9007199254740991 }, message: "must be <= 9007199254740991", schema: 9007199254740991, parentSchema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours, data: data172 };
+                  const err564 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/vcpuHours", schemaPath: "#/properties/cost/properties/tiers/items/properties/vcpuHours/maximum", keyword: "maximum", params: { comparison: "<=", limit: 9007199254740991 }, message: "must be <= 9007199254740991", schema: 9007199254740991, parentSchema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours, data: data172 };
                   if (vErrors === null) {
-                    vErrors = [err557];
+                    vErrors = [err564];
                   } else {
-                    vErrors.push(err557);
+                    vErrors.push(err564);
                   }
                   errors++;
                 }
                 if (data172 < 1 || isNaN(data172)) {
-                  const err558 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/vcpuHours", schemaPath: "#/properties/cost/properties/tiers/items/properties/vcpuHours/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours, data: data172 };
+                  const err565 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/vcpuHours", schemaPath: "#/properties/cost/properties/tiers/items/properties/vcpuHours/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours, data: data172 };
                   if (vErrors === null) {
-                    vErrors = [err558];
+                    vErrors = [err565];
                   } else {
-                    vErrors.push(err558);
+                    vErrors.push(err565);
                   }
                   errors++;
                 }
@@ -6445,70 +6547,88 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             if (data171.usdPerVcpuHour !== void 0) {
               let data173 = data171.usdPerVcpuHour;
               if (typeof data173 == "number" && isFinite(data173)) {
-                if (data173 < 0 || isNaN(data173)) {
-                  const err559 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/usdPerVcpuHour", schemaPath: "#/properties/cost/properties/tiers/items/properties/usdPerVcpuHour/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cost.properties.tiers.items.properties.usdPerVcpuHour, data: data173 };
+                if (data173 > 10 || isNaN(data173)) {
+                  const err566 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/usdPerVcpuHour", schemaPath: "#/properties/cost/properties/tiers/items/properties/usdPerVcpuHour/maximum", keyword: "maximum", params: { comparison: "<=", limit: 10 }, message: "must be <= 10", schema: 10, parentSchema: schema11.properties.cost.properties.tiers.items.properties.usdPerVcpuHour, data: data173 };
                   if (vErrors === null) {
-                    vErrors = [err559];
+                    vErrors = [err566];
                   } else {
-                    vErrors.push(err559);
+                    vErrors.push(err566);
+                  }
+                  errors++;
+                }
+                if (data173 < 0 || isNaN(data173)) {
+                  const err567 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/usdPerVcpuHour", schemaPath: "#/properties/cost/properties/tiers/items/properties/usdPerVcpuHour/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cost.properties.tiers.items.properties.usdPerVcpuHour, data: data173 };
+                  if (vErrors === null) {
+                    vErrors = [err567];
+                  } else {
+                    vErrors.push(err567);
                   }
                   errors++;
                 }
               } else {
-                const err560 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/usdPerVcpuHour", schemaPath: "#/properties/cost/properties/tiers/items/properties/usdPerVcpuHour/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.cost.properties.tiers.items.properties.usdPerVcpuHour.type, parentSchema: schema11.properties.cost.properties.tiers.items.properties.usdPerVcpuHour, data: data173 };
+                const err568 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/usdPerVcpuHour", schemaPath: "#/properties/cost/properties/tiers/items/properties/usdPerVcpuHour/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.cost.properties.tiers.items.properties.usdPerVcpuHour.type, parentSchema: schema11.properties.cost.properties.tiers.items.properties.usdPerVcpuHour, data: data173 };
                 if (vErrors === null) {
-                  vErrors = [err560];
+                  vErrors = [err568];
                 } else {
-                  vErrors.push(err560);
+                  vErrors.push(err568);
                 }
                 errors++;
               }
             }
           } else {
-            const err561 = { instancePath: instancePath + "/cost/tiers/" + i15, schemaPath: "#/properties/cost/properties/tiers/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cost.properties.tiers.items.type, parentSchema: schema11.properties.cost.properties.tiers.items, data: data171 };
+            const err569 = { instancePath: instancePath + "/cost/tiers/" + i15, schemaPath: "#/properties/cost/properties/tiers/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cost.properties.tiers.items.type, parentSchema: schema11.properties.cost.properties.tiers.items, data: data171 };
             if (vErrors === null) {
-              vErrors = [err561];
+              vErrors = [err569];
             } else {
-              vErrors.push(err561);
+              vErrors.push(err569);
             }
             errors++;
           }
         }
       } else {
-        const err562 = { instancePath: instancePath + "/cost/tiers", schemaPath: "#/properties/cost/properties/tiers/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.cost.properties.tiers.type, parentSchema: schema11.properties.cost.properties.tiers, data: data170 };
+        const err570 = { instancePath: instancePath + "/cost/tiers", schemaPath: "#/properties/cost/properties/tiers/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.cost.properties.tiers.type, parentSchema: schema11.properties.cost.properties.tiers, data: data170 };
         if (vErrors === null) {
-          vErrors = [err562];
+          vErrors = [err570];
         } else {
-          vErrors.push(err562);
+          vErrors.push(err570);
         }
         errors++;
       }
       let data174 = data168.guideFlatUsdPerVcpuHour;
       if (typeof data174 == "number" && isFinite(data174)) {
-        if (data174 < 0 || isNaN(data174)) {
-          const err563 = { instancePath: instancePath + "/cost/guideFlatUsdPerVcpuHour", schemaPath: "#/properties/cost/properties/guideFlatUsdPerVcpuHour/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cost.properties.guideFlatUsdPerVcpuHour, data: data174 };
+        if (data174 > 10 || isNaN(data174)) {
+          const err571 = { instancePath: instancePath + "/cost/guideFlatUsdPerVcpuHour", schemaPath: "#/properties/cost/properties/guideFlatUsdPerVcpuHour/maximum", keyword: "maximum", params: { comparison: "<=", limit: 10 }, message: "must be <= 10", schema: 10, parentSchema: schema11.properties.cost.properties.guideFlatUsdPerVcpuHour, data: data174 };
           if (vErrors === null) {
-            vErrors = [err563];
+            vErrors = [err571];
           } else {
-            vErrors.push(err563);
+            vErrors.push(err571);
+          }
+          errors++;
+        }
+        if (data174 < 0 || isNaN(data174)) {
+          const err572 = { instancePath: instancePath + "/cost/guideFlatUsdPerVcpuHour", schemaPath: "#/properties/cost/properties/guideFlatUsdPerVcpuHour/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cost.properties.guideFlatUsdPerVcpuHour, data: data174 };
+          if (vErrors === null) {
+            vErrors = [err572];
+          } else {
+            vErrors.push(err572);
           }
           errors++;
         }
       } else {
-        const err564 = { instancePath: instancePath + "/cost/guideFlatUsdPerVcpuHour", schemaPath: "#/properties/cost/properties/guideFlatUsdPerVcpuHour/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.cost.properties.guideFlatUsdPerVcpuHour.type, parentSchema: schema11.properties.cost.properties.guideFlatUsdPerVcpuHour, data: data174 };
+        const err573 = { instancePath: instancePath + "/cost/guideFlatUsdPerVcpuHour", schemaPath: "#/properties/cost/properties/guideFlatUsdPerVcpuHour/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.cost.properties.guideFlatUsdPerVcpuHour.type, parentSchema: schema11.properties.cost.properties.guideFlatUsdPerVcpuHour, data: data174 };
         if (vErrors === null) {
-          vErrors = [err564];
+          vErrors = [err573];
         } else {
-          vErrors.push(err564);
+          vErrors.push(err573);
         }
         errors++;
       }
     } else {
-      const err565 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cost.type, parentSchema: schema11.properties.cost, data: data168 };
+      const err574 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cost.type, parentSchema: schema11.properties.cost, data: data168 };
       if (vErrors === null) {
-        vErrors = [err565];
+        vErrors = [err574];
       } else {
-        vErrors.push(err565);
+        vErrors.push(err574);
       }
       errors++;
     }
@@ -6527,112 +6647,112 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data175.shutdownGracePeriod = "30s";
       }
       if (data175.credentialProvider === void 0) {
-        const err566 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "credentialProvider" }, message: "must have required property 'credentialProvider'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data175 };
-        if (vErrors === null) {
-          vErrors = [err566];
-        } else {
-          vErrors.push(err566);
-        }
-        errors++;
-      }
-      if (data175.iamRolesAnywhere === void 0) {
-        const err567 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "iamRolesAnywhere" }, message: "must have required property 'iamRolesAnywhere'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data175 };
-        if (vErrors === null) {
-          vErrors = [err567];
-        } else {
-          vErrors.push(err567);
-        }
-        errors++;
-      }
-      if (data175.maxPods === void 0) {
-        const err568 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "maxPods" }, message: "must have required property 'maxPods'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data175 };
-        if (vErrors === null) {
-          vErrors = [err568];
-        } else {
-          vErrors.push(err568);
-        }
-        errors++;
-      }
-      if (data175.shutdownGracePeriod === void 0) {
-        const err569 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "shutdownGracePeriod" }, message: "must have required property 'shutdownGracePeriod'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data175 };
-        if (vErrors === null) {
-          vErrors = [err569];
-        } else {
-          vErrors.push(err569);
-        }
-        errors++;
-      }
-      for (const key45 in data175) {
-        if (!(key45 === "credentialProvider" || key45 === "iamRolesAnywhere" || key45 === "maxPods" || key45 === "shutdownGracePeriod" || key45 === "containerdMajor")) {
-          const err570 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key45 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.nodeadm, data: data175 };
-          if (vErrors === null) {
-            vErrors = [err570];
-          } else {
-            vErrors.push(err570);
-          }
-          errors++;
-        }
-      }
-      let data176 = data175.credentialProvider;
-      const _errs489 = errors;
-      let valid100 = false;
-      const _errs490 = errors;
-      if (typeof data176 !== "string") {
-        const err571 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[0].type, parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[0], data: data176 };
-        if (vErrors === null) {
-          vErrors = [err571];
-        } else {
-          vErrors.push(err571);
-        }
-        errors++;
-      }
-      if ("ssm" !== data176) {
-        const err572 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/0/const", keyword: "const", params: { allowedValue: "ssm" }, message: "must be equal to constant", schema: "ssm", parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[0], data: data176 };
-        if (vErrors === null) {
-          vErrors = [err572];
-        } else {
-          vErrors.push(err572);
-        }
-        errors++;
-      }
-      var _valid13 = _errs490 === errors;
-      valid100 = valid100 || _valid13;
-      if (!valid100) {
-        const _errs492 = errors;
-        if (typeof data176 !== "string") {
-          const err573 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[1].type, parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[1], data: data176 };
-          if (vErrors === null) {
-            vErrors = [err573];
-          } else {
-            vErrors.push(err573);
-          }
-          errors++;
-        }
-        if ("iamRolesAnywhere" !== data176) {
-          const err574 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/1/const", keyword: "const", params: { allowedValue: "iamRolesAnywhere" }, message: "must be equal to constant", schema: "iamRolesAnywhere", parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[1], data: data176 };
-          if (vErrors === null) {
-            vErrors = [err574];
-          } else {
-            vErrors.push(err574);
-          }
-          errors++;
-        }
-        var _valid13 = _errs492 === errors;
-        valid100 = valid100 || _valid13;
-      }
-      if (!valid100) {
-        const err575 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.nodeadm.properties.credentialProvider.anyOf, parentSchema: schema11.properties.nodeadm.properties.credentialProvider, data: data176 };
+        const err575 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "credentialProvider" }, message: "must have required property 'credentialProvider'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data175 };
         if (vErrors === null) {
           vErrors = [err575];
         } else {
           vErrors.push(err575);
         }
         errors++;
+      }
+      if (data175.iamRolesAnywhere === void 0) {
+        const err576 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "iamRolesAnywhere" }, message: "must have required property 'iamRolesAnywhere'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data175 };
+        if (vErrors === null) {
+          vErrors = [err576];
+        } else {
+          vErrors.push(err576);
+        }
+        errors++;
+      }
+      if (data175.maxPods === void 0) {
+        const err577 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "maxPods" }, message: "must have required property 'maxPods'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data175 };
+        if (vErrors === null) {
+          vErrors = [err577];
+        } else {
+          vErrors.push(err577);
+        }
+        errors++;
+      }
+      if (data175.shutdownGracePeriod === void 0) {
+        const err578 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "shutdownGracePeriod" }, message: "must have required property 'shutdownGracePeriod'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data175 };
+        if (vErrors === null) {
+          vErrors = [err578];
+        } else {
+          vErrors.push(err578);
+        }
+        errors++;
+      }
+      for (const key45 in data175) {
+        if (!(key45 === "credentialProvider" || key45 === "iamRolesAnywhere" || key45 === "maxPods" || key45 === "shutdownGracePeriod" || key45 === "containerdMajor")) {
+          const err579 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key45 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.nodeadm, data: data175 };
+          if (vErrors === null) {
+            vErrors = [err579];
+          } else {
+            vErrors.push(err579);
+          }
+          errors++;
+        }
+      }
+      let data176 = data175.credentialProvider;
+      const _errs494 = errors;
+      let valid102 = false;
+      const _errs495 = errors;
+      if (typeof data176 !== "string") {
+        const err580 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[0].type, parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[0], data: data176 };
+        if (vErrors === null) {
+          vErrors = [err580];
+        } else {
+          vErrors.push(err580);
+        }
+        errors++;
+      }
+      if ("ssm" !== data176) {
+        const err581 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/0/const", keyword: "const", params: { allowedValue: "ssm" }, message: "must be equal to constant", schema: "ssm", parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[0], data: data176 };
+        if (vErrors === null) {
+          vErrors = [err581];
+        } else {
+          vErrors.push(err581);
+        }
+        errors++;
+      }
+      var _valid14 = _errs495 === errors;
+      valid102 = valid102 || _valid14;
+      if (!valid102) {
+        const _errs497 = errors;
+        if (typeof data176 !== "string") {
+          const err582 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[1].type, parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[1], data: data176 };
+          if (vErrors === null) {
+            vErrors = [err582];
+          } else {
+            vErrors.push(err582);
+          }
+          errors++;
+        }
+        if ("iamRolesAnywhere" !== data176) {
+          const err583 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/1/const", keyword: "const", params: { allowedValue: "iamRolesAnywhere" }, message: "must be equal to constant", schema: "iamRolesAnywhere", parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[1], data: data176 };
+          if (vErrors === null) {
+            vErrors = [err583];
+          } else {
+            vErrors.push(err583);
+          }
+          errors++;
+        }
+        var _valid14 = _errs497 === errors;
+        valid102 = valid102 || _valid14;
+      }
+      if (!valid102) {
+        const err584 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.nodeadm.properties.credentialProvider.anyOf, parentSchema: schema11.properties.nodeadm.properties.credentialProvider, data: data176 };
+        if (vErrors === null) {
+          vErrors = [err584];
+        } else {
+          vErrors.push(err584);
+        }
+        errors++;
       } else {
-        errors = _errs489;
+        errors = _errs494;
         if (vErrors !== null) {
-          if (_errs489) {
-            vErrors.length = _errs489;
+          if (_errs494) {
+            vErrors.length = _errs494;
           } else {
             vErrors = null;
           }
@@ -6642,11 +6762,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       if (data177 && typeof data177 == "object" && !Array.isArray(data177)) {
         for (const key46 in data177) {
           if (!(key46 === "trustAnchorArn" || key46 === "profileArn" || key46 === "roleArn" || key46 === "certificatePath" || key46 === "privateKeyPath")) {
-            const err576 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key46 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere, data: data177 };
+            const err585 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key46 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere, data: data177 };
             if (vErrors === null) {
-              vErrors = [err576];
+              vErrors = [err585];
             } else {
-              vErrors.push(err576);
+              vErrors.push(err585);
             }
             errors++;
           }
@@ -6654,21 +6774,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         if (data177.trustAnchorArn !== void 0) {
           let data178 = data177.trustAnchorArn;
           if (typeof data178 === "string") {
-            if (!pattern71.test(data178)) {
-              const err577 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/trustAnchorArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/trustAnchorArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$" }, message: 'must match pattern "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$"', schema: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.trustAnchorArn, data: data178 };
+            if (!pattern73.test(data178)) {
+              const err586 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/trustAnchorArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/trustAnchorArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$" }, message: 'must match pattern "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$"', schema: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.trustAnchorArn, data: data178 };
               if (vErrors === null) {
-                vErrors = [err577];
+                vErrors = [err586];
               } else {
-                vErrors.push(err577);
+                vErrors.push(err586);
               }
               errors++;
             }
           } else {
-            const err578 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/trustAnchorArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/trustAnchorArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.trustAnchorArn.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.trustAnchorArn, data: data178 };
+            const err587 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/trustAnchorArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/trustAnchorArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.trustAnchorArn.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.trustAnchorArn, data: data178 };
             if (vErrors === null) {
-              vErrors = [err578];
+              vErrors = [err587];
             } else {
-              vErrors.push(err578);
+              vErrors.push(err587);
             }
             errors++;
           }
@@ -6676,21 +6796,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         if (data177.profileArn !== void 0) {
           let data179 = data177.profileArn;
           if (typeof data179 === "string") {
-            if (!pattern71.test(data179)) {
-              const err579 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/profileArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/profileArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$" }, message: 'must match pattern "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$"', schema: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.profileArn, data: data179 };
+            if (!pattern73.test(data179)) {
+              const err588 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/profileArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/profileArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$" }, message: 'must match pattern "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$"', schema: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.profileArn, data: data179 };
               if (vErrors === null) {
-                vErrors = [err579];
+                vErrors = [err588];
               } else {
-                vErrors.push(err579);
+                vErrors.push(err588);
               }
               errors++;
             }
           } else {
-            const err580 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/profileArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/profileArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.profileArn.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.profileArn, data: data179 };
+            const err589 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/profileArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/profileArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.profileArn.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.profileArn, data: data179 };
             if (vErrors === null) {
-              vErrors = [err580];
+              vErrors = [err589];
             } else {
-              vErrors.push(err580);
+              vErrors.push(err589);
             }
             errors++;
           }
@@ -6698,21 +6818,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         if (data177.roleArn !== void 0) {
           let data180 = data177.roleArn;
           if (typeof data180 === "string") {
-            if (!pattern71.test(data180)) {
-              const err581 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/roleArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/roleArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$" }, message: 'must match pattern "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$"', schema: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.roleArn, data: data180 };
+            if (!pattern73.test(data180)) {
+              const err590 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/roleArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/roleArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$" }, message: 'must match pattern "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$"', schema: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.roleArn, data: data180 };
               if (vErrors === null) {
-                vErrors = [err581];
+                vErrors = [err590];
               } else {
-                vErrors.push(err581);
+                vErrors.push(err590);
               }
               errors++;
             }
           } else {
-            const err582 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/roleArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/roleArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.roleArn.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.roleArn, data: data180 };
+            const err591 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/roleArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/roleArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.roleArn.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.roleArn, data: data180 };
             if (vErrors === null) {
-              vErrors = [err582];
+              vErrors = [err591];
             } else {
-              vErrors.push(err582);
+              vErrors.push(err591);
             }
             errors++;
           }
@@ -6721,20 +6841,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data181 = data177.certificatePath;
           if (typeof data181 === "string") {
             if (func3(data181) < 1) {
-              const err583 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/certificatePath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/certificatePath/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.certificatePath, data: data181 };
+              const err592 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/certificatePath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/certificatePath/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.certificatePath, data: data181 };
               if (vErrors === null) {
-                vErrors = [err583];
+                vErrors = [err592];
               } else {
-                vErrors.push(err583);
+                vErrors.push(err592);
               }
               errors++;
             }
           } else {
-            const err584 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/certificatePath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/certificatePath/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.certificatePath.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.certificatePath, data: data181 };
+            const err593 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/certificatePath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/certificatePath/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.certificatePath.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.certificatePath, data: data181 };
             if (vErrors === null) {
-              vErrors = [err584];
+              vErrors = [err593];
             } else {
-              vErrors.push(err584);
+              vErrors.push(err593);
             }
             errors++;
           }
@@ -6743,112 +6863,16 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data182 = data177.privateKeyPath;
           if (typeof data182 === "string") {
             if (func3(data182) < 1) {
-              const err585 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/privateKeyPath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/privateKeyPath/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.privateKeyPath, data: data182 };
+              const err594 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/privateKeyPath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/privateKeyPath/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.privateKeyPath, data: data182 };
               if (vErrors === null) {
-                vErrors = [err585];
+                vErrors = [err594];
               } else {
-                vErrors.push(err585);
+                vErrors.push(err594);
               }
               errors++;
             }
           } else {
-            const err586 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/privateKeyPath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/privateKeyPath/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.privateKeyPath.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.privateKeyPath, data: data182 };
-            if (vErrors === null) {
-              vErrors = [err586];
-            } else {
-              vErrors.push(err586);
-            }
-            errors++;
-          }
-        }
-      } else {
-        const err587 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere, data: data177 };
-        if (vErrors === null) {
-          vErrors = [err587];
-        } else {
-          vErrors.push(err587);
-        }
-        errors++;
-      }
-      let data183 = data175.maxPods;
-      if (!(typeof data183 == "number" && (!(data183 % 1) && !isNaN(data183)) && isFinite(data183))) {
-        const err588 = { instancePath: instancePath + "/nodeadm/maxPods", schemaPath: "#/properties/nodeadm/properties/maxPods/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.nodeadm.properties.maxPods.type, parentSchema: schema11.properties.nodeadm.properties.maxPods, data: data183 };
-        if (vErrors === null) {
-          vErrors = [err588];
-        } else {
-          vErrors.push(err588);
-        }
-        errors++;
-      }
-      if (typeof data183 == "number" && isFinite(data183)) {
-        if (data183 > 1024 || isNaN(data183)) {
-          const err589 = { instancePath: instancePath + "/nodeadm/maxPods", schemaPath: "#/properties/nodeadm/properties/maxPods/maximum", keyword: "maximum", params: { comparison: "<=", limit: 1024 }, message: "must be <= 1024", schema: 1024, parentSchema: schema11.properties.nodeadm.properties.maxPods, data: data183 };
-          if (vErrors === null) {
-            vErrors = [err589];
-          } else {
-            vErrors.push(err589);
-          }
-          errors++;
-        }
-        if (data183 < 1 || isNaN(data183)) {
-          const err590 = { instancePath: instancePath + "/nodeadm/maxPods", schemaPath: "#/properties/nodeadm/properties/maxPods/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.nodeadm.properties.maxPods, data: data183 };
-          if (vErrors === null) {
-            vErrors = [err590];
-          } else {
-            vErrors.push(err590);
-          }
-          errors++;
-        }
-      }
-      let data184 = data175.shutdownGracePeriod;
-      if (typeof data184 === "string") {
-        if (!pattern74.test(data184)) {
-          const err591 = { instancePath: instancePath + "/nodeadm/shutdownGracePeriod", schemaPath: "#/properties/nodeadm/properties/shutdownGracePeriod/pattern", keyword: "pattern", params: { pattern: "^\\d+(s|m)$" }, message: 'must match pattern "^\\d+(s|m)$"', schema: "^\\d+(s|m)$", parentSchema: schema11.properties.nodeadm.properties.shutdownGracePeriod, data: data184 };
-          if (vErrors === null) {
-            vErrors = [err591];
-          } else {
-            vErrors.push(err591);
-          }
-          errors++;
-        }
-      } else {
-        const err592 = { instancePath: instancePath + "/nodeadm/shutdownGracePeriod", schemaPath: "#/properties/nodeadm/properties/shutdownGracePeriod/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.shutdownGracePeriod.type, parentSchema: schema11.properties.nodeadm.properties.shutdownGracePeriod, data: data184 };
-        if (vErrors === null) {
-          vErrors = [err592];
-        } else {
-          vErrors.push(err592);
-        }
-        errors++;
-      }
-      if (data175.containerdMajor !== void 0) {
-        let data185 = data175.containerdMajor;
-        const _errs512 = errors;
-        let valid102 = false;
-        const _errs513 = errors;
-        if (!(typeof data185 == "number" && isFinite(data185))) {
-          const err593 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/0/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[0].type, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[0], data: data185 };
-          if (vErrors === null) {
-            vErrors = [err593];
-          } else {
-            vErrors.push(err593);
-          }
-          errors++;
-        }
-        if (1 !== data185) {
-          const err594 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/0/const", keyword: "const", params: { allowedValue: 1 }, message: "must be equal to constant", schema: 1, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[0], data: data185 };
-          if (vErrors === null) {
-            vErrors = [err594];
-          } else {
-            vErrors.push(err594);
-          }
-          errors++;
-        }
-        var _valid14 = _errs513 === errors;
-        valid102 = valid102 || _valid14;
-        if (!valid102) {
-          const _errs515 = errors;
-          if (!(typeof data185 == "number" && isFinite(data185))) {
-            const err595 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/1/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[1].type, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[1], data: data185 };
+            const err595 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/privateKeyPath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/privateKeyPath/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.privateKeyPath.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.privateKeyPath, data: data182 };
             if (vErrors === null) {
               vErrors = [err595];
             } else {
@@ -6856,31 +6880,127 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-          if (2 !== data185) {
-            const err596 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/1/const", keyword: "const", params: { allowedValue: 2 }, message: "must be equal to constant", schema: 2, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[1], data: data185 };
+        }
+      } else {
+        const err596 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere, data: data177 };
+        if (vErrors === null) {
+          vErrors = [err596];
+        } else {
+          vErrors.push(err596);
+        }
+        errors++;
+      }
+      let data183 = data175.maxPods;
+      if (!(typeof data183 == "number" && (!(data183 % 1) && !isNaN(data183)) && isFinite(data183))) {
+        const err597 = { instancePath: instancePath + "/nodeadm/maxPods", schemaPath: "#/properties/nodeadm/properties/maxPods/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.nodeadm.properties.maxPods.type, parentSchema: schema11.properties.nodeadm.properties.maxPods, data: data183 };
+        if (vErrors === null) {
+          vErrors = [err597];
+        } else {
+          vErrors.push(err597);
+        }
+        errors++;
+      }
+      if (typeof data183 == "number" && isFinite(data183)) {
+        if (data183 > 1024 || isNaN(data183)) {
+          const err598 = { instancePath: instancePath + "/nodeadm/maxPods", schemaPath: "#/properties/nodeadm/properties/maxPods/maximum", keyword: "maximum", params: { comparison: "<=", limit: 1024 }, message: "must be <= 1024", schema: 1024, parentSchema: schema11.properties.nodeadm.properties.maxPods, data: data183 };
+          if (vErrors === null) {
+            vErrors = [err598];
+          } else {
+            vErrors.push(err598);
+          }
+          errors++;
+        }
+        if (data183 < 1 || isNaN(data183)) {
+          const err599 = { instancePath: instancePath + "/nodeadm/maxPods", schemaPath: "#/properties/nodeadm/properties/maxPods/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.nodeadm.properties.maxPods, data: data183 };
+          if (vErrors === null) {
+            vErrors = [err599];
+          } else {
+            vErrors.push(err599);
+          }
+          errors++;
+        }
+      }
+      let data184 = data175.shutdownGracePeriod;
+      if (typeof data184 === "string") {
+        if (!pattern76.test(data184)) {
+          const err600 = { instancePath: instancePath + "/nodeadm/shutdownGracePeriod", schemaPath: "#/properties/nodeadm/properties/shutdownGracePeriod/pattern", keyword: "pattern", params: { pattern: "^\\d+(s|m)$" }, message: 'must match pattern "^\\d+(s|m)$"', schema: "^\\d+(s|m)$", parentSchema: schema11.properties.nodeadm.properties.shutdownGracePeriod, data: data184 };
+          if (vErrors === null) {
+            vErrors = [err600];
+          } else {
+            vErrors.push(err600);
+          }
+          errors++;
+        }
+      } else {
+        const err601 = { instancePath: instancePath + "/nodeadm/shutdownGracePeriod", schemaPath: "#/properties/nodeadm/properties/shutdownGracePeriod/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.shutdownGracePeriod.type, parentSchema: schema11.properties.nodeadm.properties.shutdownGracePeriod, data: data184 };
+        if (vErrors === null) {
+          vErrors = [err601];
+        } else {
+          vErrors.push(err601);
+        }
+        errors++;
+      }
+      if (data175.containerdMajor !== void 0) {
+        let data185 = data175.containerdMajor;
+        const _errs517 = errors;
+        let valid104 = false;
+        const _errs518 = errors;
+        if (!(typeof data185 == "number" && isFinite(data185))) {
+          const err602 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/0/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[0].type, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[0], data: data185 };
+          if (vErrors === null) {
+            vErrors = [err602];
+          } else {
+            vErrors.push(err602);
+          }
+          errors++;
+        }
+        if (1 !== data185) {
+          const err603 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/0/const", keyword: "const", params: { allowedValue: 1 }, message: "must be equal to constant", schema: 1, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[0], data: data185 };
+          if (vErrors === null) {
+            vErrors = [err603];
+          } else {
+            vErrors.push(err603);
+          }
+          errors++;
+        }
+        var _valid15 = _errs518 === errors;
+        valid104 = valid104 || _valid15;
+        if (!valid104) {
+          const _errs520 = errors;
+          if (!(typeof data185 == "number" && isFinite(data185))) {
+            const err604 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/1/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[1].type, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[1], data: data185 };
             if (vErrors === null) {
-              vErrors = [err596];
+              vErrors = [err604];
             } else {
-              vErrors.push(err596);
+              vErrors.push(err604);
             }
             errors++;
           }
-          var _valid14 = _errs515 === errors;
-          valid102 = valid102 || _valid14;
+          if (2 !== data185) {
+            const err605 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/1/const", keyword: "const", params: { allowedValue: 2 }, message: "must be equal to constant", schema: 2, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[1], data: data185 };
+            if (vErrors === null) {
+              vErrors = [err605];
+            } else {
+              vErrors.push(err605);
+            }
+            errors++;
+          }
+          var _valid15 = _errs520 === errors;
+          valid104 = valid104 || _valid15;
         }
-        if (!valid102) {
-          const err597 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.nodeadm.properties.containerdMajor.anyOf, parentSchema: schema11.properties.nodeadm.properties.containerdMajor, data: data185 };
+        if (!valid104) {
+          const err606 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.nodeadm.properties.containerdMajor.anyOf, parentSchema: schema11.properties.nodeadm.properties.containerdMajor, data: data185 };
           if (vErrors === null) {
-            vErrors = [err597];
+            vErrors = [err606];
           } else {
-            vErrors.push(err597);
+            vErrors.push(err606);
           }
           errors++;
         } else {
-          errors = _errs512;
+          errors = _errs517;
           if (vErrors !== null) {
-            if (_errs512) {
-              vErrors.length = _errs512;
+            if (_errs517) {
+              vErrors.length = _errs517;
             } else {
               vErrors = null;
             }
@@ -6888,11 +7008,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
       }
     } else {
-      const err598 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodeadm.type, parentSchema: schema11.properties.nodeadm, data: data175 };
+      const err607 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodeadm.type, parentSchema: schema11.properties.nodeadm, data: data175 };
       if (vErrors === null) {
-        vErrors = [err598];
+        vErrors = [err607];
       } else {
-        vErrors.push(err598);
+        vErrors.push(err607);
       }
       errors++;
     }
@@ -6909,75 +7029,75 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             data187.taints = [];
           }
           if (data187.name === void 0) {
-            const err599 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
+            const err608 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
             if (vErrors === null) {
-              vErrors = [err599];
+              vErrors = [err608];
             } else {
-              vErrors.push(err599);
+              vErrors.push(err608);
             }
             errors++;
           }
           if (data187.instanceType === void 0) {
-            const err600 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "instanceType" }, message: "must have required property 'instanceType'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
+            const err609 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "instanceType" }, message: "must have required property 'instanceType'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
             if (vErrors === null) {
-              vErrors = [err600];
+              vErrors = [err609];
             } else {
-              vErrors.push(err600);
+              vErrors.push(err609);
             }
             errors++;
           }
           if (data187.minSize === void 0) {
-            const err601 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "minSize" }, message: "must have required property 'minSize'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
+            const err610 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "minSize" }, message: "must have required property 'minSize'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
             if (vErrors === null) {
-              vErrors = [err601];
+              vErrors = [err610];
             } else {
-              vErrors.push(err601);
+              vErrors.push(err610);
             }
             errors++;
           }
           if (data187.maxSize === void 0) {
-            const err602 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "maxSize" }, message: "must have required property 'maxSize'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
+            const err611 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "maxSize" }, message: "must have required property 'maxSize'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
             if (vErrors === null) {
-              vErrors = [err602];
+              vErrors = [err611];
             } else {
-              vErrors.push(err602);
+              vErrors.push(err611);
             }
             errors++;
           }
           if (data187.desiredCapacity === void 0) {
-            const err603 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "desiredCapacity" }, message: "must have required property 'desiredCapacity'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
+            const err612 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "desiredCapacity" }, message: "must have required property 'desiredCapacity'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
             if (vErrors === null) {
-              vErrors = [err603];
+              vErrors = [err612];
             } else {
-              vErrors.push(err603);
+              vErrors.push(err612);
             }
             errors++;
           }
           if (data187.labels === void 0) {
-            const err604 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "labels" }, message: "must have required property 'labels'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
+            const err613 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "labels" }, message: "must have required property 'labels'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
             if (vErrors === null) {
-              vErrors = [err604];
+              vErrors = [err613];
             } else {
-              vErrors.push(err604);
+              vErrors.push(err613);
             }
             errors++;
           }
           if (data187.taints === void 0) {
-            const err605 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "taints" }, message: "must have required property 'taints'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
+            const err614 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "taints" }, message: "must have required property 'taints'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
             if (vErrors === null) {
-              vErrors = [err605];
+              vErrors = [err614];
             } else {
-              vErrors.push(err605);
+              vErrors.push(err614);
             }
             errors++;
           }
           for (const key47 in data187) {
             if (!(key47 === "name" || key47 === "instanceType" || key47 === "minSize" || key47 === "maxSize" || key47 === "desiredCapacity" || key47 === "labels" || key47 === "taints")) {
-              const err606 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key47 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
+              const err615 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key47 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
               if (vErrors === null) {
-                vErrors = [err606];
+                vErrors = [err615];
               } else {
-                vErrors.push(err606);
+                vErrors.push(err615);
               }
               errors++;
             }
@@ -6986,29 +7106,29 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             let data188 = data187.name;
             if (typeof data188 === "string") {
               if (func3(data188) > 63) {
-                const err607 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/name", schemaPath: "#/properties/cloudNodeGroups/items/properties/name/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.cloudNodeGroups.items.properties.name, data: data188 };
+                const err616 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/name", schemaPath: "#/properties/cloudNodeGroups/items/properties/name/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.cloudNodeGroups.items.properties.name, data: data188 };
                 if (vErrors === null) {
-                  vErrors = [err607];
+                  vErrors = [err616];
                 } else {
-                  vErrors.push(err607);
+                  vErrors.push(err616);
                 }
                 errors++;
               }
               if (!pattern0.test(data188)) {
-                const err608 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/name", schemaPath: "#/properties/cloudNodeGroups/items/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.cloudNodeGroups.items.properties.name, data: data188 };
+                const err617 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/name", schemaPath: "#/properties/cloudNodeGroups/items/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.cloudNodeGroups.items.properties.name, data: data188 };
                 if (vErrors === null) {
-                  vErrors = [err608];
+                  vErrors = [err617];
                 } else {
-                  vErrors.push(err608);
+                  vErrors.push(err617);
                 }
                 errors++;
               }
             } else {
-              const err609 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/name", schemaPath: "#/properties/cloudNodeGroups/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.name.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.name, data: data188 };
+              const err618 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/name", schemaPath: "#/properties/cloudNodeGroups/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.name.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.name, data: data188 };
               if (vErrors === null) {
-                vErrors = [err609];
+                vErrors = [err618];
               } else {
-                vErrors.push(err609);
+                vErrors.push(err618);
               }
               errors++;
             }
@@ -7016,21 +7136,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           if (data187.instanceType !== void 0) {
             let data189 = data187.instanceType;
             if (typeof data189 === "string") {
-              if (!pattern76.test(data189)) {
-                const err610 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/instanceType", schemaPath: "#/properties/cloudNodeGroups/items/properties/instanceType/pattern", keyword: "pattern", params: { pattern: "^[a-z][a-z0-9-]*\\.[a-z0-9]+$" }, message: 'must match pattern "^[a-z][a-z0-9-]*\\.[a-z0-9]+$"', schema: "^[a-z][a-z0-9-]*\\.[a-z0-9]+$", parentSchema: schema11.properties.cloudNodeGroups.items.properties.instanceType, data: data189 };
+              if (!pattern78.test(data189)) {
+                const err619 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/instanceType", schemaPath: "#/properties/cloudNodeGroups/items/properties/instanceType/pattern", keyword: "pattern", params: { pattern: "^[a-z][a-z0-9-]*\\.[a-z0-9]+$" }, message: 'must match pattern "^[a-z][a-z0-9-]*\\.[a-z0-9]+$"', schema: "^[a-z][a-z0-9-]*\\.[a-z0-9]+$", parentSchema: schema11.properties.cloudNodeGroups.items.properties.instanceType, data: data189 };
                 if (vErrors === null) {
-                  vErrors = [err610];
+                  vErrors = [err619];
                 } else {
-                  vErrors.push(err610);
+                  vErrors.push(err619);
                 }
                 errors++;
               }
             } else {
-              const err611 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/instanceType", schemaPath: "#/properties/cloudNodeGroups/items/properties/instanceType/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.instanceType.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.instanceType, data: data189 };
+              const err620 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/instanceType", schemaPath: "#/properties/cloudNodeGroups/items/properties/instanceType/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.instanceType.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.instanceType, data: data189 };
               if (vErrors === null) {
-                vErrors = [err611];
+                vErrors = [err620];
               } else {
-                vErrors.push(err611);
+                vErrors.push(err620);
               }
               errors++;
             }
@@ -7038,30 +7158,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           if (data187.minSize !== void 0) {
             let data190 = data187.minSize;
             if (!(typeof data190 == "number" && (!(data190 % 1) && !isNaN(data190)) && isFinite(data190))) {
-              const err612 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/minSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/minSize/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cloudNodeGroups.items.properties.minSize.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.minSize, data: data190 };
+              const err621 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/minSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/minSize/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cloudNodeGroups.items.properties.minSize.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.minSize, data: data190 };
               if (vErrors === null) {
-                vErrors = [err612];
+                vErrors = [err621];
               } else {
-                vErrors.push(err612);
+                vErrors.push(err621);
               }
               errors++;
             }
             if (typeof data190 == "number" && isFinite(data190)) {
               if (data190 > 5e3 || isNaN(data190)) {
-                const err613 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/minSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/minSize/maximum", keyword: "maximum", params: { comparison: "<=", limit: 5e3 }, message: "must be <= 5000", schema: 5e3, parentSchema: schema11.properties.cloudNodeGroups.items.properties.minSize, data: data190 };
+                const err622 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/minSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/minSize/maximum", keyword: "maximum", params: { comparison: "<=", limit: 5e3 }, message: "must be <= 5000", schema: 5e3, parentSchema: schema11.properties.cloudNodeGroups.items.properties.minSize, data: data190 };
                 if (vErrors === null) {
-                  vErrors = [err613];
+                  vErrors = [err622];
                 } else {
-                  vErrors.push(err613);
+                  vErrors.push(err622);
                 }
                 errors++;
               }
               if (data190 < 0 || isNaN(data190)) {
-                const err614 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/minSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/minSize/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cloudNodeGroups.items.properties.minSize, data: data190 };
+                const err623 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/minSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/minSize/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cloudNodeGroups.items.properties.minSize, data: data190 };
                 if (vErrors === null) {
-                  vErrors = [err614];
+                  vErrors = [err623];
                 } else {
-                  vErrors.push(err614);
+                  vErrors.push(err623);
                 }
                 errors++;
               }
@@ -7070,30 +7190,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           if (data187.maxSize !== void 0) {
             let data191 = data187.maxSize;
             if (!(typeof data191 == "number" && (!(data191 % 1) && !isNaN(data191)) && isFinite(data191))) {
-              const err615 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/maxSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/maxSize/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cloudNodeGroups.items.properties.maxSize.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.maxSize, data: data191 };
+              const err624 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/maxSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/maxSize/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cloudNodeGroups.items.properties.maxSize.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.maxSize, data: data191 };
               if (vErrors === null) {
-                vErrors = [err615];
+                vErrors = [err624];
               } else {
-                vErrors.push(err615);
+                vErrors.push(err624);
               }
               errors++;
             }
             if (typeof data191 == "number" && isFinite(data191)) {
               if (data191 > 5e3 || isNaN(data191)) {
-                const err616 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/maxSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/maxSize/maximum", keyword: "maximum", params: { comparison: "<=", limit: 5e3 }, message: "must be <= 5000", schema: 5e3, parentSchema: schema11.properties.cloudNodeGroups.items.properties.maxSize, data: data191 };
+                const err625 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/maxSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/maxSize/maximum", keyword: "maximum", params: { comparison: "<=", limit: 5e3 }, message: "must be <= 5000", schema: 5e3, parentSchema: schema11.properties.cloudNodeGroups.items.properties.maxSize, data: data191 };
                 if (vErrors === null) {
-                  vErrors = [err616];
+                  vErrors = [err625];
                 } else {
-                  vErrors.push(err616);
+                  vErrors.push(err625);
                 }
                 errors++;
               }
               if (data191 < 1 || isNaN(data191)) {
-                const err617 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/maxSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/maxSize/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.cloudNodeGroups.items.properties.maxSize, data: data191 };
+                const err626 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/maxSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/maxSize/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.cloudNodeGroups.items.properties.maxSize, data: data191 };
                 if (vErrors === null) {
-                  vErrors = [err617];
+                  vErrors = [err626];
                 } else {
-                  vErrors.push(err617);
+                  vErrors.push(err626);
                 }
                 errors++;
               }
@@ -7102,30 +7222,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           if (data187.desiredCapacity !== void 0) {
             let data192 = data187.desiredCapacity;
             if (!(typeof data192 == "number" && (!(data192 % 1) && !isNaN(data192)) && isFinite(data192))) {
-              const err618 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/desiredCapacity", schemaPath: "#/properties/cloudNodeGroups/items/properties/desiredCapacity/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity, data: data192 };
+              const err627 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/desiredCapacity", schemaPath: "#/properties/cloudNodeGroups/items/properties/desiredCapacity/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity, data: data192 };
               if (vErrors === null) {
-                vErrors = [err618];
+                vErrors = [err627];
               } else {
-                vErrors.push(err618);
+                vErrors.push(err627);
               }
               errors++;
             }
             if (typeof data192 == "number" && isFinite(data192)) {
               if (data192 > 5e3 || isNaN(data192)) {
-                const err619 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/desiredCapacity", schemaPath: "#/properties/cloudNodeGroups/items/properties/desiredCapacity/maximum", keyword: "maximum", params: { comparison: "<=", limit: 5e3 }, message: "must be <= 5000", schema: 5e3, parentSchema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity, data: data192 };
+                const err628 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/desiredCapacity", schemaPath: "#/properties/cloudNodeGroups/items/properties/desiredCapacity/maximum", keyword: "maximum", params: { comparison: "<=", limit: 5e3 }, message: "must be <= 5000", schema: 5e3, parentSchema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity, data: data192 };
                 if (vErrors === null) {
-                  vErrors = [err619];
+                  vErrors = [err628];
                 } else {
-                  vErrors.push(err619);
+                  vErrors.push(err628);
                 }
                 errors++;
               }
               if (data192 < 0 || isNaN(data192)) {
-                const err620 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/desiredCapacity", schemaPath: "#/properties/cloudNodeGroups/items/properties/desiredCapacity/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity, data: data192 };
+                const err629 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/desiredCapacity", schemaPath: "#/properties/cloudNodeGroups/items/properties/desiredCapacity/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity, data: data192 };
                 if (vErrors === null) {
-                  vErrors = [err620];
+                  vErrors = [err629];
                 } else {
-                  vErrors.push(err620);
+                  vErrors.push(err629);
                 }
                 errors++;
               }
@@ -7137,22 +7257,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               if (pattern32.test(key48)) {
                 let data194 = data193[key48];
                 if (typeof data194 !== "string") {
-                  const err621 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/labels/" + key48.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/cloudNodeGroups/items/properties/labels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.labels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.labels.patternProperties["^(.*)$"], data: data194 };
+                  const err630 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/labels/" + key48.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/cloudNodeGroups/items/properties/labels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.labels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.labels.patternProperties["^(.*)$"], data: data194 };
                   if (vErrors === null) {
-                    vErrors = [err621];
+                    vErrors = [err630];
                   } else {
-                    vErrors.push(err621);
+                    vErrors.push(err630);
                   }
                   errors++;
                 }
               }
             }
           } else {
-            const err622 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/labels", schemaPath: "#/properties/cloudNodeGroups/items/properties/labels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cloudNodeGroups.items.properties.labels.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.labels, data: data193 };
+            const err631 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/labels", schemaPath: "#/properties/cloudNodeGroups/items/properties/labels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cloudNodeGroups.items.properties.labels.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.labels, data: data193 };
             if (vErrors === null) {
-              vErrors = [err622];
+              vErrors = [err631];
             } else {
-              vErrors.push(err622);
+              vErrors.push(err631);
             }
             errors++;
           }
@@ -7163,30 +7283,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data196 = data195[i17];
               if (data196 && typeof data196 == "object" && !Array.isArray(data196)) {
                 if (data196.key === void 0) {
-                  const err623 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/required", keyword: "required", params: { missingProperty: "key" }, message: "must have required property 'key'", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.required, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data196 };
+                  const err632 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/required", keyword: "required", params: { missingProperty: "key" }, message: "must have required property 'key'", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.required, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data196 };
                   if (vErrors === null) {
-                    vErrors = [err623];
+                    vErrors = [err632];
                   } else {
-                    vErrors.push(err623);
+                    vErrors.push(err632);
                   }
                   errors++;
                 }
                 if (data196.effect === void 0) {
-                  const err624 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/required", keyword: "required", params: { missingProperty: "effect" }, message: "must have required property 'effect'", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.required, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data196 };
+                  const err633 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/required", keyword: "required", params: { missingProperty: "effect" }, message: "must have required property 'effect'", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.required, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data196 };
                   if (vErrors === null) {
-                    vErrors = [err624];
+                    vErrors = [err633];
                   } else {
-                    vErrors.push(err624);
+                    vErrors.push(err633);
                   }
                   errors++;
                 }
                 for (const key49 in data196) {
                   if (!(key49 === "key" || key49 === "value" || key49 === "effect")) {
-                    const err625 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key49 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data196 };
+                    const err634 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key49 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data196 };
                     if (vErrors === null) {
-                      vErrors = [err625];
+                      vErrors = [err634];
                     } else {
-                      vErrors.push(err625);
+                      vErrors.push(err634);
                     }
                     errors++;
                   }
@@ -7194,11 +7314,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 if (data196.key !== void 0) {
                   let data197 = data196.key;
                   if (typeof data197 !== "string") {
-                    const err626 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/key", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/key/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.key.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.key, data: data197 };
+                    const err635 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/key", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/key/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.key.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.key, data: data197 };
                     if (vErrors === null) {
-                      vErrors = [err626];
+                      vErrors = [err635];
                     } else {
-                      vErrors.push(err626);
+                      vErrors.push(err635);
                     }
                     errors++;
                   }
@@ -7206,99 +7326,99 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 if (data196.value !== void 0) {
                   let data198 = data196.value;
                   if (typeof data198 !== "string") {
-                    const err627 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/value", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/value/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.value.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.value, data: data198 };
+                    const err636 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/value", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/value/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.value.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.value, data: data198 };
                     if (vErrors === null) {
-                      vErrors = [err627];
+                      vErrors = [err636];
                     } else {
-                      vErrors.push(err627);
+                      vErrors.push(err636);
                     }
                     errors++;
                   }
                 }
                 if (data196.effect !== void 0) {
                   let data199 = data196.effect;
-                  const _errs546 = errors;
-                  let valid110 = false;
-                  const _errs547 = errors;
+                  const _errs551 = errors;
+                  let valid112 = false;
+                  const _errs552 = errors;
                   if (typeof data199 !== "string") {
-                    const err628 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[0].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[0], data: data199 };
+                    const err637 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[0].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[0], data: data199 };
                     if (vErrors === null) {
-                      vErrors = [err628];
+                      vErrors = [err637];
                     } else {
-                      vErrors.push(err628);
+                      vErrors.push(err637);
                     }
                     errors++;
                   }
                   if ("NoSchedule" !== data199) {
-                    const err629 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/0/const", keyword: "const", params: { allowedValue: "NoSchedule" }, message: "must be equal to constant", schema: "NoSchedule", parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[0], data: data199 };
+                    const err638 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/0/const", keyword: "const", params: { allowedValue: "NoSchedule" }, message: "must be equal to constant", schema: "NoSchedule", parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[0], data: data199 };
                     if (vErrors === null) {
-                      vErrors = [err629];
+                      vErrors = [err638];
                     } else {
-                      vErrors.push(err629);
+                      vErrors.push(err638);
                     }
                     errors++;
                   }
-                  var _valid15 = _errs547 === errors;
-                  valid110 = valid110 || _valid15;
-                  if (!valid110) {
-                    const _errs549 = errors;
+                  var _valid16 = _errs552 === errors;
+                  valid112 = valid112 || _valid16;
+                  if (!valid112) {
+                    const _errs554 = errors;
                     if (typeof data199 !== "string") {
-                      const err630 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[1].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[1], data: data199 };
+                      const err639 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[1].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[1], data: data199 };
                       if (vErrors === null) {
-                        vErrors = [err630];
+                        vErrors = [err639];
                       } else {
-                        vErrors.push(err630);
+                        vErrors.push(err639);
                       }
                       errors++;
                     }
                     if ("PreferNoSchedule" !== data199) {
-                      const err631 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/1/const", keyword: "const", params: { allowedValue: "PreferNoSchedule" }, message: "must be equal to constant", schema: "PreferNoSchedule", parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[1], data: data199 };
+                      const err640 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/1/const", keyword: "const", params: { allowedValue: "PreferNoSchedule" }, message: "must be equal to constant", schema: "PreferNoSchedule", parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[1], data: data199 };
                       if (vErrors === null) {
-                        vErrors = [err631];
+                        vErrors = [err640];
                       } else {
-                        vErrors.push(err631);
+                        vErrors.push(err640);
                       }
                       errors++;
                     }
-                    var _valid15 = _errs549 === errors;
-                    valid110 = valid110 || _valid15;
-                    if (!valid110) {
-                      const _errs551 = errors;
+                    var _valid16 = _errs554 === errors;
+                    valid112 = valid112 || _valid16;
+                    if (!valid112) {
+                      const _errs556 = errors;
                       if (typeof data199 !== "string") {
-                        const err632 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[2].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[2], data: data199 };
+                        const err641 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[2].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[2], data: data199 };
                         if (vErrors === null) {
-                          vErrors = [err632];
+                          vErrors = [err641];
                         } else {
-                          vErrors.push(err632);
+                          vErrors.push(err641);
                         }
                         errors++;
                       }
                       if ("NoExecute" !== data199) {
-                        const err633 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/2/const", keyword: "const", params: { allowedValue: "NoExecute" }, message: "must be equal to constant", schema: "NoExecute", parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[2], data: data199 };
+                        const err642 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/2/const", keyword: "const", params: { allowedValue: "NoExecute" }, message: "must be equal to constant", schema: "NoExecute", parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[2], data: data199 };
                         if (vErrors === null) {
-                          vErrors = [err633];
+                          vErrors = [err642];
                         } else {
-                          vErrors.push(err633);
+                          vErrors.push(err642);
                         }
                         errors++;
                       }
-                      var _valid15 = _errs551 === errors;
-                      valid110 = valid110 || _valid15;
+                      var _valid16 = _errs556 === errors;
+                      valid112 = valid112 || _valid16;
                     }
                   }
-                  if (!valid110) {
-                    const err634 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect, data: data199 };
+                  if (!valid112) {
+                    const err643 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect, data: data199 };
                     if (vErrors === null) {
-                      vErrors = [err634];
+                      vErrors = [err643];
                     } else {
-                      vErrors.push(err634);
+                      vErrors.push(err643);
                     }
                     errors++;
                   } else {
-                    errors = _errs546;
+                    errors = _errs551;
                     if (vErrors !== null) {
-                      if (_errs546) {
-                        vErrors.length = _errs546;
+                      if (_errs551) {
+                        vErrors.length = _errs551;
                       } else {
                         vErrors = null;
                       }
@@ -7306,40 +7426,40 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   }
                 }
               } else {
-                const err635 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data196 };
+                const err644 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data196 };
                 if (vErrors === null) {
-                  vErrors = [err635];
+                  vErrors = [err644];
                 } else {
-                  vErrors.push(err635);
+                  vErrors.push(err644);
                 }
                 errors++;
               }
             }
           } else {
-            const err636 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.cloudNodeGroups.items.properties.taints.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints, data: data195 };
+            const err645 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.cloudNodeGroups.items.properties.taints.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints, data: data195 };
             if (vErrors === null) {
-              vErrors = [err636];
+              vErrors = [err645];
             } else {
-              vErrors.push(err636);
+              vErrors.push(err645);
             }
             errors++;
           }
         } else {
-          const err637 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cloudNodeGroups.items.type, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
+          const err646 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cloudNodeGroups.items.type, parentSchema: schema11.properties.cloudNodeGroups.items, data: data187 };
           if (vErrors === null) {
-            vErrors = [err637];
+            vErrors = [err646];
           } else {
-            vErrors.push(err637);
+            vErrors.push(err646);
           }
           errors++;
         }
       }
     } else {
-      const err638 = { instancePath: instancePath + "/cloudNodeGroups", schemaPath: "#/properties/cloudNodeGroups/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.cloudNodeGroups.type, parentSchema: schema11.properties.cloudNodeGroups, data: data186 };
+      const err647 = { instancePath: instancePath + "/cloudNodeGroups", schemaPath: "#/properties/cloudNodeGroups/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.cloudNodeGroups.type, parentSchema: schema11.properties.cloudNodeGroups, data: data186 };
       if (vErrors === null) {
-        vErrors = [err638];
+        vErrors = [err647];
       } else {
-        vErrors.push(err638);
+        vErrors.push(err647);
       }
       errors++;
     }
@@ -7349,85 +7469,85 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data200.endpointAccess = "public";
       }
       if (data200.endpointAccess === void 0) {
-        const err639 = { instancePath: instancePath + "/eksctl", schemaPath: "#/properties/eksctl/required", keyword: "required", params: { missingProperty: "endpointAccess" }, message: "must have required property 'endpointAccess'", schema: schema11.properties.eksctl.required, parentSchema: schema11.properties.eksctl, data: data200 };
+        const err648 = { instancePath: instancePath + "/eksctl", schemaPath: "#/properties/eksctl/required", keyword: "required", params: { missingProperty: "endpointAccess" }, message: "must have required property 'endpointAccess'", schema: schema11.properties.eksctl.required, parentSchema: schema11.properties.eksctl, data: data200 };
         if (vErrors === null) {
-          vErrors = [err639];
+          vErrors = [err648];
         } else {
-          vErrors.push(err639);
+          vErrors.push(err648);
         }
         errors++;
       }
       for (const key50 in data200) {
         if (!(key50 === "endpointAccess" || key50 === "caBundleCert" || key50 === "vpcGatewayId")) {
-          const err640 = { instancePath: instancePath + "/eksctl", schemaPath: "#/properties/eksctl/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key50 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.eksctl, data: data200 };
+          const err649 = { instancePath: instancePath + "/eksctl", schemaPath: "#/properties/eksctl/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key50 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.eksctl, data: data200 };
           if (vErrors === null) {
-            vErrors = [err640];
+            vErrors = [err649];
           } else {
-            vErrors.push(err640);
+            vErrors.push(err649);
           }
           errors++;
         }
       }
       let data201 = data200.endpointAccess;
-      const _errs557 = errors;
-      let valid112 = false;
-      const _errs558 = errors;
+      const _errs562 = errors;
+      let valid114 = false;
+      const _errs563 = errors;
       if (typeof data201 !== "string") {
-        const err641 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.endpointAccess.anyOf[0].type, parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[0], data: data201 };
+        const err650 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.endpointAccess.anyOf[0].type, parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[0], data: data201 };
         if (vErrors === null) {
-          vErrors = [err641];
+          vErrors = [err650];
         } else {
-          vErrors.push(err641);
+          vErrors.push(err650);
         }
         errors++;
       }
       if ("public" !== data201) {
-        const err642 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/0/const", keyword: "const", params: { allowedValue: "public" }, message: "must be equal to constant", schema: "public", parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[0], data: data201 };
+        const err651 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/0/const", keyword: "const", params: { allowedValue: "public" }, message: "must be equal to constant", schema: "public", parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[0], data: data201 };
         if (vErrors === null) {
-          vErrors = [err642];
+          vErrors = [err651];
         } else {
-          vErrors.push(err642);
+          vErrors.push(err651);
         }
         errors++;
       }
-      var _valid16 = _errs558 === errors;
-      valid112 = valid112 || _valid16;
-      if (!valid112) {
-        const _errs560 = errors;
+      var _valid17 = _errs563 === errors;
+      valid114 = valid114 || _valid17;
+      if (!valid114) {
+        const _errs565 = errors;
         if (typeof data201 !== "string") {
-          const err643 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.endpointAccess.anyOf[1].type, parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[1], data: data201 };
+          const err652 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.endpointAccess.anyOf[1].type, parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[1], data: data201 };
           if (vErrors === null) {
-            vErrors = [err643];
+            vErrors = [err652];
           } else {
-            vErrors.push(err643);
+            vErrors.push(err652);
           }
           errors++;
         }
         if ("private" !== data201) {
-          const err644 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/1/const", keyword: "const", params: { allowedValue: "private" }, message: "must be equal to constant", schema: "private", parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[1], data: data201 };
+          const err653 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/1/const", keyword: "const", params: { allowedValue: "private" }, message: "must be equal to constant", schema: "private", parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[1], data: data201 };
           if (vErrors === null) {
-            vErrors = [err644];
+            vErrors = [err653];
           } else {
-            vErrors.push(err644);
+            vErrors.push(err653);
           }
           errors++;
         }
-        var _valid16 = _errs560 === errors;
-        valid112 = valid112 || _valid16;
+        var _valid17 = _errs565 === errors;
+        valid114 = valid114 || _valid17;
       }
-      if (!valid112) {
-        const err645 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.eksctl.properties.endpointAccess.anyOf, parentSchema: schema11.properties.eksctl.properties.endpointAccess, data: data201 };
+      if (!valid114) {
+        const err654 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.eksctl.properties.endpointAccess.anyOf, parentSchema: schema11.properties.eksctl.properties.endpointAccess, data: data201 };
         if (vErrors === null) {
-          vErrors = [err645];
+          vErrors = [err654];
         } else {
-          vErrors.push(err645);
+          vErrors.push(err654);
         }
         errors++;
       } else {
-        errors = _errs557;
+        errors = _errs562;
         if (vErrors !== null) {
-          if (_errs557) {
-            vErrors.length = _errs557;
+          if (_errs562) {
+            vErrors.length = _errs562;
           } else {
             vErrors = null;
           }
@@ -7437,20 +7557,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let data202 = data200.caBundleCert;
         if (typeof data202 === "string") {
           if (func3(data202) < 1) {
-            const err646 = { instancePath: instancePath + "/eksctl/caBundleCert", schemaPath: "#/properties/eksctl/properties/caBundleCert/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.eksctl.properties.caBundleCert, data: data202 };
+            const err655 = { instancePath: instancePath + "/eksctl/caBundleCert", schemaPath: "#/properties/eksctl/properties/caBundleCert/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.eksctl.properties.caBundleCert, data: data202 };
             if (vErrors === null) {
-              vErrors = [err646];
+              vErrors = [err655];
             } else {
-              vErrors.push(err646);
+              vErrors.push(err655);
             }
             errors++;
           }
         } else {
-          const err647 = { instancePath: instancePath + "/eksctl/caBundleCert", schemaPath: "#/properties/eksctl/properties/caBundleCert/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.caBundleCert.type, parentSchema: schema11.properties.eksctl.properties.caBundleCert, data: data202 };
+          const err656 = { instancePath: instancePath + "/eksctl/caBundleCert", schemaPath: "#/properties/eksctl/properties/caBundleCert/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.caBundleCert.type, parentSchema: schema11.properties.eksctl.properties.caBundleCert, data: data202 };
           if (vErrors === null) {
-            vErrors = [err647];
+            vErrors = [err656];
           } else {
-            vErrors.push(err647);
+            vErrors.push(err656);
           }
           errors++;
         }
@@ -7458,31 +7578,31 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       if (data200.vpcGatewayId !== void 0) {
         let data203 = data200.vpcGatewayId;
         if (typeof data203 === "string") {
-          if (!pattern78.test(data203)) {
-            const err648 = { instancePath: instancePath + "/eksctl/vpcGatewayId", schemaPath: "#/properties/eksctl/properties/vpcGatewayId/pattern", keyword: "pattern", params: { pattern: "^(tgw|vgw)-[0-9a-f]{8,17}$" }, message: 'must match pattern "^(tgw|vgw)-[0-9a-f]{8,17}$"', schema: "^(tgw|vgw)-[0-9a-f]{8,17}$", parentSchema: schema11.properties.eksctl.properties.vpcGatewayId, data: data203 };
+          if (!pattern80.test(data203)) {
+            const err657 = { instancePath: instancePath + "/eksctl/vpcGatewayId", schemaPath: "#/properties/eksctl/properties/vpcGatewayId/pattern", keyword: "pattern", params: { pattern: "^(tgw|vgw)-[0-9a-f]{8,17}$" }, message: 'must match pattern "^(tgw|vgw)-[0-9a-f]{8,17}$"', schema: "^(tgw|vgw)-[0-9a-f]{8,17}$", parentSchema: schema11.properties.eksctl.properties.vpcGatewayId, data: data203 };
             if (vErrors === null) {
-              vErrors = [err648];
+              vErrors = [err657];
             } else {
-              vErrors.push(err648);
+              vErrors.push(err657);
             }
             errors++;
           }
         } else {
-          const err649 = { instancePath: instancePath + "/eksctl/vpcGatewayId", schemaPath: "#/properties/eksctl/properties/vpcGatewayId/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.vpcGatewayId.type, parentSchema: schema11.properties.eksctl.properties.vpcGatewayId, data: data203 };
+          const err658 = { instancePath: instancePath + "/eksctl/vpcGatewayId", schemaPath: "#/properties/eksctl/properties/vpcGatewayId/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.vpcGatewayId.type, parentSchema: schema11.properties.eksctl.properties.vpcGatewayId, data: data203 };
           if (vErrors === null) {
-            vErrors = [err649];
+            vErrors = [err658];
           } else {
-            vErrors.push(err649);
+            vErrors.push(err658);
           }
           errors++;
         }
       }
     } else {
-      const err650 = { instancePath: instancePath + "/eksctl", schemaPath: "#/properties/eksctl/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.eksctl.type, parentSchema: schema11.properties.eksctl, data: data200 };
+      const err659 = { instancePath: instancePath + "/eksctl", schemaPath: "#/properties/eksctl/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.eksctl.type, parentSchema: schema11.properties.eksctl, data: data200 };
       if (vErrors === null) {
-        vErrors = [err650];
+        vErrors = [err659];
       } else {
-        vErrors.push(err650);
+        vErrors.push(err659);
       }
       errors++;
     }
@@ -7504,106 +7624,16 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data204.flux = {};
       }
       if (data204.enabled === void 0) {
-        const err651 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.gitops.required, parentSchema: schema11.properties.gitops, data: data204 };
+        const err660 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.gitops.required, parentSchema: schema11.properties.gitops, data: data204 };
         if (vErrors === null) {
-          vErrors = [err651];
+          vErrors = [err660];
         } else {
-          vErrors.push(err651);
+          vErrors.push(err660);
         }
         errors++;
       }
       if (data204.revision === void 0) {
-        const err652 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/required", keyword: "required", params: { missingProperty: "revision" }, message: "must have required property 'revision'", schema: schema11.properties.gitops.required, parentSchema: schema11.properties.gitops, data: data204 };
-        if (vErrors === null) {
-          vErrors = [err652];
-        } else {
-          vErrors.push(err652);
-        }
-        errors++;
-      }
-      if (data204.path === void 0) {
-        const err653 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: schema11.properties.gitops.required, parentSchema: schema11.properties.gitops, data: data204 };
-        if (vErrors === null) {
-          vErrors = [err653];
-        } else {
-          vErrors.push(err653);
-        }
-        errors++;
-      }
-      if (data204.argocd === void 0) {
-        const err654 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/required", keyword: "required", params: { missingProperty: "argocd" }, message: "must have required property 'argocd'", schema: schema11.properties.gitops.required, parentSchema: schema11.properties.gitops, data: data204 };
-        if (vErrors === null) {
-          vErrors = [err654];
-        } else {
-          vErrors.push(err654);
-        }
-        errors++;
-      }
-      if (data204.flux === void 0) {
-        const err655 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/required", keyword: "required", params: { missingProperty: "flux" }, message: "must have required property 'flux'", schema: schema11.properties.gitops.required, parentSchema: schema11.properties.gitops, data: data204 };
-        if (vErrors === null) {
-          vErrors = [err655];
-        } else {
-          vErrors.push(err655);
-        }
-        errors++;
-      }
-      for (const key51 in data204) {
-        if (!(key51 === "enabled" || key51 === "repoURL" || key51 === "revision" || key51 === "path" || key51 === "argocd" || key51 === "flux")) {
-          const err656 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key51 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.gitops, data: data204 };
-          if (vErrors === null) {
-            vErrors = [err656];
-          } else {
-            vErrors.push(err656);
-          }
-          errors++;
-        }
-      }
-      let data205 = data204.enabled;
-      if (typeof data205 !== "boolean") {
-        const err657 = { instancePath: instancePath + "/gitops/enabled", schemaPath: "#/properties/gitops/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.gitops.properties.enabled.type, parentSchema: schema11.properties.gitops.properties.enabled, data: data205 };
-        if (vErrors === null) {
-          vErrors = [err657];
-        } else {
-          vErrors.push(err657);
-        }
-        errors++;
-      }
-      if (data204.repoURL !== void 0) {
-        let data206 = data204.repoURL;
-        if (typeof data206 === "string") {
-          if (!pattern79.test(data206)) {
-            const err658 = { instancePath: instancePath + "/gitops/repoURL", schemaPath: "#/properties/gitops/properties/repoURL/pattern", keyword: "pattern", params: { pattern: "^(https://|ssh://|git@)[^\\s]+$" }, message: 'must match pattern "^(https://|ssh://|git@)[^\\s]+$"', schema: "^(https://|ssh://|git@)[^\\s]+$", parentSchema: schema11.properties.gitops.properties.repoURL, data: data206 };
-            if (vErrors === null) {
-              vErrors = [err658];
-            } else {
-              vErrors.push(err658);
-            }
-            errors++;
-          }
-        } else {
-          const err659 = { instancePath: instancePath + "/gitops/repoURL", schemaPath: "#/properties/gitops/properties/repoURL/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.repoURL.type, parentSchema: schema11.properties.gitops.properties.repoURL, data: data206 };
-          if (vErrors === null) {
-            vErrors = [err659];
-          } else {
-            vErrors.push(err659);
-          }
-          errors++;
-        }
-      }
-      let data207 = data204.revision;
-      if (typeof data207 === "string") {
-        if (func3(data207) < 1) {
-          const err660 = { instancePath: instancePath + "/gitops/revision", schemaPath: "#/properties/gitops/properties/revision/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.gitops.properties.revision, data: data207 };
-          if (vErrors === null) {
-            vErrors = [err660];
-          } else {
-            vErrors.push(err660);
-          }
-          errors++;
-        }
-      } else {
-        const err661 = { instancePath: instancePath + "/gitops/revision", schemaPath: "#/properties/gitops/properties/revision/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.revision.type, parentSchema: schema11.properties.gitops.properties.revision, data: data207 };
+        const err661 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/required", keyword: "required", params: { missingProperty: "revision" }, message: "must have required property 'revision'", schema: schema11.properties.gitops.required, parentSchema: schema11.properties.gitops, data: data204 };
         if (vErrors === null) {
           vErrors = [err661];
         } else {
@@ -7611,55 +7641,145 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      let data208 = data204.path;
-      const _errs577 = errors;
-      const _errs578 = errors;
-      if (typeof data208 === "string") {
-        if (!pattern80.test(data208)) {
-          const err662 = {};
-          if (vErrors === null) {
-            vErrors = [err662];
-          } else {
-            vErrors.push(err662);
-          }
-          errors++;
+      if (data204.path === void 0) {
+        const err662 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: schema11.properties.gitops.required, parentSchema: schema11.properties.gitops, data: data204 };
+        if (vErrors === null) {
+          vErrors = [err662];
+        } else {
+          vErrors.push(err662);
         }
+        errors++;
       }
-      var valid114 = _errs578 === errors;
-      if (valid114) {
-        const err663 = { instancePath: instancePath + "/gitops/path", schemaPath: "#/properties/gitops/properties/path/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.gitops.properties.path.not, parentSchema: schema11.properties.gitops.properties.path, data: data208 };
+      if (data204.argocd === void 0) {
+        const err663 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/required", keyword: "required", params: { missingProperty: "argocd" }, message: "must have required property 'argocd'", schema: schema11.properties.gitops.required, parentSchema: schema11.properties.gitops, data: data204 };
         if (vErrors === null) {
           vErrors = [err663];
         } else {
           vErrors.push(err663);
         }
         errors++;
+      }
+      if (data204.flux === void 0) {
+        const err664 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/required", keyword: "required", params: { missingProperty: "flux" }, message: "must have required property 'flux'", schema: schema11.properties.gitops.required, parentSchema: schema11.properties.gitops, data: data204 };
+        if (vErrors === null) {
+          vErrors = [err664];
+        } else {
+          vErrors.push(err664);
+        }
+        errors++;
+      }
+      for (const key51 in data204) {
+        if (!(key51 === "enabled" || key51 === "repoURL" || key51 === "revision" || key51 === "path" || key51 === "argocd" || key51 === "flux")) {
+          const err665 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key51 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.gitops, data: data204 };
+          if (vErrors === null) {
+            vErrors = [err665];
+          } else {
+            vErrors.push(err665);
+          }
+          errors++;
+        }
+      }
+      let data205 = data204.enabled;
+      if (typeof data205 !== "boolean") {
+        const err666 = { instancePath: instancePath + "/gitops/enabled", schemaPath: "#/properties/gitops/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.gitops.properties.enabled.type, parentSchema: schema11.properties.gitops.properties.enabled, data: data205 };
+        if (vErrors === null) {
+          vErrors = [err666];
+        } else {
+          vErrors.push(err666);
+        }
+        errors++;
+      }
+      if (data204.repoURL !== void 0) {
+        let data206 = data204.repoURL;
+        if (typeof data206 === "string") {
+          if (!pattern81.test(data206)) {
+            const err667 = { instancePath: instancePath + "/gitops/repoURL", schemaPath: "#/properties/gitops/properties/repoURL/pattern", keyword: "pattern", params: { pattern: "^(https://|ssh://|git@)[^\\s]+$" }, message: 'must match pattern "^(https://|ssh://|git@)[^\\s]+$"', schema: "^(https://|ssh://|git@)[^\\s]+$", parentSchema: schema11.properties.gitops.properties.repoURL, data: data206 };
+            if (vErrors === null) {
+              vErrors = [err667];
+            } else {
+              vErrors.push(err667);
+            }
+            errors++;
+          }
+        } else {
+          const err668 = { instancePath: instancePath + "/gitops/repoURL", schemaPath: "#/properties/gitops/properties/repoURL/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.repoURL.type, parentSchema: schema11.properties.gitops.properties.repoURL, data: data206 };
+          if (vErrors === null) {
+            vErrors = [err668];
+          } else {
+            vErrors.push(err668);
+          }
+          errors++;
+        }
+      }
+      let data207 = data204.revision;
+      if (typeof data207 === "string") {
+        if (func3(data207) < 1) {
+          const err669 = { instancePath: instancePath + "/gitops/revision", schemaPath: "#/properties/gitops/properties/revision/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.gitops.properties.revision, data: data207 };
+          if (vErrors === null) {
+            vErrors = [err669];
+          } else {
+            vErrors.push(err669);
+          }
+          errors++;
+        }
       } else {
-        errors = _errs577;
+        const err670 = { instancePath: instancePath + "/gitops/revision", schemaPath: "#/properties/gitops/properties/revision/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.revision.type, parentSchema: schema11.properties.gitops.properties.revision, data: data207 };
+        if (vErrors === null) {
+          vErrors = [err670];
+        } else {
+          vErrors.push(err670);
+        }
+        errors++;
+      }
+      let data208 = data204.path;
+      const _errs582 = errors;
+      const _errs583 = errors;
+      if (typeof data208 === "string") {
+        if (!pattern82.test(data208)) {
+          const err671 = {};
+          if (vErrors === null) {
+            vErrors = [err671];
+          } else {
+            vErrors.push(err671);
+          }
+          errors++;
+        }
+      }
+      var valid116 = _errs583 === errors;
+      if (valid116) {
+        const err672 = { instancePath: instancePath + "/gitops/path", schemaPath: "#/properties/gitops/properties/path/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.gitops.properties.path.not, parentSchema: schema11.properties.gitops.properties.path, data: data208 };
+        if (vErrors === null) {
+          vErrors = [err672];
+        } else {
+          vErrors.push(err672);
+        }
+        errors++;
+      } else {
+        errors = _errs582;
         if (vErrors !== null) {
-          if (_errs577) {
-            vErrors.length = _errs577;
+          if (_errs582) {
+            vErrors.length = _errs582;
           } else {
             vErrors = null;
           }
         }
       }
       if (typeof data208 === "string") {
-        if (!pattern81.test(data208)) {
-          const err664 = { instancePath: instancePath + "/gitops/path", schemaPath: "#/properties/gitops/properties/path/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$" }, message: 'must match pattern "^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$"', schema: "^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$", parentSchema: schema11.properties.gitops.properties.path, data: data208 };
+        if (!pattern83.test(data208)) {
+          const err673 = { instancePath: instancePath + "/gitops/path", schemaPath: "#/properties/gitops/properties/path/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$" }, message: 'must match pattern "^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$"', schema: "^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$", parentSchema: schema11.properties.gitops.properties.path, data: data208 };
           if (vErrors === null) {
-            vErrors = [err664];
+            vErrors = [err673];
           } else {
-            vErrors.push(err664);
+            vErrors.push(err673);
           }
           errors++;
         }
       } else {
-        const err665 = { instancePath: instancePath + "/gitops/path", schemaPath: "#/properties/gitops/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.path.type, parentSchema: schema11.properties.gitops.properties.path, data: data208 };
+        const err674 = { instancePath: instancePath + "/gitops/path", schemaPath: "#/properties/gitops/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.path.type, parentSchema: schema11.properties.gitops.properties.path, data: data208 };
         if (vErrors === null) {
-          vErrors = [err665];
+          vErrors = [err674];
         } else {
-          vErrors.push(err665);
+          vErrors.push(err674);
         }
         errors++;
       }
@@ -7675,94 +7795,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data209.server = "https://kubernetes.default.svc";
         }
         if (data209.namespace === void 0) {
-          const err666 = { instancePath: instancePath + "/gitops/argocd", schemaPath: "#/properties/gitops/properties/argocd/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.gitops.properties.argocd.required, parentSchema: schema11.properties.gitops.properties.argocd, data: data209 };
-          if (vErrors === null) {
-            vErrors = [err666];
-          } else {
-            vErrors.push(err666);
-          }
-          errors++;
-        }
-        if (data209.project === void 0) {
-          const err667 = { instancePath: instancePath + "/gitops/argocd", schemaPath: "#/properties/gitops/properties/argocd/required", keyword: "required", params: { missingProperty: "project" }, message: "must have required property 'project'", schema: schema11.properties.gitops.properties.argocd.required, parentSchema: schema11.properties.gitops.properties.argocd, data: data209 };
-          if (vErrors === null) {
-            vErrors = [err667];
-          } else {
-            vErrors.push(err667);
-          }
-          errors++;
-        }
-        if (data209.server === void 0) {
-          const err668 = { instancePath: instancePath + "/gitops/argocd", schemaPath: "#/properties/gitops/properties/argocd/required", keyword: "required", params: { missingProperty: "server" }, message: "must have required property 'server'", schema: schema11.properties.gitops.properties.argocd.required, parentSchema: schema11.properties.gitops.properties.argocd, data: data209 };
-          if (vErrors === null) {
-            vErrors = [err668];
-          } else {
-            vErrors.push(err668);
-          }
-          errors++;
-        }
-        for (const key52 in data209) {
-          if (!(key52 === "namespace" || key52 === "project" || key52 === "server")) {
-            const err669 = { instancePath: instancePath + "/gitops/argocd", schemaPath: "#/properties/gitops/properties/argocd/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key52 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.gitops.properties.argocd, data: data209 };
-            if (vErrors === null) {
-              vErrors = [err669];
-            } else {
-              vErrors.push(err669);
-            }
-            errors++;
-          }
-        }
-        let data210 = data209.namespace;
-        if (typeof data210 === "string") {
-          if (func3(data210) > 63) {
-            const err670 = { instancePath: instancePath + "/gitops/argocd/namespace", schemaPath: "#/properties/gitops/properties/argocd/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.gitops.properties.argocd.properties.namespace, data: data210 };
-            if (vErrors === null) {
-              vErrors = [err670];
-            } else {
-              vErrors.push(err670);
-            }
-            errors++;
-          }
-          if (!pattern0.test(data210)) {
-            const err671 = { instancePath: instancePath + "/gitops/argocd/namespace", schemaPath: "#/properties/gitops/properties/argocd/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.gitops.properties.argocd.properties.namespace, data: data210 };
-            if (vErrors === null) {
-              vErrors = [err671];
-            } else {
-              vErrors.push(err671);
-            }
-            errors++;
-          }
-        } else {
-          const err672 = { instancePath: instancePath + "/gitops/argocd/namespace", schemaPath: "#/properties/gitops/properties/argocd/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.argocd.properties.namespace.type, parentSchema: schema11.properties.gitops.properties.argocd.properties.namespace, data: data210 };
-          if (vErrors === null) {
-            vErrors = [err672];
-          } else {
-            vErrors.push(err672);
-          }
-          errors++;
-        }
-        let data211 = data209.project;
-        if (typeof data211 === "string") {
-          if (func3(data211) > 63) {
-            const err673 = { instancePath: instancePath + "/gitops/argocd/project", schemaPath: "#/properties/gitops/properties/argocd/properties/project/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.gitops.properties.argocd.properties.project, data: data211 };
-            if (vErrors === null) {
-              vErrors = [err673];
-            } else {
-              vErrors.push(err673);
-            }
-            errors++;
-          }
-          if (!pattern0.test(data211)) {
-            const err674 = { instancePath: instancePath + "/gitops/argocd/project", schemaPath: "#/properties/gitops/properties/argocd/properties/project/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.gitops.properties.argocd.properties.project, data: data211 };
-            if (vErrors === null) {
-              vErrors = [err674];
-            } else {
-              vErrors.push(err674);
-            }
-            errors++;
-          }
-        } else {
-          const err675 = { instancePath: instancePath + "/gitops/argocd/project", schemaPath: "#/properties/gitops/properties/argocd/properties/project/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.argocd.properties.project.type, parentSchema: schema11.properties.gitops.properties.argocd.properties.project, data: data211 };
+          const err675 = { instancePath: instancePath + "/gitops/argocd", schemaPath: "#/properties/gitops/properties/argocd/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.gitops.properties.argocd.required, parentSchema: schema11.properties.gitops.properties.argocd, data: data209 };
           if (vErrors === null) {
             vErrors = [err675];
           } else {
@@ -7770,19 +7803,17 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        let data212 = data209.server;
-        if (typeof data212 === "string") {
-          if (func3(data212) < 1) {
-            const err676 = { instancePath: instancePath + "/gitops/argocd/server", schemaPath: "#/properties/gitops/properties/argocd/properties/server/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.gitops.properties.argocd.properties.server, data: data212 };
-            if (vErrors === null) {
-              vErrors = [err676];
-            } else {
-              vErrors.push(err676);
-            }
-            errors++;
+        if (data209.project === void 0) {
+          const err676 = { instancePath: instancePath + "/gitops/argocd", schemaPath: "#/properties/gitops/properties/argocd/required", keyword: "required", params: { missingProperty: "project" }, message: "must have required property 'project'", schema: schema11.properties.gitops.properties.argocd.required, parentSchema: schema11.properties.gitops.properties.argocd, data: data209 };
+          if (vErrors === null) {
+            vErrors = [err676];
+          } else {
+            vErrors.push(err676);
           }
-        } else {
-          const err677 = { instancePath: instancePath + "/gitops/argocd/server", schemaPath: "#/properties/gitops/properties/argocd/properties/server/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.argocd.properties.server.type, parentSchema: schema11.properties.gitops.properties.argocd.properties.server, data: data212 };
+          errors++;
+        }
+        if (data209.server === void 0) {
+          const err677 = { instancePath: instancePath + "/gitops/argocd", schemaPath: "#/properties/gitops/properties/argocd/required", keyword: "required", params: { missingProperty: "server" }, message: "must have required property 'server'", schema: schema11.properties.gitops.properties.argocd.required, parentSchema: schema11.properties.gitops.properties.argocd, data: data209 };
           if (vErrors === null) {
             vErrors = [err677];
           } else {
@@ -7790,12 +7821,101 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-      } else {
-        const err678 = { instancePath: instancePath + "/gitops/argocd", schemaPath: "#/properties/gitops/properties/argocd/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.gitops.properties.argocd.type, parentSchema: schema11.properties.gitops.properties.argocd, data: data209 };
-        if (vErrors === null) {
-          vErrors = [err678];
+        for (const key52 in data209) {
+          if (!(key52 === "namespace" || key52 === "project" || key52 === "server")) {
+            const err678 = { instancePath: instancePath + "/gitops/argocd", schemaPath: "#/properties/gitops/properties/argocd/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key52 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.gitops.properties.argocd, data: data209 };
+            if (vErrors === null) {
+              vErrors = [err678];
+            } else {
+              vErrors.push(err678);
+            }
+            errors++;
+          }
+        }
+        let data210 = data209.namespace;
+        if (typeof data210 === "string") {
+          if (func3(data210) > 63) {
+            const err679 = { instancePath: instancePath + "/gitops/argocd/namespace", schemaPath: "#/properties/gitops/properties/argocd/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.gitops.properties.argocd.properties.namespace, data: data210 };
+            if (vErrors === null) {
+              vErrors = [err679];
+            } else {
+              vErrors.push(err679);
+            }
+            errors++;
+          }
+          if (!pattern0.test(data210)) {
+            const err680 = { instancePath: instancePath + "/gitops/argocd/namespace", schemaPath: "#/properties/gitops/properties/argocd/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.gitops.properties.argocd.properties.namespace, data: data210 };
+            if (vErrors === null) {
+              vErrors = [err680];
+            } else {
+              vErrors.push(err680);
+            }
+            errors++;
+          }
         } else {
-          vErrors.push(err678);
+          const err681 = { instancePath: instancePath + "/gitops/argocd/namespace", schemaPath: "#/properties/gitops/properties/argocd/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.argocd.properties.namespace.type, parentSchema: schema11.properties.gitops.properties.argocd.properties.namespace, data: data210 };
+          if (vErrors === null) {
+            vErrors = [err681];
+          } else {
+            vErrors.push(err681);
+          }
+          errors++;
+        }
+        let data211 = data209.project;
+        if (typeof data211 === "string") {
+          if (func3(data211) > 63) {
+            const err682 = { instancePath: instancePath + "/gitops/argocd/project", schemaPath: "#/properties/gitops/properties/argocd/properties/project/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.gitops.properties.argocd.properties.project, data: data211 };
+            if (vErrors === null) {
+              vErrors = [err682];
+            } else {
+              vErrors.push(err682);
+            }
+            errors++;
+          }
+          if (!pattern0.test(data211)) {
+            const err683 = { instancePath: instancePath + "/gitops/argocd/project", schemaPath: "#/properties/gitops/properties/argocd/properties/project/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.gitops.properties.argocd.properties.project, data: data211 };
+            if (vErrors === null) {
+              vErrors = [err683];
+            } else {
+              vErrors.push(err683);
+            }
+            errors++;
+          }
+        } else {
+          const err684 = { instancePath: instancePath + "/gitops/argocd/project", schemaPath: "#/properties/gitops/properties/argocd/properties/project/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.argocd.properties.project.type, parentSchema: schema11.properties.gitops.properties.argocd.properties.project, data: data211 };
+          if (vErrors === null) {
+            vErrors = [err684];
+          } else {
+            vErrors.push(err684);
+          }
+          errors++;
+        }
+        let data212 = data209.server;
+        if (typeof data212 === "string") {
+          if (func3(data212) < 1) {
+            const err685 = { instancePath: instancePath + "/gitops/argocd/server", schemaPath: "#/properties/gitops/properties/argocd/properties/server/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.gitops.properties.argocd.properties.server, data: data212 };
+            if (vErrors === null) {
+              vErrors = [err685];
+            } else {
+              vErrors.push(err685);
+            }
+            errors++;
+          }
+        } else {
+          const err686 = { instancePath: instancePath + "/gitops/argocd/server", schemaPath: "#/properties/gitops/properties/argocd/properties/server/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.argocd.properties.server.type, parentSchema: schema11.properties.gitops.properties.argocd.properties.server, data: data212 };
+          if (vErrors === null) {
+            vErrors = [err686];
+          } else {
+            vErrors.push(err686);
+          }
+          errors++;
+        }
+      } else {
+        const err687 = { instancePath: instancePath + "/gitops/argocd", schemaPath: "#/properties/gitops/properties/argocd/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.gitops.properties.argocd.type, parentSchema: schema11.properties.gitops.properties.argocd, data: data209 };
+        if (vErrors === null) {
+          vErrors = [err687];
+        } else {
+          vErrors.push(err687);
         }
         errors++;
       }
@@ -7811,39 +7931,39 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data213.dependsOn = [];
         }
         if (data213.namespace === void 0) {
-          const err679 = { instancePath: instancePath + "/gitops/flux", schemaPath: "#/properties/gitops/properties/flux/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.gitops.properties.flux.required, parentSchema: schema11.properties.gitops.properties.flux, data: data213 };
+          const err688 = { instancePath: instancePath + "/gitops/flux", schemaPath: "#/properties/gitops/properties/flux/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.gitops.properties.flux.required, parentSchema: schema11.properties.gitops.properties.flux, data: data213 };
           if (vErrors === null) {
-            vErrors = [err679];
+            vErrors = [err688];
           } else {
-            vErrors.push(err679);
+            vErrors.push(err688);
           }
           errors++;
         }
         if (data213.interval === void 0) {
-          const err680 = { instancePath: instancePath + "/gitops/flux", schemaPath: "#/properties/gitops/properties/flux/required", keyword: "required", params: { missingProperty: "interval" }, message: "must have required property 'interval'", schema: schema11.properties.gitops.properties.flux.required, parentSchema: schema11.properties.gitops.properties.flux, data: data213 };
+          const err689 = { instancePath: instancePath + "/gitops/flux", schemaPath: "#/properties/gitops/properties/flux/required", keyword: "required", params: { missingProperty: "interval" }, message: "must have required property 'interval'", schema: schema11.properties.gitops.properties.flux.required, parentSchema: schema11.properties.gitops.properties.flux, data: data213 };
           if (vErrors === null) {
-            vErrors = [err680];
+            vErrors = [err689];
           } else {
-            vErrors.push(err680);
+            vErrors.push(err689);
           }
           errors++;
         }
         if (data213.dependsOn === void 0) {
-          const err681 = { instancePath: instancePath + "/gitops/flux", schemaPath: "#/properties/gitops/properties/flux/required", keyword: "required", params: { missingProperty: "dependsOn" }, message: "must have required property 'dependsOn'", schema: schema11.properties.gitops.properties.flux.required, parentSchema: schema11.properties.gitops.properties.flux, data: data213 };
+          const err690 = { instancePath: instancePath + "/gitops/flux", schemaPath: "#/properties/gitops/properties/flux/required", keyword: "required", params: { missingProperty: "dependsOn" }, message: "must have required property 'dependsOn'", schema: schema11.properties.gitops.properties.flux.required, parentSchema: schema11.properties.gitops.properties.flux, data: data213 };
           if (vErrors === null) {
-            vErrors = [err681];
+            vErrors = [err690];
           } else {
-            vErrors.push(err681);
+            vErrors.push(err690);
           }
           errors++;
         }
         for (const key53 in data213) {
           if (!(key53 === "namespace" || key53 === "interval" || key53 === "dependsOn")) {
-            const err682 = { instancePath: instancePath + "/gitops/flux", schemaPath: "#/properties/gitops/properties/flux/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key53 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.gitops.properties.flux, data: data213 };
+            const err691 = { instancePath: instancePath + "/gitops/flux", schemaPath: "#/properties/gitops/properties/flux/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key53 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.gitops.properties.flux, data: data213 };
             if (vErrors === null) {
-              vErrors = [err682];
+              vErrors = [err691];
             } else {
-              vErrors.push(err682);
+              vErrors.push(err691);
             }
             errors++;
           }
@@ -7851,49 +7971,49 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let data214 = data213.namespace;
         if (typeof data214 === "string") {
           if (func3(data214) > 63) {
-            const err683 = { instancePath: instancePath + "/gitops/flux/namespace", schemaPath: "#/properties/gitops/properties/flux/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.gitops.properties.flux.properties.namespace, data: data214 };
+            const err692 = { instancePath: instancePath + "/gitops/flux/namespace", schemaPath: "#/properties/gitops/properties/flux/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.gitops.properties.flux.properties.namespace, data: data214 };
             if (vErrors === null) {
-              vErrors = [err683];
+              vErrors = [err692];
             } else {
-              vErrors.push(err683);
+              vErrors.push(err692);
             }
             errors++;
           }
           if (!pattern0.test(data214)) {
-            const err684 = { instancePath: instancePath + "/gitops/flux/namespace", schemaPath: "#/properties/gitops/properties/flux/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.gitops.properties.flux.properties.namespace, data: data214 };
+            const err693 = { instancePath: instancePath + "/gitops/flux/namespace", schemaPath: "#/properties/gitops/properties/flux/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.gitops.properties.flux.properties.namespace, data: data214 };
             if (vErrors === null) {
-              vErrors = [err684];
+              vErrors = [err693];
             } else {
-              vErrors.push(err684);
+              vErrors.push(err693);
             }
             errors++;
           }
         } else {
-          const err685 = { instancePath: instancePath + "/gitops/flux/namespace", schemaPath: "#/properties/gitops/properties/flux/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.flux.properties.namespace.type, parentSchema: schema11.properties.gitops.properties.flux.properties.namespace, data: data214 };
+          const err694 = { instancePath: instancePath + "/gitops/flux/namespace", schemaPath: "#/properties/gitops/properties/flux/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.flux.properties.namespace.type, parentSchema: schema11.properties.gitops.properties.flux.properties.namespace, data: data214 };
           if (vErrors === null) {
-            vErrors = [err685];
+            vErrors = [err694];
           } else {
-            vErrors.push(err685);
+            vErrors.push(err694);
           }
           errors++;
         }
         let data215 = data213.interval;
         if (typeof data215 === "string") {
-          if (!pattern85.test(data215)) {
-            const err686 = { instancePath: instancePath + "/gitops/flux/interval", schemaPath: "#/properties/gitops/properties/flux/properties/interval/pattern", keyword: "pattern", params: { pattern: "^([0-9]+(s|m|h))+$" }, message: 'must match pattern "^([0-9]+(s|m|h))+$"', schema: "^([0-9]+(s|m|h))+$", parentSchema: schema11.properties.gitops.properties.flux.properties.interval, data: data215 };
+          if (!pattern87.test(data215)) {
+            const err695 = { instancePath: instancePath + "/gitops/flux/interval", schemaPath: "#/properties/gitops/properties/flux/properties/interval/pattern", keyword: "pattern", params: { pattern: "^([0-9]+(s|m|h))+$" }, message: 'must match pattern "^([0-9]+(s|m|h))+$"', schema: "^([0-9]+(s|m|h))+$", parentSchema: schema11.properties.gitops.properties.flux.properties.interval, data: data215 };
             if (vErrors === null) {
-              vErrors = [err686];
+              vErrors = [err695];
             } else {
-              vErrors.push(err686);
+              vErrors.push(err695);
             }
             errors++;
           }
         } else {
-          const err687 = { instancePath: instancePath + "/gitops/flux/interval", schemaPath: "#/properties/gitops/properties/flux/properties/interval/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.flux.properties.interval.type, parentSchema: schema11.properties.gitops.properties.flux.properties.interval, data: data215 };
+          const err696 = { instancePath: instancePath + "/gitops/flux/interval", schemaPath: "#/properties/gitops/properties/flux/properties/interval/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.flux.properties.interval.type, parentSchema: schema11.properties.gitops.properties.flux.properties.interval, data: data215 };
           if (vErrors === null) {
-            vErrors = [err687];
+            vErrors = [err696];
           } else {
-            vErrors.push(err687);
+            vErrors.push(err696);
           }
           errors++;
         }
@@ -7904,70 +8024,70 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             let data217 = data216[i18];
             if (typeof data217 === "string") {
               if (func3(data217) > 63) {
-                const err688 = { instancePath: instancePath + "/gitops/flux/dependsOn/" + i18, schemaPath: "#/properties/gitops/properties/flux/properties/dependsOn/items/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.gitops.properties.flux.properties.dependsOn.items, data: data217 };
+                const err697 = { instancePath: instancePath + "/gitops/flux/dependsOn/" + i18, schemaPath: "#/properties/gitops/properties/flux/properties/dependsOn/items/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.gitops.properties.flux.properties.dependsOn.items, data: data217 };
                 if (vErrors === null) {
-                  vErrors = [err688];
+                  vErrors = [err697];
                 } else {
-                  vErrors.push(err688);
+                  vErrors.push(err697);
                 }
                 errors++;
               }
               if (!pattern0.test(data217)) {
-                const err689 = { instancePath: instancePath + "/gitops/flux/dependsOn/" + i18, schemaPath: "#/properties/gitops/properties/flux/properties/dependsOn/items/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.gitops.properties.flux.properties.dependsOn.items, data: data217 };
+                const err698 = { instancePath: instancePath + "/gitops/flux/dependsOn/" + i18, schemaPath: "#/properties/gitops/properties/flux/properties/dependsOn/items/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.gitops.properties.flux.properties.dependsOn.items, data: data217 };
                 if (vErrors === null) {
-                  vErrors = [err689];
+                  vErrors = [err698];
                 } else {
-                  vErrors.push(err689);
+                  vErrors.push(err698);
                 }
                 errors++;
               }
             } else {
-              const err690 = { instancePath: instancePath + "/gitops/flux/dependsOn/" + i18, schemaPath: "#/properties/gitops/properties/flux/properties/dependsOn/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.flux.properties.dependsOn.items.type, parentSchema: schema11.properties.gitops.properties.flux.properties.dependsOn.items, data: data217 };
+              const err699 = { instancePath: instancePath + "/gitops/flux/dependsOn/" + i18, schemaPath: "#/properties/gitops/properties/flux/properties/dependsOn/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.flux.properties.dependsOn.items.type, parentSchema: schema11.properties.gitops.properties.flux.properties.dependsOn.items, data: data217 };
               if (vErrors === null) {
-                vErrors = [err690];
+                vErrors = [err699];
               } else {
-                vErrors.push(err690);
+                vErrors.push(err699);
               }
               errors++;
             }
           }
         } else {
-          const err691 = { instancePath: instancePath + "/gitops/flux/dependsOn", schemaPath: "#/properties/gitops/properties/flux/properties/dependsOn/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.gitops.properties.flux.properties.dependsOn.type, parentSchema: schema11.properties.gitops.properties.flux.properties.dependsOn, data: data216 };
+          const err700 = { instancePath: instancePath + "/gitops/flux/dependsOn", schemaPath: "#/properties/gitops/properties/flux/properties/dependsOn/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.gitops.properties.flux.properties.dependsOn.type, parentSchema: schema11.properties.gitops.properties.flux.properties.dependsOn, data: data216 };
           if (vErrors === null) {
-            vErrors = [err691];
+            vErrors = [err700];
           } else {
-            vErrors.push(err691);
+            vErrors.push(err700);
           }
           errors++;
         }
       } else {
-        const err692 = { instancePath: instancePath + "/gitops/flux", schemaPath: "#/properties/gitops/properties/flux/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.gitops.properties.flux.type, parentSchema: schema11.properties.gitops.properties.flux, data: data213 };
+        const err701 = { instancePath: instancePath + "/gitops/flux", schemaPath: "#/properties/gitops/properties/flux/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.gitops.properties.flux.type, parentSchema: schema11.properties.gitops.properties.flux, data: data213 };
         if (vErrors === null) {
-          vErrors = [err692];
+          vErrors = [err701];
         } else {
-          vErrors.push(err692);
+          vErrors.push(err701);
         }
         errors++;
       }
     } else {
-      const err693 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.gitops.type, parentSchema: schema11.properties.gitops, data: data204 };
+      const err702 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.gitops.type, parentSchema: schema11.properties.gitops, data: data204 };
       if (vErrors === null) {
-        vErrors = [err693];
+        vErrors = [err702];
       } else {
-        vErrors.push(err693);
+        vErrors.push(err702);
       }
       errors++;
     }
   } else {
-    const err694 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.type, parentSchema: schema11, data };
+    const err703 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.type, parentSchema: schema11, data };
     if (vErrors === null) {
-      vErrors = [err694];
+      vErrors = [err703];
     } else {
-      vErrors.push(err694);
+      vErrors.push(err703);
     }
     errors++;
   }
   validate10.errors = vErrors;
   return errors === 0;
 }
-module.exports.schemaSha256 = "b267633a7a4fc5fcdd2892facab64f725ed2d930491ded1b667d6067ee30fdf7";
+module.exports.schemaSha256 = "448427718fbc3b07d55667772d63009f5cc36adc632528b48340ff8ede97377e";
