@@ -61,14 +61,22 @@ interface PemScan {
  * `RSA`/`EC`/`OPENSSH`/`ENCRYPTED` keys), so the private-key refusal does not depend on the block
  * parsing at all: any "PRIVATE KEY" or "ENCRYPTED" in the file, in any case and spacing, refuses it.
  */
+const PEM_LABELS = new Set([
+  'CERTIFICATE', 'TRUSTED CERTIFICATE', 'X509 CRL', 'CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST', 'PKCS7', 'CMS', 'PUBLIC KEY',
+  'RSA PUBLIC KEY', 'PRIVATE KEY', 'ENCRYPTED PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY', 'DSA PRIVATE KEY', 'OPENSSH PRIVATE KEY',
+  'EC PARAMETERS', 'DH PARAMETERS', 'X9.42 DH PARAMETERS', 'PGP PRIVATE KEY BLOCK', 'PGP PUBLIC KEY BLOCK',
+]);
+
 function scanPem(text: string): PemScan {
   const privateKey = /PRIVATE\s*KEY|ENCRYPTED|Proc-Type:/i.test(text);
   const certificates: string[] = [];
   const others: string[] = [];
   const lines = text.split(/\r?\n|\r/);
+  // only labels PEM defines are named: anything else in the file may be a secret pasted by mistake
   const label = (line: string) => {
     const m = /-+\s*(?:BEGIN|END)\s+([A-Z0-9 ]{1,40}?)\s*-+/i.exec(line);
-    return m ? m[1].trim() : 'an unreadable header';
+    const name = m?.[1].trim().replace(/\s+/g, ' ').toUpperCase();
+    return name && PEM_LABELS.has(name) ? name : 'a block with another label';
   };
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
