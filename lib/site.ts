@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { configAdvice, exampleValueAdvice } from './config/advice';
 import { readSiteInputs, type SiteInputs } from './config/inputs';
-import { checkSiteDocument, outsideOf, readSiteSource, type SiteSource } from './config/load';
+import { checkSiteDocument, outsideOf, readSiteSource, whereCheckable, type SiteSource } from './config/load';
 import { originOf, siteConfigError } from './config/overlay';
 import type { SiteConfig } from './config/schema';
 
@@ -38,13 +38,10 @@ export function loadSite(file: string, options: LoadOptions = {}): Site {
   const caDir = dirname(originOf(file, source.document, 'registry.caFile'));
   // Files and environment variables are checked also when the schema found problems (every problem
   // at once), as far as the config can be read: not at all when what it names has the wrong type.
-  let read: ReturnType<typeof readSiteInputs>;
-  try {
-    read = readSiteInputs(config, caDir, options.env ?? process.env);
-  } catch (err) {
-    if (checked.schemaValid) throw err;
-    read = { inputs: {}, problems: [], warnings: [] };
-  }
+  const env = options.env ?? process.env;
+  const read = checked.schemaValid
+    ? readSiteInputs(config, caDir, env)
+    : (whereCheckable(config, checked.refused, (c) => readSiteInputs(c, caDir, env)) ?? { inputs: {}, problems: [], warnings: [] });
   const { inputs, warnings } = read;
   const problems = [...checked.problems, ...outsideOf(checked.refused, read.problems)];
   if (problems.length > 0) throw siteConfigError(file, source.document, problems);

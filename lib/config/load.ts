@@ -252,15 +252,38 @@ export function checkSiteDocument(document: unknown): CheckedSiteDocument {
   const config = data as SiteConfig;
   const schema = schemaValid ? [] : schemaProblems(validate.errors ?? [], document);
   const refused = schema.map((p) => p.path);
-  const semantic = SEMANTIC_CHECKS.flatMap((check) => {
-    if (schemaValid) return check(config);
-    try {
-      return check(config);
-    } catch {
-      return [];
-    }
-  });
+  const semantic = SEMANTIC_CHECKS.flatMap((check) => (schemaValid ? check(config) : (whereCheckable(config, refused, check) ?? [])));
   return { config, schemaValid, problems: [...schema, ...outsideOf(refused, semantic)], refused };
+}
+
+/**
+ * `check(config)` when it reads no value the schema refused, else undefined: a check that read a
+ * refused value (a `count` of "two") would judge nonsense (no pool has servers) and report it as if it
+ * were a problem of its own. What it reads is recorded through a Proxy; a check that throws on a value
+ * of the wrong type is left out too.
+ */
+export function whereCheckable<T>(config: SiteConfig, refused: readonly string[], check: (config: SiteConfig) => T): T | undefined {
+  if (refused.length === 0) return check(config);
+  let touched = false;
+  const touches = (path: string) => refused.some((r) => r === '(root)' || path === r || path.startsWith(`${r}.`) || path.startsWith(`${r}[`));
+  const wrap = (value: unknown, segments: (string | number)[]): unknown => {
+    if (value === null || typeof value !== 'object') return value;
+    return new Proxy(value as object, {
+      get(target, key, receiver) {
+        const child = Reflect.get(target, key, receiver);
+        if (typeof key === 'symbol' || (Array.isArray(target) && !/^\d+$/.test(key))) return child;
+        const path = [...segments, Array.isArray(target) ? Number(key) : key];
+        if (touches(joinPath(path))) touched = true;
+        return wrap(child, path);
+      },
+    });
+  };
+  try {
+    const result = check(wrap(config, []) as SiteConfig);
+    return touched ? undefined : result;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The problems that neither are about nor relate to a field at or under one of `refused`. */
