@@ -340,6 +340,28 @@ describe('hostile inputs (property-based)', () => {
   });
 });
 
+describe('command-line mistakes', () => {
+  it('each is one "<flag>: <value>: …" line, exit 2, no stack trace', async () => {
+    const cases: [string[], string][] = [
+      [['validate', '--kubernetes-version', '1.99'], '--kubernetes-version: 1.99: must be one of 1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36'],
+      [['synth', '--ou', 'x'], '--ou: (flag): unknown option; did you mean --out?'],
+      [['synth', '--bogus'], '--bogus: (flag): unknown option'],
+      [['plan'], '--to: (flag): is required (--to <minor>)'],
+      [['diff', '--output', 'xml'], '--output: xml: must be one of text, json'],
+      [['validate', '--site'], '--site: (flag): needs a value (--site <file>)'],
+      [['plot'], 'plot: (command): unknown command; did you mean plan?'],
+      [['validate', 'sites/example.yaml'], '(arguments): (command): validate takes no arguments; name site files with --site'],
+    ];
+    for (const [args, expected] of cases) {
+      const out: string[] = [];
+      const err: string[] = [];
+      expect(await runCli(args, registry, { out: (l) => out.push(l), err: (l) => err.push(l) }), args.join(' ')).toBe(EXIT_BAD_INPUT);
+      expect(err, args.join(' ')).toEqual([expected]);
+      expect(out).toEqual([]);
+    }
+  });
+});
+
 describe('the schema bounds every number', () => {
   it('every number and integer field has a maximum (the README promises bounded sizes and prices)', () => {
     const unbounded = SLOTS.filter((s) => s.schema.type === 'number' || s.schema.type === 'integer')
