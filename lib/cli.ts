@@ -239,6 +239,39 @@ export type CommandFactory = (registry: Registry, io: Io, setExit: (code: number
 export const EXTRA_COMMANDS: CommandFactory[] = [costCommand, diffCommand, planCommand, migrateCommand];
 
 /**
+ * A command-line mistake in the form of every other bad input, `<flag>: <value>: <what is wrong>`
+ * (`--kubernetes-version: 1.99: must be one of 1.30, …`; `(flag)` when there is no value), from
+ * Commander's error (its message is English prose with the flag and value quoted).
+ */
+export function flagProblem(err: CommanderError): string {
+  const message = err.message.replace(/^error: /, '').split('\n');
+  const hint = message.slice(1).join(' ').replace(/^\((.*)\)$/, '$1');
+  const quoted = [...message[0].matchAll(/'([^']*)'/g)].map((m) => m[1]);
+  const flag = (quoted[0] ?? '').split(' ')[0];
+  const suffix = hint ? `; ${hint.charAt(0).toLowerCase()}${hint.slice(1)}` : '';
+  switch (err.code) {
+    case 'commander.invalidArgument': {
+      const choices = /Allowed choices are (.*)\.$/.exec(message[0])?.[1];
+      return `${flag}: ${quoted[1] ?? '(flag)'}: ${choices ? `must be one of ${choices}` : 'is not a valid value'}`;
+    }
+    case 'commander.unknownOption':
+      return `${flag}: (flag): unknown option${suffix}`;
+    case 'commander.optionMissingArgument':
+      return `${flag}: (flag): needs a value (${quoted[0]})`;
+    case 'commander.missingMandatoryOptionValue':
+      return `${flag}: (flag): is required (${quoted[0]})`;
+    case 'commander.conflictingOption':
+      return `${flag}: (flag): ${message[0].replace(/^option /, '')}`;
+    case 'commander.unknownCommand':
+      return `${flag}: (command): unknown command${suffix || '; --help lists the commands'}`;
+    case 'commander.excessArguments':
+      return `(arguments): (command): ${flag} takes no arguments; name site files with --site`;
+    default:
+      return `(command line): (flag): ${message[0]}${suffix}`;
+  }
+}
+
+/**
  * Runs the CLI and returns the exit code. User mistakes (bad site files, bad flags) print one line per
  * problem and return 2 without a stack trace; anything else is a bug and propagates.
  */
@@ -249,7 +282,8 @@ export async function runCli(argv: readonly string[], registry: Registry, io: Io
   };
   // addCommand does not pass the output settings on: each subcommand gets them, or its flag errors
   // would bypass `io` and go straight to the process's stderr.
-  const output = { writeOut: (s: string) => io.out(s.trimEnd()), writeErr: (s: string) => io.err(s.trimEnd()) };
+  // Commander's own error lines are replaced by `<flag>: <value>: …` lines (flagProblem), printed below.
+  const output = { writeOut: (s: string) => io.out(s.trimEnd()), writeErr: (s: string) => io.err(s.trimEnd()), outputError: () => {} };
   const program = new Command(GENERATOR_NAME)
     .description('Typed cdk8s charts for an Amazon EKS Hybrid Nodes cluster')
     .version(GENERATOR_VERSION)
@@ -272,7 +306,9 @@ export async function runCli(argv: readonly string[], registry: Registry, io: Io
       return EXIT_OUTPUT;
     }
     if (err instanceof CommanderError) {
-      return err.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
+      if (err.exitCode === 0) return 0;
+      if (err.code !== 'commander.help' && err.code !== 'commander.helpDisplayed') io.err(flagProblem(err));
+      return EXIT_BAD_INPUT;
     }
     throw err;
   }

@@ -143,11 +143,34 @@ export function diffObjects(before: ReadonlyMap<string, readonly Manifest[]>, af
       out.push({ op: 'added', object: describeObject(object), file });
       continue;
     }
-    const changes = diffValues(previous.object, object);
+    const changes = redactSecretChanges(object, diffValues(previous.object, object));
     if (changes.length > 0 || previous.file !== file) out.push({ op: 'changed', object: describeObject(object), file, fromFile: previous.file, changes, before: previous.object, after: object });
   }
   for (const [key, { object, file }] of old) if (!now.has(key)) out.push({ op: 'removed', object: describeObject(object), file });
   return out;
+}
+
+/**
+ * A Secret's `data` and `stringData` values never appear in a diff (a reviewer, a CI log or a bot's
+ * comment would hold the token): a change shows only that the value changed and its size before and
+ * after, `<redacted, 120 bytes>` → `<redacted, 124 bytes>`.
+ */
+export function redactSecretChanges(object: Manifest, changes: readonly FieldChange[]): FieldChange[] {
+  if (object.kind !== 'Secret') return [...changes];
+  const secret = (path: string) => /^(data|stringData)(\.|\[|$)/.test(path);
+  return changes.map((c) => {
+    if (!secret(c.path)) return c;
+    const encoding = c.path.startsWith('stringData') ? 'utf8' : 'base64';
+    if (c.op === 'changed') return { ...c, before: redacted(c.before, encoding), after: redacted(c.after, encoding) };
+    if (c.op === 'added') return { ...c, after: redacted(c.after, encoding) };
+    return { ...c, before: redacted(c.before, encoding) };
+  });
+}
+
+function redacted(value: unknown, encoding: 'utf8' | 'base64'): unknown {
+  if (typeof value === 'string') return `<redacted, ${Buffer.byteLength(value, encoding)} bytes>`;
+  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redacted(v, encoding)]));
+  return '<redacted>';
 }
 
 /** Every file below `dir`, relative, skipping dot files (staging folders of an interrupted write). */

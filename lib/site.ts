@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { configAdvice, exampleValueAdvice } from './config/advice';
 import { readSiteInputs, type SiteInputs } from './config/inputs';
-import { readSiteSource, validateSiteDocument, type SiteSource } from './config/load';
+import { checkSiteDocument, outsideOf, readSiteSource, whereCheckable, type SiteSource } from './config/load';
 import { originOf, siteConfigError } from './config/overlay';
 import type { SiteConfig } from './config/schema';
 
@@ -32,10 +32,18 @@ export function loadSite(file: string, options: LoadOptions = {}): Site {
     options.kubernetesVersion === undefined
       ? source.document
       : { ...(source.document as object), kubernetesVersion: options.kubernetesVersion };
-  const config = validateSiteDocument(file, document);
+  const checked = checkSiteDocument(document);
+  const config = checked.config;
   // a path in a file is relative to that file: registry.caFile set in a base is read beside the base
   const caDir = dirname(originOf(file, source.document, 'registry.caFile'));
-  const { inputs, problems, warnings } = readSiteInputs(config, caDir, options.env ?? process.env);
+  // Files and environment variables are checked also when the schema found problems (every problem
+  // at once), as far as the config can be read: not at all when what it names has the wrong type.
+  const env = options.env ?? process.env;
+  const read = checked.schemaValid
+    ? readSiteInputs(config, caDir, env)
+    : (whereCheckable(config, checked.refused, (c) => readSiteInputs(c, caDir, env)) ?? { inputs: {}, problems: [], warnings: [] });
+  const { inputs, warnings } = read;
+  const problems = [...checked.problems, ...outsideOf(checked.refused, read.problems)];
   if (problems.length > 0) throw siteConfigError(file, source.document, problems);
   const caSubjects = inputs.registryCa?.certificates.map((c) => c.subject) ?? [];
   const advice = [...configAdvice(config), ...exampleValueAdvice(config, caSubjects)];

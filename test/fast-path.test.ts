@@ -77,7 +77,7 @@ describe('the fast path (scripts/run-bundle.cjs) behaves like main.ts from sourc
   it('an unknown command: same message, exit 2', async () => {
     const [a, b] = await both(['plot']);
     expect(a.status).toBe(2);
-    expect(a.stderr).toContain("unknown command 'plot'");
+    expect(a.stderr).toContain('plot: (command): unknown command');
     expect(comparable(a)).toEqual(comparable(b));
   });
 

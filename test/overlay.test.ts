@@ -166,14 +166,18 @@ describe('site overlays', () => {
     const lines = problemLines(() => loadSite(join(dir, 'site.yaml')));
     expect(lines).toContain(`${join(dir, 'base.yaml')}: nodePools[0].count: must be a whole number (got "two")`);
     expect(lines.some((l) => l.startsWith(`${join(dir, 'site.yaml')}: registry.ip: must be an IPv4 address`))).toBe(true);
-    expect(lines).toHaveLength(2);
+    // every problem at once: the pool has no GPUs, so the example's GPU samples have nowhere to run (true
+    // problems, reported beside the schema's); nothing else
+    expect(lines.filter((l) => !/: no node pool has /.test(l))).toHaveLength(2);
   });
 
   it('blames the overriding file for a whole list it replaced', () => {
     const dir = tree({});
     writeFileSync(join(dir, 'base.yaml'), exampleBase(dir));
     writeFileSync(join(dir, 'site.yaml'), `extends: base.yaml\nname: s\n${POOL.replace('count: 2', 'count: -1')}`);
-    expect(problemLines(() => loadSite(join(dir, 'site.yaml')))).toEqual([`${join(dir, 'site.yaml')}: nodePools[0].count: must be >= 0 (got -1)`]);
+    const lines = problemLines(() => loadSite(join(dir, 'site.yaml')));
+    expect(lines[0]).toBe(`${join(dir, 'site.yaml')}: nodePools[0].count: must be >= 0 (got -1)`);
+    expect(lines.slice(1).filter((l) => !/: no node pool has /.test(l))).toEqual([]);
   });
 
   it('blames the file that removed a required field with null', () => {

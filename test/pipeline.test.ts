@@ -214,7 +214,7 @@ describe('the CLI', () => {
   it('an unknown flag is bad input (exit 2), reported through the CLI output, not stray stderr', async () => {
     const err: string[] = [];
     expect(await runCli(['synth', '--colour'], registry, { out: () => {}, err: (l) => err.push(l) })).toBe(2);
-    expect(err).toEqual(["error: unknown option '--colour'"]);
+    expect(err).toEqual(['--colour: (flag): unknown option']);
   });
 
   it('runs as a process: bad input exits 2 with no stack trace', () => {

@@ -8,7 +8,13 @@ import { Type, type TSchema, type SchemaOptions, type TProperties } from '@sincl
 export const ERROR_KEYWORD = 'x-error';
 
 export const DNS1123_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+/** A Kubernetes object name (DNS-1123 subdomain, at most 253 characters; Kubernetes limits no label). */
 export const DNS1123_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+/** A DNS hostname: dot-separated labels, each at most 63 characters (the whole name's 253 is the schema's maxLength). */
+export const DNS_HOSTNAME = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$';
+
+/** One IPv4 octet, 0-255, without leading zeros (`010` is octal to some parsers and decimal to others). */
+const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
 
 /** A closed object: unknown keys are errors, and a missing object is defaulted to `{}` so nested defaults apply. */
 export function Section<T extends TProperties>(properties: T, options: SchemaOptions = {}) {
@@ -35,9 +41,19 @@ export function DnsLabel(options: SchemaOptions = {}) {
 
 export function Hostname(options: SchemaOptions = {}) {
   return Type.String({
-    pattern: DNS1123_SUBDOMAIN,
+    pattern: DNS_HOSTNAME,
     maxLength: 253,
-    [ERROR_KEYWORD]: 'must be a DNS hostname: lowercase labels of letters, digits and "-" separated by dots',
+    [ERROR_KEYWORD]: 'must be a DNS hostname: lowercase labels of letters, digits and "-" separated by dots, each label at most 63 characters, at most 253 in all',
+    ...options,
+  });
+}
+
+/** A hostname or an IPv4 address (an NFS server, say): anything else would be written into a manifest as is. */
+export function HostOrIpv4(options: SchemaOptions = {}) {
+  return Type.String({
+    maxLength: 253,
+    anyOf: [{ format: 'ipv4' }, { pattern: DNS_HOSTNAME, not: { pattern: '^[0-9.]+$' } }],
+    [ERROR_KEYWORD]: 'must be a DNS hostname or an IPv4 address such as 192.168.1.100',
     ...options,
   });
 }
@@ -48,8 +64,8 @@ export function Ipv4(options: SchemaOptions = {}) {
 
 export function Cidr(options: SchemaOptions = {}) {
   return Type.String({
-    pattern: '^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$',
-    [ERROR_KEYWORD]: 'must be an IPv4 CIDR such as 10.0.0.0/16',
+    pattern: `^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}/(3[0-2]|[12]?[0-9])$`,
+    [ERROR_KEYWORD]: 'must be an IPv4 CIDR such as 10.0.0.0/16 (octets 0-255 without leading zeros, prefix 0-32)',
     ...options,
   });
 }

@@ -22,12 +22,16 @@ export const DEFAULT_COST_TIERS = [
 /** The flat rate the source guide quotes; shown beside the tiered price so readers see the difference. */
 export const GUIDE_FLAT_USD_PER_VCPU_HOUR = 0.1099;
 
+/** No published rate comes near this (AWS asks $0.02 or less): a larger one is a typo, and would render a cost report in the billions. */
+export const MAX_USD_PER_VCPU_HOUR = 10;
+
 /** Prices are computed in millionths of a dollar: enough for every published rate, exact in integers. */
 const Rate = (description: string, defaultValue?: number) =>
   Type.Number({
     minimum: 0,
+    maximum: MAX_USD_PER_VCPU_HOUR,
     ...(defaultValue === undefined ? {} : { default: defaultValue }),
-    description: `${description} In US dollars, at most 6 decimal places.`,
+    description: `${description} In US dollars, at most 6 decimal places, at most ${MAX_USD_PER_VCPU_HOUR}.`,
   });
 
 const Arn = (what: string) =>

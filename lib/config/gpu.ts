@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Closed, DnsLabel, Enabled, ERROR_KEYWORD, Image, LabelMap, Section, Taint } from './common';
+import { Closed, DnsLabel, Enabled, ERROR_KEYWORD, HostOrIpv4, Image, LabelMap, Section, Taint } from './common';
 
 export const GPU_MODES = ['none', 'devicePlugin', 'dra'] as const;
 export type GpuMode = (typeof GPU_MODES)[number];
@@ -146,7 +146,7 @@ export const gpuProperties = {
         {
           enabled: Enabled(false, 'the gpu-training Pod (PyTorch on a whole device-plugin server)'),
           image: Image(PYTORCH_SAMPLE_IMAGE, 'PyTorch runtime image.'),
-          gpus: Type.Integer({ minimum: 1, default: 8, description: 'nvidia.com/gpu limit; at most the pool\'s gpu.perNode.' }),
+          gpus: Type.Integer({ minimum: 1, maximum: 64, default: 8, description: 'nvidia.com/gpu limit; at most the pool\'s gpu.perNode.' }),
           pool: PoolName('devicePlugin pool to run on; default: the first devicePlugin pool.'),
         },
         { description: 'gpu-training Pod.' },
@@ -178,7 +178,7 @@ export const gpuProperties = {
       nfs: Section(
         {
           enabled: Type.Boolean({ default: false, description: 'Render the on-prem NFS PersistentVolume and claim.' }),
-          server: Type.Optional(Type.String({ minLength: 1, description: 'NFS server address.' })),
+          server: Type.Optional(HostOrIpv4({ description: 'NFS server: a hostname or an IPv4 address.' })),
           path: Type.Optional(
             Type.String({ pattern: '^/', description: 'Exported path.', [ERROR_KEYWORD]: 'must be an absolute export path such as /export/data' }),
           ),

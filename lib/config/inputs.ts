@@ -1,8 +1,8 @@
 import { createHash, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { plainCredentialsAllowed } from '../pull-secrets';
-import { unreadableReason, type Problem } from './problems';
+import type { Problem } from './problems';
+import { readRegularFile, UnreadableFileError } from './read-file';
 import { ROBOT_NAME_MESSAGE, ROBOT_NAME_PATTERN } from './registry';
 import type { SiteConfig } from './schema';
 
@@ -43,7 +43,69 @@ export interface InputsResult {
 export const CA_EXPIRY_WARNING_DAYS = 30;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)\r?\n?-----END \1-----/g;
+/** A CA bundle is a few certificates: far below the loader's general limit. */
+const MAX_CA_FILE_BYTES = 256 * 1024;
+
+interface PemScan {
+  /** The certificate blocks, each normalised: BEGIN line, base64 lines, END line, `\n`-separated. */
+  readonly certificates: string[];
+  /** Everything that looked like a PEM block but is not a well-formed CERTIFICATE block (labels, when readable). */
+  readonly others: string[];
+  /** Some part of the file names or looks like a private key (any label, any spacing, any case). */
+  readonly privateKey: boolean;
+}
+
+/**
+ * Reads the PEM blocks of a CA file line by line, accepting only exact `CERTIFICATE` blocks.
+ * OpenSSL is lenient (trailing spaces after `-----`, an END label that differs from the BEGIN label,
+ * `RSA`/`EC`/`OPENSSH`/`ENCRYPTED` keys), so the private-key refusal does not depend on the block
+ * parsing at all: any "PRIVATE KEY" or "ENCRYPTED" in the file, in any case and spacing, refuses it.
+ */
+const PEM_LABELS = new Set([
+  'CERTIFICATE', 'TRUSTED CERTIFICATE', 'X509 CRL', 'CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST', 'PKCS7', 'CMS', 'PUBLIC KEY',
+  'RSA PUBLIC KEY', 'PRIVATE KEY', 'ENCRYPTED PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY', 'DSA PRIVATE KEY', 'OPENSSH PRIVATE KEY',
+  'EC PARAMETERS', 'DH PARAMETERS', 'X9.42 DH PARAMETERS', 'PGP PRIVATE KEY BLOCK', 'PGP PUBLIC KEY BLOCK',
+]);
+
+function scanPem(text: string): PemScan {
+  const privateKey = /PRIVATE\s*KEY|ENCRYPTED|Proc-Type:/i.test(text);
+  const certificates: string[] = [];
+  const others: string[] = [];
+  const lines = text.split(/\r?\n|\r/);
+  // only labels PEM defines are named: anything else in the file may be a secret pasted by mistake
+  const label = (line: string) => {
+    const m = /-+\s*(?:BEGIN|END)\s+([A-Z0-9 ]{1,40}?)\s*-+/i.exec(line);
+    const name = m?.[1].trim().replace(/\s+/g, ' ').toUpperCase();
+    return name && PEM_LABELS.has(name) ? name : 'a block with another label';
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (/-{2,}\s*END/i.test(line)) {
+      others.push(`${label(line)} (END without BEGIN)`);
+      continue;
+    }
+    if (!/-{2,}\s*BEGIN/i.test(line)) continue;
+    const body: string[] = [];
+    let end: string | undefined;
+    for (i++; i < lines.length; i++) {
+      const inner = lines[i].trim();
+      if (/-{2,}\s*(BEGIN|END)/i.test(inner)) {
+        if (/-{2,}\s*END/i.test(inner)) end = inner;
+        else i--;
+        break;
+      }
+      body.push(inner);
+    }
+    const wellFormed =
+      line === '-----BEGIN CERTIFICATE-----' &&
+      end === '-----END CERTIFICATE-----' &&
+      body.length > 0 &&
+      body.every((b) => /^[A-Za-z0-9+/]*={0,2}$/.test(b));
+    if (wellFormed) certificates.push(`${line}\n${body.filter((b) => b !== '').join('\n')}\n${end}`);
+    else others.push(label(line));
+  }
+  return { certificates, others, privateKey };
+}
 
 interface CaResult {
   readonly ca?: RegistryCa;
@@ -62,25 +124,27 @@ export function readRegistryCa(caFile: string, siteDir: string, now: Date): CaRe
   const problem = (message: string): CaResult => ({ problems: [{ path: 'registry.caFile', message: `${path} ${message}`, value: caFile }], warnings: [] });
   let text: string;
   try {
-    text = readFileSync(resolve(path), 'utf8');
+    text = readRegularFile(resolve(path), 'a PEM file', MAX_CA_FILE_BYTES).toString('utf8');
   } catch (err) {
-    return problem(`cannot be read (${unreadableReason(err, 'a PEM file')}); registry.caFile is relative to the file that sets it`);
+    if (!(err instanceof UnreadableFileError)) throw err;
+    return problem(`cannot be read (${err.reason}); registry.caFile is relative to the file that sets it`);
   }
-  const blocks = [...text.matchAll(PEM_BLOCK)];
-  if (blocks.some((b) => b[1].includes('PRIVATE KEY'))) {
+  // Messages never quote the file: it is not YAML we parsed, and a mistaken path may point at a secret.
+  const scan = scanPem(text);
+  if (scan.privateKey || scan.others.some((l) => /KEY|PRIVATE/i.test(l))) {
     return problem('holds a private key; the CA file must contain only the public CA certificate (the key never leaves the CA)');
   }
-  const certs = blocks.filter((b) => b[1] === 'CERTIFICATE');
-  if (certs.length === 0) return problem('is not a PEM certificate file: no "-----BEGIN CERTIFICATE-----" block');
-  if (certs.length !== blocks.length) {
-    return problem(`holds PEM blocks other than certificates (${blocks.filter((b) => b[1] !== 'CERTIFICATE').map((b) => b[1]).join(', ')})`);
+  if (scan.others.length > 0) {
+    return problem(`holds PEM blocks other than well-formed certificates (${scan.others.join(', ')}); only "-----BEGIN CERTIFICATE-----" blocks are allowed`);
   }
+  const certs = scan.certificates;
+  if (certs.length === 0) return problem('is not a PEM certificate file: no "-----BEGIN CERTIFICATE-----" block');
   const parsed: X509Certificate[] = [];
   for (const [i, block] of certs.entries()) {
     try {
-      parsed.push(new X509Certificate(block[0]));
+      parsed.push(new X509Certificate(block));
     } catch (err) {
-      return problem(`certificate ${i + 1} is not a valid X.509 certificate (${(err as Error).message})`);
+      return problem(`certificate ${i + 1} is not a valid X.509 certificate (${firstLine((err as Error).message)})`);
     }
   }
   const problems: Problem[] = [];
@@ -108,7 +172,7 @@ export function readRegistryCa(caFile: string, siteDir: string, now: Date): CaRe
   }
   if (problems.length > 0) return { problems, warnings };
   // Normalised so that line endings or text around the blocks do not roll the DaemonSet.
-  const pem = `${certs.map((b) => b[0].replace(/\r\n/g, '\n')).join('\n')}\n`;
+  const pem = `${certs.join('\n')}\n`;
   return {
     ca: {
       pem,
@@ -118,6 +182,10 @@ export function readRegistryCa(caFile: string, siteDir: string, now: Date): CaRe
     problems,
     warnings,
   };
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0].slice(0, 200);
 }
 
 function oneLine(subject: string): string {
@@ -138,7 +206,8 @@ export function readPlainPullCredentials(config: SiteConfig, env: NodeJS.Process
   if (!username) {
     problems.push({ path: 'pullSecrets.plain.usernameEnv', message: `environment variable ${usernameEnv} is not set or empty; mode plain reads the robot account name from it at synth time`, value: usernameEnv });
   } else if (!ROBOT_NAME.test(username)) {
-    problems.push({ path: 'pullSecrets.plain.usernameEnv', message: `environment variable ${usernameEnv} ${ROBOT_NAME_MESSAGE}`, value: username });
+    // never the value: with the two variables swapped it is the robot token
+    problems.push({ path: 'pullSecrets.plain.usernameEnv', message: `environment variable ${usernameEnv} ${ROBOT_NAME_MESSAGE} (its value is not shown; are usernameEnv and passwordEnv swapped?)`, value: usernameEnv });
   }
   if (!password) {
     problems.push({ path: 'pullSecrets.plain.passwordEnv', message: `environment variable ${passwordEnv} is not set or empty; mode plain reads the robot token from it at synth time`, value: passwordEnv });

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { closest, distance } from 'fastest-levenshtein';
-import { isMap, LineCounter, parseDocument } from 'yaml';
+import { type Alias, type Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { ERROR_KEYWORD } from './common';
 import { resolveSite, siteConfigError, type ParsedFile } from './overlay';
-import { joinPath, SiteConfigError, unreadableReason, type Problem } from './problems';
+import { joinPath, SiteConfigError, type Problem } from './problems';
+import { readRegularFile, UnreadableFileError } from './read-file';
 import { SiteSchema, type SiteConfig } from './schema';
 import { SEMANTIC_CHECKS } from './semantic';
 import precompiledValidator from './site-validator.generated';
@@ -82,15 +82,23 @@ export function readSiteSource(file: string): SiteSource {
 /** Alias expansions a site file may use: plenty for anchors of pools and taints, nothing like a YAML bomb. */
 const MAX_ALIAS_COUNT = 100;
 
+/** Nesting a site file may use: the schema goes 6 levels deep; anything near this is a hostile document. */
+export const MAX_NESTING_DEPTH = 64;
+
 function readSiteFile(file: string): ParsedFile {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    bytes = readRegularFile(file, 'a site config YAML file');
   } catch (err) {
-    throw new SiteConfigError(file, [{ path: '(root)', message: `cannot read the file: ${unreadableReason(err, 'a site config YAML file')}` }]);
+    if (!(err instanceof UnreadableFileError)) throw err;
+    throw new SiteConfigError(file, [{ path: '(root)', message: `cannot read the file: ${err.reason}` }]);
   }
   const text = bytes.toString('utf8');
   const lineCounter = new LineCounter();
+  const at = (offset: number) => {
+    const pos = lineCounter.linePos(offset);
+    return `line ${pos.line}, column ${pos.col}`;
+  };
   // merge: YAML 1.1 merge keys (`<<: *anchor`), which kubectl's YAML reader accepts too; explicit keys win.
   const doc = parseDocument(text, { uniqueKeys: true, merge: true, prettyErrors: false, lineCounter });
   if (doc.errors.length > 0) {
@@ -98,32 +106,112 @@ function readSiteFile(file: string): ParsedFile {
     // report the syntax errors alone then.
     const syntax = doc.errors.some((e) => e.code !== 'DUPLICATE_KEY');
     const problems = doc.errors.flatMap((e) => {
-      const pos = lineCounter.linePos(e.pos[0]);
-      const path = `line ${pos.line}, column ${pos.col}`;
+      const path = at(e.pos[0]);
+      if (e.code === 'RESOURCE_EXHAUSTION') return [{ path, message: `the document nests too deeply; at most ${MAX_NESTING_DEPTH} levels are allowed` }];
       if (e.code !== 'DUPLICATE_KEY') return [{ path, message: `YAML syntax error: ${firstLine(e.message)}` }];
       const key = /^\s*("[^"]*"|'[^']*'|[^:\n]*)/.exec(text.slice(e.pos[0]))?.[1].trim() ?? '';
       if (syntax) return [];
       return [{ path, message: `duplicate key "${key.replace(/^["']|["']$/g, '')}"; each key may appear once in a mapping` }];
     });
-    throw new SiteConfigError(file, problems);
+    throw new SiteConfigError(file, dedupe(problems));
   }
   if (doc.contents === null || text.trim() === '') {
     throw new SiteConfigError(file, [{ path: '(root)', message: 'the file is empty; expected a site config mapping' }]);
   }
+  if (!isMap(doc.contents)) {
+    // never the value: a file that is not a mapping may be anything (a token, /etc/passwd)
+    const kind = isSeq(doc.contents) ? 'a list' : isScalar(doc.contents) ? 'a single value' : 'not a mapping';
+    throw new SiteConfigError(file, [{ path: '(root)', message: `must be a YAML mapping of site config fields; this file is ${kind} (its content is not shown)` }]);
+  }
+  const problems = [
+    // unknown tags (`!!python/object:os.system`, `!foo`): a site file uses none, and ignoring one hides a mistake
+    ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED').map((w) => ({ path: at(w.pos[0]), message: `unknown YAML tag${tagOf(text, w.pos[0])}; site files use no tags` })),
+    ...structureProblems(doc, at),
+  ];
+  if (problems.length > 0) throw new SiteConfigError(file, dedupe(problems));
   let document: unknown;
   try {
     document = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
-    // the yaml package refuses documents whose aliases expand without bound (it throws a ReferenceError)
-    if (!(err instanceof ReferenceError)) throw err;
-    throw new SiteConfigError(file, [
-      { path: '(root)', message: `too many YAML alias expansions (a "billion laughs" document?); at most ${MAX_ALIAS_COUNT} are allowed` },
-    ]);
-  }
-  if (!isMap(doc.contents)) {
-    throw new SiteConfigError(file, [{ path: '(root)', message: 'must be a YAML mapping of site config fields', value: document }]);
+    // the yaml package refuses documents whose aliases expand without bound (it throws a ReferenceError);
+    // anything else it throws is reported in words, never as a stack trace
+    const message = err instanceof Error ? firstLine(err.message) : String(err);
+    if (err instanceof ReferenceError && /excessive alias count/i.test(message)) {
+      throw new SiteConfigError(file, [
+        { path: '(root)', message: `too many YAML alias expansions (a "billion laughs" document?); at most ${MAX_ALIAS_COUNT} are allowed` },
+      ]);
+    }
+    if (err instanceof RangeError) throw new SiteConfigError(file, [{ path: '(root)', message: `the document nests too deeply; at most ${MAX_NESTING_DEPTH} levels are allowed` }]);
+    throw new SiteConfigError(file, [{ path: '(root)', message: `cannot be read as YAML: ${message}` }]);
   }
   return { file, sha256: createHash('sha256').update(bytes).digest('hex'), document };
+}
+
+function dedupe(problems: readonly Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\0${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function tagOf(text: string, offset: number): string {
+  const tag = /^!\S{0,60}/.exec(text.slice(offset))?.[0];
+  return tag ? ` ${tag}` : '';
+}
+
+/**
+ * What the yaml package would otherwise throw on, or turn into `null`, found on the parsed nodes
+ * (iteratively: a deep document must not overflow the stack here either), each with its field path and
+ * position: nesting deeper than MAX_NESTING_DEPTH, an alias without an anchor, a merge key (`<<`) whose
+ * value is not a mapping or a list of mappings, and numbers that are not finite (`.nan`, `.inf`, `1e400`).
+ */
+function structureProblems(doc: Document, at: (offset: number) => string): Problem[] {
+  const problems: Problem[] = [];
+  const where = (node: { range?: readonly number[] | null } | null | undefined) => (node?.range ? ` (${at(node.range[0])})` : '');
+  const stack: { node: unknown; segments: (string | number)[]; depth: number }[] = [{ node: doc.contents, segments: [], depth: 0 }];
+  const anchored = (node: Alias): unknown => node.resolve(doc);
+  while (stack.length > 0) {
+    const { node, segments, depth } = stack.pop()!;
+    if (depth > MAX_NESTING_DEPTH) {
+      const range = (node as { range?: number[] }).range;
+      problems.push({ path: range ? at(range[0]) : joinPath(segments.slice(0, 8)), message: `the document nests too deeply; at most ${MAX_NESTING_DEPTH} levels are allowed` });
+      break;
+    }
+    if (isAlias(node)) {
+      if (anchored(node) === undefined) {
+        problems.push({ path: joinPath(segments), message: `alias *${node.source} names no anchor; an anchor (&${node.source}) must be set before its alias${where(node)}` });
+      }
+    } else if (isScalar(node)) {
+      if (typeof node.value === 'number' && !Number.isFinite(node.value)) {
+        const source = (node.source ?? String(node.value)).slice(0, 40);
+        problems.push({ path: joinPath(segments), message: `must be a finite number; ${source} is not one (YAML .nan, .inf and numbers beyond ±1.7e308)${where(node)}` });
+      }
+    } else if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = pair.key;
+        if (isScalar(key) && typeof key.value === 'symbol') {
+          const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+          const ok = sources.length > 0 && sources.every((s) => isMap(s) || (isAlias(s) && isMap(anchored(s))));
+          const dangling = sources.find((s) => isAlias(s) && anchored(s) === undefined);
+          if (isAlias(dangling)) {
+            problems.push({ path: joinPath(segments), message: `merge key <<: alias *${dangling.source} names no anchor; an anchor (&${dangling.source}) must be set before its alias${where(dangling)}` });
+          } else if (!ok) {
+            problems.push({ path: joinPath(segments), message: `merge key <<: must be an alias of a mapping (<<: *anchor) or a list of them${where(key)}` });
+          }
+          continue;
+        }
+        const name = isScalar(key) ? String(key.value) : isAlias(key) ? `*${key.source}` : '(complex key)';
+        if (!isScalar(key) && key !== null) stack.push({ node: key, segments, depth: depth + 1 });
+        stack.push({ node: pair.value, segments: [...segments, name], depth: depth + 1 });
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => stack.push({ node: item, segments: [...segments, i], depth: depth + 1 }));
+    }
+  }
+  return problems.reverse();
 }
 
 function firstLine(message: string): string {
@@ -135,15 +223,74 @@ function firstLine(message: string): string {
  * Throws SiteConfigError with every problem at once.
  */
 export function validateSiteDocument(file: string, document: unknown): SiteConfig {
+  const checked = checkSiteDocument(document);
+  if (checked.problems.length > 0) throw siteConfigError(file, document, checked.problems);
+  return checked.config;
+}
+
+/** A document checked against the schema and by the semantic checks; `config` is typed only when `schemaValid`. */
+export interface CheckedSiteDocument {
+  /** The document with defaults filled in. */
+  readonly config: SiteConfig;
+  readonly schemaValid: boolean;
+  /** Every problem: the schema's, then the semantic checks' that do not touch a field the schema refused. */
+  readonly problems: readonly Problem[];
+  /** Paths the schema refused: problems of later checks at or under them are left out (see {@link outsideOf}). */
+  readonly refused: readonly string[];
+}
+
+/**
+ * Validates a parsed document against the schema (filling in defaults) and runs the semantic checks,
+ * also when the schema found problems, so one run reports every problem at once: a semantic check then
+ * sees a config that may hold values of the wrong type, so a check that throws is skipped, and its
+ * problems about fields the schema refused are dropped (the schema's message says what is wrong there).
+ */
+export function checkSiteDocument(document: unknown): CheckedSiteDocument {
   const data = structuredClone(document);
   const validate = validator();
-  if (!validate(data)) {
-    throw siteConfigError(file, document, schemaProblems(validate.errors ?? [], document));
-  }
+  const schemaValid = validate(data) as boolean;
   const config = data as SiteConfig;
-  const problems = SEMANTIC_CHECKS.flatMap((check) => check(config));
-  if (problems.length > 0) throw siteConfigError(file, document, problems);
-  return config;
+  const schema = schemaValid ? [] : schemaProblems(validate.errors ?? [], document);
+  const refused = schema.map((p) => p.path);
+  const semantic = SEMANTIC_CHECKS.flatMap((check) => (schemaValid ? check(config) : (whereCheckable(config, refused, check) ?? [])));
+  return { config, schemaValid, problems: [...schema, ...outsideOf(refused, semantic)], refused };
+}
+
+/**
+ * `check(config)` when it reads no value the schema refused, else undefined: a check that read a
+ * refused value (a `count` of "two") would judge nonsense (no pool has servers) and report it as if it
+ * were a problem of its own. What it reads is recorded through a Proxy; a check that throws on a value
+ * of the wrong type is left out too.
+ */
+export function whereCheckable<T>(config: SiteConfig, refused: readonly string[], check: (config: SiteConfig) => T): T | undefined {
+  if (refused.length === 0) return check(config);
+  let touched = false;
+  const touches = (path: string) => refused.some((r) => r === '(root)' || path === r || path.startsWith(`${r}.`) || path.startsWith(`${r}[`));
+  const wrap = (value: unknown, segments: (string | number)[]): unknown => {
+    if (value === null || typeof value !== 'object') return value;
+    return new Proxy(value as object, {
+      get(target, key, receiver) {
+        const child = Reflect.get(target, key, receiver);
+        if (typeof key === 'symbol' || (Array.isArray(target) && !/^\d+$/.test(key))) return child;
+        const path = [...segments, Array.isArray(target) ? Number(key) : key];
+        if (touches(joinPath(path))) touched = true;
+        return wrap(child, path);
+      },
+    });
+  };
+  try {
+    const result = check(wrap(config, []) as SiteConfig);
+    return touched ? undefined : result;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The problems that neither are about nor relate to a field at or under one of `refused`. */
+export function outsideOf(refused: readonly string[], problems: readonly Problem[]): Problem[] {
+  if (refused.length === 0) return [...problems];
+  const touches = (path: string) => refused.some((r) => r === '(root)' || path === r || path.startsWith(`${r}.`) || path.startsWith(`${r}[`));
+  return problems.filter((p) => !touches(p.path) && !(p.related ?? []).some(touches));
 }
 
 function pointerSegments(pointer: string): (string | number)[] {

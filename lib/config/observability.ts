@@ -111,6 +111,7 @@ export const observabilityProperties = {
       image: Image('nginxinc/nginx-unprivileged:1.28.3-alpine', 'nginx image that runs as a non-root user on port 8080.'),
       replicas: Type.Integer({
         minimum: 2,
+        maximum: 1000,
         default: 2,
         description: 'Replicas, spread across nodes; at least 2 so the PodDisruptionBudget lets a node drain.',
         [ERROR_KEYWORD]: 'must be an integer of at least 2 (one replica and a PodDisruptionBudget would block every node drain)',

@@ -29,6 +29,8 @@ export function formatProblem(file: string, problem: Problem): string {
 }
 
 function formatValue(value: unknown): string {
+  // YAML's .nan and .inf (and 1e400, which is .inf) are numbers JSON cannot write: it would say null
+  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf';
   const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
@@ -45,20 +47,4 @@ export function joinPath(segments: readonly (string | number)[]): string {
   return out;
 }
 
-/** Why a file could not be read, in words (`no such file`, `is a directory, …`), never a bare errno code. */
-export function unreadableReason(err: unknown, expected: string): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EISDIR':
-      return `is a directory, expected ${expected}`;
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'ENOTDIR':
-      return 'a part of the path is not a directory';
-    default:
-      return code ?? String(err);
-  }
-}
+export { unreadableReason } from './read-file';

@@ -1,7 +1,7 @@
 import { Type, type SchemaOptions } from '@sinclair/typebox';
 import { splitImage } from '../images';
 import { pullSecretNamespaces } from '../pull-secrets';
-import { Closed, DNS1123_SUBDOMAIN, DnsLabel, Enabled, ERROR_KEYWORD, Hostname, Image, Ipv4, Section } from './common';
+import { Closed, DNS1123_SUBDOMAIN, DNS_HOSTNAME, DnsLabel, Enabled, ERROR_KEYWORD, Hostname, Image, Ipv4, Section } from './common';
 import { joinPath, type Problem } from './problems';
 import type { SemanticCheck } from './semantic';
 
@@ -51,7 +51,7 @@ export const registryProperties = {
     {
       hostname: Hostname({ description: 'Hostname of the private Harbor registry, as in image references.' }),
       ip: Ipv4({ description: 'IPv4 address of the Harbor registry (used for the CoreDNS hosts entry).' }),
-      proxyCache: Type.Record(Type.String({ pattern: '^[a-z0-9.-]+(:[0-9]+)?$' }), Type.String({ pattern: '^[a-z0-9]+(?:[._-][a-z0-9]+)*$' }), {
+      proxyCache: Type.Record(Type.String({ pattern: `${DNS_HOSTNAME.slice(0, -1)}(:[0-9]{1,5})?$`, maxLength: 253 }), Type.String({ pattern: '^[a-z0-9]+(?:[._-][a-z0-9]+)*$' }), {
         default: {},
         description:
           'Harbor proxy-cache projects by upstream registry, e.g. {"nvcr.io": "nvcr-proxy", "docker.io": "dockerhub-proxy"}: every image of those registries is pulled through <hostname>/<project>/… instead.',

@@ -4,17 +4,18 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = { "$id": "https://eks-hybrid-charts.local/site-config.json", "title": "eks-hybrid-charts site config", "additionalProperties": false, "type": "object", "required": ["name", "kubernetesVersion", "cluster", "networks", "registry", "dns", "coredns", "pullSecrets", "registryCaTrust", "harborTest", "nodePools", "devicePlugin", "draDriver", "dra", "samples", "storage", "monitoring", "dcgmExporter", "webApi", "clusterAutoscaler", "cost", "nodeadm", "cloudNodeGroups", "eksctl", "gitops"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "Site name: a DNS-1123 label; the output folder is dist/<name>/.", "type": "string" }, "kubernetesVersion": { "description": "Target Kubernetes minor of the EKS cluster, as a string (1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36).", "x-error": "unsupported Kubernetes version; supported: 1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36 (write it as a quoted string)", "anyOf": [{ "const": "1.30", "type": "string" }, { "const": "1.31", "type": "string" }, { "const": "1.32", "type": "string" }, { "const": "1.33", "type": "string" }, { "const": "1.34", "type": "string" }, { "const": "1.35", "type": "string" }, { "const": "1.36", "type": "string" }] }, "cluster": { "additionalProperties": false, "description": "The EKS cluster the site belongs to.", "type": "object", "required": ["name", "region"], "properties": { "name": { "pattern": "^[0-9A-Za-z][A-Za-z0-9\\-_]*$", "maxLength": 100, "description": 'EKS cluster name (letters, digits, "-" and "_", starting with a letter or digit).', "x-error": 'must be an EKS cluster name: letters, digits, "-" and "_", starting with a letter or digit, at most 100 characters', "type": "string" }, "region": { "pattern": "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$", "description": "AWS region of the cluster, e.g. ap-northeast-2.", "x-error": "must be an AWS region such as ap-northeast-2", "type": "string" } } }, "networks": { "additionalProperties": false, "description": "Networks of the cluster; no two may overlap.", "type": "object", "required": ["vpc", "remoteNodeNetworks", "remotePodNetworks", "serviceNetwork"], "properties": { "vpc": { "pattern": "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16", "description": "CIDR of the cluster VPC.", "type": "string" }, "remoteNodeNetworks": { "minItems": 1, "description": "On-prem networks the hybrid nodes live in (EKS remoteNodeNetworks).", "type": "array", "items": { "pattern": "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16", "type": "string" } }, "remotePodNetworks": { "minItems": 1, "description": "Pod networks of the hybrid nodes (EKS remotePodNetworks); must be routable from the VPC for webhooks.", "type": "array", "items": { "pattern": "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16", "type": "string" } }, "serviceNetwork": { "pattern": "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16", "description": "Kubernetes service CIDR (EKS serviceIpv4Cidr).", "type": "string" } } }, "registry": { "additionalProperties": false, "description": "The private Harbor registry.", "type": "object", "required": ["hostname", "ip", "proxyCache"], "properties": { "hostname": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a DNS hostname: lowercase labels of letters, digits and "-" separated by dots', "description": "Hostname of the private Harbor registry, as in image references.", "type": "string" }, "ip": { "format": "ipv4", "x-error": "must be an IPv4 address such as 192.168.1.100", "description": "IPv4 address of the Harbor registry (used for the CoreDNS hosts entry).", "type": "string" }, "proxyCache": { "default": {}, "description": 'Harbor proxy-cache projects by upstream registry, e.g. {"nvcr.io": "nvcr-proxy", "docker.io": "dockerhub-proxy"}: every image of those registries is pulled through <hostname>/<project>/\u2026 instead.', "type": "object", "patternProperties": { "^[a-z0-9.-]+(:[0-9]+)?$": { "pattern": "^[a-z0-9]+(?:[._-][a-z0-9]+)*$", "type": "string" } } }, "caFile": { "minLength": 1, "description": "PEM file with the CA certificate(s) that signed Harbor's certificate, relative to the site file that sets it (or absolute). Public part only: a file holding a private key is refused.", "type": "string" } } }, "dns": { "additionalProperties": false, "default": {}, "description": "In-cluster DNS additions.", "type": "object", "required": ["stubZones", "hosts"], "properties": { "stubZones": { "default": [], "description": "On-prem DNS zones that CoreDNS forwards to on-prem servers.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["zone", "servers"], "properties": { "zone": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a DNS hostname: lowercase labels of letters, digits and "-" separated by dots', "description": "DNS zone served on-prem, e.g. company.local.", "type": "string" }, "servers": { "minItems": 1, "maxItems": 15, "description": "On-prem DNS servers for the zone (CoreDNS forward takes at most 15).", "type": "array", "items": { "format": "ipv4", "x-error": "must be an IPv4 address such as 192.168.1.100", "type": "string" } } } } }, "hosts": { "default": [], "description": "Extra CoreDNS hosts entries besides the registry (registry.hostname \u2192 registry.ip is always added). Pods only: nodes do not use CoreDNS.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["ip", "names"], "properties": { "ip": { "format": "ipv4", "x-error": "must be an IPv4 address such as 192.168.1.100", "description": "Address the names resolve to.", "type": "string" }, "names": { "minItems": 1, "description": "Hostnames that resolve to the address.", "type": "array", "items": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a DNS hostname: lowercase labels of letters, digits and "-" separated by dots', "type": "string" } } } } } } }, "coredns": { "additionalProperties": false, "default": {}, "description": "CoreDNS configuration.", "type": "object", "required": ["enabled", "managedBy"], "properties": { "enabled": { "default": true, "description": "Render the Corefile with the registry hosts entry and the stub zones.", "type": "boolean" }, "managedBy": { "default": "self", "description": 'Who owns the kube-system/coredns ConfigMap: "self" (self-managed CoreDNS: the ConfigMap is applied from dist/) or "eksAddon" (the EKS CoreDNS add-on: only addons/coredns-configuration-values.json is written, for `aws eks update-addon --configuration-values`).', "x-error": 'must be "self" or "eksAddon"', "anyOf": [{ "const": "self", "type": "string" }, { "const": "eksAddon", "type": "string" }] } } }, "pullSecrets": { "additionalProperties": false, "default": {}, "description": "Harbor pull credentials for workloads.", "type": "object", "required": ["enabled", "name", "includeKubeSystem", "mode", "externalSecret", "sealedSecret", "plain"], "properties": { "enabled": { "default": true, "description": "Render the Harbor pull secret in every namespace that runs pods.", "type": "boolean" }, "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."', "default": "harbor-registry", "description": "Name of the kubernetes.io/dockerconfigjson Secret, the same in every namespace.", "type": "string" }, "namespaces": { "uniqueItems": true, "description": "Namespaces that get the secret. Default: every namespace the site renders that runs pods. Each must exist on the cluster.", "type": "array", "items": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "type": "string" } }, "includeKubeSystem": { "default": false, "description": "Also put the secret into kube-system (needed when kube-system pods pull private Harbor projects).", "type": "boolean" }, "username": { "pattern": "^robot\\$([a-z0-9]+(?:[._-][a-z0-9]+)*\\+)?[a-z0-9]+(?:[._-][a-z0-9]+)*$", "x-error": "must be a Harbor 2.x robot account name: robot$<project>+<name> (project robot) or robot$<name> (system robot), lowercase", "description": 'Harbor robot account the secret logs in as (not a secret). Required by externalSecret mode with format "token".', "type": "string" }, "mode": { "default": "externalSecret", "description": "Where the robot token comes from: externalSecret (External Secrets Operator reads AWS Secrets Manager), sealedSecret (kubeseal output in this file), plain (environment variables at synth time; the token is written to dist/).", "x-error": "must be one of externalSecret, sealedSecret, plain", "anyOf": [{ "const": "externalSecret", "type": "string" }, { "const": "sealedSecret", "type": "string" }, { "const": "plain", "type": "string" }] }, "externalSecret": { "additionalProperties": false, "default": {}, "description": "Settings of mode externalSecret.", "type": "object", "required": ["storeName", "format", "refreshInterval", "auth", "serviceAccount"], "properties": { "storeName": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."', "default": "aws-secrets-manager", "description": "Name of the ClusterSecretStore that reads AWS Secrets Manager.", "type": "string" }, "region": { "pattern": "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$", "x-error": "must be an AWS region such as ap-northeast-2", "description": "Region of the Secrets Manager secret. Default: cluster.region.", "type": "string" }, "key": { "minLength": 1, "description": "Name or ARN of the Secrets Manager secret, e.g. harbor/robot-k8s-pull.", "type": "string" }, "property": { "minLength": 1, "description": "JSON key inside the secret value (when the secret is a JSON object), e.g. token.", "type": "string" }, "format": { "default": "token", "description": 'What the secret value holds: "token" (the robot secret only; the username comes from pullSecrets.username) or "dockerconfigjson" (a complete .dockerconfigjson document).', "x-error": 'must be "token" or "dockerconfigjson"', "anyOf": [{ "const": "token", "type": "string" }, { "const": "dockerconfigjson", "type": "string" }] }, "refreshInterval": { "pattern": "^([0-9]+(ns|us|ms|s|m|h))+$", "x-error": "must be a duration such as 1h, 30m or 1h30m", "default": "1h", "description": "How often ESO re-reads the secret (Harbor robot tokens expire, 30 days by default).", "type": "string" }, "auth": { "default": "serviceAccount", "description": `How ESO authenticates to AWS: "serviceAccount" (a token of pullSecrets.externalSecret.serviceAccount whose IAM role is bound with IRSA) or "controller" (the ESO controller's own credentials, e.g. an EKS Pod Identity association).`, "x-error": 'must be "serviceAccount" or "controller"', "anyOf": [{ "const": "serviceAccount", "type": "string" }, { "const": "controller", "type": "string" }] }, "serviceAccount": { "additionalProperties": false, "default": {}, "description": 'Service account for auth "serviceAccount".', "type": "object", "required": ["name", "namespace"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."', "default": "external-secrets", "description": "Service account whose IAM role may read the secret.", "type": "string" }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "external-secrets", "description": "Namespace of that service account.", "type": "string" } } } } }, "sealedSecret": { "additionalProperties": false, "default": {}, "description": "Settings of mode sealedSecret.", "type": "object", "required": ["scope", "encryptedData"], "properties": { "scope": { "default": "strict", "description": "kubeseal --scope used to seal: strict (one ciphertext per namespace) or clusterWide (one ciphertext for all).", "x-error": 'must be "strict" or "clusterWide"', "anyOf": [{ "const": "strict", "type": "string" }, { "const": "clusterWide", "type": "string" }] }, "encryptedData": { "default": {}, "description": "Scope strict: the sealed .dockerconfigjson per namespace (kubeseal --scope strict --namespace <ns> --name <pullSecrets.name>).", "type": "object", "patternProperties": { "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$": { "pattern": "^[A-Za-z0-9+/]{16,}={0,2}$", "x-error": 'must be kubeseal output (base64 ciphertext, usually starting with "Ag"), not a plain value', "type": "string" } } }, "clusterWideEncryptedData": { "pattern": "^[A-Za-z0-9+/]{16,}={0,2}$", "x-error": 'must be kubeseal output (base64 ciphertext, usually starting with "Ag"), not a plain value', "description": "Scope clusterWide: the sealed .dockerconfigjson (kubeseal --scope cluster-wide).", "type": "string" } } }, "plain": { "additionalProperties": false, "default": {}, "description": "Settings of mode plain.", "type": "object", "required": ["iUnderstandTheSecretIsWrittenToDist", "usernameEnv", "passwordEnv"], "properties": { "iUnderstandTheSecretIsWrittenToDist": { "default": false, "description": "Opt-in for mode plain: the robot token is written base64-encoded (not encrypted) into dist/. Never commit such a dist/.", "type": "boolean" }, "usernameEnv": { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "x-error": 'must be an environment variable name: letters, digits and "_", not starting with a digit', "default": "HARBOR_USERNAME", "description": "Environment variable holding the robot account name at synth time.", "type": "string" }, "passwordEnv": { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "x-error": 'must be an environment variable name: letters, digits and "_", not starting with a digit', "default": "HARBOR_PASSWORD", "description": "Environment variable holding the robot token at synth time.", "type": "string" } } } } }, "registryCaTrust": { "additionalProperties": false, "default": {}, "description": "Registry CA on hybrid nodes (containerd certs.d).", "type": "object", "required": ["enabled", "installerImage", "pauseImage", "systemTrust"], "properties": { "enabled": { "default": true, "description": "Render the DaemonSet that makes containerd on hybrid nodes trust registry.caFile.", "type": "boolean" }, "installerImage": { "default": "docker.io/library/busybox:1.37.0", "description": "Image of the init container that writes the files (needs sh, cmp, cp, mv).", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "pauseImage": { "default": "registry.k8s.io/pause:3.10", "description": "Image of the container that keeps the pod running after the init containers.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "systemTrust": { "additionalProperties": false, "default": {}, "description": "Host trust store installation.", "type": "object", "required": ["enabled", "osFamily"], "properties": { "enabled": { "default": false, "description": "Also install the CA into the host trust store (for host tools such as curl; containerd does not need it). Costs a privileged init container with hostPID.", "type": "boolean" }, "osFamily": { "default": "debian", "description": "Trust-store layout of the hybrid nodes: debian (Ubuntu: update-ca-certificates) or rhel (RHEL, Amazon Linux 2023: update-ca-trust).", "x-error": 'must be "debian" or "rhel"', "anyOf": [{ "const": "debian", "type": "string" }, { "const": "rhel", "type": "string" }] } } } } }, "harborTest": { "additionalProperties": false, "default": {}, "description": "Smoke test of Harbor pulls from hybrid nodes.", "type": "object", "required": ["enabled", "image"], "properties": { "enabled": { "default": true, "description": "Render the harbor-test Pod that pulls from Harbor with the pull secret.", "type": "boolean" }, "image": { "default": "library/nginx:1.28.0", "pattern": "^[a-z0-9]+(?:[._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$", "not": { "pattern": ":latest$" }, "x-error": "must be <project>/<repository>:<tag> inside the registry, pinned to a tag (never :latest)", "description": "Repository and tag inside the registry (pushed there beforehand); the Pod runs `nginx -v` from it, so it must be an nginx image.", "type": "string" } } }, "nodePools": { "default": [], "description": "On-prem hybrid node pools.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["name", "count", "vcpus", "labels", "taints", "gpu"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "Pool name; unique within the site.", "type": "string" }, "count": { "minimum": 0, "maximum": 5e3, "description": "Number of on-prem servers in the pool (Kubernetes supports at most 5,000 nodes per cluster).", "type": "integer" }, "vcpus": { "minimum": 1, "maximum": 4096, "description": "vCPUs per server (EKS Hybrid Nodes are billed per vCPU-hour); at most 4096.", "type": "integer" }, "labels": { "default": {}, "description": "Extra node labels the pool registers with (nodeadm kubelet flags).", "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } }, "taints": { "default": [], "description": "Taints the pool registers with.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["key", "effect"], "properties": { "key": { "description": "Taint key (label-key syntax).", "type": "string" }, "value": { "description": "Taint value (label-value syntax).", "type": "string" }, "effect": { "x-error": "must be one of NoSchedule, PreferNoSchedule, NoExecute", "anyOf": [{ "const": "NoSchedule", "type": "string" }, { "const": "PreferNoSchedule", "type": "string" }, { "const": "NoExecute", "type": "string" }] } } } }, "gpu": { "additionalProperties": false, "default": {}, "description": "GPUs of the pool.", "type": "object", "required": ["mode", "perNode"], "properties": { "mode": { "default": "none", "description": "How the GPUs of the pool are exposed: none, devicePlugin (nvidia.com/gpu extended resource) or dra (NVIDIA DRA driver). One per pool: both on one node would advertise the same GPUs twice.", "x-error": "must be exactly one of none, devicePlugin, dra: a pool cannot use both the device plugin and DRA (they would advertise the same GPUs twice); split the servers into two pools", "anyOf": [{ "const": "none", "type": "string" }, { "const": "devicePlugin", "type": "string" }, { "const": "dra", "type": "string" }] }, "model": { "minLength": 1, "description": "GPU model, e.g. H100: shown in the site overview and cost report, and set as node label eks-hybrid-charts/gpu-model on GPU pools (so it must be a valid label value).", "type": "string" }, "perNode": { "minimum": 0, "maximum": 64, "default": 0, "description": "GPUs per server; at most 64.", "type": "integer" } } } } } }, "devicePlugin": { "additionalProperties": false, "default": {}, "description": "NVIDIA device plugin (nvidia.com/gpu extended resource).", "type": "object", "required": ["enabled", "image", "nvidiaRuntimeClass"], "properties": { "enabled": { "default": true, "description": "Render the NVIDIA device plugin on the devicePlugin pools (when there are any).", "type": "boolean" }, "image": { "default": "nvcr.io/nvidia/k8s-device-plugin:v0.20.0", "description": "NVIDIA k8s-device-plugin image.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "nvidiaRuntimeClass": { "default": false, "description": "Keep nvidia-container-runtime a named runtime on the devicePlugin pools instead of containerd's default (NodeConfigs), render RuntimeClass `nvidia` (handler nvidia) and run the device plugin, the DCGM exporter and the device-plugin samples with it; your own GPU pods must then set `runtimeClassName: nvidia`. Off: the runtime is the default there, so any container whose image sets NVIDIA_VISIBLE_DEVICES=all sees every GPU. dra pools never make it the default (it would bypass DRA) and get RuntimeClass `nvidia` for the DCGM exporter whatever this says.", "type": "boolean" } } }, "draDriver": { "additionalProperties": false, "default": {}, "description": "NVIDIA DRA driver for GPUs (dra pools).", "type": "object", "required": ["enabled", "image", "nvidiaDriverRoot", "logVerbosity", "computeDomains"], "properties": { "enabled": { "default": true, "description": "Render the NVIDIA DRA driver on the dra pools (when there are any).", "type": "boolean" }, "image": { "default": "registry.k8s.io/dra-driver-nvidia/dra-driver-nvidia-gpu:v0.4.1", "description": "NVIDIA DRA driver image (kubernetes-sigs/dra-driver-nvidia-gpu).", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "nvidiaDriverRoot": { "pattern": "^/.*", "default": "/", "description": "Where the NVIDIA driver lives on the node: / for a host-installed driver, /run/nvidia/driver for the GPU Operator driver container.", "x-error": "must be an absolute path such as / or /run/nvidia/driver", "type": "string" }, "logVerbosity": { "minimum": 0, "maximum": 10, "default": 4, "description": "Kubelet plugin log verbosity (-v).", "type": "integer" }, "computeDomains": { "additionalProperties": false, "default": {}, "description": "ComputeDomain support of the driver.", "type": "object", "required": ["enabled"], "properties": { "enabled": { "default": false, "description": "ComputeDomains (multi-node NVLink / IMEX). Not needed for H100 PCIe/HGX servers; not rendered yet.", "type": "boolean" } } } } }, "dra": { "additionalProperties": false, "default": {}, "description": "DRA claim templates.", "type": "object", "required": ["claimTemplates"], "properties": { "claimTemplates": { "default": [], "description": "ResourceClaimTemplates rendered in the workloads namespace for DRA workloads.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["name", "count"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "ResourceClaimTemplate name in the workloads namespace; pods reference it.", "type": "string" }, "count": { "minimum": 1, "maximum": 64, "default": 1, "description": "Number of GPUs (or MIG devices) per claim; all are allocated on one node; at most 64.", "type": "integer" }, "minMemory": { "pattern": "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", "description": "Minimum memory per device (CEL on the driver's `memory` capacity), e.g. 16Gi.", "x-error": "must be a Kubernetes quantity such as 16Gi, 80Gi or 10Ti", "type": "string" }, "productName": { "pattern": "^[A-Za-z0-9][A-Za-z0-9 ._-]*$", "maxLength": 128, "description": 'Text the device\'s `productName` attribute must contain, e.g. "H100" matches "NVIDIA H100 80GB HBM3".', "x-error": 'must be plain text of letters, digits, spaces, ".", "_" and "-", such as H100', "type": "string" }, "minCudaDriverVersion": { "pattern": "^[0-9]+\\.[0-9]+(\\.[0-9]+)?$", "description": 'Lowest CUDA version the node driver must support (`cudaDriverVersion` attribute), e.g. "12.2".', "x-error": 'must be a CUDA version such as "12.2" or "12.8.1" (quoted)', "type": "string" }, "migProfile": { "pattern": "^[0-9]+g\\.[0-9]+gb(\\+[a-z]+)?$", "description": "Allocate MIG devices of this profile (DeviceClass mig.nvidia.com) instead of whole GPUs, e.g. 1g.10gb.", "x-error": "must be a MIG profile such as 1g.10gb, 3g.40gb or 1g.10gb+me", "type": "string" } } } } } }, "samples": { "additionalProperties": false, "default": {}, "description": "Sample GPU workloads in the workloads namespace.", "type": "object", "required": ["gpuTest", "gpuTraining", "cloudGpuTest", "mlTraining"], "properties": { "gpuTest": { "additionalProperties": false, "default": {}, "description": "gpu-test Pod.", "type": "object", "required": ["enabled", "image"], "properties": { "enabled": { "default": false, "description": "Render the gpu-test Pod (nvidia-smi on one device-plugin GPU).", "type": "boolean" }, "image": { "default": "nvcr.io/nvidia/cuda:12.8.1-base-ubuntu24.04", "description": "CUDA base image that provides nvidia-smi.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "pool": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "devicePlugin pool to run on; default: the first devicePlugin pool.", "type": "string" } } }, "gpuTraining": { "additionalProperties": false, "default": {}, "description": "gpu-training Pod.", "type": "object", "required": ["enabled", "image", "gpus"], "properties": { "enabled": { "default": false, "description": "Render the gpu-training Pod (PyTorch on a whole device-plugin server).", "type": "boolean" }, "image": { "default": "pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime", "description": "PyTorch runtime image.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "gpus": { "minimum": 1, "default": 8, "description": "nvidia.com/gpu limit; at most the pool's gpu.perNode.", "type": "integer" }, "pool": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "devicePlugin pool to run on; default: the first devicePlugin pool.", "type": "string" } } }, "cloudGpuTest": { "additionalProperties": false, "default": {}, "description": "cloud-gpu-test Pod: how a workload targets a cloud GPU node group (required node affinity on EKS's eks.amazonaws.com/nodegroup label, tolerations for the group's taints).", "type": "object", "required": ["enabled", "image"], "properties": { "enabled": { "default": false, "description": "Render the cloud-gpu-test Pod (nvidia-smi on one GPU of a cloud node group with NVIDIA instances).", "type": "boolean" }, "image": { "default": "nvcr.io/nvidia/cuda:12.8.1-base-ubuntu24.04", "description": "CUDA base image that provides nvidia-smi.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "nodeGroup": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "cloudNodeGroups entry with an NVIDIA instance type to run on; default: the first such group.", "type": "string" } } }, "mlTraining": { "additionalProperties": false, "default": {}, "description": "ml-training Job.", "type": "object", "required": ["enabled", "image", "claimTemplate"], "properties": { "enabled": { "default": false, "description": "Render the ml-training Job (PyTorch with a DRA claim).", "type": "boolean" }, "image": { "default": "pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime", "description": "PyTorch runtime image.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "claimTemplate": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "ml-training-claim", "description": "Name of a dra.claimTemplates entry the Job claims its GPUs from.", "type": "string" }, "pool": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "dra pool to run on; default: the first dra pool.", "type": "string" } } } } }, "storage": { "additionalProperties": false, "default": {}, "description": "On-prem storage.", "type": "object", "required": ["nfs"], "properties": { "nfs": { "additionalProperties": false, "default": {}, "description": "On-prem NFS storage.", "type": "object", "required": ["enabled", "capacity", "mountOptions"], "properties": { "enabled": { "default": false, "description": "Render the on-prem NFS PersistentVolume and claim.", "type": "boolean" }, "server": { "minLength": 1, "description": "NFS server address.", "type": "string" }, "path": { "pattern": "^/", "description": "Exported path.", "x-error": "must be an absolute export path such as /export/data", "type": "string" }, "capacity": { "pattern": "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", "description": "Size of the volume as Kubernetes sees it (NFS does not enforce it).", "default": "10Ti", "x-error": "must be a Kubernetes quantity such as 16Gi, 80Gi or 10Ti", "type": "string" }, "mountOptions": { "default": ["vers=4.1", "rsize=1048576", "wsize=1048576", "hard", "timeo=600", "retrans=2"], "description": "NFS mount options.", "type": "array", "items": { "minLength": 1, "type": "string" } } } } } }, "monitoring": { "additionalProperties": false, "default": {}, "description": "Prometheus scrape configuration for Harbor, the DRA kubelet plugin and the DCGM exporter.", "type": "object", "required": ["enabled", "mode", "namespace", "scrapeInterval", "configMap", "operator", "harbor", "draPlugin"], "properties": { "enabled": { "default": true, "description": "Render the Prometheus scrape configuration.", "type": "boolean" }, "mode": { "default": "configMap", "description": "configMap: a prometheus.yml ConfigMap for a plain Prometheus (plus the RBAC its Kubernetes service discovery needs); operator: Prometheus Operator ScrapeConfig/PodMonitor/ServiceMonitor objects (needs the operator CRDs).", "x-error": "must be one of configMap, operator", "anyOf": [{ "const": "configMap", "type": "string" }, { "const": "operator", "type": "string" }] }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "monitoring", "description": "Namespace of the scrape configuration objects (where Prometheus runs).", "type": "string" }, "scrapeInterval": { "default": "15s", "pattern": "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$", "minLength": 2, "description": "Global scrape interval (the guide: 15s).", "x-error": "must be a Prometheus duration such as 15s, 1m or 1m30s", "type": "string" }, "configMap": { "additionalProperties": false, "default": {}, "description": "Settings of the configMap mode.", "type": "object", "required": ["name", "serviceAccount"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "prometheus-config", "description": "Name of the ConfigMap holding prometheus.yml (the guide's name).", "type": "string" }, "serviceAccount": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "prometheus", "description": "Service account of the Prometheus server in the monitoring namespace; it is granted read access to pods for Kubernetes service discovery.", "type": "string" } } }, "operator": { "additionalProperties": false, "default": {}, "description": "Settings of the operator mode.", "type": "object", "required": ["labels"], "properties": { "labels": { "default": {}, "description": 'Labels put on the operator objects so the Prometheus resource selects them, e.g. {"release": "kube-prometheus-stack"}.', "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } } } }, "harbor": { "additionalProperties": false, "default": {}, "description": "The Harbor scrape jobs.", "type": "object", "required": ["enabled", "port", "path", "scheme", "components"], "properties": { "enabled": { "default": true, "description": "Scrape the Harbor registry (registry.hostname) from outside the cluster.", "type": "boolean" }, "port": { "minimum": 1, "maximum": 65535, "default": 9090, "description": "Harbor metrics port (harbor.yml `metric.port`; 9090 for the installer, 8001 for the Helm chart).", "x-error": "must be a TCP port, 1-65535", "type": "integer" }, "path": { "default": "/metrics", "pattern": "^/", "description": "Harbor metrics path (harbor.yml `metric.path`).", "x-error": "must be a path starting with /", "type": "string" }, "scheme": { "default": "http", "description": "Scheme of the metrics endpoint (the harbor.yml installer serves metrics over plain HTTP).", "x-error": "must be http or https", "anyOf": [{ "const": "http", "type": "string" }, { "const": "https", "type": "string" }] }, "components": { "default": ["exporter", "core", "registry", "jobservice"], "minItems": 1, "uniqueItems": true, "description": "Harbor components to scrape, one job each.", "type": "array", "items": { "x-error": "must be one of exporter, core, registry, jobservice", "anyOf": [{ "const": "exporter", "type": "string" }, { "const": "core", "type": "string" }, { "const": "registry", "type": "string" }, { "const": "jobservice", "type": "string" }] } } } }, "draPlugin": { "additionalProperties": false, "default": {}, "description": "The DRA kubelet plugin scrape job.", "type": "object", "required": ["enabled", "podLabels", "port"], "properties": { "enabled": { "default": true, "description": "Scrape the NVIDIA DRA kubelet plugin (when the site renders the DRA driver, i.e. some pool has gpu.mode dra).", "type": "boolean" }, "podLabels": { "default": { "dra-driver-nvidia-gpu-component": "kubelet-plugin" }, "description": "Labels that select the kubelet-plugin pods (the driver chart's selector label).", "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } }, "port": { "minimum": 1, "maximum": 65535, "default": 8080, "description": "Metrics port of the gpus kubelet-plugin container (path /metrics); scraped only where the container declares it.", "x-error": "must be a TCP port, 1-65535", "type": "integer" } } } } }, "dcgmExporter": { "additionalProperties": false, "default": {}, "description": "NVIDIA DCGM exporter (GPU metrics on :9400).", "type": "object", "required": ["enabled", "namespace", "image", "profilingMetrics"], "properties": { "enabled": { "default": false, "description": "Render the NVIDIA DCGM exporter DaemonSet on every GPU pool.", "type": "boolean" }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "dcgm-exporter", "description": "Namespace of the exporter (Pod Security level privileged: hostPath and CAP_SYS_ADMIN).", "type": "string" }, "image": { "default": "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless", "description": "DCGM exporter image (tag <DCGM version>-<exporter version>).", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "profilingMetrics": { "default": true, "description": "Add CAP_SYS_ADMIN, which DCGM needs for the profiling metrics (DCGM_FI_PROF_*), as upstream does.", "type": "boolean" } } }, "webApi": { "additionalProperties": false, "default": {}, "description": "Sample CPU workload on cloud nodes (the guide's web-api).", "type": "object", "required": ["enabled", "namespace", "image", "replicas"], "properties": { "enabled": { "default": false, "description": "Render the sample web-api (nginx) on cloud nodes.", "type": "boolean" }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "web", "description": "Namespace of the web-api.", "type": "string" }, "image": { "default": "nginxinc/nginx-unprivileged:1.28.3-alpine", "description": "nginx image that runs as a non-root user on port 8080.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "replicas": { "minimum": 2, "default": 2, "description": "Replicas, spread across nodes; at least 2 so the PodDisruptionBudget lets a node drain.", "x-error": "must be an integer of at least 2 (one replica and a PodDisruptionBudget would block every node drain)", "type": "integer" } } }, "clusterAutoscaler": { "additionalProperties": false, "default": {}, "description": "cluster-autoscaler (AWS provider, ASG auto-discovery).", "type": "object", "required": ["enabled"], "properties": { "enabled": { "default": false, "description": "Render cluster-autoscaler for the cloud Auto Scaling groups (it cannot scale hybrid nodes).", "type": "boolean" }, "iamRoleArn": { "pattern": "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$", "description": "IAM role for the autoscaler service account (IRSA annotation eks.amazonaws.com/role-arn). Required when enabled.", "x-error": "must be an IAM role ARN such as arn:aws:iam::123456789012:role/cluster-autoscaler", "type": "string" }, "image": { "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "description": "Override of the image; by default the release matching kubernetesVersion (registry.k8s.io/autoscaling/cluster-autoscaler:v1.<minor>.<patch>).", "x-error": "must be an image pinned to a tag or digest (never :latest)", "type": "string" } } }, "extends": { "description": "Base site file(s) this file overlays, relative to this file; later files win. Maps merge key by key, lists replace, `null` removes a key. Resolved by the loader and never part of the rendered config.", "x-error": "must be a file name or a list of file names", "anyOf": [{ "minLength": 1, "type": "string" }, { "minItems": 1, "type": "array", "items": { "minLength": 1, "type": "string" } }] }, "cost": { "additionalProperties": false, "default": {}, "description": "EKS Hybrid Nodes pricing used by `npm run cost` and COST.md.", "type": "object", "required": ["hoursPerMonth", "tiers", "guideFlatUsdPerVcpuHour"], "properties": { "hoursPerMonth": { "minimum": 1, "maximum": 744, "default": 730, "description": "Hours in a billing month (AWS uses 730).", "type": "integer" }, "tiers": { "minItems": 1, "default": [{ "vcpuHours": 576e3, "usdPerVcpuHour": 0.02 }, { "vcpuHours": 576e3, "usdPerVcpuHour": 0.014 }, { "vcpuHours": 4608e3, "usdPerVcpuHour": 0.01 }, { "vcpuHours": 576e4, "usdPerVcpuHour": 8e-3 }, { "usdPerVcpuHour": 6e-3 }], "description": "EKS Hybrid Nodes price tiers by monthly vCPU-hours, in order; every tier but the last has `vcpuHours`.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["usdPerVcpuHour"], "properties": { "vcpuHours": { "minimum": 1, "maximum": 9007199254740991, "description": "vCPU-hours in this tier; omitted on the last tier, which is unbounded.", "type": "integer" }, "usdPerVcpuHour": { "minimum": 0, "description": "Price per vCPU-hour in this tier. In US dollars, at most 6 decimal places.", "type": "number" } } } }, "guideFlatUsdPerVcpuHour": { "minimum": 0, "default": 0.1099, "description": "Flat price the source guide assumed, shown for comparison only. In US dollars, at most 6 decimal places.", "type": "number" } } }, "nodeadm": { "additionalProperties": false, "default": {}, "description": "nodeadm NodeConfig files written to nodes/<pool>.nodeconfig.yaml (one per hybrid pool).", "type": "object", "required": ["credentialProvider", "iamRolesAnywhere", "maxPods", "shutdownGracePeriod"], "properties": { "credentialProvider": { "default": "ssm", "description": "How hybrid nodes get AWS credentials: ssm (SSM hybrid activation) or iamRolesAnywhere (X.509 certificates).", "x-error": "must be one of ssm, iamRolesAnywhere", "anyOf": [{ "const": "ssm", "type": "string" }, { "const": "iamRolesAnywhere", "type": "string" }] }, "iamRolesAnywhere": { "additionalProperties": false, "default": {}, "description": "IAM Roles Anywhere settings (credentialProvider: iamRolesAnywhere). ARNs are not secrets.", "type": "object", "properties": { "trustAnchorArn": { "pattern": "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "description": "ARN of the IAM Roles Anywhere trust anchor; a placeholder is written when unset.", "x-error": "must be an AWS ARN such as arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/\u2026", "type": "string" }, "profileArn": { "pattern": "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "description": "ARN of the IAM Roles Anywhere profile; a placeholder is written when unset.", "x-error": "must be an AWS ARN such as arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/\u2026", "type": "string" }, "roleArn": { "pattern": "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "description": "ARN of the IAM Roles Anywhere Hybrid Nodes role (the role is IAM, not Roles Anywhere); a placeholder is written when unset.", "x-error": "must be an AWS ARN such as arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/\u2026", "type": "string" }, "certificatePath": { "minLength": 1, "description": "Node certificate path on the server (nodeadm default when unset).", "type": "string" }, "privateKeyPath": { "minLength": 1, "description": "Node private key path on the server (nodeadm default when unset).", "type": "string" } } }, "maxPods": { "minimum": 1, "maximum": 1024, "default": 110, "description": "kubelet maxPods of every hybrid node.", "type": "integer" }, "shutdownGracePeriod": { "pattern": "^\\d+(s|m)$", "default": "30s", "description": "kubelet shutdownGracePeriod: time the node gives pods when the server shuts down.", "x-error": "must be a duration in seconds or minutes such as 30s or 2m", "type": "string" }, "containerdMajor": { "description": "Major version of containerd on the servers; decides the GPU pools' containerd drop-in (1.7: the complete CRI section, 2: only the changes, version 3). Default: 2 from Kubernetes 1.36 (which needs it), else 1.", "x-error": "must be 1 or 2", "anyOf": [{ "const": 1, "type": "number" }, { "const": 2, "type": "number" }] } } }, "cloudNodeGroups": { "default": [], "description": "EKS managed node groups in the VPC (written to cluster/eksctl.yaml; cluster-autoscaler scales these).", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["name", "instanceType", "minSize", "maxSize", "desiredCapacity", "labels", "taints"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "Managed node group name.", "type": "string" }, "instanceType": { "pattern": "^[a-z][a-z0-9-]*\\.[a-z0-9]+$", "description": "EC2 instance type, e.g. m5.xlarge.", "x-error": "must be an EC2 instance type such as m5.xlarge", "type": "string" }, "minSize": { "minimum": 0, "maximum": 5e3, "description": "Smallest size the autoscaler may scale to.", "type": "integer" }, "maxSize": { "minimum": 1, "maximum": 5e3, "description": "Largest size the autoscaler may scale to.", "type": "integer" }, "desiredCapacity": { "minimum": 0, "maximum": 5e3, "description": "Initial size.", "type": "integer" }, "labels": { "default": {}, "description": "Node labels.", "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } }, "taints": { "default": [], "description": "Node taints.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["key", "effect"], "properties": { "key": { "description": "Taint key (label-key syntax).", "type": "string" }, "value": { "description": "Taint value (label-value syntax).", "type": "string" }, "effect": { "x-error": "must be one of NoSchedule, PreferNoSchedule, NoExecute", "anyOf": [{ "const": "NoSchedule", "type": "string" }, { "const": "PreferNoSchedule", "type": "string" }, { "const": "NoExecute", "type": "string" }] } } } } } } }, "eksctl": { "additionalProperties": false, "default": {}, "description": "Cloud side written to cluster/eksctl.yaml.", "type": "object", "required": ["endpointAccess"], "properties": { "endpointAccess": { "default": "public", "description": "Cluster API endpoint: public or private. Hybrid Nodes do not support both at once.", "x-error": "must be public or private (hybrid nodes cannot use public and private together)", "anyOf": [{ "const": "public", "type": "string" }, { "const": "private", "type": "string" }] }, "caBundleCert": { "minLength": 1, "description": "PEM of the CA that signs node certificates (credentialProvider: iamRolesAnywhere); eksctl creates the trust anchor from it.", "type": "string" }, "vpcGatewayId": { "pattern": "^(tgw|vgw)-[0-9a-f]{8,17}$", "description": "Transit Gateway (tgw-\u2026) or Virtual Private Gateway (vgw-\u2026) that connects the VPC to the on-prem networks (eksctl remoteNetworkConfig.vpcGatewayID, required by eksctl). Without it, eksctl.yaml holds the placeholder ${VPC_GATEWAY_ID}.", "x-error": "must be a Transit Gateway (tgw-\u2026) or Virtual Private Gateway (vgw-\u2026) ID, e.g. tgw-0123456789abcdef0", "type": "string" } } }, "gitops": { "additionalProperties": false, "default": {}, "description": "Fleet delivery through Argo CD and Flux (off by default).", "type": "object", "required": ["enabled", "revision", "path", "argocd", "flux"], "properties": { "enabled": { "default": false, "description": "Write gitops/ with the Argo CD ApplicationSets and Flux objects that deliver this site from the Git repository holding dist/. Set it in a base file to opt in a whole fleet.", "type": "boolean" }, "repoURL": { "pattern": "^(https://|ssh://|git@)[^\\s]+$", "description": "URL of the Git repository that holds dist/ (required when enabled).", "x-error": "must be a Git URL starting with https://, ssh:// or git@", "type": "string" }, "revision": { "minLength": 1, "default": "main", "description": "Branch Argo CD and Flux follow (Flux: GitRepository ref.branch).", "type": "string" }, "path": { "pattern": "^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$", "not": { "pattern": "(^|/)\\.\\.?(/|$)" }, "default": "dist", "description": "Folder of the site folders inside the repository (the output root of synth).", "x-error": 'must be a relative folder path without "." or ".." segments, e.g. dist or clusters/prod', "type": "string" }, "argocd": { "additionalProperties": false, "default": {}, "description": "Argo CD ApplicationSets (gitops/argocd-applicationsets.yaml).", "type": "object", "required": ["namespace", "project", "server"], "properties": { "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "argocd", "description": "Namespace Argo CD runs in (where ApplicationSets are read).", "type": "string" }, "project": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "default", "description": "Argo CD project of the generated Applications.", "type": "string" }, "server": { "default": "https://kubernetes.default.svc", "minLength": 1, "description": "API server URL of the destination cluster, as registered in Argo CD.", "type": "string" } } }, "flux": { "additionalProperties": false, "default": {}, "description": "Flux GitRepository and Kustomizations (gitops/flux.yaml).", "type": "object", "required": ["namespace", "interval", "dependsOn"], "properties": { "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "flux-system", "description": "Namespace of the Flux objects.", "type": "string" }, "interval": { "pattern": "^([0-9]+(s|m|h))+$", "default": "10m", "description": "How often Flux reconciles.", "type": "string" }, "dependsOn": { "default": [], "description": "Flux Kustomizations (same namespace) that install the operators this site needs (see Prerequisites in dist/<site>/README.md); the site waits until they are Ready.", "type": "array", "items": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "type": "string" } } } } } } } };
+const schema11 = { "$id": "https://eks-hybrid-charts.local/site-config.json", "title": "eks-hybrid-charts site config", "additionalProperties": false, "type": "object", "required": ["name", "kubernetesVersion", "cluster", "networks", "registry", "dns", "coredns", "pullSecrets", "registryCaTrust", "harborTest", "nodePools", "devicePlugin", "draDriver", "dra", "samples", "storage", "monitoring", "dcgmExporter", "webApi", "clusterAutoscaler", "cost", "nodeadm", "cloudNodeGroups", "eksctl", "gitops"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "Site name: a DNS-1123 label; the output folder is dist/<name>/.", "type": "string" }, "kubernetesVersion": { "description": "Target Kubernetes minor of the EKS cluster, as a string (1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36).", "x-error": "unsupported Kubernetes version; supported: 1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36 (write it as a quoted string)", "anyOf": [{ "const": "1.30", "type": "string" }, { "const": "1.31", "type": "string" }, { "const": "1.32", "type": "string" }, { "const": "1.33", "type": "string" }, { "const": "1.34", "type": "string" }, { "const": "1.35", "type": "string" }, { "const": "1.36", "type": "string" }] }, "cluster": { "additionalProperties": false, "description": "The EKS cluster the site belongs to.", "type": "object", "required": ["name", "region"], "properties": { "name": { "pattern": "^[0-9A-Za-z][A-Za-z0-9\\-_]*$", "maxLength": 100, "description": 'EKS cluster name (letters, digits, "-" and "_", starting with a letter or digit).', "x-error": 'must be an EKS cluster name: letters, digits, "-" and "_", starting with a letter or digit, at most 100 characters', "type": "string" }, "region": { "pattern": "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$", "description": "AWS region of the cluster, e.g. ap-northeast-2.", "x-error": "must be an AWS region such as ap-northeast-2", "type": "string" } } }, "networks": { "additionalProperties": false, "description": "Networks of the cluster; no two may overlap.", "type": "object", "required": ["vpc", "remoteNodeNetworks", "remotePodNetworks", "serviceNetwork"], "properties": { "vpc": { "pattern": "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16 (octets 0-255 without leading zeros, prefix 0-32)", "description": "CIDR of the cluster VPC.", "type": "string" }, "remoteNodeNetworks": { "minItems": 1, "description": "On-prem networks the hybrid nodes live in (EKS remoteNodeNetworks).", "type": "array", "items": { "pattern": "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16 (octets 0-255 without leading zeros, prefix 0-32)", "type": "string" } }, "remotePodNetworks": { "minItems": 1, "description": "Pod networks of the hybrid nodes (EKS remotePodNetworks); must be routable from the VPC for webhooks.", "type": "array", "items": { "pattern": "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16 (octets 0-255 without leading zeros, prefix 0-32)", "type": "string" } }, "serviceNetwork": { "pattern": "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$", "x-error": "must be an IPv4 CIDR such as 10.0.0.0/16 (octets 0-255 without leading zeros, prefix 0-32)", "description": "Kubernetes service CIDR (EKS serviceIpv4Cidr).", "type": "string" } } }, "registry": { "additionalProperties": false, "description": "The private Harbor registry.", "type": "object", "required": ["hostname", "ip", "proxyCache"], "properties": { "hostname": { "pattern": "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a DNS hostname: lowercase labels of letters, digits and "-" separated by dots, each label at most 63 characters, at most 253 in all', "description": "Hostname of the private Harbor registry, as in image references.", "type": "string" }, "ip": { "format": "ipv4", "x-error": "must be an IPv4 address such as 192.168.1.100", "description": "IPv4 address of the Harbor registry (used for the CoreDNS hosts entry).", "type": "string" }, "proxyCache": { "default": {}, "description": 'Harbor proxy-cache projects by upstream registry, e.g. {"nvcr.io": "nvcr-proxy", "docker.io": "dockerhub-proxy"}: every image of those registries is pulled through <hostname>/<project>/\u2026 instead.', "type": "object", "patternProperties": { "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*(:[0-9]{1,5})?$": { "pattern": "^[a-z0-9]+(?:[._-][a-z0-9]+)*$", "type": "string" } } }, "caFile": { "minLength": 1, "description": "PEM file with the CA certificate(s) that signed Harbor's certificate, relative to the site file that sets it (or absolute). Public part only: a file holding a private key is refused.", "type": "string" } } }, "dns": { "additionalProperties": false, "default": {}, "description": "In-cluster DNS additions.", "type": "object", "required": ["stubZones", "hosts"], "properties": { "stubZones": { "default": [], "description": "On-prem DNS zones that CoreDNS forwards to on-prem servers.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["zone", "servers"], "properties": { "zone": { "pattern": "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a DNS hostname: lowercase labels of letters, digits and "-" separated by dots, each label at most 63 characters, at most 253 in all', "description": "DNS zone served on-prem, e.g. company.local.", "type": "string" }, "servers": { "minItems": 1, "maxItems": 15, "description": "On-prem DNS servers for the zone (CoreDNS forward takes at most 15).", "type": "array", "items": { "format": "ipv4", "x-error": "must be an IPv4 address such as 192.168.1.100", "type": "string" } } } } }, "hosts": { "default": [], "description": "Extra CoreDNS hosts entries besides the registry (registry.hostname \u2192 registry.ip is always added). Pods only: nodes do not use CoreDNS.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["ip", "names"], "properties": { "ip": { "format": "ipv4", "x-error": "must be an IPv4 address such as 192.168.1.100", "description": "Address the names resolve to.", "type": "string" }, "names": { "minItems": 1, "description": "Hostnames that resolve to the address.", "type": "array", "items": { "pattern": "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a DNS hostname: lowercase labels of letters, digits and "-" separated by dots, each label at most 63 characters, at most 253 in all', "type": "string" } } } } } } }, "coredns": { "additionalProperties": false, "default": {}, "description": "CoreDNS configuration.", "type": "object", "required": ["enabled", "managedBy"], "properties": { "enabled": { "default": true, "description": "Render the Corefile with the registry hosts entry and the stub zones.", "type": "boolean" }, "managedBy": { "default": "self", "description": 'Who owns the kube-system/coredns ConfigMap: "self" (self-managed CoreDNS: the ConfigMap is applied from dist/) or "eksAddon" (the EKS CoreDNS add-on: only addons/coredns-configuration-values.json is written, for `aws eks update-addon --configuration-values`).', "x-error": 'must be "self" or "eksAddon"', "anyOf": [{ "const": "self", "type": "string" }, { "const": "eksAddon", "type": "string" }] } } }, "pullSecrets": { "additionalProperties": false, "default": {}, "description": "Harbor pull credentials for workloads.", "type": "object", "required": ["enabled", "name", "includeKubeSystem", "mode", "externalSecret", "sealedSecret", "plain"], "properties": { "enabled": { "default": true, "description": "Render the Harbor pull secret in every namespace that runs pods.", "type": "boolean" }, "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."', "default": "harbor-registry", "description": "Name of the kubernetes.io/dockerconfigjson Secret, the same in every namespace.", "type": "string" }, "namespaces": { "uniqueItems": true, "description": "Namespaces that get the secret. Default: every namespace the site renders that runs pods. Each must exist on the cluster.", "type": "array", "items": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "type": "string" } }, "includeKubeSystem": { "default": false, "description": "Also put the secret into kube-system (needed when kube-system pods pull private Harbor projects).", "type": "boolean" }, "username": { "pattern": "^robot\\$([a-z0-9]+(?:[._-][a-z0-9]+)*\\+)?[a-z0-9]+(?:[._-][a-z0-9]+)*$", "x-error": "must be a Harbor 2.x robot account name: robot$<project>+<name> (project robot) or robot$<name> (system robot), lowercase", "description": 'Harbor robot account the secret logs in as (not a secret). Required by externalSecret mode with format "token".', "type": "string" }, "mode": { "default": "externalSecret", "description": "Where the robot token comes from: externalSecret (External Secrets Operator reads AWS Secrets Manager), sealedSecret (kubeseal output in this file), plain (environment variables at synth time; the token is written to dist/).", "x-error": "must be one of externalSecret, sealedSecret, plain", "anyOf": [{ "const": "externalSecret", "type": "string" }, { "const": "sealedSecret", "type": "string" }, { "const": "plain", "type": "string" }] }, "externalSecret": { "additionalProperties": false, "default": {}, "description": "Settings of mode externalSecret.", "type": "object", "required": ["storeName", "format", "refreshInterval", "auth", "serviceAccount"], "properties": { "storeName": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."', "default": "aws-secrets-manager", "description": "Name of the ClusterSecretStore that reads AWS Secrets Manager.", "type": "string" }, "region": { "pattern": "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$", "x-error": "must be an AWS region such as ap-northeast-2", "description": "Region of the Secrets Manager secret. Default: cluster.region.", "type": "string" }, "key": { "minLength": 1, "description": "Name or ARN of the Secrets Manager secret, e.g. harbor/robot-k8s-pull.", "type": "string" }, "property": { "minLength": 1, "description": "JSON key inside the secret value (when the secret is a JSON object), e.g. token.", "type": "string" }, "format": { "default": "token", "description": 'What the secret value holds: "token" (the robot secret only; the username comes from pullSecrets.username) or "dockerconfigjson" (a complete .dockerconfigjson document).', "x-error": 'must be "token" or "dockerconfigjson"', "anyOf": [{ "const": "token", "type": "string" }, { "const": "dockerconfigjson", "type": "string" }] }, "refreshInterval": { "pattern": "^([0-9]+(ns|us|ms|s|m|h))+$", "x-error": "must be a duration such as 1h, 30m or 1h30m", "default": "1h", "description": "How often ESO re-reads the secret (Harbor robot tokens expire, 30 days by default).", "type": "string" }, "auth": { "default": "serviceAccount", "description": `How ESO authenticates to AWS: "serviceAccount" (a token of pullSecrets.externalSecret.serviceAccount whose IAM role is bound with IRSA) or "controller" (the ESO controller's own credentials, e.g. an EKS Pod Identity association).`, "x-error": 'must be "serviceAccount" or "controller"', "anyOf": [{ "const": "serviceAccount", "type": "string" }, { "const": "controller", "type": "string" }] }, "serviceAccount": { "additionalProperties": false, "default": {}, "description": 'Service account for auth "serviceAccount".', "type": "object", "required": ["name", "namespace"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253, "x-error": 'must be a Kubernetes object name: lowercase letters, digits, "-" and "."', "default": "external-secrets", "description": "Service account whose IAM role may read the secret.", "type": "string" }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "external-secrets", "description": "Namespace of that service account.", "type": "string" } } } } }, "sealedSecret": { "additionalProperties": false, "default": {}, "description": "Settings of mode sealedSecret.", "type": "object", "required": ["scope", "encryptedData"], "properties": { "scope": { "default": "strict", "description": "kubeseal --scope used to seal: strict (one ciphertext per namespace) or clusterWide (one ciphertext for all).", "x-error": 'must be "strict" or "clusterWide"', "anyOf": [{ "const": "strict", "type": "string" }, { "const": "clusterWide", "type": "string" }] }, "encryptedData": { "default": {}, "description": "Scope strict: the sealed .dockerconfigjson per namespace (kubeseal --scope strict --namespace <ns> --name <pullSecrets.name>).", "type": "object", "patternProperties": { "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$": { "pattern": "^[A-Za-z0-9+/]{16,}={0,2}$", "x-error": 'must be kubeseal output (base64 ciphertext, usually starting with "Ag"), not a plain value', "type": "string" } } }, "clusterWideEncryptedData": { "pattern": "^[A-Za-z0-9+/]{16,}={0,2}$", "x-error": 'must be kubeseal output (base64 ciphertext, usually starting with "Ag"), not a plain value', "description": "Scope clusterWide: the sealed .dockerconfigjson (kubeseal --scope cluster-wide).", "type": "string" } } }, "plain": { "additionalProperties": false, "default": {}, "description": "Settings of mode plain.", "type": "object", "required": ["iUnderstandTheSecretIsWrittenToDist", "usernameEnv", "passwordEnv"], "properties": { "iUnderstandTheSecretIsWrittenToDist": { "default": false, "description": "Opt-in for mode plain: the robot token is written base64-encoded (not encrypted) into dist/. Never commit such a dist/.", "type": "boolean" }, "usernameEnv": { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "x-error": 'must be an environment variable name: letters, digits and "_", not starting with a digit', "default": "HARBOR_USERNAME", "description": "Environment variable holding the robot account name at synth time.", "type": "string" }, "passwordEnv": { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "x-error": 'must be an environment variable name: letters, digits and "_", not starting with a digit', "default": "HARBOR_PASSWORD", "description": "Environment variable holding the robot token at synth time.", "type": "string" } } } } }, "registryCaTrust": { "additionalProperties": false, "default": {}, "description": "Registry CA on hybrid nodes (containerd certs.d).", "type": "object", "required": ["enabled", "installerImage", "pauseImage", "systemTrust"], "properties": { "enabled": { "default": true, "description": "Render the DaemonSet that makes containerd on hybrid nodes trust registry.caFile.", "type": "boolean" }, "installerImage": { "default": "docker.io/library/busybox:1.37.0", "description": "Image of the init container that writes the files (needs sh, cmp, cp, mv).", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "pauseImage": { "default": "registry.k8s.io/pause:3.10", "description": "Image of the container that keeps the pod running after the init containers.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "systemTrust": { "additionalProperties": false, "default": {}, "description": "Host trust store installation.", "type": "object", "required": ["enabled", "osFamily"], "properties": { "enabled": { "default": false, "description": "Also install the CA into the host trust store (for host tools such as curl; containerd does not need it). Costs a privileged init container with hostPID.", "type": "boolean" }, "osFamily": { "default": "debian", "description": "Trust-store layout of the hybrid nodes: debian (Ubuntu: update-ca-certificates) or rhel (RHEL, Amazon Linux 2023: update-ca-trust).", "x-error": 'must be "debian" or "rhel"', "anyOf": [{ "const": "debian", "type": "string" }, { "const": "rhel", "type": "string" }] } } } } }, "harborTest": { "additionalProperties": false, "default": {}, "description": "Smoke test of Harbor pulls from hybrid nodes.", "type": "object", "required": ["enabled", "image"], "properties": { "enabled": { "default": true, "description": "Render the harbor-test Pod that pulls from Harbor with the pull secret.", "type": "boolean" }, "image": { "default": "library/nginx:1.28.0", "pattern": "^[a-z0-9]+(?:[._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$", "not": { "pattern": ":latest$" }, "x-error": "must be <project>/<repository>:<tag> inside the registry, pinned to a tag (never :latest)", "description": "Repository and tag inside the registry (pushed there beforehand); the Pod runs `nginx -v` from it, so it must be an nginx image.", "type": "string" } } }, "nodePools": { "default": [], "description": "On-prem hybrid node pools.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["name", "count", "vcpus", "labels", "taints", "gpu"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "Pool name; unique within the site.", "type": "string" }, "count": { "minimum": 0, "maximum": 5e3, "description": "Number of on-prem servers in the pool (Kubernetes supports at most 5,000 nodes per cluster).", "type": "integer" }, "vcpus": { "minimum": 1, "maximum": 4096, "description": "vCPUs per server (EKS Hybrid Nodes are billed per vCPU-hour); at most 4096.", "type": "integer" }, "labels": { "default": {}, "description": "Extra node labels the pool registers with (nodeadm kubelet flags).", "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } }, "taints": { "default": [], "description": "Taints the pool registers with.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["key", "effect"], "properties": { "key": { "description": "Taint key (label-key syntax).", "type": "string" }, "value": { "description": "Taint value (label-value syntax).", "type": "string" }, "effect": { "x-error": "must be one of NoSchedule, PreferNoSchedule, NoExecute", "anyOf": [{ "const": "NoSchedule", "type": "string" }, { "const": "PreferNoSchedule", "type": "string" }, { "const": "NoExecute", "type": "string" }] } } } }, "gpu": { "additionalProperties": false, "default": {}, "description": "GPUs of the pool.", "type": "object", "required": ["mode", "perNode"], "properties": { "mode": { "default": "none", "description": "How the GPUs of the pool are exposed: none, devicePlugin (nvidia.com/gpu extended resource) or dra (NVIDIA DRA driver). One per pool: both on one node would advertise the same GPUs twice.", "x-error": "must be exactly one of none, devicePlugin, dra: a pool cannot use both the device plugin and DRA (they would advertise the same GPUs twice); split the servers into two pools", "anyOf": [{ "const": "none", "type": "string" }, { "const": "devicePlugin", "type": "string" }, { "const": "dra", "type": "string" }] }, "model": { "minLength": 1, "description": "GPU model, e.g. H100: shown in the site overview and cost report, and set as node label eks-hybrid-charts/gpu-model on GPU pools (so it must be a valid label value).", "type": "string" }, "perNode": { "minimum": 0, "maximum": 64, "default": 0, "description": "GPUs per server; at most 64.", "type": "integer" } } } } } }, "devicePlugin": { "additionalProperties": false, "default": {}, "description": "NVIDIA device plugin (nvidia.com/gpu extended resource).", "type": "object", "required": ["enabled", "image", "nvidiaRuntimeClass"], "properties": { "enabled": { "default": true, "description": "Render the NVIDIA device plugin on the devicePlugin pools (when there are any).", "type": "boolean" }, "image": { "default": "nvcr.io/nvidia/k8s-device-plugin:v0.20.0", "description": "NVIDIA k8s-device-plugin image.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "nvidiaRuntimeClass": { "default": false, "description": "Keep nvidia-container-runtime a named runtime on the devicePlugin pools instead of containerd's default (NodeConfigs), render RuntimeClass `nvidia` (handler nvidia) and run the device plugin, the DCGM exporter and the device-plugin samples with it; your own GPU pods must then set `runtimeClassName: nvidia`. Off: the runtime is the default there, so any container whose image sets NVIDIA_VISIBLE_DEVICES=all sees every GPU. dra pools never make it the default (it would bypass DRA) and get RuntimeClass `nvidia` for the DCGM exporter whatever this says.", "type": "boolean" } } }, "draDriver": { "additionalProperties": false, "default": {}, "description": "NVIDIA DRA driver for GPUs (dra pools).", "type": "object", "required": ["enabled", "image", "nvidiaDriverRoot", "logVerbosity", "computeDomains"], "properties": { "enabled": { "default": true, "description": "Render the NVIDIA DRA driver on the dra pools (when there are any).", "type": "boolean" }, "image": { "default": "registry.k8s.io/dra-driver-nvidia/dra-driver-nvidia-gpu:v0.4.1", "description": "NVIDIA DRA driver image (kubernetes-sigs/dra-driver-nvidia-gpu).", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "nvidiaDriverRoot": { "pattern": "^/.*", "default": "/", "description": "Where the NVIDIA driver lives on the node: / for a host-installed driver, /run/nvidia/driver for the GPU Operator driver container.", "x-error": "must be an absolute path such as / or /run/nvidia/driver", "type": "string" }, "logVerbosity": { "minimum": 0, "maximum": 10, "default": 4, "description": "Kubelet plugin log verbosity (-v).", "type": "integer" }, "computeDomains": { "additionalProperties": false, "default": {}, "description": "ComputeDomain support of the driver.", "type": "object", "required": ["enabled"], "properties": { "enabled": { "default": false, "description": "ComputeDomains (multi-node NVLink / IMEX). Not needed for H100 PCIe/HGX servers; not rendered yet.", "type": "boolean" } } } } }, "dra": { "additionalProperties": false, "default": {}, "description": "DRA claim templates.", "type": "object", "required": ["claimTemplates"], "properties": { "claimTemplates": { "default": [], "description": "ResourceClaimTemplates rendered in the workloads namespace for DRA workloads.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["name", "count"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "ResourceClaimTemplate name in the workloads namespace; pods reference it.", "type": "string" }, "count": { "minimum": 1, "maximum": 64, "default": 1, "description": "Number of GPUs (or MIG devices) per claim; all are allocated on one node; at most 64.", "type": "integer" }, "minMemory": { "pattern": "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", "description": "Minimum memory per device (CEL on the driver's `memory` capacity), e.g. 16Gi.", "x-error": "must be a Kubernetes quantity such as 16Gi, 80Gi or 10Ti", "type": "string" }, "productName": { "pattern": "^[A-Za-z0-9][A-Za-z0-9 ._-]*$", "maxLength": 128, "description": 'Text the device\'s `productName` attribute must contain, e.g. "H100" matches "NVIDIA H100 80GB HBM3".', "x-error": 'must be plain text of letters, digits, spaces, ".", "_" and "-", such as H100', "type": "string" }, "minCudaDriverVersion": { "pattern": "^[0-9]+\\.[0-9]+(\\.[0-9]+)?$", "description": 'Lowest CUDA version the node driver must support (`cudaDriverVersion` attribute), e.g. "12.2".', "x-error": 'must be a CUDA version such as "12.2" or "12.8.1" (quoted)', "type": "string" }, "migProfile": { "pattern": "^[0-9]+g\\.[0-9]+gb(\\+[a-z]+)?$", "description": "Allocate MIG devices of this profile (DeviceClass mig.nvidia.com) instead of whole GPUs, e.g. 1g.10gb.", "x-error": "must be a MIG profile such as 1g.10gb, 3g.40gb or 1g.10gb+me", "type": "string" } } } } } }, "samples": { "additionalProperties": false, "default": {}, "description": "Sample GPU workloads in the workloads namespace.", "type": "object", "required": ["gpuTest", "gpuTraining", "cloudGpuTest", "mlTraining"], "properties": { "gpuTest": { "additionalProperties": false, "default": {}, "description": "gpu-test Pod.", "type": "object", "required": ["enabled", "image"], "properties": { "enabled": { "default": false, "description": "Render the gpu-test Pod (nvidia-smi on one device-plugin GPU).", "type": "boolean" }, "image": { "default": "nvcr.io/nvidia/cuda:12.8.1-base-ubuntu24.04", "description": "CUDA base image that provides nvidia-smi.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "pool": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "devicePlugin pool to run on; default: the first devicePlugin pool.", "type": "string" } } }, "gpuTraining": { "additionalProperties": false, "default": {}, "description": "gpu-training Pod.", "type": "object", "required": ["enabled", "image", "gpus"], "properties": { "enabled": { "default": false, "description": "Render the gpu-training Pod (PyTorch on a whole device-plugin server).", "type": "boolean" }, "image": { "default": "pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime", "description": "PyTorch runtime image.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "gpus": { "minimum": 1, "maximum": 64, "default": 8, "description": "nvidia.com/gpu limit; at most the pool's gpu.perNode.", "type": "integer" }, "pool": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "devicePlugin pool to run on; default: the first devicePlugin pool.", "type": "string" } } }, "cloudGpuTest": { "additionalProperties": false, "default": {}, "description": "cloud-gpu-test Pod: how a workload targets a cloud GPU node group (required node affinity on EKS's eks.amazonaws.com/nodegroup label, tolerations for the group's taints).", "type": "object", "required": ["enabled", "image"], "properties": { "enabled": { "default": false, "description": "Render the cloud-gpu-test Pod (nvidia-smi on one GPU of a cloud node group with NVIDIA instances).", "type": "boolean" }, "image": { "default": "nvcr.io/nvidia/cuda:12.8.1-base-ubuntu24.04", "description": "CUDA base image that provides nvidia-smi.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "nodeGroup": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "cloudNodeGroups entry with an NVIDIA instance type to run on; default: the first such group.", "type": "string" } } }, "mlTraining": { "additionalProperties": false, "default": {}, "description": "ml-training Job.", "type": "object", "required": ["enabled", "image", "claimTemplate"], "properties": { "enabled": { "default": false, "description": "Render the ml-training Job (PyTorch with a DRA claim).", "type": "boolean" }, "image": { "default": "pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime", "description": "PyTorch runtime image.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "claimTemplate": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "ml-training-claim", "description": "Name of a dra.claimTemplates entry the Job claims its GPUs from.", "type": "string" }, "pool": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "dra pool to run on; default: the first dra pool.", "type": "string" } } } } }, "storage": { "additionalProperties": false, "default": {}, "description": "On-prem storage.", "type": "object", "required": ["nfs"], "properties": { "nfs": { "additionalProperties": false, "default": {}, "description": "On-prem NFS storage.", "type": "object", "required": ["enabled", "capacity", "mountOptions"], "properties": { "enabled": { "default": false, "description": "Render the on-prem NFS PersistentVolume and claim.", "type": "boolean" }, "server": { "maxLength": 253, "anyOf": [{ "format": "ipv4" }, { "pattern": "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$", "not": { "pattern": "^[0-9.]+$" } }], "x-error": "must be a DNS hostname or an IPv4 address such as 192.168.1.100", "description": "NFS server: a hostname or an IPv4 address.", "type": "string" }, "path": { "pattern": "^/", "description": "Exported path.", "x-error": "must be an absolute export path such as /export/data", "type": "string" }, "capacity": { "pattern": "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", "description": "Size of the volume as Kubernetes sees it (NFS does not enforce it).", "default": "10Ti", "x-error": "must be a Kubernetes quantity such as 16Gi, 80Gi or 10Ti", "type": "string" }, "mountOptions": { "default": ["vers=4.1", "rsize=1048576", "wsize=1048576", "hard", "timeo=600", "retrans=2"], "description": "NFS mount options.", "type": "array", "items": { "minLength": 1, "type": "string" } } } } } }, "monitoring": { "additionalProperties": false, "default": {}, "description": "Prometheus scrape configuration for Harbor, the DRA kubelet plugin and the DCGM exporter.", "type": "object", "required": ["enabled", "mode", "namespace", "scrapeInterval", "configMap", "operator", "harbor", "draPlugin"], "properties": { "enabled": { "default": true, "description": "Render the Prometheus scrape configuration.", "type": "boolean" }, "mode": { "default": "configMap", "description": "configMap: a prometheus.yml ConfigMap for a plain Prometheus (plus the RBAC its Kubernetes service discovery needs); operator: Prometheus Operator ScrapeConfig/PodMonitor/ServiceMonitor objects (needs the operator CRDs).", "x-error": "must be one of configMap, operator", "anyOf": [{ "const": "configMap", "type": "string" }, { "const": "operator", "type": "string" }] }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "monitoring", "description": "Namespace of the scrape configuration objects (where Prometheus runs).", "type": "string" }, "scrapeInterval": { "default": "15s", "pattern": "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$", "minLength": 2, "description": "Global scrape interval (the guide: 15s).", "x-error": "must be a Prometheus duration such as 15s, 1m or 1m30s", "type": "string" }, "configMap": { "additionalProperties": false, "default": {}, "description": "Settings of the configMap mode.", "type": "object", "required": ["name", "serviceAccount"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "prometheus-config", "description": "Name of the ConfigMap holding prometheus.yml (the guide's name).", "type": "string" }, "serviceAccount": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "prometheus", "description": "Service account of the Prometheus server in the monitoring namespace; it is granted read access to pods for Kubernetes service discovery.", "type": "string" } } }, "operator": { "additionalProperties": false, "default": {}, "description": "Settings of the operator mode.", "type": "object", "required": ["labels"], "properties": { "labels": { "default": {}, "description": 'Labels put on the operator objects so the Prometheus resource selects them, e.g. {"release": "kube-prometheus-stack"}.', "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } } } }, "harbor": { "additionalProperties": false, "default": {}, "description": "The Harbor scrape jobs.", "type": "object", "required": ["enabled", "port", "path", "scheme", "components"], "properties": { "enabled": { "default": true, "description": "Scrape the Harbor registry (registry.hostname) from outside the cluster.", "type": "boolean" }, "port": { "minimum": 1, "maximum": 65535, "default": 9090, "description": "Harbor metrics port (harbor.yml `metric.port`; 9090 for the installer, 8001 for the Helm chart).", "x-error": "must be a TCP port, 1-65535", "type": "integer" }, "path": { "default": "/metrics", "pattern": "^/", "description": "Harbor metrics path (harbor.yml `metric.path`).", "x-error": "must be a path starting with /", "type": "string" }, "scheme": { "default": "http", "description": "Scheme of the metrics endpoint (the harbor.yml installer serves metrics over plain HTTP).", "x-error": "must be http or https", "anyOf": [{ "const": "http", "type": "string" }, { "const": "https", "type": "string" }] }, "components": { "default": ["exporter", "core", "registry", "jobservice"], "minItems": 1, "uniqueItems": true, "description": "Harbor components to scrape, one job each.", "type": "array", "items": { "x-error": "must be one of exporter, core, registry, jobservice", "anyOf": [{ "const": "exporter", "type": "string" }, { "const": "core", "type": "string" }, { "const": "registry", "type": "string" }, { "const": "jobservice", "type": "string" }] } } } }, "draPlugin": { "additionalProperties": false, "default": {}, "description": "The DRA kubelet plugin scrape job.", "type": "object", "required": ["enabled", "podLabels", "port"], "properties": { "enabled": { "default": true, "description": "Scrape the NVIDIA DRA kubelet plugin (when the site renders the DRA driver, i.e. some pool has gpu.mode dra).", "type": "boolean" }, "podLabels": { "default": { "dra-driver-nvidia-gpu-component": "kubelet-plugin" }, "description": "Labels that select the kubelet-plugin pods (the driver chart's selector label).", "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } }, "port": { "minimum": 1, "maximum": 65535, "default": 8080, "description": "Metrics port of the gpus kubelet-plugin container (path /metrics); scraped only where the container declares it.", "x-error": "must be a TCP port, 1-65535", "type": "integer" } } } } }, "dcgmExporter": { "additionalProperties": false, "default": {}, "description": "NVIDIA DCGM exporter (GPU metrics on :9400).", "type": "object", "required": ["enabled", "namespace", "image", "profilingMetrics"], "properties": { "enabled": { "default": false, "description": "Render the NVIDIA DCGM exporter DaemonSet on every GPU pool.", "type": "boolean" }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "dcgm-exporter", "description": "Namespace of the exporter (Pod Security level privileged: hostPath and CAP_SYS_ADMIN).", "type": "string" }, "image": { "default": "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless", "description": "DCGM exporter image (tag <DCGM version>-<exporter version>).", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "profilingMetrics": { "default": true, "description": "Add CAP_SYS_ADMIN, which DCGM needs for the profiling metrics (DCGM_FI_PROF_*), as upstream does.", "type": "boolean" } } }, "webApi": { "additionalProperties": false, "default": {}, "description": "Sample CPU workload on cloud nodes (the guide's web-api).", "type": "object", "required": ["enabled", "namespace", "image", "replicas"], "properties": { "enabled": { "default": false, "description": "Render the sample web-api (nginx) on cloud nodes.", "type": "boolean" }, "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "web", "description": "Namespace of the web-api.", "type": "string" }, "image": { "default": "nginxinc/nginx-unprivileged:1.28.3-alpine", "description": "nginx image that runs as a non-root user on port 8080.", "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "x-error": "must be an image pinned to a tag or digest, such as registry.k8s.io/pause:3.10 (never :latest)", "type": "string" }, "replicas": { "minimum": 2, "maximum": 1e3, "default": 2, "description": "Replicas, spread across nodes; at least 2 so the PodDisruptionBudget lets a node drain.", "x-error": "must be an integer of at least 2 (one replica and a PodDisruptionBudget would block every node drain)", "type": "integer" } } }, "clusterAutoscaler": { "additionalProperties": false, "default": {}, "description": "cluster-autoscaler (AWS provider, ASG auto-discovery).", "type": "object", "required": ["enabled"], "properties": { "enabled": { "default": false, "description": "Render cluster-autoscaler for the cloud Auto Scaling groups (it cannot scale hybrid nodes).", "type": "boolean" }, "iamRoleArn": { "pattern": "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$", "description": "IAM role for the autoscaler service account (IRSA annotation eks.amazonaws.com/role-arn). Required when enabled.", "x-error": "must be an IAM role ARN such as arn:aws:iam::123456789012:role/cluster-autoscaler", "type": "string" }, "image": { "pattern": "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", "not": { "pattern": ":latest$" }, "description": "Override of the image; by default the release matching kubernetesVersion (registry.k8s.io/autoscaling/cluster-autoscaler:v1.<minor>.<patch>).", "x-error": "must be an image pinned to a tag or digest (never :latest)", "type": "string" } } }, "extends": { "description": "Base site file(s) this file overlays, relative to this file; later files win. Maps merge key by key, lists replace, `null` removes a key. Resolved by the loader and never part of the rendered config.", "x-error": "must be a file name or a list of file names", "anyOf": [{ "minLength": 1, "type": "string" }, { "minItems": 1, "type": "array", "items": { "minLength": 1, "type": "string" } }] }, "cost": { "additionalProperties": false, "default": {}, "description": "EKS Hybrid Nodes pricing used by `npm run cost` and COST.md.", "type": "object", "required": ["hoursPerMonth", "tiers", "guideFlatUsdPerVcpuHour"], "properties": { "hoursPerMonth": { "minimum": 1, "maximum": 744, "default": 730, "description": "Hours in a billing month (AWS uses 730).", "type": "integer" }, "tiers": { "minItems": 1, "default": [{ "vcpuHours": 576e3, "usdPerVcpuHour": 0.02 }, { "vcpuHours": 576e3, "usdPerVcpuHour": 0.014 }, { "vcpuHours": 4608e3, "usdPerVcpuHour": 0.01 }, { "vcpuHours": 576e4, "usdPerVcpuHour": 8e-3 }, { "usdPerVcpuHour": 6e-3 }], "description": "EKS Hybrid Nodes price tiers by monthly vCPU-hours, in order; every tier but the last has `vcpuHours`.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["usdPerVcpuHour"], "properties": { "vcpuHours": { "minimum": 1, "maximum": 9007199254740991, "description": "vCPU-hours in this tier; omitted on the last tier, which is unbounded.", "type": "integer" }, "usdPerVcpuHour": { "minimum": 0, "maximum": 10, "description": "Price per vCPU-hour in this tier. In US dollars, at most 6 decimal places, at most 10.", "type": "number" } } } }, "guideFlatUsdPerVcpuHour": { "minimum": 0, "maximum": 10, "default": 0.1099, "description": "Flat price the source guide assumed, shown for comparison only. In US dollars, at most 6 decimal places, at most 10.", "type": "number" } } }, "nodeadm": { "additionalProperties": false, "default": {}, "description": "nodeadm NodeConfig files written to nodes/<pool>.nodeconfig.yaml (one per hybrid pool).", "type": "object", "required": ["credentialProvider", "iamRolesAnywhere", "maxPods", "shutdownGracePeriod"], "properties": { "credentialProvider": { "default": "ssm", "description": "How hybrid nodes get AWS credentials: ssm (SSM hybrid activation) or iamRolesAnywhere (X.509 certificates).", "x-error": "must be one of ssm, iamRolesAnywhere", "anyOf": [{ "const": "ssm", "type": "string" }, { "const": "iamRolesAnywhere", "type": "string" }] }, "iamRolesAnywhere": { "additionalProperties": false, "default": {}, "description": "IAM Roles Anywhere settings (credentialProvider: iamRolesAnywhere). ARNs are not secrets.", "type": "object", "properties": { "trustAnchorArn": { "pattern": "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "description": "ARN of the IAM Roles Anywhere trust anchor; a placeholder is written when unset.", "x-error": "must be an AWS ARN such as arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/\u2026", "type": "string" }, "profileArn": { "pattern": "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "description": "ARN of the IAM Roles Anywhere profile; a placeholder is written when unset.", "x-error": "must be an AWS ARN such as arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/\u2026", "type": "string" }, "roleArn": { "pattern": "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "description": "ARN of the IAM Roles Anywhere Hybrid Nodes role (the role is IAM, not Roles Anywhere); a placeholder is written when unset.", "x-error": "must be an AWS ARN such as arn:aws:rolesanywhere:ap-northeast-2:111122223333:trust-anchor/\u2026", "type": "string" }, "certificatePath": { "minLength": 1, "description": "Node certificate path on the server (nodeadm default when unset).", "type": "string" }, "privateKeyPath": { "minLength": 1, "description": "Node private key path on the server (nodeadm default when unset).", "type": "string" } } }, "maxPods": { "minimum": 1, "maximum": 1024, "default": 110, "description": "kubelet maxPods of every hybrid node.", "type": "integer" }, "shutdownGracePeriod": { "pattern": "^\\d+(s|m)$", "default": "30s", "description": "kubelet shutdownGracePeriod: time the node gives pods when the server shuts down.", "x-error": "must be a duration in seconds or minutes such as 30s or 2m", "type": "string" }, "containerdMajor": { "description": "Major version of containerd on the servers; decides the GPU pools' containerd drop-in (1.7: the complete CRI section, 2: only the changes, version 3). Default: 2 from Kubernetes 1.36 (which needs it), else 1.", "x-error": "must be 1 or 2", "anyOf": [{ "const": 1, "type": "number" }, { "const": 2, "type": "number" }] } } }, "cloudNodeGroups": { "default": [], "description": "EKS managed node groups in the VPC (written to cluster/eksctl.yaml; cluster-autoscaler scales these).", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["name", "instanceType", "minSize", "maxSize", "desiredCapacity", "labels", "taints"], "properties": { "name": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "description": "Managed node group name.", "type": "string" }, "instanceType": { "pattern": "^[a-z][a-z0-9-]*\\.[a-z0-9]+$", "description": "EC2 instance type, e.g. m5.xlarge.", "x-error": "must be an EC2 instance type such as m5.xlarge", "type": "string" }, "minSize": { "minimum": 0, "maximum": 5e3, "description": "Smallest size the autoscaler may scale to.", "type": "integer" }, "maxSize": { "minimum": 1, "maximum": 5e3, "description": "Largest size the autoscaler may scale to.", "type": "integer" }, "desiredCapacity": { "minimum": 0, "maximum": 5e3, "description": "Initial size.", "type": "integer" }, "labels": { "default": {}, "description": "Node labels.", "type": "object", "patternProperties": { "^(.*)$": { "type": "string" } } }, "taints": { "default": [], "description": "Node taints.", "type": "array", "items": { "additionalProperties": false, "type": "object", "required": ["key", "effect"], "properties": { "key": { "description": "Taint key (label-key syntax).", "type": "string" }, "value": { "description": "Taint value (label-value syntax).", "type": "string" }, "effect": { "x-error": "must be one of NoSchedule, PreferNoSchedule, NoExecute", "anyOf": [{ "const": "NoSchedule", "type": "string" }, { "const": "PreferNoSchedule", "type": "string" }, { "const": "NoExecute", "type": "string" }] } } } } } } }, "eksctl": { "additionalProperties": false, "default": {}, "description": "Cloud side written to cluster/eksctl.yaml.", "type": "object", "required": ["endpointAccess"], "properties": { "endpointAccess": { "default": "public", "description": "Cluster API endpoint: public or private. Hybrid Nodes do not support both at once.", "x-error": "must be public or private (hybrid nodes cannot use public and private together)", "anyOf": [{ "const": "public", "type": "string" }, { "const": "private", "type": "string" }] }, "caBundleCert": { "minLength": 1, "description": "PEM of the CA that signs node certificates (credentialProvider: iamRolesAnywhere); eksctl creates the trust anchor from it.", "type": "string" }, "vpcGatewayId": { "pattern": "^(tgw|vgw)-[0-9a-f]{8,17}$", "description": "Transit Gateway (tgw-\u2026) or Virtual Private Gateway (vgw-\u2026) that connects the VPC to the on-prem networks (eksctl remoteNetworkConfig.vpcGatewayID, required by eksctl). Without it, eksctl.yaml holds the placeholder ${VPC_GATEWAY_ID}.", "x-error": "must be a Transit Gateway (tgw-\u2026) or Virtual Private Gateway (vgw-\u2026) ID, e.g. tgw-0123456789abcdef0", "type": "string" } } }, "gitops": { "additionalProperties": false, "default": {}, "description": "Fleet delivery through Argo CD and Flux (off by default).", "type": "object", "required": ["enabled", "revision", "path", "argocd", "flux"], "properties": { "enabled": { "default": false, "description": "Write gitops/ with the Argo CD ApplicationSets and Flux objects that deliver this site from the Git repository holding dist/. Set it in a base file to opt in a whole fleet.", "type": "boolean" }, "repoURL": { "pattern": "^(https://|ssh://|git@)[^\\s]+$", "description": "URL of the Git repository that holds dist/ (required when enabled).", "x-error": "must be a Git URL starting with https://, ssh:// or git@", "type": "string" }, "revision": { "minLength": 1, "default": "main", "description": "Branch Argo CD and Flux follow (Flux: GitRepository ref.branch).", "type": "string" }, "path": { "pattern": "^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$", "not": { "pattern": "(^|/)\\.\\.?(/|$)" }, "default": "dist", "description": "Folder of the site folders inside the repository (the output root of synth).", "x-error": 'must be a relative folder path without "." or ".." segments, e.g. dist or clusters/prod', "type": "string" }, "argocd": { "additionalProperties": false, "default": {}, "description": "Argo CD ApplicationSets (gitops/argocd-applicationsets.yaml).", "type": "object", "required": ["namespace", "project", "server"], "properties": { "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "argocd", "description": "Namespace Argo CD runs in (where ApplicationSets are read).", "type": "string" }, "project": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "default", "description": "Argo CD project of the generated Applications.", "type": "string" }, "server": { "default": "https://kubernetes.default.svc", "minLength": 1, "description": "API server URL of the destination cluster, as registered in Argo CD.", "type": "string" } } }, "flux": { "additionalProperties": false, "default": {}, "description": "Flux GitRepository and Kustomizations (gitops/flux.yaml).", "type": "object", "required": ["namespace", "interval", "dependsOn"], "properties": { "namespace": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "default": "flux-system", "description": "Namespace of the Flux objects.", "type": "string" }, "interval": { "pattern": "^([0-9]+(s|m|h))+$", "default": "10m", "description": "How often Flux reconciles.", "type": "string" }, "dependsOn": { "default": [], "description": "Flux Kustomizations (same namespace) that install the operators this site needs (see Prerequisites in dist/<site>/README.md); the site waits until they are Ready.", "type": "array", "items": { "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63, "x-error": 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', "type": "string" } } } } } } } };
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
 const func0 = require("ajv/dist/runtime/equal").default;
 const pattern0 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
 const pattern1 = new RegExp("^[0-9A-Za-z][A-Za-z0-9\\-_]*$", "u");
 const pattern2 = new RegExp("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d$", "u");
-const pattern3 = new RegExp("^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", "u");
-const pattern7 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
-const pattern8 = new RegExp("^[a-z0-9.-]+(:[0-9]+)?$", "u");
+const pattern3 = new RegExp("^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$", "u");
+const pattern7 = new RegExp("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$", "u");
+const pattern8 = new RegExp("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*(:[0-9]{1,5})?$", "u");
 const pattern9 = new RegExp("^[a-z0-9]+(?:[._-][a-z0-9]+)*$", "u");
+const pattern12 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
 const pattern14 = new RegExp("^robot\\$([a-z0-9]+(?:[._-][a-z0-9]+)*\\+)?[a-z0-9]+(?:[._-][a-z0-9]+)*$", "u");
 const pattern17 = new RegExp("^([0-9]+(ns|us|ms|s|m|h))+$", "u");
 const pattern21 = new RegExp("^[A-Za-z0-9+/]{16,}={0,2}$", "u");
@@ -28,17 +29,18 @@ const pattern39 = new RegExp("^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)
 const pattern40 = new RegExp("^[A-Za-z0-9][A-Za-z0-9 ._-]*$", "u");
 const pattern41 = new RegExp("^[0-9]+\\.[0-9]+(\\.[0-9]+)?$", "u");
 const pattern42 = new RegExp("^[0-9]+g\\.[0-9]+gb(\\+[a-z]+)?$", "u");
-const pattern56 = new RegExp("^/", "u");
-const pattern59 = new RegExp("^((\\d+)h)?((\\d+)m)?((\\d+)s)?$", "u");
-const pattern71 = new RegExp("^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$", "u");
-const pattern74 = new RegExp("^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "u");
-const pattern77 = new RegExp("^\\d+(s|m)$", "u");
-const pattern79 = new RegExp("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", "u");
-const pattern81 = new RegExp("^(tgw|vgw)-[0-9a-f]{8,17}$", "u");
-const pattern82 = new RegExp("^(https://|ssh://|git@)[^\\s]+$", "u");
-const pattern83 = new RegExp("(^|/)\\.\\.?(/|$)", "u");
-const pattern84 = new RegExp("^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$", "u");
-const pattern88 = new RegExp("^([0-9]+(s|m|h))+$", "u");
+const pattern56 = new RegExp("^[0-9.]+$", "u");
+const pattern58 = new RegExp("^/", "u");
+const pattern61 = new RegExp("^((\\d+)h)?((\\d+)m)?((\\d+)s)?$", "u");
+const pattern73 = new RegExp("^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$", "u");
+const pattern76 = new RegExp("^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", "u");
+const pattern79 = new RegExp("^\\d+(s|m)$", "u");
+const pattern81 = new RegExp("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", "u");
+const pattern83 = new RegExp("^(tgw|vgw)-[0-9a-f]{8,17}$", "u");
+const pattern84 = new RegExp("^(https://|ssh://|git@)[^\\s]+$", "u");
+const pattern85 = new RegExp("(^|/)\\.\\.?(/|$)", "u");
+const pattern86 = new RegExp("^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$", "u");
+const pattern90 = new RegExp("^([0-9]+(s|m|h))+$", "u");
 const formats0 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 function validate10(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
   ;
@@ -703,7 +705,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data6 = data5.vpc;
           if (typeof data6 === "string") {
             if (!pattern3.test(data6)) {
-              const err58 = { instancePath: instancePath + "/networks/vpc", schemaPath: "#/properties/networks/properties/vpc/pattern", keyword: "pattern", params: { pattern: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$" }, message: 'must match pattern "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$"', schema: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", parentSchema: schema11.properties.networks.properties.vpc, data: data6 };
+              const err58 = { instancePath: instancePath + "/networks/vpc", schemaPath: "#/properties/networks/properties/vpc/pattern", keyword: "pattern", params: { pattern: "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$" }, message: 'must match pattern "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$"', schema: "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$", parentSchema: schema11.properties.networks.properties.vpc, data: data6 };
               if (vErrors === null) {
                 vErrors = [err58];
               } else {
@@ -738,7 +740,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data8 = data7[i0];
               if (typeof data8 === "string") {
                 if (!pattern3.test(data8)) {
-                  const err61 = { instancePath: instancePath + "/networks/remoteNodeNetworks/" + i0, schemaPath: "#/properties/networks/properties/remoteNodeNetworks/items/pattern", keyword: "pattern", params: { pattern: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$" }, message: 'must match pattern "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$"', schema: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", parentSchema: schema11.properties.networks.properties.remoteNodeNetworks.items, data: data8 };
+                  const err61 = { instancePath: instancePath + "/networks/remoteNodeNetworks/" + i0, schemaPath: "#/properties/networks/properties/remoteNodeNetworks/items/pattern", keyword: "pattern", params: { pattern: "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$" }, message: 'must match pattern "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$"', schema: "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$", parentSchema: schema11.properties.networks.properties.remoteNodeNetworks.items, data: data8 };
                   if (vErrors === null) {
                     vErrors = [err61];
                   } else {
@@ -783,7 +785,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data10 = data9[i1];
               if (typeof data10 === "string") {
                 if (!pattern3.test(data10)) {
-                  const err65 = { instancePath: instancePath + "/networks/remotePodNetworks/" + i1, schemaPath: "#/properties/networks/properties/remotePodNetworks/items/pattern", keyword: "pattern", params: { pattern: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$" }, message: 'must match pattern "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$"', schema: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", parentSchema: schema11.properties.networks.properties.remotePodNetworks.items, data: data10 };
+                  const err65 = { instancePath: instancePath + "/networks/remotePodNetworks/" + i1, schemaPath: "#/properties/networks/properties/remotePodNetworks/items/pattern", keyword: "pattern", params: { pattern: "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$" }, message: 'must match pattern "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$"', schema: "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$", parentSchema: schema11.properties.networks.properties.remotePodNetworks.items, data: data10 };
                   if (vErrors === null) {
                     vErrors = [err65];
                   } else {
@@ -815,7 +817,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data11 = data5.serviceNetwork;
           if (typeof data11 === "string") {
             if (!pattern3.test(data11)) {
-              const err68 = { instancePath: instancePath + "/networks/serviceNetwork", schemaPath: "#/properties/networks/properties/serviceNetwork/pattern", keyword: "pattern", params: { pattern: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$" }, message: 'must match pattern "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$"', schema: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$", parentSchema: schema11.properties.networks.properties.serviceNetwork, data: data11 };
+              const err68 = { instancePath: instancePath + "/networks/serviceNetwork", schemaPath: "#/properties/networks/properties/serviceNetwork/pattern", keyword: "pattern", params: { pattern: "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$" }, message: 'must match pattern "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$"', schema: "^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$", parentSchema: schema11.properties.networks.properties.serviceNetwork, data: data11 };
               if (vErrors === null) {
                 vErrors = [err68];
               } else {
@@ -900,7 +902,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               errors++;
             }
             if (!pattern7.test(data13)) {
-              const err76 = { instancePath: instancePath + "/registry/hostname", schemaPath: "#/properties/registry/properties/hostname/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema11.properties.registry.properties.hostname, data: data13 };
+              const err76 = { instancePath: instancePath + "/registry/hostname", schemaPath: "#/properties/registry/properties/hostname/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$", parentSchema: schema11.properties.registry.properties.hostname, data: data13 };
               if (vErrors === null) {
                 vErrors = [err76];
               } else {
@@ -947,7 +949,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data16 = data15[key4];
               if (typeof data16 === "string") {
                 if (!pattern9.test(data16)) {
-                  const err80 = { instancePath: instancePath + "/registry/proxyCache/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/registry/properties/proxyCache/patternProperties/%5E%5Ba-z0-9.-%5D%2B(%3A%5B0-9%5D%2B)%3F%24/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]+(?:[._-][a-z0-9]+)*$" }, message: 'must match pattern "^[a-z0-9]+(?:[._-][a-z0-9]+)*$"', schema: "^[a-z0-9]+(?:[._-][a-z0-9]+)*$", parentSchema: schema11.properties.registry.properties.proxyCache.patternProperties["^[a-z0-9.-]+(:[0-9]+)?$"], data: data16 };
+                  const err80 = { instancePath: instancePath + "/registry/proxyCache/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/registry/properties/proxyCache/patternProperties/%5E%5Ba-z0-9%5D(%5B-a-z0-9%5D%7B0%2C61%7D%5Ba-z0-9%5D)%3F(%5C.%5Ba-z0-9%5D(%5B-a-z0-9%5D%7B0%2C61%7D%5Ba-z0-9%5D)%3F)*(%3A%5B0-9%5D%7B1%2C5%7D)%3F%24/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]+(?:[._-][a-z0-9]+)*$" }, message: 'must match pattern "^[a-z0-9]+(?:[._-][a-z0-9]+)*$"', schema: "^[a-z0-9]+(?:[._-][a-z0-9]+)*$", parentSchema: schema11.properties.registry.properties.proxyCache.patternProperties["^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*(:[0-9]{1,5})?$"], data: data16 };
                   if (vErrors === null) {
                     vErrors = [err80];
                   } else {
@@ -956,7 +958,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   errors++;
                 }
               } else {
-                const err81 = { instancePath: instancePath + "/registry/proxyCache/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/registry/properties/proxyCache/patternProperties/%5E%5Ba-z0-9.-%5D%2B(%3A%5B0-9%5D%2B)%3F%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.registry.properties.proxyCache.patternProperties["^[a-z0-9.-]+(:[0-9]+)?$"].type, parentSchema: schema11.properties.registry.properties.proxyCache.patternProperties["^[a-z0-9.-]+(:[0-9]+)?$"], data: data16 };
+                const err81 = { instancePath: instancePath + "/registry/proxyCache/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/registry/properties/proxyCache/patternProperties/%5E%5Ba-z0-9%5D(%5B-a-z0-9%5D%7B0%2C61%7D%5Ba-z0-9%5D)%3F(%5C.%5Ba-z0-9%5D(%5B-a-z0-9%5D%7B0%2C61%7D%5Ba-z0-9%5D)%3F)*(%3A%5B0-9%5D%7B1%2C5%7D)%3F%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.registry.properties.proxyCache.patternProperties["^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*(:[0-9]{1,5})?$"].type, parentSchema: schema11.properties.registry.properties.proxyCache.patternProperties["^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*(:[0-9]{1,5})?$"], data: data16 };
                 if (vErrors === null) {
                   vErrors = [err81];
                 } else {
@@ -1092,7 +1094,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   errors++;
                 }
                 if (!pattern7.test(data21)) {
-                  const err93 = { instancePath: instancePath + "/dns/stubZones/" + i2 + "/zone", schemaPath: "#/properties/dns/properties/stubZones/items/properties/zone/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema11.properties.dns.properties.stubZones.items.properties.zone, data: data21 };
+                  const err93 = { instancePath: instancePath + "/dns/stubZones/" + i2 + "/zone", schemaPath: "#/properties/dns/properties/stubZones/items/properties/zone/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$", parentSchema: schema11.properties.dns.properties.stubZones.items.properties.zone, data: data21 };
                   if (vErrors === null) {
                     vErrors = [err93];
                   } else {
@@ -1266,7 +1268,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                       errors++;
                     }
                     if (!pattern7.test(data28)) {
-                      const err109 = { instancePath: instancePath + "/dns/hosts/" + i4 + "/names/" + i5, schemaPath: "#/properties/dns/properties/hosts/items/properties/names/items/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema11.properties.dns.properties.hosts.items.properties.names.items, data: data28 };
+                      const err109 = { instancePath: instancePath + "/dns/hosts/" + i4 + "/names/" + i5, schemaPath: "#/properties/dns/properties/hosts/items/properties/names/items/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$", parentSchema: schema11.properties.dns.properties.hosts.items.properties.names.items, data: data28 };
                       if (vErrors === null) {
                         vErrors = [err109];
                       } else {
@@ -1561,7 +1563,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (!pattern7.test(data34)) {
+        if (!pattern12.test(data34)) {
           const err135 = { instancePath: instancePath + "/pullSecrets/name", schemaPath: "#/properties/pullSecrets/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema11.properties.pullSecrets.properties.name, data: data34 };
           if (vErrors === null) {
             vErrors = [err135];
@@ -1851,7 +1853,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-          if (!pattern7.test(data41)) {
+          if (!pattern12.test(data41)) {
             const err159 = { instancePath: instancePath + "/pullSecrets/externalSecret/storeName", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/storeName/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.storeName, data: data41 };
             if (vErrors === null) {
               vErrors = [err159];
@@ -2133,7 +2135,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
               errors++;
             }
-            if (!pattern7.test(data49)) {
+            if (!pattern12.test(data49)) {
               const err183 = { instancePath: instancePath + "/pullSecrets/externalSecret/serviceAccount/name", schemaPath: "#/properties/pullSecrets/properties/externalSecret/properties/serviceAccount/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", parentSchema: schema11.properties.pullSecrets.properties.externalSecret.properties.serviceAccount.properties.name, data: data49 };
               if (vErrors === null) {
                 vErrors = [err183];
@@ -4408,12 +4410,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           errors++;
         }
         if (typeof data114 == "number" && isFinite(data114)) {
-          if (data114 < 1 || isNaN(data114)) {
-            const err381 = { instancePath: instancePath + "/samples/gpuTraining/gpus", schemaPath: "#/properties/samples/properties/gpuTraining/properties/gpus/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.gpus, data: data114 };
+          if (data114 > 64 || isNaN(data114)) {
+            const err381 = { instancePath: instancePath + "/samples/gpuTraining/gpus", schemaPath: "#/properties/samples/properties/gpuTraining/properties/gpus/maximum", keyword: "maximum", params: { comparison: "<=", limit: 64 }, message: "must be <= 64", schema: 64, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.gpus, data: data114 };
             if (vErrors === null) {
               vErrors = [err381];
             } else {
               vErrors.push(err381);
+            }
+            errors++;
+          }
+          if (data114 < 1 || isNaN(data114)) {
+            const err382 = { instancePath: instancePath + "/samples/gpuTraining/gpus", schemaPath: "#/properties/samples/properties/gpuTraining/properties/gpus/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.gpus, data: data114 };
+            if (vErrors === null) {
+              vErrors = [err382];
+            } else {
+              vErrors.push(err382);
             }
             errors++;
           }
@@ -4422,16 +4433,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data115 = data111.pool;
           if (typeof data115 === "string") {
             if (func3(data115) > 63) {
-              const err382 = { instancePath: instancePath + "/samples/gpuTraining/pool", schemaPath: "#/properties/samples/properties/gpuTraining/properties/pool/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.pool, data: data115 };
-              if (vErrors === null) {
-                vErrors = [err382];
-              } else {
-                vErrors.push(err382);
-              }
-              errors++;
-            }
-            if (!pattern0.test(data115)) {
-              const err383 = { instancePath: instancePath + "/samples/gpuTraining/pool", schemaPath: "#/properties/samples/properties/gpuTraining/properties/pool/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.gpuTraining.properties.pool, data: data115 };
+              const err383 = { instancePath: instancePath + "/samples/gpuTraining/pool", schemaPath: "#/properties/samples/properties/gpuTraining/properties/pool/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.pool, data: data115 };
               if (vErrors === null) {
                 vErrors = [err383];
               } else {
@@ -4439,22 +4441,31 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
               errors++;
             }
+            if (!pattern0.test(data115)) {
+              const err384 = { instancePath: instancePath + "/samples/gpuTraining/pool", schemaPath: "#/properties/samples/properties/gpuTraining/properties/pool/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.gpuTraining.properties.pool, data: data115 };
+              if (vErrors === null) {
+                vErrors = [err384];
+              } else {
+                vErrors.push(err384);
+              }
+              errors++;
+            }
           } else {
-            const err384 = { instancePath: instancePath + "/samples/gpuTraining/pool", schemaPath: "#/properties/samples/properties/gpuTraining/properties/pool/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.gpuTraining.properties.pool.type, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.pool, data: data115 };
+            const err385 = { instancePath: instancePath + "/samples/gpuTraining/pool", schemaPath: "#/properties/samples/properties/gpuTraining/properties/pool/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.gpuTraining.properties.pool.type, parentSchema: schema11.properties.samples.properties.gpuTraining.properties.pool, data: data115 };
             if (vErrors === null) {
-              vErrors = [err384];
+              vErrors = [err385];
             } else {
-              vErrors.push(err384);
+              vErrors.push(err385);
             }
             errors++;
           }
         }
       } else {
-        const err385 = { instancePath: instancePath + "/samples/gpuTraining", schemaPath: "#/properties/samples/properties/gpuTraining/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.properties.gpuTraining.type, parentSchema: schema11.properties.samples.properties.gpuTraining, data: data111 };
+        const err386 = { instancePath: instancePath + "/samples/gpuTraining", schemaPath: "#/properties/samples/properties/gpuTraining/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.properties.gpuTraining.type, parentSchema: schema11.properties.samples.properties.gpuTraining, data: data111 };
         if (vErrors === null) {
-          vErrors = [err385];
+          vErrors = [err386];
         } else {
-          vErrors.push(err385);
+          vErrors.push(err386);
         }
         errors++;
       }
@@ -4467,16 +4478,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data116.image = "nvcr.io/nvidia/cuda:12.8.1-base-ubuntu24.04";
         }
         if (data116.enabled === void 0) {
-          const err386 = { instancePath: instancePath + "/samples/cloudGpuTest", schemaPath: "#/properties/samples/properties/cloudGpuTest/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.samples.properties.cloudGpuTest.required, parentSchema: schema11.properties.samples.properties.cloudGpuTest, data: data116 };
-          if (vErrors === null) {
-            vErrors = [err386];
-          } else {
-            vErrors.push(err386);
-          }
-          errors++;
-        }
-        if (data116.image === void 0) {
-          const err387 = { instancePath: instancePath + "/samples/cloudGpuTest", schemaPath: "#/properties/samples/properties/cloudGpuTest/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.samples.properties.cloudGpuTest.required, parentSchema: schema11.properties.samples.properties.cloudGpuTest, data: data116 };
+          const err387 = { instancePath: instancePath + "/samples/cloudGpuTest", schemaPath: "#/properties/samples/properties/cloudGpuTest/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.samples.properties.cloudGpuTest.required, parentSchema: schema11.properties.samples.properties.cloudGpuTest, data: data116 };
           if (vErrors === null) {
             vErrors = [err387];
           } else {
@@ -4484,24 +4486,33 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (data116.image === void 0) {
+          const err388 = { instancePath: instancePath + "/samples/cloudGpuTest", schemaPath: "#/properties/samples/properties/cloudGpuTest/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.samples.properties.cloudGpuTest.required, parentSchema: schema11.properties.samples.properties.cloudGpuTest, data: data116 };
+          if (vErrors === null) {
+            vErrors = [err388];
+          } else {
+            vErrors.push(err388);
+          }
+          errors++;
+        }
         for (const key30 in data116) {
           if (!(key30 === "enabled" || key30 === "image" || key30 === "nodeGroup")) {
-            const err388 = { instancePath: instancePath + "/samples/cloudGpuTest", schemaPath: "#/properties/samples/properties/cloudGpuTest/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key30 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.samples.properties.cloudGpuTest, data: data116 };
+            const err389 = { instancePath: instancePath + "/samples/cloudGpuTest", schemaPath: "#/properties/samples/properties/cloudGpuTest/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key30 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.samples.properties.cloudGpuTest, data: data116 };
             if (vErrors === null) {
-              vErrors = [err388];
+              vErrors = [err389];
             } else {
-              vErrors.push(err388);
+              vErrors.push(err389);
             }
             errors++;
           }
         }
         let data117 = data116.enabled;
         if (typeof data117 !== "boolean") {
-          const err389 = { instancePath: instancePath + "/samples/cloudGpuTest/enabled", schemaPath: "#/properties/samples/properties/cloudGpuTest/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.samples.properties.cloudGpuTest.properties.enabled.type, parentSchema: schema11.properties.samples.properties.cloudGpuTest.properties.enabled, data: data117 };
+          const err390 = { instancePath: instancePath + "/samples/cloudGpuTest/enabled", schemaPath: "#/properties/samples/properties/cloudGpuTest/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.samples.properties.cloudGpuTest.properties.enabled.type, parentSchema: schema11.properties.samples.properties.cloudGpuTest.properties.enabled, data: data117 };
           if (vErrors === null) {
-            vErrors = [err389];
+            vErrors = [err390];
           } else {
-            vErrors.push(err389);
+            vErrors.push(err390);
           }
           errors++;
         }
@@ -4510,22 +4521,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         const _errs334 = errors;
         if (typeof data118 === "string") {
           if (!pattern25.test(data118)) {
-            const err390 = {};
+            const err391 = {};
             if (vErrors === null) {
-              vErrors = [err390];
+              vErrors = [err391];
             } else {
-              vErrors.push(err390);
+              vErrors.push(err391);
             }
             errors++;
           }
         }
         var valid68 = _errs334 === errors;
         if (valid68) {
-          const err391 = { instancePath: instancePath + "/samples/cloudGpuTest/image", schemaPath: "#/properties/samples/properties/cloudGpuTest/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.samples.properties.cloudGpuTest.properties.image.not, parentSchema: schema11.properties.samples.properties.cloudGpuTest.properties.image, data: data118 };
+          const err392 = { instancePath: instancePath + "/samples/cloudGpuTest/image", schemaPath: "#/properties/samples/properties/cloudGpuTest/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.samples.properties.cloudGpuTest.properties.image.not, parentSchema: schema11.properties.samples.properties.cloudGpuTest.properties.image, data: data118 };
           if (vErrors === null) {
-            vErrors = [err391];
+            vErrors = [err392];
           } else {
-            vErrors.push(err391);
+            vErrors.push(err392);
           }
           errors++;
         } else {
@@ -4540,20 +4551,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         if (typeof data118 === "string") {
           if (!pattern26.test(data118)) {
-            const err392 = { instancePath: instancePath + "/samples/cloudGpuTest/image", schemaPath: "#/properties/samples/properties/cloudGpuTest/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.samples.properties.cloudGpuTest.properties.image, data: data118 };
+            const err393 = { instancePath: instancePath + "/samples/cloudGpuTest/image", schemaPath: "#/properties/samples/properties/cloudGpuTest/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.samples.properties.cloudGpuTest.properties.image, data: data118 };
             if (vErrors === null) {
-              vErrors = [err392];
+              vErrors = [err393];
             } else {
-              vErrors.push(err392);
+              vErrors.push(err393);
             }
             errors++;
           }
         } else {
-          const err393 = { instancePath: instancePath + "/samples/cloudGpuTest/image", schemaPath: "#/properties/samples/properties/cloudGpuTest/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.cloudGpuTest.properties.image.type, parentSchema: schema11.properties.samples.properties.cloudGpuTest.properties.image, data: data118 };
+          const err394 = { instancePath: instancePath + "/samples/cloudGpuTest/image", schemaPath: "#/properties/samples/properties/cloudGpuTest/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.cloudGpuTest.properties.image.type, parentSchema: schema11.properties.samples.properties.cloudGpuTest.properties.image, data: data118 };
           if (vErrors === null) {
-            vErrors = [err393];
+            vErrors = [err394];
           } else {
-            vErrors.push(err393);
+            vErrors.push(err394);
           }
           errors++;
         }
@@ -4561,16 +4572,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data119 = data116.nodeGroup;
           if (typeof data119 === "string") {
             if (func3(data119) > 63) {
-              const err394 = { instancePath: instancePath + "/samples/cloudGpuTest/nodeGroup", schemaPath: "#/properties/samples/properties/cloudGpuTest/properties/nodeGroup/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.cloudGpuTest.properties.nodeGroup, data: data119 };
-              if (vErrors === null) {
-                vErrors = [err394];
-              } else {
-                vErrors.push(err394);
-              }
-              errors++;
-            }
-            if (!pattern0.test(data119)) {
-              const err395 = { instancePath: instancePath + "/samples/cloudGpuTest/nodeGroup", schemaPath: "#/properties/samples/properties/cloudGpuTest/properties/nodeGroup/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.cloudGpuTest.properties.nodeGroup, data: data119 };
+              const err395 = { instancePath: instancePath + "/samples/cloudGpuTest/nodeGroup", schemaPath: "#/properties/samples/properties/cloudGpuTest/properties/nodeGroup/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.cloudGpuTest.properties.nodeGroup, data: data119 };
               if (vErrors === null) {
                 vErrors = [err395];
               } else {
@@ -4578,22 +4580,31 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
               errors++;
             }
+            if (!pattern0.test(data119)) {
+              const err396 = { instancePath: instancePath + "/samples/cloudGpuTest/nodeGroup", schemaPath: "#/properties/samples/properties/cloudGpuTest/properties/nodeGroup/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.cloudGpuTest.properties.nodeGroup, data: data119 };
+              if (vErrors === null) {
+                vErrors = [err396];
+              } else {
+                vErrors.push(err396);
+              }
+              errors++;
+            }
           } else {
-            const err396 = { instancePath: instancePath + "/samples/cloudGpuTest/nodeGroup", schemaPath: "#/properties/samples/properties/cloudGpuTest/properties/nodeGroup/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.cloudGpuTest.properties.nodeGroup.type, parentSchema: schema11.properties.samples.properties.cloudGpuTest.properties.nodeGroup, data: data119 };
+            const err397 = { instancePath: instancePath + "/samples/cloudGpuTest/nodeGroup", schemaPath: "#/properties/samples/properties/cloudGpuTest/properties/nodeGroup/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.cloudGpuTest.properties.nodeGroup.type, parentSchema: schema11.properties.samples.properties.cloudGpuTest.properties.nodeGroup, data: data119 };
             if (vErrors === null) {
-              vErrors = [err396];
+              vErrors = [err397];
             } else {
-              vErrors.push(err396);
+              vErrors.push(err397);
             }
             errors++;
           }
         }
       } else {
-        const err397 = { instancePath: instancePath + "/samples/cloudGpuTest", schemaPath: "#/properties/samples/properties/cloudGpuTest/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.properties.cloudGpuTest.type, parentSchema: schema11.properties.samples.properties.cloudGpuTest, data: data116 };
+        const err398 = { instancePath: instancePath + "/samples/cloudGpuTest", schemaPath: "#/properties/samples/properties/cloudGpuTest/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.properties.cloudGpuTest.type, parentSchema: schema11.properties.samples.properties.cloudGpuTest, data: data116 };
         if (vErrors === null) {
-          vErrors = [err397];
+          vErrors = [err398];
         } else {
-          vErrors.push(err397);
+          vErrors.push(err398);
         }
         errors++;
       }
@@ -4609,16 +4620,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data120.claimTemplate = "ml-training-claim";
         }
         if (data120.enabled === void 0) {
-          const err398 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.samples.properties.mlTraining.required, parentSchema: schema11.properties.samples.properties.mlTraining, data: data120 };
-          if (vErrors === null) {
-            vErrors = [err398];
-          } else {
-            vErrors.push(err398);
-          }
-          errors++;
-        }
-        if (data120.image === void 0) {
-          const err399 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.samples.properties.mlTraining.required, parentSchema: schema11.properties.samples.properties.mlTraining, data: data120 };
+          const err399 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.samples.properties.mlTraining.required, parentSchema: schema11.properties.samples.properties.mlTraining, data: data120 };
           if (vErrors === null) {
             vErrors = [err399];
           } else {
@@ -4626,8 +4628,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (data120.claimTemplate === void 0) {
-          const err400 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/required", keyword: "required", params: { missingProperty: "claimTemplate" }, message: "must have required property 'claimTemplate'", schema: schema11.properties.samples.properties.mlTraining.required, parentSchema: schema11.properties.samples.properties.mlTraining, data: data120 };
+        if (data120.image === void 0) {
+          const err400 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.samples.properties.mlTraining.required, parentSchema: schema11.properties.samples.properties.mlTraining, data: data120 };
           if (vErrors === null) {
             vErrors = [err400];
           } else {
@@ -4635,24 +4637,33 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (data120.claimTemplate === void 0) {
+          const err401 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/required", keyword: "required", params: { missingProperty: "claimTemplate" }, message: "must have required property 'claimTemplate'", schema: schema11.properties.samples.properties.mlTraining.required, parentSchema: schema11.properties.samples.properties.mlTraining, data: data120 };
+          if (vErrors === null) {
+            vErrors = [err401];
+          } else {
+            vErrors.push(err401);
+          }
+          errors++;
+        }
         for (const key31 in data120) {
           if (!(key31 === "enabled" || key31 === "image" || key31 === "claimTemplate" || key31 === "pool")) {
-            const err401 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key31 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.samples.properties.mlTraining, data: data120 };
+            const err402 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key31 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.samples.properties.mlTraining, data: data120 };
             if (vErrors === null) {
-              vErrors = [err401];
+              vErrors = [err402];
             } else {
-              vErrors.push(err401);
+              vErrors.push(err402);
             }
             errors++;
           }
         }
         let data121 = data120.enabled;
         if (typeof data121 !== "boolean") {
-          const err402 = { instancePath: instancePath + "/samples/mlTraining/enabled", schemaPath: "#/properties/samples/properties/mlTraining/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.samples.properties.mlTraining.properties.enabled.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.enabled, data: data121 };
+          const err403 = { instancePath: instancePath + "/samples/mlTraining/enabled", schemaPath: "#/properties/samples/properties/mlTraining/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.samples.properties.mlTraining.properties.enabled.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.enabled, data: data121 };
           if (vErrors === null) {
-            vErrors = [err402];
+            vErrors = [err403];
           } else {
-            vErrors.push(err402);
+            vErrors.push(err403);
           }
           errors++;
         }
@@ -4661,22 +4672,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         const _errs345 = errors;
         if (typeof data122 === "string") {
           if (!pattern25.test(data122)) {
-            const err403 = {};
+            const err404 = {};
             if (vErrors === null) {
-              vErrors = [err403];
+              vErrors = [err404];
             } else {
-              vErrors.push(err403);
+              vErrors.push(err404);
             }
             errors++;
           }
         }
         var valid70 = _errs345 === errors;
         if (valid70) {
-          const err404 = { instancePath: instancePath + "/samples/mlTraining/image", schemaPath: "#/properties/samples/properties/mlTraining/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.samples.properties.mlTraining.properties.image.not, parentSchema: schema11.properties.samples.properties.mlTraining.properties.image, data: data122 };
+          const err405 = { instancePath: instancePath + "/samples/mlTraining/image", schemaPath: "#/properties/samples/properties/mlTraining/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.samples.properties.mlTraining.properties.image.not, parentSchema: schema11.properties.samples.properties.mlTraining.properties.image, data: data122 };
           if (vErrors === null) {
-            vErrors = [err404];
+            vErrors = [err405];
           } else {
-            vErrors.push(err404);
+            vErrors.push(err405);
           }
           errors++;
         } else {
@@ -4691,36 +4702,27 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         if (typeof data122 === "string") {
           if (!pattern26.test(data122)) {
-            const err405 = { instancePath: instancePath + "/samples/mlTraining/image", schemaPath: "#/properties/samples/properties/mlTraining/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.samples.properties.mlTraining.properties.image, data: data122 };
+            const err406 = { instancePath: instancePath + "/samples/mlTraining/image", schemaPath: "#/properties/samples/properties/mlTraining/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.samples.properties.mlTraining.properties.image, data: data122 };
             if (vErrors === null) {
-              vErrors = [err405];
+              vErrors = [err406];
             } else {
-              vErrors.push(err405);
+              vErrors.push(err406);
             }
             errors++;
           }
         } else {
-          const err406 = { instancePath: instancePath + "/samples/mlTraining/image", schemaPath: "#/properties/samples/properties/mlTraining/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.mlTraining.properties.image.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.image, data: data122 };
+          const err407 = { instancePath: instancePath + "/samples/mlTraining/image", schemaPath: "#/properties/samples/properties/mlTraining/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.mlTraining.properties.image.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.image, data: data122 };
           if (vErrors === null) {
-            vErrors = [err406];
+            vErrors = [err407];
           } else {
-            vErrors.push(err406);
+            vErrors.push(err407);
           }
           errors++;
         }
         let data123 = data120.claimTemplate;
         if (typeof data123 === "string") {
           if (func3(data123) > 63) {
-            const err407 = { instancePath: instancePath + "/samples/mlTraining/claimTemplate", schemaPath: "#/properties/samples/properties/mlTraining/properties/claimTemplate/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate, data: data123 };
-            if (vErrors === null) {
-              vErrors = [err407];
-            } else {
-              vErrors.push(err407);
-            }
-            errors++;
-          }
-          if (!pattern0.test(data123)) {
-            const err408 = { instancePath: instancePath + "/samples/mlTraining/claimTemplate", schemaPath: "#/properties/samples/properties/mlTraining/properties/claimTemplate/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate, data: data123 };
+            const err408 = { instancePath: instancePath + "/samples/mlTraining/claimTemplate", schemaPath: "#/properties/samples/properties/mlTraining/properties/claimTemplate/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate, data: data123 };
             if (vErrors === null) {
               vErrors = [err408];
             } else {
@@ -4728,12 +4730,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+          if (!pattern0.test(data123)) {
+            const err409 = { instancePath: instancePath + "/samples/mlTraining/claimTemplate", schemaPath: "#/properties/samples/properties/mlTraining/properties/claimTemplate/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate, data: data123 };
+            if (vErrors === null) {
+              vErrors = [err409];
+            } else {
+              vErrors.push(err409);
+            }
+            errors++;
+          }
         } else {
-          const err409 = { instancePath: instancePath + "/samples/mlTraining/claimTemplate", schemaPath: "#/properties/samples/properties/mlTraining/properties/claimTemplate/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate, data: data123 };
+          const err410 = { instancePath: instancePath + "/samples/mlTraining/claimTemplate", schemaPath: "#/properties/samples/properties/mlTraining/properties/claimTemplate/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.claimTemplate, data: data123 };
           if (vErrors === null) {
-            vErrors = [err409];
+            vErrors = [err410];
           } else {
-            vErrors.push(err409);
+            vErrors.push(err410);
           }
           errors++;
         }
@@ -4741,16 +4752,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data124 = data120.pool;
           if (typeof data124 === "string") {
             if (func3(data124) > 63) {
-              const err410 = { instancePath: instancePath + "/samples/mlTraining/pool", schemaPath: "#/properties/samples/properties/mlTraining/properties/pool/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.mlTraining.properties.pool, data: data124 };
-              if (vErrors === null) {
-                vErrors = [err410];
-              } else {
-                vErrors.push(err410);
-              }
-              errors++;
-            }
-            if (!pattern0.test(data124)) {
-              const err411 = { instancePath: instancePath + "/samples/mlTraining/pool", schemaPath: "#/properties/samples/properties/mlTraining/properties/pool/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.mlTraining.properties.pool, data: data124 };
+              const err411 = { instancePath: instancePath + "/samples/mlTraining/pool", schemaPath: "#/properties/samples/properties/mlTraining/properties/pool/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.samples.properties.mlTraining.properties.pool, data: data124 };
               if (vErrors === null) {
                 vErrors = [err411];
               } else {
@@ -4758,31 +4760,40 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
               errors++;
             }
+            if (!pattern0.test(data124)) {
+              const err412 = { instancePath: instancePath + "/samples/mlTraining/pool", schemaPath: "#/properties/samples/properties/mlTraining/properties/pool/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.samples.properties.mlTraining.properties.pool, data: data124 };
+              if (vErrors === null) {
+                vErrors = [err412];
+              } else {
+                vErrors.push(err412);
+              }
+              errors++;
+            }
           } else {
-            const err412 = { instancePath: instancePath + "/samples/mlTraining/pool", schemaPath: "#/properties/samples/properties/mlTraining/properties/pool/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.mlTraining.properties.pool.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.pool, data: data124 };
+            const err413 = { instancePath: instancePath + "/samples/mlTraining/pool", schemaPath: "#/properties/samples/properties/mlTraining/properties/pool/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.samples.properties.mlTraining.properties.pool.type, parentSchema: schema11.properties.samples.properties.mlTraining.properties.pool, data: data124 };
             if (vErrors === null) {
-              vErrors = [err412];
+              vErrors = [err413];
             } else {
-              vErrors.push(err412);
+              vErrors.push(err413);
             }
             errors++;
           }
         }
       } else {
-        const err413 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.properties.mlTraining.type, parentSchema: schema11.properties.samples.properties.mlTraining, data: data120 };
+        const err414 = { instancePath: instancePath + "/samples/mlTraining", schemaPath: "#/properties/samples/properties/mlTraining/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.properties.mlTraining.type, parentSchema: schema11.properties.samples.properties.mlTraining, data: data120 };
         if (vErrors === null) {
-          vErrors = [err413];
+          vErrors = [err414];
         } else {
-          vErrors.push(err413);
+          vErrors.push(err414);
         }
         errors++;
       }
     } else {
-      const err414 = { instancePath: instancePath + "/samples", schemaPath: "#/properties/samples/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.type, parentSchema: schema11.properties.samples, data: data106 };
+      const err415 = { instancePath: instancePath + "/samples", schemaPath: "#/properties/samples/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.samples.type, parentSchema: schema11.properties.samples, data: data106 };
       if (vErrors === null) {
-        vErrors = [err414];
+        vErrors = [err415];
       } else {
-        vErrors.push(err414);
+        vErrors.push(err415);
       }
       errors++;
     }
@@ -4792,21 +4803,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data125.nfs = {};
       }
       if (data125.nfs === void 0) {
-        const err415 = { instancePath: instancePath + "/storage", schemaPath: "#/properties/storage/required", keyword: "required", params: { missingProperty: "nfs" }, message: "must have required property 'nfs'", schema: schema11.properties.storage.required, parentSchema: schema11.properties.storage, data: data125 };
+        const err416 = { instancePath: instancePath + "/storage", schemaPath: "#/properties/storage/required", keyword: "required", params: { missingProperty: "nfs" }, message: "must have required property 'nfs'", schema: schema11.properties.storage.required, parentSchema: schema11.properties.storage, data: data125 };
         if (vErrors === null) {
-          vErrors = [err415];
+          vErrors = [err416];
         } else {
-          vErrors.push(err415);
+          vErrors.push(err416);
         }
         errors++;
       }
       for (const key32 in data125) {
         if (!(key32 === "nfs")) {
-          const err416 = { instancePath: instancePath + "/storage", schemaPath: "#/properties/storage/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key32 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.storage, data: data125 };
+          const err417 = { instancePath: instancePath + "/storage", schemaPath: "#/properties/storage/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key32 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.storage, data: data125 };
           if (vErrors === null) {
-            vErrors = [err416];
+            vErrors = [err417];
           } else {
-            vErrors.push(err416);
+            vErrors.push(err417);
           }
           errors++;
         }
@@ -4823,16 +4834,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data126.mountOptions = ["vers=4.1", "rsize=1048576", "wsize=1048576", "hard", "timeo=600", "retrans=2"];
         }
         if (data126.enabled === void 0) {
-          const err417 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.storage.properties.nfs.required, parentSchema: schema11.properties.storage.properties.nfs, data: data126 };
-          if (vErrors === null) {
-            vErrors = [err417];
-          } else {
-            vErrors.push(err417);
-          }
-          errors++;
-        }
-        if (data126.capacity === void 0) {
-          const err418 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/required", keyword: "required", params: { missingProperty: "capacity" }, message: "must have required property 'capacity'", schema: schema11.properties.storage.properties.nfs.required, parentSchema: schema11.properties.storage.properties.nfs, data: data126 };
+          const err418 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.storage.properties.nfs.required, parentSchema: schema11.properties.storage.properties.nfs, data: data126 };
           if (vErrors === null) {
             vErrors = [err418];
           } else {
@@ -4840,8 +4842,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (data126.mountOptions === void 0) {
-          const err419 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/required", keyword: "required", params: { missingProperty: "mountOptions" }, message: "must have required property 'mountOptions'", schema: schema11.properties.storage.properties.nfs.required, parentSchema: schema11.properties.storage.properties.nfs, data: data126 };
+        if (data126.capacity === void 0) {
+          const err419 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/required", keyword: "required", params: { missingProperty: "capacity" }, message: "must have required property 'capacity'", schema: schema11.properties.storage.properties.nfs.required, parentSchema: schema11.properties.storage.properties.nfs, data: data126 };
           if (vErrors === null) {
             vErrors = [err419];
           } else {
@@ -4849,45 +4851,136 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (data126.mountOptions === void 0) {
+          const err420 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/required", keyword: "required", params: { missingProperty: "mountOptions" }, message: "must have required property 'mountOptions'", schema: schema11.properties.storage.properties.nfs.required, parentSchema: schema11.properties.storage.properties.nfs, data: data126 };
+          if (vErrors === null) {
+            vErrors = [err420];
+          } else {
+            vErrors.push(err420);
+          }
+          errors++;
+        }
         for (const key33 in data126) {
           if (!(key33 === "enabled" || key33 === "server" || key33 === "path" || key33 === "capacity" || key33 === "mountOptions")) {
-            const err420 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key33 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.storage.properties.nfs, data: data126 };
+            const err421 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key33 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.storage.properties.nfs, data: data126 };
             if (vErrors === null) {
-              vErrors = [err420];
+              vErrors = [err421];
             } else {
-              vErrors.push(err420);
+              vErrors.push(err421);
             }
             errors++;
           }
         }
         let data127 = data126.enabled;
         if (typeof data127 !== "boolean") {
-          const err421 = { instancePath: instancePath + "/storage/nfs/enabled", schemaPath: "#/properties/storage/properties/nfs/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.storage.properties.nfs.properties.enabled.type, parentSchema: schema11.properties.storage.properties.nfs.properties.enabled, data: data127 };
+          const err422 = { instancePath: instancePath + "/storage/nfs/enabled", schemaPath: "#/properties/storage/properties/nfs/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.storage.properties.nfs.properties.enabled.type, parentSchema: schema11.properties.storage.properties.nfs.properties.enabled, data: data127 };
           if (vErrors === null) {
-            vErrors = [err421];
+            vErrors = [err422];
           } else {
-            vErrors.push(err421);
+            vErrors.push(err422);
           }
           errors++;
         }
         if (data126.server !== void 0) {
           let data128 = data126.server;
+          const _errs360 = errors;
+          let valid73 = false;
+          const _errs361 = errors;
           if (typeof data128 === "string") {
-            if (func3(data128) < 1) {
-              const err422 = { instancePath: instancePath + "/storage/nfs/server", schemaPath: "#/properties/storage/properties/nfs/properties/server/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.storage.properties.nfs.properties.server, data: data128 };
+            if (!formats0.test(data128)) {
+              const err423 = { instancePath: instancePath + "/storage/nfs/server", schemaPath: "#/properties/storage/properties/nfs/properties/server/anyOf/0/format", keyword: "format", params: { format: "ipv4" }, message: 'must match format "ipv4"', schema: "ipv4", parentSchema: schema11.properties.storage.properties.nfs.properties.server.anyOf[0], data: data128 };
               if (vErrors === null) {
-                vErrors = [err422];
+                vErrors = [err423];
               } else {
-                vErrors.push(err422);
+                vErrors.push(err423);
+              }
+              errors++;
+            }
+          }
+          var _valid9 = _errs361 === errors;
+          valid73 = valid73 || _valid9;
+          if (!valid73) {
+            const _errs362 = errors;
+            const _errs363 = errors;
+            const _errs364 = errors;
+            if (typeof data128 === "string") {
+              if (!pattern56.test(data128)) {
+                const err424 = {};
+                if (vErrors === null) {
+                  vErrors = [err424];
+                } else {
+                  vErrors.push(err424);
+                }
+                errors++;
+              }
+            }
+            var valid74 = _errs364 === errors;
+            if (valid74) {
+              const err425 = { instancePath: instancePath + "/storage/nfs/server", schemaPath: "#/properties/storage/properties/nfs/properties/server/anyOf/1/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.storage.properties.nfs.properties.server.anyOf[1].not, parentSchema: schema11.properties.storage.properties.nfs.properties.server.anyOf[1], data: data128 };
+              if (vErrors === null) {
+                vErrors = [err425];
+              } else {
+                vErrors.push(err425);
+              }
+              errors++;
+            } else {
+              errors = _errs363;
+              if (vErrors !== null) {
+                if (_errs363) {
+                  vErrors.length = _errs363;
+                } else {
+                  vErrors = null;
+                }
+              }
+            }
+            if (typeof data128 === "string") {
+              if (!pattern7.test(data128)) {
+                const err426 = { instancePath: instancePath + "/storage/nfs/server", schemaPath: "#/properties/storage/properties/nfs/properties/server/anyOf/1/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$"', schema: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$", parentSchema: schema11.properties.storage.properties.nfs.properties.server.anyOf[1], data: data128 };
+                if (vErrors === null) {
+                  vErrors = [err426];
+                } else {
+                  vErrors.push(err426);
+                }
+                errors++;
+              }
+            }
+            var _valid9 = _errs362 === errors;
+            valid73 = valid73 || _valid9;
+          }
+          if (!valid73) {
+            const err427 = { instancePath: instancePath + "/storage/nfs/server", schemaPath: "#/properties/storage/properties/nfs/properties/server/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.storage.properties.nfs.properties.server.anyOf, parentSchema: schema11.properties.storage.properties.nfs.properties.server, data: data128 };
+            if (vErrors === null) {
+              vErrors = [err427];
+            } else {
+              vErrors.push(err427);
+            }
+            errors++;
+          } else {
+            errors = _errs360;
+            if (vErrors !== null) {
+              if (_errs360) {
+                vErrors.length = _errs360;
+              } else {
+                vErrors = null;
+              }
+            }
+          }
+          if (typeof data128 === "string") {
+            if (func3(data128) > 253) {
+              const err428 = { instancePath: instancePath + "/storage/nfs/server", schemaPath: "#/properties/storage/properties/nfs/properties/server/maxLength", keyword: "maxLength", params: { limit: 253 }, message: "must NOT have more than 253 characters", schema: 253, parentSchema: schema11.properties.storage.properties.nfs.properties.server, data: data128 };
+              if (vErrors === null) {
+                vErrors = [err428];
+              } else {
+                vErrors.push(err428);
               }
               errors++;
             }
           } else {
-            const err423 = { instancePath: instancePath + "/storage/nfs/server", schemaPath: "#/properties/storage/properties/nfs/properties/server/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.server.type, parentSchema: schema11.properties.storage.properties.nfs.properties.server, data: data128 };
+            const err429 = { instancePath: instancePath + "/storage/nfs/server", schemaPath: "#/properties/storage/properties/nfs/properties/server/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.server.type, parentSchema: schema11.properties.storage.properties.nfs.properties.server, data: data128 };
             if (vErrors === null) {
-              vErrors = [err423];
+              vErrors = [err429];
             } else {
-              vErrors.push(err423);
+              vErrors.push(err429);
             }
             errors++;
           }
@@ -4895,21 +4988,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         if (data126.path !== void 0) {
           let data129 = data126.path;
           if (typeof data129 === "string") {
-            if (!pattern56.test(data129)) {
-              const err424 = { instancePath: instancePath + "/storage/nfs/path", schemaPath: "#/properties/storage/properties/nfs/properties/path/pattern", keyword: "pattern", params: { pattern: "^/" }, message: 'must match pattern "^/"', schema: "^/", parentSchema: schema11.properties.storage.properties.nfs.properties.path, data: data129 };
+            if (!pattern58.test(data129)) {
+              const err430 = { instancePath: instancePath + "/storage/nfs/path", schemaPath: "#/properties/storage/properties/nfs/properties/path/pattern", keyword: "pattern", params: { pattern: "^/" }, message: 'must match pattern "^/"', schema: "^/", parentSchema: schema11.properties.storage.properties.nfs.properties.path, data: data129 };
               if (vErrors === null) {
-                vErrors = [err424];
+                vErrors = [err430];
               } else {
-                vErrors.push(err424);
+                vErrors.push(err430);
               }
               errors++;
             }
           } else {
-            const err425 = { instancePath: instancePath + "/storage/nfs/path", schemaPath: "#/properties/storage/properties/nfs/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.path.type, parentSchema: schema11.properties.storage.properties.nfs.properties.path, data: data129 };
+            const err431 = { instancePath: instancePath + "/storage/nfs/path", schemaPath: "#/properties/storage/properties/nfs/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.path.type, parentSchema: schema11.properties.storage.properties.nfs.properties.path, data: data129 };
             if (vErrors === null) {
-              vErrors = [err425];
+              vErrors = [err431];
             } else {
-              vErrors.push(err425);
+              vErrors.push(err431);
             }
             errors++;
           }
@@ -4917,20 +5010,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let data130 = data126.capacity;
         if (typeof data130 === "string") {
           if (!pattern39.test(data130)) {
-            const err426 = { instancePath: instancePath + "/storage/nfs/capacity", schemaPath: "#/properties/storage/properties/nfs/properties/capacity/pattern", keyword: "pattern", params: { pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$" }, message: 'must match pattern "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"', schema: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", parentSchema: schema11.properties.storage.properties.nfs.properties.capacity, data: data130 };
+            const err432 = { instancePath: instancePath + "/storage/nfs/capacity", schemaPath: "#/properties/storage/properties/nfs/properties/capacity/pattern", keyword: "pattern", params: { pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$" }, message: 'must match pattern "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"', schema: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", parentSchema: schema11.properties.storage.properties.nfs.properties.capacity, data: data130 };
             if (vErrors === null) {
-              vErrors = [err426];
+              vErrors = [err432];
             } else {
-              vErrors.push(err426);
+              vErrors.push(err432);
             }
             errors++;
           }
         } else {
-          const err427 = { instancePath: instancePath + "/storage/nfs/capacity", schemaPath: "#/properties/storage/properties/nfs/properties/capacity/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.capacity.type, parentSchema: schema11.properties.storage.properties.nfs.properties.capacity, data: data130 };
+          const err433 = { instancePath: instancePath + "/storage/nfs/capacity", schemaPath: "#/properties/storage/properties/nfs/properties/capacity/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.capacity.type, parentSchema: schema11.properties.storage.properties.nfs.properties.capacity, data: data130 };
           if (vErrors === null) {
-            vErrors = [err427];
+            vErrors = [err433];
           } else {
-            vErrors.push(err427);
+            vErrors.push(err433);
           }
           errors++;
         }
@@ -4941,48 +5034,48 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             let data132 = data131[i11];
             if (typeof data132 === "string") {
               if (func3(data132) < 1) {
-                const err428 = { instancePath: instancePath + "/storage/nfs/mountOptions/" + i11, schemaPath: "#/properties/storage/properties/nfs/properties/mountOptions/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.storage.properties.nfs.properties.mountOptions.items, data: data132 };
+                const err434 = { instancePath: instancePath + "/storage/nfs/mountOptions/" + i11, schemaPath: "#/properties/storage/properties/nfs/properties/mountOptions/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.storage.properties.nfs.properties.mountOptions.items, data: data132 };
                 if (vErrors === null) {
-                  vErrors = [err428];
+                  vErrors = [err434];
                 } else {
-                  vErrors.push(err428);
+                  vErrors.push(err434);
                 }
                 errors++;
               }
             } else {
-              const err429 = { instancePath: instancePath + "/storage/nfs/mountOptions/" + i11, schemaPath: "#/properties/storage/properties/nfs/properties/mountOptions/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.mountOptions.items.type, parentSchema: schema11.properties.storage.properties.nfs.properties.mountOptions.items, data: data132 };
+              const err435 = { instancePath: instancePath + "/storage/nfs/mountOptions/" + i11, schemaPath: "#/properties/storage/properties/nfs/properties/mountOptions/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.storage.properties.nfs.properties.mountOptions.items.type, parentSchema: schema11.properties.storage.properties.nfs.properties.mountOptions.items, data: data132 };
               if (vErrors === null) {
-                vErrors = [err429];
+                vErrors = [err435];
               } else {
-                vErrors.push(err429);
+                vErrors.push(err435);
               }
               errors++;
             }
           }
         } else {
-          const err430 = { instancePath: instancePath + "/storage/nfs/mountOptions", schemaPath: "#/properties/storage/properties/nfs/properties/mountOptions/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.storage.properties.nfs.properties.mountOptions.type, parentSchema: schema11.properties.storage.properties.nfs.properties.mountOptions, data: data131 };
+          const err436 = { instancePath: instancePath + "/storage/nfs/mountOptions", schemaPath: "#/properties/storage/properties/nfs/properties/mountOptions/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.storage.properties.nfs.properties.mountOptions.type, parentSchema: schema11.properties.storage.properties.nfs.properties.mountOptions, data: data131 };
           if (vErrors === null) {
-            vErrors = [err430];
+            vErrors = [err436];
           } else {
-            vErrors.push(err430);
+            vErrors.push(err436);
           }
           errors++;
         }
       } else {
-        const err431 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.storage.properties.nfs.type, parentSchema: schema11.properties.storage.properties.nfs, data: data126 };
+        const err437 = { instancePath: instancePath + "/storage/nfs", schemaPath: "#/properties/storage/properties/nfs/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.storage.properties.nfs.type, parentSchema: schema11.properties.storage.properties.nfs, data: data126 };
         if (vErrors === null) {
-          vErrors = [err431];
+          vErrors = [err437];
         } else {
-          vErrors.push(err431);
+          vErrors.push(err437);
         }
         errors++;
       }
     } else {
-      const err432 = { instancePath: instancePath + "/storage", schemaPath: "#/properties/storage/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.storage.type, parentSchema: schema11.properties.storage, data: data125 };
+      const err438 = { instancePath: instancePath + "/storage", schemaPath: "#/properties/storage/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.storage.type, parentSchema: schema11.properties.storage, data: data125 };
       if (vErrors === null) {
-        vErrors = [err432];
+        vErrors = [err438];
       } else {
-        vErrors.push(err432);
+        vErrors.push(err438);
       }
       errors++;
     }
@@ -5013,61 +5106,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data133.draPlugin = {};
       }
       if (data133.enabled === void 0) {
-        const err433 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data133 };
-        if (vErrors === null) {
-          vErrors = [err433];
-        } else {
-          vErrors.push(err433);
-        }
-        errors++;
-      }
-      if (data133.mode === void 0) {
-        const err434 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "mode" }, message: "must have required property 'mode'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data133 };
-        if (vErrors === null) {
-          vErrors = [err434];
-        } else {
-          vErrors.push(err434);
-        }
-        errors++;
-      }
-      if (data133.namespace === void 0) {
-        const err435 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data133 };
-        if (vErrors === null) {
-          vErrors = [err435];
-        } else {
-          vErrors.push(err435);
-        }
-        errors++;
-      }
-      if (data133.scrapeInterval === void 0) {
-        const err436 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "scrapeInterval" }, message: "must have required property 'scrapeInterval'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data133 };
-        if (vErrors === null) {
-          vErrors = [err436];
-        } else {
-          vErrors.push(err436);
-        }
-        errors++;
-      }
-      if (data133.configMap === void 0) {
-        const err437 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "configMap" }, message: "must have required property 'configMap'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data133 };
-        if (vErrors === null) {
-          vErrors = [err437];
-        } else {
-          vErrors.push(err437);
-        }
-        errors++;
-      }
-      if (data133.operator === void 0) {
-        const err438 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "operator" }, message: "must have required property 'operator'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data133 };
-        if (vErrors === null) {
-          vErrors = [err438];
-        } else {
-          vErrors.push(err438);
-        }
-        errors++;
-      }
-      if (data133.harbor === void 0) {
-        const err439 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "harbor" }, message: "must have required property 'harbor'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data133 };
+        const err439 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data133 };
         if (vErrors === null) {
           vErrors = [err439];
         } else {
@@ -5075,8 +5114,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (data133.draPlugin === void 0) {
-        const err440 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "draPlugin" }, message: "must have required property 'draPlugin'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data133 };
+      if (data133.mode === void 0) {
+        const err440 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "mode" }, message: "must have required property 'mode'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data133 };
         if (vErrors === null) {
           vErrors = [err440];
         } else {
@@ -5084,20 +5123,17 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      for (const key34 in data133) {
-        if (!(key34 === "enabled" || key34 === "mode" || key34 === "namespace" || key34 === "scrapeInterval" || key34 === "configMap" || key34 === "operator" || key34 === "harbor" || key34 === "draPlugin")) {
-          const err441 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key34 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring, data: data133 };
-          if (vErrors === null) {
-            vErrors = [err441];
-          } else {
-            vErrors.push(err441);
-          }
-          errors++;
+      if (data133.namespace === void 0) {
+        const err441 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data133 };
+        if (vErrors === null) {
+          vErrors = [err441];
+        } else {
+          vErrors.push(err441);
         }
+        errors++;
       }
-      let data134 = data133.enabled;
-      if (typeof data134 !== "boolean") {
-        const err442 = { instancePath: instancePath + "/monitoring/enabled", schemaPath: "#/properties/monitoring/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.monitoring.properties.enabled.type, parentSchema: schema11.properties.monitoring.properties.enabled, data: data134 };
+      if (data133.scrapeInterval === void 0) {
+        const err442 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "scrapeInterval" }, message: "must have required property 'scrapeInterval'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data133 };
         if (vErrors === null) {
           vErrors = [err442];
         } else {
@@ -5105,12 +5141,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      let data135 = data133.mode;
-      const _errs374 = errors;
-      let valid76 = false;
-      const _errs375 = errors;
-      if (typeof data135 !== "string") {
-        const err443 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.mode.anyOf[0].type, parentSchema: schema11.properties.monitoring.properties.mode.anyOf[0], data: data135 };
+      if (data133.configMap === void 0) {
+        const err443 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "configMap" }, message: "must have required property 'configMap'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data133 };
         if (vErrors === null) {
           vErrors = [err443];
         } else {
@@ -5118,8 +5150,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if ("configMap" !== data135) {
-        const err444 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/0/const", keyword: "const", params: { allowedValue: "configMap" }, message: "must be equal to constant", schema: "configMap", parentSchema: schema11.properties.monitoring.properties.mode.anyOf[0], data: data135 };
+      if (data133.operator === void 0) {
+        const err444 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "operator" }, message: "must have required property 'operator'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data133 };
         if (vErrors === null) {
           vErrors = [err444];
         } else {
@@ -5127,44 +5159,105 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      var _valid9 = _errs375 === errors;
-      valid76 = valid76 || _valid9;
-      if (!valid76) {
-        const _errs377 = errors;
-        if (typeof data135 !== "string") {
-          const err445 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.mode.anyOf[1].type, parentSchema: schema11.properties.monitoring.properties.mode.anyOf[1], data: data135 };
+      if (data133.harbor === void 0) {
+        const err445 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "harbor" }, message: "must have required property 'harbor'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data133 };
+        if (vErrors === null) {
+          vErrors = [err445];
+        } else {
+          vErrors.push(err445);
+        }
+        errors++;
+      }
+      if (data133.draPlugin === void 0) {
+        const err446 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/required", keyword: "required", params: { missingProperty: "draPlugin" }, message: "must have required property 'draPlugin'", schema: schema11.properties.monitoring.required, parentSchema: schema11.properties.monitoring, data: data133 };
+        if (vErrors === null) {
+          vErrors = [err446];
+        } else {
+          vErrors.push(err446);
+        }
+        errors++;
+      }
+      for (const key34 in data133) {
+        if (!(key34 === "enabled" || key34 === "mode" || key34 === "namespace" || key34 === "scrapeInterval" || key34 === "configMap" || key34 === "operator" || key34 === "harbor" || key34 === "draPlugin")) {
+          const err447 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key34 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring, data: data133 };
           if (vErrors === null) {
-            vErrors = [err445];
+            vErrors = [err447];
           } else {
-            vErrors.push(err445);
+            vErrors.push(err447);
+          }
+          errors++;
+        }
+      }
+      let data134 = data133.enabled;
+      if (typeof data134 !== "boolean") {
+        const err448 = { instancePath: instancePath + "/monitoring/enabled", schemaPath: "#/properties/monitoring/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.monitoring.properties.enabled.type, parentSchema: schema11.properties.monitoring.properties.enabled, data: data134 };
+        if (vErrors === null) {
+          vErrors = [err448];
+        } else {
+          vErrors.push(err448);
+        }
+        errors++;
+      }
+      let data135 = data133.mode;
+      const _errs379 = errors;
+      let valid78 = false;
+      const _errs380 = errors;
+      if (typeof data135 !== "string") {
+        const err449 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.mode.anyOf[0].type, parentSchema: schema11.properties.monitoring.properties.mode.anyOf[0], data: data135 };
+        if (vErrors === null) {
+          vErrors = [err449];
+        } else {
+          vErrors.push(err449);
+        }
+        errors++;
+      }
+      if ("configMap" !== data135) {
+        const err450 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/0/const", keyword: "const", params: { allowedValue: "configMap" }, message: "must be equal to constant", schema: "configMap", parentSchema: schema11.properties.monitoring.properties.mode.anyOf[0], data: data135 };
+        if (vErrors === null) {
+          vErrors = [err450];
+        } else {
+          vErrors.push(err450);
+        }
+        errors++;
+      }
+      var _valid10 = _errs380 === errors;
+      valid78 = valid78 || _valid10;
+      if (!valid78) {
+        const _errs382 = errors;
+        if (typeof data135 !== "string") {
+          const err451 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.mode.anyOf[1].type, parentSchema: schema11.properties.monitoring.properties.mode.anyOf[1], data: data135 };
+          if (vErrors === null) {
+            vErrors = [err451];
+          } else {
+            vErrors.push(err451);
           }
           errors++;
         }
         if ("operator" !== data135) {
-          const err446 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/1/const", keyword: "const", params: { allowedValue: "operator" }, message: "must be equal to constant", schema: "operator", parentSchema: schema11.properties.monitoring.properties.mode.anyOf[1], data: data135 };
+          const err452 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf/1/const", keyword: "const", params: { allowedValue: "operator" }, message: "must be equal to constant", schema: "operator", parentSchema: schema11.properties.monitoring.properties.mode.anyOf[1], data: data135 };
           if (vErrors === null) {
-            vErrors = [err446];
+            vErrors = [err452];
           } else {
-            vErrors.push(err446);
+            vErrors.push(err452);
           }
           errors++;
         }
-        var _valid9 = _errs377 === errors;
-        valid76 = valid76 || _valid9;
+        var _valid10 = _errs382 === errors;
+        valid78 = valid78 || _valid10;
       }
-      if (!valid76) {
-        const err447 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.monitoring.properties.mode.anyOf, parentSchema: schema11.properties.monitoring.properties.mode, data: data135 };
+      if (!valid78) {
+        const err453 = { instancePath: instancePath + "/monitoring/mode", schemaPath: "#/properties/monitoring/properties/mode/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.monitoring.properties.mode.anyOf, parentSchema: schema11.properties.monitoring.properties.mode, data: data135 };
         if (vErrors === null) {
-          vErrors = [err447];
+          vErrors = [err453];
         } else {
-          vErrors.push(err447);
+          vErrors.push(err453);
         }
         errors++;
       } else {
-        errors = _errs374;
+        errors = _errs379;
         if (vErrors !== null) {
-          if (_errs374) {
-            vErrors.length = _errs374;
+          if (_errs379) {
+            vErrors.length = _errs379;
           } else {
             vErrors = null;
           }
@@ -5173,58 +5266,58 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       let data136 = data133.namespace;
       if (typeof data136 === "string") {
         if (func3(data136) > 63) {
-          const err448 = { instancePath: instancePath + "/monitoring/namespace", schemaPath: "#/properties/monitoring/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.monitoring.properties.namespace, data: data136 };
+          const err454 = { instancePath: instancePath + "/monitoring/namespace", schemaPath: "#/properties/monitoring/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.monitoring.properties.namespace, data: data136 };
           if (vErrors === null) {
-            vErrors = [err448];
+            vErrors = [err454];
           } else {
-            vErrors.push(err448);
+            vErrors.push(err454);
           }
           errors++;
         }
         if (!pattern0.test(data136)) {
-          const err449 = { instancePath: instancePath + "/monitoring/namespace", schemaPath: "#/properties/monitoring/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.monitoring.properties.namespace, data: data136 };
+          const err455 = { instancePath: instancePath + "/monitoring/namespace", schemaPath: "#/properties/monitoring/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.monitoring.properties.namespace, data: data136 };
           if (vErrors === null) {
-            vErrors = [err449];
+            vErrors = [err455];
           } else {
-            vErrors.push(err449);
+            vErrors.push(err455);
           }
           errors++;
         }
       } else {
-        const err450 = { instancePath: instancePath + "/monitoring/namespace", schemaPath: "#/properties/monitoring/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.namespace.type, parentSchema: schema11.properties.monitoring.properties.namespace, data: data136 };
+        const err456 = { instancePath: instancePath + "/monitoring/namespace", schemaPath: "#/properties/monitoring/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.namespace.type, parentSchema: schema11.properties.monitoring.properties.namespace, data: data136 };
         if (vErrors === null) {
-          vErrors = [err450];
+          vErrors = [err456];
         } else {
-          vErrors.push(err450);
+          vErrors.push(err456);
         }
         errors++;
       }
       let data137 = data133.scrapeInterval;
       if (typeof data137 === "string") {
         if (func3(data137) < 2) {
-          const err451 = { instancePath: instancePath + "/monitoring/scrapeInterval", schemaPath: "#/properties/monitoring/properties/scrapeInterval/minLength", keyword: "minLength", params: { limit: 2 }, message: "must NOT have fewer than 2 characters", schema: 2, parentSchema: schema11.properties.monitoring.properties.scrapeInterval, data: data137 };
+          const err457 = { instancePath: instancePath + "/monitoring/scrapeInterval", schemaPath: "#/properties/monitoring/properties/scrapeInterval/minLength", keyword: "minLength", params: { limit: 2 }, message: "must NOT have fewer than 2 characters", schema: 2, parentSchema: schema11.properties.monitoring.properties.scrapeInterval, data: data137 };
           if (vErrors === null) {
-            vErrors = [err451];
+            vErrors = [err457];
           } else {
-            vErrors.push(err451);
+            vErrors.push(err457);
           }
           errors++;
         }
-        if (!pattern59.test(data137)) {
-          const err452 = { instancePath: instancePath + "/monitoring/scrapeInterval", schemaPath: "#/properties/monitoring/properties/scrapeInterval/pattern", keyword: "pattern", params: { pattern: "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$" }, message: 'must match pattern "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$"', schema: "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$", parentSchema: schema11.properties.monitoring.properties.scrapeInterval, data: data137 };
+        if (!pattern61.test(data137)) {
+          const err458 = { instancePath: instancePath + "/monitoring/scrapeInterval", schemaPath: "#/properties/monitoring/properties/scrapeInterval/pattern", keyword: "pattern", params: { pattern: "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$" }, message: 'must match pattern "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$"', schema: "^((\\d+)h)?((\\d+)m)?((\\d+)s)?$", parentSchema: schema11.properties.monitoring.properties.scrapeInterval, data: data137 };
           if (vErrors === null) {
-            vErrors = [err452];
+            vErrors = [err458];
           } else {
-            vErrors.push(err452);
+            vErrors.push(err458);
           }
           errors++;
         }
       } else {
-        const err453 = { instancePath: instancePath + "/monitoring/scrapeInterval", schemaPath: "#/properties/monitoring/properties/scrapeInterval/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.scrapeInterval.type, parentSchema: schema11.properties.monitoring.properties.scrapeInterval, data: data137 };
+        const err459 = { instancePath: instancePath + "/monitoring/scrapeInterval", schemaPath: "#/properties/monitoring/properties/scrapeInterval/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.scrapeInterval.type, parentSchema: schema11.properties.monitoring.properties.scrapeInterval, data: data137 };
         if (vErrors === null) {
-          vErrors = [err453];
+          vErrors = [err459];
         } else {
-          vErrors.push(err453);
+          vErrors.push(err459);
         }
         errors++;
       }
@@ -5237,30 +5330,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data138.serviceAccount = "prometheus";
         }
         if (data138.name === void 0) {
-          const err454 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.monitoring.properties.configMap.required, parentSchema: schema11.properties.monitoring.properties.configMap, data: data138 };
+          const err460 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.monitoring.properties.configMap.required, parentSchema: schema11.properties.monitoring.properties.configMap, data: data138 };
           if (vErrors === null) {
-            vErrors = [err454];
+            vErrors = [err460];
           } else {
-            vErrors.push(err454);
+            vErrors.push(err460);
           }
           errors++;
         }
         if (data138.serviceAccount === void 0) {
-          const err455 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/required", keyword: "required", params: { missingProperty: "serviceAccount" }, message: "must have required property 'serviceAccount'", schema: schema11.properties.monitoring.properties.configMap.required, parentSchema: schema11.properties.monitoring.properties.configMap, data: data138 };
+          const err461 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/required", keyword: "required", params: { missingProperty: "serviceAccount" }, message: "must have required property 'serviceAccount'", schema: schema11.properties.monitoring.properties.configMap.required, parentSchema: schema11.properties.monitoring.properties.configMap, data: data138 };
           if (vErrors === null) {
-            vErrors = [err455];
+            vErrors = [err461];
           } else {
-            vErrors.push(err455);
+            vErrors.push(err461);
           }
           errors++;
         }
         for (const key35 in data138) {
           if (!(key35 === "name" || key35 === "serviceAccount")) {
-            const err456 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key35 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.configMap, data: data138 };
+            const err462 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key35 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.configMap, data: data138 };
             if (vErrors === null) {
-              vErrors = [err456];
+              vErrors = [err462];
             } else {
-              vErrors.push(err456);
+              vErrors.push(err462);
             }
             errors++;
           }
@@ -5268,67 +5361,67 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let data139 = data138.name;
         if (typeof data139 === "string") {
           if (func3(data139) > 63) {
-            const err457 = { instancePath: instancePath + "/monitoring/configMap/name", schemaPath: "#/properties/monitoring/properties/configMap/properties/name/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.monitoring.properties.configMap.properties.name, data: data139 };
+            const err463 = { instancePath: instancePath + "/monitoring/configMap/name", schemaPath: "#/properties/monitoring/properties/configMap/properties/name/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.monitoring.properties.configMap.properties.name, data: data139 };
             if (vErrors === null) {
-              vErrors = [err457];
+              vErrors = [err463];
             } else {
-              vErrors.push(err457);
+              vErrors.push(err463);
             }
             errors++;
           }
           if (!pattern0.test(data139)) {
-            const err458 = { instancePath: instancePath + "/monitoring/configMap/name", schemaPath: "#/properties/monitoring/properties/configMap/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.monitoring.properties.configMap.properties.name, data: data139 };
+            const err464 = { instancePath: instancePath + "/monitoring/configMap/name", schemaPath: "#/properties/monitoring/properties/configMap/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.monitoring.properties.configMap.properties.name, data: data139 };
             if (vErrors === null) {
-              vErrors = [err458];
+              vErrors = [err464];
             } else {
-              vErrors.push(err458);
+              vErrors.push(err464);
             }
             errors++;
           }
         } else {
-          const err459 = { instancePath: instancePath + "/monitoring/configMap/name", schemaPath: "#/properties/monitoring/properties/configMap/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.configMap.properties.name.type, parentSchema: schema11.properties.monitoring.properties.configMap.properties.name, data: data139 };
+          const err465 = { instancePath: instancePath + "/monitoring/configMap/name", schemaPath: "#/properties/monitoring/properties/configMap/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.configMap.properties.name.type, parentSchema: schema11.properties.monitoring.properties.configMap.properties.name, data: data139 };
           if (vErrors === null) {
-            vErrors = [err459];
+            vErrors = [err465];
           } else {
-            vErrors.push(err459);
+            vErrors.push(err465);
           }
           errors++;
         }
         let data140 = data138.serviceAccount;
         if (typeof data140 === "string") {
           if (func3(data140) > 63) {
-            const err460 = { instancePath: instancePath + "/monitoring/configMap/serviceAccount", schemaPath: "#/properties/monitoring/properties/configMap/properties/serviceAccount/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount, data: data140 };
+            const err466 = { instancePath: instancePath + "/monitoring/configMap/serviceAccount", schemaPath: "#/properties/monitoring/properties/configMap/properties/serviceAccount/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount, data: data140 };
             if (vErrors === null) {
-              vErrors = [err460];
+              vErrors = [err466];
             } else {
-              vErrors.push(err460);
+              vErrors.push(err466);
             }
             errors++;
           }
           if (!pattern0.test(data140)) {
-            const err461 = { instancePath: instancePath + "/monitoring/configMap/serviceAccount", schemaPath: "#/properties/monitoring/properties/configMap/properties/serviceAccount/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount, data: data140 };
+            const err467 = { instancePath: instancePath + "/monitoring/configMap/serviceAccount", schemaPath: "#/properties/monitoring/properties/configMap/properties/serviceAccount/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount, data: data140 };
             if (vErrors === null) {
-              vErrors = [err461];
+              vErrors = [err467];
             } else {
-              vErrors.push(err461);
+              vErrors.push(err467);
             }
             errors++;
           }
         } else {
-          const err462 = { instancePath: instancePath + "/monitoring/configMap/serviceAccount", schemaPath: "#/properties/monitoring/properties/configMap/properties/serviceAccount/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount.type, parentSchema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount, data: data140 };
+          const err468 = { instancePath: instancePath + "/monitoring/configMap/serviceAccount", schemaPath: "#/properties/monitoring/properties/configMap/properties/serviceAccount/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount.type, parentSchema: schema11.properties.monitoring.properties.configMap.properties.serviceAccount, data: data140 };
           if (vErrors === null) {
-            vErrors = [err462];
+            vErrors = [err468];
           } else {
-            vErrors.push(err462);
+            vErrors.push(err468);
           }
           errors++;
         }
       } else {
-        const err463 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.configMap.type, parentSchema: schema11.properties.monitoring.properties.configMap, data: data138 };
+        const err469 = { instancePath: instancePath + "/monitoring/configMap", schemaPath: "#/properties/monitoring/properties/configMap/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.configMap.type, parentSchema: schema11.properties.monitoring.properties.configMap, data: data138 };
         if (vErrors === null) {
-          vErrors = [err463];
+          vErrors = [err469];
         } else {
-          vErrors.push(err463);
+          vErrors.push(err469);
         }
         errors++;
       }
@@ -5338,21 +5431,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data141.labels = {};
         }
         if (data141.labels === void 0) {
-          const err464 = { instancePath: instancePath + "/monitoring/operator", schemaPath: "#/properties/monitoring/properties/operator/required", keyword: "required", params: { missingProperty: "labels" }, message: "must have required property 'labels'", schema: schema11.properties.monitoring.properties.operator.required, parentSchema: schema11.properties.monitoring.properties.operator, data: data141 };
+          const err470 = { instancePath: instancePath + "/monitoring/operator", schemaPath: "#/properties/monitoring/properties/operator/required", keyword: "required", params: { missingProperty: "labels" }, message: "must have required property 'labels'", schema: schema11.properties.monitoring.properties.operator.required, parentSchema: schema11.properties.monitoring.properties.operator, data: data141 };
           if (vErrors === null) {
-            vErrors = [err464];
+            vErrors = [err470];
           } else {
-            vErrors.push(err464);
+            vErrors.push(err470);
           }
           errors++;
         }
         for (const key36 in data141) {
           if (!(key36 === "labels")) {
-            const err465 = { instancePath: instancePath + "/monitoring/operator", schemaPath: "#/properties/monitoring/properties/operator/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key36 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.operator, data: data141 };
+            const err471 = { instancePath: instancePath + "/monitoring/operator", schemaPath: "#/properties/monitoring/properties/operator/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key36 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.operator, data: data141 };
             if (vErrors === null) {
-              vErrors = [err465];
+              vErrors = [err471];
             } else {
-              vErrors.push(err465);
+              vErrors.push(err471);
             }
             errors++;
           }
@@ -5363,31 +5456,31 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             if (pattern32.test(key37)) {
               let data143 = data142[key37];
               if (typeof data143 !== "string") {
-                const err466 = { instancePath: instancePath + "/monitoring/operator/labels/" + key37.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/monitoring/properties/operator/properties/labels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.operator.properties.labels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.monitoring.properties.operator.properties.labels.patternProperties["^(.*)$"], data: data143 };
+                const err472 = { instancePath: instancePath + "/monitoring/operator/labels/" + key37.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/monitoring/properties/operator/properties/labels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.operator.properties.labels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.monitoring.properties.operator.properties.labels.patternProperties["^(.*)$"], data: data143 };
                 if (vErrors === null) {
-                  vErrors = [err466];
+                  vErrors = [err472];
                 } else {
-                  vErrors.push(err466);
+                  vErrors.push(err472);
                 }
                 errors++;
               }
             }
           }
         } else {
-          const err467 = { instancePath: instancePath + "/monitoring/operator/labels", schemaPath: "#/properties/monitoring/properties/operator/properties/labels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.operator.properties.labels.type, parentSchema: schema11.properties.monitoring.properties.operator.properties.labels, data: data142 };
+          const err473 = { instancePath: instancePath + "/monitoring/operator/labels", schemaPath: "#/properties/monitoring/properties/operator/properties/labels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.operator.properties.labels.type, parentSchema: schema11.properties.monitoring.properties.operator.properties.labels, data: data142 };
           if (vErrors === null) {
-            vErrors = [err467];
+            vErrors = [err473];
           } else {
-            vErrors.push(err467);
+            vErrors.push(err473);
           }
           errors++;
         }
       } else {
-        const err468 = { instancePath: instancePath + "/monitoring/operator", schemaPath: "#/properties/monitoring/properties/operator/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.operator.type, parentSchema: schema11.properties.monitoring.properties.operator, data: data141 };
+        const err474 = { instancePath: instancePath + "/monitoring/operator", schemaPath: "#/properties/monitoring/properties/operator/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.operator.type, parentSchema: schema11.properties.monitoring.properties.operator, data: data141 };
         if (vErrors === null) {
-          vErrors = [err468];
+          vErrors = [err474];
         } else {
-          vErrors.push(err468);
+          vErrors.push(err474);
         }
         errors++;
       }
@@ -5409,64 +5502,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data144.components = ["exporter", "core", "registry", "jobservice"];
         }
         if (data144.enabled === void 0) {
-          const err469 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data144 };
-          if (vErrors === null) {
-            vErrors = [err469];
-          } else {
-            vErrors.push(err469);
-          }
-          errors++;
-        }
-        if (data144.port === void 0) {
-          const err470 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "port" }, message: "must have required property 'port'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data144 };
-          if (vErrors === null) {
-            vErrors = [err470];
-          } else {
-            vErrors.push(err470);
-          }
-          errors++;
-        }
-        if (data144.path === void 0) {
-          const err471 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data144 };
-          if (vErrors === null) {
-            vErrors = [err471];
-          } else {
-            vErrors.push(err471);
-          }
-          errors++;
-        }
-        if (data144.scheme === void 0) {
-          const err472 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "scheme" }, message: "must have required property 'scheme'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data144 };
-          if (vErrors === null) {
-            vErrors = [err472];
-          } else {
-            vErrors.push(err472);
-          }
-          errors++;
-        }
-        if (data144.components === void 0) {
-          const err473 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "components" }, message: "must have required property 'components'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data144 };
-          if (vErrors === null) {
-            vErrors = [err473];
-          } else {
-            vErrors.push(err473);
-          }
-          errors++;
-        }
-        for (const key38 in data144) {
-          if (!(key38 === "enabled" || key38 === "port" || key38 === "path" || key38 === "scheme" || key38 === "components")) {
-            const err474 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key38 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.harbor, data: data144 };
-            if (vErrors === null) {
-              vErrors = [err474];
-            } else {
-              vErrors.push(err474);
-            }
-            errors++;
-          }
-        }
-        let data145 = data144.enabled;
-        if (typeof data145 !== "boolean") {
-          const err475 = { instancePath: instancePath + "/monitoring/harbor/enabled", schemaPath: "#/properties/monitoring/properties/harbor/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.monitoring.properties.harbor.properties.enabled.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.enabled, data: data145 };
+          const err475 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data144 };
           if (vErrors === null) {
             vErrors = [err475];
           } else {
@@ -5474,9 +5510,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        let data146 = data144.port;
-        if (!(typeof data146 == "number" && (!(data146 % 1) && !isNaN(data146)) && isFinite(data146))) {
-          const err476 = { instancePath: instancePath + "/monitoring/harbor/port", schemaPath: "#/properties/monitoring/properties/harbor/properties/port/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.monitoring.properties.harbor.properties.port.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.port, data: data146 };
+        if (data144.port === void 0) {
+          const err476 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "port" }, message: "must have required property 'port'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data144 };
           if (vErrors === null) {
             vErrors = [err476];
           } else {
@@ -5484,52 +5519,47 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (typeof data146 == "number" && isFinite(data146)) {
-          if (data146 > 65535 || isNaN(data146)) {
-            const err477 = { instancePath: instancePath + "/monitoring/harbor/port", schemaPath: "#/properties/monitoring/properties/harbor/properties/port/maximum", keyword: "maximum", params: { comparison: "<=", limit: 65535 }, message: "must be <= 65535", schema: 65535, parentSchema: schema11.properties.monitoring.properties.harbor.properties.port, data: data146 };
-            if (vErrors === null) {
-              vErrors = [err477];
-            } else {
-              vErrors.push(err477);
-            }
-            errors++;
-          }
-          if (data146 < 1 || isNaN(data146)) {
-            const err478 = { instancePath: instancePath + "/monitoring/harbor/port", schemaPath: "#/properties/monitoring/properties/harbor/properties/port/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.monitoring.properties.harbor.properties.port, data: data146 };
-            if (vErrors === null) {
-              vErrors = [err478];
-            } else {
-              vErrors.push(err478);
-            }
-            errors++;
-          }
-        }
-        let data147 = data144.path;
-        if (typeof data147 === "string") {
-          if (!pattern56.test(data147)) {
-            const err479 = { instancePath: instancePath + "/monitoring/harbor/path", schemaPath: "#/properties/monitoring/properties/harbor/properties/path/pattern", keyword: "pattern", params: { pattern: "^/" }, message: 'must match pattern "^/"', schema: "^/", parentSchema: schema11.properties.monitoring.properties.harbor.properties.path, data: data147 };
-            if (vErrors === null) {
-              vErrors = [err479];
-            } else {
-              vErrors.push(err479);
-            }
-            errors++;
-          }
-        } else {
-          const err480 = { instancePath: instancePath + "/monitoring/harbor/path", schemaPath: "#/properties/monitoring/properties/harbor/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.path.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.path, data: data147 };
+        if (data144.path === void 0) {
+          const err477 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data144 };
           if (vErrors === null) {
-            vErrors = [err480];
+            vErrors = [err477];
           } else {
-            vErrors.push(err480);
+            vErrors.push(err477);
           }
           errors++;
         }
-        let data148 = data144.scheme;
-        const _errs407 = errors;
-        let valid81 = false;
-        const _errs408 = errors;
-        if (typeof data148 !== "string") {
-          const err481 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[0].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[0], data: data148 };
+        if (data144.scheme === void 0) {
+          const err478 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "scheme" }, message: "must have required property 'scheme'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data144 };
+          if (vErrors === null) {
+            vErrors = [err478];
+          } else {
+            vErrors.push(err478);
+          }
+          errors++;
+        }
+        if (data144.components === void 0) {
+          const err479 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/required", keyword: "required", params: { missingProperty: "components" }, message: "must have required property 'components'", schema: schema11.properties.monitoring.properties.harbor.required, parentSchema: schema11.properties.monitoring.properties.harbor, data: data144 };
+          if (vErrors === null) {
+            vErrors = [err479];
+          } else {
+            vErrors.push(err479);
+          }
+          errors++;
+        }
+        for (const key38 in data144) {
+          if (!(key38 === "enabled" || key38 === "port" || key38 === "path" || key38 === "scheme" || key38 === "components")) {
+            const err480 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key38 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.harbor, data: data144 };
+            if (vErrors === null) {
+              vErrors = [err480];
+            } else {
+              vErrors.push(err480);
+            }
+            errors++;
+          }
+        }
+        let data145 = data144.enabled;
+        if (typeof data145 !== "boolean") {
+          const err481 = { instancePath: instancePath + "/monitoring/harbor/enabled", schemaPath: "#/properties/monitoring/properties/harbor/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.monitoring.properties.harbor.properties.enabled.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.enabled, data: data145 };
           if (vErrors === null) {
             vErrors = [err481];
           } else {
@@ -5537,8 +5567,9 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if ("http" !== data148) {
-          const err482 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/0/const", keyword: "const", params: { allowedValue: "http" }, message: "must be equal to constant", schema: "http", parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[0], data: data148 };
+        let data146 = data144.port;
+        if (!(typeof data146 == "number" && (!(data146 % 1) && !isNaN(data146)) && isFinite(data146))) {
+          const err482 = { instancePath: instancePath + "/monitoring/harbor/port", schemaPath: "#/properties/monitoring/properties/harbor/properties/port/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.monitoring.properties.harbor.properties.port.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.port, data: data146 };
           if (vErrors === null) {
             vErrors = [err482];
           } else {
@@ -5546,12 +5577,9 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        var _valid10 = _errs408 === errors;
-        valid81 = valid81 || _valid10;
-        if (!valid81) {
-          const _errs410 = errors;
-          if (typeof data148 !== "string") {
-            const err483 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[1].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[1], data: data148 };
+        if (typeof data146 == "number" && isFinite(data146)) {
+          if (data146 > 65535 || isNaN(data146)) {
+            const err483 = { instancePath: instancePath + "/monitoring/harbor/port", schemaPath: "#/properties/monitoring/properties/harbor/properties/port/maximum", keyword: "maximum", params: { comparison: "<=", limit: 65535 }, message: "must be <= 65535", schema: 65535, parentSchema: schema11.properties.monitoring.properties.harbor.properties.port, data: data146 };
             if (vErrors === null) {
               vErrors = [err483];
             } else {
@@ -5559,8 +5587,8 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-          if ("https" !== data148) {
-            const err484 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/1/const", keyword: "const", params: { allowedValue: "https" }, message: "must be equal to constant", schema: "https", parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[1], data: data148 };
+          if (data146 < 1 || isNaN(data146)) {
+            const err484 = { instancePath: instancePath + "/monitoring/harbor/port", schemaPath: "#/properties/monitoring/properties/harbor/properties/port/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.monitoring.properties.harbor.properties.port, data: data146 };
             if (vErrors === null) {
               vErrors = [err484];
             } else {
@@ -5568,22 +5596,87 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-          var _valid10 = _errs410 === errors;
-          valid81 = valid81 || _valid10;
         }
-        if (!valid81) {
-          const err485 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf, parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme, data: data148 };
+        let data147 = data144.path;
+        if (typeof data147 === "string") {
+          if (!pattern58.test(data147)) {
+            const err485 = { instancePath: instancePath + "/monitoring/harbor/path", schemaPath: "#/properties/monitoring/properties/harbor/properties/path/pattern", keyword: "pattern", params: { pattern: "^/" }, message: 'must match pattern "^/"', schema: "^/", parentSchema: schema11.properties.monitoring.properties.harbor.properties.path, data: data147 };
+            if (vErrors === null) {
+              vErrors = [err485];
+            } else {
+              vErrors.push(err485);
+            }
+            errors++;
+          }
+        } else {
+          const err486 = { instancePath: instancePath + "/monitoring/harbor/path", schemaPath: "#/properties/monitoring/properties/harbor/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.path.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.path, data: data147 };
           if (vErrors === null) {
-            vErrors = [err485];
+            vErrors = [err486];
           } else {
-            vErrors.push(err485);
+            vErrors.push(err486);
+          }
+          errors++;
+        }
+        let data148 = data144.scheme;
+        const _errs412 = errors;
+        let valid83 = false;
+        const _errs413 = errors;
+        if (typeof data148 !== "string") {
+          const err487 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[0].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[0], data: data148 };
+          if (vErrors === null) {
+            vErrors = [err487];
+          } else {
+            vErrors.push(err487);
+          }
+          errors++;
+        }
+        if ("http" !== data148) {
+          const err488 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/0/const", keyword: "const", params: { allowedValue: "http" }, message: "must be equal to constant", schema: "http", parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[0], data: data148 };
+          if (vErrors === null) {
+            vErrors = [err488];
+          } else {
+            vErrors.push(err488);
+          }
+          errors++;
+        }
+        var _valid11 = _errs413 === errors;
+        valid83 = valid83 || _valid11;
+        if (!valid83) {
+          const _errs415 = errors;
+          if (typeof data148 !== "string") {
+            const err489 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[1].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[1], data: data148 };
+            if (vErrors === null) {
+              vErrors = [err489];
+            } else {
+              vErrors.push(err489);
+            }
+            errors++;
+          }
+          if ("https" !== data148) {
+            const err490 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf/1/const", keyword: "const", params: { allowedValue: "https" }, message: "must be equal to constant", schema: "https", parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf[1], data: data148 };
+            if (vErrors === null) {
+              vErrors = [err490];
+            } else {
+              vErrors.push(err490);
+            }
+            errors++;
+          }
+          var _valid11 = _errs415 === errors;
+          valid83 = valid83 || _valid11;
+        }
+        if (!valid83) {
+          const err491 = { instancePath: instancePath + "/monitoring/harbor/scheme", schemaPath: "#/properties/monitoring/properties/harbor/properties/scheme/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.monitoring.properties.harbor.properties.scheme.anyOf, parentSchema: schema11.properties.monitoring.properties.harbor.properties.scheme, data: data148 };
+          if (vErrors === null) {
+            vErrors = [err491];
+          } else {
+            vErrors.push(err491);
           }
           errors++;
         } else {
-          errors = _errs407;
+          errors = _errs412;
           if (vErrors !== null) {
-            if (_errs407) {
-              vErrors.length = _errs407;
+            if (_errs412) {
+              vErrors.length = _errs412;
             } else {
               vErrors = null;
             }
@@ -5592,122 +5685,122 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let data149 = data144.components;
         if (Array.isArray(data149)) {
           if (data149.length < 1) {
-            const err486 = { instancePath: instancePath + "/monitoring/harbor/components", schemaPath: "#/properties/monitoring/properties/harbor/properties/components/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components, data: data149 };
+            const err492 = { instancePath: instancePath + "/monitoring/harbor/components", schemaPath: "#/properties/monitoring/properties/harbor/properties/components/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components, data: data149 };
             if (vErrors === null) {
-              vErrors = [err486];
+              vErrors = [err492];
             } else {
-              vErrors.push(err486);
+              vErrors.push(err492);
             }
             errors++;
           }
           const len11 = data149.length;
           for (let i12 = 0; i12 < len11; i12++) {
             let data150 = data149[i12];
-            const _errs415 = errors;
-            let valid84 = false;
-            const _errs416 = errors;
+            const _errs420 = errors;
+            let valid86 = false;
+            const _errs421 = errors;
             if (typeof data150 !== "string") {
-              const err487 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[0].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[0], data: data150 };
+              const err493 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[0].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[0], data: data150 };
               if (vErrors === null) {
-                vErrors = [err487];
+                vErrors = [err493];
               } else {
-                vErrors.push(err487);
+                vErrors.push(err493);
               }
               errors++;
             }
             if ("exporter" !== data150) {
-              const err488 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/0/const", keyword: "const", params: { allowedValue: "exporter" }, message: "must be equal to constant", schema: "exporter", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[0], data: data150 };
+              const err494 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/0/const", keyword: "const", params: { allowedValue: "exporter" }, message: "must be equal to constant", schema: "exporter", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[0], data: data150 };
               if (vErrors === null) {
-                vErrors = [err488];
+                vErrors = [err494];
               } else {
-                vErrors.push(err488);
+                vErrors.push(err494);
               }
               errors++;
             }
-            var _valid11 = _errs416 === errors;
-            valid84 = valid84 || _valid11;
-            if (!valid84) {
-              const _errs418 = errors;
+            var _valid12 = _errs421 === errors;
+            valid86 = valid86 || _valid12;
+            if (!valid86) {
+              const _errs423 = errors;
               if (typeof data150 !== "string") {
-                const err489 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[1].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[1], data: data150 };
+                const err495 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[1].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[1], data: data150 };
                 if (vErrors === null) {
-                  vErrors = [err489];
+                  vErrors = [err495];
                 } else {
-                  vErrors.push(err489);
+                  vErrors.push(err495);
                 }
                 errors++;
               }
               if ("core" !== data150) {
-                const err490 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/1/const", keyword: "const", params: { allowedValue: "core" }, message: "must be equal to constant", schema: "core", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[1], data: data150 };
+                const err496 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/1/const", keyword: "const", params: { allowedValue: "core" }, message: "must be equal to constant", schema: "core", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[1], data: data150 };
                 if (vErrors === null) {
-                  vErrors = [err490];
+                  vErrors = [err496];
                 } else {
-                  vErrors.push(err490);
+                  vErrors.push(err496);
                 }
                 errors++;
               }
-              var _valid11 = _errs418 === errors;
-              valid84 = valid84 || _valid11;
-              if (!valid84) {
-                const _errs420 = errors;
+              var _valid12 = _errs423 === errors;
+              valid86 = valid86 || _valid12;
+              if (!valid86) {
+                const _errs425 = errors;
                 if (typeof data150 !== "string") {
-                  const err491 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[2].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[2], data: data150 };
+                  const err497 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[2].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[2], data: data150 };
                   if (vErrors === null) {
-                    vErrors = [err491];
+                    vErrors = [err497];
                   } else {
-                    vErrors.push(err491);
+                    vErrors.push(err497);
                   }
                   errors++;
                 }
                 if ("registry" !== data150) {
-                  const err492 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/2/const", keyword: "const", params: { allowedValue: "registry" }, message: "must be equal to constant", schema: "registry", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[2], data: data150 };
+                  const err498 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/2/const", keyword: "const", params: { allowedValue: "registry" }, message: "must be equal to constant", schema: "registry", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[2], data: data150 };
                   if (vErrors === null) {
-                    vErrors = [err492];
+                    vErrors = [err498];
                   } else {
-                    vErrors.push(err492);
+                    vErrors.push(err498);
                   }
                   errors++;
                 }
-                var _valid11 = _errs420 === errors;
-                valid84 = valid84 || _valid11;
-                if (!valid84) {
-                  const _errs422 = errors;
+                var _valid12 = _errs425 === errors;
+                valid86 = valid86 || _valid12;
+                if (!valid86) {
+                  const _errs427 = errors;
                   if (typeof data150 !== "string") {
-                    const err493 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/3/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[3].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[3], data: data150 };
+                    const err499 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/3/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[3].type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[3], data: data150 };
                     if (vErrors === null) {
-                      vErrors = [err493];
+                      vErrors = [err499];
                     } else {
-                      vErrors.push(err493);
+                      vErrors.push(err499);
                     }
                     errors++;
                   }
                   if ("jobservice" !== data150) {
-                    const err494 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/3/const", keyword: "const", params: { allowedValue: "jobservice" }, message: "must be equal to constant", schema: "jobservice", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[3], data: data150 };
+                    const err500 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf/3/const", keyword: "const", params: { allowedValue: "jobservice" }, message: "must be equal to constant", schema: "jobservice", parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf[3], data: data150 };
                     if (vErrors === null) {
-                      vErrors = [err494];
+                      vErrors = [err500];
                     } else {
-                      vErrors.push(err494);
+                      vErrors.push(err500);
                     }
                     errors++;
                   }
-                  var _valid11 = _errs422 === errors;
-                  valid84 = valid84 || _valid11;
+                  var _valid12 = _errs427 === errors;
+                  valid86 = valid86 || _valid12;
                 }
               }
             }
-            if (!valid84) {
-              const err495 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items, data: data150 };
+            if (!valid86) {
+              const err501 = { instancePath: instancePath + "/monitoring/harbor/components/" + i12, schemaPath: "#/properties/monitoring/properties/harbor/properties/components/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.monitoring.properties.harbor.properties.components.items.anyOf, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components.items, data: data150 };
               if (vErrors === null) {
-                vErrors = [err495];
+                vErrors = [err501];
               } else {
-                vErrors.push(err495);
+                vErrors.push(err501);
               }
               errors++;
             } else {
-              errors = _errs415;
+              errors = _errs420;
               if (vErrors !== null) {
-                if (_errs415) {
-                  vErrors.length = _errs415;
+                if (_errs420) {
+                  vErrors.length = _errs420;
                 } else {
                   vErrors = null;
                 }
@@ -5720,11 +5813,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             outer0: for (; i13--; ) {
               for (j1 = i13; j1--; ) {
                 if (func0(data149[i13], data149[j1])) {
-                  const err496 = { instancePath: instancePath + "/monitoring/harbor/components", schemaPath: "#/properties/monitoring/properties/harbor/properties/components/uniqueItems", keyword: "uniqueItems", params: { i: i13, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i13 + " are identical)", schema: true, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components, data: data149 };
+                  const err502 = { instancePath: instancePath + "/monitoring/harbor/components", schemaPath: "#/properties/monitoring/properties/harbor/properties/components/uniqueItems", keyword: "uniqueItems", params: { i: i13, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i13 + " are identical)", schema: true, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components, data: data149 };
                   if (vErrors === null) {
-                    vErrors = [err496];
+                    vErrors = [err502];
                   } else {
-                    vErrors.push(err496);
+                    vErrors.push(err502);
                   }
                   errors++;
                   break outer0;
@@ -5733,20 +5826,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
           }
         } else {
-          const err497 = { instancePath: instancePath + "/monitoring/harbor/components", schemaPath: "#/properties/monitoring/properties/harbor/properties/components/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.monitoring.properties.harbor.properties.components.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components, data: data149 };
+          const err503 = { instancePath: instancePath + "/monitoring/harbor/components", schemaPath: "#/properties/monitoring/properties/harbor/properties/components/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.monitoring.properties.harbor.properties.components.type, parentSchema: schema11.properties.monitoring.properties.harbor.properties.components, data: data149 };
           if (vErrors === null) {
-            vErrors = [err497];
+            vErrors = [err503];
           } else {
-            vErrors.push(err497);
+            vErrors.push(err503);
           }
           errors++;
         }
       } else {
-        const err498 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.harbor.type, parentSchema: schema11.properties.monitoring.properties.harbor, data: data144 };
+        const err504 = { instancePath: instancePath + "/monitoring/harbor", schemaPath: "#/properties/monitoring/properties/harbor/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.harbor.type, parentSchema: schema11.properties.monitoring.properties.harbor, data: data144 };
         if (vErrors === null) {
-          vErrors = [err498];
+          vErrors = [err504];
         } else {
-          vErrors.push(err498);
+          vErrors.push(err504);
         }
         errors++;
       }
@@ -5762,50 +5855,50 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data151.port = 8080;
         }
         if (data151.enabled === void 0) {
-          const err499 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.monitoring.properties.draPlugin.required, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data151 };
+          const err505 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.monitoring.properties.draPlugin.required, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data151 };
           if (vErrors === null) {
-            vErrors = [err499];
+            vErrors = [err505];
           } else {
-            vErrors.push(err499);
+            vErrors.push(err505);
           }
           errors++;
         }
         if (data151.podLabels === void 0) {
-          const err500 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/required", keyword: "required", params: { missingProperty: "podLabels" }, message: "must have required property 'podLabels'", schema: schema11.properties.monitoring.properties.draPlugin.required, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data151 };
+          const err506 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/required", keyword: "required", params: { missingProperty: "podLabels" }, message: "must have required property 'podLabels'", schema: schema11.properties.monitoring.properties.draPlugin.required, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data151 };
           if (vErrors === null) {
-            vErrors = [err500];
+            vErrors = [err506];
           } else {
-            vErrors.push(err500);
+            vErrors.push(err506);
           }
           errors++;
         }
         if (data151.port === void 0) {
-          const err501 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/required", keyword: "required", params: { missingProperty: "port" }, message: "must have required property 'port'", schema: schema11.properties.monitoring.properties.draPlugin.required, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data151 };
+          const err507 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/required", keyword: "required", params: { missingProperty: "port" }, message: "must have required property 'port'", schema: schema11.properties.monitoring.properties.draPlugin.required, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data151 };
           if (vErrors === null) {
-            vErrors = [err501];
+            vErrors = [err507];
           } else {
-            vErrors.push(err501);
+            vErrors.push(err507);
           }
           errors++;
         }
         for (const key39 in data151) {
           if (!(key39 === "enabled" || key39 === "podLabels" || key39 === "port")) {
-            const err502 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key39 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data151 };
+            const err508 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key39 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data151 };
             if (vErrors === null) {
-              vErrors = [err502];
+              vErrors = [err508];
             } else {
-              vErrors.push(err502);
+              vErrors.push(err508);
             }
             errors++;
           }
         }
         let data152 = data151.enabled;
         if (typeof data152 !== "boolean") {
-          const err503 = { instancePath: instancePath + "/monitoring/draPlugin/enabled", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.monitoring.properties.draPlugin.properties.enabled.type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.enabled, data: data152 };
+          const err509 = { instancePath: instancePath + "/monitoring/draPlugin/enabled", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.monitoring.properties.draPlugin.properties.enabled.type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.enabled, data: data152 };
           if (vErrors === null) {
-            vErrors = [err503];
+            vErrors = [err509];
           } else {
-            vErrors.push(err503);
+            vErrors.push(err509);
           }
           errors++;
         }
@@ -5815,70 +5908,70 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             if (pattern32.test(key40)) {
               let data154 = data153[key40];
               if (typeof data154 !== "string") {
-                const err504 = { instancePath: instancePath + "/monitoring/draPlugin/podLabels/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/monitoring/properties/draPlugin/properties/podLabels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels.patternProperties["^(.*)$"], data: data154 };
+                const err510 = { instancePath: instancePath + "/monitoring/draPlugin/podLabels/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/monitoring/properties/draPlugin/properties/podLabels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels.patternProperties["^(.*)$"], data: data154 };
                 if (vErrors === null) {
-                  vErrors = [err504];
+                  vErrors = [err510];
                 } else {
-                  vErrors.push(err504);
+                  vErrors.push(err510);
                 }
                 errors++;
               }
             }
           }
         } else {
-          const err505 = { instancePath: instancePath + "/monitoring/draPlugin/podLabels", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/podLabels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels.type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels, data: data153 };
+          const err511 = { instancePath: instancePath + "/monitoring/draPlugin/podLabels", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/podLabels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels.type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.podLabels, data: data153 };
           if (vErrors === null) {
-            vErrors = [err505];
+            vErrors = [err511];
           } else {
-            vErrors.push(err505);
+            vErrors.push(err511);
           }
           errors++;
         }
         let data155 = data151.port;
         if (!(typeof data155 == "number" && (!(data155 % 1) && !isNaN(data155)) && isFinite(data155))) {
-          const err506 = { instancePath: instancePath + "/monitoring/draPlugin/port", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/port/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.monitoring.properties.draPlugin.properties.port.type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.port, data: data155 };
+          const err512 = { instancePath: instancePath + "/monitoring/draPlugin/port", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/port/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.monitoring.properties.draPlugin.properties.port.type, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.port, data: data155 };
           if (vErrors === null) {
-            vErrors = [err506];
+            vErrors = [err512];
           } else {
-            vErrors.push(err506);
+            vErrors.push(err512);
           }
           errors++;
         }
         if (typeof data155 == "number" && isFinite(data155)) {
           if (data155 > 65535 || isNaN(data155)) {
-            const err507 = { instancePath: instancePath + "/monitoring/draPlugin/port", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/port/maximum", keyword: "maximum", params: { comparison: "<=", limit: 65535 }, message: "must be <= 65535", schema: 65535, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.port, data: data155 };
+            const err513 = { instancePath: instancePath + "/monitoring/draPlugin/port", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/port/maximum", keyword: "maximum", params: { comparison: "<=", limit: 65535 }, message: "must be <= 65535", schema: 65535, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.port, data: data155 };
             if (vErrors === null) {
-              vErrors = [err507];
+              vErrors = [err513];
             } else {
-              vErrors.push(err507);
+              vErrors.push(err513);
             }
             errors++;
           }
           if (data155 < 1 || isNaN(data155)) {
-            const err508 = { instancePath: instancePath + "/monitoring/draPlugin/port", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/port/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.port, data: data155 };
+            const err514 = { instancePath: instancePath + "/monitoring/draPlugin/port", schemaPath: "#/properties/monitoring/properties/draPlugin/properties/port/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.monitoring.properties.draPlugin.properties.port, data: data155 };
             if (vErrors === null) {
-              vErrors = [err508];
+              vErrors = [err514];
             } else {
-              vErrors.push(err508);
+              vErrors.push(err514);
             }
             errors++;
           }
         }
       } else {
-        const err509 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.draPlugin.type, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data151 };
+        const err515 = { instancePath: instancePath + "/monitoring/draPlugin", schemaPath: "#/properties/monitoring/properties/draPlugin/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.properties.draPlugin.type, parentSchema: schema11.properties.monitoring.properties.draPlugin, data: data151 };
         if (vErrors === null) {
-          vErrors = [err509];
+          vErrors = [err515];
         } else {
-          vErrors.push(err509);
+          vErrors.push(err515);
         }
         errors++;
       }
     } else {
-      const err510 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.type, parentSchema: schema11.properties.monitoring, data: data133 };
+      const err516 = { instancePath: instancePath + "/monitoring", schemaPath: "#/properties/monitoring/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.monitoring.type, parentSchema: schema11.properties.monitoring, data: data133 };
       if (vErrors === null) {
-        vErrors = [err510];
+        vErrors = [err516];
       } else {
-        vErrors.push(err510);
+        vErrors.push(err516);
       }
       errors++;
     }
@@ -5897,84 +5990,25 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data156.profilingMetrics = true;
       }
       if (data156.enabled === void 0) {
-        const err511 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data156 };
+        const err517 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data156 };
         if (vErrors === null) {
-          vErrors = [err511];
+          vErrors = [err517];
         } else {
-          vErrors.push(err511);
+          vErrors.push(err517);
         }
         errors++;
       }
       if (data156.namespace === void 0) {
-        const err512 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data156 };
+        const err518 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data156 };
         if (vErrors === null) {
-          vErrors = [err512];
+          vErrors = [err518];
         } else {
-          vErrors.push(err512);
+          vErrors.push(err518);
         }
         errors++;
       }
       if (data156.image === void 0) {
-        const err513 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data156 };
-        if (vErrors === null) {
-          vErrors = [err513];
-        } else {
-          vErrors.push(err513);
-        }
-        errors++;
-      }
-      if (data156.profilingMetrics === void 0) {
-        const err514 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "profilingMetrics" }, message: "must have required property 'profilingMetrics'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data156 };
-        if (vErrors === null) {
-          vErrors = [err514];
-        } else {
-          vErrors.push(err514);
-        }
-        errors++;
-      }
-      for (const key41 in data156) {
-        if (!(key41 === "enabled" || key41 === "namespace" || key41 === "image" || key41 === "profilingMetrics")) {
-          const err515 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key41 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.dcgmExporter, data: data156 };
-          if (vErrors === null) {
-            vErrors = [err515];
-          } else {
-            vErrors.push(err515);
-          }
-          errors++;
-        }
-      }
-      let data157 = data156.enabled;
-      if (typeof data157 !== "boolean") {
-        const err516 = { instancePath: instancePath + "/dcgmExporter/enabled", schemaPath: "#/properties/dcgmExporter/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.dcgmExporter.properties.enabled.type, parentSchema: schema11.properties.dcgmExporter.properties.enabled, data: data157 };
-        if (vErrors === null) {
-          vErrors = [err516];
-        } else {
-          vErrors.push(err516);
-        }
-        errors++;
-      }
-      let data158 = data156.namespace;
-      if (typeof data158 === "string") {
-        if (func3(data158) > 63) {
-          const err517 = { instancePath: instancePath + "/dcgmExporter/namespace", schemaPath: "#/properties/dcgmExporter/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.dcgmExporter.properties.namespace, data: data158 };
-          if (vErrors === null) {
-            vErrors = [err517];
-          } else {
-            vErrors.push(err517);
-          }
-          errors++;
-        }
-        if (!pattern0.test(data158)) {
-          const err518 = { instancePath: instancePath + "/dcgmExporter/namespace", schemaPath: "#/properties/dcgmExporter/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.dcgmExporter.properties.namespace, data: data158 };
-          if (vErrors === null) {
-            vErrors = [err518];
-          } else {
-            vErrors.push(err518);
-          }
-          errors++;
-        }
-      } else {
-        const err519 = { instancePath: instancePath + "/dcgmExporter/namespace", schemaPath: "#/properties/dcgmExporter/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dcgmExporter.properties.namespace.type, parentSchema: schema11.properties.dcgmExporter.properties.namespace, data: data158 };
+        const err519 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data156 };
         if (vErrors === null) {
           vErrors = [err519];
         } else {
@@ -5982,34 +6016,93 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      let data159 = data156.image;
-      const _errs444 = errors;
-      const _errs445 = errors;
-      if (typeof data159 === "string") {
-        if (!pattern25.test(data159)) {
-          const err520 = {};
+      if (data156.profilingMetrics === void 0) {
+        const err520 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/required", keyword: "required", params: { missingProperty: "profilingMetrics" }, message: "must have required property 'profilingMetrics'", schema: schema11.properties.dcgmExporter.required, parentSchema: schema11.properties.dcgmExporter, data: data156 };
+        if (vErrors === null) {
+          vErrors = [err520];
+        } else {
+          vErrors.push(err520);
+        }
+        errors++;
+      }
+      for (const key41 in data156) {
+        if (!(key41 === "enabled" || key41 === "namespace" || key41 === "image" || key41 === "profilingMetrics")) {
+          const err521 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key41 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.dcgmExporter, data: data156 };
           if (vErrors === null) {
-            vErrors = [err520];
+            vErrors = [err521];
           } else {
-            vErrors.push(err520);
+            vErrors.push(err521);
           }
           errors++;
         }
       }
-      var valid89 = _errs445 === errors;
-      if (valid89) {
-        const err521 = { instancePath: instancePath + "/dcgmExporter/image", schemaPath: "#/properties/dcgmExporter/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.dcgmExporter.properties.image.not, parentSchema: schema11.properties.dcgmExporter.properties.image, data: data159 };
+      let data157 = data156.enabled;
+      if (typeof data157 !== "boolean") {
+        const err522 = { instancePath: instancePath + "/dcgmExporter/enabled", schemaPath: "#/properties/dcgmExporter/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.dcgmExporter.properties.enabled.type, parentSchema: schema11.properties.dcgmExporter.properties.enabled, data: data157 };
         if (vErrors === null) {
-          vErrors = [err521];
+          vErrors = [err522];
         } else {
-          vErrors.push(err521);
+          vErrors.push(err522);
+        }
+        errors++;
+      }
+      let data158 = data156.namespace;
+      if (typeof data158 === "string") {
+        if (func3(data158) > 63) {
+          const err523 = { instancePath: instancePath + "/dcgmExporter/namespace", schemaPath: "#/properties/dcgmExporter/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.dcgmExporter.properties.namespace, data: data158 };
+          if (vErrors === null) {
+            vErrors = [err523];
+          } else {
+            vErrors.push(err523);
+          }
+          errors++;
+        }
+        if (!pattern0.test(data158)) {
+          const err524 = { instancePath: instancePath + "/dcgmExporter/namespace", schemaPath: "#/properties/dcgmExporter/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.dcgmExporter.properties.namespace, data: data158 };
+          if (vErrors === null) {
+            vErrors = [err524];
+          } else {
+            vErrors.push(err524);
+          }
+          errors++;
+        }
+      } else {
+        const err525 = { instancePath: instancePath + "/dcgmExporter/namespace", schemaPath: "#/properties/dcgmExporter/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dcgmExporter.properties.namespace.type, parentSchema: schema11.properties.dcgmExporter.properties.namespace, data: data158 };
+        if (vErrors === null) {
+          vErrors = [err525];
+        } else {
+          vErrors.push(err525);
+        }
+        errors++;
+      }
+      let data159 = data156.image;
+      const _errs449 = errors;
+      const _errs450 = errors;
+      if (typeof data159 === "string") {
+        if (!pattern25.test(data159)) {
+          const err526 = {};
+          if (vErrors === null) {
+            vErrors = [err526];
+          } else {
+            vErrors.push(err526);
+          }
+          errors++;
+        }
+      }
+      var valid91 = _errs450 === errors;
+      if (valid91) {
+        const err527 = { instancePath: instancePath + "/dcgmExporter/image", schemaPath: "#/properties/dcgmExporter/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.dcgmExporter.properties.image.not, parentSchema: schema11.properties.dcgmExporter.properties.image, data: data159 };
+        if (vErrors === null) {
+          vErrors = [err527];
+        } else {
+          vErrors.push(err527);
         }
         errors++;
       } else {
-        errors = _errs444;
+        errors = _errs449;
         if (vErrors !== null) {
-          if (_errs444) {
-            vErrors.length = _errs444;
+          if (_errs449) {
+            vErrors.length = _errs449;
           } else {
             vErrors = null;
           }
@@ -6017,39 +6110,39 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       }
       if (typeof data159 === "string") {
         if (!pattern26.test(data159)) {
-          const err522 = { instancePath: instancePath + "/dcgmExporter/image", schemaPath: "#/properties/dcgmExporter/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.dcgmExporter.properties.image, data: data159 };
+          const err528 = { instancePath: instancePath + "/dcgmExporter/image", schemaPath: "#/properties/dcgmExporter/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.dcgmExporter.properties.image, data: data159 };
           if (vErrors === null) {
-            vErrors = [err522];
+            vErrors = [err528];
           } else {
-            vErrors.push(err522);
+            vErrors.push(err528);
           }
           errors++;
         }
       } else {
-        const err523 = { instancePath: instancePath + "/dcgmExporter/image", schemaPath: "#/properties/dcgmExporter/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dcgmExporter.properties.image.type, parentSchema: schema11.properties.dcgmExporter.properties.image, data: data159 };
+        const err529 = { instancePath: instancePath + "/dcgmExporter/image", schemaPath: "#/properties/dcgmExporter/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.dcgmExporter.properties.image.type, parentSchema: schema11.properties.dcgmExporter.properties.image, data: data159 };
         if (vErrors === null) {
-          vErrors = [err523];
+          vErrors = [err529];
         } else {
-          vErrors.push(err523);
+          vErrors.push(err529);
         }
         errors++;
       }
       let data160 = data156.profilingMetrics;
       if (typeof data160 !== "boolean") {
-        const err524 = { instancePath: instancePath + "/dcgmExporter/profilingMetrics", schemaPath: "#/properties/dcgmExporter/properties/profilingMetrics/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.dcgmExporter.properties.profilingMetrics.type, parentSchema: schema11.properties.dcgmExporter.properties.profilingMetrics, data: data160 };
+        const err530 = { instancePath: instancePath + "/dcgmExporter/profilingMetrics", schemaPath: "#/properties/dcgmExporter/properties/profilingMetrics/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.dcgmExporter.properties.profilingMetrics.type, parentSchema: schema11.properties.dcgmExporter.properties.profilingMetrics, data: data160 };
         if (vErrors === null) {
-          vErrors = [err524];
+          vErrors = [err530];
         } else {
-          vErrors.push(err524);
+          vErrors.push(err530);
         }
         errors++;
       }
     } else {
-      const err525 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.dcgmExporter.type, parentSchema: schema11.properties.dcgmExporter, data: data156 };
+      const err531 = { instancePath: instancePath + "/dcgmExporter", schemaPath: "#/properties/dcgmExporter/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.dcgmExporter.type, parentSchema: schema11.properties.dcgmExporter, data: data156 };
       if (vErrors === null) {
-        vErrors = [err525];
+        vErrors = [err531];
       } else {
-        vErrors.push(err525);
+        vErrors.push(err531);
       }
       errors++;
     }
@@ -6068,84 +6161,25 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data161.replicas = 2;
       }
       if (data161.enabled === void 0) {
-        const err526 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data161 };
+        const err532 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data161 };
         if (vErrors === null) {
-          vErrors = [err526];
+          vErrors = [err532];
         } else {
-          vErrors.push(err526);
+          vErrors.push(err532);
         }
         errors++;
       }
       if (data161.namespace === void 0) {
-        const err527 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data161 };
+        const err533 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data161 };
         if (vErrors === null) {
-          vErrors = [err527];
+          vErrors = [err533];
         } else {
-          vErrors.push(err527);
+          vErrors.push(err533);
         }
         errors++;
       }
       if (data161.image === void 0) {
-        const err528 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data161 };
-        if (vErrors === null) {
-          vErrors = [err528];
-        } else {
-          vErrors.push(err528);
-        }
-        errors++;
-      }
-      if (data161.replicas === void 0) {
-        const err529 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "replicas" }, message: "must have required property 'replicas'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data161 };
-        if (vErrors === null) {
-          vErrors = [err529];
-        } else {
-          vErrors.push(err529);
-        }
-        errors++;
-      }
-      for (const key42 in data161) {
-        if (!(key42 === "enabled" || key42 === "namespace" || key42 === "image" || key42 === "replicas")) {
-          const err530 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key42 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.webApi, data: data161 };
-          if (vErrors === null) {
-            vErrors = [err530];
-          } else {
-            vErrors.push(err530);
-          }
-          errors++;
-        }
-      }
-      let data162 = data161.enabled;
-      if (typeof data162 !== "boolean") {
-        const err531 = { instancePath: instancePath + "/webApi/enabled", schemaPath: "#/properties/webApi/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.webApi.properties.enabled.type, parentSchema: schema11.properties.webApi.properties.enabled, data: data162 };
-        if (vErrors === null) {
-          vErrors = [err531];
-        } else {
-          vErrors.push(err531);
-        }
-        errors++;
-      }
-      let data163 = data161.namespace;
-      if (typeof data163 === "string") {
-        if (func3(data163) > 63) {
-          const err532 = { instancePath: instancePath + "/webApi/namespace", schemaPath: "#/properties/webApi/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.webApi.properties.namespace, data: data163 };
-          if (vErrors === null) {
-            vErrors = [err532];
-          } else {
-            vErrors.push(err532);
-          }
-          errors++;
-        }
-        if (!pattern0.test(data163)) {
-          const err533 = { instancePath: instancePath + "/webApi/namespace", schemaPath: "#/properties/webApi/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.webApi.properties.namespace, data: data163 };
-          if (vErrors === null) {
-            vErrors = [err533];
-          } else {
-            vErrors.push(err533);
-          }
-          errors++;
-        }
-      } else {
-        const err534 = { instancePath: instancePath + "/webApi/namespace", schemaPath: "#/properties/webApi/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.webApi.properties.namespace.type, parentSchema: schema11.properties.webApi.properties.namespace, data: data163 };
+        const err534 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "image" }, message: "must have required property 'image'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data161 };
         if (vErrors === null) {
           vErrors = [err534];
         } else {
@@ -6153,34 +6187,93 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      let data164 = data161.image;
-      const _errs457 = errors;
-      const _errs458 = errors;
-      if (typeof data164 === "string") {
-        if (!pattern25.test(data164)) {
-          const err535 = {};
+      if (data161.replicas === void 0) {
+        const err535 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/required", keyword: "required", params: { missingProperty: "replicas" }, message: "must have required property 'replicas'", schema: schema11.properties.webApi.required, parentSchema: schema11.properties.webApi, data: data161 };
+        if (vErrors === null) {
+          vErrors = [err535];
+        } else {
+          vErrors.push(err535);
+        }
+        errors++;
+      }
+      for (const key42 in data161) {
+        if (!(key42 === "enabled" || key42 === "namespace" || key42 === "image" || key42 === "replicas")) {
+          const err536 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key42 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.webApi, data: data161 };
           if (vErrors === null) {
-            vErrors = [err535];
+            vErrors = [err536];
           } else {
-            vErrors.push(err535);
+            vErrors.push(err536);
           }
           errors++;
         }
       }
-      var valid91 = _errs458 === errors;
-      if (valid91) {
-        const err536 = { instancePath: instancePath + "/webApi/image", schemaPath: "#/properties/webApi/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.webApi.properties.image.not, parentSchema: schema11.properties.webApi.properties.image, data: data164 };
+      let data162 = data161.enabled;
+      if (typeof data162 !== "boolean") {
+        const err537 = { instancePath: instancePath + "/webApi/enabled", schemaPath: "#/properties/webApi/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.webApi.properties.enabled.type, parentSchema: schema11.properties.webApi.properties.enabled, data: data162 };
         if (vErrors === null) {
-          vErrors = [err536];
+          vErrors = [err537];
         } else {
-          vErrors.push(err536);
+          vErrors.push(err537);
+        }
+        errors++;
+      }
+      let data163 = data161.namespace;
+      if (typeof data163 === "string") {
+        if (func3(data163) > 63) {
+          const err538 = { instancePath: instancePath + "/webApi/namespace", schemaPath: "#/properties/webApi/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.webApi.properties.namespace, data: data163 };
+          if (vErrors === null) {
+            vErrors = [err538];
+          } else {
+            vErrors.push(err538);
+          }
+          errors++;
+        }
+        if (!pattern0.test(data163)) {
+          const err539 = { instancePath: instancePath + "/webApi/namespace", schemaPath: "#/properties/webApi/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.webApi.properties.namespace, data: data163 };
+          if (vErrors === null) {
+            vErrors = [err539];
+          } else {
+            vErrors.push(err539);
+          }
+          errors++;
+        }
+      } else {
+        const err540 = { instancePath: instancePath + "/webApi/namespace", schemaPath: "#/properties/webApi/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.webApi.properties.namespace.type, parentSchema: schema11.properties.webApi.properties.namespace, data: data163 };
+        if (vErrors === null) {
+          vErrors = [err540];
+        } else {
+          vErrors.push(err540);
+        }
+        errors++;
+      }
+      let data164 = data161.image;
+      const _errs462 = errors;
+      const _errs463 = errors;
+      if (typeof data164 === "string") {
+        if (!pattern25.test(data164)) {
+          const err541 = {};
+          if (vErrors === null) {
+            vErrors = [err541];
+          } else {
+            vErrors.push(err541);
+          }
+          errors++;
+        }
+      }
+      var valid93 = _errs463 === errors;
+      if (valid93) {
+        const err542 = { instancePath: instancePath + "/webApi/image", schemaPath: "#/properties/webApi/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.webApi.properties.image.not, parentSchema: schema11.properties.webApi.properties.image, data: data164 };
+        if (vErrors === null) {
+          vErrors = [err542];
+        } else {
+          vErrors.push(err542);
         }
         errors++;
       } else {
-        errors = _errs457;
+        errors = _errs462;
         if (vErrors !== null) {
-          if (_errs457) {
-            vErrors.length = _errs457;
+          if (_errs462) {
+            vErrors.length = _errs462;
           } else {
             vErrors = null;
           }
@@ -6188,50 +6281,59 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       }
       if (typeof data164 === "string") {
         if (!pattern26.test(data164)) {
-          const err537 = { instancePath: instancePath + "/webApi/image", schemaPath: "#/properties/webApi/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.webApi.properties.image, data: data164 };
+          const err543 = { instancePath: instancePath + "/webApi/image", schemaPath: "#/properties/webApi/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.webApi.properties.image, data: data164 };
           if (vErrors === null) {
-            vErrors = [err537];
+            vErrors = [err543];
           } else {
-            vErrors.push(err537);
+            vErrors.push(err543);
           }
           errors++;
         }
       } else {
-        const err538 = { instancePath: instancePath + "/webApi/image", schemaPath: "#/properties/webApi/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.webApi.properties.image.type, parentSchema: schema11.properties.webApi.properties.image, data: data164 };
+        const err544 = { instancePath: instancePath + "/webApi/image", schemaPath: "#/properties/webApi/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.webApi.properties.image.type, parentSchema: schema11.properties.webApi.properties.image, data: data164 };
         if (vErrors === null) {
-          vErrors = [err538];
+          vErrors = [err544];
         } else {
-          vErrors.push(err538);
+          vErrors.push(err544);
         }
         errors++;
       }
       let data165 = data161.replicas;
       if (!(typeof data165 == "number" && (!(data165 % 1) && !isNaN(data165)) && isFinite(data165))) {
-        const err539 = { instancePath: instancePath + "/webApi/replicas", schemaPath: "#/properties/webApi/properties/replicas/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.webApi.properties.replicas.type, parentSchema: schema11.properties.webApi.properties.replicas, data: data165 };
+        const err545 = { instancePath: instancePath + "/webApi/replicas", schemaPath: "#/properties/webApi/properties/replicas/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.webApi.properties.replicas.type, parentSchema: schema11.properties.webApi.properties.replicas, data: data165 };
         if (vErrors === null) {
-          vErrors = [err539];
+          vErrors = [err545];
         } else {
-          vErrors.push(err539);
+          vErrors.push(err545);
         }
         errors++;
       }
       if (typeof data165 == "number" && isFinite(data165)) {
-        if (data165 < 2 || isNaN(data165)) {
-          const err540 = { instancePath: instancePath + "/webApi/replicas", schemaPath: "#/properties/webApi/properties/replicas/minimum", keyword: "minimum", params: { comparison: ">=", limit: 2 }, message: "must be >= 2", schema: 2, parentSchema: schema11.properties.webApi.properties.replicas, data: data165 };
+        if (data165 > 1e3 || isNaN(data165)) {
+          const err546 = { instancePath: instancePath + "/webApi/replicas", schemaPath: "#/properties/webApi/properties/replicas/maximum", keyword: "maximum", params: { comparison: "<=", limit: 1e3 }, message: "must be <= 1000", schema: 1e3, parentSchema: schema11.properties.webApi.properties.replicas, data: data165 };
           if (vErrors === null) {
-            vErrors = [err540];
+            vErrors = [err546];
           } else {
-            vErrors.push(err540);
+            vErrors.push(err546);
+          }
+          errors++;
+        }
+        if (data165 < 2 || isNaN(data165)) {
+          const err547 = { instancePath: instancePath + "/webApi/replicas", schemaPath: "#/properties/webApi/properties/replicas/minimum", keyword: "minimum", params: { comparison: ">=", limit: 2 }, message: "must be >= 2", schema: 2, parentSchema: schema11.properties.webApi.properties.replicas, data: data165 };
+          if (vErrors === null) {
+            vErrors = [err547];
+          } else {
+            vErrors.push(err547);
           }
           errors++;
         }
       }
     } else {
-      const err541 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.webApi.type, parentSchema: schema11.properties.webApi, data: data161 };
+      const err548 = { instancePath: instancePath + "/webApi", schemaPath: "#/properties/webApi/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.webApi.type, parentSchema: schema11.properties.webApi, data: data161 };
       if (vErrors === null) {
-        vErrors = [err541];
+        vErrors = [err548];
       } else {
-        vErrors.push(err541);
+        vErrors.push(err548);
       }
       errors++;
     }
@@ -6241,103 +6343,17 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data166.enabled = false;
       }
       if (data166.enabled === void 0) {
-        const err542 = { instancePath: instancePath + "/clusterAutoscaler", schemaPath: "#/properties/clusterAutoscaler/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.clusterAutoscaler.required, parentSchema: schema11.properties.clusterAutoscaler, data: data166 };
+        const err549 = { instancePath: instancePath + "/clusterAutoscaler", schemaPath: "#/properties/clusterAutoscaler/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.clusterAutoscaler.required, parentSchema: schema11.properties.clusterAutoscaler, data: data166 };
         if (vErrors === null) {
-          vErrors = [err542];
+          vErrors = [err549];
         } else {
-          vErrors.push(err542);
+          vErrors.push(err549);
         }
         errors++;
       }
       for (const key43 in data166) {
         if (!(key43 === "enabled" || key43 === "iamRoleArn" || key43 === "image")) {
-          const err543 = { instancePath: instancePath + "/clusterAutoscaler", schemaPath: "#/properties/clusterAutoscaler/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key43 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.clusterAutoscaler, data: data166 };
-          if (vErrors === null) {
-            vErrors = [err543];
-          } else {
-            vErrors.push(err543);
-          }
-          errors++;
-        }
-      }
-      let data167 = data166.enabled;
-      if (typeof data167 !== "boolean") {
-        const err544 = { instancePath: instancePath + "/clusterAutoscaler/enabled", schemaPath: "#/properties/clusterAutoscaler/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.clusterAutoscaler.properties.enabled.type, parentSchema: schema11.properties.clusterAutoscaler.properties.enabled, data: data167 };
-        if (vErrors === null) {
-          vErrors = [err544];
-        } else {
-          vErrors.push(err544);
-        }
-        errors++;
-      }
-      if (data166.iamRoleArn !== void 0) {
-        let data168 = data166.iamRoleArn;
-        if (typeof data168 === "string") {
-          if (!pattern71.test(data168)) {
-            const err545 = { instancePath: instancePath + "/clusterAutoscaler/iamRoleArn", schemaPath: "#/properties/clusterAutoscaler/properties/iamRoleArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$" }, message: 'must match pattern "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$"', schema: "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$", parentSchema: schema11.properties.clusterAutoscaler.properties.iamRoleArn, data: data168 };
-            if (vErrors === null) {
-              vErrors = [err545];
-            } else {
-              vErrors.push(err545);
-            }
-            errors++;
-          }
-        } else {
-          const err546 = { instancePath: instancePath + "/clusterAutoscaler/iamRoleArn", schemaPath: "#/properties/clusterAutoscaler/properties/iamRoleArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.clusterAutoscaler.properties.iamRoleArn.type, parentSchema: schema11.properties.clusterAutoscaler.properties.iamRoleArn, data: data168 };
-          if (vErrors === null) {
-            vErrors = [err546];
-          } else {
-            vErrors.push(err546);
-          }
-          errors++;
-        }
-      }
-      if (data166.image !== void 0) {
-        let data169 = data166.image;
-        const _errs470 = errors;
-        const _errs471 = errors;
-        if (typeof data169 === "string") {
-          if (!pattern25.test(data169)) {
-            const err547 = {};
-            if (vErrors === null) {
-              vErrors = [err547];
-            } else {
-              vErrors.push(err547);
-            }
-            errors++;
-          }
-        }
-        var valid93 = _errs471 === errors;
-        if (valid93) {
-          const err548 = { instancePath: instancePath + "/clusterAutoscaler/image", schemaPath: "#/properties/clusterAutoscaler/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.clusterAutoscaler.properties.image.not, parentSchema: schema11.properties.clusterAutoscaler.properties.image, data: data169 };
-          if (vErrors === null) {
-            vErrors = [err548];
-          } else {
-            vErrors.push(err548);
-          }
-          errors++;
-        } else {
-          errors = _errs470;
-          if (vErrors !== null) {
-            if (_errs470) {
-              vErrors.length = _errs470;
-            } else {
-              vErrors = null;
-            }
-          }
-        }
-        if (typeof data169 === "string") {
-          if (!pattern26.test(data169)) {
-            const err549 = { instancePath: instancePath + "/clusterAutoscaler/image", schemaPath: "#/properties/clusterAutoscaler/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.clusterAutoscaler.properties.image, data: data169 };
-            if (vErrors === null) {
-              vErrors = [err549];
-            } else {
-              vErrors.push(err549);
-            }
-            errors++;
-          }
-        } else {
-          const err550 = { instancePath: instancePath + "/clusterAutoscaler/image", schemaPath: "#/properties/clusterAutoscaler/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.clusterAutoscaler.properties.image.type, parentSchema: schema11.properties.clusterAutoscaler.properties.image, data: data169 };
+          const err550 = { instancePath: instancePath + "/clusterAutoscaler", schemaPath: "#/properties/clusterAutoscaler/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key43 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.clusterAutoscaler, data: data166 };
           if (vErrors === null) {
             vErrors = [err550];
           } else {
@@ -6346,50 +6362,136 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           errors++;
         }
       }
+      let data167 = data166.enabled;
+      if (typeof data167 !== "boolean") {
+        const err551 = { instancePath: instancePath + "/clusterAutoscaler/enabled", schemaPath: "#/properties/clusterAutoscaler/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.clusterAutoscaler.properties.enabled.type, parentSchema: schema11.properties.clusterAutoscaler.properties.enabled, data: data167 };
+        if (vErrors === null) {
+          vErrors = [err551];
+        } else {
+          vErrors.push(err551);
+        }
+        errors++;
+      }
+      if (data166.iamRoleArn !== void 0) {
+        let data168 = data166.iamRoleArn;
+        if (typeof data168 === "string") {
+          if (!pattern73.test(data168)) {
+            const err552 = { instancePath: instancePath + "/clusterAutoscaler/iamRoleArn", schemaPath: "#/properties/clusterAutoscaler/properties/iamRoleArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$" }, message: 'must match pattern "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$"', schema: "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$", parentSchema: schema11.properties.clusterAutoscaler.properties.iamRoleArn, data: data168 };
+            if (vErrors === null) {
+              vErrors = [err552];
+            } else {
+              vErrors.push(err552);
+            }
+            errors++;
+          }
+        } else {
+          const err553 = { instancePath: instancePath + "/clusterAutoscaler/iamRoleArn", schemaPath: "#/properties/clusterAutoscaler/properties/iamRoleArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.clusterAutoscaler.properties.iamRoleArn.type, parentSchema: schema11.properties.clusterAutoscaler.properties.iamRoleArn, data: data168 };
+          if (vErrors === null) {
+            vErrors = [err553];
+          } else {
+            vErrors.push(err553);
+          }
+          errors++;
+        }
+      }
+      if (data166.image !== void 0) {
+        let data169 = data166.image;
+        const _errs475 = errors;
+        const _errs476 = errors;
+        if (typeof data169 === "string") {
+          if (!pattern25.test(data169)) {
+            const err554 = {};
+            if (vErrors === null) {
+              vErrors = [err554];
+            } else {
+              vErrors.push(err554);
+            }
+            errors++;
+          }
+        }
+        var valid95 = _errs476 === errors;
+        if (valid95) {
+          const err555 = { instancePath: instancePath + "/clusterAutoscaler/image", schemaPath: "#/properties/clusterAutoscaler/properties/image/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.clusterAutoscaler.properties.image.not, parentSchema: schema11.properties.clusterAutoscaler.properties.image, data: data169 };
+          if (vErrors === null) {
+            vErrors = [err555];
+          } else {
+            vErrors.push(err555);
+          }
+          errors++;
+        } else {
+          errors = _errs475;
+          if (vErrors !== null) {
+            if (_errs475) {
+              vErrors.length = _errs475;
+            } else {
+              vErrors = null;
+            }
+          }
+        }
+        if (typeof data169 === "string") {
+          if (!pattern26.test(data169)) {
+            const err556 = { instancePath: instancePath + "/clusterAutoscaler/image", schemaPath: "#/properties/clusterAutoscaler/properties/image/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$" }, message: 'must match pattern "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$"', schema: "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$", parentSchema: schema11.properties.clusterAutoscaler.properties.image, data: data169 };
+            if (vErrors === null) {
+              vErrors = [err556];
+            } else {
+              vErrors.push(err556);
+            }
+            errors++;
+          }
+        } else {
+          const err557 = { instancePath: instancePath + "/clusterAutoscaler/image", schemaPath: "#/properties/clusterAutoscaler/properties/image/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.clusterAutoscaler.properties.image.type, parentSchema: schema11.properties.clusterAutoscaler.properties.image, data: data169 };
+          if (vErrors === null) {
+            vErrors = [err557];
+          } else {
+            vErrors.push(err557);
+          }
+          errors++;
+        }
+      }
     } else {
-      const err551 = { instancePath: instancePath + "/clusterAutoscaler", schemaPath: "#/properties/clusterAutoscaler/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.clusterAutoscaler.type, parentSchema: schema11.properties.clusterAutoscaler, data: data166 };
+      const err558 = { instancePath: instancePath + "/clusterAutoscaler", schemaPath: "#/properties/clusterAutoscaler/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.clusterAutoscaler.type, parentSchema: schema11.properties.clusterAutoscaler, data: data166 };
       if (vErrors === null) {
-        vErrors = [err551];
+        vErrors = [err558];
       } else {
-        vErrors.push(err551);
+        vErrors.push(err558);
       }
       errors++;
     }
     if (data.extends !== void 0) {
       let data170 = data.extends;
-      const _errs473 = errors;
-      let valid94 = false;
-      const _errs474 = errors;
+      const _errs478 = errors;
+      let valid96 = false;
+      const _errs479 = errors;
       if (typeof data170 === "string") {
         if (func3(data170) < 1) {
-          const err552 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.extends.anyOf[0], data: data170 };
+          const err559 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.extends.anyOf[0], data: data170 };
           if (vErrors === null) {
-            vErrors = [err552];
+            vErrors = [err559];
           } else {
-            vErrors.push(err552);
+            vErrors.push(err559);
           }
           errors++;
         }
       } else {
-        const err553 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.extends.anyOf[0].type, parentSchema: schema11.properties.extends.anyOf[0], data: data170 };
+        const err560 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.extends.anyOf[0].type, parentSchema: schema11.properties.extends.anyOf[0], data: data170 };
         if (vErrors === null) {
-          vErrors = [err553];
+          vErrors = [err560];
         } else {
-          vErrors.push(err553);
+          vErrors.push(err560);
         }
         errors++;
       }
-      var _valid12 = _errs474 === errors;
-      valid94 = valid94 || _valid12;
-      if (!valid94) {
-        const _errs476 = errors;
+      var _valid13 = _errs479 === errors;
+      valid96 = valid96 || _valid13;
+      if (!valid96) {
+        const _errs481 = errors;
         if (Array.isArray(data170)) {
           if (data170.length < 1) {
-            const err554 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.extends.anyOf[1], data: data170 };
+            const err561 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.extends.anyOf[1], data: data170 };
             if (vErrors === null) {
-              vErrors = [err554];
+              vErrors = [err561];
             } else {
-              vErrors.push(err554);
+              vErrors.push(err561);
             }
             errors++;
           }
@@ -6398,49 +6500,49 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             let data171 = data170[i14];
             if (typeof data171 === "string") {
               if (func3(data171) < 1) {
-                const err555 = { instancePath: instancePath + "/extends/" + i14, schemaPath: "#/properties/extends/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.extends.anyOf[1].items, data: data171 };
+                const err562 = { instancePath: instancePath + "/extends/" + i14, schemaPath: "#/properties/extends/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.extends.anyOf[1].items, data: data171 };
                 if (vErrors === null) {
-                  vErrors = [err555];
+                  vErrors = [err562];
                 } else {
-                  vErrors.push(err555);
+                  vErrors.push(err562);
                 }
                 errors++;
               }
             } else {
-              const err556 = { instancePath: instancePath + "/extends/" + i14, schemaPath: "#/properties/extends/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.extends.anyOf[1].items.type, parentSchema: schema11.properties.extends.anyOf[1].items, data: data171 };
+              const err563 = { instancePath: instancePath + "/extends/" + i14, schemaPath: "#/properties/extends/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.extends.anyOf[1].items.type, parentSchema: schema11.properties.extends.anyOf[1].items, data: data171 };
               if (vErrors === null) {
-                vErrors = [err556];
+                vErrors = [err563];
               } else {
-                vErrors.push(err556);
+                vErrors.push(err563);
               }
               errors++;
             }
           }
         } else {
-          const err557 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.extends.anyOf[1].type, parentSchema: schema11.properties.extends.anyOf[1], data: data170 };
+          const err564 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.extends.anyOf[1].type, parentSchema: schema11.properties.extends.anyOf[1], data: data170 };
           if (vErrors === null) {
-            vErrors = [err557];
+            vErrors = [err564];
           } else {
-            vErrors.push(err557);
+            vErrors.push(err564);
           }
           errors++;
         }
-        var _valid12 = _errs476 === errors;
-        valid94 = valid94 || _valid12;
+        var _valid13 = _errs481 === errors;
+        valid96 = valid96 || _valid13;
       }
-      if (!valid94) {
-        const err558 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.extends.anyOf, parentSchema: schema11.properties.extends, data: data170 };
+      if (!valid96) {
+        const err565 = { instancePath: instancePath + "/extends", schemaPath: "#/properties/extends/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.extends.anyOf, parentSchema: schema11.properties.extends, data: data170 };
         if (vErrors === null) {
-          vErrors = [err558];
+          vErrors = [err565];
         } else {
-          vErrors.push(err558);
+          vErrors.push(err565);
         }
         errors++;
       } else {
-        errors = _errs473;
+        errors = _errs478;
         if (vErrors !== null) {
-          if (_errs473) {
-            vErrors.length = _errs473;
+          if (_errs478) {
+            vErrors.length = _errs478;
           } else {
             vErrors = null;
           }
@@ -6459,69 +6561,69 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data172.guideFlatUsdPerVcpuHour = 0.1099;
       }
       if (data172.hoursPerMonth === void 0) {
-        const err559 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/required", keyword: "required", params: { missingProperty: "hoursPerMonth" }, message: "must have required property 'hoursPerMonth'", schema: schema11.properties.cost.required, parentSchema: schema11.properties.cost, data: data172 };
+        const err566 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/required", keyword: "required", params: { missingProperty: "hoursPerMonth" }, message: "must have required property 'hoursPerMonth'", schema: schema11.properties.cost.required, parentSchema: schema11.properties.cost, data: data172 };
         if (vErrors === null) {
-          vErrors = [err559];
+          vErrors = [err566];
         } else {
-          vErrors.push(err559);
+          vErrors.push(err566);
         }
         errors++;
       }
       if (data172.tiers === void 0) {
-        const err560 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/required", keyword: "required", params: { missingProperty: "tiers" }, message: "must have required property 'tiers'", schema: schema11.properties.cost.required, parentSchema: schema11.properties.cost, data: data172 };
+        const err567 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/required", keyword: "required", params: { missingProperty: "tiers" }, message: "must have required property 'tiers'", schema: schema11.properties.cost.required, parentSchema: schema11.properties.cost, data: data172 };
         if (vErrors === null) {
-          vErrors = [err560];
+          vErrors = [err567];
         } else {
-          vErrors.push(err560);
+          vErrors.push(err567);
         }
         errors++;
       }
       if (data172.guideFlatUsdPerVcpuHour === void 0) {
-        const err561 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/required", keyword: "required", params: { missingProperty: "guideFlatUsdPerVcpuHour" }, message: "must have required property 'guideFlatUsdPerVcpuHour'", schema: schema11.properties.cost.required, parentSchema: schema11.properties.cost, data: data172 };
+        const err568 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/required", keyword: "required", params: { missingProperty: "guideFlatUsdPerVcpuHour" }, message: "must have required property 'guideFlatUsdPerVcpuHour'", schema: schema11.properties.cost.required, parentSchema: schema11.properties.cost, data: data172 };
         if (vErrors === null) {
-          vErrors = [err561];
+          vErrors = [err568];
         } else {
-          vErrors.push(err561);
+          vErrors.push(err568);
         }
         errors++;
       }
       for (const key44 in data172) {
         if (!(key44 === "hoursPerMonth" || key44 === "tiers" || key44 === "guideFlatUsdPerVcpuHour")) {
-          const err562 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key44 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cost, data: data172 };
+          const err569 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key44 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cost, data: data172 };
           if (vErrors === null) {
-            vErrors = [err562];
+            vErrors = [err569];
           } else {
-            vErrors.push(err562);
+            vErrors.push(err569);
           }
           errors++;
         }
       }
       let data173 = data172.hoursPerMonth;
       if (!(typeof data173 == "number" && (!(data173 % 1) && !isNaN(data173)) && isFinite(data173))) {
-        const err563 = { instancePath: instancePath + "/cost/hoursPerMonth", schemaPath: "#/properties/cost/properties/hoursPerMonth/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cost.properties.hoursPerMonth.type, parentSchema: schema11.properties.cost.properties.hoursPerMonth, data: data173 };
+        const err570 = { instancePath: instancePath + "/cost/hoursPerMonth", schemaPath: "#/properties/cost/properties/hoursPerMonth/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cost.properties.hoursPerMonth.type, parentSchema: schema11.properties.cost.properties.hoursPerMonth, data: data173 };
         if (vErrors === null) {
-          vErrors = [err563];
+          vErrors = [err570];
         } else {
-          vErrors.push(err563);
+          vErrors.push(err570);
         }
         errors++;
       }
       if (typeof data173 == "number" && isFinite(data173)) {
         if (data173 > 744 || isNaN(data173)) {
-          const err564 = { instancePath: instancePath + "/cost/hoursPerMonth", schemaPath: "#/properties/cost/properties/hoursPerMonth/maximum", keyword: "maximum", params: { comparison: "<=", limit: 744 }, message: "must be <= 744", schema: 744, parentSchema: schema11.properties.cost.properties.hoursPerMonth, data: data173 };
+          const err571 = { instancePath: instancePath + "/cost/hoursPerMonth", schemaPath: "#/properties/cost/properties/hoursPerMonth/maximum", keyword: "maximum", params: { comparison: "<=", limit: 744 }, message: "must be <= 744", schema: 744, parentSchema: schema11.properties.cost.properties.hoursPerMonth, data: data173 };
           if (vErrors === null) {
-            vErrors = [err564];
+            vErrors = [err571];
           } else {
-            vErrors.push(err564);
+            vErrors.push(err571);
           }
           errors++;
         }
         if (data173 < 1 || isNaN(data173)) {
-          const err565 = { instancePath: instancePath + "/cost/hoursPerMonth", schemaPath: "#/properties/cost/properties/hoursPerMonth/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.cost.properties.hoursPerMonth, data: data173 };
+          const err572 = { instancePath: instancePath + "/cost/hoursPerMonth", schemaPath: "#/properties/cost/properties/hoursPerMonth/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.cost.properties.hoursPerMonth, data: data173 };
           if (vErrors === null) {
-            vErrors = [err565];
+            vErrors = [err572];
           } else {
-            vErrors.push(err565);
+            vErrors.push(err572);
           }
           errors++;
         }
@@ -6529,11 +6631,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       let data174 = data172.tiers;
       if (Array.isArray(data174)) {
         if (data174.length < 1) {
-          const err566 = { instancePath: instancePath + "/cost/tiers", schemaPath: "#/properties/cost/properties/tiers/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.cost.properties.tiers, data: data174 };
+          const err573 = { instancePath: instancePath + "/cost/tiers", schemaPath: "#/properties/cost/properties/tiers/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema11.properties.cost.properties.tiers, data: data174 };
           if (vErrors === null) {
-            vErrors = [err566];
+            vErrors = [err573];
           } else {
-            vErrors.push(err566);
+            vErrors.push(err573);
           }
           errors++;
         }
@@ -6542,21 +6644,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data175 = data174[i15];
           if (data175 && typeof data175 == "object" && !Array.isArray(data175)) {
             if (data175.usdPerVcpuHour === void 0) {
-              const err567 = { instancePath: instancePath + "/cost/tiers/" + i15, schemaPath: "#/properties/cost/properties/tiers/items/required", keyword: "required", params: { missingProperty: "usdPerVcpuHour" }, message: "must have required property 'usdPerVcpuHour'", schema: schema11.properties.cost.properties.tiers.items.required, parentSchema: schema11.properties.cost.properties.tiers.items, data: data175 };
+              const err574 = { instancePath: instancePath + "/cost/tiers/" + i15, schemaPath: "#/properties/cost/properties/tiers/items/required", keyword: "required", params: { missingProperty: "usdPerVcpuHour" }, message: "must have required property 'usdPerVcpuHour'", schema: schema11.properties.cost.properties.tiers.items.required, parentSchema: schema11.properties.cost.properties.tiers.items, data: data175 };
               if (vErrors === null) {
-                vErrors = [err567];
+                vErrors = [err574];
               } else {
-                vErrors.push(err567);
+                vErrors.push(err574);
               }
               errors++;
             }
             for (const key45 in data175) {
               if (!(key45 === "vcpuHours" || key45 === "usdPerVcpuHour")) {
-                const err568 = { instancePath: instancePath + "/cost/tiers/" + i15, schemaPath: "#/properties/cost/properties/tiers/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key45 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cost.properties.tiers.items, data: data175 };
+                const err575 = { instancePath: instancePath + "/cost/tiers/" + i15, schemaPath: "#/properties/cost/properties/tiers/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key45 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cost.properties.tiers.items, data: data175 };
                 if (vErrors === null) {
-                  vErrors = [err568];
+                  vErrors = [err575];
                 } else {
-                  vErrors.push(err568);
+                  vErrors.push(err575);
                 }
                 errors++;
               }
@@ -6564,30 +6666,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             if (data175.vcpuHours !== void 0) {
               let data176 = data175.vcpuHours;
               if (!(typeof data176 == "number" && (!(data176 % 1) && !isNaN(data176)) && isFinite(data176))) {
-                const err569 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/vcpuHours", schemaPath: "#/properties/cost/properties/tiers/items/properties/vcpuHours/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours.type, parentSchema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours, data: data176 };
+                const err576 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/vcpuHours", schemaPath: "#/properties/cost/properties/tiers/items/properties/vcpuHours/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours.type, parentSchema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours, data: data176 };
                 if (vErrors === null) {
-                  vErrors = [err569];
+                  vErrors = [err576];
                 } else {
-                  vErrors.push(err569);
+                  vErrors.push(err576);
                 }
                 errors++;
               }
               if (typeof data176 == "number" && isFinite(data176)) {
                 if (data176 > 9007199254740991 || isNaN(data176)) {
-                  const err570 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/vcpuHours", schemaPath: "#/properties/cost/properties/tiers/items/properties/vcpuHours/maximum", keyword: "maximum", params: { comparison: "<=", limit: 9007199254740991 }, message: "must be <= 9007199254740991", schema: 9007199254740991, parentSchema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours, data: data176 };
+                  const err577 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/vcpuHours", schemaPath: "#/properties/cost/properties/tiers/items/properties/vcpuHours/maximum", keyword: "maximum", params: { comparison: "<=", limit: 9007199254740991 }, message: "must be <= 9007199254740991", schema: 9007199254740991, parentSchema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours, data: data176 };
                   if (vErrors === null) {
-                    vErrors = [err570];
+                    vErrors = [err577];
                   } else {
-                    vErrors.push(err570);
+                    vErrors.push(err577);
                   }
                   errors++;
                 }
                 if (data176 < 1 || isNaN(data176)) {
-                  const err571 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/vcpuHours", schemaPath: "#/properties/cost/properties/tiers/items/properties/vcpuHours/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours, data: data176 };
+                  const err578 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/vcpuHours", schemaPath: "#/properties/cost/properties/tiers/items/properties/vcpuHours/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.cost.properties.tiers.items.properties.vcpuHours, data: data176 };
                   if (vErrors === null) {
-                    vErrors = [err571];
+                    vErrors = [err578];
                   } else {
-                    vErrors.push(err571);
+                    vErrors.push(err578);
                   }
                   errors++;
                 }
@@ -6596,70 +6698,88 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             if (data175.usdPerVcpuHour !== void 0) {
               let data177 = data175.usdPerVcpuHour;
               if (typeof data177 == "number" && isFinite(data177)) {
-                if (data177 < 0 || isNaN(data177)) {
-                  const err572 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/usdPerVcpuHour", schemaPath: "#/properties/cost/properties/tiers/items/properties/usdPerVcpuHour/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cost.properties.tiers.items.properties.usdPerVcpuHour, data: data177 };
+                if (data177 > 10 || isNaN(data177)) {
+                  const err579 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/usdPerVcpuHour", schemaPath: "#/properties/cost/properties/tiers/items/properties/usdPerVcpuHour/maximum", keyword: "maximum", params: { comparison: "<=", limit: 10 }, message: "must be <= 10", schema: 10, parentSchema: schema11.properties.cost.properties.tiers.items.properties.usdPerVcpuHour, data: data177 };
                   if (vErrors === null) {
-                    vErrors = [err572];
+                    vErrors = [err579];
                   } else {
-                    vErrors.push(err572);
+                    vErrors.push(err579);
+                  }
+                  errors++;
+                }
+                if (data177 < 0 || isNaN(data177)) {
+                  const err580 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/usdPerVcpuHour", schemaPath: "#/properties/cost/properties/tiers/items/properties/usdPerVcpuHour/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cost.properties.tiers.items.properties.usdPerVcpuHour, data: data177 };
+                  if (vErrors === null) {
+                    vErrors = [err580];
+                  } else {
+                    vErrors.push(err580);
                   }
                   errors++;
                 }
               } else {
-                const err573 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/usdPerVcpuHour", schemaPath: "#/properties/cost/properties/tiers/items/properties/usdPerVcpuHour/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.cost.properties.tiers.items.properties.usdPerVcpuHour.type, parentSchema: schema11.properties.cost.properties.tiers.items.properties.usdPerVcpuHour, data: data177 };
+                const err581 = { instancePath: instancePath + "/cost/tiers/" + i15 + "/usdPerVcpuHour", schemaPath: "#/properties/cost/properties/tiers/items/properties/usdPerVcpuHour/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.cost.properties.tiers.items.properties.usdPerVcpuHour.type, parentSchema: schema11.properties.cost.properties.tiers.items.properties.usdPerVcpuHour, data: data177 };
                 if (vErrors === null) {
-                  vErrors = [err573];
+                  vErrors = [err581];
                 } else {
-                  vErrors.push(err573);
+                  vErrors.push(err581);
                 }
                 errors++;
               }
             }
           } else {
-            const err574 = { instancePath: instancePath + "/cost/tiers/" + i15, schemaPath: "#/properties/cost/properties/tiers/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cost.properties.tiers.items.type, parentSchema: schema11.properties.cost.properties.tiers.items, data: data175 };
+            const err582 = { instancePath: instancePath + "/cost/tiers/" + i15, schemaPath: "#/properties/cost/properties/tiers/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cost.properties.tiers.items.type, parentSchema: schema11.properties.cost.properties.tiers.items, data: data175 };
             if (vErrors === null) {
-              vErrors = [err574];
+              vErrors = [err582];
             } else {
-              vErrors.push(err574);
+              vErrors.push(err582);
             }
             errors++;
           }
         }
       } else {
-        const err575 = { instancePath: instancePath + "/cost/tiers", schemaPath: "#/properties/cost/properties/tiers/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.cost.properties.tiers.type, parentSchema: schema11.properties.cost.properties.tiers, data: data174 };
+        const err583 = { instancePath: instancePath + "/cost/tiers", schemaPath: "#/properties/cost/properties/tiers/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.cost.properties.tiers.type, parentSchema: schema11.properties.cost.properties.tiers, data: data174 };
         if (vErrors === null) {
-          vErrors = [err575];
+          vErrors = [err583];
         } else {
-          vErrors.push(err575);
+          vErrors.push(err583);
         }
         errors++;
       }
       let data178 = data172.guideFlatUsdPerVcpuHour;
       if (typeof data178 == "number" && isFinite(data178)) {
-        if (data178 < 0 || isNaN(data178)) {
-          const err576 = { instancePath: instancePath + "/cost/guideFlatUsdPerVcpuHour", schemaPath: "#/properties/cost/properties/guideFlatUsdPerVcpuHour/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cost.properties.guideFlatUsdPerVcpuHour, data: data178 };
+        if (data178 > 10 || isNaN(data178)) {
+          const err584 = { instancePath: instancePath + "/cost/guideFlatUsdPerVcpuHour", schemaPath: "#/properties/cost/properties/guideFlatUsdPerVcpuHour/maximum", keyword: "maximum", params: { comparison: "<=", limit: 10 }, message: "must be <= 10", schema: 10, parentSchema: schema11.properties.cost.properties.guideFlatUsdPerVcpuHour, data: data178 };
           if (vErrors === null) {
-            vErrors = [err576];
+            vErrors = [err584];
           } else {
-            vErrors.push(err576);
+            vErrors.push(err584);
+          }
+          errors++;
+        }
+        if (data178 < 0 || isNaN(data178)) {
+          const err585 = { instancePath: instancePath + "/cost/guideFlatUsdPerVcpuHour", schemaPath: "#/properties/cost/properties/guideFlatUsdPerVcpuHour/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cost.properties.guideFlatUsdPerVcpuHour, data: data178 };
+          if (vErrors === null) {
+            vErrors = [err585];
+          } else {
+            vErrors.push(err585);
           }
           errors++;
         }
       } else {
-        const err577 = { instancePath: instancePath + "/cost/guideFlatUsdPerVcpuHour", schemaPath: "#/properties/cost/properties/guideFlatUsdPerVcpuHour/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.cost.properties.guideFlatUsdPerVcpuHour.type, parentSchema: schema11.properties.cost.properties.guideFlatUsdPerVcpuHour, data: data178 };
+        const err586 = { instancePath: instancePath + "/cost/guideFlatUsdPerVcpuHour", schemaPath: "#/properties/cost/properties/guideFlatUsdPerVcpuHour/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.cost.properties.guideFlatUsdPerVcpuHour.type, parentSchema: schema11.properties.cost.properties.guideFlatUsdPerVcpuHour, data: data178 };
         if (vErrors === null) {
-          vErrors = [err577];
+          vErrors = [err586];
         } else {
-          vErrors.push(err577);
+          vErrors.push(err586);
         }
         errors++;
       }
     } else {
-      const err578 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cost.type, parentSchema: schema11.properties.cost, data: data172 };
+      const err587 = { instancePath: instancePath + "/cost", schemaPath: "#/properties/cost/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cost.type, parentSchema: schema11.properties.cost, data: data172 };
       if (vErrors === null) {
-        vErrors = [err578];
+        vErrors = [err587];
       } else {
-        vErrors.push(err578);
+        vErrors.push(err587);
       }
       errors++;
     }
@@ -6678,112 +6798,112 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data179.shutdownGracePeriod = "30s";
       }
       if (data179.credentialProvider === void 0) {
-        const err579 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "credentialProvider" }, message: "must have required property 'credentialProvider'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data179 };
-        if (vErrors === null) {
-          vErrors = [err579];
-        } else {
-          vErrors.push(err579);
-        }
-        errors++;
-      }
-      if (data179.iamRolesAnywhere === void 0) {
-        const err580 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "iamRolesAnywhere" }, message: "must have required property 'iamRolesAnywhere'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data179 };
-        if (vErrors === null) {
-          vErrors = [err580];
-        } else {
-          vErrors.push(err580);
-        }
-        errors++;
-      }
-      if (data179.maxPods === void 0) {
-        const err581 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "maxPods" }, message: "must have required property 'maxPods'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data179 };
-        if (vErrors === null) {
-          vErrors = [err581];
-        } else {
-          vErrors.push(err581);
-        }
-        errors++;
-      }
-      if (data179.shutdownGracePeriod === void 0) {
-        const err582 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "shutdownGracePeriod" }, message: "must have required property 'shutdownGracePeriod'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data179 };
-        if (vErrors === null) {
-          vErrors = [err582];
-        } else {
-          vErrors.push(err582);
-        }
-        errors++;
-      }
-      for (const key46 in data179) {
-        if (!(key46 === "credentialProvider" || key46 === "iamRolesAnywhere" || key46 === "maxPods" || key46 === "shutdownGracePeriod" || key46 === "containerdMajor")) {
-          const err583 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key46 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.nodeadm, data: data179 };
-          if (vErrors === null) {
-            vErrors = [err583];
-          } else {
-            vErrors.push(err583);
-          }
-          errors++;
-        }
-      }
-      let data180 = data179.credentialProvider;
-      const _errs500 = errors;
-      let valid102 = false;
-      const _errs501 = errors;
-      if (typeof data180 !== "string") {
-        const err584 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[0].type, parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[0], data: data180 };
-        if (vErrors === null) {
-          vErrors = [err584];
-        } else {
-          vErrors.push(err584);
-        }
-        errors++;
-      }
-      if ("ssm" !== data180) {
-        const err585 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/0/const", keyword: "const", params: { allowedValue: "ssm" }, message: "must be equal to constant", schema: "ssm", parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[0], data: data180 };
-        if (vErrors === null) {
-          vErrors = [err585];
-        } else {
-          vErrors.push(err585);
-        }
-        errors++;
-      }
-      var _valid13 = _errs501 === errors;
-      valid102 = valid102 || _valid13;
-      if (!valid102) {
-        const _errs503 = errors;
-        if (typeof data180 !== "string") {
-          const err586 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[1].type, parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[1], data: data180 };
-          if (vErrors === null) {
-            vErrors = [err586];
-          } else {
-            vErrors.push(err586);
-          }
-          errors++;
-        }
-        if ("iamRolesAnywhere" !== data180) {
-          const err587 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/1/const", keyword: "const", params: { allowedValue: "iamRolesAnywhere" }, message: "must be equal to constant", schema: "iamRolesAnywhere", parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[1], data: data180 };
-          if (vErrors === null) {
-            vErrors = [err587];
-          } else {
-            vErrors.push(err587);
-          }
-          errors++;
-        }
-        var _valid13 = _errs503 === errors;
-        valid102 = valid102 || _valid13;
-      }
-      if (!valid102) {
-        const err588 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.nodeadm.properties.credentialProvider.anyOf, parentSchema: schema11.properties.nodeadm.properties.credentialProvider, data: data180 };
+        const err588 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "credentialProvider" }, message: "must have required property 'credentialProvider'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data179 };
         if (vErrors === null) {
           vErrors = [err588];
         } else {
           vErrors.push(err588);
         }
         errors++;
+      }
+      if (data179.iamRolesAnywhere === void 0) {
+        const err589 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "iamRolesAnywhere" }, message: "must have required property 'iamRolesAnywhere'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data179 };
+        if (vErrors === null) {
+          vErrors = [err589];
+        } else {
+          vErrors.push(err589);
+        }
+        errors++;
+      }
+      if (data179.maxPods === void 0) {
+        const err590 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "maxPods" }, message: "must have required property 'maxPods'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data179 };
+        if (vErrors === null) {
+          vErrors = [err590];
+        } else {
+          vErrors.push(err590);
+        }
+        errors++;
+      }
+      if (data179.shutdownGracePeriod === void 0) {
+        const err591 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/required", keyword: "required", params: { missingProperty: "shutdownGracePeriod" }, message: "must have required property 'shutdownGracePeriod'", schema: schema11.properties.nodeadm.required, parentSchema: schema11.properties.nodeadm, data: data179 };
+        if (vErrors === null) {
+          vErrors = [err591];
+        } else {
+          vErrors.push(err591);
+        }
+        errors++;
+      }
+      for (const key46 in data179) {
+        if (!(key46 === "credentialProvider" || key46 === "iamRolesAnywhere" || key46 === "maxPods" || key46 === "shutdownGracePeriod" || key46 === "containerdMajor")) {
+          const err592 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key46 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.nodeadm, data: data179 };
+          if (vErrors === null) {
+            vErrors = [err592];
+          } else {
+            vErrors.push(err592);
+          }
+          errors++;
+        }
+      }
+      let data180 = data179.credentialProvider;
+      const _errs505 = errors;
+      let valid104 = false;
+      const _errs506 = errors;
+      if (typeof data180 !== "string") {
+        const err593 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[0].type, parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[0], data: data180 };
+        if (vErrors === null) {
+          vErrors = [err593];
+        } else {
+          vErrors.push(err593);
+        }
+        errors++;
+      }
+      if ("ssm" !== data180) {
+        const err594 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/0/const", keyword: "const", params: { allowedValue: "ssm" }, message: "must be equal to constant", schema: "ssm", parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[0], data: data180 };
+        if (vErrors === null) {
+          vErrors = [err594];
+        } else {
+          vErrors.push(err594);
+        }
+        errors++;
+      }
+      var _valid14 = _errs506 === errors;
+      valid104 = valid104 || _valid14;
+      if (!valid104) {
+        const _errs508 = errors;
+        if (typeof data180 !== "string") {
+          const err595 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[1].type, parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[1], data: data180 };
+          if (vErrors === null) {
+            vErrors = [err595];
+          } else {
+            vErrors.push(err595);
+          }
+          errors++;
+        }
+        if ("iamRolesAnywhere" !== data180) {
+          const err596 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf/1/const", keyword: "const", params: { allowedValue: "iamRolesAnywhere" }, message: "must be equal to constant", schema: "iamRolesAnywhere", parentSchema: schema11.properties.nodeadm.properties.credentialProvider.anyOf[1], data: data180 };
+          if (vErrors === null) {
+            vErrors = [err596];
+          } else {
+            vErrors.push(err596);
+          }
+          errors++;
+        }
+        var _valid14 = _errs508 === errors;
+        valid104 = valid104 || _valid14;
+      }
+      if (!valid104) {
+        const err597 = { instancePath: instancePath + "/nodeadm/credentialProvider", schemaPath: "#/properties/nodeadm/properties/credentialProvider/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.nodeadm.properties.credentialProvider.anyOf, parentSchema: schema11.properties.nodeadm.properties.credentialProvider, data: data180 };
+        if (vErrors === null) {
+          vErrors = [err597];
+        } else {
+          vErrors.push(err597);
+        }
+        errors++;
       } else {
-        errors = _errs500;
+        errors = _errs505;
         if (vErrors !== null) {
-          if (_errs500) {
-            vErrors.length = _errs500;
+          if (_errs505) {
+            vErrors.length = _errs505;
           } else {
             vErrors = null;
           }
@@ -6793,11 +6913,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       if (data181 && typeof data181 == "object" && !Array.isArray(data181)) {
         for (const key47 in data181) {
           if (!(key47 === "trustAnchorArn" || key47 === "profileArn" || key47 === "roleArn" || key47 === "certificatePath" || key47 === "privateKeyPath")) {
-            const err589 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key47 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere, data: data181 };
+            const err598 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key47 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere, data: data181 };
             if (vErrors === null) {
-              vErrors = [err589];
+              vErrors = [err598];
             } else {
-              vErrors.push(err589);
+              vErrors.push(err598);
             }
             errors++;
           }
@@ -6805,21 +6925,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         if (data181.trustAnchorArn !== void 0) {
           let data182 = data181.trustAnchorArn;
           if (typeof data182 === "string") {
-            if (!pattern74.test(data182)) {
-              const err590 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/trustAnchorArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/trustAnchorArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$" }, message: 'must match pattern "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$"', schema: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.trustAnchorArn, data: data182 };
+            if (!pattern76.test(data182)) {
+              const err599 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/trustAnchorArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/trustAnchorArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$" }, message: 'must match pattern "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$"', schema: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.trustAnchorArn, data: data182 };
               if (vErrors === null) {
-                vErrors = [err590];
+                vErrors = [err599];
               } else {
-                vErrors.push(err590);
+                vErrors.push(err599);
               }
               errors++;
             }
           } else {
-            const err591 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/trustAnchorArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/trustAnchorArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.trustAnchorArn.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.trustAnchorArn, data: data182 };
+            const err600 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/trustAnchorArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/trustAnchorArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.trustAnchorArn.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.trustAnchorArn, data: data182 };
             if (vErrors === null) {
-              vErrors = [err591];
+              vErrors = [err600];
             } else {
-              vErrors.push(err591);
+              vErrors.push(err600);
             }
             errors++;
           }
@@ -6827,21 +6947,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         if (data181.profileArn !== void 0) {
           let data183 = data181.profileArn;
           if (typeof data183 === "string") {
-            if (!pattern74.test(data183)) {
-              const err592 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/profileArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/profileArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$" }, message: 'must match pattern "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$"', schema: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.profileArn, data: data183 };
+            if (!pattern76.test(data183)) {
+              const err601 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/profileArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/profileArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$" }, message: 'must match pattern "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$"', schema: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.profileArn, data: data183 };
               if (vErrors === null) {
-                vErrors = [err592];
+                vErrors = [err601];
               } else {
-                vErrors.push(err592);
+                vErrors.push(err601);
               }
               errors++;
             }
           } else {
-            const err593 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/profileArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/profileArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.profileArn.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.profileArn, data: data183 };
+            const err602 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/profileArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/profileArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.profileArn.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.profileArn, data: data183 };
             if (vErrors === null) {
-              vErrors = [err593];
+              vErrors = [err602];
             } else {
-              vErrors.push(err593);
+              vErrors.push(err602);
             }
             errors++;
           }
@@ -6849,21 +6969,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         if (data181.roleArn !== void 0) {
           let data184 = data181.roleArn;
           if (typeof data184 === "string") {
-            if (!pattern74.test(data184)) {
-              const err594 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/roleArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/roleArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$" }, message: 'must match pattern "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$"', schema: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.roleArn, data: data184 };
+            if (!pattern76.test(data184)) {
+              const err603 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/roleArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/roleArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$" }, message: 'must match pattern "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$"', schema: "^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+$", parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.roleArn, data: data184 };
               if (vErrors === null) {
-                vErrors = [err594];
+                vErrors = [err603];
               } else {
-                vErrors.push(err594);
+                vErrors.push(err603);
               }
               errors++;
             }
           } else {
-            const err595 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/roleArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/roleArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.roleArn.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.roleArn, data: data184 };
+            const err604 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/roleArn", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/roleArn/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.roleArn.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.roleArn, data: data184 };
             if (vErrors === null) {
-              vErrors = [err595];
+              vErrors = [err604];
             } else {
-              vErrors.push(err595);
+              vErrors.push(err604);
             }
             errors++;
           }
@@ -6872,20 +6992,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data185 = data181.certificatePath;
           if (typeof data185 === "string") {
             if (func3(data185) < 1) {
-              const err596 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/certificatePath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/certificatePath/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.certificatePath, data: data185 };
+              const err605 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/certificatePath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/certificatePath/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.certificatePath, data: data185 };
               if (vErrors === null) {
-                vErrors = [err596];
+                vErrors = [err605];
               } else {
-                vErrors.push(err596);
+                vErrors.push(err605);
               }
               errors++;
             }
           } else {
-            const err597 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/certificatePath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/certificatePath/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.certificatePath.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.certificatePath, data: data185 };
+            const err606 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/certificatePath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/certificatePath/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.certificatePath.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.certificatePath, data: data185 };
             if (vErrors === null) {
-              vErrors = [err597];
+              vErrors = [err606];
             } else {
-              vErrors.push(err597);
+              vErrors.push(err606);
             }
             errors++;
           }
@@ -6894,112 +7014,16 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           let data186 = data181.privateKeyPath;
           if (typeof data186 === "string") {
             if (func3(data186) < 1) {
-              const err598 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/privateKeyPath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/privateKeyPath/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.privateKeyPath, data: data186 };
+              const err607 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/privateKeyPath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/privateKeyPath/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.privateKeyPath, data: data186 };
               if (vErrors === null) {
-                vErrors = [err598];
+                vErrors = [err607];
               } else {
-                vErrors.push(err598);
+                vErrors.push(err607);
               }
               errors++;
             }
           } else {
-            const err599 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/privateKeyPath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/privateKeyPath/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.privateKeyPath.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.privateKeyPath, data: data186 };
-            if (vErrors === null) {
-              vErrors = [err599];
-            } else {
-              vErrors.push(err599);
-            }
-            errors++;
-          }
-        }
-      } else {
-        const err600 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere, data: data181 };
-        if (vErrors === null) {
-          vErrors = [err600];
-        } else {
-          vErrors.push(err600);
-        }
-        errors++;
-      }
-      let data187 = data179.maxPods;
-      if (!(typeof data187 == "number" && (!(data187 % 1) && !isNaN(data187)) && isFinite(data187))) {
-        const err601 = { instancePath: instancePath + "/nodeadm/maxPods", schemaPath: "#/properties/nodeadm/properties/maxPods/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.nodeadm.properties.maxPods.type, parentSchema: schema11.properties.nodeadm.properties.maxPods, data: data187 };
-        if (vErrors === null) {
-          vErrors = [err601];
-        } else {
-          vErrors.push(err601);
-        }
-        errors++;
-      }
-      if (typeof data187 == "number" && isFinite(data187)) {
-        if (data187 > 1024 || isNaN(data187)) {
-          const err602 = { instancePath: instancePath + "/nodeadm/maxPods", schemaPath: "#/properties/nodeadm/properties/maxPods/maximum", keyword: "maximum", params: { comparison: "<=", limit: 1024 }, message: "must be <= 1024", schema: 1024, parentSchema: schema11.properties.nodeadm.properties.maxPods, data: data187 };
-          if (vErrors === null) {
-            vErrors = [err602];
-          } else {
-            vErrors.push(err602);
-          }
-          errors++;
-        }
-        if (data187 < 1 || isNaN(data187)) {
-          const err603 = { instancePath: instancePath + "/nodeadm/maxPods", schemaPath: "#/properties/nodeadm/properties/maxPods/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.nodeadm.properties.maxPods, data: data187 };
-          if (vErrors === null) {
-            vErrors = [err603];
-          } else {
-            vErrors.push(err603);
-          }
-          errors++;
-        }
-      }
-      let data188 = data179.shutdownGracePeriod;
-      if (typeof data188 === "string") {
-        if (!pattern77.test(data188)) {
-          const err604 = { instancePath: instancePath + "/nodeadm/shutdownGracePeriod", schemaPath: "#/properties/nodeadm/properties/shutdownGracePeriod/pattern", keyword: "pattern", params: { pattern: "^\\d+(s|m)$" }, message: 'must match pattern "^\\d+(s|m)$"', schema: "^\\d+(s|m)$", parentSchema: schema11.properties.nodeadm.properties.shutdownGracePeriod, data: data188 };
-          if (vErrors === null) {
-            vErrors = [err604];
-          } else {
-            vErrors.push(err604);
-          }
-          errors++;
-        }
-      } else {
-        const err605 = { instancePath: instancePath + "/nodeadm/shutdownGracePeriod", schemaPath: "#/properties/nodeadm/properties/shutdownGracePeriod/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.shutdownGracePeriod.type, parentSchema: schema11.properties.nodeadm.properties.shutdownGracePeriod, data: data188 };
-        if (vErrors === null) {
-          vErrors = [err605];
-        } else {
-          vErrors.push(err605);
-        }
-        errors++;
-      }
-      if (data179.containerdMajor !== void 0) {
-        let data189 = data179.containerdMajor;
-        const _errs523 = errors;
-        let valid104 = false;
-        const _errs524 = errors;
-        if (!(typeof data189 == "number" && isFinite(data189))) {
-          const err606 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/0/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[0].type, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[0], data: data189 };
-          if (vErrors === null) {
-            vErrors = [err606];
-          } else {
-            vErrors.push(err606);
-          }
-          errors++;
-        }
-        if (1 !== data189) {
-          const err607 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/0/const", keyword: "const", params: { allowedValue: 1 }, message: "must be equal to constant", schema: 1, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[0], data: data189 };
-          if (vErrors === null) {
-            vErrors = [err607];
-          } else {
-            vErrors.push(err607);
-          }
-          errors++;
-        }
-        var _valid14 = _errs524 === errors;
-        valid104 = valid104 || _valid14;
-        if (!valid104) {
-          const _errs526 = errors;
-          if (!(typeof data189 == "number" && isFinite(data189))) {
-            const err608 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/1/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[1].type, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[1], data: data189 };
+            const err608 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere/privateKeyPath", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/properties/privateKeyPath/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.privateKeyPath.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere.properties.privateKeyPath, data: data186 };
             if (vErrors === null) {
               vErrors = [err608];
             } else {
@@ -7007,31 +7031,127 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-          if (2 !== data189) {
-            const err609 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/1/const", keyword: "const", params: { allowedValue: 2 }, message: "must be equal to constant", schema: 2, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[1], data: data189 };
+        }
+      } else {
+        const err609 = { instancePath: instancePath + "/nodeadm/iamRolesAnywhere", schemaPath: "#/properties/nodeadm/properties/iamRolesAnywhere/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodeadm.properties.iamRolesAnywhere.type, parentSchema: schema11.properties.nodeadm.properties.iamRolesAnywhere, data: data181 };
+        if (vErrors === null) {
+          vErrors = [err609];
+        } else {
+          vErrors.push(err609);
+        }
+        errors++;
+      }
+      let data187 = data179.maxPods;
+      if (!(typeof data187 == "number" && (!(data187 % 1) && !isNaN(data187)) && isFinite(data187))) {
+        const err610 = { instancePath: instancePath + "/nodeadm/maxPods", schemaPath: "#/properties/nodeadm/properties/maxPods/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.nodeadm.properties.maxPods.type, parentSchema: schema11.properties.nodeadm.properties.maxPods, data: data187 };
+        if (vErrors === null) {
+          vErrors = [err610];
+        } else {
+          vErrors.push(err610);
+        }
+        errors++;
+      }
+      if (typeof data187 == "number" && isFinite(data187)) {
+        if (data187 > 1024 || isNaN(data187)) {
+          const err611 = { instancePath: instancePath + "/nodeadm/maxPods", schemaPath: "#/properties/nodeadm/properties/maxPods/maximum", keyword: "maximum", params: { comparison: "<=", limit: 1024 }, message: "must be <= 1024", schema: 1024, parentSchema: schema11.properties.nodeadm.properties.maxPods, data: data187 };
+          if (vErrors === null) {
+            vErrors = [err611];
+          } else {
+            vErrors.push(err611);
+          }
+          errors++;
+        }
+        if (data187 < 1 || isNaN(data187)) {
+          const err612 = { instancePath: instancePath + "/nodeadm/maxPods", schemaPath: "#/properties/nodeadm/properties/maxPods/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.nodeadm.properties.maxPods, data: data187 };
+          if (vErrors === null) {
+            vErrors = [err612];
+          } else {
+            vErrors.push(err612);
+          }
+          errors++;
+        }
+      }
+      let data188 = data179.shutdownGracePeriod;
+      if (typeof data188 === "string") {
+        if (!pattern79.test(data188)) {
+          const err613 = { instancePath: instancePath + "/nodeadm/shutdownGracePeriod", schemaPath: "#/properties/nodeadm/properties/shutdownGracePeriod/pattern", keyword: "pattern", params: { pattern: "^\\d+(s|m)$" }, message: 'must match pattern "^\\d+(s|m)$"', schema: "^\\d+(s|m)$", parentSchema: schema11.properties.nodeadm.properties.shutdownGracePeriod, data: data188 };
+          if (vErrors === null) {
+            vErrors = [err613];
+          } else {
+            vErrors.push(err613);
+          }
+          errors++;
+        }
+      } else {
+        const err614 = { instancePath: instancePath + "/nodeadm/shutdownGracePeriod", schemaPath: "#/properties/nodeadm/properties/shutdownGracePeriod/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.nodeadm.properties.shutdownGracePeriod.type, parentSchema: schema11.properties.nodeadm.properties.shutdownGracePeriod, data: data188 };
+        if (vErrors === null) {
+          vErrors = [err614];
+        } else {
+          vErrors.push(err614);
+        }
+        errors++;
+      }
+      if (data179.containerdMajor !== void 0) {
+        let data189 = data179.containerdMajor;
+        const _errs528 = errors;
+        let valid106 = false;
+        const _errs529 = errors;
+        if (!(typeof data189 == "number" && isFinite(data189))) {
+          const err615 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/0/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[0].type, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[0], data: data189 };
+          if (vErrors === null) {
+            vErrors = [err615];
+          } else {
+            vErrors.push(err615);
+          }
+          errors++;
+        }
+        if (1 !== data189) {
+          const err616 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/0/const", keyword: "const", params: { allowedValue: 1 }, message: "must be equal to constant", schema: 1, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[0], data: data189 };
+          if (vErrors === null) {
+            vErrors = [err616];
+          } else {
+            vErrors.push(err616);
+          }
+          errors++;
+        }
+        var _valid15 = _errs529 === errors;
+        valid106 = valid106 || _valid15;
+        if (!valid106) {
+          const _errs531 = errors;
+          if (!(typeof data189 == "number" && isFinite(data189))) {
+            const err617 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/1/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[1].type, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[1], data: data189 };
             if (vErrors === null) {
-              vErrors = [err609];
+              vErrors = [err617];
             } else {
-              vErrors.push(err609);
+              vErrors.push(err617);
             }
             errors++;
           }
-          var _valid14 = _errs526 === errors;
-          valid104 = valid104 || _valid14;
+          if (2 !== data189) {
+            const err618 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf/1/const", keyword: "const", params: { allowedValue: 2 }, message: "must be equal to constant", schema: 2, parentSchema: schema11.properties.nodeadm.properties.containerdMajor.anyOf[1], data: data189 };
+            if (vErrors === null) {
+              vErrors = [err618];
+            } else {
+              vErrors.push(err618);
+            }
+            errors++;
+          }
+          var _valid15 = _errs531 === errors;
+          valid106 = valid106 || _valid15;
         }
-        if (!valid104) {
-          const err610 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.nodeadm.properties.containerdMajor.anyOf, parentSchema: schema11.properties.nodeadm.properties.containerdMajor, data: data189 };
+        if (!valid106) {
+          const err619 = { instancePath: instancePath + "/nodeadm/containerdMajor", schemaPath: "#/properties/nodeadm/properties/containerdMajor/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.nodeadm.properties.containerdMajor.anyOf, parentSchema: schema11.properties.nodeadm.properties.containerdMajor, data: data189 };
           if (vErrors === null) {
-            vErrors = [err610];
+            vErrors = [err619];
           } else {
-            vErrors.push(err610);
+            vErrors.push(err619);
           }
           errors++;
         } else {
-          errors = _errs523;
+          errors = _errs528;
           if (vErrors !== null) {
-            if (_errs523) {
-              vErrors.length = _errs523;
+            if (_errs528) {
+              vErrors.length = _errs528;
             } else {
               vErrors = null;
             }
@@ -7039,11 +7159,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
       }
     } else {
-      const err611 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodeadm.type, parentSchema: schema11.properties.nodeadm, data: data179 };
+      const err620 = { instancePath: instancePath + "/nodeadm", schemaPath: "#/properties/nodeadm/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.nodeadm.type, parentSchema: schema11.properties.nodeadm, data: data179 };
       if (vErrors === null) {
-        vErrors = [err611];
+        vErrors = [err620];
       } else {
-        vErrors.push(err611);
+        vErrors.push(err620);
       }
       errors++;
     }
@@ -7060,75 +7180,75 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             data191.taints = [];
           }
           if (data191.name === void 0) {
-            const err612 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data191 };
+            const err621 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data191 };
             if (vErrors === null) {
-              vErrors = [err612];
+              vErrors = [err621];
             } else {
-              vErrors.push(err612);
+              vErrors.push(err621);
             }
             errors++;
           }
           if (data191.instanceType === void 0) {
-            const err613 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "instanceType" }, message: "must have required property 'instanceType'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data191 };
+            const err622 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "instanceType" }, message: "must have required property 'instanceType'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data191 };
             if (vErrors === null) {
-              vErrors = [err613];
+              vErrors = [err622];
             } else {
-              vErrors.push(err613);
+              vErrors.push(err622);
             }
             errors++;
           }
           if (data191.minSize === void 0) {
-            const err614 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "minSize" }, message: "must have required property 'minSize'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data191 };
+            const err623 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "minSize" }, message: "must have required property 'minSize'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data191 };
             if (vErrors === null) {
-              vErrors = [err614];
+              vErrors = [err623];
             } else {
-              vErrors.push(err614);
+              vErrors.push(err623);
             }
             errors++;
           }
           if (data191.maxSize === void 0) {
-            const err615 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "maxSize" }, message: "must have required property 'maxSize'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data191 };
+            const err624 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "maxSize" }, message: "must have required property 'maxSize'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data191 };
             if (vErrors === null) {
-              vErrors = [err615];
+              vErrors = [err624];
             } else {
-              vErrors.push(err615);
+              vErrors.push(err624);
             }
             errors++;
           }
           if (data191.desiredCapacity === void 0) {
-            const err616 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "desiredCapacity" }, message: "must have required property 'desiredCapacity'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data191 };
+            const err625 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "desiredCapacity" }, message: "must have required property 'desiredCapacity'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data191 };
             if (vErrors === null) {
-              vErrors = [err616];
+              vErrors = [err625];
             } else {
-              vErrors.push(err616);
+              vErrors.push(err625);
             }
             errors++;
           }
           if (data191.labels === void 0) {
-            const err617 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "labels" }, message: "must have required property 'labels'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data191 };
+            const err626 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "labels" }, message: "must have required property 'labels'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data191 };
             if (vErrors === null) {
-              vErrors = [err617];
+              vErrors = [err626];
             } else {
-              vErrors.push(err617);
+              vErrors.push(err626);
             }
             errors++;
           }
           if (data191.taints === void 0) {
-            const err618 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "taints" }, message: "must have required property 'taints'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data191 };
+            const err627 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/required", keyword: "required", params: { missingProperty: "taints" }, message: "must have required property 'taints'", schema: schema11.properties.cloudNodeGroups.items.required, parentSchema: schema11.properties.cloudNodeGroups.items, data: data191 };
             if (vErrors === null) {
-              vErrors = [err618];
+              vErrors = [err627];
             } else {
-              vErrors.push(err618);
+              vErrors.push(err627);
             }
             errors++;
           }
           for (const key48 in data191) {
             if (!(key48 === "name" || key48 === "instanceType" || key48 === "minSize" || key48 === "maxSize" || key48 === "desiredCapacity" || key48 === "labels" || key48 === "taints")) {
-              const err619 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key48 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cloudNodeGroups.items, data: data191 };
+              const err628 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key48 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cloudNodeGroups.items, data: data191 };
               if (vErrors === null) {
-                vErrors = [err619];
+                vErrors = [err628];
               } else {
-                vErrors.push(err619);
+                vErrors.push(err628);
               }
               errors++;
             }
@@ -7137,29 +7257,29 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             let data192 = data191.name;
             if (typeof data192 === "string") {
               if (func3(data192) > 63) {
-                const err620 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/name", schemaPath: "#/properties/cloudNodeGroups/items/properties/name/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.cloudNodeGroups.items.properties.name, data: data192 };
+                const err629 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/name", schemaPath: "#/properties/cloudNodeGroups/items/properties/name/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.cloudNodeGroups.items.properties.name, data: data192 };
                 if (vErrors === null) {
-                  vErrors = [err620];
+                  vErrors = [err629];
                 } else {
-                  vErrors.push(err620);
+                  vErrors.push(err629);
                 }
                 errors++;
               }
               if (!pattern0.test(data192)) {
-                const err621 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/name", schemaPath: "#/properties/cloudNodeGroups/items/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.cloudNodeGroups.items.properties.name, data: data192 };
+                const err630 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/name", schemaPath: "#/properties/cloudNodeGroups/items/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.cloudNodeGroups.items.properties.name, data: data192 };
                 if (vErrors === null) {
-                  vErrors = [err621];
+                  vErrors = [err630];
                 } else {
-                  vErrors.push(err621);
+                  vErrors.push(err630);
                 }
                 errors++;
               }
             } else {
-              const err622 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/name", schemaPath: "#/properties/cloudNodeGroups/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.name.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.name, data: data192 };
+              const err631 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/name", schemaPath: "#/properties/cloudNodeGroups/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.name.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.name, data: data192 };
               if (vErrors === null) {
-                vErrors = [err622];
+                vErrors = [err631];
               } else {
-                vErrors.push(err622);
+                vErrors.push(err631);
               }
               errors++;
             }
@@ -7167,21 +7287,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           if (data191.instanceType !== void 0) {
             let data193 = data191.instanceType;
             if (typeof data193 === "string") {
-              if (!pattern79.test(data193)) {
-                const err623 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/instanceType", schemaPath: "#/properties/cloudNodeGroups/items/properties/instanceType/pattern", keyword: "pattern", params: { pattern: "^[a-z][a-z0-9-]*\\.[a-z0-9]+$" }, message: 'must match pattern "^[a-z][a-z0-9-]*\\.[a-z0-9]+$"', schema: "^[a-z][a-z0-9-]*\\.[a-z0-9]+$", parentSchema: schema11.properties.cloudNodeGroups.items.properties.instanceType, data: data193 };
+              if (!pattern81.test(data193)) {
+                const err632 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/instanceType", schemaPath: "#/properties/cloudNodeGroups/items/properties/instanceType/pattern", keyword: "pattern", params: { pattern: "^[a-z][a-z0-9-]*\\.[a-z0-9]+$" }, message: 'must match pattern "^[a-z][a-z0-9-]*\\.[a-z0-9]+$"', schema: "^[a-z][a-z0-9-]*\\.[a-z0-9]+$", parentSchema: schema11.properties.cloudNodeGroups.items.properties.instanceType, data: data193 };
                 if (vErrors === null) {
-                  vErrors = [err623];
+                  vErrors = [err632];
                 } else {
-                  vErrors.push(err623);
+                  vErrors.push(err632);
                 }
                 errors++;
               }
             } else {
-              const err624 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/instanceType", schemaPath: "#/properties/cloudNodeGroups/items/properties/instanceType/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.instanceType.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.instanceType, data: data193 };
+              const err633 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/instanceType", schemaPath: "#/properties/cloudNodeGroups/items/properties/instanceType/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.instanceType.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.instanceType, data: data193 };
               if (vErrors === null) {
-                vErrors = [err624];
+                vErrors = [err633];
               } else {
-                vErrors.push(err624);
+                vErrors.push(err633);
               }
               errors++;
             }
@@ -7189,30 +7309,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           if (data191.minSize !== void 0) {
             let data194 = data191.minSize;
             if (!(typeof data194 == "number" && (!(data194 % 1) && !isNaN(data194)) && isFinite(data194))) {
-              const err625 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/minSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/minSize/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cloudNodeGroups.items.properties.minSize.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.minSize, data: data194 };
+              const err634 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/minSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/minSize/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cloudNodeGroups.items.properties.minSize.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.minSize, data: data194 };
               if (vErrors === null) {
-                vErrors = [err625];
+                vErrors = [err634];
               } else {
-                vErrors.push(err625);
+                vErrors.push(err634);
               }
               errors++;
             }
             if (typeof data194 == "number" && isFinite(data194)) {
               if (data194 > 5e3 || isNaN(data194)) {
-                const err626 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/minSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/minSize/maximum", keyword: "maximum", params: { comparison: "<=", limit: 5e3 }, message: "must be <= 5000", schema: 5e3, parentSchema: schema11.properties.cloudNodeGroups.items.properties.minSize, data: data194 };
+                const err635 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/minSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/minSize/maximum", keyword: "maximum", params: { comparison: "<=", limit: 5e3 }, message: "must be <= 5000", schema: 5e3, parentSchema: schema11.properties.cloudNodeGroups.items.properties.minSize, data: data194 };
                 if (vErrors === null) {
-                  vErrors = [err626];
+                  vErrors = [err635];
                 } else {
-                  vErrors.push(err626);
+                  vErrors.push(err635);
                 }
                 errors++;
               }
               if (data194 < 0 || isNaN(data194)) {
-                const err627 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/minSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/minSize/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cloudNodeGroups.items.properties.minSize, data: data194 };
+                const err636 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/minSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/minSize/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cloudNodeGroups.items.properties.minSize, data: data194 };
                 if (vErrors === null) {
-                  vErrors = [err627];
+                  vErrors = [err636];
                 } else {
-                  vErrors.push(err627);
+                  vErrors.push(err636);
                 }
                 errors++;
               }
@@ -7221,30 +7341,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           if (data191.maxSize !== void 0) {
             let data195 = data191.maxSize;
             if (!(typeof data195 == "number" && (!(data195 % 1) && !isNaN(data195)) && isFinite(data195))) {
-              const err628 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/maxSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/maxSize/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cloudNodeGroups.items.properties.maxSize.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.maxSize, data: data195 };
+              const err637 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/maxSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/maxSize/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cloudNodeGroups.items.properties.maxSize.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.maxSize, data: data195 };
               if (vErrors === null) {
-                vErrors = [err628];
+                vErrors = [err637];
               } else {
-                vErrors.push(err628);
+                vErrors.push(err637);
               }
               errors++;
             }
             if (typeof data195 == "number" && isFinite(data195)) {
               if (data195 > 5e3 || isNaN(data195)) {
-                const err629 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/maxSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/maxSize/maximum", keyword: "maximum", params: { comparison: "<=", limit: 5e3 }, message: "must be <= 5000", schema: 5e3, parentSchema: schema11.properties.cloudNodeGroups.items.properties.maxSize, data: data195 };
+                const err638 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/maxSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/maxSize/maximum", keyword: "maximum", params: { comparison: "<=", limit: 5e3 }, message: "must be <= 5000", schema: 5e3, parentSchema: schema11.properties.cloudNodeGroups.items.properties.maxSize, data: data195 };
                 if (vErrors === null) {
-                  vErrors = [err629];
+                  vErrors = [err638];
                 } else {
-                  vErrors.push(err629);
+                  vErrors.push(err638);
                 }
                 errors++;
               }
               if (data195 < 1 || isNaN(data195)) {
-                const err630 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/maxSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/maxSize/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.cloudNodeGroups.items.properties.maxSize, data: data195 };
+                const err639 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/maxSize", schemaPath: "#/properties/cloudNodeGroups/items/properties/maxSize/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema11.properties.cloudNodeGroups.items.properties.maxSize, data: data195 };
                 if (vErrors === null) {
-                  vErrors = [err630];
+                  vErrors = [err639];
                 } else {
-                  vErrors.push(err630);
+                  vErrors.push(err639);
                 }
                 errors++;
               }
@@ -7253,30 +7373,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           if (data191.desiredCapacity !== void 0) {
             let data196 = data191.desiredCapacity;
             if (!(typeof data196 == "number" && (!(data196 % 1) && !isNaN(data196)) && isFinite(data196))) {
-              const err631 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/desiredCapacity", schemaPath: "#/properties/cloudNodeGroups/items/properties/desiredCapacity/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity, data: data196 };
+              const err640 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/desiredCapacity", schemaPath: "#/properties/cloudNodeGroups/items/properties/desiredCapacity/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity, data: data196 };
               if (vErrors === null) {
-                vErrors = [err631];
+                vErrors = [err640];
               } else {
-                vErrors.push(err631);
+                vErrors.push(err640);
               }
               errors++;
             }
             if (typeof data196 == "number" && isFinite(data196)) {
               if (data196 > 5e3 || isNaN(data196)) {
-                const err632 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/desiredCapacity", schemaPath: "#/properties/cloudNodeGroups/items/properties/desiredCapacity/maximum", keyword: "maximum", params: { comparison: "<=", limit: 5e3 }, message: "must be <= 5000", schema: 5e3, parentSchema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity, data: data196 };
+                const err641 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/desiredCapacity", schemaPath: "#/properties/cloudNodeGroups/items/properties/desiredCapacity/maximum", keyword: "maximum", params: { comparison: "<=", limit: 5e3 }, message: "must be <= 5000", schema: 5e3, parentSchema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity, data: data196 };
                 if (vErrors === null) {
-                  vErrors = [err632];
+                  vErrors = [err641];
                 } else {
-                  vErrors.push(err632);
+                  vErrors.push(err641);
                 }
                 errors++;
               }
               if (data196 < 0 || isNaN(data196)) {
-                const err633 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/desiredCapacity", schemaPath: "#/properties/cloudNodeGroups/items/properties/desiredCapacity/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity, data: data196 };
+                const err642 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/desiredCapacity", schemaPath: "#/properties/cloudNodeGroups/items/properties/desiredCapacity/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema11.properties.cloudNodeGroups.items.properties.desiredCapacity, data: data196 };
                 if (vErrors === null) {
-                  vErrors = [err633];
+                  vErrors = [err642];
                 } else {
-                  vErrors.push(err633);
+                  vErrors.push(err642);
                 }
                 errors++;
               }
@@ -7288,22 +7408,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               if (pattern32.test(key49)) {
                 let data198 = data197[key49];
                 if (typeof data198 !== "string") {
-                  const err634 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/labels/" + key49.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/cloudNodeGroups/items/properties/labels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.labels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.labels.patternProperties["^(.*)$"], data: data198 };
+                  const err643 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/labels/" + key49.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/cloudNodeGroups/items/properties/labels/patternProperties/%5E(.*)%24/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.labels.patternProperties["^(.*)$"].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.labels.patternProperties["^(.*)$"], data: data198 };
                   if (vErrors === null) {
-                    vErrors = [err634];
+                    vErrors = [err643];
                   } else {
-                    vErrors.push(err634);
+                    vErrors.push(err643);
                   }
                   errors++;
                 }
               }
             }
           } else {
-            const err635 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/labels", schemaPath: "#/properties/cloudNodeGroups/items/properties/labels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cloudNodeGroups.items.properties.labels.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.labels, data: data197 };
+            const err644 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/labels", schemaPath: "#/properties/cloudNodeGroups/items/properties/labels/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cloudNodeGroups.items.properties.labels.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.labels, data: data197 };
             if (vErrors === null) {
-              vErrors = [err635];
+              vErrors = [err644];
             } else {
-              vErrors.push(err635);
+              vErrors.push(err644);
             }
             errors++;
           }
@@ -7314,30 +7434,30 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               let data200 = data199[i17];
               if (data200 && typeof data200 == "object" && !Array.isArray(data200)) {
                 if (data200.key === void 0) {
-                  const err636 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/required", keyword: "required", params: { missingProperty: "key" }, message: "must have required property 'key'", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.required, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data200 };
+                  const err645 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/required", keyword: "required", params: { missingProperty: "key" }, message: "must have required property 'key'", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.required, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data200 };
                   if (vErrors === null) {
-                    vErrors = [err636];
+                    vErrors = [err645];
                   } else {
-                    vErrors.push(err636);
+                    vErrors.push(err645);
                   }
                   errors++;
                 }
                 if (data200.effect === void 0) {
-                  const err637 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/required", keyword: "required", params: { missingProperty: "effect" }, message: "must have required property 'effect'", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.required, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data200 };
+                  const err646 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/required", keyword: "required", params: { missingProperty: "effect" }, message: "must have required property 'effect'", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.required, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data200 };
                   if (vErrors === null) {
-                    vErrors = [err637];
+                    vErrors = [err646];
                   } else {
-                    vErrors.push(err637);
+                    vErrors.push(err646);
                   }
                   errors++;
                 }
                 for (const key50 in data200) {
                   if (!(key50 === "key" || key50 === "value" || key50 === "effect")) {
-                    const err638 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key50 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data200 };
+                    const err647 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key50 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data200 };
                     if (vErrors === null) {
-                      vErrors = [err638];
+                      vErrors = [err647];
                     } else {
-                      vErrors.push(err638);
+                      vErrors.push(err647);
                     }
                     errors++;
                   }
@@ -7345,11 +7465,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 if (data200.key !== void 0) {
                   let data201 = data200.key;
                   if (typeof data201 !== "string") {
-                    const err639 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/key", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/key/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.key.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.key, data: data201 };
+                    const err648 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/key", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/key/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.key.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.key, data: data201 };
                     if (vErrors === null) {
-                      vErrors = [err639];
+                      vErrors = [err648];
                     } else {
-                      vErrors.push(err639);
+                      vErrors.push(err648);
                     }
                     errors++;
                   }
@@ -7357,99 +7477,99 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 if (data200.value !== void 0) {
                   let data202 = data200.value;
                   if (typeof data202 !== "string") {
-                    const err640 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/value", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/value/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.value.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.value, data: data202 };
+                    const err649 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/value", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/value/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.value.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.value, data: data202 };
                     if (vErrors === null) {
-                      vErrors = [err640];
+                      vErrors = [err649];
                     } else {
-                      vErrors.push(err640);
+                      vErrors.push(err649);
                     }
                     errors++;
                   }
                 }
                 if (data200.effect !== void 0) {
                   let data203 = data200.effect;
-                  const _errs557 = errors;
-                  let valid112 = false;
-                  const _errs558 = errors;
+                  const _errs562 = errors;
+                  let valid114 = false;
+                  const _errs563 = errors;
                   if (typeof data203 !== "string") {
-                    const err641 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[0].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[0], data: data203 };
+                    const err650 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[0].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[0], data: data203 };
                     if (vErrors === null) {
-                      vErrors = [err641];
+                      vErrors = [err650];
                     } else {
-                      vErrors.push(err641);
+                      vErrors.push(err650);
                     }
                     errors++;
                   }
                   if ("NoSchedule" !== data203) {
-                    const err642 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/0/const", keyword: "const", params: { allowedValue: "NoSchedule" }, message: "must be equal to constant", schema: "NoSchedule", parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[0], data: data203 };
+                    const err651 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/0/const", keyword: "const", params: { allowedValue: "NoSchedule" }, message: "must be equal to constant", schema: "NoSchedule", parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[0], data: data203 };
                     if (vErrors === null) {
-                      vErrors = [err642];
+                      vErrors = [err651];
                     } else {
-                      vErrors.push(err642);
+                      vErrors.push(err651);
                     }
                     errors++;
                   }
-                  var _valid15 = _errs558 === errors;
-                  valid112 = valid112 || _valid15;
-                  if (!valid112) {
-                    const _errs560 = errors;
+                  var _valid16 = _errs563 === errors;
+                  valid114 = valid114 || _valid16;
+                  if (!valid114) {
+                    const _errs565 = errors;
                     if (typeof data203 !== "string") {
-                      const err643 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[1].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[1], data: data203 };
+                      const err652 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[1].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[1], data: data203 };
                       if (vErrors === null) {
-                        vErrors = [err643];
+                        vErrors = [err652];
                       } else {
-                        vErrors.push(err643);
+                        vErrors.push(err652);
                       }
                       errors++;
                     }
                     if ("PreferNoSchedule" !== data203) {
-                      const err644 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/1/const", keyword: "const", params: { allowedValue: "PreferNoSchedule" }, message: "must be equal to constant", schema: "PreferNoSchedule", parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[1], data: data203 };
+                      const err653 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/1/const", keyword: "const", params: { allowedValue: "PreferNoSchedule" }, message: "must be equal to constant", schema: "PreferNoSchedule", parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[1], data: data203 };
                       if (vErrors === null) {
-                        vErrors = [err644];
+                        vErrors = [err653];
                       } else {
-                        vErrors.push(err644);
+                        vErrors.push(err653);
                       }
                       errors++;
                     }
-                    var _valid15 = _errs560 === errors;
-                    valid112 = valid112 || _valid15;
-                    if (!valid112) {
-                      const _errs562 = errors;
+                    var _valid16 = _errs565 === errors;
+                    valid114 = valid114 || _valid16;
+                    if (!valid114) {
+                      const _errs567 = errors;
                       if (typeof data203 !== "string") {
-                        const err645 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[2].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[2], data: data203 };
+                        const err654 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/2/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[2].type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[2], data: data203 };
                         if (vErrors === null) {
-                          vErrors = [err645];
+                          vErrors = [err654];
                         } else {
-                          vErrors.push(err645);
+                          vErrors.push(err654);
                         }
                         errors++;
                       }
                       if ("NoExecute" !== data203) {
-                        const err646 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/2/const", keyword: "const", params: { allowedValue: "NoExecute" }, message: "must be equal to constant", schema: "NoExecute", parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[2], data: data203 };
+                        const err655 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf/2/const", keyword: "const", params: { allowedValue: "NoExecute" }, message: "must be equal to constant", schema: "NoExecute", parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf[2], data: data203 };
                         if (vErrors === null) {
-                          vErrors = [err646];
+                          vErrors = [err655];
                         } else {
-                          vErrors.push(err646);
+                          vErrors.push(err655);
                         }
                         errors++;
                       }
-                      var _valid15 = _errs562 === errors;
-                      valid112 = valid112 || _valid15;
+                      var _valid16 = _errs567 === errors;
+                      valid114 = valid114 || _valid16;
                     }
                   }
-                  if (!valid112) {
-                    const err647 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect, data: data203 };
+                  if (!valid114) {
+                    const err656 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17 + "/effect", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/properties/effect/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect.anyOf, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items.properties.effect, data: data203 };
                     if (vErrors === null) {
-                      vErrors = [err647];
+                      vErrors = [err656];
                     } else {
-                      vErrors.push(err647);
+                      vErrors.push(err656);
                     }
                     errors++;
                   } else {
-                    errors = _errs557;
+                    errors = _errs562;
                     if (vErrors !== null) {
-                      if (_errs557) {
-                        vErrors.length = _errs557;
+                      if (_errs562) {
+                        vErrors.length = _errs562;
                       } else {
                         vErrors = null;
                       }
@@ -7457,40 +7577,40 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   }
                 }
               } else {
-                const err648 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data200 };
+                const err657 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints/" + i17, schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cloudNodeGroups.items.properties.taints.items.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints.items, data: data200 };
                 if (vErrors === null) {
-                  vErrors = [err648];
+                  vErrors = [err657];
                 } else {
-                  vErrors.push(err648);
+                  vErrors.push(err657);
                 }
                 errors++;
               }
             }
           } else {
-            const err649 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.cloudNodeGroups.items.properties.taints.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints, data: data199 };
+            const err658 = { instancePath: instancePath + "/cloudNodeGroups/" + i16 + "/taints", schemaPath: "#/properties/cloudNodeGroups/items/properties/taints/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.cloudNodeGroups.items.properties.taints.type, parentSchema: schema11.properties.cloudNodeGroups.items.properties.taints, data: data199 };
             if (vErrors === null) {
-              vErrors = [err649];
+              vErrors = [err658];
             } else {
-              vErrors.push(err649);
+              vErrors.push(err658);
             }
             errors++;
           }
         } else {
-          const err650 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cloudNodeGroups.items.type, parentSchema: schema11.properties.cloudNodeGroups.items, data: data191 };
+          const err659 = { instancePath: instancePath + "/cloudNodeGroups/" + i16, schemaPath: "#/properties/cloudNodeGroups/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.cloudNodeGroups.items.type, parentSchema: schema11.properties.cloudNodeGroups.items, data: data191 };
           if (vErrors === null) {
-            vErrors = [err650];
+            vErrors = [err659];
           } else {
-            vErrors.push(err650);
+            vErrors.push(err659);
           }
           errors++;
         }
       }
     } else {
-      const err651 = { instancePath: instancePath + "/cloudNodeGroups", schemaPath: "#/properties/cloudNodeGroups/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.cloudNodeGroups.type, parentSchema: schema11.properties.cloudNodeGroups, data: data190 };
+      const err660 = { instancePath: instancePath + "/cloudNodeGroups", schemaPath: "#/properties/cloudNodeGroups/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.cloudNodeGroups.type, parentSchema: schema11.properties.cloudNodeGroups, data: data190 };
       if (vErrors === null) {
-        vErrors = [err651];
+        vErrors = [err660];
       } else {
-        vErrors.push(err651);
+        vErrors.push(err660);
       }
       errors++;
     }
@@ -7500,85 +7620,85 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data204.endpointAccess = "public";
       }
       if (data204.endpointAccess === void 0) {
-        const err652 = { instancePath: instancePath + "/eksctl", schemaPath: "#/properties/eksctl/required", keyword: "required", params: { missingProperty: "endpointAccess" }, message: "must have required property 'endpointAccess'", schema: schema11.properties.eksctl.required, parentSchema: schema11.properties.eksctl, data: data204 };
+        const err661 = { instancePath: instancePath + "/eksctl", schemaPath: "#/properties/eksctl/required", keyword: "required", params: { missingProperty: "endpointAccess" }, message: "must have required property 'endpointAccess'", schema: schema11.properties.eksctl.required, parentSchema: schema11.properties.eksctl, data: data204 };
         if (vErrors === null) {
-          vErrors = [err652];
+          vErrors = [err661];
         } else {
-          vErrors.push(err652);
+          vErrors.push(err661);
         }
         errors++;
       }
       for (const key51 in data204) {
         if (!(key51 === "endpointAccess" || key51 === "caBundleCert" || key51 === "vpcGatewayId")) {
-          const err653 = { instancePath: instancePath + "/eksctl", schemaPath: "#/properties/eksctl/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key51 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.eksctl, data: data204 };
+          const err662 = { instancePath: instancePath + "/eksctl", schemaPath: "#/properties/eksctl/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key51 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.eksctl, data: data204 };
           if (vErrors === null) {
-            vErrors = [err653];
+            vErrors = [err662];
           } else {
-            vErrors.push(err653);
+            vErrors.push(err662);
           }
           errors++;
         }
       }
       let data205 = data204.endpointAccess;
-      const _errs568 = errors;
-      let valid114 = false;
-      const _errs569 = errors;
+      const _errs573 = errors;
+      let valid116 = false;
+      const _errs574 = errors;
       if (typeof data205 !== "string") {
-        const err654 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.endpointAccess.anyOf[0].type, parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[0], data: data205 };
+        const err663 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.endpointAccess.anyOf[0].type, parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[0], data: data205 };
         if (vErrors === null) {
-          vErrors = [err654];
+          vErrors = [err663];
         } else {
-          vErrors.push(err654);
+          vErrors.push(err663);
         }
         errors++;
       }
       if ("public" !== data205) {
-        const err655 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/0/const", keyword: "const", params: { allowedValue: "public" }, message: "must be equal to constant", schema: "public", parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[0], data: data205 };
+        const err664 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/0/const", keyword: "const", params: { allowedValue: "public" }, message: "must be equal to constant", schema: "public", parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[0], data: data205 };
         if (vErrors === null) {
-          vErrors = [err655];
+          vErrors = [err664];
         } else {
-          vErrors.push(err655);
+          vErrors.push(err664);
         }
         errors++;
       }
-      var _valid16 = _errs569 === errors;
-      valid114 = valid114 || _valid16;
-      if (!valid114) {
-        const _errs571 = errors;
+      var _valid17 = _errs574 === errors;
+      valid116 = valid116 || _valid17;
+      if (!valid116) {
+        const _errs576 = errors;
         if (typeof data205 !== "string") {
-          const err656 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.endpointAccess.anyOf[1].type, parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[1], data: data205 };
+          const err665 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.endpointAccess.anyOf[1].type, parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[1], data: data205 };
           if (vErrors === null) {
-            vErrors = [err656];
+            vErrors = [err665];
           } else {
-            vErrors.push(err656);
+            vErrors.push(err665);
           }
           errors++;
         }
         if ("private" !== data205) {
-          const err657 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/1/const", keyword: "const", params: { allowedValue: "private" }, message: "must be equal to constant", schema: "private", parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[1], data: data205 };
+          const err666 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf/1/const", keyword: "const", params: { allowedValue: "private" }, message: "must be equal to constant", schema: "private", parentSchema: schema11.properties.eksctl.properties.endpointAccess.anyOf[1], data: data205 };
           if (vErrors === null) {
-            vErrors = [err657];
+            vErrors = [err666];
           } else {
-            vErrors.push(err657);
+            vErrors.push(err666);
           }
           errors++;
         }
-        var _valid16 = _errs571 === errors;
-        valid114 = valid114 || _valid16;
+        var _valid17 = _errs576 === errors;
+        valid116 = valid116 || _valid17;
       }
-      if (!valid114) {
-        const err658 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.eksctl.properties.endpointAccess.anyOf, parentSchema: schema11.properties.eksctl.properties.endpointAccess, data: data205 };
+      if (!valid116) {
+        const err667 = { instancePath: instancePath + "/eksctl/endpointAccess", schemaPath: "#/properties/eksctl/properties/endpointAccess/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema11.properties.eksctl.properties.endpointAccess.anyOf, parentSchema: schema11.properties.eksctl.properties.endpointAccess, data: data205 };
         if (vErrors === null) {
-          vErrors = [err658];
+          vErrors = [err667];
         } else {
-          vErrors.push(err658);
+          vErrors.push(err667);
         }
         errors++;
       } else {
-        errors = _errs568;
+        errors = _errs573;
         if (vErrors !== null) {
-          if (_errs568) {
-            vErrors.length = _errs568;
+          if (_errs573) {
+            vErrors.length = _errs573;
           } else {
             vErrors = null;
           }
@@ -7588,20 +7708,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let data206 = data204.caBundleCert;
         if (typeof data206 === "string") {
           if (func3(data206) < 1) {
-            const err659 = { instancePath: instancePath + "/eksctl/caBundleCert", schemaPath: "#/properties/eksctl/properties/caBundleCert/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.eksctl.properties.caBundleCert, data: data206 };
+            const err668 = { instancePath: instancePath + "/eksctl/caBundleCert", schemaPath: "#/properties/eksctl/properties/caBundleCert/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.eksctl.properties.caBundleCert, data: data206 };
             if (vErrors === null) {
-              vErrors = [err659];
+              vErrors = [err668];
             } else {
-              vErrors.push(err659);
+              vErrors.push(err668);
             }
             errors++;
           }
         } else {
-          const err660 = { instancePath: instancePath + "/eksctl/caBundleCert", schemaPath: "#/properties/eksctl/properties/caBundleCert/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.caBundleCert.type, parentSchema: schema11.properties.eksctl.properties.caBundleCert, data: data206 };
+          const err669 = { instancePath: instancePath + "/eksctl/caBundleCert", schemaPath: "#/properties/eksctl/properties/caBundleCert/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.caBundleCert.type, parentSchema: schema11.properties.eksctl.properties.caBundleCert, data: data206 };
           if (vErrors === null) {
-            vErrors = [err660];
+            vErrors = [err669];
           } else {
-            vErrors.push(err660);
+            vErrors.push(err669);
           }
           errors++;
         }
@@ -7609,31 +7729,31 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       if (data204.vpcGatewayId !== void 0) {
         let data207 = data204.vpcGatewayId;
         if (typeof data207 === "string") {
-          if (!pattern81.test(data207)) {
-            const err661 = { instancePath: instancePath + "/eksctl/vpcGatewayId", schemaPath: "#/properties/eksctl/properties/vpcGatewayId/pattern", keyword: "pattern", params: { pattern: "^(tgw|vgw)-[0-9a-f]{8,17}$" }, message: 'must match pattern "^(tgw|vgw)-[0-9a-f]{8,17}$"', schema: "^(tgw|vgw)-[0-9a-f]{8,17}$", parentSchema: schema11.properties.eksctl.properties.vpcGatewayId, data: data207 };
+          if (!pattern83.test(data207)) {
+            const err670 = { instancePath: instancePath + "/eksctl/vpcGatewayId", schemaPath: "#/properties/eksctl/properties/vpcGatewayId/pattern", keyword: "pattern", params: { pattern: "^(tgw|vgw)-[0-9a-f]{8,17}$" }, message: 'must match pattern "^(tgw|vgw)-[0-9a-f]{8,17}$"', schema: "^(tgw|vgw)-[0-9a-f]{8,17}$", parentSchema: schema11.properties.eksctl.properties.vpcGatewayId, data: data207 };
             if (vErrors === null) {
-              vErrors = [err661];
+              vErrors = [err670];
             } else {
-              vErrors.push(err661);
+              vErrors.push(err670);
             }
             errors++;
           }
         } else {
-          const err662 = { instancePath: instancePath + "/eksctl/vpcGatewayId", schemaPath: "#/properties/eksctl/properties/vpcGatewayId/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.vpcGatewayId.type, parentSchema: schema11.properties.eksctl.properties.vpcGatewayId, data: data207 };
+          const err671 = { instancePath: instancePath + "/eksctl/vpcGatewayId", schemaPath: "#/properties/eksctl/properties/vpcGatewayId/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.eksctl.properties.vpcGatewayId.type, parentSchema: schema11.properties.eksctl.properties.vpcGatewayId, data: data207 };
           if (vErrors === null) {
-            vErrors = [err662];
+            vErrors = [err671];
           } else {
-            vErrors.push(err662);
+            vErrors.push(err671);
           }
           errors++;
         }
       }
     } else {
-      const err663 = { instancePath: instancePath + "/eksctl", schemaPath: "#/properties/eksctl/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.eksctl.type, parentSchema: schema11.properties.eksctl, data: data204 };
+      const err672 = { instancePath: instancePath + "/eksctl", schemaPath: "#/properties/eksctl/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.eksctl.type, parentSchema: schema11.properties.eksctl, data: data204 };
       if (vErrors === null) {
-        vErrors = [err663];
+        vErrors = [err672];
       } else {
-        vErrors.push(err663);
+        vErrors.push(err672);
       }
       errors++;
     }
@@ -7655,106 +7775,16 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         data208.flux = {};
       }
       if (data208.enabled === void 0) {
-        const err664 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.gitops.required, parentSchema: schema11.properties.gitops, data: data208 };
+        const err673 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/required", keyword: "required", params: { missingProperty: "enabled" }, message: "must have required property 'enabled'", schema: schema11.properties.gitops.required, parentSchema: schema11.properties.gitops, data: data208 };
         if (vErrors === null) {
-          vErrors = [err664];
+          vErrors = [err673];
         } else {
-          vErrors.push(err664);
+          vErrors.push(err673);
         }
         errors++;
       }
       if (data208.revision === void 0) {
-        const err665 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/required", keyword: "required", params: { missingProperty: "revision" }, message: "must have required property 'revision'", schema: schema11.properties.gitops.required, parentSchema: schema11.properties.gitops, data: data208 };
-        if (vErrors === null) {
-          vErrors = [err665];
-        } else {
-          vErrors.push(err665);
-        }
-        errors++;
-      }
-      if (data208.path === void 0) {
-        const err666 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: schema11.properties.gitops.required, parentSchema: schema11.properties.gitops, data: data208 };
-        if (vErrors === null) {
-          vErrors = [err666];
-        } else {
-          vErrors.push(err666);
-        }
-        errors++;
-      }
-      if (data208.argocd === void 0) {
-        const err667 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/required", keyword: "required", params: { missingProperty: "argocd" }, message: "must have required property 'argocd'", schema: schema11.properties.gitops.required, parentSchema: schema11.properties.gitops, data: data208 };
-        if (vErrors === null) {
-          vErrors = [err667];
-        } else {
-          vErrors.push(err667);
-        }
-        errors++;
-      }
-      if (data208.flux === void 0) {
-        const err668 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/required", keyword: "required", params: { missingProperty: "flux" }, message: "must have required property 'flux'", schema: schema11.properties.gitops.required, parentSchema: schema11.properties.gitops, data: data208 };
-        if (vErrors === null) {
-          vErrors = [err668];
-        } else {
-          vErrors.push(err668);
-        }
-        errors++;
-      }
-      for (const key52 in data208) {
-        if (!(key52 === "enabled" || key52 === "repoURL" || key52 === "revision" || key52 === "path" || key52 === "argocd" || key52 === "flux")) {
-          const err669 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key52 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.gitops, data: data208 };
-          if (vErrors === null) {
-            vErrors = [err669];
-          } else {
-            vErrors.push(err669);
-          }
-          errors++;
-        }
-      }
-      let data209 = data208.enabled;
-      if (typeof data209 !== "boolean") {
-        const err670 = { instancePath: instancePath + "/gitops/enabled", schemaPath: "#/properties/gitops/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.gitops.properties.enabled.type, parentSchema: schema11.properties.gitops.properties.enabled, data: data209 };
-        if (vErrors === null) {
-          vErrors = [err670];
-        } else {
-          vErrors.push(err670);
-        }
-        errors++;
-      }
-      if (data208.repoURL !== void 0) {
-        let data210 = data208.repoURL;
-        if (typeof data210 === "string") {
-          if (!pattern82.test(data210)) {
-            const err671 = { instancePath: instancePath + "/gitops/repoURL", schemaPath: "#/properties/gitops/properties/repoURL/pattern", keyword: "pattern", params: { pattern: "^(https://|ssh://|git@)[^\\s]+$" }, message: 'must match pattern "^(https://|ssh://|git@)[^\\s]+$"', schema: "^(https://|ssh://|git@)[^\\s]+$", parentSchema: schema11.properties.gitops.properties.repoURL, data: data210 };
-            if (vErrors === null) {
-              vErrors = [err671];
-            } else {
-              vErrors.push(err671);
-            }
-            errors++;
-          }
-        } else {
-          const err672 = { instancePath: instancePath + "/gitops/repoURL", schemaPath: "#/properties/gitops/properties/repoURL/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.repoURL.type, parentSchema: schema11.properties.gitops.properties.repoURL, data: data210 };
-          if (vErrors === null) {
-            vErrors = [err672];
-          } else {
-            vErrors.push(err672);
-          }
-          errors++;
-        }
-      }
-      let data211 = data208.revision;
-      if (typeof data211 === "string") {
-        if (func3(data211) < 1) {
-          const err673 = { instancePath: instancePath + "/gitops/revision", schemaPath: "#/properties/gitops/properties/revision/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.gitops.properties.revision, data: data211 };
-          if (vErrors === null) {
-            vErrors = [err673];
-          } else {
-            vErrors.push(err673);
-          }
-          errors++;
-        }
-      } else {
-        const err674 = { instancePath: instancePath + "/gitops/revision", schemaPath: "#/properties/gitops/properties/revision/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.revision.type, parentSchema: schema11.properties.gitops.properties.revision, data: data211 };
+        const err674 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/required", keyword: "required", params: { missingProperty: "revision" }, message: "must have required property 'revision'", schema: schema11.properties.gitops.required, parentSchema: schema11.properties.gitops, data: data208 };
         if (vErrors === null) {
           vErrors = [err674];
         } else {
@@ -7762,55 +7792,145 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      let data212 = data208.path;
-      const _errs588 = errors;
-      const _errs589 = errors;
-      if (typeof data212 === "string") {
-        if (!pattern83.test(data212)) {
-          const err675 = {};
-          if (vErrors === null) {
-            vErrors = [err675];
-          } else {
-            vErrors.push(err675);
-          }
-          errors++;
+      if (data208.path === void 0) {
+        const err675 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: schema11.properties.gitops.required, parentSchema: schema11.properties.gitops, data: data208 };
+        if (vErrors === null) {
+          vErrors = [err675];
+        } else {
+          vErrors.push(err675);
         }
+        errors++;
       }
-      var valid116 = _errs589 === errors;
-      if (valid116) {
-        const err676 = { instancePath: instancePath + "/gitops/path", schemaPath: "#/properties/gitops/properties/path/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.gitops.properties.path.not, parentSchema: schema11.properties.gitops.properties.path, data: data212 };
+      if (data208.argocd === void 0) {
+        const err676 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/required", keyword: "required", params: { missingProperty: "argocd" }, message: "must have required property 'argocd'", schema: schema11.properties.gitops.required, parentSchema: schema11.properties.gitops, data: data208 };
         if (vErrors === null) {
           vErrors = [err676];
         } else {
           vErrors.push(err676);
         }
         errors++;
+      }
+      if (data208.flux === void 0) {
+        const err677 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/required", keyword: "required", params: { missingProperty: "flux" }, message: "must have required property 'flux'", schema: schema11.properties.gitops.required, parentSchema: schema11.properties.gitops, data: data208 };
+        if (vErrors === null) {
+          vErrors = [err677];
+        } else {
+          vErrors.push(err677);
+        }
+        errors++;
+      }
+      for (const key52 in data208) {
+        if (!(key52 === "enabled" || key52 === "repoURL" || key52 === "revision" || key52 === "path" || key52 === "argocd" || key52 === "flux")) {
+          const err678 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key52 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.gitops, data: data208 };
+          if (vErrors === null) {
+            vErrors = [err678];
+          } else {
+            vErrors.push(err678);
+          }
+          errors++;
+        }
+      }
+      let data209 = data208.enabled;
+      if (typeof data209 !== "boolean") {
+        const err679 = { instancePath: instancePath + "/gitops/enabled", schemaPath: "#/properties/gitops/properties/enabled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema11.properties.gitops.properties.enabled.type, parentSchema: schema11.properties.gitops.properties.enabled, data: data209 };
+        if (vErrors === null) {
+          vErrors = [err679];
+        } else {
+          vErrors.push(err679);
+        }
+        errors++;
+      }
+      if (data208.repoURL !== void 0) {
+        let data210 = data208.repoURL;
+        if (typeof data210 === "string") {
+          if (!pattern84.test(data210)) {
+            const err680 = { instancePath: instancePath + "/gitops/repoURL", schemaPath: "#/properties/gitops/properties/repoURL/pattern", keyword: "pattern", params: { pattern: "^(https://|ssh://|git@)[^\\s]+$" }, message: 'must match pattern "^(https://|ssh://|git@)[^\\s]+$"', schema: "^(https://|ssh://|git@)[^\\s]+$", parentSchema: schema11.properties.gitops.properties.repoURL, data: data210 };
+            if (vErrors === null) {
+              vErrors = [err680];
+            } else {
+              vErrors.push(err680);
+            }
+            errors++;
+          }
+        } else {
+          const err681 = { instancePath: instancePath + "/gitops/repoURL", schemaPath: "#/properties/gitops/properties/repoURL/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.repoURL.type, parentSchema: schema11.properties.gitops.properties.repoURL, data: data210 };
+          if (vErrors === null) {
+            vErrors = [err681];
+          } else {
+            vErrors.push(err681);
+          }
+          errors++;
+        }
+      }
+      let data211 = data208.revision;
+      if (typeof data211 === "string") {
+        if (func3(data211) < 1) {
+          const err682 = { instancePath: instancePath + "/gitops/revision", schemaPath: "#/properties/gitops/properties/revision/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.gitops.properties.revision, data: data211 };
+          if (vErrors === null) {
+            vErrors = [err682];
+          } else {
+            vErrors.push(err682);
+          }
+          errors++;
+        }
       } else {
-        errors = _errs588;
+        const err683 = { instancePath: instancePath + "/gitops/revision", schemaPath: "#/properties/gitops/properties/revision/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.revision.type, parentSchema: schema11.properties.gitops.properties.revision, data: data211 };
+        if (vErrors === null) {
+          vErrors = [err683];
+        } else {
+          vErrors.push(err683);
+        }
+        errors++;
+      }
+      let data212 = data208.path;
+      const _errs593 = errors;
+      const _errs594 = errors;
+      if (typeof data212 === "string") {
+        if (!pattern85.test(data212)) {
+          const err684 = {};
+          if (vErrors === null) {
+            vErrors = [err684];
+          } else {
+            vErrors.push(err684);
+          }
+          errors++;
+        }
+      }
+      var valid118 = _errs594 === errors;
+      if (valid118) {
+        const err685 = { instancePath: instancePath + "/gitops/path", schemaPath: "#/properties/gitops/properties/path/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema11.properties.gitops.properties.path.not, parentSchema: schema11.properties.gitops.properties.path, data: data212 };
+        if (vErrors === null) {
+          vErrors = [err685];
+        } else {
+          vErrors.push(err685);
+        }
+        errors++;
+      } else {
+        errors = _errs593;
         if (vErrors !== null) {
-          if (_errs588) {
-            vErrors.length = _errs588;
+          if (_errs593) {
+            vErrors.length = _errs593;
           } else {
             vErrors = null;
           }
         }
       }
       if (typeof data212 === "string") {
-        if (!pattern84.test(data212)) {
-          const err677 = { instancePath: instancePath + "/gitops/path", schemaPath: "#/properties/gitops/properties/path/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$" }, message: 'must match pattern "^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$"', schema: "^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$", parentSchema: schema11.properties.gitops.properties.path, data: data212 };
+        if (!pattern86.test(data212)) {
+          const err686 = { instancePath: instancePath + "/gitops/path", schemaPath: "#/properties/gitops/properties/path/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$" }, message: 'must match pattern "^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$"', schema: "^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$", parentSchema: schema11.properties.gitops.properties.path, data: data212 };
           if (vErrors === null) {
-            vErrors = [err677];
+            vErrors = [err686];
           } else {
-            vErrors.push(err677);
+            vErrors.push(err686);
           }
           errors++;
         }
       } else {
-        const err678 = { instancePath: instancePath + "/gitops/path", schemaPath: "#/properties/gitops/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.path.type, parentSchema: schema11.properties.gitops.properties.path, data: data212 };
+        const err687 = { instancePath: instancePath + "/gitops/path", schemaPath: "#/properties/gitops/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.path.type, parentSchema: schema11.properties.gitops.properties.path, data: data212 };
         if (vErrors === null) {
-          vErrors = [err678];
+          vErrors = [err687];
         } else {
-          vErrors.push(err678);
+          vErrors.push(err687);
         }
         errors++;
       }
@@ -7826,94 +7946,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data213.server = "https://kubernetes.default.svc";
         }
         if (data213.namespace === void 0) {
-          const err679 = { instancePath: instancePath + "/gitops/argocd", schemaPath: "#/properties/gitops/properties/argocd/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.gitops.properties.argocd.required, parentSchema: schema11.properties.gitops.properties.argocd, data: data213 };
-          if (vErrors === null) {
-            vErrors = [err679];
-          } else {
-            vErrors.push(err679);
-          }
-          errors++;
-        }
-        if (data213.project === void 0) {
-          const err680 = { instancePath: instancePath + "/gitops/argocd", schemaPath: "#/properties/gitops/properties/argocd/required", keyword: "required", params: { missingProperty: "project" }, message: "must have required property 'project'", schema: schema11.properties.gitops.properties.argocd.required, parentSchema: schema11.properties.gitops.properties.argocd, data: data213 };
-          if (vErrors === null) {
-            vErrors = [err680];
-          } else {
-            vErrors.push(err680);
-          }
-          errors++;
-        }
-        if (data213.server === void 0) {
-          const err681 = { instancePath: instancePath + "/gitops/argocd", schemaPath: "#/properties/gitops/properties/argocd/required", keyword: "required", params: { missingProperty: "server" }, message: "must have required property 'server'", schema: schema11.properties.gitops.properties.argocd.required, parentSchema: schema11.properties.gitops.properties.argocd, data: data213 };
-          if (vErrors === null) {
-            vErrors = [err681];
-          } else {
-            vErrors.push(err681);
-          }
-          errors++;
-        }
-        for (const key53 in data213) {
-          if (!(key53 === "namespace" || key53 === "project" || key53 === "server")) {
-            const err682 = { instancePath: instancePath + "/gitops/argocd", schemaPath: "#/properties/gitops/properties/argocd/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key53 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.gitops.properties.argocd, data: data213 };
-            if (vErrors === null) {
-              vErrors = [err682];
-            } else {
-              vErrors.push(err682);
-            }
-            errors++;
-          }
-        }
-        let data214 = data213.namespace;
-        if (typeof data214 === "string") {
-          if (func3(data214) > 63) {
-            const err683 = { instancePath: instancePath + "/gitops/argocd/namespace", schemaPath: "#/properties/gitops/properties/argocd/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.gitops.properties.argocd.properties.namespace, data: data214 };
-            if (vErrors === null) {
-              vErrors = [err683];
-            } else {
-              vErrors.push(err683);
-            }
-            errors++;
-          }
-          if (!pattern0.test(data214)) {
-            const err684 = { instancePath: instancePath + "/gitops/argocd/namespace", schemaPath: "#/properties/gitops/properties/argocd/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.gitops.properties.argocd.properties.namespace, data: data214 };
-            if (vErrors === null) {
-              vErrors = [err684];
-            } else {
-              vErrors.push(err684);
-            }
-            errors++;
-          }
-        } else {
-          const err685 = { instancePath: instancePath + "/gitops/argocd/namespace", schemaPath: "#/properties/gitops/properties/argocd/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.argocd.properties.namespace.type, parentSchema: schema11.properties.gitops.properties.argocd.properties.namespace, data: data214 };
-          if (vErrors === null) {
-            vErrors = [err685];
-          } else {
-            vErrors.push(err685);
-          }
-          errors++;
-        }
-        let data215 = data213.project;
-        if (typeof data215 === "string") {
-          if (func3(data215) > 63) {
-            const err686 = { instancePath: instancePath + "/gitops/argocd/project", schemaPath: "#/properties/gitops/properties/argocd/properties/project/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.gitops.properties.argocd.properties.project, data: data215 };
-            if (vErrors === null) {
-              vErrors = [err686];
-            } else {
-              vErrors.push(err686);
-            }
-            errors++;
-          }
-          if (!pattern0.test(data215)) {
-            const err687 = { instancePath: instancePath + "/gitops/argocd/project", schemaPath: "#/properties/gitops/properties/argocd/properties/project/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.gitops.properties.argocd.properties.project, data: data215 };
-            if (vErrors === null) {
-              vErrors = [err687];
-            } else {
-              vErrors.push(err687);
-            }
-            errors++;
-          }
-        } else {
-          const err688 = { instancePath: instancePath + "/gitops/argocd/project", schemaPath: "#/properties/gitops/properties/argocd/properties/project/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.argocd.properties.project.type, parentSchema: schema11.properties.gitops.properties.argocd.properties.project, data: data215 };
+          const err688 = { instancePath: instancePath + "/gitops/argocd", schemaPath: "#/properties/gitops/properties/argocd/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.gitops.properties.argocd.required, parentSchema: schema11.properties.gitops.properties.argocd, data: data213 };
           if (vErrors === null) {
             vErrors = [err688];
           } else {
@@ -7921,19 +7954,17 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        let data216 = data213.server;
-        if (typeof data216 === "string") {
-          if (func3(data216) < 1) {
-            const err689 = { instancePath: instancePath + "/gitops/argocd/server", schemaPath: "#/properties/gitops/properties/argocd/properties/server/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.gitops.properties.argocd.properties.server, data: data216 };
-            if (vErrors === null) {
-              vErrors = [err689];
-            } else {
-              vErrors.push(err689);
-            }
-            errors++;
+        if (data213.project === void 0) {
+          const err689 = { instancePath: instancePath + "/gitops/argocd", schemaPath: "#/properties/gitops/properties/argocd/required", keyword: "required", params: { missingProperty: "project" }, message: "must have required property 'project'", schema: schema11.properties.gitops.properties.argocd.required, parentSchema: schema11.properties.gitops.properties.argocd, data: data213 };
+          if (vErrors === null) {
+            vErrors = [err689];
+          } else {
+            vErrors.push(err689);
           }
-        } else {
-          const err690 = { instancePath: instancePath + "/gitops/argocd/server", schemaPath: "#/properties/gitops/properties/argocd/properties/server/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.argocd.properties.server.type, parentSchema: schema11.properties.gitops.properties.argocd.properties.server, data: data216 };
+          errors++;
+        }
+        if (data213.server === void 0) {
+          const err690 = { instancePath: instancePath + "/gitops/argocd", schemaPath: "#/properties/gitops/properties/argocd/required", keyword: "required", params: { missingProperty: "server" }, message: "must have required property 'server'", schema: schema11.properties.gitops.properties.argocd.required, parentSchema: schema11.properties.gitops.properties.argocd, data: data213 };
           if (vErrors === null) {
             vErrors = [err690];
           } else {
@@ -7941,12 +7972,101 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-      } else {
-        const err691 = { instancePath: instancePath + "/gitops/argocd", schemaPath: "#/properties/gitops/properties/argocd/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.gitops.properties.argocd.type, parentSchema: schema11.properties.gitops.properties.argocd, data: data213 };
-        if (vErrors === null) {
-          vErrors = [err691];
+        for (const key53 in data213) {
+          if (!(key53 === "namespace" || key53 === "project" || key53 === "server")) {
+            const err691 = { instancePath: instancePath + "/gitops/argocd", schemaPath: "#/properties/gitops/properties/argocd/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key53 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.gitops.properties.argocd, data: data213 };
+            if (vErrors === null) {
+              vErrors = [err691];
+            } else {
+              vErrors.push(err691);
+            }
+            errors++;
+          }
+        }
+        let data214 = data213.namespace;
+        if (typeof data214 === "string") {
+          if (func3(data214) > 63) {
+            const err692 = { instancePath: instancePath + "/gitops/argocd/namespace", schemaPath: "#/properties/gitops/properties/argocd/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.gitops.properties.argocd.properties.namespace, data: data214 };
+            if (vErrors === null) {
+              vErrors = [err692];
+            } else {
+              vErrors.push(err692);
+            }
+            errors++;
+          }
+          if (!pattern0.test(data214)) {
+            const err693 = { instancePath: instancePath + "/gitops/argocd/namespace", schemaPath: "#/properties/gitops/properties/argocd/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.gitops.properties.argocd.properties.namespace, data: data214 };
+            if (vErrors === null) {
+              vErrors = [err693];
+            } else {
+              vErrors.push(err693);
+            }
+            errors++;
+          }
         } else {
-          vErrors.push(err691);
+          const err694 = { instancePath: instancePath + "/gitops/argocd/namespace", schemaPath: "#/properties/gitops/properties/argocd/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.argocd.properties.namespace.type, parentSchema: schema11.properties.gitops.properties.argocd.properties.namespace, data: data214 };
+          if (vErrors === null) {
+            vErrors = [err694];
+          } else {
+            vErrors.push(err694);
+          }
+          errors++;
+        }
+        let data215 = data213.project;
+        if (typeof data215 === "string") {
+          if (func3(data215) > 63) {
+            const err695 = { instancePath: instancePath + "/gitops/argocd/project", schemaPath: "#/properties/gitops/properties/argocd/properties/project/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.gitops.properties.argocd.properties.project, data: data215 };
+            if (vErrors === null) {
+              vErrors = [err695];
+            } else {
+              vErrors.push(err695);
+            }
+            errors++;
+          }
+          if (!pattern0.test(data215)) {
+            const err696 = { instancePath: instancePath + "/gitops/argocd/project", schemaPath: "#/properties/gitops/properties/argocd/properties/project/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.gitops.properties.argocd.properties.project, data: data215 };
+            if (vErrors === null) {
+              vErrors = [err696];
+            } else {
+              vErrors.push(err696);
+            }
+            errors++;
+          }
+        } else {
+          const err697 = { instancePath: instancePath + "/gitops/argocd/project", schemaPath: "#/properties/gitops/properties/argocd/properties/project/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.argocd.properties.project.type, parentSchema: schema11.properties.gitops.properties.argocd.properties.project, data: data215 };
+          if (vErrors === null) {
+            vErrors = [err697];
+          } else {
+            vErrors.push(err697);
+          }
+          errors++;
+        }
+        let data216 = data213.server;
+        if (typeof data216 === "string") {
+          if (func3(data216) < 1) {
+            const err698 = { instancePath: instancePath + "/gitops/argocd/server", schemaPath: "#/properties/gitops/properties/argocd/properties/server/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema11.properties.gitops.properties.argocd.properties.server, data: data216 };
+            if (vErrors === null) {
+              vErrors = [err698];
+            } else {
+              vErrors.push(err698);
+            }
+            errors++;
+          }
+        } else {
+          const err699 = { instancePath: instancePath + "/gitops/argocd/server", schemaPath: "#/properties/gitops/properties/argocd/properties/server/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.argocd.properties.server.type, parentSchema: schema11.properties.gitops.properties.argocd.properties.server, data: data216 };
+          if (vErrors === null) {
+            vErrors = [err699];
+          } else {
+            vErrors.push(err699);
+          }
+          errors++;
+        }
+      } else {
+        const err700 = { instancePath: instancePath + "/gitops/argocd", schemaPath: "#/properties/gitops/properties/argocd/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.gitops.properties.argocd.type, parentSchema: schema11.properties.gitops.properties.argocd, data: data213 };
+        if (vErrors === null) {
+          vErrors = [err700];
+        } else {
+          vErrors.push(err700);
         }
         errors++;
       }
@@ -7962,39 +8082,39 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           data217.dependsOn = [];
         }
         if (data217.namespace === void 0) {
-          const err692 = { instancePath: instancePath + "/gitops/flux", schemaPath: "#/properties/gitops/properties/flux/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.gitops.properties.flux.required, parentSchema: schema11.properties.gitops.properties.flux, data: data217 };
+          const err701 = { instancePath: instancePath + "/gitops/flux", schemaPath: "#/properties/gitops/properties/flux/required", keyword: "required", params: { missingProperty: "namespace" }, message: "must have required property 'namespace'", schema: schema11.properties.gitops.properties.flux.required, parentSchema: schema11.properties.gitops.properties.flux, data: data217 };
           if (vErrors === null) {
-            vErrors = [err692];
+            vErrors = [err701];
           } else {
-            vErrors.push(err692);
+            vErrors.push(err701);
           }
           errors++;
         }
         if (data217.interval === void 0) {
-          const err693 = { instancePath: instancePath + "/gitops/flux", schemaPath: "#/properties/gitops/properties/flux/required", keyword: "required", params: { missingProperty: "interval" }, message: "must have required property 'interval'", schema: schema11.properties.gitops.properties.flux.required, parentSchema: schema11.properties.gitops.properties.flux, data: data217 };
+          const err702 = { instancePath: instancePath + "/gitops/flux", schemaPath: "#/properties/gitops/properties/flux/required", keyword: "required", params: { missingProperty: "interval" }, message: "must have required property 'interval'", schema: schema11.properties.gitops.properties.flux.required, parentSchema: schema11.properties.gitops.properties.flux, data: data217 };
           if (vErrors === null) {
-            vErrors = [err693];
+            vErrors = [err702];
           } else {
-            vErrors.push(err693);
+            vErrors.push(err702);
           }
           errors++;
         }
         if (data217.dependsOn === void 0) {
-          const err694 = { instancePath: instancePath + "/gitops/flux", schemaPath: "#/properties/gitops/properties/flux/required", keyword: "required", params: { missingProperty: "dependsOn" }, message: "must have required property 'dependsOn'", schema: schema11.properties.gitops.properties.flux.required, parentSchema: schema11.properties.gitops.properties.flux, data: data217 };
+          const err703 = { instancePath: instancePath + "/gitops/flux", schemaPath: "#/properties/gitops/properties/flux/required", keyword: "required", params: { missingProperty: "dependsOn" }, message: "must have required property 'dependsOn'", schema: schema11.properties.gitops.properties.flux.required, parentSchema: schema11.properties.gitops.properties.flux, data: data217 };
           if (vErrors === null) {
-            vErrors = [err694];
+            vErrors = [err703];
           } else {
-            vErrors.push(err694);
+            vErrors.push(err703);
           }
           errors++;
         }
         for (const key54 in data217) {
           if (!(key54 === "namespace" || key54 === "interval" || key54 === "dependsOn")) {
-            const err695 = { instancePath: instancePath + "/gitops/flux", schemaPath: "#/properties/gitops/properties/flux/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key54 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.gitops.properties.flux, data: data217 };
+            const err704 = { instancePath: instancePath + "/gitops/flux", schemaPath: "#/properties/gitops/properties/flux/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key54 }, message: "must NOT have additional properties", schema: false, parentSchema: schema11.properties.gitops.properties.flux, data: data217 };
             if (vErrors === null) {
-              vErrors = [err695];
+              vErrors = [err704];
             } else {
-              vErrors.push(err695);
+              vErrors.push(err704);
             }
             errors++;
           }
@@ -8002,49 +8122,49 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         let data218 = data217.namespace;
         if (typeof data218 === "string") {
           if (func3(data218) > 63) {
-            const err696 = { instancePath: instancePath + "/gitops/flux/namespace", schemaPath: "#/properties/gitops/properties/flux/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.gitops.properties.flux.properties.namespace, data: data218 };
+            const err705 = { instancePath: instancePath + "/gitops/flux/namespace", schemaPath: "#/properties/gitops/properties/flux/properties/namespace/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.gitops.properties.flux.properties.namespace, data: data218 };
             if (vErrors === null) {
-              vErrors = [err696];
+              vErrors = [err705];
             } else {
-              vErrors.push(err696);
+              vErrors.push(err705);
             }
             errors++;
           }
           if (!pattern0.test(data218)) {
-            const err697 = { instancePath: instancePath + "/gitops/flux/namespace", schemaPath: "#/properties/gitops/properties/flux/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.gitops.properties.flux.properties.namespace, data: data218 };
+            const err706 = { instancePath: instancePath + "/gitops/flux/namespace", schemaPath: "#/properties/gitops/properties/flux/properties/namespace/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.gitops.properties.flux.properties.namespace, data: data218 };
             if (vErrors === null) {
-              vErrors = [err697];
+              vErrors = [err706];
             } else {
-              vErrors.push(err697);
+              vErrors.push(err706);
             }
             errors++;
           }
         } else {
-          const err698 = { instancePath: instancePath + "/gitops/flux/namespace", schemaPath: "#/properties/gitops/properties/flux/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.flux.properties.namespace.type, parentSchema: schema11.properties.gitops.properties.flux.properties.namespace, data: data218 };
+          const err707 = { instancePath: instancePath + "/gitops/flux/namespace", schemaPath: "#/properties/gitops/properties/flux/properties/namespace/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.flux.properties.namespace.type, parentSchema: schema11.properties.gitops.properties.flux.properties.namespace, data: data218 };
           if (vErrors === null) {
-            vErrors = [err698];
+            vErrors = [err707];
           } else {
-            vErrors.push(err698);
+            vErrors.push(err707);
           }
           errors++;
         }
         let data219 = data217.interval;
         if (typeof data219 === "string") {
-          if (!pattern88.test(data219)) {
-            const err699 = { instancePath: instancePath + "/gitops/flux/interval", schemaPath: "#/properties/gitops/properties/flux/properties/interval/pattern", keyword: "pattern", params: { pattern: "^([0-9]+(s|m|h))+$" }, message: 'must match pattern "^([0-9]+(s|m|h))+$"', schema: "^([0-9]+(s|m|h))+$", parentSchema: schema11.properties.gitops.properties.flux.properties.interval, data: data219 };
+          if (!pattern90.test(data219)) {
+            const err708 = { instancePath: instancePath + "/gitops/flux/interval", schemaPath: "#/properties/gitops/properties/flux/properties/interval/pattern", keyword: "pattern", params: { pattern: "^([0-9]+(s|m|h))+$" }, message: 'must match pattern "^([0-9]+(s|m|h))+$"', schema: "^([0-9]+(s|m|h))+$", parentSchema: schema11.properties.gitops.properties.flux.properties.interval, data: data219 };
             if (vErrors === null) {
-              vErrors = [err699];
+              vErrors = [err708];
             } else {
-              vErrors.push(err699);
+              vErrors.push(err708);
             }
             errors++;
           }
         } else {
-          const err700 = { instancePath: instancePath + "/gitops/flux/interval", schemaPath: "#/properties/gitops/properties/flux/properties/interval/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.flux.properties.interval.type, parentSchema: schema11.properties.gitops.properties.flux.properties.interval, data: data219 };
+          const err709 = { instancePath: instancePath + "/gitops/flux/interval", schemaPath: "#/properties/gitops/properties/flux/properties/interval/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.flux.properties.interval.type, parentSchema: schema11.properties.gitops.properties.flux.properties.interval, data: data219 };
           if (vErrors === null) {
-            vErrors = [err700];
+            vErrors = [err709];
           } else {
-            vErrors.push(err700);
+            vErrors.push(err709);
           }
           errors++;
         }
@@ -8055,70 +8175,70 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             let data221 = data220[i18];
             if (typeof data221 === "string") {
               if (func3(data221) > 63) {
-                const err701 = { instancePath: instancePath + "/gitops/flux/dependsOn/" + i18, schemaPath: "#/properties/gitops/properties/flux/properties/dependsOn/items/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.gitops.properties.flux.properties.dependsOn.items, data: data221 };
+                const err710 = { instancePath: instancePath + "/gitops/flux/dependsOn/" + i18, schemaPath: "#/properties/gitops/properties/flux/properties/dependsOn/items/maxLength", keyword: "maxLength", params: { limit: 63 }, message: "must NOT have more than 63 characters", schema: 63, parentSchema: schema11.properties.gitops.properties.flux.properties.dependsOn.items, data: data221 };
                 if (vErrors === null) {
-                  vErrors = [err701];
+                  vErrors = [err710];
                 } else {
-                  vErrors.push(err701);
+                  vErrors.push(err710);
                 }
                 errors++;
               }
               if (!pattern0.test(data221)) {
-                const err702 = { instancePath: instancePath + "/gitops/flux/dependsOn/" + i18, schemaPath: "#/properties/gitops/properties/flux/properties/dependsOn/items/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.gitops.properties.flux.properties.dependsOn.items, data: data221 };
+                const err711 = { instancePath: instancePath + "/gitops/flux/dependsOn/" + i18, schemaPath: "#/properties/gitops/properties/flux/properties/dependsOn/items/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, message: 'must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"', schema: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", parentSchema: schema11.properties.gitops.properties.flux.properties.dependsOn.items, data: data221 };
                 if (vErrors === null) {
-                  vErrors = [err702];
+                  vErrors = [err711];
                 } else {
-                  vErrors.push(err702);
+                  vErrors.push(err711);
                 }
                 errors++;
               }
             } else {
-              const err703 = { instancePath: instancePath + "/gitops/flux/dependsOn/" + i18, schemaPath: "#/properties/gitops/properties/flux/properties/dependsOn/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.flux.properties.dependsOn.items.type, parentSchema: schema11.properties.gitops.properties.flux.properties.dependsOn.items, data: data221 };
+              const err712 = { instancePath: instancePath + "/gitops/flux/dependsOn/" + i18, schemaPath: "#/properties/gitops/properties/flux/properties/dependsOn/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema11.properties.gitops.properties.flux.properties.dependsOn.items.type, parentSchema: schema11.properties.gitops.properties.flux.properties.dependsOn.items, data: data221 };
               if (vErrors === null) {
-                vErrors = [err703];
+                vErrors = [err712];
               } else {
-                vErrors.push(err703);
+                vErrors.push(err712);
               }
               errors++;
             }
           }
         } else {
-          const err704 = { instancePath: instancePath + "/gitops/flux/dependsOn", schemaPath: "#/properties/gitops/properties/flux/properties/dependsOn/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.gitops.properties.flux.properties.dependsOn.type, parentSchema: schema11.properties.gitops.properties.flux.properties.dependsOn, data: data220 };
+          const err713 = { instancePath: instancePath + "/gitops/flux/dependsOn", schemaPath: "#/properties/gitops/properties/flux/properties/dependsOn/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema11.properties.gitops.properties.flux.properties.dependsOn.type, parentSchema: schema11.properties.gitops.properties.flux.properties.dependsOn, data: data220 };
           if (vErrors === null) {
-            vErrors = [err704];
+            vErrors = [err713];
           } else {
-            vErrors.push(err704);
+            vErrors.push(err713);
           }
           errors++;
         }
       } else {
-        const err705 = { instancePath: instancePath + "/gitops/flux", schemaPath: "#/properties/gitops/properties/flux/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.gitops.properties.flux.type, parentSchema: schema11.properties.gitops.properties.flux, data: data217 };
+        const err714 = { instancePath: instancePath + "/gitops/flux", schemaPath: "#/properties/gitops/properties/flux/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.gitops.properties.flux.type, parentSchema: schema11.properties.gitops.properties.flux, data: data217 };
         if (vErrors === null) {
-          vErrors = [err705];
+          vErrors = [err714];
         } else {
-          vErrors.push(err705);
+          vErrors.push(err714);
         }
         errors++;
       }
     } else {
-      const err706 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.gitops.type, parentSchema: schema11.properties.gitops, data: data208 };
+      const err715 = { instancePath: instancePath + "/gitops", schemaPath: "#/properties/gitops/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.properties.gitops.type, parentSchema: schema11.properties.gitops, data: data208 };
       if (vErrors === null) {
-        vErrors = [err706];
+        vErrors = [err715];
       } else {
-        vErrors.push(err706);
+        vErrors.push(err715);
       }
       errors++;
     }
   } else {
-    const err707 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.type, parentSchema: schema11, data };
+    const err716 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema11.type, parentSchema: schema11, data };
     if (vErrors === null) {
-      vErrors = [err707];
+      vErrors = [err716];
     } else {
-      vErrors.push(err707);
+      vErrors.push(err716);
     }
     errors++;
   }
   validate10.errors = vErrors;
   return errors === 0;
 }
-module.exports.schemaSha256 = "6754fc24d8b6928574b52872b20376d0f5d5600fc36f8da439994ae54401c4a1";
+module.exports.schemaSha256 = "791da7686a825b9b98fc630aeab6cdbcfa5bfcd7d576855daf1eb4427f25ee46";
