@@ -713,13 +713,16 @@ function withReleaseCleanup(steps: Step[], keep: readonly LiveObject[]): Step[] 
 function gpuCheckStep(component: ComponentId, ourWorkloads: readonly Ours[], nodes: readonly LiveObject[]): Step | undefined {
   if (component !== 'nvidia-device-plugin') return undefined;
   const ds = ourWorkloads.find((o) => o.object.kind === 'DaemonSet');
-  const selector = (podSpecOf(ds?.object as LiveObject) ?? {}).nodeSelector as Record<string, string> | undefined;
-  if (!ds || !selector) return undefined;
-  const count = eligibleNodes(ds.object as LiveObject, nodes).length;
+  if (!ds) return undefined;
+  // By name: ours selects by node affinity with one term per kind of GPU node (hybrid pools, cloud node
+  // groups), which `kubectl get -l` cannot express.
+  const names = eligibleNodes(ds.object as LiveObject, nodes);
+  if (names.length === 0) return undefined;
+  const count = names.length;
   return {
     kind: 'check',
     command:
-      `kubectl get nodes -l ${shellQuote(selectorString(selector))} -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.status.allocatable.nvidia\\.com/gpu}{"\\n"}{end}'` +
+      `kubectl get nodes ${names.map(shellQuote).join(' ')} -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.status.allocatable.nvidia\\.com/gpu}{"\\n"}{end}'` +
       ` | awk '$2 == "" || $2 == "0" { print "no GPU advertised on " $1; bad = 1 } END { exit bad }'`,
     why: `every node of ours (${count} now) still advertises nvidia.com/gpu`,
   };

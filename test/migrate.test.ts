@@ -113,7 +113,7 @@ describe('detection', () => {
   it('places pods as the scheduler would: nodeSelector, required affinity (OR of terms), taints', () => {
     const nodes = fixture('nodes');
     const ds = example.result.files.flatMap((f) => f.objects).find((o) => o.kind === 'DaemonSet' && o.metadata.name === 'nvidia-device-plugin-daemonset')!;
-    expect(eligibleNodes(ds, nodes)).toEqual(['hybrid-gpu-h100-1']);
+    expect(eligibleNodes(ds, nodes)).toEqual(['cloud-gpu-1', 'hybrid-gpu-h100-1']);
     // the static manifest has no selector: every node whose taints it tolerates (the CPU node has none)
     expect(eligibleNodes(fixture('eksctl-device-plugin')[0], nodes)).toEqual(['cloud-cpu-1', 'cloud-gpu-1', 'hybrid-gpu-h100-1', 'hybrid-gpu-h100-dra-1']);
     const untolerated = { ...fixture('eksctl-device-plugin')[0], spec: { template: { spec: { tolerations: [] } } } };
@@ -129,12 +129,12 @@ describe('plan', () => {
     const uninstall = indexOf(c.steps, (s) => s.command === 'helm uninstall nvdp -n nvidia-device-plugin');
     const apply = indexOf(c.steps, (s) => s.kind === 'apply' && s.command.endsWith('-f dist/example/20-nvidia-device-plugin.yaml'));
     const wait = indexOf(c.steps, (s) => s.command === 'kubectl rollout status daemonset/nvidia-device-plugin-daemonset -n kube-system --timeout=5m');
-    const check = c.steps.findLastIndex((s) => s.kind === 'check' && s.command.startsWith('kubectl get nodes -l eks-hybrid-charts/gpu-mode=devicePlugin,eks.amazonaws.com/compute-type=hybrid '));
+    const check = c.steps.findLastIndex((s) => s.kind === 'check' && s.command.startsWith('kubectl get nodes cloud-gpu-1 hybrid-gpu-h100-1 '));
     expect([uninstall, apply, wait, check].every((i) => i >= 0)).toBe(true);
     expect(uninstall < apply && apply < wait && wait < check).toBe(true);
     // nothing is taken over here, so nothing needs --force-conflicts
     expect(c.steps.some((s) => s.command.includes('--force-conflicts'))).toBe(false);
-    expect(c.warnings.join('\n')).toContain('runs on cloud-gpu-1, hybrid-gpu-h100-dra-1, which ours does not select');
+    expect(c.warnings.join('\n')).toContain('runs on hybrid-gpu-h100-dra-1, which ours does not select');
     expect(simulate(fixture('nodes').concat(fixture('nvdp')), [...p.prepare, ...c.steps]).overlaps).toEqual([]);
   });
 
@@ -143,7 +143,7 @@ describe('plan', () => {
     const apply = c.steps.find((s) => s.kind === 'apply')!;
     const wrong = [apply, ...c.steps.filter((s) => s !== apply)];
     expect(simulate(fixture('nodes').concat(fixture('nvdp')), wrong).overlaps[0]).toBe(
-      'after step 1 (apply): hybrid-gpu-h100-1: DaemonSet kube-system/nvidia-device-plugin-daemonset + DaemonSet nvidia-device-plugin/nvdp-nvidia-device-plugin',
+      'after step 1 (apply): cloud-gpu-1: DaemonSet kube-system/nvidia-device-plugin-daemonset + DaemonSet nvidia-device-plugin/nvdp-nvidia-device-plugin',
     );
   });
 
@@ -157,7 +157,7 @@ describe('plan', () => {
       `kubectl patch daemonset/nvidia-device-plugin-daemonset -n kube-system --type=strategic -p '{"spec":{"template":{"spec":{"containers":[{"name":"nvidia-device-plugin-ctr","env":[{"name":"FAIL_ON_INIT_ERROR","$patch":"delete"}]}],"volumes":[{"name":"device-plugin","$patch":"delete"}]}}}}'`,
     );
     expect(c.reason).toContain('has our name and our selector (name=nvidia-device-plugin-ds)');
-    expect(c.warnings.join('\n')).toContain('runs on cloud-cpu-1, cloud-gpu-1, hybrid-gpu-h100-dra-1, which ours does not select');
+    expect(c.warnings.join('\n')).toContain('runs on cloud-cpu-1, hybrid-gpu-h100-dra-1, which ours does not select');
   });
 
   it('same name, other selector: delete then apply, the gap said, the object not kept', () => {
