@@ -622,11 +622,10 @@ func (e *environment) startSimulation(ctx context.Context, info *readyInfo, saKe
 		return []string{
 			"--kubeconfig=" + info.Kubeconfig,
 			"--config=" + filepath.Join(e.kwokDir, "stages.yaml"),
-			"--manage-all-nodes=false",
 			"--manage-nodes-with-annotation-selector=" + kwokNodeAnnotation,
 			// heartbeat with leases, well inside the node-lifecycle controller's grace period
 			"--node-lease-duration-seconds=40",
-			"--cidr=172.16.0.1/12",
+			"--cidr=172.16.0.0/12",
 			"--server-address=127.0.0.1:" + strconv.Itoa(port),
 		}
 	}, func(port int) bool { return healthy("http", port, "/healthz") })
