@@ -28,12 +28,15 @@ export function intendedDaemonSetNodes(): Record<string, { what: string; runsOn:
   };
 }
 
-/** The pool each sample Pod / Job must land on (name of the Pod or Job → pool), as the config places them. */
-export function intendedSamplePools(config: SiteConfig): Record<string, string | undefined> {
+/** The pools each sample Pod / Job may land on (name of the Pod or Job → pools), as the config places them. */
+export function intendedSamplePools(config: SiteConfig): Record<string, string[]> {
   const { gpuTest, gpuTraining, mlTraining } = config.samples;
-  const out: Record<string, string | undefined> = {};
-  if (gpuTest.enabled) out['gpu-test'] = workloadPool(config, 'devicePlugin', gpuTest.pool)?.name;
-  if (gpuTraining.enabled) out['gpu-training'] = workloadPool(config, 'devicePlugin', gpuTraining.pool)?.name;
-  if (mlTraining.enabled) out['ml-training'] = workloadPool(config, 'dra', mlTraining.pool)?.name;
+  const out: Record<string, string[]> = {};
+  const one = (name: string | undefined) => (name === undefined ? [] : [name]);
+  if (gpuTest.enabled) out['gpu-test'] = one(workloadPool(config, 'devicePlugin', gpuTest.pool)?.name);
+  if (gpuTraining.enabled) out['gpu-training'] = one(workloadPool(config, 'devicePlugin', gpuTraining.pool)?.name);
+  if (mlTraining.enabled) out['ml-training'] = one(workloadPool(config, 'dra', mlTraining.pool)?.name);
+  // the Harbor pull smoke test: any hybrid server
+  if (config.harborTest.enabled) out['harbor-test'] = config.nodePools.filter((p) => p.count > 0).map((p) => p.name);
   return out;
 }
