@@ -1,8 +1,9 @@
 /**
  * Whole-site simulation on a real control plane (npm run test:sim).
  *
- * For each Kubernetes minor (default 1.33 and 1.34) and each site in sites/, in a fresh environment from the
- * testenv launcher with --simulate (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok):
+ * For each Kubernetes minor (default 1.33 and 1.34), one environment from the testenv launcher with --simulate
+ * (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok), and in it each site in sites/ in turn
+ * (each removes its objects, namespaces, nodes and ResourceSlices before the next):
  *   1. render the site for that minor;
  *   2. create the simulated nodes from the rendered artefacts (test/sim/nodes.ts: hybrid nodes from
  *      nodes/<pool>.nodeconfig.yaml, cloud nodes from cluster/eksctl.yaml) and, per dra node, the ResourceSlice
@@ -13,7 +14,7 @@
  *      Deployment is available on cloud nodes; every sample Pod / Job pod runs on its intended pool; every
  *      ResourceClaim is allocated with devices of its pod's node; no Pending pod; no FailedCreate;
  *   5. print the placement table (workload → pool → nodes);
- *   6. negative checks, on every run (first site of each minor): a claim for a product no pool has, and a node
+ *   6. negative checks, on every run (once per minor, on sites/example.yaml when it is simulated): a claim for a product no pool has, and a node
  *      with a taint nobody tolerates, must each be reported with the scheduler's reason.
  *
  * Options: --versions 1.33,1.34   --sites sites/a.yaml,…   --keep-logs DIR   --verbose
@@ -440,35 +441,80 @@ function rssMiB(pid: number): { rss: number; peak: number } {
   }
 }
 
-async function simulateSite(minor: string, launcher: string, bin: string, kwokDir: string, siteFile: string, negatives: boolean, firstInstall: string[], scaleCounts?: Record<string, number>): Promise<void> {
+/** The environment of one minor, shared by its sites (each cleaned up after itself). */
+interface MinorEnv {
+  env: Awaited<ReturnType<typeof startEnv>>;
+  ready: Ready;
+  kubectl: Kubectl;
+  work: string;
+}
+
+async function startMinor(minor: string, launcher: string, bin: string, kwokDir: string, siteFile: string): Promise<MinorEnv> {
+  const t0 = Date.now();
+  const work = mkdtempSync(join(tmpdir(), `eks-hybrid-sim-${minor}-`));
+  current.work = work;
+  const env = await startEnv(launcher, bin, minor, siteFile, ['--simulate', '--kwok-dir', kwokDir], `${minor}-sim`);
+  const ready = env.ready as Ready & { kwokNodeAnnotation?: string };
+  KWOK_ANNOTATION.value = ready.kwokNodeAnnotation ?? KWOK_ANNOTATION.value;
+  log(`control plane ${ready.version} with kube-controller-manager, kube-scheduler and kwok ready (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+  return { env, ready, kubectl: new Kubectl(join(bin, 'kubectl'), ready, work), work };
+}
+
+async function stopMinor(m: MinorEnv): Promise<void> {
+  await stopEnv(m.env.child, m.env.ready, m.env.stderr());
+  rmSync(m.work, { recursive: true, force: true });
+}
+
+const SYSTEM_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+
+/**
+ * Removes what a site left behind, so the next site starts from an empty cluster (CRDs stay): its objects, its
+ * namespaces (waited for), its nodes and ResourceSlices, and kube-system's events; until no pod is left.
+ */
+async function cleanUp(m: MinorEnv, site: string, applied: K8sObject[]): Promise<boolean> {
+  const { kubectl } = m;
+  const objects = applied.filter((o) => o.kind !== 'CustomResourceDefinition' && !(o.kind === 'Namespace' && SYSTEM_NAMESPACES.has(o.metadata.name ?? '')));
+  await kubectl.run(['delete', '--ignore-not-found', '--wait=false', '-f', '-'], objects.map((o) => JSON.stringify(o)).join('\n---\n'));
+  const namespaces = objects.filter((o) => o.kind === 'Namespace').map((o) => `namespace/${o.metadata.name}`);
+  const w = namespaces.length ? await kubectl.run(['wait', '--for=delete', '--timeout=120s', ...namespaces]) : { status: 0, stderr: '' };
+  await kubectl.run(['delete', 'resourceslices.resource.k8s.io', '-l', `${SIM_SITE_LABEL}=${site}`, '--ignore-not-found']);
+  await kubectl.run(['delete', 'nodes', '-l', `${SIM_SITE_LABEL}=${site}`, '--ignore-not-found', '--wait=true', '--timeout=60s']);
+  await kubectl.run(['delete', 'events', '--all', '-n', 'kube-system']);
+  await kubectl.run(['delete', 'events', '--all', '-n', 'default']);
+  const t0 = Date.now();
+  let left = -1;
+  while (Date.now() - t0 < 120_000) {
+    left = (await getState(kubectl)).pods.length;
+    if (left === 0) break;
+    await sleep(1000);
+  }
+  return check(w.status === 0 && left === 0, `${site}: cleaned up for the next site (${((Date.now() - t0) / 1000).toFixed(1)}s)`, `${w.stderr.trim()} ${left} pod(s) left`);
+}
+
+async function simulateSite(m: MinorEnv, minor: string, siteFile: string, negatives: boolean, firstInstall: string[], scaleCounts?: Record<string, number>): Promise<K8sObject[]> {
   const t0 = Date.now();
   const site = basename(siteFile).replace(/\.ya?ml$/, '');
   const what = `${minor} ${site}`;
+  const { kubectl, ready, work } = m;
   log(`=== Kubernetes ${minor}, ${siteFile} ===`);
-  const work = mkdtempSync(join(tmpdir(), `eks-hybrid-sim-${minor}-`));
-  current.work = work;
-  let env: Awaited<ReturnType<typeof startEnv>> | undefined;
+  let applied: K8sObject[] = [];
   try {
-    const siteDir = await renderSite(minor, join(work, 'dist'), siteFile);
-    const config = loadSite(join(REPO, siteFile), { kubernetesVersion: minor }).config;
+    const siteDir = await renderSite(minor, join(work, `dist-${site}`), siteFile);
+    const config = loadSite(siteFile.startsWith('/') ? siteFile : join(REPO, siteFile), { kubernetesVersion: minor }).config;
     const nodes = nodesFromArtefacts(siteDir, config, site, scaleCounts);
-    env = await startEnv(launcher, bin, minor, siteFile, ['--simulate', '--kwok-dir', kwokDir], `${minor}-${site}`);
-    const ready = env.ready as Ready & { kwokNodeAnnotation?: string };
-    KWOK_ANNOTATION.value = ready.kwokNodeAnnotation ?? KWOK_ANNOTATION.value;
-    log(`control plane ${ready.version} with controller-manager, scheduler and kwok ready (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
-    const kubectl = new Kubectl(join(bin, 'kubectl'), ready, work);
 
     const draNodes = nodes.filter((n) => n.gpuMode === 'dra' && n.kind === 'hybrid');
     await createAll(kubectl, nodes.map((n) => nodeObject(n, site, KWOK_ANNOTATION.value, ready.version)), 'nodes');
     await createAll(kubectl, draNodes.map((n) => resourceSliceObject(n, minor, site)), 'ResourceSlices');
     const pools = [...new Set(nodes.map((n) => `${n.pool} (${n.kind}${n.gpuMode !== 'none' ? `, ${n.gpuMode}` : ''}) ×${nodes.filter((x) => x.pool === n.pool).length}`))];
     log(`${nodes.length} nodes: ${pools.join(', ')}; ${draNodes.length} ResourceSlices (${resourceApiVersion(minor)})`);
-    // nodes Ready before the site arrives (kwok), and the default ServiceAccount the controller-manager makes
-    const w = await kubectl.run(['wait', '--for=condition=Ready', 'nodes', '-l', `${SIM_SITE_LABEL}=${site}`, '--timeout=120s']);
+    // nodes Ready (kwok) before the site arrives
+    const w = await kubectl.run(['wait', '--for=condition=Ready', 'nodes', '-l', `${SIM_SITE_LABEL}=${site}`, '--timeout=300s']);
     check(w.status === 0, `${what}: kwok made all ${nodes.length} nodes Ready`, w.stderr.trim());
 
     const tApply = Date.now();
     const { entries } = await applyOutput(kubectl, siteDir, what);
+    applied = entries.map((e) => e.obj);
     const siteObjects = new Set(entries.map((e) => `${e.obj.kind}|${e.obj.metadata.namespace ?? ''}|${e.obj.metadata.name}`));
     const conv = await waitConverged(kubectl, scaleCounts ? 900_000 : 120_000);
     const convergeSeconds = (Date.now() - tApply) / 1000;
@@ -485,12 +531,11 @@ async function simulateSite(minor: string, launcher: string, bin: string, kwokDi
     if (negatives) await negativeChecks(what, kubectl, minor, nodes, site);
   } catch (err) {
     check(false, `${what}: ${(err as Error).message}`);
-    if (env && !opts.verbose) process.stderr.write(env.stderr());
+    if (!opts.verbose) process.stderr.write(m.env.stderr());
   } finally {
-    if (env) await stopEnv(env.child, env.ready, env.stderr());
-    rmSync(work, { recursive: true, force: true });
     log(`${what} done in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   }
+  return applied;
 }
 
 /** A copy of sites/example.yaml with `total` hybrid servers spread over its pools (for the scale figure). */
@@ -520,7 +565,14 @@ async function main(): Promise<void> {
       const dir = mkdtempSync(join(tmpdir(), 'eks-hybrid-sim-scale-'));
       try {
         const { file, counts } = scaleSite(opts.scale, dir);
-        for (const minor of opts.versions) await simulateSite(minor, launcher, await build(minor), kwokDir, file, false, firstInstall, counts);
+        for (const minor of opts.versions) {
+          const m = await startMinor(minor, launcher, await build(minor), kwokDir, file);
+          try {
+            await simulateSite(m, minor, file, false, firstInstall, counts);
+          } finally {
+            await stopMinor(m);
+          }
+        }
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -528,7 +580,22 @@ async function main(): Promise<void> {
       const sites = opts.sites.length ? opts.sites : defaultSites();
       for (const minor of opts.versions) {
         const bin = await build(minor);
-        for (const [i, site] of sites.entries()) await simulateSite(minor, launcher, bin, kwokDir, site, i === 0, firstInstall);
+        // one control plane per minor; each site cleans up after itself (a fresh one if that fails)
+        let m: MinorEnv | undefined;
+        try {
+          // the negative checks run once per minor, on the example site when it is among them
+          const negativeSite = sites.find((s) => basename(s) === 'example.yaml') ?? sites[0];
+          for (const [i, site] of sites.entries()) {
+            m ??= await startMinor(minor, launcher, bin, kwokDir, site);
+            const applied = await simulateSite(m, minor, site, site === negativeSite, firstInstall);
+            if (i < sites.length - 1 && !(await cleanUp(m, basename(site).replace(/\.ya?ml$/, ''), applied))) {
+              await stopMinor(m);
+              m = undefined;
+            }
+          }
+        } finally {
+          if (m) await stopMinor(m);
+        }
       }
     }
   } catch (err) {
