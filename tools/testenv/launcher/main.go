@@ -591,6 +591,10 @@ func (e *environment) startSimulation(ctx context.Context, info *readyInfo, saKe
 			"--kube-api-qps=500",
 			"--kube-api-burst=1000",
 			"--concurrent-daemonset-syncs=4",
+			// kwok renews node leases for all simulated nodes; on a busy machine (1,000 nodes on 2
+			// shared cores) it falls behind the default 50 s grace and nodes flap NotReady, which is
+			// the simulator's problem, not the site's
+			"--node-monitor-grace-period=5m",
 			"--profiling=false",
 		}, e.controlPlaneFlags...)
 	}, func(port int) bool { return healthy("https", port, "/healthz") })
