@@ -15,6 +15,11 @@
  *
  *   npm run bench [-- --runs 5 --sites 1000 --no-test]
  *
+ *   npm run bench -- --sim-scale 1000 [--sim-versions 1.34]
+ *     instead: a site generated from the example with that many hybrid servers, simulated on a real
+ *     control plane (test/sim/run.ts --scale: kube-apiserver, controller-manager, scheduler, kwok; needs
+ *     Go): time from apply to convergence and kube-apiserver RSS. A figure, not a target.
+ *
  * Exits 1 when a target is missed. End-to-end figures are medians after one warm-up run (OS file cache,
  * the bundle and its code cache warm), with the fastest and slowest run beside them: on a shared machine
  * a wide range means the median is noisy, and the load average printed first and last says how busy
@@ -226,7 +231,34 @@ function unitTests() {
 
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 
+/** `test/sim/run.ts --scale N`: N simulated hybrid nodes; its SIM_SCALE line carries the figures. */
+function simScale(nodes: number, versions: string) {
+  console.log(`simulation: ${nodes} hybrid nodes from a generated site, Kubernetes ${versions} (minutes; progress below)`);
+  const tsx = join(ROOT, 'node_modules', '.bin', 'tsx');
+  let stdout = '';
+  let ok = true;
+  try {
+    stdout = execFileSync(tsx, ['test/sim/run.ts', '--scale', String(nodes), '--versions', versions], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  } catch (err) {
+    stdout = String((err as { stdout?: string }).stdout ?? '');
+    ok = false;
+  }
+  for (const line of stdout.split('\n').filter((l) => l.startsWith('[test:sim]') && /FAIL|converged|teardown|nodes:/.test(l))) console.log(`  ${line}`);
+  for (const line of stdout.split('\n').filter((l) => l.startsWith('SIM_SCALE '))) {
+    const f = JSON.parse(line.slice('SIM_SCALE '.length)) as { nodes: number; hybridNodes: number; pods: number; convergeSeconds: number; converged: boolean; apiserverRssMiB: number; apiserverPeakRssMiB: number; minor: string };
+    report(`simulation ${f.minor}: ${f.nodes} nodes (${f.hybridNodes} hybrid), ${f.pods} pods: apply → converged`, `${f.convergeSeconds.toFixed(1)} s${f.converged ? '' : ' (NOT converged)'}`, undefined);
+    report(`simulation ${f.minor}: kube-apiserver RSS after convergence / peak`, `${f.apiserverRssMiB} / ${f.apiserverPeakRssMiB} MiB`, undefined);
+    if (!f.converged) ok = false;
+  }
+  console.log(`\n${stdout.trim().split('\n').pop()}`);
+  if (!ok) process.exitCode = 1;
+}
+
 function main() {
+  if (process.argv.includes('--sim-scale')) {
+    simScale(option('sim-scale', 1000), process.argv.includes('--sim-versions') ? process.argv[process.argv.indexOf('--sim-versions') + 1] : '1.34');
+    return;
+  }
   const runs = option('runs', 5);
   const sites = option('sites', 1000);
   console.log(`Node ${process.version}, ${cpus().length} cores, ${runs} runs per end-to-end measurement, fleet of ${sites} sites; load average ${load()}`);

@@ -3,6 +3,7 @@
  * Each problem names the field to change and says why, so `synth` can stop with exit 2 before rendering.
  */
 import { cloudGpuNodeGroups, isNvidiaInstanceType } from '../cloud';
+import { publishedMemory, publishedProductName, quantityBytes } from '../gpu-models';
 import { gpuPools, RESERVED_NODE_LABELS, type GpuExposure } from '../placement';
 import { DRA_MIN_VERSION, draFacts, NVIDIA_DRA_DRIVER_MIN_VERSION, supportsNvidiaDraDriver } from '../versions';
 import { joinPath, type Problem } from './problems';
@@ -109,6 +110,66 @@ export const checkClaimTemplates: SemanticCheck = (config) => {
   return problems;
 };
 
+type ClaimTemplate = SiteConfig['dra']['claimTemplates'][number];
+
+/** What a dra pool's GPUs publish: the productName and memory the NVIDIA DRA driver reports for its model. */
+function publishedBy(pool: NodePool): string {
+  const memory = pool.gpu.model === undefined ? undefined : publishedMemory(pool.gpu.model);
+  return `pool ${pool.name} (model ${pool.gpu.model}) publishes productName "${publishedProductName(pool.gpu.model ?? '')}"${memory ? ` and memory ${memory}` : ''}`;
+}
+
+/** Whether a claim template's productName / minMemory could select a GPU of the pool; undefined when unknown. */
+function templateFits(template: ClaimTemplate, pool: NodePool): { product: boolean; memory: boolean } | undefined {
+  if (pool.gpu.model === undefined) return undefined;
+  const product = template.productName === undefined || publishedProductName(pool.gpu.model).includes(template.productName);
+  const memory = publishedMemory(pool.gpu.model);
+  // MIG devices have their own (smaller) memory; only whole GPUs are checked
+  const memoryFits = template.minMemory === undefined || template.migProfile !== undefined || memory === undefined || quantityBytes(memory) >= quantityBytes(template.minMemory);
+  return { product, memory: memoryFits };
+}
+
+/**
+ * A claim template's productName (CEL `contains` on the driver's productName attribute) and minMemory must
+ * select the GPUs of some dra pool, as the NVIDIA DRA driver publishes them for the pool's gpu.model; else
+ * every claim from it stays unallocated and its pods Pending forever. Pools without gpu.model are not judged.
+ */
+export const checkClaimTemplateDevices: SemanticCheck = (config) => {
+  const problems: Problem[] = [];
+  const draPools = gpuPools(config, 'dra');
+  if (draPools.length === 0 || draPools.some((p) => p.gpu.model === undefined)) return problems;
+  config.dra.claimTemplates.forEach((template, i) => {
+    const fits = draPools.map((pool) => ({ pool, fit: templateFits(template, pool)! }));
+    const byProduct = fits.filter((f) => f.fit.product);
+    if (byProduct.length === 0) {
+      problems.push({
+        path: joinPath(['dra', 'claimTemplates', i, 'productName']),
+        message: `no dra pool's GPUs would match (the driver's productName must contain it): ${draPools.map(publishedBy).join('; ')}; the claim could never be allocated`,
+        value: template.productName,
+      });
+    } else if (!byProduct.some((f) => f.fit.memory)) {
+      problems.push({
+        path: joinPath(['dra', 'claimTemplates', i, 'minMemory']),
+        message: `is more than the GPUs of every matching dra pool have: ${byProduct.map((f) => publishedBy(f.pool)).join('; ')}; the claim could never be allocated`,
+        value: template.minMemory,
+      });
+    }
+  });
+  // The ml-training Job is pinned to its pool: its claim must be satisfiable by that pool's GPUs.
+  const { mlTraining } = config.samples;
+  const template = config.dra.claimTemplates.find((t) => t.name === mlTraining.claimTemplate);
+  const pool = mlTraining.pool === undefined ? draPools[0] : draPools.find((p) => p.name === mlTraining.pool);
+  const fit = mlTraining.enabled && template && pool ? templateFits(template, pool) : undefined;
+  const anywhere = template && draPools.some((p) => templateFits(template, p)?.product && templateFits(template, p)?.memory);
+  if (fit && anywhere && !(fit.product && fit.memory)) {
+    problems.push({
+      path: 'samples.mlTraining.claimTemplate',
+      message: `claim template ${template!.name} selects no GPU of pool ${pool!.name}, where the ml-training Job runs (${publishedBy(pool!)}); set samples.mlTraining.pool to a pool whose GPUs match`,
+      value: mlTraining.claimTemplate,
+    });
+  }
+  return problems;
+};
+
 /** Resolves a sample's pool and reports a missing pool, a pool of the wrong mode, or no pool of the mode at all. */
 function samplePool(config: SiteConfig, sample: string, mode: GpuExposure, name: string | undefined, problems: Problem[]): NodePool | undefined {
   if (name === undefined) {
@@ -204,4 +265,4 @@ export const checkNfs: SemanticCheck = (config) => {
 };
 
 /** The GPU stack's checks, in message order. */
-export const GPU_CHECKS: readonly SemanticCheck[] = [checkGpuPools, checkNvidiaRuntimeClass, checkDraDriver, checkClaimTemplates, checkGpuSamples, checkNfs];
+export const GPU_CHECKS: readonly SemanticCheck[] = [checkGpuPools, checkNvidiaRuntimeClass, checkDraDriver, checkClaimTemplates, checkClaimTemplateDevices, checkGpuSamples, checkNfs];

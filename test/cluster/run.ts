@@ -44,7 +44,7 @@ import { testMigration, type MigrationHarness } from './migrate';
 // Works whether this file is loaded as CommonJS or as an ES module (tsx sets argv[1] to this file).
 const REPO = resolve(dirname(process.argv[1]), '..', '..');
 /** Site files rendered and applied: every site in sites/ (`--sites a.yaml,b.yaml` to choose). */
-function defaultSites(): string[] {
+export function defaultSites(): string[] {
   return readdirSync(join(REPO, 'sites'))
     .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
     .sort()
@@ -57,7 +57,7 @@ const EXPECT_REJECTION = 'test.eks-hybrid-charts.io/expect-rejection';
 const NEVER_PRUNED = 'never-pruned';
 
 /** Runs a command without blocking the event loop (so that signals are handled while it runs). */
-function exec(
+export function exec(
   cmd: string,
   args: string[],
   o: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string; inheritStderr?: boolean } = {},
@@ -86,7 +86,7 @@ function exec(
 }
 
 /** The one place that knows how the site is rendered. Returns the directory holding kustomization.yaml. */
-async function renderSite(version: string, outDir: string, siteFile: string): Promise<string> {
+export async function renderSite(version: string, outDir: string, siteFile: string): Promise<string> {
   const tsx = join(REPO, 'node_modules', '.bin', 'tsx');
   const args = ['main.ts', 'synth', '--site', siteFile, '--kubernetes-version', version, '--out', outDir];
   const r = await exec(tsx, args, { cwd: REPO });
@@ -98,7 +98,7 @@ async function renderSite(version: string, outDir: string, siteFile: string): Pr
 }
 
 /** Objects that are only sent with --dry-run=server: nothing in this test cluster could serve them. */
-function isDryRunOnly(o: K8sObject): boolean {
+export function isDryRunOnly(o: K8sObject): boolean {
   const g = groupOf(o.apiVersion);
   return (
     (g === 'admissionregistration.k8s.io' &&
@@ -107,17 +107,17 @@ function isDryRunOnly(o: K8sObject): boolean {
   );
 }
 
-interface K8sObject {
+export interface K8sObject {
   apiVersion: string;
   kind: string;
   metadata: { name?: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   [k: string]: unknown;
 }
-interface Entry {
+export interface Entry {
   obj: K8sObject;
   source: string;
 }
-interface Ready {
+export interface Ready {
   kubeconfig: string;
   server: string;
   dir: string;
@@ -126,9 +126,16 @@ interface Ready {
   apiserverPid: number;
   apiserverPort: number;
   etcdPort: number;
+  /** with the launcher's --simulate */
+  controllerManagerPid?: number;
+  schedulerPid?: number;
+  kwokPid?: number;
+  kwokNodeAnnotation?: string;
 }
 
-const opts = parseArgs(process.argv.slice(2));
+/** Run as `npm run test:cluster`; imported (by test/sim/run.ts) only for its helpers, without side effects. */
+const isMain = /test[\\/]cluster[\\/]run\.[cm]?[jt]s$/.test(process.argv[1] ?? '');
+export const opts = parseArgs(isMain ? process.argv.slice(2) : []);
 let passed = 0;
 let failed = 0;
 const failures: string[] = [];
@@ -151,25 +158,34 @@ function parseArgs(argv: string[]) {
   return o;
 }
 
-function log(msg: string): void {
-  process.stdout.write(`[test:cluster] ${msg}\n`);
+const logName = { current: 'test:cluster' };
+/** The prefix of every log line (test/sim/run.ts sets its own). */
+export function setLogName(name: string): void {
+  logName.current = name;
+}
+export function log(msg: string): void {
+  process.stdout.write(`[${logName.current}] ${msg}\n`);
+}
+/** Checks passed and failed so far (by the helpers below too). */
+export function results(): { passed: number; failed: number; failures: string[] } {
+  return { passed, failed, failures };
 }
 
-function groupOf(apiVersion: string): string {
+export function groupOf(apiVersion: string): string {
   return apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
 }
 
-function describe(o: K8sObject): string {
+export function describe(o: K8sObject): string {
   const ns = o.metadata?.namespace ? `${o.metadata.namespace}/` : '';
   return `${o.kind}.${o.apiVersion} ${ns}${o.metadata?.name ?? '<unnamed>'}`;
 }
 
 /** Identity used to match kubectl's answers to the objects sent. Namespace-less input matches "default". */
-function keyOf(o: K8sObject, defaultNs = ''): string {
+export function keyOf(o: K8sObject, defaultNs = ''): string {
   return [groupOf(o.apiVersion), o.kind, o.metadata?.namespace ?? defaultNs, o.metadata?.name ?? ''].join('|');
 }
 
-function readYamlObjects(file: string): Entry[] {
+export function readYamlObjects(file: string): Entry[] {
   const out: Entry[] = [];
   for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
     if (doc.errors.length) throw new Error(`${file}: ${doc.errors[0].message}`);
@@ -183,7 +199,7 @@ function readYamlObjects(file: string): Entry[] {
 }
 
 /** Exactly the files listed in kustomization.yaml resources (directories: their own kustomization.yaml). */
-function loadKustomization(dir: string): Entry[] {
+export function loadKustomization(dir: string): Entry[] {
   const kfile = join(dir, 'kustomization.yaml');
   if (!existsSync(kfile)) throw new Error(`no kustomization.yaml in ${dir}`);
   const k = readYamlObjects(kfile)[0]?.obj as unknown as { resources?: string[] };
@@ -196,7 +212,7 @@ function loadKustomization(dir: string): Entry[] {
   return out;
 }
 
-function importedCrds(): Entry[] {
+export function importedCrds(): Entry[] {
   if (!existsSync(CRD_IMPORT_DIR)) return [];
   return readdirSync(CRD_IMPORT_DIR)
     .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
@@ -214,7 +230,7 @@ function serviceNetwork(siteFile: string): string | undefined {
   }
 }
 
-async function build(what: string): Promise<string> {
+export async function build(what: string): Promise<string> {
   const t0 = Date.now();
   const r = await exec(join(REPO, 'tools', 'testenv', 'build'), [what], { cwd: REPO, inheritStderr: true });
   if (r.status !== 0) throw new Error(`tools/testenv/build ${what} failed (exit ${r.status})`);
@@ -223,7 +239,7 @@ async function build(what: string): Promise<string> {
   return dir;
 }
 
-class Kubectl {
+export class Kubectl {
   private n = 0;
   private readonly warned = new Set<string>();
   constructor(
@@ -285,7 +301,7 @@ class Kubectl {
   }
 }
 
-function parseKubectlJson(stdout: string): K8sObject[] {
+export function parseKubectlJson(stdout: string): K8sObject[] {
   if (!stdout.trim()) return [];
   // kubectl prints one object, or a List for several.
   const out: K8sObject[] = [];
@@ -343,7 +359,7 @@ function sortKeys(v: unknown): unknown {
   return v;
 }
 
-function reportRejected(e: Entry, message: string, prefix = 'REJECTED', showObject = true): void {
+export function reportRejected(e: Entry, message: string, prefix = 'REJECTED', showObject = true): void {
   if (interrupted) return; // the server is going away; these are not the objects' fault
   let text = `${prefix}: ${describe(e.obj)} (from ${e.source.replace(REPO + '/', '')})\n  server: ${message.replace(/\n/g, '\n  ')}`;
   if (showObject) {
@@ -354,12 +370,12 @@ function reportRejected(e: Entry, message: string, prefix = 'REJECTED', showObje
   log(text);
 }
 
-function fail(what: string): void {
+export function fail(what: string): void {
   failed++;
   failures.push(what);
 }
 
-async function startEnv(
+export async function startEnv(
   launcher: string,
   bin: string,
   version: string,
@@ -392,7 +408,7 @@ async function startEnv(
   return { child, ready, stderr: () => err };
 }
 
-async function stopEnv(child: ChildProcess, ready: Ready, stderr: string): Promise<void> {
+export async function stopEnv(child: ChildProcess, ready: Ready, stderr: string): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) {
     fail(`the test environment stopped during the test (exit ${child.exitCode ?? child.signalCode})`);
     log(`the test environment stopped during the test; its log:\n${stderr}`);
@@ -419,8 +435,15 @@ async function stopEnv(child: ChildProcess, ready: Ready, stderr: string): Promi
     }
   };
   const leftovers: string[] = [];
-  for (const [name, pid] of [['etcd', ready.etcdPid], ['kube-apiserver', ready.apiserverPid]] as const) {
-    if (alive(pid)) leftovers.push(`${name} (pid ${pid}) still running`);
+  const pids: [string, number | undefined][] = [
+    ['etcd', ready.etcdPid],
+    ['kube-apiserver', ready.apiserverPid],
+    ['kube-controller-manager', ready.controllerManagerPid],
+    ['kube-scheduler', ready.schedulerPid],
+    ['kwok', ready.kwokPid],
+  ];
+  for (const [name, pid] of pids) {
+    if (pid && alive(pid)) leftovers.push(`${name} (pid ${pid}) still running`);
   }
   if (existsSync(ready.dir)) leftovers.push(`temp dir ${ready.dir} still exists`);
   for (const port of [ready.apiserverPort, ready.etcdPort]) {
@@ -430,7 +453,7 @@ async function stopEnv(child: ChildProcess, ready: Ready, stderr: string): Promi
   else log('teardown clean: no process, port or temp dir left');
 }
 
-function portFree(port: number): Promise<boolean> {
+export function portFree(port: number): Promise<boolean> {
   return new Promise((res) => {
     const s = createServer();
     s.once('error', () => res(false));
@@ -439,25 +462,28 @@ function portFree(port: number): Promise<boolean> {
 }
 
 /** What an interrupt must clean up: the running launcher (it stops etcd/kube-apiserver) and the work dir. */
-const current: { child?: ChildProcess; work?: string } = {};
+export const current: { child?: ChildProcess; work?: string } = {};
 let interrupted = false;
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(sig, () => {
-    if (interrupted) return; // e.g. Ctrl-C reaches us directly and relayed by tsx
-    interrupted = true;
-    log(`${sig}: stopping`);
-    const done = () => {
-      if (current.work) rmSync(current.work, { recursive: true, force: true });
-      process.exit(130);
-    };
-    const child = current.child;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.once('exit', done);
-      child.kill('SIGTERM');
-      setTimeout(done, 30_000).unref();
-    } else done();
-  });
+export function stopOnSignals(): void {
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      if (interrupted) return; // e.g. Ctrl-C reaches us directly and relayed by tsx
+      interrupted = true;
+      log(`${sig}: stopping`);
+      const done = () => {
+        if (current.work) rmSync(current.work, { recursive: true, force: true });
+        process.exit(130);
+      };
+      const child = current.child;
+      if (child && child.exitCode === null && child.signalCode === null) {
+        child.once('exit', done);
+        child.kill('SIGTERM');
+        setTimeout(done, 30_000).unref();
+      } else done();
+    });
+  }
 }
+if (isMain) stopOnSignals();
 
 /** One fresh environment per (version, site): sites may render objects with the same names. */
 async function testVersion(version: string, launcher: string, siteFile: string): Promise<void> {
@@ -640,7 +666,7 @@ async function getStored(kubectl: Kubectl, o: K8sObject): Promise<K8sObject | un
  * kustomize's order; webhook configurations and APIServices are left out: they are never stored here).
  * Every rejection is reported and failed under `what`. Returns the objects as the server answered.
  */
-async function applyOutput(kubectl: Kubectl, siteDir: string, what: string): Promise<{ entries: Entry[]; applied: Map<string, K8sObject> }> {
+export async function applyOutput(kubectl: Kubectl, siteDir: string, what: string): Promise<{ entries: Entry[]; applied: Map<string, K8sObject> }> {
   const rendered = loadKustomization(siteDir);
   const k = await kubectl.run(['kustomize', siteDir]);
   const order = new Map(parseKubectlJson(k.stdout).map((o, i) => [keyOf(o), i]));
@@ -1050,4 +1076,4 @@ async function main(): Promise<void> {
   process.exitCode = failed === 0 && passed > 0 ? 0 : 1;
 }
 
-void main();
+if (isMain) void main();

@@ -3,8 +3,13 @@
 //
 //	testenv --bin-dir DIR --minor 1.34            # run until SIGINT/SIGTERM (or stdin closes)
 //	testenv --bin-dir DIR --minor 1.34 -- CMD...  # run CMD with KUBECONFIG set, then stop
+//	testenv --bin-dir DIR --minor 1.34 --simulate --kwok-dir KDIR
+//	                                              # also kube-controller-manager, kube-scheduler
+//	                                              # and kwok (simulated nodes)
 //
-// DIR holds etcd, kube-apiserver and kubectl (see tools/testenv/build).
+// DIR holds etcd, kube-apiserver and kubectl, and for --simulate also
+// kube-controller-manager and kube-scheduler; KDIR holds kwok and stages.yaml
+// (see tools/testenv/build).
 // When the server is ready, one JSON line describing it is written to stdout.
 // On exit both servers are stopped (process groups, SIGTERM then SIGKILL) and
 // the temporary directory with data, keys and kubeconfig is removed (etcd data
@@ -50,6 +55,20 @@ var apiserverFlagsByMinor = map[string][]string{
 	"1.35": {},
 }
 
+// controlPlaneFlagsByMinor lists the kube-controller-manager and kube-scheduler
+// flags that differ per minor (--simulate). On 1.33 the DRA gate must be on in
+// both as well: without it the scheduler binds pods with unallocated claims and
+// the controller-manager creates no ResourceClaim from a template.
+var controlPlaneFlagsByMinor = map[string][]string{
+	"1.33": {"--feature-gates=DynamicResourceAllocation=true"},
+	"1.34": {},
+	"1.35": {},
+}
+
+// KwokNodeAnnotation marks the nodes kwok manages (--simulate); a test creates
+// its nodes with it.
+const kwokNodeAnnotation = "kwok.x-k8s.io/node=fake"
+
 type readyInfo struct {
 	Kubeconfig    string `json:"kubeconfig"`
 	Server        string `json:"server"`
@@ -61,6 +80,11 @@ type readyInfo struct {
 	LauncherPID   int    `json:"launcherPid"`
 	APIServerPort int    `json:"apiserverPort"`
 	EtcdPort      int    `json:"etcdPort"`
+	// --simulate only
+	ControllerManagerPID int    `json:"controllerManagerPid,omitempty"`
+	SchedulerPID         int    `json:"schedulerPid,omitempty"`
+	KwokPID              int    `json:"kwokPid,omitempty"`
+	KwokNodeAnnotation   string `json:"kwokNodeAnnotation,omitempty"`
 }
 
 func logf(format string, args ...any) {
@@ -77,11 +101,17 @@ func run() int {
 	watchStdin := flag.Bool("watch-stdin", false, "also stop when stdin reaches EOF (parent went away)")
 	keepLogs := flag.String("log-dir", "", "copy etcd and kube-apiserver logs here on exit")
 	etcdData := flag.String("etcd-data-dir", "", "keep etcd's data in this directory (kept on exit, so a later start, e.g. of the next minor, serves the same objects)")
+	simulate := flag.Bool("simulate", false, "also start kube-controller-manager, kube-scheduler and kwok (needs --kwok-dir)")
+	kwokDir := flag.String("kwok-dir", "", "directory holding kwok and stages.yaml (tools/testenv/build kwok)")
 	var extra multiFlag
 	flag.Var(&extra, "apiserver-arg", "extra kube-apiserver flag (repeatable)")
 	flag.Parse()
 	if *binDir == "" || *minor == "" {
 		logf("--bin-dir and --minor are required")
+		return 2
+	}
+	if *simulate && *kwokDir == "" {
+		logf("--simulate needs --kwok-dir")
 		return 2
 	}
 	versionFlags, ok := apiserverFlagsByMinor[*minor]
@@ -95,7 +125,8 @@ func run() int {
 		logf("%v", err)
 		return 1
 	}
-	env := &environment{dir: dir, binDir: *binDir}
+	env := &environment{dir: dir, binDir: *binDir, simulate: *simulate, kwokDir: *kwokDir,
+		controlPlaneFlags: controlPlaneFlagsByMinor[*minor]}
 	if err := env.useEtcdDataDir(*etcdData); err != nil {
 		logf("--etcd-data-dir: %v", err)
 		return 2
@@ -104,7 +135,7 @@ func run() int {
 		env.stop()
 		if *keepLogs != "" {
 			_ = os.MkdirAll(*keepLogs, 0o755)
-			for _, f := range []string{"etcd.log", "kube-apiserver.log"} {
+			for _, f := range logFiles {
 				if b, err := os.ReadFile(filepath.Join(dir, f)); err == nil {
 					_ = os.WriteFile(filepath.Join(*keepLogs, f), b, 0o644)
 				}
@@ -197,6 +228,9 @@ func run() int {
 	}
 }
 
+// logFiles are the children's logs, as named in the temp dir.
+var logFiles = []string{"etcd.log", "kube-apiserver.log", "kube-controller-manager.log", "kube-scheduler.log", "kwok.log"}
+
 type multiFlag []string
 
 func (m *multiFlag) String() string     { return strings.Join(*m, " ") }
@@ -211,11 +245,15 @@ type child struct {
 
 type environment struct {
 	dir, binDir string
-	etcdData    string // etcd's data directory when given with --etcd-data-dir (not removed on exit)
-	mu          sync.Mutex
-	children    []*child
-	died        chan string
-	stopping    bool
+	simulate    bool
+	kwokDir     string
+	// kube-controller-manager and kube-scheduler flags for this minor (--simulate)
+	controlPlaneFlags []string
+	etcdData          string // etcd's data directory when given with --etcd-data-dir (not removed on exit)
+	mu                sync.Mutex
+	children          []*child
+	died              chan string
+	stopping          bool
 }
 
 func (e *environment) spawn(name string, args ...string) (*child, error) {
@@ -223,7 +261,11 @@ func (e *environment) spawn(name string, args ...string) (*child, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(filepath.Join(e.binDir, name), args...)
+	bin := filepath.Join(e.binDir, name)
+	if name == "kwok" {
+		bin = filepath.Join(e.kwokDir, name)
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.Dir = e.dir
 	// Own process group, so that stop() reaches everything the child started;
@@ -349,7 +391,7 @@ func (e *environment) startWithRetry(ctx context.Context, name string, timeout t
 }
 
 func (e *environment) dumpLogs() {
-	for _, f := range []string{"etcd.log", "kube-apiserver.log"} {
+	for _, f := range logFiles {
 		b, err := os.ReadFile(filepath.Join(e.dir, f))
 		if err != nil {
 			continue
@@ -456,8 +498,15 @@ func (e *environment) start(ctx context.Context, versionFlags []string) (*readyI
 			"--service-cluster-ip-range=10.0.0.0/24",
 			"--allow-privileged=true",
 			"--endpoint-reconciler-type=none",
-			"--disable-admission-plugins=ServiceAccount",
 			"--profiling=false",
+		}
+		if e.simulate {
+			// As on EKS: ServiceAccount admission (the controller-manager creates the
+			// default service accounts), NodeRestriction, ExtendedResourceToleration.
+			args = append(args, "--enable-admission-plugins=NodeRestriction,ExtendedResourceToleration")
+		} else {
+			// No controller-manager creates the default service accounts here.
+			args = append(args, "--disable-admission-plugins=ServiceAccount")
 		}
 		return append(args, versionFlags...)
 	}, func(port int) bool {
@@ -500,11 +549,97 @@ current-context: testenv
 	if err := os.WriteFile(kubeconfig, []byte(kc), 0o600); err != nil {
 		return nil, err
 	}
-	return &readyInfo{
+	info := &readyInfo{
 		Kubeconfig: kubeconfig, Server: server, Dir: e.dir, Version: v.GitVersion,
 		EtcdURL: etcdURL, EtcdPID: etcd.cmd.Process.Pid, APIServerPID: apiserver.cmd.Process.Pid,
 		APIServerPort: port, EtcdPort: etcdPort,
-	}, nil
+	}
+	if e.simulate {
+		if err := e.startSimulation(ctx, info, saKey); err != nil {
+			return nil, err
+		}
+	}
+	return info, nil
+}
+
+// startSimulation starts kube-controller-manager, kube-scheduler and kwok
+// against the running kube-apiserver (--simulate). Each gets only --kubeconfig
+// (delegated authentication against this apiserver, which has no client CA,
+// floods their logs) and serves its health endpoint on a free loopback port.
+func (e *environment) startSimulation(ctx context.Context, info *readyInfo, saKey string) error {
+	insecure := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, // self-signed, loopback only
+	}}
+	healthy := func(scheme string, port int, path string) bool {
+		resp, err := insecure.Get(scheme + "://127.0.0.1:" + strconv.Itoa(port) + path)
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		return resp.StatusCode == 200
+	}
+	cm, _, err := e.startWithRetry(ctx, "kube-controller-manager", 120*time.Second, func(port int) []string {
+		return append([]string{
+			"--kubeconfig=" + info.Kubeconfig,
+			"--bind-address=127.0.0.1",
+			"--secure-port=" + strconv.Itoa(port),
+			"--cert-dir=" + filepath.Join(e.dir, "certs-kcm"),
+			"--leader-elect=false",
+			"--service-account-private-key-file=" + saKey,
+			"--use-service-account-credentials=false",
+			// thousands of simulated pods: do not throttle the controllers
+			"--kube-api-qps=500",
+			"--kube-api-burst=1000",
+			"--concurrent-daemonset-syncs=4",
+			// kwok renews node leases for all simulated nodes; on a busy machine (1,000 nodes on 2
+			// shared cores) it falls behind the default 50 s grace and nodes flap NotReady, which is
+			// the simulator's problem, not the site's
+			"--node-monitor-grace-period=5m",
+			"--profiling=false",
+		}, e.controlPlaneFlags...)
+	}, func(port int) bool { return healthy("https", port, "/healthz") })
+	if err != nil {
+		return err
+	}
+	info.ControllerManagerPID = cm.cmd.Process.Pid
+	logf("kube-controller-manager ready (pid %d)", cm.cmd.Process.Pid)
+
+	sched, _, err := e.startWithRetry(ctx, "kube-scheduler", 120*time.Second, func(port int) []string {
+		return append([]string{
+			"--kubeconfig=" + info.Kubeconfig,
+			"--bind-address=127.0.0.1",
+			"--secure-port=" + strconv.Itoa(port),
+			"--cert-dir=" + filepath.Join(e.dir, "certs-sched"),
+			"--leader-elect=false",
+			"--kube-api-qps=500",
+			"--kube-api-burst=1000",
+			"--profiling=false",
+		}, e.controlPlaneFlags...)
+	}, func(port int) bool { return healthy("https", port, "/healthz") })
+	if err != nil {
+		return err
+	}
+	info.SchedulerPID = sched.cmd.Process.Pid
+	logf("kube-scheduler ready (pid %d)", sched.cmd.Process.Pid)
+
+	kwok, _, err := e.startWithRetry(ctx, "kwok", 60*time.Second, func(port int) []string {
+		return []string{
+			"--kubeconfig=" + info.Kubeconfig,
+			"--config=" + filepath.Join(e.kwokDir, "stages.yaml"),
+			"--manage-nodes-with-annotation-selector=" + kwokNodeAnnotation,
+			// heartbeat with leases, well inside the node-lifecycle controller's grace period
+			"--node-lease-duration-seconds=40",
+			"--cidr=172.16.0.0/12",
+			"--server-address=127.0.0.1:" + strconv.Itoa(port),
+		}
+	}, func(port int) bool { return healthy("http", port, "/healthz") })
+	if err != nil {
+		return err
+	}
+	info.KwokPID = kwok.cmd.Process.Pid
+	info.KwokNodeAnnotation = kwokNodeAnnotation
+	logf("kwok ready (pid %d)", kwok.cmd.Process.Pid)
+	return nil
 }
 
 // waitFor polls ok until it returns true, the child exits, ctx ends or the timeout passes.

@@ -1,0 +1,42 @@
+/**
+ * Where each workload is MEANT to run, from the site config's pools (never from the objects' own selectors and
+ * tolerations, which are what the simulation tests).
+ */
+import type { SiteConfig } from '../../lib/config/schema';
+import { workloadPool } from '../../lib/placement';
+import type { SimNode } from './nodes';
+
+/**
+ * Issue 20 runs our device plugin on cloud GPU node groups too (instead of eksctl's). Set this to true when
+ * that is merged; until then the intended set is the devicePlugin hybrid nodes only.
+ */
+export const DEVICE_PLUGIN_ON_CLOUD_GPU_NODES = false;
+
+/**
+ * The intended node set of every DaemonSet the site renders, by DaemonSet name. A DaemonSet missing here is a
+ * failure ("no intended node set"), so a new agent must be added to this table.
+ */
+export function intendedDaemonSetNodes(): Record<string, { what: string; runsOn: (n: SimNode) => boolean }> {
+  return {
+    'nvidia-device-plugin-daemonset': {
+      what: DEVICE_PLUGIN_ON_CLOUD_GPU_NODES ? 'devicePlugin hybrid nodes and cloud GPU nodes' : 'devicePlugin hybrid nodes',
+      runsOn: (n) => n.gpuMode === 'devicePlugin' && (n.kind === 'hybrid' || DEVICE_PLUGIN_ON_CLOUD_GPU_NODES),
+    },
+    'dra-driver-nvidia-gpu-kubelet-plugin': { what: 'dra hybrid nodes', runsOn: (n) => n.kind === 'hybrid' && n.gpuMode === 'dra' },
+    'registry-ca-trust': { what: 'every hybrid node', runsOn: (n) => n.kind === 'hybrid' },
+    'dcgm-exporter': { what: 'GPU hybrid nodes', runsOn: (n) => n.kind === 'hybrid' && n.gpuMode !== 'none' },
+  };
+}
+
+/** The pools each sample Pod / Job may land on (name of the Pod or Job → pools), as the config places them. */
+export function intendedSamplePools(config: SiteConfig): Record<string, string[]> {
+  const { gpuTest, gpuTraining, mlTraining } = config.samples;
+  const out: Record<string, string[]> = {};
+  const one = (name: string | undefined) => (name === undefined ? [] : [name]);
+  if (gpuTest.enabled) out['gpu-test'] = one(workloadPool(config, 'devicePlugin', gpuTest.pool)?.name);
+  if (gpuTraining.enabled) out['gpu-training'] = one(workloadPool(config, 'devicePlugin', gpuTraining.pool)?.name);
+  if (mlTraining.enabled) out['ml-training'] = one(workloadPool(config, 'dra', mlTraining.pool)?.name);
+  // the Harbor pull smoke test: any hybrid server
+  if (config.harborTest.enabled) out['harbor-test'] = config.nodePools.filter((p) => p.count > 0).map((p) => p.name);
+  return out;
+}
