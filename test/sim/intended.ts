@@ -3,14 +3,15 @@
  * tolerations, which are what the simulation tests).
  */
 import type { SiteConfig } from '../../lib/config/schema';
+import { cloudGpuNodeGroups } from '../../lib/cloud';
 import { workloadPool } from '../../lib/placement';
 import type { SimNode } from './nodes';
 
 /**
- * Issue 20 runs our device plugin on cloud GPU node groups too (instead of eksctl's). Set this to true when
- * that is merged; until then the intended set is the devicePlugin hybrid nodes only.
+ * Our device plugin also serves the cloud node groups with NVIDIA instances (eksctl is told not to install its
+ * own), so the intended set is the devicePlugin hybrid nodes plus every cloud node with GPUs.
  */
-export const DEVICE_PLUGIN_ON_CLOUD_GPU_NODES = false;
+export const DEVICE_PLUGIN_ON_CLOUD_GPU_NODES = true;
 
 /**
  * The intended node set of every DaemonSet the site renders, by DaemonSet name. A DaemonSet missing here is a
@@ -30,12 +31,14 @@ export function intendedDaemonSetNodes(): Record<string, { what: string; runsOn:
 
 /** The pools each sample Pod / Job may land on (name of the Pod or Job → pools), as the config places them. */
 export function intendedSamplePools(config: SiteConfig): Record<string, string[]> {
-  const { gpuTest, gpuTraining, mlTraining } = config.samples;
+  const { gpuTest, gpuTraining, mlTraining, cloudGpuTest } = config.samples;
   const out: Record<string, string[]> = {};
   const one = (name: string | undefined) => (name === undefined ? [] : [name]);
   if (gpuTest.enabled) out['gpu-test'] = one(workloadPool(config, 'devicePlugin', gpuTest.pool)?.name);
   if (gpuTraining.enabled) out['gpu-training'] = one(workloadPool(config, 'devicePlugin', gpuTraining.pool)?.name);
   if (mlTraining.enabled) out['ml-training'] = one(workloadPool(config, 'dra', mlTraining.pool)?.name);
+  // the cloud GPU sample: the node group it names, else the first cloud group with NVIDIA instances
+  if (cloudGpuTest.enabled) out['cloud-gpu-test'] = one(cloudGpuTest.nodeGroup ?? cloudGpuNodeGroups(config)[0]?.name);
   // the Harbor pull smoke test: any hybrid server
   if (config.harborTest.enabled) out['harbor-test'] = config.nodePools.filter((p) => p.count > 0).map((p) => p.name);
   return out;

@@ -50,11 +50,11 @@ import { DEVICE_PLUGIN_ON_CLOUD_GPU_NODES, intendedDaemonSetNodes, intendedSampl
 import { nodeObject, nodesFromArtefacts, resourceApiVersion, resourceSliceObject, SIM_SITE_LABEL, type SimNode } from './nodes';
 
 /**
- * Transient FailedCreate / FailedResourceClaimCreation events on first install (kustomize orders DaemonSets and
- * Jobs before RuntimeClass, DeviceClass and ResourceClaimTemplate) are issue 20's to fix. Until it is merged
- * they are printed, not failed; set this to true then. Pod Security rejections always fail.
+ * FailedCreate / FailedResourceClaimCreation / FailedScheduling events on first install fail the run: the
+ * kustomization's sortOptions create RuntimeClass, DeviceClasses, claim templates, PVs and PVCs before the
+ * workloads (set false only to look at a known ordering defect without failing). Pod Security rejections always fail.
  */
-export const FAIL_ON_FIRST_INSTALL_EVENTS = false;
+export const FAIL_ON_FIRST_INSTALL_EVENTS = true;
 
 const REPO = join(__dirname, '..', '..');
 setLogName('test:sim');
