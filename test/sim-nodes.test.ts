@@ -56,10 +56,10 @@ describe('simulated nodes from dist/example', () => {
   it('intended sets come from the config pools: each agent on its nodes', () => {
     const t = intendedDaemonSetNodes();
     const on = (ds: string) => nodes.filter(t[ds].runsOn).map((n) => n.pool);
-    expect(on('nvidia-device-plugin-daemonset')).toEqual(['gpu-h100', 'gpu-h100']);
+    expect(on('nvidia-device-plugin-daemonset')).toEqual(['gpu-h100', 'gpu-h100', 'gpu-nodes', 'gpu-nodes']);
     expect(on('dra-driver-nvidia-gpu-kubelet-plugin')).toEqual(['gpu-h100-dra', 'gpu-h100-dra']);
     expect(new Set(on('registry-ca-trust'))).toEqual(new Set(['gpu-h100', 'gpu-h100-dra']));
     expect(new Set(on('dcgm-exporter'))).toEqual(new Set(['gpu-h100', 'gpu-h100-dra']));
-    expect(intendedSamplePools(config)).toMatchObject({ 'gpu-test': ['gpu-h100'], 'gpu-training': ['gpu-h100'], 'ml-training': ['gpu-h100-dra'] });
+    expect(intendedSamplePools(config)).toMatchObject({ 'gpu-test': ['gpu-h100'], 'gpu-training': ['gpu-h100'], 'ml-training': ['gpu-h100-dra'], 'cloud-gpu-test': ['gpu-nodes'] });
   });
 });
