@@ -8,21 +8,14 @@ import { workloadPool } from '../../lib/placement';
 import type { SimNode } from './nodes';
 
 /**
- * Our device plugin also serves the cloud node groups with NVIDIA instances (eksctl is told not to install its
- * own), so the intended set is the devicePlugin hybrid nodes plus every cloud node with GPUs.
- */
-export const DEVICE_PLUGIN_ON_CLOUD_GPU_NODES = true;
-
-/**
  * The intended node set of every DaemonSet the site renders, by DaemonSet name. A DaemonSet missing here is a
  * failure ("no intended node set"), so a new agent must be added to this table.
  */
 export function intendedDaemonSetNodes(): Record<string, { what: string; runsOn: (n: SimNode) => boolean }> {
   return {
-    'nvidia-device-plugin-daemonset': {
-      what: DEVICE_PLUGIN_ON_CLOUD_GPU_NODES ? 'devicePlugin hybrid nodes and cloud GPU nodes' : 'devicePlugin hybrid nodes',
-      runsOn: (n) => n.gpuMode === 'devicePlugin' && (n.kind === 'hybrid' || DEVICE_PLUGIN_ON_CLOUD_GPU_NODES),
-    },
+    // Ours also serves the cloud node groups with NVIDIA instances (eksctl is told not to install its own):
+    // cloud nodes with GPUs are simulated as devicePlugin nodes.
+    'nvidia-device-plugin-daemonset': { what: 'devicePlugin hybrid nodes and cloud GPU nodes', runsOn: (n) => n.gpuMode === 'devicePlugin' },
     'dra-driver-nvidia-gpu-kubelet-plugin': { what: 'dra hybrid nodes', runsOn: (n) => n.kind === 'hybrid' && n.gpuMode === 'dra' },
     'registry-ca-trust': { what: 'every hybrid node', runsOn: (n) => n.kind === 'hybrid' },
     'dcgm-exporter': { what: 'GPU hybrid nodes', runsOn: (n) => n.kind === 'hybrid' && n.gpuMode !== 'none' },
