@@ -95,6 +95,14 @@ export function applyCommands(siteName: string, neverPruned: boolean): string[] 
     `kubectl apply --server-side -f ${dir}/${APPLYSET_CRD_FILE}`,
     `kubectl wait --for=condition=Established crd/${APPLYSET_PLURAL}.${APPLYSET_GROUP}`,
     `kubectl get -f ${dir}/${APPLYSET_PARENT_FILE} || kubectl create --field-manager=kubectl-applyset -f ${dir}/${APPLYSET_PARENT_FILE}`,
+    ...reapplyCommands(siteName, neverPruned),
+  ];
+}
+
+/** The last of {@link applyCommands}: what applies the site again once its ApplySet parent exists (upgrades). */
+export function reapplyCommands(siteName: string, neverPruned: boolean): string[] {
+  const dir = `dist/${siteName}`;
+  return [
     `KUBECTL_APPLYSET=true kubectl apply --server-side --prune --applyset=${applySetRef(siteName)} -k ${dir}/`,
     ...(neverPruned ? [`kubectl apply --server-side --force-conflicts -k ${dir}/${NEVER_PRUNED_DIR}/`] : []),
   ];

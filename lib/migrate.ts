@@ -22,17 +22,10 @@ const COMPONENT = 'app.kubernetes.io/component';
 export const FIELD_MANAGER = GENERATOR_NAME;
 
 /** An object as `kubectl get -o json` returns it. */
-export interface LiveObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: {
-    readonly name: string;
-    readonly namespace?: string;
-    readonly labels?: Record<string, string>;
-    readonly annotations?: Record<string, string>;
+export interface LiveObject extends Manifest {
+  readonly metadata: Manifest['metadata'] & {
     readonly ownerReferences?: readonly { readonly kind: string; readonly name: string; readonly apiVersion?: string }[];
   };
-  readonly [key: string]: unknown;
 }
 
 export type ComponentId = 'nvidia-device-plugin' | 'nvidia-dra-driver' | 'cluster-autoscaler' | 'dcgm-exporter' | 'registry-credentials';
@@ -718,13 +711,12 @@ function gpuCheckStep(component: ComponentId, ourWorkloads: readonly Ours[], nod
   // groups), which `kubectl get -l` cannot express.
   const names = eligibleNodes(ds.object as LiveObject, nodes);
   if (names.length === 0) return undefined;
-  const count = names.length;
   return {
     kind: 'check',
     command:
       `kubectl get nodes ${names.map(shellQuote).join(' ')} -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.status.allocatable.nvidia\\.com/gpu}{"\\n"}{end}'` +
       ` | awk '$2 == "" || $2 == "0" { print "no GPU advertised on " $1; bad = 1 } END { exit bad }'`,
-    why: `every node of ours (${count} now) still advertises nvidia.com/gpu`,
+    why: `every node of ours (${names.length} now) still advertises nvidia.com/gpu`,
   };
 }
 

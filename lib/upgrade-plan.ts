@@ -1,5 +1,5 @@
 import { parseAllDocuments } from 'yaml';
-import { applyCommands } from './applyset';
+import { reapplyCommands } from './applyset';
 import type { NodePool } from './config/schema';
 import { diffObjects, diffValues, type FieldChange } from './diff';
 import { isRecord } from './json';
@@ -301,7 +301,7 @@ function upgradeSteps(plan: Omit<UpgradePlan, 'steps'>, after: SiteBuild): strin
   const why = plan.unservedBefore.length > 0 ? ` (not before the control plane: ${plan.unservedBefore.length} object(s) use API versions ${from} does not serve)` : '';
   // The parent type and parent exist since the first install: only the pruning apply (and never-pruned/) run again.
   const neverPruned = after.output.some((f) => f.path.startsWith(`${NEVER_PRUNED_DIR}/`));
-  const apply = applyCommands(site, neverPruned).filter((c) => c.includes(' -k '));
+  const apply = reapplyCommands(site, neverPruned);
   const prunes = plan.removed.length === 0 ? '' : `; the ApplySet prunes the ${plan.removed.length} object(s) no longer rendered (${plan.removed.map((r) => r.object).join(', ')})`;
   steps.push(`Apply the new output as in ${dir}README.md: ${apply.map((c) => `\`${c}\``).join(' then ')}${prunes}; or merge it and resume the sync${why}.`);
   return steps.map((s, i) => `${i + 1}. ${s}`);
