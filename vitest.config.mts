@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { SlowFirstSequencer } from './test/helpers/slow-first';
 
 export default defineConfig({
   test: {
@@ -10,6 +11,8 @@ export default defineConfig({
     // again for each file (that loading was a third of the suite's time). No test depends on fresh
     // module state: the one that swaps a module (site-validator.test.ts) resets the registry after itself.
     isolate: false,
+    // the files that spawn many processes first, so none of them runs alone at the end (test/helpers/slow-first.ts)
+    sequence: { sequencer: SlowFirstSequencer },
     // 2-core CI machines: rendering a site per test is fast, but give slow machines room.
     testTimeout: 60_000,
     hookTimeout: 60_000,

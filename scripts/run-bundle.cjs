@@ -9,8 +9,9 @@
  * or an edit never runs stale code.
  *
  * Start-up: the bundle is compiled with V8's code cache (build/bundle/main.js.<key>.cache), made after
- * the first run of a build so it holds every function that run compiled; later runs skip parsing and
- * compiling the 3 MB bundle. The key names the build and the Node version and architecture, because
+ * the first synth of a build so it holds every function that run compiled (a run of another command
+ * first makes a partial one, completed by the next synth); later runs skip parsing and compiling the
+ * 3 MB bundle. The key names the build and the Node version and architecture, because
  * V8 checks only the source's length before it trusts a cache. Node 20's user-land startup snapshots
  * (--build-snapshot) were not used: they need a flag on every `node` command line and cannot hold
  * cdk8s's module state reliably, and the code cache already removes the compile.
@@ -18,7 +19,7 @@
  * Plain JavaScript on purpose: this runs before every command, and loading tsx would cost what the
  * bundle saves. The check stats ~80 files.
  */
-const { readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
+const { readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const Module = require('node:module');
 const { dirname, join } = require('node:path');
 const vm = require('node:vm');
@@ -62,22 +63,41 @@ function writeAtomically(file, data) {
   renameSync(temporary, file);
 }
 
+/**
+ * A code cache holds the functions its run compiled: one made by `--version` or `validate` lacks most of
+ * what a synth runs, and every later synth would compile those again (about 30 ms). So a cache made by
+ * any other command is kept as `<key>.partial.cache`, used until a synth (the default command, which
+ * runs nearly every function the others do) replaces it with the complete `<key>.cache`.
+ */
+const RENDERS = process.argv[2] === undefined || process.argv[2] === 'synth';
+
 /** Runs the bundle as Node would run it as the main module, compiled with (or making) the code cache. */
 function runBundle(built) {
-  const cacheFile = `${BUNDLE}.${built}-${process.version}-${process.arch}.cache`;
+  const key = `${BUNDLE}.${built}-${process.version}-${process.arch}`;
+  const complete = `${key}.cache`;
+  const partial = `${key}.partial.cache`;
   let cachedData;
+  let cacheFile = complete;
   try {
-    cachedData = readFileSync(cacheFile);
+    cachedData = readFileSync(complete);
   } catch {
-    // no cache yet: this run makes it
+    cacheFile = partial;
+    try {
+      cachedData = readFileSync(partial);
+    } catch {
+      // no cache yet: this run makes it
+    }
   }
   // Module.wrap keeps line numbers: a stack trace of a bug points at the bundle's real lines
   // scripts/build.ts writes the bundle in ASCII: Latin-1 reads it faster than UTF-8, to the same text
   const script = new vm.Script(Module.wrap(readFileSync(BUNDLE, 'latin1')), { filename: BUNDLE, cachedData });
-  if (cachedData === undefined || script.cachedDataRejected) {
+  // a rejected cache (damaged, another V8) is replaced where it lies; a missing one made; a partial one completed by a synth
+  const target = cachedData !== undefined && script.cachedDataRejected ? cacheFile : cachedData === undefined || (cacheFile === partial && RENDERS) ? (RENDERS ? complete : partial) : undefined;
+  if (target !== undefined) {
     process.once('exit', () => {
       try {
-        writeAtomically(cacheFile, script.createCachedData());
+        writeAtomically(target, script.createCachedData());
+        if (target === complete) rmSync(partial, { force: true });
       } catch {
         // a read-only checkout runs without a cache
       }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { snapshotTree } from './helpers/tree';
-import { FS_FAULT, runChildAsync } from './helpers/writer-child';
+import { FS_FAULT, writerServer } from './helpers/writer-child';
 import { treeSnapshot } from './helpers/write-trees';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'ehc-writer-pairs-'));
@@ -50,9 +50,13 @@ const SYNTH_PAIRS = 4;
 
 describe('two writers into one output root at once', () => {
   it.each(['rename', 'symlink'] as const)(`${WRITER_PAIRS} pairs of writer processes (two sites each, --swap %s)`, async (swap) => {
-    const outcomes = await pairs(WRITER_PAIRS, 4, async () => {
+    // the two writes of a pair run in two processes (x and y); each process serves one side of a pair
+    // after another (test/helpers/write-child.ts --serve), so 50 writes cost 8 Node start-ups, not 50
+    const PARALLEL = 4;
+    const servers = Array.from({ length: PARALLEL }, () => ({ x: writerServer({ FS_FAULT: 'sleep@1' }), y: writerServer({ FS_FAULT: 'sleep@1' }) }));
+    const outcomes = await pairs(WRITER_PAIRS, PARALLEL, async (i) => {
       const out = tmp();
-      const runs = await Promise.all(['x', 'y'].map((label) => runChildAsync({ root: out, label, swap, env: { FS_FAULT: 'sleep@1' } })));
+      const runs = await Promise.all((['x', 'y'] as const).map((label) => servers[i % PARALLEL][label].write({ root: out, label, swap })));
       const key = checkRuns(runs, out);
       const states = ['a', 'b'].map((site) => ['x', 'y'].find((label) => JSON.stringify(snapshotTree(join(out, site))) === JSON.stringify(treeSnapshot(site, label))));
       // both sites from the same run: the two runs were serialized, not interleaved
@@ -60,7 +64,7 @@ describe('two writers into one output root at once', () => {
       expect(states[1]).toBe(states[0]);
       expect(readdirSync(out).filter((n) => !/^\.[ab]\.v[12]$/.test(n)).sort()).toEqual(['a', 'b']);
       return key;
-    });
+    }).finally(() => servers.forEach((s) => (s.x.close(), s.y.close())));
     console.log(`--swap ${swap}: ${WRITER_PAIRS} pairs of writers, exit codes x/y:`, outcomes);
   });
 

@@ -85,6 +85,14 @@ const MAX_ALIAS_COUNT = 100;
 /** Nesting a site file may use: the schema goes 6 levels deep; anything near this is a hostile document. */
 export const MAX_NESTING_DEPTH = 64;
 
+/**
+ * Files parsed in this process, by name and exact bytes: a fleet's sites extend the same base, which is
+ * then parsed once, not once per site. Only files that parsed without a problem are kept; each caller
+ * gets its own copy of the document. Bounded, so a long run over many files does not grow without end.
+ */
+const parsedFiles = new Map<string, ParsedFile>();
+const MAX_PARSED_FILES = 64;
+
 function readSiteFile(file: string): ParsedFile {
   let bytes: Buffer;
   try {
@@ -93,6 +101,18 @@ function readSiteFile(file: string): ParsedFile {
     if (!(err instanceof UnreadableFileError)) throw err;
     throw new SiteConfigError(file, [{ path: '(root)', message: `cannot read the file: ${err.reason}` }]);
   }
+  // latin1 maps every byte to one character: the key holds the exact bytes
+  const key = `${file}\0${bytes.toString('latin1')}`;
+  let parsed = parsedFiles.get(key);
+  if (parsed === undefined) {
+    parsed = parseSiteFile(file, bytes);
+    if (parsedFiles.size >= MAX_PARSED_FILES) parsedFiles.clear();
+    parsedFiles.set(key, parsed);
+  }
+  return { file: parsed.file, sha256: parsed.sha256, document: structuredClone(parsed.document) };
+}
+
+function parseSiteFile(file: string, bytes: Buffer): ParsedFile {
   const text = bytes.toString('utf8');
   const lineCounter = new LineCounter();
   const at = (offset: number) => {

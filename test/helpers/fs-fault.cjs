@@ -12,7 +12,8 @@
 const fs = require('node:fs');
 const { resolve } = require('node:path');
 
-const ROOT = process.env.FS_FAULT_ROOT && resolve(process.env.FS_FAULT_ROOT);
+// read at every call: a writer child in --serve mode (write-child.ts) sets it to each write's root
+const root = () => process.env.FS_FAULT_ROOT && resolve(process.env.FS_FAULT_ROOT);
 const match = /^(kill|sleep|E[A-Z]+)@(\d+)$/.exec(process.env.FS_FAULT ?? '');
 const [, action, arg] = match ?? [];
 const n = Number(arg);
@@ -21,7 +22,10 @@ let count = 0;
 let depth = 0;
 
 const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-const below = (p) => ROOT !== undefined && typeof p === 'string' && (resolve(p) === ROOT || resolve(p).startsWith(`${ROOT}/`));
+const below = (p) => {
+  const ROOT = root();
+  return ROOT !== undefined && typeof p === 'string' && (resolve(p) === ROOT || resolve(p).startsWith(`${ROOT}/`));
+};
 
 const MUTATING = ['mkdirSync', 'writeFileSync', 'renameSync', 'rmSync', 'unlinkSync', 'symlinkSync', 'openSync', 'rmdirSync'];
 for (const name of MUTATING) {

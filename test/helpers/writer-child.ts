@@ -48,6 +48,42 @@ export function runChildAsync(run: ChildRun): Promise<{ status: number | null; s
   });
 }
 
+/**
+ * A writer child in --serve mode (write-child.ts): the writes of {@link runChildAsync}, one at a time, in
+ * one long-lived process, with the same exit code and stderr each one-shot child would give; `env` is
+ * fixed for the process (FS_FAULT_ROOT follows each write). close() ends it.
+ */
+export function writerServer(env: Record<string, string> = {}): {
+  write(run: Omit<ChildRun, 'env'>): Promise<{ status: number | null; stderr: string }>;
+  close(): void;
+} {
+  const child = spawn(process.execPath, ['-r', FS_FAULT, childScript(), '--serve'], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const waiting: ((result: { status: number | null; stderr: string }) => void)[] = [];
+  let stderr = '';
+  let buffered = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  child.stdout.on('data', (d) => {
+    buffered += d;
+    for (let end = buffered.indexOf('\n'); end !== -1; end = buffered.indexOf('\n')) {
+      const line = buffered.slice(0, end);
+      buffered = buffered.slice(end + 1);
+      waiting.shift()?.(JSON.parse(line));
+    }
+  });
+  // a child that dies answers every write still waiting with its exit code and whatever it printed
+  child.on('close', (status) => {
+    for (const done of waiting.splice(0)) done({ status, stderr });
+  });
+  return {
+    write: (run) =>
+      new Promise((done) => {
+        waiting.push(done);
+        child.stdin.write(`${JSON.stringify({ root: run.root, label: run.label, swap: run.swap, sites: (run.sites ?? ['a', 'b']).join(',') })}\n`);
+      }),
+    close: () => child.stdin.end(),
+  };
+}
+
 /** The same write in this process (writeSites, or one writeSiteFiles per site on a writer without it). */
 export function writeInProcess(root: string, label: string, swap: 'rename' | 'symlink', sites: readonly string[] = ['a', 'b']): void {
   const w = writer as unknown as Record<string, (...args: unknown[]) => void>;
