@@ -14,16 +14,23 @@ import { loadSite, type Site } from '../lib/site';
 import { validateFiles } from '../lib/validator';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/versions';
 import { exampleFor, loadSiteVariant, withoutDra } from './helpers/site-variant';
+import { setUp } from './helpers/set-up';
 
 function synth(site: Site): Manifest[] {
   return Testing.synth(new DcgmExporterChart(Testing.app(), 'dcgm-exporter', { site })) as Manifest[];
 }
 
 const example = loadSite('sites/example.yaml');
-const objects = synth(example);
-const daemonSet = objects.find((o) => o.kind === 'DaemonSet') as unknown as DaemonSet & Manifest;
-const pod = daemonSet.spec!.template.spec!;
-const container = pod.containers[0];
+let objects!: ReturnType<typeof synth>;
+let daemonSet!: DaemonSet & Manifest;
+let pod!: NonNullable<DaemonSet['spec']>['template']['spec'] & object;
+let container!: (NonNullable<DaemonSet['spec']>['template']['spec'] & object)['containers'][number];
+setUp(() => {
+  objects = synth(example);
+  daemonSet = objects.find((o) => o.kind === 'DaemonSet') as unknown as DaemonSet & Manifest;
+  pod = daemonSet.spec!.template.spec!;
+  container = pod.containers[0];
+});
 
 describe('dcgm-exporter chart (example site)', () => {
   it('renders a ServiceAccount, the DaemonSet and its Service', () => {

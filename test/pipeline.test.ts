@@ -13,12 +13,16 @@ import { buildSite } from '../lib/pipeline';
 import { SUPPORTED_KUBERNETES_VERSIONS, supportsNvidiaDraDriver } from '../lib/versions';
 import { siteVariantFile, withoutDra } from './helpers/site-variant';
 import { snapshotTree } from './helpers/tree';
+import { setUp } from './helpers/set-up';
 
 const registry = { charts: CHARTS, artifacts: ARTIFACTS };
 const quiet = { out: () => {}, err: () => {} };
 
 describe('the example site pipeline', () => {
-  const build = buildSite(DEFAULT_SITE, registry);
+  let build!: ReturnType<typeof buildSite>;
+  setUp(() => {
+    build = buildSite(DEFAULT_SITE, registry);
+  });
 
   it('renders without findings', () => {
     expect(build.findings).toEqual([]);

@@ -2,6 +2,9 @@ import { beforeAll, beforeEach, expect } from 'vitest';
 
 // Loaded only by test/mutation/vitest.config.mts, after StrykerJS's own setup file.
 
+// test/helpers/set-up.ts: what tests share is computed before each test, so coverage is credited per test.
+(globalThis as { __EHC_MUTATION_RUN__?: boolean }).__EHC_MUTATION_RUN__ = true;
+
 // Snapshot matchers pass without comparing, so mutation testing credits named assertions only.
 const pass = () => ({ pass: true, message: () => 'snapshot assertions are not counted in mutation testing' });
 expect.extend({ toMatchSnapshot: pass, toMatchInlineSnapshot: pass, toMatchFileSnapshot: pass });
