@@ -20,6 +20,7 @@ export interface NfsStorageChartProps {
  */
 export class NfsStorageChart extends Chart {
   constructor(scope: Construct, id: string, props: NfsStorageChartProps) {
+    // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, every object here is emitted with its own metadata.name, so cdk8s never generates a (hashed) name
     super(scope, id, { disableResourceNameHashes: true });
     const nfs = props.site.config.storage.nfs;
     emit<Typed<PersistentVolume>>(this, {
