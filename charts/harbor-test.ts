@@ -37,6 +37,7 @@ function allPoolTolerations(config: SiteConfig): Toleration[] {
  */
 export class HarborTestChart extends Chart {
   constructor(scope: Construct, id: string, props: HarborTestChartProps) {
+    // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, every object here is emitted with its own metadata.name, so cdk8s never generates a (hashed) name
     super(scope, id, { disableResourceNameHashes: true });
     const { config } = props.site;
     emit<Typed<Pod>>(this, {
