@@ -26,7 +26,8 @@ export function harborTestImage(config: SiteConfig): string {
  * must land on one.
  */
 function allPoolTolerations(config: SiteConfig): Toleration[] {
-  return poolTaints(config.nodePools).map((t) => ({ key: t.key, operator: 'Equal', ...(t.value === undefined ? {} : { value: t.value }), effect: t.effect }));
+  // A taint without a value: `value: undefined` is left out when cdk8s writes the object.
+  return poolTaints(config.nodePools).map((t) => ({ key: t.key, operator: 'Equal', value: t.value, effect: t.effect }));
 }
 
 /**
