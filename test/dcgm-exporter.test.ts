@@ -5,6 +5,7 @@ import { CHARTS } from '../charts';
 import { DcgmExporterChart } from '../charts/dcgm-exporter';
 import { SiteConfigError } from '../lib/config/problems';
 import { imageTag } from '../lib/images';
+import { COMPONENT_LABEL } from '../lib/labels';
 import type { Manifest } from '../lib/manifest';
 import { siteNamespaces } from '../lib/namespaces';
 import { validationContext } from '../lib/pipeline';
@@ -119,6 +120,35 @@ describe('dcgm-exporter chart (example site)', () => {
     const ds = synth(site)[1] as unknown as DaemonSet;
     const terms = ds.spec!.template.spec!.affinity!.nodeAffinity!.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms;
     expect(terms[0].matchExpressions!.find((e) => e.key === POOL_LABEL)!.values).toEqual(['gpu-h100']);
+  });
+});
+
+describe('dcgm-exporter chart: every field a reviewer checks (example site)', () => {
+  it('runs as root without a service account token, node-critical, rolling one node at a time', () => {
+    const serviceAccount = objects.find((o) => o.kind === 'ServiceAccount') as Manifest & { automountServiceAccountToken?: boolean };
+    expect(serviceAccount.automountServiceAccountToken).toBe(false);
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.priorityClassName).toBe('system-node-critical');
+    expect(daemonSet.spec!.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } });
+    expect(daemonSet.spec!.template.metadata!.labels![COMPONENT_LABEL]).toBe('dcgm-exporter');
+    expect(container.securityContext).toMatchObject({ runAsUser: 0, runAsNonRoot: false });
+  });
+
+  it('one exporter container listening on the metrics port, in Kubernetes mode, with /health probes', () => {
+    expect(pod.containers.map((c) => c.name)).toEqual(['exporter']);
+    expect(container.env).toEqual([
+      { name: 'DCGM_EXPORTER_LISTEN', value: ':9400' },
+      { name: 'DCGM_EXPORTER_KUBERNETES', value: 'true' },
+      { name: 'NVIDIA_VISIBLE_DEVICES', value: 'all' },
+    ]);
+    expect(container.readinessProbe).toEqual({ httpGet: { path: '/health', port: 9400 }, initialDelaySeconds: 45, periodSeconds: 10 });
+    expect(container.livenessProbe).toEqual({ httpGet: { path: '/health', port: 9400 }, initialDelaySeconds: 45, periodSeconds: 10, failureThreshold: 6 });
+  });
+
+  it('a ClusterIP Service exposing the named metrics port over TCP', () => {
+    const service = objects.find((o) => o.kind === 'Service') as Manifest & { spec: { type: string; ports: unknown[] } };
+    expect(service.spec.type).toBe('ClusterIP');
+    expect(service.spec.ports).toEqual([{ name: 'metrics', port: 9400, targetPort: 'metrics', protocol: 'TCP' }]);
   });
 });
 
