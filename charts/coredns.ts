@@ -38,19 +38,14 @@ function inZone(name: string, zone: string): boolean {
  * for harbor.company.local in the `.:53` block would never be consulted while a company.local stub
  * zone exists: each entry goes into the block that receives its queries.
  */
-function serverBlocks(config: SiteConfig): ServerBlock[] {
-  const blocks: ServerBlock[] = [
-    { zone: '.', forward: '/etc/resolv.conf', hosts: [] },
-    ...config.dns.stubZones.map((s) => ({ zone: s.zone, forward: s.servers.join(' '), hosts: [] as string[] })),
-  ];
+function serverBlocks(config: SiteConfig): { root: ServerBlock; stubs: ServerBlock[] } {
+  const root: ServerBlock = { zone: '.', forward: '/etc/resolv.conf', hosts: [] };
+  const stubs = config.dns.stubZones.map((s): ServerBlock => ({ zone: s.zone, forward: s.servers.join(' '), hosts: [] }));
   for (const { ip, name } of hostEntries(config)) {
-    const target = blocks
-      .slice(1)
-      .filter((b) => inZone(name, b.zone))
-      .sort((a, b) => b.zone.length - a.zone.length)[0] ?? blocks[0];
+    const target = stubs.filter((b) => inZone(name, b.zone)).sort((a, b) => b.zone.length - a.zone.length)[0] ?? root;
     target.hosts.push(`${ip} ${name}`);
   }
-  return blocks;
+  return { root, stubs };
 }
 
 function hostsPlugin(lines: readonly string[]): string[] {
@@ -67,9 +62,9 @@ function indent(lines: readonly string[]): string[] {
  * `health` keeps its lameduck) plus a hosts block, and one server block per on-prem stub zone.
  */
 export function corefile(config: SiteConfig): string {
-  const [root, ...stubs] = serverBlocks(config);
+  const { root, stubs } = serverBlocks(config);
   const rootBlock = [
-    '.:53 {',
+    `${root.zone}:53 {`,
     ...indent([
       'errors',
       'health {',
@@ -107,6 +102,7 @@ export function corednsAddonValues(config: SiteConfig): OutputFile {
  */
 export class CorednsChart extends Chart {
   constructor(scope: Construct, id: string, props: CorednsChartProps) {
+    // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, every object here is emitted with its own metadata.name, so cdk8s never generates a (hashed) name
     super(scope, id, { disableResourceNameHashes: true });
     const { config } = props.site;
     if (config.coredns.managedBy !== 'self') return;

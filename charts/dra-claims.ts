@@ -17,6 +17,7 @@ export interface DraClaimsChartProps {
  */
 export class DraClaimsChart extends Chart {
   constructor(scope: Construct, id: string, props: DraClaimsChartProps) {
+    // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, every object here is emitted with its own metadata.name, so cdk8s never generates a (hashed) name
     super(scope, id, { disableResourceNameHashes: true });
     const { config } = props.site;
     for (const template of config.dra.claimTemplates) {

@@ -26,7 +26,8 @@ export function harborTestImage(config: SiteConfig): string {
  * must land on one.
  */
 function allPoolTolerations(config: SiteConfig): Toleration[] {
-  return poolTaints(config.nodePools).map((t) => ({ key: t.key, operator: 'Equal', ...(t.value === undefined ? {} : { value: t.value }), effect: t.effect }));
+  // A taint without a value: `value: undefined` is left out when cdk8s writes the object.
+  return poolTaints(config.nodePools).map((t) => ({ key: t.key, operator: 'Equal', value: t.value, effect: t.effect }));
 }
 
 /**
@@ -37,6 +38,7 @@ function allPoolTolerations(config: SiteConfig): Toleration[] {
  */
 export class HarborTestChart extends Chart {
   constructor(scope: Construct, id: string, props: HarborTestChartProps) {
+    // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, every object here is emitted with its own metadata.name, so cdk8s never generates a (hashed) name
     super(scope, id, { disableResourceNameHashes: true });
     const { config } = props.site;
     emit<Typed<Pod>>(this, {

@@ -17,6 +17,7 @@ export interface NamespacesChartProps {
  */
 export class NamespacesChart extends Chart {
   constructor(scope: Construct, id: string, props: NamespacesChartProps) {
+    // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, every object here is emitted with its own metadata.name, so cdk8s never generates a (hashed) name
     super(scope, id, { disableResourceNameHashes: true });
     const version = `v${props.site.config.kubernetesVersion}`;
     for (const ns of siteNamespaces(props.site.config)) {

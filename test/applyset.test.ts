@@ -6,13 +6,21 @@ import { CHARTS } from '../charts';
 import { APPLYSET_CRD_FILE, APPLYSET_PARENT_FILE, applyCommands, applySetId, applySetRef } from '../lib/applyset';
 import { ARTIFACTS } from '../lib/artifacts';
 import { buildSite } from '../lib/pipeline';
+import { setUp } from './helpers/set-up';
 
-const build = buildSite('sites/example.yaml', { charts: CHARTS, artifacts: ARTIFACTS });
+let build!: ReturnType<typeof buildSite>;
+setUp(() => {
+  build = buildSite('sites/example.yaml', { charts: CHARTS, artifacts: ARTIFACTS });
+});
 const file = (path: string) => parse(build.output.find((f) => f.path === path)!.content);
 
 describe('kubectl ApplySet parent', () => {
-  const crd = file(APPLYSET_CRD_FILE);
-  const parent = file(APPLYSET_PARENT_FILE);
+  let crd!: ReturnType<typeof file>;
+  let parent!: ReturnType<typeof file>;
+  setUp(() => {
+    crd = file(APPLYSET_CRD_FILE);
+    parent = file(APPLYSET_PARENT_FILE);
+  });
 
   it('is a cluster-scoped custom resource that kubectl accepts as a parent type', () => {
     expect(crd.metadata.labels).toEqual({ 'applyset.kubernetes.io/is-parent-type': 'true' });

@@ -14,6 +14,7 @@ import { loadSite, type Site } from '../lib/site';
 import { validateFiles } from '../lib/validator';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/versions';
 import { exampleFor, loadSiteVariant } from './helpers/site-variant';
+import { setUp } from './helpers/set-up';
 
 function synth(site: Site): Manifest[] {
   return Testing.synth(new ClusterAutoscalerChart(Testing.app(), 'cluster-autoscaler', { site })) as Manifest[];
@@ -24,10 +25,16 @@ function deploymentOf(objects: Manifest[]): Deployment {
 }
 
 const example = loadSite('sites/example.yaml');
-const objects = synth(example);
-const deployment = deploymentOf(objects);
-const pod = deployment.spec!.template.spec!;
-const container = pod.containers[0];
+let objects!: ReturnType<typeof synth>;
+let deployment!: Deployment;
+let pod!: NonNullable<Deployment['spec']>['template']['spec'] & object;
+let container!: (NonNullable<Deployment['spec']>['template']['spec'] & object)['containers'][number];
+setUp(() => {
+  objects = synth(example);
+  deployment = deploymentOf(objects);
+  pod = deployment.spec!.template.spec!;
+  container = pod.containers[0];
+});
 
 
 describe('cluster-autoscaler chart (example site)', () => {

@@ -22,11 +22,11 @@ describe('broken site configs', () => {
   let outRoot: string;
   let before: Record<string, string>;
 
-  beforeAll(async () => {
-    // A previous good output that every failing run must leave exactly as it was.
+  beforeAll(() => {
+    // A previous good output that every failing run must leave exactly as it was: the committed one
+    // (copied, not rendered, so the mutation run does not count the charts as run outside any test).
     outRoot = mkdtempSync(join(tmpdir(), 'ehc-bad-'));
-    const code = await runCli(['synth', '--out', outRoot], { charts: CHARTS, artifacts: ARTIFACTS }, { out: () => {}, err: () => {} });
-    expect(code).toBe(0);
+    cpSync('dist', outRoot, { recursive: true });
     cpSync(join(outRoot, 'example'), join(outRoot, 'bad'), { recursive: true });
     before = snapshotTree(outRoot);
   });

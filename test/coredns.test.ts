@@ -81,6 +81,36 @@ describe('CoreDNS chart', () => {
     expect(block(text, 'company.local:53 {')).toEqual(['errors', 'hosts {', '192.168.1.100 harbor.company.local', 'fallthrough', '}', 'cache 30', 'forward . 192.168.1.53 192.168.1.54', 'reload']);
   });
 
+  it.each([
+    ['listed wide first', ['company.local', 'dc1.company.local']],
+    ['listed narrow first', ['dc1.company.local', 'company.local']],
+  ])('with nested stub zones (%s), each name goes into the most specific zone that contains it', (_, zones) => {
+    const site = loadSite(
+      writeSite({
+        dns: {
+          stubZones: zones.map((zone, i) => ({ zone, servers: [`192.168.1.${53 + i}`] })),
+          hosts: [{ ip: '192.168.1.30', names: ['wiki.company.local', 'ci.dc1.company.local', 'company.local', 'dc1.company.local.example.org'] }],
+        },
+      }),
+    );
+    const text = corefile(site.config);
+    const hostsOf = (header: string) => {
+      const lines = block(text, header);
+      return lines.includes('hosts {') ? lines.slice(lines.indexOf('hosts {') + 1, lines.indexOf('fallthrough')) : [];
+    };
+    expect(hostsOf('dc1.company.local:53 {')).toEqual(['192.168.1.30 ci.dc1.company.local']);
+    // the zone's own name is in the zone
+    expect(hostsOf('company.local:53 {')).toEqual(['192.168.1.30 wiki.company.local', '192.168.1.30 company.local']);
+    // a name that only contains a zone's name, not ending in it, stays in the root block
+    expect(hostsOf('.:53 {')).toEqual(['192.168.1.100 harbor.yourdomain.com', '192.168.1.30 dc1.company.local.example.org']);
+  });
+
+  it('writes a name listed twice (here the registry name again, same address) once', () => {
+    const site = loadSite(writeSite({ dns: { hosts: [{ ip: '192.168.1.100', names: ['harbor.yourdomain.com', 'registry.yourdomain.com'] }] } }));
+    const root = block(corefile(site.config), '.:53 {');
+    expect(root.slice(root.indexOf('hosts {') + 1, root.indexOf('fallthrough'))).toEqual(['192.168.1.100 harbor.yourdomain.com', '192.168.1.100 registry.yourdomain.com']);
+  });
+
   it('writes the same Corefile as EKS add-on configuration values beside the manifests', () => {
     const build = buildSite('sites/example.yaml', { charts: CHARTS, artifacts: ARTIFACTS });
     const values = build.output.find((f) => f.path === COREDNS_ADDON_VALUES_FILE)!;

@@ -5,6 +5,7 @@ import { CHARTS } from '../charts';
 import { DcgmExporterChart } from '../charts/dcgm-exporter';
 import { SiteConfigError } from '../lib/config/problems';
 import { imageTag } from '../lib/images';
+import { COMPONENT_LABEL } from '../lib/labels';
 import type { Manifest } from '../lib/manifest';
 import { siteNamespaces } from '../lib/namespaces';
 import { validationContext } from '../lib/pipeline';
@@ -14,16 +15,23 @@ import { loadSite, type Site } from '../lib/site';
 import { validateFiles } from '../lib/validator';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/versions';
 import { exampleFor, loadSiteVariant, withoutDra } from './helpers/site-variant';
+import { setUp } from './helpers/set-up';
 
 function synth(site: Site): Manifest[] {
   return Testing.synth(new DcgmExporterChart(Testing.app(), 'dcgm-exporter', { site })) as Manifest[];
 }
 
 const example = loadSite('sites/example.yaml');
-const objects = synth(example);
-const daemonSet = objects.find((o) => o.kind === 'DaemonSet') as unknown as DaemonSet & Manifest;
-const pod = daemonSet.spec!.template.spec!;
-const container = pod.containers[0];
+let objects!: ReturnType<typeof synth>;
+let daemonSet!: DaemonSet & Manifest;
+let pod!: NonNullable<DaemonSet['spec']>['template']['spec'] & object;
+let container!: (NonNullable<DaemonSet['spec']>['template']['spec'] & object)['containers'][number];
+setUp(() => {
+  objects = synth(example);
+  daemonSet = objects.find((o) => o.kind === 'DaemonSet') as unknown as DaemonSet & Manifest;
+  pod = daemonSet.spec!.template.spec!;
+  container = pod.containers[0];
+});
 
 describe('dcgm-exporter chart (example site)', () => {
   it('renders a ServiceAccount, the DaemonSet and its Service', () => {
@@ -112,6 +120,35 @@ describe('dcgm-exporter chart (example site)', () => {
     const ds = synth(site)[1] as unknown as DaemonSet;
     const terms = ds.spec!.template.spec!.affinity!.nodeAffinity!.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms;
     expect(terms[0].matchExpressions!.find((e) => e.key === POOL_LABEL)!.values).toEqual(['gpu-h100']);
+  });
+});
+
+describe('dcgm-exporter chart: every field a reviewer checks (example site)', () => {
+  it('runs as root without a service account token, node-critical, rolling one node at a time', () => {
+    const serviceAccount = objects.find((o) => o.kind === 'ServiceAccount') as Manifest & { automountServiceAccountToken?: boolean };
+    expect(serviceAccount.automountServiceAccountToken).toBe(false);
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.priorityClassName).toBe('system-node-critical');
+    expect(daemonSet.spec!.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } });
+    expect(daemonSet.spec!.template.metadata!.labels![COMPONENT_LABEL]).toBe('dcgm-exporter');
+    expect(container.securityContext).toMatchObject({ runAsUser: 0, runAsNonRoot: false });
+  });
+
+  it('one exporter container listening on the metrics port, in Kubernetes mode, with /health probes', () => {
+    expect(pod.containers.map((c) => c.name)).toEqual(['exporter']);
+    expect(container.env).toEqual([
+      { name: 'DCGM_EXPORTER_LISTEN', value: ':9400' },
+      { name: 'DCGM_EXPORTER_KUBERNETES', value: 'true' },
+      { name: 'NVIDIA_VISIBLE_DEVICES', value: 'all' },
+    ]);
+    expect(container.readinessProbe).toEqual({ httpGet: { path: '/health', port: 9400 }, initialDelaySeconds: 45, periodSeconds: 10 });
+    expect(container.livenessProbe).toEqual({ httpGet: { path: '/health', port: 9400 }, initialDelaySeconds: 45, periodSeconds: 10, failureThreshold: 6 });
+  });
+
+  it('a ClusterIP Service exposing the named metrics port over TCP', () => {
+    const service = objects.find((o) => o.kind === 'Service') as Manifest & { spec: { type: string; ports: unknown[] } };
+    expect(service.spec.type).toBe('ClusterIP');
+    expect(service.spec.ports).toEqual([{ name: 'metrics', port: 9400, targetPort: 'metrics', protocol: 'TCP' }]);
   });
 });
 

@@ -35,6 +35,13 @@ describe('dra-claims', () => {
     ]);
   });
 
+  it('labels the claims made from each template with the template name', () => {
+    const site = siteWith((doc) => doc.dra.claimTemplates.push({ name: 'second-claim', count: 2 }));
+    for (const name of ['ml-training-claim', 'second-claim']) {
+      expect(find(build(site), 'ResourceClaimTemplate', name).spec.metadata).toEqual({ labels: { 'eks-hybrid-charts/claim-template': name } });
+    }
+  });
+
   it('selects MIG devices of a profile from mig.nvidia.com', () => {
     const site = siteWith((doc) => doc.dra.claimTemplates.push({ name: 'mig-small', count: 2, migProfile: '1g.10gb' }), '1.34');
     const template = find(build(site), 'ResourceClaimTemplate', 'mig-small');

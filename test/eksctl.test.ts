@@ -9,6 +9,7 @@ import { EKSCTL_PATH } from '../lib/eksctl';
 import { podSpecOf } from '../lib/policy/pods';
 import { buildSite } from '../lib/pipeline';
 import { siteVariantFile } from './helpers/site-variant';
+import { setUp } from './helpers/set-up';
 
 const REGISTRY = { charts: CHARTS, artifacts: ARTIFACTS };
 
@@ -35,7 +36,12 @@ function siteFile(extra: string): string {
 }
 
 describe('eksctl ClusterConfig of the example site', () => {
-  const { build, doc, text } = clusterConfig('sites/example.yaml');
+  let build!: ReturnType<typeof clusterConfig>['build'];
+  let doc!: ReturnType<typeof clusterConfig>['doc'];
+  let text!: string;
+  setUp(() => {
+    ({ build, doc, text } = clusterConfig('sites/example.yaml'));
+  });
 
   it('describes the cluster of the site config', () => {
     expect(doc.apiVersion).toBe('eksctl.io/v1alpha5');

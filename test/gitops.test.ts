@@ -7,9 +7,13 @@ import { APPLY_FIRST, WORKLOAD_KINDS } from '../lib/apply-order';
 import { buildSite, validationContext } from '../lib/pipeline';
 import { validateFiles } from '../lib/validator';
 import { siteVariantFile } from './helpers/site-variant';
+import { setUp } from './helpers/set-up';
 
 const registry = { charts: CHARTS, artifacts: ARTIFACTS };
-const build = buildSite('sites/example-gitops.yaml', registry);
+let build!: ReturnType<typeof buildSite>;
+setUp(() => {
+  build = buildSite('sites/example-gitops.yaml', registry);
+});
 const file = (path: string) => build.output.find((f) => f.path === path)?.content;
 const objects = (path: string) => parseAllDocuments(file(path)!).map((d) => d.toJS() as Manifest);
 const gitopsObjects = () => [...objects('gitops/argocd-applicationsets.yaml'), ...objects('gitops/flux.yaml')];

@@ -5,10 +5,15 @@ import { COMPUTE_TYPE_LABEL, HYBRID, POOL_LABEL } from '../lib/placement';
 import { nodeGroups, podFits } from '../lib/site-readme';
 import { loadSite } from '../lib/site';
 import { chartObjects, EXAMPLE, find, type Loose, renderAndValidate, siteWith } from './helpers/gpu-site';
+import { setUp } from './helpers/set-up';
 
 const example = loadSite(EXAMPLE);
-const rendered = renderAndValidate(example);
-const objects = chartObjects(rendered.files, 'gpu-workloads');
+let rendered!: ReturnType<typeof renderAndValidate>;
+let objects!: ReturnType<typeof chartObjects>;
+setUp(() => {
+  rendered = renderAndValidate(example);
+  objects = chartObjects(rendered.files, 'gpu-workloads');
+});
 const NVIDIA_TAINT = { key: 'nvidia.com/gpu', operator: 'Equal', value: 'present', effect: 'NoSchedule' };
 
 describe('gpu-workloads', () => {

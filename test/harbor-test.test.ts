@@ -8,6 +8,7 @@ import { buildSite } from '../lib/pipeline';
 import { loadSite, type Site } from '../lib/site';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/versions';
 import { atVersion, findingsOf, writeSite } from './fixtures/registry/sites';
+import { siteWith } from './helpers/gpu-site';
 
 type Json = any;
 
@@ -31,6 +32,21 @@ describe('harbor-test pod', () => {
     expect(p.spec.containers[0].imagePullPolicy).toBe('IfNotPresent');
     const custom = loadSite(writeSite({ registry: { hostname: 'registry.corp.example' }, harborTest: { image: 'platform/nginx:1.27.5' } }));
     expect(pod(custom).spec.containers[0].image).toBe('registry.corp.example/platform/nginx:1.27.5');
+  });
+
+  it('is one nginx container, labelled, with no service account token and no service links', () => {
+    const p = pod(example);
+    expect(p.metadata.labels).toEqual({ 'app.kubernetes.io/name': 'harbor-test' });
+    expect(p.spec.containers.map((c: Json) => c.name)).toEqual(['nginx']);
+    expect(p.spec.automountServiceAccountToken).toBe(false);
+    expect(p.spec.enableServiceLinks).toBe(false);
+  });
+
+  it('tolerates a taint without a value with no value key (Equal to the empty value)', () => {
+    const site = siteWith((doc) => doc.nodePools.find((pool: Json) => pool.name === 'gpu-h100').taints.push({ key: 'dedicated', effect: 'NoExecute' }));
+    const tolerations = pod(site).spec.tolerations as Json[];
+    expect(tolerations.filter((t) => t.key === 'dedicated')).toStrictEqual([{ key: 'dedicated', operator: 'Equal', effect: 'NoExecute' }]);
+    expect(tolerations).toContainEqual({ key: 'nvidia.com/gpu', operator: 'Equal', value: 'present', effect: 'NoSchedule' });
   });
 
   it('refuses an unpinned or latest image', () => {

@@ -21,10 +21,14 @@ import {
   type Step,
 } from '../lib/migrate';
 import { buildSite } from '../lib/pipeline';
+import { setUp } from './helpers/set-up';
 
 const REGISTRY = { charts: CHARTS, artifacts: ARTIFACTS };
 const FIXTURES = join(__dirname, 'fixtures', 'migrate');
-const example = buildSite('sites/example.yaml', REGISTRY, { validate: false });
+let example!: ReturnType<typeof buildSite>;
+setUp(() => {
+  example = buildSite('sites/example.yaml', REGISTRY, { validate: false });
+});
 
 function fixture(name: string): LiveObject[] {
   return parseAllDocuments(readFileSync(join(FIXTURES, `${name}.yaml`), 'utf8'))

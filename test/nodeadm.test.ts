@@ -11,6 +11,7 @@ import { buildSite } from '../lib/pipeline';
 import { eksPauseImage, nodeConfig } from '../lib/nodeadm';
 import { loadSite } from '../lib/site';
 import { problemsOf, siteWith } from './helpers/gpu-site';
+import { setUp } from './helpers/set-up';
 
 const REGISTRY = { charts: CHARTS, artifacts: ARTIFACTS };
 
@@ -56,7 +57,10 @@ function flagsOf(doc: NodeConfigDoc) {
 }
 
 describe('nodeadm NodeConfig of the example site', () => {
-  const configs = nodeConfigs('sites/example.yaml');
+  let configs!: ReturnType<typeof nodeConfigs>;
+  setUp(() => {
+    configs = nodeConfigs('sites/example.yaml');
+  });
   const site = loadSite('sites/example.yaml');
 
   it('writes one file per hybrid pool under nodes/, none of them in kustomization.yaml', () => {

@@ -28,7 +28,7 @@ describe('nvidia-device-plugin', () => {
     expect(ds.apiVersion).toBe('apps/v1');
     expect(ds.metadata.namespace).toBe('kube-system');
     expect(ds.spec.selector.matchLabels).toEqual({ name: 'nvidia-device-plugin-ds' });
-    expect(ds.spec.template.metadata.labels.name).toBe('nvidia-device-plugin-ds');
+    expect(ds.spec.template.metadata.labels).toEqual({ name: 'nvidia-device-plugin-ds', 'app.kubernetes.io/name': 'nvidia-device-plugin' });
     expect(ds.spec.updateStrategy).toEqual({ type: 'RollingUpdate' });
     const spec = podSpec(ds);
     expect(spec.priorityClassName).toBe('system-node-critical');

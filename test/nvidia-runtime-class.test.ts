@@ -11,6 +11,7 @@ import { nodeGroups, podFits } from '../lib/site-readme';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/versions';
 import { chartObjects, EXAMPLE, problemsOf, renderAndValidate, type SiteDocument, siteWith } from './helpers/gpu-site';
 import { exampleFor } from './helpers/site-variant';
+import { setUp } from './helpers/set-up';
 
 /** What the NodeConfig of one pool tells containerd about runtimes, read back from the rendered TOML. */
 interface PoolRuntimes {
@@ -83,7 +84,10 @@ const name = (s: Switches) =>
   `nvidiaRuntimeClass ${s.nvidiaRuntimeClass ? 'on' : 'off'}, dcgm ${s.dcgm ? 'on' : 'off'}, ${s.draPool ? 'a' : 'no'} dra pool, ${s.pluginPool ? 'a' : 'no'} devicePlugin pool`;
 
 describe('nvidia-runtime-class chart', () => {
-  const objects = Testing.synth(new NvidiaRuntimeClassChart(Testing.app(), 'test'));
+  let objects!: ReturnType<typeof Testing.synth>;
+  setUp(() => {
+    objects = Testing.synth(new NvidiaRuntimeClassChart(Testing.app(), 'test'));
+  });
 
   it('matches the snapshot', () => {
     expect(objects).toMatchSnapshot();

@@ -9,6 +9,7 @@ import { renderSite } from '../lib/render';
 import { loadSite, type Site } from '../lib/site';
 import { validateFiles } from '../lib/validator';
 import { loadSiteVariant } from './helpers/site-variant';
+import { setUp } from './helpers/set-up';
 
 interface ScrapeJob {
   job_name: string;
@@ -47,9 +48,14 @@ const example = loadSite('sites/example.yaml');
 const operator = loadSite('sites/example-operator.yaml');
 
 describe('prometheus chart, configMap mode (example site)', () => {
-  const objects = synth(example);
-  const yml = prometheusYml(objects);
-  const jobs = new Map(yml.scrape_configs.map((j) => [j.job_name, j]));
+  let objects!: ReturnType<typeof synth>;
+  let yml!: ReturnType<typeof prometheusYml>;
+  let jobs!: Map<string, ReturnType<typeof prometheusYml>['scrape_configs'][number]>;
+  setUp(() => {
+    objects = synth(example);
+    yml = prometheusYml(objects);
+    jobs = new Map(yml.scrape_configs.map((j) => [j.job_name, j]));
+  });
 
   it('renders the ConfigMap and per-namespace discovery RBAC, and no operator objects', () => {
     expect(objects.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toMatchSnapshot();
@@ -115,7 +121,10 @@ describe('prometheus chart, configMap mode (example site)', () => {
 });
 
 describe('prometheus chart, operator mode (example-operator site)', () => {
-  const objects = synth(operator);
+  let objects!: ReturnType<typeof synth>;
+  setUp(() => {
+    objects = synth(operator);
+  });
   const byKind = (kind: string) => objects.filter((o) => o.kind === kind);
 
   it('renders ScrapeConfig, PodMonitor and ServiceMonitor in the monitoring namespace, and no ConfigMap', () => {

@@ -10,12 +10,18 @@ import type { RenderedFile } from '../lib/manifest';
 import { buildSite } from '../lib/pipeline';
 import { podSpecOf } from '../lib/policy/pods';
 import { componentRows, nodeGroups, placeWorkloads, podFits, type NodeGroup } from '../lib/site-readme';
+import { setUp } from './helpers/set-up';
 
 const REGISTRY = { charts: CHARTS, artifacts: ARTIFACTS };
 
-const build = buildSite('sites/example.yaml', REGISTRY, { validate: false });
-const readme = build.output.find((f) => f.path === 'README.md')!.content;
-const objects = build.result.files.flatMap((f) => f.objects);
+let build!: ReturnType<typeof buildSite>;
+let readme!: string;
+let objects!: ReturnType<typeof buildSite>['result']['files'][number]['objects'];
+setUp(() => {
+  build = buildSite('sites/example.yaml', REGISTRY, { validate: false });
+  readme = build.output.find((f) => f.path === 'README.md')!.content;
+  objects = build.result.files.flatMap((f) => f.objects);
+});
 
 function group(labels: Record<string, string>, taints: NodeGroup['taints'] = []): NodeGroup {
   return { id: 'g', kind: 'hybrid', name: 'g', labels, taints, detail: '' };

@@ -6,6 +6,7 @@ import { EXIT_BAD_INPUT, EXIT_FINDINGS, runCli } from '../lib/cli';
 import type { Manifest } from '../lib/manifest';
 import { buildSite, type SiteBuild } from '../lib/pipeline';
 import { asServedIn, immutableChanges, planUpgrade, type ChangeReason, type UpgradePlan } from '../lib/upgrade-plan';
+import { setUp } from './helpers/set-up';
 
 const REGISTRY = { charts: CHARTS, artifacts: ARTIFACTS };
 const EXAMPLE = 'sites/example.yaml';
@@ -27,7 +28,10 @@ function editObject(b: SiteBuild, kind: string, edit: (o: Manifest) => Manifest)
 }
 
 describe('upgrade plan of the example, 1.33 → 1.34', () => {
-  const plan = planUpgrade(build('1.33'), build('1.34'));
+  let plan!: UpgradePlan;
+  setUp(() => {
+    plan = planUpgrade(build('1.33'), build('1.34'));
+  });
 
   it('groups the DRA objects under the API version move', () => {
     expect(objectsWith(plan, 'api-version')).toEqual(['DeviceClass gpu.nvidia.com', 'DeviceClass mig.nvidia.com', 'ResourceClaimTemplate ml-workloads/ml-training-claim']);

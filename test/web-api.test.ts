@@ -14,16 +14,23 @@ import { loadSite, type Site } from '../lib/site';
 import { validateFiles } from '../lib/validator';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/versions';
 import { exampleFor, loadSiteVariant } from './helpers/site-variant';
+import { setUp } from './helpers/set-up';
 
 function synth(site: Site): Manifest[] {
   return Testing.synth(new WebApiChart(Testing.app(), 'web-api', { site })) as Manifest[];
 }
 
 const example = loadSite('sites/example.yaml');
-const objects = synth(example);
-const deployment = objects.find((o) => o.kind === 'Deployment') as unknown as Deployment;
-const pod = deployment.spec!.template.spec!;
-const container = pod.containers[0];
+let objects!: ReturnType<typeof synth>;
+let deployment!: Deployment;
+let pod!: NonNullable<Deployment['spec']>['template']['spec'] & object;
+let container!: (NonNullable<Deployment['spec']>['template']['spec'] & object)['containers'][number];
+setUp(() => {
+  objects = synth(example);
+  deployment = objects.find((o) => o.kind === 'Deployment') as unknown as Deployment;
+  pod = deployment.spec!.template.spec!;
+  container = pod.containers[0];
+});
 
 describe('web-api chart (example site)', () => {
   it('renders a Deployment, a Service and a PodDisruptionBudget in the web namespace', () => {

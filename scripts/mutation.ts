@@ -1,0 +1,143 @@
+/**
+ * `npm run test:mutation [-- <file or folder>...]`: mutation testing of charts/ and lib/ with StrykerJS
+ * (stryker.config.json), incremental against the committed baseline, then a score table per folder.
+ *
+ *   npm run test:mutation                      every area (charts/, lib/config/, the rest of lib/)
+ *   npm run test:mutation -- charts/coredns.ts  one file (the other files' results stay in the baseline)
+ *   npm run test:mutation -- lib/config         one folder
+ *   npm run test:mutation -- --scores          only the table, from the baseline files, nothing run
+ *
+ * Each area keeps its own baseline file under test/mutation/baseline/ (charts.json, lib-config.json,
+ * lib.json) so branches working on different areas do not edit the same file. StrykerJS re-tests only the
+ * mutants whose code or covering tests changed since that file was written, and rewrites it. Reports:
+ * reports/mutation/<area>/index.html and mutation.json; the table also goes to reports/mutation/scores.md.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..');
+const BASELINE_DIR = join(ROOT, 'test/mutation/baseline');
+const REPORTS = join(ROOT, 'reports/mutation');
+
+/** An area: the files it mutates and its baseline file. The first area whose `owns` matches takes a file. */
+const AREAS = [
+  { name: 'charts', owns: (f: string) => f.startsWith('charts/') },
+  { name: 'lib-config', owns: (f: string) => f.startsWith('lib/config/') },
+  { name: 'lib', owns: (f: string) => f.startsWith('lib/') },
+] as const;
+
+function sourceFiles(path: string): string[] {
+  const abs = resolve(ROOT, path);
+  if (!existsSync(abs)) throw new Error(`${path}: no such file or folder`);
+  if (statSync(abs).isFile()) return [relative(ROOT, abs)];
+  return readdirSync(abs, { recursive: true, encoding: 'utf8' })
+    .map((f) => relative(ROOT, join(abs, f)))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && statSync(join(ROOT, f)).isFile())
+    .sort();
+}
+
+function areaOf(file: string) {
+  const area = AREAS.find((a) => a.owns(file));
+  if (!area) throw new Error(`${file}: mutation testing covers charts/ and lib/ only`);
+  return area;
+}
+
+function run(area: string, files: string[]): number {
+  const dir = join(REPORTS, area);
+  mkdirSync(dir, { recursive: true });
+  mkdirSync(BASELINE_DIR, { recursive: true });
+  const base = JSON.parse(readFileSync(join(ROOT, 'stryker.config.json'), 'utf8'));
+  const config = {
+    ...base,
+    mutate: files,
+    incrementalFile: relative(ROOT, join(BASELINE_DIR, `${area}.json`)),
+    htmlReporter: { fileName: relative(ROOT, join(dir, 'index.html')) },
+    jsonReporter: { fileName: relative(ROOT, join(dir, 'mutation.json')) },
+  };
+  delete config.$schema;
+  const configFile = join(dir, 'stryker.config.json');
+  writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+  process.stdout.write(`\n== ${area}: ${files.length} file(s), baseline ${config.incrementalFile}\n`);
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/@stryker-mutator/core/bin/stryker.js'), 'run', relative(ROOT, configFile)], { cwd: ROOT, stdio: 'inherit' });
+  return r.status ?? 1;
+}
+
+interface Mutant {
+  status: string;
+  statusReason?: string;
+}
+type Counts = { killed: number; survived: number; noCoverage: number; timeout: number; equivalent: number; errors: number };
+
+/** Score as StrykerJS computes it: detected (killed, timeout) over valid mutants (detected, survived, no coverage). */
+const score = (c: Counts) => {
+  const valid = c.killed + c.timeout + c.survived + c.noCoverage;
+  return valid === 0 ? 'n/a' : `${((100 * (c.killed + c.timeout)) / valid).toFixed(2)} %`;
+};
+
+export function scoreTable(): string {
+  const byFolder = new Map<string, Counts>();
+  const files = existsSync(BASELINE_DIR) ? readdirSync(BASELINE_DIR).filter((f) => f.endsWith('.json')).sort() : [];
+  for (const baseline of files) {
+    const report = JSON.parse(readFileSync(join(BASELINE_DIR, baseline), 'utf8')) as { files: Record<string, { mutants: Mutant[] }> };
+    for (const [file, { mutants }] of Object.entries(report.files)) {
+      const folder = dirname(file);
+      const c = byFolder.get(folder) ?? { killed: 0, survived: 0, noCoverage: 0, timeout: 0, equivalent: 0, errors: 0 };
+      for (const m of mutants) {
+        if (m.status === 'Killed') c.killed++;
+        else if (m.status === 'Survived') c.survived++;
+        else if (m.status === 'NoCoverage') c.noCoverage++;
+        else if (m.status === 'Timeout') c.timeout++;
+        // A `// Stryker disable next-line <mutator>: <reason>` comment: the mutant is marked equivalent.
+        else if (m.status === 'Ignored') c.equivalent++;
+        else c.errors++; // CompileError, RuntimeError: not a valid mutant, not in the score
+      }
+      byFolder.set(folder, c);
+    }
+  }
+  const rows = [...byFolder.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const total = rows.reduce<Counts>(
+    (t, [, c]) => ({ killed: t.killed + c.killed, survived: t.survived + c.survived, noCoverage: t.noCoverage + c.noCoverage, timeout: t.timeout + c.timeout, equivalent: t.equivalent + c.equivalent, errors: t.errors + c.errors }),
+    { killed: 0, survived: 0, noCoverage: 0, timeout: 0, equivalent: 0, errors: 0 },
+  );
+  const line = (name: string, c: Counts) => `| ${name} | ${score(c)} | ${c.killed} | ${c.survived} | ${c.noCoverage} | ${c.timeout} | ${c.equivalent} |`;
+  return [
+    `Mutation score per folder (from ${files.map((f) => `test/mutation/baseline/${f}`).join(', ') || 'no baseline yet'})`,
+    '',
+    '| folder | score | killed | survived | no coverage | timeout | equivalent (marked) |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map(([folder, c]) => line(folder, c)),
+    line('**all**', total),
+    '',
+  ].join('\n');
+}
+
+function main(args: string[]): number {
+  let status = 0;
+  if (!args.includes('--scores')) {
+    const targets = args.length > 0 ? args : ['charts', 'lib'];
+    const byArea = new Map<string, string[]>();
+    for (const file of targets.flatMap(sourceFiles)) {
+      const area = areaOf(file).name;
+      byArea.set(area, [...(byArea.get(area) ?? []), file]);
+    }
+    for (const area of AREAS.map((a) => a.name)) {
+      const files = byArea.get(area);
+      if (files) status ||= run(area, files);
+    }
+  }
+  const table = scoreTable();
+  mkdirSync(REPORTS, { recursive: true });
+  writeFileSync(join(REPORTS, 'scores.md'), table);
+  process.stdout.write(`\n${table}`);
+  return status;
+}
+
+if (require.main === module) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`test:mutation: ${(e as Error).message}\n`);
+    process.exitCode = 2;
+  }
+}

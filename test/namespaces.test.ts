@@ -1,0 +1,45 @@
+import { Testing } from 'cdk8s';
+import { describe, expect, it } from 'vitest';
+import { NamespacesChart } from '../charts/namespaces';
+import { siteNamespaces } from '../lib/namespaces';
+import { loadSite, type Site } from '../lib/site';
+import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/versions';
+import { atVersion } from './fixtures/registry/sites';
+
+const example = loadSite('sites/example.yaml');
+
+function synth(site: Site) {
+  return Testing.synth(new NamespacesChart(Testing.app(), 'namespaces', { site }));
+}
+
+describe('namespaces chart', () => {
+  it('renders one Namespace per component namespace of the site, nothing else', () => {
+    expect(synth(example).map((o) => `${o.kind} ${o.metadata.name}`)).toEqual(siteNamespaces(example.config).map((n) => `Namespace ${n.name}`));
+  });
+
+  it.each(SUPPORTED_KUBERNETES_VERSIONS)(
+    'Kubernetes %s: enforces each namespace at its level, warns and audits at restricted, all pinned to the minor, and says why',
+    (version) => {
+      const site = atVersion(example, version);
+      const specs = new Map(siteNamespaces(site.config).map((n) => [n.name, n]));
+      for (const ns of synth(site)) {
+        const spec = specs.get(ns.metadata.name)!;
+        expect(ns.metadata.labels, ns.metadata.name).toEqual({
+          'pod-security.kubernetes.io/enforce': spec.podSecurity,
+          'pod-security.kubernetes.io/enforce-version': `v${version}`,
+          'pod-security.kubernetes.io/warn': 'restricted',
+          'pod-security.kubernetes.io/warn-version': `v${version}`,
+          'pod-security.kubernetes.io/audit': 'restricted',
+          'pod-security.kubernetes.io/audit-version': `v${version}`,
+        });
+        expect(ns.metadata.annotations, ns.metadata.name).toEqual({ 'eks-hybrid-charts/pod-security-reason': spec.reason });
+        expect(spec.reason.length, ns.metadata.name).toBeGreaterThan(20);
+      }
+    },
+  );
+
+  it('the example has namespaces at every level (privileged, baseline, restricted)', () => {
+    const levels = new Set(synth(example).map((o) => o.metadata.labels['pod-security.kubernetes.io/enforce']));
+    expect([...levels].sort()).toEqual(['baseline', 'privileged', 'restricted']);
+  });
+});
