@@ -175,3 +175,29 @@ describe('GPU config checks', () => {
     );
   });
 });
+
+describe('GPU config bounds at both edges (issue 21)', () => {
+  it('gpu.perNode: 0 to 64 GPUs per server', () => {
+    expect(problemsOf((doc) => (doc.nodePools[PLUGIN].gpu.perNode = 64))).toEqual([]);
+    expect(problemsOf((doc) => (doc.nodePools[PLUGIN].gpu.perNode = 65))).toEqual([{ path: 'nodePools[0].gpu.perNode', message: 'must be <= 64', value: 65 }]);
+    expect(problemsOf((doc) => doc.nodePools.push({ name: 'cpu', count: 1, vcpus: 64, gpu: { mode: 'none', perNode: 0 } }))).toEqual([]);
+    expect(problemsOf((doc) => doc.nodePools.push({ name: 'cpu', count: 1, vcpus: 64, gpu: { mode: 'none', perNode: -1 } }))).toEqual([
+      { path: 'nodePools[2].gpu.perNode', message: 'must be >= 0', value: -1 },
+    ]);
+  });
+
+  it('samples.gpuTraining.gpus: 1 to 64, and at most the pool\'s GPUs per node', () => {
+    const training = (gpus: number, perNode = 64) => (doc: SiteDocument) => {
+      doc.nodePools[PLUGIN].gpu.perNode = perNode;
+      doc.samples.gpuTraining.gpus = gpus;
+    };
+    expect(problemsOf(training(64))).toEqual([]);
+    expect(problemsOf(training(1))).toEqual([]);
+    expect(problemsOf(training(65)).map((p) => `${p.path}: ${p.message}`)).toContain('samples.gpuTraining.gpus: must be <= 64');
+    expect(problemsOf(training(0)).map((p) => `${p.path}: ${p.message}`)).toContain('samples.gpuTraining.gpus: must be >= 1');
+    expect(problemsOf(training(8, 8))).toEqual([]);
+    expect(problemsOf(training(9, 8)).map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'samples.gpuTraining.gpus: is more than the 8 GPUs per node of pool gpu-h100; the pod could never be scheduled',
+    ]);
+  });
+});
