@@ -437,7 +437,10 @@ describe('privileged-allowlist matches a component exactly (issue 21)', () => {
 
   it('grantMatches: the component label equal to the grant, nothing else', () => {
     const grant = PRIVILEGE_ALLOWLIST.find((g) => 'component' in g.subject && g.subject.component === 'nvidia-dra-driver')!;
-    const object = (component: string | undefined) => ({ kind: 'DaemonSet', namespace: 'x', name: 'y', labels: component === undefined ? {} : { 'app.kubernetes.io/component': component } });
+    const object = (component: string | undefined) => {
+      const labels: Record<string, string> = component === undefined ? {} : { 'app.kubernetes.io/component': component };
+      return { kind: 'DaemonSet', namespace: 'x', name: 'y', labels };
+    };
     expect(grantMatches(grant, object('nvidia-dra-driver'))).toBe(true);
     for (const near of ['nvidia-dra-driver-gpu', 'nvidia-dra', '', undefined]) expect(grantMatches(grant, object(near)), String(near)).toBe(false);
   });
