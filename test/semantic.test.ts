@@ -41,6 +41,8 @@ describe('label key syntax at both edges (issue 21)', () => {
     expect(labelKeyProblem(`${subdomain(253)}/gpu`)).toBeUndefined();
     expect(labelKeyProblem(`${subdomain(254)}/gpu`)).toBe(KEY_PREFIX);
     expect(labelKeyProblem('nvidia.com/gpu')).toBeUndefined();
+    // one-character labels anywhere in the prefix
+    for (const ok of ['a/gpu', 'example.a/gpu', 'a.b.c/gpu', 'x-1.example.com/gpu']) expect(labelKeyProblem(ok), ok).toBeUndefined();
     for (const bad of ['Example.com/gpu', '/gpu', '-example.com/gpu', 'example-.com/gpu', 'example..com/gpu', 'ex_ample.com/gpu', 'a/b/gpu']) {
       expect(labelKeyProblem(bad), bad).toBe(KEY_PREFIX);
     }
