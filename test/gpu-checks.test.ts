@@ -201,3 +201,68 @@ describe('GPU config bounds at both edges (issue 21)', () => {
     ]);
   });
 });
+
+describe('GPU config checks, both sides of each (issue 21)', () => {
+  const messages = (edit: Edit, version?: string) => problemsOf(edit, version).map((p) => `${p.path}: ${p.message}`);
+
+  it('a claim for exactly the GPUs of the largest dra node fits; one more does not', () => {
+    expect(problemsOf((doc) => (doc.dra.claimTemplates[0].count = 8))).toEqual([]);
+    expect(messages((doc) => {
+      doc.nodePools[DRA].gpu.perNode = 4;
+      doc.nodePools.push({ ...doc.nodePools[DRA], name: 'gpu-dra-big', gpu: { ...doc.nodePools[DRA].gpu, perNode: 6 } });
+      doc.samples.mlTraining.enabled = false;
+      doc.dra.claimTemplates[0].count = 7;
+    })).toEqual(['dra.claimTemplates[0].count: asks for more GPUs than any dra node has (largest: 6 per node); a claim is allocated on one node']);
+  });
+
+  it('the ml-training claim must fit on its own pool', () => {
+    expect(messages((doc) => {
+      doc.nodePools[DRA].gpu.perNode = 4;
+      doc.nodePools.push({ ...doc.nodePools[DRA], name: 'gpu-dra-big', gpu: { ...doc.nodePools[DRA].gpu, perNode: 8 } });
+      doc.dra.claimTemplates[0].count = 8;
+    })).toEqual(['samples.mlTraining.claimTemplate: claim template ml-training-claim asks for 8 GPUs but pool gpu-h100-dra has 4 per node']);
+    expect(problemsOf((doc) => {
+      doc.nodePools[DRA].gpu.perNode = 4;
+      doc.dra.claimTemplates[0].count = 4;
+    })).toEqual([]);
+  });
+
+  it('gpu-test needs a devicePlugin pool when it names none', () => {
+    expect(messages((doc) => {
+      doc.nodePools[PLUGIN].gpu.mode = 'dra';
+      doc.samples.gpuTraining.enabled = false;
+      doc.devicePlugin.enabled = false;
+      doc.samples.cloudGpuTest.enabled = false;
+    })).toEqual(['samples.gpuTest.enabled: no node pool has gpu.mode devicePlugin; the sample requests nvidia.com/gpu, which only devicePlugin pools advertise']);
+  });
+
+  it('the cloud GPU sample: an unknown node group, none with NVIDIA instances, or off', () => {
+    expect(messages((doc) => (doc.samples.cloudGpuTest.nodeGroup = 'gpu-big'))).toEqual(['samples.cloudGpuTest.nodeGroup: no such cloud node group (cloudNodeGroups: cpu-nodes, gpu-nodes)']);
+    expect(problemsOf((doc) => (doc.samples.cloudGpuTest.nodeGroup = 'gpu-nodes'))).toEqual([]);
+    const cpuOnly = (doc: SiteDocument) => (doc.cloudNodeGroups = doc.cloudNodeGroups.filter((g: { name: string }) => g.name === 'cpu-nodes'));
+    expect(messages(cpuOnly)).toEqual([
+      'samples.cloudGpuTest.enabled: no cloudNodeGroups entry has an NVIDIA instance type (g4dn, g5, g6, p4d, p5, …); the sample requests nvidia.com/gpu on a cloud GPU node',
+    ]);
+    expect(problemsOf((doc) => {
+      cpuOnly(doc);
+      doc.samples.cloudGpuTest.enabled = false;
+    })).toEqual([]);
+  });
+
+  it('ComputeDomains are refused while not rendered', () => {
+    expect(messages((doc) => (doc.draDriver.computeDomains = { enabled: true }))).toEqual([
+      'draDriver.computeDomains.enabled: ComputeDomains (multi-node NVLink/IMEX) are not rendered yet: they need the ComputeDomain CRDs and the controller; H100 HGX/PCIe servers do not use them',
+    ]);
+  });
+
+  it('NFS needs its server and its path, each named', () => {
+    expect(messages((doc) => {
+      delete doc.storage.nfs.server;
+      delete doc.storage.nfs.path;
+    })).toEqual([
+      'storage.nfs.server: is required when storage.nfs.enabled is true (NFS server address, e.g. 192.168.1.100)',
+      'storage.nfs.path: is required when storage.nfs.enabled is true (exported path, e.g. /export/data)',
+    ]);
+    expect(problemsOf((doc) => (doc.storage.nfs = { enabled: false }))).toEqual([]);
+  });
+});
