@@ -266,3 +266,44 @@ describe('GPU config checks, both sides of each (issue 21)', () => {
     expect(problemsOf((doc) => (doc.storage.nfs = { enabled: false }))).toEqual([]);
   });
 });
+
+describe('GPU config checks, the other side of each condition (issue 21)', () => {
+  const messages = (edit: Edit, version?: string) => problemsOf(edit, version).map((p) => `${p.path}: ${p.message}`);
+
+  it('a devicePlugin pool with a single GPU per node is enough', () => {
+    expect(problemsOf((doc) => {
+      doc.nodePools[PLUGIN].gpu.perNode = 1;
+      doc.samples.gpuTraining.gpus = 1;
+    })).toEqual([]);
+  });
+
+  it('a claim template on a minor without DRA is named at its index', () => {
+    const problems = problemsOf(() => {}, '1.31').filter((p) => p.path.startsWith('dra.claimTemplates'));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ path: 'dra.claimTemplates[0]', value: 'ml-training-claim' });
+    expect(problems[0].message).toMatch(/^a DRA claim template needs Kubernetes 1\.33 or later on EKS /);
+  });
+
+  it('RuntimeClass nvidia is fine whenever the plugin is on, and unset is fine with the plugin off', () => {
+    expect(problemsOf((doc) => (doc.devicePlugin.nvidiaRuntimeClass = true))).toEqual([]);
+    expect(problemsOf((doc) => {
+      doc.devicePlugin.enabled = false;
+      doc.devicePlugin.nvidiaRuntimeClass = false;
+    })).toEqual([]);
+  });
+
+  it('a sample naming a pool of the right mode is accepted', () => {
+    expect(problemsOf((doc) => {
+      doc.samples.gpuTest.pool = 'gpu-h100';
+      doc.samples.gpuTraining.pool = 'gpu-h100';
+      doc.samples.mlTraining.pool = 'gpu-h100-dra';
+    })).toEqual([]);
+  });
+
+  it('minMemory equal to what the GPU publishes fits; one MiB more does not', () => {
+    expect(problemsOf((doc) => (doc.dra.claimTemplates[0].minMemory = '81559Mi'))).toEqual([]);
+    expect(messages((doc) => (doc.dra.claimTemplates[0].minMemory = '81560Mi'))).toEqual([
+      expect.stringMatching(/^dra\.claimTemplates\[0\]\.minMemory: is more than the GPUs of every matching dra pool have: pool gpu-h100-dra \(model H100\) publishes productName "NVIDIA H100 80GB HBM3" and memory 81559Mi;/),
+    ]);
+  });
+});
