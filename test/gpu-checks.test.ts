@@ -307,3 +307,42 @@ describe('GPU config checks, the other side of each condition (issue 21)', () =>
     ]);
   });
 });
+
+describe('claim templates against several dra pools (issue 21)', () => {
+  const secondDraPool = (model: string | undefined) => (doc: SiteDocument) => {
+    const gpu = { ...doc.nodePools[DRA].gpu };
+    if (model === undefined) delete gpu.model;
+    else gpu.model = model;
+    doc.nodePools.push({ ...doc.nodePools[DRA], name: 'gpu-dra-2', gpu });
+  };
+
+  it('fits when one matching pool has the memory, though another does not', () => {
+    expect(problemsOf((doc) => {
+      secondDraPool('H200')(doc);
+      doc.dra.claimTemplates[0].productName = 'NVIDIA H';
+      doc.dra.claimTemplates[0].minMemory = '100Gi';
+      doc.samples.mlTraining.pool = 'gpu-dra-2';
+    })).toEqual([]);
+  });
+
+  it('judges nothing while any dra pool has no gpu.model', () => {
+    expect(problemsOf((doc) => {
+      secondDraPool(undefined)(doc);
+      doc.dra.claimTemplates[0].productName = 'A100';
+    })).toEqual([]);
+  });
+
+  it('the ml-training Job defaults to the first dra pool: a claim only the second pool satisfies is named', () => {
+    const problems = problemsOf((doc) => {
+      secondDraPool('H200')(doc);
+      doc.dra.claimTemplates[0].productName = 'H200';
+    });
+    expect(problems.map((p) => p.path)).toEqual(['samples.mlTraining.claimTemplate']);
+    expect(problems[0].message).toMatch(/^claim template ml-training-claim selects no GPU of pool gpu-h100-dra, where the ml-training Job runs/);
+    expect(problemsOf((doc) => {
+      secondDraPool('H200')(doc);
+      doc.dra.claimTemplates[0].productName = 'H200';
+      doc.samples.mlTraining.pool = 'gpu-dra-2';
+    })).toEqual([]);
+  });
+});
