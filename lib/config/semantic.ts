@@ -91,10 +91,8 @@ export const checkNetworks: SemanticCheck = (config) => {
   }
   parsed.forEach((a, i) => {
     for (const b of parsed.slice(i + 1)) {
-      // Stryker disable next-line EqualityOperator: with equal prefix lengths either network can be tested against the other (they overlap only when equal)
-      const smaller = a.range[1] >= b.range[1] ? a : b;
-      const larger = smaller === a ? b : a;
-      if (smaller.range[0].match(larger.range)) {
+      // two CIDRs overlap exactly when one holds the other's network address
+      if (a.range[0].match(b.range) || b.range[0].match(a.range)) {
         problems.push({ path: b.path, message: `overlaps ${a.path} (${a.cidr})`, value: b.cidr, related: [a.path] });
       }
     }
