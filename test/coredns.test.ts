@@ -154,3 +154,24 @@ describe('CoreDNS chart', () => {
     expect(findingsOf(atVersion(example, version), ['coredns'])).toEqual([]);
   });
 });
+
+describe('CoreDNS hosts entries with nested stub zones (issue 21)', () => {
+  it.each([
+    ['less specific zone listed first', ['company.local', 'lab.company.local']],
+    ['more specific zone listed first', ['lab.company.local', 'company.local']],
+  ])('puts a name into the most specific stub zone that contains it (%s)', (_, zones) => {
+    const servers: Record<string, string> = { 'company.local': '192.168.1.53', 'lab.company.local': '10.0.0.53' };
+    const site = loadSite(
+      writeSite({
+        dns: {
+          stubZones: zones.map((zone) => ({ zone, servers: [servers[zone]] })),
+          hosts: [{ ip: '10.0.0.7', names: ['gpu.lab.company.local', 'wiki.company.local'] }],
+        },
+      }),
+    );
+    const text = corefile(site.config);
+    expect(block(text, 'lab.company.local:53 {')).toEqual(['errors', 'hosts {', '10.0.0.7 gpu.lab.company.local', 'fallthrough', '}', 'cache 30', 'forward . 10.0.0.53', 'reload']);
+    expect(block(text, 'company.local:53 {')).toEqual(['errors', 'hosts {', '10.0.0.7 wiki.company.local', 'fallthrough', '}', 'cache 30', 'forward . 192.168.1.53', 'reload']);
+    expect(block(text, '.:53 {')).not.toContain('10.0.0.7 gpu.lab.company.local');
+  });
+});

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { Testing } from 'cdk8s';
 import type { DaemonSet } from 'kubernetes-types/apps/v1';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { CHARTS } from '../charts';
 import { DcgmExporterChart } from '../charts/dcgm-exporter';
 import { SiteConfigError } from '../lib/config/problems';
@@ -171,5 +173,19 @@ describe('strict validation', () => {
     const site = exampleFor(version);
     const findings = validateFiles(renderSite(site, CHARTS).files, validationContext(site));
     expect(findings.filter((f) => f.file.includes('dcgm') || f.file.includes('prometheus'))).toEqual([]);
+  });
+});
+
+describe('dcgm-exporter placement against several differently tainted pools (issue 21)', () => {
+  it('tolerates the taints of every GPU pool, not only the first one', () => {
+    const example = parse(readFileSync('sites/example.yaml', 'utf8')) as { nodePools: Record<string, unknown>[] };
+    const nodePools = example.nodePools.map((p) =>
+      p.name === 'gpu-h100-dra' ? { ...p, taints: [{ key: 'example.com/dra-only', effect: 'NoExecute' }] } : p,
+    );
+    const ds = synth(loadSiteVariant({ nodePools }))[1] as unknown as DaemonSet;
+    expect(ds.spec!.template.spec!.tolerations).toEqual([
+      { key: 'nvidia.com/gpu', operator: 'Equal', value: 'present', effect: 'NoSchedule' },
+      { key: 'example.com/dra-only', operator: 'Exists', effect: 'NoExecute' },
+    ]);
   });
 });

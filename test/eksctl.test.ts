@@ -155,3 +155,24 @@ describe('eksctl ClusterConfig options', () => {
     expect(() => buildSite(file, REGISTRY)).toThrowError(`${file}: cloudNodeGroups[0].minSize: must not exceed maxSize (2) (got 3)`);
   });
 });
+
+describe('eksctl IAM Roles Anywhere fields in their place (issue 21)', () => {
+  const ROLE = 'arn:aws:iam::111122223333:role/HybridNodes';
+  const ira = `nodeadm:\n  credentialProvider: iamRolesAnywhere\n  iamRolesAnywhere:\n    roleArn: ${ROLE}\n`;
+
+  it('without a CA bundle, names the existing Hybrid Nodes role as remoteNetworkConfig.iam.roleARN', () => {
+    const { doc } = clusterConfig(siteFile(ira));
+    expect(doc.remoteNetworkConfig.iam).toEqual({ provider: 'IRA', roleARN: ROLE });
+    expect(Object.keys(doc.remoteNetworkConfig).sort()).toEqual(['iam', 'remoteNodeNetworks', 'remotePodNetworks', 'vpcGatewayID']);
+  });
+
+  it('with a CA bundle, eksctl creates the role itself: the CA bundle only, no roleARN', () => {
+    const { doc } = clusterConfig(siteFile(`${ira}eksctl:\n  caBundleCert: "-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----"\n`));
+    expect(doc.remoteNetworkConfig.iam).toEqual({ provider: 'IRA', caBundleCert: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' });
+  });
+
+  it('with SSM, writes neither field even when a role ARN is configured', () => {
+    const { doc } = clusterConfig(siteFile(`nodeadm:\n  iamRolesAnywhere:\n    roleArn: ${ROLE}\n`));
+    expect(doc.remoteNetworkConfig.iam).toEqual({ provider: 'SSM' });
+  });
+});

@@ -175,3 +175,174 @@ describe('GPU config checks', () => {
     );
   });
 });
+
+describe('GPU config bounds at both edges (issue 21)', () => {
+  it('gpu.perNode: 0 to 64 GPUs per server', () => {
+    expect(problemsOf((doc) => (doc.nodePools[PLUGIN].gpu.perNode = 64))).toEqual([]);
+    expect(problemsOf((doc) => (doc.nodePools[PLUGIN].gpu.perNode = 65))).toEqual([{ path: 'nodePools[0].gpu.perNode', message: 'must be <= 64', value: 65 }]);
+    expect(problemsOf((doc) => doc.nodePools.push({ name: 'cpu', count: 1, vcpus: 64, gpu: { mode: 'none', perNode: 0 } }))).toEqual([]);
+    expect(problemsOf((doc) => doc.nodePools.push({ name: 'cpu', count: 1, vcpus: 64, gpu: { mode: 'none', perNode: -1 } }))).toEqual([
+      { path: 'nodePools[2].gpu.perNode', message: 'must be >= 0', value: -1 },
+    ]);
+  });
+
+  it('samples.gpuTraining.gpus: 1 to 64, and at most the pool\'s GPUs per node', () => {
+    const training = (gpus: number, perNode = 64) => (doc: SiteDocument) => {
+      doc.nodePools[PLUGIN].gpu.perNode = perNode;
+      doc.samples.gpuTraining.gpus = gpus;
+    };
+    expect(problemsOf(training(64))).toEqual([]);
+    expect(problemsOf(training(1))).toEqual([]);
+    expect(problemsOf(training(65)).map((p) => `${p.path}: ${p.message}`)).toContain('samples.gpuTraining.gpus: must be <= 64');
+    expect(problemsOf(training(0)).map((p) => `${p.path}: ${p.message}`)).toContain('samples.gpuTraining.gpus: must be >= 1');
+    expect(problemsOf(training(8, 8))).toEqual([]);
+    expect(problemsOf(training(9, 8)).map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'samples.gpuTraining.gpus: is more than the 8 GPUs per node of pool gpu-h100; the pod could never be scheduled',
+    ]);
+  });
+});
+
+describe('GPU config checks, both sides of each (issue 21)', () => {
+  const messages = (edit: Edit, version?: string) => problemsOf(edit, version).map((p) => `${p.path}: ${p.message}`);
+
+  it('a claim for exactly the GPUs of the largest dra node fits; one more does not', () => {
+    expect(problemsOf((doc) => (doc.dra.claimTemplates[0].count = 8))).toEqual([]);
+    expect(messages((doc) => {
+      doc.nodePools[DRA].gpu.perNode = 4;
+      doc.nodePools.push({ ...doc.nodePools[DRA], name: 'gpu-dra-big', gpu: { ...doc.nodePools[DRA].gpu, perNode: 6 } });
+      doc.samples.mlTraining.enabled = false;
+      doc.dra.claimTemplates[0].count = 7;
+    })).toEqual(['dra.claimTemplates[0].count: asks for more GPUs than any dra node has (largest: 6 per node); a claim is allocated on one node']);
+  });
+
+  it('the ml-training claim must fit on its own pool', () => {
+    expect(messages((doc) => {
+      doc.nodePools[DRA].gpu.perNode = 4;
+      doc.nodePools.push({ ...doc.nodePools[DRA], name: 'gpu-dra-big', gpu: { ...doc.nodePools[DRA].gpu, perNode: 8 } });
+      doc.dra.claimTemplates[0].count = 8;
+    })).toEqual(['samples.mlTraining.claimTemplate: claim template ml-training-claim asks for 8 GPUs but pool gpu-h100-dra has 4 per node']);
+    expect(problemsOf((doc) => {
+      doc.nodePools[DRA].gpu.perNode = 4;
+      doc.dra.claimTemplates[0].count = 4;
+    })).toEqual([]);
+  });
+
+  it('gpu-test needs a devicePlugin pool when it names none', () => {
+    expect(messages((doc) => {
+      doc.nodePools[PLUGIN].gpu.mode = 'dra';
+      doc.samples.gpuTraining.enabled = false;
+      doc.devicePlugin.enabled = false;
+      doc.samples.cloudGpuTest.enabled = false;
+    })).toEqual(['samples.gpuTest.enabled: no node pool has gpu.mode devicePlugin; the sample requests nvidia.com/gpu, which only devicePlugin pools advertise']);
+  });
+
+  it('the cloud GPU sample: an unknown node group, none with NVIDIA instances, or off', () => {
+    expect(messages((doc) => (doc.samples.cloudGpuTest.nodeGroup = 'gpu-big'))).toEqual(['samples.cloudGpuTest.nodeGroup: no such cloud node group (cloudNodeGroups: cpu-nodes, gpu-nodes)']);
+    expect(problemsOf((doc) => (doc.samples.cloudGpuTest.nodeGroup = 'gpu-nodes'))).toEqual([]);
+    const cpuOnly = (doc: SiteDocument) => (doc.cloudNodeGroups = doc.cloudNodeGroups.filter((g: { name: string }) => g.name === 'cpu-nodes'));
+    expect(messages(cpuOnly)).toEqual([
+      'samples.cloudGpuTest.enabled: no cloudNodeGroups entry has an NVIDIA instance type (g4dn, g5, g6, p4d, p5, …); the sample requests nvidia.com/gpu on a cloud GPU node',
+    ]);
+    expect(problemsOf((doc) => {
+      cpuOnly(doc);
+      doc.samples.cloudGpuTest.enabled = false;
+    })).toEqual([]);
+  });
+
+  it('ComputeDomains are refused while not rendered', () => {
+    expect(messages((doc) => (doc.draDriver.computeDomains = { enabled: true }))).toEqual([
+      'draDriver.computeDomains.enabled: ComputeDomains (multi-node NVLink/IMEX) are not rendered yet: they need the ComputeDomain CRDs and the controller; H100 HGX/PCIe servers do not use them',
+    ]);
+  });
+
+  it('NFS needs its server and its path, each named', () => {
+    expect(messages((doc) => {
+      delete doc.storage.nfs.server;
+      delete doc.storage.nfs.path;
+    })).toEqual([
+      'storage.nfs.server: is required when storage.nfs.enabled is true (NFS server address, e.g. 192.168.1.100)',
+      'storage.nfs.path: is required when storage.nfs.enabled is true (exported path, e.g. /export/data)',
+    ]);
+    expect(problemsOf((doc) => (doc.storage.nfs = { enabled: false }))).toEqual([]);
+  });
+});
+
+describe('GPU config checks, the other side of each condition (issue 21)', () => {
+  const messages = (edit: Edit, version?: string) => problemsOf(edit, version).map((p) => `${p.path}: ${p.message}`);
+
+  it('a devicePlugin pool with a single GPU per node is enough', () => {
+    expect(problemsOf((doc) => {
+      doc.nodePools[PLUGIN].gpu.perNode = 1;
+      doc.samples.gpuTraining.gpus = 1;
+    })).toEqual([]);
+  });
+
+  it('a claim template on a minor without DRA is named at its index', () => {
+    const problems = problemsOf(() => {}, '1.31').filter((p) => p.path.startsWith('dra.claimTemplates'));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ path: 'dra.claimTemplates[0]', value: 'ml-training-claim' });
+    expect(problems[0].message).toMatch(/^a DRA claim template needs Kubernetes 1\.33 or later on EKS /);
+  });
+
+  it('RuntimeClass nvidia is fine whenever the plugin is on, and unset is fine with the plugin off', () => {
+    expect(problemsOf((doc) => (doc.devicePlugin.nvidiaRuntimeClass = true))).toEqual([]);
+    expect(problemsOf((doc) => {
+      doc.devicePlugin.enabled = false;
+      doc.devicePlugin.nvidiaRuntimeClass = false;
+    })).toEqual([]);
+  });
+
+  it('a sample naming a pool of the right mode is accepted', () => {
+    expect(problemsOf((doc) => {
+      doc.samples.gpuTest.pool = 'gpu-h100';
+      doc.samples.gpuTraining.pool = 'gpu-h100';
+      doc.samples.mlTraining.pool = 'gpu-h100-dra';
+    })).toEqual([]);
+  });
+
+  it('minMemory equal to what the GPU publishes fits; one MiB more does not', () => {
+    expect(problemsOf((doc) => (doc.dra.claimTemplates[0].minMemory = '81559Mi'))).toEqual([]);
+    expect(messages((doc) => (doc.dra.claimTemplates[0].minMemory = '81560Mi'))).toEqual([
+      expect.stringMatching(/^dra\.claimTemplates\[0\]\.minMemory: is more than the GPUs of every matching dra pool have: pool gpu-h100-dra \(model H100\) publishes productName "NVIDIA H100 80GB HBM3" and memory 81559Mi;/),
+    ]);
+  });
+});
+
+describe('claim templates against several dra pools (issue 21)', () => {
+  const secondDraPool = (model: string | undefined) => (doc: SiteDocument) => {
+    const gpu = { ...doc.nodePools[DRA].gpu };
+    if (model === undefined) delete gpu.model;
+    else gpu.model = model;
+    doc.nodePools.push({ ...doc.nodePools[DRA], name: 'gpu-dra-2', gpu });
+  };
+
+  it('fits when one matching pool has the memory, though another does not', () => {
+    expect(problemsOf((doc) => {
+      secondDraPool('H200')(doc);
+      doc.dra.claimTemplates[0].productName = 'NVIDIA H';
+      doc.dra.claimTemplates[0].minMemory = '100Gi';
+      doc.samples.mlTraining.pool = 'gpu-dra-2';
+    })).toEqual([]);
+  });
+
+  it('judges nothing while any dra pool has no gpu.model', () => {
+    expect(problemsOf((doc) => {
+      secondDraPool(undefined)(doc);
+      doc.dra.claimTemplates[0].productName = 'A100';
+    })).toEqual([]);
+  });
+
+  it('the ml-training Job defaults to the first dra pool: a claim only the second pool satisfies is named', () => {
+    const problems = problemsOf((doc) => {
+      secondDraPool('H200')(doc);
+      doc.dra.claimTemplates[0].productName = 'H200';
+    });
+    expect(problems.map((p) => p.path)).toEqual(['samples.mlTraining.claimTemplate']);
+    expect(problems[0].message).toMatch(/^claim template ml-training-claim selects no GPU of pool gpu-h100-dra, where the ml-training Job runs/);
+    expect(problemsOf((doc) => {
+      secondDraPool('H200')(doc);
+      doc.dra.claimTemplates[0].productName = 'H200';
+      doc.samples.mlTraining.pool = 'gpu-dra-2';
+    })).toEqual([]);
+  });
+});

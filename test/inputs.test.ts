@@ -215,3 +215,36 @@ describe('bad registry input on the command line', () => {
     expect(loadSite(writeSite({ registry: { caFile: null }, registryCaTrust: { enabled: false } })).inputs.registryCa).toBeUndefined();
   });
 });
+
+describe('registry CA validity at both edges (issue 21)', () => {
+  const cert = new X509Certificate(exampleCa);
+  const notAfter = new Date(cert.validTo);
+  const notBefore = new Date(cert.validFrom);
+  const DAY = 24 * 3600 * 1000;
+  const which = 'the certificate (O=eks-hybrid-charts example, CN=Example Harbor CA)';
+  const at = (ms: number) => readRegistryCa('example-harbor-ca.crt', 'sites', new Date(ms));
+
+  it('is expired at its notAfter instant, valid a millisecond before', () => {
+    expect(at(notAfter.getTime()).problems).toEqual([
+      { path: 'registry.caFile', message: `sites/example-harbor-ca.crt: ${which} expired on ${notAfter.toISOString()}; nodes would reject Harbor's certificate`, value: 'example-harbor-ca.crt' },
+    ]);
+    expect(at(notAfter.getTime()).ca).toBeUndefined();
+    const last = at(notAfter.getTime() - 1);
+    expect(last.problems).toEqual([]);
+    expect(last.warnings).toEqual([`registry.caFile: sites/example-harbor-ca.crt: ${which} expires on ${notAfter.toISOString()} (in 0 day(s)); renew it and Harbor's certificate before then`]);
+  });
+
+  it('is valid from its notBefore instant, not a millisecond earlier', () => {
+    expect(at(notBefore.getTime()).problems).toEqual([]);
+    expect(at(notBefore.getTime() - 1).problems).toEqual([
+      { path: 'registry.caFile', message: `sites/example-harbor-ca.crt: ${which} is not valid before ${notBefore.toISOString()}`, value: 'example-harbor-ca.crt' },
+    ]);
+  });
+
+  it('warns below 30 whole days left, not at 30', () => {
+    expect(at(notAfter.getTime() - 30 * DAY).warnings).toEqual([]);
+    expect(at(notAfter.getTime() - 30 * DAY + 1).warnings).toEqual([
+      `registry.caFile: sites/example-harbor-ca.crt: ${which} expires on ${notAfter.toISOString()} (in 29 day(s)); renew it and Harbor's certificate before then`,
+    ]);
+  });
+});

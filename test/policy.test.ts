@@ -424,3 +424,34 @@ describe('plaintext-credential', () => {
     expect(findings('plaintext-credential', files)).toEqual([]);
   });
 });
+
+describe('privileged-allowlist matches a component exactly (issue 21)', () => {
+  it.each(['nvidia-dra-driver-extra', 'nvidia-dra', 'xnvidia-dra-driver', 'NVIDIA-DRA-DRIVER'])('grants nothing to component "%s", a near miss of nvidia-dra-driver', (component) => {
+    const pod = daemonSet('near-miss', component, { volumes: [{ name: 'host', hostPath: { path: '/var/lib/kubelet' } }] });
+    (pod.spec as any).template.spec.containers[0].securityContext = { privileged: true };
+    expect(findings('privileged-allowlist', withObjects(site, pod))).toEqual([
+      `DaemonSet kube-system/near-miss | spec.template.spec.containers[0].securityContext.privileged | privileged container "near-miss": component "${component}" is not allowed privileged (grant it with a reason in lib/policy/allowlist.ts)`,
+      `DaemonSet kube-system/near-miss | spec.template.spec.volumes[0].hostPath | hostPath volume "host" (/var/lib/kubelet): component "${component}" is not allowed hostPath (grant it with a reason in lib/policy/allowlist.ts)`,
+    ]);
+  });
+
+  it('grantMatches: the component label equal to the grant, nothing else', () => {
+    const grant = PRIVILEGE_ALLOWLIST.find((g) => 'component' in g.subject && g.subject.component === 'nvidia-dra-driver')!;
+    const object = (component: string | undefined) => {
+      const labels: Record<string, string> = component === undefined ? {} : { 'app.kubernetes.io/component': component };
+      return { kind: 'DaemonSet', namespace: 'x', name: 'y', labels };
+    };
+    expect(grantMatches(grant, object('nvidia-dra-driver'))).toBe(true);
+    for (const near of ['nvidia-dra-driver-gpu', 'nvidia-dra', '', undefined]) expect(grantMatches(grant, object(near)), String(near)).toBe(false);
+  });
+
+  it('grantMatches by kind/namespace/name: every part must be equal', () => {
+    const grant = { subject: { kind: 'DaemonSet', namespace: 'kube-system', name: 'x' }, privileges: ['hostPID' as const], reason: 'test' };
+    expect(grantMatches(grant, { kind: 'Deployment', namespace: 'kube-system', name: 'x', labels: {} })).toBe(false);
+    expect(grantMatches(grant, { kind: 'DaemonSet', namespace: 'kube-system', name: 'x2', labels: {} })).toBe(false);
+    expect(grantMatches(grant, { kind: 'DaemonSet', name: 'x', labels: {} })).toBe(false);
+    const clusterScoped = { subject: { kind: 'DaemonSet', name: 'x' }, privileges: ['hostPID' as const], reason: 'test' };
+    expect(grantMatches(clusterScoped, { kind: 'DaemonSet', name: 'x', labels: {} })).toBe(true);
+    expect(grantMatches(clusterScoped, { kind: 'DaemonSet', namespace: 'kube-system', name: 'x', labels: {} })).toBe(false);
+  });
+});

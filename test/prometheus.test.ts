@@ -214,3 +214,32 @@ describe('bad monitoring configuration', () => {
     expect(() => loadSiteVariant({ monitoring: { scrapeInterval: '15 seconds' } })).toThrowError(/monitoring\.scrapeInterval: must be a Prometheus duration/);
   });
 });
+
+describe('prometheus relabel rules and Harbor options reaching the output (issue 21)', () => {
+  it('keeps only running pods on the metrics port, then labels the node (and namespace/pod unless honoured)', () => {
+    const jobs = new Map(prometheusYml(synth(example)).scrape_configs.map((j) => [j.job_name, j]));
+    expect(jobs.get('dcgm-exporter')!.relabel_configs).toEqual([
+      { source_labels: ['__meta_kubernetes_pod_container_port_number'], regex: '9400', action: 'keep' },
+      { source_labels: ['__meta_kubernetes_pod_phase'], regex: 'Running', action: 'keep' },
+      { source_labels: ['__meta_kubernetes_pod_node_name'], target_label: 'node' },
+    ]);
+    expect(jobs.get('nvidia-dra-kubelet-plugin')!.relabel_configs).toEqual([
+      { source_labels: ['__meta_kubernetes_pod_container_port_number'], regex: '8080', action: 'keep' },
+      { source_labels: ['__meta_kubernetes_pod_phase'], regex: 'Running', action: 'keep' },
+      { source_labels: ['__meta_kubernetes_pod_node_name'], target_label: 'node' },
+      { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
+      { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
+    ]);
+  });
+
+  it('scrapes Harbor on the configured metrics path in both modes', () => {
+    const harbor = { harbor: { path: '/harbor/metrics' } };
+    const yml = prometheusYml(synth(loadSiteVariant({ monitoring: harbor })));
+    const harborJobs = yml.scrape_configs.filter((j) => j.job_name.startsWith('harbor-'));
+    expect(harborJobs).toHaveLength(4);
+    for (const job of harborJobs) expect(job.metrics_path, job.job_name).toBe('/harbor/metrics');
+    const scrapeConfigs = synth(loadSiteVariant({ monitoring: { mode: 'operator', ...harbor } })).filter((o) => o.kind === 'ScrapeConfig');
+    expect(scrapeConfigs).toHaveLength(4);
+    for (const o of scrapeConfigs) expect((o.spec as { metricsPath: string }).metricsPath, o.metadata.name).toBe('/harbor/metrics');
+  });
+});

@@ -17,11 +17,13 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 export function labelKeyProblem(key: string): string | undefined {
   const slash = key.lastIndexOf('/');
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
-  const name = slash >= 0 ? key.slice(slash + 1) : key;
+  // without a "/", lastIndexOf is -1 and the name is the whole key
+  const name = key.slice(slash + 1);
   if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) {
     return 'label key prefix must be a DNS subdomain (lowercase, dots and "-"), at most 253 characters';
   }
-  if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name)) {
+  // LABEL_NAME needs at least one character, so an empty name fails it
+  if (name.length > 63 || !LABEL_NAME.test(name)) {
     return 'label key name must be 1-63 characters of letters, digits, "-", "_" and ".", starting and ending with a letter or digit';
   }
   return undefined;
@@ -87,17 +89,14 @@ export const checkNetworks: SemanticCheck = (config) => {
     }
     parsed.push({ path, cidr, range: [addr as ipaddr.IPv4, bits] });
   }
-  for (let i = 0; i < parsed.length; i++) {
-    for (let j = i + 1; j < parsed.length; j++) {
-      const a = parsed[i];
-      const b = parsed[j];
-      const smaller = a.range[1] >= b.range[1] ? a : b;
-      const larger = smaller === a ? b : a;
-      if (smaller.range[0].match(larger.range)) {
+  parsed.forEach((a, i) => {
+    for (const b of parsed.slice(i + 1)) {
+      // two CIDRs overlap exactly when one holds the other's network address
+      if (a.range[0].match(b.range) || b.range[0].match(a.range)) {
         problems.push({ path: b.path, message: `overlaps ${a.path} (${a.cidr})`, value: b.cidr, related: [a.path] });
       }
     }
-  }
+  });
   return problems;
 };
 
