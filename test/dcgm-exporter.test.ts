@@ -81,6 +81,9 @@ describe('dcgm-exporter chart (example site)', () => {
     const sc = (without[1] as unknown as DaemonSet).spec!.template.spec!.containers[0].securityContext!;
     expect(sc.capabilities).toEqual({ drop: ['ALL'] });
     expect(sc.allowPrivilegeEscalation).toBe(false);
+    // still root without profiling: the kubelet refuses to start a container that says runAsNonRoot with uid 0
+    expect(sc.runAsUser).toBe(0);
+    expect(sc.runAsNonRoot).toBe(false);
   });
 
   it('has the memory DCGM needs on an 8-GPU server (upstream 128/256 MiB OOM-loops there)', () => {
