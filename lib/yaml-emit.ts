@@ -15,6 +15,7 @@
  */
 import { Document, stringify, type ToStringOptions } from 'yaml';
 import { stringTag } from 'yaml/util';
+import { BoundedMap } from './bounded-map';
 
 /** The options toYaml passes to yaml's stringify. */
 export const YAML_OPTIONS = { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false } as const;
@@ -60,10 +61,10 @@ class Unsupported extends Error {}
  * labels and image references repeat across objects and sites. Only such texts are ever stored, so a
  * hit needs no further test.
  */
-const keyMemo = new Map<string, string>();
-const valueMemo = new Map<string, string>();
-const numberMemo = new Map<number, string>();
 const MEMO_LIMIT = 50_000;
+const keyMemo = new BoundedMap<string, string>(MEMO_LIMIT);
+const valueMemo = new BoundedMap<string, string>(MEMO_LIMIT);
+const numberMemo = new BoundedMap<number, string>(MEMO_LIMIT);
 
 /** yaml moves these to a block scalar or quotes them differently depending on the indentation. */
 const DOCUMENT_MARKER = /^(?:%|---|\.\.\.)/m;
@@ -87,10 +88,7 @@ function stringText(value: string, indent: string, implicitKey: boolean): string
   if (value === '<<') throw new Unsupported();
   const plain = OTHER_TYPE !== undefined && SIMPLE_STRING.test(value) && !value.endsWith(':') && !value.startsWith('...') && !OTHER_TYPE.test(value);
   const text = plain ? value : stringifyTaggedString({ value }, { ...baseContext, indent, implicitKey });
-  if (!value.includes('\n') && !DOCUMENT_MARKER.test(value)) {
-    if (memo.size >= MEMO_LIMIT) memo.clear();
-    memo.set(value, text);
-  }
+  if (!value.includes('\n') && !DOCUMENT_MARKER.test(value)) memo.set(value, text);
   return text;
 }
 
@@ -99,7 +97,6 @@ function numberText(value: number): string {
   if (text === undefined) {
     // yaml's number tags ignore the context: the root-level text is the text everywhere
     text = stringify(value, YAML_OPTIONS).slice(0, -1);
-    if (numberMemo.size >= MEMO_LIMIT) numberMemo.clear();
     numberMemo.set(value, text);
   }
   return text;

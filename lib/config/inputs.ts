@@ -1,5 +1,6 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { isAbsolute, join, resolve } from 'node:path';
+import { BoundedMap } from '../bounded-map';
 import { plainCredentialsAllowed } from '../pull-secrets';
 import type { Problem } from './problems';
 import { readRegularFile, UnreadableFileError } from './read-file';
@@ -126,15 +127,13 @@ interface CertificateFacts {
  * Certificates parsed in this process, by their PEM block: a fleet's sites share one CA file, parsed
  * once (X.509 parsing was about a twentieth of a site's time). Only certificates that parsed are kept.
  */
-const certificates = new Map<string, CertificateFacts>();
-const MAX_CERTIFICATES = 64;
+const certificates = new BoundedMap<string, CertificateFacts>(64);
 
 function certificateFacts(block: string): CertificateFacts {
   let facts = certificates.get(block);
   if (facts === undefined) {
     const cert = new X509Certificate(block);
     facts = { subject: cert.subject, validFrom: cert.validFrom, validTo: cert.validTo, ca: cert.ca, fingerprint256: cert.fingerprint256 };
-    if (certificates.size >= MAX_CERTIFICATES) certificates.clear();
     certificates.set(block, facts);
   }
   return facts;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { closest, distance } from 'fastest-levenshtein';
 import { type Alias, type Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { BoundedMap } from '../bounded-map';
 import { ERROR_KEYWORD } from './common';
 import { resolveSite, siteConfigError, type ParsedFile } from './overlay';
 import { joinPath, SiteConfigError, type Problem } from './problems';
@@ -90,8 +91,7 @@ export const MAX_NESTING_DEPTH = 64;
  * then parsed once, not once per site. Only files that parsed without a problem are kept; each caller
  * gets its own copy of the document. Bounded, so a long run over many files does not grow without end.
  */
-const parsedFiles = new Map<string, ParsedFile>();
-const MAX_PARSED_FILES = 64;
+const parsedFiles = new BoundedMap<string, ParsedFile>(64);
 
 function readSiteFile(file: string): ParsedFile {
   let bytes: Buffer;
@@ -106,7 +106,6 @@ function readSiteFile(file: string): ParsedFile {
   let parsed = parsedFiles.get(key);
   if (parsed === undefined) {
     parsed = parseSiteFile(file, bytes);
-    if (parsedFiles.size >= MAX_PARSED_FILES) parsedFiles.clear();
     parsedFiles.set(key, parsed);
   }
   return { file: parsed.file, sha256: parsed.sha256, document: structuredClone(parsed.document) };
