@@ -91,8 +91,10 @@ function runBundle(built) {
   // Module.wrap keeps line numbers: a stack trace of a bug points at the bundle's real lines
   // scripts/build.ts writes the bundle in ASCII: Latin-1 reads it faster than UTF-8, to the same text
   const script = new vm.Script(Module.wrap(readFileSync(BUNDLE, 'latin1')), { filename: BUNDLE, cachedData });
-  // a rejected cache (damaged, another V8) is replaced where it lies; a missing one made; a partial one completed by a synth
-  const target = cachedData !== undefined && script.cachedDataRejected ? cacheFile : cachedData === undefined || (cacheFile === partial && RENDERS) ? (RENDERS ? complete : partial) : undefined;
+  let target; // the cache file this run writes, if any
+  if (cachedData === undefined) target = RENDERS ? complete : partial; // none yet: this run makes one
+  else if (script.cachedDataRejected) target = cacheFile; // damaged, or another V8: replaced where it lies
+  else if (cacheFile === partial && RENDERS) target = complete; // a synth completes a partial one
   if (target !== undefined) {
     process.once('exit', () => {
       try {
