@@ -68,6 +68,7 @@ interface Mutant {
   statusReason?: string;
 }
 type Counts = { killed: number; survived: number; noCoverage: number; timeout: number; equivalent: number; errors: number };
+const noCounts = (): Counts => ({ killed: 0, survived: 0, noCoverage: 0, timeout: 0, equivalent: 0, errors: 0 });
 
 /** Score as StrykerJS computes it: detected (killed, timeout) over valid mutants (detected, survived, no coverage). */
 const score = (c: Counts) => {
@@ -82,7 +83,7 @@ export function scoreTable(): string {
     const report = JSON.parse(readFileSync(join(BASELINE_DIR, baseline), 'utf8')) as { files: Record<string, { mutants: Mutant[] }> };
     for (const [file, { mutants }] of Object.entries(report.files)) {
       const folder = dirname(file);
-      const c = byFolder.get(folder) ?? { killed: 0, survived: 0, noCoverage: 0, timeout: 0, equivalent: 0, errors: 0 };
+      const c = byFolder.get(folder) ?? noCounts();
       for (const m of mutants) {
         if (m.status === 'Killed') c.killed++;
         else if (m.status === 'Survived') c.survived++;
@@ -96,10 +97,8 @@ export function scoreTable(): string {
     }
   }
   const rows = [...byFolder.entries()].sort(([a], [b]) => a.localeCompare(b));
-  const total = rows.reduce<Counts>(
-    (t, [, c]) => ({ killed: t.killed + c.killed, survived: t.survived + c.survived, noCoverage: t.noCoverage + c.noCoverage, timeout: t.timeout + c.timeout, equivalent: t.equivalent + c.equivalent, errors: t.errors + c.errors }),
-    { killed: 0, survived: 0, noCoverage: 0, timeout: 0, equivalent: 0, errors: 0 },
-  );
+  const total = noCounts();
+  for (const [, c] of rows) for (const k of Object.keys(total) as (keyof Counts)[]) total[k] += c[k];
   const line = (name: string, c: Counts) => `| ${name} | ${score(c)} | ${c.killed} | ${c.survived} | ${c.noCoverage} | ${c.timeout} | ${c.equivalent} |`;
   return [
     `Mutation score per folder (from ${files.map((f) => `test/mutation/baseline/${f}`).join(', ') || 'no baseline yet'})`,

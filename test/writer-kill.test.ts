@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { snapshotTree } from './helpers/tree';
-import { runChild, runChildAsync, writeInProcess } from './helpers/writer-child';
-import { treeSnapshot } from './helpers/write-trees';
+import { runChild, runChildAsync } from './helpers/writer-child';
+import { treeSnapshot, writeInProcess } from './helpers/write-trees';
 
 /** A small deterministic generator (mulberry32): the same points on every run, printed on failure. */
 function random(seed: number): () => number {

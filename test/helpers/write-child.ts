@@ -11,8 +11,7 @@
 // one-shot form would have given. FS_FAULT_ROOT is set to each write's root (fs-fault.cjs reads it
 // at every call). A test that runs many writes side by side pays a Node start-up per process, not per write.
 import { createInterface } from 'node:readline';
-import * as writer from '../../lib/writer';
-import { treeFiles } from './write-trees';
+import { writeInProcess } from './write-trees';
 
 interface Result {
   readonly status: number;
@@ -20,15 +19,8 @@ interface Result {
 }
 
 function write(root: string, label: string, swap: string, siteList: string): Result {
-  const sites = siteList
-    .split(',')
-    .filter((s) => s !== '')
-    .map((site) => ({ site, files: treeFiles(site, label) }));
-  // writeSites since the all-or-nothing writer; before it, the CLI called writeSiteFiles once per site
-  const w = writer as unknown as Record<string, (...args: unknown[]) => void>;
   try {
-    if (w.writeSites) w.writeSites(root, sites, { swap });
-    else for (const s of sites) w.writeSiteFiles(root, s.site, s.files);
+    writeInProcess(root, label, swap as 'rename' | 'symlink', siteList.split(',').filter((s) => s !== ''));
     return { status: 0, stderr: '' };
   } catch (err) {
     const e = err as Error;

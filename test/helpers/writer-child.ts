@@ -5,8 +5,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
-import * as writer from '../../lib/writer';
-import { treeFiles } from './write-trees';
 
 export const FS_FAULT = resolve('test/helpers/fs-fault.cjs');
 
@@ -82,12 +80,4 @@ export function writerServer(env: Record<string, string> = {}): {
       }),
     close: () => child.stdin.end(),
   };
-}
-
-/** The same write in this process (writeSites, or one writeSiteFiles per site on a writer without it). */
-export function writeInProcess(root: string, label: string, swap: 'rename' | 'symlink', sites: readonly string[] = ['a', 'b']): void {
-  const w = writer as unknown as Record<string, (...args: unknown[]) => void>;
-  const all = sites.map((site) => ({ site, files: treeFiles(site, label) }));
-  if (w.writeSites) w.writeSites(root, all, { swap });
-  else for (const s of all) w.writeSiteFiles(root, s.site, s.files);
 }
