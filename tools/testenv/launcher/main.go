@@ -578,51 +578,54 @@ func (e *environment) startSimulation(ctx context.Context, info *readyInfo, saKe
 		defer resp.Body.Close()
 		return resp.StatusCode == 200
 	}
-	cm, _, err := e.startWithRetry(ctx, "kube-controller-manager", 120*time.Second, func(port int) []string {
-		return append([]string{
+	// start runs one component until its health endpoint answers, and returns its pid.
+	start := func(name string, timeout time.Duration, scheme string, args func(port int) []string) (int, error) {
+		c, _, err := e.startWithRetry(ctx, name, timeout, args, func(port int) bool { return healthy(scheme, port, "/healthz") })
+		if err != nil {
+			return 0, err
+		}
+		logf("%s ready (pid %d)", name, c.cmd.Process.Pid)
+		return c.cmd.Process.Pid, nil
+	}
+	// controlPlane is what kube-controller-manager and kube-scheduler share: the apiserver's kubeconfig,
+	// serving on loopback only from their own cert folder, one instance each (no leader election), no
+	// profiling, and no client-side throttling (thousands of simulated pods), then their own flags.
+	controlPlane := func(port int, certDir string, own ...string) []string {
+		flags := []string{
 			"--kubeconfig=" + info.Kubeconfig,
 			"--bind-address=127.0.0.1",
 			"--secure-port=" + strconv.Itoa(port),
-			"--cert-dir=" + filepath.Join(e.dir, "certs-kcm"),
+			"--cert-dir=" + filepath.Join(e.dir, certDir),
 			"--leader-elect=false",
-			"--service-account-private-key-file=" + saKey,
-			"--use-service-account-credentials=false",
-			// thousands of simulated pods: do not throttle the controllers
 			"--kube-api-qps=500",
 			"--kube-api-burst=1000",
+			"--profiling=false",
+		}
+		return append(append(flags, own...), e.controlPlaneFlags...)
+	}
+
+	var err error
+	info.ControllerManagerPID, err = start("kube-controller-manager", 120*time.Second, "https", func(port int) []string {
+		return controlPlane(port, "certs-kcm",
+			"--service-account-private-key-file="+saKey,
+			"--use-service-account-credentials=false",
 			"--concurrent-daemonset-syncs=4",
 			// kwok renews node leases for all simulated nodes; on a busy machine (1,000 nodes on 2
 			// shared cores) it falls behind the default 50 s grace and nodes flap NotReady, which is
 			// the simulator's problem, not the site's
 			"--node-monitor-grace-period=5m",
-			"--profiling=false",
-		}, e.controlPlaneFlags...)
-	}, func(port int) bool { return healthy("https", port, "/healthz") })
+		)
+	})
 	if err != nil {
 		return err
 	}
-	info.ControllerManagerPID = cm.cmd.Process.Pid
-	logf("kube-controller-manager ready (pid %d)", cm.cmd.Process.Pid)
-
-	sched, _, err := e.startWithRetry(ctx, "kube-scheduler", 120*time.Second, func(port int) []string {
-		return append([]string{
-			"--kubeconfig=" + info.Kubeconfig,
-			"--bind-address=127.0.0.1",
-			"--secure-port=" + strconv.Itoa(port),
-			"--cert-dir=" + filepath.Join(e.dir, "certs-sched"),
-			"--leader-elect=false",
-			"--kube-api-qps=500",
-			"--kube-api-burst=1000",
-			"--profiling=false",
-		}, e.controlPlaneFlags...)
-	}, func(port int) bool { return healthy("https", port, "/healthz") })
+	info.SchedulerPID, err = start("kube-scheduler", 120*time.Second, "https", func(port int) []string {
+		return controlPlane(port, "certs-sched")
+	})
 	if err != nil {
 		return err
 	}
-	info.SchedulerPID = sched.cmd.Process.Pid
-	logf("kube-scheduler ready (pid %d)", sched.cmd.Process.Pid)
-
-	kwok, _, err := e.startWithRetry(ctx, "kwok", 60*time.Second, func(port int) []string {
+	info.KwokPID, err = start("kwok", 60*time.Second, "http", func(port int) []string {
 		return []string{
 			"--kubeconfig=" + info.Kubeconfig,
 			"--config=" + filepath.Join(e.kwokDir, "stages.yaml"),
@@ -632,13 +635,11 @@ func (e *environment) startSimulation(ctx context.Context, info *readyInfo, saKe
 			"--cidr=172.16.0.0/12",
 			"--server-address=127.0.0.1:" + strconv.Itoa(port),
 		}
-	}, func(port int) bool { return healthy("http", port, "/healthz") })
+	})
 	if err != nil {
 		return err
 	}
-	info.KwokPID = kwok.cmd.Process.Pid
 	info.KwokNodeAnnotation = kwokNodeAnnotation
-	logf("kwok ready (pid %d)", kwok.cmd.Process.Pid)
 	return nil
 }
 
