@@ -1,10 +1,10 @@
 'use strict';
 /**
- * `npm test`: the type-check and the unit tests, side by side rather than one after the other (on a
- * 2-core machine vitest leaves a core idle while it collects tests, and tsc uses one core). tsc is
- * incremental with its build info in node_modules/.cache (outside the sources, removed by `npm ci`), so
- * a run after a small edit re-checks only what the edit touched. tsc's report is printed after vitest's,
- * so the two never interleave; the exit code is non-zero when either fails.
+ * `npm test`: the type-check (scripts/typecheck.cjs: tsc in build mode, which stops at once when no
+ * source changed since its last check and otherwise re-checks what changed) and the unit tests, side by
+ * side rather than one after the other (on a 2-core machine vitest leaves a core idle while it collects
+ * tests, and tsc uses one core). tsc's report is printed after vitest's, so the two never interleave;
+ * the exit code is non-zero when either fails.
  *
  *   npm test [-- <vitest arguments>]     e.g. npm test -- test/writer.test.ts
  */
@@ -13,9 +13,8 @@ const { join } = require('node:path');
 
 const ROOT = join(__dirname, '..');
 const bin = (name) => join(ROOT, 'node_modules', name);
-const TSBUILDINFO = join(ROOT, 'node_modules', '.cache', 'eks-hybrid-charts', 'tsc.tsbuildinfo');
 
-const tsc = spawn(process.execPath, [bin('typescript/bin/tsc'), '--noEmit', '--incremental', '--tsBuildInfoFile', TSBUILDINFO], {
+const tsc = spawn(process.execPath, [join(__dirname, 'typecheck.cjs')], {
   cwd: ROOT,
   stdio: ['ignore', 'pipe', 'pipe'],
 });
@@ -28,7 +27,7 @@ const vitest = spawn(process.execPath, [bin('vitest/vitest.mjs'), 'run', ...proc
 const vitestDone = new Promise((done) => vitest.on('close', (code) => done(code)));
 
 Promise.all([tscDone, vitestDone]).then(([tscCode, vitestCode]) => {
-  if (tscCode !== 0) process.stderr.write(`\ntsc --noEmit failed:\n${tscOutput}`);
-  else process.stdout.write('tsc --noEmit: no type errors\n');
+  if (tscCode !== 0) process.stderr.write(`\ntsc failed:\n${tscOutput}`);
+  else process.stdout.write('tsc: no type errors\n');
   process.exitCode = tscCode !== 0 ? tscCode || 1 : vitestCode || 0;
 });
