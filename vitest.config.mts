@@ -4,6 +4,8 @@ import { SlowFirstSequencer } from './test/helpers/slow-first.mts';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // one temporary folder per run, removed at its end (test/helpers/temp-root.ts)
+    globalSetup: ['test/helpers/temp-root.ts'],
     // vitest's default on a 2-core machine is one worker (cores − 1): the second core would idle
     // while most test files wait on child processes (tsx, npm, cdk8s) or on files.
     maxWorkers: 2,
