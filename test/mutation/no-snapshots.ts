@@ -1,6 +1,11 @@
-import { beforeAll, beforeEach, expect } from 'vitest';
+import { beforeAll, beforeEach, expect, vi } from 'vitest';
 
 // Loaded only by test/mutation/vitest.config.mts, after StrykerJS's own setup file.
+
+// Each test file imports our sources afresh (node_modules stay loaded): a "static" mutant, in code a
+// module runs when it is loaded (a constant's value), takes effect in every file that imports it. With
+// modules shared between files it would never run and would be reported surviving tests that fail on it.
+vi.resetModules();
 
 // test/helpers/set-up.ts: what tests share is computed before each test, so coverage is credited per test.
 (globalThis as { __EHC_MUTATION_RUN__?: boolean }).__EHC_MUTATION_RUN__ = true;
