@@ -94,6 +94,64 @@ describe('cluster-autoscaler chart (example site)', () => {
     expect(role.rules).toContainEqual({ apiGroups: [''], resources: ['configmaps'], resourceNames: ['cluster-autoscaler-status'], verbs: ['delete', 'get', 'update'] });
   });
 
+  it('grants exactly the rules of upstream\'s chart for the AWS provider, cluster-wide and in kube-system', () => {
+    // charts/cluster-autoscaler of kubernetes/autoscaler (clusterrole.yaml, role.yaml), AWS provider, no
+    // priority expander: any grant added, dropped or widened shows here
+    const clusterRole = objects.find((o) => o.kind === 'ClusterRole') as unknown as ClusterRole;
+    expect(clusterRole.rules).toEqual([
+      { apiGroups: [''], resources: ['events', 'endpoints'], verbs: ['create', 'patch'] },
+      { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['pods/status'], verbs: ['update'] },
+      { apiGroups: [''], resources: ['endpoints'], resourceNames: ['cluster-autoscaler'], verbs: ['get', 'update'] },
+      { apiGroups: [''], resources: ['nodes'], verbs: ['watch', 'list', 'get', 'update'] },
+      { apiGroups: [''], resources: ['namespaces', 'pods', 'services', 'replicationcontrollers', 'persistentvolumeclaims', 'persistentvolumes'], verbs: ['watch', 'list', 'get'] },
+      { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['watch', 'list', 'get'] },
+      { apiGroups: ['batch', 'extensions'], resources: ['jobs'], verbs: ['get', 'list', 'patch', 'watch'] },
+      { apiGroups: ['extensions'], resources: ['replicasets', 'daemonsets'], verbs: ['watch', 'list', 'get'] },
+      { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['watch', 'list'] },
+      { apiGroups: ['apps'], resources: ['daemonsets', 'replicasets', 'statefulsets'], verbs: ['watch', 'list', 'get'] },
+      { apiGroups: ['storage.k8s.io'], resources: ['storageclasses', 'csinodes', 'csidrivers', 'csistoragecapacities', 'volumeattachments'], verbs: ['watch', 'list', 'get'] },
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['list', 'watch', 'get'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['cluster-autoscaler'], verbs: ['get', 'update'] },
+    ]);
+    const role = objects.find((o) => o.kind === 'Role') as unknown as Role;
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['cluster-autoscaler-status'], verbs: ['delete', 'get', 'update'] },
+    ]);
+  });
+
+  it('runs one instance, selected by its name label, with every flag, its metrics port and health check', () => {
+    const labels = { 'app.kubernetes.io/name': 'cluster-autoscaler' };
+    for (const o of objects) expect(o.metadata.labels, `${o.kind}`).toMatchObject(labels);
+    expect(deployment.spec!.replicas).toBe(1);
+    expect(deployment.spec!.selector).toEqual({ matchLabels: labels });
+    expect(deployment.spec!.template.metadata!.labels).toMatchObject(labels);
+    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container.name).toBe('cluster-autoscaler');
+    expect(container.command).toEqual(['./cluster-autoscaler']);
+    expect(container.args).toEqual([
+      '--cloud-provider=aws',
+      '--namespace=kube-system',
+      '--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/my-hybrid-cluster',
+      '--expander=least-waste',
+      '--balance-similar-node-groups',
+      '--skip-nodes-with-system-pods=false',
+      '--skip-nodes-with-local-storage=false',
+      '--v=4',
+      '--stderrthreshold=info',
+    ]);
+    expect(container.ports).toEqual([{ name: 'metrics', containerPort: 8085, protocol: 'TCP' }]);
+    expect(container.livenessProbe).toEqual({ httpGet: { path: '/health-check', port: 'metrics' }, initialDelaySeconds: 30, periodSeconds: 10 });
+  });
+
+  it('binds the ClusterRole and the Role of its own name', () => {
+    const ref = (kind: string) => objects.find((o) => o.kind === kind)!.roleRef;
+    expect(ref('ClusterRoleBinding')).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-autoscaler' });
+    expect(ref('RoleBinding')).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'cluster-autoscaler' });
+  });
+
   it('binds both roles to its service account', () => {
     for (const binding of objects.filter((o) => o.kind.endsWith('Binding'))) {
       expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'cluster-autoscaler', namespace: 'kube-system' }]);
