@@ -156,6 +156,50 @@ describe('gpu-workloads', () => {
     );
   });
 
+  it('sizes, names and labels each sample as documented; the Job retries twice and restarts on failure', () => {
+    const pod = (name: string) => find(objects, 'Pod', name);
+    for (const name of ['gpu-test', 'cloud-gpu-test']) {
+      expect(pod(name).metadata.labels, name).toMatchObject({ 'app.kubernetes.io/name': name });
+      expect(pod(name).spec.containers[0].name, name).toBe('cuda');
+      expect(pod(name).spec.containers[0].resources, name).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi', 'nvidia.com/gpu': '1' } });
+    }
+    expect(pod('cloud-gpu-test').spec.containers[0].env).toEqual([{ name: 'NVIDIA_DISABLE_REQUIRE', value: 'true' }]);
+    const training = pod('gpu-training').spec.containers[0];
+    expect(training.name).toBe('training');
+    expect(training.resources).toEqual({ requests: { cpu: '2', memory: '8Gi' }, limits: { memory: '16Gi', 'nvidia.com/gpu': '8' } });
+    const job = find(objects, 'Job', 'ml-training');
+    const labels = { app: 'ml-training', 'app.kubernetes.io/name': 'ml-training' };
+    expect(job.metadata.labels).toMatchObject(labels);
+    expect(job.spec.template.metadata.labels).toMatchObject(labels);
+    expect(job.spec.backoffLimit).toBe(2);
+    expect(job.spec.template.spec.restartPolicy).toBe('OnFailure');
+    const jobContainer = job.spec.template.spec.containers[0];
+    expect(jobContainer.name).toBe('training');
+    expect(jobContainer.imagePullPolicy).toBe('IfNotPresent');
+    expect(jobContainer.resources).toEqual({ requests: { cpu: '2', memory: '8Gi' }, limits: { memory: '16Gi' }, claims: [{ name: 'gpu' }] });
+    // both training samples run the same script, which checks every GPU it sees (a missing GPU fails it)
+    for (const c of [training, jobContainer]) {
+      expect(c.command.slice(0, 2)).toEqual(['python', '-c']);
+      expect(c.command[2].split('\n')).toEqual([
+        'import torch',
+        'n = torch.cuda.device_count()',
+        'print(f"torch {torch.__version__}, CUDA {torch.version.cuda}, {n} GPU(s)")',
+        'assert n > 0, "no GPU visible"',
+        'for i in range(n):',
+        '    a = torch.randn(8192, 8192, device=f"cuda:{i}")',
+        '    print(i, torch.cuda.get_device_name(i), float((a @ a).abs().mean()))',
+      ]);
+    }
+  });
+
+  it('mounts the NFS claim into ml-training only when NFS storage is on', () => {
+    const { files, findings } = renderAndValidate(siteWith((doc) => (doc.storage.nfs.enabled = false)));
+    expect(findings).toEqual([]);
+    const spec = find(chartObjects(files, 'gpu-workloads'), 'Job', 'ml-training').spec.template.spec;
+    expect(spec.volumes).toBeUndefined();
+    expect(spec.containers[0].volumeMounts).toBeUndefined();
+  });
+
   it('keeps the pod claim flat on 1.34 (no 1.30 `source`)', () => {
     const { files, findings } = renderAndValidate(siteWith(() => {}, '1.34'));
     expect(findings).toEqual([]);
