@@ -49,6 +49,7 @@ export class GpuWorkloadsChart extends Chart {
   private readonly config: SiteConfig;
 
   constructor(scope: Construct, id: string, props: GpuWorkloadsChartProps) {
+    // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, every object here is emitted with its own metadata.name, so cdk8s never generates a (hashed) name
     super(scope, id, { disableResourceNameHashes: true });
     this.config = props.site.config;
     const { gpuTest, gpuTraining, mlTraining, cloudGpuTest } = this.config.samples;

@@ -192,6 +192,21 @@ describe('gpu-workloads', () => {
     }
   });
 
+  it('puts the device-plugin samples on the first devicePlugin pool and ml-training on the first dra pool, whatever the pools\' order', () => {
+    // the DRA pool listed before the device-plugin pool: a sample without `pool` must still find its own kind
+    const site = siteWith((doc) => {
+      const dra = doc.nodePools.findIndex((p: Loose) => p.gpu?.mode === 'dra');
+      const [pool] = doc.nodePools.splice(dra, 1);
+      doc.nodePools.unshift(pool);
+    });
+    expect(site.config.nodePools[0].gpu.mode).toBe('dra');
+    const { files, findings } = renderAndValidate(site);
+    expect(findings).toEqual([]);
+    const workloads = chartObjects(files, 'gpu-workloads');
+    for (const name of ['gpu-test', 'gpu-training']) expect(find(workloads, 'Pod', name).spec.nodeSelector[POOL_LABEL], name).toBe('gpu-h100');
+    expect(find(workloads, 'Job', 'ml-training').spec.template.spec.nodeSelector[POOL_LABEL]).toBe('gpu-h100-dra');
+  });
+
   it('mounts the NFS claim into ml-training only when NFS storage is on', () => {
     const { files, findings } = renderAndValidate(siteWith((doc) => (doc.storage.nfs.enabled = false)));
     expect(findings).toEqual([]);
