@@ -15,18 +15,19 @@ const { rmSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 
 const ROOT = join(__dirname, '..');
+/** tsconfig.json's tsBuildInfoFile. */
 const BUILD_INFO = join(ROOT, 'node_modules', '.cache', 'eks-hybrid-charts', 'tsc.tsbuildinfo');
-const INSTALLED = ['package-lock.json', 'node_modules/.package-lock.json', 'package.json'];
+const INSTALLED = ['package-lock.json', 'node_modules/.package-lock.json', 'package.json'].map((f) => join(ROOT, f));
 
 const mtime = (file) => {
   try {
-    return statSync(join(ROOT, file)).mtimeMs;
+    return statSync(file).mtimeMs;
   } catch {
     return undefined;
   }
 };
 
-const checked = mtime(BUILD_INFO.slice(ROOT.length + 1));
+const checked = mtime(BUILD_INFO);
 if (checked !== undefined && INSTALLED.some((f) => (mtime(f) ?? Infinity) > checked)) rmSync(BUILD_INFO, { force: true });
 const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', join(ROOT, 'tsconfig.json')], { cwd: ROOT, stdio: 'inherit' });
 process.exitCode = r.status ?? 1;

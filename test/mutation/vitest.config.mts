@@ -23,7 +23,6 @@ export default mergeConfig(
     test: {
       exclude: ['test/committed-output.test.ts', 'node_modules/**'],
       setupFiles: ['test/mutation/no-snapshots.ts'],
-      isolate: false,
       sequence: { sequencer: FastFirstSequencer },
     },
   }),
