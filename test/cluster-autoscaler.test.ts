@@ -76,7 +76,7 @@ describe('cluster-autoscaler chart (example site)', () => {
     });
     expect(pod.nodeSelector).toBeUndefined();
     expect(pod.priorityClassName).toBe('system-cluster-critical');
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } });
     expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
     expect(container.resources).toEqual({ requests: { cpu: '100m', memory: '600Mi' }, limits: { memory: '600Mi' } });
     expect(container.imagePullPolicy).toBe('IfNotPresent');
@@ -128,7 +128,6 @@ describe('cluster-autoscaler chart (example site)', () => {
     expect(deployment.spec!.replicas).toBe(1);
     expect(deployment.spec!.selector).toEqual({ matchLabels: labels });
     expect(deployment.spec!.template.metadata!.labels).toMatchObject(labels);
-    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } });
     expect(container.name).toBe('cluster-autoscaler');
     expect(container.command).toEqual(['./cluster-autoscaler']);
     expect(container.args).toEqual([
@@ -146,14 +145,13 @@ describe('cluster-autoscaler chart (example site)', () => {
     expect(container.livenessProbe).toEqual({ httpGet: { path: '/health-check', port: 'metrics' }, initialDelaySeconds: 30, periodSeconds: 10 });
   });
 
-  it('binds the ClusterRole and the Role of its own name', () => {
-    const ref = (kind: string) => objects.find((o) => o.kind === kind)!.roleRef;
-    expect(ref('ClusterRoleBinding')).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-autoscaler' });
-    expect(ref('RoleBinding')).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'cluster-autoscaler' });
-  });
-
-  it('binds both roles to its service account', () => {
-    for (const binding of objects.filter((o) => o.kind.endsWith('Binding'))) {
+  it('binds both roles, the ClusterRole and the Role of its own name, to its service account', () => {
+    const bindings = objects.filter((o) => o.kind.endsWith('Binding'));
+    expect(bindings.map((b) => b.roleRef)).toEqual([
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-autoscaler' },
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'cluster-autoscaler' },
+    ]);
+    for (const binding of bindings) {
       expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'cluster-autoscaler', namespace: 'kube-system' }]);
     }
   });
