@@ -11,7 +11,7 @@
  * scripts/run-bundle.cjs rebuilds when one of them changed since the build started, so a command
  * never runs code older than the working tree.
  */
-import { buildSync } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 
@@ -44,10 +44,50 @@ function oneYamlCopy(): Record<string, string> {
   return ours !== undefined && ours === version('node_modules/cdk8s/node_modules/yaml') ? { yaml: './node_modules/yaml' } : {};
 }
 
-export function buildBundle(): void {
+/**
+ * Node built-ins that a bundled module requires at its top but that a synth never calls: commander
+ * (for subcommands run as separate executables, which we have none of), cdk8s (helm and import
+ * helpers) and our `--cluster`/migrate code require child_process, whose first load compiles ~40 of
+ * Node's internal modules (net, dgram, streams): ~8 ms of every start. Each is replaced by a module of
+ * getters that requires the real one on first use, so a run that never spawns never loads it.
+ */
+const LAZY_BUILTINS = ['child_process'];
+
+function lazyBuiltins(): Plugin {
+  const names = LAZY_BUILTINS.flatMap((name) => [name, `node:${name}`]);
+  const filter = new RegExp(`^(${names.join('|')})$`);
+  return {
+    name: 'lazy-builtins',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter }, (args) =>
+        // the lazy module's own require of the real one stays an ordinary external require
+        args.namespace === 'lazy-builtin' ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
+      );
+      pluginBuild.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+        // the export names of this Node's module, so esbuild's interop helpers see them without loading it
+        const real = require(`node:${args.path}`) as Record<string, unknown>;
+        const members = Object.keys(real).map((key) => {
+          const name = JSON.stringify(key);
+          // a function may be read at load time (cdk8s keeps `spawnSync` in an object): one that loads
+          // the module when called stands in for it; classes and values are read when first used
+          return typeof real[key] === 'function' && /^[a-z]/.test(key)
+            ? `  ${name}: function (...args) { return real()[${name}].apply(this, args); },`
+            : `  get ${name}() { return real()[${name}]; },`;
+        });
+        return {
+          loader: 'js',
+          contents: `let loaded;\nfunction real() { return (loaded ??= require('node:${args.path}')); }\nmodule.exports = {\n${members.join('\n')}\n};\n`,
+        };
+      });
+    },
+  };
+}
+
+export async function buildBundle(): Promise<void> {
   // inputs edited while esbuild runs must count as newer than the bundle: compare with the start
   const startedMs = Date.now();
-  const result = buildSync({
+  // the asynchronous API: esbuild runs plugins only there
+  const result = await build({
     entryPoints: [join(ROOT, 'main.ts')],
     bundle: true,
     platform: 'node',
@@ -59,14 +99,16 @@ export function buildBundle(): void {
     metafile: true,
     absWorkingDir: ROOT,
     alias: oneYamlCopy(),
+    plugins: [lazyBuiltins()],
   });
   // Commands run in parallel (tests, a shell loop) may rebuild at the same time: each file is written
   // under a temporary name and renamed, so no run reads half a bundle. The bundle goes first, then the
   // list that declares it fresh; V8 code caches of older builds (scripts/run-bundle.cjs) are removed.
   mkdirSync(dirname(BUNDLE), { recursive: true });
   writeAtomically(BUNDLE, asciiOnly(result.outputFiles[0].text));
-  // esbuild names inputs relative to absWorkingDir: a moved checkout still finds them
-  const sources = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('node_modules/'));
+  // esbuild names inputs relative to absWorkingDir: a moved checkout still finds them (the lazy
+  // built-ins are generated modules, not files)
+  const sources = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('node_modules/') && !p.startsWith('lazy-builtin:'));
   const inputs = [...BUILD_CONFIG, ...sources];
   writeAtomically(BUNDLE_INPUTS, `${JSON.stringify({ startedMs, inputs: [...new Set(inputs)].sort() }, null, 1)}\n`);
   for (const name of readdirSync(dirname(BUNDLE))) {
@@ -93,6 +135,11 @@ function writeAtomically(file: string, data: string | Uint8Array): void {
 }
 
 if (require.main === module) {
-  buildBundle();
-  console.log(`wrote ${relative(process.cwd(), BUNDLE)}`);
+  buildBundle().then(
+    () => console.log(`wrote ${relative(process.cwd(), BUNDLE)}`),
+    (err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -136,15 +136,63 @@ describe('the fast path (scripts/run-bundle.cjs) behaves like main.ts from sourc
   });
 });
 
+/** The Node options of every command line that runs the CLI (scripts/run-bundle.cjs says why). */
+const NODE_OPTIONS = '--max-semi-space-size=32 --min-semi-space-size=32';
+
 describe('every way to run the CLI takes the fast path', () => {
-  it('every npm script that runs the CLI runs it through scripts/run-bundle.cjs', () => {
+  it('every npm script that runs the CLI runs it through scripts/run-bundle.cjs, with the same Node options', () => {
     const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
     const cli = Object.entries(scripts).filter(([, command]) => command.includes('main.ts') || command.includes('run-bundle.cjs'));
     expect(cli.map(([name]) => name)).toEqual(expect.arrayContaining(['synth', 'validate', 'diff', 'cost']));
-    for (const [name, command] of cli) expect(`${name}: ${command}`).toBe(`${name}: node scripts/run-bundle.cjs ${name}`);
+    for (const [name, command] of cli) expect(`${name}: ${command}`).toBe(`${name}: node ${NODE_OPTIONS} scripts/run-bundle.cjs ${name}`);
   });
 
-  it('cdk8s.yaml runs the CLI through scripts/run-bundle.cjs', () => {
-    expect((parse(readFileSync('cdk8s.yaml', 'utf8')) as { app: string }).app).toBe('node scripts/run-bundle.cjs');
+  it('cdk8s.yaml runs the CLI through scripts/run-bundle.cjs, with the same Node options', () => {
+    expect((parse(readFileSync('cdk8s.yaml', 'utf8')) as { app: string }).app).toBe(`node ${NODE_OPTIONS} scripts/run-bundle.cjs`);
+  });
+});
+
+describe('start-up: a run loads only what it uses', () => {
+  /** The built-in modules Node loaded in a bundle run (process.moduleLoadList, written at exit). */
+  const builtinsLoaded = async (args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ run: Run; modules: string[] }> => {
+    const dir = tempDir('ehc-modules-');
+    const hook = join(dir, 'hook.cjs');
+    const list = join(dir, 'modules.txt');
+    writeFileSync(hook, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));\n`);
+    const result = await new Promise<Run>((done) => {
+      execFile(process.execPath, [...NODE_OPTIONS.split(' '), '--require', hook, RUN_BUNDLE, ...args], { encoding: 'utf8', env }, (err, stdout, stderr) =>
+        done({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
+      );
+    });
+    const modules = readFileSync(list, 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('NativeModule '))
+      .map((line) => line.slice('NativeModule '.length));
+    return { run: result, modules };
+  };
+
+  it('a synth loads neither child_process (required at the top of commander, cdk8s and our kubectl code) nor perf_hooks', async () => {
+    const { run: synth, modules } = await builtinsLoaded(['synth', '--out', tempDir('ehc-modules-out-')]);
+    expect(synth.status, synth.stderr).toBe(0);
+    // loaded, so the list is the real one: the writer hashes with crypto
+    expect(modules).toContain('crypto');
+    // (net is loaded anyway when stdout is a pipe or a terminal, as here: both are sockets to Node)
+    expect(modules.filter((m) => ['child_process', 'internal/child_process', 'dgram', 'perf_hooks'].includes(m))).toEqual([]);
+  });
+
+  it('the stand-in for child_process runs kubectl when a command asks a cluster (validate --cluster)', async () => {
+    const dir = tempDir('ehc-kubectl-');
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(kubeconfig, '');
+    // a kubectl that serves one of the two CRDs the example needs (name and served versions, as asked)
+    const kubectl = join(dir, 'kubectl');
+    writeFileSync(kubectl, '#!/bin/sh\necho "externalsecrets.external-secrets.io   v1"\n', { mode: 0o755 });
+    const env = { ...process.env, KUBECTL: kubectl };
+    const { run: validate, modules } = await builtinsLoaded(['validate', '--cluster', kubeconfig], env);
+    expect(validate.stdout).toContain('example: cluster: CRD clustersecretstores.external-secrets.io not installed');
+    expect(validate.stdout).not.toContain('CRD externalsecrets.external-secrets.io not installed');
+    expect(validate.status).toBe(1);
+    expect(validate.stdout).toContain('example: cluster ' + kubeconfig + ': 1 of 2 prerequisite CRD(s) served');
+    expect(modules).toContain('child_process');
   });
 });
