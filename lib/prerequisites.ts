@@ -113,7 +113,11 @@ export function missingOnCluster(prerequisites: readonly Prerequisite[], kubecon
       .split('\n')
       .filter((l) => l.trim())
       .map((l) => l.trim().split(/\s+/))
-      .map(([name, served]) => [name, served === '<none>' ? [] : served.split(',')] as const),
+      .map(([name, served]) => {
+        // two columns, as asked: anything else is not kubectl's answer (a wrapper's banner, an old kubectl)
+        if (served === undefined) throw new Error(`${kubectl} printed a line without the served versions column: ${JSON.stringify(name.slice(0, 100))}`);
+        return [name, served === '<none>' ? [] : served.split(',')] as const;
+      }),
   );
   const missing: MissingCrd[] = [];
   for (const { p, c } of wanted) {

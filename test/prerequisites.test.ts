@@ -60,6 +60,15 @@ describe('prerequisites', () => {
     expect(err.join('\n')).toContain('--cluster: /nonexistent/kubeconfig: no such kubeconfig file');
   });
 
+  it('an answer that is not two columns is an error naming kubectl, not a crash', () => {
+    const fake = join(mkdtempSync(join(tmpdir(), 'ehc-kubectl-')), 'kubectl');
+    writeFileSync(fake, '#!/bin/sh\necho "externalsecrets.external-secrets.io"\n');
+    chmodSync(fake, 0o755);
+    expect(() => missingOnCluster(prerequisitesOf('sites/example.yaml'), '/dev/null', fake)).toThrow(
+      `${fake} printed a line without the served versions column: "externalsecrets.external-secrets.io"`,
+    );
+  });
+
   it("reads kubectl's answer: a CRD that is missing, and one installed without the needed version (ESO older than 0.17)", () => {
     // kubectl's custom-columns output for the two CRDs, as the real kubectl prints it in test:cluster
     const fake = join(mkdtempSync(join(tmpdir(), 'ehc-kubectl-')), 'kubectl');
