@@ -108,6 +108,16 @@ describe('pull secrets', () => {
       expect(synth(controller).find((o) => o.kind === 'ClusterSecretStore').spec.provider.aws).toEqual({ service: 'SecretsManager', region: 'us-east-1' });
     });
 
+    it('every ExternalSecret reads through the one ClusterSecretStore, by its configured name', () => {
+      const objects = synth(example);
+      expect(objects.filter((o) => o.kind === 'ClusterSecretStore').map((o) => o.metadata)).toEqual([{ name: 'aws-secrets-manager' }]);
+      const refs = objects.filter((o) => o.kind === 'ExternalSecret').map((o) => o.spec.secretStoreRef);
+      expect(refs).toEqual(pullSecretNamespaces(example.config).map(() => ({ kind: 'ClusterSecretStore', name: 'aws-secrets-manager' })));
+      const renamed = synth(loadSite(writeSite({ pullSecrets: { externalSecret: { storeName: 'harbor-robots' } } })));
+      expect(renamed.find((o) => o.kind === 'ClusterSecretStore').metadata.name).toBe('harbor-robots');
+      expect(new Set(renamed.filter((o) => o.kind === 'ExternalSecret').map((o) => o.spec.secretStoreRef.name))).toEqual(new Set(['harbor-robots']));
+    });
+
     it('templates a kubernetes.io/dockerconfigjson Secret for the registry from the robot name and the token', () => {
       const es = synth(example).find((o) => o.kind === 'ExternalSecret');
       expect(es.apiVersion).toBe('external-secrets.io/v1');
@@ -150,6 +160,17 @@ describe('pull secrets', () => {
         `${file}: pullSecrets.username: must be a Harbor 2.x robot account name: robot$<project>+<name> (project robot) or robot$<name> (system robot), lowercase (got ${JSON.stringify(bad)})`,
       );
     }
+  });
+
+  it('disabled: the chart renders nothing, not even the ClusterSecretStore', () => {
+    expect(synth(loadSite(writeSite({ pullSecrets: { enabled: false } })))).toEqual([]);
+  });
+
+  it('plain mode without the credentials the loader reads is a bug the chart refuses to render around', () => {
+    const site = plainSite();
+    expect(synth(site).map((o) => o.kind)).toContain('Secret');
+    const without: Site = { ...site, inputs: { ...site.inputs, plainPullCredentials: undefined } };
+    expect(() => synth(without)).toThrow('registry-credentials: plain mode without credentials from the loader');
   });
 
   describe('mode sealedSecret', () => {
