@@ -36,6 +36,7 @@ const NGINX_UID = 101;
  */
 export class WebApiChart extends Chart {
   constructor(scope: Construct, id: string, props: WebApiChartProps) {
+    // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, every object here is given its metadata.name (WEB_API_NAME), so cdk8s never generates a (hashed) name
     super(scope, id, { disableResourceNameHashes: true });
     const { config } = props.site;
     const { webApi } = config;
@@ -89,6 +90,7 @@ export class WebApiChart extends Chart {
     });
     deployment.select(kplus.LabelSelector.of({ labels }));
     const cloud = cloudNodeRequirement();
+    // Stryker disable next-line ArrayDeclaration: equivalent, never used: cloudNodeRequirement() always lists its values
     deployment.scheduling.attract(kplus.Node.labeled(kplus.NodeLabelQuery.notIn(cloud.key, cloud.values ?? [])));
     patchDeployment(deployment, labels);
 

@@ -61,13 +61,11 @@ describe('web-api chart (example site)', () => {
   it('keeps at least two replicas on different nodes and lets one go at a time', () => {
     expect(deployment.spec!.replicas).toBe(2);
     const labels = deployment.spec!.selector.matchLabels!;
-    expect(pod.topologySpreadConstraints).toContainEqual({
-      maxSkew: 1,
-      topologyKey: 'kubernetes.io/hostname',
-      whenUnsatisfiable: 'DoNotSchedule',
-      nodeTaintsPolicy: 'Honor',
-      labelSelector: { matchLabels: labels },
-    });
+    // hard across nodes, soft across zones (a site may have one zone)
+    expect(pod.topologySpreadConstraints).toEqual([
+      { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', nodeTaintsPolicy: 'Honor', labelSelector: { matchLabels: labels } },
+      { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', nodeTaintsPolicy: 'Honor', labelSelector: { matchLabels: labels } },
+    ]);
     // Tainted cloud nodes the pod cannot use (the GPU node group) must not count as empty domains: with the
     // default policy (Ignore) they keep the minimum at 0 and a hard constraint caps replicas at the untainted nodes.
     expect(example.config.cloudNodeGroups.some((g) => g.taints.length > 0)).toBe(true);
