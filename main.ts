@@ -1,6 +1,6 @@
 import { CHARTS } from './charts';
-import { ARTIFACTS } from './lib/artifacts';
-import { runCli } from './lib/cli';
+import { ARTIFACTS } from './lib/artifacts/artifacts';
+import { runCli } from './lib/cli/cli';
 
 // The app entry point for `npm run synth` and `cdk8s synth` (cdk8s.yaml): lib/cli does the work;
 // this file only wires the charts in, because lib/ never imports charts.

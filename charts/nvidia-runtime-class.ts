@@ -1,8 +1,8 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { RuntimeClass } from 'kubernetes-types/node/v1';
-import { emit, type Typed } from '../lib/k8s';
-import { NVIDIA_RUNTIME_CLASS } from '../lib/placement';
+import { emit, type Typed } from '../lib/render/k8s';
+import { NVIDIA_RUNTIME_CLASS } from '../lib/model/placement';
 
 /**
  * RuntimeClass `nvidia` (handler `nvidia`, NVIDIA's README convention) for the pods that need

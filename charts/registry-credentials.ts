@@ -2,11 +2,11 @@ import { Chart } from 'cdk8s';
 import type { Secret } from 'kubernetes-types/core/v1';
 import type { Construct } from 'constructs';
 import type { SiteConfig } from '../lib/config/schema';
-import type { PlainPullCredentials } from '../lib/config/inputs';
-import { emit, type Typed } from '../lib/k8s';
-import type { Manifest } from '../lib/manifest';
-import { pullSecretName, pullSecretNamespaces } from '../lib/pull-secrets';
-import type { Site } from '../lib/site';
+import type { PlainPullCredentials } from '../lib/site/inputs';
+import { emit, type Typed } from '../lib/render/k8s';
+import type { Manifest } from '../lib/core/manifest';
+import { pullSecretName, pullSecretNamespaces } from '../lib/model/pull-secrets';
+import type { Site } from '../lib/site/site';
 
 export interface RegistryCredentialsChartProps {
   /** The site whose pull-secret mode, namespaces and registry decide what is rendered. */

@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { CRD_SCHEMA_DIR, crdSchemaFile, SCHEMA_DIR } from '../lib/validator/schema';
+import { CRD_SCHEMA_DIR, crdSchemaFile, SCHEMA_DIR } from '../lib/validate/schema';
 import { type Json, type JsonObject, strictSchema, writeJson } from './schema-transform';
 
 interface CrdSource {

@@ -2,10 +2,10 @@ import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
 import { COREDNS_ADDON_VALUES_FILE, CorednsChart, corefile } from '../charts/coredns';
-import { ARTIFACTS } from '../lib/artifacts';
-import { buildSite } from '../lib/pipeline';
-import { loadSite, type Site } from '../lib/site';
-import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/versions';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import { buildSite } from '../lib/pipeline/pipeline';
+import { loadSite, type Site } from '../lib/site/site';
+import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/core/versions';
 import { atVersion, findingsOf, writeSite } from './fixtures/registry/sites';
 
 const example = loadSite('sites/example.yaml');

@@ -2,11 +2,11 @@ import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
 import { HarborTestChart } from '../charts/harbor-test';
-import { ARTIFACTS } from '../lib/artifacts';
-import { siteNamespaces, WORKLOADS_NAMESPACE } from '../lib/namespaces';
-import { buildSite } from '../lib/pipeline';
-import { loadSite, type Site } from '../lib/site';
-import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/versions';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import { siteNamespaces, WORKLOADS_NAMESPACE } from '../lib/model/namespaces';
+import { buildSite } from '../lib/pipeline/pipeline';
+import { loadSite, type Site } from '../lib/site/site';
+import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/core/versions';
 import { atVersion, findingsOf, writeSite } from './fixtures/registry/sites';
 import { siteWith } from './helpers/gpu-site';
 

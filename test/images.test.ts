@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { imageTag, releaseTag, splitImage } from '../lib/images';
-import { labelValueProblem } from '../lib/config/semantic';
+import { imageTag, releaseTag, splitImage } from '../lib/model/images';
+import { labelValueProblem } from '../lib/site/semantic';
 
 const DEFAULT = 'nvcr.io/nvidia/k8s-device-plugin:v0.20.0';
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
-import { ARTIFACTS } from '../lib/artifacts';
-import { EXIT_BAD_INPUT, runCli } from '../lib/cli';
-import { readPlainPullCredentials, readRegistryCa, readSiteInputs } from '../lib/config/inputs';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import { EXIT_BAD_INPUT, runCli } from '../lib/cli/cli';
+import { readPlainPullCredentials, readRegistryCa, readSiteInputs } from '../lib/site/inputs';
 import { SiteConfigError } from '../lib/config/problems';
-import { loadSite } from '../lib/site';
+import { loadSite } from '../lib/site/site';
 import { EXAMPLE_CA, FIXTURES, writeSite } from './fixtures/registry/sites';
 import { snapshotTree } from './helpers/tree';
 

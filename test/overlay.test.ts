@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { readSiteSource } from '../lib/config/load';
 import { mergeOverlay, splitPath } from '../lib/config/overlay';
 import { joinPath, SiteConfigError } from '../lib/config/problems';
-import { loadSite } from '../lib/site';
+import { loadSite } from '../lib/site/site';
 
 const FLEET = 'test/fixtures/fleet';
 

@@ -5,9 +5,9 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readRegistryCa } from '../lib/config/inputs';
+import { readRegistryCa } from '../lib/site/inputs';
 import { readSiteSource } from '../lib/config/load';
-import { loadSite } from '../lib/site';
+import { loadSite } from '../lib/site/site';
 
 const NOW = new Date('2027-01-01T00:00:00Z');
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Manifest, RenderedFile } from '../lib/manifest';
-import { HOST_PRIVILEGES, PRIVILEGE_ALLOWLIST, grantMatches } from '../lib/policy/allowlist';
-import { CLUSTER_PROVIDED_OBJECTS, CLUSTER_PROVIDED_PODS } from '../lib/policy/cluster-provided';
-import { CHECK_DESCRIPTIONS, type ValidationContext, validateFiles } from '../lib/validator';
+import type { Manifest, RenderedFile } from '../lib/core/manifest';
+import { HOST_PRIVILEGES, PRIVILEGE_ALLOWLIST, grantMatches } from '../lib/validate/policy/allowlist';
+import { CLUSTER_PROVIDED_OBJECTS, CLUSTER_PROVIDED_PODS } from '../lib/validate/policy/cluster-provided';
+import { CHECK_DESCRIPTIONS, type ValidationContext, validateFiles } from '../lib/validate/validator';
 import { CONTEXT, loadSite, withEdit, withObjects } from './fixtures/validator/site';
 
 const site = loadSite('site-1.33.yaml');

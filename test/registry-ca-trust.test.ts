@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { CA_SHA256_ANNOTATION, hostsToml, RegistryCaTrustChart } from '../charts/registry-ca-trust';
-import { loadSite, type Site } from '../lib/site';
-import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/versions';
+import { loadSite, type Site } from '../lib/site/site';
+import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/core/versions';
 import { atVersion, findingsOf, writeSite } from './fixtures/registry/sites';
 
 const example = loadSite('sites/example.yaml');

@@ -3,9 +3,9 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { Manifest } from '../lib/manifest';
-import { type Finding, SUPPORTED_SCHEMA_VERSIONS, formatFinding, validateFiles } from '../lib/validator';
-import { CRD_SCHEMA_DIR, crdSchemaFile, SCHEMA_DIR, schemaSetFor } from '../lib/validator/schema';
+import type { Manifest } from '../lib/core/manifest';
+import { type Finding, SUPPORTED_SCHEMA_VERSIONS, formatFinding, validateFiles } from '../lib/validate/validator';
+import { CRD_SCHEMA_DIR, crdSchemaFile, SCHEMA_DIR, schemaSetFor } from '../lib/validate/schema';
 import { CONTEXT, loadSite, withEdit, withObjects } from './fixtures/validator/site';
 
 const site = loadSite('site-1.33.yaml');

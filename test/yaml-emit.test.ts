@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { CHARTS } from '../charts';
-import { ARTIFACTS } from '../lib/artifacts';
-import { toYaml } from '../lib/output';
-import { renderSite } from '../lib/render';
-import { loadSite } from '../lib/site';
-import { emitYaml, YAML_OPTIONS } from '../lib/yaml-emit';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import { toYaml } from '../lib/render/output';
+import { renderSite } from '../lib/render/render';
+import { loadSite } from '../lib/site/site';
+import { emitYaml, YAML_OPTIONS } from '../lib/render/yaml-emit';
 import { writeFleet } from '../scripts/fleet';
 
 const byYaml = (value: unknown) => stringify(value, YAML_OPTIONS);

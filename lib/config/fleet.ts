@@ -1,11 +1,11 @@
 import { Type } from '@sinclair/typebox';
-import { minimumContainerdMajor } from '../versions';
+import { minimumContainerdMajor } from '../core/versions';
 import { Closed, DnsLabel, ERROR_KEYWORD, LabelMap, Section, Taint } from './common';
 import { joinPath, type Problem } from './problems';
 import type { SiteConfig } from './schema';
 // semantic.ts registers the checks below and this file uses its label helpers: the checks are function
 // declarations (hoisted) so the import cycle resolves in any load order.
-import { labelKeyProblem, labelValueProblem } from './semantic';
+import { labelKeyProblem, labelValueProblem } from '../site/semantic';
 
 /**
  * AWS's published EKS Hybrid Nodes price per vCPU-hour by monthly volume (US East; re-check

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { closest, distance } from 'fastest-levenshtein';
 import { type Alias, type Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import { BoundedMap } from '../bounded-map';
+import { BoundedMap } from '../core/bounded-map';
 import { ERROR_KEYWORD } from './common';
 import { resolveSite, siteConfigError, type ParsedFile } from './overlay';
 import { joinPath, SiteConfigError, type Problem } from './problems';
 import { readRegularFile, UnreadableFileError } from './read-file';
 import { SiteSchema, type SiteConfig } from './schema';
-import { SEMANTIC_CHECKS } from './semantic';
+import { SEMANTIC_CHECKS } from '../site/semantic';
 import precompiledValidator from './site-validator.generated';
 
 /** A site config as read from disk, before defaults: what the user wrote, with its origin. */

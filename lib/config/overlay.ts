@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { isRecord } from '../json';
+import { isRecord } from '../core/json';
 import { formatProblem, joinPath, SiteConfigError, type Problem } from './problems';
 
 /**

@@ -1,9 +1,9 @@
 import { Type, type SchemaOptions } from '@sinclair/typebox';
-import { splitImage } from '../images';
-import { pullSecretNamespaces } from '../pull-secrets';
+import { splitImage } from '../model/images';
+import { pullSecretNamespaces } from '../model/pull-secrets';
 import { Closed, DNS1123_SUBDOMAIN, DNS_HOSTNAME, DnsLabel, Enabled, ERROR_KEYWORD, Hostname, Image, Ipv4, Section } from './common';
 import { joinPath, type Problem } from './problems';
-import type { SemanticCheck } from './semantic';
+import type { SemanticCheck } from '../site/semantic';
 
 /**
  * Harbor 2.x robot account names with the default `robot$` prefix: a project robot is

@@ -37,8 +37,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseAllDocuments, stringify } from 'yaml';
-import { applyOrderProblems } from '../../lib/apply-order';
-import type { Manifest } from '../../lib/manifest';
+import { applyOrderProblems } from '../../lib/render/apply-order';
+import type { Manifest } from '../../lib/core/manifest';
 import { testMigration, type MigrationHarness } from './migrate';
 
 // Works whether this file is loaded as CommonJS or as an ES module (tsx sets argv[1] to this file).
@@ -699,7 +699,7 @@ export async function applyOutput(kubectl: Kubectl, siteDir: string, what: strin
  * plan names them) must be refused.
  */
 async function expectRefused(kubectl: Kubectl, entries: Entry[], expected: readonly string[], what: string): Promise<void> {
-  const { describeObject } = await import('../../lib/manifest.js');
+  const { describeObject } = await import('../../lib/core/manifest.js');
   const refused: string[] = [];
   for (const e of entries.filter((x) => !isDryRunOnly(x.obj))) {
     const r = await kubectl.apply([e], true);
@@ -735,9 +735,9 @@ async function testInPlaceUpgrade(from: string, to: string, launcher: string, si
     const toDir = await renderSite(to, join(work, to), siteFile);
     // The plan the user follows, from the same renderer as `npm run plan`.
     const { CHARTS } = await import('../../charts/index.js');
-    const { ARTIFACTS } = await import('../../lib/artifacts.js');
-    const { buildSite } = await import('../../lib/pipeline.js');
-    const { kubectlResource, planUpgrade } = await import('../../lib/upgrade-plan.js');
+    const { ARTIFACTS } = await import('../../lib/artifacts/artifacts.js');
+    const { buildSite } = await import('../../lib/pipeline/pipeline.js');
+    const { kubectlResource, planUpgrade } = await import('../../lib/output/upgrade-plan.js');
     const registry = { charts: CHARTS, artifacts: ARTIFACTS };
     const file = join(REPO, siteFile);
     const plan = planUpgrade(buildSite(file, registry, { kubernetesVersion: from, validate: false }), buildSite(file, registry, { kubernetesVersion: to, validate: false }));

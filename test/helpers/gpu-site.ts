@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { CHARTS } from '../../charts';
 import { SiteConfigError, type Problem } from '../../lib/config/problems';
-import type { Manifest, RenderedFile } from '../../lib/manifest';
-import { validationContext } from '../../lib/pipeline';
-import { renderSite } from '../../lib/render';
-import { loadSite, type Site } from '../../lib/site';
-import { validateFiles, type Finding } from '../../lib/validator';
+import type { Manifest, RenderedFile } from '../../lib/core/manifest';
+import { validationContext } from '../../lib/pipeline/pipeline';
+import { renderSite } from '../../lib/render/render';
+import { loadSite, type Site } from '../../lib/site/site';
+import { validateFiles, type Finding } from '../../lib/validate/validator';
 
 export const EXAMPLE = 'sites/example.yaml';
 

@@ -2,8 +2,8 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { loadSite, type LoadOptions, type Site } from '../../lib/site';
-import { supportsNvidiaDraDriver, type KubernetesVersion } from '../../lib/versions';
+import { loadSite, type LoadOptions, type Site } from '../../lib/site/site';
+import { supportsNvidiaDraDriver, type KubernetesVersion } from '../../lib/core/versions';
 
 const EXAMPLE = resolve('sites/example.yaml');
 
