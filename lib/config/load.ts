@@ -4,11 +4,10 @@ import { closest, distance } from 'fastest-levenshtein';
 import { type Alias, type Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { BoundedMap } from '../core/bounded-map';
 import { ERROR_KEYWORD } from './common';
-import { resolveSite, siteConfigError, type ParsedFile } from './overlay';
+import { resolveSite, type ParsedFile } from './overlay';
 import { joinPath, SiteConfigError, type Problem } from './problems';
 import { readRegularFile, UnreadableFileError } from './read-file';
 import { SiteSchema, type SiteConfig } from './schema';
-import { SEMANTIC_CHECKS } from '../site/semantic';
 import precompiledValidator from './site-validator.generated';
 
 /** A site config as read from disk, before defaults: what the user wrote, with its origin. */
@@ -237,42 +236,29 @@ function firstLine(message: string): string {
   return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
 }
 
-/**
- * Validates a parsed document against the schema (filling in defaults) and runs the semantic checks.
- * Throws SiteConfigError with every problem at once.
- */
-export function validateSiteDocument(file: string, document: unknown): SiteConfig {
-  const checked = checkSiteDocument(document);
-  if (checked.problems.length > 0) throw siteConfigError(file, document, checked.problems);
-  return checked.config;
-}
-
-/** A document checked against the schema and by the semantic checks; `config` is typed only when `schemaValid`. */
-export interface CheckedSiteDocument {
+/** A document checked against the schema; `config` is typed only when `schemaValid`. */
+export interface SchemaCheckedDocument {
   /** The document with defaults filled in. */
   readonly config: SiteConfig;
   readonly schemaValid: boolean;
-  /** Every problem: the schema's, then the semantic checks' that do not touch a field the schema refused. */
+  /** The schema's problems. */
   readonly problems: readonly Problem[];
   /** Paths the schema refused: problems of later checks at or under them are left out (see {@link outsideOf}). */
   readonly refused: readonly string[];
 }
 
 /**
- * Validates a parsed document against the schema (filling in defaults) and runs the semantic checks,
- * also when the schema found problems, so one run reports every problem at once: a semantic check then
- * sees a config that may hold values of the wrong type, so a check that throws is skipped, and its
- * problems about fields the schema refused are dropped (the schema's message says what is wrong there).
+ * Validates a parsed document against the schema, filling in defaults. The semantic checks come after
+ * it (lib/site/checks.ts), also when the schema found problems: `refused` says which fields they must
+ * not judge.
  */
-export function checkSiteDocument(document: unknown): CheckedSiteDocument {
+export function checkSchema(document: unknown): SchemaCheckedDocument {
   const data = structuredClone(document);
   const validate = validator();
   const schemaValid = validate(data) as boolean;
   const config = data as SiteConfig;
-  const schema = schemaValid ? [] : schemaProblems(validate.errors ?? [], document);
-  const refused = schema.map((p) => p.path);
-  const semantic = SEMANTIC_CHECKS.flatMap((check) => (schemaValid ? check(config) : (whereCheckable(config, refused, check) ?? [])));
-  return { config, schemaValid, problems: [...schema, ...outsideOf(refused, semantic)], refused };
+  const problems = schemaValid ? [] : schemaProblems(validate.errors ?? [], document);
+  return { config, schemaValid, problems, refused: problems.map((p) => p.path) };
 }
 
 /**

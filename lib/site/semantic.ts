@@ -1,11 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import type { SiteConfig } from '../config/schema';
-import { GPU_CHECKS } from './gpu-checks';
-import { OBSERVABILITY_CHECKS } from './observability-checks';
 import { GPU_MODEL_LABEL } from '../model/placement';
 import { joinPath, type Problem } from '../config/problems';
-import { checkCloudNodeGroups, checkCost, checkGitops, checkNodeadm } from '../config/fleet';
-import { checkRegistry } from '../config/registry';
 
 /** A check the JSON Schema cannot express. It sees a schema-valid, defaulted config. */
 export type SemanticCheck = (config: SiteConfig) => Problem[];
@@ -123,6 +119,3 @@ export const checkNodePools: SemanticCheck = (config) => {
   });
   return problems;
 };
-
-/** Every semantic check, in the order their messages appear. Each config section registers its checks here. */
-export const SEMANTIC_CHECKS: readonly SemanticCheck[] = [checkNetworks, checkNodePools, checkRegistry, checkCost, checkNodeadm, checkCloudNodeGroups, checkGitops, ...GPU_CHECKS, ...OBSERVABILITY_CHECKS];

@@ -1,7 +1,8 @@
 import { dirname } from 'node:path';
 import { configAdvice, exampleValueAdvice } from './advice';
 import { readSiteInputs, type SiteInputs } from './inputs';
-import { checkSiteDocument, outsideOf, readSiteSource, whereCheckable, type SiteSource } from '../config/load';
+import { outsideOf, readSiteSource, whereCheckable, type SiteSource } from '../config/load';
+import { checkSiteDocument } from './checks';
 import { originOf, siteConfigError } from '../config/overlay';
 import type { SiteConfig } from '../config/schema';
 

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import type { CommandFactory } from '../cli';
-import { forEachSite, selectSites, siteFileOptions } from '../cli';
+import type { CommandFactory } from '../sites';
+import { forEachSite, selectSites, siteFileOptions } from '../sites';
 import { costReport, costText } from '../../artifacts/cost';
 import { loadSite } from '../../site/site';
 

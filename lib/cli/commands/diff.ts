@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import type { CommandFactory } from '../cli';
-import { EXIT_BAD_INPUT, EXIT_FINDINGS, forEachSite, kubernetesVersionOption, selectSites, siteFileOptions, SITES_DIR } from '../cli';
+import type { CommandFactory } from '../sites';
+import { EXIT_BAD_INPUT, EXIT_FINDINGS, forEachSite, kubernetesVersionOption, selectSites, siteFileOptions, SITES_DIR } from '../sites';
 import { GENERATOR_NAME } from '../../core/labels';
 import { SiteConfigError } from '../../config/problems';
 import { buildSite } from '../../pipeline/pipeline';

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
-import type { CommandFactory } from '../cli';
-import { EXIT_FINDINGS, forEachSite, selectSites, siteFileOptions } from '../cli';
+import type { CommandFactory } from '../sites';
+import { EXIT_FINDINGS, forEachSite, selectSites, siteFileOptions } from '../sites';
 import { SiteConfigError } from '../../config/problems';
 import { buildSite } from '../../pipeline/pipeline';
 import { minorOf, SUPPORTED_KUBERNETES_VERSIONS } from '../../core/versions';
