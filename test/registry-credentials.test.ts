@@ -1,9 +1,9 @@
+import { formatPath } from '../lib/core/paths';
 import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
 import { RegistryCredentialsChart } from '../charts/registry-credentials';
 import { ARTIFACTS } from '../lib/artifacts/artifacts';
-import { joinPath } from '../lib/config/problems';
 import { siteNamespaces } from '../lib/model/namespaces';
 import { podSpecOf } from '../lib/validate/policy/pods';
 import { buildSite, validationContext } from '../lib/pipeline/pipeline';
@@ -180,7 +180,7 @@ describe('pull secrets', () => {
       });
       expect(() => loadSite(file)).toThrow(
         [
-          `${file}: ${joinPath(['pullSecrets', 'sealedSecret', 'encryptedData', first])}: is missing: namespace ${first} needs its own ciphertext (kubeseal --scope strict --namespace ${first} --name harbor-registry)`,
+          `${file}: ${formatPath(['pullSecrets', 'sealedSecret', 'encryptedData', first], 'config')}: is missing: namespace ${first} needs its own ciphertext (kubeseal --scope strict --namespace ${first} --name harbor-registry)`,
           `${file}: pullSecrets.sealedSecret.encryptedData.other: namespace other does not get the pull secret (it gets: ${pullSecretNamespaces(example.config).join(', ')}); add it to pullSecrets.namespaces or remove this entry`,
         ].join('\n'),
       );
