@@ -84,12 +84,13 @@ describe('image-pinned', () => {
     ['busybox', 'has no tag or digest'],
     ['harbor.example.com:5000/library/busybox', 'has no tag or digest'],
     ['harbor.example.com/library/busybox:latest', 'uses the moving tag "latest"'],
+    ['busybox:', 'has no tag or digest'],
   ])('flags %s', (image, message) => {
     const files = trainerPod((spec) => (spec.containers[0].image = image));
     expect(findings('image-pinned', files)).toEqual([`Deployment ml-workloads/trainer | spec.template.spec.containers[0].image | container "trainer" image "${image}" ${message}`]);
   });
 
-  it.each(['harbor.example.com:5000/library/busybox:1.37', 'busybox@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', 'nvcr.io/nvidia/cuda:12.9.1-base-ubuntu24.04'])('accepts %s', (image) => {
+  it.each(['harbor.example.com:5000/library/busybox:1.37', 'busybox@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', 'nvcr.io/nvidia/cuda:12.9.1-base-ubuntu24.04', 'busybox:latest@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'])('accepts %s', (image) => {
     expect(findings('image-pinned', trainerPod((spec) => (spec.containers[0].image = image)))).toEqual([]);
   });
 });

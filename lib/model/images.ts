@@ -22,13 +22,22 @@ export function imageRef(config: SiteConfig, image: string): string {
 }
 
 /**
+ * The parts of an image reference: `tag` after the last ":" past the last "/" (undefined without one;
+ * empty for a trailing ":"), `digest` after the "@" (undefined without one). Both may be present.
+ */
+export function parseImage(image: string): { readonly tag?: string; readonly digest?: string } {
+  const [name, digest] = image.split('@');
+  const colon = name.lastIndexOf(':');
+  return { ...(colon > name.lastIndexOf('/') ? { tag: name.slice(colon + 1) } : {}), ...(digest === undefined ? {} : { digest }) };
+}
+
+/**
  * The tag of an image reference, for the `app.kubernetes.io/version` label: `repo:tag` or `repo:tag@digest`
  * give the tag; a digest alone gives `sha256-<12 hex>` (a label value cannot hold ":").
  */
 export function imageTag(image: string): string {
-  const [name, digest] = image.split('@');
-  const colon = name.lastIndexOf(':');
-  if (colon > name.lastIndexOf('/')) return name.slice(colon + 1);
+  const { tag, digest } = parseImage(image);
+  if (tag !== undefined) return tag;
   return digest ? `sha256-${digest.slice('sha256:'.length, 'sha256:'.length + 12)}` : 'untagged';
 }
 

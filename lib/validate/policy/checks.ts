@@ -7,6 +7,7 @@ import { labelKeyProblem, labelValueProblem } from '../../site/semantic';
 import { isRecord } from '../../core/json';
 import { COMPONENT_LABEL } from '../../core/labels';
 import type { Manifest } from '../../core/manifest';
+import { parseImage } from '../../model/images';
 import type { FieldPath } from '../../core/paths';
 import type { ValidationContext } from '../types';
 import { HOST_PRIVILEGES, type HostPrivilege, PRIVILEGE_ALLOWLIST, grantMatches } from './allowlist';
@@ -57,14 +58,6 @@ const resourcesRequired: PolicyCheck = {
     }),
 };
 
-/** The tag of an image reference, `''` for none; undefined when pinned by digest. */
-function imageTag(image: string): string | undefined {
-  if (image.includes('@')) return undefined;
-  const lastSlash = image.lastIndexOf('/');
-  const colon = image.indexOf(':', lastSlash + 1);
-  return colon < 0 ? '' : image.slice(colon + 1);
-}
-
 const imagePinned: PolicyCheck = {
   id: 'image-pinned',
   description: 'every image is pinned to a tag or digest; no `latest`, no untagged image',
@@ -72,10 +65,10 @@ const imagePinned: PolicyCheck = {
     withPod(input, (site) => {
       for (const { container, path, label } of containersOf(site)) {
         const image = container.image ?? '';
-        const tag = imageTag(image);
+        const { tag, digest } = parseImage(image);
         if (image === '') input.report([...path, 'image'], `${label} has no image`);
-        else if (tag === '') input.report([...path, 'image'], `${label} image "${image}" has no tag or digest`);
-        else if (tag === 'latest') input.report([...path, 'image'], `${label} image "${image}" uses the moving tag "latest"`);
+        else if (digest === undefined && !tag) input.report([...path, 'image'], `${label} image "${image}" has no tag or digest`);
+        else if (digest === undefined && tag === 'latest') input.report([...path, 'image'], `${label} image "${image}" uses the moving tag "latest"`);
       }
     }),
 };
