@@ -9,11 +9,13 @@ const EXAMPLE = resolve('sites/example.yaml');
 
 /**
  * Writes a site file that `extends` the example site with `overrides` (overlay rules: mappings merge,
- * lists replace, null removes) into a temp dir beside a copy of the example CA, and loads it.
+ * lists replace, null removes) into a temp dir beside a copy of the example CA and of `files` (name in
+ * the dir → source path), and returns its path. The one writer of site variants from overrides.
  */
-export function siteVariantFile(overrides: Record<string, unknown>): string {
+export function siteVariantFile(overrides: Record<string, unknown>, files: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'ehc-variant-'));
   copyFileSync(resolve('sites/example-harbor-ca.crt'), join(dir, 'example-harbor-ca.crt'));
+  for (const [name, source] of Object.entries(files)) copyFileSync(source, join(dir, name));
   const file = join(dir, 'site.yaml');
   writeFileSync(file, stringify({ extends: EXAMPLE, ...overrides }));
   return file;
