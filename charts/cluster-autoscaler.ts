@@ -67,7 +67,7 @@ const NAMESPACE_RULES: PolicyRule[] = [
 
 /**
  * cluster-autoscaler with the AWS provider, discovering the cloud Auto Scaling groups by their tags
- * (lib/cloud.ts, shared with the eksctl config that sets them). It runs on cloud nodes under IRSA.
+ * (lib/model/cloud.ts, shared with the eksctl config that sets them). It runs on cloud nodes under IRSA.
  *
  * It cannot scale hybrid nodes: the AWS provider only manages Auto Scaling groups and only understands
  * `aws:///<zone>/<id>` provider IDs, while hybrid nodes are `eks-hybrid:///…` machines in no group.

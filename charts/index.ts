@@ -19,7 +19,7 @@ import { nvidiaRuntimeClassRendered, runsDevicePlugin, runsDraDriver } from '../
 
 /**
  * Every component of a site, in file order (the two-digit prefix of its file in dist/<site>/). Objects are
- * applied by kind, prerequisites before workloads, whatever file they are in (lib/apply-order.ts).
+ * applied by kind, prerequisites before workloads, whatever file they are in (lib/render/apply-order.ts).
  * 00–09 namespaces and cluster-scoped prerequisites, 10–19 registry and DNS, 20–29 GPU stack,
  * 30–39 storage, 40–49 observability, 50–59 cluster services, 60–69 sample workloads.
  */

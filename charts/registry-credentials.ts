@@ -109,7 +109,7 @@ function plainSecrets(config: SiteConfig, namespaces: readonly string[], credent
 /**
  * The Harbor pull secret (kubernetes.io/dockerconfigjson, one name everywhere) in every namespace of
  * `pullSecretNamespaces`, made by External Secrets Operator, Sealed Secrets, or, with an explicit
- * opt-in, written in plain. Workloads reference it through `imagePullSecrets` from lib/pull-secrets.ts.
+ * opt-in, written in plain. Workloads reference it through `imagePullSecrets` from lib/model/pull-secrets.ts.
  */
 export class RegistryCredentialsChart extends Chart {
   constructor(scope: Construct, id: string, props: RegistryCredentialsChartProps) {

@@ -118,7 +118,7 @@ function inProcessExample(runs: number) {
 
 const STAGES = ['load', 'render', 'validation', 'serialisation', 'writing'] as const;
 
-/** The fleet through the same steps as `synth` (lib/pipeline.ts's buildSite, then the writer), timed per stage. */
+/** The fleet through the same steps as `synth` (lib/pipeline/pipeline.ts's buildSite, then the writer), timed per stage. */
 function fleet(count: number) {
   const dir = mkdtempSync(join(tmpdir(), 'ehc-bench-fleet-'));
   const out = mkdtempSync(join(tmpdir(), 'ehc-bench-out-'));

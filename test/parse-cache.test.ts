@@ -1,4 +1,4 @@
-// lib/config/load.ts keeps the files it parsed and lib/config/inputs.ts the CA certificates it read, per
+// lib/config/load.ts keeps the files it parsed and lib/site/inputs.ts the CA certificates it read, per
 // process, so a fleet whose sites extend one base parses it once (issue 18). A cache must never change
 // what a load returns: an edited file is read again, and no caller can change what the next one gets.
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';

@@ -102,8 +102,8 @@ describe('privileged-allowlist', () => {
       spec.volumes.push({ name: 'root', hostPath: { path: '/' } });
     });
     expect(findings('privileged-allowlist', files)).toEqual([
-      'Deployment ml-workloads/trainer | spec.template.spec.hostNetwork | hostNetwork: true: component "samples" is not allowed hostNetwork (grant it with a reason in lib/policy/allowlist.ts)',
-      'Deployment ml-workloads/trainer | spec.template.spec.volumes[2].hostPath | hostPath volume "root" (/): component "samples" is not allowed hostPath (grant it with a reason in lib/policy/allowlist.ts)',
+      'Deployment ml-workloads/trainer | spec.template.spec.hostNetwork | hostNetwork: true: component "samples" is not allowed hostNetwork (grant it with a reason in lib/validate/policy/allowlist.ts)',
+      'Deployment ml-workloads/trainer | spec.template.spec.volumes[2].hostPath | hostPath volume "root" (/): component "samples" is not allowed hostPath (grant it with a reason in lib/validate/policy/allowlist.ts)',
     ]);
   });
 
@@ -112,7 +112,7 @@ describe('privileged-allowlist', () => {
       d.spec.template.spec.containers[0].securityContext = { privileged: true };
     });
     expect(findings('privileged-allowlist', files)).toEqual([
-      'DaemonSet nvidia-device-plugin/nvidia-device-plugin | spec.template.spec.containers[0].securityContext.privileged | privileged container "nvidia-device-plugin": component "nvidia-device-plugin" is not allowed privileged (grant it with a reason in lib/policy/allowlist.ts)',
+      'DaemonSet nvidia-device-plugin/nvidia-device-plugin | spec.template.spec.containers[0].securityContext.privileged | privileged container "nvidia-device-plugin": component "nvidia-device-plugin" is not allowed privileged (grant it with a reason in lib/validate/policy/allowlist.ts)',
     ]);
   });
 
@@ -431,8 +431,8 @@ describe('privileged-allowlist matches a component exactly (issue 21)', () => {
     const pod = daemonSet('near-miss', component, { volumes: [{ name: 'host', hostPath: { path: '/var/lib/kubelet' } }] });
     (pod.spec as any).template.spec.containers[0].securityContext = { privileged: true };
     expect(findings('privileged-allowlist', withObjects(site, pod))).toEqual([
-      `DaemonSet kube-system/near-miss | spec.template.spec.containers[0].securityContext.privileged | privileged container "near-miss": component "${component}" is not allowed privileged (grant it with a reason in lib/policy/allowlist.ts)`,
-      `DaemonSet kube-system/near-miss | spec.template.spec.volumes[0].hostPath | hostPath volume "host" (/var/lib/kubelet): component "${component}" is not allowed hostPath (grant it with a reason in lib/policy/allowlist.ts)`,
+      `DaemonSet kube-system/near-miss | spec.template.spec.containers[0].securityContext.privileged | privileged container "near-miss": component "${component}" is not allowed privileged (grant it with a reason in lib/validate/policy/allowlist.ts)`,
+      `DaemonSet kube-system/near-miss | spec.template.spec.volumes[0].hostPath | hostPath volume "host" (/var/lib/kubelet): component "${component}" is not allowed hostPath (grant it with a reason in lib/validate/policy/allowlist.ts)`,
     ]);
   });
 

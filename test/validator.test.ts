@@ -230,7 +230,7 @@ describe('schema validation', () => {
 
 describe('agreement with ajv', () => {
   // ajv is the reference implementation of JSON Schema; our evaluator must agree with it on validity.
-  // Go RE2's `(?i)` becomes the `i` flag, as in lib/validator/json-schema.ts.
+  // Go RE2's `(?i)` becomes the `i` flag, as in lib/validate/json-schema.ts.
   const regExp = Object.assign(
     (source: string, flags: string) => new RegExp(source.replace(/\(\?i\)/g, ''), source.includes('(?i)') ? `${flags}i` : flags),
     { code: 'new RegExp' },

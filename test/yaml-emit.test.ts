@@ -1,4 +1,4 @@
-// lib/yaml-emit.ts must print exactly what yaml's stringify prints with toYaml's options: over every
+// lib/render/yaml-emit.ts must print exactly what yaml's stringify prints with toYaml's options: over every
 // object of every committed site and of a generated fleet (EHC_FLEET_SITES=1000 for the bench's full
 // fleet), over strings that stress yaml's quoting and block-scalar rules, and it must hand anything
 // outside plain JSON back to yaml. The committed-output test covers the other files toYaml writes.

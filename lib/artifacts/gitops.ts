@@ -83,7 +83,7 @@ function fluxObjects(site: Site, neverPruned: boolean): Manifest[] {
       wait: true,
     },
   });
-  // The first-install order of lib/apply-order.ts, as Argo CD's waves: Flux orders only whole Kustomizations, so
+  // The first-install order of lib/render/apply-order.ts, as Argo CD's waves: Flux orders only whole Kustomizations, so
   // the site folder is applied twice over, split by the sync-wave annotation every object carries on a gitops
   // site: first the prerequisites (waited for: the NFS claim Bound), then the rest. Each object is in exactly one.
   const prerequisites = `${name}-prerequisites`;

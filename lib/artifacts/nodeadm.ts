@@ -10,7 +10,7 @@ import { draFacts, minimumContainerdMajor } from '../core/versions';
  * applied to the cluster, so kustomization.yaml does not list them.
  *
  * Secrets never appear: SSM activation codes and node names are `${VAR}` placeholders that
- * `envsubst` fills on the server. Labels and taints come from lib/placement.ts and the pool config,
+ * `envsubst` fills on the server. Labels and taints come from lib/model/placement.ts and the pool config,
  * the same source the workloads' nodeSelectors and tolerations come from.
  */
 

@@ -16,7 +16,7 @@ import type { Site } from '../site/site';
 
 /**
  * dist/<site>/README.md: the site at a glance for a reviewer, derived from the rendered objects
- * (component and version labels, images, namespaces), the pools' labels and taints (lib/placement.ts)
+ * (component and version labels, images, namespaces), the pools' labels and taints (lib/model/placement.ts)
  * matched against every pod spec's scheduling constraints, the cost report and the guide deviations
  * of the components that render.
  */

@@ -1,6 +1,6 @@
 /**
  * Dynamic Resource Allocation objects, shaped for the target Kubernetes minor from the one version matrix
- * (lib/versions.ts `draFacts`). `kubernetes-types` stops at 1.30 (classic v1alpha2), so the wire types of
+ * (lib/core/versions.ts `draFacts`). `kubernetes-types` stops at 1.30 (classic v1alpha2), so the wire types of
  * the newer shapes are declared here; the strict schema validator checks every rendered object against
  * the minor's own definitions.
  */

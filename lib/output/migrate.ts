@@ -6,7 +6,7 @@ import { apiGroup, describeObject, objectIdentity, type Manifest, type RenderedF
  * a live cluster that do the job of one of our components without being ours, and plans, per component, an
  * order that never runs two copies where two copies hurt (two device plugins or two DRA kubelet plugins on
  * one node, two cluster-autoscalers) and keeps what uninstalling would delete while claims still use it.
- * Pure: the cluster's objects come in as a list (lib/commands/migrate.ts reads them with kubectl).
+ * Pure: the cluster's objects come in as a list (lib/cli/commands/migrate.ts reads them with kubectl).
  */
 
 /** Label and annotations Helm (v3 and v4) sets on every object of a release. */

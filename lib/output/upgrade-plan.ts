@@ -12,7 +12,7 @@ import { minorOf } from '../core/versions';
 
 /**
  * What moving a site from one Kubernetes minor to the next does to its output: both renders are matched
- * object by object (lib/diff.ts), every change is sorted by why it happens, changes the API server
+ * object by object (lib/output/diff.ts), every change is sorted by why it happens, changes the API server
  * refuses on an existing object (immutable fields) become a delete-and-re-create, and the steps come in
  * the order an EKS upgrade allows.
  */
@@ -69,7 +69,7 @@ export interface UpgradePlan {
 
 /**
  * Fields the API server refuses to change on an existing object ("field is immutable", "updates to
- * statefulset spec … are forbidden"). A path pattern matches the field paths of lib/diff.ts.
+ * statefulset spec … are forbidden"). A path pattern matches the field paths of lib/output/diff.ts.
  */
 interface ImmutableRule {
   readonly group: string;

@@ -12,7 +12,7 @@ import { emitYaml, YAML_OPTIONS } from './yaml-emit';
  * YAML as kubectl reads it: YAML 1.1 rules for quoting (so strings like "yes", "on" or "0755" stay
  * strings for sigs.k8s.io/yaml), no line folding, no anchors. Key order is what cdk8s produced
  * (apiVersion, kind, metadata, then sorted), so output is stable. Plain JSON data takes the direct
- * emitter (lib/yaml-emit.ts, the same bytes without yaml's document tree); anything else yaml's stringify.
+ * emitter (lib/render/yaml-emit.ts, the same bytes without yaml's document tree); anything else yaml's stringify.
  */
 export function toYaml(value: unknown): string {
   return emitYaml(value) ?? stringify(value, YAML_OPTIONS);
@@ -45,7 +45,7 @@ function kustomization(dir: string, files: readonly OutputFile[]): OutputFile {
 
 /**
  * Everything that goes into dist/<site>/: one YAML file per chart, the extra files, kustomization.yaml
- * listing the chart files (the set kubectl's ApplySet prunes) with the kind order of lib/apply-order.ts as
+ * listing the chart files (the set kubectl's ApplySet prunes) with the kind order of lib/render/apply-order.ts as
  * its sortOptions, never-pruned/kustomization.yaml
  * for the files that must never be deleted, and manifest.json with hashes.
  */

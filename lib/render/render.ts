@@ -36,7 +36,7 @@ export interface ChartDefinition {
 /** Folder of the chart files that are applied but never pruned. */
 export const NEVER_PRUNED_DIR = 'never-pruned';
 
-/** Argo CD's sync wave annotation (see syncWave in lib/apply-order.ts). */
+/** Argo CD's sync wave annotation (see syncWave in lib/render/apply-order.ts). */
 export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 
 /** A site artefact that is derived from the whole rendered output (reports, NodeConfigs, eksctl config). */

@@ -1,7 +1,7 @@
 /**
  * Validates a site's rendered output before it is written: strict schema validation against the
- * target Kubernetes minor and our CRDs (lib/validator/schema.ts), then the policy checks
- * (lib/policy/checks.ts). `npm run validate` prints the findings with formatFinding; synth refuses to
+ * target Kubernetes minor and our CRDs (lib/validate/schema.ts), then the policy checks
+ * (lib/validate/policy/checks.ts). `npm run validate` prints the findings with formatFinding; synth refuses to
  * swap in output that has any.
  */
 import { describeObject, type RenderedFile } from '../core/manifest';

@@ -6,7 +6,7 @@ import { loadSite } from '../../site/site';
 
 /**
  * `cost`: monthly EKS Hybrid Nodes cost of each selected site from its pools' vCPUs (config only,
- * nothing is rendered). A function declaration: lib/cli.ts registers it while this file imports lib/cli.
+ * nothing is rendered).
  */
 export function costCommand(...[, io, setExit]: Parameters<CommandFactory>): Command {
   return siteFileOptions(new Command('cost'))

@@ -10,8 +10,7 @@ import { buildSite } from '../../pipeline/pipeline';
 /**
  * `diff`: renders each selected site in memory and compares it with its committed output
  * (`<against>/<site>/`): exit 0 when identical, 1 when different, 2 on bad input, so it can gate a
- * GitOps pull request ("dist/ is what the config renders"). A function declaration: lib/cli.ts
- * registers it while this file imports lib/cli.
+ * GitOps pull request ("dist/ is what the config renders").
  */
 export function diffCommand(...[registry, io, setExit]: Parameters<CommandFactory>): Command {
   return siteFileOptions(new Command('diff'))

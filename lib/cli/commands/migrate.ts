@@ -11,9 +11,8 @@ import { buildSite } from '../../pipeline/pipeline';
 /**
  * `migrate`: reads a live cluster (through kubectl and the given kubeconfig, read-only: `get` only) and
  * prints, per component, how to switch from what Helm (or eksctl, or a hand-applied manifest) installed
- * to our output without two copies at once (lib/migrate.ts). Exit 0 when nothing needs migrating, 1 when
- * there are steps, 2 on bad input or a cluster that cannot be asked, like diff. A function declaration:
- * lib/cli.ts registers it while this file imports lib/cli.
+ * to our output without two copies at once (lib/output/migrate.ts). Exit 0 when nothing needs migrating, 1 when
+ * there are steps, 2 on bad input or a cluster that cannot be asked, like diff.
  */
 export function migrateCommand(...[registry, io, setExit]: Parameters<CommandFactory>): Command {
   return siteFileOptions(new Command('migrate'))

@@ -7,9 +7,8 @@ import { minorOf, SUPPORTED_KUBERNETES_VERSIONS } from '../../core/versions';
 
 /**
  * `plan`: renders each selected site for its current minor and for `--to` in memory and prints the
- * upgrade plan (lib/upgrade-plan.ts): exit 0 when the output does not change, 1 when it does, 2 on bad
- * input, a skipped minor or a downgrade (EKS moves one minor at a time and never back). A function
- * declaration: lib/cli.ts registers it while this file imports lib/cli.
+ * upgrade plan (lib/output/upgrade-plan.ts): exit 0 when the output does not change, 1 when it does, 2 on bad
+ * input, a skipped minor or a downgrade (EKS moves one minor at a time and never back).
  */
 export function planCommand(...[registry, io, setExit]: Parameters<CommandFactory>): Command {
   const minors = [...SUPPORTED_KUBERNETES_VERSIONS];

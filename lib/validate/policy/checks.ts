@@ -94,7 +94,7 @@ function privilegesUsed(site: PodSpecSite): { privilege: HostPrivilege; path: Fi
 
 const privilegedAllowlist: PolicyCheck = {
   id: 'privileged-allowlist',
-  description: `${HOST_PRIVILEGES.join(', ')} only for components granted them, with a reason, in lib/policy/allowlist.ts`,
+  description: `${HOST_PRIVILEGES.join(', ')} only for components granted them, with a reason, in lib/validate/policy/allowlist.ts`,
   run: (input) =>
     withPod(input, (site) => {
       const { object } = input;
@@ -109,7 +109,7 @@ const privilegedAllowlist: PolicyCheck = {
       const who = component ? `component "${component}"` : 'this object';
       for (const use of privilegesUsed(site)) {
         if (!granted.has(use.privilege)) {
-          input.report(use.path, `${use.what}: ${who} is not allowed ${use.privilege} (grant it with a reason in lib/policy/allowlist.ts)`);
+          input.report(use.path, `${use.what}: ${who} is not allowed ${use.privilege} (grant it with a reason in lib/validate/policy/allowlist.ts)`);
         }
       }
     }),
@@ -285,7 +285,7 @@ const CLUSTER_SCOPED_REFERENCES: ReadonlySet<ReferencedKind> = new Set(['Priorit
 const referenceExists: PolicyCheck = {
   id: 'reference-exists',
   description:
-    'every referenced ConfigMap, Secret, ServiceAccount, PVC, PriorityClass, RuntimeClass, DeviceClass, ResourceClaim(Template) and the Role/ClusterRole of every role binding is in the output or cluster-provided (lib/policy/cluster-provided.ts)',
+    'every referenced ConfigMap, Secret, ServiceAccount, PVC, PriorityClass, RuntimeClass, DeviceClass, ResourceClaim(Template) and the Role/ClusterRole of every role binding is in the output or cluster-provided (lib/validate/policy/cluster-provided.ts)',
   run: ({ object, index, report }) => {
     const site = podSpecOf(object);
     const refs: Reference[] = [
