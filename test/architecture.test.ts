@@ -161,6 +161,12 @@ describe('the import graph of lib/, charts/ and main.ts', () => {
     expect(readdirSync('lib').filter((n) => statSync(join('lib', n)).isDirectory()).sort()).toEqual([...STAGES].sort());
   });
 
+  it('has its stages listed in the README in this order', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const listed = [...readme.matchAll(/^\| `lib\/([a-z-]+)\/` \|/gm)].map((m) => m[1]);
+    expect(listed).toEqual([...STAGES]);
+  });
+
   it('has no import circles', () => {
     expect(circles(graph).map((group) => `import circle: ${group.join(' ↔ ')}`)).toEqual([]);
   });

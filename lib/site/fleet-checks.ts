@@ -1,3 +1,5 @@
+// Semantic checks of the fleet sections (gitops, cost, nodeadm, cloud node groups) that the schema in
+// lib/config/fleet.ts cannot express; checks.ts runs them in order.
 import { minimumContainerdMajor } from '../core/versions';
 import { formatPath } from '../core/paths';
 import { type Problem } from '../config/problems';

@@ -1,3 +1,5 @@
+// Semantic checks of the registry, DNS and pull-secret sections that the schema in
+// lib/config/registry.ts cannot express; checks.ts runs them in order.
 import { formatPath } from '../core/paths';
 import { type Problem } from '../config/problems';
 import { splitImage } from '../model/images';
