@@ -4,7 +4,7 @@ import type { ConfigMap } from 'kubernetes-types/core/v1';
 import type { Role, RoleBinding } from 'kubernetes-types/rbac/v1';
 import { emit, type Typed } from '../lib/render/k8s';
 import type { Manifest } from '../lib/core/manifest';
-import { toYaml } from '../lib/render/output';
+import { toYaml } from '../lib/render/site-files';
 import {
   DCGM_EXPORTER_POD_LABELS,
   DCGM_METRICS_PORT,

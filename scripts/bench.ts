@@ -35,7 +35,7 @@ import { join, resolve } from 'node:path';
 import { CHARTS } from '../charts';
 import { ARTIFACTS } from '../lib/artifacts/artifacts';
 import { validationContext, type Registry } from '../lib/pipeline/pipeline';
-import { siteOutputFiles } from '../lib/render/output';
+import { siteOutputFiles } from '../lib/render/site-files';
 import { renderSite } from '../lib/render/render';
 import { loadSite } from '../lib/site/site';
 import { validateFiles } from '../lib/validate/validator';

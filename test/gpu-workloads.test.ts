@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { manifestsToYaml } from '../lib/render/output';
+import { manifestsToYaml } from '../lib/render/site-files';
 import { NODEGROUP_LABEL } from '../lib/model/cloud';
 import { COMPUTE_TYPE_LABEL, HYBRID, POOL_LABEL } from '../lib/model/placement';
 import { nodeGroups, podFits } from '../lib/artifacts/site-readme';

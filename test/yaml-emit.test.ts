@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { CHARTS } from '../charts';
 import { ARTIFACTS } from '../lib/artifacts/artifacts';
-import { toYaml } from '../lib/render/output';
+import { toYaml } from '../lib/render/site-files';
 import { renderSite } from '../lib/render/render';
 import { loadSite } from '../lib/site/site';
 import { emitYaml, YAML_OPTIONS } from '../lib/render/yaml-emit';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Manifest } from '../core/manifest';
 import { NEVER_PRUNED_DIR, type OutputFile } from '../render/render';
 import type { Site } from '../site/site';
-import { toYaml } from '../render/output';
+import { toYaml } from '../render/site-files';
 
 /**
  * Pruning with kubectl ApplySets (KEP-3659, `KUBECTL_APPLYSET=1 kubectl apply --prune --applyset=…`).

@@ -1,6 +1,6 @@
 import { cloudGpuNodeGroups, cloudNodeGroupTags } from '../model/cloud';
 import type { SiteConfig } from '../config/schema';
-import { toYaml } from '../render/output';
+import { toYaml } from '../render/site-files';
 import { runsDevicePlugin } from '../model/placement';
 import type { OutputFile } from '../render/render';
 

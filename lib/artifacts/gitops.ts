@@ -1,7 +1,7 @@
 import { WORKLOAD_WAVE } from '../render/apply-order';
 import { GENERATOR_NAME } from '../core/labels';
 import type { Manifest } from '../core/manifest';
-import { manifestsToYaml } from '../render/output';
+import { manifestsToYaml } from '../render/site-files';
 import { NEVER_PRUNED_DIR, SYNC_WAVE_ANNOTATION, type OutputFile } from '../render/render';
 import type { Site } from '../site/site';
 

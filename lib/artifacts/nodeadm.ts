@@ -1,5 +1,5 @@
 import type { NodePool, SiteConfig } from '../config/schema';
-import { toYaml } from '../render/output';
+import { toYaml } from '../render/site-files';
 import { NVIDIA_RUNTIME_CLASS, nvidiaRuntimeIsDefault, poolNodeLabels } from '../model/placement';
 import type { OutputFile } from '../render/render';
 import { draFacts, minimumContainerdMajor } from '../core/versions';

@@ -2,7 +2,7 @@ import { cloudGpuNodeGroups, NODEGROUP_LABEL } from '../model/cloud';
 import { gpuPools, poolSelector } from '../model/placement';
 import { plainCredentialsAllowed } from '../model/pull-secrets';
 import { renderSite, type ArtifactDefinition, type ChartDefinition, type OutputFile, type RenderResult } from '../render/render';
-import { siteOutputFiles } from '../render/output';
+import { siteOutputFiles } from '../render/site-files';
 import { loadSite, type LoadOptions, type Site } from '../site/site';
 import { validateFiles, type Finding, type ValidationContext } from '../validate/validator';
 

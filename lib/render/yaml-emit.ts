@@ -1,5 +1,5 @@
 /**
- * The YAML of lib/render/output.ts's toYaml without building a YAML document tree: the `yaml` package's
+ * The YAML of lib/render/site-files.ts's toYaml without building a YAML document tree: the `yaml` package's
  * `stringify` first converts every value into Document nodes and then prints them, which was 40% of a
  * site's time in the fleet benchmark. This walks plain JSON data (objects, arrays, strings, finite
  * numbers, booleans, null) and lays out block maps and sequences exactly as yaml 2's stringifier does
