@@ -2,7 +2,7 @@
 // lib/config/fleet.ts cannot express; checks.ts runs them in order.
 import { minimumContainerdMajor } from '../core/versions';
 import { formatPath } from '../core/paths';
-import { type Problem } from '../config/problems';
+import type { Problem } from '../config/problems';
 import { rateMicros } from '../config/fleet';
 import type { SiteConfig } from '../config/schema';
 import { labelKeyProblem, labelValueProblem } from './semantic';

@@ -7,7 +7,7 @@ import { publishedMemory, publishedProductName, quantityBytes } from '../model/g
 import { gpuPools, RESERVED_NODE_LABELS, type GpuExposure } from '../model/placement';
 import { DRA_MIN_VERSION, draFacts, NVIDIA_DRA_DRIVER_MIN_VERSION, supportsNvidiaDraDriver } from '../core/versions';
 import { formatPath } from '../core/paths';
-import { type Problem } from '../config/problems';
+import type { Problem } from '../config/problems';
 import type { NodePool, SiteConfig } from '../config/schema';
 import type { SemanticCheck } from './semantic';
 

@@ -1,7 +1,7 @@
 // Semantic checks of the registry, DNS and pull-secret sections that the schema in
 // lib/config/registry.ts cannot express; checks.ts runs them in order.
 import { formatPath } from '../core/paths';
-import { type Problem } from '../config/problems';
+import type { Problem } from '../config/problems';
 import { splitImage } from '../model/images';
 import { pullSecretNamespaces } from '../model/pull-secrets';
 import type { SemanticCheck } from './semantic';

@@ -2,7 +2,7 @@ import ipaddr from 'ipaddr.js';
 import type { SiteConfig } from '../config/schema';
 import { GPU_MODEL_LABEL } from '../model/placement';
 import { formatPath } from '../core/paths';
-import { type Problem } from '../config/problems';
+import type { Problem } from '../config/problems';
 
 /** A check the JSON Schema cannot express. It sees a schema-valid, defaulted config. */
 export type SemanticCheck = (config: SiteConfig) => Problem[];
