@@ -1,8 +1,8 @@
 import { CHARTS } from './charts';
-import { ARTIFACTS } from './lib/artifacts';
-import { runCli } from './lib/cli';
+import { ARTIFACTS } from './lib/artifacts/artifacts';
+import { runCli } from './lib/cli/cli';
 
-// The app entry point for `npm run synth` and `cdk8s synth` (cdk8s.yaml): lib/cli does the work;
+// The app entry point for `npm run synth` and `cdk8s synth` (cdk8s.yaml): lib/cli/cli.ts does the work;
 // this file only wires the charts in, because lib/ never imports charts.
 
 // `npm run cost | head` closes the pipe early: that is the reader's choice, not an error.

@@ -3,15 +3,15 @@ import type { Construct } from 'constructs';
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { ServiceAccount } from 'kubernetes-types/core/v1';
 import type { ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding } from 'kubernetes-types/rbac/v1';
-import { autoscalerDiscoveryFlag } from '../lib/cloud';
+import { autoscalerDiscoveryFlag } from '../lib/model/cloud';
 import type { SiteConfig } from '../lib/config/schema';
-import { imageRef } from '../lib/images';
-import { emit, type Typed } from '../lib/k8s';
-import { cloudNodeAffinity } from '../lib/placement';
-import { imagePullSecretsField } from '../lib/pull-secrets';
-import { NO_PRIVILEGES_READ_ONLY_ROOT } from '../lib/security-context';
-import type { Site } from '../lib/site';
-import { CLUSTER_AUTOSCALER_REPOSITORY, clusterAutoscalerTag } from '../lib/versions';
+import { imageRef } from '../lib/model/images';
+import { emit, type Typed } from '../lib/render/k8s';
+import { cloudNodeAffinity } from '../lib/model/placement';
+import { imagePullSecretsField } from '../lib/model/pull-secrets';
+import { NO_PRIVILEGES_READ_ONLY_ROOT } from '../lib/model/security-context';
+import type { Site } from '../lib/site/site';
+import { CLUSTER_AUTOSCALER_REPOSITORY, clusterAutoscalerTag } from '../lib/core/versions';
 
 export interface ClusterAutoscalerChartProps {
   /** The site whose `clusterAutoscaler` section and cluster identity are rendered. */
@@ -67,7 +67,7 @@ const NAMESPACE_RULES: PolicyRule[] = [
 
 /**
  * cluster-autoscaler with the AWS provider, discovering the cloud Auto Scaling groups by their tags
- * (lib/cloud.ts, shared with the eksctl config that sets them). It runs on cloud nodes under IRSA.
+ * (lib/model/cloud.ts, shared with the eksctl config that sets them). It runs on cloud nodes under IRSA.
  *
  * It cannot scale hybrid nodes: the AWS provider only manages Auto Scaling groups and only understands
  * `aws:///<zone>/<id>` provider IDs, while hybrid nodes are `eks-hybrid:///…` machines in no group.

@@ -2,9 +2,9 @@ import { Chart } from 'cdk8s';
 import type { ConfigMap } from 'kubernetes-types/core/v1';
 import type { Construct } from 'constructs';
 import type { SiteConfig } from '../lib/config/schema';
-import { emit, type Typed } from '../lib/k8s';
-import type { OutputFile } from '../lib/render';
-import type { Site } from '../lib/site';
+import { emit, type Typed } from '../lib/render/k8s';
+import type { OutputFile } from '../lib/render/render';
+import type { Site } from '../lib/site/site';
 
 export interface CorednsChartProps {
   /** The site whose registry, hosts entries and stub zones go into the Corefile. */

@@ -2,14 +2,14 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { DaemonSet } from 'kubernetes-types/apps/v1';
 import type { SecurityContext, Service, ServiceAccount } from 'kubernetes-types/core/v1';
-import { imageRef } from '../lib/images';
-import { emit, type Typed } from '../lib/k8s';
-import { COMPONENT_LABEL } from '../lib/labels';
-import { DCGM_EXPORTER_POD_LABELS, DCGM_METRICS_PORT } from '../lib/monitoring';
-import { COMPUTE_TYPE_LABEL, gpuPools, HYBRID, nvidiaRuntimeClassField, POOL_LABEL, poolTolerations } from '../lib/placement';
-import { imagePullSecretsField } from '../lib/pull-secrets';
-import { NO_PRIVILEGES } from '../lib/security-context';
-import type { Site } from '../lib/site';
+import { imageRef } from '../lib/model/images';
+import { emit, type Typed } from '../lib/render/k8s';
+import { COMPONENT_LABEL } from '../lib/core/labels';
+import { DCGM_EXPORTER_POD_LABELS, DCGM_METRICS_PORT } from '../lib/model/monitoring';
+import { COMPUTE_TYPE_LABEL, gpuPools, HYBRID, nvidiaRuntimeClassField, POOL_LABEL, poolTolerations } from '../lib/model/placement';
+import { imagePullSecretsField } from '../lib/model/pull-secrets';
+import { NO_PRIVILEGES } from '../lib/model/security-context';
+import type { Site } from '../lib/site/site';
 
 export interface DcgmExporterChartProps {
   /** The site whose GPU pools the exporter runs on. */

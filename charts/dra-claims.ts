@@ -1,9 +1,9 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { claimRequest, resourceClaimTemplate } from '../lib/dra';
-import { emit } from '../lib/k8s';
-import { WORKLOADS_NAMESPACE } from '../lib/namespaces';
-import type { Site } from '../lib/site';
+import { claimRequest, resourceClaimTemplate } from '../lib/model/dra';
+import { emit } from '../lib/render/k8s';
+import { WORKLOADS_NAMESPACE } from '../lib/model/namespaces';
+import type { Site } from '../lib/site/site';
 
 export interface DraClaimsChartProps {
   /** The site whose `dra.claimTemplates` are rendered. */

@@ -4,15 +4,15 @@ import type { Job, JobSpec } from 'kubernetes-types/batch/v1';
 import type { Container, Pod, PodSecurityContext, PodTemplateSpec } from 'kubernetes-types/core/v1';
 import { NFS_CLAIM_NAME } from '../lib/config/gpu';
 import type { NodePool, SiteConfig } from '../lib/config/schema';
-import { podResourceClaim, type PodSpecWire } from '../lib/dra';
-import { imageRef } from '../lib/images';
-import { emit, type Typed } from '../lib/k8s';
-import { WORKLOADS_NAMESPACE } from '../lib/namespaces';
-import { cloudGpuNodeGroups, type CloudNodeGroup } from '../lib/cloud';
-import { nodeGroupTerm, nvidiaRuntimeClassField, poolNodeSelector, poolTolerations, workloadPool } from '../lib/placement';
-import { imagePullSecretsField } from '../lib/pull-secrets';
-import { NO_PRIVILEGES } from '../lib/security-context';
-import type { Site } from '../lib/site';
+import { podResourceClaim, type PodSpecWire } from '../lib/model/dra';
+import { imageRef } from '../lib/model/images';
+import { emit, type Typed } from '../lib/render/k8s';
+import { WORKLOADS_NAMESPACE } from '../lib/model/namespaces';
+import { cloudGpuNodeGroups, type CloudNodeGroup } from '../lib/model/cloud';
+import { nodeGroupTerm, nvidiaRuntimeClassField, poolNodeSelector, poolTolerations, workloadPool } from '../lib/model/placement';
+import { imagePullSecretsField } from '../lib/model/pull-secrets';
+import { NO_PRIVILEGES } from '../lib/model/security-context';
+import type { Site } from '../lib/site/site';
 
 /** Name of the pod's DRA claim and of the container's reference to it. */
 const GPU_CLAIM = 'gpu';

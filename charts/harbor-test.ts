@@ -2,12 +2,12 @@ import { Chart } from 'cdk8s';
 import type { Pod, Toleration } from 'kubernetes-types/core/v1';
 import type { Construct } from 'constructs';
 import type { SiteConfig } from '../lib/config/schema';
-import { emit, type Typed } from '../lib/k8s';
-import { WORKLOADS_NAMESPACE } from '../lib/namespaces';
-import { COMPUTE_TYPE_LABEL, HYBRID, poolTaints } from '../lib/placement';
-import { imagePullSecrets } from '../lib/pull-secrets';
-import { NO_PRIVILEGES_READ_ONLY_ROOT } from '../lib/security-context';
-import type { Site } from '../lib/site';
+import { emit, type Typed } from '../lib/render/k8s';
+import { WORKLOADS_NAMESPACE } from '../lib/model/namespaces';
+import { COMPUTE_TYPE_LABEL, HYBRID, poolTaints } from '../lib/model/placement';
+import { imagePullSecrets } from '../lib/model/pull-secrets';
+import { NO_PRIVILEGES_READ_ONLY_ROOT } from '../lib/model/security-context';
+import type { Site } from '../lib/site/site';
 
 export interface HarborTestChartProps {
   /** The site whose registry, pull secret and node pools the test pod uses. */

@@ -1,4 +1,4 @@
-import type { ChartDefinition } from '../lib/render';
+import type { ChartDefinition } from '../lib/render/render';
 import { NamespacesChart } from './namespaces';
 import { CorednsChart, corednsAddonValues } from './coredns';
 import { HarborTestChart } from './harbor-test';
@@ -14,12 +14,12 @@ import { NvidiaDraDriverChart, draDriverVersion } from './nvidia-dra-driver';
 import { DraClaimsChart } from './dra-claims';
 import { NfsStorageChart } from './nfs-storage';
 import { GpuWorkloadsChart } from './gpu-workloads';
-import { imageTag } from '../lib/images';
-import { nvidiaRuntimeClassRendered, runsDevicePlugin, runsDraDriver } from '../lib/placement';
+import { imageTag } from '../lib/model/images';
+import { nvidiaRuntimeClassRendered, runsDevicePlugin, runsDraDriver } from '../lib/model/placement';
 
 /**
  * Every component of a site, in file order (the two-digit prefix of its file in dist/<site>/). Objects are
- * applied by kind, prerequisites before workloads, whatever file they are in (lib/apply-order.ts).
+ * applied by kind, prerequisites before workloads, whatever file they are in (lib/render/apply-order.ts).
  * 00–09 namespaces and cluster-scoped prerequisites, 10–19 registry and DNS, 20–29 GPU stack,
  * 30–39 storage, 40–49 observability, 50–59 cluster services, 60–69 sample workloads.
  */

@@ -1,9 +1,9 @@
 import { Chart } from 'cdk8s';
 import type { Namespace } from 'kubernetes-types/core/v1';
 import type { Construct } from 'constructs';
-import { emit, type Typed } from '../lib/k8s';
-import { siteNamespaces } from '../lib/namespaces';
-import type { Site } from '../lib/site';
+import { emit, type Typed } from '../lib/render/k8s';
+import { siteNamespaces } from '../lib/model/namespaces';
+import type { Site } from '../lib/site/site';
 
 export interface NamespacesChartProps {
   /** The site whose enabled components decide which namespaces exist. */

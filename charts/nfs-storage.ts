@@ -2,9 +2,9 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { PersistentVolume, PersistentVolumeClaim } from 'kubernetes-types/core/v1';
 import { NFS_CLAIM_NAME, NFS_VOLUME_NAME } from '../lib/config/gpu';
-import { emit, type Typed } from '../lib/k8s';
-import { WORKLOADS_NAMESPACE } from '../lib/namespaces';
-import type { Site } from '../lib/site';
+import { emit, type Typed } from '../lib/render/k8s';
+import { WORKLOADS_NAMESPACE } from '../lib/model/namespaces';
+import type { Site } from '../lib/site/site';
 
 
 export interface NfsStorageChartProps {

@@ -3,12 +3,12 @@ import type { Construct } from 'constructs';
 import type { DaemonSet } from 'kubernetes-types/apps/v1';
 import { DEVICE_PLUGIN_IMAGE } from '../lib/config/gpu';
 import type { SiteConfig } from '../lib/config/schema';
-import { imageRef, releaseTag } from '../lib/images';
-import { emit, type Typed } from '../lib/k8s';
-import { devicePluginAffinity, gpuAgentTolerations, nvidiaRuntimeClassField } from '../lib/placement';
-import { imagePullSecretsField } from '../lib/pull-secrets';
-import { NO_PRIVILEGES } from '../lib/security-context';
-import type { Site } from '../lib/site';
+import { imageRef, releaseTag } from '../lib/model/images';
+import { emit, type Typed } from '../lib/render/k8s';
+import { devicePluginAffinity, gpuAgentTolerations, nvidiaRuntimeClassField } from '../lib/model/placement';
+import { imagePullSecretsField } from '../lib/model/pull-secrets';
+import { NO_PRIVILEGES } from '../lib/model/security-context';
+import type { Site } from '../lib/site/site';
 
 /** Object names and the selector label of NVIDIA's static manifest, kept so an existing install is adopted in place. */
 const NAME = 'nvidia-device-plugin-daemonset';

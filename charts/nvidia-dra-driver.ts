@@ -6,14 +6,14 @@ import type { Container, EnvVar, ServiceAccount } from 'kubernetes-types/core/v1
 import type { ClusterRole, ClusterRoleBinding } from 'kubernetes-types/rbac/v1';
 import { DRA_DRIVER_IMAGE } from '../lib/config/gpu';
 import type { SiteConfig } from '../lib/config/schema';
-import { deviceClass, GPU_DEVICE_CLASS, MIG_DEVICE_CLASS, nvidiaDeviceClassExpression } from '../lib/dra';
-import { imageRef, releaseTag } from '../lib/images';
-import { emit, type Typed } from '../lib/k8s';
-import { DRA_DRIVER_NAMESPACE } from '../lib/namespaces';
-import { gpuAgentTolerations, gpuModeNodeSelector } from '../lib/placement';
-import { imagePullSecretsField } from '../lib/pull-secrets';
-import type { Site } from '../lib/site';
-import { servesValidatingAdmissionPolicy } from '../lib/versions';
+import { deviceClass, GPU_DEVICE_CLASS, MIG_DEVICE_CLASS, nvidiaDeviceClassExpression } from '../lib/model/dra';
+import { imageRef, releaseTag } from '../lib/model/images';
+import { emit, type Typed } from '../lib/render/k8s';
+import { DRA_DRIVER_NAMESPACE } from '../lib/model/namespaces';
+import { gpuAgentTolerations, gpuModeNodeSelector } from '../lib/model/placement';
+import { imagePullSecretsField } from '../lib/model/pull-secrets';
+import type { Site } from '../lib/site/site';
+import { servesValidatingAdmissionPolicy } from '../lib/core/versions';
 
 /** Object names of the upstream chart (sigs-dra@v0.4.1) installed as release `dra-driver-nvidia-gpu`. */
 const NAME = 'dra-driver-nvidia-gpu';

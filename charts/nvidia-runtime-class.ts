@@ -1,15 +1,15 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { RuntimeClass } from 'kubernetes-types/node/v1';
-import { emit, type Typed } from '../lib/k8s';
-import { NVIDIA_RUNTIME_CLASS } from '../lib/placement';
+import { emit, type Typed } from '../lib/render/k8s';
+import { NVIDIA_RUNTIME_CLASS } from '../lib/model/placement';
 
 /**
  * RuntimeClass `nvidia` (handler `nvidia`, NVIDIA's README convention) for the pods that need
  * nvidia-container-runtime on GPU nodes where it is not containerd's default: the DCGM exporter on dra
  * pools, and the NVIDIA pods on devicePlugin pools with `devicePlugin.nvidiaRuntimeClass`. Every GPU pool's
- * NodeConfig defines the handler (lib/nodeadm.ts). Rendered once, here, when `nvidiaRuntimeClassRendered`
- * (lib/placement.ts) says so; the pods name it under the same condition, so the reference always resolves.
+ * NodeConfig defines the handler (lib/artifacts/nodeadm.ts). Rendered once, here, when `nvidiaRuntimeClassRendered`
+ * (lib/model/placement.ts) says so; the pods name it under the same condition, so the reference always resolves.
  * It takes nothing from the site: no `scheduling` (the pods that use it carry their own GPU-pool
  * placement) and no `overhead` (the runtime adds no per-pod cost).
  */

@@ -2,9 +2,9 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ConfigMap } from 'kubernetes-types/core/v1';
 import type { Role, RoleBinding } from 'kubernetes-types/rbac/v1';
-import { emit, type Typed } from '../lib/k8s';
-import type { Manifest } from '../lib/manifest';
-import { toYaml } from '../lib/output';
+import { emit, type Typed } from '../lib/render/k8s';
+import type { Manifest } from '../lib/core/manifest';
+import { toYaml } from '../lib/render/site-files';
 import {
   DCGM_EXPORTER_POD_LABELS,
   DCGM_METRICS_PORT,
@@ -12,8 +12,8 @@ import {
   draPluginScraped,
   harborTarget,
   type HarborComponent,
-} from '../lib/monitoring';
-import type { Site } from '../lib/site';
+} from '../lib/model/monitoring';
+import type { Site } from '../lib/site/site';
 
 export interface PrometheusChartProps {
   /** The site whose `monitoring` section (and enabled exporters) decide what is scraped. */

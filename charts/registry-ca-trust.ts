@@ -2,11 +2,11 @@ import { Chart } from 'cdk8s';
 import type { DaemonSet } from 'kubernetes-types/apps/v1';
 import type { ConfigMap, Container, Volume } from 'kubernetes-types/core/v1';
 import type { Construct } from 'constructs';
-import { emit, type Typed } from '../lib/k8s';
-import { COMPONENT_LABEL } from '../lib/labels';
-import { COMPUTE_TYPE_LABEL, HYBRID } from '../lib/placement';
-import { NO_PRIVILEGES_READ_ONLY_ROOT } from '../lib/security-context';
-import type { Site } from '../lib/site';
+import { emit, type Typed } from '../lib/render/k8s';
+import { COMPONENT_LABEL } from '../lib/core/labels';
+import { COMPUTE_TYPE_LABEL, HYBRID } from '../lib/model/placement';
+import { NO_PRIVILEGES_READ_ONLY_ROOT } from '../lib/model/security-context';
+import type { Site } from '../lib/site/site';
 
 /** Component label of the DaemonSet when it also updates the host trust store. */
 export const SYSTEM_TRUST_COMPONENT = 'harbor-ca-installer-system-trust';

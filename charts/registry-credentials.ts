@@ -2,11 +2,11 @@ import { Chart } from 'cdk8s';
 import type { Secret } from 'kubernetes-types/core/v1';
 import type { Construct } from 'constructs';
 import type { SiteConfig } from '../lib/config/schema';
-import type { PlainPullCredentials } from '../lib/config/inputs';
-import { emit, type Typed } from '../lib/k8s';
-import type { Manifest } from '../lib/manifest';
-import { pullSecretName, pullSecretNamespaces } from '../lib/pull-secrets';
-import type { Site } from '../lib/site';
+import type { PlainPullCredentials } from '../lib/site/inputs';
+import { emit, type Typed } from '../lib/render/k8s';
+import type { Manifest } from '../lib/core/manifest';
+import { pullSecretName, pullSecretNamespaces } from '../lib/model/pull-secrets';
+import type { Site } from '../lib/site/site';
 
 export interface RegistryCredentialsChartProps {
   /** The site whose pull-secret mode, namespaces and registry decide what is rendered. */
@@ -112,7 +112,7 @@ function plainSecrets(config: SiteConfig, namespaces: readonly string[], credent
 /**
  * The Harbor pull secret (kubernetes.io/dockerconfigjson, one name everywhere) in every namespace of
  * `pullSecretNamespaces`, made by External Secrets Operator, Sealed Secrets, or, with an explicit
- * opt-in, written in plain. Workloads reference it through `imagePullSecrets` from lib/pull-secrets.ts.
+ * opt-in, written in plain. Workloads reference it through `imagePullSecrets` from lib/model/pull-secrets.ts.
  */
 export class RegistryCredentialsChart extends Chart {
   constructor(scope: Construct, id: string, props: RegistryCredentialsChartProps) {

@@ -3,11 +3,11 @@ import * as kplus from 'cdk8s-plus-30';
 import type { Construct } from 'constructs';
 import type { TopologySpreadConstraint } from 'kubernetes-types/core/v1';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1';
-import { imageRef } from '../lib/images';
-import { emit, type Typed } from '../lib/k8s';
-import { cloudNodeRequirement } from '../lib/placement';
-import { imagePullSecrets } from '../lib/pull-secrets';
-import type { Site } from '../lib/site';
+import { imageRef } from '../lib/model/images';
+import { emit, type Typed } from '../lib/render/k8s';
+import { cloudNodeRequirement } from '../lib/model/placement';
+import { imagePullSecrets } from '../lib/model/pull-secrets';
+import type { Site } from '../lib/site/site';
 
 export interface WebApiChartProps {
   /** The site whose `webApi` section is rendered. */

@@ -33,13 +33,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CHARTS } from '../charts';
-import { ARTIFACTS } from '../lib/artifacts';
-import { validationContext, type Registry } from '../lib/pipeline';
-import { siteOutputFiles } from '../lib/output';
-import { renderSite } from '../lib/render';
-import { loadSite } from '../lib/site';
-import { validateFiles } from '../lib/validator';
-import { writeSiteFiles } from '../lib/writer';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import { validationContext, type Registry } from '../lib/pipeline/pipeline';
+import { siteOutputFiles } from '../lib/render/site-files';
+import { renderSite } from '../lib/render/render';
+import { loadSite } from '../lib/site/site';
+import { validateFiles } from '../lib/validate/validator';
+import { writeSiteFiles } from '../lib/output/writer';
 import { buildBundle } from './build';
 import { writeFleet } from './fleet';
 
@@ -118,7 +118,7 @@ function inProcessExample(runs: number) {
 
 const STAGES = ['load', 'render', 'validation', 'serialisation', 'writing'] as const;
 
-/** The fleet through the same steps as `synth` (lib/pipeline.ts's buildSite, then the writer), timed per stage. */
+/** The fleet through the same steps as `synth` (lib/pipeline/pipeline.ts's buildSite, then the writer), timed per stage. */
 function fleet(count: number) {
   const dir = mkdtempSync(join(tmpdir(), 'ehc-bench-fleet-'));
   const out = mkdtempSync(join(tmpdir(), 'ehc-bench-out-'));

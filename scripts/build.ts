@@ -3,8 +3,8 @@
  * CommonJS file, so a run skips tsx's on-the-fly TypeScript and most module resolution.
  *
  * The bundle sits two levels below the repository root (build/bundle/main.js) on purpose: code that
- * finds data relative to its own file (lib/validator/schema.ts reads `<__dirname>/../../imports/schemas`)
- * sees the same relative layout as from lib/validator/, so the bundle reads the repository's files.
+ * finds data relative to its own file (lib/validate/schema.ts reads `<__dirname>/../../imports/schemas`)
+ * sees the same relative layout as from lib/validate/, so the bundle reads the repository's files.
  *
  * Beside it, inputs.json lists the files the bundle was built from (esbuild's list of our sources,
  * plus the files that configure the build and record the installed dependencies):

@@ -5,7 +5,7 @@
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { SUPPORTED_KUBERNETES_VERSIONS, minorOf } from '../lib/versions';
+import { SUPPORTED_KUBERNETES_VERSIONS, minorOf } from '../lib/core/versions';
 
 const ROOT = resolve(__dirname, '..');
 const EXAMPLE = 'sites/example.yaml';

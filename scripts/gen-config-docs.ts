@@ -10,7 +10,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { SiteSchema } from '../lib/config/schema';
-import { isRecord } from '../lib/json';
+import { isRecord } from '../lib/core/json';
 import { editorSchemaFiles } from './gen-editor-schema';
 
 export const DOCS_FILE = join(__dirname, '..', 'docs', 'configuration.md');

@@ -12,7 +12,7 @@
  */
 import { SiteSchema } from '../lib/config/schema';
 import { ERROR_KEYWORD } from '../lib/config/common';
-import { isRecord } from '../lib/json';
+import { isRecord } from '../lib/core/json';
 
 type Json = Record<string, unknown>;
 

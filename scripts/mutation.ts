@@ -2,13 +2,13 @@
  * `npm run test:mutation [-- <file or folder>...]`: mutation testing of charts/ and lib/ with StrykerJS
  * (stryker.config.json), incremental against the committed baseline, then a score table per folder.
  *
- *   npm run test:mutation                      every area (charts/, lib/config/, the rest of lib/)
+ *   npm run test:mutation                      every area (charts/, lib/config/ with lib/site/, the rest of lib/)
  *   npm run test:mutation -- charts/coredns.ts  one file (the other files' results stay in the baseline)
  *   npm run test:mutation -- lib/config         one folder
  *   npm run test:mutation -- --scores          only the table, from the baseline files, nothing run
  *
- * Each area keeps its own baseline file under test/mutation/baseline/ (charts.json, lib-config.json,
- * lib.json) so branches working on different areas do not edit the same file. StrykerJS re-tests only the
+ * Each area keeps its own baseline file under test/mutation/baseline/ (charts.json, lib-config.json for
+ * the config schema and loader with the semantic checks, lib.json) so branches working on different areas do not edit the same file. StrykerJS re-tests only the
  * mutants whose code or covering tests changed since that file was written, and rewrites it. Reports:
  * reports/mutation/<area>/index.html and mutation.json; the table also goes to reports/mutation/scores.md.
  */
@@ -23,7 +23,8 @@ const REPORTS = join(ROOT, 'reports/mutation');
 /** An area: the files it mutates and its baseline file. The first area whose `owns` matches takes a file. */
 const AREAS = [
   { name: 'charts', owns: (f: string) => f.startsWith('charts/') },
-  { name: 'lib-config', owns: (f: string) => f.startsWith('lib/config/') },
+  // the config schema and loader, and the site stage that checks and loads it (semantic checks, advice, side inputs)
+  { name: 'lib-config', owns: (f: string) => f.startsWith('lib/config/') || f.startsWith('lib/site/') },
   { name: 'lib', owns: (f: string) => f.startsWith('lib/') },
 ] as const;
 

@@ -1,6 +1,6 @@
 /**
  * Shared by the schema and CRD update scripts: turns an OpenAPI-flavoured Kubernetes schema into the
- * strict JSON Schema (draft-07 subset) that lib/validator loads, and writes JSON deterministically.
+ * strict JSON Schema (draft-07 subset) that lib/validate/ loads, and writes JSON deterministically.
  *
  * Strict means what `kubeconform -strict` means: an object schema that lists its properties rejects
  * any other property, and `null` is never a valid value (the API server and kubectl would drop or

@@ -7,7 +7,7 @@
  * - imports/crds/<group>_<plural>.yaml: the CRD as upstream ships it, minus schema descriptions (which
  *   keeps each file well under the 256 KiB `kubectl apply` annotation limit). A valid
  *   apiextensions.k8s.io/v1 CRD: the cluster-test harness applies every file in that folder.
- * - imports/schemas/crds.json: for lib/validator, the index of the served apiVersion+kinds (CRD file,
+ * - imports/schemas/crds.json: for lib/validate/, the index of the served apiVersion+kinds (CRD file,
  *   scope, schema file), and imports/schemas/crds/<group>_<version>_<Kind>.json: the strict JSON Schema
  *   of each, one file per kind so a run parses only the schemas of the kinds it renders (the whole set
  *   is ~2 MB, ~20 ms of JSON.parse, against ~90 KB for the example's two kinds).
@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { CRD_SCHEMA_DIR, crdSchemaFile, SCHEMA_DIR } from '../lib/validator/schema';
+import { CRD_SCHEMA_DIR, crdSchemaFile, SCHEMA_DIR } from '../lib/validate/schema';
 import { type Json, type JsonObject, strictSchema, writeJson } from './schema-transform';
 
 interface CrdSource {

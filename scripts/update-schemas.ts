@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/versions';
+import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/core/versions';
 import { type Json, type JsonObject, refsOf, strictSchema, writeJson } from './schema-transform';
 
 const PACKAGE = 'kubernetes-validate';

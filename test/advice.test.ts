@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadSite } from '../lib/site';
+import { loadSite } from '../lib/site/site';
 import { siteWith } from './helpers/gpu-site';
 import { exampleFor, loadSiteVariant } from './helpers/site-variant';
 

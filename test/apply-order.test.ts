@@ -4,8 +4,8 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { APPLY_FIRST, APPLY_LAST, applyOrderProblems, kustomizeSortOptions, PREREQUISITE_KINDS, syncWave, WORKLOAD_KINDS } from '../lib/apply-order';
-import type { Manifest } from '../lib/manifest';
+import { APPLY_FIRST, APPLY_LAST, applyOrderProblems, kustomizeSortOptions, PREREQUISITE_KINDS, syncWave, WORKLOAD_KINDS } from '../lib/render/apply-order';
+import type { Manifest } from '../lib/core/manifest';
 
 const SITES = readdirSync('dist').filter((d) => existsSync(join('dist', d, 'kustomization.yaml')));
 

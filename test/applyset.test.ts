@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
-import { APPLYSET_CRD_FILE, APPLYSET_PARENT_FILE, applyCommands, applySetId, applySetRef } from '../lib/applyset';
-import { ARTIFACTS } from '../lib/artifacts';
-import { buildSite } from '../lib/pipeline';
+import { APPLYSET_CRD_FILE, APPLYSET_PARENT_FILE, applyCommands, applySetId, applySetRef } from '../lib/artifacts/applyset';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import { buildSite } from '../lib/pipeline/pipeline';
 import { setUp } from './helpers/set-up';
 
 let build!: ReturnType<typeof buildSite>;

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
-import { ARTIFACTS } from '../lib/artifacts';
-import { EXIT_BAD_INPUT, runCli } from '../lib/cli';
-import { publishedMemory, publishedProductName, quantityBytes } from '../lib/gpu-models';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import { EXIT_BAD_INPUT, runCli } from '../lib/cli/cli';
+import { publishedMemory, publishedProductName, quantityBytes } from '../lib/model/gpu-models';
 import { loadSiteVariant, siteVariantFile } from './helpers/site-variant';
 
 const EXAMPLE = resolve('sites/example.yaml');

@@ -5,8 +5,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
-import { ARTIFACTS } from '../lib/artifacts';
-import { buildSite } from '../lib/pipeline';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import { buildSite } from '../lib/pipeline/pipeline';
 import { snapshotTree } from './helpers/tree';
 
 const registry = { charts: CHARTS, artifacts: ARTIFACTS };

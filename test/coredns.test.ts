@@ -2,11 +2,12 @@ import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
 import { COREDNS_ADDON_VALUES_FILE, CorednsChart, corefile } from '../charts/coredns';
-import { ARTIFACTS } from '../lib/artifacts';
-import { buildSite } from '../lib/pipeline';
-import { loadSite, type Site } from '../lib/site';
-import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/versions';
-import { atVersion, findingsOf, writeSite } from './fixtures/registry/sites';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import { buildSite } from '../lib/pipeline/pipeline';
+import { loadSite, type Site } from '../lib/site/site';
+import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/core/versions';
+import { atVersion, findingsOf } from './fixtures/registry/sites';
+import { siteVariantFile } from './helpers/site-variant';
 
 const example = loadSite('sites/example.yaml');
 
@@ -63,7 +64,7 @@ describe('CoreDNS chart', () => {
   });
 
   it('adds the extra hosts entries of the config', () => {
-    const site = loadSite(writeSite({ dns: { hosts: [{ ip: '192.168.1.20', names: ['gitlab.yourdomain.com', 'git.yourdomain.com'] }] } }));
+    const site = loadSite(siteVariantFile({ dns: { hosts: [{ ip: '192.168.1.20', names: ['gitlab.yourdomain.com', 'git.yourdomain.com'] }] } }));
     const root = block(corefile(site.config), '.:53 {');
     expect(root.slice(root.indexOf('hosts {'), root.indexOf('fallthrough') + 1)).toEqual([
       'hosts {',
@@ -75,7 +76,7 @@ describe('CoreDNS chart', () => {
   });
 
   it('puts a name inside a stub zone into that zone\'s block, the one CoreDNS answers it from', () => {
-    const site = loadSite(writeSite({ registry: { hostname: 'harbor.company.local' } }));
+    const site = loadSite(siteVariantFile({ registry: { hostname: 'harbor.company.local' } }));
     const text = corefile(site.config);
     expect(block(text, '.:53 {')).not.toContain('hosts {');
     expect(block(text, 'company.local:53 {')).toEqual(['errors', 'hosts {', '192.168.1.100 harbor.company.local', 'fallthrough', '}', 'cache 30', 'forward . 192.168.1.53 192.168.1.54', 'reload']);
@@ -86,7 +87,7 @@ describe('CoreDNS chart', () => {
     ['listed narrow first', ['dc1.company.local', 'company.local']],
   ])('with nested stub zones (%s), each name goes into the most specific zone that contains it', (_, zones) => {
     const site = loadSite(
-      writeSite({
+      siteVariantFile({
         dns: {
           stubZones: zones.map((zone, i) => ({ zone, servers: [`192.168.1.${53 + i}`] })),
           hosts: [{ ip: '192.168.1.30', names: ['wiki.company.local', 'ci.dc1.company.local', 'company.local', 'dc1.company.local.example.org'] }],
@@ -106,7 +107,7 @@ describe('CoreDNS chart', () => {
   });
 
   it('writes a name listed twice (here the registry name again, same address) once', () => {
-    const site = loadSite(writeSite({ dns: { hosts: [{ ip: '192.168.1.100', names: ['harbor.yourdomain.com', 'registry.yourdomain.com'] }] } }));
+    const site = loadSite(siteVariantFile({ dns: { hosts: [{ ip: '192.168.1.100', names: ['harbor.yourdomain.com', 'registry.yourdomain.com'] }] } }));
     const root = block(corefile(site.config), '.:53 {');
     expect(root.slice(root.indexOf('hosts {') + 1, root.indexOf('fallthrough'))).toEqual(['192.168.1.100 harbor.yourdomain.com', '192.168.1.100 registry.yourdomain.com']);
   });
@@ -118,20 +119,20 @@ describe('CoreDNS chart', () => {
   });
 
   it('with the EKS add-on, renders no ConfigMap (the add-on would overwrite it) but still the values file', () => {
-    const file = writeSite({ coredns: { managedBy: 'eksAddon' } });
+    const file = siteVariantFile({ coredns: { managedBy: 'eksAddon' } });
     const build = buildSite(file, { charts: CHARTS, artifacts: ARTIFACTS });
     expect(build.result.files.map((f) => f.path)).not.toContain('never-pruned/10-coredns.yaml');
     expect(JSON.parse(build.output.find((f) => f.path === COREDNS_ADDON_VALUES_FILE)!.content).corefile).toBe(corefile(build.site.config));
   });
 
   it('can be switched off', () => {
-    const build = buildSite(writeSite({ coredns: { enabled: false } }), { charts: CHARTS, artifacts: ARTIFACTS });
+    const build = buildSite(siteVariantFile({ coredns: { enabled: false } }), { charts: CHARTS, artifacts: ARTIFACTS });
     expect(build.result.files.map((f) => f.path)).not.toContain('never-pruned/10-coredns.yaml');
     expect(build.output.map((f) => f.path)).not.toContain(COREDNS_ADDON_VALUES_FILE);
   });
 
   it('refuses stub zones that would break cluster DNS, duplicates, and names with two addresses', () => {
-    const file = writeSite({
+    const file = siteVariantFile({
       dns: {
         stubZones: [
           { zone: 'company.local', servers: ['192.168.1.53'] },
@@ -162,7 +163,7 @@ describe('CoreDNS hosts entries with nested stub zones (issue 21)', () => {
   ])('puts a name into the most specific stub zone that contains it (%s)', (_, zones) => {
     const servers: Record<string, string> = { 'company.local': '192.168.1.53', 'lab.company.local': '10.0.0.53' };
     const site = loadSite(
-      writeSite({
+      siteVariantFile({
         dns: {
           stubZones: zones.map((zone) => ({ zone, servers: [servers[zone]] })),
           hosts: [{ ip: '10.0.0.7', names: ['gpu.lab.company.local', 'wiki.company.local'] }],

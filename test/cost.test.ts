@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
-import { ARTIFACTS } from '../lib/artifacts';
-import { EXIT_BAD_INPUT, runCli } from '../lib/cli';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import { EXIT_BAD_INPUT, runCli } from '../lib/cli/cli';
 import { DEFAULT_COST_TIERS } from '../lib/config/fleet';
 import type { SiteConfig } from '../lib/config/schema';
-import { allocate, costMarkdown, costReport, formatRate, formatUsd } from '../lib/cost';
-import { loadSite } from '../lib/site';
+import { allocate, costMarkdown, costReport, formatRate, formatUsd } from '../lib/artifacts/cost';
+import { loadSite } from '../lib/site/site';
 
 /** Just what the cost report reads: pools and rates. */
 function config(pools: [name: string, count: number, vcpus: number][], cost: Partial<SiteConfig['cost']> = {}): SiteConfig {

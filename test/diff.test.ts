@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { CHARTS } from '../charts';
-import { ARTIFACTS } from '../lib/artifacts';
-import { EXIT_BAD_INPUT, EXIT_FINDINGS, runCli } from '../lib/cli';
-import { diffValues } from '../lib/diff';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import { EXIT_BAD_INPUT, EXIT_FINDINGS, runCli } from '../lib/cli/cli';
+import { diffValues } from '../lib/output/diff';
 
 const REGISTRY = { charts: CHARTS, artifacts: ARTIFACTS };
 

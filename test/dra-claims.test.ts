@@ -1,8 +1,8 @@
 import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { DraClaimsChart } from '../charts/dra-claims';
-import { claimSelectors, semverOf } from '../lib/dra';
-import { loadSite } from '../lib/site';
+import { claimSelectors, semverOf } from '../lib/model/dra';
+import { loadSite } from '../lib/site/site';
 import { EXAMPLE, find, problemsOf, renderAndValidate, siteWith } from './helpers/gpu-site';
 
 const example = loadSite(EXAMPLE);

@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
-import type { Manifest } from '../lib/manifest';
-import { claimRequest, deviceClass, nvidiaDeviceClassExpression, podResourceClaim, resourceClaimTemplate } from '../lib/dra';
-import { SCHEMA_DIR, schemaSetFor } from '../lib/validator/schema';
-import { draFacts, SUPPORTED_KUBERNETES_VERSIONS, supportsNvidiaDraDriver, type KubernetesVersion } from '../lib/versions';
+import type { Manifest } from '../lib/core/manifest';
+import { claimRequest, deviceClass, nvidiaDeviceClassExpression, podResourceClaim, resourceClaimTemplate } from '../lib/model/dra';
+import { SCHEMA_DIR, schemaSetFor } from '../lib/validate/schema';
+import { draFacts, SUPPORTED_KUBERNETES_VERSIONS, supportsNvidiaDraDriver, type KubernetesVersion } from '../lib/core/versions';
 import { chartObjects, find, type Loose, problemsOf, renderAndValidate, siteWith } from './helpers/gpu-site';
 
 /** What the sources say per minor (shared/reference/dra-and-nvidia.md §1.1, §1.3, §1.4), written out independently. */

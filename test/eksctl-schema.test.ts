@@ -3,9 +3,9 @@ import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
-import { ARTIFACTS } from '../lib/artifacts';
-import { EKSCTL_PATH } from '../lib/eksctl';
-import { buildSite } from '../lib/pipeline';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import { EKSCTL_PATH } from '../lib/artifacts/eksctl';
+import { buildSite } from '../lib/pipeline/pipeline';
 import { siteVariantFile } from './helpers/site-variant';
 
 /** eksctl's own ClusterConfig schema, generated from its Go module by scripts/update-eksctl-schema.ts. */

@@ -4,10 +4,10 @@ import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CHARTS } from '../charts';
-import { ARTIFACTS } from '../lib/artifacts';
-import { EKSCTL_PATH } from '../lib/eksctl';
-import { podSpecOf } from '../lib/policy/pods';
-import { buildSite } from '../lib/pipeline';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import { EKSCTL_PATH } from '../lib/artifacts/eksctl';
+import { podSpecOf } from '../lib/validate/policy/pods';
+import { buildSite } from '../lib/pipeline/pipeline';
 import { siteVariantFile } from './helpers/site-variant';
 import { setUp } from './helpers/set-up';
 

@@ -8,8 +8,8 @@ import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CHARTS } from '../charts';
-import { ARTIFACTS } from '../lib/artifacts';
-import { runCli } from '../lib/cli';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import { runCli } from '../lib/cli/cli';
 import { snapshotTree } from './helpers/tree';
 
 const RUN_BUNDLE = resolve('scripts/run-bundle.cjs');
@@ -127,9 +127,9 @@ describe('the fast path (scripts/run-bundle.cjs) behaves like main.ts from sourc
     await inCopy(['--version']);
     expect(await inCopy(['--version'])).toEqual(await fast(['--version']));
     const now = new Date();
-    utimesSync(join(project, 'lib/labels.ts'), now, now);
+    utimesSync(join(project, 'lib/core/labels.ts'), now, now);
     const a = await inCopy(['--version']);
-    expect(a.stderr).toBe('building build/bundle/main.js (lib/labels.ts changed)\n');
+    expect(a.stderr).toBe('building build/bundle/main.js (lib/core/labels.ts changed)\n');
     expect(a.status).toBe(0);
     expect(readFileSync(join(project, 'build/bundle/inputs.json'), 'utf8')).not.toBe(readFileSync('build/bundle/inputs.json', 'utf8'));
     expect((await inCopy(['--version'])).stderr).toBe('');

@@ -1,11 +1,11 @@
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
-import { ARTIFACTS } from '../lib/artifacts';
-import type { Manifest } from '../lib/manifest';
-import { APPLY_FIRST, WORKLOAD_KINDS } from '../lib/apply-order';
-import { buildSite, validationContext } from '../lib/pipeline';
-import { validateFiles } from '../lib/validator';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import type { Manifest } from '../lib/core/manifest';
+import { APPLY_FIRST, WORKLOAD_KINDS } from '../lib/render/apply-order';
+import { buildSite, validationContext } from '../lib/pipeline/pipeline';
+import { validateFiles } from '../lib/validate/validator';
 import { siteVariantFile } from './helpers/site-variant';
 import { setUp } from './helpers/set-up';
 

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
-import { ARTIFACTS } from '../lib/artifacts';
-import { EXIT_BAD_INPUT, runCli } from '../lib/cli';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import { EXIT_BAD_INPUT, runCli } from '../lib/cli/cli';
 import { problemsOf, type SiteDocument, writeSite } from './helpers/gpu-site';
 
 type Edit = (doc: SiteDocument) => void;

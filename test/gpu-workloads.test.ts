@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { manifestsToYaml } from '../lib/output';
-import { NODEGROUP_LABEL } from '../lib/cloud';
-import { COMPUTE_TYPE_LABEL, HYBRID, POOL_LABEL } from '../lib/placement';
-import { nodeGroups, podFits } from '../lib/site-readme';
-import { loadSite } from '../lib/site';
+import { manifestsToYaml } from '../lib/render/site-files';
+import { NODEGROUP_LABEL } from '../lib/model/cloud';
+import { COMPUTE_TYPE_LABEL, HYBRID, POOL_LABEL } from '../lib/model/placement';
+import { nodeGroups, podFits } from '../lib/artifacts/site-readme';
+import { loadSite } from '../lib/site/site';
 import { chartObjects, EXAMPLE, find, type Loose, renderAndValidate, siteWith } from './helpers/gpu-site';
 import { setUp } from './helpers/set-up';
 

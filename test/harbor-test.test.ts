@@ -2,12 +2,13 @@ import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
 import { HarborTestChart } from '../charts/harbor-test';
-import { ARTIFACTS } from '../lib/artifacts';
-import { siteNamespaces, WORKLOADS_NAMESPACE } from '../lib/namespaces';
-import { buildSite } from '../lib/pipeline';
-import { loadSite, type Site } from '../lib/site';
-import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/versions';
-import { atVersion, findingsOf, writeSite } from './fixtures/registry/sites';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import { siteNamespaces, WORKLOADS_NAMESPACE } from '../lib/model/namespaces';
+import { buildSite } from '../lib/pipeline/pipeline';
+import { loadSite, type Site } from '../lib/site/site';
+import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/core/versions';
+import { atVersion, findingsOf } from './fixtures/registry/sites';
+import { siteVariantFile } from './helpers/site-variant';
 import { siteWith } from './helpers/gpu-site';
 
 type Json = any;
@@ -30,7 +31,7 @@ describe('harbor-test pod', () => {
     expect(p.spec.containers.map((c: Json) => c.image)).toEqual(['harbor.yourdomain.com/library/nginx:1.28.0']);
     expect(p.spec.imagePullSecrets).toEqual([{ name: 'harbor-registry' }]);
     expect(p.spec.containers[0].imagePullPolicy).toBe('IfNotPresent');
-    const custom = loadSite(writeSite({ registry: { hostname: 'registry.corp.example' }, harborTest: { image: 'platform/nginx:1.27.5' } }));
+    const custom = loadSite(siteVariantFile({ registry: { hostname: 'registry.corp.example' }, harborTest: { image: 'platform/nginx:1.27.5' } }));
     expect(pod(custom).spec.containers[0].image).toBe('registry.corp.example/platform/nginx:1.27.5');
   });
 
@@ -51,7 +52,7 @@ describe('harbor-test pod', () => {
 
   it('refuses an unpinned or latest image', () => {
     for (const image of ['library/nginx', 'library/nginx:latest']) {
-      const file = writeSite({ harborTest: { image } });
+      const file = siteVariantFile({ harborTest: { image } });
       expect(() => loadSite(file)).toThrow(`${file}: harborTest.image: must be <project>/<repository>:<tag> inside the registry, pinned to a tag (never :latest) (got "${image}")`);
     }
   });
@@ -61,7 +62,7 @@ describe('harbor-test pod', () => {
     expect(p.metadata).toMatchObject({ name: 'harbor-test', namespace: WORKLOADS_NAMESPACE });
     expect(p.spec.restartPolicy).toBe('Never');
     expect(p.spec.containers[0].command).toEqual(['nginx', '-v']);
-    const minimal = loadSite(writeSite({ storage: { nfs: { enabled: false } }, dra: { claimTemplates: [] }, samples: { gpuTest: { enabled: false }, gpuTraining: { enabled: false }, mlTraining: { enabled: false } } }));
+    const minimal = loadSite(siteVariantFile({ storage: { nfs: { enabled: false } }, dra: { claimTemplates: [] }, samples: { gpuTest: { enabled: false }, gpuTraining: { enabled: false }, mlTraining: { enabled: false } } }));
     expect(siteNamespaces(minimal.config).map((n) => n.name)).toContain(WORKLOADS_NAMESPACE);
   });
 
@@ -85,13 +86,13 @@ describe('harbor-test pod', () => {
   });
 
   it('without pull secrets, references none (Harbor\'s library project may be public)', () => {
-    expect(pod(loadSite(writeSite({ pullSecrets: { enabled: false } }))).spec.imagePullSecrets).toEqual([]);
+    expect(pod(loadSite(siteVariantFile({ pullSecrets: { enabled: false } }))).spec.imagePullSecrets).toEqual([]);
   });
 
   it('is rendered last of the registry parts and can be switched off', () => {
     const files = (site: string) => buildSite(site, { charts: CHARTS, artifacts: ARTIFACTS }, { validate: false }).result.files.map((f) => f.path);
     expect(files('sites/example.yaml')).toContain('62-harbor-test.yaml');
-    expect(files(writeSite({ harborTest: { enabled: false } }))).not.toContain('62-harbor-test.yaml');
+    expect(files(siteVariantFile({ harborTest: { enabled: false } }))).not.toContain('62-harbor-test.yaml');
   });
 
   it.each(SUPPORTED_KUBERNETES_VERSIONS)('passes strict validation with its pull secret for Kubernetes %s', (version) => {

@@ -7,8 +7,8 @@ import fc from 'fast-check';
 import { parse, stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
-import { ARTIFACTS } from '../lib/artifacts';
-import { EXIT_BAD_INPUT, runCli } from '../lib/cli';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import { EXIT_BAD_INPUT, runCli } from '../lib/cli/cli';
 import { SiteSchema } from '../lib/config/schema';
 import { snapshotTree } from './helpers/tree';
 

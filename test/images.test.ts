@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { imageTag, releaseTag, splitImage } from '../lib/images';
-import { labelValueProblem } from '../lib/config/semantic';
+import { imageTag, parseImage, releaseTag, splitImage } from '../lib/model/images';
+import { labelValueProblem } from '../lib/site/semantic';
 
 const DEFAULT = 'nvcr.io/nvidia/k8s-device-plugin:v0.20.0';
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
@@ -9,6 +9,16 @@ describe('image references', () => {
   it('splits registries the way container runtimes resolve them', () => {
     expect(splitImage('nginx:1.27')).toEqual({ registry: 'docker.io', path: 'library/nginx:1.27' });
     expect(splitImage('harbor.example.com:8443/library/nginx:1.27')).toEqual({ registry: 'harbor.example.com:8443', path: 'library/nginx:1.27' });
+  });
+
+  it('parses tag and digest, the one parser of both the version label and the image-pinned policy check', () => {
+    expect(parseImage(DEFAULT)).toEqual({ tag: 'v0.20.0' });
+    expect(parseImage(`${DEFAULT}@${DIGEST}`)).toEqual({ tag: 'v0.20.0', digest: DIGEST });
+    expect(parseImage(`nvcr.io/nvidia/k8s-device-plugin@${DIGEST}`)).toEqual({ digest: DIGEST });
+    // a registry port is not a tag; a trailing ":" is an empty one
+    expect(parseImage('harbor.example.com:8443/library/nginx')).toEqual({});
+    expect(parseImage('busybox:')).toEqual({ tag: '' });
+    expect(parseImage('localhost:5000')).toEqual({ tag: '5000' });
   });
 
   it('reads the tag, or a short digest form, or says untagged', () => {

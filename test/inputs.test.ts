@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
-import { ARTIFACTS } from '../lib/artifacts';
-import { EXIT_BAD_INPUT, runCli } from '../lib/cli';
-import { readPlainPullCredentials, readRegistryCa, readSiteInputs } from '../lib/config/inputs';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import { EXIT_BAD_INPUT, runCli } from '../lib/cli/cli';
+import { readPlainPullCredentials, readRegistryCa, readSiteInputs } from '../lib/site/inputs';
 import { SiteConfigError } from '../lib/config/problems';
-import { loadSite } from '../lib/site';
-import { EXAMPLE_CA, FIXTURES, writeSite } from './fixtures/registry/sites';
+import { loadSite } from '../lib/site/site';
+import { EXAMPLE_CA, FIXTURES } from './fixtures/registry/sites';
+import { siteVariantFile } from './helpers/site-variant';
 import { snapshotTree } from './helpers/tree';
 
 const NOW = new Date('2027-06-01T00:00:00Z');
@@ -126,7 +127,7 @@ describe('registry.caFile', () => {
 
 describe('plain-mode credentials from the environment', () => {
   const plainSite = () =>
-    loadSite(writeSite({ pullSecrets: { mode: 'plain', plain: { iUnderstandTheSecretIsWrittenToDist: true } } }), {
+    loadSite(siteVariantFile({ pullSecrets: { mode: 'plain', plain: { iUnderstandTheSecretIsWrittenToDist: true } } }), {
       env: { HARBOR_USERNAME: 'robot$library+puller', HARBOR_PASSWORD: 'not-a-real-token' },
     });
 
@@ -180,7 +181,7 @@ describe('bad registry input on the command line', () => {
   ];
   for (const [fixture, what] of caCases) {
     it(`${fixture}: one line naming file and field, exit 2, output untouched`, async () => {
-      const site = writeSite({ registry: { caFile: fixture } }, { [fixture]: join(FIXTURES, fixture) });
+      const site = siteVariantFile({ registry: { caFile: fixture } }, { [fixture]: join(FIXTURES, fixture) });
       const err = await synthFails(site);
       expect(err).toHaveLength(1);
       expect(err[0]).toMatch(new RegExp(`^${site.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: registry\\.caFile: ${join(dirname(site), fixture).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.* ${what}.*\\(got "${fixture}"\\)$`));
@@ -188,20 +189,20 @@ describe('bad registry input on the command line', () => {
   }
 
   it('an unreadable CA file', async () => {
-    const site = writeSite({ registry: { caFile: 'nowhere.crt' } });
+    const site = siteVariantFile({ registry: { caFile: 'nowhere.crt' } });
     expect(existsSync(join(dirname(site), 'nowhere.crt'))).toBe(false);
     expect(await synthFails(site)).toEqual([`${site}: registry.caFile: ${join(dirname(site), 'nowhere.crt')} cannot be read (no such file); registry.caFile is relative to the file that sets it (got "nowhere.crt")`]);
   });
 
   it('plain mode without the opt-in', async () => {
-    const site = writeSite({ pullSecrets: { mode: 'plain' } });
+    const site = siteVariantFile({ pullSecrets: { mode: 'plain' } });
     expect(await synthFails(site, { HARBOR_USERNAME: 'robot$k8s-robot', HARBOR_PASSWORD: 'x' })).toEqual([
       `${site}: pullSecrets.plain.iUnderstandTheSecretIsWrittenToDist: must be true to use pullSecrets.mode plain: the robot token is then written base64-encoded, not encrypted, into dist/ (use mode externalSecret or sealedSecret to keep it out) (got false)`,
     ]);
   });
 
   it('plain mode without its environment variables', async () => {
-    const site = writeSite({ pullSecrets: { mode: 'plain', plain: { iUnderstandTheSecretIsWrittenToDist: true, usernameEnv: 'EHC_TEST_NO_USER', passwordEnv: 'EHC_TEST_NO_TOKEN' } } });
+    const site = siteVariantFile({ pullSecrets: { mode: 'plain', plain: { iUnderstandTheSecretIsWrittenToDist: true, usernameEnv: 'EHC_TEST_NO_USER', passwordEnv: 'EHC_TEST_NO_TOKEN' } } });
     expect(await synthFails(site)).toEqual([
       `${site}: pullSecrets.plain.usernameEnv: environment variable EHC_TEST_NO_USER is not set or empty; mode plain reads the robot account name from it at synth time (got "EHC_TEST_NO_USER")`,
       `${site}: pullSecrets.plain.passwordEnv: environment variable EHC_TEST_NO_TOKEN is not set or empty; mode plain reads the robot token from it at synth time (got "EHC_TEST_NO_TOKEN")`,
@@ -209,10 +210,10 @@ describe('bad registry input on the command line', () => {
   });
 
   it('a missing caFile while the CA DaemonSet is enabled', () => {
-    const site = writeSite({ registry: { caFile: null } });
+    const site = siteVariantFile({ registry: { caFile: null } });
     expect(() => loadSite(site)).toThrow(SiteConfigError);
     expect(() => loadSite(site)).toThrow(/registry\.caFile: is required while registryCaTrust\.enabled is true/);
-    expect(loadSite(writeSite({ registry: { caFile: null }, registryCaTrust: { enabled: false } })).inputs.registryCa).toBeUndefined();
+    expect(loadSite(siteVariantFile({ registry: { caFile: null }, registryCaTrust: { enabled: false } })).inputs.registryCa).toBeUndefined();
   });
 });
 

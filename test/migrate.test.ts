@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { CHARTS } from '../charts';
-import { ARTIFACTS } from '../lib/artifacts';
-import { EXIT_BAD_INPUT, EXIT_FINDINGS, runCli } from '../lib/cli';
-import { objectIdentity } from '../lib/manifest';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import { EXIT_BAD_INPUT, EXIT_FINDINGS, runCli } from '../lib/cli/cli';
+import { objectIdentity } from '../lib/core/manifest';
 import {
   devicePluginDaemonSets,
   eligibleNodes,
@@ -19,8 +19,8 @@ import {
   type ComponentPlan,
   type LiveObject,
   type Step,
-} from '../lib/migrate';
-import { buildSite } from '../lib/pipeline';
+} from '../lib/output/migrate';
+import { buildSite } from '../lib/pipeline/pipeline';
 import { setUp } from './helpers/set-up';
 
 const REGISTRY = { charts: CHARTS, artifacts: ARTIFACTS };

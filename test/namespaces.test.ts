@@ -1,9 +1,9 @@
 import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { NamespacesChart } from '../charts/namespaces';
-import { siteNamespaces } from '../lib/namespaces';
-import { loadSite, type Site } from '../lib/site';
-import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/versions';
+import { siteNamespaces } from '../lib/model/namespaces';
+import { loadSite, type Site } from '../lib/site/site';
+import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/core/versions';
 import { atVersion } from './fixtures/registry/sites';
 
 const example = loadSite('sites/example.yaml');

@@ -1,7 +1,7 @@
 import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { NfsStorageChart } from '../charts/nfs-storage';
-import { loadSite } from '../lib/site';
+import { loadSite } from '../lib/site/site';
 import { chartObjects, EXAMPLE, find, problemsOf, renderAndValidate, siteWith } from './helpers/gpu-site';
 
 const example = loadSite(EXAMPLE);

@@ -4,12 +4,12 @@ import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CHARTS } from '../charts';
-import { ARTIFACTS } from '../lib/artifacts';
-import type { Manifest } from '../lib/manifest';
-import { podSpecOf, usesGpu } from '../lib/policy/pods';
-import { buildSite } from '../lib/pipeline';
-import { eksPauseImage, nodeConfig } from '../lib/nodeadm';
-import { loadSite } from '../lib/site';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import type { Manifest } from '../lib/core/manifest';
+import { podSpecOf, usesGpu } from '../lib/validate/policy/pods';
+import { buildSite } from '../lib/pipeline/pipeline';
+import { eksPauseImage, nodeConfig } from '../lib/artifacts/nodeadm';
+import { loadSite } from '../lib/site/site';
 import { problemsOf, siteWith } from './helpers/gpu-site';
 import { setUp } from './helpers/set-up';
 

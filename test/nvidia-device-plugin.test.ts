@@ -2,11 +2,11 @@ import { Testing } from 'cdk8s';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { NvidiaDevicePluginChart } from '../charts/nvidia-device-plugin';
-import { loadSite, type Site } from '../lib/site';
-import { cloudNodeLabels, NODEGROUP_LABEL } from '../lib/cloud';
-import { COMPUTE_TYPE_LABEL, gpuModeNodeSelector, GPU_MODE_LABEL, HYBRID, poolNodeLabels, runsDevicePlugin } from '../lib/placement';
-import { tolerates } from '../lib/policy/pods';
-import { selectorMatches, type LabelSelectorView } from '../lib/policy/selectors';
+import { loadSite, type Site } from '../lib/site/site';
+import { cloudNodeLabels, NODEGROUP_LABEL } from '../lib/model/cloud';
+import { COMPUTE_TYPE_LABEL, gpuModeNodeSelector, GPU_MODE_LABEL, HYBRID, poolNodeLabels, runsDevicePlugin } from '../lib/model/placement';
+import { tolerates } from '../lib/validate/policy/pods';
+import { selectorMatches, type LabelSelectorView } from '../lib/validate/policy/selectors';
 import { chartObjects, EXAMPLE, find, type Loose, renderAndValidate, siteWith } from './helpers/gpu-site';
 import { loadSiteVariant, withoutDra } from './helpers/site-variant';
 

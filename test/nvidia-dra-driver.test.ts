@@ -1,11 +1,11 @@
 import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { NvidiaDraDriverChart } from '../charts/nvidia-dra-driver';
-import type { Manifest } from '../lib/manifest';
-import { siteNamespaces } from '../lib/namespaces';
-import { COMPUTE_TYPE_LABEL, GPU_MODE_LABEL, HYBRID, poolNodeLabels } from '../lib/placement';
-import { selectorMatches } from '../lib/policy/selectors';
-import { loadSite } from '../lib/site';
+import type { Manifest } from '../lib/core/manifest';
+import { siteNamespaces } from '../lib/model/namespaces';
+import { COMPUTE_TYPE_LABEL, GPU_MODE_LABEL, HYBRID, poolNodeLabels } from '../lib/model/placement';
+import { selectorMatches } from '../lib/validate/policy/selectors';
+import { loadSite } from '../lib/site/site';
 import { chartObjects, EXAMPLE, find, type Loose, problemsOf, renderAndValidate, siteWith } from './helpers/gpu-site';
 
 const example = loadSite(EXAMPLE);

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { SiteConfig } from '../lib/config/schema';
 // semantic first: it imports observability-checks, which imports it back (loaded the other way round, the
 // check list would be read before it exists)
-import { SEMANTIC_CHECKS } from '../lib/config/semantic';
-import { checkClusterAutoscaler, checkDcgmExporter, checkMonitoringLabels, OBSERVABILITY_CHECKS } from '../lib/config/observability-checks';
+import { SEMANTIC_CHECKS } from '../lib/site/checks';
+import { checkClusterAutoscaler, checkDcgmExporter, checkMonitoringLabels, OBSERVABILITY_CHECKS } from '../lib/site/observability-checks';
 
 const KEY_NAME = 'label key name must be 1-63 characters of letters, digits, "-", "_" and ".", starting and ending with a letter or digit';
 const VALUE = 'label value must be at most 63 characters of letters, digits, "-", "_" and ".", starting and ending with a letter or digit';

@@ -5,8 +5,9 @@ import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSiteSource } from '../lib/config/load';
 import { mergeOverlay, splitPath } from '../lib/config/overlay';
-import { joinPath, SiteConfigError } from '../lib/config/problems';
-import { loadSite } from '../lib/site';
+import { formatPath } from '../lib/core/paths';
+import { SiteConfigError } from '../lib/config/problems';
+import { loadSite } from '../lib/site/site';
 
 const FLEET = 'test/fixtures/fleet';
 
@@ -62,9 +63,9 @@ describe('mergeOverlay', () => {
 });
 
 describe('splitPath', () => {
-  it('inverts joinPath', () => {
+  it('inverts formatPath in config style', () => {
     for (const segments of [[], ['nodePools', 0, 'count'], ['nodePools', 1, 'labels', 'gpu.example.com/model'], ['a', 'b_c', 3]]) {
-      expect(splitPath(joinPath(segments))).toEqual(segments);
+      expect(splitPath(formatPath(segments, 'config'))).toEqual(segments);
     }
   });
 });

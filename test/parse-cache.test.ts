@@ -1,13 +1,13 @@
-// lib/config/load.ts keeps the files it parsed and lib/config/inputs.ts the CA certificates it read, per
+// lib/config/load.ts keeps the files it parsed and lib/site/inputs.ts the CA certificates it read, per
 // process, so a fleet whose sites extend one base parses it once (issue 18). A cache must never change
 // what a load returns: an edited file is read again, and no caller can change what the next one gets.
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readRegistryCa } from '../lib/config/inputs';
+import { readRegistryCa } from '../lib/site/inputs';
 import { readSiteSource } from '../lib/config/load';
-import { loadSite } from '../lib/site';
+import { loadSite } from '../lib/site/site';
 
 const NOW = new Date('2027-01-01T00:00:00Z');
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Manifest, RenderedFile } from '../lib/manifest';
-import { HOST_PRIVILEGES, PRIVILEGE_ALLOWLIST, grantMatches } from '../lib/policy/allowlist';
-import { CLUSTER_PROVIDED_OBJECTS, CLUSTER_PROVIDED_PODS } from '../lib/policy/cluster-provided';
-import { CHECK_DESCRIPTIONS, type ValidationContext, validateFiles } from '../lib/validator';
+import type { Manifest, RenderedFile } from '../lib/core/manifest';
+import { HOST_PRIVILEGES, PRIVILEGE_ALLOWLIST, grantMatches } from '../lib/validate/policy/allowlist';
+import { CLUSTER_PROVIDED_OBJECTS, CLUSTER_PROVIDED_PODS } from '../lib/validate/policy/cluster-provided';
+import { CHECK_DESCRIPTIONS, type ValidationContext, validateFiles } from '../lib/validate/validator';
 import { CONTEXT, loadSite, withEdit, withObjects } from './fixtures/validator/site';
 
 const site = loadSite('site-1.33.yaml');
@@ -84,12 +84,13 @@ describe('image-pinned', () => {
     ['busybox', 'has no tag or digest'],
     ['harbor.example.com:5000/library/busybox', 'has no tag or digest'],
     ['harbor.example.com/library/busybox:latest', 'uses the moving tag "latest"'],
+    ['busybox:', 'has no tag or digest'],
   ])('flags %s', (image, message) => {
     const files = trainerPod((spec) => (spec.containers[0].image = image));
     expect(findings('image-pinned', files)).toEqual([`Deployment ml-workloads/trainer | spec.template.spec.containers[0].image | container "trainer" image "${image}" ${message}`]);
   });
 
-  it.each(['harbor.example.com:5000/library/busybox:1.37', 'busybox@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', 'nvcr.io/nvidia/cuda:12.9.1-base-ubuntu24.04'])('accepts %s', (image) => {
+  it.each(['harbor.example.com:5000/library/busybox:1.37', 'busybox@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', 'nvcr.io/nvidia/cuda:12.9.1-base-ubuntu24.04', 'busybox:latest@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'])('accepts %s', (image) => {
     expect(findings('image-pinned', trainerPod((spec) => (spec.containers[0].image = image)))).toEqual([]);
   });
 });
@@ -101,8 +102,8 @@ describe('privileged-allowlist', () => {
       spec.volumes.push({ name: 'root', hostPath: { path: '/' } });
     });
     expect(findings('privileged-allowlist', files)).toEqual([
-      'Deployment ml-workloads/trainer | spec.template.spec.hostNetwork | hostNetwork: true: component "samples" is not allowed hostNetwork (grant it with a reason in lib/policy/allowlist.ts)',
-      'Deployment ml-workloads/trainer | spec.template.spec.volumes[2].hostPath | hostPath volume "root" (/): component "samples" is not allowed hostPath (grant it with a reason in lib/policy/allowlist.ts)',
+      'Deployment ml-workloads/trainer | spec.template.spec.hostNetwork | hostNetwork: true: component "samples" is not allowed hostNetwork (grant it with a reason in lib/validate/policy/allowlist.ts)',
+      'Deployment ml-workloads/trainer | spec.template.spec.volumes[2].hostPath | hostPath volume "root" (/): component "samples" is not allowed hostPath (grant it with a reason in lib/validate/policy/allowlist.ts)',
     ]);
   });
 
@@ -111,7 +112,7 @@ describe('privileged-allowlist', () => {
       d.spec.template.spec.containers[0].securityContext = { privileged: true };
     });
     expect(findings('privileged-allowlist', files)).toEqual([
-      'DaemonSet nvidia-device-plugin/nvidia-device-plugin | spec.template.spec.containers[0].securityContext.privileged | privileged container "nvidia-device-plugin": component "nvidia-device-plugin" is not allowed privileged (grant it with a reason in lib/policy/allowlist.ts)',
+      'DaemonSet nvidia-device-plugin/nvidia-device-plugin | spec.template.spec.containers[0].securityContext.privileged | privileged container "nvidia-device-plugin": component "nvidia-device-plugin" is not allowed privileged (grant it with a reason in lib/validate/policy/allowlist.ts)',
     ]);
   });
 
@@ -430,8 +431,8 @@ describe('privileged-allowlist matches a component exactly (issue 21)', () => {
     const pod = daemonSet('near-miss', component, { volumes: [{ name: 'host', hostPath: { path: '/var/lib/kubelet' } }] });
     (pod.spec as any).template.spec.containers[0].securityContext = { privileged: true };
     expect(findings('privileged-allowlist', withObjects(site, pod))).toEqual([
-      `DaemonSet kube-system/near-miss | spec.template.spec.containers[0].securityContext.privileged | privileged container "near-miss": component "${component}" is not allowed privileged (grant it with a reason in lib/policy/allowlist.ts)`,
-      `DaemonSet kube-system/near-miss | spec.template.spec.volumes[0].hostPath | hostPath volume "host" (/var/lib/kubelet): component "${component}" is not allowed hostPath (grant it with a reason in lib/policy/allowlist.ts)`,
+      `DaemonSet kube-system/near-miss | spec.template.spec.containers[0].securityContext.privileged | privileged container "near-miss": component "${component}" is not allowed privileged (grant it with a reason in lib/validate/policy/allowlist.ts)`,
+      `DaemonSet kube-system/near-miss | spec.template.spec.volumes[0].hostPath | hostPath volume "host" (/var/lib/kubelet): component "${component}" is not allowed hostPath (grant it with a reason in lib/validate/policy/allowlist.ts)`,
     ]);
   });
 

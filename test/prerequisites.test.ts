@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
-import { ARTIFACTS } from '../lib/artifacts';
-import { runCli } from '../lib/cli';
-import { buildSite } from '../lib/pipeline';
-import { describePrerequisite, missingOnCluster, sitePrerequisites } from '../lib/prerequisites';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import { runCli } from '../lib/cli/cli';
+import { buildSite } from '../lib/pipeline/pipeline';
+import { describePrerequisite, missingOnCluster, sitePrerequisites } from '../lib/validate/prerequisites';
 import { siteVariantFile } from './helpers/site-variant';
 
 const registry = { charts: CHARTS, artifacts: ARTIFACTS };

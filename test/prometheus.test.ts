@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CHARTS } from '../charts';
 import { PrometheusChart } from '../charts/prometheus';
-import type { Manifest } from '../lib/manifest';
-import { validationContext } from '../lib/pipeline';
-import { renderSite } from '../lib/render';
-import { loadSite, type Site } from '../lib/site';
-import { validateFiles } from '../lib/validator';
+import type { Manifest } from '../lib/core/manifest';
+import { validationContext } from '../lib/pipeline/pipeline';
+import { renderSite } from '../lib/render/render';
+import { loadSite, type Site } from '../lib/site/site';
+import { validateFiles } from '../lib/validate/validator';
 import { loadSiteVariant } from './helpers/site-variant';
 import { setUp } from './helpers/set-up';
 

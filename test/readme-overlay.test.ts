@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
-import { ARTIFACTS } from '../lib/artifacts';
-import { EXAMPLE_IDENTITY } from '../lib/config/advice';
-import { buildSite } from '../lib/pipeline';
-import { loadSite } from '../lib/site';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import { EXAMPLE_IDENTITY } from '../lib/site/advice';
+import { buildSite } from '../lib/pipeline/pipeline';
+import { loadSite } from '../lib/site/site';
 import { loadSiteVariant } from './helpers/site-variant';
 
 const registry = { charts: CHARTS, artifacts: ARTIFACTS };

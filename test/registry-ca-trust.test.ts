@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { CA_SHA256_ANNOTATION, hostsToml, RegistryCaTrustChart } from '../charts/registry-ca-trust';
-import { loadSite, type Site } from '../lib/site';
-import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/versions';
-import { atVersion, findingsOf, writeSite } from './fixtures/registry/sites';
+import { loadSite, type Site } from '../lib/site/site';
+import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/core/versions';
+import { atVersion, findingsOf } from './fixtures/registry/sites';
+import { siteVariantFile } from './helpers/site-variant';
 
 const example = loadSite('sites/example.yaml');
 const CERTS_D = '/etc/containerd/certs.d/harbor.yourdomain.com';
@@ -29,7 +30,7 @@ function podSpec(site: Site): Json {
 function allContainers(spec: Json): Json[] {
   return [...(spec.initContainers ?? []), ...spec.containers];
 }
-const withSystemTrust = (osFamily: 'debian' | 'rhel') => loadSite(writeSite({ registryCaTrust: { systemTrust: { enabled: true, osFamily } } }));
+const withSystemTrust = (osFamily: 'debian' | 'rhel') => loadSite(siteVariantFile({ registryCaTrust: { systemTrust: { enabled: true, osFamily } } }));
 
 describe('registry CA trust chart', () => {
   it('renders a ConfigMap and a DaemonSet in kube-system for the example site', () => {
@@ -85,7 +86,7 @@ describe('registry CA trust chart', () => {
   });
 
   it('pins images from the config, with IfNotPresent and explicit requests and memory limits', () => {
-    const site = loadSite(writeSite({ registryCaTrust: { installerImage: 'mirror.example.com/busybox:1.36.1', pauseImage: 'mirror.example.com/pause:3.9' } }));
+    const site = loadSite(siteVariantFile({ registryCaTrust: { installerImage: 'mirror.example.com/busybox:1.36.1', pauseImage: 'mirror.example.com/pause:3.9' } }));
     const spec = podSpec(site);
     expect(allContainers(spec).map((c) => c.image)).toEqual(['mirror.example.com/busybox:1.36.1', 'mirror.example.com/pause:3.9']);
     for (const c of allContainers(podSpec(example))) {
@@ -166,7 +167,7 @@ describe('registry CA trust chart', () => {
   });
 
   it('refuses installer images from the registry it is about to trust', () => {
-    const file = writeSite({ registryCaTrust: { installerImage: 'harbor.yourdomain.com/library/busybox:1.37.0' } });
+    const file = siteVariantFile({ registryCaTrust: { installerImage: 'harbor.yourdomain.com/library/busybox:1.37.0' } });
     expect(() => loadSite(file)).toThrow(
       `${file}: registryCaTrust.installerImage: must not come from harbor.yourdomain.com: nodes cannot pull from the registry before this DaemonSet made them trust its CA (got "harbor.yourdomain.com/library/busybox:1.37.0")`,
     );

@@ -1,18 +1,19 @@
+import { formatPath } from '../lib/core/paths';
 import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
 import { RegistryCredentialsChart } from '../charts/registry-credentials';
-import { ARTIFACTS } from '../lib/artifacts';
-import { joinPath } from '../lib/config/problems';
-import { siteNamespaces } from '../lib/namespaces';
-import { podSpecOf } from '../lib/policy/pods';
-import { buildSite, validationContext } from '../lib/pipeline';
-import { DEFAULT_PULL_SECRET_NAME, imagePullSecrets, pullSecretNamespaces } from '../lib/pull-secrets';
-import { renderSite } from '../lib/render';
-import { loadSite, type Site } from '../lib/site';
-import { validateFiles } from '../lib/validator';
-import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/versions';
-import { atVersion, findingsOf, writeSite } from './fixtures/registry/sites';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import { siteNamespaces } from '../lib/model/namespaces';
+import { podSpecOf } from '../lib/validate/policy/pods';
+import { buildSite, validationContext } from '../lib/pipeline/pipeline';
+import { DEFAULT_PULL_SECRET_NAME, imagePullSecrets, pullSecretNamespaces } from '../lib/model/pull-secrets';
+import { renderSite } from '../lib/render/render';
+import { loadSite, type Site } from '../lib/site/site';
+import { validateFiles } from '../lib/validate/validator';
+import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/core/versions';
+import { atVersion, findingsOf } from './fixtures/registry/sites';
+import { siteVariantFile } from './helpers/site-variant';
 
 type Json = any;
 
@@ -29,7 +30,7 @@ function synth(site: Site): Json[] {
 
 const sealedSite = (scope: 'strict' | 'clusterWide' = 'strict', namespaces = pullSecretNamespaces(example.config)) =>
   loadSite(
-    writeSite({
+    siteVariantFile({
       pullSecrets: {
         mode: 'sealedSecret',
         sealedSecret:
@@ -39,7 +40,7 @@ const sealedSite = (scope: 'strict' | 'clusterWide' = 'strict', namespaces = pul
       },
     }),
   );
-const plainSite = () => loadSite(writeSite({ pullSecrets: { mode: 'plain', plain: { iUnderstandTheSecretIsWrittenToDist: true } } }), { env: ENV });
+const plainSite = () => loadSite(siteVariantFile({ pullSecrets: { mode: 'plain', plain: { iUnderstandTheSecretIsWrittenToDist: true } } }), { env: ENV });
 
 /** Replaces each `{{ … }}` action with a JSON string, so the template's JSON skeleton can be parsed. */
 function skeleton(template: string): Json {
@@ -55,8 +56,8 @@ describe('pull secrets', () => {
     const running = siteNamespaces(example.config).filter((n) => n.runsPods).map((n) => n.name);
     expect(running.length).toBeGreaterThan(0);
     expect(pullSecretNamespaces(example.config)).toEqual(running);
-    expect(pullSecretNamespaces(loadSite(writeSite({ pullSecrets: { includeKubeSystem: true } })).config)).toEqual([...running, 'kube-system']);
-    expect(pullSecretNamespaces(loadSite(writeSite({ pullSecrets: { namespaces: ['team-a', 'team-b'] } })).config)).toEqual(['team-a', 'team-b']);
+    expect(pullSecretNamespaces(loadSite(siteVariantFile({ pullSecrets: { includeKubeSystem: true } })).config)).toEqual([...running, 'kube-system']);
+    expect(pullSecretNamespaces(loadSite(siteVariantFile({ pullSecrets: { namespaces: ['team-a', 'team-b'] } })).config)).toEqual(['team-a', 'team-b']);
     const externalSecrets = synth(example).filter((o) => o.kind === 'ExternalSecret');
     expect(externalSecrets.map((o) => o.metadata.namespace)).toEqual(running);
   });
@@ -69,13 +70,13 @@ describe('pull secrets', () => {
       expect(imagePullSecrets(example.config, o.metadata.namespace)).toEqual([{ name: 'harbor-registry' }]);
     }
     expect(imagePullSecrets(example.config, 'kube-system')).toEqual([]);
-    expect(imagePullSecrets(loadSite(writeSite({ pullSecrets: { enabled: false } })).config, 'ml-workloads')).toEqual([]);
-    const renamed = loadSite(writeSite({ pullSecrets: { name: 'harbor-pull' } }));
+    expect(imagePullSecrets(loadSite(siteVariantFile({ pullSecrets: { enabled: false } })).config, 'ml-workloads')).toEqual([]);
+    const renamed = loadSite(siteVariantFile({ pullSecrets: { name: 'harbor-pull' } }));
     expect(imagePullSecrets(renamed.config, 'ml-workloads')).toEqual([{ name: 'harbor-pull' }]);
   });
 
   it('are what every pod of the rendered site references, in every namespace, kube-system included when asked', () => {
-    for (const file of ['sites/example.yaml', writeSite({ pullSecrets: { includeKubeSystem: true } })]) {
+    for (const file of ['sites/example.yaml', siteVariantFile({ pullSecrets: { includeKubeSystem: true } })]) {
       const build = buildSite(file, registry, { validate: false });
       let pods = 0;
       for (const rendered of build.result.files) {
@@ -104,7 +105,7 @@ describe('pull secrets', () => {
         auth: { jwt: { serviceAccountRef: { name: 'external-secrets', namespace: 'external-secrets' } } },
       });
       expect(store.spec.conditions).toEqual([{ namespaces: pullSecretNamespaces(example.config) }]);
-      const controller = loadSite(writeSite({ pullSecrets: { externalSecret: { auth: 'controller', region: 'us-east-1' } } }));
+      const controller = loadSite(siteVariantFile({ pullSecrets: { externalSecret: { auth: 'controller', region: 'us-east-1' } } }));
       expect(synth(controller).find((o) => o.kind === 'ClusterSecretStore').spec.provider.aws).toEqual({ service: 'SecretsManager', region: 'us-east-1' });
     });
 
@@ -133,14 +134,14 @@ describe('pull secrets', () => {
     });
 
     it('passes a stored .dockerconfigjson through, and a JSON property when the secret is an object', () => {
-      const site = loadSite(writeSite({ pullSecrets: { username: null, externalSecret: { format: 'dockerconfigjson', property: 'config' } } }));
+      const site = loadSite(siteVariantFile({ pullSecrets: { username: null, externalSecret: { format: 'dockerconfigjson', property: 'config' } } }));
       const es = synth(site).find((o) => o.kind === 'ExternalSecret');
       expect(es.spec.data).toEqual([{ secretKey: 'dockerconfigjson', remoteRef: { key: 'harbor/robot-k8s-robot', property: 'config' } }]);
       expect(es.spec.target.template.data).toEqual({ '.dockerconfigjson': '{{ .dockerconfigjson | toString }}' });
     });
 
     it('needs the secret key, and the robot name for format token', () => {
-      const file = writeSite({ pullSecrets: { username: null, externalSecret: { key: null } } });
+      const file = siteVariantFile({ pullSecrets: { username: null, externalSecret: { key: null } } });
       expect(() => loadSite(file)).toThrow(
         [
           `${file}: pullSecrets.externalSecret.key: is required in mode externalSecret: the name or ARN of the AWS Secrets Manager secret with the robot credential`,
@@ -152,10 +153,10 @@ describe('pull secrets', () => {
 
   it('refuse a username that is not a Harbor 2.x robot account', () => {
     for (const good of ['robot$k8s-robot', 'robot$library+puller', 'robot$ml.team+ci_pull']) {
-      expect(loadSite(writeSite({ pullSecrets: { username: good } })).config.pullSecrets.username).toBe(good);
+      expect(loadSite(siteVariantFile({ pullSecrets: { username: good } })).config.pullSecrets.username).toBe(good);
     }
     for (const bad of ['admin', 'robot$', 'robot$Library+Puller', 'robot-k8s', 'robot$+puller']) {
-      const file = writeSite({ pullSecrets: { username: bad } });
+      const file = siteVariantFile({ pullSecrets: { username: bad } });
       expect(() => loadSite(file), bad).toThrow(
         `${file}: pullSecrets.username: must be a Harbor 2.x robot account name: robot$<project>+<name> (project robot) or robot$<name> (system robot), lowercase (got ${JSON.stringify(bad)})`,
       );
@@ -196,19 +197,19 @@ describe('pull secrets', () => {
 
     it('names every namespace without ciphertext, and ciphertext for a namespace without the secret', () => {
       const [first, ...rest] = pullSecretNamespaces(example.config);
-      const file = writeSite({
+      const file = siteVariantFile({
         pullSecrets: { mode: 'sealedSecret', sealedSecret: { encryptedData: Object.fromEntries([...rest, 'other'].map((ns) => [ns, CIPHERTEXT(ns)])) } },
       });
       expect(() => loadSite(file)).toThrow(
         [
-          `${file}: ${joinPath(['pullSecrets', 'sealedSecret', 'encryptedData', first])}: is missing: namespace ${first} needs its own ciphertext (kubeseal --scope strict --namespace ${first} --name harbor-registry)`,
+          `${file}: ${formatPath(['pullSecrets', 'sealedSecret', 'encryptedData', first], 'config')}: is missing: namespace ${first} needs its own ciphertext (kubeseal --scope strict --namespace ${first} --name harbor-registry)`,
           `${file}: pullSecrets.sealedSecret.encryptedData.other: namespace other does not get the pull secret (it gets: ${pullSecretNamespaces(example.config).join(', ')}); add it to pullSecrets.namespaces or remove this entry`,
         ].join('\n'),
       );
     });
 
     it('refuses a plain value where kubeseal output belongs', () => {
-      const file = writeSite({ pullSecrets: { mode: 'sealedSecret', sealedSecret: { scope: 'clusterWide', clusterWideEncryptedData: '{"auths":{}}' } } });
+      const file = siteVariantFile({ pullSecrets: { mode: 'sealedSecret', sealedSecret: { scope: 'clusterWide', clusterWideEncryptedData: '{"auths":{}}' } } });
       expect(() => loadSite(file)).toThrow(/pullSecrets\.sealedSecret\.clusterWideEncryptedData: must be kubeseal output/);
     });
   });
@@ -247,14 +248,14 @@ describe('pull secrets', () => {
 
     it('mode externalSecret and sealedSecret write none, even with the variables set', () => {
       expect(leaks('sites/example.yaml')).toEqual([]);
-      const sealed = writeSite({
+      const sealed = siteVariantFile({
         pullSecrets: { mode: 'sealedSecret', sealedSecret: { encryptedData: Object.fromEntries(pullSecretNamespaces(example.config).map((ns) => [ns, CIPHERTEXT(ns)])) } },
       });
       expect(leaks(sealed)).toEqual([]);
     });
 
     it('the scan finds the token when plain mode does write it (the test can fail)', () => {
-      expect(leaks(writeSite({ pullSecrets: { mode: 'plain', plain: { iUnderstandTheSecretIsWrittenToDist: true } } })).length).toBeGreaterThan(0);
+      expect(leaks(siteVariantFile({ pullSecrets: { mode: 'plain', plain: { iUnderstandTheSecretIsWrittenToDist: true } } })).length).toBeGreaterThan(0);
     });
   });
 

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
-import { ARTIFACTS } from '../lib/artifacts';
-import { runCli } from '../lib/cli';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import { runCli } from '../lib/cli/cli';
 import { snapshotTree } from './helpers/tree';
 
 /**

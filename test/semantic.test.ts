@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SiteConfig } from '../lib/config/schema';
-import { checkNetworks, checkNodePools, labelKeyProblem, labelMapProblems, labelValueProblem } from '../lib/config/semantic';
+import { checkNetworks, checkNodePools, labelKeyProblem, labelMapProblems, labelValueProblem } from '../lib/site/semantic';
 import { problemsOf } from './helpers/gpu-site';
 
 const KEY_NAME = 'label key name must be 1-63 characters of letters, digits, "-", "_" and ".", starting and ending with a letter or digit';

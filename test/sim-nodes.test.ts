@@ -1,7 +1,7 @@
 // The simulation's nodes and devices (test/sim/nodes.ts) come from the rendered artefacts: checked here
 // against the committed dist/example, without a control plane.
 import { describe, expect, it } from 'vitest';
-import { loadSite } from '../lib/site';
+import { loadSite } from '../lib/site/site';
 import { intendedDaemonSetNodes, intendedSamplePools } from './sim/intended';
 import { nodesFromArtefacts, parseLabelFlag, parseTaintFlag, resourceSliceObject } from './sim/nodes';
 

@@ -74,7 +74,8 @@ describe('a stale precompiled validator', () => {
     const wrong = Object.assign(() => true, { schemaSha256: 'not the schema', errors: null });
     vi.doMock('../lib/config/site-validator.generated', () => ({ default: wrong }));
     const notes = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const { validateSiteDocument, readSiteSource: read } = await import('../lib/config/load.js');
+    const { readSiteSource: read } = await import('../lib/config/load.js');
+    const { validateSiteDocument } = await import('../lib/site/checks.js');
     const document = { ...(read('sites/example.yaml').document as object), name: 'Not_A_Label' };
     expect(() => validateSiteDocument('bad.yaml', document)).toThrow(/name: must be a DNS-1123 label/);
     expect(validateSiteDocument('good.yaml', read('sites/example.yaml').document).name).toBe('example');

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
-import { ARTIFACTS } from '../lib/artifacts';
-import { DEFAULT_SITE } from '../lib/cli';
-import { buildSite } from '../lib/pipeline';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import { DEFAULT_SITE } from '../lib/cli/cli';
+import { buildSite } from '../lib/pipeline/pipeline';
 import { siteVariantFile } from './helpers/site-variant';
 import { setUp } from './helpers/set-up';
 

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
-import { ARTIFACTS } from '../lib/artifacts';
-import { EXIT_BAD_INPUT, EXIT_FINDINGS, runCli } from '../lib/cli';
-import type { Manifest } from '../lib/manifest';
-import { buildSite, type SiteBuild } from '../lib/pipeline';
-import { asServedIn, immutableChanges, planUpgrade, type ChangeReason, type UpgradePlan } from '../lib/upgrade-plan';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import { EXIT_BAD_INPUT, EXIT_FINDINGS, runCli } from '../lib/cli/cli';
+import type { Manifest } from '../lib/core/manifest';
+import { buildSite, type SiteBuild } from '../lib/pipeline/pipeline';
+import { asServedIn, immutableChanges, planUpgrade, type ChangeReason, type UpgradePlan } from '../lib/output/upgrade-plan';
 import { setUp } from './helpers/set-up';
 
 const REGISTRY = { charts: CHARTS, artifacts: ARTIFACTS };

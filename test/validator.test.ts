@@ -3,9 +3,9 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { Manifest } from '../lib/manifest';
-import { type Finding, SUPPORTED_SCHEMA_VERSIONS, formatFinding, validateFiles } from '../lib/validator';
-import { CRD_SCHEMA_DIR, crdSchemaFile, SCHEMA_DIR, schemaSetFor } from '../lib/validator/schema';
+import type { Manifest } from '../lib/core/manifest';
+import { type Finding, SUPPORTED_SCHEMA_VERSIONS, formatFinding, validateFiles } from '../lib/validate/validator';
+import { CRD_SCHEMA_DIR, crdSchemaFile, SCHEMA_DIR, schemaSetFor } from '../lib/validate/schema';
 import { CONTEXT, loadSite, withEdit, withObjects } from './fixtures/validator/site';
 
 const site = loadSite('site-1.33.yaml');
@@ -230,7 +230,7 @@ describe('schema validation', () => {
 
 describe('agreement with ajv', () => {
   // ajv is the reference implementation of JSON Schema; our evaluator must agree with it on validity.
-  // Go RE2's `(?i)` becomes the `i` flag, as in lib/validator/json-schema.ts.
+  // Go RE2's `(?i)` becomes the `i` flag, as in lib/validate/json-schema.ts.
   const regExp = Object.assign(
     (source: string, flags: string) => new RegExp(source.replace(/\(\?i\)/g, ''), source.includes('(?i)') ? `${flags}i` : flags),
     { code: 'new RegExp' },

@@ -3,7 +3,7 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkS
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { writeSiteFiles, writeSites, type WriteStep } from '../lib/writer';
+import { writeSiteFiles, writeSites, type WriteStep } from '../lib/output/writer';
 import { snapshotTree } from './helpers/tree';
 import { treeFiles, treeSnapshot } from './helpers/write-trees';
 

@@ -1,4 +1,4 @@
-// lib/yaml-emit.ts must print exactly what yaml's stringify prints with toYaml's options: over every
+// lib/render/yaml-emit.ts must print exactly what yaml's stringify prints with toYaml's options: over every
 // object of every committed site and of a generated fleet (EHC_FLEET_SITES=1000 for the bench's full
 // fleet), over strings that stress yaml's quoting and block-scalar rules, and it must hand anything
 // outside plain JSON back to yaml. The committed-output test covers the other files toYaml writes.
@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { CHARTS } from '../charts';
-import { ARTIFACTS } from '../lib/artifacts';
-import { toYaml } from '../lib/output';
-import { renderSite } from '../lib/render';
-import { loadSite } from '../lib/site';
-import { emitYaml, YAML_OPTIONS } from '../lib/yaml-emit';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
+import { toYaml } from '../lib/render/site-files';
+import { renderSite } from '../lib/render/render';
+import { loadSite } from '../lib/site/site';
+import { emitYaml, YAML_OPTIONS } from '../lib/render/yaml-emit';
 import { writeFleet } from '../scripts/fleet';
 
 const byYaml = (value: unknown) => stringify(value, YAML_OPTIONS);

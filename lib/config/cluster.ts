@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { SUPPORTED_KUBERNETES_VERSIONS } from '../versions';
+import { SUPPORTED_KUBERNETES_VERSIONS } from '../core/versions';
 import { Cidr, DnsLabel, ERROR_KEYWORD, Section } from './common';
 
 /** Identity of the site and the cluster, and the networks whose overlap the semantic checks test. */

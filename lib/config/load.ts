@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { closest, distance } from 'fastest-levenshtein';
 import { type Alias, type Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import { BoundedMap } from '../bounded-map';
+import { BoundedMap } from '../core/bounded-map';
 import { ERROR_KEYWORD } from './common';
-import { resolveSite, siteConfigError, type ParsedFile } from './overlay';
-import { joinPath, SiteConfigError, type Problem } from './problems';
+import { resolveSite, type ParsedFile } from './overlay';
+import { formatPath } from '../core/paths';
+import { SiteConfigError, type Problem } from './problems';
 import { readRegularFile, UnreadableFileError } from './read-file';
 import { SiteSchema, type SiteConfig } from './schema';
-import { SEMANTIC_CHECKS } from './semantic';
 import precompiledValidator from './site-validator.generated';
 
 /** A site config as read from disk, before defaults: what the user wrote, with its origin. */
@@ -196,17 +196,17 @@ function structureProblems(doc: Document, at: (offset: number) => string): Probl
     const { node, segments, depth } = stack.pop()!;
     if (depth > MAX_NESTING_DEPTH) {
       const range = (node as { range?: number[] }).range;
-      problems.push({ path: range ? at(range[0]) : joinPath(segments.slice(0, 8)), message: `the document nests too deeply; at most ${MAX_NESTING_DEPTH} levels are allowed` });
+      problems.push({ path: range ? at(range[0]) : formatPath(segments.slice(0, 8), 'config'), message: `the document nests too deeply; at most ${MAX_NESTING_DEPTH} levels are allowed` });
       break;
     }
     if (isAlias(node)) {
       if (anchored(node) === undefined) {
-        problems.push({ path: joinPath(segments), message: `alias *${node.source} names no anchor; an anchor (&${node.source}) must be set before its alias${where(node)}` });
+        problems.push({ path: formatPath(segments, 'config'), message: `alias *${node.source} names no anchor; an anchor (&${node.source}) must be set before its alias${where(node)}` });
       }
     } else if (isScalar(node)) {
       if (typeof node.value === 'number' && !Number.isFinite(node.value)) {
         const source = (node.source ?? String(node.value)).slice(0, 40);
-        problems.push({ path: joinPath(segments), message: `must be a finite number; ${source} is not one (YAML .nan, .inf and numbers beyond ±1.7e308)${where(node)}` });
+        problems.push({ path: formatPath(segments, 'config'), message: `must be a finite number; ${source} is not one (YAML .nan, .inf and numbers beyond ±1.7e308)${where(node)}` });
       }
     } else if (isMap(node)) {
       for (const pair of node.items) {
@@ -216,9 +216,9 @@ function structureProblems(doc: Document, at: (offset: number) => string): Probl
           const ok = sources.length > 0 && sources.every((s) => isMap(s) || (isAlias(s) && isMap(anchored(s))));
           const dangling = sources.find((s) => isAlias(s) && anchored(s) === undefined);
           if (isAlias(dangling)) {
-            problems.push({ path: joinPath(segments), message: `merge key <<: alias *${dangling.source} names no anchor; an anchor (&${dangling.source}) must be set before its alias${where(dangling)}` });
+            problems.push({ path: formatPath(segments, 'config'), message: `merge key <<: alias *${dangling.source} names no anchor; an anchor (&${dangling.source}) must be set before its alias${where(dangling)}` });
           } else if (!ok) {
-            problems.push({ path: joinPath(segments), message: `merge key <<: must be an alias of a mapping (<<: *anchor) or a list of them${where(key)}` });
+            problems.push({ path: formatPath(segments, 'config'), message: `merge key <<: must be an alias of a mapping (<<: *anchor) or a list of them${where(key)}` });
           }
           continue;
         }
@@ -237,42 +237,29 @@ function firstLine(message: string): string {
   return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
 }
 
-/**
- * Validates a parsed document against the schema (filling in defaults) and runs the semantic checks.
- * Throws SiteConfigError with every problem at once.
- */
-export function validateSiteDocument(file: string, document: unknown): SiteConfig {
-  const checked = checkSiteDocument(document);
-  if (checked.problems.length > 0) throw siteConfigError(file, document, checked.problems);
-  return checked.config;
-}
-
-/** A document checked against the schema and by the semantic checks; `config` is typed only when `schemaValid`. */
-export interface CheckedSiteDocument {
+/** A document checked against the schema; `config` is typed only when `schemaValid`. */
+export interface SchemaCheckedDocument {
   /** The document with defaults filled in. */
   readonly config: SiteConfig;
   readonly schemaValid: boolean;
-  /** Every problem: the schema's, then the semantic checks' that do not touch a field the schema refused. */
+  /** The schema's problems. */
   readonly problems: readonly Problem[];
   /** Paths the schema refused: problems of later checks at or under them are left out (see {@link outsideOf}). */
   readonly refused: readonly string[];
 }
 
 /**
- * Validates a parsed document against the schema (filling in defaults) and runs the semantic checks,
- * also when the schema found problems, so one run reports every problem at once: a semantic check then
- * sees a config that may hold values of the wrong type, so a check that throws is skipped, and its
- * problems about fields the schema refused are dropped (the schema's message says what is wrong there).
+ * Validates a parsed document against the schema, filling in defaults. The semantic checks come after
+ * it (lib/site/checks.ts), also when the schema found problems: `refused` says which fields they must
+ * not judge.
  */
-export function checkSiteDocument(document: unknown): CheckedSiteDocument {
+export function checkSchema(document: unknown): SchemaCheckedDocument {
   const data = structuredClone(document);
   const validate = validator();
   const schemaValid = validate(data) as boolean;
   const config = data as SiteConfig;
-  const schema = schemaValid ? [] : schemaProblems(validate.errors ?? [], document);
-  const refused = schema.map((p) => p.path);
-  const semantic = SEMANTIC_CHECKS.flatMap((check) => (schemaValid ? check(config) : (whereCheckable(config, refused, check) ?? [])));
-  return { config, schemaValid, problems: [...schema, ...outsideOf(refused, semantic)], refused };
+  const problems = schemaValid ? [] : schemaProblems(validate.errors ?? [], document);
+  return { config, schemaValid, problems, refused: problems.map((p) => p.path) };
 }
 
 /**
@@ -292,7 +279,7 @@ export function whereCheckable<T>(config: SiteConfig, refused: readonly string[]
         const child = Reflect.get(target, key, receiver);
         if (typeof key === 'symbol' || (Array.isArray(target) && !/^\d+$/.test(key))) return child;
         const path = [...segments, Array.isArray(target) ? Number(key) : key];
-        if (touches(joinPath(path))) touched = true;
+        if (touches(formatPath(path, 'config'))) touched = true;
         return wrap(child, path);
       },
     });
@@ -349,10 +336,10 @@ function schemaProblems(errors: readonly ErrorObject[], document: unknown): Prob
     if (typeof message === 'string' && !custom.has(e.instancePath)) custom.set(e.instancePath, message);
   }
   const add = (segments: (string | number)[], message: string, value?: unknown) => {
-    const key = `${joinPath(segments)}\0${message}`;
+    const key = `${formatPath(segments, 'config')}\0${message}`;
     if (seen.has(key)) return;
     seen.add(key);
-    problems.push({ path: joinPath(segments), message, ...(value === undefined ? {} : { value }) });
+    problems.push({ path: formatPath(segments, 'config'), message, ...(value === undefined ? {} : { value }) });
   };
   for (const e of errors) {
     const segments = pointerSegments(e.instancePath);

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { isRecord } from '../json';
-import { formatProblem, joinPath, SiteConfigError, type Problem } from './problems';
+import { isRecord } from '../core/json';
+import { formatPath } from '../core/paths';
+import { formatProblem, SiteConfigError, type Problem } from './problems';
 
 /**
  * Site overlays: a site file may say `extends: base.yaml` (or a list) to start from other files.
@@ -56,7 +57,7 @@ export function resolveSite(file: string, read: FileReader): ResolvedSite {
     for (const [i, base] of ('extends' in doc ? extendsList(parsed.file, doc) : []).entries()) {
       const baseFile = isAbsolute(base.name) ? base.name : join(dirname(parsed.file), base.name);
       const baseKey = resolve(baseFile);
-      const path = base.indexed ? joinPath(['extends', i]) : 'extends';
+      const path = base.indexed ? formatPath(['extends', i], 'config') : 'extends';
       if (baseKey === key || stack.includes(baseKey)) {
         const chain = [...stack, key, baseKey].map((k) => relativeName(k, file));
         throw new SiteConfigError(parsed.file, [{ path, message: `extends cycle: ${chain.join(' -> ')}`, value: base.name }]);
@@ -168,7 +169,7 @@ function hasPath(document: unknown, segments: readonly (string | number)[]): boo
   return true;
 }
 
-/** `nodePools[0].labels["gpu.example.com/x"]` → `['nodePools', 0, 'labels', 'gpu.example.com/x']` (inverse of joinPath). */
+/** `nodePools[0].labels["gpu.example.com/x"]` → `['nodePools', 0, 'labels', 'gpu.example.com/x']` (inverse of formatPath in config style). */
 export function splitPath(path: string): (string | number)[] | undefined {
   if (path === '(root)') return [];
   const segments: (string | number)[] = [];

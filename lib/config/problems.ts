@@ -35,16 +35,4 @@ function formatValue(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-/** `['nodePools', 0, 'gpu']` → `nodePools[0].gpu`. */
-export function joinPath(segments: readonly (string | number)[]): string {
-  if (segments.length === 0) return '(root)';
-  let out = '';
-  for (const s of segments) {
-    if (typeof s === 'number') out += `[${s}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(s)) out += out ? `.${s}` : s;
-    else out += `[${JSON.stringify(s)}]`;
-  }
-  return out;
-}
-
 export { unreadableReason } from './read-file';

@@ -25,7 +25,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { devicePluginDaemonSets, eligibleNodes, HELM_RELEASE_NAME, nodeOverlaps, type LiveObject, type MigrationPlan, type Step } from '../../lib/migrate';
+import { devicePluginDaemonSets, eligibleNodes, HELM_RELEASE_NAME, nodeOverlaps, type LiveObject, type MigrationPlan, type Step } from '../../lib/output/migrate';
 
 interface Ready {
   kubeconfig: string;

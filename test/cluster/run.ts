@@ -6,7 +6,7 @@
  *   2. render the site for that minor into a temp dir;
  *   3. start etcd + kube-apiserver on 127.0.0.1 (tools/testenv launcher); check that `kubectl kustomize` builds the
  *      folder into exactly the rendered objects (what `kubectl apply -k` applies), in an order that creates every
- *      RuntimeClass, DeviceClass, ResourceClaimTemplate, PV and PVC before the first workload (lib/apply-order.ts);
+ *      RuntimeClass, DeviceClass, ResourceClaimTemplate, PV and PVC before the first workload (lib/render/apply-order.ts);
  *   4. apply CRDs (imports/crds/*.yaml and rendered ones) and Namespaces, wait until CRDs are Established;
  *   5. server-side apply everything else with --validate=strict (webhook configurations and APIServices with
  *      --dry-run=server only), apply a second time and check that no object changed;
@@ -37,8 +37,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseAllDocuments, stringify } from 'yaml';
-import { applyOrderProblems } from '../../lib/apply-order';
-import type { Manifest } from '../../lib/manifest';
+import { applyOrderProblems } from '../../lib/render/apply-order';
+import type { Manifest } from '../../lib/core/manifest';
 import { testMigration, type MigrationHarness } from './migrate';
 
 // Works whether this file is loaded as CommonJS or as an ES module (tsx sets argv[1] to this file).
@@ -525,7 +525,7 @@ async function testVersion(version: string, launcher: string, siteFile: string):
       passed++;
       log(`kubectl kustomize: the same ${built.length} objects`);
     }
-    // ... and list them so that a first install creates no pod before what it needs (sortOptions, lib/apply-order.ts)
+    // ... and list them so that a first install creates no pod before what it needs (sortOptions, lib/render/apply-order.ts)
     const orderProblems = applyOrderProblems(built as Manifest[]);
     if (orderProblems.length > 0) fail(`${version}: kubectl apply -k would create workloads too early:\n  ${orderProblems.join('\n  ')}`);
     else if (k.status === 0) {
@@ -699,7 +699,7 @@ export async function applyOutput(kubectl: Kubectl, siteDir: string, what: strin
  * plan names them) must be refused.
  */
 async function expectRefused(kubectl: Kubectl, entries: Entry[], expected: readonly string[], what: string): Promise<void> {
-  const { describeObject } = await import('../../lib/manifest.js');
+  const { describeObject } = await import('../../lib/core/manifest.js');
   const refused: string[] = [];
   for (const e of entries.filter((x) => !isDryRunOnly(x.obj))) {
     const r = await kubectl.apply([e], true);
@@ -717,7 +717,7 @@ async function expectRefused(kubectl: Kubectl, entries: Entry[], expected: reado
  *   2. stop it, start TO on the same etcd data: every stored object must still be served, as the same object (uid),
  *      and resource.k8s.io objects in resource.k8s.io/v1; the FROM output must be refused (dry run) for exactly the
  *      objects the plan says TO does not serve (and before, the TO output for exactly those FROM does not serve);
- *   3. follow `npm run plan` (lib/upgrade-plan.ts): each object it says must be re-created must really be refused
+ *   3. follow `npm run plan` (lib/output/upgrade-plan.ts): each object it says must be re-created must really be refused
  *      without that (dry run), and is deleted; then the TO output must be accepted as it is, and a second apply
  *      must change nothing. An immutable field the plan missed is a rejected object here.
  */
@@ -735,9 +735,9 @@ async function testInPlaceUpgrade(from: string, to: string, launcher: string, si
     const toDir = await renderSite(to, join(work, to), siteFile);
     // The plan the user follows, from the same renderer as `npm run plan`.
     const { CHARTS } = await import('../../charts/index.js');
-    const { ARTIFACTS } = await import('../../lib/artifacts.js');
-    const { buildSite } = await import('../../lib/pipeline.js');
-    const { kubectlResource, planUpgrade } = await import('../../lib/upgrade-plan.js');
+    const { ARTIFACTS } = await import('../../lib/artifacts/artifacts.js');
+    const { buildSite } = await import('../../lib/pipeline/pipeline.js');
+    const { kubectlResource, planUpgrade } = await import('../../lib/output/upgrade-plan.js');
     const registry = { charts: CHARTS, artifacts: ARTIFACTS };
     const file = join(REPO, siteFile);
     const plan = planUpgrade(buildSite(file, registry, { kubernetesVersion: from, validate: false }), buildSite(file, registry, { kubernetesVersion: to, validate: false }));

@@ -1,33 +1,26 @@
 // Sites for the GPU stack tests: the example site with a change applied, written to a temp dir (with the
 // files it points to) and loaded the way the CLI loads it.
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { CHARTS } from '../../charts';
 import { SiteConfigError, type Problem } from '../../lib/config/problems';
-import type { Manifest, RenderedFile } from '../../lib/manifest';
-import { validationContext } from '../../lib/pipeline';
-import { renderSite } from '../../lib/render';
-import { loadSite, type Site } from '../../lib/site';
-import { validateFiles, type Finding } from '../../lib/validator';
+import type { Manifest, RenderedFile } from '../../lib/core/manifest';
+import { validationContext } from '../../lib/pipeline/pipeline';
+import { renderSite } from '../../lib/render/render';
+import { loadSite, type Site } from '../../lib/site/site';
+import { validateFiles, type Finding } from '../../lib/validate/validator';
+import { writeSiteFile } from './site-variant';
 
 export const EXAMPLE = 'sites/example.yaml';
 
 /** A parsed site file, edited freely by tests. */
 export type SiteDocument = Record<string, any>;
 
-/** Writes the example site, changed by `edit`, next to copies of the files it references; returns the path. */
+/** The example site, changed by `edit`, written whole (no `extends`) by writeSiteFile; returns the path. */
 export function writeSite(edit: (doc: SiteDocument) => void = () => {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ehc-gpu-'));
-  for (const entry of readdirSync('sites', { withFileTypes: true })) {
-    if (entry.isFile() && !entry.name.endsWith('.yaml')) copyFileSync(join('sites', entry.name), join(dir, entry.name));
-  }
   const doc = parse(readFileSync(EXAMPLE, 'utf8')) as SiteDocument;
   edit(doc);
-  const file = join(dir, 'site.yaml');
-  writeFileSync(file, stringify(doc));
-  return file;
+  return writeSiteFile(doc);
 }
 
 /** The example site with `edit` applied, loaded for `kubernetesVersion` (default: the file's). */

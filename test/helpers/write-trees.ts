@@ -1,5 +1,5 @@
-import type { OutputFile } from '../../lib/render';
-import * as writer from '../../lib/writer';
+import type { OutputFile } from '../../lib/render/render';
+import * as writer from '../../lib/output/writer';
 
 /** The files test/helpers/write-child.ts writes for a site: 10 files in two folders, each naming the run's label. */
 export function treeFiles(site: string, label: string): OutputFile[] {

@@ -12,7 +12,7 @@ import { FastFirstSequencer } from './fast-first.mts';
  *   loaded, which `isolate: true` would reload for every file at three times the cost). A "static"
  *   mutant (in code a module runs when it is loaded, such as a constant) is switched on before the file
  *   imports; with the sources shared between files it would never run and would be reported as surviving
- *   a test that fails on it by hand (seen on lib/config/semantic.ts's DNS_SUBDOMAIN: with the reset, 13 of
+ *   a test that fails on it by hand (seen on lib/site/semantic.ts's DNS_SUBDOMAIN: with the reset, 13 of
  *   13 killed, as with isolate).
  * - The fastest files first (fast-first.mts): a mutant stops at its first failing test, and a static
  *   mutant runs every file.

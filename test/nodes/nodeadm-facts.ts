@@ -5,7 +5,7 @@
  * provider ID, reserved resources) are filled with realistic ones.
  */
 import type { SiteConfig } from '../../lib/config/schema';
-import { eksPauseImage, NODEADM_CONTAINERD } from '../../lib/nodeadm';
+import { eksPauseImage, NODEADM_CONTAINERD } from '../../lib/artifacts/nodeadm';
 
 /** /etc/containerd/config.toml as nodeadm writes it (a version-2 file importing config.d/*.toml). */
 export function nodeadmContainerdConfig(region: string): string {

@@ -19,8 +19,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import type { SiteConfig } from '../../lib/config/schema';
-import { eksPauseImage } from '../../lib/nodeadm';
-import { loadSite } from '../../lib/site';
+import { eksPauseImage } from '../../lib/artifacts/nodeadm';
+import { loadSite } from '../../lib/site/site';
 import {
   containerdProblems,
   hostsProblems,

@@ -3,8 +3,8 @@
  * tolerations, which are what the simulation tests).
  */
 import type { SiteConfig } from '../../lib/config/schema';
-import { cloudGpuNodeGroups } from '../../lib/cloud';
-import { workloadPool } from '../../lib/placement';
+import { cloudGpuNodeGroups } from '../../lib/model/cloud';
+import { workloadPool } from '../../lib/model/placement';
 import type { SimNode } from './nodes';
 
 /**

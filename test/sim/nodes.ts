@@ -10,9 +10,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { SiteConfig } from '../../lib/config/schema';
-import { NVIDIA_GPU_DRIVER } from '../../lib/dra';
-import { GPU_MODELS, publishedMemory, publishedProductName } from '../../lib/gpu-models';
-import { COMPUTE_TYPE_LABEL, HYBRID } from '../../lib/placement';
+import { NVIDIA_GPU_DRIVER } from '../../lib/model/dra';
+import { GPU_MODELS, publishedMemory, publishedProductName } from '../../lib/model/gpu-models';
+import { COMPUTE_TYPE_LABEL, HYBRID } from '../../lib/model/placement';
 
 export type NodeKind = 'hybrid' | 'cloud';
 export type GpuMode = 'none' | 'devicePlugin' | 'dra';

@@ -26,8 +26,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { SiteConfig } from '../../lib/config/schema';
-import { NVIDIA_GPU_DRIVER, GPU_DEVICE_CLASS } from '../../lib/dra';
-import { loadSite } from '../../lib/site';
+import { NVIDIA_GPU_DRIVER, GPU_DEVICE_CLASS } from '../../lib/model/dra';
+import { loadSite } from '../../lib/site/site';
 import {
   applyOutput,
   build,

@@ -1,0 +1,462 @@
+import {
+  closeSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type { OutputFile } from '../render/render';
+
+/**
+ * How `<out>/<site>` is replaced (README, "How a write replaces `<out>/<site>/`"):
+ * - `rename` (default): `<out>/<site>` is a plain folder, swapped in with two renames; between them
+ *   (two system calls) the name is briefly missing. Plain files, what a committed dist/ needs.
+ * - `symlink`: `<out>/<site>` is a symbolic link to `<out>/.<site>.v1` or `.v2`, flipped by renaming a
+ *   new link over it; the old or the new tree is visible at every instant, even across a crash.
+ */
+export type SwapMode = 'rename' | 'symlink';
+export const SWAP_MODES: readonly SwapMode[] = ['rename', 'symlink'];
+
+/** One step of a write, reported to {@link WriteOptions.onStep} after it happened. */
+export interface WriteStep {
+  readonly kind: 'locked' | 'file' | 'staged' | 'park' | 'place' | 'done';
+  /** The path the step wrote or renamed. */
+  readonly path: string;
+}
+
+export interface WriteOptions {
+  readonly swap?: SwapMode;
+  /** Called after each file is written into the staging directory (progress, fault-injection tests). */
+  readonly onFileWritten?: (path: string) => void;
+  /** Called after every step that changes the output root (fault injection: throw, or kill the process). */
+  readonly onStep?: (step: WriteStep) => void;
+}
+
+export interface SiteFiles {
+  readonly site: string;
+  readonly files: readonly OutputFile[];
+}
+
+/** Why errno codes happen, in words; the code itself follows in parentheses. */
+const REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  ENOTDIR: 'a part of the path is not a directory',
+  EISDIR: 'is a directory',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'file name too long',
+  ENOENT: 'no such file or directory',
+  EEXIST: 'already exists',
+  EIO: 'input/output error',
+  EBUSY: 'device or resource busy',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in the system',
+  EXDEV: 'not on the same file system',
+};
+
+/**
+ * The output could not be written (a file-system error, or another synth holds the output root's lock).
+ * The CLI prints the message, one line naming the path, and exits {@link EXIT_OUTPUT}.
+ */
+export class OutputWriteError extends Error {
+  constructor(
+    message: string,
+    /** `busy`: another synth holds the lock. */
+    readonly kind: 'io' | 'busy' = 'io',
+  ) {
+    super(message);
+    this.name = 'OutputWriteError';
+  }
+}
+
+/** Exit code of the CLI for an {@link OutputWriteError}. */
+export const EXIT_OUTPUT = 3;
+
+function isErrno(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string';
+}
+
+/** `<path>: <reason> (<CODE>)`, for an errno error hit at `path`. */
+function describe(path: string, err: NodeJS.ErrnoException): string {
+  const code = err.code ?? 'EIO';
+  return `${path}: ${REASONS[code] ?? err.message.split('\n')[0]} (${code})`;
+}
+
+/** Runs a file-system operation on `path`; an errno error becomes an {@link OutputWriteError} naming the path. */
+function at<T>(path: string, operation: () => T): T {
+  try {
+    return operation();
+  } catch (err) {
+    if (err instanceof OutputWriteError || !isErrno(err)) throw err;
+    throw new OutputWriteError(describe(path, err));
+  }
+}
+
+function lstatOrUndefined(path: string) {
+  try {
+    return lstatSync(path);
+  } catch (err) {
+    if (isErrno(err) && err.code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * `mkdir -p` that fails instead of looping: Node's recursive mkdirSync spins forever on a path such as
+ * /proc/x, where mkdir says ENOENT although the parent exists.
+ */
+function makeDirs(dir: string): void {
+  try {
+    mkdirSync(dir);
+    return;
+  } catch (err) {
+    if (!isErrno(err)) throw err;
+    if (err.code === 'EEXIST') {
+      if (!statSync(dir).isDirectory()) throw Object.assign(new Error(`ENOTDIR: ${dir}`), { code: 'ENOTDIR' });
+      return;
+    }
+    if (err.code !== 'ENOENT' || dirname(dir) === dir) throw err;
+  }
+  makeDirs(dirname(dir));
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    if (!(isErrno(err) && err.code === 'EEXIST' && statSync(dir).isDirectory())) throw err;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The lock: one writer per output root at a time.
+
+const LOCK = '.synth.lock';
+const STAGING = '.synth-staging.';
+
+/** True when a process with this id exists (EPERM: it exists but belongs to another user). */
+function alive(pid: number): boolean {
+  if (pid === process.pid) return false; // not us: we do not hold the lock we are looking at
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return !(isErrno(err) && err.code === 'ESRCH');
+  }
+}
+
+/** What a lock file says: `<pid> <host>` (a lock written before the host was recorded has the pid only). */
+interface Holder {
+  readonly pid: number;
+  readonly host?: string;
+}
+
+function lockHolder(path: string): Holder | undefined {
+  const match = /^([1-9][0-9]*)(?: (\S+))?$/.exec(readFileSync(path, 'utf8').trim());
+  return match ? { pid: Number(match[1]), host: match[2] } : undefined;
+}
+
+/** A lock of another machine (an output root on a shared file system) cannot be checked: it counts as live. */
+function holderAlive(holder: Holder): boolean {
+  return (holder.host !== undefined && holder.host !== hostname()) || alive(holder.pid);
+}
+
+const LOCK_CONTENT = () => `${process.pid} ${hostname()}\n`;
+
+function busy(root: string, holder: Holder | undefined): OutputWriteError {
+  const who = holder === undefined ? 'pid unknown' : `pid ${holder.pid}${holder.host !== undefined && holder.host !== hostname() ? ` on ${holder.host}` : ''}`;
+  return new OutputWriteError(
+    `${root}: another synth is writing ${root} (${who}); if none is running, delete ${join(root, LOCK)}`,
+    'busy',
+  );
+}
+
+/**
+ * Creates the lock file with our pid in it, or returns false when it exists. The pid goes into a file of
+ * our own first, hard-linked to the lock's name (atomic and exclusive like O_EXCL, and the lock is never
+ * seen empty, even when we are killed right after); where hard links are not supported, O_EXCL.
+ */
+function createLock(path: string): boolean {
+  const own = `${path}.${process.pid}`;
+  writeFileSync(own, LOCK_CONTENT());
+  try {
+    linkSync(own, path);
+    return true;
+  } catch (err) {
+    if (!isErrno(err)) throw err;
+    if (err.code === 'EEXIST') return false;
+    if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(err.code ?? '')) throw err;
+  } finally {
+    rmSync(own, { force: true });
+  }
+  try {
+    const fd = openSync(path, 'wx');
+    try {
+      writeSync(fd, LOCK_CONTENT());
+    } finally {
+      closeSync(fd);
+    }
+    return true;
+  } catch (err) {
+    if (isErrno(err) && err.code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+/**
+ * Takes `<root>/.synth.lock` (created with O_EXCL, holding our pid). A lock whose process is gone is
+ * stale and taken over; a live holder is an error naming its pid. Never waits.
+ */
+function acquireLock(root: string): string {
+  const path = join(root, LOCK);
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    if (createLock(path)) return path;
+    let holder: Holder | undefined;
+    try {
+      holder = lockHolder(path);
+    } catch (err) {
+      if (isErrno(err) && err.code === 'ENOENT') continue; // released just now
+      throw err;
+    }
+    if (holder === undefined) {
+      // created but not written yet by its holder, or garbage: give a fresh one the benefit of the doubt
+      const age = Date.now() - (lstatOrUndefined(path)?.mtimeMs ?? 0);
+      if (age < 10_000) throw busy(root, undefined);
+    } else if (holderAlive(holder)) {
+      throw busy(root, holder);
+    }
+    // Stale: move it aside under our own name (atomic, so one of several racing takers wins), then check
+    // that what we moved is the stale lock and not a fresh one taken in between; put a fresh one back.
+    const aside = `${path}.stale.${process.pid}`;
+    try {
+      renameSync(path, aside);
+    } catch (err) {
+      if (isErrno(err) && err.code === 'ENOENT') continue;
+      throw err;
+    }
+    const moved = lockHolder(aside);
+    if (moved !== undefined && moved.pid !== holder?.pid && holderAlive(moved)) {
+      // put it back unless a third process took the lock meanwhile (link, unlike rename, never replaces)
+      try {
+        linkSync(aside, path);
+      } catch (err) {
+        if (!(isErrno(err) && err.code === 'EEXIST')) throw err;
+      } finally {
+        rmSync(aside, { force: true });
+      }
+      throw busy(root, moved);
+    }
+    unlinkSync(aside);
+  }
+  throw busy(root, undefined);
+}
+
+function releaseLock(path: string): void {
+  rmSync(path, { force: true });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Staging, swap and roll-back. Everything of one run lives in <root>/.synth-staging.<pid>/:
+//   new/<site>/          the staged trees
+//   journal.json         written once every tree is staged: the swap may have begun
+//   previous/<site>      the entry <root>/<site> had before (folder, or a copy of the symlink)
+//   previous/<site>.none the site did not exist before
+//   previous/<site>.touched  the swap of this site has begun
+//   slots/.<site>.vN     symlink mode: the slot emptied for the new tree
+//   trash/               what is deleted with the staging folder
+
+const slotNames = (site: string) => [`.${site}.v1`, `.${site}.v2`];
+
+/** Removes `<root>/<name>` by moving it into the trash first (one rename, then a delete nobody sees). */
+function discard(root: string, staging: string, name: string): void {
+  const trash = join(staging, 'trash');
+  at(trash, () => mkdirSync(trash, { recursive: true }));
+  const to = join(trash, `${readdirSync(trash).length}-${name}`);
+  at(join(root, name), () => renameSync(join(root, name), to));
+}
+
+/** Puts every site of an interrupted or failed run back as it was before the run; sites it never touched stay. */
+function rollBack(root: string, staging: string, sites: readonly string[]): void {
+  for (const site of [...sites].reverse()) {
+    const target = join(root, site);
+    const previous = join(staging, 'previous', site);
+    if (!lstatOrUndefined(`${previous}.touched`)) continue;
+    const current = lstatOrUndefined(target);
+    const before = lstatOrUndefined(previous);
+    if (lstatOrUndefined(`${previous}.none`)) {
+      if (current) discard(root, staging, site);
+    } else if (before) {
+      // a link replaces a link in one rename; anything else has to leave the name first
+      if (current && !(current.isSymbolicLink() && before.isSymbolicLink())) discard(root, staging, site);
+      at(target, () => renameSync(previous, target));
+    }
+    // symlink mode: the slot that took the new tree goes, the one moved aside for it comes back
+    const restored = lstatOrUndefined(target);
+    const linkTo = restored?.isSymbolicLink() ? readlinkSync(target) : undefined;
+    for (const slot of slotNames(site)) {
+      const kept = join(staging, 'slots', slot);
+      if (slot !== linkTo && lstatOrUndefined(join(root, slot))) discard(root, staging, slot);
+      if (lstatOrUndefined(kept)) at(join(root, slot), () => renameSync(kept, join(root, slot)));
+    }
+  }
+}
+
+function readJournal(staging: string): string[] | undefined {
+  try {
+    return (JSON.parse(readFileSync(join(staging, 'journal.json'), 'utf8')) as { sites: string[] }).sites;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Undoes the runs of processes that died while writing (killed, power cut): their staging folders are
+ * rolled back and removed. A staging folder of a live process is never touched.
+ */
+function recover(root: string): void {
+  for (const name of at(root, () => readdirSync(root))) {
+    const lockTemp = /^\.synth\.lock\.(?:stale\.)?([0-9]+)$/.exec(name);
+    if (lockTemp && !alive(Number(lockTemp[1]))) at(join(root, name), () => rmSync(join(root, name), { force: true }));
+    if (!name.startsWith(STAGING)) continue;
+    const pid = Number(name.slice(STAGING.length));
+    if (Number.isInteger(pid) && pid > 0 && alive(pid)) continue;
+    const staging = join(root, name);
+    const sites = readJournal(staging);
+    if (sites) rollBack(root, staging, sites);
+    at(staging, () => rmSync(staging, { recursive: true, force: true }));
+  }
+}
+
+/** Moves one staged site into place; see {@link SwapMode}. */
+function swapIn(root: string, staging: string, site: string, mode: SwapMode, step: (kind: WriteStep['kind'], path: string) => void): void {
+  const target = join(root, site);
+  const staged = join(staging, 'new', site);
+  const previous = join(staging, 'previous', site);
+  const current = at(target, () => lstatOrUndefined(target));
+  at(previous, () => writeFileSync(`${previous}.touched`, ''));
+  if (!current) at(previous, () => writeFileSync(`${previous}.none`, ''));
+  if (mode === 'rename') {
+    if (current) {
+      at(target, () => renameSync(target, previous));
+      step('park', previous);
+    }
+    at(target, () => renameSync(staged, target));
+    step('place', target);
+    return;
+  }
+  // symlink: the new tree goes into the slot the link does not point at, then the link is flipped
+  const [v1, v2] = slotNames(site);
+  const pointsAt = current?.isSymbolicLink() ? at(target, () => readlinkSync(target)) : undefined;
+  const slot = pointsAt === v1 ? v2 : v1;
+  if (lstatOrUndefined(join(root, slot))) {
+    // two writes old, nobody sees it; kept until the end for a roll-back
+    const kept = join(staging, 'slots', slot);
+    at(kept, () => mkdirSync(dirname(kept), { recursive: true }));
+    at(join(root, slot), () => renameSync(join(root, slot), kept));
+  }
+  at(join(root, slot), () => renameSync(staged, join(root, slot)));
+  step('place', join(root, slot));
+  const link = join(staging, `link-${site}`);
+  at(link, () => symlinkSync(slot, link));
+  if (pointsAt !== undefined) {
+    at(previous, () => symlinkSync(pointsAt, previous));
+  } else if (current) {
+    // a plain folder from a rename-mode write: this one switch has the rename swap's window
+    at(target, () => renameSync(target, previous));
+    step('park', previous);
+  }
+  at(target, () => renameSync(link, target));
+  step('place', target);
+}
+
+/**
+ * Writes several sites' files to `<outRoot>/<site>/`, all or nothing: every site is staged first, then
+ * all are swapped in; an error at any point puts every site back as it was and throws. One writer per
+ * output root at a time (a lock file); a run killed half-way is rolled back by the next one. File-system
+ * errors are thrown as {@link OutputWriteError}: one line naming the path.
+ */
+export function writeSites(outRoot: string, sites: readonly SiteFiles[], options: WriteOptions = {}): void {
+  const root = resolve(outRoot);
+  // false until the write is committed (its staging folder removed) or a roll-back failed
+  const state = { changed: false };
+  try {
+    at(root, () => makeDirs(root));
+    const lock = at(join(root, LOCK), () => acquireLock(root));
+    try {
+      writeLocked(root, sites, options, state);
+    } finally {
+      releaseLock(lock);
+    }
+  } catch (err) {
+    if (state.changed || !(err instanceof OutputWriteError) || err.kind === 'busy') throw err;
+    throw new OutputWriteError(`${err.message}; nothing in ${root} was changed`);
+  }
+}
+
+/** The write itself, under the lock; `state.changed` is set once something stays changed. */
+function writeLocked(root: string, sites: readonly SiteFiles[], options: WriteOptions, state: { changed: boolean }): void {
+  const mode = options.swap ?? 'rename';
+  const step = (kind: WriteStep['kind'], path: string) => at(path, () => options.onStep?.({ kind, path }));
+  step('locked', join(root, LOCK));
+  recover(root);
+  const staging = join(root, `${STAGING}${process.pid}`);
+  // Not mkdtemp: its folder is private (0700) and would become dist/<site> with that mode, locking out
+  // the other users and tools that read a GitOps checkout. mkdir applies the usual umask.
+  at(staging, () => mkdirSync(join(staging, 'previous'), { recursive: true }));
+  let swapping = false;
+  try {
+    for (const { site, files } of sites) {
+      const dir = join(staging, 'new', site);
+      at(dir, () => mkdirSync(dir, { recursive: true }));
+      for (const file of files) {
+        const path = join(dir, file.path);
+        at(path, () => {
+          mkdirSync(dirname(path), { recursive: true });
+          writeFileSync(path, file.content);
+        });
+        options.onFileWritten?.(file.path);
+        step('file', path);
+      }
+    }
+    at(join(staging, 'journal.json'), () => writeFileSync(join(staging, 'journal.json'), `${JSON.stringify({ sites: sites.map((s) => s.site) })}\n`));
+    step('staged', staging);
+    swapping = true;
+    for (const { site } of sites) swapIn(root, staging, site, mode, step);
+  } catch (err) {
+    if (swapping) {
+      try {
+        rollBack(root, staging, sites.map((s) => s.site));
+      } catch (undo) {
+        // the original error is what the user needs; the staging folder stays and the next run finishes
+        // the roll-back
+        state.changed = true;
+        if (!(undo instanceof OutputWriteError) || !(err instanceof OutputWriteError)) throw undo;
+        throw new OutputWriteError(`${err.message}; rolling back failed too (${undo.message}): the next synth into ${root} finishes it`);
+      }
+    }
+    rmSync(staging, { recursive: true, force: true });
+    throw err;
+  }
+  at(staging, () => rmSync(staging, { recursive: true, force: true }));
+  state.changed = true;
+  // rename mode after a symlink-mode write: the slots are no longer referenced
+  if (mode === 'rename') for (const { site } of sites) for (const slot of slotNames(site)) at(join(root, slot), () => rmSync(join(root, slot), { recursive: true, force: true }));
+  step('done', root);
+}
+
+/** {@link writeSites} for one site. */
+export function writeSiteFiles(outRoot: string, site: string, files: readonly OutputFile[], options: WriteOptions = {}): void {
+  writeSites(outRoot, [{ site, files }], options);
+}
