@@ -114,7 +114,7 @@ describe('pull secrets', () => {
       expect(objects.filter((o) => o.kind === 'ClusterSecretStore').map((o) => o.metadata)).toEqual([{ name: 'aws-secrets-manager' }]);
       const refs = objects.filter((o) => o.kind === 'ExternalSecret').map((o) => o.spec.secretStoreRef);
       expect(refs).toEqual(pullSecretNamespaces(example.config).map(() => ({ kind: 'ClusterSecretStore', name: 'aws-secrets-manager' })));
-      const renamed = synth(loadSite(writeSite({ pullSecrets: { externalSecret: { storeName: 'harbor-robots' } } })));
+      const renamed = synth(loadSite(siteVariantFile({ pullSecrets: { externalSecret: { storeName: 'harbor-robots' } } })));
       expect(renamed.find((o) => o.kind === 'ClusterSecretStore').metadata.name).toBe('harbor-robots');
       expect(new Set(renamed.filter((o) => o.kind === 'ExternalSecret').map((o) => o.spec.secretStoreRef.name))).toEqual(new Set(['harbor-robots']));
     });
@@ -164,7 +164,7 @@ describe('pull secrets', () => {
   });
 
   it('disabled: the chart renders nothing, not even the ClusterSecretStore', () => {
-    expect(synth(loadSite(writeSite({ pullSecrets: { enabled: false } })))).toEqual([]);
+    expect(synth(loadSite(siteVariantFile({ pullSecrets: { enabled: false } })))).toEqual([]);
   });
 
   it('plain mode without the credentials the loader reads is a bug the chart refuses to render around', () => {
