@@ -86,7 +86,7 @@ export const CHARTS: readonly ChartDefinition[] = [
     id: 'dra-claims',
     order: 23,
     component: 'dra-claims',
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, the chart renders one object per template, and a chart without objects writes no file (lib/render.ts)
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, the chart renders one object per template, and a chart without objects writes no file (lib/render/render.ts)
     enabled: (site) => site.config.dra.claimTemplates.length > 0,
     build: (scope, id, site) => new DraClaimsChart(scope, id, { site }),
   },
