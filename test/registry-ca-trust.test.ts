@@ -78,6 +78,57 @@ describe('registry CA trust chart', () => {
     expect(podSpec(withSystemTrust('rhel')).initContainers[1].command).toEqual(['nsenter', '--target', '1', '--mount', '--', 'update-ca-trust', 'extract']);
   });
 
+  it('wires the script to its mounts: the ConfigMap read-only at /config, certs.d (and with systemTrust the anchors) under /host', () => {
+    const LABELS = { 'app.kubernetes.io/name': 'registry-ca-trust' };
+    for (const [site, anchors] of [
+      [example, undefined],
+      [withSystemTrust('debian'), '/usr/local/share/ca-certificates'],
+    ] as const) {
+      const ds = daemonSet(site);
+      const spec = ds.spec.template.spec;
+      expect(ds.spec.selector).toEqual({ matchLabels: LABELS });
+      expect(ds.spec.template.metadata.labels).toEqual(LABELS);
+      expect(ds.spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%' } });
+      expect(spec.volumes).toEqual([
+        { name: 'config', configMap: { name: 'registry-ca-trust', defaultMode: 0o444 } },
+        { name: 'certs-d', hostPath: { path: CERTS_D, type: 'DirectoryOrCreate' } },
+        ...(anchors ? [{ name: 'trust-anchors', hostPath: { path: anchors, type: 'Directory' } }] : []),
+      ]);
+      const [install] = spec.initContainers;
+      expect(install.name).toBe('install-ca');
+      expect(install.command.slice(0, 2)).toEqual(['sh', '-c']);
+      expect(install.volumeMounts).toEqual([
+        { name: 'config', mountPath: '/config', readOnly: true },
+        { name: 'certs-d', mountPath: '/host/certs.d' },
+        ...(anchors ? [{ name: 'trust-anchors', mountPath: '/host/anchors' }] : []),
+      ]);
+      // every `install_file SRC DIR NAME` reads a file of the ConfigMap's mount and writes into a mounted host folder
+      const calls = (install.command[2] as string).split('\n').filter((l) => l.startsWith('install_file '));
+      const mountOf = (path: string) => install.volumeMounts.find((m: Json) => path.startsWith(`${m.mountPath}/`) || path === m.mountPath);
+      for (const call of calls) {
+        const [, src, dir] = call.split(' ');
+        expect(mountOf(src).name, call).toBe('config');
+        expect(spec.volumes.find((v: Json) => v.name === mountOf(dir).name).hostPath, call).toBeDefined();
+      }
+      expect(calls).toHaveLength(anchors ? 3 : 2);
+      expect(spec.containers.map((c: Json) => c.name)).toEqual(['pause']);
+      expect(spec.enableServiceLinks).toBe(false);
+      expect(spec.terminationGracePeriodSeconds).toBe(5);
+    }
+  });
+
+  it('the trust-store refresh: the exact security context, and IfNotPresent like the others', () => {
+    const spec = podSpec(withSystemTrust('rhel'));
+    expect(spec.initContainers.map((c: Json) => c.name)).toEqual(['install-ca', 'update-system-trust']);
+    expect(spec.initContainers[1].securityContext).toEqual({ privileged: true, runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, readOnlyRootFilesystem: true });
+    for (const c of allContainers(spec)) expect(c.imagePullPolicy, c.name).toBe('IfNotPresent');
+  });
+
+  it('refuses to render without the CA the loader reads (a bug, not a user error)', () => {
+    const without: Site = { ...example, inputs: { ...example.inputs, registryCa: undefined } };
+    expect(() => synth(without)).toThrow('registry-ca-trust: the loader did not read registry.caFile');
+  });
+
   it('runs on every hybrid node whatever its taints, as node-critical', () => {
     const spec = podSpec(example);
     expect(spec.nodeSelector).toEqual({ 'eks.amazonaws.com/compute-type': 'hybrid' });
@@ -134,7 +185,8 @@ describe('registry CA trust chart', () => {
       const root = mkdtempSync(join(tmpdir(), 'ehc-ca-node-'));
       mkdirSync(join(root, 'config'));
       mkdirSync(join(root, 'host', 'certs.d'), { recursive: true });
-      for (const [k, v] of Object.entries(configMap(site).data as Record<string, string>)) writeFileSync(join(root, 'config', k), v);
+      // read-only, as the ConfigMap volume's defaultMode 0444 presents them (cp keeps that mode)
+      for (const [k, v] of Object.entries(configMap(site).data as Record<string, string>)) writeFileSync(join(root, 'config', k), v, { mode: 0o444 });
       return root;
     }
 
@@ -144,6 +196,7 @@ describe('registry CA trust chart', () => {
       expect(readFileSync(join(root, 'host/certs.d/ca.crt'), 'utf8')).toBe(configMap(example).data['ca.crt']);
       expect(readFileSync(join(root, 'host/certs.d/hosts.toml'), 'utf8')).toBe(configMap(example).data['hosts.toml']);
       expect(statSync(join(root, 'host/certs.d/ca.crt')).mode & 0o777).toBe(0o644);
+      expect(statSync(join(root, 'host/certs.d/hosts.toml')).mode & 0o777).toBe(0o644);
       expect(spawnSync('ls', ['-A', join(root, 'host/certs.d')], { encoding: 'utf8' }).stdout).toBe('ca.crt\nhosts.toml\n');
     });
 
@@ -156,6 +209,15 @@ describe('registry CA trust chart', () => {
       writeFileSync(join(root, 'host/certs.d/ca.crt'), 'stale');
       expect(run(example, root)).toBe(`written: ${root}/host/certs.d/ca.crt\nunchanged: ${root}/host/certs.d/hosts.toml\n`);
       expect(statSync(join(root, 'host/certs.d/ca.crt')).ino).not.toBe(inode);
+    });
+
+    it('stops at the first failure (set -eu): a missing source is an error, not a silent skip', () => {
+      const root = prepare(example);
+      const script = podSpec(example).initContainers[0].command[2].replace(/\/config\//g, `${root}/missing/`).replace(/\/host\//g, `${root}/host/`);
+      const result = spawnSync('sh', ['-c', script], { encoding: 'utf8' });
+      expect(result.status).not.toBe(0);
+      expect(result.stdout).not.toContain('written:');
+      expect(spawnSync('ls', ['-A', join(root, 'host/certs.d')], { encoding: 'utf8' }).stdout).toBe('');
     });
 
     it('with systemTrust, also writes <registry>.crt into the anchors directory', () => {
