@@ -61,6 +61,10 @@ function run(area: string, files: string[]): number {
   writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
   process.stdout.write(`\n== ${area}: ${files.length} file(s), baseline ${config.incrementalFile}\n`);
   const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/@stryker-mutator/core/bin/stryker.js'), 'run', relative(ROOT, configFile)], { cwd: ROOT, stdio: 'inherit' });
+  // StrykerJS writes the baseline indented (5 MB for charts/ alone); without the indentation it is less
+  // than half of that in the working tree and a quarter less in git, and StrykerJS reads it the same
+  const baseline = join(ROOT, config.incrementalFile);
+  if (existsSync(baseline)) writeFileSync(baseline, `${JSON.stringify(JSON.parse(readFileSync(baseline, 'utf8')))}\n`);
   return r.status ?? 1;
 }
 
