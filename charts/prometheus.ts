@@ -111,6 +111,7 @@ export function prometheusYaml(site: Site): string {
  */
 export class PrometheusChart extends Chart {
   constructor(scope: Construct, id: string, props: PrometheusChartProps) {
+    // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, every object here is emitted with its own metadata.name, so cdk8s never generates a (hashed) name
     super(scope, id, { disableResourceNameHashes: true });
     const { site } = props;
     if (site.config.monitoring.mode === 'configMap') this.configMapMode(site);

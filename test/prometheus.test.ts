@@ -243,3 +243,84 @@ describe('prometheus relabel rules and Harbor options reaching the output (issue
     for (const o of scrapeConfigs) expect((o.spec as { metricsPath: string }).metricsPath, o.metadata.name).toBe('/harbor/metrics');
   });
 });
+
+describe('prometheus: every object spelled out, and every switch reaching the output', () => {
+  const NODE = { sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node' };
+
+  it('configMap mode: Harbor jobs carry their component label, discovery is by pod role and label selector, bindings name the Role', () => {
+    const objects = synth(example);
+    const jobs = new Map(prometheusYml(objects).scrape_configs.map((j) => [j.job_name, j]));
+    expect(jobs.get('harbor-core')!.static_configs).toEqual([{ targets: ['harbor.yourdomain.com:9090'], labels: { component: 'core' } }]);
+    expect(jobs.get('dcgm-exporter')!.kubernetes_sd_configs).toEqual([
+      { role: 'pod', namespaces: { names: ['dcgm-exporter'] }, selectors: [{ role: 'pod', label: 'app.kubernetes.io/name=dcgm-exporter' }] },
+    ]);
+    const bindings = objects.filter((o) => o.kind === 'RoleBinding');
+    expect(bindings).toHaveLength(2);
+    for (const b of bindings) {
+      expect((b as unknown as { roleRef: unknown }).roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'prometheus-pod-discovery' });
+      expect(objects.some((o) => o.kind === 'Role' && o.metadata.name === 'prometheus-pod-discovery' && o.metadata.namespace === b.metadata.namespace)).toBe(true);
+    }
+  });
+
+  it('configMap mode without Harbor scraping: no Harbor job', () => {
+    const names = prometheusYml(synth(loadSiteVariant({ monitoring: { harbor: { enabled: false } } }))).scrape_configs.map((j) => j.job_name);
+    expect(names).toEqual(['nvidia-dra-kubelet-plugin', 'dcgm-exporter']);
+  });
+
+  it('operator mode: the exact ScrapeConfig, PodMonitor and ServiceMonitor of the example-operator site', () => {
+    const objects = synth(operator);
+    const meta = (name: string) => ({ name, namespace: 'monitoring', labels: { release: 'kube-prometheus-stack' } });
+    expect(objects.find((o) => o.metadata.name === 'harbor-core')).toEqual({
+      apiVersion: 'monitoring.coreos.com/v1alpha1',
+      kind: 'ScrapeConfig',
+      metadata: meta('harbor-core'),
+      spec: {
+        jobName: 'harbor-core',
+        scheme: 'HTTP',
+        metricsPath: '/metrics',
+        params: { comp: ['core'] },
+        scrapeInterval: '15s',
+        staticConfigs: [{ targets: ['harbor.yourdomain.com:9090'], labels: { component: 'core' } }],
+      },
+    });
+    expect(objects.filter((o) => o.kind === 'PodMonitor')).toEqual([
+      {
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'PodMonitor',
+        metadata: meta('nvidia-dra-kubelet-plugin'),
+        spec: {
+          namespaceSelector: { matchNames: ['nvidia-dra-driver-gpu'] },
+          selector: { matchLabels: { 'dra-driver-nvidia-gpu-component': 'kubelet-plugin' } },
+          podMetricsEndpoints: [{ portNumber: 8080, path: '/metrics', interval: '15s', relabelings: [NODE] }],
+        },
+      },
+    ]);
+    expect(objects.filter((o) => o.kind === 'ServiceMonitor')).toEqual([
+      {
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'ServiceMonitor',
+        metadata: meta('dcgm-exporter'),
+        spec: {
+          namespaceSelector: { matchNames: ['dcgm-exporter'] },
+          selector: { matchLabels: { 'app.kubernetes.io/name': 'dcgm-exporter' } },
+          endpoints: [
+            { port: 'metrics', path: '/metrics', interval: '15s', honorLabels: true, relabelings: [{ action: 'labeldrop', regex: '(namespace|pod|container)' }, NODE] },
+          ],
+        },
+      },
+    ]);
+  });
+
+  it('operator mode follows the config: no labels when none are set, the DRA plugin selector and port, parts switched off', () => {
+    const unlabelled = synth(loadSiteVariant({ monitoring: { mode: 'operator', operator: { labels: {} } } }));
+    for (const o of unlabelled) expect(o.metadata, o.metadata.name).not.toHaveProperty('labels');
+    const plugin = synth(loadSiteVariant({ monitoring: { mode: 'operator', draPlugin: { podLabels: { app: 'dra-plugin' }, port: 9090 } } })).find((o) => o.kind === 'PodMonitor')!;
+    const spec = plugin.spec as { selector: unknown; podMetricsEndpoints: { portNumber: number }[] };
+    expect(spec.selector).toEqual({ matchLabels: { app: 'dra-plugin' } });
+    expect(spec.podMetricsEndpoints.map((e) => e.portNumber)).toEqual([9090]);
+    const kinds = (overrides: object) => synth(loadSiteVariant({ monitoring: { mode: 'operator', ...overrides } })).map((o) => o.kind);
+    expect(kinds({ harbor: { enabled: false } })).toEqual(['PodMonitor', 'ServiceMonitor']);
+    expect(kinds({ draPlugin: { enabled: false } })).not.toContain('PodMonitor');
+    expect(synth(loadSiteVariant({ monitoring: { mode: 'operator' }, dcgmExporter: { enabled: false } })).map((o) => o.kind)).not.toContain('ServiceMonitor');
+  });
+});
