@@ -1,6 +1,5 @@
-import { checkSchema, outsideOf, whereCheckable } from '../config/load';
+import { checkSchema, outsideOf, type SchemaCheckedDocument, whereCheckable } from '../config/load';
 import { siteConfigError } from '../config/overlay';
-import type { Problem } from '../config/problems';
 import type { SiteConfig } from '../config/schema';
 import { checkCloudNodeGroups, checkCost, checkGitops, checkNodeadm } from './fleet-checks';
 import { GPU_CHECKS } from './gpu-checks';
@@ -21,16 +20,12 @@ export function validateSiteDocument(file: string, document: unknown): SiteConfi
   return checked.config;
 }
 
-/** A document checked against the schema and by the semantic checks; `config` is typed only when `schemaValid`. */
-export interface CheckedSiteDocument {
-  /** The document with defaults filled in. */
-  readonly config: SiteConfig;
-  readonly schemaValid: boolean;
-  /** Every problem: the schema's, then the semantic checks' that do not touch a field the schema refused. */
-  readonly problems: readonly Problem[];
-  /** Paths the schema refused: problems of later checks at or under them are left out (see {@link outsideOf}). */
-  readonly refused: readonly string[];
-}
+/**
+ * A document checked against the schema and by the semantic checks; `config` is typed only when
+ * `schemaValid`. Its `problems` are the schema's, then the semantic checks' that do not touch a field the
+ * schema refused.
+ */
+export type CheckedSiteDocument = SchemaCheckedDocument;
 
 /**
  * Validates a parsed document against the schema (filling in defaults) and runs the semantic checks,
