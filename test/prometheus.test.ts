@@ -262,6 +262,12 @@ describe('prometheus: every object spelled out, and every switch reaching the ou
     }
   });
 
+  it('configMap mode: a selector of several pod labels is one comma-separated label selector', () => {
+    const site = loadSiteVariant({ monitoring: { draPlugin: { podLabels: { app: 'dra-plugin', tier: 'gpu' } } } });
+    const job = prometheusYml(synth(site)).scrape_configs.find((j) => j.job_name === 'nvidia-dra-kubelet-plugin')!;
+    expect(job.kubernetes_sd_configs![0].selectors).toEqual([{ role: 'pod', label: 'app=dra-plugin,tier=gpu' }]);
+  });
+
   it('configMap mode without Harbor scraping: no Harbor job', () => {
     const names = prometheusYml(synth(loadSiteVariant({ monitoring: { harbor: { enabled: false } } }))).scrape_configs.map((j) => j.job_name);
     expect(names).toEqual(['nvidia-dra-kubelet-plugin', 'dcgm-exporter']);
