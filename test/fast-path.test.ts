@@ -21,9 +21,9 @@ interface Run {
   readonly stderr: string;
 }
 
-const run = (args: string[]): Promise<Run> =>
+const run = (args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> =>
   new Promise((done) => {
-    execFile(process.execPath, args, { encoding: 'utf8' }, (err, stdout, stderr) => done({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }));
+    execFile(process.execPath, args, { encoding: 'utf8', env }, (err, stdout, stderr) => done({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }));
   });
 const fast = (args: string[]) => run([RUN_BUNDLE, ...args]);
 /** main.ts from source as its own process (tsx): what the bundle replaces, wrapper and all. */
@@ -159,11 +159,7 @@ describe('start-up: a run loads only what it uses', () => {
     const hook = join(dir, 'hook.cjs');
     const list = join(dir, 'modules.txt');
     writeFileSync(hook, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));\n`);
-    const result = await new Promise<Run>((done) => {
-      execFile(process.execPath, [...NODE_OPTIONS.split(' '), '--require', hook, RUN_BUNDLE, ...args], { encoding: 'utf8', env }, (err, stdout, stderr) =>
-        done({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
-      );
-    });
+    const result = await run([...NODE_OPTIONS.split(' '), '--require', hook, RUN_BUNDLE, ...args], env);
     const modules = readFileSync(list, 'utf8')
       .split('\n')
       .filter((line) => line.startsWith('NativeModule '))
