@@ -48,10 +48,12 @@ function oneYamlCopy(): Record<string, string> {
  * Node built-ins that a bundled module requires at its top but that a synth never calls: commander
  * (for subcommands run as separate executables, which we have none of), cdk8s (helm and import
  * helpers) and our `--cluster`/migrate code require child_process, whose first load compiles ~40 of
- * Node's internal modules (net, dgram, streams): ~8 ms of every start. Each is replaced by a module of
- * getters that requires the real one on first use, so a run that never spawns never loads it.
+ * Node's internal modules (net, dgram, streams): ~8 ms of every start. Each is replaced by a stand-in
+ * whose functions and getters require the real one on first use, so a run that never spawns never loads it.
  */
 const LAZY_BUILTINS = ['child_process'];
+/** The esbuild namespace of the stand-ins: generated modules, not files (metafile names them `<namespace>:<name>`). */
+const LAZY_NAMESPACE = 'lazy-builtin';
 
 function lazyBuiltins(): Plugin {
   const names = LAZY_BUILTINS.flatMap((name) => [name, `node:${name}`]);
@@ -61,9 +63,9 @@ function lazyBuiltins(): Plugin {
     setup(pluginBuild) {
       pluginBuild.onResolve({ filter }, (args) =>
         // the lazy module's own require of the real one stays an ordinary external require
-        args.namespace === 'lazy-builtin' ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
+        args.namespace === LAZY_NAMESPACE ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: LAZY_NAMESPACE },
       );
-      pluginBuild.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+      pluginBuild.onLoad({ filter: /.*/, namespace: LAZY_NAMESPACE }, (args) => {
         // the export names of this Node's module, so esbuild's interop helpers see them without loading it
         const real = require(`node:${args.path}`) as Record<string, unknown>;
         const members = Object.keys(real).map((key) => {
@@ -108,7 +110,7 @@ export async function buildBundle(): Promise<void> {
   writeAtomically(BUNDLE, asciiOnly(result.outputFiles[0].text));
   // esbuild names inputs relative to absWorkingDir: a moved checkout still finds them (the lazy
   // built-ins are generated modules, not files)
-  const sources = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('node_modules/') && !p.startsWith('lazy-builtin:'));
+  const sources = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('node_modules/') && !p.startsWith(`${LAZY_NAMESPACE}:`));
   const inputs = [...BUILD_CONFIG, ...sources];
   writeAtomically(BUNDLE_INPUTS, `${JSON.stringify({ startedMs, inputs: [...new Set(inputs)].sort() }, null, 1)}\n`);
   for (const name of readdirSync(dirname(BUNDLE))) {
