@@ -61,7 +61,7 @@ describe('processIo', () => {
   it('a non-blocking descriptor (EAGAIN) hands the rest of the line and every later line to the stream', () => {
     let calls = 0;
     const { system, log, opened } = fakeSystem({
-      write: (_fd, data, offset) => {
+      write: () => {
         calls += 1;
         if (calls === 1) return 4; // "firs" taken, then the descriptor is full
         throw errno('EAGAIN');
