@@ -1,7 +1,7 @@
 // `npm run synth` (and every other command) runs the precompiled bundle through scripts/run-bundle.cjs:
 // it must behave exactly like main.ts run from source (same stdout, stderr, exit code and files), and
 // never run a stale bundle or a stale V8 code cache.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -172,8 +172,24 @@ describe('start-up: a run loads only what it uses', () => {
     expect(synth.status, synth.stderr).toBe(0);
     // loaded, so the list is the real one: the writer hashes with crypto
     expect(modules).toContain('crypto');
-    // (net is loaded anyway when stdout is a pipe or a terminal, as here: both are sockets to Node)
     expect(modules.filter((m) => ['child_process', 'internal/child_process', 'dgram', 'perf_hooks'].includes(m))).toEqual([]);
+  });
+
+  it('printing to a pipe builds no stdout or stderr stream, so net and tty stay unloaded (lib/cli/process-io.ts)', async () => {
+    // stdout and stderr are pipes here, and the example prints to both (a line and a warning)
+    const { run: synth, modules } = await builtinsLoaded(['synth', '--out', tempDir('ehc-modules-out-')]);
+    expect(synth.stdout).toMatch(/^example: \d+ objects/);
+    expect(synth.stderr).toContain('warning: sites/example.yaml');
+    expect(modules.filter((m) => ['net', 'tty', 'internal/stream_base_commons'].includes(m))).toEqual([]);
+  });
+
+  it('a reader that closes the pipe early ends the run quietly with its exit code (`npm run cost | head`)', async () => {
+    const child = spawn(process.execPath, [...NODE_OPTIONS.split(' '), RUN_BUNDLE, 'cost'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // closed before the first line is written
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const status = await new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+    expect({ status, stderr }).toEqual({ status: 0, stderr: '' });
   });
 
   it('the stand-in for child_process runs kubectl when a command asks a cluster (validate --cluster)', async () => {
