@@ -109,7 +109,7 @@ describe('synth: I/O errors exit 3 with one line naming the path', () => {
 
   it.each(['ENOSPC', 'EROFS', 'EPERM', 'EACCES', 'EIO'])('%s while writing the 5th file: the output root is byte for byte as it was', (code) => {
     const before = snapshotTree(populated);
-    const run = synth(['--site', EXAMPLE, '--out', populated], { env: { FS_FAULT_ROOT: populated, FS_FAULT: `${code}@5`, FS_FAULT_MATCH: '^writeFileSync ' } });
+    const run = synth(['--site', EXAMPLE, '--out', populated, '--kubernetes-version', '1.34'], { env: { FS_FAULT_ROOT: populated, FS_FAULT: `${code}@5`, FS_FAULT_MATCH: '^writeFileSync ' } });
     expectOutputError(run, new RegExp(`^${esc(populated)}/\\S+\\.(yaml|json|md): .* \\(${code}\\); nothing in ${esc(populated)} was changed$`));
     expect(snapshotTree(populated)).toEqual(before);
     expect(readdirSync(populated)).toEqual(['example']);

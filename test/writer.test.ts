@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -39,6 +39,57 @@ describe('writeSiteFiles', () => {
     expect(snapshotTree(join(root, 'example'))).toEqual(Object.fromEntries(next.map((f) => [f.path, Buffer.from(f.content).toString('base64')])));
     expect(readdirSync(root)).toEqual(['example']);
     expect(lstatSync(join(root, 'example')).isDirectory()).toBe(true);
+  });
+
+  describe('a site whose folder already holds exactly its files is left alone (rename mode)', () => {
+    /** Every step the write took; an unchanged site takes none but the lock and the end. */
+    const stepsOf = (files: readonly { path: string; content: string }[], swap?: 'rename' | 'symlink') => {
+      const steps: string[] = [];
+      writeSiteFiles(root, 'example', files, { swap, onStep: (s: WriteStep) => steps.push(s.kind) });
+      return steps;
+    };
+    const inode = (path: string) => lstatSync(join(root, 'example', path)).ino;
+
+    it('the same files again: no step, the very same files (inodes) and folder, no staging left', () => {
+      const before = { folder: lstatSync(join(root, 'example')).ino, file: inode('nodes/gpu.nodeconfig.yaml') };
+      expect(stepsOf(previous)).toEqual(['locked', 'done']);
+      expect({ folder: lstatSync(join(root, 'example')).ino, file: inode('nodes/gpu.nodeconfig.yaml') }).toEqual(before);
+      expect(readdirSync(root)).toEqual(['example']);
+    });
+
+    it.each([
+      ['one byte differs', () => writeFileSync(join(root, 'example', '00-namespaces.yaml'), 'old namespaceS\n')],
+      ['a file is missing', () => rmSync(join(root, 'example', 'nodes/gpu.nodeconfig.yaml'))],
+      ['an extra file', () => writeFileSync(join(root, 'example', 'notes.txt'), 'x')],
+      ['an extra empty folder', () => mkdirSync(join(root, 'example', 'nodes', 'old'))],
+      ['a file where a folder was', () => (rmSync(join(root, 'example', 'nodes'), { recursive: true }), writeFileSync(join(root, 'example', 'nodes'), ''))],
+      ['a symlink to an identical file', () => (writeFileSync(join(root, 'same.yaml'), 'old namespaces\n'), rmSync(join(root, 'example', '00-namespaces.yaml')), symlinkSync(join(root, 'same.yaml'), join(root, 'example', '00-namespaces.yaml')))],
+    ])('rewritten when %s', (_what, change) => {
+      change();
+      expect(stepsOf(previous)).toContain('staged');
+      expect(snapshotTree(join(root, 'example'))).toEqual(Object.fromEntries(previous.map((f) => [f.path, Buffer.from(f.content).toString('base64')])));
+    });
+
+    it('rewritten when the site is the link of a symlink-mode write (rename mode writes a plain folder)', () => {
+      expect(stepsOf(previous, 'symlink')).toContain('staged');
+      expect(lstatSync(join(root, 'example')).isSymbolicLink()).toBe(true);
+      expect(stepsOf(previous)).toContain('staged');
+      expect(lstatSync(join(root, 'example')).isDirectory()).toBe(true);
+      expect(readdirSync(root)).toEqual(['example']); // the slots are gone
+    });
+
+    it('symlink mode always writes (each write flips the link)', () => {
+      expect(stepsOf(previous, 'symlink')).toContain('staged');
+      expect(stepsOf(previous, 'symlink')).toContain('staged');
+    });
+
+    it('of several sites only the changed ones are staged and swapped', () => {
+      writeSiteFiles(root, 'other', next);
+      const staged: string[] = [];
+      writeSites(root, [{ site: 'example', files: previous }, { site: 'other', files: previous }], { onStep: (s) => s.kind === 'place' && staged.push(s.path) });
+      expect(staged.map((p) => p.slice(root.length + 1))).toEqual(['other']);
+      expect(readFileSync(join(root, 'other', '20-gone.yaml'), 'utf8')).toBe('a chart that will disappear\n');
+    });
   });
 
   it('leaves other sites alone', () => {

@@ -16,7 +16,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, posix, resolve } from 'node:path';
 import type { OutputFile } from '../render/render';
 
 /**
@@ -406,11 +406,40 @@ export function writeSites(outRoot: string, sites: readonly SiteFiles[], options
 }
 
 /** The write itself, under the lock; `state.changed` is set once something stays changed. */
-function writeLocked(root: string, sites: readonly SiteFiles[], options: WriteOptions, state: { changed: boolean }): void {
+function writeLocked(root: string, allSites: readonly SiteFiles[], options: WriteOptions, state: { changed: boolean }): void {
   const mode = options.swap ?? 'rename';
   const step = (kind: WriteStep['kind'], path: string) => at(path, () => options.onStep?.({ kind, path }));
   step('locked', join(root, LOCK));
   recover(root);
+  // A site whose folder already holds exactly its files is left alone (see holdsExactly): rewriting it
+  // would only churn the folder; symlink mode always writes (each write flips the link)
+  const sites = mode === 'rename' ? allSites.filter(({ site, files }) => !holdsExactly(join(root, site), files)) : allSites;
+  if (sites.length > 0) {
+    stageAndSwap(root, sites, mode, options, step, state);
+    state.changed = true;
+  }
+  // rename mode after a symlink-mode write: the slots are no longer referenced
+  if (mode === 'rename') {
+    for (const { site } of allSites) {
+      for (const slot of slotNames(site)) {
+        if (!at(join(root, slot), () => lstatOrUndefined(join(root, slot)))) continue;
+        state.changed = true;
+        at(join(root, slot), () => rmSync(join(root, slot), { recursive: true, force: true }));
+      }
+    }
+  }
+  step('done', root);
+}
+
+/** Stages every site's tree, then swaps them in; on an error everything is put back and the error thrown. */
+function stageAndSwap(
+  root: string,
+  sites: readonly SiteFiles[],
+  mode: SwapMode,
+  options: WriteOptions,
+  step: (kind: WriteStep['kind'], path: string) => void,
+  state: { changed: boolean },
+): void {
   const staging = join(root, `${STAGING}${process.pid}`);
   // Not mkdtemp: its folder is private (0700) and would become dist/<site> with that mode, locking out
   // the other users and tools that read a GitOps checkout. mkdir applies the usual umask.
@@ -450,10 +479,38 @@ function writeLocked(root: string, sites: readonly SiteFiles[], options: WriteOp
     throw err;
   }
   at(staging, () => rmSync(staging, { recursive: true, force: true }));
-  state.changed = true;
-  // rename mode after a symlink-mode write: the slots are no longer referenced
-  if (mode === 'rename') for (const { site } of sites) for (const slot of slotNames(site)) at(join(root, slot), () => rmSync(join(root, slot), { recursive: true, force: true }));
-  step('done', root);
+}
+
+/**
+ * Whether `dir` already holds exactly `files`: a plain folder (not a symlink-mode link), the same file
+ * paths and no other entry (file, folder or link), and the same bytes. Reading the files costs far less
+ * than staging, swapping and deleting a tree (about 60 changes to folders), and an unchanged site keeps
+ * its files untouched, as a build tool leaves an up-to-date target. Anything unreadable counts as
+ * different: the write then runs and reports the problem as usual.
+ */
+function holdsExactly(dir: string, files: readonly OutputFile[]): boolean {
+  const wanted = new Map(files.map((f) => [f.path, f.content]));
+  const folders = new Set<string>();
+  for (const { path } of files) for (let d = posix.dirname(path); d !== '.' && d !== '/'; d = posix.dirname(d)) folders.add(d);
+  let found = 0;
+  const sameTree = (relative: string): boolean => {
+    for (const entry of readdirSync(join(dir, relative), { withFileTypes: true })) {
+      const path = relative === '' ? entry.name : `${relative}/${entry.name}`;
+      if (entry.isDirectory()) {
+        if (!folders.has(path) || !sameTree(path)) return false;
+      } else {
+        const content = wanted.get(path);
+        if (!entry.isFile() || content === undefined || !readFileSync(join(dir, path)).equals(Buffer.from(content, 'utf8'))) return false;
+        found += 1;
+      }
+    }
+    return true;
+  };
+  try {
+    return lstatSync(dir).isDirectory() && sameTree('') && found === wanted.size;
+  } catch {
+    return false;
+  }
 }
 
 /** {@link writeSites} for one site. */
