@@ -275,7 +275,8 @@ describe('nvidia-dra-driver, object by object', () => {
     ]);
   });
 
-  it('takes the kubelet and CDI directories from the host (hostPath types as upstream: existing kubelet dirs, CDI created)', () => {
+  // Upstream leaves the hostPath type out (no check); ours checks that the kubelet's directories exist, and creates the CDI one.
+  it('takes the kubelet directories (which must exist) and the CDI directory (created if missing) from the host', () => {
     expect(hostPaths(podSpec(plugin(build())))).toMatchObject({
       'plugins-registry': { path: '/var/lib/kubelet/plugins_registry', type: 'Directory' },
       plugins: { path: '/var/lib/kubelet/plugins', type: 'Directory' },
