@@ -37,6 +37,7 @@ export function draDriverVersion(config: SiteConfig): string {
 
 /** `/run/nvidia/driver` → `/run/nvidia`; `/` stays `/`. */
 function parentDir(path: string): string {
+  // Stryker disable next-line StringLiteral: equivalent, any replacement without a "/" is cut off with the last path element below (or leaves no "/" at all, giving "/")
   const trimmed = path.replace(/\/+$/, '');
   const slash = trimmed.lastIndexOf('/');
   return slash <= 0 ? '/' : trimmed.slice(0, slash);
@@ -56,6 +57,7 @@ export interface NvidiaDraDriverChartProps {
  */
 export class NvidiaDraDriverChart extends Chart {
   constructor(scope: Construct, id: string, props: NvidiaDraDriverChartProps) {
+    // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, every object here is emitted with its own metadata.name (a Manifest requires it), so cdk8s never generates a (hashed) name
     super(scope, id, { disableResourceNameHashes: true });
     const { config } = props.site;
     const version = config.kubernetesVersion;
@@ -86,6 +88,7 @@ export class NvidiaDraDriverChart extends Chart {
     emit(this, deviceClass(version, GPU_DEVICE_CLASS, nvidiaDeviceClassExpression('gpu')));
     emit(this, deviceClass(version, MIG_DEVICE_CLASS, nvidiaDeviceClassExpression('mig')));
 
+    // Stryker disable next-line ConditionalExpression: equivalent, every supported minor serves ValidatingAdmissionPolicy (1.30+; test/nvidia-dra-driver.test.ts checks this), so the condition is never false
     if (servesValidatingAdmissionPolicy(version)) this.resourceSlicePolicy(`system:serviceaccount:${namespace}:${SERVICE_ACCOUNT}`);
   }
 
