@@ -159,7 +159,8 @@ export class NvidiaDraDriverChart extends Chart {
         { name: 'plugins-registry', mountPath: PLUGINS_REGISTRY_DIR },
         { name: 'plugins', mountPath: PLUGINS_DIR, mountPropagation: 'Bidirectional' },
         { name: 'cdi', mountPath: CDI_DIR },
-        { name: 'driver-root', mountPath: '/driver-root', readOnly: true, mountPropagation: 'HostToContainer' },
+        // writable, as upstream's gpus container: the plugin works with device nodes under the driver root
+        { name: 'driver-root', mountPath: '/driver-root', mountPropagation: 'HostToContainer' },
       ],
     };
 

@@ -269,9 +269,10 @@ describe('nvidia-dra-driver, object by object', () => {
       { name: 'plugins', mountPath: '/var/lib/kubelet/plugins', mountPropagation: 'Bidirectional' },
       { name: 'cdi', mountPath: '/var/run/cdi' },
       // The plugin finds the driver at /driver-root (its --container-driver-root default). HostToContainer: a
-      // driver container mounting the driver later is seen. Read-only is ours (upstream's compute-domains
-      // container mounts it so; its gpus container does not).
-      { name: 'driver-root', mountPath: '/driver-root', readOnly: true, mountPropagation: 'HostToContainer' },
+      // driver container mounting the driver later is seen. Not read-only, as upstream's gpus container (only
+      // its compute-domains container mounts it read-only): the GPU plugin works with the device nodes under
+      // the driver root's dev root (MIG capability devices, nvidia-smi run by chroot there).
+      { name: 'driver-root', mountPath: '/driver-root', mountPropagation: 'HostToContainer' },
     ]);
   });
 
