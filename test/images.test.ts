@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { imageTag, parseImage, releaseTag, splitImage } from '../lib/model/images';
+import type { SiteConfig } from '../lib/config/schema';
+import { imageRef, imageTag, parseImage, releaseTag, splitImage } from '../lib/model/images';
 import { labelValueProblem } from '../lib/site/semantic';
 
 const DEFAULT = 'nvcr.io/nvidia/k8s-device-plugin:v0.20.0';
@@ -9,6 +10,18 @@ describe('image references', () => {
   it('splits registries the way container runtimes resolve them', () => {
     expect(splitImage('nginx:1.27')).toEqual({ registry: 'docker.io', path: 'library/nginx:1.27' });
     expect(splitImage('harbor.example.com:8443/library/nginx:1.27')).toEqual({ registry: 'harbor.example.com:8443', path: 'library/nginx:1.27' });
+    // a first part without "." or ":" is a Docker Hub namespace, except localhost
+    expect(splitImage('bitnami/nginx:1.27')).toEqual({ registry: 'docker.io', path: 'bitnami/nginx:1.27' });
+    expect(splitImage('localhost/app:1')).toEqual({ registry: 'localhost', path: 'app:1' });
+    expect(splitImage('localhost:5000/app:1')).toEqual({ registry: 'localhost:5000', path: 'app:1' });
+    expect(splitImage('nvcr.io/nvidia/k8s-device-plugin:v0.20.0')).toEqual({ registry: 'nvcr.io', path: 'nvidia/k8s-device-plugin:v0.20.0' });
+  });
+
+  it('pulls through the Harbor proxy-cache project of the image\'s registry, and leaves other registries alone', () => {
+    const config = { registry: { hostname: 'harbor.lab:8443', proxyCache: { 'nvcr.io': 'nvcr-proxy', 'docker.io': 'hub' } } } as unknown as SiteConfig;
+    expect(imageRef(config, 'nvcr.io/nvidia/k8s-device-plugin:v0.20.0')).toBe('harbor.lab:8443/nvcr-proxy/nvidia/k8s-device-plugin:v0.20.0');
+    expect(imageRef(config, 'nginx:1.27')).toBe('harbor.lab:8443/hub/library/nginx:1.27');
+    expect(imageRef(config, 'registry.k8s.io/pause:3.10')).toBe('registry.k8s.io/pause:3.10');
   });
 
   it('parses tag and digest, the one parser of both the version label and the image-pinned policy check', () => {
