@@ -24,7 +24,10 @@ function deploymentOf(objects: Manifest[]): Deployment {
   return objects.find((o) => o.kind === 'Deployment') as unknown as Deployment;
 }
 
-const example = loadSite('sites/example.yaml');
+let example!: ReturnType<typeof loadSite>;
+setUp(() => {
+  example = loadSite('sites/example.yaml');
+});
 let objects!: ReturnType<typeof synth>;
 let deployment!: Deployment;
 let pod!: NonNullable<Deployment['spec']>['template']['spec'] & object;

@@ -8,8 +8,12 @@ import { loadSite, type Site } from '../lib/site/site';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/core/versions';
 import { atVersion, findingsOf } from './fixtures/registry/sites';
 import { siteVariantFile } from './helpers/site-variant';
+import { setUp } from './helpers/set-up';
 
-const example = loadSite('sites/example.yaml');
+let example!: ReturnType<typeof loadSite>;
+setUp(() => {
+  example = loadSite('sites/example.yaml');
+});
 
 function synth(site: Site) {
   return Testing.synth(new CorednsChart(Testing.app(), 'coredns', { site }));

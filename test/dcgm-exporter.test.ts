@@ -23,7 +23,10 @@ function synth(site: Site): Manifest[] {
   return Testing.synth(new DcgmExporterChart(Testing.app(), 'dcgm-exporter', { site })) as Manifest[];
 }
 
-const example = loadSite('sites/example.yaml');
+let example!: ReturnType<typeof loadSite>;
+setUp(() => {
+  example = loadSite('sites/example.yaml');
+});
 let objects!: ReturnType<typeof synth>;
 let daemonSet!: DaemonSet & Manifest;
 let pod!: NonNullable<DaemonSet['spec']>['template']['spec'] & object;

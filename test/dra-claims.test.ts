@@ -4,8 +4,12 @@ import { DraClaimsChart } from '../charts/dra-claims';
 import { claimSelectors, semverOf } from '../lib/model/dra';
 import { loadSite } from '../lib/site/site';
 import { EXAMPLE, find, problemsOf, renderAndValidate, siteWith } from './helpers/gpu-site';
+import { setUp } from './helpers/set-up';
 
-const example = loadSite(EXAMPLE);
+let example!: ReturnType<typeof loadSite>;
+setUp(() => {
+  example = loadSite(EXAMPLE);
+});
 
 function build(site = example) {
   return Testing.synth(new DraClaimsChart(Testing.app(), 'test', { site }));

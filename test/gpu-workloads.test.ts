@@ -7,7 +7,10 @@ import { loadSite } from '../lib/site/site';
 import { chartObjects, EXAMPLE, find, type Loose, renderAndValidate, siteWith } from './helpers/gpu-site';
 import { setUp } from './helpers/set-up';
 
-const example = loadSite(EXAMPLE);
+let example!: ReturnType<typeof loadSite>;
+setUp(() => {
+  example = loadSite(EXAMPLE);
+});
 let rendered!: ReturnType<typeof renderAndValidate>;
 let objects!: ReturnType<typeof chartObjects>;
 setUp(() => {

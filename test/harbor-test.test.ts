@@ -10,10 +10,14 @@ import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/core/versions';
 import { atVersion, findingsOf } from './fixtures/registry/sites';
 import { siteVariantFile } from './helpers/site-variant';
 import { siteWith } from './helpers/gpu-site';
+import { setUp } from './helpers/set-up';
 
 type Json = any;
 
-const example = loadSite('sites/example.yaml');
+let example!: ReturnType<typeof loadSite>;
+setUp(() => {
+  example = loadSite('sites/example.yaml');
+});
 
 function pod(site: Site): Json {
   const objects = Testing.synth(new HarborTestChart(Testing.app(), 'harbor-test', { site }));

@@ -5,8 +5,12 @@ import { siteNamespaces } from '../lib/model/namespaces';
 import { loadSite, type Site } from '../lib/site/site';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/core/versions';
 import { atVersion } from './fixtures/registry/sites';
+import { setUp } from './helpers/set-up';
 
-const example = loadSite('sites/example.yaml');
+let example!: ReturnType<typeof loadSite>;
+setUp(() => {
+  example = loadSite('sites/example.yaml');
+});
 
 function synth(site: Site) {
   return Testing.synth(new NamespacesChart(Testing.app(), 'namespaces', { site }));

@@ -3,8 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { NfsStorageChart } from '../charts/nfs-storage';
 import { loadSite } from '../lib/site/site';
 import { chartObjects, EXAMPLE, find, problemsOf, renderAndValidate, siteWith } from './helpers/gpu-site';
+import { setUp } from './helpers/set-up';
 
-const example = loadSite(EXAMPLE);
+let example!: ReturnType<typeof loadSite>;
+setUp(() => {
+  example = loadSite(EXAMPLE);
+});
 
 function build(site = example) {
   return Testing.synth(new NfsStorageChart(Testing.app(), 'test', { site }));

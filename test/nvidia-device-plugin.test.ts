@@ -9,8 +9,12 @@ import { tolerates } from '../lib/validate/policy/pods';
 import { selectorMatches, type LabelSelectorView } from '../lib/validate/policy/selectors';
 import { chartObjects, EXAMPLE, find, type Loose, renderAndValidate, siteWith } from './helpers/gpu-site';
 import { loadSiteVariant, withoutDra } from './helpers/site-variant';
+import { setUp } from './helpers/set-up';
 
-const example = loadSite(EXAMPLE);
+let example!: ReturnType<typeof loadSite>;
+setUp(() => {
+  example = loadSite(EXAMPLE);
+});
 
 function build(site = example) {
   return Testing.synth(new NvidiaDevicePluginChart(Testing.app(), 'test', { site }));

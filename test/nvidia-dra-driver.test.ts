@@ -8,8 +8,12 @@ import { COMPUTE_TYPE_LABEL, GPU_MODE_LABEL, HYBRID, poolNodeLabels } from '../l
 import { selectorMatches } from '../lib/validate/policy/selectors';
 import { loadSite } from '../lib/site/site';
 import { chartObjects, EXAMPLE, find, type Loose, problemsOf, renderAndValidate, siteWith } from './helpers/gpu-site';
+import { setUp } from './helpers/set-up';
 
-const example = loadSite(EXAMPLE);
+let example!: ReturnType<typeof loadSite>;
+setUp(() => {
+  example = loadSite(EXAMPLE);
+});
 const NS = 'nvidia-dra-driver-gpu';
 const SA = 'dra-driver-nvidia-gpu-service-account-kubeletplugin';
 

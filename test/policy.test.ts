@@ -4,8 +4,12 @@ import { HOST_PRIVILEGES, PRIVILEGE_ALLOWLIST, grantMatches } from '../lib/valid
 import { CLUSTER_PROVIDED_OBJECTS, CLUSTER_PROVIDED_PODS } from '../lib/validate/policy/cluster-provided';
 import { CHECK_DESCRIPTIONS, type ValidationContext, validateFiles } from '../lib/validate/validator';
 import { CONTEXT, loadSite, withEdit, withObjects } from './fixtures/validator/site';
+import { setUp } from './helpers/set-up';
 
-const site = loadSite('site-1.33.yaml');
+let site!: ReturnType<typeof loadSite>;
+setUp(() => {
+  site = loadSite('site-1.33.yaml');
+});
 
 /** Findings of one check as `object | field | message`. */
 function findings(check: string, files: readonly RenderedFile[] = site, ctx: ValidationContext = CONTEXT): string[] {

@@ -14,10 +14,14 @@ import { validateFiles } from '../lib/validate/validator';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../lib/core/versions';
 import { atVersion, findingsOf } from './fixtures/registry/sites';
 import { siteVariantFile } from './helpers/site-variant';
+import { setUp } from './helpers/set-up';
 
 type Json = any;
 
-const example = loadSite('sites/example.yaml');
+let example!: ReturnType<typeof loadSite>;
+setUp(() => {
+  example = loadSite('sites/example.yaml');
+});
 const registry = { charts: CHARTS, artifacts: ARTIFACTS };
 /** A value that must never reach dist/ unless the site opted in to plain mode. */
 const TOKEN = 'TOKEN-8f3a1c-never-in-dist';

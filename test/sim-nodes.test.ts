@@ -4,9 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { loadSite } from '../lib/site/site';
 import { intendedDaemonSetNodes, intendedSamplePools } from './sim/intended';
 import { nodesFromArtefacts, parseLabelFlag, parseTaintFlag, resourceSliceObject } from './sim/nodes';
+import { setUp } from './helpers/set-up';
 
-const config = loadSite('sites/example.yaml').config;
-const nodes = nodesFromArtefacts('dist/example', config, 'example');
+let config!: ReturnType<typeof loadSite>['config'];
+let nodes!: ReturnType<typeof nodesFromArtefacts>;
+setUp(() => {
+  config = loadSite('sites/example.yaml').config;
+  nodes = nodesFromArtefacts('dist/example', config, 'example');
+});
 
 describe('simulated nodes from dist/example', () => {
   it('parses the kubelet flags nodeadm passes', () => {

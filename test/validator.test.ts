@@ -7,8 +7,12 @@ import type { Manifest } from '../lib/core/manifest';
 import { type Finding, SUPPORTED_SCHEMA_VERSIONS, formatFinding, validateFiles } from '../lib/validate/validator';
 import { CRD_SCHEMA_DIR, crdSchemaFile, SCHEMA_DIR, schemaSetFor } from '../lib/validate/schema';
 import { CONTEXT, loadSite, withEdit, withObjects } from './fixtures/validator/site';
+import { setUp } from './helpers/set-up';
 
-const site = loadSite('site-1.33.yaml');
+let site!: ReturnType<typeof loadSite>;
+setUp(() => {
+  site = loadSite('site-1.33.yaml');
+});
 const CRD_DIR = join(__dirname, '..', 'imports', 'crds');
 
 function schemaFindings(files = site, version = '1.33'): Finding[] {

@@ -20,7 +20,10 @@ function synth(site: Site): Manifest[] {
   return Testing.synth(new WebApiChart(Testing.app(), 'web-api', { site })) as Manifest[];
 }
 
-const example = loadSite('sites/example.yaml');
+let example!: ReturnType<typeof loadSite>;
+setUp(() => {
+  example = loadSite('sites/example.yaml');
+});
 let objects!: ReturnType<typeof synth>;
 let deployment!: Deployment;
 let pod!: NonNullable<Deployment['spec']>['template']['spec'] & object;
