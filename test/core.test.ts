@@ -91,8 +91,13 @@ describe('the version matrix', () => {
       '1.36': true,
     });
     expect(DRA_MIN_VERSION).toBe('1.33');
-    // both halves of the condition decide: 1.32 is at the driver's floor but not served on EKS
-    expect([draFacts('1.32').servedOnEks, minorOf('1.32') >= minorOf(NVIDIA_DRA_DRIVER_MIN_VERSION)]).toEqual([false, true]);
+  });
+
+  it("the table: every minor EKS serves DRA on is at or above the driver's floor, and only the others explain why not", () => {
+    const served = SUPPORTED_KUBERNETES_VERSIONS.filter((v) => draFacts(v).servedOnEks);
+    expect(served.every((v) => minorOf(v) >= minorOf(NVIDIA_DRA_DRIVER_MIN_VERSION))).toBe(true);
+    expect(SUPPORTED_KUBERNETES_VERSIONS.filter((v) => draFacts(v).note !== undefined)).toEqual(SUPPORTED_KUBERNETES_VERSIONS.filter((v) => !served.includes(v)));
+    expect(SUPPORTED_KUBERNETES_VERSIONS.filter((v) => (draFacts(v).note ?? '').length > 20)).toEqual(['1.30', '1.31', '1.32']);
   });
 
   it('ValidatingAdmissionPolicy from 1.30: every supported minor, not 1.29', () => {

@@ -20,7 +20,7 @@ const MODE_NEEDS: Record<GpuExposure, string> = {
 function draUnavailable(config: SiteConfig): string | undefined {
   const version = config.kubernetesVersion;
   if (supportsNvidiaDraDriver(version)) return undefined;
-  return `needs Kubernetes ${DRA_MIN_VERSION} or later on EKS (the NVIDIA DRA driver v0.4.1 needs ${NVIDIA_DRA_DRIVER_MIN_VERSION}+ with the DRA API served; AWS recommends 1.34+); on ${version} ${draFacts(version).note}`;
+  return `needs Kubernetes ${DRA_MIN_VERSION} or later on EKS (the NVIDIA DRA driver v0.4.1 needs ${NVIDIA_DRA_DRIVER_MIN_VERSION}+ with the DRA API served; AWS recommends 1.34+); on ${version} ${draFacts(version).note}`; // every minor that fails here has a note (test/core.test.ts)
 }
 
 /** Reserved labels, GPU counts that contradict the mode, and `dra` pools on minors without a usable DRA API. */
