@@ -15,6 +15,9 @@ describe('image references', () => {
     expect(splitImage('localhost/app:1')).toEqual({ registry: 'localhost', path: 'app:1' });
     expect(splitImage('localhost:5000/app:1')).toEqual({ registry: 'localhost:5000', path: 'app:1' });
     expect(splitImage('nvcr.io/nvidia/k8s-device-plugin:v0.20.0')).toEqual({ registry: 'nvcr.io', path: 'nvidia/k8s-device-plugin:v0.20.0' });
+    // without a slash, even a name that looks like a host is a Docker Hub image
+    expect(splitImage('localhost:5000')).toEqual({ registry: 'docker.io', path: 'library/localhost:5000' });
+    expect(splitImage('a.b/c/d:1')).toEqual({ registry: 'a.b', path: 'c/d:1' });
   });
 
   it('pulls through the Harbor proxy-cache project of the image\'s registry, and leaves other registries alone', () => {
@@ -25,13 +28,13 @@ describe('image references', () => {
   });
 
   it('parses tag and digest, the one parser of both the version label and the image-pinned policy check', () => {
-    expect(parseImage(DEFAULT)).toEqual({ tag: 'v0.20.0' });
-    expect(parseImage(`${DEFAULT}@${DIGEST}`)).toEqual({ tag: 'v0.20.0', digest: DIGEST });
-    expect(parseImage(`nvcr.io/nvidia/k8s-device-plugin@${DIGEST}`)).toEqual({ digest: DIGEST });
+    expect(parseImage(DEFAULT)).toStrictEqual({ tag: 'v0.20.0' });
+    expect(parseImage(`${DEFAULT}@${DIGEST}`)).toStrictEqual({ tag: 'v0.20.0', digest: DIGEST });
+    expect(parseImage(`nvcr.io/nvidia/k8s-device-plugin@${DIGEST}`)).toStrictEqual({ digest: DIGEST });
     // a registry port is not a tag; a trailing ":" is an empty one
-    expect(parseImage('harbor.example.com:8443/library/nginx')).toEqual({});
-    expect(parseImage('busybox:')).toEqual({ tag: '' });
-    expect(parseImage('localhost:5000')).toEqual({ tag: '5000' });
+    expect(parseImage('harbor.example.com:8443/library/nginx')).toStrictEqual({});
+    expect(parseImage('busybox:')).toStrictEqual({ tag: '' });
+    expect(parseImage('localhost:5000')).toStrictEqual({ tag: '5000' });
   });
 
   it('reads the tag, or a short digest form, or says untagged', () => {

@@ -47,3 +47,32 @@ describe('namespaces chart', () => {
     expect([...levels].sort()).toEqual(['baseline', 'privileged', 'restricted']);
   });
 });
+
+describe('the workloads namespace (ml-workloads)', () => {
+  // the example with everything that runs there switched off, then one thing at a time on
+  const without = (): ReturnType<typeof loadSite>['config'] => {
+    const c = structuredClone(example.config);
+    c.storage.nfs.enabled = false;
+    c.dra.claimTemplates = [];
+    for (const sample of Object.values(c.samples)) sample.enabled = false;
+    c.harborTest.enabled = false;
+    return c;
+  };
+  const hasWorkloads = (c: ReturnType<typeof without>) => siteNamespaces(c).some((n) => n.name === 'ml-workloads');
+
+  it('is rendered when the NFS claim, a claim template, any one sample or the Harbor test needs it, and not otherwise', () => {
+    expect(hasWorkloads(without())).toBe(false);
+    const one = (change: (c: ReturnType<typeof without>) => void) => {
+      const c = without();
+      change(c);
+      return hasWorkloads(c);
+    };
+    expect([
+      one((c) => (c.storage.nfs.enabled = true)),
+      one((c) => (c.dra.claimTemplates = example.config.dra.claimTemplates.slice(0, 1))),
+      ...Object.keys(example.config.samples).map((name) => one((c) => ((c.samples as Record<string, { enabled: boolean }>)[name].enabled = true))),
+      one((c) => (c.harborTest.enabled = true)),
+    ]).toEqual([true, true, ...Object.keys(example.config.samples).map(() => true), true]);
+    expect(example.config.dra.claimTemplates.length).toBeGreaterThan(0);
+  });
+});

@@ -113,6 +113,7 @@ describe('taints and tolerations', () => {
     const valued = { key: 'k', value: 'v', effect: 'NoSchedule' } as Taint;
     const other = { key: 'k', value: 'v', effect: 'NoExecute' } as Taint;
     expect(poolTaints([{ taints: [a, valued] }, { taints: [empty, other, valued] }])).toEqual([a, valued, other]);
+    expect(poolTaints([{ taints: [empty, a] }])).toEqual([empty]);
   });
 
   it('a toleration per taint: Exists for one without a value, Equal with the value otherwise', () => {

@@ -54,7 +54,7 @@ describe('simulated nodes from dist/example', () => {
     expect((resourceSliceObject(n, '1.33', 'example') as { apiVersion: string }).apiVersion).toBe('resource.k8s.io/v1beta2');
     expect(slice.spec).toMatchObject({ driver: 'gpu.nvidia.com', nodeName: n.name, pool: { name: n.name } });
     expect(slice.spec.devices.map((d) => d.name)).toEqual(['gpu-0', 'gpu-1', 'gpu-2', 'gpu-3', 'gpu-4', 'gpu-5', 'gpu-6', 'gpu-7']);
-    expect(slice.spec.devices[0].attributes).toMatchObject({ type: { string: 'gpu' }, productName: { string: 'NVIDIA H100 80GB HBM3' }, cudaDriverVersion: { version: '12.8.0' } });
+    expect(slice.spec.devices[0].attributes).toMatchObject({ type: { string: 'gpu' }, productName: { string: 'NVIDIA H100 80GB HBM3' }, cudaDriverVersion: { version: '12.8.0' }, architecture: { string: 'Hopper' }, cudaComputeCapability: { version: '9.0.0' } });
     expect(slice.spec.devices[0].capacity).toEqual({ memory: { value: '81559Mi' } });
   });
 

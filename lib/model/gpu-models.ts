@@ -14,13 +14,12 @@ export interface GpuModelFacts {
   readonly memory: string;
   readonly architecture: string;
   readonly cudaComputeCapability: string;
-  /** False when the exact productName string is an assumption (NVML name not seen on real hardware here). */
-  readonly productNameVerified: boolean;
 }
 
 export const GPU_MODELS: Readonly<Record<string, GpuModelFacts>> = {
-  H100: { productName: 'NVIDIA H100 80GB HBM3', memory: '81559Mi', architecture: 'Hopper', cudaComputeCapability: '9.0.0', productNameVerified: true },
-  H200: { productName: 'NVIDIA H200', memory: '143771Mi', architecture: 'Hopper', cudaComputeCapability: '9.0.0', productNameVerified: false },
+  H100: { productName: 'NVIDIA H100 80GB HBM3', memory: '81559Mi', architecture: 'Hopper', cudaComputeCapability: '9.0.0' },
+  // productName assumed: this NVML name of the H200 has not been seen on real hardware here
+  H200: { productName: 'NVIDIA H200', memory: '143771Mi', architecture: 'Hopper', cudaComputeCapability: '9.0.0' },
 };
 
 /** The `productName` a GPU of this pool model would publish (see GPU_MODELS). */

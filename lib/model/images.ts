@@ -2,13 +2,10 @@ import type { SiteConfig } from '../config/schema';
 
 /** Splits an image reference into registry host and the rest, the way container runtimes resolve it. */
 export function splitImage(image: string): { registry: string; path: string } {
-  const slash = image.indexOf('/');
-  const first = slash >= 0 ? image.slice(0, slash) : '';
-  if (slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost')) {
-    return { registry: first, path: image.slice(slash + 1) };
-  }
-  // Docker Hub: `nginx:1.27` is docker.io/library/nginx:1.27.
-  return { registry: 'docker.io', path: slash >= 0 ? image : `library/${image}` };
+  const [first, ...rest] = image.split('/');
+  if (rest.length === 0) return { registry: 'docker.io', path: `library/${image}` }; // `nginx:1.27` is docker.io/library/nginx:1.27
+  if (first.includes('.') || first.includes(':') || first === 'localhost') return { registry: first, path: rest.join('/') };
+  return { registry: 'docker.io', path: image }; // `bitnami/nginx` is a Docker Hub namespace
 }
 
 /**
