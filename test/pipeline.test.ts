@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +12,7 @@ import { ARTIFACTS } from '../lib/artifacts/artifacts';
 import { DEFAULT_SITE, runCli } from '../lib/cli/cli';
 import { GENERATOR_VERSION } from '../lib/core/labels';
 import { buildSite } from '../lib/pipeline/pipeline';
+import { emit } from '../lib/render/k8s';
 import { SUPPORTED_KUBERNETES_VERSIONS, supportsNvidiaDraDriver } from '../lib/core/versions';
 import { siteVariantFile, withoutDra } from './helpers/site-variant';
 import { snapshotTree } from './helpers/tree';
@@ -249,5 +252,32 @@ describe('the CLI', () => {
     // the good site listed first is not written either: a rerun after fixing the bad one writes both at once
     expect(snapshotTree(out)).toEqual(before);
     expect(existsSync(join(out, 'bad'))).toBe(false);
+  });
+});
+
+describe('buildSite validates unless asked not to', () => {
+  // a registry whose one chart renders an object the schema refuses (a ConfigMap's data value must be a string)
+  const broken = {
+    charts: [
+      {
+        id: 'broken',
+        order: 1,
+        component: 'broken',
+        enabled: () => true,
+        build: (scope: Construct, id: string) => {
+          const chart = new Chart(scope, id, { disableResourceNameHashes: true });
+          emit(chart, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'default' }, data: { n: 1 as unknown as string } });
+          return chart;
+        },
+      },
+    ],
+    artifacts: [],
+  };
+
+  it('by default the findings of the rendered objects are returned; with validate: false none are looked for', () => {
+    const findings = buildSite(DEFAULT_SITE, broken).findings;
+    expect(findings.map((f) => `${f.object} ${f.field ?? ''}`)).toEqual(['ConfigMap default/x data.n']);
+    expect(buildSite(DEFAULT_SITE, broken, { validate: true }).findings).toHaveLength(1);
+    expect(buildSite(DEFAULT_SITE, broken, { validate: false }).findings).toStrictEqual([]);
   });
 });

@@ -105,6 +105,10 @@ describe('file names and order', () => {
     expect(chartFileName({ id: 'big', order: 123 })).toBe('123-big.yaml');
   });
 
+  it('byPath compares: -1 before, 1 after, 0 for the same path (so ties keep their order)', () => {
+    expect([byPath({ path: 'a' }, { path: 'b' }), byPath({ path: 'b' }, { path: 'a' }), byPath({ path: 'a' }, { path: 'a' })]).toEqual([-1, 1, 0]);
+  });
+
   it('byPath is plain code-point order, independent of the locale', () => {
     const paths = ['b', 'B', 'a', 'a/b', 'a-b', 'a', ''].map((path) => ({ path }));
     expect([...paths].sort(byPath).map((p) => p.path)).toEqual(['', 'B', 'a', 'a', 'a-b', 'a/b', 'b']);

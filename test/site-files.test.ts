@@ -29,13 +29,17 @@ describe('the kustomizations', () => {
     const top = parse(file('kustomization.yaml')) as { kind: string; resources: string[]; sortOptions: { order: string } };
     const charts = files.map((f) => f.path).filter((p) => /^\d\d-.*\.yaml$/.test(p));
     expect(top.kind).toBe('Kustomization');
+    expect((top as unknown as { apiVersion: string }).apiVersion).toBe('kustomize.config.k8s.io/v1beta1');
     expect(top.resources).toEqual(charts);
     expect(top.resources).not.toContain('never-pruned/10-coredns.yaml');
     expect(top.sortOptions.order).toBe('legacy');
   });
 
-  it('never-pruned/ has its own, naming its files relative to itself', () => {
-    expect((parse(file('never-pruned/kustomization.yaml')) as { resources: string[] }).resources).toEqual(['10-coredns.yaml']);
+  it('never-pruned/ has its own, naming its files relative to itself; without such a chart there is none', () => {
+    expect(parse(file('never-pruned/kustomization.yaml'))).toMatchObject({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['10-coredns.yaml'] });
+    const without = siteOutputFiles(site, renderSite(site, CHARTS.filter((c) => !c.neverPruned), ARTIFACTS)).map((f) => f.path);
+    expect(without.filter((p) => p.startsWith('never-pruned/'))).toEqual([]);
+    expect(without).toContain('kustomization.yaml');
   });
 
   it('each chart file is its objects as YAML documents, each opened by ---', () => {
