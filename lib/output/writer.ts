@@ -422,9 +422,10 @@ function writeLocked(root: string, allSites: readonly SiteFiles[], options: Writ
   if (mode === 'rename') {
     for (const { site } of allSites) {
       for (const slot of slotNames(site)) {
-        if (!at(join(root, slot), () => lstatOrUndefined(join(root, slot)))) continue;
+        const path = join(root, slot);
+        if (!at(path, () => lstatOrUndefined(path))) continue;
         state.changed = true;
-        at(join(root, slot), () => rmSync(join(root, slot), { recursive: true, force: true }));
+        at(path, () => rmSync(path, { recursive: true, force: true }));
       }
     }
   }
