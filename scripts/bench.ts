@@ -8,6 +8,9 @@
  *     turn with `node -e 0`; the previous output edited before each run, so the site is written as
  *     after a change; the same into an up-to-date output, which the writer leaves alone, beside it)
  *                                                          ≤ 2× `node -e 0`
+ *   beside it, the toolkit's floor: a bare cdk8s app (scripts/toolkit-floor.cjs) that only puts the example's
+ *     rendered objects into ApiObjects and synthesises them, bundled and code-cached like the default
+ *     command: a lower bound for any cdk8s tool on this machine, not a target
  *   the same against `helm template` of NVIDIA's device-plugin and DRA-driver charts together, a
  *     yardstick NOT measured here (no helm on this machine): 0.13 s when `node -e 0` took 0.09 s on a
  *     quiet 2-core machine (issue 18), i.e. 1.44× `node -e 0`; reported beside it, not a target
@@ -31,7 +34,7 @@
  * when other processes compete for the cores, so it says what a change did on a busy machine.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CHARTS } from '../charts';
@@ -42,6 +45,7 @@ import { renderSite } from '../lib/render/render';
 import { loadSite } from '../lib/site/site';
 import { validateFiles } from '../lib/validate/validator';
 import { writeSiteFiles } from '../lib/output/writer';
+import { build } from 'esbuild';
 import { buildBundle } from './build';
 import { writeFleet } from './fleet';
 
@@ -239,6 +243,38 @@ function endToEnd(command: string, args: string[], runs: number, outFlag = true)
   return interleaved([{ command, args, out: outFlag }], runs)[0];
 }
 
+/** The floor's app: cdk8s, constructs and cdk8s-plus-30 loaded as the charts load them, one Chart per output file. */
+const FLOOR_APP = `
+const { App, Chart, ApiObject } = require('cdk8s');
+require('cdk8s-plus-30');
+const { readFileSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+const files = JSON.parse(readFileSync(join(__dirname, 'objects.json'), 'utf8'));
+const app = new App();
+const charts = files.map((objects, i) => {
+  const chart = new Chart(app, 'file' + i, { disableResourceNameHashes: true });
+  objects.forEach((object, j) => new ApiObject(chart, 'object' + j, object));
+  return chart;
+});
+writeFileSync(join(__dirname, 'out.json'), JSON.stringify(charts.map((chart) => chart.toJson())));
+`;
+
+/**
+ * scripts/toolkit-floor.cjs run with the default command's Node options, after its app is bundled to
+ * build/floor/app.js and given the example's rendered objects (build/floor/objects.json).
+ */
+async function toolkitFloor(command: Command): Promise<Command> {
+  const dir = join(ROOT, 'build', 'floor');
+  mkdirSync(dir, { recursive: true });
+  // rendered in a child process, so the in-process figures below still measure a cold first run
+  const tsx = join(ROOT, 'node_modules', '.bin', 'tsx');
+  writeFileSync(join(dir, 'objects.json'), execFileSync(tsx, ['scripts/bench.ts', '--print-floor-objects'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }));
+  await build({ stdin: { contents: FLOOR_APP, resolveDir: ROOT, loader: 'js' }, bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: join(dir, 'app.js'), logLevel: 'warning' });
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.cache'))) rmSync(join(dir, name));
+  const nodeOptions = command.args.slice(0, command.args.indexOf('scripts/run-bundle.cjs'));
+  return { command: process.execPath, args: [...nodeOptions, 'scripts/toolkit-floor.cjs'], out: false };
+}
+
 /**
  * The default command exactly as package.json's `synth` script runs it (its Node options included),
  * without npm: `node <options> scripts/run-bundle.cjs synth`.
@@ -305,6 +341,11 @@ function simScale(nodes: number, versions: string) {
 }
 
 async function main() {
+  if (process.argv.includes('--print-floor-objects')) {
+    const rendered = renderSite(loadSite(EXAMPLE), REGISTRY.charts, REGISTRY.artifacts);
+    process.stdout.write(JSON.stringify(rendered.files.map((f) => f.objects)));
+    return;
+  }
   if (process.argv.includes('--sim-scale')) {
     simScale(option('sim-scale', 1000), process.argv.includes('--sim-versions') ? process.argv[process.argv.indexOf('--sim-versions') + 1] : '1.34');
     return;
@@ -326,7 +367,8 @@ async function main() {
       if (existsSync(readme)) appendFileSync(readme, 'edited\n');
     },
   };
-  const [nodeRuns, fast, unchanged] = interleaved([{ command: process.execPath, args: ['-e', '0'], out: false }, edited, command], runs);
+  const floorCommand = await toolkitFloor(command);
+  const [nodeRuns, fast, unchanged, toolkit] = interleaved([{ command: process.execPath, args: ['-e', '0'], out: false }, edited, command, floorCommand], runs);
   floor = nodeFloor(nodeRuns);
   console.log(`\`node -e 0\` in this run: ${floor.ms.toFixed(0)} ms wall (${floor.cpuMs.toFixed(0)} ms CPU), ${floor.mib.toFixed(0)} MiB peak RSS; the ratio column divides by these\n`);
   const busy = loadavg()[0] > cpus().length;
@@ -337,6 +379,8 @@ async function main() {
   report('example: the same, CPU time per run (mean; not a target)', cpuText(fast), cpuRatio(fast.cpu));
   report('example: the same into an up-to-date output (nothing written)', spread(unchanged), timeRatio(unchanged.median));
   report('example: the same, CPU time per run (mean)', cpuText(unchanged), cpuRatio(unchanged.cpu));
+  report("toolkit floor: bare cdk8s app synthesising the example's objects (not a target)", spread(toolkit), timeRatio(toolkit.median));
+  report('toolkit floor: CPU time per run (mean)', cpuText(toolkit), cpuRatio(toolkit.cpu));
   const helmRatio = HELM_YARDSTICK.helmSeconds / HELM_YARDSTICK.nodeSeconds;
   console.log(`  yardstick, not measured here: \`helm template\` of the NVIDIA device-plugin and DRA charts ${HELM_YARDSTICK.helmSeconds} s = ${helmRatio.toFixed(2)}× node -e 0 (${HELM_YARDSTICK.source}); the example is ${timeRatio(fast.median) <= helmRatio ? 'faster' : 'SLOWER'}`);
   const npm = endToEnd('npm', ['run', '--silent', 'synth', '--'], runs);
