@@ -61,6 +61,13 @@ describe('first-install apply order', () => {
       'DaemonSet kube-system/plugin (position 2) is created before ResourceClaimTemplate ml/gpu, RuntimeClass nvidia',
       'Job ml/train (position 3) is created before ResourceClaimTemplate ml/gpu, RuntimeClass nvidia',
     ]);
+    // no kind is both (lib/render/apply-order.ts marks a mutant equivalent on this)
+    expect(PREREQUISITE_KINDS.filter((k) => WORKLOAD_KINDS.includes(k))).toEqual([]);
+    // a workload first with no prerequisite anywhere is no problem
+    expect(applyOrderProblems([obj('Deployment', 'web', 'apps'), obj('Service', 'web', 'apps')])).toEqual([]);
+    // only the prerequisites after the workload are named, not one created before it
+    const between = [obj('RuntimeClass', 'nvidia'), obj('DaemonSet', 'plugin', 'kube-system'), obj('PersistentVolumeClaim', 'data', 'ml')];
+    expect(applyOrderProblems(between)).toEqual(['DaemonSet kube-system/plugin (position 2) is created before PersistentVolumeClaim ml/data']);
   });
 
   it('gives Argo CD the same split: the first list in wave -1, the rest in wave 0', () => {

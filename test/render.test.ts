@@ -28,6 +28,13 @@ function chart(id: string, order: number, objects: Manifest[], extra: Partial<Ch
 }
 const cm = (name: string, metadata: Partial<Manifest['metadata']> = {}): Manifest => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', ...metadata }, data: { a: '1' } });
 
+describe('emit', () => {
+  it('gives every object its own construct id, also where kind, namespace and name run together alike', () => {
+    const result = renderSite(site(), [chart('ids', 10, [cm('c', { namespace: 'ab' }), cm('bc', { namespace: 'a' }), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ab' } }])]);
+    expect(result.files[0].objects.map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`)).toEqual(['ConfigMap ab/c', 'ConfigMap a/bc', 'Namespace /ab']);
+  });
+});
+
 describe('renderSite', () => {
   it('charts in apply order whatever the list order; a disabled chart, or one without objects, writes no file', () => {
     const result = renderSite(site(), [

@@ -12,7 +12,7 @@ import { ARTIFACTS } from '../lib/artifacts/artifacts';
 import { toYaml } from '../lib/render/site-files';
 import { renderSite } from '../lib/render/render';
 import { loadSite } from '../lib/site/site';
-import { emitYaml, YAML_OPTIONS } from '../lib/render/yaml-emit';
+import { emitYaml, printedAsIs, YAML_OPTIONS } from '../lib/render/yaml-emit';
 import { writeFleet } from '../scripts/fleet';
 
 const byYaml = (value: unknown) => stringify(value, YAML_OPTIONS);
@@ -76,8 +76,34 @@ describe('emitYaml', () => {
     for (const v of values) expect(emitYaml(v)).toBe(byYaml(v));
   });
 
+  it('prints names, paths and image references without asking yaml, and only strings yaml prints plain', () => {
+    const names = ['nginx', 'kube-system', 'a.b-c_d', '/var/lib/kubelet', './x', 'nvidia.com/gpu', 'harbor.example.com/nvidia/k8s-device-plugin:v0.17.1', 'img@sha256:0a', 'a=b', 'v1', '1.34.2'];
+    expect(names.filter((s) => !printedAsIs(s))).toEqual([]);
+    // another type, an indicator, a space, a trailing ':' or a leading '...': yaml decides
+    const notClaimed = ['yes', 'No', 'null', '~', 'true', '0', '1.5', '0x1F', '1:20', '2001-12-14', '.inf', 'x:', '...x', '-', '- x', 'a b', '#', 'a#b', '', "it's"];
+    expect(notClaimed.filter((s) => printedAsIs(s))).toEqual([]);
+    // sound over every hostile string: what the shortcut claims, yaml prints as it is
+    const claimed = HOSTILE_STRINGS.filter((s) => printedAsIs(s));
+    expect(claimed.length).toBeGreaterThan(10);
+    expect(claimed.filter((s) => byYaml({ v: s }) !== `v: ${s}\n`)).toEqual([]);
+  });
+
+  it('takes null-prototype maps and keys of up to 1,024 characters directly, as yaml prints them', () => {
+    const bare = Object.assign(Object.create(null) as Record<string, unknown>, { a: 'b', c: [1, { d: null }] });
+    expect(emitYaml(bare)).toBe(byYaml(bare));
+    const longest = { ['k'.repeat(1024)]: 1 };
+    expect(emitYaml(longest)).toBe(byYaml(longest));
+    // one more and yaml writes an explicit `? key`: handed back
+    expect(emitYaml({ ['k'.repeat(1025)]: 1 })).toBeUndefined();
+  });
+
+  it('passes on an error that is not about the value being outside plain JSON', () => {
+    const throwing = Object.defineProperty({}, 'boom', { enumerable: true, get: () => { throw new TypeError('getter failed'); } });
+    expect(() => emitYaml({ nested: throwing })).toThrow('getter failed');
+  });
+
   it('hands values outside plain JSON back to yaml (toYaml still prints them as yaml does)', () => {
-    const outside = [new Date(0), { d: new Date(0) }, { m: new Map([['a', 1]]) }, [1, undefined], { n: Number.NaN }, { n: -0 }, { n: 10n }, 'scalar', 3, null, { '<<': { a: 1 } }, { [`${'k'.repeat(1100)}`]: 1 }, { j: { toJSON: () => 'x' } }];
+    const outside = [new Date(0), { d: new Date(0) }, { m: new Map([['a', 1]]) }, [1, undefined], { n: Number.NaN }, { n: -0 }, { n: 10n }, 'scalar', 3, null, { '<<': { a: 1 } }, { [`${'k'.repeat(1100)}`]: 1 }, { j: { toJSON: () => 'x' } }, Object.defineProperty({ a: 1 }, 'toJSON', { value: () => 'x', enumerable: false })];
     for (const v of outside) {
       expect(emitYaml(v)).toBeUndefined();
       expect(toYaml(v)).toBe(byYaml(v));

@@ -88,6 +88,7 @@ export function applyOrderProblems(objects: readonly Pick<Manifest, 'kind' | 'me
   const lastPrerequisite = objects.reduce((last, o, i) => (PREREQUISITE_KINDS.includes(o.kind) ? i : last), -1);
   const problems: string[] = [];
   objects.forEach((o, i) => {
+    // Stryker disable next-line EqualityOperator: equivalent, the object at lastPrerequisite is a prerequisite, never a workload
     if (i < lastPrerequisite && WORKLOAD_KINDS.includes(o.kind)) {
       const later = objects.slice(i + 1).filter((p) => PREREQUISITE_KINDS.includes(p.kind));
       problems.push(`${describeObject(o)} (position ${i + 1}) is created before ${later.map(describeObject).join(', ')}`);
