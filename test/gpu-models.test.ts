@@ -1,12 +1,19 @@
 // lib/model/gpu-models.ts: what a GPU of a pool model publishes in the DRA driver's ResourceSlice, and the
 // quantities the config's claim checks compare (named after the module so the mutation run tries it first).
 import { describe, expect, it } from 'vitest';
-import { publishedMemory, publishedProductName, quantityBytes } from '../lib/model/gpu-models';
+import { GPU_MODELS, publishedMemory, publishedProductName, quantityBytes } from '../lib/model/gpu-models';
 
 describe('published product name and memory', () => {
   it("the known models' NVML names and memory; any other model as NVIDIA <model>, memory unknown", () => {
     expect(['H100', 'H200', 'A100', 'NVIDIA L40S'].map(publishedProductName)).toEqual(['NVIDIA H100 80GB HBM3', 'NVIDIA H200', 'NVIDIA A100', 'NVIDIA L40S']);
     expect(['H100', 'H200', 'A100'].map(publishedMemory)).toEqual(['81559Mi', '143771Mi', undefined]);
+  });
+
+  it('both known models are Hopper GPUs of CUDA compute capability 9.0, as the driver publishes them', () => {
+    expect(Object.entries(GPU_MODELS).map(([model, f]) => [model, f.architecture, f.cudaComputeCapability])).toEqual([
+      ['H100', 'Hopper', '9.0.0'],
+      ['H200', 'Hopper', '9.0.0'],
+    ]);
   });
 });
 
