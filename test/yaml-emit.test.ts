@@ -12,7 +12,7 @@ import { ARTIFACTS } from '../lib/artifacts/artifacts';
 import { toYaml } from '../lib/render/site-files';
 import { renderSite } from '../lib/render/render';
 import { loadSite } from '../lib/site/site';
-import { emitYaml, printedAsIs, YAML_OPTIONS } from '../lib/render/yaml-emit';
+import { emitYaml, memoized, printedAsIs, YAML_OPTIONS } from '../lib/render/yaml-emit';
 import { writeFleet } from '../scripts/fleet';
 
 const byYaml = (value: unknown) => stringify(value, YAML_OPTIONS);
@@ -86,6 +86,14 @@ describe('emitYaml', () => {
     const claimed = HOSTILE_STRINGS.filter((s) => printedAsIs(s));
     expect(claimed.length).toBeGreaterThan(10);
     expect(claimed.filter((s) => byYaml({ v: s }) !== `v: ${s}\n`)).toEqual([]);
+  });
+
+  it('keeps a value text for the next time only when it does not depend on the indentation', () => {
+    const kept = ['memo-name', 'memo a---b', 'memo: quoted', 'memo 100%'];
+    const printedAfresh = ['memo\nmulti-line', '--- memo', '... memo', '%memo', 'x\n--- memo'];
+    const values = [...kept, ...printedAfresh];
+    expect(emitYaml({ list: values })).toBe(byYaml({ list: values }));
+    expect(values.filter(memoized)).toEqual(kept);
   });
 
   it('takes null-prototype maps and keys of up to 1,024 characters directly, as yaml prints them', () => {

@@ -77,7 +77,6 @@ const valueMemo = new BoundedMap<string, string>(MEMO_LIMIT);
 const numberMemo = new BoundedMap<number, string>(MEMO_LIMIT);
 
 /** yaml moves these to a block scalar or quotes them differently depending on the indentation. */
-// Stryker disable next-line Regex: equivalent output, a looser pattern only keeps more texts out of the memo (they are printed each time)
 const DOCUMENT_MARKER = /^(?:%|---|\.\.\.)/m;
 
 /**
@@ -104,25 +103,30 @@ export function printedAsIs(value: string): boolean {
 
 function stringText(value: string, indent: string, implicitKey: boolean): string {
   const memo = implicitKey ? keyMemo : valueMemo;
-  const known = memo.get(value);
-  // Stryker disable next-line ConditionalExpression: equivalent output, without the memo every text is printed again
-  if (known !== undefined) return known;
+  return memo.get(value) ?? printString(value, indent, implicitKey, memo);
+}
+
+function printString(value: string, indent: string, implicitKey: boolean, memo: BoundedMap<string, string>): string {
   // YAML 1.1's merge key: yaml resolves the string itself differently
   if (value === '<<') throw new Unsupported();
   const text = printedAsIs(value) ? value : stringifyTaggedString({ value }, { ...baseContext, indent, implicitKey });
-  // Stryker disable next-line ConditionalExpression,StringLiteral,LogicalOperator: equivalent output when fewer texts are stored (they are printed again); storing an indentation-dependent text is what the tests catch
   if (!value.includes('\n') && !DOCUMENT_MARKER.test(value)) memo.set(value, text);
   return text;
 }
 
+/** Whether a value's text is kept for the next time (only texts that do not depend on the indentation are). */
+export function memoized(value: string): boolean {
+  return valueMemo.get(value) !== undefined;
+}
+
 function numberText(value: number): string {
-  let text = numberMemo.get(value);
-  // Stryker disable next-line ConditionalExpression: equivalent output, without the memo the number is printed again
-  if (text === undefined) {
-    // yaml's number tags ignore the context: the root-level text is the text everywhere
-    text = stringify(value, YAML_OPTIONS).slice(0, -1);
-    numberMemo.set(value, text);
-  }
+  return numberMemo.get(value) ?? printNumber(value);
+}
+
+function printNumber(value: number): string {
+  // yaml's number tags ignore the context: the root-level text is the text everywhere
+  const text = stringify(value, YAML_OPTIONS).slice(0, -1);
+  numberMemo.set(value, text);
   return text;
 }
 
