@@ -6,6 +6,11 @@
  *   npm run test:mutation -- charts/coredns.ts  one file (the other files' results stay in the baseline)
  *   npm run test:mutation -- lib/config         one folder
  *   npm run test:mutation -- --scores          only the table, from the baseline files, nothing run
+ *   npm run test:mutation -- --force lib/render/yaml-emit.ts
+ *                                              every mutant of those files re-tested, their baseline results
+ *                                              ignored: after changing tests of code a module runs when it
+ *                                              loads, whose "static" mutants StrykerJS's incremental mode
+ *                                              re-uses when only tests changed (they record no covering test)
  *
  * Each area keeps its own baseline file under test/mutation/baseline/ (charts.json, lib-config.json for
  * the config schema and loader with the semantic checks, lib.json) so branches working on different areas do not edit the same file. StrykerJS re-tests only the
@@ -44,7 +49,7 @@ function areaOf(file: string) {
   return area;
 }
 
-function run(area: string, files: string[]): number {
+function run(area: string, files: string[], force: boolean): number {
   const dir = join(REPORTS, area);
   mkdirSync(dir, { recursive: true });
   mkdirSync(BASELINE_DIR, { recursive: true });
@@ -60,7 +65,7 @@ function run(area: string, files: string[]): number {
   const configFile = join(dir, 'stryker.config.json');
   writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
   process.stdout.write(`\n== ${area}: ${files.length} file(s), baseline ${config.incrementalFile}\n`);
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/@stryker-mutator/core/bin/stryker.js'), 'run', relative(ROOT, configFile)], { cwd: ROOT, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/@stryker-mutator/core/bin/stryker.js'), 'run', relative(ROOT, configFile), ...(force ? ['--force'] : [])], { cwd: ROOT, stdio: 'inherit' });
   // StrykerJS writes the baseline indented (5 MB for charts/ alone); without the indentation it is less
   // than half of that in the working tree and a quarter less in git, and StrykerJS reads it the same
   const baseline = join(ROOT, config.incrementalFile);
@@ -119,7 +124,9 @@ export function scoreTable(): string {
 function main(args: string[]): number {
   let status = 0;
   if (!args.includes('--scores')) {
-    const targets = args.length > 0 ? args : ['charts', 'lib'];
+    const force = args.includes('--force');
+    const paths = args.filter((a) => a !== '--force');
+    const targets = paths.length > 0 ? paths : ['charts', 'lib'];
     const byArea = new Map<string, string[]>();
     for (const file of targets.flatMap(sourceFiles)) {
       const area = areaOf(file).name;
@@ -127,7 +134,7 @@ function main(args: string[]): number {
     }
     for (const area of AREAS.map((a) => a.name)) {
       const files = byArea.get(area);
-      if (files) status ||= run(area, files);
+      if (files) status ||= run(area, files, force);
     }
   }
   const table = scoreTable();
