@@ -5,7 +5,7 @@
  * numbers, booleans, null) and lays out block maps and sequences exactly as yaml 2's stringifier does
  * for those options (its stringifyPair/stringifyBlockCollection rules, without comments, anchors or
  * flow style), while every scalar is still printed by yaml's own code (its string tag and number
- * stringifiers, with a context built from the same defaults), so quoting, block scalars and YAML 1.1
+ * stringifiers, with the context yaml itself builds for these options), so quoting, block scalars and YAML 1.1
  * resolution stay yaml's.
  *
  * Anything outside that subset (a Date, a Map, a class instance, a bigint, the string `<<` (YAML 1.1's merge key), -0, a top-level
