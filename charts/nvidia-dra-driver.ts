@@ -13,7 +13,6 @@ import { DRA_DRIVER_NAMESPACE } from '../lib/model/namespaces';
 import { gpuAgentTolerations, gpuModeNodeSelector } from '../lib/model/placement';
 import { imagePullSecretsField } from '../lib/model/pull-secrets';
 import type { Site } from '../lib/site/site';
-import { servesValidatingAdmissionPolicy } from '../lib/core/versions';
 
 /** Object names of the upstream chart (sigs-dra@v0.4.1) installed as release `dra-driver-nvidia-gpu`. */
 const NAME = 'dra-driver-nvidia-gpu';
@@ -88,8 +87,8 @@ export class NvidiaDraDriverChart extends Chart {
     emit(this, deviceClass(version, GPU_DEVICE_CLASS, nvidiaDeviceClassExpression('gpu')));
     emit(this, deviceClass(version, MIG_DEVICE_CLASS, nvidiaDeviceClassExpression('mig')));
 
-    // Stryker disable next-line ConditionalExpression: equivalent, every supported minor serves ValidatingAdmissionPolicy (1.30+; test/nvidia-dra-driver.test.ts checks this), so the condition is never false
-    if (servesValidatingAdmissionPolicy(version)) this.resourceSlicePolicy(`system:serviceaccount:${namespace}:${SERVICE_ACCOUNT}`);
+    // every supported minor serves ValidatingAdmissionPolicy (GA in VALIDATING_ADMISSION_POLICY_MIN_VERSION, 1.30; test/core.test.ts checks)
+    this.resourceSlicePolicy(`system:serviceaccount:${namespace}:${SERVICE_ACCOUNT}`);
   }
 
   private kubeletPlugin(config: SiteConfig): void {

@@ -1,7 +1,7 @@
 import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { draDriverVersion, NvidiaDraDriverChart } from '../charts/nvidia-dra-driver';
-import { servesValidatingAdmissionPolicy, SUPPORTED_KUBERNETES_VERSIONS, supportsNvidiaDraDriver } from '../lib/core/versions';
+import { SUPPORTED_KUBERNETES_VERSIONS, supportsNvidiaDraDriver } from '../lib/core/versions';
 import type { Manifest } from '../lib/core/manifest';
 import { siteNamespaces } from '../lib/model/namespaces';
 import { COMPUTE_TYPE_LABEL, GPU_MODE_LABEL, HYBRID, poolNodeLabels } from '../lib/model/placement';
@@ -392,8 +392,6 @@ describe('nvidia-dra-driver, object by object', () => {
     });
 
     it('is rendered with its binding on every minor the DRA driver supports, all of which serve ValidatingAdmissionPolicy', () => {
-      // The chart's `if (servesValidatingAdmissionPolicy(version))` is marked equivalent for this reason.
-      expect(SUPPORTED_KUBERNETES_VERSIONS.filter((v) => !servesValidatingAdmissionPolicy(v))).toEqual([]);
       for (const version of SUPPORTED_KUBERNETES_VERSIONS.filter(supportsNvidiaDraDriver)) {
         const objects = build(siteWith(() => {}, version));
         expect(policy(objects).apiVersion, version).toBe('admissionregistration.k8s.io/v1');

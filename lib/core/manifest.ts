@@ -38,6 +38,6 @@ export function objectIdentity(obj: Pick<Manifest, 'apiVersion' | 'kind' | 'meta
 /** The API group of an apiVersion: `apps` of `apps/v1`, `''` for the core group (`v1`). */
 export function apiGroup(apiVersion: string): string {
   const slash = apiVersion.indexOf('/');
-  // Stryker disable next-line EqualityOperator: equivalent, at 0 (a leading "/") the slice is '' too
-  return slash < 0 ? '' : apiVersion.slice(0, slash);
+  // no slash (-1): the core group, ''
+  return apiVersion.slice(0, Math.max(slash, 0));
 }

@@ -115,10 +115,6 @@ export const DRA_MIN_VERSION: KubernetesVersion = SUPPORTED_KUBERNETES_VERSIONS.
  */
 export const VALIDATING_ADMISSION_POLICY_MIN_VERSION: KubernetesVersion = '1.30';
 
-export function servesValidatingAdmissionPolicy(version: KubernetesVersion): boolean {
-  return minorOf(version) >= minorOf(VALIDATING_ADMISSION_POLICY_MIN_VERSION);
-}
-
 /**
  * Smallest containerd major the kubelet of a Kubernetes minor supports: 1.35 is the last release that
  * supports containerd 1.x (EKS kubernetes-versions-standard, "Kubernetes 1.35"), so 1.36+ needs
