@@ -32,8 +32,9 @@ describe('selectorMatches', () => {
   it('Exists and DoesNotExist look at the key only, whatever its value', () => {
     const exists: LabelSelectorView = { matchExpressions: [{ key: 'tier', operator: 'Exists' }] };
     const absent: LabelSelectorView = { matchExpressions: [{ key: 'tier', operator: 'DoesNotExist' }] };
-    expect([pod, { tier: '' }, { app: 'web' }].map((labels) => selectorMatches(exists, labels))).toEqual([true, true, false]);
-    expect([pod, { tier: '' }, { app: 'web' }].map((labels) => selectorMatches(absent, labels))).toEqual([false, false, true]);
+    const labelSets: Record<string, string>[] = [pod, { tier: '' }, { app: 'web' }];
+    expect(labelSets.map((labels) => selectorMatches(exists, labels))).toEqual([true, true, false]);
+    expect(labelSets.map((labels) => selectorMatches(absent, labels))).toEqual([false, false, true]);
   });
 
   it('an unknown operator matches nothing; every expression and label must hold', () => {
