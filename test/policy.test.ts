@@ -59,6 +59,10 @@ describe('the fixture site', () => {
       'schema', 'resources-required', 'image-pinned', 'privileged-allowlist', 'privileged-escalation', 'label-syntax',
       'selector-match', 'reference-exists', 'gpu-placement', 'plaintext-credential',
     ]);
+    const described = Object.fromEntries(CHECK_DESCRIPTIONS.map((c) => [c.id, c.description]));
+    expect(described.schema).toMatch(/^strict OpenAPI schema of the target Kubernetes minor/);
+    expect(described['privileged-allowlist']).toMatch(/^privileged, hostPath, hostPID, hostNetwork, hostIPC only for components granted them/);
+    expect(Object.values(described).filter((d) => d.length < 20)).toEqual([]);
   });
 });
 
