@@ -39,6 +39,7 @@ describe('selectorMatches', () => {
 
   it('an unknown operator matches nothing; every expression and label must hold', () => {
     expect(selectorMatches({ matchExpressions: [{ key: 'app', operator: 'Gt', values: ['1'] }] }, pod)).toBe(false);
+    expect(selectorMatches({ matchExpressions: [{ key: 'gpu', operator: 'Gt', values: ['1'] }] }, pod)).toBe(false);
     const both: LabelSelectorView = { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['front'] }, { key: 'gpu', operator: 'DoesNotExist' }] };
     expect(selectorMatches(both, pod)).toBe(true);
     expect(selectorMatches(both, { ...pod, gpu: 'h100' })).toBe(false);
