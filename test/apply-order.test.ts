@@ -61,7 +61,7 @@ describe('first-install apply order', () => {
       'DaemonSet kube-system/plugin (position 2) is created before ResourceClaimTemplate ml/gpu, RuntimeClass nvidia',
       'Job ml/train (position 3) is created before ResourceClaimTemplate ml/gpu, RuntimeClass nvidia',
     ]);
-    // no kind is both (lib/render/apply-order.ts marks a mutant equivalent on this)
+    // no kind is both a prerequisite and a workload
     expect(PREREQUISITE_KINDS.filter((k) => WORKLOAD_KINDS.includes(k))).toEqual([]);
     // a workload first with no prerequisite anywhere is no problem
     expect(applyOrderProblems([obj('Deployment', 'web', 'apps'), obj('Service', 'web', 'apps')])).toEqual([]);

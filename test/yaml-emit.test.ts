@@ -111,7 +111,7 @@ describe('emitYaml', () => {
   });
 
   it('hands values outside plain JSON back to yaml (toYaml still prints them as yaml does)', () => {
-    const outside = [new Date(0), { d: new Date(0) }, { m: new Map([['a', 1]]) }, [1, undefined], { n: Number.NaN }, { n: -0 }, { n: 10n }, 'scalar', 3, null, { '<<': { a: 1 } }, { [`${'k'.repeat(1100)}`]: 1 }, { j: { toJSON: () => 'x' } }, Object.defineProperty({ a: 1 }, 'toJSON', { value: () => 'x', enumerable: false })];
+    const outside = [undefined, new Date(0), { d: new Date(0) }, { m: new Map([['a', 1]]) }, [1, undefined], { n: Number.NaN }, { n: -0 }, { n: 10n }, 'scalar', 3, null, { '<<': { a: 1 } }, { [`${'k'.repeat(1100)}`]: 1 }, { j: { toJSON: () => 'x' } }, Object.defineProperty({ a: 1 }, 'toJSON', { value: () => 'x', enumerable: false })];
     for (const v of outside) {
       expect(emitYaml(v)).toBeUndefined();
       expect(toYaml(v)).toBe(byYaml(v));

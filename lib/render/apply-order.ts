@@ -85,11 +85,11 @@ function describeObject(o: Pick<Manifest, 'kind' | 'metadata'>): string {
  * same output. Empty when every such prerequisite is created before the first workload.
  */
 export function applyOrderProblems(objects: readonly Pick<Manifest, 'kind' | 'metadata'>[]): string[] {
-  const lastPrerequisite = objects.reduce((last, o, i) => (PREREQUISITE_KINDS.includes(o.kind) ? i : last), -1);
+  // the objects before the last prerequisite (none when there is no prerequisite, or it comes first)
+  const beforeLastPrerequisite = objects.reduce((end, o, i) => (PREREQUISITE_KINDS.includes(o.kind) ? i : end), 0);
   const problems: string[] = [];
-  objects.forEach((o, i) => {
-    // Stryker disable next-line EqualityOperator: equivalent, the object at lastPrerequisite is a prerequisite, never a workload
-    if (i < lastPrerequisite && WORKLOAD_KINDS.includes(o.kind)) {
+  objects.slice(0, beforeLastPrerequisite).forEach((o, i) => {
+    if (WORKLOAD_KINDS.includes(o.kind)) {
       const later = objects.slice(i + 1).filter((p) => PREREQUISITE_KINDS.includes(p.kind));
       problems.push(`${describeObject(o)} (position ${i + 1}) is created before ${later.map(describeObject).join(', ')}`);
     }
