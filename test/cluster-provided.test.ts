@@ -36,6 +36,8 @@ describe('isClusterProvided', () => {
     expect(isClusterProvided('PriorityClass', undefined, 'high-priority')).toBe(false);
     expect(isClusterProvided('ClusterRole', undefined, 'viewer')).toBe(false);
     expect(isClusterProvided('Role', 'default', 'admin')).toBe(false);
+    // the reference check looks cluster-scoped kinds up without a namespace; a namespaced lookup is a mistake
+    expect(isClusterProvided('PriorityClass', 'default', 'system-node-critical')).toBe(false);
   });
 
   it("ClusterRoles named system:* are the API server's bootstrap roles; the prefix counts only at the start and only for ClusterRoles", () => {

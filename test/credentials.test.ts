@@ -37,6 +37,8 @@ describe('Secrets', () => {
 
   it('nothing for a Secret when plain credentials are opted in', () => {
     expect(problems(secret({ type: 'kubernetes.io/basic-auth', stringData: { password: 'hunter2' } }), true)).toEqual([]);
+    // its payload is not scanned as text either
+    expect(problems(secret({ stringData: { 'app.conf': 'password=hunter2' }, data: { 'app.env': b64('TOKEN=abc123') } }), true)).toEqual([]);
   });
 
   it('a Secret of another API group is scanned field by field like any object', () => {
@@ -56,6 +58,18 @@ describe('any object', () => {
     }
     // ExternalSecret's secretKey names a key; tokenLength is not a token
     expect(problems(configMap({ secretKey: 'password', tokenLength: '32', passwordFile: '/etc/pw' }))).toEqual([]);
+  });
+
+  it('a number under a credential name is a credential; empty values, references and non-string names are not', () => {
+    const object = (spec: Record<string, unknown>): Manifest => ({ apiVersion: 'example.com/v1', kind: 'Thing', metadata: { name: 't', namespace: 'ml' }, spec });
+    expect(problems(object({ password: 123456, port: 5432 }))).toEqual([['spec.password', 'field "password" holds a plaintext credential']]);
+    expect(problems(object({ password: '', token: '$(TOKEN)' }))).toEqual([]);
+    // a reference object under a credential name (external-secrets, Dex) is walked, not reported
+    expect(problems(object({ clientSecret: { name: 'azure-sp', key: 'secret' } }))).toEqual([]);
+    // a list under a credential name is read item by item, like any list
+    expect(problems(object({ token: ['password=hunter2'] }))).toEqual([['spec.token.0', 'contains a plaintext credential assignment ("password" = …)']]);
+    // `name` must be a string to make a name/value pair (the schema check reports a list there)
+    expect(problems(object({ env: [{ name: ['DB_PASSWORD'], value: 'hunter2' }] }))).toEqual([]);
   });
 
   it('an env var (name/value pair) named like a credential, with a plaintext value', () => {

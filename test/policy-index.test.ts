@@ -18,6 +18,7 @@ describe('producedSecrets', () => {
     expect(producedSecrets(object(ES, 'ExternalSecret', 'pull', 'ml'))).toEqual([{ namespace: 'ml', name: 'pull' }]);
     expect(producedSecrets(object(ES, 'ExternalSecret', 'pull', 'ml', { spec: { target: { name: 'harbor-pull' } } }))).toEqual([{ namespace: 'ml', name: 'harbor-pull' }]);
     expect(producedSecrets(object(ES, 'ExternalSecret', 'pull', 'ml', { spec: { target: { name: '' } } }))).toEqual([{ namespace: 'ml', name: 'pull' }]);
+    expect(producedSecrets(object(ES, 'ExternalSecret', 'pull', 'ml', { spec: { target: { name: 42 } } }))).toEqual([{ namespace: 'ml', name: 'pull' }]);
     for (const creationPolicy of ['None', 'Merge']) expect(producedSecrets(object(ES, 'ExternalSecret', 'pull', 'ml', { spec: { target: { creationPolicy } } })), creationPolicy).toEqual([]);
     for (const creationPolicy of ['Owner', 'Orphan', '']) {
       expect(producedSecrets(object(ES, 'ExternalSecret', 'pull', 'ml', { spec: { target: { creationPolicy } } })), creationPolicy).toEqual([{ namespace: 'ml', name: 'pull' }]);
@@ -50,7 +51,7 @@ describe('producedSecrets', () => {
 });
 
 describe('OutputIndex', () => {
-  it('finds each referenced kind by kind, namespace and name; other kinds are not indexed', () => {
+  it('finds each referenced kind by kind, namespace and name', () => {
     const kinds = ['ConfigMap', 'Secret', 'ServiceAccount', 'PersistentVolumeClaim', 'ResourceClaim', 'ResourceClaimTemplate', 'Role'] as const;
     const clusterKinds = ['PriorityClass', 'RuntimeClass', 'DeviceClass', 'ClusterRole'] as const;
     const idx = index(...kinds.map((k) => object('v1', k, 'x', 'ml')), ...clusterKinds.map((k) => object('v1', k, 'x')), object('apps/v1', 'Deployment', 'x', 'ml'));
@@ -58,8 +59,12 @@ describe('OutputIndex', () => {
     expect(kinds.filter((k) => idx.has(k, 'web', 'x'))).toEqual([]);
     expect(clusterKinds.filter((k) => !idx.has(k, undefined, 'x'))).toEqual([]);
     expect(idx.has('ConfigMap', 'ml', 'y')).toBe(false);
-    // a Deployment is not a kind references point at: indexing it would not make a ConfigMap of its name
+    // a Deployment does not make a ConfigMap of its name
     expect(index(object('apps/v1', 'Deployment', 'x', 'ml')).has('ConfigMap', 'ml', 'x')).toBe(false);
+    // a cluster-scoped object is not one in a namespace named "undefined" or "", nor the other way round
+    expect(index(object('v1', 'PriorityClass', 'x')).has('PriorityClass', 'undefined', 'x')).toBe(false);
+    expect(index(object('v1', 'PriorityClass', 'x')).has('PriorityClass', '', 'x')).toBe(false);
+    expect(index(object('v1', 'ConfigMap', 'x', 'undefined')).has('ConfigMap', undefined, 'x')).toBe(false);
   });
 
   it('a Secret a controller creates counts; one made in every namespace is found in any', () => {
@@ -92,5 +97,9 @@ describe('OutputIndex', () => {
       { namespace: 'web', labels: {} },
     ]);
     expect(index().services).toEqual([]);
+    // objects without a namespace (a mistake the schema and API server report) are listed under ""
+    const bare = index(object('apps/v1', 'Deployment', 'd', undefined, { spec: { template: { metadata: { labels: { app: 'd' } }, spec: { containers: [] } } } }), object('v1', 'Service', 's'));
+    expect(bare.pods.slice(2)).toEqual([{ namespace: '', labels: { app: 'd' } }]);
+    expect(bare.services).toEqual([{ namespace: '', labels: {} }]);
   });
 });

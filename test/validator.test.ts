@@ -287,6 +287,15 @@ describe('validateFiles', () => {
     expect(validateFiles(files, CONTEXT)).toEqual(first);
   });
 
+  it('orders two findings on one field by check (schema first), not by message', () => {
+    // "label value must…" sorts before "must be string…", so only the check order puts schema first
+    const files = withEdit(site, 'Deployment trainer', (d) => (d.metadata.labels = { ...d.metadata.labels, zz: 5 }));
+    expect(validateFiles(files, CONTEXT).map((f) => `${f.field} [${f.check}] ${f.message}`)).toEqual([
+      'metadata.labels.zz [schema] must be string (got 5)',
+      'metadata.labels.zz [label-syntax] label value must be a string (got "zz": 5)',
+    ]);
+  });
+
   it('formats a finding without a field', () => {
     expect(formatFinding({ check: 'x', severity: 'warning', file: 'a.yaml', object: 'Pod p', message: 'm' })).toBe('a.yaml: Pod p: warning: m [x]');
   });

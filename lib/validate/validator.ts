@@ -18,13 +18,14 @@ export { SUPPORTED_SCHEMA_VERSIONS } from './schema';
 export function validateFiles(files: readonly RenderedFile[], ctx: ValidationContext): Finding[] {
   const schemas = schemaSetFor(ctx.kubernetesVersion);
   const index = new OutputIndex(files);
-  const ranked: { finding: Finding; position: number }[] = [];
+  const ranked: { finding: Finding; position: number; field: string }[] = [];
   for (const file of files) {
     file.objects.forEach((object, position) => {
-      const add = (check: string, path: FieldPath | undefined, message: string, severity: Finding['severity'] = 'error') => {
-        const field = path && path.length > 0 ? formatPath(path) : undefined;
+      const add = (check: string, path: FieldPath, message: string, severity: Finding['severity'] = 'error') => {
+        // '' for a problem with the object as a whole (no shipped schema or check reports one today)
+        const field = formatPath(path);
         const finding: Finding = { check, severity, file: file.path, object: describeObject(object), ...(field ? { field } : {}), message };
-        ranked.push({ finding, position });
+        ranked.push({ finding, position, field });
       };
       for (const problem of schemas.validate(object)) add('schema', problem.path, problem.message, problem.severity);
       for (const check of POLICY_CHECKS) {
@@ -38,7 +39,7 @@ export function validateFiles(files: readonly RenderedFile[], ctx: ValidationCon
       (a, b) =>
         compare(a.finding.file, b.finding.file) ||
         a.position - b.position ||
-        compare(a.finding.field ?? '', b.finding.field ?? '') ||
+        compare(a.field, b.field) ||
         checkOrder.indexOf(a.finding.check) - checkOrder.indexOf(b.finding.check) ||
         compare(a.finding.message, b.finding.message),
     )

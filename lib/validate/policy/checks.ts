@@ -17,7 +17,7 @@ import type { OutputIndex } from './index';
 import { type NamedRef, type PodSpecSite, containersOf, get, podSpecOf, tolerates, usesGpu } from './pods';
 import { type LabelSelectorView, formatLabels, formatSelector, selectorMatches } from './selectors';
 
-export type Report = (path: FieldPath | undefined, message: string) => void;
+export type Report = (path: FieldPath, message: string) => void;
 
 export interface CheckInput {
   readonly object: Manifest;

@@ -62,6 +62,6 @@ export const CLUSTER_PROVIDED_PODS: readonly ClusterProvidedPods[] = [
 export function isClusterProvided(kind: ReferencedKind, namespace: string | undefined, name: string): boolean {
   if (kind === 'ClusterRole' && BOOTSTRAP_CLUSTER_ROLE.test(name)) return true;
   return CLUSTER_PROVIDED_OBJECTS.some(
-    (o) => o.kind === kind && o.name === name && (o.namespace === undefined || o.namespace === '*' || o.namespace === namespace),
+    (o) => o.kind === kind && o.name === name && (o.namespace === '*' || o.namespace === namespace),
   );
 }

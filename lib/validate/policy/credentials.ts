@@ -7,7 +7,7 @@ import type { Manifest } from '../../core/manifest';
 import type { FieldPath } from '../../core/paths';
 
 /** Secret types whose whole content is a credential. */
-const CREDENTIAL_SECRET_TYPES = new Set([
+const CREDENTIAL_SECRET_TYPES: ReadonlySet<unknown> = new Set([
   'kubernetes.io/dockerconfigjson',
   'kubernetes.io/dockercfg',
   'kubernetes.io/basic-auth',
@@ -57,7 +57,6 @@ function decodeBase64(value: string): string | undefined {
 function secretProblems(secret: Manifest, allowPlain: boolean): CredentialProblem[] {
   if (allowPlain) return [];
   const problems: CredentialProblem[] = [];
-  const type = typeof secret.type === 'string' ? secret.type : 'Opaque';
   for (const field of ['data', 'stringData'] as const) {
     const entries = secret[field];
     if (!isRecord(entries)) continue;
@@ -65,7 +64,7 @@ function secretProblems(secret: Manifest, allowPlain: boolean): CredentialProble
       if (typeof value !== 'string' || value === '') continue;
       const path = [field, key];
       const fix = 'deliver it with an ExternalSecret or SealedSecret (or opt in to plain credentials)';
-      if (CREDENTIAL_SECRET_TYPES.has(type)) problems.push({ path, message: `Secret of type ${type} holds a plaintext credential; ${fix}` });
+      if (CREDENTIAL_SECRET_TYPES.has(secret.type)) problems.push({ path, message: `Secret of type ${String(secret.type)} holds a plaintext credential; ${fix}` });
       else if (CREDENTIAL_NAME.test(key)) problems.push({ path, message: `Secret key "${key}" holds a plaintext credential; ${fix}` });
       else {
         const text = field === 'data' ? decodeBase64(value) : value;
@@ -79,9 +78,9 @@ function secretProblems(secret: Manifest, allowPlain: boolean): CredentialProble
 
 /** Fields never scanned: Secret payloads (checked above) and ciphertext. */
 function skipped(object: Manifest, path: FieldPath): boolean {
-  if (path.length !== 1 && path.length !== 2) return false;
-  if (object.kind === 'Secret' && object.apiVersion === 'v1') return path.length === 1 && (path[0] === 'data' || path[0] === 'stringData');
-  return object.kind === 'SealedSecret' && path.length === 2 && path[0] === 'spec' && path[1] === 'encryptedData';
+  const at = JSON.stringify(path);
+  if (object.kind === 'Secret' && object.apiVersion === 'v1') return at === '["data"]' || at === '["stringData"]';
+  return object.kind === 'SealedSecret' && at === '["spec","encryptedData"]';
 }
 
 /** Every plaintext credential in one object. */
@@ -100,7 +99,9 @@ export function credentialProblems(object: Manifest, allowPlain: boolean): Crede
         problems.push({ path: [...path, 'value'], message: `"${node.name}" is set to a plaintext value; reference a Secret (valueFrom.secretKeyRef) instead` });
       }
       for (const [key, value] of Object.entries(node)) {
-        if (typeof value === 'string' && CREDENTIAL_NAME.test(key) && value !== '' && !isReference(value)) {
+        // `password: 123456` is a credential too (YAML reads it as a number)
+        const text = typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+        if (CREDENTIAL_NAME.test(key) && text !== '' && !isReference(text)) {
           problems.push({ path: [...path, key], message: `field "${key}" holds a plaintext credential` });
         } else walk(value, [...path, key]);
       }

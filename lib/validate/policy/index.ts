@@ -6,11 +6,6 @@ import { apiGroup, type Manifest, type RenderedFile } from '../../core/manifest'
 import { CLUSTER_PROVIDED_PODS, type ReferencedKind, isClusterProvided } from './cluster-provided';
 import { get, podSpecOf } from './pods';
 
-const REFERENCED_KINDS: ReadonlySet<string> = new Set<ReferencedKind>([
-  'ConfigMap', 'Secret', 'ServiceAccount', 'PersistentVolumeClaim', 'PriorityClass', 'RuntimeClass',
-  'DeviceClass', 'ResourceClaim', 'ResourceClaimTemplate', 'Role', 'ClusterRole',
-]);
-
 /** Pods that will exist in a namespace: from our workloads' templates or from the cluster. */
 export interface PodLabels {
   readonly namespace: string;
@@ -35,7 +30,8 @@ export class OutputIndex {
 
   private add(object: Manifest): void {
     const ns = object.metadata.namespace;
-    if (REFERENCED_KINDS.has(object.kind)) this.names.add(key(object.kind, ns, object.metadata.name));
+    // every object, though only the kinds references name are looked up
+    this.names.add(key(object.kind, ns, object.metadata.name));
     const site = podSpecOf(object);
     if (site) this.pods.push({ namespace: ns ?? '', labels: site.labels });
     if (object.kind === 'Service' && object.apiVersion === 'v1') this.services.push({ namespace: ns ?? '', labels: object.metadata.labels ?? {} });
@@ -44,7 +40,8 @@ export class OutputIndex {
 }
 
 function key(kind: string, namespace: string | undefined, name: string): string {
-  return `${kind}\u0000${namespace ?? ''}\u0000${name}`;
+  // a cluster-scoped object (no namespace) stays apart from one in a namespace named "undefined" or ""
+  return JSON.stringify([kind, namespace, name]);
 }
 
 function str(value: unknown): string | undefined {
@@ -61,7 +58,7 @@ export function producedSecrets(object: Manifest): { namespace: string | undefin
   const group = apiGroup(object.apiVersion);
   const own = object.metadata.name;
   if (group === 'external-secrets.io' && object.kind === 'ExternalSecret') {
-    const policy = str(get(object, ['spec', 'target', 'creationPolicy'])) ?? 'Owner';
+    const policy = get(object, ['spec', 'target', 'creationPolicy']);
     if (policy === 'None' || policy === 'Merge') return [];
     return [{ namespace: object.metadata.namespace, name: str(get(object, ['spec', 'target', 'name'])) ?? own }];
   }
