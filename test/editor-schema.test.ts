@@ -6,6 +6,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { freshnessIt } from './helpers/set-up';
 import { editorSchemaFiles, EDITOR_SCHEMA_FILE, OVERLAY_SCHEMA_FILE } from '../scripts/gen-editor-schema';
 
 const files = editorSchemaFiles();
@@ -21,7 +22,7 @@ function errorsOf(schemaFile: string, doc: unknown): string[] {
 const example = parse(readFileSync('sites/example.yaml', 'utf8')) as Record<string, any>;
 
 describe('editor schemas', () => {
-  it.each(Object.keys(files))('%s is what `npm run docs` generates (run it when this fails)', (path) => {
+  freshnessIt.each(Object.keys(files))('%s is what `npm run docs` generates (run it when this fails)', (path) => {
     expect(readFileSync(path, 'utf8')).toBe(files[path]);
   });
 

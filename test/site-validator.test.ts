@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { freshnessIt } from './helpers/set-up';
 import { compileSiteSchema, readSiteSource, siteSchemaSha256 } from '../lib/config/load';
 import { SiteConfigError } from '../lib/config/problems';
 import precompiled from '../lib/config/site-validator.generated';
@@ -27,7 +28,7 @@ function documents(): { readonly file: string; readonly document: unknown }[] {
 const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value ?? null));
 
 describe('precompiled site config validator', () => {
-  it('is what scripts/compile-site-validator.ts generates from the current schema and ajv', () => {
+  freshnessIt('is what scripts/compile-site-validator.ts generates from the current schema and ajv', () => {
     const expected = siteValidatorFiles();
     expect(readFileSync(SITE_VALIDATOR_JS, 'utf8') === expected.js, `lib/config/site-validator.generated.js ${STALE}`).toBe(true);
     expect(readFileSync(SITE_VALIDATOR_DTS, 'utf8'), `lib/config/site-validator.generated.d.ts ${STALE}`).toBe(expected.dts);

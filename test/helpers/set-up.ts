@@ -1,4 +1,4 @@
-import { beforeAll, beforeEach } from 'vitest';
+import { beforeAll, beforeEach, it } from 'vitest';
 
 /**
  * Computes what the tests of a file or describe block share (a rendered site, a chart's objects) before
@@ -12,3 +12,11 @@ export function setUp(compute: () => void | Promise<void>): void {
   if ((globalThis as { __EHC_MUTATION_RUN__?: boolean }).__EHC_MUTATION_RUN__) beforeEach(compute);
   else beforeAll(compute);
 }
+
+/**
+ * A test that a generated file (the precompiled validator, docs/, an editor schema) is what its generator
+ * makes from the current source. The mutation run skips it: it fails on every mutant that changes the
+ * source, whatever the mutant does, so it would count as catching careless changes it names nothing about
+ * (like test/committed-output.test.ts, which that run leaves out). `npm test` runs it as `it`.
+ */
+export const freshnessIt = it.skipIf((globalThis as { __EHC_MUTATION_RUN__?: boolean }).__EHC_MUTATION_RUN__ === true);
