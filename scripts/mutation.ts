@@ -77,8 +77,8 @@ interface Mutant {
   status: string;
   statusReason?: string;
 }
-type Counts = { killed: number; survived: number; noCoverage: number; timeout: number; equivalent: number; errors: number };
-const noCounts = (): Counts => ({ killed: 0, survived: 0, noCoverage: 0, timeout: 0, equivalent: 0, errors: 0 });
+type Counts = { killed: number; survived: number; noCoverage: number; timeout: number; equivalent: number; documentation: number; errors: number };
+const noCounts = (): Counts => ({ killed: 0, survived: 0, noCoverage: 0, timeout: 0, equivalent: 0, documentation: 0, errors: 0 });
 
 /** Score as StrykerJS computes it: detected (killed, timeout) over valid mutants (detected, survived, no coverage). */
 const score = (c: Counts) => {
@@ -99,6 +99,8 @@ export function scoreTable(): string {
         else if (m.status === 'Survived') c.survived++;
         else if (m.status === 'NoCoverage') c.noCoverage++;
         else if (m.status === 'Timeout') c.timeout++;
+        // The config schema's description texts (test/mutation/ignore-config-docs.mjs): documentation.
+        else if (m.status === 'Ignored' && m.statusReason?.startsWith('documentation text')) c.documentation++;
         // A `// Stryker disable next-line <mutator>: <reason>` comment: the mutant is marked equivalent.
         else if (m.status === 'Ignored') c.equivalent++;
         else c.errors++; // CompileError, RuntimeError: not a valid mutant, not in the score
@@ -109,12 +111,12 @@ export function scoreTable(): string {
   const rows = [...byFolder.entries()].sort(([a], [b]) => a.localeCompare(b));
   const total = noCounts();
   for (const [, c] of rows) for (const k of Object.keys(total) as (keyof Counts)[]) total[k] += c[k];
-  const line = (name: string, c: Counts) => `| ${name} | ${score(c)} | ${c.killed} | ${c.survived} | ${c.noCoverage} | ${c.timeout} | ${c.equivalent} |`;
+  const line = (name: string, c: Counts) => `| ${name} | ${score(c)} | ${c.killed} | ${c.survived} | ${c.noCoverage} | ${c.timeout} | ${c.equivalent} | ${c.documentation} |`;
   return [
     `Mutation score per folder (from ${files.map((f) => `test/mutation/baseline/${f}`).join(', ') || 'no baseline yet'})`,
     '',
-    '| folder | score | killed | survived | no coverage | timeout | equivalent (marked) |',
-    '|---|---|---|---|---|---|---|',
+    '| folder | score | killed | survived | no coverage | timeout | equivalent (marked) | schema descriptions (not mutated) |',
+    '|---|---|---|---|---|---|---|---|',
     ...rows.map(([folder, c]) => line(folder, c)),
     line('**all**', total),
     '',
