@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
-import { APPLYSET_CRD_FILE, APPLYSET_PARENT_FILE, applyCommands, applySetId, applySetRef } from '../lib/artifacts/applyset';
+import { APPLYSET_CRD_FILE, APPLYSET_PARENT_FILE, applyCommands, applySetId, applySetRef, reapplyCommands } from '../lib/artifacts/applyset';
 import { ARTIFACTS } from '../lib/artifacts/artifacts';
 import { buildSite } from '../lib/pipeline/pipeline';
 import { setUp } from './helpers/set-up';
@@ -26,6 +26,30 @@ describe('kubectl ApplySet parent', () => {
     expect(crd.metadata.labels).toEqual({ 'applyset.kubernetes.io/is-parent-type': 'true' });
     expect(crd.spec.scope).toBe('Cluster');
     expect(`${crd.spec.names.plural}.${crd.spec.group}/example`).toBe(applySetRef('example'));
+  });
+
+  it('is a complete apiextensions.k8s.io/v1 CRD: one served storage version whose schema lets the parent hold only metadata', () => {
+    expect(crd).toEqual({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'applysets.eks-hybrid-charts.io', labels: { 'applyset.kubernetes.io/is-parent-type': 'true' } },
+      spec: {
+        group: 'eks-hybrid-charts.io',
+        names: { kind: 'ApplySet', listKind: 'ApplySetList', plural: 'applysets', singular: 'applyset' },
+        scope: 'Cluster',
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', description: 'Parent of a kubectl ApplySet: the objects of one rendered site.' } } }],
+      },
+    });
+    expect(parent.apiVersion).toBe('eks-hybrid-charts.io/v1');
+    expect(parent.kind).toBe('ApplySet');
+  });
+
+  it('re-applies never-pruned/ without pruning only when the site has it', () => {
+    expect(reapplyCommands('lab', true)).toEqual([
+      'KUBECTL_APPLYSET=true kubectl apply --server-side --prune --applyset=applysets.eks-hybrid-charts.io/lab -k dist/lab/',
+      'kubectl apply --server-side --force-conflicts -k dist/lab/never-pruned/',
+    ]);
+    expect(reapplyCommands('lab', false)).toEqual(['KUBECTL_APPLYSET=true kubectl apply --server-side --prune --applyset=applysets.eks-hybrid-charts.io/lab -k dist/lab/']);
   });
 
   it('carries the id kubectl computes: base64url(sha256(name.namespace.kind.group)), no padding', () => {

@@ -81,7 +81,9 @@ describe('any object', () => {
   });
 
   it('credentials written into strings: assignments and Docker config auths; references and placeholders are not credentials', () => {
-    const found = ['password=hunter2', 'DB_PASSWORD: hunter2', '"token": "abc"', "--api-key='k1'", 'password: notnull', 'token=trueblue', 'password: hunter$2'];
+    const found = ['password=hunter2', 'DB_PASSWORD: hunter2', '"token": "abc"', "--api-key='k1'", 'password: notnull', 'token=trueblue', 'password: hunter$2',
+      // each separator of the longer names is optional: with and without it
+      'apikey=k1', 'secretaccesskey: k2', 'AWS_SECRET_ACCESS_KEY=k3', 'secret-access-key=k4', 'clientsecret=k5', 'client_secret=k6'];
     for (const text of found) expect(problems(configMap({ script: text })).length, text).toBe(1);
     const references = ['password=$DB_PASSWORD', 'password: {{ .Values.pw }}', 'password=<set-me>', 'password: /etc/pw', 'password=%PW%', 'password=*', 'password=(x)', 'password=[x]', 'token: {x}', 'password=file:/run/pw', 'token=env:TOKEN', 'password=secret:db', 'password=ref+vault://x', 'password: true', 'password=FALSE', 'password: null', 'password=none', 'password=""', "password=''"];
     for (const text of references) expect(problems(configMap({ script: text })), text).toEqual([]);
@@ -89,6 +91,10 @@ describe('any object', () => {
       ['data.config.json', 'contains a registry "auths" entry with an "auth" credential'],
     ]);
     expect(problems(configMap({ 'config.json': '{"auths": {"harbor.example.com": {}}}', note: 'no credential word here' }))).toEqual([]);
+    // spaces before the colons, as some tools write JSON
+    expect(problems(configMap({ 'config.json': '{"auths" : {"harbor.example.com": {"auth" : "dXNlcjpwdw=="}}}' }))).toEqual([
+      ['data.config.json', 'contains a registry "auths" entry with an "auth" credential'],
+    ]);
   });
 
   it("a SealedSecret's ciphertext is not read; the same field elsewhere is", () => {

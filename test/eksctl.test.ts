@@ -51,6 +51,8 @@ describe('eksctl ClusterConfig of the example site', () => {
     expect(doc.vpc.cidr).toBe('10.0.0.0/16');
     // hybrid nodes: public or private endpoint, never both
     expect(doc.vpc.clusterEndpoints.publicAccess !== doc.vpc.clusterEndpoints.privateAccess).toBe(true);
+    // hybrid nodes join through HYBRID_LINUX access entries, which need the API authentication mode
+    expect(doc.accessConfig).toEqual({ authenticationMode: 'API_AND_CONFIG_MAP' });
   });
 
   it('declares the remote node and pod networks and the SSM credential provider', () => {
@@ -75,6 +77,8 @@ describe('eksctl ClusterConfig of the example site', () => {
     expect(groups.map((g) => g.name)).toEqual(['cpu-nodes', 'gpu-nodes']);
     expect(groups[0]).toMatchObject({ instanceType: 'm5.xlarge', desiredCapacity: 3, minSize: 1, maxSize: 10, labels: { 'node-type': 'cpu', workload: 'general' } });
     expect(groups[1]).toMatchObject({ instanceType: 'g5.xlarge', desiredCapacity: 2, minSize: 1, maxSize: 5, taints: [{ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' }] });
+    // a group without taints gets no taints key (eksctl would read an empty list the same; the file stays short)
+    expect(groups[0]).not.toHaveProperty('taints');
   });
 
   it('tags every node group with what cluster-autoscaler discovers, as its rendered flag asks', () => {
@@ -171,7 +175,7 @@ describe('eksctl IAM Roles Anywhere fields in their place (issue 21)', () => {
     expect(doc.remoteNetworkConfig.iam).toEqual({ provider: 'IRA', caBundleCert: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' });
   });
 
-  it('with SSM, writes neither field even when a role ARN is configured', () => {
+  it('with SSM, writes neither field even when a role ARN is configured (a CA bundle without IAM Roles Anywhere is a config error)', () => {
     const { doc } = clusterConfig(siteFile(`nodeadm:\n  iamRolesAnywhere:\n    roleArn: ${ROLE}\n`));
     expect(doc.remoteNetworkConfig.iam).toEqual({ provider: 'SSM' });
   });
