@@ -70,6 +70,28 @@ describe('nodeadm NodeConfig of the example site', () => {
     expect(kustomization.resources.some((r) => r.startsWith('nodes/') || r.startsWith('cluster/'))).toBe(false);
   });
 
+  it("opens with the join steps for the site's credential provider and what each pool's GPU mode needs on the server", () => {
+    const lines = (pool: string) => configs.get(`nodes/${pool}.nodeconfig.yaml`)!.text.split('\n').filter((l) => l.startsWith('#'));
+    for (const pool of ['gpu-h100', 'gpu-h100-dra']) {
+      expect(lines(pool).slice(0, 6)).toEqual([
+        `# nodeadm NodeConfig of pool ${pool} (2 server(s)) of site example. Generated: edit the site config instead.`,
+        '# Not a cluster object: it is read on each server of the pool by nodeadm.',
+        '#   nodeadm install 1.33 --credential-provider ssm',
+        `#   SSM_ACTIVATION_CODE=… SSM_ACTIVATION_ID=… envsubst < ${pool}.nodeconfig.yaml > nodeconfig.yaml`,
+        '#   nodeadm init -c file://nodeconfig.yaml',
+        '# The SSM activation code is a secret: keep it out of Git (create the activation per rollout, or read it from Secrets Manager).',
+      ]);
+      expect(lines(pool)).toContain("# containerd 1.x drop-in (nodeadm.containerdMajor): a complete CRI section (1.7 replaces nodeadm's, so it repeats every nodeadm value). Harbor's CA goes in /etc/containerd/certs.d/<registry host>/hosts.toml.");
+    }
+    const plugin = lines('gpu-h100').join('\n');
+    const dra = lines('gpu-h100-dra').join('\n');
+    expect(plugin).toContain('# GPU: device plugin; needs the NVIDIA driver and Container Toolkit (/usr/bin/nvidia-container-runtime) on the server.');
+    expect(plugin).not.toMatch(/GPU: DRA|bypassing DRA/);
+    expect(dra).toContain('# GPU: DRA; needs the NVIDIA driver and Container Toolkit (/usr/bin/nvidia-container-runtime, for the DCGM exporter) on the server, and CDI in containerd');
+    expect(dra).toContain('# As default it would give every GPU to any container whose image sets NVIDIA_VISIBLE_DEVICES=all, bypassing DRA');
+    expect(dra).not.toContain('GPU: device plugin');
+  });
+
   it('names the cluster and region, with SSM placeholders and no secret', () => {
     for (const { doc, text } of configs.values()) {
       expect(doc.apiVersion).toBe('node.eks.aws/v1alpha1');
@@ -191,6 +213,8 @@ describe('nodeadm NodeConfig options', () => {
     expect(doc.spec.kubelet.config.maxPods).toBe(200);
     expect(text).toContain('nodeadm install 1.33 --credential-provider iam-ra');
     expect(text).toContain('NODE_NAME=… IAM_RA_PROFILE_ARN=… envsubst');
+    expect(text).toContain("# NODE_NAME must match the node certificate's CN when the role trust policy is scoped that way (at most 64 characters).");
+    expect(text).not.toContain('SSM activation code');
   });
 
   it('keeps the nvidia runtime a named handler with devicePlugin.nvidiaRuntimeClass, and off CPU pools', () => {
