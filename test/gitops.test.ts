@@ -64,6 +64,61 @@ describe('gitops (Argo CD and Flux)', () => {
     expect(JSON.parse(file('gitops/argocd-never-pruned.json')!).sitePath).toBe('dist/example-gitops/never-pruned');
   });
 
+  it('Argo CD: every field of both ApplicationSets (go templates that fail on a missing key, retries, labels, what each app is)', () => {
+    const REPO = 'https://git.example.com/platform/eks-hybrid-sites.git';
+    const appSet = (name: string, params: string, prune: boolean, what: string) => ({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'ApplicationSet',
+      metadata: { name, namespace: 'argocd', labels: { 'app.kubernetes.io/managed-by': 'eks-hybrid-charts' } },
+      spec: {
+        goTemplate: true,
+        goTemplateOptions: ['missingkey=error'],
+        generators: [{ git: { repoURL: REPO, revision: 'main', files: [{ path: `dist/*/gitops/${params}` }] } }],
+        template: {
+          metadata: { name: '{{.name}}', labels: { 'app.kubernetes.io/managed-by': 'eks-hybrid-charts', 'app.kubernetes.io/part-of': '{{.site}}' } },
+          spec: {
+            project: 'default',
+            source: { repoURL: REPO, targetRevision: 'main', path: '{{.sitePath}}' },
+            destination: { server: 'https://kubernetes.default.svc' },
+            syncPolicy: {
+              automated: { prune, selfHeal: true },
+              syncOptions: ['ServerSideApply=true', 'SkipDryRunOnMissingResource=true', ...(prune ? ['PruneLast=true'] : [])],
+              retry: { limit: 10, backoff: { duration: '30s', factor: 2, maxDuration: '10m' } },
+            },
+            info: [{ name: 'what', value: what }],
+          },
+        },
+      },
+    });
+    const [sites, neverPruned] = objects('gitops/argocd-applicationsets.yaml') as any[];
+    expect(sites).toEqual(appSet('eks-hybrid-charts-sites', 'argocd-site.json', true, 'the site: pruned'));
+    expect(neverPruned).toEqual(appSet('eks-hybrid-charts-never-pruned', 'argocd-never-pruned.json', false, neverPruned.spec.template.spec.info[0].value));
+    expect(neverPruned.spec.template.spec.info[0].value).toMatch(/^objects EKS created/);
+  });
+
+  it('Flux: every field of the GitRepository and the three Kustomizations', () => {
+    const labels = { 'app.kubernetes.io/managed-by': 'eks-hybrid-charts', 'app.kubernetes.io/part-of': 'example-gitops' };
+    const common = { interval: '10m', sourceRef: { kind: 'GitRepository', name: 'eks-hybrid-charts' }, timeout: '10m', wait: true };
+    const keepOnly = (selector: string) => [{ patch: '$patch: delete\nkind: Any\nmetadata:\n  name: any', target: { annotationSelector: selector } }];
+    const meta = (name: string) => ({ name, namespace: 'flux-system', labels });
+    expect(objects('gitops/flux.yaml')).toEqual([
+      {
+        apiVersion: 'source.toolkit.fluxcd.io/v1',
+        kind: 'GitRepository',
+        metadata: { name: 'eks-hybrid-charts', namespace: 'flux-system', labels: { 'app.kubernetes.io/managed-by': 'eks-hybrid-charts' } },
+        spec: { interval: '10m', ref: { branch: 'main' }, url: 'https://git.example.com/platform/eks-hybrid-sites.git' },
+      },
+      { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: meta('example-gitops-prerequisites'), spec: { ...common, patches: keepOnly('argocd.argoproj.io/sync-wave=0'), path: './dist/example-gitops', prune: true } },
+      {
+        apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+        kind: 'Kustomization',
+        metadata: meta('example-gitops'),
+        spec: { ...common, dependsOn: [{ name: 'example-gitops-prerequisites' }], patches: keepOnly('argocd.argoproj.io/sync-wave!=0'), path: './dist/example-gitops', prune: true },
+      },
+      { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: meta('example-gitops-never-pruned'), spec: { ...common, path: './dist/example-gitops/never-pruned', prune: false } },
+    ]);
+  });
+
   it('Argo CD sync waves follow the apply order of kubectl apply -k: prerequisites in wave -1, workloads in wave 0', () => {
     const all = build.result.files.flatMap((f) => f.objects);
     const wave = (o: (typeof all)[number]) => o.metadata.annotations?.['argocd.argoproj.io/sync-wave'];
