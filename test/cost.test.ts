@@ -38,6 +38,9 @@ describe('cost arithmetic', () => {
       [78_080, '$1,093.12'],
     ]);
     expect(report.tiers.slice(2).every((t) => t.vcpuHours === 0)).toBe(true);
+    // each tier's first and last vCPU-hour, the last one open-ended
+    expect(report.tiers.map((t) => [t.from, t.to])).toEqual([[1, 576_000], [576_001, 1_152_000], [1_152_001, 5_760_000], [5_760_001, 11_520_000], [11_520_001, undefined]]);
+    expect(report.tiers[4]).not.toHaveProperty('to');
   });
 
   it('prices one 224-vCPU server at $3,270.40 (all in the first tier)', () => {
@@ -82,6 +85,8 @@ describe('cost arithmetic', () => {
     expect(allocate(100n, [1, 1, 1])).toEqual([34n, 33n, 33n]);
     expect(allocate(10n, [1, 2])).toEqual([3n, 7n]);
     expect(allocate(5n, [0, 0])).toEqual([0n, 0n]);
+    // the larger remainder wins, not the larger weight: 3 × 4/5 = 2.4, 3 × 1/5 = 0.6
+    expect(allocate(3n, [4, 1])).toEqual([2n, 1n]);
   });
 
   it('formats money and rates', () => {
