@@ -158,7 +158,7 @@ function main(): void {
       (served[apiVersion] ??= []).push(kind);
       const schemaFile = crdSchemaFile(apiVersion, kind);
       writeJson(join(SCHEMA_DIR, schemaFile), strictSchema(v.schema.openAPIV3Schema));
-      kinds[`${apiVersion} ${kind}`] = { crd: `imports/crds/${fileName}`, scope: spec.scope as string, schemaFile };
+      kinds[`${apiVersion} ${kind}`] = { crd: `imports/crds/${fileName}`, scope: spec.scope as string, schemaFile, source: `${source.module}@${source.version}` };
     }
     console.log(`imports/crds/${fileName}: ${versions.filter((v) => v.served).map((v) => v.name).join(', ')} served`);
   }

@@ -1,12 +1,14 @@
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
+import type { Manifest } from '../lib/core/manifest';
 import { CHARTS } from '../charts';
 import { ARTIFACTS } from '../lib/artifacts/artifacts';
 import { runCli } from '../lib/cli/cli';
 import { buildSite } from '../lib/pipeline/pipeline';
-import { describePrerequisite, missingOnCluster, sitePrerequisites } from '../lib/validate/prerequisites';
+import { compareReleases, describePrerequisite, missingOnCluster, prerequisitesMarkdown, sitePrerequisites } from '../lib/validate/prerequisites';
 import { siteVariantFile } from './helpers/site-variant';
 
 const registry = { charts: CHARTS, artifacts: ARTIFACTS };
@@ -79,5 +81,137 @@ describe('prerequisites', () => {
       'clustersecretstores.external-secrets.io: not installed',
       'externalsecrets.external-secrets.io: installed, but does not serve v1 (served: v1beta1, v1alpha1)',
     ]);
+  });
+
+  it('are grouped per operator in API group order, each API, kind and CRD once and sorted, whatever order the objects come in', () => {
+    const o = (apiVersion: string, kind: string, name: string): Manifest => ({ apiVersion, kind, metadata: { name, namespace: 'monitoring' } });
+    const files = [
+      { path: '50-a.yaml', chart: 'a', objects: [o('monitoring.coreos.com/v1alpha1', 'ScrapeConfig', 's'), o('monitoring.coreos.com/v1', 'ServiceMonitor', 'm'), o('v1', 'ConfigMap', 'c')] },
+      { path: '60-b.yaml', chart: 'b', objects: [o('external-secrets.io/v1', 'ExternalSecret', 'e'), o('monitoring.coreos.com/v1', 'PodMonitor', 'p'), o('monitoring.coreos.com/v1', 'ServiceMonitor', 'm2')] },
+      { path: '70-c.yaml', chart: 'c', objects: [o('argoproj.io/v1alpha1', 'ApplicationSet', 'a'), o('resource.k8s.io/v1', 'DeviceClass', 'd')] },
+    ];
+    const prerequisites = sitePrerequisites(files);
+    expect(prerequisites).toEqual([
+      {
+        operator: 'Argo CD',
+        minimumVersion: undefined,
+        why: undefined,
+        apis: [{ apiVersion: 'argoproj.io/v1alpha1', kinds: ['ApplicationSet'] }],
+        crds: [{ name: 'applicationsets.argoproj.io', version: 'v1alpha1' }],
+        checkedWith: 'github.com/argoproj/argo-cd/v3@v3.5.7',
+      },
+      {
+        operator: 'External Secrets Operator',
+        minimumVersion: '0.17',
+        why: 'the first release serving external-secrets.io/v1',
+        apis: [{ apiVersion: 'external-secrets.io/v1', kinds: ['ExternalSecret'] }],
+        crds: [{ name: 'externalsecrets.external-secrets.io', version: 'v1' }],
+        checkedWith: 'github.com/external-secrets/external-secrets@v1.3.2',
+      },
+      {
+        operator: 'Prometheus Operator',
+        minimumVersion: '0.65',
+        why: 'the first release with the ScrapeConfig CRD',
+        apis: [
+          { apiVersion: 'monitoring.coreos.com/v1', kinds: ['PodMonitor', 'ServiceMonitor'] },
+          { apiVersion: 'monitoring.coreos.com/v1alpha1', kinds: ['ScrapeConfig'] },
+        ],
+        crds: [
+          { name: 'podmonitors.monitoring.coreos.com', version: 'v1' },
+          { name: 'scrapeconfigs.monitoring.coreos.com', version: 'v1alpha1' },
+          { name: 'servicemonitors.monitoring.coreos.com', version: 'v1' },
+        ],
+        checkedWith: 'github.com/prometheus-operator/prometheus-operator@v0.85.0',
+      },
+    ]);
+    // the README table, one row per operator, every column
+    expect(prerequisitesMarkdown(prerequisites)).toEqual([
+      'Install these before applying; `npm run validate -- --site <site file> --cluster <kubeconfig>` reports what a cluster is missing.',
+      '',
+      '| Operator | Minimum version | API | Kinds | CRDs | Schemas checked against |',
+      '| --- | --- | --- | --- | --- | --- |',
+      `| Argo CD | any release | \`argoproj.io/v1alpha1\` | ApplicationSet | \`applicationsets.argoproj.io\` | \`${prerequisites[0].checkedWith}\` |`,
+      '| External Secrets Operator | 0.17 (the first release serving external-secrets.io/v1) | `external-secrets.io/v1` | ExternalSecret | `externalsecrets.external-secrets.io` | `github.com/external-secrets/external-secrets@v1.3.2` |',
+      '| Prometheus Operator | 0.65 (the first release with the ScrapeConfig CRD) | `monitoring.coreos.com/v1`<br>`monitoring.coreos.com/v1alpha1` | PodMonitor, ServiceMonitor, ScrapeConfig | `podmonitors.monitoring.coreos.com`<br>`scrapeconfigs.monitoring.coreos.com`<br>`servicemonitors.monitoring.coreos.com` | `github.com/prometheus-operator/prometheus-operator@v0.85.0` |',
+    ]);
+    // only the ScrapeConfig kind needs 0.65: monitors of v1 alone need any release
+    expect(describePrerequisite(sitePrerequisites([{ path: 'x.yaml', chart: 'x', objects: [o('monitoring.coreos.com/v1', 'PodMonitor', 'p')] }])[0])).toBe('Prometheus Operator');
+  });
+
+  it('a README without prerequisites says so in one line', () => {
+    expect(prerequisitesMarkdown([])).toEqual(['Nothing: every object uses APIs Kubernetes serves itself.']);
+  });
+
+  it('compares release numbers numerically, part by part, a missing part counting as 0', () => {
+    expect(compareReleases('0.65', '0.17')).toBeGreaterThan(0);
+    expect(compareReleases('0.9', '0.17')).toBeLessThan(0);
+    expect(compareReleases('0.17', '0.17.1')).toBeLessThan(0);
+    expect(compareReleases('0.17.1', '0.17')).toBeGreaterThan(0);
+    expect(compareReleases('0.17.0', '0.17')).toBe(0);
+    expect(compareReleases('1.3.2', '1.3.2')).toBe(0);
+    expect(compareReleases('2', '10')).toBe(-8);
+    expect([...['0.65', '0.17', '0.9', '1.0', '0.17.1']].sort(compareReleases)).toEqual(['0.9', '0.17', '0.17.1', '0.65', '1.0']);
+  });
+});
+
+describe('missingOnCluster', () => {
+  const eso = () => prerequisitesOf('sites/example.yaml');
+  /** A kubectl stand-in: records its arguments, prints `stdout`, exits with `status`. */
+  function fakeKubectl(stdout: string, status = 0, stderr = ''): { path: string; args: () => string[] } {
+    const dir = mkdtempSync(join(tmpdir(), 'ehc-kubectl-'));
+    const path = join(dir, 'kubectl');
+    writeFileSync(join(dir, 'out'), stdout);
+    writeFileSync(path, `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a"; done > "${dir}/args"\ncat "${dir}/out"\nprintf '%s' '${stderr}' >&2\nexit ${status}\n`);
+    chmodSync(path, 0o755);
+    return { path, args: () => readFileSync(join(dir, 'args'), 'utf8').trimEnd().split('\n') };
+  }
+
+  it('asks for the prerequisite CRDs by name, names and served versions only, through the given kubeconfig', () => {
+    const kubectl = fakeKubectl('clustersecretstores.external-secrets.io   v1,v1beta1\nexternalsecrets.external-secrets.io   v1\n');
+    expect(missingOnCluster(eso(), '/tmp/kc', kubectl.path)).toEqual([]);
+    expect(kubectl.args()).toEqual([
+      '--kubeconfig',
+      '/tmp/kc',
+      'get',
+      'customresourcedefinitions',
+      '--ignore-not-found',
+      '--no-headers',
+      '-o',
+      'custom-columns=NAME:.metadata.name,SERVED:.spec.versions[?(@.served==true)].name',
+      'clustersecretstores.external-secrets.io',
+      'externalsecrets.external-secrets.io',
+    ]);
+  });
+
+  it('uses $KUBECTL when no kubectl is given', () => {
+    const kubectl = fakeKubectl('');
+    vi.stubEnv('KUBECTL', kubectl.path);
+    try {
+      expect(missingOnCluster(eso(), '/tmp/kc').map((m) => m.problem)).toEqual(['not installed', 'not installed']);
+      expect(kubectl.args()[1]).toBe('/tmp/kc');
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('does not run kubectl when nothing is needed', () => {
+    expect(missingOnCluster([], '/tmp/kc', '/nonexistent/kubectl')).toEqual([]);
+  });
+
+  it('tolerates blank lines and the padding kubectl puts around columns', () => {
+    const kubectl = fakeKubectl('\n   \n  clustersecretstores.external-secrets.io   v1  \n\texternalsecrets.external-secrets.io\t<none>\n');
+    expect(missingOnCluster(eso(), '/tmp/kc', kubectl.path)).toEqual([
+      { prerequisite: eso()[0], crd: 'externalsecrets.external-secrets.io', problem: 'installed, but does not serve v1 (served: none)' },
+    ]);
+  });
+
+  it('errors name kubectl: it cannot run, it fails (with its message), it prints something else (cut to 100 characters)', () => {
+    expect(() => missingOnCluster(eso(), '/tmp/kc', '/nonexistent/kubectl')).toThrow('cannot run /nonexistent/kubectl: spawnSync /nonexistent/kubectl ENOENT');
+    const failing = fakeKubectl('', 1, '  error: You must be logged in to the server (Unauthorized)\n');
+    expect(() => missingOnCluster(eso(), '/tmp/kc', failing.path)).toThrow(
+      new Error(`${failing.path} get customresourcedefinitions failed: error: You must be logged in to the server (Unauthorized)`),
+    );
+    const banner = fakeKubectl(`${'x'.repeat(150)}\n`);
+    expect(() => missingOnCluster(eso(), '/tmp/kc', banner.path)).toThrow(new Error(`${banner.path} printed a line without the served versions column: "${'x'.repeat(100)}"`));
   });
 });
