@@ -7,7 +7,7 @@ import { ARTIFACTS } from '../lib/artifacts/artifacts';
 import { EXIT_BAD_INPUT, runCli } from '../lib/cli/cli';
 import { DEFAULT_COST_TIERS } from '../lib/config/fleet';
 import type { SiteConfig } from '../lib/config/schema';
-import { allocate, costMarkdown, costReport, formatRate, formatUsd } from '../lib/artifacts/cost';
+import { allocate, costMarkdown, costReport, costText, formatRate, formatUsd } from '../lib/artifacts/cost';
 import { loadSite } from '../lib/site/site';
 
 /** Just what the cost report reads: pools and rates. */
@@ -143,5 +143,93 @@ describe('npm run cost', () => {
     expect(md).toContain('**Monthly total: $12,613.12**');
     expect(md).toContain('| Total | 4 |  | 896 | 654,080 | $12,613.12 | $71,883.39 |');
     expect(md).toMatchSnapshot();
+  });
+});
+
+describe('cost report text', () => {
+  const example = () => costReport(config([['gpu-h100', 2, 224], ['gpu-h100-dra', 2, 224]]));
+  const NOT_INCLUDED = [
+    '## Not included',
+    '',
+    '- Cloud (EC2) node groups, the EKS cluster fee ($0.10 an hour in standard support), data transfer, VPN or Direct Connect.',
+    '- Tiers aggregate all hybrid nodes of the AWS account and Region: other sites in the same account lower the marginal rate.',
+    "- Rates are the site config's `cost` section (defaults: AWS's published US East tiers); check https://aws.amazon.com/eks/pricing/ before relying on them.",
+    '',
+  ];
+
+  it('npm run cost: aligned tables (text left, figures right), the total, the comparison and what is left out', () => {
+    expect(costText('example', example())).toEqual([
+      'example: EKS Hybrid Nodes, 730 hours a month',
+      '',
+      'Pool          Servers  vCPU/server  vCPUs  vCPU-hours  Tiered (share)  Guide flat',
+      '------------  -------  -----------  -----  ----------  --------------  ----------',
+      'gpu-h100            2          224    448     327,040       $6,306.56  $35,941.70',
+      'gpu-h100-dra        2          224    448     327,040       $6,306.56  $35,941.69',
+      'Total               4                 896     654,080      $12,613.12  $71,883.39',
+      '',
+      'Tier (vCPU-hours)       Rate    vCPU-hours used      Amount',
+      '----------------------  ------  ---------------  ----------',
+      '1 – 576,000             $0.020          576,000  $11,520.00',
+      '576,001 – 1,152,000     $0.014           78,080   $1,093.12',
+      '1,152,001 – 5,760,000   $0.010                0       $0.00',
+      '5,760,001 – 11,520,000  $0.008                0       $0.00',
+      '11,520,001 and above    $0.006                0       $0.00',
+      '',
+      'Monthly total (tiered): $12,613.12',
+      "The guide's flat $0.1099 per vCPU-hour gives $71,883.39, 5.70× the tiered price (average $0.0193 per vCPU-hour).",
+      'Pool amounts are shares of the tiered total in proportion to vCPU-hours. Not included: cloud nodes, the cluster fee, data transfer.',
+    ]);
+  });
+
+  it('COST.md: the total, a pool table and a tier table (figures right-aligned), the comparison and what is left out', () => {
+    expect(costMarkdown('example', example()).split('\n')).toEqual([
+      '# EKS Hybrid Nodes cost: example',
+      '',
+      'Generated from the site config. **Monthly total: $12,613.12** (tiered AWS price, 730 hours a month).',
+      '',
+      '## Per pool',
+      '',
+      '| Pool | Servers | vCPU/server | vCPUs | vCPU-hours | Tiered (share) | Guide flat |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| gpu-h100 | 2 | 224 | 448 | 327,040 | $6,306.56 | $35,941.70 |',
+      '| gpu-h100-dra | 2 | 224 | 448 | 327,040 | $6,306.56 | $35,941.69 |',
+      '| Total | 4 |  | 896 | 654,080 | $12,613.12 | $71,883.39 |',
+      '',
+      "Tiered prices apply to the month's total vCPU-hours, so a pool has no price of its own: each pool's amount is its share of the tiered total in proportion to its vCPU-hours (rounded to the cent by largest remainder, so the shares add up to the total).",
+      '',
+      '## Tiers',
+      '',
+      '| Tier (vCPU-hours) | Rate | vCPU-hours used | Amount |',
+      '| --- | --- | ---: | ---: |',
+      '| 1 – 576,000 | $0.020 | 576,000 | $11,520.00 |',
+      '| 576,001 – 1,152,000 | $0.014 | 78,080 | $1,093.12 |',
+      '| 1,152,001 – 5,760,000 | $0.010 | 0 | $0.00 |',
+      '| 5,760,001 – 11,520,000 | $0.008 | 0 | $0.00 |',
+      '| 11,520,001 and above | $0.006 | 0 | $0.00 |',
+      '',
+      '## Compared with the guide',
+      '',
+      "The guide's flat $0.1099 per vCPU-hour gives $71,883.39, 5.70× the tiered price (average $0.0193 per vCPU-hour).",
+      '',
+      ...NOT_INCLUDED,
+    ]);
+  });
+
+  it('says there is nothing to pay without hybrid vCPUs, and gives no ratio when the tiers are free', () => {
+    const none = costReport(config([]));
+    expect(costText('none', none).slice(2, 5)).toEqual([
+      'Pool   Servers  vCPU/server  vCPUs  vCPU-hours  Tiered (share)  Guide flat',
+      '-----  -------  -----------  -----  ----------  --------------  ----------',
+      'Total        0                   0           0           $0.00       $0.00',
+    ]);
+    expect(costText('none', none).at(-2)).toBe('No hybrid vCPUs: nothing to pay for hybrid nodes.');
+    expect(costMarkdown('none', none)).toContain('\n## Compared with the guide\n\nNo hybrid vCPUs: nothing to pay for hybrid nodes.\n\n## Not included\n');
+    const free = costReport(config([['a', 1, 64]], { tiers: [{ usdPerVcpuHour: 0 }] }));
+    expect(costText('free', free).slice(-3)).toEqual([
+      'Monthly total (tiered): $0.00',
+      "The guide's flat $0.1099 per vCPU-hour gives $5,134.53; the tiered price is $0.00.",
+      'Pool amounts are shares of the tiered total in proportion to vCPU-hours. Not included: cloud nodes, the cluster fee, data transfer.',
+    ]);
+    expect(costText('free', free).slice(7, 10)).toEqual(['Tier (vCPU-hours)  Rate    vCPU-hours used  Amount', '-----------------  ------  ---------------  ------', '1 and above        $0.000           46,720   $0.00']);
   });
 });

@@ -134,7 +134,6 @@ export function formatInt(n: number): string {
 
 /** Average tiered price per vCPU-hour, for the comparison line. */
 function averageRate(report: CostReport): string {
-  if (report.vcpuHours === 0) return '-';
   return `$${(Number(report.tieredCents) / 100 / report.vcpuHours).toFixed(4)}`;
 }
 
@@ -177,7 +176,9 @@ function markdownTable(table: Table): string[] {
 }
 
 function comparison(report: CostReport): string {
-  if (report.tieredCents === 0n) return 'No hybrid vCPUs: nothing to pay for hybrid nodes.';
+  if (report.vcpuHours === 0) return 'No hybrid vCPUs: nothing to pay for hybrid nodes.';
+  // tiers priced at 0 (rates may be 0): no ratio to a total of nothing
+  if (report.tieredCents === 0n) return `The guide's flat ${formatRate(report.flatRateMicros)} per vCPU-hour gives ${formatUsd(report.flatCents)}; the tiered price is ${formatUsd(0n)}.`;
   // a display ratio: float precision is plenty here, unlike for the amounts
   const ratio = Number(report.flatCents) / Number(report.tieredCents);
   return `The guide's flat ${formatRate(report.flatRateMicros)} per vCPU-hour gives ${formatUsd(report.flatCents)}, ${ratio.toFixed(2)}× the tiered price (average ${averageRate(report)} per vCPU-hour).`;
