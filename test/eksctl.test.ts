@@ -151,7 +151,35 @@ describe('eksctl ClusterConfig options', () => {
       const { text } = clusterConfig(siteFile('cloudNodeGroups: [{name: cpu, instanceType: m5.large, minSize: 1, maxSize: 2, desiredCapacity: 1}, {name: amd, instanceType: g4ad.xlarge, minSize: 0, maxSize: 1, desiredCapacity: 0}]\nsamples: {cloudGpuTest: {enabled: false}}\n'));
       expect(text).not.toContain('nvidia');
       expect(text).not.toContain('NVIDIA');
+      // groups without labels or taints get neither key
+      const groups = (parse(text) as { managedNodeGroups: NodeGroup[] }).managedNodeGroups;
+      for (const g of groups) {
+        expect(g, g.name).not.toHaveProperty('labels');
+        expect(g, g.name).not.toHaveProperty('taints');
+      }
     });
+  });
+
+  it('opens with what the file is, how to create the cluster, what eksctl must not install and what to fill in', () => {
+    const { text } = clusterConfig('sites/example.yaml');
+    expect(text.split('\n').filter((l) => l.startsWith('#'))).toEqual([
+      '# eksctl ClusterConfig of site example: the EKS cluster, its remote (hybrid) networks and the cloud node groups.',
+      '# Generated from the site config: edit that instead. Not a cluster object. Create with: eksctl create cluster -f cluster/eksctl.yaml --install-nvidia-plugin=false',
+      "# NVIDIA node groups gpu-nodes (g5.xlarge): this site's NVIDIA device plugin (kube-system/nvidia-device-plugin-daemonset) runs on them, so",
+      '# eksctl must not install its own: pass --install-nvidia-plugin=false to eksctl create cluster and eksctl create nodegroup (no ClusterConfig field exists).',
+      "# Created without the flag, eksctl's plugin is that same DaemonSet: the next apply of dist/ takes it over, pinned to the GPU nodes.",
+      '# eksctl sets remoteNetworkConfig only at cluster creation; later changes go through the EKS API (UpdateClusterConfig).',
+      '# Set the Transit or Virtual Private Gateway first: VPC_GATEWAY_ID=tgw-… envsubst < cluster/eksctl.yaml > eksctl.yaml (or set eksctl.vpcGatewayId).',
+    ]);
+    // two NVIDIA groups are named together; with a gateway ID there is nothing to fill in
+    const { text: two } = clusterConfig(
+      siteFile(
+        'eksctl: {vpcGatewayId: tgw-0123456789abcdef0}\ncloudNodeGroups:\n  - {name: a100, instanceType: p4d.24xlarge, minSize: 0, maxSize: 1, desiredCapacity: 0, taints: [{key: nvidia.com/gpu, value: "true", effect: NoSchedule}]}\n  - {name: l4, instanceType: g6.xlarge, minSize: 0, maxSize: 2, desiredCapacity: 0, taints: [{key: nvidia.com/gpu, value: "true", effect: NoSchedule}]}\nclusterAutoscaler: {enabled: false}\nwebApi: {enabled: false}\n',
+      ),
+    );
+    expect(two).toContain("\n# NVIDIA node groups a100 (p4d.24xlarge), l4 (g6.xlarge): this site's NVIDIA device plugin");
+    expect(two).not.toContain('VPC_GATEWAY_ID');
+    expect(two.split('\n').filter((l) => l.startsWith('#')).at(-1)).toBe('# eksctl sets remoteNetworkConfig only at cluster creation; later changes go through the EKS API (UpdateClusterConfig).');
   });
 
   it('rejects node group sizes out of order', () => {

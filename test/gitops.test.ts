@@ -157,6 +157,13 @@ describe('gitops (Argo CD and Flux)', () => {
     expect(site.spec.dependsOn).toEqual([{ name: 'example-gitops-prerequisites' }]);
   });
 
+  it('without never-pruned objects (CoreDNS off): no never-pruned parameters file and no never-pruned Kustomization', () => {
+    const out = buildSite(siteVariantFile({ coredns: { enabled: false }, gitops: { enabled: true, repoURL: 'https://git.example.com/x.git' } }), registry).output;
+    expect(out.filter((f) => f.path.startsWith('gitops/')).map((f) => f.path)).toEqual(['gitops/argocd-applicationsets.yaml', 'gitops/argocd-site.json', 'gitops/flux.yaml']);
+    const flux = parseAllDocuments(out.find((f) => f.path === 'gitops/flux.yaml')!.content).map((d) => (d.toJS() as Manifest).metadata.name);
+    expect(flux).toEqual(['eks-hybrid-charts', 'example-prerequisites', 'example']);
+  });
+
   it('gitops without repoURL is bad input', () => {
     expect(() => buildSite(siteVariantFile({ gitops: { enabled: true } }), registry)).toThrow(/gitops\.repoURL: is required when gitops\.enabled is true/);
   });

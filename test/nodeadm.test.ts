@@ -287,3 +287,89 @@ describe('the GPU model node label', () => {
     expect(problems).toContainEqual({ path: 'nodePools[0].labels["eks-hybrid-charts/gpu-model"]', message: 'is set on the nodes by nodeadm or the generator (from the pool name, gpu.mode and gpu.model); remove it from labels', value: 'A100' });
   });
 });
+
+describe('nodeadm NodeConfig, line by line', () => {
+  it('the DRA pool on 1.33 (containerd 1.7): every header line, and a drop-in that repeats the whole CRI section with CDI on', () => {
+    const { text, doc } = nodeConfigs('sites/example.yaml').get('nodes/gpu-h100-dra.nodeconfig.yaml')!;
+    expect(text.split('\n').filter((l) => l.startsWith('#')).slice(6)).toEqual([
+      "# containerd 1.x drop-in (nodeadm.containerdMajor): a complete CRI section (1.7 replaces nodeadm's, so it repeats every nodeadm value). Harbor's CA goes in /etc/containerd/certs.d/<registry host>/hosts.toml.",
+      '# The server itself must resolve harbor.yourdomain.com (on-prem DNS, or "192.168.1.100 harbor.yourdomain.com" in /etc/hosts): image pulls do not use the CoreDNS hosts entry.',
+      "# The NFS volume (192.168.1.100:/export/data) is mounted by the kubelet with the host's mount.nfs: install nfs-common (Ubuntu) or nfs-utils (RHEL, Amazon Linux).",
+      '# GPU: DRA; needs the NVIDIA driver and Container Toolkit (/usr/bin/nvidia-container-runtime, for the DCGM exporter) on the server, and CDI in containerd (set below for containerd 1.7, on by default in 2.x).',
+      '# nvidia-container-runtime is the named runtime nvidia here, not the default (pods that need it name RuntimeClass nvidia): do not run `nvidia-ctk runtime configure --set-as-default` on these servers.',
+      '# As default it would give every GPU to any container whose image sets NVIDIA_VISIBLE_DEVICES=all, bypassing DRA; DRA injects claimed GPUs through CDI.',
+      '# featureGates.DynamicResourceAllocation: off by default in the 1.33 kubelet and not set by hybrid nodeadm; DRA claims are never prepared without it.',
+    ]);
+    const cri = 'plugins."io.containerd.grpc.v1.cri"';
+    expect(doc.spec.containerd.config).toBe(
+      [
+        'version = 2',
+        '',
+        "# containerd 1.7 replaces nodeadm's whole CRI section with this one: it repeats every nodeadm value.",
+        `[${cri}]`,
+        '  sandbox_image = "602401143452.dkr.ecr.ap-northeast-2.amazonaws.com/eks/pause:3.5"',
+        '  enable_cdi = true',
+        '  cdi_spec_dirs = ["/etc/cdi", "/var/run/cdi"]',
+        `[${cri}.containerd]`,
+        '  default_runtime_name = "runc"',
+        '  discard_unpacked_layers = true',
+        `[${cri}.containerd.runtimes.runc]`,
+        '  runtime_type = "io.containerd.runc.v2"',
+        `[${cri}.containerd.runtimes.runc.options]`,
+        '  SystemdCgroup = true',
+        `[${cri}.containerd.runtimes.nvidia]`,
+        '  runtime_type = "io.containerd.runc.v2"',
+        `[${cri}.containerd.runtimes.nvidia.options]`,
+        '  BinaryName = "/usr/bin/nvidia-container-runtime"',
+        '  SystemdCgroup = true',
+        `[${cri}.registry]`,
+        '  config_path = "/etc/containerd/certs.d:/etc/docker/certs.d"',
+        `[${cri}.cni]`,
+        '  bin_dir = "/opt/cni/bin"',
+        '  conf_dir = "/etc/cni/net.d"',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('a CPU pool says it needs no drop-in and nothing about GPUs; a taint without a value registers as key:effect; labels are sorted', () => {
+    const file = sitesFile(
+      [
+        'nodeadm: {containerdMajor: 2}',
+        'kubernetesVersion: "1.34"',
+        'nodePools:',
+        '  - {name: cpu, count: 3, vcpus: 64, labels: {zone: b, rack: a1}, gpu: {mode: none}}',
+        '  - {name: gpu-a, count: 1, vcpus: 128, taints: [{key: dedicated, effect: NoSchedule}, {key: nvidia.com/gpu, value: present, effect: NoExecute}], gpu: {mode: devicePlugin, perNode: 8}}',
+        '  - {name: gpu-dra, count: 2, vcpus: 224, labels: {gpu: h100}, taints: [{key: nvidia.com/gpu, value: present, effect: NoSchedule}], gpu: {mode: dra, model: H100, perNode: 8}}',
+        '',
+      ].join('\n'),
+    );
+    const byPool = nodeConfigs(file);
+    const cpu = byPool.get('nodes/cpu.nodeconfig.yaml')!;
+    expect(cpu.text.split('\n').filter((l) => l.startsWith('#')).slice(6)).toEqual([
+      "# No containerd drop-in: nodeadm's own config is all this pool needs. Harbor's CA goes in /etc/containerd/certs.d/<registry host>/hosts.toml.",
+      '# The server itself must resolve harbor.yourdomain.com (on-prem DNS, or "192.168.1.100 harbor.yourdomain.com" in /etc/hosts): image pulls do not use the CoreDNS hosts entry.',
+      "# The NFS volume (192.168.1.100:/export/data) is mounted by the kubelet with the host's mount.nfs: install nfs-common (Ubuntu) or nfs-utils (RHEL, Amazon Linux).",
+    ]);
+    expect(cpu.doc.spec.kubelet.flags).toEqual(['--node-labels=eks-hybrid-charts/pool=cpu,rack=a1,zone=b']);
+    const gpu = byPool.get('nodes/gpu-a.nodeconfig.yaml')!;
+    expect(gpu.text).toContain("\n# containerd 2.x drop-in (nodeadm.containerdMajor): only what changes (2.x merges key by key). Harbor's CA goes in /etc/containerd/certs.d/<registry host>/hosts.toml.\n");
+    expect(gpu.doc.spec.kubelet.flags[1]).toBe('--register-with-taints=dedicated:NoSchedule,nvidia.com/gpu=present:NoExecute');
+    expect(gpu.text).not.toContain('featureGates');
+  });
+
+  it('regions outside the standard EKS image account (opt-in, China, GovCloud) each have their own 12-digit account', () => {
+    const special = ['af-south-1', 'ap-east-1', 'ap-east-2', 'ap-south-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-6', 'ap-southeast-7', 'ca-west-1', 'cn-north-1', 'cn-northwest-1', 'eu-central-2', 'eu-south-1', 'eu-south-2', 'il-central-1', 'me-central-1', 'me-south-1', 'mx-central-1', 'us-gov-east-1', 'us-gov-west-1'];
+    const accounts = special.map((region) => {
+      const match = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/eks\/pause:3\.5$/.exec(eksPauseImage(region));
+      expect(match, region).not.toBeNull();
+      expect(match![2]).toBe(region);
+      expect(match![3] === '.cn', region).toBe(region.startsWith('cn-'));
+      return match![1];
+    });
+    expect(accounts).not.toContain('602401143452');
+    expect(new Set(accounts).size).toBe(special.length);
+    for (const region of ['us-east-1', 'eu-west-1', 'ap-northeast-2']) expect(eksPauseImage(region)).toBe(`602401143452.dkr.ecr.${region}.amazonaws.com/eks/pause:3.5`);
+  });
+});
+

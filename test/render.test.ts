@@ -4,6 +4,7 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
+import { ARTIFACTS } from '../lib/artifacts/artifacts';
 import { GENERATOR_VERSION } from '../lib/core/labels';
 import type { Manifest } from '../lib/core/manifest';
 import { emit } from '../lib/render/k8s';
@@ -102,6 +103,18 @@ describe('renderSite', () => {
     );
     expect(result.extraFiles.map((f) => f.path)).toEqual(['B.md', 'a/x.yaml', 'z.txt']);
     expect(seen).toEqual(['03-c.yaml']);
+  });
+
+  it('refuses two writers of one path (the second would replace the first in dist/), naming both', () => {
+    const artifact = (id: string, path: string): ArtifactDefinition => ({ id, enabled: () => true, render: () => [{ path, content: id }] });
+    const own = chart('c', 3, [cm('c')], { files: () => [{ path: 'README.md', content: 'c' }] });
+    expect(() => renderSite(site(), [own], [artifact('site-readme', 'README.md')])).toThrow('README.md is written twice: by chart c and artifact site-readme');
+    expect(() => renderSite(site(), [chart('c', 3, [cm('c')])], [artifact('a', 'x.md'), artifact('b', 'x.md')])).toThrow('x.md is written twice: by artifact a and artifact b');
+    expect(() => renderSite(site(), [chart('c', 3, [cm('c')])], [artifact('a', '03-c.yaml')])).toThrow('03-c.yaml is written twice: by chart c and artifact a');
+    // a disabled artefact writes nothing, so it clashes with nothing; the ids of the shipped artefacts are distinct
+    expect(renderSite(site(), [chart('c', 3, [cm('c')])], [artifact('a', 'x.md'), { ...artifact('b', 'x.md'), enabled: () => false }]).extraFiles).toEqual([{ path: 'x.md', content: 'a' }]);
+    expect(new Set(ARTIFACTS.map((a) => a.id)).size).toBe(ARTIFACTS.length);
+    expect(ARTIFACTS.map((a) => a.id)).toEqual(['nodeadm-nodeconfigs', 'eksctl-cluster-config', 'cost-report', 'applyset', 'gitops', 'site-readme']);
   });
 });
 

@@ -11,7 +11,8 @@ import { siteReadme } from './site-readme';
  * kustomization.yaml lists chart files only, so none of these is ever applied.
  */
 export const ARTIFACTS: readonly ArtifactDefinition[] = [
-  { id: 'nodeadm-nodeconfigs', enabled: (site) => site.config.nodePools.length > 0, render: (site) => nodeConfigFiles(site.config) },
+  // one file per pool: none for a site without hybrid pools
+  { id: 'nodeadm-nodeconfigs', enabled: () => true, render: (site) => nodeConfigFiles(site.config) },
   { id: 'eksctl-cluster-config', enabled: () => true, render: (site) => [eksctlFile(site.config)] },
   { id: 'cost-report', enabled: () => true, render: (site) => [{ path: 'COST.md', content: costMarkdown(site.config.name, costReport(site.config)) }] },
   { id: 'applyset', enabled: () => true, render: (site) => applySetFiles(site) },

@@ -100,9 +100,8 @@ function fluxObjects(site: Site, neverPruned: boolean): Manifest[] {
   ];
 }
 
-/** The gitops/ files of a site, or none when it has not opted in. */
+/** The gitops/ files of a site that has opted in (gitops.enabled: see ARTIFACTS). */
 export function gitopsFiles(site: Site, neverPruned: boolean): OutputFile[] {
-  if (!site.config.gitops.enabled) return [];
   const { name } = site.config;
   const sitePath = `${site.config.gitops.path}/${name}`;
   const params = (appName: string, path: string) => `${JSON.stringify({ name: appName, site: name, sitePath: path }, null, 2)}\n`;

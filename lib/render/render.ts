@@ -97,7 +97,8 @@ export function renderSite(
   }
   const app = new App();
   const files: RenderedFile[] = [];
-  const extraFiles: OutputFile[] = [];
+  /** Files that are not chart files, each with who writes it. */
+  const extra: { file: OutputFile; by: string }[] = [];
   const seen = new Map<string, string>();
   for (const def of [...charts].sort((a, b) => a.order - b.order)) {
     if (!def.enabled(site)) continue;
@@ -114,11 +115,17 @@ export function renderSite(
       seen.set(key, path);
     }
     if (objects.length > 0) files.push({ path, chart: def.id, objects });
-    extraFiles.push(...(def.files?.(site) ?? []));
+    extra.push(...(def.files?.(site) ?? []).map((file) => ({ file, by: `chart ${def.id}` })));
   }
   for (const artifact of artifacts) {
-    if (artifact.enabled(site)) extraFiles.push(...artifact.render(site, files));
+    if (artifact.enabled(site)) extra.push(...artifact.render(site, files).map((file) => ({ file, by: `artifact ${artifact.id}` })));
   }
-  extraFiles.sort(byPath);
-  return { files, extraFiles };
+  // one writer per path: a second file of the same name would silently replace the first in dist/
+  const writers = new Map<string, string>(files.map((f) => [f.path, `chart ${f.chart}`]));
+  for (const { file, by } of extra) {
+    const other = writers.get(file.path);
+    if (other) throw new Error(`${file.path} is written twice: by ${other} and ${by}`);
+    writers.set(file.path, by);
+  }
+  return { files, extraFiles: extra.map((e) => e.file).sort(byPath) };
 }
