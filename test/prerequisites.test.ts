@@ -134,6 +134,15 @@ describe('prerequisites', () => {
       '| External Secrets Operator | 0.17 (the first release serving external-secrets.io/v1) | `external-secrets.io/v1` | ExternalSecret | `externalsecrets.external-secrets.io` | `github.com/external-secrets/external-secrets@v1.3.2` |',
       '| Prometheus Operator | 0.65 (the first release with the ScrapeConfig CRD) | `monitoring.coreos.com/v1`<br>`monitoring.coreos.com/v1alpha1` | PodMonitor, ServiceMonitor, ScrapeConfig | `podmonitors.monitoring.coreos.com`<br>`scrapeconfigs.monitoring.coreos.com`<br>`servicemonitors.monitoring.coreos.com` | `github.com/prometheus-operator/prometheus-operator@v0.85.0` |',
     ]);
+    // the same whatever the order of the objects (here every API version already in order)
+    expect(sitePrerequisites([{ path: 'x.yaml', chart: 'x', objects: [...files].reverse().flatMap((f) => [...f.objects].reverse()) }])).toEqual(prerequisites);
+    expect(sitePrerequisites([{ path: 'x.yaml', chart: 'x', objects: [o('monitoring.coreos.com/v1', 'PodMonitor', 'p'), o('monitoring.coreos.com/v1alpha1', 'ScrapeConfig', 's')] }])[0].apis.map((a) => a.apiVersion)).toEqual([
+      'monitoring.coreos.com/v1',
+      'monitoring.coreos.com/v1alpha1',
+    ]);
+    // Flux's two controllers, each named
+    const flux = [o('source.toolkit.fluxcd.io/v1', 'GitRepository', 'g'), o('kustomize.toolkit.fluxcd.io/v1', 'Kustomization', 'k')];
+    expect(sitePrerequisites([{ path: 'x.yaml', chart: 'x', objects: flux }]).map(describePrerequisite)).toEqual(['Flux kustomize-controller', 'Flux source-controller']);
     // only the ScrapeConfig kind needs 0.65: monitors of v1 alone need any release
     expect(describePrerequisite(sitePrerequisites([{ path: 'x.yaml', chart: 'x', objects: [o('monitoring.coreos.com/v1', 'PodMonitor', 'p')] }])[0])).toBe('Prometheus Operator');
   });
@@ -189,6 +198,16 @@ describe('missingOnCluster', () => {
     try {
       expect(missingOnCluster(eso(), '/tmp/kc').map((m) => m.problem)).toEqual(['not installed', 'not installed']);
       expect(kubectl.args()[1]).toBe('/tmp/kc');
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('runs kubectl from the PATH without $KUBECTL', () => {
+    vi.stubEnv('KUBECTL', undefined);
+    vi.stubEnv('PATH', '/nonexistent');
+    try {
+      expect(() => missingOnCluster(eso(), '/tmp/kc')).toThrow('cannot run kubectl: spawnSync kubectl ENOENT');
     } finally {
       vi.unstubAllEnvs();
     }
