@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
 import { ARTIFACTS } from '../lib/artifacts/artifacts';
 import { EXIT_BAD_INPUT, runCli } from '../lib/cli/cli';
-import { DEFAULT_COST_TIERS } from '../lib/config/fleet';
+import { DEFAULT_COST_TIERS, rateMicros } from '../lib/config/fleet';
 import type { SiteConfig } from '../lib/config/schema';
 import { allocate, costMarkdown, costReport, costText, formatRate, formatUsd } from '../lib/artifacts/cost';
 import { loadSite } from '../lib/site/site';
@@ -123,6 +123,23 @@ describe('user-supplied rates', () => {
       `${file}: cost.tiers[1].vcpuHours: must be omitted on the last tier, which covers all remaining usage (got 10)`,
       `${file}: cost.tiers[1].usdPerVcpuHour: must have at most 6 decimal places (got 1e-7)`,
     ]);
+  });
+});
+
+describe('rateMicros', () => {
+  it('takes rates of at most 6 decimal places as whole millionths, despite binary rounding', () => {
+    expect(rateMicros(0)).toBe(0);
+    expect(rateMicros(0.1099)).toBe(109_900); // 0.1099 × 10^6 is 109900.00000000001 in doubles
+    expect(rateMicros(0.000001)).toBe(1);
+    expect(rateMicros(10)).toBe(10_000_000);
+  });
+
+  it('refuses anything finer, down to the rounding tolerance itself', () => {
+    expect(rateMicros(0.0000001)).toBeUndefined();
+    expect(rateMicros(0.1234567)).toBeUndefined();
+    // 10^-12 dollars is exactly 10^-6 millionths away from 0: the tolerance is exclusive
+    expect(1e-12 * 1_000_000).toBe(1e-6);
+    expect(rateMicros(1e-12)).toBeUndefined();
   });
 });
 

@@ -24,6 +24,7 @@ const Rate = (description: string, defaultValue?: number) =>
   Type.Number({
     minimum: 0,
     maximum: MAX_USD_PER_VCPU_HOUR,
+    // Stryker disable next-line ConditionalExpression: equivalent, every reader of `default` (ajv's useDefaults, the docs generator, advice.ts, JSON.stringify) treats `default: undefined` as no default
     ...(defaultValue === undefined ? {} : { default: defaultValue }),
     description: `${description} In US dollars, at most 6 decimal places, at most ${MAX_USD_PER_VCPU_HOUR}.`,
   });

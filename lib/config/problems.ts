@@ -31,7 +31,7 @@ export function formatProblem(file: string, problem: Problem): string {
 function formatValue(value: unknown): string {
   // YAML's .nan and .inf (and 1e400, which is .inf) are numbers JSON cannot write: it would say null
   if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf';
-  const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  const text = JSON.stringify(value) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
