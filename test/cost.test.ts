@@ -87,6 +87,9 @@ describe('cost arithmetic', () => {
     expect(allocate(5n, [0, 0])).toEqual([0n, 0n]);
     // the larger remainder wins, not the larger weight: 3 × 4/5 = 2.4, 3 × 1/5 = 0.6
     expect(allocate(3n, [4, 1])).toEqual([2n, 1n]);
+    // the earlier weight has the larger remainder (2/3 against 1/3)
+    expect(allocate(2n, [1, 2])).toEqual([1n, 1n]);
+    expect(allocate(4n, [1, 1, 1, 3])).toEqual([1n, 1n, 0n, 2n]);
   });
 
   it('formats money and rates', () => {
@@ -123,6 +126,12 @@ describe('user-supplied rates', () => {
       `${file}: cost.tiers[1].vcpuHours: must be omitted on the last tier, which covers all remaining usage (got 10)`,
       `${file}: cost.tiers[1].usdPerVcpuHour: must have at most 6 decimal places (got 1e-7)`,
     ]);
+  });
+});
+
+describe('costReport', () => {
+  it('refuses to price a rate the semantic check should have rejected', () => {
+    expect(() => costReport(config([['a', 1, 1]], { tiers: [{ usdPerVcpuHour: 1e-7 }] }))).toThrow(new Error('rate 1e-7 has more than 6 decimal places'));
   });
 });
 

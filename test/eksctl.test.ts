@@ -131,6 +131,14 @@ describe('eksctl ClusterConfig options', () => {
     expect(doc).not.toHaveProperty('managedNodeGroups');
   });
 
+  it('without cloud GPU node groups: no flag on the create command and no NVIDIA lines', () => {
+    const { text } = clusterConfig(siteFile('cloudNodeGroups: []\nclusterAutoscaler: {enabled: false}\nsamples: {cloudGpuTest: {enabled: false}}\n'));
+    expect(text.split('\n').find((l) => l.includes('Create with:'))).toBe(
+      '# Generated from the site config: edit that instead. Not a cluster object. Create with: eksctl create cluster -f cluster/eksctl.yaml',
+    );
+    expect(text).not.toMatch(/NVIDIA|nvidia-plugin/);
+  });
+
   describe("eksctl's own NVIDIA device plugin", () => {
     const createLine = (text: string) => text.split('\n').find((l) => l.includes('Create with:'))!;
 

@@ -61,7 +61,7 @@ describe('gitops (Argo CD and Flux)', () => {
     expect(neverPruned.spec.template.spec.syncPolicy.automated).toEqual({ prune: false, selfHeal: true });
     expect(sites.spec.generators[0].git.files).toEqual([{ path: 'dist/*/gitops/argocd-site.json' }]);
     expect(JSON.parse(file('gitops/argocd-site.json')!)).toEqual({ name: 'example-gitops', site: 'example-gitops', sitePath: 'dist/example-gitops' });
-    expect(JSON.parse(file('gitops/argocd-never-pruned.json')!).sitePath).toBe('dist/example-gitops/never-pruned');
+    expect(JSON.parse(file('gitops/argocd-never-pruned.json')!)).toEqual({ name: 'example-gitops-never-pruned', site: 'example-gitops', sitePath: 'dist/example-gitops/never-pruned' });
   });
 
   it('Argo CD: every field of both ApplicationSets (go templates that fail on a missing key, retries, labels, what each app is)', () => {

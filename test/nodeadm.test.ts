@@ -217,6 +217,20 @@ describe('nodeadm NodeConfig options', () => {
     expect(text).not.toContain('SSM activation code');
   });
 
+  it('writes the node certificate and key paths only when set', () => {
+    const file = sitesFile(
+      'nodeadm:\n  credentialProvider: iamRolesAnywhere\n  iamRolesAnywhere:\n    certificatePath: /etc/pki/hybrid/node.crt\n    privateKeyPath: /etc/pki/hybrid/node.key\n',
+    );
+    expect(nodeConfigs(file).get('nodes/gpu-h100.nodeconfig.yaml')!.doc.spec.hybrid.iamRolesAnywhere).toEqual({
+      nodeName: '${NODE_NAME}',
+      trustAnchorArn: '${IAM_RA_TRUST_ANCHOR_ARN}',
+      profileArn: '${IAM_RA_PROFILE_ARN}',
+      roleArn: '${HYBRID_NODES_ROLE_ARN}',
+      certificatePath: '/etc/pki/hybrid/node.crt',
+      privateKeyPath: '/etc/pki/hybrid/node.key',
+    });
+  });
+
   it('keeps the nvidia runtime a named handler with devicePlugin.nvidiaRuntimeClass, and off CPU pools', () => {
     const file = sitesFile('devicePlugin: {nvidiaRuntimeClass: true}\n');
     for (const [path, { doc }] of nodeConfigs(file)) {

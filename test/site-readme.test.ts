@@ -9,7 +9,7 @@ import { GUIDE_DEVIATIONS } from '../lib/artifacts/guide-deviations';
 import type { RenderedFile } from '../lib/core/manifest';
 import { buildSite } from '../lib/pipeline/pipeline';
 import { podSpecOf } from '../lib/validate/policy/pods';
-import { componentRows, nodeGroups, placementDiagram, placeWorkloads, podFits, siteReadme, type NodeGroup } from '../lib/artifacts/site-readme';
+import { componentRows, componentTable, nodeGroups, placementDiagram, placeWorkloads, podFits, siteReadme, type NodeGroup } from '../lib/artifacts/site-readme';
 import { setUp } from './helpers/set-up';
 import { siteVariantFile } from './helpers/site-variant';
 
@@ -375,6 +375,20 @@ describe('component rows', () => {
     expect(componentRows(files)).toEqual([
       { component: 'b', version: '1.0, 1.1', namespaces: ['(cluster)', 'alpha', 'zeta'], images: ['a/img:1', 'z/img:2'], files: ['20-b.yaml', '40-b2.yaml'], objects: 4 },
       { component: 'plain', version: '', namespaces: ['alpha'], images: [], files: ['30-plain.yaml'], objects: 1 },
+    ]);
+  });
+
+  it('tables them: a dash for a missing version or no images, every file linked', () => {
+    expect(
+      componentTable([
+        { component: 'b', version: '1.0, 1.1', namespaces: ['(cluster)', 'alpha'], images: ['a/img:1', 'z/img:2'], files: ['20-b.yaml', '40-b2.yaml'], objects: 4 },
+        { component: 'plain', version: '', namespaces: ['alpha'], images: [], files: ['30-plain.yaml'], objects: 1 },
+      ]),
+    ).toEqual([
+      '| Component | Version | Namespaces | Images | Objects | File |',
+      '| --- | --- | --- | --- | ---: | --- |',
+      '| b | 1.0, 1.1 | `(cluster)`<br>`alpha` | `a/img:1`<br>`z/img:2` | 4 | [20-b.yaml](20-b.yaml) [40-b2.yaml](40-b2.yaml) |',
+      '| plain | – | `alpha` | – | 1 | [30-plain.yaml](30-plain.yaml) |',
     ]);
   });
 });

@@ -57,13 +57,24 @@ export function allocate(total: bigint, weights: readonly number[]): bigint[] {
   const exact = weights.map((w) => total * BigInt(w));
   const shares = exact.map((e) => e / sum);
   let left = total - shares.reduce((a, b) => a + b, 0n);
-  const order = exact.map((e, i) => ({ i, rest: e % sum })).sort((a, b) => (a.rest === b.rest ? a.i - b.i : a.rest > b.rest ? -1 : 1));
+  const order = exact.map((e, i) => ({ i, rest: e % sum })).sort(byRemainder);
   for (const { i } of order) {
     if (left === 0n) break;
     shares[i] += 1n;
     left -= 1n;
   }
   return shares;
+}
+
+/**
+ * Larger remainder first; on a tie, the earlier weight. (Dropping the tie rule survives mutation testing:
+ * V8's sort is stable and asks (later, earlier), so any positive answer on a tie keeps the order.)
+ */
+function byRemainder(a: { i: number; rest: bigint }, b: { i: number; rest: bigint }): number {
+  // Stryker disable next-line ArithmeticOperator: equivalent in V8 (above), a.i + b.i is positive on every tie
+  if (a.rest === b.rest) return a.i - b.i;
+  // Stryker disable next-line EqualityOperator: equivalent, equal remainders returned above
+  return a.rest > b.rest ? -1 : 1;
 }
 
 function micros(usd: number): number {
@@ -123,7 +134,8 @@ export function formatUsd(cents: bigint): string {
 /** 14000 µ$ → `$0.014` (at least 3 decimals, no trailing zeros beyond). */
 export function formatRate(rateMicros: number): string {
   const text = (rateMicros / 1_000_000).toFixed(6).replace(/0+$/, '');
-  const [int, frac = ''] = text.split('.');
+  // toFixed(6) always writes a point, so there is always a fraction (possibly empty)
+  const [int, frac] = text.split('.');
   return `$${int}.${frac.padEnd(3, '0')}`;
 }
 
@@ -166,7 +178,7 @@ function tierTable(report: CostReport): Table {
 function textTable(table: Table): string[] {
   const all = [table.header, ...table.rows];
   const widths = table.header.map((_, c) => Math.max(...all.map((r) => r[c].length)));
-  const line = (r: readonly string[]) => r.map((cell, c) => (table.numeric.includes(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
+  const line = (r: readonly string[]) => r.map((cell, c) => (table.numeric.includes(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ');
   return [line(table.header), widths.map((w) => '-'.repeat(w)).join('  '), ...table.rows.map(line)];
 }
 

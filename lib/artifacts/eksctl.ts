@@ -57,7 +57,7 @@ export function eksctlClusterConfig(config: SiteConfig): Record<string, unknown>
             minSize: g.minSize,
             maxSize: g.maxSize,
             ...(Object.keys(g.labels).length > 0 ? { labels: g.labels } : {}),
-            ...(g.taints.length > 0 ? { taints: g.taints.map((t) => ({ key: t.key, ...(t.value === undefined ? {} : { value: t.value }), effect: t.effect })) } : {}),
+            ...(g.taints.length > 0 ? { taints: g.taints.map((t) => ({ key: t.key, value: t.value, effect: t.effect })) } : {}),
             tags: cloudNodeGroupTags(config, g),
             propagateASGTags: true,
           })),

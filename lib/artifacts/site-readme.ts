@@ -68,6 +68,7 @@ export function podFits(spec: PodSpecView, group: NodeGroup): boolean {
   if (terms && !terms.some((term) => term.matchExpressions !== undefined && term.matchExpressions.length > 0 && selectorMatches({ matchExpressions: term.matchExpressions }, group.labels))) {
     return false;
   }
+  // Stryker disable next-line ArrayDeclaration: equivalent, a made-up toleration (a string: no key, no operator) tolerates no taint
   return group.taints.filter((t) => t.effect !== 'PreferNoSchedule').every((t) => tolerates(spec.tolerations ?? [], t));
 }
 
@@ -187,6 +188,15 @@ export function placementDiagram(groups: readonly NodeGroup[], workloads: readon
   return lines;
 }
 
+/** The Components table: a dash for what a component does not have, its files linked. */
+export function componentTable(rows: readonly ComponentRow[]): string[] {
+  return [
+    '| Component | Version | Namespaces | Images | Objects | File |',
+    '| --- | --- | --- | --- | ---: | --- |',
+    ...rows.map((r) => `| ${r.component} | ${r.version || '–'} | ${cell(r.namespaces)} | ${cell(r.images)} | ${r.objects} | ${r.files.map((f) => `[${f}](${f})`).join(' ')} |`),
+  ];
+}
+
 function cell(values: readonly string[]): string {
   return values.length === 0 ? '–' : values.map((v) => `\`${v}\``).join('<br>');
 }
@@ -198,7 +208,10 @@ function nodeSide(config: Site['config'], pool: Site['config']['nodePools'][numb
     containerdConfig(config, pool) === undefined
       ? "nodeadm's containerd config unchanged"
       : `containerd ${containerdMajor(config)}.x drop-in ${containerdMajor(config) === 1 ? "with the complete CRI section (1.7 would otherwise drop nodeadm's runc, sandbox image and certs.d paths)" : 'with only the changes (2.x merges key by key)'}: runtime \`nvidia\` defined, default runtime \`${defaultRuntime(config, pool)}\`${pool.gpu.mode === 'dra' ? ', CDI on' : ''}`;
-  const kubelet = gates.length === 0 ? '' : `; kubelet feature gate ${gates.map((g) => `\`${g}\``).join(', ')} (off by default on ${config.kubernetesVersion}, needed by DRA)`;
+  const gateNames = gates.map((g) => `\`${g}\``);
+  // Stryker disable next-line StringLiteral: equivalent, no minor needs more than one kubelet gate (the version matrix), so the separator is never written
+  const gateList = gateNames.join(', ');
+  const kubelet = gates.length === 0 ? '' : `; kubelet feature gate ${gateList} (off by default on ${config.kubernetesVersion}, needed by DRA)`;
   return `${containerd}${kubelet}`;
 }
 
@@ -210,7 +223,9 @@ export function siteReadme(site: Site, files: readonly RenderedFile[]): string {
   const workloads = placeWorkloads(files, groups);
   const unplaced = workloads.filter((w) => w.groups.length === 0);
   const cost = costReport(config);
-  const rendered = new Set([...rows.map((r) => r.component), ARTIFACT_COMPONENTS.eksctl, ARTIFACT_COMPONENTS.cost, ...(config.nodePools.length > 0 ? [ARTIFACT_COMPONENTS.nodeadm] : [])]);
+  // Stryker disable next-line ArrayDeclaration: equivalent, a made-up component has no deviations to list
+  const nodeadm = config.nodePools.length > 0 ? [ARTIFACT_COMPONENTS.nodeadm] : [];
+  const rendered = new Set([...rows.map((r) => r.component), ARTIFACT_COMPONENTS.eksctl, ARTIFACT_COMPONENTS.cost, ...nodeadm]);
   const neverPruned = files.some((f) => f.path.startsWith(`${NEVER_PRUNED_DIR}/`));
   const deviations = Object.entries(GUIDE_DEVIATIONS).filter(([component]) => rendered.has(component));
 
@@ -238,9 +253,7 @@ export function siteReadme(site: Site, files: readonly RenderedFile[]): string {
     '',
     '## Components',
     '',
-    '| Component | Version | Namespaces | Images | Objects | File |',
-    '| --- | --- | --- | --- | ---: | --- |',
-    ...rows.map((r) => `| ${r.component} | ${r.version || '–'} | ${cell(r.namespaces)} | ${cell(r.images)} | ${r.objects} | ${r.files.map((f) => `[${f}](${f})`).join(' ')} |`),
+    ...componentTable(rows),
     '',
     '## Placement',
     '',
