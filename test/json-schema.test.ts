@@ -36,6 +36,20 @@ describe('json-schema evaluator', () => {
     expect(problems({ type: 'array' }, {})).toEqual([': must be array (got object)']);
     expect(problems({ type: 'null' }, 0)).toEqual([': must be null (got 0)']);
     expect(problems({ type: 'boolean' }, 'true')).toEqual([': must be boolean (got "true")']);
+    expect(problems({ type: 'string' }, [1])).toEqual([': must be string (got array)']);
+    expect(problems({ type: 'string' }, { a: 1 })).toEqual([': must be string (got object)']);
+    expect(problems({ type: 'string' }, null)).toEqual([': must be string (got null)']);
+  });
+
+  it('NaN and the infinities are neither numbers nor integers: JSON cannot write them, so no API server can take them (ajv lets them pass)', () => {
+    for (const value of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      expect(evaluator.validate({ type: 'number' }, value)).toEqual([{ path: [], message: `must be number (got ${value})` }]);
+      expect(evaluator.validate({ type: 'integer' }, value)).toEqual([{ path: [], message: `must be integer (got ${value})` }]);
+    }
+    expect(evaluator.validate({ type: 'string' }, Number.NaN)).toEqual([{ path: [], message: 'must be string (got NaN)' }]);
+    expect(evaluator.validate({ type: 'string' }, 1.5)).toEqual([{ path: [], message: 'must be string (got 1.5)' }]);
+    expect(ajv.validate({ type: 'number' }, Number.NaN)).toBe(true);
+    expect(ajv.validate({ type: 'integer' }, Number.POSITIVE_INFINITY)).toBe(true);
   });
 
   it('describes a long value by its first 57 characters, and a missing one as nothing', () => {
@@ -55,6 +69,16 @@ describe('json-schema evaluator', () => {
     expect(problems({ const: 'x' }, 'y')).toEqual([': must be "x" (got "y")']);
     expect(problems({ const: [1, 2] }, [1, 2])).toEqual([]);
     expect(problems({ const: 1 }, '1')).toEqual([': must be 1 (got "1")']);
+    // fields in any order; an array is not the object with the same indexes; nested values compared too
+    expect(problems({ const: { a: 1, b: [1, { c: 2 }] } }, { b: [1, { c: 2 }], a: 1 })).toEqual([]);
+    expect(problems({ const: { a: 1, b: [1, { c: 2 }] } }, { a: 1, b: [1, { c: 3 }] })).toEqual([': must be {"a":1,"b":[1,{"c":2}]} (got object)']);
+    expect(problems({ const: ['x'] }, { 0: 'x' })).toEqual([': must be ["x"] (got object)']);
+    expect(problems({ const: { 0: 'x' } }, ['x'])).toEqual([': must be {"0":"x"} (got array)']);
+    expect(problems({ const: { a: 1 } }, { a: 1, b: 2 })).toEqual([': must be {"a":1} (got object)']);
+    expect(problems({ const: { a: 1, b: undefined } }, { a: 1, c: undefined })).toEqual([': must be {"a":1} (got object)']);
+    expect(problems({ enum: [null] }, {})).toEqual([': must be one of null (got object)']);
+    expect(problems({ enum: [{}] }, null)).toEqual([': must be one of {} (got null)']);
+    expect(problems({ enum: [null, 0] }, null)).toEqual([]);
   });
 
   it('string length in characters (not UTF-16 units), at both edges, and patterns', () => {
@@ -64,6 +88,8 @@ describe('json-schema evaluator', () => {
     expect(problems(schema, 'abc')).toEqual([]);
     expect(problems(schema, 'abcd')).toEqual([': must be at most 3 characters long']);
     expect(problems({ maxLength: 2 }, '😀😀')).toEqual([]); // 4 UTF-16 units, 2 characters
+    expect(problems({ maxLength: 2 }, 'abc')).toEqual([': must be at most 2 characters long']);
+    expect(problems({ minLength: 2 }, 'abcdef')).toEqual([]);
     expect(problems({ minLength: 3 }, '😀😀')).toEqual([': must be at least 3 characters long']);
     expect(problems({ pattern: '^[a-z]+$' }, 'abc')).toEqual([]);
     expect(problems({ pattern: '^[a-z]+$' }, 'aBc')).toEqual([': must match pattern ^[a-z]+$ (got "aBc")']);
@@ -74,9 +100,12 @@ describe('json-schema evaluator', () => {
     expect(evaluator.validate({ pattern: '(?i)^abc$' }, 'ABC')).toEqual([]);
     expect(evaluator.validate({ pattern: '(?i)^abc$' }, 'abd').map((e) => e.message)).toEqual(['must match pattern (?i)^abc$ (got "abd")']);
     expect(evaluator.validate({ pattern: '^abc$' }, 'ABC')).toHaveLength(1);
-    // valid without the u flag only (a lone escaped "-" is an error in unicode mode)
-    expect(evaluator.validate({ pattern: '^[a\\-z]+$' }, 'a-z')).toEqual([]);
-    expect(evaluator.validate({ pattern: '^[a\\-z]+$' }, 'a_z')).toHaveLength(1);
+    // valid without the u flag only (an escaped "_" is an error in unicode mode)
+    expect(() => new RegExp('^a\\_b$', 'u')).toThrow(SyntaxError);
+    expect(evaluator.validate({ pattern: '^a\\_b$' }, 'a_b')).toEqual([]);
+    expect(evaluator.validate({ pattern: '^a\\_b$' }, 'a-b').map((e) => e.message)).toEqual(['must match pattern ^a\\_b$ (got "a-b")']);
+    // and read as code points where unicode mode compiles it: one emoji is one "."
+    expect(evaluator.validate({ pattern: '^.$' }, '😀')).toEqual([]);
     // no JavaScript flags compile it: the API server checks it
     expect(evaluator.validate({ pattern: '(?P<x>a)[' }, 'anything')).toEqual([]);
   });
@@ -94,6 +123,16 @@ describe('json-schema evaluator', () => {
     expect(problems(exclusive, 3)).toEqual([': must be < 3 (got 3)']);
     expect(problems({ multipleOf: 0.5 }, 1.5)).toEqual([]);
     expect(problems({ multipleOf: 0.5 }, 1.25)).toEqual([': must be a multiple of 0.5 (got 1.25)']);
+    // each bound alone, and 0 as a bound
+    expect(problems({ minimum: 0 }, -1)).toEqual([': must be >= 0 (got -1)']);
+    expect(problems({ minimum: 0 }, 1e300)).toEqual([]);
+    expect(problems({ maximum: 0 }, -1e300)).toEqual([]);
+    expect(problems({ maximum: 0 }, 1)).toEqual([': must be <= 0 (got 1)']);
+    expect(problems({ exclusiveMinimum: 0 }, 0)).toEqual([': must be > 0 (got 0)']);
+    expect(problems({ exclusiveMinimum: 0 }, 1e300)).toEqual([]);
+    expect(problems({ exclusiveMaximum: 0 }, -1e300)).toEqual([]);
+    expect(problems({ exclusiveMaximum: 0 }, 0)).toEqual([': must be < 0 (got 0)']);
+    expect(problems({}, -1e300)).toEqual([]);
   });
 
   it('array length at both edges, unique items by content, and each item at its index', () => {
@@ -105,6 +144,11 @@ describe('json-schema evaluator', () => {
     expect(problems({ uniqueItems: true }, [{ a: 1 }, { a: 2 }])).toEqual([]);
     expect(problems({ uniqueItems: true }, [{ a: 1 }, { a: 1 }])).toEqual([': must not contain duplicate items']);
     expect(problems({ uniqueItems: false }, [1, 1])).toEqual([]);
+    // by content, fields in any order, at any distance
+    expect(problems({ uniqueItems: true }, [{ a: 1, b: 2 }, 3, { b: 2, a: 1 }])).toEqual([': must not contain duplicate items']);
+    expect(problems({ uniqueItems: true }, [1, '1', [1], { 0: 1 }])).toEqual([]);
+    expect(problems({ minItems: 1 }, [1, 2, 3])).toEqual([]);
+    expect(problems({ maxItems: 1 }, [1, 2])).toEqual([': must have at most 1 items']);
     expect(problems({ items: { type: 'string' } }, ['a', 2, 'c', 4])).toEqual(['1: must be string (got 2)', '3: must be string (got 4)']);
   });
 
@@ -114,6 +158,10 @@ describe('json-schema evaluator', () => {
     expect(problems(counted, { a: 1 })).toEqual([]);
     expect(problems(counted, { a: 1, b: 2 })).toEqual([]);
     expect(problems(counted, { a: 1, b: 2, c: 3 })).toEqual([': must have at most 2 fields']);
+    expect(problems({ minProperties: 1 }, { a: 1, b: 2, c: 3 })).toEqual([]);
+    expect(problems({ maxProperties: 1 }, { a: 1, b: 2 })).toEqual([': must have at most 1 fields']);
+    // object keywords apply to objects only: a string, a boolean, null or an array passes them
+    for (const value of ['abc', true, null, [1, 2]]) expect(problems({ required: ['a'], additionalProperties: false, minProperties: 1 }, value), JSON.stringify(value)).toEqual([]);
     // a field set to undefined is not there (it is not written to the YAML)
     expect(evaluator.validate(counted, { a: 1, b: 2, c: undefined })).toEqual([]);
     expect(evaluator.validate({ required: ['a'] }, { a: undefined })).toEqual([{ path: ['a'], message: 'required field "a" is missing' }]);
@@ -122,6 +170,9 @@ describe('json-schema evaluator', () => {
     expect(problems(strict, { replicas: 'two' })).toEqual(['name: required field "name" is missing', 'replicas: must be integer (got "two")']);
     expect(problems(strict, { name: 'x', replica: 2 })).toEqual(['replica: unknown field "replica" (did you mean "replicas"?)']);
     expect(problems(strict, { name: 'x', NAME: 'y' })).toEqual(['NAME: unknown field "NAME" (did you mean "name"?)']);
+    // a suggestion up to two edits away, none at three
+    expect(problems(strict, { name: 'x', rplicaz: 2 })).toEqual(['rplicaz: unknown field "rplicaz" (did you mean "replicas"?)']);
+    expect(problems(strict, { name: 'x', rplcaz: 2 })).toEqual(['rplcaz: unknown field "rplcaz"']);
     expect(problems(strict, { name: 'x', labels: {} })).toEqual(['labels: unknown field "labels"']);
     expect(problems({ additionalProperties: false }, { a: 1 })).toEqual(['a: unknown field "a"']);
     // additional fields allowed by default, or checked against a schema
@@ -137,6 +188,9 @@ describe('json-schema evaluator', () => {
     expect(problems(service, { ports: [{ port: 80 }, { port: 0 }, { port: 65536 }] })).toEqual(['ports.1.port: must be >= 1 (got 0)', 'ports.2.port: must be <= 65535 (got 65536)']);
     expect(() => evaluator.validate({ $ref: '#/definitions/missing' }, 1)).toThrow('unresolvable schema reference #/definitions/missing');
     expect(() => evaluator.validate({ $ref: 'other.json#/definitions/name' }, 1)).toThrow('unresolvable schema reference other.json#/definitions/name');
+    // a reference elsewhere whose tail happens to name a definition, and a name every object inherits
+    expect(() => evaluator.validate({ $ref: 'schemas.json#/port' }, 1)).toThrow('unresolvable schema reference schemas.json#/port');
+    expect(() => evaluator.validate({ $ref: '#/definitions/toString' }, 1)).toThrow('unresolvable schema reference #/definitions/toString');
   });
 
   it('allOf reports every branch; not refuses what matches', () => {
@@ -173,6 +227,14 @@ describe('json-schema evaluator', () => {
     // not a problem of that form: the first of the closest branches
     expect(problems({ anyOf: [{ type: 'string' }, { not: { type: 'integer' } }] }, 1)).toEqual([': must be string (got 1)']);
     expect(problems({ anyOf: [{ not: { type: 'integer' } }, { type: 'string' }] }, 1)).toEqual([': matches a shape that is not allowed here']);
+    // merged only when every problem is "must be … (got …)": a length and a pattern problem are not
+    expect(problems({ anyOf: [{ type: 'integer' }, { type: 'string', minLength: 5 }] }, 'ab')).toEqual([': must be integer (got "ab")']);
+    expect(problems({ anyOf: [{ type: 'string', minLength: 5 }, { type: 'integer' }] }, 'ab')).toEqual([': must be at least 5 characters long']);
+    expect(problems({ anyOf: [{ type: 'integer' }, { type: 'string', pattern: '^a$' }] }, 'b')).toEqual([': must be integer (got "b")']);
+    // one branch: its own problems
+    expect(problems({ oneOf: [{ type: 'integer' }] }, 'x')).toEqual([': must be integer (got "x")']);
+    expect(problems({ oneOf: [{ type: 'integer' }] }, 2)).toEqual([]);
+    expect(problems({ oneOf: [{ type: 'integer' }, { type: 'string' }] }, 2)).toEqual([]);
     // a lone branch is reported as it is
     expect(problems({ anyOf: [{ type: 'string' }] }, 1)).toEqual([': must be string (got 1)']);
     expect(problems({ anyOf: [{ minimum: 5 }, { type: 'string' }] }, 1)).toEqual([': must be >= 5 or string (got 1)']);

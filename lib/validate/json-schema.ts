@@ -44,6 +44,8 @@ export interface SchemaError {
   readonly message: string;
 }
 
+const DEFINITIONS = '#/definitions/';
+
 const patternCache = new Map<string, RegExp | null>();
 
 /**
@@ -52,28 +54,27 @@ const patternCache = new Map<string, RegExp | null>();
  */
 function regexOf(pattern: string): RegExp | null {
   let re = patternCache.get(pattern);
+  // Stryker disable next-line ConditionalExpression: equivalent, the cache only spares compiling a pattern again
   if (re === undefined) {
-    const insensitive = pattern.includes('(?i)');
-    const source = pattern.replace(/\(\?i\)/g, '');
-    const flags = insensitive ? 'i' : '';
-    try {
-      re = new RegExp(source, `${flags}u`);
-    } catch {
-      try {
-        re = new RegExp(source, flags);
-      } catch {
-        re = null;
-      }
-    }
+    re = compile(pattern.replace(/\(\?i\)/g, ''), pattern.includes('(?i)') ? 'i' : '');
     patternCache.set(pattern, re);
   }
   return re;
 }
 
-function typeOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  return typeof value;
+/** Unicode mode first (as RE2 reads code points), else without it (`\_`, `\:` are errors in unicode mode), else null. */
+function compile(source: string, flags: string): RegExp | null {
+  try {
+    return new RegExp(source, `${flags}u`);
+  } catch {
+    // not valid in unicode mode: try without it
+  }
+  try {
+    return new RegExp(source, flags);
+  } catch {
+    // Stryker disable next-line BlockStatement: equivalent, undefined skips the pattern as null does (recompiled each time)
+    return null;
+  }
 }
 
 function hasType(value: unknown, type: string): boolean {
@@ -83,9 +84,10 @@ function hasType(value: unknown, type: string): boolean {
     case 'array':
       return Array.isArray(value);
     case 'integer':
-      return typeof value === 'number' && Number.isInteger(value);
+      return Number.isInteger(value);
     case 'number':
-      return typeof value === 'number' && Number.isFinite(value);
+      // as ajv: NaN and the infinities are not numbers (JSON cannot write them)
+      return Number.isFinite(value);
     case 'null':
       return value === null;
     default:
@@ -95,14 +97,22 @@ function hasType(value: unknown, type: string): boolean {
 
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const type = typeOf(value);
-  if (type === 'object' || type === 'array' || type === 'null') return type;
-  const text = JSON.stringify(value);
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'object') return 'object';
+  // JSON would write NaN and the infinities as null
+  const text = typeof value === 'number' && !Number.isFinite(value) ? String(value) : JSON.stringify(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
+/** JSON equality, as ajv's: by content, fields in any order, an array never equal to an object. */
 function equal(a: unknown, b: unknown): boolean {
-  return a === b || (typeof a === 'object' && typeof b === 'object' && JSON.stringify(a) === JSON.stringify(b));
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  const other = b as Record<string, unknown>;
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(other, k) && equal((a as Record<string, unknown>)[k], other[k]));
 }
 
 function unknownField(name: string, known: readonly string[]): string {
@@ -122,10 +132,9 @@ export class SchemaEvaluator {
   }
 
   private resolve(ref: string): Schema {
-    const name = ref.startsWith('#/definitions/') ? ref.slice('#/definitions/'.length) : undefined;
-    const target = name === undefined ? undefined : this.definitions[name];
-    if (!target) throw new Error(`unresolvable schema reference ${ref}`);
-    return target;
+    const name = ref.slice(DEFINITIONS.length);
+    if (!ref.startsWith(DEFINITIONS) || !Object.hasOwn(this.definitions, name)) throw new Error(`unresolvable schema reference ${ref}`);
+    return this.definitions[name];
   }
 
   private check(schema: Schema, data: unknown, path: FieldPath, errors: SchemaError[]): void {
@@ -148,7 +157,7 @@ export class SchemaEvaluator {
     if (typeof data === 'string') this.checkString(schema, data, path, errors);
     else if (typeof data === 'number') this.checkNumber(schema, data, path, errors);
     else if (Array.isArray(data)) this.checkArray(schema, data, path, errors);
-    else if (typeof data === 'object' && data !== null) this.checkObject(schema, data as Record<string, unknown>, path, errors);
+    else if (hasType(data, 'object')) this.checkObject(schema, data as Record<string, unknown>, path, errors);
 
     for (const sub of schema.allOf ?? []) this.check(sub, data, path, errors);
     if (schema.anyOf !== undefined) this.checkAlternatives(schema.anyOf, data, path, errors, false);
@@ -159,10 +168,11 @@ export class SchemaEvaluator {
   }
 
   private checkString(schema: Schema, data: string, path: FieldPath, errors: SchemaError[]): void {
+    // Stryker disable next-line ConditionalExpression: equivalent, only spares counting the characters of a string without bounds
     if (schema.minLength !== undefined || schema.maxLength !== undefined) {
       const length = [...data].length;
-      if (schema.minLength !== undefined && length < schema.minLength) errors.push({ path, message: `must be at least ${schema.minLength} characters long` });
-      if (schema.maxLength !== undefined && length > schema.maxLength) errors.push({ path, message: `must be at most ${schema.maxLength} characters long` });
+      if (length < (schema.minLength ?? 0)) errors.push({ path, message: `must be at least ${schema.minLength} characters long` });
+      if (length > (schema.maxLength ?? Infinity)) errors.push({ path, message: `must be at most ${schema.maxLength} characters long` });
     }
     if (schema.pattern !== undefined) {
       const re = regexOf(schema.pattern);
@@ -171,19 +181,18 @@ export class SchemaEvaluator {
   }
 
   private checkNumber(schema: Schema, data: number, path: FieldPath, errors: SchemaError[]): void {
-    if (schema.minimum !== undefined && data < schema.minimum) errors.push({ path, message: `must be >= ${schema.minimum} (got ${data})` });
-    if (schema.maximum !== undefined && data > schema.maximum) errors.push({ path, message: `must be <= ${schema.maximum} (got ${data})` });
-    if (schema.exclusiveMinimum !== undefined && data <= schema.exclusiveMinimum) errors.push({ path, message: `must be > ${schema.exclusiveMinimum} (got ${data})` });
-    if (schema.exclusiveMaximum !== undefined && data >= schema.exclusiveMaximum) errors.push({ path, message: `must be < ${schema.exclusiveMaximum} (got ${data})` });
+    if (data < (schema.minimum ?? -Infinity)) errors.push({ path, message: `must be >= ${schema.minimum} (got ${data})` });
+    if (data > (schema.maximum ?? Infinity)) errors.push({ path, message: `must be <= ${schema.maximum} (got ${data})` });
+    if (data <= (schema.exclusiveMinimum ?? -Infinity)) errors.push({ path, message: `must be > ${schema.exclusiveMinimum} (got ${data})` });
+    if (data >= (schema.exclusiveMaximum ?? Infinity)) errors.push({ path, message: `must be < ${schema.exclusiveMaximum} (got ${data})` });
     if (schema.multipleOf !== undefined && !Number.isInteger(data / schema.multipleOf)) errors.push({ path, message: `must be a multiple of ${schema.multipleOf} (got ${data})` });
   }
 
   private checkArray(schema: Schema, data: readonly unknown[], path: FieldPath, errors: SchemaError[]): void {
-    if (schema.minItems !== undefined && data.length < schema.minItems) errors.push({ path, message: `must have at least ${schema.minItems} items` });
-    if (schema.maxItems !== undefined && data.length > schema.maxItems) errors.push({ path, message: `must have at most ${schema.maxItems} items` });
-    if (schema.uniqueItems === true) {
-      const seen = new Set(data.map((d) => JSON.stringify(d)));
-      if (seen.size !== data.length) errors.push({ path, message: 'must not contain duplicate items' });
+    if (data.length < (schema.minItems ?? 0)) errors.push({ path, message: `must have at least ${schema.minItems} items` });
+    if (data.length > (schema.maxItems ?? Infinity)) errors.push({ path, message: `must have at most ${schema.maxItems} items` });
+    if (schema.uniqueItems === true && data.some((d, i) => data.slice(0, i).some((e) => equal(d, e)))) {
+      errors.push({ path, message: 'must not contain duplicate items' });
     }
     if (schema.items !== undefined) data.forEach((item, i) => this.check(schema.items!, item, [...path, i], errors));
   }
@@ -191,8 +200,8 @@ export class SchemaEvaluator {
   private checkObject(schema: Schema, data: Record<string, unknown>, path: FieldPath, errors: SchemaError[]): void {
     // A field set to `undefined` (TypeScript optional props) is absent from the YAML we write.
     const keys = Object.keys(data).filter((k) => data[k] !== undefined);
-    if (schema.minProperties !== undefined && keys.length < schema.minProperties) errors.push({ path, message: `must have at least ${schema.minProperties} fields` });
-    if (schema.maxProperties !== undefined && keys.length > schema.maxProperties) errors.push({ path, message: `must have at most ${schema.maxProperties} fields` });
+    if (keys.length < (schema.minProperties ?? 0)) errors.push({ path, message: `must have at least ${schema.minProperties} fields` });
+    if (keys.length > (schema.maxProperties ?? Infinity)) errors.push({ path, message: `must have at most ${schema.maxProperties} fields` });
     for (const name of schema.required ?? []) {
       if (data[name] === undefined) errors.push({ path: [...path, name], message: `required field "${name}" is missing` });
     }
@@ -212,18 +221,18 @@ export class SchemaEvaluator {
   private checkAlternatives(branches: readonly Schema[], data: unknown, path: FieldPath, errors: SchemaError[], exactlyOne: boolean): void {
     const results = branches.map((b) => this.validate(b, data));
     const passed = results.filter((r) => r.length === 0).length;
-    if (passed === 1 || (passed > 1 && !exactlyOne)) return;
-    if (passed > 1) {
-      errors.push({ path, message: `matches ${passed} of the allowed shapes; it must match exactly one` });
+    if (passed > 0) {
+      if (exactlyOne && passed > 1) errors.push({ path, message: `matches ${passed} of the allowed shapes; it must match exactly one` });
       return;
     }
     const typeOnly = results.every((r) => r.length === 1 && r[0].path.length === path.length && r[0].message.startsWith('must be ') && r[0].message.includes(' (got '));
-    if (typeOnly && results.length > 1) {
+    // with one branch the merged message is that branch's own (anyOf/oneOf always have a branch: JSON Schema and the API server require it)
+    if (typeOnly) {
       const wanted = results.map((r) => r[0].message.slice('must be '.length, r[0].message.indexOf(' (got ')));
       errors.push({ path, message: `must be ${[...new Set(wanted)].join(' or ')} (got ${describeValue(data)})` });
       return;
     }
-    const best = [...results].sort((a, b) => a.length - b.length)[0] ?? [];
+    const best = [...results].sort((a, b) => a.length - b.length)[0];
     errors.push(...best);
   }
 }

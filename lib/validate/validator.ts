@@ -14,7 +14,7 @@ import type { Finding, ValidationContext } from './types';
 export type { Finding, ValidationContext } from './types';
 export { SUPPORTED_SCHEMA_VERSIONS } from './schema';
 
-/** Schema and policy findings for every object of every file, sorted by file, object position, field, check. */
+/** Schema and policy findings for every object of every file, sorted by file, object position and field, then by check. */
 export function validateFiles(files: readonly RenderedFile[], ctx: ValidationContext): Finding[] {
   const schemas = schemaSetFor(ctx.kubernetesVersion);
   const index = new OutputIndex(files);
@@ -33,16 +33,10 @@ export function validateFiles(files: readonly RenderedFile[], ctx: ValidationCon
       }
     });
   }
-  const checkOrder = ['schema', ...POLICY_CHECKS.map((c) => c.id)];
+  // Within one field the findings keep the order they were made in (the sort is stable): the schema's
+  // first, then each policy check's in POLICY_CHECKS order, each in the order it reported them.
   return ranked
-    .sort(
-      (a, b) =>
-        compare(a.finding.file, b.finding.file) ||
-        a.position - b.position ||
-        compare(a.field, b.field) ||
-        checkOrder.indexOf(a.finding.check) - checkOrder.indexOf(b.finding.check) ||
-        compare(a.finding.message, b.finding.message),
-    )
+    .sort((a, b) => compare(a.finding.file, b.finding.file) || a.position - b.position || compare(a.field, b.field))
     .map((r) => r.finding);
 }
 
