@@ -27,17 +27,21 @@ export function readRegularFile(path: string, expected: string, limit: number = 
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new UnreadableFileError(`${kindOf(stat)}, expected ${expected}`);
     if (stat.size > limit) throw new UnreadableFileError(`is ${stat.size} bytes, more than the ${limit} bytes allowed for ${expected}`);
-    // read at most limit + 1 bytes: a file that grows while it is read is still caught
-    const buffer = Buffer.alloc(Math.min(stat.size, limit) + 1);
+    // Read to the end, never more than limit + 1 bytes: a file may hold more than fstat said (it grew, or
+    // its file system does not know sizes, as /proc), and one that grows past the limit is still caught.
+    let buffer = Buffer.alloc(Math.min(stat.size, limit) + 1);
     let length = 0;
     for (;;) {
       const n = readSync(fd, buffer, length, buffer.length - length, null);
-      if (n === 0) break;
+      if (n === 0) return buffer.subarray(0, length);
       length += n;
       if (length > limit) throw new UnreadableFileError(`is more than the ${limit} bytes allowed for ${expected}`);
-      if (length === buffer.length) break;
+      if (length === buffer.length) {
+        const grown = Buffer.alloc(Math.min(buffer.length * 2, limit + 1));
+        buffer.copy(grown);
+        buffer = grown;
+      }
     }
-    return buffer.subarray(0, length);
   } catch (err) {
     if (err instanceof UnreadableFileError) throw err;
     throw new UnreadableFileError(unreadableReason(err, expected));
@@ -77,7 +81,7 @@ const REASONS: Record<string, string> = {
 export function unreadableReason(err: unknown, expected: string): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'EISDIR') return `is a directory, expected ${expected}`;
-  if (code !== undefined && REASONS[code]) return REASONS[code];
+  if (code !== undefined && Object.hasOwn(REASONS, code)) return REASONS[code];
   // Node's own text after the code (`EXDEV: cross-device link not permitted, open 'x'`), without the path
   const message = err instanceof Error ? err.message : String(err);
   const words = /^[A-Z0-9_]+: ([^,]+)/.exec(message)?.[1];
