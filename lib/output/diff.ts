@@ -193,7 +193,7 @@ function parseObjects(text: string): Manifest[] | undefined {
   const docs = parseAllDocuments(text, { version: '1.1' });
   if (!Array.isArray(docs) || docs.some((d) => d.errors.length > 0)) return undefined;
   const values = docs.map((d) => d.toJS() as unknown).filter((v) => v !== null);
-  return values.every((v) => isRecord(v) && typeof v.kind === 'string' && isRecord(v.metadata)) ? (values as Manifest[]) : undefined;
+  return values.every((v) => isRecord(v) && typeof v.apiVersion === 'string' && typeof v.kind === 'string' && isRecord(v.metadata)) ? (values as Manifest[]) : undefined;
 }
 
 /** Chart files as kustomization.yaml lists them (the committed one may list other files than ours). */
