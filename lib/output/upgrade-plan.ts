@@ -95,7 +95,8 @@ export const IMMUTABLE_FIELDS: readonly ImmutableRule[] = [
   {
     group: '',
     kinds: ['Pod'],
-    fields: specExcept('(initContainers|containers|ephemeralContainers)\\[\\d+\\]\\.image', 'activeDeadlineSeconds', 'tolerations'),
+    // diff.ts writes a container as `containers[name=app]` (by position, `[0]`, only where names repeat)
+    fields: specExcept('(initContainers|containers|ephemeralContainers)\\[(\\d+|name=[^\\]]+)\\]\\.image', 'activeDeadlineSeconds', 'tolerations'),
     why: "a Pod's spec is immutable apart from container images, activeDeadlineSeconds and added tolerations",
   },
   {
