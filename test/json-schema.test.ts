@@ -79,6 +79,10 @@ describe('json-schema evaluator', () => {
     expect(problems({ enum: [null] }, {})).toEqual([': must be one of null (got object)']);
     expect(problems({ enum: [{}] }, null)).toEqual([': must be one of {} (got null)']);
     expect(problems({ enum: [null, 0] }, null)).toEqual([]);
+    // a number or string is never equal to an object or array, either way round
+    expect(problems({ enum: [1] }, {})).toEqual([': must be one of 1 (got object)']);
+    expect(problems({ enum: [{}] }, 1)).toEqual([': must be one of {} (got 1)']);
+    expect(problems({ const: [] }, '')).toEqual([': must be [] (got "")']);
   });
 
   it('string length in characters (not UTF-16 units), at both edges, and patterns', () => {

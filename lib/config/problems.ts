@@ -30,6 +30,7 @@ export function formatProblem(file: string, problem: Problem): string {
 
 function formatValue(value: unknown): string {
   // YAML's .nan and .inf (and 1e400, which is .inf) are numbers JSON cannot write: it would say null
+  // Stryker disable next-line EqualityOperator: equivalent, a number that is not finite is never 0
   if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf';
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;

@@ -42,6 +42,12 @@ export function compareReleases(a: string, b: string): number {
   return 0;
 }
 
+/** API versions in text order (each is a Map key: never two equal). */
+function byApiVersion(a: { apiVersion: string }, b: { apiVersion: string }): number {
+  // Stryker disable next-line EqualityOperator: equivalent, the API versions are the keys of a Map, never equal
+  return a.apiVersion < b.apiVersion ? -1 : 1;
+}
+
 /** Every operator whose custom resources the rendered objects use, with the CRDs they must serve. */
 export function sitePrerequisites(files: readonly RenderedFile[]): Prerequisite[] {
   const kinds = new Map<string, Set<string>>();
@@ -55,8 +61,7 @@ export function sitePrerequisites(files: readonly RenderedFile[]): Prerequisite[
     const apis = [...kinds.entries()]
       .filter(([apiVersion]) => apiGroup(apiVersion) === group)
       .map(([apiVersion, set]) => ({ apiVersion, kinds: [...set].sort() }))
-      // Stryker disable next-line EqualityOperator: equivalent, the API versions are the keys of a Map, never equal
-      .sort((a, b) => (a.apiVersion < b.apiVersion ? -1 : 1));
+      .sort(byApiVersion);
     const crds = apis.flatMap((a) => a.kinds.map((k) => ({ name: crdServing(a.apiVersion, k)!.name, version: a.apiVersion.split('/')[1] })));
     // Stryker disable next-line ConditionalExpression,MethodExpression,ArrowFunction: equivalent while each operator has one MINIMUM entry (compareReleases is tested on its own) and ScrapeConfig is our only monitoring.coreos.com/v1alpha1 kind
     const minimum = MINIMUM.filter((m) => apis.some((a) => a.apiVersion === m.apiVersion && (!m.kind || a.kinds.includes(m.kind)))).sort((a, b) =>
