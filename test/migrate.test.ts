@@ -10,7 +10,6 @@ import { objectIdentity } from '../lib/core/manifest';
 import {
   devicePluginDaemonSets,
   eligibleNodes,
-  HELM_KEEP,
   HELM_RELEASE_NAME,
   HELM_RELEASE_NAMESPACE,
   imagePath,
@@ -49,9 +48,11 @@ function component(p: ReturnType<typeof plan>, id: string): ComponentPlan {
 const indexOf = (steps: readonly Step[], pred: (s: Step) => boolean) => steps.findIndex(pred);
 
 /**
- * Runs a plan's steps on an in-memory cluster the way the commands would change it: `helm uninstall`
- * deletes every object of the release unless annotated helm.sh/resource-policy=keep, an apply puts our
- * objects of that file in place (same identity: replaced), `kubectl delete` and `scale` do what they say.
+ * Runs a plan's steps on an in-memory cluster the way the commands would change it: an apply puts our
+ * objects of that file in place (same identity: replaced), `kubectl delete` (by name, or by label for the
+ * release record) and `kubectl annotate key-` do what they say, and `helm uninstall` does what Helm does:
+ * it deletes every object of the release, whatever the live objects' annotations say (it reads the stored
+ * manifest; helm.sh/resource-policy=keep counts only where the chart itself wrote it, helm/helm#8132).
  * After every step it records the nodes that two device-plugin DaemonSets select.
  */
 function simulate(live: LiveObject[], steps: readonly Step[]): { overlaps: string[]; live: LiveObject[] } {
@@ -61,24 +62,28 @@ function simulate(live: LiveObject[], steps: readonly Step[]): { overlaps: strin
   steps.forEach((s, i) => {
     const helm = /^helm uninstall (\S+) -n (\S+)$/.exec(s.command);
     const apply = /^kubectl apply .* -f (\S+)$/.exec(s.command);
-    const annotate = /^kubectl annotate (\S+)\/(\S+)(?: -n (\S+))? (\S+)=keep/.exec(s.command);
+    const annotate = /^kubectl annotate (\S+)\/(\S+)(?: -n (\S+))? ((?:\S+- ?)+)$/.exec(s.command);
+    const record = /^kubectl delete secret,configmap -n (\S+) -l owner=helm,name=(\S+)$/.exec(s.command);
     const del = /^kubectl delete (\S+)\/(\S+)(?: -n (\S+))?/.exec(s.command);
+    const same = (o: LiveObject, ref: string, name: string, namespace: string | undefined) =>
+      o.kind.toLowerCase() === ref.split('.')[0] && o.metadata.name === name && (o.metadata.namespace ?? undefined) === namespace;
     if (helm) {
-      objects = objects.filter(
-        (o) => !(o.metadata.annotations?.[HELM_RELEASE_NAME] === helm[1] && o.metadata.annotations?.[HELM_RELEASE_NAMESPACE] === helm[2] && o.metadata.annotations?.[HELM_KEEP] !== 'keep'),
-      );
+      objects = objects.filter((o) => !(o.metadata.annotations?.[HELM_RELEASE_NAME] === helm[1] && o.metadata.annotations?.[HELM_RELEASE_NAMESPACE] === helm[2]));
+    } else if (record) {
+      objects = objects.filter((o) => !(['Secret', 'ConfigMap'].includes(o.kind) && o.metadata.namespace === record[1] && o.metadata.labels?.owner === 'helm' && o.metadata.labels?.name === record[2]));
     } else if (apply) {
       for (const { o } of ours.filter((x) => x.file === apply[1])) {
         objects = [...objects.filter((x) => objectIdentity(x) !== objectIdentity(o)), o];
       }
     } else if (annotate) {
+      const drop = annotate[4].trim().split(' ').map((k) => k.slice(0, -1));
       objects = objects.map((o) =>
-        o.kind.toLowerCase() === annotate[1].split('.')[0] && o.metadata.name === annotate[2] && (o.metadata.namespace ?? undefined) === annotate[3]
-          ? { ...o, metadata: { ...o.metadata, annotations: { ...o.metadata.annotations, [HELM_KEEP]: 'keep' } } }
+        same(o, annotate[1], annotate[2], annotate[3])
+          ? { ...o, metadata: { ...o.metadata, annotations: Object.fromEntries(Object.entries(o.metadata.annotations ?? {}).filter(([k]) => !drop.includes(k))) } }
           : o,
       );
     } else if (del) {
-      objects = objects.filter((o) => !(o.kind.toLowerCase() === del[1].split('.')[0] && o.metadata.name === del[2] && (o.metadata.namespace ?? undefined) === del[3]));
+      objects = objects.filter((o) => !same(o, del[1], del[2], del[3]));
     }
     for (const x of nodeOverlaps(devicePluginDaemonSets(objects), objects.filter((o) => o.kind === 'Node'))) {
       overlaps.push(`after step ${i + 1} (${s.kind}): ${x.node}: ${x.daemonSets.join(' + ')}`);
@@ -126,11 +131,11 @@ describe('detection', () => {
 });
 
 describe('plan', () => {
-  it('device plugin chart on the same nodes as ours: uninstall first, then ours, then the GPU check; never two plugins on a node', () => {
+  it('device plugin chart on the same nodes as ours: release removed first, then ours, then the GPU check; never two plugins on a node', () => {
     const p = plan('nodes', 'nvdp');
     const c = component(p, 'nvidia-device-plugin');
     expect(c.strategy).toBe('remove-first');
-    const uninstall = indexOf(c.steps, (s) => s.command === 'helm uninstall nvdp -n nvidia-device-plugin');
+    const uninstall = indexOf(c.steps, (s) => s.command === 'kubectl delete daemonset/nvdp-nvidia-device-plugin -n nvidia-device-plugin --wait=true');
     const apply = indexOf(c.steps, (s) => s.kind === 'apply' && s.command.endsWith('-f dist/example/20-nvidia-device-plugin.yaml'));
     const wait = indexOf(c.steps, (s) => s.command === 'kubectl rollout status daemonset/nvidia-device-plugin-daemonset -n kube-system --timeout=5m');
     const check = c.steps.findLastIndex((s) => s.kind === 'check' && s.command.startsWith('kubectl get nodes cloud-gpu-1 hybrid-gpu-h100-1 '));
@@ -140,9 +145,20 @@ describe('plan', () => {
     expect(c.steps.some((s) => s.command.includes('--force-conflicts'))).toBe(false);
     expect(c.warnings.join('\n')).toContain('runs on hybrid-gpu-h100-dra-1, which ours does not select');
     expect(simulate(fixture('nodes').concat(fixture('nvdp')), [...p.prepare, ...c.steps]).overlaps).toEqual([]);
+    // the release goes object by object (workloads first), then its record; no step runs helm
+    const removal = c.steps.filter((s) => s.kind === 'remove' || s.kind === 'release');
+    expect(removal[0].command).toBe('kubectl delete daemonset/nvdp-nvidia-device-plugin -n nvidia-device-plugin --wait=true');
+    expect(removal.at(-1)).toEqual({
+      kind: 'release',
+      command: 'kubectl delete secret,configmap -n nvidia-device-plugin -l owner=helm,name=nvdp',
+      why: 'the record of release nvdp (a Secret per revision, a ConfigMap with HELM_DRIVER=configmap): helm list no longer shows it, and no helm uninstall can delete what was kept. Before it, compare with `helm get manifest nvdp -n nvidia-device-plugin`: an object of a kind migrate does not read (README) is not deleted above',
+    });
+    expect(c.steps.some((s) => s.command.startsWith('helm '))).toBe(false);
+    const after = simulate(fixture('nodes').concat(fixture('nvdp')), [...p.prepare, ...c.steps]).live;
+    expect(after.filter((o) => o.metadata.annotations?.[HELM_RELEASE_NAME] === 'nvdp' || o.metadata.labels?.owner === 'helm').map((o) => `${o.kind} ${o.metadata.name}`)).toEqual([]);
   });
 
-  it('the overlap check fails when ours is applied before the chart is uninstalled (the wrong order)', () => {
+  it('the overlap check fails when ours is applied before the chart is removed (the wrong order)', () => {
     const c = component(plan('nodes', 'nvdp'), 'nvidia-device-plugin');
     const apply = c.steps.find((s) => s.kind === 'apply')!;
     const wrong = [apply, ...c.steps.filter((s) => s !== apply)];
@@ -168,8 +184,14 @@ describe('plan', () => {
     const c = component(plan('nodes', 'dcgm-exporter'), 'dcgm-exporter');
     expect(c.strategy).toBe('delete-then-apply');
     expect(c.reason).toContain('spec.selector is immutable, so it must be deleted before ours is applied');
-    expect(c.steps.some((s) => s.kind === 'keep' && s.command.includes('daemonset/dcgm-exporter'))).toBe(false);
-    expect(c.steps.filter((s) => s.kind === 'keep').map((s) => s.command.split(' ')[2])).toEqual(['serviceaccount/dcgm-exporter', 'service/dcgm-exporter']);
+    const kept = c.steps.filter((s) => s.kind === 'release' && s.command.startsWith('kubectl annotate ')).map((s) => s.command.split(' ')[2]);
+    expect(kept).toEqual(['serviceaccount/dcgm-exporter', 'service/dcgm-exporter']);
+    expect(c.steps.filter((s) => s.kind === 'remove').map((s) => s.command)).toEqual([
+      'kubectl delete daemonset/dcgm-exporter -n dcgm-exporter --wait=true',
+      'kubectl delete configmap/exporter-metrics-config-map -n dcgm-exporter --wait=true',
+      'kubectl delete role.rbac.authorization.k8s.io/dcgm-exporter-read-cm -n dcgm-exporter --wait=true',
+      'kubectl delete rolebinding.rbac.authorization.k8s.io/dcgm-exporter -n dcgm-exporter --wait=true',
+    ]);
     expect(indexOf(c.steps, (s) => s.kind === 'remove') < indexOf(c.steps, (s) => s.kind === 'adopt')).toBe(true);
   });
 
@@ -177,7 +199,7 @@ describe('plan', () => {
     const p = plan('nodes', 'dra-driver');
     const c = component(p, 'nvidia-dra-driver');
     expect(c.strategy).toBe('remove-first');
-    const kept = c.steps.filter((s) => s.kind === 'keep').map((s) => s.command.split(' ')[2]);
+    const kept = c.steps.filter((s) => s.kind === 'release' && s.command.startsWith('kubectl annotate ')).map((s) => s.command.split(' ')[2]);
     expect(kept).toEqual([
       'clusterrole.rbac.authorization.k8s.io/dra-driver-nvidia-gpu-clusterrole-kubeletplugin',
       'clusterrolebinding.rbac.authorization.k8s.io/dra-driver-nvidia-gpu-clusterrole-binding-kubeletplugin',
@@ -188,8 +210,13 @@ describe('plan', () => {
       'validatingadmissionpolicybinding.admissionregistration.k8s.io/resourceslices-policy-dra-driver-nvidia-gpu',
     ]);
     expect(kept.some((k) => k.includes('compute-domain'))).toBe(false);
-    const uninstall = indexOf(c.steps, (s) => s.command === 'helm uninstall dra-driver-nvidia-gpu -n dra-driver-nvidia-gpu');
-    expect(c.steps.slice(0, uninstall).filter((s) => s.kind === 'keep')).toHaveLength(kept.length);
+    // no removal step names a kept object; the release record goes after the objects
+    const removed = c.steps.filter((s) => s.kind === 'remove').map((s) => s.command.split(' ')[2]);
+    expect(removed.filter((r) => kept.includes(r))).toEqual([]);
+    expect(removed.length).toBeGreaterThan(0);
+    expect(indexOf(c.steps, (s) => s.command === 'kubectl delete secret,configmap -n dra-driver-nvidia-gpu -l owner=helm,name=dra-driver-nvidia-gpu')).toBeGreaterThan(
+      c.steps.findLastIndex((s) => s.kind === 'remove'),
+    );
     // the kept objects of ours are taken over: that apply, and only it, forces
     expect(c.steps.filter((s) => s.command.includes('--force-conflicts')).map((s) => s.command)).toEqual([
       'kubectl apply --server-side --force-conflicts --field-manager=eks-hybrid-charts -f dist/example/21-nvidia-dra-driver.yaml',
@@ -203,16 +230,29 @@ describe('plan', () => {
     expect(c.warnings).toContain('DeviceClass vfio.gpu.nvidia.com is kept because claims ask for it, but we do not render it: delete it once no claim uses it');
     // after the steps: no object of the release is left but the kept ones, and none still names the release
     const after = simulate(fixture('nodes').concat(fixture('dra-driver')), [...p.prepare, ...c.steps]).live;
-    const leftovers = after.filter((o) => o.metadata.annotations?.[HELM_RELEASE_NAME] === 'dra-driver-nvidia-gpu');
-    expect(leftovers.map((o) => `${o.kind} ${o.metadata.name}`)).toEqual(['DeviceClass vfio.gpu.nvidia.com']);
+    expect(after.filter((o) => o.metadata.annotations?.[HELM_RELEASE_NAME] === 'dra-driver-nvidia-gpu').map((o) => `${o.kind} ${o.metadata.name}`)).toEqual([]);
+    expect(after.filter((o) => o.kind === 'DeviceClass').map((o) => o.metadata.name).sort()).toEqual(['gpu.nvidia.com', 'mig.nvidia.com', 'vfio.gpu.nvidia.com']);
   });
 
-  it('cluster-autoscaler: theirs scaled to 0 before ours starts, uninstalled after ours is ready', () => {
+  it('helm uninstall would delete what the plan keeps (it follows the release manifest, not live annotations): the plan never runs it', () => {
+    const p = plan('nodes', 'dra-driver');
+    const c = component(p, 'nvidia-dra-driver');
+    const first = c.steps.findIndex((s) => s.kind === 'remove');
+    const withHelm = [...c.steps.slice(0, first), { kind: 'remove' as const, command: 'helm uninstall dra-driver-nvidia-gpu -n dra-driver-nvidia-gpu', why: '' }, ...c.steps.slice(first).filter((s) => s.kind !== 'remove')];
+    const after = simulate(fixture('nodes').concat(fixture('dra-driver')), [...p.prepare, ...withHelm]).live;
+    // the claimed vfio DeviceClass, which we do not render, would be gone
+    expect(after.filter((o) => o.kind === 'DeviceClass').map((o) => o.metadata.name).sort()).toEqual(['gpu.nvidia.com', 'mig.nvidia.com']);
+    expect(p.components.flatMap((x) => x.steps).some((s) => s.command.startsWith('helm '))).toBe(false);
+  });
+
+  it('cluster-autoscaler: theirs scaled to 0 before ours starts, its release removed after ours is ready', () => {
     const c = component(plan('nodes', 'cluster-autoscaler'), 'cluster-autoscaler');
     expect(c.strategy).toBe('scale-down-first');
-    expect(c.steps.map((s) => s.kind)).toEqual(['scale', 'wait', 'apply', 'wait', 'remove']);
+    expect(c.steps.slice(0, 5).map((s) => s.kind)).toEqual(['scale', 'wait', 'apply', 'wait', 'remove']);
     expect(c.steps[0].command).toBe('kubectl scale deployment/cluster-autoscaler-aws-cluster-autoscaler -n kube-system --replicas=0');
-    expect(c.steps[4].command).toBe('helm uninstall cluster-autoscaler -n kube-system');
+    expect(c.steps[4].command).toBe('kubectl delete deployment/cluster-autoscaler-aws-cluster-autoscaler -n kube-system --wait=true');
+    expect(c.steps.slice(5, -1).every((s) => s.kind === 'remove')).toBe(true);
+    expect(c.steps.at(-1)!.command).toBe('kubectl delete secret,configmap -n kube-system -l owner=helm,name=cluster-autoscaler');
   });
 
   it('a component the site does not render is reported and left alone', () => {
@@ -293,7 +333,7 @@ process.stdout.write(JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
     expect(r.err).toBe('');
     expect(r.code).toBe(EXIT_FINDINGS);
     expect(r.out).toContain('nvidia-device-plugin (NVIDIA device plugin): remove-first');
-    expect(r.out).toContain('helm uninstall nvdp -n nvidia-device-plugin');
+    expect(r.out).toContain('kubectl delete secret,configmap -n nvidia-device-plugin -l owner=helm,name=nvdp');
     expect(r.out).not.toContain('c2VjcmV0LXRva2VuLXZhbHVl');
     const json = await cli(['migrate', '--cluster', kubeconfig, '--output', 'json'], fakeKubectl([...fixture('nodes'), ...fixture('nvdp')]));
     expect(JSON.parse(json.out).sites[0].components[0].strategy).toBe('remove-first');

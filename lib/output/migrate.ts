@@ -5,7 +5,10 @@ import { apiGroup, describeObject, objectIdentity, type Manifest, type RenderedF
  * Migration off Helm (and off other installs such as eksctl's static device plugin): finds the objects of
  * a live cluster that do the job of one of our components without being ours, and plans, per component, an
  * order that never runs two copies where two copies hurt (two device plugins or two DRA kubelet plugins on
- * one node, two cluster-autoscalers) and keeps what uninstalling would delete while claims still use it.
+ * one node, two cluster-autoscalers) and keeps what removing a release would delete while claims still use it.
+ * A release is removed object by object with kubectl, then its record: `helm uninstall` deletes every object of
+ * the release's stored manifest, whatever annotations the live objects carry (helm/helm#8132), so it cannot be
+ * told to leave an object it installed.
  * Pure: the cluster's objects come in as a list (lib/cli/commands/migrate.ts reads them with kubectl).
  */
 
@@ -13,8 +16,6 @@ import { apiGroup, describeObject, objectIdentity, type Manifest, type RenderedF
 export const HELM_MANAGED_BY = 'Helm';
 export const HELM_RELEASE_NAME = 'meta.helm.sh/release-name';
 export const HELM_RELEASE_NAMESPACE = 'meta.helm.sh/release-namespace';
-/** `helm uninstall` leaves objects carrying this annotation in place. */
-export const HELM_KEEP = 'helm.sh/resource-policy';
 const MANAGED_BY = 'app.kubernetes.io/managed-by';
 const COMPONENT = 'app.kubernetes.io/component';
 
@@ -232,11 +233,11 @@ export function devicePluginDaemonSets(objects: readonly LiveObject[]): LiveObje
 // ---------------------------------------------------------------------------------------------------------
 // The plan
 
-export type StepKind = 'check' | 'keep' | 'scale' | 'remove' | 'apply' | 'adopt' | 'tidy' | 'wait' | 'release';
+export type StepKind = 'check' | 'scale' | 'remove' | 'apply' | 'adopt' | 'tidy' | 'wait' | 'release';
 
 export interface Step {
   readonly kind: StepKind;
-  /** One shell command a user runs (kubectl, or helm for a release). */
+  /** One shell command a user runs (kubectl; never helm, see removeRelease). */
   readonly command: string;
   readonly why: string;
 }
@@ -338,7 +339,7 @@ export function planMigration(site: string, siteDir: string, files: readonly Ren
     if (found.length === 0) continue;
     const ourObjects = ours.filter((o) => o.object.metadata.labels?.[COMPONENT] === rule.id);
     const releases = uniqueReleases(found);
-    // every object of those releases: helm uninstall deletes all of them, RBAC and webhooks included
+    // every object of those releases: removing a release removes all of them, RBAC and webhooks included
     const releaseObjects = live.filter((o) => {
       const r = helmReleaseOf(o);
       return r !== undefined && releases.some((x) => releaseKey(x) === releaseKey(r));
@@ -421,7 +422,7 @@ function planComponent(
       why: force ? 'takes the existing object over in place: its old field manager loses the fields we set' : 'installs ours',
     }));
 
-  // Objects of the releases that must survive `helm uninstall`: ours by identity (adopted), CRDs (their
+  // Objects of the releases that must survive their removal: ours by identity (adopted), CRDs (their
   // custom resources would go with them) and DeviceClasses that claims ask for.
   const selectorClash = (o: LiveObject) => {
     const mine = oursByIdentity.get(objectIdentity(o));
@@ -450,9 +451,6 @@ function planComponent(
         }
       : undefined;
   if (claimCheck) steps.push(claimCheck);
-  for (const o of keep) {
-    steps.push({ kind: 'keep', command: `kubectl annotate ${kubectlRef(o)} ${HELM_KEEP}=keep --overwrite`, why: `helm uninstall must leave it: ${keepWhy(o)}` });
-  }
 
   // the workload that does the component's job and its counterpart of ours
   const theirs = found.filter(isWorkload);
@@ -470,12 +468,26 @@ function planComponent(
     }
   }
 
+  // A release goes object by object, workloads first, then its record; what `keep` holds is left in place.
+  const removeRelease = (r: HelmRelease): Step[] => {
+    const objects = releaseObjects.filter((o) => releaseKey(helmReleaseOf(o)!) === releaseKey(r) && !keep.includes(o));
+    return [
+      ...[...objects.filter(isWorkload), ...objects.filter((o) => !isWorkload(o))].map<Step>((o) => ({
+        kind: 'remove',
+        command: `kubectl delete ${kubectlRef(o)} --wait=true`,
+        why: `of Helm release ${r.name}: deleted by name (helm uninstall would delete every object of the release, also those kept here)`,
+      })),
+      {
+        kind: 'release',
+        command: `kubectl delete secret,configmap -n ${r.namespace} -l owner=helm,name=${r.name}`,
+        why: `the record of release ${r.name} (a Secret per revision, a ConfigMap with HELM_DRIVER=configmap): helm list no longer shows it, and no helm uninstall can delete what was kept. Before it, compare with \`helm get manifest ${r.name} -n ${r.namespace}\`: an object of a kind migrate does not read (README) is not deleted above`,
+      },
+    ];
+  };
   const removeTheirs = (objs: readonly LiveObject[]): Step[] => {
     const out: Step[] = [];
     const inRelease = objs.filter((o) => helmReleaseOf(o));
-    for (const r of uniqueReleases(inRelease)) {
-      out.push({ kind: 'remove', command: `helm uninstall ${r.name} -n ${r.namespace}`, why: `removes release ${r.name} and everything it installed (RBAC, webhooks, config), except what is annotated ${HELM_KEEP}=keep` });
-    }
+    for (const r of uniqueReleases(inRelease)) out.push(...removeRelease(r));
     for (const o of objs.filter((x) => !helmReleaseOf(x))) {
       out.push({ kind: 'remove', command: `kubectl delete ${kubectlRef(o)} --wait=true`, why: `not installed by Helm${o.metadata.labels?.[MANAGED_BY] ? ` (managed-by ${o.metadata.labels[MANAGED_BY]})` : ''}: removed by name` });
     }
@@ -502,7 +514,7 @@ function planComponent(
       steps.push({ kind: 'wait', command: `kubectl wait --for=condition=Ready ${kubectlRef(o.object)} --timeout=2m`, why: 'ours has synced the Secret' });
     }
     steps.push(...removeTheirs(found.filter((o) => helmReleaseOf(o))));
-    return { ...base, strategy, reason: reasons.join('; '), warnings, steps: withReleaseCleanup(steps, keep) };
+    return { ...base, strategy, reason: reasons.join('; '), warnings, steps: withReleaseCleanup(steps, keep, keepWhy) };
   }
 
   // 1. same name as ours: the apply would take it over
@@ -543,7 +555,7 @@ function planComponent(
   }
   for (const t of disjoint) {
     if (t.kind === 'Deployment' && !ourWorkloads.some((o) => o.object.kind === 'Deployment')) {
-      reasons.push(`${describeObject(t)} has no counterpart in ours: it goes with its release, after ours is ready`);
+      reasons.push(`${describeObject(t)} has no counterpart in ours: it goes when its release is removed (see the steps for when)`);
       continue;
     }
     reasons.push(
@@ -572,7 +584,7 @@ function planComponent(
   steps.push(...before);
   // objects of theirs we render too (a DeviceClass, RBAC of the same name) are taken over by the same apply
   const takenOver = keep.filter((o) => oursByIdentity.has(objectIdentity(o)));
-  if (takenOver.length > 0) reasons.push(`we render these too, so they are kept through the uninstall and taken over by the apply: ${takenOver.map(describeObject).join(', ')}`);
+  if (takenOver.length > 0) reasons.push(`we render these too, so they are kept when their release goes and taken over by the apply: ${takenOver.map(describeObject).join(', ')}`);
   for (const o of keep.filter((x) => x.kind === 'DeviceClass' && !oursByIdentity.has(objectIdentity(x)))) {
     warnings.push(`${describeObject(o)} is kept because claims ask for it, but we do not render it: delete it once no claim uses it`);
   }
@@ -599,14 +611,12 @@ function planComponent(
   }
   steps.push(...waitOurs(removeFirst.length > 0 || scaleDown.length > 0));
   steps.push(...checks.map((c) => ({ ...c, why: `after ours is ready: ${c.why}` })));
-  // the rest: releases not removed yet (adopted objects are kept by annotation), non-Helm objects not removed yet
+  // the rest: releases not removed yet (adopted objects are kept: never deleted, only unmarked at the end), non-Helm objects not removed yet
   const later = found.filter((o) => !adoptable.includes(o) && !removeFirst.includes(o) && !(helmReleaseOf(o) && earlyReleases.some((r) => releaseKey(r) === releaseKey(helmReleaseOf(o)!))));
   const laterReleases = uniqueReleases([...later, ...adoptable]).filter((r) => !earlyReleases.some((x) => releaseKey(x) === releaseKey(r)));
-  for (const r of laterReleases) {
-    steps.push({ kind: 'remove', command: `helm uninstall ${r.name} -n ${r.namespace}`, why: `removes release ${r.name} and everything it installed (RBAC, webhooks, config), except what is annotated ${HELM_KEEP}=keep` });
-  }
+  for (const r of laterReleases) steps.push(...removeRelease(r));
   steps.push(...removeTheirs(later.filter((o) => !helmReleaseOf(o))));
-  return { ...base, strategy, reason: reasons.join('; '), warnings, steps: withReleaseCleanup(steps, keep) };
+  return { ...base, strategy, reason: reasons.join('; '), warnings, steps: withReleaseCleanup(steps, keep, keepWhy) };
 }
 
 type Named = { readonly name: string; readonly [key: string]: unknown };
@@ -689,15 +699,14 @@ function listPaths(patch: Record<string, unknown>, prefix = ''): string[] {
   return Object.entries(patch).flatMap(([k, v]) => (Array.isArray(v) ? [`${prefix}${k}`] : listPaths(v as Record<string, unknown>, `${prefix}${k}.`)));
 }
 
-/** After the uninstall, kept objects still name the release: those marks go, so nothing points at a release that is gone. */
-function withReleaseCleanup(steps: Step[], keep: readonly LiveObject[]): Step[] {
-  if (keep.length === 0) return steps;
+/** Kept objects of a removed release still name it: those marks go, so nothing points at a release that is gone. */
+function withReleaseCleanup(steps: Step[], keep: readonly LiveObject[], keepWhy: (o: LiveObject) => string): Step[] {
   return [
     ...steps,
     ...keep.map<Step>((o) => ({
       kind: 'release',
-      command: `kubectl annotate ${kubectlRef(o)} ${HELM_RELEASE_NAME}- ${HELM_RELEASE_NAMESPACE}- ${HELM_KEEP}-`,
-      why: 'the release is gone: its marks go too, so a later helm install does not claim the object',
+      command: `kubectl annotate ${kubectlRef(o)} ${HELM_RELEASE_NAME}- ${HELM_RELEASE_NAMESPACE}-`,
+      why: `kept: ${keepWhy(o)}; the release is gone, so its marks go too (a later helm install would claim the object)`,
     })),
   ];
 }

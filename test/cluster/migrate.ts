@@ -11,13 +11,14 @@
  *      webhooks) is left but what the plan kept, and `migrate` now exits 0.
  *
  * Only kube-apiserver runs here (no controllers, no kubelet), so two stand-ins do their part, visibly and nothing
- * more: `helm` is a script that does what `helm uninstall` does (deletes every object of the release except those
- * annotated helm.sh/resource-policy=keep, and the release's Secret); after each step, DaemonSet and Deployment
+ * more: `helm` is a script that does what `helm uninstall` does (deletes every object of the release, whatever
+ * annotations the live objects carry, as Helm follows the release's stored manifest, and the release's Secret), so
+ * a plan that ran it would lose what it keeps; the plan must not run helm at all; after each step, DaemonSet and Deployment
  * status is written as their controllers would once the pods run on the nodes the pod spec selects, and each GPU
  * node's allocatable nvidia.com/gpu is what the device plugins there advertise (0 with none, 8 per plugin: two
  * plugins advertise the GPUs twice), so `kubectl rollout status` and the plan's GPU check have something real to read.
  *
- * The "wrong order" case runs the device-plugin steps with our apply moved before the uninstall and must see the
+ * The "wrong order" case runs the device-plugin steps with our apply moved before the release's removal and must see the
  * overlap: the check can fail.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -63,7 +64,7 @@ interface Case {
 const CASES: readonly Case[] = [
   { name: 'Helm: device plugin, DRA driver, cluster-autoscaler, DCGM exporter charts', fixtures: ['nvdp', 'dra-driver', 'cluster-autoscaler', 'dcgm-exporter'] },
   { name: "eksctl's static device plugin (adopted in place)", fixtures: ['eksctl-device-plugin'] },
-  { name: 'wrong order: our device plugin applied before the chart is uninstalled', fixtures: ['nvdp'], components: ['nvidia-device-plugin'], wrongOrder: true },
+  { name: 'wrong order: our device plugin applied before the chart release is removed', fixtures: ['nvdp'], components: ['nvidia-device-plugin'], wrongOrder: true },
 ];
 
 export async function testMigration(version: string, launcher: string, h: MigrationHarness): Promise<void> {
@@ -167,6 +168,8 @@ async function runCase(version: string, launcher: string, h: MigrationHarness, c
     const planned: string[] = first.plan.components.filter((x) => x.steps.length > 0).map((x) => x.component);
     check(expected.every((x) => planned.includes(x)), `migrate plans ${expected.join(', ')} (planned: ${planned.join(', ') || 'nothing'})`);
 
+    const helmSteps = first.plan.components.flatMap((x) => x.steps).filter((s) => /^helm\s/.test(s.command));
+    check(helmSteps.length === 0, `no step runs helm (helm uninstall deletes what the plan keeps)${helmSteps.length ? `: ${helmSteps[0].command}` : ''}`);
     const steps: { component: string; step: Step }[] = [
       ...first.plan.prepare.map((step) => ({ component: 'prepare', step })),
       ...first.plan.components.filter((x) => expected.includes(x.component)).flatMap((x) => reorder(x.steps, c.wrongOrder).map((step) => ({ component: x.component, step }))),
@@ -178,12 +181,12 @@ async function runCase(version: string, launcher: string, h: MigrationHarness, c
       else h.log(`  ${label}: ${step.command.length > 160 ? `${step.command.slice(0, 157)}...` : step.command}`);
       await settle();
       await lookForOverlaps(`after ${label}`);
-      // the gap the plan announces: between the uninstall and our rollout no plugin advertises the node's GPUs,
+      // the gap the plan announces: between the release's removal and our rollout no plugin advertises the node's GPUs,
       // and the plan's GPU check says so (it can fail)
       if (component === 'nvidia-device-plugin' && step.kind === 'remove' && !c.wrongOrder) {
         const gpuCheck = steps.find((x) => x.component === component && x.step.kind === 'check')!.step.command;
         const gap = await sh(gpuCheck);
-        check(gap.status === 1 && gap.stdout.includes('no GPU advertised on hybrid-gpu-h100-1'), `in the gap after the uninstall the plan's GPU check fails: "${gap.stdout.trim()}" (exit ${gap.status})`);
+        check(gap.status === 1 && gap.stdout.includes('no GPU advertised on hybrid-gpu-h100-1'), `in the gap after the release's removal the plan's GPU check fails: "${gap.stdout.trim()}" (exit ${gap.status})`);
       }
     }
 
@@ -210,7 +213,10 @@ async function runCase(version: string, launcher: string, h: MigrationHarness, c
       check(mine.length > 0 && mine.every((o) => liveKeys.has(identity(o))), `our ${component} workload runs: ${mine.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`).join(', ')}`);
     }
     // nothing of a release is left but what the plan kept, and nothing names a release any more
-    const kept = new Set(first.plan.components.flatMap((x) => x.steps.filter((s) => s.kind === 'keep').map((s) => s.command.split(' ')[2])));
+    const kept = new Set(first.plan.components.flatMap((x) => x.steps.filter((s) => s.kind === 'release' && s.command.startsWith('kubectl annotate ')).map((s) => s.command.split(' ')[2])));
+    const keptGone = [...kept].filter((k) => !live.some((o) => `${resourceOf(o)}/${o.metadata.name}` === k));
+    check(kept.size > 0 || !expected.includes('nvidia-dra-driver'), `the plan keeps objects of the DRA driver's release (${kept.size})`);
+    check(keptGone.length === 0, `every object the plan keeps is still there${keptGone.length ? ` (gone: ${keptGone.join(', ')})` : ''}`);
     const leftovers = installed.filter((o) => o.metadata.annotations?.[HELM_RELEASE_NAME] && liveKeys.has(identity(o)) && !oursKeys.has(identity(o)) && !kept.has(`${resourceOf(o)}/${o.metadata.name}`));
     check(leftovers.length === 0, `no object of a removed release is left behind (RBAC, policies, webhooks, config)${leftovers.length ? `: ${leftovers.map(identity).join(', ')}` : ''}`);
     const naming = live.filter((o) => o.metadata.annotations?.[HELM_RELEASE_NAME]);
@@ -329,8 +335,9 @@ function templateShape(o: LiveObject): string {
 
 /**
  * `helm uninstall RELEASE -n NAMESPACE` as Helm does it: every object of the release (the objects carrying its
- * meta.helm.sh annotations) is deleted unless annotated helm.sh/resource-policy=keep, then the release's record
- * (Secrets sh.helm.release.v1.RELEASE.vN). Anything else is refused, so a plan cannot rely on other helm commands.
+ * meta.helm.sh annotations) is deleted, even one annotated helm.sh/resource-policy=keep on the cluster (Helm reads that
+ * annotation from the release's stored manifest, which these charts do not write it into; helm/helm#8132), then
+ * the release's record (Secrets sh.helm.release.v1.RELEASE.vN). Anything else is refused. Plans must not call it.
  */
 function writeHelmStandIn(dir: string): void {
   mkdirSync(dir, { recursive: true });
@@ -347,7 +354,6 @@ const mine = items.filter((o) => (o.metadata.annotations || {})['meta.helm.sh/re
 if (mine.length === 0) { console.error('Error: uninstall: Release not loaded: ' + release + ': release: not found'); process.exit(1); }
 for (const o of mine) {
   const ref = o.kind.toLowerCase() + (o.apiVersion.includes('/') ? '.' + o.apiVersion.split('/')[0] : '') + '/' + o.metadata.name;
-  if ((o.metadata.annotations || {})['helm.sh/resource-policy'] === 'keep') { console.log('These resources were kept due to the resource policy:\\n[' + o.kind + '] ' + o.metadata.name); continue; }
   execFileSync('kubectl', ['delete', ref, ...(o.metadata.namespace ? ['-n', o.metadata.namespace] : []), '--wait=false'], { stdio: 'ignore' });
 }
 for (const s of items.filter((o) => o.kind === 'Secret' && o.metadata.namespace === ns && (o.metadata.labels || {}).owner === 'helm' && (o.metadata.labels || {}).name === release)) {

@@ -53,6 +53,14 @@ const CORE_KINDS = [
   'validatingwebhookconfigurations.admissionregistration.k8s.io',
   'mutatingwebhookconfigurations.admissionregistration.k8s.io',
   'customresourcedefinitions.apiextensions.k8s.io',
+  // the other kinds charts commonly install: a release is removed object by object, so what is not read here stays
+  'statefulsets.apps',
+  'jobs.batch',
+  'cronjobs.batch',
+  'poddisruptionbudgets.policy',
+  'networkpolicies.networking.k8s.io',
+  'ingresses.networking.k8s.io',
+  'persistentvolumeclaims',
 ];
 /** Kinds a cluster may not serve (DRA before 1.32 without its API, External Secrets not installed, VAP before 1.30). */
 const OPTIONAL_KINDS = [
@@ -62,6 +70,9 @@ const OPTIONAL_KINDS = [
   'validatingadmissionpolicies.admissionregistration.k8s.io',
   'validatingadmissionpolicybindings.admissionregistration.k8s.io',
   'externalsecrets.external-secrets.io',
+  'servicemonitors.monitoring.coreos.com',
+  'podmonitors.monitoring.coreos.com',
+  'prometheusrules.monitoring.coreos.com',
 ];
 
 /** Everything planMigration looks at, read with `kubectl get` (the user's own kubectl and credentials). */
@@ -76,7 +87,8 @@ function readCluster(kubeconfig: string, kubectl = process.env.KUBECTL ?? 'kubec
     return { items: (JSON.parse(r.stdout) as { items?: LiveObject[] }).items ?? [], missingKind: false };
   };
   const objects = [...get([CORE_KINDS.join(',')]).items, ...OPTIONAL_KINDS.flatMap((k) => get([k]).items)];
-  // Pull secrets: only dockerconfigjson ones are candidates, and their data is dropped at once (never kept, never printed).
-  const secrets = get(['secrets', '--field-selector', 'type=kubernetes.io/dockerconfigjson']).items.map(({ data: _data, stringData: _stringData, ...rest }) => rest as LiveObject);
+  // Secrets: pull secrets (dockerconfigjson) are candidates, any Secret may belong to a release; their data is
+  // dropped at once (never kept, never printed).
+  const secrets = get(['secrets']).items.map(({ data: _data, stringData: _stringData, ...rest }) => rest as LiveObject);
   return [...objects, ...secrets];
 }
