@@ -99,6 +99,7 @@ describe('checkClusterAutoscaler', () => {
     ['registry.k8s.io/autoscaling/cluster-autoscaler:v1.34.0@sha256:' + 'a'.repeat(64), 34],
     ['harbor.example.com/mirror/cluster-autoscaler:1.3', 3],
     ['harbor.example.com/mirror/cluster-autoscaler:v1.330.0-eks', 330],
+    ['registry.k8s.io/autoscaling/cluster-autoscaler:v1.32.10', 32],
   ] as [string, number][])('refuses an image of another minor: %s', (image, minor) => {
     expect(ca({ image })).toEqual([wrongMinor(minor, image)]);
   });

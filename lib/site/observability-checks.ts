@@ -36,7 +36,7 @@ export const checkClusterAutoscaler: SemanticCheck = (config) => {
       message: 'is required when the cluster-autoscaler is enabled: the IAM role (IRSA) that may describe and resize the Auto Scaling groups',
     });
   }
-  const tagMinor = ca.image === undefined ? undefined : /:v?1\.(\d+)(\.\d+)?(@|$|-)/.exec(ca.image)?.[1];
+  const tagMinor = /:v?1\.(\d+)(\.\d+)?(@|$|-)/.exec(ca.image ?? '')?.[1];
   if (tagMinor !== undefined && Number(tagMinor) !== minorOf(config.kubernetesVersion)) {
     problems.push({
       path: 'clusterAutoscaler.image',
