@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPath } from '../lib/core/paths';
+import { configPath, formatPath } from '../lib/core/paths';
 
 // One formatter for both kinds of path; each case below is what the two formatters it replaced
 // (config/problems.ts's joinPath, validator/paths.ts's formatPath) wrote.
@@ -20,5 +20,13 @@ describe('formatPath', () => {
     expect(formatPath(segments)).toBe(object);
     expect(formatPath(segments, 'object')).toBe(object);
     expect(formatPath(segments, 'config')).toBe(config);
+  });
+});
+
+describe('configPath', () => {
+  it('is the config style: (root), quoted keys that are not identifiers', () => {
+    expect(configPath([])).toBe('(root)');
+    expect(configPath(['nodePools', 0, 'labels', 'example.com/x'])).toBe('nodePools[0].labels["example.com/x"]');
+    expect(configPath(['pullSecrets', 'sealedSecret', 'encryptedData', 'ml-workloads'])).toBe('pullSecrets.sealedSecret.encryptedData["ml-workloads"]');
   });
 });

@@ -5,7 +5,7 @@ import { type Alias, type Document, isAlias, isMap, isScalar, isSeq, LineCounter
 import { BoundedMap } from '../core/bounded-map';
 import { ERROR_KEYWORD } from './common';
 import { resolveSite, type ParsedFile } from './overlay';
-import { formatPath } from '../core/paths';
+import { configPath } from '../core/paths';
 import { SiteConfigError, type Problem } from './problems';
 import { readRegularFile, UnreadableFileError } from './read-file';
 import { SiteSchema, type SiteConfig } from './schema';
@@ -196,17 +196,17 @@ function structureProblems(doc: Document, at: (offset: number) => string): Probl
     const { node, segments, depth } = stack.pop()!;
     if (depth > MAX_NESTING_DEPTH) {
       const range = (node as { range?: number[] }).range;
-      problems.push({ path: range ? at(range[0]) : formatPath(segments.slice(0, 8), 'config'), message: `the document nests too deeply; at most ${MAX_NESTING_DEPTH} levels are allowed` });
+      problems.push({ path: range ? at(range[0]) : configPath(segments.slice(0, 8)), message: `the document nests too deeply; at most ${MAX_NESTING_DEPTH} levels are allowed` });
       break;
     }
     if (isAlias(node)) {
       if (anchored(node) === undefined) {
-        problems.push({ path: formatPath(segments, 'config'), message: `alias *${node.source} names no anchor; an anchor (&${node.source}) must be set before its alias${where(node)}` });
+        problems.push({ path: configPath(segments), message: `alias *${node.source} names no anchor; an anchor (&${node.source}) must be set before its alias${where(node)}` });
       }
     } else if (isScalar(node)) {
       if (typeof node.value === 'number' && !Number.isFinite(node.value)) {
         const source = (node.source ?? String(node.value)).slice(0, 40);
-        problems.push({ path: formatPath(segments, 'config'), message: `must be a finite number; ${source} is not one (YAML .nan, .inf and numbers beyond ±1.7e308)${where(node)}` });
+        problems.push({ path: configPath(segments), message: `must be a finite number; ${source} is not one (YAML .nan, .inf and numbers beyond ±1.7e308)${where(node)}` });
       }
     } else if (isMap(node)) {
       for (const pair of node.items) {
@@ -216,9 +216,9 @@ function structureProblems(doc: Document, at: (offset: number) => string): Probl
           const ok = sources.length > 0 && sources.every((s) => isMap(s) || (isAlias(s) && isMap(anchored(s))));
           const dangling = sources.find((s) => isAlias(s) && anchored(s) === undefined);
           if (isAlias(dangling)) {
-            problems.push({ path: formatPath(segments, 'config'), message: `merge key <<: alias *${dangling.source} names no anchor; an anchor (&${dangling.source}) must be set before its alias${where(dangling)}` });
+            problems.push({ path: configPath(segments), message: `merge key <<: alias *${dangling.source} names no anchor; an anchor (&${dangling.source}) must be set before its alias${where(dangling)}` });
           } else if (!ok) {
-            problems.push({ path: formatPath(segments, 'config'), message: `merge key <<: must be an alias of a mapping (<<: *anchor) or a list of them${where(key)}` });
+            problems.push({ path: configPath(segments), message: `merge key <<: must be an alias of a mapping (<<: *anchor) or a list of them${where(key)}` });
           }
           continue;
         }
@@ -279,7 +279,7 @@ export function whereCheckable<T>(config: SiteConfig, refused: readonly string[]
         const child = Reflect.get(target, key, receiver);
         if (typeof key === 'symbol' || (Array.isArray(target) && !/^\d+$/.test(key))) return child;
         const path = [...segments, Array.isArray(target) ? Number(key) : key];
-        if (touches(formatPath(path, 'config'))) touched = true;
+        if (touches(configPath(path))) touched = true;
         return wrap(child, path);
       },
     });
@@ -336,10 +336,10 @@ function schemaProblems(errors: readonly ErrorObject[], document: unknown): Prob
     if (typeof message === 'string' && !custom.has(e.instancePath)) custom.set(e.instancePath, message);
   }
   const add = (segments: (string | number)[], message: string, value?: unknown) => {
-    const key = `${formatPath(segments, 'config')}\0${message}`;
+    const key = `${configPath(segments)}\0${message}`;
     if (seen.has(key)) return;
     seen.add(key);
-    problems.push({ path: formatPath(segments, 'config'), message, ...(value === undefined ? {} : { value }) });
+    problems.push({ path: configPath(segments), message, ...(value === undefined ? {} : { value }) });
   };
   for (const e of errors) {
     const segments = pointerSegments(e.instancePath);

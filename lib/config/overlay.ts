@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isRecord } from '../core/json';
-import { formatPath } from '../core/paths';
+import { configPath } from '../core/paths';
 import { formatProblem, SiteConfigError, type Problem } from './problems';
 
 /**
@@ -57,7 +57,7 @@ export function resolveSite(file: string, read: FileReader): ResolvedSite {
     for (const [i, base] of ('extends' in doc ? extendsList(parsed.file, doc) : []).entries()) {
       const baseFile = isAbsolute(base.name) ? base.name : join(dirname(parsed.file), base.name);
       const baseKey = resolve(baseFile);
-      const path = base.indexed ? formatPath(['extends', i], 'config') : 'extends';
+      const path = base.indexed ? configPath(['extends', i]) : 'extends';
       if (baseKey === key || stack.includes(baseKey)) {
         const chain = [...stack, key, baseKey].map((k) => relativeName(k, file));
         throw new SiteConfigError(parsed.file, [{ path, message: `extends cycle: ${chain.join(' -> ')}`, value: base.name }]);

@@ -37,3 +37,8 @@ export function formatPath(path: DisplayPath, style: PathStyle = 'object'): stri
   }
   return out;
 }
+
+/** A site config field path as problems name it: `nodePools[0].labels["example.com/x"]`, `(root)` for the whole file. */
+export function configPath(path: DisplayPath): string {
+  return formatPath(path, 'config');
+}

@@ -1,7 +1,7 @@
 // Semantic checks of the fleet sections (gitops, cost, nodeadm, cloud node groups) that the schema in
 // lib/config/fleet.ts cannot express; checks.ts runs them in order.
 import { minimumContainerdMajor } from '../core/versions';
-import { formatPath } from '../core/paths';
+import { configPath } from '../core/paths';
 import type { Problem } from '../config/problems';
 import { rateMicros } from '../config/fleet';
 import type { SiteConfig } from '../config/schema';
@@ -21,13 +21,13 @@ export function checkCost(config: SiteConfig): Problem[] {
   tiers.forEach((tier, i) => {
     const last = i === tiers.length - 1;
     if (!last && tier.vcpuHours === undefined) {
-      problems.push({ path: formatPath(['cost', 'tiers', i, 'vcpuHours'], 'config'), message: 'is required on every tier but the last' });
+      problems.push({ path: configPath(['cost', 'tiers', i, 'vcpuHours']), message: 'is required on every tier but the last' });
     }
     if (last && tier.vcpuHours !== undefined) {
-      problems.push({ path: formatPath(['cost', 'tiers', i, 'vcpuHours'], 'config'), message: 'must be omitted on the last tier, which covers all remaining usage', value: tier.vcpuHours });
+      problems.push({ path: configPath(['cost', 'tiers', i, 'vcpuHours']), message: 'must be omitted on the last tier, which covers all remaining usage', value: tier.vcpuHours });
     }
     if (rateMicros(tier.usdPerVcpuHour) === undefined) {
-      problems.push({ path: formatPath(['cost', 'tiers', i, 'usdPerVcpuHour'], 'config'), message: 'must have at most 6 decimal places', value: tier.usdPerVcpuHour });
+      problems.push({ path: configPath(['cost', 'tiers', i, 'usdPerVcpuHour']), message: 'must have at most 6 decimal places', value: tier.usdPerVcpuHour });
     }
   });
   if (rateMicros(guideFlatUsdPerVcpuHour) === undefined) {
@@ -78,7 +78,7 @@ export function checkNodeadm(config: SiteConfig): Problem[] {
   config.nodePools.forEach((pool, i) => {
     for (const key of Object.keys(pool.labels)) {
       const problem = kubeletLabelProblem(key);
-      if (problem) problems.push({ path: formatPath(['nodePools', i, 'labels', key], 'config'), message: problem, value: key });
+      if (problem) problems.push({ path: configPath(['nodePools', i, 'labels', key]), message: problem, value: key });
     }
   });
   const major = config.nodeadm.containerdMajor;
@@ -97,7 +97,7 @@ export function checkCloudNodeGroups(config: SiteConfig): Problem[] {
   const problems: Problem[] = [];
   const seen = new Map<string, number>();
   config.cloudNodeGroups.forEach((group, i) => {
-    const at = (...rest: (string | number)[]) => formatPath(['cloudNodeGroups', i, ...rest], 'config');
+    const at = (...rest: (string | number)[]) => configPath(['cloudNodeGroups', i, ...rest]);
     const first = seen.get(group.name);
     if (first !== undefined) problems.push({ path: at('name'), message: `duplicate node group name; cloudNodeGroups[${first}] has it already`, value: group.name });
     else seen.set(group.name, i);

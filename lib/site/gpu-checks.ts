@@ -6,7 +6,7 @@ import { cloudGpuNodeGroups, isNvidiaInstanceType } from '../model/cloud';
 import { publishedMemory, publishedProductName, quantityBytes } from '../model/gpu-models';
 import { gpuPools, RESERVED_NODE_LABELS, type GpuExposure } from '../model/placement';
 import { DRA_MIN_VERSION, draFacts, NVIDIA_DRA_DRIVER_MIN_VERSION, supportsNvidiaDraDriver } from '../core/versions';
-import { formatPath } from '../core/paths';
+import { configPath } from '../core/paths';
 import type { Problem } from '../config/problems';
 import type { NodePool, SiteConfig } from '../config/schema';
 import type { SemanticCheck } from './semantic';
@@ -31,7 +31,7 @@ export const checkGpuPools: SemanticCheck = (config) => {
     for (const key of Object.keys(pool.labels)) {
       if (RESERVED_NODE_LABELS.includes(key)) {
         problems.push({
-          path: formatPath(['nodePools', i, 'labels', key], 'config'),
+          path: configPath(['nodePools', i, 'labels', key]),
           message: 'is set on the nodes by nodeadm or the generator (from the pool name, gpu.mode and gpu.model); remove it from labels',
           value: pool.labels[key],
         });
@@ -39,17 +39,17 @@ export const checkGpuPools: SemanticCheck = (config) => {
     }
     const { mode, perNode } = pool.gpu;
     if (mode !== 'none' && perNode < 1) {
-      problems.push({ path: formatPath(['nodePools', i, 'gpu', 'perNode'], 'config'), message: `a pool with gpu.mode ${mode} needs at least 1 GPU per node`, value: perNode });
+      problems.push({ path: configPath(['nodePools', i, 'gpu', 'perNode']), message: `a pool with gpu.mode ${mode} needs at least 1 GPU per node`, value: perNode });
     }
     if (mode === 'none' && perNode > 0) {
       problems.push({
-        path: formatPath(['nodePools', i, 'gpu', 'mode'], 'config'),
+        path: configPath(['nodePools', i, 'gpu', 'mode']),
         message: `the pool has ${perNode} GPUs per node but mode none exposes none of them; set devicePlugin or dra (or gpu.perNode to 0)`,
         value: mode,
       });
     }
     if (mode === 'dra' && draProblem) {
-      problems.push({ path: formatPath(['nodePools', i, 'gpu', 'mode'], 'config'), message: `dra ${draProblem}; use devicePlugin on this version`, value: mode });
+      problems.push({ path: configPath(['nodePools', i, 'gpu', 'mode']), message: `dra ${draProblem}; use devicePlugin on this version`, value: mode });
     }
   });
   return problems;
@@ -92,17 +92,17 @@ export const checkClaimTemplates: SemanticCheck = (config) => {
   config.dra.claimTemplates.forEach((template, i) => {
     const first = seen.get(template.name);
     if (first !== undefined) {
-      problems.push({ path: formatPath(['dra', 'claimTemplates', i, 'name'], 'config'), message: `duplicate claim template name; dra.claimTemplates[${first}] has it already`, value: template.name });
+      problems.push({ path: configPath(['dra', 'claimTemplates', i, 'name']), message: `duplicate claim template name; dra.claimTemplates[${first}] has it already`, value: template.name });
     } else {
       seen.set(template.name, i);
     }
     if (draProblem) {
-      problems.push({ path: formatPath(['dra', 'claimTemplates', i], 'config'), message: `a DRA claim template ${draProblem}`, value: template.name });
+      problems.push({ path: configPath(['dra', 'claimTemplates', i]), message: `a DRA claim template ${draProblem}`, value: template.name });
     } else if (draPools.length === 0) {
-      problems.push({ path: formatPath(['dra', 'claimTemplates', i], 'config'), message: 'no node pool has gpu.mode dra, so the claim could never be allocated', value: template.name });
+      problems.push({ path: configPath(['dra', 'claimTemplates', i]), message: 'no node pool has gpu.mode dra, so the claim could never be allocated', value: template.name });
     } else if (template.migProfile === undefined && template.count > largestPerNode(draPools)) {
       problems.push({
-        path: formatPath(['dra', 'claimTemplates', i, 'count'], 'config'),
+        path: configPath(['dra', 'claimTemplates', i, 'count']),
         message: `asks for more GPUs than any dra node has (largest: ${largestPerNode(draPools)} per node); a claim is allocated on one node`,
         value: template.count,
       });
@@ -143,13 +143,13 @@ export const checkClaimTemplateDevices: SemanticCheck = (config) => {
     const byProduct = fits.filter((f) => f.fit.product);
     if (byProduct.length === 0) {
       problems.push({
-        path: formatPath(['dra', 'claimTemplates', i, 'productName'], 'config'),
+        path: configPath(['dra', 'claimTemplates', i, 'productName']),
         message: `no dra pool's GPUs would match (the driver's productName must contain it): ${draPools.map(publishedBy).join('; ')}; the claim could never be allocated`,
         value: template.productName,
       });
     } else if (!byProduct.some((f) => f.fit.memory)) {
       problems.push({
-        path: formatPath(['dra', 'claimTemplates', i, 'minMemory'], 'config'),
+        path: configPath(['dra', 'claimTemplates', i, 'minMemory']),
         message: `is more than the GPUs of every matching dra pool have: ${byProduct.map((f) => publishedBy(f.pool)).join('; ')}; the claim could never be allocated`,
         value: template.minMemory,
       });

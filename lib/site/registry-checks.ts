@@ -1,6 +1,6 @@
 // Semantic checks of the registry, DNS and pull-secret sections that the schema in
 // lib/config/registry.ts cannot express; checks.ts runs them in order.
-import { formatPath } from '../core/paths';
+import { configPath } from '../core/paths';
 import type { Problem } from '../config/problems';
 import { splitImage } from '../model/images';
 import { pullSecretNamespaces } from '../model/pull-secrets';
@@ -42,7 +42,7 @@ export const checkRegistry: SemanticCheck = (config) => {
   const owner = new Map<string, { ip: string; path: string }>([[registry.hostname, { ip: registry.ip, path: 'registry.hostname' }]]);
   dns.hosts.forEach((entry, i) =>
     entry.names.forEach((name, j) => {
-      const path = formatPath(['dns', 'hosts', i, 'names', j], 'config');
+      const path = configPath(['dns', 'hosts', i, 'names', j]);
       const first = owner.get(name);
       if (first && first.ip !== entry.ip) problems.push({ path, message: `resolves to ${entry.ip} here but to ${first.ip} in ${first.path}`, value: name });
       else if (!first) owner.set(name, { ip: entry.ip, path });
@@ -50,7 +50,7 @@ export const checkRegistry: SemanticCheck = (config) => {
   );
   const zones = new Map<string, number>();
   dns.stubZones.forEach((stub, i) => {
-    const path = formatPath(['dns', 'stubZones', i, 'zone'], 'config');
+    const path = configPath(['dns', 'stubZones', i, 'zone']);
     if (stub.zone === 'cluster.local' || stub.zone.endsWith('.cluster.local') || stub.zone === 'in-addr.arpa' || stub.zone === 'ip6.arpa') {
       problems.push({ path, message: 'is served by the CoreDNS kubernetes plugin; forwarding it on-prem would break in-cluster service discovery', value: stub.zone });
     }
@@ -85,7 +85,7 @@ export const checkRegistry: SemanticCheck = (config) => {
       for (const ns of namespaces) {
         if (sealed.encryptedData[ns] === undefined) {
           problems.push({
-            path: formatPath(['pullSecrets', 'sealedSecret', 'encryptedData', ns], 'config'),
+            path: configPath(['pullSecrets', 'sealedSecret', 'encryptedData', ns]),
             message: `is missing: namespace ${ns} needs its own ciphertext (kubeseal --scope strict --namespace ${ns} --name ${pullSecrets.name})`,
           });
         }
@@ -93,7 +93,7 @@ export const checkRegistry: SemanticCheck = (config) => {
       for (const ns of Object.keys(sealed.encryptedData)) {
         if (!namespaces.includes(ns)) {
           problems.push({
-            path: formatPath(['pullSecrets', 'sealedSecret', 'encryptedData', ns], 'config'),
+            path: configPath(['pullSecrets', 'sealedSecret', 'encryptedData', ns]),
             message: `namespace ${ns} does not get the pull secret (it gets: ${namespaces.join(', ') || 'none'}); add it to pullSecrets.namespaces or remove this entry`,
           });
         }

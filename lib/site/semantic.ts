@@ -1,7 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import type { SiteConfig } from '../config/schema';
 import { GPU_MODEL_LABEL } from '../model/placement';
-import { formatPath } from '../core/paths';
+import { configPath } from '../core/paths';
 import type { Problem } from '../config/problems';
 
 /** A check the JSON Schema cannot express. It sees a schema-valid, defaulted config. */
@@ -40,9 +40,9 @@ export function labelMapProblems(path: readonly (string | number)[], labels: Rec
   const problems: Problem[] = [];
   for (const [key, value] of Object.entries(labels)) {
     const keyProblem = labelKeyProblem(key);
-    if (keyProblem) problems.push({ path: formatPath([...path, key], 'config'), message: keyProblem, value: key });
+    if (keyProblem) problems.push({ path: configPath([...path, key]), message: keyProblem, value: key });
     const valueProblem = labelValueProblem(value);
-    if (valueProblem) problems.push({ path: formatPath([...path, key], 'config'), message: valueProblem, value });
+    if (valueProblem) problems.push({ path: configPath([...path, key]), message: valueProblem, value });
   }
   return problems;
 }
@@ -104,18 +104,18 @@ export const checkNodePools: SemanticCheck = (config) => {
   config.nodePools.forEach((pool, i) => {
     const first = seen.get(pool.name);
     if (first !== undefined) {
-      problems.push({ path: formatPath(['nodePools', i, 'name'], 'config'), message: `duplicate pool name; nodePools[${first}] has it already`, value: pool.name });
+      problems.push({ path: configPath(['nodePools', i, 'name']), message: `duplicate pool name; nodePools[${first}] has it already`, value: pool.name });
     } else {
       seen.set(pool.name, i);
     }
     problems.push(...labelMapProblems(['nodePools', i, 'labels'], pool.labels));
     const modelProblem = pool.gpu.model === undefined ? undefined : labelValueProblem(pool.gpu.model);
-    if (modelProblem) problems.push({ path: formatPath(['nodePools', i, 'gpu', 'model'], 'config'), message: `${modelProblem} (it is the node label ${GPU_MODEL_LABEL})`, value: pool.gpu.model });
+    if (modelProblem) problems.push({ path: configPath(['nodePools', i, 'gpu', 'model']), message: `${modelProblem} (it is the node label ${GPU_MODEL_LABEL})`, value: pool.gpu.model });
     pool.taints.forEach((taint, t) => {
       const keyProblem = labelKeyProblem(taint.key);
-      if (keyProblem) problems.push({ path: formatPath(['nodePools', i, 'taints', t, 'key'], 'config'), message: keyProblem.replace('label key', 'taint key'), value: taint.key });
+      if (keyProblem) problems.push({ path: configPath(['nodePools', i, 'taints', t, 'key']), message: keyProblem.replace('label key', 'taint key'), value: taint.key });
       const valueProblem = taint.value === undefined ? undefined : labelValueProblem(taint.value);
-      if (valueProblem) problems.push({ path: formatPath(['nodePools', i, 'taints', t, 'value'], 'config'), message: valueProblem.replace('label value', 'taint value'), value: taint.value });
+      if (valueProblem) problems.push({ path: configPath(['nodePools', i, 'taints', t, 'value']), message: valueProblem.replace('label value', 'taint value'), value: taint.value });
     });
   });
   return problems;
