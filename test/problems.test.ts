@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatProblem, SiteConfigError } from '../lib/config/problems';
+import { loadSite } from '../lib/site/site';
 
 describe('formatProblem', () => {
   const line = (value: unknown) => formatProblem('site.yaml', { path: 'cost.hoursPerMonth', message: 'must be a number', value });
@@ -50,5 +51,19 @@ describe('SiteConfigError', () => {
     expect(error.file).toBe('s.yaml');
     expect(error.problems).toBe(problems);
     expect(error.message).toBe('s.yaml: name: is required\ns.yaml: nodePools[1].count: must be >= 0 (got -1)');
+  });
+});
+
+describe('loadSite on a field the file readers need, of the wrong type', () => {
+  it('reports the schema problem alone, without reading the file it would name', () => {
+    const file = 'test/fixtures/bad-sites/registry-cafile-not-a-string.yaml';
+    let error: unknown;
+    try {
+      loadSite(file);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(SiteConfigError);
+    expect((error as SiteConfigError).problems).toEqual([{ path: 'registry.caFile', message: 'must be a string', value: 42 }]);
   });
 });

@@ -1,6 +1,6 @@
 // lib/config/read-file.ts: the one way the loader reads a file (site files, bases, the registry CA).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +64,23 @@ describe('readRegularFile', () => {
     expect(read(join(dir, 'socket'))).toBe('refused: no such device or address');
   });
 
+  it('a read error after a good open is refused in words too (/proc/self/mem at offset 0: EIO)', () => {
+    expect(read('/proc/self/mem')).toBe('refused: input/output error while reading');
+  });
+
+  it('closes every file it opens, read or refused', () => {
+    const open = () => readdirSync('/proc/self/fd').length;
+    const before = open();
+    for (let i = 0; i < 20; i++) {
+      read(join(dir, 'ten'));
+      read(join(dir, 'ten'), 3);
+      read(join(dir, 'folder'));
+      read('/dev/null');
+      read('/proc/self/mem');
+    }
+    expect(open()).toBe(before);
+  });
+
   it('names why a path cannot be opened, in words', () => {
     expect(read(join(dir, 'missing.yaml'))).toBe('refused: no such file');
     writeFileSync(join(dir, 'plain'), 'x');
@@ -109,6 +126,8 @@ describe('unreadableReason', () => {
     expect(unreadableReason(error(undefined, 'no code at all'), 'x')).toBe('the file cannot be read');
     expect(unreadableReason('EROFS: read-only file system, open', 'x')).toBe('read-only file system');
     expect(unreadableReason(undefined, 'x')).toBe('the file cannot be read');
+    // Node's words only where its message starts with the code
+    expect(unreadableReason('while opening: EROFS: read-only file system', 'x')).toBe('the file cannot be read');
     // an inherited name is not a code in the table
     expect(unreadableReason(error('constructor', 'constructor'), 'x')).toBe('the file cannot be read (constructor)');
   });

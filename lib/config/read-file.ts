@@ -29,6 +29,7 @@ export function readRegularFile(path: string, expected: string, limit: number = 
     if (stat.size > limit) throw new UnreadableFileError(`is ${stat.size} bytes, more than the ${limit} bytes allowed for ${expected}`);
     // Read to the end, never more than limit + 1 bytes: a file may hold more than fstat said (it grew, or
     // its file system does not know sizes, as /proc), and one that grows past the limit is still caught.
+    // Stryker disable next-line MethodExpression: equivalent, only the first allocation's size (the buffer grows as needed)
     let buffer = Buffer.alloc(Math.min(stat.size, limit) + 1);
     let length = 0;
     for (;;) {
@@ -36,7 +37,9 @@ export function readRegularFile(path: string, expected: string, limit: number = 
       if (n === 0) return buffer.subarray(0, length);
       length += n;
       if (length > limit) throw new UnreadableFileError(`is more than the ${limit} bytes allowed for ${expected}`);
+      // Stryker disable next-line ConditionalExpression: equivalent, growing a buffer with room left only costs memory
       if (length === buffer.length) {
+        // Stryker disable next-line MethodExpression: equivalent, a larger buffer reads the same bytes (the limit is checked on the count)
         const grown = Buffer.alloc(Math.min(buffer.length * 2, limit + 1));
         buffer.copy(grown);
         buffer = grown;
@@ -54,7 +57,8 @@ function kindOf(stat: import('node:fs').Stats): string {
   if (stat.isDirectory()) return 'is a directory';
   if (stat.isFIFO()) return 'is a named pipe (FIFO), not a regular file';
   if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'is a device, not a regular file';
-  if (stat.isSocket()) return 'is a socket, not a regular file';
+  // a socket cannot be opened (ENXIO) and open() follows symlinks: nothing else gets here
+  // Stryker disable next-line StringLiteral: unreachable (above)
   return 'is not a regular file';
 }
 
@@ -81,6 +85,7 @@ const REASONS: Record<string, string> = {
 export function unreadableReason(err: unknown, expected: string): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'EISDIR') return `is a directory, expected ${expected}`;
+  // Stryker disable next-line ConditionalExpression: equivalent, "undefined" is no key of the table either
   if (code !== undefined && Object.hasOwn(REASONS, code)) return REASONS[code];
   // Node's own text after the code (`EXDEV: cross-device link not permitted, open 'x'`), without the path
   const message = err instanceof Error ? err.message : String(err);
