@@ -87,7 +87,7 @@ function hasType(value: unknown, type: string): boolean {
     case 'integer':
       return Number.isInteger(value);
     case 'number':
-      // as ajv: NaN and the infinities are not numbers (JSON cannot write them)
+      // NaN and the infinities are not numbers here (ajv lets them pass): JSON cannot write them, so no API server gets them
       return Number.isFinite(value);
     case 'null':
       return value === null;
@@ -192,7 +192,8 @@ export class SchemaEvaluator {
   private checkArray(schema: Schema, data: readonly unknown[], path: FieldPath, errors: SchemaError[]): void {
     if (data.length < (schema.minItems ?? 0)) errors.push({ path, message: `must have at least ${schema.minItems} items` });
     if (data.length > (schema.maxItems ?? Infinity)) errors.push({ path, message: `must have at most ${schema.maxItems} items` });
-    if (schema.uniqueItems === true && data.some((d, i) => data.slice(0, i).some((e) => equal(d, e)))) {
+    // a duplicate is an item whose first equal item comes before it
+    if (schema.uniqueItems === true && data.some((d, i) => data.findIndex((e) => equal(d, e)) < i)) {
       errors.push({ path, message: 'must not contain duplicate items' });
     }
     if (schema.items !== undefined) data.forEach((item, i) => this.check(schema.items!, item, [...path, i], errors));
