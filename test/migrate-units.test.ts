@@ -121,6 +121,12 @@ const UNMARK = (ref: string, keptBecause: string): Step => ({
   command: `kubectl annotate ${ref} meta.helm.sh/release-name- meta.helm.sh/release-namespace-`,
   why: `kept: ${keptBecause}; the release is gone, so its marks go too (a later helm install would claim the object)`,
 });
+/** After UNMARK, for a kept object we do not render that Helm labelled: its managed-by label goes too. */
+const UNLABEL = (ref: string): Step => ({
+  kind: 'release',
+  command: `kubectl label ${ref} app.kubernetes.io/managed-by-`,
+  why: 'kept, and no Helm release manages it any more: its managed-by label goes too',
+});
 /** Objects (as kubectl takes them) that steps delete, and those whose release marks steps remove. */
 const deleted = (steps: readonly Step[]) => steps.filter((s) => s.command.startsWith('kubectl delete ') && !s.command.startsWith('kubectl delete secret,configmap ')).map((s) => s.command.slice('kubectl delete '.length).split(' --')[0]);
 const unmarked = (steps: readonly Step[]) => steps.filter((s) => s.kind === 'release' && s.command.startsWith('kubectl annotate ')).map((s) => s.command.slice('kubectl annotate '.length).split(' meta.helm.sh/')[0]);
@@ -319,6 +325,22 @@ describe('eligibleNodes', () => {
       expect(eligibleNodes(affinity([{ key: 'tier', operator: 'Exists' }, { key: 'size', operator: 'Lt', values: ['3'] }]), nodes)).toEqual(['n1', 'n2']);
       expect(eligibleNodes(affinity([{ key: 'tier', operator: 'In', values: ['a'] }], [{ key: 'tier', operator: 'DoesNotExist' }]), nodes)).toEqual(['bare', 'n1']);
     });
+
+    const required = (...nodeSelectorTerms: Record<string, unknown>[]) => pod({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms } } } });
+
+    it('a term without requirements matches no node, as the scheduler reads it; another term still can', () => {
+      expect(eligibleNodes(required({}), nodes)).toEqual([]);
+      expect(eligibleNodes(required({ matchExpressions: [], matchFields: [] }), nodes)).toEqual([]);
+      expect(eligibleNodes(required({}, { matchExpressions: [{ key: 'tier', operator: 'In', values: ['b'] }] }), nodes)).toEqual(['n2']);
+    });
+
+    it('matchFields: metadata.name In and NotIn, ANDed with the expressions of its term; another field matches nothing', () => {
+      const byName = (operator: string, values: string[]) => ({ key: 'metadata.name', operator, values });
+      expect(eligibleNodes(required({ matchFields: [byName('In', ['n1', 'bare'])] }), nodes)).toEqual(['bare', 'n1']);
+      expect(eligibleNodes(required({ matchFields: [byName('NotIn', ['n1', 'bare'])] }), nodes)).toEqual(['n2', 'n3']);
+      expect(eligibleNodes(required({ matchExpressions: [{ key: 'tier', operator: 'Exists' }], matchFields: [byName('In', ['n1', 'bare'])] }), nodes)).toEqual(['n1']);
+      expect(eligibleNodes(required({ matchFields: [{ key: 'metadata.namespace', operator: 'NotIn', values: ['x'] }] }), nodes)).toEqual([]);
+    });
   });
 
   describe('taints and tolerations', () => {
@@ -354,18 +376,24 @@ describe('eligibleNodes', () => {
       expect(tolerating({ operator: 'Equal', value: 'v' })).toEqual(['prefer']);
     });
 
-    it('a DaemonSet also tolerates the node-condition taints its controller adds, and nothing more', () => {
-      const conditions = [
-        node('not-ready', {}, [{ key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' }]),
+    it("taints of a node's state (conditions, cordoning) keep no node out, whatever the effect: they come and go", () => {
+      const states = [
+        node('not-ready', {}, [{ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }]),
+        node('not-ready-execute', {}, [{ key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' }]),
         node('unreachable', {}, [{ key: 'node.kubernetes.io/unreachable', value: 'x', effect: 'NoExecute' }]),
         node('disk', {}, [{ key: 'node.kubernetes.io/disk-pressure', effect: 'NoSchedule' }]),
         node('memory', {}, [{ key: 'node.kubernetes.io/memory-pressure', value: 'x', effect: 'NoSchedule' }]),
         node('pid', {}, [{ key: 'node.kubernetes.io/pid-pressure', value: 'x', effect: 'NoSchedule' }]),
-        node('cordoned', {}, [{ key: 'node.kubernetes.io/unschedulable', value: 'x', effect: 'NoSchedule' }]),
-        node('gpu', {}, [GPU_TAINT]),
+        node('network', {}, [{ key: 'node.kubernetes.io/network-unavailable', effect: 'NoSchedule' }]),
+        node('cordoned', {}, [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }]),
       ];
-      expect(eligibleNodes(pod({}, 'DaemonSet'), conditions)).toEqual(['cordoned', 'disk', 'memory', 'not-ready', 'pid', 'unreachable']);
-      expect(eligibleNodes(pod({}, 'Deployment'), conditions)).toEqual([]);
+      const all = ['cordoned', 'disk', 'memory', 'network', 'not-ready', 'not-ready-execute', 'pid', 'unreachable'];
+      expect(eligibleNodes(pod({}, 'DaemonSet'), states)).toEqual(all);
+      expect(eligibleNodes(pod({}, 'Deployment'), states)).toEqual(all);
+      // but with another taint beside it, or one an administrator sets (out-of-service), only a toleration lets pods in
+      const others = [node('gpu-not-ready', {}, [{ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }, GPU_TAINT]), node('out', {}, [{ key: 'node.kubernetes.io/out-of-service', value: 'nodeshutdown', effect: 'NoExecute' }])];
+      expect(eligibleNodes(pod({}, 'DaemonSet'), others)).toEqual([]);
+      expect(eligibleNodes(pod({ tolerations: TOLERATE_GPU }, 'DaemonSet'), others)).toEqual(['gpu-not-ready']);
     });
   });
 });
@@ -701,6 +729,7 @@ describe('planMigration: device plugin from a Helm chart on our nodes (remove-fi
       { kind: 'wait', command: 'kubectl rollout status daemonset/nvidia-device-plugin-daemonset -n kube-system --timeout=5m', why: 'every pod of ours is ready: the gap ends here' },
       { kind: 'check', command: GPU_CHECK('gpu-a gpu-b'), why: 'after ours is ready: every node of ours (2 now) still advertises nvidia.com/gpu' },
       UNMARK('customresourcedefinition.apiextensions.k8s.io/things.example.com', 'deleting a CRD deletes every custom resource of its kind'),
+      UNLABEL('customresourcedefinition.apiextensions.k8s.io/things.example.com'),
       UNMARK('clusterrole.rbac.authorization.k8s.io/nvidia-device-plugin', 'we render ClusterRole nvidia-device-plugin too (dist/lab/20-nvidia-device-plugin.yaml): it is taken over, not deleted'),
     ]);
     // the kept objects are never deleted, the CRD of another release is not touched, and no step runs helm
@@ -745,6 +774,7 @@ describe('planMigration: device plugin from a Helm chart on our nodes (remove-fi
       '7. [check]',
       '8. [release]',
       '9. [release]',
+      '10. [release]',
     ]);
     expect(lines.filter((l) => /^ {2}\d+\. \[\w+\] helm /.test(l))).toEqual([]);
     expect(lines).toContain('  4. [release] kubectl delete secret,configmap -n nvidia-device-plugin -l owner=helm,name=nvdp');
@@ -952,6 +982,7 @@ describe('planMigration: DCGM exporter (side by side is harmless)', () => {
       { kind: 'remove', command: 'kubectl delete role.rbac.authorization.k8s.io/mon -n monitoring --wait=true', why: REMOVE_WHY('mon') },
       RECORD('mon', 'monitoring'),
       UNMARK('customresourcedefinition.apiextensions.k8s.io/metrics.example.com', 'deleting a CRD deletes every custom resource of its kind'),
+      UNLABEL('customresourcedefinition.apiextensions.k8s.io/metrics.example.com'),
     ]);
     expectNoHelm(c.steps);
   });
@@ -1028,6 +1059,28 @@ describe('planMigration: cluster-autoscaler (never two at once)', () => {
     expect(unmarked(c.steps)).toEqual([]);
     expectNoHelm(c.steps);
   });
+
+  it('waits for the pods of a Deployment selected by expressions with the same selector, in set-based form (never an empty -l)', () => {
+    const byExpressions = {
+      ...theirs,
+      spec: {
+        ...(theirs.spec as object),
+        selector: {
+          matchLabels: { app: 'ca' },
+          matchExpressions: [
+            { key: 'tier', operator: 'In', values: ['a', 'b'] },
+            { key: 'track', operator: 'NotIn', values: ['canary'] },
+            { key: 'autoscaler', operator: 'Exists' },
+            { key: 'legacy', operator: 'DoesNotExist' },
+          ],
+        },
+      },
+    } as LiveObject;
+    const onlyExpressions = { ...theirs, spec: { ...(theirs.spec as object), selector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['ca'] }] } } } as LiveObject;
+    const waitOf = (t: LiveObject) => component(planMigration('lab', 'dist/lab', files, [...NODES, t]), 'cluster-autoscaler').steps.find((s) => s.kind === 'wait')!.command;
+    expect(waitOf(byExpressions)).toBe("kubectl wait --for=delete pod -l 'app=ca,tier in (a,b),track notin (canary),autoscaler,!legacy' -n kube-system --timeout=2m");
+    expect(waitOf(onlyExpressions)).toBe("kubectl wait --for=delete pod -l 'app in (ca)' -n kube-system --timeout=2m");
+  });
 });
 
 describe('planMigration: DRA driver (claims, DeviceClasses, a controller without counterpart)', () => {
@@ -1089,7 +1142,9 @@ describe('planMigration: DRA driver (claims, DeviceClasses, a controller without
         'deviceclass.resource.k8s.io/mig.nvidia.com',
         'claims ask for it (ResourceClaim ml/m1, ResourceClaim ml/m2, ResourceClaim ml/m3): deleting it would fail their next allocation',
       ),
+      UNLABEL('deviceclass.resource.k8s.io/mig.nvidia.com'),
       UNMARK('deviceclass.resource.k8s.io/vfio.gpu.nvidia.com', 'claims ask for it (ResourceClaim ml/v1): deleting it would fail their next allocation'),
+      UNLABEL('deviceclass.resource.k8s.io/vfio.gpu.nvidia.com'),
     ]);
     // no kept object is deleted; every one has its marks removed; no step runs helm
     const kept = unmarked(c.steps);

@@ -175,6 +175,23 @@ function requirementHolds(labels: Record<string, string>, r: NodeSelectorRequire
   }
 }
 
+interface NodeSelectorTerm {
+  readonly matchExpressions?: readonly NodeSelectorRequirement[];
+  readonly matchFields?: readonly NodeSelectorRequirement[];
+}
+
+/**
+ * As the scheduler reads a required term: every requirement of both lists holds; a term with none matches no
+ * node. matchFields knows only metadata.name (In, NotIn), as the API server allows.
+ */
+function termHolds(term: NodeSelectorTerm, node: LiveObject): boolean {
+  const expressions = term.matchExpressions ?? [];
+  const fields = term.matchFields ?? [];
+  if (expressions.length + fields.length === 0) return false;
+  const labels = node.metadata.labels ?? {};
+  return expressions.every((r) => requirementHolds(labels, r)) && fields.every((r) => r.key === 'metadata.name' && requirementHolds({ 'metadata.name': node.metadata.name }, r));
+}
+
 function tolerates(t: Toleration, taint: Taint): boolean {
   if (t.effect && t.effect !== taint.effect) return false;
   if (!t.key) return t.operator === 'Exists';
@@ -182,28 +199,34 @@ function tolerates(t: Toleration, taint: Taint): boolean {
   return t.operator === 'Exists' || (t.value ?? '') === (taint.value ?? '');
 }
 
-/** Tolerations the DaemonSet controller adds to every pod it creates (pkg/controller/daemon/util). */
-const DAEMONSET_TOLERATIONS: readonly Toleration[] = [
+/**
+ * Taints Kubernetes sets from a node's state: its conditions (the API server gives every new node not-ready
+ * until its kubelet reports Ready) and cordoning. They come and go, so none of them keeps a node out: a plan
+ * made while a node is NotReady, under pressure or cordoned must hold once it is not, when the pods the taint
+ * kept away arrive.
+ */
+const STATE_TAINTS: ReadonlySet<string> = new Set([
   'node.kubernetes.io/not-ready',
   'node.kubernetes.io/unreachable',
   'node.kubernetes.io/disk-pressure',
   'node.kubernetes.io/memory-pressure',
   'node.kubernetes.io/pid-pressure',
+  'node.kubernetes.io/network-unavailable',
   'node.kubernetes.io/unschedulable',
-].map((key) => ({ key, operator: 'Exists' }));
+]);
 
 /** Names of the nodes the workload's pods may be placed on, sorted. */
 export function eligibleNodes(workload: { readonly kind: string; readonly [key: string]: unknown }, nodes: readonly LiveObject[]): string[] {
   const spec = podSpecOf(workload as unknown as LiveObject) ?? {};
   const selector: Record<string, string> = spec.nodeSelector ?? {};
-  const terms: { matchExpressions?: NodeSelectorRequirement[] }[] = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
-  const tolerations: Toleration[] = [...(spec.tolerations ?? []), ...(workload.kind === 'DaemonSet' ? DAEMONSET_TOLERATIONS : [])];
+  const terms: NodeSelectorTerm[] = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  const tolerations: Toleration[] = spec.tolerations ?? [];
   return nodes
     .filter((n) => {
       const labels = n.metadata.labels ?? {};
       if (!Object.entries(selector).every(([k, v]) => labels[k] === v)) return false;
-      if (terms.length > 0 && !terms.some((t) => (t.matchExpressions ?? []).every((r) => requirementHolds(labels, r)))) return false;
-      const taints: Taint[] = ((n.spec as { taints?: Taint[] } | undefined)?.taints ?? []).filter((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+      if (terms.length > 0 && !terms.some((t) => termHolds(t, n))) return false;
+      const taints: Taint[] = ((n.spec as { taints?: Taint[] } | undefined)?.taints ?? []).filter((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !STATE_TAINTS.has(t.key));
       return taints.every((taint) => tolerations.some((t) => tolerates(t, taint)));
     })
     .map((n) => n.metadata.name)
@@ -289,10 +312,15 @@ function kubectlRef(o: Pick<Manifest, 'apiVersion' | 'kind' | 'metadata'>): stri
   return `${resource}/${o.metadata.name}${o.metadata.namespace ? ` -n ${o.metadata.namespace}` : ''}`;
 }
 
-function selectorString(matchLabels: Record<string, string>): string {
-  return Object.entries(matchLabels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
+/** A workload's label selector as `kubectl -l` takes it: matchLabels, then matchExpressions in set-based form. */
+function selectorString(selector: { matchLabels?: Record<string, string>; matchExpressions?: NodeSelectorRequirement[] } | undefined): string {
+  const setBased = (r: NodeSelectorRequirement) => {
+    const values = `(${(r.values ?? []).join(',')})`;
+    if (r.operator === 'In') return `${r.key} in ${values}`;
+    if (r.operator === 'NotIn') return `${r.key} notin ${values}`;
+    return r.operator === 'Exists' ? r.key : `!${r.key}`;
+  };
+  return [...Object.entries(selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`), ...(selector?.matchExpressions ?? []).map(setBased)].join(',');
 }
 
 const sameIdentity = (a: Pick<Manifest, 'apiVersion' | 'kind' | 'metadata'>, b: Pick<Manifest, 'apiVersion' | 'kind' | 'metadata'>) => objectIdentity(a) === objectIdentity(b);
@@ -514,7 +542,7 @@ function planComponent(
       steps.push({ kind: 'wait', command: `kubectl wait --for=condition=Ready ${kubectlRef(o.object)} --timeout=2m`, why: 'ours has synced the Secret' });
     }
     steps.push(...removeTheirs(found.filter((o) => helmReleaseOf(o))));
-    return { ...base, strategy, reason: reasons.join('; '), warnings, steps: withReleaseCleanup(steps, keep, keepWhy) };
+    return { ...base, strategy, reason: reasons.join('; '), warnings, steps: withReleaseCleanup(steps, keep, keepWhy, (o) => oursByIdentity.has(objectIdentity(o))) };
   }
 
   // 1. same name as ours: the apply would take it over
@@ -524,7 +552,7 @@ function planComponent(
   });
   const clashing = sameName.filter((t) => !adoptable.includes(t));
   for (const t of adoptable) {
-    reasons.push(`${describeObject(t)} has our name and our selector (${selectorString((t.spec as any).selector.matchLabels ?? {})}), which cannot change: the apply takes it over in place and the rollout replaces its pods node by node, never two on one node`);
+    reasons.push(`${describeObject(t)} has our name and our selector (${selectorString((t.spec as any).selector)}), which cannot change: the apply takes it over in place and the rollout replaces its pods node by node, never two on one node`);
   }
   for (const t of clashing) {
     const o = ourWorkloads.find((x) => sameIdentity(x.object, t))!;
@@ -573,7 +601,7 @@ function planComponent(
   // then the rest of theirs goes.
   const before: Step[] = [];
   for (const t of scaleDown) {
-    const sel = selectorString((t.spec as any)?.selector?.matchLabels ?? {});
+    const sel = selectorString((t.spec as any)?.selector);
     before.push({ kind: 'scale', command: `kubectl scale ${kubectlRef(t)} --replicas=0`, why: 'theirs stops before ours starts: never two autoscalers' });
     before.push({ kind: 'wait', command: `kubectl wait --for=delete pod -l ${shellQuote(sel)} -n ${t.metadata.namespace} --timeout=2m`, why: 'its last pod is gone' });
   }
@@ -616,7 +644,7 @@ function planComponent(
   const laterReleases = uniqueReleases([...later, ...adoptable]).filter((r) => !earlyReleases.some((x) => releaseKey(x) === releaseKey(r)));
   for (const r of laterReleases) steps.push(...removeRelease(r));
   steps.push(...removeTheirs(later.filter((o) => !helmReleaseOf(o))));
-  return { ...base, strategy, reason: reasons.join('; '), warnings, steps: withReleaseCleanup(steps, keep, keepWhy) };
+  return { ...base, strategy, reason: reasons.join('; '), warnings, steps: withReleaseCleanup(steps, keep, keepWhy, (o) => oursByIdentity.has(objectIdentity(o))) };
 }
 
 type Named = { readonly name: string; readonly [key: string]: unknown };
@@ -699,15 +727,23 @@ function listPaths(patch: Record<string, unknown>, prefix = ''): string[] {
   return Object.entries(patch).flatMap(([k, v]) => (Array.isArray(v) ? [`${prefix}${k}`] : listPaths(v as Record<string, unknown>, `${prefix}${k}.`)));
 }
 
-/** Kept objects of a removed release still name it: those marks go, so nothing points at a release that is gone. */
-function withReleaseCleanup(steps: Step[], keep: readonly LiveObject[], keepWhy: (o: LiveObject) => string): Step[] {
+/**
+ * Kept objects of a removed release still name it: those marks go, so nothing points at a release that is
+ * gone. An object we do not render also loses its `managed-by: Helm` label (ours get our label from the apply).
+ */
+function withReleaseCleanup(steps: Step[], keep: readonly LiveObject[], keepWhy: (o: LiveObject) => string, rendered: (o: LiveObject) => boolean): Step[] {
   return [
     ...steps,
-    ...keep.map<Step>((o) => ({
-      kind: 'release',
-      command: `kubectl annotate ${kubectlRef(o)} ${HELM_RELEASE_NAME}- ${HELM_RELEASE_NAMESPACE}-`,
-      why: `kept: ${keepWhy(o)}; the release is gone, so its marks go too (a later helm install would claim the object)`,
-    })),
+    ...keep.flatMap<Step>((o) => [
+      {
+        kind: 'release',
+        command: `kubectl annotate ${kubectlRef(o)} ${HELM_RELEASE_NAME}- ${HELM_RELEASE_NAMESPACE}-`,
+        why: `kept: ${keepWhy(o)}; the release is gone, so its marks go too (a later helm install would claim the object)`,
+      },
+      ...(o.metadata.labels?.[MANAGED_BY] === HELM_MANAGED_BY && !rendered(o)
+        ? [{ kind: 'release' as const, command: `kubectl label ${kubectlRef(o)} ${MANAGED_BY}-`, why: 'kept, and no Helm release manages it any more: its managed-by label goes too' }]
+        : []),
+    ]),
   ];
 }
 

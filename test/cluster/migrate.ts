@@ -113,6 +113,8 @@ async function runCase(version: string, launcher: string, h: MigrationHarness, c
     const dra = version === '1.33' ? 'resource.k8s.io/v1beta2' : 'resource.k8s.io/v1';
     const installed = c.fixtures.flatMap((f) => readFixture(h.repo, f)).map((o) => (o.apiVersion === 'resource.k8s.io/v1' ? { ...o, apiVersion: dra } : o));
     const stream = (objs: readonly LiveObject[]) => objs.map((o) => JSON.stringify(o)).join('\n---\n');
+    // The nodes stay NotReady, with the not-ready:NoSchedule taint the API server's TaintNodesByCondition
+    // admission gives every new node: the plan must still see where DaemonSets will run once they are Ready.
     await must('nodes', 'kubectl create -f - >/dev/null', stream(nodes));
     const namespaces = installed.filter((o) => o.kind === 'Namespace');
     if (namespaces.length > 0) await must('namespaces', 'kubectl create -f - >/dev/null', stream(namespaces));
@@ -221,6 +223,8 @@ async function runCase(version: string, launcher: string, h: MigrationHarness, c
     check(leftovers.length === 0, `no object of a removed release is left behind (RBAC, policies, webhooks, config)${leftovers.length ? `: ${leftovers.map(identity).join(', ')}` : ''}`);
     const naming = live.filter((o) => o.metadata.annotations?.[HELM_RELEASE_NAME]);
     check(naming.length === 0, `no object still names a Helm release${naming.length ? `: ${naming.map(identity).join(', ')}` : ''}`);
+    const helmLabelled = live.filter((o) => o.metadata.labels?.['app.kubernetes.io/managed-by'] === 'Helm');
+    check(helmLabelled.length === 0, `no object still says Helm manages it${helmLabelled.length ? `: ${helmLabelled.map(identity).join(', ')}` : ''}`);
     const releaseSecrets = live.filter((o) => o.kind === 'Secret' && o.metadata.labels?.owner === 'helm');
     check(releaseSecrets.length === 0, `no Helm release record is left${releaseSecrets.length ? `: ${releaseSecrets.map(identity).join(', ')}` : ''}`);
     check(danglingBindings(live).length === 0, `no RBAC binding points at a missing role or service account${danglingBindings(live).length ? `: ${danglingBindings(live).join('; ')}` : ''}`);
