@@ -42,7 +42,13 @@ export function loadSite(file: string, options: LoadOptions = {}): Site {
   const env = options.env ?? process.env;
   const read = checked.schemaValid
     ? readSiteInputs(config, caDir, env)
-    : (whereCheckable(config, checked.refused, (c) => readSiteInputs(c, caDir, env)) ?? { inputs: {}, problems: [], warnings: [] });
+    : (whereCheckable(config, checked.refused, (c) => readSiteInputs(c, caDir, env)) ?? {
+        inputs: {},
+        problems: [],
+        // Stryker disable next-line ArrayDeclaration: equivalent, this fallback is taken only when the schema
+        // refused a field, and then loadSite throws below before anything reads the warnings
+        warnings: [],
+      });
   const { inputs, warnings } = read;
   const problems = [...checked.problems, ...outsideOf(checked.refused, read.problems)];
   if (problems.length > 0) throw siteConfigError(file, source.document, problems);
