@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSiteSource } from '../lib/config/load';
-import { mergeOverlay, splitPath } from '../lib/config/overlay';
+import { mergeOverlay, originOf, splitPath } from '../lib/config/overlay';
 import { formatPath } from '../lib/core/paths';
 import { SiteConfigError } from '../lib/config/problems';
 import { loadSite } from '../lib/site/site';
@@ -67,6 +67,14 @@ describe('splitPath', () => {
     for (const segments of [[], ['nodePools', 0, 'count'], ['nodePools', 1, 'labels', 'gpu.example.com/model'], ['a', 'b_c', 3]]) {
       expect(splitPath(formatPath(segments, 'config'))).toEqual(segments);
     }
+    // indexes of more than one digit
+    expect(splitPath('nodePools[12].taints[3]')).toEqual(['nodePools', 12, 'taints', 3]);
+  });
+
+  it('gives up on what is not a config path (a YAML position), from its first character on', () => {
+    expect(splitPath('line 2, column 1')).toBeUndefined();
+    expect(splitPath('a b')).toBeUndefined();
+    expect(splitPath('a.[x]')).toBeUndefined();
   });
 });
 
@@ -152,6 +160,9 @@ describe('site overlays', () => {
     expect(files.map((f) => f.file.slice(dir.length + 1))).toEqual(['d.yaml', 'b.yaml', 'c.yaml', 'a.yaml']);
     // c's base d did not re-apply over b
     expect(document).toMatchObject({ kubernetesVersion: '1.31' });
+    // a site that extends the same base twice lists (and hashes) it once
+    writeFileSync(join(dir, 'twice.yaml'), 'extends: [d.yaml, ./d.yaml]\n');
+    expect(readSiteSource(join(dir, 'twice.yaml')).files.map((f) => f.file.slice(dir.length + 1))).toEqual(['d.yaml', 'twice.yaml']);
   });
 
   it('removes an inherited key with null', () => {
@@ -207,6 +218,13 @@ describe('site overlays', () => {
     expect(lines.some((l) => l.includes(`overlaps networks.vpc (10.0.0.0/8); networks.vpc is set in ${join(dir, 'site.yaml')}`))).toBe(true);
   });
 
+  it('says nothing more about the other side of an overlap set in the same file', () => {
+    const dir = tree({});
+    writeFileSync(join(dir, 'base.yaml'), exampleBase(dir));
+    writeFileSync(join(dir, 'site.yaml'), 'extends: base.yaml\nname: s\nnetworks: {vpc: 10.0.0.0/16, serviceNetwork: 10.0.0.0/16}\n');
+    expect(problemLines(() => loadSite(join(dir, 'site.yaml')))).toEqual([`${join(dir, 'site.yaml')}: networks.serviceNetwork: overlaps networks.vpc (10.0.0.0/16) (got "10.0.0.0/16")`]);
+  });
+
   it('reads registry.caFile relative to the file that sets it, and blames that file when it cannot be read', () => {
     const dir = tree({});
     mkdirSync(join(dir, 'base'));
@@ -241,7 +259,16 @@ describe('site overlays', () => {
 
   it('reports a file that extends itself', () => {
     const dir = tree({ 'a.yaml': 'extends: ./a.yaml\nname: a\n' });
-    expect(problemLines(() => readSiteSource(join(dir, 'a.yaml')))[0]).toMatch(/: extends: extends cycle: .*a\.yaml -> .*a\.yaml \(got "\.\/a\.yaml"\)$/);
+    const a = join(dir, 'a.yaml');
+    expect(problemLines(() => readSiteSource(a))).toEqual([`${a}: extends: extends cycle: ${a} -> ${a} (got "./a.yaml")`]);
+  });
+
+  it('names the files of a cycle as the site file was named: relative beside it, absolute outside its folder', () => {
+    const dir = tree({ 'site/a.yaml': 'extends: ../common/b.yaml\n', 'common/b.yaml': 'extends: [../site/c.yaml]\n', 'site/c.yaml': 'extends: a.yaml\n' });
+    const site = relative(process.cwd(), join(dir, 'site'));
+    expect(problemLines(() => readSiteSource(join(site, 'a.yaml')))).toEqual([
+      `${join(site, 'c.yaml')}: extends: extends cycle: ${join(site, 'a.yaml')} -> ${join(dir, 'common', 'b.yaml')} -> ${join(site, 'c.yaml')} -> ${join(site, 'a.yaml')} (got "a.yaml")`,
+    ]);
   });
 
   it('blames the extending file for a missing base, and the base for its own syntax errors', () => {
@@ -258,6 +285,39 @@ describe('site overlays', () => {
     expect(problemLines(() => readSiteSource(join(dir, 'site.yaml')))).toEqual([
       `${join(dir, 'site.yaml')}: extends: must be a file name or a non-empty list of file names (got {"a":1})`,
     ]);
+  });
+
+  it('rejects an empty name, an empty list and a list with an empty name or a non-name, before reading anything', () => {
+    const dir = tree({ 'base.yaml': 'name: b\n' });
+    for (const [value, got] of [
+      ['""', '""'],
+      ['[]', '[]'],
+      ['[base.yaml, ""]', '["base.yaml",""]'],
+      ['["", base.yaml]', '["","base.yaml"]'],
+      ['[base.yaml, 1]', '["base.yaml",1]'],
+      ['[base.yaml, null]', '["base.yaml",null]'],
+    ]) {
+      writeFileSync(join(dir, 'site.yaml'), `extends: ${value}\nname: s\n`);
+      expect(problemLines(() => readSiteSource(join(dir, 'site.yaml')))).toEqual([
+        `${join(dir, 'site.yaml')}: extends: must be a file name or a non-empty list of file names (got ${got})`,
+      ]);
+    }
+  });
+
+  it('blames the site file for a top-level field no file sets', () => {
+    const dir = tree({ 'base.yaml': 'kubernetesVersion: "1.34"\n', 'site.yaml': 'extends: base.yaml\nname: s\n' });
+    const source = readSiteSource(join(dir, 'site.yaml'));
+    expect(originOf(source.file, source.document, 'cluster')).toBe(join(dir, 'site.yaml'));
+    expect(originOf(source.file, source.document, 'cluster.region')).toBe(join(dir, 'site.yaml'));
+    expect(originOf(source.file, source.document, '(root)')).toBe(join(dir, 'site.yaml'));
+    expect(originOf(source.file, source.document, 'kubernetesVersion')).toBe(join(dir, 'base.yaml'));
+  });
+
+  it('keeps attribution on a copy of the document made with a spread (a caller overriding a field)', () => {
+    const dir = tree({ 'base.yaml': 'kubernetesVersion: "1.34"\n', 'site.yaml': 'extends: base.yaml\nname: s\n' });
+    const source = readSiteSource(join(dir, 'site.yaml'));
+    const copy = { ...(source.document as object), name: 't' };
+    expect(originOf(source.file, copy, 'kubernetesVersion')).toBe(join(dir, 'base.yaml'));
   });
 });
 

@@ -6,7 +6,7 @@ import { BoundedMap } from '../core/bounded-map';
 import { ERROR_KEYWORD } from './common';
 import { resolveSite, type ParsedFile } from './overlay';
 import { configPath } from '../core/paths';
-import { SiteConfigError, type Problem } from './problems';
+import { SiteConfigError, UnreadableSiteFileError, type Problem } from './problems';
 import { readRegularFile, UnreadableFileError } from './read-file';
 import { SiteSchema, type SiteConfig } from './schema';
 import precompiledValidator from './site-validator.generated';
@@ -99,7 +99,7 @@ function readSiteFile(file: string): ParsedFile {
     bytes = readRegularFile(file, 'a site config YAML file');
   } catch (err) {
     if (!(err instanceof UnreadableFileError)) throw err;
-    throw new SiteConfigError(file, [{ path: '(root)', message: `cannot read the file: ${err.reason}` }]);
+    throw new UnreadableSiteFileError(file, err.reason);
   }
   // latin1 maps every byte to one character: the key holds the exact bytes
   const key = `${file}\0${bytes.toString('latin1')}`;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isRecord } from '../core/json';
 import { configPath } from '../core/paths';
-import { formatProblem, SiteConfigError, type Problem } from './problems';
+import { formatProblem, SiteConfigError, UnreadableSiteFileError, type Problem } from './problems';
 
 /**
  * Site overlays: a site file may say `extends: base.yaml` (or a list) to start from other files.
@@ -68,18 +68,14 @@ export function resolveSite(file: string, read: FileReader): ResolvedSite {
         baseParsed = read(baseFile);
       } catch (err) {
         // an unreadable base is the extending file's mistake; a broken base is the base's own
-        if (err instanceof SiteConfigError && err.file === baseFile && err.problems.some((p) => p.message.startsWith('cannot read'))) {
-          const reason = err.problems[0].message.replace(/^cannot read the file: /, '');
-          throw new SiteConfigError(parsed.file, [{ path, message: `cannot read the extended file ${baseFile} (${reason})`, value: base.name }]);
-        }
-        throw err;
+        if (!(err instanceof UnreadableSiteFileError)) throw err;
+        throw new SiteConfigError(parsed.file, [{ path, message: `cannot read the extended file ${baseFile} (${err.reason})`, value: base.name }]);
       }
       visit(baseParsed, [...stack, key]);
     }
-    if (!applied.has(key)) {
-      applied.add(key);
-      order.push(parsed);
-    }
+    // a file is visited only when it is not applied yet, and applied once its bases are
+    applied.add(key);
+    order.push(parsed);
   };
   visit(top, []);
 
@@ -136,25 +132,16 @@ const ORIGINS = Symbol('site-config-origins');
 export type OriginLookup = (segments: readonly (string | number)[]) => string;
 
 function attachOrigins(document: Doc, order: readonly ParsedFile[]): Doc {
+  // The last file that sets the longest prefix of the path. A list is set as a whole (hasPath does not
+  // go into lists), so the file that set the list set every item in it; a missing field (`is required`,
+  // or removed by `null`) is blamed on the file that set its parent; the empty prefix, which every file
+  // has, on the site file itself.
   const lookup: OriginLookup = (segments) => {
-    // a list is set as a whole, so the file that set the list set every item in it
-    let cut = segments.length;
-    let node: unknown = document;
-    for (let i = 0; i < segments.length; i++) {
-      if (Array.isArray(node)) {
-        cut = i;
-        break;
-      }
-      node = isRecord(node) ? node[segments[i] as string] : undefined;
-    }
-    // a missing field (`is required`, or removed by `null`) is blamed on the file that set its parent
-    for (let len = cut; len > 0; len--) {
+    for (let len = segments.length; ; len--) {
       const prefix = segments.slice(0, len);
-      for (let f = order.length - 1; f >= 0; f--) {
-        if (hasPath(order[f].document, prefix)) return order[f].file;
-      }
+      const setter = order.findLast((parsed) => hasPath(parsed.document, prefix));
+      if (setter) return setter.file;
     }
-    return order[order.length - 1].file;
   };
   Object.defineProperty(document, ORIGINS, { value: lookup, enumerable: true });
   return document;
@@ -163,7 +150,7 @@ function attachOrigins(document: Doc, order: readonly ParsedFile[]): Doc {
 function hasPath(document: unknown, segments: readonly (string | number)[]): boolean {
   let node = document;
   for (const s of segments) {
-    if (!isRecord(node) || !(String(s) in node)) return false;
+    if (!isRecord(node) || !Object.hasOwn(node, String(s))) return false;
     node = node[String(s)];
   }
   return true;
@@ -210,7 +197,6 @@ export function originOf(file: string, document: unknown, path: string): string 
 
 /** The error to throw for problems found in `document`: attributed per file when it was merged from several. */
 export function siteConfigError(file: string, document: unknown, problems: readonly Problem[]): SiteConfigError {
-  if (!originLookup(document)) return new SiteConfigError(file, problems);
   const files = problems.map((p) => originOf(file, document, p.path));
   // the other side of a two-field problem may come from another file: say which
   const located = problems.map((p, i) => {

@@ -23,6 +23,16 @@ export class SiteConfigError extends Error {
   }
 }
 
+/** A site config file that cannot be read at all (missing, a folder, no permission): `reason` says why in words. */
+export class UnreadableSiteFileError extends SiteConfigError {
+  constructor(
+    file: string,
+    readonly reason: string,
+  ) {
+    super(file, [{ path: '(root)', message: `cannot read the file: ${reason}` }]);
+  }
+}
+
 export function formatProblem(file: string, problem: Problem): string {
   const got = problem.value === undefined ? '' : ` (got ${formatValue(problem.value)})`;
   return `${file}: ${problem.path}: ${problem.message}${got}`;
