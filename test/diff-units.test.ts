@@ -367,6 +367,22 @@ describe('diffSiteOutput', () => {
     });
   });
 
+  it('compares a committed chart file as text when one of its documents has a YAML error, even one that still reads as an object', () => {
+    // A repeated key is an error (kubectl refuses the file), though the parser still builds an object from it.
+    const repeated = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  name: c\n';
+    expect(siteDiff({ '10-a.yaml': `${yaml(a1)}---\n${repeated}` }, { '10-a.yaml': yaml(a1) }, { '10-a.yaml': [a1] })).toEqual({
+      objects: [{ op: 'added', object: 'ConfigMap ns/a', file: '10-a.yaml' }],
+      files: [{ op: 'changed', path: '10-a.yaml', hunks: ['@@ -7,7 +7,1 @@', '   x: "1"', '----', '-apiVersion: v1', '-kind: ConfigMap', '-metadata:', '-  name: b', '-  name: c'] }],
+    });
+  });
+
+  it('compares a committed chart file as text when only some of its documents are objects', () => {
+    expect(siteDiff({ '10-a.yaml': `${yaml(a1)}---\njust text\n` }, { '10-a.yaml': yaml(a1) }, { '10-a.yaml': [a1] })).toEqual({
+      objects: [{ op: 'added', object: 'ConfigMap ns/a', file: '10-a.yaml' }],
+      files: [{ op: 'changed', path: '10-a.yaml', hunks: ['@@ -7,3 +7,1 @@', '   x: "1"', '----', '-just text'] }],
+    });
+  });
+
   it('does not read committed YAML without a string apiVersion, a string kind and a metadata map as objects', () => {
     const notObjects = [
       'apiVersion: v1\nmetadata:\n  name: a\n',

@@ -18,9 +18,10 @@ export type FieldChange =
   | { readonly op: 'added'; readonly path: string; readonly after: unknown }
   | { readonly op: 'removed'; readonly path: string; readonly before: unknown };
 
+/** Only a changed object has a `fromFile`; the others declare it absent, so any diff can be asked for it. */
 export type ObjectDiff =
-  | { readonly op: 'added'; readonly object: string; readonly file: string }
-  | { readonly op: 'removed'; readonly object: string; readonly file: string }
+  | { readonly op: 'added'; readonly object: string; readonly file: string; readonly fromFile?: undefined }
+  | { readonly op: 'removed'; readonly object: string; readonly file: string; readonly fromFile?: undefined }
   | {
       readonly op: 'changed';
       readonly object: string;
@@ -54,8 +55,7 @@ const ITEM_KEYS = ['name', 'mountPath', 'devicePath', 'containerPort', 'port', '
 
 /** The field every item of both lists has, with values unique within each list; undefined: compare by position. */
 function itemKey(before: readonly Json[], after: readonly Json[]): string | undefined {
-  const items = [...before, ...after];
-  if (items.length === 0 || !items.every(isRecord)) return undefined;
+  if (![...before, ...after].every(isRecord)) return undefined;
   return ITEM_KEYS.find((key) =>
     [before, after].every((list) => {
       const values = list.map((item) => (item as Record<string, unknown>)[key]);
@@ -160,24 +160,24 @@ export function redactSecretChanges(object: Manifest, changes: readonly FieldCha
   const secret = (path: string) => /^(data|stringData)(\.|\[|$)/.test(path);
   return changes.map((c) => {
     if (!secret(c.path)) return c;
-    const encoding = c.path.startsWith('stringData') ? 'utf8' : 'base64';
-    if (c.op === 'changed') return { ...c, before: redacted(c.before, encoding), after: redacted(c.after, encoding) };
-    if (c.op === 'added') return { ...c, after: redacted(c.after, encoding) };
-    return { ...c, before: redacted(c.before, encoding) };
+    const base64 = c.path.startsWith('data'); // data holds base64, stringData the text itself
+    if (c.op === 'changed') return { ...c, before: redacted(c.before, base64), after: redacted(c.after, base64) };
+    if (c.op === 'added') return { ...c, after: redacted(c.after, base64) };
+    return { ...c, before: redacted(c.before, base64) };
   });
 }
 
-function redacted(value: unknown, encoding: 'utf8' | 'base64'): unknown {
-  if (typeof value === 'string') return `<redacted, ${Buffer.byteLength(value, encoding)} bytes>`;
-  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redacted(v, encoding)]));
+function redacted(value: unknown, base64: boolean): unknown {
+  if (typeof value === 'string') return `<redacted, ${base64 ? Buffer.byteLength(value, 'base64') : Buffer.byteLength(value)} bytes>`;
+  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redacted(v, base64)]));
   return '<redacted>';
 }
 
-/** Every file below `dir`, relative, skipping dot files (staging folders of an interrupted write). */
+/** Every file below `dir`, relative, in no set order, skipping dot files (staging folders of an interrupted write). */
 function listFiles(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
+    for (const name of readdirSync(d)) {
       if (name.startsWith('.')) continue;
       const path = join(d, name);
       if (statSync(path).isDirectory()) walk(path);
@@ -191,23 +191,21 @@ function listFiles(dir: string): string[] {
 /** The objects of a YAML file, or undefined when it does not parse as Kubernetes objects. */
 function parseObjects(text: string): Manifest[] | undefined {
   const docs = parseAllDocuments(text, { version: '1.1' });
-  if (!Array.isArray(docs) || docs.some((d) => d.errors.length > 0)) return undefined;
+  if (docs.some((d) => d.errors.length > 0)) return undefined;
   const values = docs.map((d) => d.toJS() as unknown).filter((v) => v !== null);
   return values.every((v) => isRecord(v) && typeof v.apiVersion === 'string' && typeof v.kind === 'string' && isRecord(v.metadata)) ? (values as Manifest[]) : undefined;
 }
 
-/** Chart files as kustomization.yaml lists them (the committed one may list other files than ours). */
-function kustomizationResources(text: string | undefined): string[] {
-  if (text === undefined) return [];
-  const docs = parseAllDocuments(text);
-  const value = Array.isArray(docs) ? (docs[0]?.toJS() as { resources?: unknown } | undefined) : undefined;
-  return Array.isArray(value?.resources) ? value.resources.filter((r): r is string => typeof r === 'string') : [];
+/** The `files` a kustomization.yaml lists as resources, in its order (the committed one may list other files than ours). */
+function kustomizationResources(kustomization: string, files: readonly string[]): string[] {
+  const value = parseAllDocuments(kustomization)[0]?.toJS() as { resources?: unknown } | undefined;
+  return Array.isArray(value?.resources) ? value.resources.filter((r) => files.includes(r)) : [];
 }
 
 const MAX_HUNK_LINES = 12;
 
 function lineHunks(path: string, before: string, after: string): string[] {
-  const patch = structuredPatch(path, path, before, after, '', '', { context: 1 });
+  const patch = structuredPatch(path, path, before, after, undefined, undefined, { context: 1 });
   const lines: string[] = [];
   for (const hunk of patch.hunks) {
     lines.push(`@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`);
@@ -223,10 +221,9 @@ function lineHunks(path: string, before: string, after: string): string[] {
 export function diffSiteOutput(output: readonly OutputFile[], objects: ReadonlyMap<string, readonly Manifest[]>, dir: string): SiteDiff {
   const committed = existsSync(dir) ? listFiles(dir) : [];
   const read = (p: string) => readFileSync(join(dir, p), 'utf8');
-  const committedKustomization = committed.includes('kustomization.yaml') ? read('kustomization.yaml') : undefined;
   // chart files on the committed side: what its kustomization lists, and ours (never-pruned/ files are listed
   // by their own kustomization)
-  const committedCharts = new Set(kustomizationResources(committedKustomization).filter((r) => committed.includes(r)));
+  const committedCharts = new Set(committed.includes('kustomization.yaml') ? kustomizationResources(read('kustomization.yaml'), committed) : []);
   for (const path of objects.keys()) if (committed.includes(path)) committedCharts.add(path);
 
   const before = new Map<string, Manifest[]>();
@@ -239,8 +236,12 @@ export function diffSiteOutput(output: readonly OutputFile[], objects: ReadonlyM
   const objectDiffs = diffObjects(before, objects);
 
   const ours = new Map(output.map((f) => [f.path, f.content]));
+  let manifestAt = 0;
   for (const path of [...new Set([...ours.keys(), ...committed])].sort()) {
-    if (path === MANIFEST) continue; // below, once the other differences are known
+    if (path === MANIFEST) {
+      manifestAt = files.length; // its place in path order; compared below, once the other differences are known
+      continue;
+    }
     const now = ours.get(path);
     const was = committed.includes(path) ? read(path) : undefined;
     // chart files whose objects were compared: only report bytes when the objects are equal (formatting)
@@ -250,12 +251,13 @@ export function diffSiteOutput(output: readonly OutputFile[], objects: ReadonlyM
     } else if (was === undefined) {
       if (!objects.has(path)) files.push({ op: 'added', path });
     } else if (now !== was) {
-      const objectsDiffer = objectDiffs.some((d) => d.file === path || (d.op === 'changed' && d.fromFile === path));
+      const objectsDiffer = objectDiffs.some((d) => d.file === path || d.fromFile === path);
       if (!comparedAsObjects || !objectsDiffer) files.push(fileChange(path, was, now));
     }
   }
   const manifest = manifestDiff(ours.get(MANIFEST), committed.includes(MANIFEST) ? read(MANIFEST) : undefined, objectDiffs, files);
-  return { objects: objectDiffs, files: manifest ? [...files, manifest].sort(byPath) : files };
+  if (manifest) files.splice(manifestAt, 0, manifest);
+  return { objects: objectDiffs, files };
 }
 
 const MANIFEST = 'manifest.json';
@@ -264,15 +266,17 @@ function parseJson(text: string): Json | undefined {
   try {
     return JSON.parse(text) as Json;
   } catch {
-    return undefined;
+    // not JSON: the caller compares the text
   }
+  return undefined;
 }
 
 /** A changed file: JSON that parses on both sides field by field (a Corefile inside shows as lines), else by line. */
 function fileChange(path: string, was: string, now: string): FileDiff {
-  const [before, after] = path.endsWith('.json') ? [parseJson(was), parseJson(now)] : [undefined, undefined];
-  if (before !== undefined && after !== undefined) {
-    const changes = diffValues(before, after);
+  if (path.endsWith('.json')) {
+    const before = parseJson(was);
+    const after = parseJson(now);
+    const changes = before !== undefined && after !== undefined ? diffValues(before, after) : [];
     if (changes.length > 0) return { op: 'changed', path, changes };
   }
   return { op: 'changed', path, hunks: lineHunks(path, was, now) };
@@ -290,14 +294,10 @@ function manifestDiff(now: string | undefined, was: string | undefined, objects:
   const before = parseJson(was);
   const after = parseJson(now);
   if (!isRecord(before) || !isRecord(after) || !isRecord(before.files) || !isRecord(after.files)) return fileChange(MANIFEST, was, now);
-  const reported = new Set([...files.map((f) => f.path), ...objects.flatMap((d) => (d.op === 'changed' ? [d.file, d.fromFile] : [d.file]))]);
+  const reported = new Set([...files.map((f) => f.path), ...objects.flatMap((d) => [d.file, d.fromFile])]);
   const unreported = (hashes: Record<string, unknown>) => Object.fromEntries(Object.entries(hashes).filter(([path]) => !reported.has(path)));
   const changes = diffValues({ ...before, files: unreported(before.files) }, { ...after, files: unreported(after.files) });
   return changes.length === 0 ? undefined : { op: 'changed', path: MANIFEST, changes };
-}
-
-function byPath(a: FileDiff, b: FileDiff): number {
-  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
 function show(value: unknown): string {
@@ -312,12 +312,12 @@ function multiline(value: unknown): value is string {
 const MAX_FIELD_LINES = 20;
 
 function formatChange(c: FieldChange): string[] {
-  if (c.op === 'changed' && multiline(c.before) && multiline(c.after)) {
+  if (c.op === 'added') return [`+ ${c.path}: ${show(c.after)}`];
+  if (c.op === 'removed') return [`- ${c.path}: ${show(c.before)}`];
+  if (multiline(c.before) && multiline(c.after)) {
     return [`${c.path}: (text)`, ...lineHunks(c.path, c.before, c.after).slice(1).map((l) => `  ${l}`)];
   }
-  if (c.op === 'changed') return [`${c.path}: ${show(c.before)} → ${show(c.after)}`];
-  if (c.op === 'added') return [`+ ${c.path}: ${show(c.after)}`];
-  return [`- ${c.path}: ${show(c.before)}`];
+  return [`${c.path}: ${show(c.before)} → ${show(c.after)}`];
 }
 
 export interface FormatOptions {

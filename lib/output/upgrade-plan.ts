@@ -126,8 +126,9 @@ export const IMMUTABLE_FIELDS: readonly ImmutableRule[] = [
 export function immutableChanges(object: Pick<Manifest, 'apiVersion' | 'kind'>, changes: readonly FieldChange[]): { fields: string[]; why: string } | undefined {
   const group = apiGroup(object.apiVersion);
   const rule = IMMUTABLE_FIELDS.find((r) => r.group === group && r.kinds.includes(object.kind));
-  const fields = rule ? changes.map((c) => c.path).filter((p) => rule.fields.test(p)) : [];
-  return rule && fields.length > 0 ? { fields, why: rule.why } : undefined;
+  if (!rule) return undefined;
+  const fields = changes.map((c) => c.path).filter((p) => rule.fields.test(p));
+  return fields.length > 0 ? { fields, why: rule.why } : undefined;
 }
 
 /** A `resource.k8s.io` device request in the v1 shape: v1alpha3/v1beta1 keep the device fields flat, v1 under `exactly`. */
@@ -182,13 +183,14 @@ function located(object: Manifest, file: string) {
 /** Objects whose API version `schemas` does not serve, or serves only with a runtime-config EKS does not set. */
 function unserved(objects: readonly Manifest[], schemas: SchemaSet): string[] {
   return objects.flatMap((o) => {
-    const problem = schemas.validate(o).find((p) => p.path.length === 1 && p.path[0] === 'apiVersion');
+    // apiVersion is a string, so a problem there is on the field itself
+    const problem = schemas.validate(o).find((p) => p.path[0] === 'apiVersion');
     return problem ? [`${describeObject(o)} (${o.apiVersion})`] : [];
   });
 }
 
-function yamlValue(text: string | undefined): unknown {
-  return text === undefined ? undefined : Array.from(parseAllDocuments(text), (d) => d.toJS() as unknown);
+function yamlValue(text: string): unknown {
+  return Array.from(parseAllDocuments(text), (d) => d.toJS() as unknown);
 }
 
 function nodeConfigChanges(before: SiteBuild, after: SiteBuild): PlannedChange[] {
@@ -223,8 +225,8 @@ export function planUpgrade(before: SiteBuild, after: SiteBuild): UpgradePlan {
       continue;
     }
     if (d.op === 'removed') {
-      const old = oldObjects.get(`${d.file}\0${d.object}`);
-      if (old) removed.push(located(old, d.file));
+      // a removed object is one of the old render's, so the lookup always finds it
+      removed.push(located(oldObjects.get(`${d.file}\0${d.object}`) as Manifest, d.file));
       continue;
     }
     // What the server compares: the stored object converted to the new version, against the new render.
