@@ -53,6 +53,8 @@ describe('checkCost', () => {
 describe('kubeletLabelProblem', () => {
   it('lets kubelet set unprefixed labels and labels of other domains', () => {
     for (const key of ['gpu', 'example.com/gpu', 'notkubernetes.io/x', 'k8s.io.example.com/x', 'kubernetes.iox/y']) expect(kubeletLabelProblem(key), key).toBeUndefined();
+    // no "/": the whole key is a name, even one that is a restricted domain but for its last character
+    for (const key of ['kubernetes.iox', 'k8s.iox', 'eks.amazonaws.comx']) expect(kubeletLabelProblem(key), key).toBeUndefined();
   });
 
   it('refuses kubernetes.io and k8s.io prefixes and their subdomains', () => {

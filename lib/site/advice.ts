@@ -10,29 +10,32 @@ interface DefaultedSchema {
   readonly properties?: Record<string, DefaultedSchema>;
 }
 
-/** What the loader fills in for `schema` when it is left out: its default, with nested defaults applied. */
+/**
+ * What the loader fills in for `schema` when it is left out: its default, with the defaults of its
+ * properties applied (undefined for a property without one: the loader leaves it out, and so does JSON.stringify).
+ */
 function defaultValue(schema: DefaultedSchema): unknown {
-  if (!schema.properties || !isRecord(schema.default)) return schema.default;
-  const nested = Object.entries(schema.properties).flatMap(([key, field]) => {
-    const value = defaultValue(field);
-    return value === undefined ? [] : [[key, value] as const];
-  });
+  if (!isRecord(schema.default)) return schema.default;
+  const nested = Object.entries(schema.properties ?? {}).map(([key, field]) => [key, defaultValue(field)] as const);
   return { ...Object.fromEntries(nested), ...schema.default };
 }
 
-/** The fields of a component's section (other than `enabled`) set to something else than their default. */
+/**
+ * The fields of a component's section set to something else than their default. Asked only of enabled
+ * components, and `enabled` defaults to true, so it is never among them.
+ */
 function changedSettings(section: 'devicePlugin' | 'draDriver', config: SiteConfig): string[] {
   const defaults = defaultValue(gpuProperties[section]) as Record<string, unknown>;
   const values = config[section] as Record<string, unknown>;
-  return Object.keys(defaults).filter((key) => key !== 'enabled' && JSON.stringify(values[key]) !== JSON.stringify(defaults[key]));
+  return Object.keys(defaults).filter((key) => JSON.stringify(values[key]) !== JSON.stringify(defaults[key]));
 }
 
 /** Settings that cannot reach the output: the component has nothing to run on, so they are silently ignored. */
 function noOpSettings(config: SiteConfig): string[] {
   const advice: string[] = [];
   const idle: [('devicePlugin' | 'draDriver'), boolean, string][] = [
-    ['devicePlugin', runsDevicePlugin(config), 'the device plugin does not run on this site (no devicePlugin pool with servers, no cloud node group with NVIDIA instances)'],
-    ['draDriver', runsDraDriver(config), 'the DRA driver does not run on this site (no dra pool with servers)'],
+    ['devicePlugin', runsDevicePlugin(config), 'the device plugin does not run on this site (no devicePlugin pool, no cloud node group with NVIDIA instances)'],
+    ['draDriver', runsDraDriver(config), 'the DRA driver does not run on this site (no dra pool)'],
   ];
   for (const [section, runs, why] of idle) {
     if (runs || !config[section].enabled) continue;
@@ -135,6 +138,7 @@ export function exampleValueAdvice(config: SiteConfig, caSubjects: readonly stri
   const nfs = config.storage.nfs;
   if (nfs.enabled && nfs.server === id.nfs.server && nfs.path === id.nfs.path) found.push(['storage.nfs', `${nfs.server}:${nfs.path}`]);
   const role = config.clusterAutoscaler.iamRoleArn;
+  // Stryker disable next-line OptionalChaining: equivalent, the semantic checks refuse an enabled autoscaler without iamRoleArn
   if (config.clusterAutoscaler.enabled && role?.split(':')[4] === id.awsAccount) found.push(['clusterAutoscaler.iamRoleArn', `account ${id.awsAccount}`]);
   if (config.pullSecrets.enabled && config.pullSecrets.username === id.robot) found.push(['pullSecrets.username', id.robot]);
   if (config.pullSecrets.enabled && config.pullSecrets.externalSecret.key === id.secretKey) found.push(['pullSecrets.externalSecret.key', id.secretKey]);

@@ -60,9 +60,9 @@ const KUBELET_ALLOWED_LABELS = new Set([
 ]);
 
 export function kubeletLabelProblem(key: string): string | undefined {
-  const slash = key.lastIndexOf('/');
-  if (slash < 0) return undefined;
-  const prefix = key.slice(0, slash);
+  // without a "/" the key is a bare name: no prefix to restrict
+  if (!key.includes('/')) return undefined;
+  const prefix = key.slice(0, key.lastIndexOf('/'));
   if (prefix === 'eks.amazonaws.com') return 'is set by nodeadm itself (eks.amazonaws.com/*); remove it from the pool labels';
   const restricted = ['kubernetes.io', 'k8s.io'].some((d) => prefix === d || prefix.endsWith(`.${d}`));
   const allowedNamespace = ['kubelet.kubernetes.io', 'node.kubernetes.io'].some((d) => prefix === d || prefix.endsWith(`.${d}`));
@@ -81,13 +81,11 @@ export function checkNodeadm(config: SiteConfig): Problem[] {
       if (problem) problems.push({ path: configPath(['nodePools', i, 'labels', key]), message: problem, value: key });
     }
   });
-  const major = config.nodeadm.containerdMajor;
-  if (major !== undefined && major < minimumContainerdMajor(config.kubernetesVersion)) {
-    problems.push({
-      path: 'nodeadm.containerdMajor',
-      message: `Kubernetes ${config.kubernetesVersion} needs containerd ${minimumContainerdMajor(config.kubernetesVersion)} or later`,
-      value: major,
-    });
+  // left out, it is the version's minimum (as the NodeConfigs take it), which is always enough
+  const minimum = minimumContainerdMajor(config.kubernetesVersion);
+  const major = config.nodeadm.containerdMajor ?? minimum;
+  if (major < minimum) {
+    problems.push({ path: 'nodeadm.containerdMajor', message: `Kubernetes ${config.kubernetesVersion} needs containerd ${minimum} or later`, value: major });
   }
   return problems;
 }
