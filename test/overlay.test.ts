@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSiteSource } from '../lib/config/load';
-import { mergeOverlay, originOf, splitPath } from '../lib/config/overlay';
+import { mergeOverlay, originOf, siteConfigError, splitPath } from '../lib/config/overlay';
 import { formatPath } from '../lib/core/paths';
 import { SiteConfigError } from '../lib/config/problems';
 import { loadSite } from '../lib/site/site';
@@ -216,6 +216,13 @@ describe('site overlays', () => {
     writeFileSync(join(dir, 'site.yaml'), 'extends: base.yaml\nname: s\nnetworks: {vpc: 10.0.0.0/8}\n');
     const lines = problemLines(() => loadSite(join(dir, 'site.yaml')));
     expect(lines.some((l) => l.includes(`overlaps networks.vpc (10.0.0.0/8); networks.vpc is set in ${join(dir, 'site.yaml')}`))).toBe(true);
+  });
+
+  it('names the file of each related field set elsewhere, in order', () => {
+    const dir = tree({ 'base.yaml': 'kubernetesVersion: "1.34"\ncluster: {region: r}\n', 'site.yaml': 'extends: base.yaml\nname: s\n' });
+    const source = readSiteSource(join(dir, 'site.yaml'));
+    const err = siteConfigError(source.file, source.document, [{ path: 'name', message: 'clashes', related: ['kubernetesVersion', 'name', 'cluster.region'] }]);
+    expect(err.message).toBe(`${join(dir, 'site.yaml')}: name: clashes; kubernetesVersion is set in ${join(dir, 'base.yaml')}, cluster.region is set in ${join(dir, 'base.yaml')}`);
   });
 
   it('says nothing more about the other side of an overlap set in the same file', () => {
