@@ -345,4 +345,132 @@ describe('claim templates against several dra pools (issue 21)', () => {
       doc.samples.mlTraining.pool = 'gpu-dra-2';
     })).toEqual([]);
   });
+
+  const H100_DRA = 'pool gpu-h100-dra (model H100) publishes productName "NVIDIA H100 80GB HBM3" and memory 81559Mi';
+
+  it('a productName no pool matches lists every dra pool; a model of unknown memory shows none', () => {
+    // L40S is not in the table: its productName is taken as "NVIDIA L40S", its memory is unknown
+    expect(problemsOf((doc) => {
+      secondDraPool('L40S')(doc);
+      doc.dra.claimTemplates[0].productName = 'A100';
+    })).toEqual([
+      {
+        path: 'dra.claimTemplates[0].productName',
+        message: `no dra pool's GPUs would match (the driver's productName must contain it): ${H100_DRA}; pool gpu-dra-2 (model L40S) publishes productName "NVIDIA L40S"; the claim could never be allocated`,
+        value: 'A100',
+      },
+    ]);
+  });
+
+  it('minMemory is not judged on a pool whose GPU memory is unknown', () => {
+    expect(problemsOf((doc) => {
+      secondDraPool('L40S')(doc);
+      doc.dra.claimTemplates[0].productName = 'L40S';
+      doc.dra.claimTemplates[0].minMemory = '1Ti';
+      doc.samples.mlTraining.pool = 'gpu-dra-2';
+    })).toEqual([]);
+  });
+
+  it('minMemory beyond every matching pool lists those pools only', () => {
+    const tooBig = (productName: string) => (doc: SiteDocument) => {
+      secondDraPool('H200')(doc);
+      doc.dra.claimTemplates[0].productName = productName;
+      doc.dra.claimTemplates[0].minMemory = '200Gi';
+    };
+    const message = (pools: string) => `is more than the GPUs of every matching dra pool have: ${pools}; the claim could never be allocated`;
+    const h200 = 'pool gpu-dra-2 (model H200) publishes productName "NVIDIA H200" and memory 143771Mi';
+    expect(problemsOf(tooBig('NVIDIA H'))).toEqual([{ path: 'dra.claimTemplates[0].minMemory', message: message(`${H100_DRA}; ${h200}`), value: '200Gi' }]);
+    expect(problemsOf(tooBig('H200'))).toEqual([{ path: 'dra.claimTemplates[0].minMemory', message: message(h200), value: '200Gi' }]);
+  });
+
+  it('the ml-training Job is judged by the claim template it names, not the first one', () => {
+    const twoTemplates = (claimTemplate: string) => (doc: SiteDocument) => {
+      secondDraPool('H200')(doc);
+      doc.dra.claimTemplates = [
+        { name: 'h100-claim', count: 1, productName: 'H100' },
+        { name: 'h200-claim', count: 1, productName: 'H200' },
+      ];
+      doc.samples.mlTraining.claimTemplate = claimTemplate;
+    };
+    expect(problemsOf(twoTemplates('h200-claim'))).toEqual([
+      {
+        path: 'samples.mlTraining.claimTemplate',
+        message: `claim template h200-claim selects no GPU of pool gpu-h100-dra, where the ml-training Job runs (${H100_DRA}); set samples.mlTraining.pool to a pool whose GPUs match`,
+        value: 'h200-claim',
+      },
+    ]);
+    expect(problemsOf(twoTemplates('h100-claim'))).toEqual([]);
+  });
+});
+
+describe('MIG claim templates', () => {
+  const mig = (profile: string, count: number, minMemory?: string) => (doc: SiteDocument) => {
+    const template = doc.dra.claimTemplates[0];
+    template.migProfile = profile;
+    template.count = count;
+    if (minMemory === undefined) delete template.minMemory;
+    else template.minMemory = minMemory;
+  };
+
+  it('count is of MIG devices, several per GPU: more than a node has GPUs is not judged, as it is for whole GPUs', () => {
+    expect(problemsOf(mig('1g.10gb', 9))).toEqual([]);
+    expect(problemsOf((doc) => (doc.dra.claimTemplates[0].count = 9))).toEqual([
+      { path: 'dra.claimTemplates[0].count', message: 'asks for more GPUs than any dra node has (largest: 8 per node); a claim is allocated on one node', value: 9 },
+      { path: 'samples.mlTraining.claimTemplate', message: 'claim template ml-training-claim asks for 9 GPUs but pool gpu-h100-dra has 8 per node', value: 'ml-training-claim' },
+    ]);
+  });
+
+  it('a MIG device has part of its GPU\'s memory: minMemory beyond the whole GPU can never be met', () => {
+    expect(problemsOf(mig('3g.40gb', 1, '40Gi'))).toEqual([]);
+    expect(problemsOf(mig('3g.40gb', 1, '96Gi'))).toEqual([
+      {
+        path: 'dra.claimTemplates[0].minMemory',
+        message: 'is more than the GPUs of every matching dra pool have: pool gpu-h100-dra (model H100) publishes productName "NVIDIA H100 80GB HBM3" and memory 81559Mi; the claim could never be allocated',
+        value: '96Gi',
+      },
+    ]);
+  });
+});
+
+describe('sample problems name their sample, and "none" when a list is empty', () => {
+  const NO_PLUGIN_POOL = 'no node pool has gpu.mode devicePlugin; the sample requests nvidia.com/gpu, which only devicePlugin pools advertise';
+
+  it('gpu-test and gpu-training without a devicePlugin pool: each at its own enabled', () => {
+    expect(problemsOf((doc) => {
+      doc.nodePools[PLUGIN].gpu.mode = 'dra';
+      doc.devicePlugin.enabled = false;
+      doc.samples.cloudGpuTest.enabled = false;
+    })).toEqual([
+      { path: 'samples.gpuTest.enabled', message: NO_PLUGIN_POOL, value: true },
+      { path: 'samples.gpuTraining.enabled', message: NO_PLUGIN_POOL, value: true },
+    ]);
+  });
+
+  it('a sample naming a pool on a site without node pools', () => {
+    expect(problemsOf((doc) => {
+      doc.nodePools = [];
+      doc.dcgmExporter.enabled = false;
+      doc.dra.claimTemplates = [];
+      doc.samples.gpuTest.pool = 'gpu-h100';
+      doc.samples.gpuTraining.enabled = false;
+      doc.samples.mlTraining.enabled = false;
+    })).toEqual([{ path: 'samples.gpuTest.pool', message: 'no such node pool (pools: none)', value: 'gpu-h100' }]);
+  });
+
+  it('the cloud GPU sample naming a node group on a site without cloud node groups', () => {
+    expect(problemsOf((doc) => {
+      doc.cloudNodeGroups = [];
+      doc.samples.cloudGpuTest.nodeGroup = 'gpu-nodes';
+    })).toEqual([{ path: 'samples.cloudGpuTest.nodeGroup', message: 'no such cloud node group (cloudNodeGroups: none)', value: 'gpu-nodes' }]);
+  });
+
+  it('an unknown ml-training claim template lists the defined ones, or none', () => {
+    expect(problemsOf((doc) => {
+      doc.dra.claimTemplates.push({ name: 'big-claim', count: 2 });
+      doc.samples.mlTraining.claimTemplate = 'small-claim';
+    })).toEqual([{ path: 'samples.mlTraining.claimTemplate', message: 'no dra.claimTemplates entry has this name (defined: ml-training-claim, big-claim)', value: 'small-claim' }]);
+    expect(problemsOf((doc) => (doc.dra.claimTemplates = []))).toEqual([
+      { path: 'samples.mlTraining.claimTemplate', message: 'no dra.claimTemplates entry has this name (defined: none)', value: 'ml-training-claim' },
+    ]);
+  });
 });

@@ -113,19 +113,25 @@ export const checkClaimTemplates: SemanticCheck = (config) => {
 
 type ClaimTemplate = SiteConfig['dra']['claimTemplates'][number];
 
-/** What a dra pool's GPUs publish: the productName and memory the NVIDIA DRA driver reports for its model. */
-function publishedBy(pool: NodePool): string {
-  const memory = pool.gpu.model === undefined ? undefined : publishedMemory(pool.gpu.model);
-  return `pool ${pool.name} (model ${pool.gpu.model}) publishes productName "${publishedProductName(pool.gpu.model ?? '')}"${memory ? ` and memory ${memory}` : ''}`;
+/** A pool whose gpu.model is set, so what its GPUs publish is known. */
+type ModelledPool = NodePool & { gpu: { model: string } };
+
+function hasModel(pool: NodePool): pool is ModelledPool {
+  return pool.gpu.model !== undefined;
 }
 
-/** Whether a claim template's productName / minMemory could select a GPU of the pool; undefined when unknown. */
-function templateFits(template: ClaimTemplate, pool: NodePool): { product: boolean; memory: boolean } | undefined {
-  if (pool.gpu.model === undefined) return undefined;
+/** What a dra pool's GPUs publish: the productName and memory the NVIDIA DRA driver reports for its model. */
+function publishedBy(pool: ModelledPool): string {
+  const memory = publishedMemory(pool.gpu.model);
+  return `pool ${pool.name} (model ${pool.gpu.model}) publishes productName "${publishedProductName(pool.gpu.model)}"${memory ? ` and memory ${memory}` : ''}`;
+}
+
+/** Whether a claim template's productName / minMemory could select a GPU of the pool. */
+function templateFits(template: ClaimTemplate, pool: ModelledPool): { product: boolean; memory: boolean } {
   const product = template.productName === undefined || publishedProductName(pool.gpu.model).includes(template.productName);
   const memory = publishedMemory(pool.gpu.model);
-  // MIG devices have their own (smaller) memory; only whole GPUs are checked
-  const memoryFits = template.minMemory === undefined || template.migProfile !== undefined || memory === undefined || quantityBytes(memory) >= quantityBytes(template.minMemory);
+  // a MIG device has part of its GPU's memory, so the whole GPU's memory bounds MIG claims too
+  const memoryFits = template.minMemory === undefined || memory === undefined || quantityBytes(memory) >= quantityBytes(template.minMemory);
   return { product, memory: memoryFits };
 }
 
@@ -137,9 +143,9 @@ function templateFits(template: ClaimTemplate, pool: NodePool): { product: boole
 export const checkClaimTemplateDevices: SemanticCheck = (config) => {
   const problems: Problem[] = [];
   const draPools = gpuPools(config, 'dra');
-  if (draPools.length === 0 || draPools.some((p) => p.gpu.model === undefined)) return problems;
+  if (draPools.length === 0 || !draPools.every(hasModel)) return problems;
   config.dra.claimTemplates.forEach((template, i) => {
-    const fits = draPools.map((pool) => ({ pool, fit: templateFits(template, pool)! }));
+    const fits = draPools.map((pool) => ({ pool, fit: templateFits(template, pool) }));
     const byProduct = fits.filter((f) => f.fit.product);
     if (byProduct.length === 0) {
       problems.push({
@@ -160,7 +166,7 @@ export const checkClaimTemplateDevices: SemanticCheck = (config) => {
   const template = config.dra.claimTemplates.find((t) => t.name === mlTraining.claimTemplate);
   const pool = mlTraining.pool === undefined ? draPools[0] : draPools.find((p) => p.name === mlTraining.pool);
   const fit = mlTraining.enabled && template && pool ? templateFits(template, pool) : undefined;
-  const anywhere = template && draPools.some((p) => templateFits(template, p)?.product && templateFits(template, p)?.memory);
+  const anywhere = template && draPools.some((p) => templateFits(template, p).product && templateFits(template, p).memory);
   if (fit && anywhere && !(fit.product && fit.memory)) {
     problems.push({
       path: 'samples.mlTraining.claimTemplate',
