@@ -249,3 +249,108 @@ describe('registry CA validity at both edges (issue 21)', () => {
     ]);
   });
 });
+
+describe('registry.caFile PEM scanning', () => {
+  const caBody = exampleCa.trim().split('\n').slice(1, -1);
+  const OTHERS = (labels: string) => `holds PEM blocks other than well-formed certificates (${labels}); only "-----BEGIN CERTIFICATE-----" blocks are allowed`;
+  const KEY = 'holds a private key; the CA file must contain only the public CA certificate (the key never leaves the CA)';
+  const NOT_PEM = 'is not a PEM certificate file: no "-----BEGIN CERTIFICATE-----" block';
+
+  /** The problems for a CA file with this text, each without the leading path and space. */
+  function caMessages(text: string): string[] {
+    const dir = tempFile('ca.pem', text);
+    const prefix = `${join(dir, 'ca.pem')} `;
+    return readRegistryCa('ca.pem', dir, NOW).problems.map((p) => (p.message.startsWith(prefix) ? p.message.slice(prefix.length) : p.message));
+  }
+  const block = (begin: string, body: string[], end: string) => [begin, ...body, end].join('\n');
+
+  it('names every PEM label it knows, spacing and case normalised, and nothing else', () => {
+    const text = [
+      block('-----BEGIN CERTIFICATE-----', [], '-----END CERTIFICATE-----'),
+      block('-----BEGIN TRUSTED  CERTIFICATE-----', ['AAAA'], '-----END TRUSTED  CERTIFICATE-----'),
+      block('-----BEGIN X509 CRL-----', ['AAAA'], '-----END X509 CRL-----'),
+      block('-----BEGIN certificate request-----', ['AAAA'], '-----END certificate request-----'),
+      block('-----BEGIN NEW CERTIFICATE REQUEST-----', ['AAAA'], '-----END NEW CERTIFICATE REQUEST-----'),
+      block('-----BEGIN PKCS7-----', ['AAAA'], '-----END PKCS7-----'),
+      block('-----BEGIN CMS-----', ['AAAA'], '-----END CMS-----'),
+      block('-----BEGIN EC PARAMETERS-----', ['AAAA'], '-----END EC PARAMETERS-----'),
+      block('-----BEGIN DH PARAMETERS-----', ['AAAA'], '-----END DH PARAMETERS-----'),
+      block('-----BEGIN SECRET TOKEN-----', ['AAAA'], '-----END SECRET TOKEN-----'),
+      block('-----BEGIN-----', ['AAAA'], '-----END-----'),
+      '',
+    ].join('\n');
+    expect(caMessages(text)).toEqual([
+      OTHERS(
+        'CERTIFICATE, TRUSTED CERTIFICATE, X509 CRL, CERTIFICATE REQUEST, NEW CERTIFICATE REQUEST, PKCS7, CMS, EC PARAMETERS, DH PARAMETERS, ' +
+          'a block with another label, a block with another label',
+      ),
+    ]);
+  });
+
+  it('reads labels with spaces around the dashes and many spaces before the label', () => {
+    expect(caMessages(block('----- BEGIN CMS -----', ['AAAA'], '----- END CMS -----'))).toEqual([OTHERS('CMS')]);
+    expect(caMessages(block(`-----BEGIN${' '.repeat(45)}CMS-----`, ['AAAA'], '-----END CMS-----'))).toEqual([OTHERS('CMS')]);
+  });
+
+  it('reports an END without BEGIN, however it is spaced', () => {
+    expect(caMessages('-----END CERTIFICATE-----\n')).toEqual([OTHERS('CERTIFICATE (END without BEGIN)')]);
+    expect(caMessages('----- END CMS -----\n')).toEqual([OTHERS('CMS (END without BEGIN)')]);
+  });
+
+  it('reports a BEGIN without END, at the end of the file or before the next block', () => {
+    expect(caMessages('-----BEGIN CERTIFICATE-----\nAAAA\n')).toEqual([OTHERS('CERTIFICATE')]);
+    expect(caMessages(`-----BEGIN CMS-----\nAAAA\n${exampleCa}`)).toEqual([OTHERS('CMS')]);
+    expect(caMessages('-----BEGIN CMS-----\nAAAA\n----- BEGIN PKCS7 -----\nAAAA\n----- END PKCS7 -----\n')).toEqual([OTHERS('CMS, PKCS7')]);
+  });
+
+  it('refuses blocks whose BEGIN and END labels differ', () => {
+    expect(caMessages(block('-----BEGIN CMS-----', caBody, '-----END CERTIFICATE-----'))).toEqual([OTHERS('CMS')]);
+    expect(caMessages(block('-----BEGIN CERTIFICATE-----', caBody, '-----END CMS-----'))).toEqual([OTHERS('CERTIFICATE')]);
+  });
+
+  it('refuses certificate blocks with lines that are not base64', () => {
+    const text = [
+      block('-----BEGIN CERTIFICATE-----', ['#' + caBody[0], ...caBody.slice(1)], '-----END CERTIFICATE-----'),
+      block('-----BEGIN CERTIFICATE-----', [caBody[0] + '#', ...caBody.slice(1)], '-----END CERTIFICATE-----'),
+      block('-----BEGIN CERTIFICATE-----', [...caBody, 'not base64'], '-----END CERTIFICATE-----'),
+      '',
+    ].join('\n');
+    expect(caMessages(text)).toEqual([OTHERS('CERTIFICATE, CERTIFICATE, CERTIFICATE')]);
+  });
+
+  it('ends a block only at a dashed BEGIN or END line, not at a dash in its body', () => {
+    expect(caMessages(block('-----BEGIN CMS-----', ['front-end'], '-----END CMS-----'))).toEqual([OTHERS('CMS')]);
+  });
+
+  it('does not take a dash in text outside blocks for a BEGIN or END line', () => {
+    const { ca, problems } = readRegistryCa('ca.pem', tempFile('ca.pem', `Re-begin and year-end notes\n${exampleCa}`), NOW);
+    expect(problems).toEqual([]);
+    expect(ca!.pem).toBe(exampleCa.trimEnd() + '\n');
+  });
+
+  it('accepts indented certificates and blank lines in their body, normalised away', () => {
+    const indented = [' -----BEGIN CERTIFICATE-----  ', ...caBody.slice(0, 2).map((l) => `\t${l} `), '', ...caBody.slice(2), '  -----END CERTIFICATE----- ', ''].join('\n');
+    const { ca, problems } = readRegistryCa('ca.pem', tempFile('ca.pem', indented), NOW);
+    expect(problems).toEqual([]);
+    expect(ca!.pem).toBe(exampleCa.trimEnd() + '\n');
+  });
+
+  it('refuses an empty certificate block', () => {
+    expect(caMessages(block('-----BEGIN CERTIFICATE-----', [], '-----END CERTIFICATE-----'))).toEqual([OTHERS('CERTIFICATE')]);
+  });
+
+  it('keeps every certificate of a bundle, in order, normalised', () => {
+    const { ca, problems } = readRegistryCa('ca.pem', tempFile('ca.pem', `${exampleCa}\nbetween\n${exampleCa}`), NOW);
+    expect(problems).toEqual([]);
+    expect(ca!.pem).toBe(`${exampleCa.trimEnd()}\n${exampleCa.trimEnd()}\n`);
+  });
+
+  it('refuses any mention of a private key outside blocks, however it is spaced', () => {
+    expect(caMessages(`${exampleCa}privatekey: see the vault\n`)).toEqual([KEY]);
+    expect(caMessages(`${exampleCa}private  key: see the vault\n`)).toEqual([KEY]);
+  });
+
+  it('says a file without blocks is not PEM', () => {
+    expect(caMessages('just text\n')).toEqual([NOT_PEM]);
+  });
+});
