@@ -1,5 +1,6 @@
 import { GENERATOR_NAME } from '../core/labels';
 import { apiGroup, describeObject, objectIdentity, type Manifest, type RenderedFile } from '../core/manifest';
+import { formatSelector } from '../validate/policy/selectors';
 
 /**
  * Migration off Helm (and off other installs such as eksctl's static device plugin): finds the objects of
@@ -312,17 +313,6 @@ function kubectlRef(o: Pick<Manifest, 'apiVersion' | 'kind' | 'metadata'>): stri
   return `${resource}/${o.metadata.name}${o.metadata.namespace ? ` -n ${o.metadata.namespace}` : ''}`;
 }
 
-/** A workload's label selector as `kubectl -l` takes it: matchLabels, then matchExpressions in set-based form. */
-function selectorString(selector: { matchLabels?: Record<string, string>; matchExpressions?: NodeSelectorRequirement[] } | undefined): string {
-  const setBased = (r: NodeSelectorRequirement) => {
-    const values = `(${(r.values ?? []).join(',')})`;
-    if (r.operator === 'In') return `${r.key} in ${values}`;
-    if (r.operator === 'NotIn') return `${r.key} notin ${values}`;
-    return r.operator === 'Exists' ? r.key : `!${r.key}`;
-  };
-  return [...Object.entries(selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`), ...(selector?.matchExpressions ?? []).map(setBased)].join(',');
-}
-
 const sameIdentity = (a: Pick<Manifest, 'apiVersion' | 'kind' | 'metadata'>, b: Pick<Manifest, 'apiVersion' | 'kind' | 'metadata'>) => objectIdentity(a) === objectIdentity(b);
 
 function stableJson(v: unknown): string {
@@ -552,7 +542,7 @@ function planComponent(
   });
   const clashing = sameName.filter((t) => !adoptable.includes(t));
   for (const t of adoptable) {
-    reasons.push(`${describeObject(t)} has our name and our selector (${selectorString((t.spec as any).selector)}), which cannot change: the apply takes it over in place and the rollout replaces its pods node by node, never two on one node`);
+    reasons.push(`${describeObject(t)} has our name and our selector (${formatSelector((t.spec as any).selector)}), which cannot change: the apply takes it over in place and the rollout replaces its pods node by node, never two on one node`);
   }
   for (const t of clashing) {
     const o = ourWorkloads.find((x) => sameIdentity(x.object, t))!;
@@ -601,7 +591,8 @@ function planComponent(
   // then the rest of theirs goes.
   const before: Step[] = [];
   for (const t of scaleDown) {
-    const sel = selectorString((t.spec as any)?.selector);
+    // apps/v1 refuses an empty selector, so this is never formatSelector's '(everything)'
+    const sel = formatSelector((t.spec as any)?.selector ?? {});
     before.push({ kind: 'scale', command: `kubectl scale ${kubectlRef(t)} --replicas=0`, why: 'theirs stops before ours starts: never two autoscalers' });
     before.push({ kind: 'wait', command: `kubectl wait --for=delete pod -l ${shellQuote(sel)} -n ${t.metadata.namespace} --timeout=2m`, why: 'its last pod is gone' });
   }
