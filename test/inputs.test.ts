@@ -350,6 +350,20 @@ describe('registry.caFile PEM scanning', () => {
     expect(caMessages(`${exampleCa}private  key: see the vault\n`)).toEqual([KEY]);
   });
 
+  it('names public-key blocks as what they are, not as private keys', () => {
+    const text = [
+      block('-----BEGIN PUBLIC KEY-----', ['AAAA'], '-----END PUBLIC KEY-----'),
+      block('-----BEGIN RSA PUBLIC KEY-----', ['AAAA'], '-----END RSA PUBLIC KEY-----'),
+      block('-----BEGIN PGP PUBLIC KEY BLOCK-----', ['AAAA'], '-----END PGP PUBLIC KEY BLOCK-----'),
+      '',
+    ].join('\n');
+    expect(caMessages(text)).toEqual([OTHERS('PUBLIC KEY, RSA PUBLIC KEY, PGP PUBLIC KEY BLOCK')]);
+  });
+
+  it('names the X9.42 DH PARAMETERS label, dot included', () => {
+    expect(caMessages(block('-----BEGIN X9.42 DH PARAMETERS-----', ['AAAA'], '-----END X9.42 DH PARAMETERS-----'))).toEqual([OTHERS('X9.42 DH PARAMETERS')]);
+  });
+
   it('says a file without blocks is not PEM', () => {
     expect(caMessages('just text\n')).toEqual([NOT_PEM]);
   });

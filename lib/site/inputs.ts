@@ -62,10 +62,10 @@ interface PemScan {
  * `RSA`/`EC`/`OPENSSH`/`ENCRYPTED` keys), so the private-key refusal does not depend on the block
  * parsing at all: any "PRIVATE KEY" or "ENCRYPTED" in the file, in any case and spacing, refuses it.
  */
+// Private-key labels are not listed: a file naming one is refused as a private key before labels are shown.
 const PEM_LABELS = new Set([
   'CERTIFICATE', 'TRUSTED CERTIFICATE', 'X509 CRL', 'CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST', 'PKCS7', 'CMS', 'PUBLIC KEY',
-  'RSA PUBLIC KEY', 'PRIVATE KEY', 'ENCRYPTED PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY', 'DSA PRIVATE KEY', 'OPENSSH PRIVATE KEY',
-  'EC PARAMETERS', 'DH PARAMETERS', 'X9.42 DH PARAMETERS', 'PGP PRIVATE KEY BLOCK', 'PGP PUBLIC KEY BLOCK',
+  'RSA PUBLIC KEY', 'EC PARAMETERS', 'DH PARAMETERS', 'X9.42 DH PARAMETERS', 'PGP PUBLIC KEY BLOCK',
 ]);
 
 function scanPem(text: string): PemScan {
@@ -75,7 +75,7 @@ function scanPem(text: string): PemScan {
   const lines = text.split(/\r?\n|\r/);
   // only labels PEM defines are named: anything else in the file may be a secret pasted by mistake
   const label = (line: string) => {
-    const m = /-+\s*(?:BEGIN|END)\s+([A-Z0-9 ]{1,40}?)\s*-+/i.exec(line);
+    const m = /-+\s*(?:BEGIN|END)\s+([A-Z0-9. ]{1,40}?)\s*-+/i.exec(line);
     const name = m?.[1].trim().replace(/\s+/g, ' ').toUpperCase();
     return name && PEM_LABELS.has(name) ? name : 'a block with another label';
   };
@@ -157,7 +157,8 @@ export function readRegistryCa(caFile: string, siteDir: string, now: Date): CaRe
   }
   // Messages never quote the file: it is not YAML we parsed, and a mistaken path may point at a secret.
   const scan = scanPem(text);
-  if (scan.privateKey || scan.others.some((l) => /KEY|PRIVATE/i.test(l))) {
+  // a PUBLIC KEY block is refused below as a block that is not a certificate, not as a private key
+  if (scan.privateKey) {
     return problem('holds a private key; the CA file must contain only the public CA certificate (the key never leaves the CA)');
   }
   if (scan.others.length > 0) {
