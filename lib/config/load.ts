@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { closest, distance } from 'fastest-levenshtein';
-import { type Alias, type Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { type Alias, type Document, isAlias, isCollection, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { BoundedMap } from '../core/bounded-map';
 import { ERROR_KEYWORD } from './common';
 import { resolveSite, type ParsedFile } from './overlay';
@@ -80,6 +80,9 @@ export function readSiteSource(file: string): SiteSource {
   return { file, sha256: resolved.sha256, document: resolved.document, files: resolved.files.map((f) => ({ file: f.file, sha256: f.sha256 })) };
 }
 
+/** Explicit tags of values JSON has too (`!!str 5` is the string "5"). */
+const JSON_TAGS: ReadonlySet<string> = new Set(['map', 'seq', 'str', 'null', 'bool', 'int', 'float'].map((t) => `tag:yaml.org,2002:${t}`));
+
 /** Alias expansions a site file may use: plenty for anchors of pools and taints, nothing like a YAML bomb. */
 const MAX_ALIAS_COUNT = 100;
 
@@ -124,9 +127,11 @@ function parseSiteFile(file: string, bytes: Buffer): ParsedFile {
     // After a syntax error the parser's view of keys is unreliable (it reports phantom duplicates):
     // report the syntax errors alone then.
     const syntax = doc.errors.some((e) => e.code !== 'DUPLICATE_KEY');
+    // a document far too deep makes the parser give up at many places: the first one says it
+    const firstDeep = doc.errors.find((e) => e.code === 'RESOURCE_EXHAUSTION');
     const problems = doc.errors.flatMap((e) => {
       const path = at(e.pos[0]);
-      if (e.code === 'RESOURCE_EXHAUSTION') return [{ path, message: `the document nests too deeply; at most ${MAX_NESTING_DEPTH} levels are allowed` }];
+      if (e.code === 'RESOURCE_EXHAUSTION') return e === firstDeep ? [{ path, message: `the document nests too deeply; at most ${MAX_NESTING_DEPTH} levels are allowed` }] : [];
       if (e.code !== 'DUPLICATE_KEY') return [{ path, message: `YAML syntax error: ${firstLine(e.message)}` }];
       const key = /^\s*("[^"]*"|'[^']*'|[^:\n]*)/.exec(text.slice(e.pos[0]))?.[1].trim() ?? '';
       if (syntax) return [];
@@ -134,7 +139,9 @@ function parseSiteFile(file: string, bytes: Buffer): ParsedFile {
     });
     throw new SiteConfigError(file, dedupe(problems));
   }
-  if (doc.contents === null || text.trim() === '') {
+  // `---` alone (or with a comment) is an empty document too: its contents are a null with no source text
+  const nothing = isScalar(doc.contents) && doc.contents.value === null && doc.contents.source === '';
+  if (doc.contents === null || text.trim() === '' || nothing) {
     throw new SiteConfigError(file, [{ path: '(root)', message: 'the file is empty; expected a site config mapping' }]);
   }
   if (!isMap(doc.contents)) {
@@ -150,7 +157,8 @@ function parseSiteFile(file: string, bytes: Buffer): ParsedFile {
   if (problems.length > 0) throw new SiteConfigError(file, dedupe(problems));
   let document: unknown;
   try {
-    document = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    // the yaml package counts the anchored node as one use of its anchor: + 1 lets MAX_ALIAS_COUNT aliases through
+    document = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT + 1 });
   } catch (err) {
     // the yaml package refuses documents whose aliases expand without bound (it throws a ReferenceError);
     // anything else it throws is reported in words, never as a stack trace
@@ -184,31 +192,55 @@ function tagOf(text: string, offset: number): string {
 /**
  * What the yaml package would otherwise throw on, or turn into `null`, found on the parsed nodes
  * (iteratively: a deep document must not overflow the stack here either), each with its field path and
- * position: nesting deeper than MAX_NESTING_DEPTH, an alias without an anchor, a merge key (`<<`) whose
- * value is not a mapping or a list of mappings, and numbers that are not finite (`.nan`, `.inf`, `1e400`).
+ * position: nesting deeper than MAX_NESTING_DEPTH, an alias without an anchor, an alias inside the node it
+ * names (`a: &x [*x]`, a value that contains itself: no JSON can hold it), a merge key (`<<`) whose value
+ * is not a mapping or a list of mappings, and numbers that are not finite (`.nan`, `.inf`, `1e400`).
  */
 function structureProblems(doc: Document, at: (offset: number) => string): Problem[] {
-  const problems: Problem[] = [];
+  // each problem with the offset it is about (a null has none: its parent's), sorted into document order at the end
+  const found: { offset: number; problem: Problem }[] = [];
+  const offsetOf = (node: unknown, fallback: number): number => (node as { range?: readonly number[] | null } | null)?.range?.[0] ?? fallback;
   const where = (node: { range?: readonly number[] | null } | null | undefined) => (node?.range ? ` (${at(node.range[0])})` : '');
-  const stack: { node: unknown; segments: (string | number)[]; depth: number }[] = [{ node: doc.contents, segments: [], depth: 0 }];
+  // `parents`: the collections the node is in, outermost first
+  const stack: { node: unknown; segments: (string | number)[]; depth: number; parents: readonly unknown[]; offset: number }[] = [
+    { node: doc.contents, segments: [], depth: 0, parents: [], offset: offsetOf(doc.contents, 0) },
+  ];
   const anchored = (node: Alias): unknown => node.resolve(doc);
+  // Tags the yaml package resolves that make no JSON value (!!set, !!omap, !!pairs, !!binary, !!timestamp,
+  // !!merge as a value): the value would be a Set, a Uint8Array, a Date or a symbol, or silently not what was
+  // written. Tags it cannot resolve are reported from its warnings (parseSiteFile).
+  const knownTags = new Set([...doc.schema.tags.map((t) => t.tag), ...Object.keys(doc.schema.knownTags)]);
+  const nonJsonTag = (node: unknown): string | undefined => {
+    const tag = (node as { tag?: string } | null)?.tag;
+    return tag !== undefined && knownTags.has(tag) && !JSON_TAGS.has(tag) ? tag.replace(/^tag:yaml\.org,2002:/, '!!') : undefined;
+  };
   while (stack.length > 0) {
-    const { node, segments, depth } = stack.pop()!;
+    const { node, segments, depth, parents, offset } = stack.pop()!;
     if (depth > MAX_NESTING_DEPTH) {
-      const range = (node as { range?: number[] }).range;
-      problems.push({ path: range ? at(range[0]) : configPath(segments.slice(0, 8)), message: `the document nests too deeply; at most ${MAX_NESTING_DEPTH} levels are allowed` });
+      // a key without a value (`{b}`, `? b`) has the value null, which has no position
+      const range = (node as { range?: number[] } | null)?.range;
+      found.push({ offset, problem: { path: range ? at(range[0]) : configPath(segments.slice(0, 8)), message: `the document nests too deeply; at most ${MAX_NESTING_DEPTH} levels are allowed` } });
       break;
     }
+    const tag = nonJsonTag(node);
+    if (tag !== undefined) {
+      found.push({ offset, problem: { path: configPath(segments), message: `the YAML tag ${tag} is not allowed: a site file holds only strings, numbers, true/false, null, lists and mappings${where(node as Node)}` } });
+      continue;
+    }
     if (isAlias(node)) {
-      if (anchored(node) === undefined) {
-        problems.push({ path: configPath(segments), message: `alias *${node.source} names no anchor; an anchor (&${node.source}) must be set before its alias${where(node)}` });
+      const target = anchored(node);
+      if (target === undefined) {
+        found.push({ offset, problem: { path: configPath(segments), message: `alias *${node.source} names no anchor; an anchor (&${node.source}) must be set before its alias${where(node)}` } });
+      } else if (parents.includes(target)) {
+        found.push({ offset, problem: { path: configPath(segments), message: `alias *${node.source} is inside the node its anchor (&${node.source}) names: a value cannot contain itself${where(node)}` } });
       }
     } else if (isScalar(node)) {
       if (typeof node.value === 'number' && !Number.isFinite(node.value)) {
         const source = (node.source ?? String(node.value)).slice(0, 40);
-        problems.push({ path: configPath(segments), message: `must be a finite number; ${source} is not one (YAML .nan, .inf and numbers beyond ±1.7e308)${where(node)}` });
+        found.push({ offset, problem: { path: configPath(segments), message: `must be a finite number; ${source} is not one (YAML .nan, .inf and numbers beyond ±1.7e308)${where(node)}` } });
       }
     } else if (isMap(node)) {
+      const inner = [...parents, node];
       for (const pair of node.items) {
         const key = pair.key;
         if (isScalar(key) && typeof key.value === 'symbol') {
@@ -216,21 +248,27 @@ function structureProblems(doc: Document, at: (offset: number) => string): Probl
           const ok = sources.length > 0 && sources.every((s) => isMap(s) || (isAlias(s) && isMap(anchored(s))));
           const dangling = sources.find((s) => isAlias(s) && anchored(s) === undefined);
           if (isAlias(dangling)) {
-            problems.push({ path: configPath(segments), message: `merge key <<: alias *${dangling.source} names no anchor; an anchor (&${dangling.source}) must be set before its alias${where(dangling)}` });
+            const problem = { path: configPath(segments), message: `merge key <<: alias *${dangling.source} names no anchor; an anchor (&${dangling.source}) must be set before its alias${where(dangling)}` };
+            found.push({ offset: offsetOf(dangling, offset), problem });
           } else if (!ok) {
-            problems.push({ path: configPath(segments), message: `merge key <<: must be an alias of a mapping (<<: *anchor) or a list of them${where(key)}` });
+            found.push({ offset: offsetOf(key, offset), problem: { path: configPath(segments), message: `merge key <<: must be an alias of a mapping (<<: *anchor) or a list of them${where(key)}` } });
           }
           continue;
         }
         const name = isScalar(key) ? String(key.value) : isAlias(key) ? `*${key.source}` : '(complex key)';
-        if (!isScalar(key) && key !== null) stack.push({ node: key, segments, depth: depth + 1 });
-        stack.push({ node: pair.value, segments: [...segments, name], depth: depth + 1 });
+        // a list or mapping as a key (`? [a, b]`, an alias of one) would be turned into text, with a warning on stderr
+        if (isCollection(key) || (isAlias(key) && isCollection(anchored(key)))) {
+          found.push({ offset: offsetOf(key, offset), problem: { path: configPath(segments), message: `a list or mapping is used as a key; site config keys are text${where(key)}` } });
+        }
+        if (!isScalar(key) && key !== null) stack.push({ node: key, segments, depth: depth + 1, parents: inner, offset: offsetOf(key, offset) });
+        stack.push({ node: pair.value, segments: [...segments, name], depth: depth + 1, parents: inner, offset: offsetOf(pair.value, offsetOf(key, offset)) });
       }
     } else if (isSeq(node)) {
-      node.items.forEach((item, i) => stack.push({ node: item, segments: [...segments, i], depth: depth + 1 }));
+      const inner = [...parents, node];
+      node.items.forEach((item, i) => stack.push({ node: item, segments: [...segments, i], depth: depth + 1, parents: inner, offset: offsetOf(item, offset) }));
     }
   }
-  return problems.reverse();
+  return found.sort((x, y) => x.offset - y.offset).map((f) => f.problem);
 }
 
 function firstLine(message: string): string {
@@ -299,13 +337,19 @@ export function outsideOf(refused: readonly string[], problems: readonly Problem
   return problems.filter((p) => !touches(p.path) && !(p.related ?? []).some(touches));
 }
 
-function pointerSegments(pointer: string): (string | number)[] {
+/** A JSON pointer into `document` as path segments: a number only for an index of a list (a label key "1" stays a key). */
+function pointerSegments(pointer: string, document: unknown): (string | number)[] {
   if (pointer === '') return [];
+  let current = document;
   return pointer
     .slice(1)
     .split('/')
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+    .map((s) => {
+      const segment = Array.isArray(current) ? Number(s) : s;
+      current = valueAt(current, [s]);
+      return segment;
+    });
 }
 
 function valueAt(document: unknown, segments: readonly (string | number)[]): unknown {
@@ -342,7 +386,7 @@ function schemaProblems(errors: readonly ErrorObject[], document: unknown): Prob
     problems.push({ path: configPath(segments), message, ...(value === undefined ? {} : { value }) });
   };
   for (const e of errors) {
-    const segments = pointerSegments(e.instancePath);
+    const segments = pointerSegments(e.instancePath, document);
     const value = valueAt(document, segments);
     if (e.keyword === 'additionalProperties') {
       const key = String(e.params.additionalProperty);
