@@ -117,13 +117,18 @@ const privilegedAllowlist: PolicyCheck = {
 
 const privilegedEscalation: PolicyCheck = {
   id: 'privileged-escalation',
-  description: 'never `privileged: true` together with `allowPrivilegeEscalation: false` (the API server rejects it)',
+  description: 'never `privileged: true` or the capability `CAP_SYS_ADMIN` together with `allowPrivilegeEscalation: false` (the API server rejects both)',
   run: (input) =>
     withPod(input, (site) => {
       for (const { container, path, label } of containersOf(site)) {
         const sc = container.securityContext;
-        if (sc?.privileged === true && sc.allowPrivilegeEscalation === false) {
-          input.report([...path, 'securityContext', 'allowPrivilegeEscalation'], `${label} is privileged but sets allowPrivilegeEscalation: false, which the API server rejects`);
+        if (sc?.allowPrivilegeEscalation !== false) continue;
+        const at: FieldPath = [...path, 'securityContext', 'allowPrivilegeEscalation'];
+        if (sc.privileged === true) input.report(at, `${label} is privileged but sets allowPrivilegeEscalation: false, which the API server rejects`);
+        // the API server compares the exact text: `SYS_ADMIN`, the usual spelling, is accepted
+        const add = sc.capabilities?.add;
+        if (Array.isArray(add) && add.includes('CAP_SYS_ADMIN')) {
+          input.report(at, `${label} adds the capability CAP_SYS_ADMIN but sets allowPrivilegeEscalation: false, which the API server rejects`);
         }
       }
     }),

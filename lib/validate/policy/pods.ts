@@ -26,7 +26,11 @@ export interface ContainerView {
   readonly name?: string;
   readonly image?: string;
   readonly resources?: { readonly requests?: Record<string, unknown>; readonly limits?: Record<string, unknown>; readonly claims?: readonly unknown[] };
-  readonly securityContext?: { readonly privileged?: boolean; readonly allowPrivilegeEscalation?: boolean };
+  readonly securityContext?: {
+    readonly privileged?: boolean;
+    readonly allowPrivilegeEscalation?: boolean;
+    readonly capabilities?: { readonly add?: readonly unknown[] };
+  };
   readonly env?: readonly EnvVarView[];
   readonly envFrom?: readonly { readonly configMapRef?: NamedRef; readonly secretRef?: NamedRef }[];
 }
