@@ -275,6 +275,11 @@ function firstLine(message: string): string {
   return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
 }
 
+/** Whether `path` is a refused field or lies under one; `(root)` refuses every path. */
+function isRefused(refused: readonly string[], path: string): boolean {
+  return refused.some((r) => r === '(root)' || path === r || path.startsWith(`${r}.`) || path.startsWith(`${r}[`));
+}
+
 /** A document checked against the schema; `config` is typed only when `schemaValid`. */
 export interface SchemaCheckedDocument {
   /** The document with defaults filled in. */
@@ -309,7 +314,7 @@ export function checkSchema(document: unknown): SchemaCheckedDocument {
 export function whereCheckable<T>(config: SiteConfig, refused: readonly string[], check: (config: SiteConfig) => T): T | undefined {
   if (refused.length === 0) return check(config);
   let touched = false;
-  const touches = (path: string) => refused.some((r) => r === '(root)' || path === r || path.startsWith(`${r}.`) || path.startsWith(`${r}[`));
+  const touches = (path: string) => isRefused(refused, path);
   const wrap = (value: unknown, segments: (string | number)[]): unknown => {
     if (value === null || typeof value !== 'object') return value;
     return new Proxy(value as object, {
@@ -333,7 +338,7 @@ export function whereCheckable<T>(config: SiteConfig, refused: readonly string[]
 /** The problems that neither are about nor relate to a field at or under one of `refused`. */
 export function outsideOf(refused: readonly string[], problems: readonly Problem[]): Problem[] {
   if (refused.length === 0) return [...problems];
-  const touches = (path: string) => refused.some((r) => r === '(root)' || path === r || path.startsWith(`${r}.`) || path.startsWith(`${r}[`));
+  const touches = (path: string) => isRefused(refused, path);
   return problems.filter((p) => !touches(p.path) && !(p.related ?? []).some(touches));
 }
 
