@@ -56,7 +56,10 @@ describe('registry.caFile', () => {
     expect(readRegistryCa('.', dir, NOW).problems).toEqual([
       { path: 'registry.caFile', message: `${dir} cannot be read (is a directory, expected a PEM file); registry.caFile is relative to the file that sets it`, value: '.' },
     ]);
-    expect(readRegistryCa('none.crt', dir, NOW).problems[0].message).toBe(`${join(dir, 'none.crt')} cannot be read (no such file); registry.caFile is relative to the file that sets it`);
+    expect(readRegistryCa('none.crt', dir, NOW)).toStrictEqual({
+      problems: [{ path: 'registry.caFile', message: `${join(dir, 'none.crt')} cannot be read (no such file); registry.caFile is relative to the file that sets it`, value: 'none.crt' }],
+      warnings: [],
+    });
   });
 
   it('ignores line endings and text around the blocks (no DaemonSet roll for a re-saved file)', () => {
@@ -99,9 +102,34 @@ describe('registry.caFile', () => {
     expect(JSON.stringify(problems)).not.toContain(keyPem.split('\n')[1]);
   });
 
-  it('refuses a PEM block that is not an X.509 certificate', () => {
+  it('refuses a PEM block that is not an X.509 certificate, with the first line of what node:crypto says', () => {
     const dir = tempFile('broken.crt', '-----BEGIN CERTIFICATE-----\nTm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n');
-    expect(readRegistryCa('broken.crt', dir, NOW).problems[0].message).toMatch(/broken\.crt certificate 1 is not a valid X\.509 certificate/);
+    let reason = '';
+    try {
+      new X509Certificate('-----BEGIN CERTIFICATE-----\nTm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n');
+    } catch (err) {
+      reason = (err as Error).message.split('\n')[0];
+    }
+    expect(reason).not.toBe('');
+    expect(readRegistryCa('broken.crt', dir, NOW).problems).toEqual([
+      { path: 'registry.caFile', message: `${join(dir, 'broken.crt')} certificate 1 is not a valid X.509 certificate (${reason})`, value: 'broken.crt' },
+    ]);
+    // in a bundle, the one that is broken is named by its place
+    const bundle = tempFile('bundle.crt', `${exampleCa}-----BEGIN CERTIFICATE-----\nTm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n`);
+    expect(readRegistryCa('bundle.crt', bundle, NOW).problems.map((p) => p.message)).toEqual([
+      `${join(bundle, 'bundle.crt')} certificate 2 is not a valid X.509 certificate (${reason})`,
+    ]);
+  });
+
+  it('names each certificate of a bundle by its place and subject in problems', () => {
+    const dir = tempFile('bundle.crt', `${exampleCa}${readFileSync(join(FIXTURES, 'leaf.crt'), 'utf8')}`);
+    expect(readRegistryCa('bundle.crt', dir, NOW).problems).toEqual([
+      {
+        path: 'registry.caFile',
+        message: `${join(dir, 'bundle.crt')}: certificate 2 (O=eks-hybrid-charts tests, CN=harbor.yourdomain.com) is not a CA certificate (basicConstraints CA:FALSE or missing); this is probably Harbor's server certificate: use the CA that signed it`,
+        value: 'bundle.crt',
+      },
+    ]);
   });
 
   it('warns, without failing, when the CA expires within 30 days', () => {
@@ -143,9 +171,24 @@ describe('plain-mode credentials from the environment', () => {
       { path: 'pullSecrets.plain.passwordEnv', message: 'environment variable HARBOR_PASSWORD is not set or empty; mode plain reads the robot token from it at synth time', value: 'HARBOR_PASSWORD' },
     ]);
     const badUser = readPlainPullCredentials(config, { HARBOR_USERNAME: 'admin', HARBOR_PASSWORD: 'secret-value' });
+    // no credentials at all with a problem: not the token beside a wrong name
+    expect(Object.keys(badUser)).toEqual(['problems']);
     expect(badUser.problems).toHaveLength(1);
     expect(badUser.problems[0].message).toMatch(/HARBOR_USERNAME must be a Harbor 2\.x robot account name/);
     expect(JSON.stringify(badUser.problems)).not.toContain('secret-value');
+  });
+
+  it('gives no credentials, and no warning that they are written, when one variable is missing', () => {
+    const config = plainSite().config;
+    expect(readPlainPullCredentials(config, { HARBOR_USERNAME: 'robot$library+puller' })).toStrictEqual({
+      problems: [
+        { path: 'pullSecrets.plain.passwordEnv', message: 'environment variable HARBOR_PASSWORD is not set or empty; mode plain reads the robot token from it at synth time', value: 'HARBOR_PASSWORD' },
+      ],
+    });
+    const result = readSiteInputs(config, 'sites', { HARBOR_USERNAME: 'robot$library+puller' }, NOW);
+    expect(result.inputs.plainPullCredentials).toBeUndefined();
+    expect(result.warnings).toEqual([]);
+    expect(result.problems.map((p) => p.path)).toEqual(['pullSecrets.plain.passwordEnv']);
   });
 
   it('are not read unless the site is in plain mode with the opt-in', () => {
