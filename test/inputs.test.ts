@@ -2,7 +2,7 @@ import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CHARTS } from '../charts';
 import { ARTIFACTS } from '../lib/artifacts/artifacts';
 import { EXIT_BAD_INPUT, runCli } from '../lib/cli/cli';
@@ -409,5 +409,24 @@ describe('registry.caFile PEM scanning', () => {
 
   it('says a file without blocks is not PEM', () => {
     expect(caMessages('just text\n')).toEqual([NOT_PEM]);
+  });
+});
+
+describe('registry.caFile, when reading fails for another reason than the file', () => {
+  afterEach(() => {
+    vi.doUnmock('../lib/config/read-file');
+    vi.resetModules();
+  });
+
+  it('lets an error that is not about the file (a bug) through, not as "cannot be read"', async () => {
+    vi.resetModules();
+    vi.doMock('../lib/config/read-file', async (importOriginal) => ({
+      ...(await importOriginal<typeof import('../lib/config/read-file')>()),
+      readRegularFile: () => {
+        throw new TypeError('a bug');
+      },
+    }));
+    const { readRegistryCa: read } = await import('../lib/site/inputs.js');
+    expect(() => read('example-harbor-ca.crt', 'sites', NOW)).toThrow(new TypeError('a bug'));
   });
 });
