@@ -293,6 +293,11 @@ describe('selector-match', () => {
     for (const object of [rc, cronJob, pod, configMap]) expect(findings('selector-match', object), object.kind).toEqual([]);
   });
 
+  it('a Deployment with a selector but no pod template has nothing to compare (and does not crash the check)', () => {
+    const object: Manifest = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'app', namespace: 'ml' }, spec: { selector: { matchLabels: { app: 'api' } } } };
+    expect(findings('selector-match', object)).toEqual([]);
+  });
+
   it('Service: flags a selector that matches no pod in its own namespace', () => {
     const elsewhere = deployment({ containers: [] }, { namespace: 'web', podLabels: { app: 'web' } });
     expect(findings('selector-match', service('web', { app: 'web' }), [elsewhere])).toEqual([
