@@ -637,6 +637,10 @@ describe('gpu-placement', () => {
     ]) {
       expect(findings('gpu-placement', gpuPod({ tolerations, affinity: required(term(expression)) }), [], ctx(A, B)), JSON.stringify(expression)).toEqual([found([...at, 'nodeSelector'], NO_POOL)]);
     }
+    // a term of matchFields only (a node by name) pins no label: the nodeSelector alone must select the pool
+    const byName = required({ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['gpu-1'] }] });
+    expect(findings('gpu-placement', gpuPod({ tolerations, affinity: byName }), [], ctx(A, B))).toEqual([found([...at, 'nodeSelector'], NO_POOL)]);
+    expect(findings('gpu-placement', gpuPod({ nodeSelector: { pool: 'a' }, tolerations, affinity: byName }), [], ctx(A, B))).toEqual([]);
   });
 
   it('affinity without required node affinity leaves the nodeSelector in charge', () => {

@@ -9,7 +9,7 @@ import { COMPONENT_LABEL } from '../../core/labels';
 import type { Manifest } from '../../core/manifest';
 import { parseImage } from '../../model/images';
 import type { FieldPath } from '../../core/paths';
-import type { ValidationContext } from '../types';
+import type { GpuNodeGroup, ValidationContext } from '../types';
 import { HOST_PRIVILEGES, type HostPrivilege, PRIVILEGE_ALLOWLIST, grantMatches } from './allowlist';
 import type { ReferencedKind } from './cluster-provided';
 import { credentialProblems } from './credentials';
@@ -79,7 +79,7 @@ function privilegesUsed(site: PodSpecSite): { privilege: HostPrivilege; path: Fi
   for (const privilege of ['hostNetwork', 'hostPID', 'hostIPC'] as const) {
     if (site.spec[privilege] === true) used.push({ privilege, path: [...site.path, privilege], what: `${privilege}: true` });
   }
-  (site.spec.volumes ?? []).forEach((volume, i) => {
+  site.spec.volumes?.forEach((volume, i) => {
     if (isRecord(volume.hostPath)) {
       used.push({ privilege: 'hostPath', path: [...site.path, 'volumes', i, 'hostPath'], what: `hostPath volume "${String(volume.name)}" (${String(volume.hostPath.path)})` });
     }
@@ -212,8 +212,8 @@ function podReferences(site: PodSpecSite): Reference[] {
   else if (spec.serviceAccount) refs.push({ kind: 'ServiceAccount', name: spec.serviceAccount, path: [...path, 'serviceAccount'] });
   if (spec.priorityClassName) refs.push({ kind: 'PriorityClass', name: spec.priorityClassName, path: [...path, 'priorityClassName'] });
   if (spec.runtimeClassName) refs.push({ kind: 'RuntimeClass', name: spec.runtimeClassName, path: [...path, 'runtimeClassName'] });
-  (spec.imagePullSecrets ?? []).forEach((ref, i) => named('Secret', ref, [...path, 'imagePullSecrets', i]));
-  (spec.volumes ?? []).forEach((volume, i) => {
+  spec.imagePullSecrets?.forEach((ref, i) => named('Secret', ref, [...path, 'imagePullSecrets', i]));
+  spec.volumes?.forEach((volume, i) => {
     const at: FieldPath = [...path, 'volumes', i];
     const cm = volume.configMap as NamedRef | undefined;
     named('ConfigMap', cm, [...at, 'configMap']);
@@ -230,16 +230,16 @@ function podReferences(site: PodSpecSite): Reference[] {
     }
   });
   for (const { container, path: cpath } of containersOf(site)) {
-    (container.env ?? []).forEach((env, i) => {
+    container.env?.forEach((env, i) => {
       named('ConfigMap', env.valueFrom?.configMapKeyRef, [...cpath, 'env', i, 'valueFrom', 'configMapKeyRef']);
       named('Secret', env.valueFrom?.secretKeyRef, [...cpath, 'env', i, 'valueFrom', 'secretKeyRef']);
     });
-    (container.envFrom ?? []).forEach((source, i) => {
+    container.envFrom?.forEach((source, i) => {
       named('ConfigMap', source.configMapRef, [...cpath, 'envFrom', i, 'configMapRef']);
       named('Secret', source.secretRef, [...cpath, 'envFrom', i, 'secretRef']);
     });
   }
-  (spec.resourceClaims ?? []).forEach((claim, i) => {
+  spec.resourceClaims?.forEach((claim, i) => {
     const at: FieldPath = [...path, 'resourceClaims', i];
     // 1.31+: fields on the claim; 1.30 (v1alpha2): under `source`.
     const holder = claim.resourceClaimName || claim.resourceClaimTemplateName ? claim : claim.source;
@@ -253,8 +253,8 @@ function podReferences(site: PodSpecSite): Reference[] {
 /** DeviceClass names in a claim spec, in every resource.k8s.io version's shape. */
 function deviceClassReferences(object: Manifest): Reference[] {
   if (!object.apiVersion.startsWith('resource.k8s.io/')) return [];
-  const claimSpec: FieldPath = object.kind === 'ResourceClaimTemplate' ? ['spec', 'spec'] : object.kind === 'ResourceClaim' ? ['spec'] : [];
-  if (claimSpec.length === 0) return [];
+  const claimSpec: FieldPath | undefined = object.kind === 'ResourceClaimTemplate' ? ['spec', 'spec'] : object.kind === 'ResourceClaim' ? ['spec'] : undefined;
+  if (!claimSpec) return [];
   const requests = get(object, [...claimSpec, 'devices', 'requests']);
   if (!Array.isArray(requests)) return [];
   const refs: Reference[] = [];
@@ -313,13 +313,13 @@ const referenceExists: PolicyCheck = {
 /** Node labels every node a pod can land on must have, one set per required node-affinity term. */
 function requiredNodeLabels(site: PodSpecSite): Record<string, string>[] {
   const base = { ...(site.spec.nodeSelector ?? {}) };
-  const terms = site.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
-  if (terms.length === 0) return [base];
+  const terms = site.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  if (!terms?.length) return [base];
   return terms.map((term) => {
     const labels = { ...base };
-    for (const e of term.matchExpressions ?? []) {
+    term.matchExpressions?.forEach((e) => {
       if (e.operator === 'In' && e.key && e.values?.length === 1) labels[e.key] = e.values[0];
-    }
+    });
     return labels;
   });
 }
@@ -342,10 +342,10 @@ const gpuPlacement: PolicyCheck = {
     const selected = (labels: Record<string, string>) => groups.find((g) => Object.entries(g.selector).every(([k, v]) => labels[k] === v));
     const targets = requiredNodeLabels(site).map(selected);
     // the taints of the groups the pod selects; a pod that selects none must tolerate them all to land anywhere
-    const mustTolerate = targets.every((t) => t !== undefined) ? targets : groups;
+    const mustTolerate = targets.every((t): t is GpuNodeGroup => t !== undefined) ? targets : groups;
     const tolerations = site.spec.tolerations ?? [];
     const seen = new Set<string>();
-    for (const taint of mustTolerate.flatMap((g) => g?.taints ?? [])) {
+    for (const taint of mustTolerate.flatMap((g) => g.taints)) {
       const text = formatTaint(taint);
       if (taint.effect === 'PreferNoSchedule' || seen.has(text)) continue;
       seen.add(text);
