@@ -100,6 +100,8 @@ describe('files that are not a mapping', () => {
     expect(problemsOf('&a [1]\n')).toStrictEqual(notAMapping('a list'));
     expect(problemsOf('42\n')).toStrictEqual(notAMapping('a single value'));
     expect(problemsOf('null\n')).toStrictEqual(notAMapping('a single value'));
+    // an empty string is a value, not an empty document
+    expect(problemsOf('--- ""\n')).toStrictEqual(notAMapping('a single value'));
     expect(problemsOf('!foo secret\n')).toStrictEqual(notAMapping('a single value'));
     // an alias (of nothing) as the whole document
     expect(problemsOf('*a\n')).toStrictEqual(notAMapping('not a mapping'));
@@ -288,6 +290,9 @@ describe('nesting', () => {
       expect(problems[0].message).toBe(TOO_DEEP);
       expect(problems[0].path).toMatch(/^line 1, column \d+$/);
     }
+    // after a syntax error too
+    const both = problemsOf(`a: b: c\nname: ${'{a: '.repeat(20_000)}1${'}'.repeat(20_000)}\n`);
+    expect(both.map((p) => p.message)).toEqual(['YAML syntax error: Nested mappings are not allowed in compact mappings', TOO_DEEP]);
   });
 });
 

@@ -80,8 +80,8 @@ export function readSiteSource(file: string): SiteSource {
   return { file, sha256: resolved.sha256, document: resolved.document, files: resolved.files.map((f) => ({ file: f.file, sha256: f.sha256 })) };
 }
 
-/** Explicit tags of values JSON has too (`!!str 5` is the string "5"). */
-const JSON_TAGS: ReadonlySet<string> = new Set(['map', 'seq', 'str', 'null', 'bool', 'int', 'float'].map((t) => `tag:yaml.org,2002:${t}`));
+/** What `!!` stands for in a YAML tag. */
+const YAML_TAG_PREFIX = 'tag:yaml.org,2002:';
 
 /** Alias expansions a site file may use: plenty for anchors of pools and taints, nothing like a YAML bomb. */
 const MAX_ALIAS_COUNT = 100;
@@ -209,10 +209,10 @@ function structureProblems(doc: Document, at: (offset: number) => string): Probl
   // Tags the yaml package resolves that make no JSON value (!!set, !!omap, !!pairs, !!binary, !!timestamp,
   // !!merge as a value): the value would be a Set, a Uint8Array, a Date or a symbol, or silently not what was
   // written. Tags it cannot resolve are reported from its warnings (parseSiteFile).
-  const knownTags = new Set([...doc.schema.tags.map((t) => t.tag), ...Object.keys(doc.schema.knownTags)]);
+  // (knownTags: the tags it resolves only when written out, none of them a JSON type)
   const nonJsonTag = (node: unknown): string | undefined => {
     const tag = (node as { tag?: string } | null)?.tag;
-    return tag !== undefined && knownTags.has(tag) && !JSON_TAGS.has(tag) ? tag.replace(/^tag:yaml\.org,2002:/, '!!') : undefined;
+    return tag !== undefined && Object.hasOwn(doc.schema.knownTags, tag) ? `!!${tag.slice(YAML_TAG_PREFIX.length)}` : undefined;
   };
   while (stack.length > 0) {
     const { node, segments, depth, parents, offset } = stack.pop()!;
