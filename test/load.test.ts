@@ -337,6 +337,41 @@ describe('the parse cache', () => {
     vi.resetModules();
   });
 
+  it('whatever else turning the document into values throws is said in words, never as a stack trace', async () => {
+    // after the structure checks only the alias limit is known to throw; the rest is a guard, tested here with a stand-in
+    const thrown: unknown[] = [new ReferenceError('Excessive alias count indicates a resource exhaustion attack'), new ReferenceError('x is not defined'), new RangeError('Maximum call stack size exceeded'), new TypeError('first line\nsecond line at line 3, column 4:'), 'a string'];
+    vi.resetModules();
+    let next = 0;
+    vi.doMock('yaml', async (importOriginal) => {
+      const yaml = await importOriginal<typeof import('yaml')>();
+      const parseDocument = (text: string, options: object) => {
+        const doc = yaml.parseDocument(text, options);
+        const err = thrown[next++];
+        doc.toJS = () => {
+          throw err;
+        };
+        return doc;
+      };
+      return { ...yaml, parseDocument };
+    });
+    const { readSiteSource: read } = await import('../lib/config/load.js');
+    const refused = (text: string): readonly Problem[] => {
+      try {
+        read(siteFile(text));
+      } catch (err) {
+        if (err instanceof Error && 'problems' in err) return (err as SiteConfigError).problems;
+        throw err;
+      }
+      throw new Error('expected a SiteConfigError');
+    };
+    const root = (message: string) => [{ path: '(root)', message }];
+    expect(refused('a: 1\n')).toStrictEqual(root('too many YAML alias expansions (a "billion laughs" document?); at most 100 are allowed'));
+    expect(refused('a: 2\n')).toStrictEqual(root('cannot be read as YAML: x is not defined'));
+    expect(refused('a: 3\n')).toStrictEqual(root(TOO_DEEP));
+    expect(refused('a: 4\n')).toStrictEqual(root('cannot be read as YAML: first line'));
+    expect(refused('a: 5\n')).toStrictEqual(root('cannot be read as YAML: a string'));
+  });
+
   it('parses a file once per content; every caller gets its own copy; changed bytes are parsed again', async () => {
     vi.resetModules();
     const parsed: string[] = [];
