@@ -52,6 +52,10 @@ describe('YAML syntax errors', () => {
     expect(problemsOf('a: [1\n')).toStrictEqual([{ path: 'line 2, column 1', message: BAD_INDENT }]);
     expect(problemsOf('a: "x\n')).toStrictEqual([{ path: 'line 2, column 1', message: 'YAML syntax error: Missing closing "quote' }]);
     expect(problemsOf('a: b: c\n')).toStrictEqual([{ path: 'line 1, column 4', message: 'YAML syntax error: Nested mappings are not allowed in compact mappings' }]);
+    // far into the file: the yaml package's own " at line N, column M:" is not repeated in the message
+    expect(problemsOf(`${'# comment\n'.repeat(11)}${' '.repeat(10)}a: b: c\n`)).toStrictEqual([
+      { path: 'line 12, column 14', message: 'YAML syntax error: Nested mappings are not allowed in compact mappings' },
+    ]);
   });
 
   it('says an error the parser repeats at one place once, and keeps two errors at one place', () => {

@@ -122,7 +122,7 @@ function parseSiteFile(file: string, bytes: Buffer): ParsedFile {
     return `line ${pos.line}, column ${pos.col}`;
   };
   // merge: YAML 1.1 merge keys (`<<: *anchor`), which kubectl's YAML reader accepts too; explicit keys win.
-  const doc = parseDocument(text, { uniqueKeys: true, merge: true, prettyErrors: false, lineCounter });
+  const doc = parseDocument(text, { uniqueKeys: true, merge: true, lineCounter });
   if (doc.errors.length > 0) {
     // After a syntax error the parser's view of keys is unreliable (it reports phantom duplicates):
     // report the syntax errors alone then.
@@ -272,7 +272,7 @@ function structureProblems(doc: Document, at: (offset: number) => string): Probl
 }
 
 function firstLine(message: string): string {
-  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  return message.split('\n')[0].replace(/ at line \d+, column \d+:$/, '');
 }
 
 /** Whether `path` is a refused field or lies under one; `(root)` refuses every path. */
