@@ -133,7 +133,8 @@ function parseSiteFile(file: string, bytes: Buffer): ParsedFile {
       const path = at(e.pos[0]);
       if (e.code === 'RESOURCE_EXHAUSTION') return e === firstDeep ? [{ path, message: `the document nests too deeply; at most ${MAX_NESTING_DEPTH} levels are allowed` }] : [];
       if (e.code !== 'DUPLICATE_KEY') return [{ path, message: `YAML syntax error: ${firstLine(e.message)}` }];
-      const key = /^\s*("[^"]*"|'[^']*'|[^:\n]*)/.exec(text.slice(e.pos[0]))?.[1].trim() ?? '';
+      // the last alternative matches the empty text: exec always matches
+      const key = (/^\s*("[^"]*"|'[^']*'|[^:\n]*)/.exec(text.slice(e.pos[0])) as RegExpExecArray)[1].trim();
       if (syntax) return [];
       return [{ path, message: `duplicate key "${key.replace(/^["']|["']$/g, '')}"; each key may appear once in a mapping` }];
     });
