@@ -89,6 +89,8 @@ const MAX_ALIAS_COUNT = 100;
 /** Nesting a site file may use: the schema goes 6 levels deep; anything near this is a hostile document. */
 export const MAX_NESTING_DEPTH = 64;
 
+const TOO_DEEP = `the document nests too deeply; at most ${MAX_NESTING_DEPTH} levels are allowed`;
+
 /**
  * Files parsed in this process, by name and exact bytes: a fleet's sites extend the same base, which is
  * then parsed once, not once per site. Only files that parsed without a problem are kept; each caller
@@ -131,7 +133,7 @@ function parseSiteFile(file: string, bytes: Buffer): ParsedFile {
     const firstDeep = doc.errors.find((e) => e.code === 'RESOURCE_EXHAUSTION');
     const problems = doc.errors.flatMap((e) => {
       const path = at(e.pos[0]);
-      if (e.code === 'RESOURCE_EXHAUSTION') return e === firstDeep ? [{ path, message: `the document nests too deeply; at most ${MAX_NESTING_DEPTH} levels are allowed` }] : [];
+      if (e.code === 'RESOURCE_EXHAUSTION') return e === firstDeep ? [{ path, message: TOO_DEEP }] : [];
       if (e.code !== 'DUPLICATE_KEY') return [{ path, message: `YAML syntax error: ${firstLine(e.message)}` }];
       // the last alternative matches the empty text: exec always matches
       const key = (/^\s*("[^"]*"|'[^']*'|[^:\n]*)/.exec(text.slice(e.pos[0])) as RegExpExecArray)[1].trim();
@@ -169,7 +171,7 @@ function parseSiteFile(file: string, bytes: Buffer): ParsedFile {
         { path: '(root)', message: `too many YAML alias expansions (a "billion laughs" document?); at most ${MAX_ALIAS_COUNT} are allowed` },
       ]);
     }
-    if (err instanceof RangeError) throw new SiteConfigError(file, [{ path: '(root)', message: `the document nests too deeply; at most ${MAX_NESTING_DEPTH} levels are allowed` }]);
+    if (err instanceof RangeError) throw new SiteConfigError(file, [{ path: '(root)', message: TOO_DEEP }]);
     throw new SiteConfigError(file, [{ path: '(root)', message: `cannot be read as YAML: ${message}` }]);
   }
   return { file, sha256: createHash('sha256').update(bytes).digest('hex'), document };
@@ -220,7 +222,7 @@ function structureProblems(doc: Document, at: (offset: number) => string): Probl
     if (depth > MAX_NESTING_DEPTH) {
       // a key without a value (`{b}`, `? b`) has the value null, which has no position
       const range = (node as { range?: number[] } | null)?.range;
-      found.push({ offset, problem: { path: range ? at(range[0]) : configPath(segments.slice(0, 8)), message: `the document nests too deeply; at most ${MAX_NESTING_DEPTH} levels are allowed` } });
+      found.push({ offset, problem: { path: range ? at(range[0]) : configPath(segments.slice(0, 8)), message: TOO_DEEP } });
       break;
     }
     const tag = nonJsonTag(node);
@@ -343,28 +345,19 @@ export function outsideOf(refused: readonly string[], problems: readonly Problem
   return problems.filter((p) => !touches(p.path) && !(p.related ?? []).some(touches));
 }
 
-/** A JSON pointer into `document` as path segments: a number only for an index of a list (a label key "1" stays a key). */
-function pointerSegments(pointer: string, document: unknown): (string | number)[] {
-  if (pointer === '') return [];
-  let current = document;
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => {
-      const segment = Array.isArray(current) ? Number(s) : s;
-      current = valueAt(current, [s]);
-      return segment;
-    });
-}
-
-function valueAt(document: unknown, segments: readonly (string | number)[]): unknown {
-  let current: unknown = document;
-  for (const s of segments) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<string | number, unknown>)[s];
+/**
+ * Where a JSON pointer leads in `document`: its path segments (a number only for an index of a list, so a
+ * label key "1" stays a key) and the value there (undefined where the document has none).
+ */
+function locate(pointer: string, document: unknown): { segments: (string | number)[]; value: unknown } {
+  const segments: (string | number)[] = [];
+  let value = document;
+  for (const raw of pointer === '' ? [] : pointer.slice(1).split('/')) {
+    const s = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    segments.push(Array.isArray(value) ? Number(s) : s);
+    value = value === null || typeof value !== 'object' ? undefined : (value as Record<string, unknown>)[s];
   }
-  return current;
+  return { segments, value };
 }
 
 const TYPE_NAMES: Record<string, string> = {
@@ -392,8 +385,7 @@ function schemaProblems(errors: readonly ErrorObject[], document: unknown): Prob
     problems.push({ path: configPath(segments), message, ...(value === undefined ? {} : { value }) });
   };
   for (const e of errors) {
-    const segments = pointerSegments(e.instancePath, document);
-    const value = valueAt(document, segments);
+    const { segments, value } = locate(e.instancePath, document);
     if (e.keyword === 'additionalProperties') {
       const key = String(e.params.additionalProperty);
       const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
