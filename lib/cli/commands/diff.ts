@@ -80,11 +80,14 @@ interface DiffOptions {
   readonly kubernetesVersion?: string;
 }
 
-/** Folders of `root` that hold our output (a manifest.json by this generator) for none of `names`. */
+/**
+ * Folders of `root` that hold our output (a manifest.json by this generator) for none of `names`. A site
+ * written with `--swap symlink` is a link to a hidden slot (lib/output/writer.ts), so links count too.
+ */
 function orphanSiteFolders(root: string, names: ReadonlySet<string>): string[] {
   if (!existsSync(root)) return [];
   return readdirSync(root, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !d.name.startsWith('.') && !names.has(d.name))
+    .filter((d) => (d.isDirectory() || d.isSymbolicLink()) && !d.name.startsWith('.') && !names.has(d.name))
     .filter((d) => {
       try {
         return (JSON.parse(readFileSync(join(root, d.name, 'manifest.json'), 'utf8')) as { generator?: { name?: string } }).generator?.name === GENERATOR_NAME;
