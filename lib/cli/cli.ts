@@ -41,11 +41,14 @@ function askCluster(prerequisites: readonly Prerequisite[], kubeconfig: string):
   }
 }
 
-/** `--out` must be a folder (or not exist yet): a file there is a mistyped flag, reported before any work. */
-function checkOutRoot(out: string): void {
-  if (out === '') throw new SiteConfigError('--out', [{ path: '""', message: 'must name a folder (empty, it would write into the current folder)' }]);
+/**
+ * An output root (`--out`, or `$CDK8S_OUTDIR`) must be a folder or not exist yet: a file there is a
+ * mistyped flag, reported before any work, so no root is written when another cannot be.
+ */
+function checkOutRoot(out: string, source = '--out'): void {
+  if (out === '') throw new SiteConfigError(source, [{ path: '""', message: 'must name a folder (empty, it would write into the current folder)' }]);
   if (existsSync(out) && !statSync(out).isDirectory()) {
-    throw new SiteConfigError('--out', [{ path: out, message: 'is a file, not a directory' }]);
+    throw new SiteConfigError(source, [{ path: out, message: 'is a file, not a directory' }]);
   }
 }
 
@@ -82,7 +85,10 @@ function synthCommand(registry: Registry, io: Io, setExit: (code: number) => voi
       // `cdk8s synth` deletes its output folder before running the app, so dist/ is never that folder:
       // we write dist/ as usual and a disposable copy where the CLI expects one (see cdk8s.yaml).
       const cdk8sOut = process.env.CDK8S_OUTDIR;
-      if (cdk8sOut && resolve(cdk8sOut) !== outRoots[0]) outRoots.push(resolve(cdk8sOut));
+      if (cdk8sOut && resolve(cdk8sOut) !== outRoots[0]) {
+        checkOutRoot(cdk8sOut, 'CDK8S_OUTDIR');
+        outRoots.push(resolve(cdk8sOut));
+      }
       // All or nothing: every selected site is loaded, rendered and validated before anything is
       // written, so a bad site or a finding leaves the whole output root exactly as it was.
       let bad = false;
