@@ -565,9 +565,10 @@ function planComponent(
     if (t.kind === 'Deployment') reasons.push(`${describeObject(t)} and ours must not run at once (${rule.exclusive}): theirs is scaled to 0 first, so for a minute no ${rule.title} runs`);
     else {
       const theirNodes = new Set(eligibleNodes(t, nodes));
-      const shared = ourWorkloads.flatMap((o) => eligibleNodes(o.object as LiveObject, nodes)).filter((n) => theirNodes.has(n));
+      // the nodes of our DaemonSets only, as `overlapping` counts them (a Deployment of ours is no plugin on its node)
+      const shared = ourWorkloads.filter((o) => o.object.kind === 'DaemonSet').flatMap((o) => eligibleNodes(o.object as LiveObject, nodes)).filter((n) => theirNodes.has(n));
       reasons.push(
-        `${describeObject(t)} and ours select the same nodes (${[...new Set(shared)].join(', ')}); ${rule.exclusive}. Theirs goes first: until our pod is ready on a node, no ${rule.title} runs there (running pods keep their GPUs; new GPU pods wait)`,
+        `${describeObject(t)} and ours select the same nodes (${[...new Set(shared)].sort().join(', ')}); ${rule.exclusive}. Theirs goes first: until our pod is ready on a node, no ${rule.title} runs there (running pods keep their GPUs; new GPU pods wait)`,
       );
     }
   }
