@@ -107,13 +107,16 @@ function at<T>(path: string, operation: () => T): T {
   }
 }
 
+/** lstat, or undefined where nothing is; another error is an {@link OutputWriteError} naming the path. */
 function lstatOrUndefined(path: string) {
-  try {
-    return lstatSync(path);
-  } catch (err) {
-    if (isErrno(err) && err.code === 'ENOENT') return undefined;
-    throw err;
-  }
+  return at(path, () => {
+    try {
+      return lstatSync(path);
+    } catch (err) {
+      if (isErrno(err) && err.code === 'ENOENT') return undefined;
+      throw err;
+    }
+  });
 }
 
 /**
@@ -264,17 +267,19 @@ function acquireLock(root: string): string {
 }
 
 function releaseLock(path: string): void {
-  rmSync(path, { force: true });
+  at(path, () => rmSync(path, { force: true }));
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Staging, swap and roll-back. Everything of one run lives in <root>/.synth-staging.<pid>/:
 //   new/<site>/          the staged trees
-//   journal.json         written once every tree is staged: the swap may have begun
+//   journal.json         written once every tree is staged: the swap may have begun; deleted once every
+//                        site is swapped in: the commit, after which nothing is rolled back
 //   previous/<site>      the entry <root>/<site> had before (folder, or a copy of the symlink)
 //   previous/<site>.none the site did not exist before
 //   previous/<site>.touched  the swap of this site has begun
-//   slots/.<site>.vN     symlink mode: the slot emptied for the new tree
+//   slots/.<site>.vN     symlink mode: the tree of the slot claimed for the new tree
+//   slots/.<site>.vN.none  symlink mode: the claimed slot was empty
 //   trash/               what is deleted with the staging folder
 
 const slotNames = (site: string) => [`.${site}.v1`, `.${site}.v2`];
@@ -283,7 +288,7 @@ const slotNames = (site: string) => [`.${site}.v1`, `.${site}.v2`];
 function discard(root: string, staging: string, name: string): void {
   const trash = join(staging, 'trash');
   at(trash, () => mkdirSync(trash, { recursive: true }));
-  const to = join(trash, `${readdirSync(trash).length}-${name}`);
+  const to = join(trash, `${at(trash, () => readdirSync(trash)).length}-${name}`);
   at(join(root, name), () => renameSync(join(root, name), to));
 }
 
@@ -302,12 +307,12 @@ function rollBack(root: string, staging: string, sites: readonly string[]): void
       if (current && !(current.isSymbolicLink() && before.isSymbolicLink())) discard(root, staging, site);
       at(target, () => renameSync(previous, target));
     }
-    // symlink mode: the slot that took the new tree goes, the one moved aside for it comes back
-    const restored = lstatOrUndefined(target);
-    const linkTo = restored?.isSymbolicLink() ? readlinkSync(target) : undefined;
+    // symlink mode: the slot claimed for the new tree (see swapIn) is emptied, what was in it comes back;
+    // a slot not claimed yet still holds its tree
     for (const slot of slotNames(site)) {
       const kept = join(staging, 'slots', slot);
-      if (slot !== linkTo && lstatOrUndefined(join(root, slot))) discard(root, staging, slot);
+      const claimed = lstatOrUndefined(kept) ?? lstatOrUndefined(`${kept}.none`);
+      if (claimed && lstatOrUndefined(join(root, slot))) discard(root, staging, slot);
       if (lstatOrUndefined(kept)) at(join(root, slot), () => renameSync(kept, join(root, slot)));
     }
   }
@@ -360,12 +365,12 @@ function swapIn(root: string, staging: string, site: string, mode: SwapMode, ste
   const [v1, v2] = slotNames(site);
   const pointsAt = current?.isSymbolicLink() ? at(target, () => readlinkSync(target)) : undefined;
   const slot = pointsAt === v1 ? v2 : v1;
-  if (lstatOrUndefined(join(root, slot))) {
-    // two writes old, nobody sees it; kept until the end for a roll-back
-    const kept = join(staging, 'slots', slot);
-    at(kept, () => mkdirSync(dirname(kept), { recursive: true }));
-    at(join(root, slot), () => renameSync(join(root, slot), kept));
-  }
+  // the slot is claimed before it takes the new tree: its tree (two writes old, nobody sees it) kept until
+  // the end for a roll-back, or a mark that it was empty; a roll-back empties only a claimed slot
+  const kept = join(staging, 'slots', slot);
+  at(kept, () => mkdirSync(dirname(kept), { recursive: true }));
+  if (lstatOrUndefined(join(root, slot))) at(join(root, slot), () => renameSync(join(root, slot), kept));
+  else at(kept, () => writeFileSync(`${kept}.none`, ''));
   at(join(root, slot), () => renameSync(staged, join(root, slot)));
   step('place', join(root, slot));
   const link = join(staging, `link-${site}`);
@@ -464,6 +469,8 @@ function stageAndSwap(
     step('staged', staging);
     swapping = true;
     for (const { site } of sites) swapIn(root, staging, site, mode, step);
+    // the commit: a staging folder without its journal is only removed, by this run or the next
+    at(join(staging, 'journal.json'), () => unlinkSync(join(staging, 'journal.json')));
   } catch (err) {
     if (swapping) {
       try {
@@ -479,6 +486,7 @@ function stageAndSwap(
     rmSync(staging, { recursive: true, force: true });
     throw err;
   }
+  state.changed = true;
   at(staging, () => rmSync(staging, { recursive: true, force: true }));
 }
 
