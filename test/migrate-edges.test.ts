@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GENERATOR_NAME } from '../lib/core/labels';
-import type { Manifest, RenderedFile } from '../lib/core/manifest';
-import { HELM_MANAGED_BY, HELM_RELEASE_NAME, HELM_RELEASE_NAMESPACE, planMigration, type ComponentId, type ComponentPlan, type LiveObject, type MigrationPlan, type Step } from '../lib/output/migrate';
+import { HELM_MANAGED_BY, planMigration, type ComponentId, type ComponentPlan, type LiveObject, type MigrationPlan, type Step } from '../lib/output/migrate';
+import { file, GPU_TAINT, helmAnnotations, MANAGED_BY, node, obj, ours, TOLERATE_GPU, workload } from './helpers/live-objects';
 
 /*
  * Edge cases of lib/output/migrate.ts that test/migrate-units.test.ts leaves open: live objects missing
@@ -11,66 +10,12 @@ import { HELM_MANAGED_BY, HELM_RELEASE_NAME, HELM_RELEASE_NAMESPACE, planMigrati
  * what the user sees in the plan: found objects, strategy, reason text, warnings and steps in order.
  */
 
-const MANAGED_BY = 'app.kubernetes.io/managed-by';
-const COMPONENT = 'app.kubernetes.io/component';
-
-type Taint = { key: string; value?: string; effect: string };
-
-function node(name: string, labels?: Record<string, string>, taints?: Taint[]): LiveObject {
-  return { apiVersion: 'v1', kind: 'Node', metadata: { name, ...(labels ? { labels } : {}) }, ...(taints ? { spec: { taints } } : {}) };
-}
-
-const helmAnnotations = (release: string, ns: string) => ({ [HELM_RELEASE_NAME]: release, [HELM_RELEASE_NAMESPACE]: ns });
-
-interface WorkloadOptions {
-  readonly image?: string;
-  readonly release?: string;
-  readonly labels?: Record<string, string>;
-  readonly selector?: Record<string, string>;
-  readonly pod?: Record<string, unknown>;
-}
-
-function workload(kind: 'DaemonSet' | 'Deployment', ns: string, name: string, o: WorkloadOptions = {}): LiveObject {
-  const selector = o.selector ?? { app: name };
-  return {
-    apiVersion: 'apps/v1',
-    kind,
-    metadata: {
-      name,
-      namespace: ns,
-      ...(o.labels || o.release ? { labels: { ...(o.release ? { [MANAGED_BY]: HELM_MANAGED_BY } : {}), ...o.labels } } : {}),
-      ...(o.release ? { annotations: helmAnnotations(o.release, ns) } : {}),
-    },
-    spec: {
-      selector: { matchLabels: selector },
-      template: { metadata: { labels: selector }, spec: { containers: [{ name: 'main', image: o.image ?? 'example.com/other:1' }], ...o.pod } },
-    },
-  };
-}
-
-function obj(apiVersion: string, kind: string, name: string, ns?: string, release?: [string, string], extra: Record<string, unknown> = {}): LiveObject {
-  return {
-    apiVersion,
-    kind,
-    metadata: { name, ...(ns ? { namespace: ns } : {}), ...(release ? { labels: { [MANAGED_BY]: HELM_MANAGED_BY }, annotations: helmAnnotations(...release) } : {}) },
-    ...extra,
-  };
-}
-
-function ours<T extends Manifest>(component: string | undefined, o: T): T {
-  return { ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [MANAGED_BY]: GENERATOR_NAME, ...(component ? { [COMPONENT]: component } : {}) } } };
-}
-
-const file = (path: string, objects: Manifest[]): RenderedFile => ({ path, chart: 'test', objects });
-
 function component(p: MigrationPlan, id: ComponentId): ComponentPlan {
   const c = p.components.find((x) => x.component === id);
   if (!c) throw new Error(`no plan for ${id}`);
   return c;
 }
 
-const GPU_TAINT: Taint = { key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' };
-const TOLERATE_GPU = [{ key: 'nvidia.com/gpu', operator: 'Exists' }];
 const NODES = [node('gpu-b', { gpu: 'yes' }, [GPU_TAINT]), node('cpu-1'), node('gpu-a', { gpu: 'yes' }, [GPU_TAINT])];
 
 const DP_IMAGE = 'nvcr.io/nvidia/k8s-device-plugin:v0.17.1';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GENERATOR_NAME } from '../lib/core/labels';
-import type { Manifest, RenderedFile } from '../lib/core/manifest';
+import type { Manifest } from '../lib/core/manifest';
 import {
   COMPONENT_RULES,
   deviceClassesInUse,
@@ -26,6 +26,7 @@ import {
   type Step,
 } from '../lib/output/migrate';
 import * as migrate from '../lib/output/migrate';
+import { file, GPU_TAINT, helmAnnotations, MANAGED_BY, node, obj, ours, TOLERATE_GPU, workload } from './helpers/live-objects';
 
 /*
  * Unit tests of lib/output/migrate.ts on small hand-made objects (as `kubectl get -o json` returns them)
@@ -33,65 +34,7 @@ import * as migrate from '../lib/output/migrate';
  * site and recorded Helm installs; this file pins each rule, bound and message on its own.
  */
 
-const MANAGED_BY = 'app.kubernetes.io/managed-by';
-const COMPONENT = 'app.kubernetes.io/component';
 
-type Taint = { key: string; value?: string; effect: string };
-
-function node(name: string, labels?: Record<string, string>, taints?: Taint[]): LiveObject {
-  return { apiVersion: 'v1', kind: 'Node', metadata: { name, ...(labels ? { labels } : {}) }, ...(taints ? { spec: { taints } } : {}) };
-}
-
-const helmAnnotations = (release: string, ns: string) => ({ [HELM_RELEASE_NAME]: release, [HELM_RELEASE_NAMESPACE]: ns });
-
-interface WorkloadOptions {
-  readonly image?: string;
-  /** Helm release name; its namespace is the workload's. */
-  readonly release?: string;
-  readonly labels?: Record<string, string>;
-  readonly selector?: Record<string, string>;
-  readonly templateLabels?: Record<string, string>;
-  /** Merged into the pod spec (after the default container). */
-  readonly pod?: Record<string, unknown>;
-}
-
-function workload(kind: 'DaemonSet' | 'Deployment', ns: string, name: string, o: WorkloadOptions = {}): LiveObject {
-  const selector = o.selector ?? { app: name };
-  return {
-    apiVersion: 'apps/v1',
-    kind,
-    metadata: {
-      name,
-      namespace: ns,
-      ...(o.labels || o.release ? { labels: { ...(o.release ? { [MANAGED_BY]: HELM_MANAGED_BY } : {}), ...o.labels } } : {}),
-      ...(o.release ? { annotations: helmAnnotations(o.release, ns) } : {}),
-    },
-    spec: {
-      selector: { matchLabels: selector },
-      template: { metadata: { labels: o.templateLabels ?? selector }, spec: { containers: [{ name: 'main', image: o.image ?? 'example.com/other:1' }], ...o.pod } },
-    },
-  };
-}
-
-/** Any object, optionally in a Helm release. */
-function obj(apiVersion: string, kind: string, name: string, ns?: string, release?: [string, string], extra: Record<string, unknown> = {}): LiveObject {
-  return {
-    apiVersion,
-    kind,
-    metadata: { name, ...(ns ? { namespace: ns } : {}), ...(release ? { labels: { [MANAGED_BY]: HELM_MANAGED_BY }, annotations: helmAnnotations(...release) } : {}) },
-    ...extra,
-  };
-}
-
-/** One of ours: the labels our charts set. */
-function ours<T extends Manifest>(component: string | undefined, o: T): T {
-  return { ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [MANAGED_BY]: GENERATOR_NAME, ...(component ? { [COMPONENT]: component } : {}) } } };
-}
-
-const file = (path: string, objects: Manifest[]): RenderedFile => ({ path, chart: 'test', objects });
-
-const GPU_TAINT: Taint = { key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' };
-const TOLERATE_GPU = [{ key: 'nvidia.com/gpu', operator: 'Exists' }];
 /** Deliberately unsorted: every list of node names in a plan is sorted. */
 const NODES = [node('gpu-b', { gpu: 'yes' }, [GPU_TAINT]), node('cpu-1'), node('gpu-a', { gpu: 'yes' }, [GPU_TAINT])];
 
