@@ -311,9 +311,10 @@ function rollBack(root: string, staging: string, sites: readonly string[]): void
     // a slot not claimed yet still holds its tree
     for (const slot of slotNames(site)) {
       const kept = join(staging, 'slots', slot);
-      const claimed = lstatOrUndefined(kept) ?? lstatOrUndefined(`${kept}.none`);
+      const keptTree = lstatOrUndefined(kept);
+      const claimed = keptTree ?? lstatOrUndefined(`${kept}.none`);
       if (claimed && lstatOrUndefined(join(root, slot))) discard(root, staging, slot);
-      if (lstatOrUndefined(kept)) at(join(root, slot), () => renameSync(kept, join(root, slot)));
+      if (keptTree) at(join(root, slot), () => renameSync(kept, join(root, slot)));
     }
   }
 }
