@@ -6,7 +6,7 @@
 // (symbolic links kept), whose run is then dead (its pid is ours, which no lock of ours can hold, or
 // that of a process that has exited).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, fstatSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -518,6 +518,23 @@ describe('the lock', () => {
       expect(seen).toEqual([`${process.pid} ${HOST}\n`, '.synth.lock']);
       expect(readdirSync(root)).toEqual(['a', 'b']);
       expect(readFileSync(join(root, 'a', 'f0.yaml'), 'utf8')).toBe('a new 0\n');
+    });
+
+    it('the lock file descriptor is closed after writing our pid', () => {
+      const root = oldRoot();
+      const fds: number[] = [];
+      const rules: Rule[] = [
+        { fn: 'linkSync', match: link(root), act: fail('EPERM') },
+        { fn: 'openSync', match: args(lockOf(root)), act: (_n, run) => {
+            const fd = run() as number;
+            fds.push(fd);
+            return fd;
+          },
+        },
+      ];
+      withFaults(rules, () => writeSites(root, sitesOf('new')));
+      expect(fds).toHaveLength(1);
+      expect(() => fstatSync(fds[0])).toThrow(expect.objectContaining({ code: 'EBADF' }));
     });
 
     it('a live holder: busy, naming it', () => {

@@ -184,6 +184,42 @@ describe('writeSites: all or nothing across sites', () => {
   }
 });
 
+describe('writeSites: only names inside the output root', () => {
+  const attempt = (site: string, path: string) => {
+    const root = mkdtempSync(join(tmpdir(), 'ehc-writer-'));
+    writeSites(root, [{ site: 'kept', files: [{ path: 'f.yaml', content: 'kept\n' }] }]);
+    let error: unknown;
+    try {
+      writeSites(root, [{ site: 'kept', files: [{ path: 'f.yaml', content: 'changed\n' }] }, { site, files: [{ path, content: 'x\n' }] }]);
+    } catch (err) {
+      error = err;
+    }
+    return { error, entries: readdirSync(root), kept: readFileSync(join(root, 'kept', 'f.yaml'), 'utf8') };
+  };
+
+  it.each(['', '.', '..', '.hidden', 'a/b', '/abs', '../up'])('site %j is refused before anything is touched', (site) => {
+    const { error, entries, kept } = attempt(site, 'f.yaml');
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toBe(`writeSites: site ${JSON.stringify(site)} is not a plain folder name`);
+    expect(entries).toEqual(['kept']);
+    expect(kept).toBe('kept\n');
+  });
+
+  it.each(['/abs.yaml', '/', 'a//b.yaml', 'a/', './a.yaml', 'a/./b.yaml', '..', '../a.yaml', 'a/../../b.yaml', 'a/..'])('file %j is refused before anything is touched', (path) => {
+    const { error, entries, kept } = attempt('s', path);
+    expect((error as Error).message).toBe(`writeSites: s: file ${JSON.stringify(path)} is not a relative path inside the site folder`);
+    expect(entries).toEqual(['kept']);
+    expect(kept).toBe('kept\n');
+  });
+
+  it('dots inside names are fine', () => {
+    const { error, entries, kept } = attempt('site.v1-a', 'a.b/..c/d..yaml');
+    expect(error).toBeUndefined();
+    expect(entries.sort()).toEqual(['kept', 'site.v1-a']);
+    expect(kept).toBe('changed\n');
+  });
+});
+
 describe('--swap symlink', () => {
   it('<out>/<site> is a link to .<site>.v1 or .v2, alternating, with the same bytes as a rename write', () => {
     const root = mkdtempSync(join(tmpdir(), 'ehc-writer-'));

@@ -93,6 +93,7 @@ function isErrno(err: unknown): err is NodeJS.ErrnoException {
 
 /** `<path>: <reason> (<CODE>)`, for an errno error hit at `path`. */
 function describe(path: string, err: NodeJS.ErrnoException): string {
+  // Stryker disable next-line StringLiteral: equivalent, only called with an isErrno error, whose code is a string
   const code = err.code ?? 'EIO';
   return `${path}: ${REASONS[code] ?? err.message.split('\n')[0]} (${code})`;
 }
@@ -128,8 +129,10 @@ function makeDirs(dir: string): void {
     mkdirSync(dir);
     return;
   } catch (err) {
+    // Stryker disable next-line ConditionalExpression: equivalent, a non-errno error has no code, so it is neither EEXIST nor ENOENT and is rethrown below
     if (!isErrno(err)) throw err;
     if (err.code === 'EEXIST') {
+      // Stryker disable next-line StringLiteral: equivalent, the message is never shown: at() reports the code's reason text
       if (!statSync(dir).isDirectory()) throw Object.assign(new Error(`ENOTDIR: ${dir}`), { code: 'ENOTDIR' });
       return;
     }
@@ -198,10 +201,13 @@ function createLock(path: string): boolean {
     linkSync(own, path);
     return true;
   } catch (err) {
+    // Stryker disable next-line ConditionalExpression: equivalent, a non-errno error has no code, so it is not EEXIST and not in the list below, and is rethrown
     if (!isErrno(err)) throw err;
     if (err.code === 'EEXIST') return false;
+    // Stryker disable next-line StringLiteral: equivalent, the code of an isErrno error is a string
     if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(err.code ?? '')) throw err;
   } finally {
+    // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, our own temporary file was written just above and nobody else removes it
     rmSync(own, { force: true });
   }
   try {
@@ -257,6 +263,7 @@ function acquireLock(root: string): string {
       } catch (err) {
         if (!(isErrno(err) && err.code === 'EEXIST')) throw err;
       } finally {
+        // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, the aside file was just created by our rename and we hold it
         rmSync(aside, { force: true });
       }
       throw busy(root, moved);
@@ -286,6 +293,7 @@ const slotNames = (site: string) => [`.${site}.v1`, `.${site}.v2`];
 
 /** Removes `<root>/<name>` by moving it into the trash first (one rename, then a delete nobody sees). */
 function discard(root: string, staging: string, name: string): void {
+  // Stryker disable next-line StringLiteral: equivalent, trash as the staging folder itself: numbered names never clash with new/ or previous/, and the staging folder is removed as a whole
   const trash = join(staging, 'trash');
   at(trash, () => mkdirSync(trash, { recursive: true }));
   const to = join(trash, `${at(trash, () => readdirSync(trash)).length}-${name}`);
@@ -322,6 +330,7 @@ function rollBack(root: string, staging: string, sites: readonly string[]): void
 function readJournal(staging: string): string[] | undefined {
   try {
     return (JSON.parse(readFileSync(join(staging, 'journal.json'), 'utf8')) as { sites: string[] }).sites;
+  // Stryker disable next-line BlockStatement: equivalent, an empty block returns undefined as well
   } catch {
     return undefined;
   }
@@ -334,6 +343,7 @@ function readJournal(staging: string): string[] | undefined {
 function recover(root: string): void {
   for (const name of at(root, () => readdirSync(root))) {
     const lockTemp = /^\.synth\.lock\.(?:stale\.)?([0-9]+)$/.exec(name);
+    // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, the file was just listed and we hold the lock: nobody else removes it
     if (lockTemp && !alive(Number(lockTemp[1]))) at(join(root, name), () => rmSync(join(root, name), { force: true }));
     if (!name.startsWith(STAGING)) continue;
     const pid = Number(name.slice(STAGING.length));
@@ -341,6 +351,7 @@ function recover(root: string): void {
     const staging = join(root, name);
     const sites = readJournal(staging);
     if (sites) rollBack(root, staging, sites);
+    // Stryker disable next-line BooleanLiteral: equivalent, the folder was just listed and we hold the lock
     at(staging, () => rmSync(staging, { recursive: true, force: true }));
   }
 }
@@ -351,7 +362,9 @@ function swapIn(root: string, staging: string, site: string, mode: SwapMode, ste
   const staged = join(staging, 'new', site);
   const previous = join(staging, 'previous', site);
   const current = at(target, () => lstatOrUndefined(target));
+  // Stryker disable next-line StringLiteral: equivalent, only the marker's existence is read
   at(previous, () => writeFileSync(`${previous}.touched`, ''));
+  // Stryker disable next-line StringLiteral: equivalent, only the marker's existence is read
   if (!current) at(previous, () => writeFileSync(`${previous}.none`, ''));
   if (mode === 'rename') {
     if (current) {
@@ -371,6 +384,7 @@ function swapIn(root: string, staging: string, site: string, mode: SwapMode, ste
   const kept = join(staging, 'slots', slot);
   at(kept, () => mkdirSync(dirname(kept), { recursive: true }));
   if (lstatOrUndefined(join(root, slot))) at(join(root, slot), () => renameSync(join(root, slot), kept));
+  // Stryker disable next-line StringLiteral: equivalent, only the marker's existence is read
   else at(kept, () => writeFileSync(`${kept}.none`, ''));
   at(join(root, slot), () => renameSync(staged, join(root, slot)));
   step('place', join(root, slot));
@@ -394,8 +408,10 @@ function swapIn(root: string, staging: string, site: string, mode: SwapMode, ste
  * errors are thrown as {@link OutputWriteError}: one line naming the path.
  */
 export function writeSites(outRoot: string, sites: readonly SiteFiles[], options: WriteOptions = {}): void {
+  checkPaths(sites);
   const root = resolve(outRoot);
   // false until the write is committed (its staging folder removed) or a roll-back failed
+  // Stryker disable next-line ObjectLiteral: equivalent, an absent changed is as falsy as false
   const state = { changed: false };
   try {
     at(root, () => makeDirs(root));
@@ -408,6 +424,22 @@ export function writeSites(outRoot: string, sites: readonly SiteFiles[], options
   } catch (err) {
     if (state.changed || !(err instanceof OutputWriteError) || err.kind === 'busy') throw err;
     throw new OutputWriteError(`${err.message}; nothing in ${root} was changed`);
+  }
+}
+
+/**
+ * Every site must be one plain folder name and every file a relative path inside it, so nothing is ever
+ * written outside `<root>/<site>/` or into the writer's own dot-named entries. Our callers build these
+ * names, so a violation is a programming error (a plain Error), raised before anything is touched.
+ */
+function checkPaths(sites: readonly SiteFiles[]): void {
+  for (const { site, files } of sites) {
+    if (!/^[^./][^/]*$/.test(site)) throw new Error(`writeSites: site ${JSON.stringify(site)} is not a plain folder name`);
+    for (const { path } of files) {
+      if (path.split('/').some((part) => part === '' || part === '.' || part === '..')) {
+        throw new Error(`writeSites: ${site}: file ${JSON.stringify(path)} is not a relative path inside the site folder`);
+      }
+    }
   }
 }
 
@@ -431,6 +463,7 @@ function writeLocked(root: string, allSites: readonly SiteFiles[], options: Writ
         const path = join(root, slot);
         if (!at(path, () => lstatOrUndefined(path))) continue;
         state.changed = true;
+        // Stryker disable next-line BooleanLiteral: equivalent, the slot was found by lstat just above and we hold the lock
         at(path, () => rmSync(path, { recursive: true, force: true }));
       }
     }
@@ -451,6 +484,7 @@ function stageAndSwap(
   // Not mkdtemp: its folder is private (0700) and would become dist/<site> with that mode, locking out
   // the other users and tools that read a GitOps checkout. mkdir applies the usual umask.
   at(staging, () => mkdirSync(join(staging, 'previous'), { recursive: true }));
+  // Stryker disable next-line BooleanLiteral: equivalent, a roll-back before any swap finds no .touched marker and puts nothing back
   let swapping = false;
   try {
     for (const { site, files } of sites) {
@@ -473,6 +507,7 @@ function stageAndSwap(
     // the commit: a staging folder without its journal is only removed, by this run or the next
     at(join(staging, 'journal.json'), () => unlinkSync(join(staging, 'journal.json')));
   } catch (err) {
+    // Stryker disable next-line ConditionalExpression: equivalent, a roll-back before any swap finds no .touched marker and puts nothing back
     if (swapping) {
       try {
         rollBack(root, staging, sites.map((s) => s.site));
@@ -484,10 +519,12 @@ function stageAndSwap(
         throw new OutputWriteError(`${err.message}; rolling back failed too (${undo.message}): the next synth into ${root} finishes it`);
       }
     }
+    // Stryker disable next-line BooleanLiteral: equivalent, the staging folder was made before the try
     rmSync(staging, { recursive: true, force: true });
     throw err;
   }
   state.changed = true;
+  // Stryker disable next-line BooleanLiteral: equivalent, the staging folder was made before the try and we hold the lock
   at(staging, () => rmSync(staging, { recursive: true, force: true }));
 }
 
@@ -501,7 +538,8 @@ function stageAndSwap(
 function holdsExactly(dir: string, files: readonly OutputFile[]): boolean {
   const wanted = new Map(files.map((f) => [f.path, f.content]));
   const folders = new Set<string>();
-  for (const { path } of files) for (let d = posix.dirname(path); d !== '.' && d !== '/'; d = posix.dirname(d)) folders.add(d);
+  // paths are relative (checkPaths), so dirname ends at "."
+  for (const { path } of files) for (let d = posix.dirname(path); d !== '.'; d = posix.dirname(d)) folders.add(d);
   let found = 0;
   const sameTree = (relative: string): boolean => {
     for (const entry of readdirSync(join(dir, relative), { withFileTypes: true })) {
@@ -510,6 +548,7 @@ function holdsExactly(dir: string, files: readonly OutputFile[]): boolean {
         if (!folders.has(path) || !sameTree(path)) return false;
       } else {
         const content = wanted.get(path);
+        // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, Buffer.from(undefined) throws and the catch below gives false as well; an empty encoding means utf8
         if (!entry.isFile() || content === undefined || !readFileSync(join(dir, path)).equals(Buffer.from(content, 'utf8'))) return false;
         found += 1;
       }
@@ -518,6 +557,7 @@ function holdsExactly(dir: string, files: readonly OutputFile[]): boolean {
   };
   try {
     return lstatSync(dir).isDirectory() && sameTree('') && found === wanted.size;
+  // Stryker disable next-line BlockStatement: equivalent, an empty block returns undefined, as falsy as false
   } catch {
     return false;
   }
