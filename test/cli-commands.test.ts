@@ -531,7 +531,7 @@ describe('migrate', () => {
       answer = `items=
 IFS=,
 for type in $types; do
-  if [ ! -f "${dir}/served/$type.json" ]; then echo "error: the server doesn't have a resource type \"$type\"" >&2; exit 1; fi
+  if [ ! -f "${dir}/served/$type.json" ]; then echo "error: the server doesn't have a resource type \\"$type\\"" >&2; exit 1; fi
   part=$(cat "${dir}/served/$type.json")
   if [ -n "$part" ]; then items="\${items:+$items,}$part"; fi
 done
@@ -616,6 +616,17 @@ ${answer}
     const text = r.out.join('\n');
     expect(text).toContain('kubectl delete job.batch/extra-job -n nvidia-device-plugin --wait=true');
     expect(text).not.toContain('extra-externalsecret');
+  });
+
+  it.each(['cronjobs.batch', 'secrets'])('a core kind the cluster does not serve (%s) is bad input, not an empty cluster', async (type) => {
+    const served = cluster();
+    delete served[type];
+    const k = kubectl({ served });
+    expect(await migrate([], { KUBECTL: k.bin })).toEqual({
+      code: EXIT_BAD_INPUT,
+      out: [],
+      err: [`${kubeconfig}: --cluster: ${k.bin} get failed: error: the server doesn't have a resource type "${type}"`],
+    });
   });
 
   it('prints the commands from --out (default dist/), as text or one JSON document, never secret data', async () => {

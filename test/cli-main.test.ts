@@ -244,6 +244,21 @@ describe('synth', () => {
     expect(Number(line.exec(r.out[0])![1])).toBe(fileCount(join(out, 'clean')));
   });
 
+  it('the time on each summary line is its share of the run, in milliseconds: never more than the whole call took', async () => {
+    const out = freshOut();
+    const started = process.hrtime.bigint();
+    const r = await cli(['synth', '--site', sites.clean, '--site', sites.warnings, '--out', out]);
+    const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+    expect(r.code).toBe(0);
+    const times = r.out.map((line) => Number(/, (\d+) ms -> /.exec(line)?.[1]));
+    expect(times).toHaveLength(2);
+    for (const ms of times) {
+      expect(ms).toBeGreaterThanOrEqual(0);
+      // rounded to whole milliseconds
+      expect(ms).toBeLessThanOrEqual(Math.ceil(wallMs));
+    }
+  });
+
   it('the summary line names the prerequisites when the site has some', async () => {
     const out = freshOut();
     const r = await cli(['synth', '--site', 'sites/example.yaml', '--out', out], REAL);

@@ -187,6 +187,7 @@ export function flagProblem(err: CommanderError): string {
   const suffix = hint ? `; ${hint.charAt(0).toLowerCase()}${hint.slice(1)}` : '';
   switch (err.code) {
     case 'commander.invalidArgument': {
+      // Stryker disable next-line Regex: equivalent, Commander's message ends with the full stop, which the greedy match reaches anyway
       const choices = /Allowed choices are (.*)\.$/.exec(message[0])?.[1];
       return `${flag}: ${quoted[1] ?? '(flag)'}: ${choices ? `must be one of ${choices}` : 'is not a valid value'}`;
     }
@@ -243,6 +244,7 @@ export async function runCli(argv: readonly string[], registry: Registry, io: Io
     }
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return 0;
+      // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, commander.helpDisplayed comes with exit code 0, returned above
       if (err.code !== 'commander.help' && err.code !== 'commander.helpDisplayed') io.err(flagProblem(err));
       return EXIT_BAD_INPUT;
     }

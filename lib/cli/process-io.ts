@@ -47,6 +47,7 @@ function lineWriter(fd: 1 | 2, system: System): (line: string) => void {
   return (line) => {
     const text = `${line}\n`;
     if (stream === undefined && system.synchronous) {
+      // Stryker disable next-line StringLiteral: equivalent, an empty encoding means utf8
       const data = Buffer.from(text, 'utf8');
       let written = 0;
       try {

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import type { CommandFactory } from '../sites';
-import { EXIT_BAD_INPUT, EXIT_FINDINGS, forEachSite, kubernetesVersionOption, selectSites, siteFileOptions, SITES_DIR } from '../sites';
+import { EXIT_FINDINGS, forEachSite, kubernetesVersionOption, selectSites, siteFileOptions, SITES_DIR } from '../sites';
 import { GENERATOR_NAME } from '../../core/labels';
 import { SiteConfigError } from '../../config/problems';
 import { buildSite } from '../../pipeline/pipeline';
@@ -30,7 +30,8 @@ export function diffCommand(...[registry, io, setExit]: Parameters<CommandFactor
       const report: { sites: unknown[]; orphans: string[] } = { sites: [], orphans: [] };
       let bad = false;
       const names = await forEachSite(selectSites(opts), io, (code) => {
-        bad ||= code === EXIT_BAD_INPUT;
+        // forEachSite calls this for a bad site only
+        bad = true;
         setExit(code);
       }, (file) => {
         const build = buildSite(file, registry, { kubernetesVersion: opts.kubernetesVersion, validate: false });
@@ -82,20 +83,22 @@ interface DiffOptions {
 
 /**
  * Folders of `root` that hold our output (a manifest.json by this generator) for none of `names`. A site
- * written with `--swap symlink` is a link to a hidden slot (lib/output/writer.ts), so links count too.
+ * written with `--swap symlink` is a link to a hidden slot (lib/output/writer.ts), so links count too: any
+ * entry whose `<name>/manifest.json` reads as ours is one (a plain file has no such path).
  */
 function orphanSiteFolders(root: string, names: ReadonlySet<string>): string[] {
   if (!existsSync(root)) return [];
-  return readdirSync(root, { withFileTypes: true })
-    .filter((d) => (d.isDirectory() || d.isSymbolicLink()) && !d.name.startsWith('.') && !names.has(d.name))
-    .filter((d) => {
+  return readdirSync(root)
+    .filter((name) => !name.startsWith('.') && !names.has(name))
+    .filter((name) => {
       try {
-        return (JSON.parse(readFileSync(join(root, d.name, 'manifest.json'), 'utf8')) as { generator?: { name?: string } }).generator?.name === GENERATOR_NAME;
+        // Stryker disable next-line OptionalChaining: equivalent, without a generator the TypeError is caught below and gives false as well
+        return (JSON.parse(readFileSync(join(root, name, 'manifest.json'), 'utf8')) as { generator?: { name?: string } }).generator?.name === GENERATOR_NAME;
+        // Stryker disable next-line BlockStatement: equivalent, an empty block returns undefined, as falsy as false
       } catch {
         return false;
       }
     })
-    .map((d) => d.name)
     .sort();
 }
 

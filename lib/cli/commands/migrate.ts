@@ -77,18 +77,20 @@ const OPTIONAL_KINDS = [
 
 /** Everything planMigration looks at, read with `kubectl get` (the user's own kubectl and credentials). */
 function readCluster(kubeconfig: string, kubectl = process.env.KUBECTL ?? 'kubectl'): LiveObject[] {
-  const get = (args: string[]): { items: LiveObject[]; missingKind: boolean } => {
-    const r = spawnSync(kubectl, ['--kubeconfig', kubeconfig, 'get', ...args, '-A', '-o', 'json'], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  // A kind the server does not have is empty only when it is optional: a core kind missing (or one of a
+  // combined call: kubectl then prints nothing for the others) must not read as "nothing to migrate".
+  const get = (types: string, optional = false): LiveObject[] => {
+    const r = spawnSync(kubectl, ['--kubeconfig', kubeconfig, 'get', types, '-A', '-o', 'json'], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
     if (r.error) throw new SiteConfigError(kubeconfig, [{ path: '--cluster', message: `cannot run ${kubectl}: ${r.error.message}` }]);
     if (r.status !== 0) {
-      if (/doesn't have a resource type|the server could not find the requested resource/.test(r.stderr)) return { items: [], missingKind: true };
+      if (optional && /doesn't have a resource type|the server could not find the requested resource/.test(r.stderr)) return [];
       throw new SiteConfigError(kubeconfig, [{ path: '--cluster', message: `${kubectl} get failed: ${r.stderr.trim().split('\n')[0] || `exit ${r.status ?? r.signal}`}` }]);
     }
-    return { items: (JSON.parse(r.stdout) as { items?: LiveObject[] }).items ?? [], missingKind: false };
+    return (JSON.parse(r.stdout) as { items?: LiveObject[] }).items ?? [];
   };
-  const objects = [...get([CORE_KINDS.join(',')]).items, ...OPTIONAL_KINDS.flatMap((k) => get([k]).items)];
+  const objects = [...get(CORE_KINDS.join(',')), ...OPTIONAL_KINDS.flatMap((k) => get(k, true))];
   // Secrets: pull secrets (dockerconfigjson) are candidates, any Secret may belong to a release; their data is
   // dropped at once (never kept, never printed).
-  const secrets = get(['secrets']).items.map(({ data: _data, stringData: _stringData, ...rest }) => rest as LiveObject);
+  const secrets = get('secrets').map(({ data: _data, stringData: _stringData, ...rest }) => rest as LiveObject);
   return [...objects, ...secrets];
 }
