@@ -71,7 +71,7 @@ export function allocate(total: bigint, weights: readonly number[]): bigint[] {
  * V8's sort is stable and asks (later, earlier), so any positive answer on a tie keeps the order.)
  */
 function byRemainder(a: { i: number; rest: bigint }, b: { i: number; rest: bigint }): number {
-  // Stryker disable next-line ArithmeticOperator: equivalent in V8 (above), a.i + b.i is positive on every tie
+  // Stryker disable next-line ArithmeticOperator,ConditionalExpression: equivalent in V8 (above): on a tie a.i + b.i, and the 1 below, are positive as well
   if (a.rest === b.rest) return a.i - b.i;
   // Stryker disable next-line EqualityOperator: equivalent, equal remainders returned above
   return a.rest > b.rest ? -1 : 1;
