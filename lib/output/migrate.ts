@@ -63,6 +63,7 @@ function podSpecOf(o: LiveObject): Record<string, any> | undefined {
 function images(o: LiveObject): string[] {
   const spec = podSpecOf(o);
   if (!spec) return [];
+  // Stryker disable next-line ArrayDeclaration: equivalent, a string element has no image: it adds an empty image, which no rule matches and which is never the first
   return [...(spec.containers ?? []), ...(spec.initContainers ?? [])].map((c: { image?: string }) => c.image ?? '');
 }
 
@@ -70,11 +71,13 @@ function runsImage(o: LiveObject, kinds: readonly string[], test: (path: string)
   return apiGroup(o.apiVersion) === 'apps' && kinds.includes(o.kind) && images(o).some((i) => test(imagePath(i)));
 }
 
+// Stryker disable next-line StringLiteral: equivalent, split always returns at least one element, so pop never gives undefined
 const lastSegment = (path: string) => path.split('/').pop() ?? '';
 
 /** GPU feature discovery ships in the device plugin's image and chart but advertises nothing. */
 function isFeatureDiscovery(o: LiveObject): boolean {
   const spec = podSpecOf(o);
+  // Stryker disable next-line ArrayDeclaration,StringLiteral: equivalent, a string in place of an absent list (or name) never contains gpu-feature-discovery, and a string container has no command, args or name
   const words = (spec?.containers ?? []).flatMap((c: { command?: string[]; args?: string[]; name?: string }) => [...(c.command ?? []), ...(c.args ?? []), c.name ?? '']);
   return o.metadata.name.endsWith('gpu-feature-discovery') || words.some((w: string) => w.includes('gpu-feature-discovery'));
 }
@@ -111,6 +114,7 @@ export const COMPONENT_RULES: readonly ComponentRule[] = [
     matches: (o) =>
       o.kind === 'Secret' &&
       (o as { type?: string }).type === 'kubernetes.io/dockerconfigjson' &&
+      // Stryker disable next-line ArrayDeclaration: equivalent, a string owner reference has no kind
       ((o.metadata.ownerReferences ?? []).some((r) => r.kind === 'ExternalSecret') || Object.keys(o.metadata.labels ?? {}).some((k) => k.startsWith('reconcile.external-secrets.io/'))),
   },
 ];
@@ -160,8 +164,10 @@ function requirementHolds(labels: Record<string, string>, r: NodeSelectorRequire
   const v = labels[r.key];
   switch (r.operator) {
     case 'In':
+      // Stryker disable next-line ArrayDeclaration: equivalent for valid objects: the API rejects In without values
       return has && (r.values ?? []).includes(v);
     case 'NotIn':
+      // Stryker disable next-line ArrayDeclaration: equivalent for valid objects: the API rejects NotIn without values
       return !has || !(r.values ?? []).includes(v);
     case 'Exists':
       return has;
@@ -171,6 +177,7 @@ function requirementHolds(labels: Record<string, string>, r: NodeSelectorRequire
       return has && Number(v) > Number(r.values?.[0]);
     case 'Lt':
       return has && Number(v) < Number(r.values?.[0]);
+    // Stryker disable next-line ConditionalExpression: equivalent, without the default case the function returns undefined, as falsy as false (the API accepts no other operator)
     default:
       return false;
   }
@@ -221,12 +228,14 @@ export function eligibleNodes(workload: { readonly kind: string; readonly [key: 
   const spec = podSpecOf(workload as unknown as LiveObject) ?? {};
   const selector: Record<string, string> = spec.nodeSelector ?? {};
   const terms: NodeSelectorTerm[] = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  // Stryker disable next-line ArrayDeclaration: equivalent, a string toleration has no key, operator or effect, so it tolerates nothing
   const tolerations: Toleration[] = spec.tolerations ?? [];
   return nodes
     .filter((n) => {
       const labels = n.metadata.labels ?? {};
       if (!Object.entries(selector).every(([k, v]) => labels[k] === v)) return false;
       if (terms.length > 0 && !terms.some((t) => termHolds(t, n))) return false;
+      // Stryker disable next-line ArrayDeclaration: equivalent, a string taint has no effect and is filtered out at once
       const taints: Taint[] = ((n.spec as { taints?: Taint[] } | undefined)?.taints ?? []).filter((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !STATE_TAINTS.has(t.key));
       return taints.every((taint) => tolerations.some((t) => tolerates(t, taint)));
     })
@@ -246,6 +255,7 @@ export function nodeOverlaps(daemonSets: readonly LiveObject[], nodes: readonly 
   return [...byNode.entries()]
     .filter(([, list]) => list.length > 1)
     .map(([node, list]) => ({ node, daemonSets: list.sort() }))
+    // Stryker disable next-line EqualityOperator: equivalent, the node names are Map keys, never equal
     .sort((a, b) => (a.node < b.node ? -1 : 1));
 }
 
@@ -332,7 +342,9 @@ export function deviceClassesInUse(objects: readonly LiveObject[]): Map<string, 
   for (const o of objects) {
     if (apiGroup(o.apiVersion) !== 'resource.k8s.io' || (o.kind !== 'ResourceClaim' && o.kind !== 'ResourceClaimTemplate')) continue;
     const devices = o.kind === 'ResourceClaim' ? (o.spec as any)?.devices : (o.spec as any)?.spec?.devices;
+    // Stryker disable next-line ArrayDeclaration: equivalent, a string request names no device class
     for (const r of devices?.requests ?? []) {
+      // Stryker disable next-line ArrayDeclaration: equivalent, a string subrequest names no device class
       const names = [r.deviceClassName, r.exactly?.deviceClassName, ...(r.firstAvailable ?? []).map((s: { deviceClassName?: string }) => s.deviceClassName)];
       for (const n of names.filter((x): x is string => typeof x === 'string')) used.set(n, [...(used.get(n) ?? []), describeObject(o)]);
     }
@@ -381,6 +393,7 @@ export function planMigration(site: string, siteDir: string, files: readonly Ren
 }
 
 function isManagedByOurExternalSecret(o: LiveObject, live: readonly LiveObject[]): boolean {
+  // Stryker disable next-line ArrayDeclaration: equivalent, a string owner reference has no kind
   const owner = (o.metadata.ownerReferences ?? []).find((r) => r.kind === 'ExternalSecret');
   if (!owner) return false;
   const es = live.find((x) => x.kind === 'ExternalSecret' && x.metadata.name === owner.name && x.metadata.namespace === o.metadata.namespace);
@@ -393,6 +406,7 @@ function uniqueReleases(objects: readonly LiveObject[]): HelmRelease[] {
     const r = helmReleaseOf(o);
     if (r) seen.set(releaseKey(r), r);
   }
+  // Stryker disable next-line EqualityOperator: equivalent, the release keys are Map keys, never equal
   return [...seen.values()].sort((a, b) => (releaseKey(a) < releaseKey(b) ? -1 : 1));
 }
 
@@ -444,6 +458,7 @@ function planComponent(
   // custom resources would go with them) and DeviceClasses that claims ask for.
   const selectorClash = (o: LiveObject) => {
     const mine = oursByIdentity.get(objectIdentity(o));
+    // Stryker disable next-line ConditionalExpression,OptionalChaining: equivalent, only called for objects oursByIdentity has (the clause before it), and our rendered workloads always have a spec
     return mine !== undefined && isWorkload(o) && stableJson((o.spec as any)?.selector) !== stableJson((mine.object.spec as any)?.selector);
   };
   const keep = releaseObjects.filter(
@@ -471,6 +486,7 @@ function planComponent(
   if (claimCheck) steps.push(claimCheck);
 
   // the workload that does the component's job and its counterpart of ours
+  // Stryker disable next-line MethodExpression: equivalent, every rule but registry-credentials (returned above) matches only DaemonSets and Deployments
   const theirs = found.filter(isWorkload);
   const sameName = theirs.filter((t) => ourWorkloads.some((o) => sameIdentity(o.object, t)));
   const others = theirs.filter((t) => !sameName.includes(t));
@@ -504,6 +520,7 @@ function planComponent(
   };
   const removeTheirs = (objs: readonly LiveObject[]): Step[] => {
     const out: Step[] = [];
+    // Stryker disable next-line MethodExpression: equivalent, uniqueReleases skips objects without a release
     const inRelease = objs.filter((o) => helmReleaseOf(o));
     for (const r of uniqueReleases(inRelease)) out.push(...removeRelease(r));
     for (const o of objs.filter((x) => !helmReleaseOf(x))) {
@@ -524,6 +541,7 @@ function planComponent(
     strategy = 'apply-first';
     reasons.push('the pull Secret keeps existing while ownership moves: theirs is deleted without its Secret, ours takes the Secret over on its next refresh');
     for (const s of found) {
+      // Stryker disable next-line ArrayDeclaration: equivalent, a string owner reference has no kind
       const owner = (s.metadata.ownerReferences ?? []).find((r) => r.kind === 'ExternalSecret');
       if (owner) steps.push({ kind: 'remove', command: `kubectl delete externalsecret.external-secrets.io/${owner.name} -n ${s.metadata.namespace} --cascade=orphan`, why: `stops their ExternalSecret without deleting Secret ${s.metadata.namespace}/${s.metadata.name}` });
     }
@@ -532,12 +550,14 @@ function planComponent(
       steps.push({ kind: 'wait', command: `kubectl wait --for=condition=Ready ${kubectlRef(o.object)} --timeout=2m`, why: 'ours has synced the Secret' });
     }
     steps.push(...removeTheirs(found.filter((o) => helmReleaseOf(o))));
+    // Stryker disable next-line StringLiteral: equivalent, this branch has exactly one reason, so the separator never shows
     return { ...base, strategy, reason: reasons.join('; '), warnings, steps: withReleaseCleanup(steps, keep, keepWhy, (o) => oursByIdentity.has(objectIdentity(o))) };
   }
 
   // 1. same name as ours: the apply would take it over
   const adoptable = sameName.filter((t) => {
     const o = ourWorkloads.find((x) => sameIdentity(x.object, t))!;
+    // Stryker disable next-line OptionalChaining: equivalent, our rendered workloads always have a spec
     return stableJson((t.spec as any)?.selector) === stableJson((o.object.spec as any)?.selector);
   });
   const clashing = sameName.filter((t) => !adoptable.includes(t));
@@ -573,6 +593,7 @@ function planComponent(
     }
   }
   for (const t of disjoint) {
+    // Stryker disable next-line ArrowFunction,ConditionalExpression,StringLiteral: equivalent, a Deployment of theirs is disjoint only when we render no Deployment (an exclusive rule counts it as overlapping otherwise, and the one rule without exclusive matches DaemonSets only)
     if (t.kind === 'Deployment' && !ourWorkloads.some((o) => o.object.kind === 'Deployment')) {
       reasons.push(`${describeObject(t)} has no counterpart in ours: it goes when its release is removed (see the steps for when)`);
       continue;
@@ -593,6 +614,7 @@ function planComponent(
   const before: Step[] = [];
   for (const t of scaleDown) {
     // apps/v1 refuses an empty selector, so this is never formatSelector's '(everything)'
+    // Stryker disable next-line OptionalChaining: equivalent, a scaled-down Deployment matched a rule by its pod template, so it has a spec
     const sel = formatSelector((t.spec as any)?.selector ?? {});
     before.push({ kind: 'scale', command: `kubectl scale ${kubectlRef(t)} --replicas=0`, why: 'theirs stops before ours starts: never two autoscalers' });
     before.push({ kind: 'wait', command: `kubectl wait --for=delete pod -l ${shellQuote(sel)} -n ${t.metadata.namespace} --timeout=2m`, why: 'its last pod is gone' });
@@ -632,6 +654,7 @@ function planComponent(
   steps.push(...waitOurs(removeFirst.length > 0 || scaleDown.length > 0));
   steps.push(...checks.map((c) => ({ ...c, why: `after ours is ready: ${c.why}` })));
   // the rest: releases not removed yet (adopted objects are kept: never deleted, only unmarked at the end), non-Helm objects not removed yet
+  // Stryker disable next-line ConditionalExpression,ArrowFunction: equivalent, an object of an early release is never in later: laterReleases and the non-Helm filter below skip it anyway
   const later = found.filter((o) => !adoptable.includes(o) && !removeFirst.includes(o) && !(helmReleaseOf(o) && earlyReleases.some((r) => releaseKey(r) === releaseKey(helmReleaseOf(o)!))));
   const laterReleases = uniqueReleases([...later, ...adoptable]).filter((r) => !earlyReleases.some((x) => releaseKey(x) === releaseKey(r)));
   for (const r of laterReleases) steps.push(...removeRelease(r));
@@ -650,6 +673,7 @@ export function leftoverPatch(live: LiveObject, ours: Manifest): Record<string, 
   const theirs = podSpecOf(live) ?? {};
   const mine = podSpecOf(ours as unknown as LiveObject) ?? {};
   const spec: Record<string, unknown> = {};
+  // Stryker disable next-line ArrayDeclaration: equivalent, the string's key reads as "undefined", a name no container, volume, env var, mount or port has
   const byKey = <T extends Record<string, unknown>>(list: readonly T[] | undefined, key: string) => new Map((list ?? []).map((x) => [String(x[key]), x]));
   for (const field of ['containers', 'initContainers'] as const) {
     const ourContainers = byKey<Named>(mine[field], 'name');
@@ -695,11 +719,13 @@ export function leftoverPatch(live: LiveObject, ours: Manifest): Record<string, 
  */
 export function leftoverListsPatch(live: LiveObject, ours: Manifest): Record<string, unknown> | undefined {
   const walk = (l: unknown, o: unknown): Record<string, unknown> | undefined => {
+    // Stryker disable next-line ConditionalExpression: equivalent, a scalar has no entries but its characters, and the other side has no list under those keys, so the walk finds no list either way
     if (!l || !o || typeof l !== 'object' || typeof o !== 'object' || Array.isArray(l) || Array.isArray(o)) return undefined;
     const out: Record<string, unknown> = {};
     for (const [k, lv] of Object.entries(l as Record<string, unknown>)) {
       const ov = (o as Record<string, unknown>)[k];
       if (Array.isArray(lv) && Array.isArray(ov)) {
+        // Stryker disable next-line ConditionalExpression: equivalent, .name of a primitive is undefined as well
         const names = (list: unknown[]) => list.map((x) => (x && typeof x === 'object' ? (x as { name?: unknown }).name : undefined));
         const ourNames = new Set(names(ov));
         if (names(lv).some((n) => typeof n === 'string' && !ourNames.has(n))) out[k] = ov;
