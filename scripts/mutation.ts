@@ -6,6 +6,9 @@
  *   npm run test:mutation -- charts/coredns.ts  one file (the other files' results stay in the baseline)
  *   npm run test:mutation -- lib/config         one folder
  *   npm run test:mutation -- --scores          only the table, from the baseline files, nothing run
+ *   npm run test:mutation -- --survivors       every surviving mutant (line before and after) and every
+ *                                              mutant marked equivalent (with its reason), from the
+ *                                              baseline files, nothing run
  *   npm run test:mutation -- --force lib/render/yaml-emit.ts
  *                                              every mutant of those files re-tested, their baseline results
  *                                              ignored: after changing tests of code a module runs when it
@@ -76,6 +79,14 @@ function run(area: string, files: string[], force: boolean): number {
 interface Mutant {
   status: string;
   statusReason?: string;
+  mutatorName?: string;
+  replacement?: string;
+  location?: { start: { line: number; column: number }; end: { line: number; column: number } };
+}
+type Report = { files: Record<string, { source?: string; mutants: Mutant[] }> };
+
+function baselineFiles(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : [];
 }
 type Counts = { killed: number; survived: number; noCoverage: number; timeout: number; equivalent: number; documentation: number; errors: number };
 const noCounts = (): Counts => ({ killed: 0, survived: 0, noCoverage: 0, timeout: 0, equivalent: 0, documentation: 0, errors: 0 });
@@ -86,11 +97,11 @@ const score = (c: Counts) => {
   return valid === 0 ? 'n/a' : `${((100 * (c.killed + c.timeout)) / valid).toFixed(2)} %`;
 };
 
-export function scoreTable(): string {
+export function scoreTable(dir = BASELINE_DIR): string {
   const byFolder = new Map<string, Counts>();
-  const files = existsSync(BASELINE_DIR) ? readdirSync(BASELINE_DIR).filter((f) => f.endsWith('.json')).sort() : [];
+  const files = baselineFiles(dir);
   for (const baseline of files) {
-    const report = JSON.parse(readFileSync(join(BASELINE_DIR, baseline), 'utf8')) as { files: Record<string, { mutants: Mutant[] }> };
+    const report = JSON.parse(readFileSync(join(dir, baseline), 'utf8')) as Report;
     for (const [file, { mutants }] of Object.entries(report.files)) {
       const folder = dirname(file);
       const c = byFolder.get(folder) ?? noCounts();
@@ -123,7 +134,56 @@ export function scoreTable(): string {
   ].join('\n');
 }
 
+const clip = (text: string) => (text.length > 160 ? `${text.slice(0, 157)}...` : text);
+
+/**
+ * The mutants a reader of the score must account for, from the baselines: each surviving or uncovered one
+ * as `file:line:column status mutator` with its line before (-) and after (+) the change, then each one
+ * marked equivalent with the reason its comment gives. Schema descriptions are left out (see the table).
+ */
+export function survivorList(dir = BASELINE_DIR): string {
+  const survivors: string[] = [];
+  const equivalents: string[] = [];
+  for (const baseline of baselineFiles(dir)) {
+    const report = JSON.parse(readFileSync(join(dir, baseline), 'utf8')) as Report;
+    for (const [file, { source = '', mutants }] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
+      const lines = source.split('\n');
+      const at = (m: Mutant) => m.location?.start ?? { line: 0, column: 0 };
+      const sorted = [...mutants].sort((a, b) => at(a).line - at(b).line || at(a).column - at(b).column);
+      for (const m of sorted) {
+        const { line, column } = at(m);
+        const where = `${file}:${line}:${column}`;
+        if (m.status === 'Survived' || m.status === 'NoCoverage') {
+          const original = lines[line - 1] ?? '';
+          const end = m.location?.end ?? { line, column };
+          const replacement = m.replacement ?? '';
+          // a change within one line is shown whole; one over several lines, up to its first line break
+          const mutated =
+            end.line === line
+              ? original.slice(0, column - 1) + replacement + original.slice(end.column - 1)
+              : `${original.slice(0, column - 1)}${replacement.split('\n')[0]} …`;
+          survivors.push(`${where} ${m.status} ${m.mutatorName ?? '?'}`, `  - ${clip(original.trim())}`, `  + ${clip(mutated.trim())}`);
+        } else if (m.status === 'Ignored' && !m.statusReason?.startsWith('documentation text')) {
+          equivalents.push(`${where} ${m.mutatorName ?? '?'}: ${m.statusReason ?? '(no reason)'}`);
+        }
+      }
+    }
+  }
+  return [
+    `Surviving or uncovered mutants: ${survivors.length / 3}`,
+    ...survivors,
+    '',
+    `Marked equivalent: ${equivalents.length}`,
+    ...equivalents,
+    '',
+  ].join('\n');
+}
+
 function main(args: string[]): number {
+  if (args.includes('--survivors')) {
+    process.stdout.write(survivorList());
+    return 0;
+  }
   let status = 0;
   if (!args.includes('--scores')) {
     const force = args.includes('--force');
