@@ -12,7 +12,7 @@ import { CHARTS } from '../charts';
 import { ARTIFACTS } from '../lib/artifacts/artifacts';
 import { costReport, costText } from '../lib/artifacts/cost';
 import { SiteConfigError } from '../lib/config/problems';
-import { EXIT_BAD_INPUT, EXIT_FINDINGS, runCli } from '../lib/cli/cli';
+import { EXIT_BAD_INPUT, EXIT_FINDINGS } from '../lib/cli/cli';
 import { processIo, type System } from '../lib/cli/process-io';
 import { DEFAULT_SITE, forEachSite, selectSites, SITES_DIR } from '../lib/cli/sites';
 import { GENERATOR_NAME } from '../lib/core/labels';
@@ -23,15 +23,11 @@ import * as validator from '../lib/validate/validator';
 import { withFsView } from './helpers/fs-view';
 import { setUp } from './helpers/set-up';
 import { siteVariantFile } from './helpers/site-variant';
+import { captureCli } from './helpers/run-cli';
 
 const REGISTRY = { charts: CHARTS, artifacts: ARTIFACTS };
 
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, REGISTRY, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
+const cli = (args: string[]) => captureCli(args, REGISTRY);
 
 /** Every folder a test here makes, removed at the end (the run's TMPDIR goes too, test/helpers/temp-root.ts). */
 const made: string[] = [];

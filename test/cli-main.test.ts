@@ -17,6 +17,7 @@ import { emit } from '../lib/render/k8s';
 import { loadSite, type Site } from '../lib/site/site';
 import { siteVariantFile } from './helpers/site-variant';
 import { snapshotTree } from './helpers/tree';
+import { captureCli } from './helpers/run-cli';
 
 /**
  * lib/cli/cli.ts in-process (runCli with captured I/O), so that the mutation run sees what the CLI's own
@@ -100,18 +101,7 @@ const WARNING_LINE =
   '02-probe-b.yaml: ResourceClaimTemplate default/w: apiVersion: warning: resource.k8s.io/v1beta1 ResourceClaimTemplate is beta and off by default in Kubernetes 1.34 (served only with --runtime-config); use resource.k8s.io/v1 [schema]';
 const blockLine = (name: string, n: number) => `${name}: ${n} finding(s) block the write; nothing written (use --no-validate to write anyway)`;
 
-interface Run {
-  readonly code: number;
-  readonly out: string[];
-  readonly err: string[];
-}
-
-async function cli(args: readonly string[], registry: Registry = PROBE): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, registry, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
+const cli = (args: readonly string[], registry: Registry = PROBE) => captureCli(args, registry);
 
 let tmp: string;
 const sites: Record<'clean' | 'errors' | 'warnings' | 'mixed', string> = { clean: '', errors: '', warnings: '', mixed: '' };

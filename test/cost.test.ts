@@ -4,11 +4,12 @@ import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
 import { ARTIFACTS } from '../lib/artifacts/artifacts';
-import { EXIT_BAD_INPUT, runCli } from '../lib/cli/cli';
+import { EXIT_BAD_INPUT } from '../lib/cli/cli';
 import { DEFAULT_COST_TIERS, rateMicros } from '../lib/config/fleet';
 import type { SiteConfig } from '../lib/config/schema';
 import { allocate, costMarkdown, costReport, costText, formatRate, formatUsd } from '../lib/artifacts/cost';
 import { loadSite } from '../lib/site/site';
+import { captureCli } from './helpers/run-cli';
 
 /** Just what the cost report reads: pools and rates. */
 function config(pools: [name: string, count: number, vcpus: number][], cost: Partial<SiteConfig['cost']> = {}): SiteConfig {
@@ -18,12 +19,7 @@ function config(pools: [name: string, count: number, vcpus: number][], cost: Par
   } as unknown as SiteConfig;
 }
 
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { charts: CHARTS, artifacts: ARTIFACTS }, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
+const cli = (args: string[]) => captureCli(args, { charts: CHARTS, artifacts: ARTIFACTS });
 
 describe('cost arithmetic', () => {
   it('prices the example site (2+2 servers of 224 vCPUs) at $12,613.12 tiered and $71,883.39 flat', () => {

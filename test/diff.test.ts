@@ -6,17 +6,13 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { CHARTS } from '../charts';
 import { ARTIFACTS } from '../lib/artifacts/artifacts';
-import { EXIT_BAD_INPUT, EXIT_FINDINGS, runCli } from '../lib/cli/cli';
+import { EXIT_BAD_INPUT, EXIT_FINDINGS } from '../lib/cli/cli';
 import { diffValues } from '../lib/output/diff';
+import { captureCli } from './helpers/run-cli';
 
 const REGISTRY = { charts: CHARTS, artifacts: ARTIFACTS };
 
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, REGISTRY, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
+const cli = (args: string[]) => captureCli(args, REGISTRY);
 
 describe('diffValues', () => {
   it('reports changed, added and removed fields with their paths', () => {

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { CHARTS } from '../charts';
 import { ARTIFACTS } from '../lib/artifacts/artifacts';
-import { EXIT_BAD_INPUT, EXIT_FINDINGS, runCli } from '../lib/cli/cli';
+import { EXIT_BAD_INPUT, EXIT_FINDINGS } from '../lib/cli/cli';
 import { objectIdentity } from '../lib/core/manifest';
 import {
   devicePluginDaemonSets,
@@ -21,6 +21,7 @@ import {
 } from '../lib/output/migrate';
 import { buildSite } from '../lib/pipeline/pipeline';
 import { setUp } from './helpers/set-up';
+import { captureCli } from './helpers/run-cli';
 
 const REGISTRY = { charts: CHARTS, artifacts: ARTIFACTS };
 const FIXTURES = join(__dirname, 'fixtures', 'migrate');
@@ -308,12 +309,10 @@ process.stdout.write(JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
   }
 
   async function cli(args: string[], kubectl: string) {
-    const out: string[] = [];
-    const err: string[] = [];
     const before = process.env.KUBECTL;
     process.env.KUBECTL = kubectl;
     try {
-      const code = await runCli(args, REGISTRY, { out: (l) => out.push(l), err: (l) => err.push(l) });
+      const { code, out, err } = await captureCli(args, REGISTRY);
       return { code, out: out.join('\n'), err: err.join('\n') };
     } finally {
       if (before === undefined) delete process.env.KUBECTL;

@@ -2,21 +2,17 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../charts';
 import { ARTIFACTS } from '../lib/artifacts/artifacts';
-import { EXIT_BAD_INPUT, EXIT_FINDINGS, runCli } from '../lib/cli/cli';
+import { EXIT_BAD_INPUT, EXIT_FINDINGS } from '../lib/cli/cli';
 import type { Manifest } from '../lib/core/manifest';
 import { buildSite, type SiteBuild } from '../lib/pipeline/pipeline';
 import { asServedIn, immutableChanges, planUpgrade, type ChangeReason, type UpgradePlan } from '../lib/output/upgrade-plan';
 import { setUp } from './helpers/set-up';
+import { captureCli } from './helpers/run-cli';
 
 const REGISTRY = { charts: CHARTS, artifacts: ARTIFACTS };
 const EXAMPLE = 'sites/example.yaml';
 
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, REGISTRY, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
+const cli = (args: string[]) => captureCli(args, REGISTRY);
 
 const build = (version: string) => buildSite(EXAMPLE, REGISTRY, { kubernetesVersion: version, validate: false });
 const objectsWith = (plan: UpgradePlan, reason: ChangeReason) => plan.changes.filter((c) => c.reason === reason).map((c) => c.object);
