@@ -249,6 +249,14 @@ describe('label-syntax', () => {
     ]);
   });
 
+  it("flags a CronJob's job template labels at their own path; a job template without labels is fine", () => {
+    const object = workload('CronJob', { containers: [container('app')] });
+    (object.spec as { jobTemplate: Record<string, unknown> }).jobTemplate.metadata = { labels: { team: long, 'ok-key': 'ok' } };
+    expect(findings('label-syntax', object)).toEqual([found(['spec', 'jobTemplate', 'metadata', 'labels', 'team'], `${VALUE} (got "team": "${long}")`)]);
+    (object.spec as { jobTemplate: Record<string, unknown> }).jobTemplate.metadata = { name: 'x' };
+    expect(findings('label-syntax', object)).toEqual([]);
+  });
+
   it('reports a bare Pod label once, at metadata.labels', () => {
     const pod = workload('Pod', { containers: [container('app')] }, { podLabels: { version: long } });
     expect(findings('label-syntax', pod)).toEqual([found(['metadata', 'labels', 'version'], `${VALUE} (got "version": "${long}")`)]);

@@ -143,11 +143,17 @@ function reportLabelProblems(labels: Record<string, string> | undefined, path: F
 
 const labelSyntax: PolicyCheck = {
   id: 'label-syntax',
-  description: 'label keys and values of objects and pod templates follow the Kubernetes syntax (values at most 63 characters), as the API server requires',
+  description: 'label keys and values of objects, job templates and pod templates follow the Kubernetes syntax (values at most 63 characters), as the API server requires',
   run: (input) => {
     reportLabelProblems(input.object.metadata.labels, ['metadata', 'labels'], input.report);
     // A bare Pod's labels are its metadata labels, checked above.
     if (input.object.kind === 'Pod') return;
+    // A CronJob's Jobs carry labels of their own, between the CronJob's and their pods'
+    if (input.object.kind === 'CronJob') {
+      const path: FieldPath = ['spec', 'jobTemplate', 'metadata', 'labels'];
+      const labels = get(input.object, path);
+      if (isRecord(labels)) reportLabelProblems(labels as Record<string, string>, path, input.report);
+    }
     withPod(input, (site) => reportLabelProblems(site.labels, [...site.path.slice(0, -1), 'metadata', 'labels'], input.report));
   },
 };
