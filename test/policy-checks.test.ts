@@ -315,6 +315,13 @@ describe('selector-match', () => {
     expect(findings('selector-match', service('web', { app: 'web' }), [here])).toEqual([]);
   });
 
+  it('Service: the labels of a PodTemplate are no pod (nothing runs it)', () => {
+    const template: Manifest = { apiVersion: 'v1', kind: 'PodTemplate', metadata: { name: 't', namespace: 'ml' }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [] } } } as Manifest;
+    expect(findings('selector-match', service('web', { app: 'web' }), [template])).toEqual([
+      found(['spec', 'selector'], 'selects no pod of any workload in namespace "ml" (selector app=web)'),
+    ]);
+  });
+
   it('Service: a namespace-less one looks in namespace ""', () => {
     expect(findings('selector-match', service('web', { app: 'web', tier: 'a' }, null))).toEqual([
       found(['spec', 'selector'], 'selects no pod of any workload in namespace "" (selector app=web,tier=a)'),

@@ -33,7 +33,8 @@ export class OutputIndex {
     // every object, though only the kinds references name are looked up
     this.names.add(key(object.kind, ns, object.metadata.name));
     const site = podSpecOf(object);
-    if (site) this.pods.push({ namespace: ns ?? '', labels: site.labels });
+    // a PodTemplate only stores a template: no controller runs pods from it
+    if (site && object.kind !== 'PodTemplate') this.pods.push({ namespace: ns ?? '', labels: site.labels });
     if (object.kind === 'Service' && object.apiVersion === 'v1') this.services.push({ namespace: ns ?? '', labels: object.metadata.labels ?? {} });
     for (const secret of producedSecrets(object)) this.names.add(key('Secret', secret.namespace, secret.name));
   }
