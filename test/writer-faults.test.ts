@@ -727,6 +727,19 @@ describe('failures during and after the swap', () => {
     expect(image(root)).toEqual(was);
   });
 
+  it('removing the staging folder after a successful roll-back fails: the write error is reported, the next synth clears the folder', () => {
+    const root = oldRoot();
+    const was = image(root);
+    const rules: Rule[] = [
+      { fn: 'renameSync', match: args(join(stagingOf(root), 'new', 'c'), join(root, 'c')), act: fail('ENOSPC') },
+      { fn: 'rmSync', match: args(stagingOf(root)), act: fail('EBUSY') },
+    ];
+    expectIo(caught(() => withFaults(rules, () => writeSites(root, NEXT))), `${join(root, 'c')}: no space left on device (ENOSPC); nothing in ${root} was changed`);
+    expect(readdirSync(root).sort()).toEqual([`.synth-staging.${process.pid}`, 'a', 'b']);
+    writeSites(root, []);
+    expect(image(root)).toEqual(was);
+  });
+
   it('an I/O error while looking at what to roll back is an OutputWriteError naming the path', () => {
     const root = oldRoot();
     const was = image(root);

@@ -519,8 +519,13 @@ function stageAndSwap(
         throw new OutputWriteError(`${err.message}; rolling back failed too (${undo.message}): the next synth into ${root} finishes it`);
       }
     }
-    // Stryker disable next-line BooleanLiteral: equivalent, the staging folder was made before the try
-    rmSync(staging, { recursive: true, force: true });
+    try {
+      // Stryker disable next-line BooleanLiteral: equivalent, the staging folder was made before the try
+      rmSync(staging, { recursive: true, force: true });
+    } catch {
+      // the error of the write is what the user needs; the next synth rolls back again (nothing left to
+      // put back) and removes the folder
+    }
     throw err;
   }
   state.changed = true;
