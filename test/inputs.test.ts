@@ -430,3 +430,33 @@ describe('registry.caFile, when reading fails for another reason than the file',
     expect(() => read('example-harbor-ca.crt', 'sites', NOW)).toThrow(new TypeError('a bug'));
   });
 });
+
+describe('registry.caFile, when node:crypto refuses a certificate at length', () => {
+  afterEach(() => {
+    vi.doUnmock('node:crypto');
+    vi.resetModules();
+  });
+
+  it('says the first line of what it says, to 200 characters', async () => {
+    vi.resetModules();
+    vi.doMock('node:crypto', async (importOriginal) => ({
+      ...(await importOriginal<typeof import('node:crypto')>()),
+      X509Certificate: class {
+        constructor() {
+          throw new Error(`${'x'.repeat(199)}yz\nsecond line`);
+        }
+      },
+    }));
+    const { readRegistryCa: read } = await import('../lib/site/inputs.js');
+    expect(read('example-harbor-ca.crt', 'sites', NOW)).toStrictEqual({
+      problems: [
+        {
+          path: 'registry.caFile',
+          message: `${join('sites', 'example-harbor-ca.crt')} certificate 1 is not a valid X.509 certificate (${'x'.repeat(199)}y)`,
+          value: 'example-harbor-ca.crt',
+        },
+      ],
+      warnings: [],
+    });
+  });
+});

@@ -120,6 +120,13 @@ describe('YAML tags', () => {
     ]);
   });
 
+  it('each unknown tag is named at its own place', () => {
+    expect(problemsOf('a: !foo x\nb: !bar [1]\n')).toStrictEqual([
+      { path: 'line 1, column 4', message: 'unknown YAML tag !foo; site files use no tags' },
+      { path: 'line 2, column 4', message: 'unknown YAML tag !bar; site files use no tags' },
+    ]);
+  });
+
   it('a tag is shown to its first 60 characters after the "!"', () => {
     const tag = `!${'x'.repeat(70)}`;
     expect(problemsOf(`a: ${tag} 1\n`)).toStrictEqual([{ path: 'line 1, column 4', message: `unknown YAML tag ${tag.slice(0, 61)}; site files use no tags` }]);
@@ -343,7 +350,7 @@ describe('the parse cache', () => {
 
   it('whatever else turning the document into values throws is said in words, never as a stack trace', async () => {
     // after the structure checks only the alias limit is known to throw; the rest is a guard, tested here with a stand-in
-    const thrown: unknown[] = [new ReferenceError('Excessive alias count indicates a resource exhaustion attack'), new ReferenceError('x is not defined'), new RangeError('Maximum call stack size exceeded'), new TypeError('first line\nsecond line at line 3, column 4:'), 'a string'];
+    const thrown: unknown[] = [new ReferenceError('Excessive alias count indicates a resource exhaustion attack'), new ReferenceError('x is not defined'), new RangeError('Maximum call stack size exceeded'), new TypeError('first line\nsecond line at line 3, column 4:'), 'a string', new TypeError('a value at line 3, column 4: is odd')];
     vi.resetModules();
     let next = 0;
     vi.doMock('yaml', async (importOriginal) => {
@@ -374,6 +381,8 @@ describe('the parse cache', () => {
     expect(refused('a: 3\n')).toStrictEqual(root(TOO_DEEP));
     expect(refused('a: 4\n')).toStrictEqual(root('cannot be read as YAML: first line'));
     expect(refused('a: 5\n')).toStrictEqual(root('cannot be read as YAML: a string'));
+    // only a position at the end of the line is the yaml package's own suffix
+    expect(refused('a: 6\n')).toStrictEqual(root('cannot be read as YAML: a value at line 3, column 4: is odd'));
   });
 
   it('parses a file once per content; every caller gets its own copy; changed bytes are parsed again', async () => {
@@ -525,6 +534,48 @@ describe('checkSchema', () => {
         value: 'not a cidr',
       },
     ]);
+  });
+});
+
+// The loader's own ajv set-up (compileSiteSchema) with a stand-in for the site schema: the precompiled
+// validator, made from the real schema, is then not used (as in test/site-validator.test.ts).
+describe('checkSchema, for keywords the site schema does not use today', () => {
+  afterEach(() => {
+    vi.doUnmock('../lib/config/schema');
+    vi.restoreAllMocks();
+    vi.resetModules();
+  });
+
+  const STAND_IN = {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      size: { enum: ['small', 'large', 3] },
+      note: { type: ['string', 'null'] },
+      closed: { type: 'object', additionalProperties: false },
+      box: { type: 'object', default: { size: 'huge' }, properties: { size: { enum: ['small'] } } },
+      mode: { anyOf: [{ const: 'a' }, { const: 'b' }] },
+    },
+  };
+
+  it("an enum, a nullable type, a closed mapping without keys, an error in a default, a union without x-error: in words, each with the document's value", async () => {
+    vi.resetModules();
+    vi.doMock('../lib/config/schema', async (importOriginal) => ({ ...(await importOriginal<typeof import('../lib/config/schema')>()), SiteSchema: STAND_IN }));
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const { checkSchema: check } = await import('../lib/config/load.js');
+    const checked = check({ size: 'medium', note: 5, closed: { extra: 1 }, mode: 'c' });
+    expect(checked.problems).toStrictEqual([
+      { path: 'size', message: 'must be one of "small", "large", 3', value: 'medium' },
+      { path: 'note', message: 'must be a string or null', value: 5 },
+      // no "did you mean" and no list of known keys when there are none
+      { path: 'closed.extra', message: 'unknown key' },
+      // the document has no value there: the schema's default has the error
+      { path: 'box.size', message: 'must be one of "small"' },
+      // ajv's words, each once
+      { path: 'mode', message: 'must be equal to constant', value: 'c' },
+      { path: 'mode', message: 'must match a schema in anyOf', value: 'c' },
+    ]);
+    expect(checked.config).toEqual({ size: 'medium', note: 5, closed: { extra: 1 }, mode: 'c', box: { size: 'huge' } });
   });
 });
 

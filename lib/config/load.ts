@@ -135,8 +135,8 @@ function parseSiteFile(file: string, bytes: Buffer): ParsedFile {
       const path = at(e.pos[0]);
       if (e.code === 'RESOURCE_EXHAUSTION') return e === firstDeep ? [{ path, message: TOO_DEEP }] : [];
       if (e.code !== 'DUPLICATE_KEY') return [{ path, message: `YAML syntax error: ${firstLine(e.message)}` }];
-      // the last alternative matches the empty text: exec always matches
-      const key = (/^\s*("[^"]*"|'[^']*'|[^:\n]*)/.exec(text.slice(e.pos[0])) as RegExpExecArray)[1].trim();
+      // the last alternative matches the empty text: exec always matches, at the start of the text
+      const key = (/\s*("[^"]*"|'[^']*'|[^:\n]*)/.exec(text.slice(e.pos[0])) as RegExpExecArray)[1].trim();
       if (syntax) return [];
       return [{ path, message: `duplicate key "${key.replace(/^["']|["']$/g, '')}"; each key may appear once in a mapping` }];
     });
@@ -154,7 +154,7 @@ function parseSiteFile(file: string, bytes: Buffer): ParsedFile {
   }
   const problems = [
     // unknown tags (`!!python/object:os.system`, `!foo`): a site file uses none, and ignoring one hides a mistake
-    ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED').map((w) => ({ path: at(w.pos[0]), message: `unknown YAML tag${tagOf(text, w.pos[0])}; site files use no tags` })),
+    ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED').map((w) => ({ path: at(w.pos[0]), message: `unknown YAML tag ${tagOf(text, w.pos[0])}; site files use no tags` })),
     ...structureProblems(doc, at),
   ];
   if (problems.length > 0) throw new SiteConfigError(file, dedupe(problems));
@@ -187,9 +187,12 @@ function dedupe(problems: readonly Problem[]): Problem[] {
   });
 }
 
+/**
+ * The tag an unknown-tag warning is about, to its first 60 characters after the "!". The yaml package
+ * places that warning at the tag's "!" (its `compat` option, unused here, would add some at a value).
+ */
 function tagOf(text: string, offset: number): string {
-  const tag = /^!\S{0,60}/.exec(text.slice(offset))?.[0];
-  return tag ? ` ${tag}` : '';
+  return (/!\S{0,60}/.exec(text.slice(offset)) as RegExpExecArray)[0];
 }
 
 /**
@@ -202,11 +205,19 @@ function tagOf(text: string, offset: number): string {
 function structureProblems(doc: Document, at: (offset: number) => string): Problem[] {
   // each problem with the offset it is about (a null has none: its parent's), sorted into document order at the end
   const found: { offset: number; problem: Problem }[] = [];
-  const offsetOf = (node: unknown, fallback: number): number => (node as { range?: readonly number[] | null } | null)?.range?.[0] ?? fallback;
-  const where = (node: { range?: readonly number[] | null } | null | undefined) => (node?.range ? ` (${at(node.range[0])})` : '');
+  // every node the yaml package parses has its range; a missing value is null, not a node
+  const offsetOf = (node: unknown, fallback: number): number => (node as { range: readonly number[] } | null)?.range[0] ?? fallback;
+  const where = (node: unknown) => ` (${at((node as { range: readonly number[] }).range[0])})`;
   // `parents`: the collections the node is in, outermost first
   const stack: { node: unknown; segments: (string | number)[]; depth: number; parents: readonly unknown[]; offset: number }[] = [
-    { node: doc.contents, segments: [], depth: 0, parents: [], offset: offsetOf(doc.contents, 0) },
+    {
+      node: doc.contents,
+      segments: [],
+      depth: 0,
+      // Stryker disable next-line ArrayDeclaration: equivalent, the root is a mapping (parseSiteFile checked), so its own parents are never searched; they only start its children's, which are searched for a node, never for anything else
+      parents: [],
+      offset: offsetOf(doc.contents, 0),
+    },
   ];
   const anchored = (node: Alias): unknown => node.resolve(doc);
   // Tags the yaml package resolves that make no JSON value (!!set, !!omap, !!pairs, !!binary, !!timestamp,
@@ -215,7 +226,7 @@ function structureProblems(doc: Document, at: (offset: number) => string): Probl
   // (knownTags: the tags it resolves only when written out, none of them a JSON type)
   const nonJsonTag = (node: unknown): string | undefined => {
     const tag = (node as { tag?: string } | null)?.tag;
-    return tag !== undefined && Object.hasOwn(doc.schema.knownTags, tag) ? `!!${tag.slice(YAML_TAG_PREFIX.length)}` : undefined;
+    return tag && Object.hasOwn(doc.schema.knownTags, tag) ? `!!${tag.slice(YAML_TAG_PREFIX.length)}` : undefined;
   };
   while (stack.length > 0) {
     const { node, segments, depth, parents, offset } = stack.pop()!;
@@ -263,7 +274,7 @@ function structureProblems(doc: Document, at: (offset: number) => string): Probl
         if (isCollection(key) || (isAlias(key) && isCollection(anchored(key)))) {
           found.push({ offset: offsetOf(key, offset), problem: { path: configPath(segments), message: `a list or mapping is used as a key; site config keys are text${where(key)}` } });
         }
-        if (!isScalar(key) && key !== null) stack.push({ node: key, segments, depth: depth + 1, parents: inner, offset: offsetOf(key, offset) });
+        if (isCollection(key) || isAlias(key)) stack.push({ node: key, segments, depth: depth + 1, parents: inner, offset: offsetOf(key, offset) });
         stack.push({ node: pair.value, segments: [...segments, name], depth: depth + 1, parents: inner, offset: offsetOf(pair.value, offsetOf(key, offset)) });
       }
     } else if (isSeq(node)) {
@@ -304,7 +315,8 @@ export function checkSchema(document: unknown): SchemaCheckedDocument {
   const validate = validator();
   const schemaValid = validate(data) as boolean;
   const config = data as SiteConfig;
-  const problems = schemaValid ? [] : schemaProblems(validate.errors ?? [], document);
+  // ajv sets errors whenever it returns false
+  const problems = schemaValid ? [] : schemaProblems(validate.errors!, document);
   return { config, schemaValid, problems, refused: problems.map((p) => p.path) };
 }
 
@@ -323,26 +335,29 @@ export function whereCheckable<T>(config: SiteConfig, refused: readonly string[]
     return new Proxy(value as object, {
       get(target, key, receiver) {
         const child = Reflect.get(target, key, receiver);
-        if (typeof key === 'symbol' || (Array.isArray(target) && !/^\d+$/.test(key))) return child;
+        if (typeof key === 'symbol') return child;
+        // a list's length and methods are no item of it
+        // Stryker disable next-line ConditionalExpression,Regex: equivalent, recorded, such a read would be the path <list>[NaN], which is refused only where <list> is, and reading <list> touched it already; a list has no other keys with digits
+        if (Array.isArray(target) && !/^\d+$/.test(key)) return child;
         const path = [...segments, Array.isArray(target) ? Number(key) : key];
         if (touches(configPath(path))) touched = true;
         return wrap(child, path);
       },
     });
   };
+  let result: T | undefined;
   try {
-    const result = check(wrap(config, []) as SiteConfig);
-    return touched ? undefined : result;
+    result = check(wrap(config, []) as SiteConfig);
   } catch {
-    return undefined;
+    // left out: result stays undefined
   }
+  return touched ? undefined : result;
 }
 
 /** The problems that neither are about nor relate to a field at or under one of `refused`. */
 export function outsideOf(refused: readonly string[], problems: readonly Problem[]): Problem[] {
-  if (refused.length === 0) return [...problems];
   const touches = (path: string) => isRefused(refused, path);
-  return problems.filter((p) => !touches(p.path) && !(p.related ?? []).some(touches));
+  return problems.filter((p) => !touches(p.path) && !p.related?.some(touches));
 }
 
 /**
@@ -355,7 +370,8 @@ function locate(pointer: string, document: unknown): { segments: (string | numbe
   for (const raw of pointer === '' ? [] : pointer.slice(1).split('/')) {
     const s = raw.replace(/~1/g, '/').replace(/~0/g, '~');
     segments.push(Array.isArray(value) ? Number(s) : s);
-    value = value === null || typeof value !== 'object' ? undefined : (value as Record<string, unknown>)[s];
+    // a segment is under an object the document has, or under a default the schema filled in (undefined here)
+    value = (value as Record<string, unknown> | undefined)?.[s];
   }
   return { segments, value };
 }
@@ -375,7 +391,8 @@ function schemaProblems(errors: readonly ErrorObject[], document: unknown): Prob
   const seen = new Set<string>();
   const custom = new Map<string, string>();
   for (const e of errors) {
-    const message = (e.parentSchema as Record<string, unknown> | undefined)?.[ERROR_KEYWORD];
+    // verbose: every error carries its parentSchema
+    const message = (e.parentSchema as Record<string, unknown>)[ERROR_KEYWORD];
     if (typeof message === 'string' && !custom.has(e.instancePath)) custom.set(e.instancePath, message);
   }
   const add = (segments: (string | number)[], message: string, value?: unknown) => {
@@ -389,23 +406,24 @@ function schemaProblems(errors: readonly ErrorObject[], document: unknown): Prob
     if (e.keyword === 'additionalProperties') {
       const key = String(e.params.additionalProperty);
       const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
-      const suggestion = allowed.length > 0 ? closest(key, allowed) : undefined;
+      // closest of no keys (a closed mapping without properties) is undefined: no hint
+      const suggestion = closest(key, allowed) as string | undefined;
       const hint = suggestion && distance(key, suggestion) <= Math.max(2, Math.floor(key.length / 3)) ? `; did you mean "${suggestion}"?` : '';
       const known = allowed.length > 0 ? ` (known keys: ${allowed.join(', ')})` : '';
       add([...segments, key], `unknown key${hint}${hint ? '' : known}`);
     } else if (e.keyword === 'required') {
       add([...segments, String(e.params.missingProperty)], 'is required');
     } else if (custom.has(e.instancePath)) {
+      // said once per field: a union's members report one error each, and its x-error covers them
       add(segments, custom.get(e.instancePath)!, value);
     } else if (e.keyword === 'type') {
       const expected = String(e.params.type).split(',').map((t) => TYPE_NAMES[t] ?? t).join(' or ');
       add(segments, `must be ${expected}`, value);
     } else if (e.keyword === 'enum') {
       add(segments, `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`, value);
-    } else if (e.keyword === 'const' || e.keyword === 'anyOf') {
-      // union members report one error each; the union's x-error (above) says it once
-      if (!custom.has(e.instancePath)) add(segments, e.message ?? 'is not allowed', value);
     } else {
+      // ajv's words (a union without x-error: "must be equal to constant" once, "must match a schema in anyOf")
+      // Stryker disable next-line StringLiteral: equivalent, ajv gives every error a message (its option `messages`, on by default, compileSiteSchema leaves on)
       add(segments, e.message ?? 'is not valid', value);
     }
   }

@@ -74,8 +74,9 @@ function scanPem(text: string): PemScan {
   const others: string[] = [];
   const lines = text.split(/\r?\n|\r/);
   // only labels PEM defines are named: anything else in the file may be a secret pasted by mistake
+  // (not anchored: one dash on each side finds the label between runs of them)
   const label = (line: string) => {
-    const m = /-+\s*(?:BEGIN|END)\s+([A-Z0-9. ]{1,40}?)\s*-+/i.exec(line);
+    const m = /-\s*(?:BEGIN|END)\s+([A-Z0-9. ]{1,40}?)\s*-/i.exec(line);
     const name = m?.[1].replace(/\s+/g, ' ').toUpperCase();
     return name && PEM_LABELS.has(name) ? name : 'a block with another label';
   };
