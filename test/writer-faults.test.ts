@@ -6,7 +6,7 @@
 // (symbolic links kept), whose run is then dead (its pid is ours, which no lock of ours can hold, or
 // that of a process that has exited).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, fstatSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -522,19 +522,25 @@ describe('the lock', () => {
 
     it('the lock file descriptor is closed after writing our pid', () => {
       const root = oldRoot();
-      const fds: number[] = [];
+      const opened: number[] = [];
+      const closed: unknown[] = [];
       const rules: Rule[] = [
         { fn: 'linkSync', match: link(root), act: fail('EPERM') },
-        { fn: 'openSync', match: args(lockOf(root)), act: (_n, run) => {
+        {
+          fn: 'openSync',
+          match: args(lockOf(root)),
+          act: (_n, run) => {
             const fd = run() as number;
-            fds.push(fd);
+            opened.push(fd);
             return fd;
           },
         },
+        // (not fstat afterwards: another thread of the process may get the same number once it is free)
+        { fn: 'closeSync', act: (_n, run, call) => (closed.push(call.args[0]), run()) },
       ];
       withFaults(rules, () => writeSites(root, sitesOf('new')));
-      expect(fds).toHaveLength(1);
-      expect(() => fstatSync(fds[0])).toThrow(expect.objectContaining({ code: 'EBADF' }));
+      expect(opened).toHaveLength(1);
+      expect(closed).toContain(opened[0]);
     });
 
     it('a live holder: busy, naming it', () => {

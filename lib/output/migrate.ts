@@ -255,9 +255,11 @@ export function nodeOverlaps(daemonSets: readonly LiveObject[], nodes: readonly 
   return [...byNode.entries()]
     .filter(([, list]) => list.length > 1)
     .map(([node, list]) => ({ node, daemonSets: list.sort() }))
-    // Stryker disable next-line EqualityOperator: equivalent, the node names are Map keys, never equal
-    .sort((a, b) => (a.node < b.node ? -1 : 1));
+    .sort(byNodeName);
 }
+
+// Stryker disable next-line EqualityOperator: equivalent, the node names are Map keys, never equal
+const byNodeName = (a: { node: string }, b: { node: string }) => (a.node < b.node ? -1 : 1);
 
 /** Live device-plugin DaemonSets (ours or not). */
 export function devicePluginDaemonSets(objects: readonly LiveObject[]): LiveObject[] {

@@ -45,8 +45,7 @@ export function loadSite(file: string, options: LoadOptions = {}): Site {
     : (whereCheckable(config, checked.refused, (c) => readSiteInputs(c, caDir, env)) ?? {
         inputs: {},
         problems: [],
-        // Stryker disable next-line ArrayDeclaration: equivalent, this fallback is taken only when the schema
-        // refused a field, and then loadSite throws below before anything reads the warnings
+        // Stryker disable next-line ArrayDeclaration: equivalent, taken only when the schema refused a field, and then loadSite throws below before anything reads the warnings
         warnings: [],
       });
   const { inputs, warnings } = read;

@@ -66,7 +66,6 @@ function regexOf(pattern: string): RegExp | null {
 function compile(source: string, flags: string): RegExp | null {
   try {
     return new RegExp(source, `${flags}u`);
-    // Stryker disable next-line BlockStatement: equivalent, the block holds only this comment
   } catch {
     // not valid in unicode mode: try without it
   }

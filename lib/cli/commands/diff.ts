@@ -91,13 +91,14 @@ function orphanSiteFolders(root: string, names: ReadonlySet<string>): string[] {
   return readdirSync(root)
     .filter((name) => !name.startsWith('.') && !names.has(name))
     .filter((name) => {
+      let generator: string | undefined;
       try {
-        // Stryker disable next-line OptionalChaining: equivalent, without a generator the TypeError is caught below and gives false as well
-        return (JSON.parse(readFileSync(join(root, name, 'manifest.json'), 'utf8')) as { generator?: { name?: string } }).generator?.name === GENERATOR_NAME;
-        // Stryker disable next-line BlockStatement: equivalent, an empty block returns undefined, as falsy as false
+        // Stryker disable next-line OptionalChaining: equivalent, without a generator the TypeError is caught below and generator stays undefined as well
+        generator = (JSON.parse(readFileSync(join(root, name, 'manifest.json'), 'utf8')) as { generator?: { name?: string } }).generator?.name;
       } catch {
-        return false;
+        // no manifest, or not JSON: not ours
       }
+      return generator === GENERATOR_NAME;
     })
     .sort();
 }
