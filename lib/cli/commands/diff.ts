@@ -57,6 +57,7 @@ export function diffCommand(...[registry, io, setExit]: Parameters<CommandFactor
         if (!isIdentical(diff)) setExit(EXIT_FINDINGS);
         if (json) {
           // the field changes say what changed; the whole objects (kept for plan) would drown them
+          // Stryker disable next-line ConditionalExpression: equivalent, an added or removed diff has only op, object and file, and JSON.stringify drops the undefined fromFile and changes
           const objects = diff.objects.map((d) => (d.op === 'changed' ? { op: d.op, object: d.object, file: d.file, fromFile: d.fromFile, changes: d.changes } : d));
           report.sites.push({ site: build.site.config.name, against: dir, exists: existsSync(dir), identical: isIdentical(diff), objects, files: diff.files });
           return;
