@@ -1,8 +1,11 @@
 // lib/cli/process-io.ts: the CLI's lines go to file descriptors 1 and 2 without building process.stdout
 // (issue 18's start-up); what console.log did must still hold: whole lines, in order, a closed reader
 // ends the run quietly, and a descriptor that cannot take a synchronous write falls back to the stream.
-import { describe, expect, it } from 'vitest';
-import { processIo, type System } from '../lib/cli/process-io';
+import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { NODE_SYSTEM, processIo, type System } from '../lib/cli/process-io';
 
 class Exit extends Error {}
 
@@ -106,5 +109,45 @@ describe('processIo', () => {
     io.err('c');
     expect(log).toEqual(['stream1:a\n', 'stream1:b\n', 'stream2:c\n']);
     expect(opened).toEqual([1, 2]);
+  });
+});
+
+describe("NODE_SYSTEM: this process's own descriptors, streams and exit", () => {
+  it('write: fs.writeSync from the offset, returning the bytes written', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'ehc-process-io-')), 'out');
+    const fd = openSync(file, 'w');
+    try {
+      expect(NODE_SYSTEM.write(fd, Buffer.from('skip:kept\n'), 5)).toBe(5);
+    } finally {
+      closeSync(fd);
+    }
+    expect(readFileSync(file, 'utf8')).toBe('kept\n');
+  });
+
+  it('stream: process.stdout for 1, process.stderr for 2', () => {
+    expect(NODE_SYSTEM.stream(1)).toBe(process.stdout);
+    expect(NODE_SYSTEM.stream(2)).toBe(process.stderr);
+  });
+
+  it('exit: process.exit with the exit code so far, 0 when none is set', () => {
+    const codes: unknown[] = [];
+    const exit = vi.spyOn(process, 'exit').mockImplementation(((code: unknown) => codes.push(code)) as never);
+    const before = process.exitCode;
+    try {
+      process.exitCode = undefined;
+      NODE_SYSTEM.exit();
+      process.exitCode = 3;
+      NODE_SYSTEM.exit();
+    } finally {
+      process.exitCode = before;
+      exit.mockRestore();
+    }
+    expect(codes).toEqual([0, 3]);
+  });
+
+  it('synchronous everywhere but Windows (where Node writes pipes asynchronously)', () => {
+    expect(NODE_SYSTEM.synchronous).toBe(process.platform !== 'win32');
+    expect(process.platform).toBe('linux');
+    expect(NODE_SYSTEM.synchronous).toBe(true);
   });
 });

@@ -15,7 +15,7 @@ import type { Io } from './sites';
  * and Windows, where Node writes pipes asynchronously. A closed reader (EPIPE: `npm run diff | head`)
  * ends the process with the exit code so far: stopping early is the reader's choice, not an error.
  */
-export function processIo(system: System = NODE): Io {
+export function processIo(system: System = NODE_SYSTEM): Io {
   return { out: lineWriter(1, system), err: lineWriter(2, system) };
 }
 
@@ -27,7 +27,8 @@ export interface System {
   readonly synchronous: boolean;
 }
 
-const NODE: System = {
+/** This process's own: what the CLI uses. */
+export const NODE_SYSTEM: System = {
   write: (fd, data, offset) => writeSync(fd, data, offset),
   stream: (fd) => (fd === 1 ? process.stdout : process.stderr),
   exit: () => process.exit(process.exitCode ?? 0),
