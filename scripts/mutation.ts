@@ -139,11 +139,13 @@ const clip = (text: string) => (text.length > 160 ? `${text.slice(0, 157)}...` :
 /**
  * The mutants a reader of the score must account for, from the baselines: each surviving or uncovered one
  * as `file:line:column status mutator` with its line before (-) and after (+) the change, then each one
- * marked equivalent with the reason its comment gives. Schema descriptions are left out (see the table).
+ * marked equivalent with the reason its comment gives, then each mark that marked nothing (a mutator the
+ * next line does not have). Schema descriptions are left out (see the table).
  */
 export function survivorList(dir = BASELINE_DIR): string {
   const survivors: string[] = [];
   const equivalents: string[] = [];
+  const idle: string[] = [];
   for (const baseline of baselineFiles(dir)) {
     const report = JSON.parse(readFileSync(join(dir, baseline), 'utf8')) as Report;
     for (const [file, { source = '', mutants }] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
@@ -167,6 +169,15 @@ export function survivorList(dir = BASELINE_DIR): string {
           equivalents.push(`${where} ${m.mutatorName ?? '?'}: ${m.statusReason ?? '(no reason)'}`);
         }
       }
+      // a mark applies to the line after it (test/mutation-marks.test.ts): one that ignored no mutant there
+      // names a mutator that line does not have, or was placed for another line
+      lines.forEach((text, i) => {
+        const mark = /\/\/ Stryker disable next-line ([A-Za-z, ]+):(.*)$/.exec(text);
+        if (!mark) return;
+        const names = mark[1].split(',').map((n) => n.trim());
+        const used = mutants.some((m) => m.status === 'Ignored' && at(m).line === i + 2 && names.includes(m.mutatorName ?? '') && m.statusReason === mark[2].trim());
+        if (!used) idle.push(`${file}:${i + 1} ${names.join(',')}:${mark[2]}`);
+      });
     }
   }
   return [
@@ -175,6 +186,9 @@ export function survivorList(dir = BASELINE_DIR): string {
     '',
     `Marked equivalent: ${equivalents.length}`,
     ...equivalents,
+    '',
+    `Marks that disabled no mutant on the line after them: ${idle.length}`,
+    ...idle,
     '',
   ].join('\n');
 }

@@ -10,7 +10,7 @@ const loc = (line: number, column: number, endLine: number, endColumn: number) =
 
 function baselines(): string {
   const dir = mkdtempSync(join(tmpdir(), 'ehc-mutation-'));
-  const source = ['const a = b < c;', 'const d = f(', '  x,', ');'].join('\n');
+  const source = ['const a = b < c;', 'const d = f(', '  // Stryker disable next-line StringLiteral: equivalent, because', "  'x',", ');', '// Stryker disable next-line Regex,StringLiteral: placed for another line', 'const g = 1;'].join('\n');
   writeFileSync(
     join(dir, 'lib.json'),
     JSON.stringify({
@@ -19,10 +19,10 @@ function baselines(): string {
         'lib/a/one.ts': {
           source,
           mutants: [
-            { status: 'NoCoverage', mutatorName: 'ArrayDeclaration', replacement: '[]', location: loc(2, 11, 4, 2) },
+            { status: 'NoCoverage', mutatorName: 'ArrayDeclaration', replacement: '[]', location: loc(2, 11, 5, 2) },
             { status: 'Survived', mutatorName: 'EqualityOperator', replacement: 'b <= c', location: loc(1, 11, 1, 16) },
-            { status: 'Ignored', mutatorName: 'StringLiteral', statusReason: 'equivalent, because', location: loc(3, 3, 3, 4) },
-            { status: 'Ignored', mutatorName: 'StringLiteral', statusReason: 'documentation text of the schema', location: loc(3, 3, 3, 4) },
+            { status: 'Ignored', mutatorName: 'StringLiteral', statusReason: 'equivalent, because', location: loc(4, 3, 4, 6) },
+            { status: 'Ignored', mutatorName: 'StringLiteral', statusReason: 'documentation text of the schema', location: loc(4, 3, 4, 6) },
             { status: 'Timeout', mutatorName: 'ConditionalExpression', replacement: 'true', location: loc(1, 11, 1, 16) },
             { status: 'CompileError', mutatorName: 'ConditionalExpression', replacement: 'false', location: loc(1, 11, 1, 16) },
           ],
@@ -34,7 +34,7 @@ function baselines(): string {
 }
 
 describe('scripts/mutation.ts', () => {
-  it('--survivors: each surviving or uncovered mutant with its line before and after, in file and line order; then the marked ones with their reasons', () => {
+  it('--survivors: each surviving or uncovered mutant with its line before and after, in file and line order; then the marked ones with their reasons, then the marks that marked nothing', () => {
     expect(survivorList(baselines())).toBe(
       [
         'Surviving or uncovered mutants: 2',
@@ -46,7 +46,10 @@ describe('scripts/mutation.ts', () => {
         '  + const d = [] …',
         '',
         'Marked equivalent: 1',
-        'lib/a/one.ts:3:3 StringLiteral: equivalent, because',
+        'lib/a/one.ts:4:3 StringLiteral: equivalent, because',
+        '',
+        'Marks that disabled no mutant on the line after them: 1',
+        'lib/a/one.ts:6 Regex,StringLiteral: placed for another line',
         '',
       ].join('\n'),
     );

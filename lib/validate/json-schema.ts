@@ -69,12 +69,13 @@ function compile(source: string, flags: string): RegExp | null {
   } catch {
     // not valid in unicode mode: try without it
   }
+  let compiled: RegExp | null = null;
   try {
-    return new RegExp(source, flags);
+    compiled = new RegExp(source, flags);
   } catch {
-    // Stryker disable next-line BlockStatement: equivalent, undefined skips the pattern as null does (recompiled each time)
-    return null;
+    // not valid either: null, and the pattern is skipped
   }
+  return compiled;
 }
 
 function hasType(value: unknown, type: string): boolean {
