@@ -255,6 +255,14 @@ describe('label-syntax', () => {
     expect(findings('label-syntax', object)).toEqual([found(['spec', 'jobTemplate', 'metadata', 'labels', 'team'], `${VALUE} (got "team": "${long}")`)]);
     (object.spec as { jobTemplate: Record<string, unknown> }).jobTemplate.metadata = { name: 'x' };
     expect(findings('label-syntax', object)).toEqual([]);
+    // labels that are no map are the schema's finding, not one per character or element
+    (object.spec as { jobTemplate: Record<string, unknown> }).jobTemplate.metadata = { labels: ['bad value!'] };
+    expect(findings('label-syntax', object)).toEqual([]);
+  });
+
+  it('reads spec.jobTemplate only on a CronJob (a custom resource may have a field of that name)', () => {
+    const object: Manifest = { apiVersion: 'example.com/v1', kind: 'Workflow', metadata: { name: 'w', namespace: 'ml' }, spec: { jobTemplate: { metadata: { labels: { team: long } } } } } as Manifest;
+    expect(findings('label-syntax', object)).toEqual([]);
   });
 
   it('reports a bare Pod label once, at metadata.labels', () => {
