@@ -74,7 +74,7 @@ function sources(): string[] {
 }
 
 /** Every problem with the marks of one file, as `<file>:<line>: <what>`. */
-export function markProblems(text: string, filename: string, mutators: ReadonlySet<string>): string[] {
+function markProblems(text: string, filename: string, mutators: ReadonlySet<string>): string[] {
   const file = parse(text, filename);
   const led = ledLines(file);
   const problems: string[] = [];

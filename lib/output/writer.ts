@@ -363,7 +363,7 @@ function swapIn(root: string, staging: string, site: string, mode: SwapMode, ste
   const target = join(root, site);
   const staged = join(staging, 'new', site);
   const previous = join(staging, 'previous', site);
-  const current = at(target, () => lstatOrUndefined(target));
+  const current = lstatOrUndefined(target);
   // Stryker disable next-line StringLiteral: equivalent, only the marker's existence is read
   at(previous, () => writeFileSync(`${previous}.touched`, ''));
   // Stryker disable next-line StringLiteral: equivalent, only the marker's existence is read
@@ -465,7 +465,7 @@ function writeLocked(root: string, allSites: readonly SiteFiles[], options: Writ
     for (const { site } of allSites) {
       for (const slot of slotNames(site)) {
         const path = join(root, slot);
-        if (!at(path, () => lstatOrUndefined(path))) continue;
+        if (!lstatOrUndefined(path)) continue;
         state.changed = true;
         // Stryker disable next-line BooleanLiteral: equivalent, the slot was found by lstat just above and we hold the lock
         at(path, () => rmSync(path, { recursive: true, force: true }));
